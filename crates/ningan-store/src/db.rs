@@ -1,0 +1,205 @@
+//! The storage seam: choose the backend from the configured location, open a pool with the
+//! settings each backend needs, and hand out write transactions.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::{Result, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives: a file in the data directory, or a PostgreSQL server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// An empty URL means the embedded SQLite file in `data_dir`; anything that is not a
+    /// PostgreSQL or SQLite URL is refused rather than guessed at.
+    pub fn resolve(data_dir: &Path, url: Option<&str>) -> Result<Location> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Location::Sqlite(data_dir.join("ningan.db"))),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Location::Postgres(u.to_string()))
+            }
+            Some(u) if u.starts_with("sqlite://") => Ok(Location::Sqlite(PathBuf::from(
+                u.trim_start_matches("sqlite://"),
+            ))),
+            Some(u) => Err(StoreError::UnknownBackend(redact_url(u))),
+        }
+    }
+
+    /// For logs and `config check`: the password of a URL is never shown.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => format!("sqlite {}", p.display()),
+            Location::Postgres(u) => format!("postgres {}", redact_url(u)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((auth, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// An open database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    url: String,
+    dialect: Dialect,
+    /// Every write appends to the audit chain, whose next link depends on the last one, so
+    /// writers take turns. Within one process this lock orders them; on PostgreSQL a table
+    /// lock in the transaction orders several processes too.
+    writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub async fn open(location: &Location) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let url = match location {
+            Location::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+            Location::Postgres(url) => url.clone(),
+        };
+        let (pool, dialect) = match location {
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                        path: dir.display().to_string(),
+                        source,
+                    })?;
+                }
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // FULL: an acknowledged commit survives power loss, not only a
+                            // killed process.
+                            conn.execute(
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                (pool, Dialect::Sqlite)
+            }
+            Location::Postgres(_) => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(&url)
+                    .await?;
+                (pool, Dialect::Postgres)
+            }
+        };
+        Ok(Db {
+            pool,
+            url,
+            dialect,
+            writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The connection URL, for tools that need a second, raw connection (tests, export).
+    pub fn url(&self) -> Option<String> {
+        Some(self.url.clone())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Begins a write transaction. Every mutation and every audited read goes through one.
+    pub async fn write(&self) -> Result<Write<'_>> {
+        let guard = self.writer.lock().await;
+        let tx = self.pool.begin().await?;
+        Ok(Write {
+            tx,
+            _guard: guard,
+            dialect: self.dialect,
+            audit_locked: false,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A write transaction; dropped without [`Write::commit`] it rolls back.
+pub struct Write<'a> {
+    pub(crate) tx: Transaction<'static, sqlx::Any>,
+    _guard: MutexGuard<'a, ()>,
+    pub(crate) dialect: Dialect,
+    pub(crate) audit_locked: bool,
+}
+
+impl Write<'_> {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_backend_from_url_and_refuses_unknown_ones() {
+        let dir = Path::new("/d");
+        assert_eq!(
+            Location::resolve(dir, None).unwrap(),
+            Location::Sqlite("/d/ningan.db".into())
+        );
+        assert_eq!(
+            Location::resolve(dir, Some(" ")).unwrap(),
+            Location::Sqlite("/d/ningan.db".into())
+        );
+        assert!(matches!(
+            Location::resolve(dir, Some("postgres://u@h/db")),
+            Ok(Location::Postgres(_))
+        ));
+        let err = Location::resolve(dir, Some("mysql://u:pw@h/db"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mysql://u:***@h/db"), "{err}");
+    }
+}

@@ -1,0 +1,32 @@
+//! Storage of ningan: one seam over SQLite (embedded default) and PostgreSQL (by URL), the
+//! migrations both run, repositories whose queries are always scoped by org unit, and the
+//! append-only hash-chained audit log. No HTTP here; driver types stay inside this crate.
+
+mod audit;
+mod db;
+mod error;
+mod idempotency;
+mod migrate;
+mod org_units;
+mod page;
+mod query;
+mod residents;
+mod scope;
+mod sessions;
+mod tokens;
+mod users;
+
+pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
+pub use db::{Db, Dialect, Location, Write};
+pub use error::StoreError;
+pub use idempotency::{IdempotencyOutcome, StoredResponse};
+pub use migrate::MIGRATIONS;
+pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
+pub use page::{Page, PageRequest};
+pub use residents::{NewResident, Resident, ResidentQuery, ResidentSort};
+pub use scope::Scope;
+pub use sessions::Session;
+pub use tokens::{ApiToken, NewApiToken};
+pub use users::{NewUser, User};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,71 @@
+//! A small builder for queries with optional filters: numbered `$n` placeholders work on both
+//! SQLite and PostgreSQL, which sqlx's generic builder does not promise for `Any`.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Any, FromRow};
+
+enum Arg {
+    I64(i64),
+    Text(String),
+}
+
+#[derive(Default)]
+pub(crate) struct Filter {
+    conds: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Filter {
+    pub fn new() -> Filter {
+        Filter::default()
+    }
+
+    /// Adds an argument and returns its placeholder.
+    pub fn arg_i64(&mut self, v: i64) -> String {
+        self.args.push(Arg::I64(v));
+        format!("${}", self.args.len())
+    }
+
+    pub fn arg_text(&mut self, v: String) -> String {
+        self.args.push(Arg::Text(v));
+        format!("${}", self.args.len())
+    }
+
+    pub fn cond(&mut self, c: String) {
+        self.conds.push(c);
+    }
+
+    pub fn where_sql(&self) -> String {
+        if self.conds.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            self.conds.join(" AND ")
+        }
+    }
+
+    pub fn bind<'q>(&self, sql: &'q str) -> Query<'q, Any, AnyArguments<'q>> {
+        let mut q = sqlx::query(sql);
+        for a in &self.args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }
+
+    pub fn bind_as<'q, T>(&self, sql: &'q str) -> QueryAs<'q, Any, T, AnyArguments<'q>>
+    where
+        T: for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut q = sqlx::query_as(sql);
+        for a in &self.args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }
+}

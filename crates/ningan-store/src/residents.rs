@@ -1,0 +1,339 @@
+//! The people register: residents with their identifiers stored once. Every read of a
+//! resident is scoped to the reader's units and writes its own audit entry, so no caller can
+//! read personal data without leaving a trace.
+
+use ningan_core::time::now_ms;
+use ningan_core::{IdNumber, Phone};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::Actor;
+use crate::db::{Db, Write};
+use crate::org_units::UnitKind;
+use crate::query::Filter;
+use crate::{Page, PageRequest, Result, Scope, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct Resident {
+    pub id: i64,
+    pub name: String,
+    /// Full number; the application masks it unless revealed with a purpose.
+    pub id_number: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub phone: Option<String>,
+    pub hukou_address: String,
+    pub residence_address: Option<String>,
+    pub unit_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Resident {
+    fn from_row(r: &AnyRow) -> Result<Resident> {
+        Ok(Resident {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            id_number: r.try_get("id_number")?,
+            gender: r.try_get("gender")?,
+            birth_date: r.try_get("birth_date")?,
+            phone: r.try_get("phone")?,
+            hukou_address: r.try_get("hukou_address")?,
+            residence_address: r.try_get("residence_address")?,
+            unit_id: r.try_get("unit_id")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewResident {
+    pub name: String,
+    pub id_number: IdNumber,
+    pub phone: Option<Phone>,
+    pub hukou_address: String,
+    pub residence_address: Option<String>,
+    /// The registered station (户籍派出所), which owns the record.
+    pub unit_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResidentSort {
+    #[default]
+    Id,
+    Name,
+    BirthDate,
+    Newest,
+}
+
+impl ResidentSort {
+    pub fn parse(s: &str) -> Option<ResidentSort> {
+        Some(match s {
+            "id" => ResidentSort::Id,
+            "name" => ResidentSort::Name,
+            "birth_date" => ResidentSort::BirthDate,
+            "newest" => ResidentSort::Newest,
+            _ => return None,
+        })
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            ResidentSort::Id => "id",
+            ResidentSort::Name => "name, id",
+            ResidentSort::BirthDate => "birth_date, id",
+            ResidentSort::Newest => "id DESC",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResidentQuery {
+    /// A name prefix, a full ID number, a masked one (`330203********1234`) or a mobile number.
+    pub q: Option<String>,
+    pub unit_id: Option<i64>,
+    pub sort: ResidentSort,
+}
+
+const COLUMNS: &str = "id, name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, created_at, updated_at";
+
+/// How a free-text search term is matched, decided by its shape.
+#[derive(Debug, PartialEq, Eq)]
+enum Term {
+    IdNumber(String),
+    /// Region code and last four of a masked number, as a LIKE pattern.
+    MaskedId(String),
+    Phone(String),
+    NamePrefix(String),
+}
+
+fn classify(q: &str) -> Term {
+    let q = q.trim();
+    let upper = q.to_ascii_uppercase();
+    let b = upper.as_bytes();
+    let digit_or_x = |c: &u8| c.is_ascii_digit() || *c == b'X';
+    if b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit) && digit_or_x(&b[17]) {
+        return Term::IdNumber(upper);
+    }
+    if b.len() == 18
+        && b[..6].iter().all(u8::is_ascii_digit)
+        && b[6..14].iter().all(|c| *c == b'*')
+        && b[14..].iter().all(digit_or_x)
+    {
+        return Term::MaskedId(format!("{}________{}", &upper[..6], &upper[14..]));
+    }
+    if let Ok(p) = Phone::parse(q) {
+        return Term::Phone(p.as_str().to_string());
+    }
+    Term::NamePrefix(q.replace(['%', '_'], ""))
+}
+
+impl Write<'_> {
+    /// Registers a resident at a station in `scope`. A duplicate ID number is a conflict.
+    pub async fn resident_insert(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        new: &NewResident,
+    ) -> Result<Resident> {
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(StoreError::Invalid("name: 1–64 characters".into()));
+        }
+        if new.hukou_address.trim().is_empty() {
+            return Err(StoreError::Invalid("hukou_address: required".into()));
+        }
+        let unit: Option<(String, String)> =
+            sqlx::query_as("SELECT path, kind FROM org_units WHERE id = $1")
+                .bind(new.unit_id)
+                .fetch_optional(self.conn())
+                .await?;
+        let Some((path, kind)) = unit.filter(|(p, _)| scope.contains(p)) else {
+            return Err(StoreError::Invalid(
+                "unit_id: no such station in your scope".into(),
+            ));
+        };
+        if kind != UnitKind::Station.as_str() {
+            return Err(StoreError::Invalid(
+                "unit_id: residents are registered at a station".into(),
+            ));
+        }
+        let now = now_ms();
+        let r = sqlx::query(&format!(
+            "INSERT INTO residents (name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, unit_path, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(new.id_number.as_str())
+        .bind(if new.id_number.is_male() { "男" } else { "女" })
+        .bind(new.id_number.birth_date().format("%Y-%m-%d").to_string())
+        .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(new.hukou_address.trim())
+        .bind(new.residence_address.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+        .bind(new.unit_id)
+        .bind(&path)
+        .bind(now)
+        .fetch_one(self.conn())
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("id_number".into()),
+            other => other,
+        })?;
+        let resident = Resident::from_row(&r)?;
+        self.audit(actor.audit(
+            "resident.create",
+            "resident",
+            resident.id,
+            Some(resident.id),
+            None,
+            "registered",
+        ))
+        .await?;
+        Ok(resident)
+    }
+
+    /// One resident in `scope`, audited as a view (or a reveal, when a purpose is given).
+    pub async fn resident_get(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        purpose: Option<&str>,
+    ) -> Result<Resident> {
+        let (lo, hi) = scope.range();
+        let r = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM residents WHERE id = $1 AND unit_path >= $2 AND unit_path < $3"
+        ))
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(self.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let resident = Resident::from_row(&r)?;
+        let action = if purpose.is_some() {
+            "resident.reveal"
+        } else {
+            "resident.view"
+        };
+        self.audit(actor.audit(action, "resident", id, Some(id), purpose, ""))
+            .await?;
+        Ok(resident)
+    }
+
+    /// A page of residents in `scope`, audited as one search entry naming how many were shown.
+    pub async fn resident_search(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        query: &ResidentQuery,
+        page: PageRequest,
+    ) -> Result<Page<Resident>> {
+        let (lo, hi) = scope.range();
+        let mut f = Filter::new();
+        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
+        f.cond(format!("unit_path >= {lo} AND unit_path < {hi}"));
+        let mut term_kind = "all";
+        if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            match classify(q) {
+                Term::IdNumber(v) => {
+                    term_kind = "id_number";
+                    let i = f.arg_text(v);
+                    f.cond(format!("id_number = {i}"));
+                }
+                Term::MaskedId(v) => {
+                    term_kind = "masked_id";
+                    let i = f.arg_text(v);
+                    f.cond(format!("id_number LIKE {i}"));
+                }
+                Term::Phone(v) => {
+                    term_kind = "phone";
+                    let i = f.arg_text(v);
+                    f.cond(format!("phone = {i}"));
+                }
+                Term::NamePrefix(v) => {
+                    term_kind = "name";
+                    let i = f.arg_text(format!("{v}%"));
+                    f.cond(format!("name LIKE {i}"));
+                }
+            }
+        }
+        if let Some(u) = query.unit_id {
+            let i = f.arg_i64(u);
+            f.cond(format!("unit_id = {i}"));
+        }
+        let where_sql = f.where_sql();
+        let total: (i64,) = f
+            .bind_as(&format!("SELECT COUNT(*) FROM residents WHERE {where_sql}"))
+            .fetch_one(self.conn())
+            .await?;
+        let lim = f.arg_i64(page.per_page);
+        let off = f.arg_i64(page.offset());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM residents WHERE {where_sql} ORDER BY {} LIMIT {lim} OFFSET {off}",
+            query.sort.order_by()
+        );
+        let rows = f.bind(&sql).fetch_all(self.conn()).await?;
+        let items = rows
+            .iter()
+            .map(Resident::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<String> = items.iter().map(|r| r.id.to_string()).collect();
+        // The search term itself may be personal data, so only its kind is recorded; the ids
+        // shown are, so each person's own trail can be found.
+        self.audit(actor.audit(
+            "resident.search",
+            "resident",
+            0,
+            None,
+            None,
+            &format!(
+                "by {term_kind}; page {}; shown {}",
+                page.page,
+                ids.join(",")
+            ),
+        ))
+        .await?;
+        Ok(Page {
+            items,
+            page: page.page,
+            per_page: page.per_page,
+            total: total.0,
+        })
+    }
+}
+
+impl Db {
+    /// Residents per unit path in `scope`, for figures that show no personal data.
+    pub async fn resident_count(&self, scope: &Scope) -> Result<i64> {
+        let (lo, hi) = scope.range();
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM residents WHERE unit_path >= $1 AND unit_path < $2",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_are_classified_by_shape() {
+        assert_eq!(
+            classify("11010519491231002x"),
+            Term::IdNumber("11010519491231002X".into())
+        );
+        assert_eq!(
+            classify("330203********1234"),
+            Term::MaskedId("330203________1234".into())
+        );
+        assert_eq!(classify("138 1234 5678"), Term::Phone("13812345678".into()));
+        assert_eq!(classify(" 王%_ "), Term::NamePrefix("王".into()));
+    }
+}

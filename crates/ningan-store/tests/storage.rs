@@ -1,0 +1,314 @@
+//! Storage behaviour, run on SQLite and on a real PostgreSQL.
+
+use chrono::NaiveDate;
+use ningan_core::{IdNumber, Phone, Role};
+use ningan_store::*;
+use ningan_testkit::{Backend, fresh_location, on_both_backends};
+
+async fn open(backend: Backend) -> (Db, tempfile::TempDir) {
+    let (loc, dir) = fresh_location(backend);
+    let db = Db::open(&loc).await.expect("open");
+    db.migrate().await.expect("migrate");
+    db.ensure_city_tree().await.expect("city tree");
+    (db, dir)
+}
+
+fn actor() -> Actor {
+    Actor {
+        name: "test".into(),
+        unit_id: None,
+    }
+}
+
+async fn station(db: &Db, district_code: &str, code: &str) -> OrgUnit {
+    let district = db.unit_by_code(district_code).await.unwrap();
+    let mut w = db.write().await.unwrap();
+    let s = w
+        .unit_insert(
+            &Scope::everything(),
+            &NewOrgUnit {
+                parent_id: district.id,
+                code: code.into(),
+                name: format!("{code}派出所"),
+                name_en: code.into(),
+            },
+        )
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    s
+}
+
+fn resident(name: &str, region: u32, seq: u16, unit_id: i64) -> NewResident {
+    NewResident {
+        name: name.into(),
+        id_number: IdNumber::synthesize(region, NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), seq),
+        phone: Some(Phone::parse(&format!("1380000{seq:04}")).unwrap()),
+        hukou_address: "宁波市某路1号".into(),
+        residence_address: None,
+        unit_id,
+    }
+}
+
+on_both_backends!(
+    migrations_are_idempotent_and_seed_the_city_tree,
+    |b| async move {
+        let (db, _d) = open(b).await;
+        assert_eq!(
+            db.migrate().await.unwrap(),
+            Vec::<i64>::new(),
+            "second run applies nothing"
+        );
+        db.ensure_city_tree().await.unwrap();
+        let units = db.units_in_scope(&Scope::everything()).await.unwrap();
+        assert_eq!(units.len(), 11);
+        assert_eq!(units[0].kind, UnitKind::City);
+        assert!(
+            units[1..]
+                .iter()
+                .all(|u| u.kind == UnitKind::District && u.parent_id == Some(units[0].id))
+        );
+        assert_eq!(
+            db.schema_version().await.unwrap(),
+            MIGRATIONS.last().unwrap().version
+        );
+    }
+);
+
+on_both_backends!(a_unit_sees_its_subtree_and_nothing_else, |b| async move {
+    let (db, _d) = open(b).await;
+    let haishu1 = station(&db, "330203", "330203001").await;
+    let haishu2 = station(&db, "330203", "330203002").await;
+    let beilun = station(&db, "330206", "330206001").await;
+    let mut w = db.write().await.unwrap();
+    let all = Scope::everything();
+    let a = w
+        .resident_insert(&actor(), &all, &resident("张三", 330203, 1, haishu1.id))
+        .await
+        .unwrap();
+    let b2 = w
+        .resident_insert(&actor(), &all, &resident("李四", 330203, 2, haishu2.id))
+        .await
+        .unwrap();
+    let c = w
+        .resident_insert(&actor(), &all, &resident("王五", 330206, 3, beilun.id))
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+
+    let ids = |p: Page<Resident>| p.items.iter().map(|r| r.id).collect::<Vec<_>>();
+    let district = db.unit_by_code("330203").await.unwrap().scope();
+    let mut w = db.write().await.unwrap();
+    let q = ResidentQuery::default();
+    assert_eq!(
+        ids(w
+            .resident_search(&actor(), &haishu1.scope(), &q, PageRequest::default())
+            .await
+            .unwrap()),
+        vec![a.id]
+    );
+    assert_eq!(
+        ids(w
+            .resident_search(&actor(), &district, &q, PageRequest::default())
+            .await
+            .unwrap()),
+        vec![a.id, b2.id]
+    );
+    assert_eq!(
+        ids(w
+            .resident_search(&actor(), &all, &q, PageRequest::default())
+            .await
+            .unwrap()),
+        vec![a.id, b2.id, c.id]
+    );
+    assert!(matches!(
+        w.resident_get(&actor(), &haishu1.scope(), c.id, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        w.resident_get(&actor(), &haishu1.scope(), 999_999, None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A station cannot register into a neighbour's unit.
+    let err = w
+        .resident_insert(
+            &actor(),
+            &haishu1.scope(),
+            &resident("赵六", 330203, 4, haishu2.id),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    w.commit().await.unwrap();
+});
+
+on_both_backends!(
+    search_matches_name_prefix_masked_id_and_phone,
+    |b| async move {
+        let (db, _d) = open(b).await;
+        let s = station(&db, "330212", "330212001").await;
+        let all = Scope::everything();
+        let mut w = db.write().await.unwrap();
+        let zhang = w
+            .resident_insert(&actor(), &all, &resident("张伟", 330212, 11, s.id))
+            .await
+            .unwrap();
+        w.resident_insert(&actor(), &all, &resident("张敏", 330212, 12, s.id))
+            .await
+            .unwrap();
+        w.resident_insert(&actor(), &all, &resident("刘洋", 330212, 13, s.id))
+            .await
+            .unwrap();
+        let search = |q: &str| ResidentQuery {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        let masked = IdNumber::parse(
+            &zhang.id_number,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap()
+        .masked();
+        for (q, want) in [
+            ("张", 2),
+            ("张伟", 1),
+            (masked.as_str(), 1),
+            (zhang.id_number.as_str(), 1),
+            ("13800000013", 1),
+            ("陈", 0),
+        ] {
+            let page = w
+                .resident_search(&actor(), &all, &search(q), PageRequest::default())
+                .await
+                .unwrap();
+            assert_eq!(page.total, want, "query {q}");
+            assert_eq!(page.items.len() as i64, want);
+        }
+        w.commit().await.unwrap();
+    }
+);
+
+on_both_backends!(
+    duplicate_id_numbers_and_usernames_are_conflicts,
+    |b| async move {
+        let (db, _d) = open(b).await;
+        let s = station(&db, "330205", "330205001").await;
+        let all = Scope::everything();
+        let mut w = db.write().await.unwrap();
+        w.resident_insert(&actor(), &all, &resident("甲", 330205, 21, s.id))
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let mut w = db.write().await.unwrap();
+        let err = w
+            .resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(what) if what == "id_number"),
+            "{err}"
+        );
+        drop(w);
+        let new_user = NewUser {
+            username: "officer1".into(),
+            display_name: "".into(),
+            password_hash: "x".into(),
+            unit_id: s.id,
+            roles: vec![Role::StationOfficer],
+        };
+        let mut w = db.write().await.unwrap();
+        w.user_insert(&actor(), &all, &new_user).await.unwrap();
+        w.commit().await.unwrap();
+        let mut w = db.write().await.unwrap();
+        assert!(matches!(
+            w.user_insert(&actor(), &all, &new_user).await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+);
+
+on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330211", "330211001").await;
+    let all = Scope::everything();
+    for i in 0..5 {
+        let mut w = db.write().await.unwrap();
+        let r = w
+            .resident_insert(&actor(), &all, &resident("某人", 330211, 30 + i, s.id))
+            .await
+            .unwrap();
+        w.resident_get(&actor(), &all, r.id, Some("核查身份"))
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+    }
+    let report = db.verify_audit_chain().await.unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.entries, 11, "bootstrap + 5 creates + 5 reveals");
+
+    // Append-only is enforced by the database itself...
+    let sql = "UPDATE audit_log SET purpose = '无' WHERE seq = 5";
+    let pool = sqlx::AnyPool::connect(&match fresh_url(&db) {
+        Some(u) => u,
+        None => return,
+    })
+    .await
+    .unwrap();
+    assert!(
+        sqlx::query(sql).execute(&pool).await.is_err(),
+        "trigger refuses updates"
+    );
+    // ...and someone who drops the trigger is still caught by the chain.
+    let drop_trigger = match db.dialect() {
+        Dialect::Sqlite => "DROP TRIGGER audit_log_no_update",
+        Dialect::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+    };
+    sqlx::query(drop_trigger).execute(&pool).await.unwrap();
+    sqlx::query(sql).execute(&pool).await.unwrap();
+    let report = db.verify_audit_chain().await.unwrap();
+    assert_eq!(
+        report.first_broken.as_ref().map(|(seq, _)| *seq),
+        Some(5),
+        "{report:?}"
+    );
+});
+
+/// The URL the test's own `Db` was opened with, for a second, raw connection.
+fn fresh_url(db: &Db) -> Option<String> {
+    db.url()
+}
+
+on_both_backends!(
+    idempotency_keys_replay_and_detect_mismatch,
+    |b| async move {
+        let (db, _d) = open(b).await;
+        assert_eq!(
+            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+            IdempotencyOutcome::Proceed
+        );
+        assert_eq!(
+            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+            IdempotencyOutcome::InProgress
+        );
+        let resp = StoredResponse {
+            status: 201,
+            content_type: "application/json".into(),
+            body: "{}".into(),
+        };
+        db.idempotency_finish("user:a", "k1", &resp).await.unwrap();
+        assert_eq!(
+            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+            IdempotencyOutcome::Replay(resp)
+        );
+        assert_eq!(
+            db.idempotency_begin("user:a", "k1", "h2").await.unwrap(),
+            IdempotencyOutcome::Mismatch
+        );
+        assert_eq!(
+            db.idempotency_begin("user:b", "k1", "h2").await.unwrap(),
+            IdempotencyOutcome::Proceed,
+            "keys are per principal"
+        );
+    }
+);
