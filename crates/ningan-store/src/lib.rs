@@ -17,13 +17,13 @@ mod tokens;
 mod users;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
-pub use db::{Db, Dialect, Location, Write};
+pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
 pub use migrate::MIGRATIONS;
 pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
 pub use page::{Page, PageRequest};
-pub use residents::{NewResident, Resident, ResidentQuery, ResidentSort};
+pub use residents::{BulkResident, NewResident, Resident, ResidentQuery, ResidentSort};
 pub use scope::Scope;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};

@@ -111,6 +111,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_actor ON audit_log (actor, seq);
 CREATE INDEX audit_person ON audit_log (person_id, seq);
 CREATE INDEX audit_at ON audit_log (at);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE idempotency_keys (
     principal TEXT NOT NULL,
     idem_key TEXT NOT NULL,

@@ -194,7 +194,12 @@ impl Db {
 
 impl Write<'_> {
     /// Adds a unit under a parent in `scope`; the kind follows from the parent's level.
-    pub async fn unit_insert(&mut self, scope: &Scope, new: &NewOrgUnit) -> Result<OrgUnit> {
+    pub async fn unit_insert(
+        &mut self,
+        actor: &crate::Actor,
+        scope: &Scope,
+        new: &NewOrgUnit,
+    ) -> Result<OrgUnit> {
         if !valid_code(&new.code) {
             return Err(StoreError::Invalid("code: 1–24 letters or digits".into()));
         }
@@ -226,7 +231,21 @@ impl Write<'_> {
         .bind(&path)
         .bind(now_ms())
         .fetch_one(self.conn())
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("code".into()),
+            other => other,
+        })?;
+        let unit = OrgUnit::from_row(&r)?;
+        self.audit(actor.audit(
+            "org_unit.create",
+            "org_unit",
+            unit.id,
+            None,
+            None,
+            &unit.path,
+        ))
         .await?;
-        OrgUnit::from_row(&r)
+        Ok(unit)
     }
 }

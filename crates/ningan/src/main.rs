@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ningan` binary.
+
+fn main() -> std::process::ExitCode {
+    ningan::cli::main()
+}

@@ -1,0 +1,147 @@
+//! The application: shared state, the router with its layers, and serving on a listener
+//! (port 0 works, for tests).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ningan_store::{Db, Location};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::http::api::Op;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::metrics::Metrics;
+use crate::modules::auth::throttle::LoginThrottle;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub throttle: Arc<LoginThrottle>,
+    pub metrics: Arc<Metrics>,
+    pub openapi: Arc<serde_json::Value>,
+}
+
+/// Opens the configured database, applies migrations and makes sure the city tree exists.
+pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
+    let location = Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+    let db = Db::open(&location).await?;
+    db.migrate().await?;
+    db.ensure_city_tree().await?;
+    Ok(db)
+}
+
+pub fn state(config: Config, db: Db, ops: &[Op]) -> AppState {
+    AppState {
+        db,
+        throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+        openapi: Arc::new(crate::http::openapi::document(ops)),
+    }
+}
+
+pub fn router(config: Config, db: Db) -> Router {
+    let (routes, ops) = crate::modules::api().into_parts();
+    let state = state(config, db, &ops);
+    let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
+    let body_limit = state.config.http.body_limit_bytes;
+    routes
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::idempotency::idempotency,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::principal::authenticate,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::plain(ErrorCode::Timeout)
+                }))
+                .timeout(timeout),
+        )
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::metrics::record,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The route template only: paths and queries can carry identifiers.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            tracing::info_span!("http", method = %req.method(), route)
+        }))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::plain(ErrorCode::NotFound).into_response()
+    } else {
+        (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<!doctype html><title>404</title><p>页面不存在 / Not found</p><p><a href=\"/\">首页</a>").into_response()
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Drops expired sessions and old idempotency keys once an hour.
+pub fn spawn_housekeeping(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = db.sessions_purge_expired().await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+            if let Err(e) = db.idempotency_purge(24 * 3600 * 1000).await {
+                tracing::warn!(error = %e, "idempotency purge failed");
+            }
+        }
+    });
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,585 @@
+//! The command line: `serve`, `demo`, `migrate`, `user`, `token`, `audit verify`,
+//! `config check`. Commands act with the operator's full scope and are audited as
+//! `cli:<os user>`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use ningan_core::Role;
+use ningan_core::district::NINGBO_CODE;
+use ningan_store::{Actor, Db, NewUser, PageRequest, Scope};
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "ningan",
+    version,
+    about = "宁安 ningan — 公安数字化平台 / public-security platform"
+)]
+pub struct Cli {
+    /// TOML configuration file (default: ./ningan.toml when present).
+    #[arg(long, global = true, env = "NINGAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct DataArgs {
+    /// Data directory of the embedded database (default ./ningan-data).
+    #[arg(long = "data")]
+    data: Option<PathBuf>,
+    /// PostgreSQL URL instead of the embedded SQLite.
+    #[arg(long = "database-url")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone, Default)]
+struct ListenArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Generate the synthetic demo city (if the database is empty) and serve it.
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+        /// Residents to generate.
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+        /// Seed: the same seed gives the same city.
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
+        /// Generate, print the logins, and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply database migrations.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage officer accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens for devices and partner agencies.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints a generated password unless --password-stdin is given.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        username: String,
+        /// Display name (default: the username).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Code of the org unit (default: the city bureau).
+        #[arg(long, default_value_t = NINGBO_CODE.to_string())]
+        unit: String,
+        /// Role, repeatable: administrator, auditor, commander, epidemiologist, station_officer, service_clerk, fraud_analyst, investigator.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (generated, or from standard input); ends the user's sessions.
+    Passwd {
+        #[command(flatten)]
+        data: DataArgs,
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[command(flatten)]
+        data: DataArgs,
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[command(flatten)]
+        data: DataArgs,
+        username: String,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; the secret is printed once.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        name: String,
+        /// Code of the org unit the token acts for.
+        #[arg(long, default_value_t = NINGBO_CODE.to_string())]
+        unit: String,
+        /// Scope, repeatable, e.g. resident.read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[command(flatten)]
+        data: DataArgs,
+        id: i64,
+    },
+    /// List tokens.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero naming the first broken entry.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets hidden); exits non-zero on invalid values.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ningan: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ningan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(
+    cli_config: Option<&PathBuf>,
+    data: &DataArgs,
+    listen: Option<&ListenArgs>,
+) -> Result<Config> {
+    let overrides = Overrides {
+        data_dir: data.data.clone(),
+        database_url: data.database_url.clone(),
+        listen: listen.and_then(|l| l.listen.clone()),
+    };
+    let (config, unknown) = Config::load(cli_config.map(PathBuf::as_path), &overrides)?;
+    for key in unknown {
+        eprintln!("ningan: warning: unknown configuration key `{key}` is ignored");
+    }
+    Ok(config)
+}
+
+fn cli_actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    Actor {
+        name: format!("cli:{user}"),
+        unit_id: None,
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((crate::secrets::generate_password(), true));
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!("password (one line):");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let p = line.trim_end_matches(['\r', '\n']).to_string();
+    crate::secrets::check_password_policy(&p)?;
+    Ok((p, false))
+}
+
+async fn open(config: &Config) -> Result<Db> {
+    crate::app::open_db(config).await.with_context(|| {
+        let loc = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())
+            .map(|l| l.describe())
+            .unwrap_or_default();
+        format!("opening the database ({loc})")
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let cfg_path = cli.config.as_ref();
+    match cli.command {
+        Command::Serve { data, listen } => {
+            let config = load(cfg_path, &data, Some(&listen))?;
+            crate::telemetry::init(&config.log, std::io::stderr);
+            let db = open(&config).await?;
+            serve(config, db, None).await?;
+        }
+        Command::Demo {
+            data,
+            listen,
+            people,
+            seed,
+            no_serve,
+        } => {
+            let config = load(cfg_path, &data, Some(&listen))?;
+            crate::telemetry::init(&config.log, std::io::stderr);
+            let db = open(&config).await?;
+            let logins = crate::demo::ensure(&db, &crate::demo::DemoSpec { people, seed }).await?;
+            if no_serve {
+                crate::demo::print_logins(&logins, None);
+            } else {
+                serve(config, db, Some(logins)).await?;
+            }
+        }
+        Command::Migrate { data } => {
+            let config = load(cfg_path, &data, None)?;
+            let location =
+                ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+            let db = Db::open(&location).await?;
+            let applied = db.migrate().await?;
+            db.ensure_city_tree().await?;
+            println!(
+                "{}: schema version {} ({} applied now)",
+                location.describe(),
+                db.schema_version().await?,
+                applied.len()
+            );
+        }
+        Command::User { command } => return user(cfg_path, command).await,
+        Command::Token { command } => return token(cfg_path, command).await,
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let report = db.verify_audit_chain().await?;
+            return Ok(match report.first_broken {
+                None => {
+                    println!(
+                        "audit chain intact: {} entries, head {}",
+                        report.entries, report.head
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some((seq, why)) => {
+                    eprintln!(
+                        "audit chain BROKEN at entry {seq}: {why} ({} entries before it verified)",
+                        report.entries
+                    );
+                    ExitCode::from(2)
+                }
+            });
+        }
+        Command::Config {
+            command: ConfigCommand::Check { data, listen },
+        } => {
+            let config = load(cfg_path, &data, Some(&listen))?;
+            print!("{}", config.to_redacted_toml());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let location =
+        ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+    tracing::info!(%addr, db = %location.describe(), "ningan listening");
+    if let Some(logins) = &logins {
+        crate::demo::print_logins(logins, Some(addr));
+    } else {
+        println!("ningan 已启动 / listening on http://{addr}");
+    }
+    crate::app::spawn_housekeeping(db.clone());
+    let app = crate::app::router(config, db.clone());
+    crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCode> {
+    let all = Scope::everything();
+    match command {
+        UserCommand::Add {
+            data,
+            username,
+            name,
+            unit,
+            roles,
+            password_stdin,
+        } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    r.parse::<Role>()
+                        .map_err(|e| anyhow::anyhow!("--role: {e}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let unit = db
+                .unit_by_code(&unit)
+                .await
+                .with_context(|| format!("--unit: no org unit with code {unit}"))?;
+            let (password, generated) = read_password(password_stdin)?;
+            let password_hash =
+                crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut w = db.write().await?;
+            let user = w
+                .user_insert(
+                    &cli_actor(),
+                    &all,
+                    &NewUser {
+                        username,
+                        display_name: name,
+                        password_hash,
+                        unit_id: unit.id,
+                        roles,
+                    },
+                )
+                .await?;
+            w.commit().await?;
+            println!(
+                "created user {} (id {}) at {} ({})",
+                user.username, user.id, unit.name, unit.code
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::Passwd {
+            data,
+            username,
+            password_stdin,
+        } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let user = db
+                .user_by_username(&username)
+                .await
+                .with_context(|| format!("no user {username}"))?;
+            let (password, generated) = read_password(password_stdin)?;
+            let hash =
+                crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut w = db.write().await?;
+            w.user_set_password(&cli_actor(), user.id, &hash).await?;
+            w.commit().await?;
+            println!("password of {username} changed; their sessions ended");
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::Disable { data, username } => {
+            set_disabled(cfg_path, &data, &username, true).await?
+        }
+        UserCommand::Enable { data, username } => {
+            set_disabled(cfg_path, &data, &username, false).await?
+        }
+        UserCommand::List { data } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let mut page = PageRequest::new(Some(1), Some(200));
+            println!(
+                "{:<6} {:<20} {:<12} {:<10} roles",
+                "id", "username", "unit", "state"
+            );
+            loop {
+                let p = db.users_in_scope(&all, None, None, page).await?;
+                for u in &p.items {
+                    let unit = db
+                        .unit_by_id(u.unit_id)
+                        .await
+                        .map(|u| u.code)
+                        .unwrap_or_default();
+                    let state = if u.disabled {
+                        "disabled"
+                    } else if u.locked_until > ningan_core::time::now_ms() {
+                        "locked"
+                    } else {
+                        "active"
+                    };
+                    let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                    println!(
+                        "{:<6} {:<20} {:<12} {:<10} {}",
+                        u.id,
+                        u.username,
+                        unit,
+                        state,
+                        roles.join(",")
+                    );
+                }
+                if page.page >= p.pages() {
+                    break;
+                }
+                page.page += 1;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_disabled(
+    cfg_path: Option<&PathBuf>,
+    data: &DataArgs,
+    username: &str,
+    disabled: bool,
+) -> Result<()> {
+    let config = load(cfg_path, data, None)?;
+    let db = open(&config).await?;
+    let user = db
+        .user_by_username(username)
+        .await
+        .with_context(|| format!("no user {username}"))?;
+    let mut w = db.write().await?;
+    w.user_set_disabled(&cli_actor(), user.id, disabled).await?;
+    w.commit().await?;
+    println!(
+        "{username} {}",
+        if disabled {
+            "disabled; sessions ended"
+        } else {
+            "enabled"
+        }
+    );
+    Ok(())
+}
+
+async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<ExitCode> {
+    let all = Scope::everything();
+    match command {
+        TokenCommand::Create {
+            data,
+            name,
+            unit,
+            scopes,
+            days,
+        } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let unit = db
+                .unit_by_code(&unit)
+                .await
+                .with_context(|| format!("--unit: no org unit with code {unit}"))?;
+            let scopes = crate::modules::tokens::parse_scopes(&scopes)
+                .map_err(|e| anyhow::anyhow!("--scope: {}", e.detail_en))?;
+            let spec = crate::modules::tokens::TokenSpec {
+                name,
+                unit_id: unit.id,
+                scopes,
+                days,
+                created_by: None,
+            };
+            let created = crate::modules::tokens::create_token(&db, &cli_actor(), &all, spec)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+            println!(
+                "created token {} (id {}), expires {}",
+                created.token.prefix, created.token.id, created.token.expires_at
+            );
+            println!("secret (shown once): {}", created.secret);
+        }
+        TokenCommand::Revoke { data, id } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let mut w = db.write().await?;
+            w.token_revoke(&cli_actor(), &all, id)
+                .await
+                .with_context(|| format!("no token {id}"))?;
+            w.commit().await?;
+            println!("token {id} revoked");
+        }
+        TokenCommand::List { data } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let now = ningan_core::time::now_ms();
+            println!(
+                "{:<6} {:<14} {:<24} {:<8} scopes",
+                "id", "prefix", "name", "state"
+            );
+            for t in db.tokens_in_scope(&all).await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.expires_at <= now {
+                    "expired"
+                } else {
+                    "live"
+                };
+                let scopes: Vec<&str> = t.scopes.iter().map(|a| a.as_str()).collect();
+                println!(
+                    "{:<6} {:<14} {:<24} {:<8} {}",
+                    t.id,
+                    t.prefix,
+                    t.name,
+                    state,
+                    scopes.join(",")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,343 @@
+//! Layered configuration: built-in defaults, then a TOML file, then `NINGAN_*` environment
+//! variables (`__` for nesting), then command-line flags. `ningan config check` prints the
+//! result with secrets hidden.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Config {
+    /// Where the embedded database and engine files live.
+    pub data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded SQLite, e.g. `postgres://user:pw@host/db`.
+    pub database_url: Option<String>,
+    pub listen: SocketAddr,
+    /// `tracing` filter, e.g. `info` or `ningan=debug,tower_http=info`.
+    pub log: String,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub http: HttpConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SessionConfig {
+    pub hours: u32,
+    /// Mark cookies `Secure`; set when TLS terminates in front of ningan.
+    pub secure_cookie: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct LoginConfig {
+    /// Wrong passwords in a row before the account is locked.
+    pub max_failures: u32,
+    pub lockout_minutes: u32,
+    /// Failed logins per client address per 15 minutes before it is refused outright.
+    pub max_failures_per_client: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct HttpConfig {
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./ningan-data"),
+            database_url: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info".into(),
+            session: SessionConfig::default(),
+            login: LoginConfig::default(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            hours: 12,
+            secure_cookie: false,
+        }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            max_failures: 5,
+            lockout_minutes: 15,
+            max_failures_per_client: 30,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+/// Values given as flags; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Figment(#[from] Box<figment::Error>),
+    #[error("invalid configuration: key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// Keys that `NINGAN_*` variables may carry without being configuration.
+const NOT_CONFIG_ENV: &[&str] = &["config", "pg_bin"];
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `./ningan.toml` is read if present.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<(Config, Vec<String>), ConfigError> {
+        let env = Env::prefixed("NINGAN_").split("__").ignore(NOT_CONFIG_ENV);
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) if !f.exists() => return Err(ConfigError::MissingFile(f.to_path_buf())),
+            Some(f) => fig = fig.merge(Toml::file(f)),
+            None => fig = fig.merge(Toml::file("ningan.toml")),
+        }
+        fig = fig.merge(env).merge(Serialized::defaults(overrides));
+        let config: Config = fig.extract().map_err(Box::new)?;
+        let unknown = unknown_keys(&fig)?;
+        config.validate()?;
+        Ok((config, unknown))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_string(),
+            })
+        };
+        if self.session.hours == 0 || self.session.hours > 24 * 30 {
+            return invalid("session.hours", "must be between 1 and 720");
+        }
+        if self.login.max_failures == 0 {
+            return invalid("login.max_failures", "must be at least 1");
+        }
+        if self.login.lockout_minutes == 0 {
+            return invalid("login.lockout_minutes", "must be at least 1");
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return invalid("http.body_limit_bytes", "must be at least 1024");
+        }
+        if self.http.request_timeout_secs == 0 {
+            return invalid("http.request_timeout_secs", "must be at least 1");
+        }
+        if self.log.trim().is_empty() {
+            return invalid("log", "must name a level such as info");
+        }
+        if let Err(e) =
+            ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref())
+        {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                message: e.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, with the database password hidden.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = shown.database_url.map(|u| ningan_store::redact_url(&u));
+        toml_string(&shown)
+    }
+}
+
+fn toml_string(c: &Config) -> String {
+    // figment's TOML support brings the `toml` crate; go through a JSON value so no second
+    // serializer is needed.
+    let v = serde_json::to_value(c).unwrap_or_default();
+    let mut out = String::new();
+    let mut tables = String::new();
+    if let serde_json::Value::Object(map) = v {
+        for (k, v) in map {
+            match v {
+                serde_json::Value::Object(inner) => {
+                    tables.push_str(&format!("\n[{k}]\n"));
+                    for (ik, iv) in inner {
+                        tables.push_str(&format!("{ik} = {iv}\n"));
+                    }
+                }
+                serde_json::Value::Null => out.push_str(&format!("# {k} is not set\n")),
+                other => out.push_str(&format!("{k} = {other}\n")),
+            }
+        }
+    }
+    out + &tables
+}
+
+/// Keys present in the merged layers that [`Config`] does not know, to warn about typos.
+fn unknown_keys(fig: &Figment) -> Result<Vec<String>, ConfigError> {
+    let merged: serde_json::Value = fig.extract().map_err(Box::new)?;
+    let known = serde_json::to_value(Config::default()).unwrap_or_default();
+    let mut unknown = Vec::new();
+    collect_unknown("", &merged, &known, &mut unknown);
+    Ok(unknown)
+}
+
+fn collect_unknown(
+    prefix: &str,
+    merged: &serde_json::Value,
+    known: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
+    if let (Some(m), Some(k)) = (merged.as_object(), known.as_object()) {
+        for (key, value) in m {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match k.get(key) {
+                None => out.push(path),
+                Some(kv) => collect_unknown(&path, value, kv, out),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    fn check_err(jail_setup: impl FnOnce(&mut Jail) -> figment::error::Result<()>, key: &str) {
+        Jail::expect_with(|jail| {
+            jail_setup(jail)?;
+            let err = Config::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "error should name {key}: {err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Jail::expect_with(|_| {
+            let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(c, Config::default());
+            assert!(unknown.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "ningan.toml",
+                "listen = \"127.0.0.1:1001\"\nlog = \"debug\"\n[login]\nmax_failures = 3\n",
+            )?;
+            jail.set_env("NINGAN_LISTEN", "127.0.0.1:1002");
+            jail.set_env("NINGAN_LOGIN__LOCKOUT_MINUTES", "7");
+            jail.set_env("NINGAN_PG_BIN", "/not/config");
+            let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(c.listen.port(), 1002, "environment beats file");
+            assert_eq!(c.log, "debug", "file beats defaults");
+            assert_eq!((c.login.max_failures, c.login.lockout_minutes), (3, 7));
+            assert!(unknown.is_empty(), "{unknown:?}");
+            let flags = Overrides {
+                listen: Some("127.0.0.1:1003".into()),
+                ..Default::default()
+            };
+            let (c, _) = Config::load(None, &flags).unwrap();
+            assert_eq!(c.listen.port(), 1003, "flags beat environment");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        check_err(
+            |j| {
+                j.set_env("NINGAN_LOGIN__MAX_FAILURES", "many");
+                Ok(())
+            },
+            "max_failures",
+        );
+        check_err(
+            |j| {
+                j.set_env("NINGAN_LISTEN", "not-an-address");
+                Ok(())
+            },
+            "listen",
+        );
+        check_err(
+            |j| {
+                j.set_env("NINGAN_SESSION__HOURS", "0");
+                Ok(())
+            },
+            "session.hours",
+        );
+        check_err(
+            |j| {
+                j.set_env("NINGAN_DATABASE_URL", "mysql://u:secret@h/db");
+                Ok(())
+            },
+            "database_url",
+        );
+        check_err(
+            |j| {
+                j.create_file("ningan.toml", "[http]\nbody_limit_bytes = 10\n")?;
+                Ok(())
+            },
+            "http.body_limit_bytes",
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_and_secrets_hidden() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "ningan.toml",
+                "listne = \"x\"\ndatabase_url = \"postgres://u:secret@h/db\"\n",
+            )?;
+            let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(unknown, vec!["listne".to_string()]);
+            let shown = c.to_redacted_toml();
+            assert!(
+                !shown.contains("secret") && shown.contains("u:***@h/db"),
+                "{shown}"
+            );
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,268 @@
+//! The synthetic demo city: from a seed, deterministically, the stations of Ningbo's ten
+//! districts, residents with valid synthetic identifiers, and an officer account for every
+//! role. Each module adds its own data as one [`DemoPart`]; nothing personal is real.
+
+mod names;
+mod people;
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use ningan_core::Role;
+use ningan_core::district::DISTRICTS;
+use ningan_store::{Actor, Db, NewOrgUnit, NewUser, OrgUnit, Scope};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Debug, Clone)]
+pub struct DemoSpec {
+    pub people: u64,
+    pub seed: u64,
+}
+
+/// What every part of the generator can use: the database, the spec, the stations made so
+/// far, and a random source derived from the seed and the part's name.
+pub struct DemoContext<'a> {
+    pub db: &'a Db,
+    pub spec: &'a DemoSpec,
+    pub stations: &'a [OrgUnit],
+    pub actor: Actor,
+}
+
+impl DemoContext<'_> {
+    /// A generator for `part` that depends only on the seed, so parts can be added or
+    /// reordered without changing each other's data.
+    pub fn rng(&self, part: &str) -> ChaCha8Rng {
+        let h = ningan_core_hash(part);
+        ChaCha8Rng::seed_from_u64(self.spec.seed ^ h)
+    }
+}
+
+fn ningan_core_hash(s: &str) -> u64 {
+    // FNV-1a: stable across Rust versions, unlike the std hasher.
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// One module's share of the demo city. This enum is the registration point: a module
+/// adds a variant and its generator, and [`Part::ALL`] lists the order they run in.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    People,
+}
+
+impl Part {
+    const ALL: &'static [Part] = &[Part::People];
+
+    fn name(self) -> &'static str {
+        match self {
+            Part::People => "people",
+        }
+    }
+
+    async fn generate(self, ctx: &DemoContext<'_>) -> Result<()> {
+        match self {
+            Part::People => people::generate(ctx).await,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub unit: String,
+}
+
+/// Generates the city unless this database already holds one, and returns the logins.
+pub async fn ensure(db: &Db, spec: &DemoSpec) -> Result<Vec<Login>> {
+    let seed = match db.setting("demo.seed").await? {
+        Some(s) => {
+            let seed: u64 = s.parse().context("stored demo seed")?;
+            if seed != spec.seed {
+                eprintln!(
+                    "注意：数据库中已有种子为 {seed} 的演示城市，未重新生成 / a demo city with seed {seed} exists; not regenerated"
+                );
+            }
+            seed
+        }
+        None => {
+            generate(db, spec).await?;
+            spec.seed
+        }
+    };
+    Ok(demo_logins(db, seed).await)
+}
+
+async fn generate(db: &Db, spec: &DemoSpec) -> Result<()> {
+    let started = std::time::Instant::now();
+    let actor = Actor {
+        name: "system:demo".into(),
+        unit_id: None,
+    };
+    let stations = make_stations(db, spec.seed, &actor).await?;
+    eprintln!(
+        "已生成 {} 个派出所 / {} stations",
+        stations.len(),
+        stations.len()
+    );
+    make_officers(db, spec.seed, &actor).await?;
+    let ctx = DemoContext {
+        db,
+        spec,
+        stations: &stations,
+        actor,
+    };
+    for part in Part::ALL.iter().copied() {
+        let t = std::time::Instant::now();
+        part.generate(&ctx)
+            .await
+            .with_context(|| format!("demo part {}", part.name()))?;
+        eprintln!(
+            "{} 完成，用时 {:.1}s / {} done",
+            part.name(),
+            t.elapsed().as_secs_f64(),
+            part.name()
+        );
+    }
+    let mut w = db.write().await?;
+    w.setting_set("demo.seed", &spec.seed.to_string()).await?;
+    w.setting_set("demo.people", &spec.people.to_string())
+        .await?;
+    w.commit().await?;
+    eprintln!(
+        "演示城市生成完毕，用时 {:.1}s / demo city ready",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Stations per district in proportion to population, at least four each.
+pub fn stations_per_district(share: f64) -> usize {
+    ((share * 80.0).round() as usize).max(4)
+}
+
+async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ningan_core_hash("stations"));
+    let mut stations = Vec::new();
+    let mut w = db.write().await?;
+    for d in DISTRICTS {
+        let branch = db.unit_by_code(&d.code.to_string()).await?;
+        let short = d.name.trim_end_matches(['区', '县', '市']);
+        let mut place_names = names::STATION_PLACES.to_vec();
+        for i in 0..stations_per_district(d.population_share) {
+            let place = place_names.remove(rng.gen_range(0..place_names.len()));
+            let new = NewOrgUnit {
+                parent_id: branch.id,
+                code: format!("{}{:03}", d.code, i + 1),
+                name: format!("{short}{place}派出所"),
+                name_en: format!("{} {} Station", d.name_en, i + 1),
+            };
+            stations.push(w.unit_insert(actor, &Scope::everything(), &new).await?);
+        }
+    }
+    w.commit().await?;
+    Ok(stations)
+}
+
+/// Who each demo account is: username, role, and the unit it belongs to.
+const OFFICERS: &[(&str, Role, Unit)] = &[
+    ("admin", Role::Administrator, Unit::City),
+    ("auditor", Role::Auditor, Unit::City),
+    ("commander", Role::Commander, Unit::City),
+    ("epi", Role::Epidemiologist, Unit::City),
+    ("analyst", Role::FraudAnalyst, Unit::District(330203)),
+    ("detective", Role::Investigator, Unit::District(330212)),
+    ("officer", Role::StationOfficer, Unit::FirstStation(330203)),
+    ("clerk", Role::ServiceClerk, Unit::FirstStation(330203)),
+    ("officer2", Role::StationOfficer, Unit::FirstStation(330206)),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    City,
+    District(u32),
+    FirstStation(u32),
+}
+
+fn unit_code(u: Unit) -> String {
+    match u {
+        Unit::City => ningan_core::district::NINGBO_CODE.to_string(),
+        Unit::District(c) => c.to_string(),
+        Unit::FirstStation(c) => format!("{c}001"),
+    }
+}
+
+/// Demo passwords follow from the seed, so they can be printed on every start.
+fn demo_password(seed: u64, username: &str) -> String {
+    let h = crate::secrets::sha256_hex(format!("ningan-demo:{seed}:{username}").as_bytes());
+    format!("demo{}{}", &h[..8], "7x")
+}
+
+async fn make_officers(db: &Db, seed: u64, actor: &Actor) -> Result<()> {
+    let mut w = db.write().await?;
+    for (username, role, unit) in OFFICERS {
+        let unit = db.unit_by_code(&unit_code(*unit)).await?;
+        let hash = crate::secrets::hash_password(&demo_password(seed, username))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let display = names::officer_display_name(username);
+        w.user_insert(
+            actor,
+            &Scope::everything(),
+            &NewUser {
+                username: (*username).into(),
+                display_name: display.into(),
+                password_hash: hash,
+                unit_id: unit.id,
+                roles: vec![*role],
+            },
+        )
+        .await?;
+    }
+    w.commit().await?;
+    Ok(())
+}
+
+async fn demo_logins(db: &Db, seed: u64) -> Vec<Login> {
+    let mut out = Vec::new();
+    for (username, role, unit) in OFFICERS {
+        let unit = db
+            .unit_by_code(&unit_code(*unit))
+            .await
+            .map(|u| u.name)
+            .unwrap_or_default();
+        out.push(Login {
+            username: (*username).into(),
+            password: demo_password(seed, username),
+            role: *role,
+            unit,
+        });
+    }
+    out
+}
+
+pub fn print_logins(logins: &[Login], addr: Option<SocketAddr>) {
+    if let Some(addr) = addr {
+        println!("\n宁安演示城市已启动 / ningan demo city: http://{addr}\n");
+    }
+    println!(
+        "{:<11} {:<18} {:<12} 单位 / unit",
+        "用户名", "密码 / password", "角色 / role"
+    );
+    for l in logins {
+        println!(
+            "{:<14} {:<18} {:<12} {}",
+            l.username,
+            l.password,
+            l.role.label_zh(),
+            l.unit
+        );
+    }
+    println!();
+}
+
+pub(crate) fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}

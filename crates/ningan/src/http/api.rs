@@ -1,0 +1,186 @@
+//! The route table: every route of the server is added here with the access it needs, so
+//! authorisation is declared once and enforced before any handler runs, and the same table
+//! generates the OpenAPI document and drives the authorisation matrix test.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+use ningan_core::Action;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::principal::MaybePrincipal;
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any signed-in officer or device.
+    SignedIn,
+    Action(Action),
+}
+
+/// Whether a route answers people (HTML: redirect to login, error pages) or programs (JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Api,
+    Page,
+}
+
+type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+#[derive(Clone)]
+pub struct Op {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub face: Face,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub request: Option<SchemaFn>,
+    pub response: Option<SchemaFn>,
+    /// Status of the success response.
+    pub status: u16,
+    /// Path and query parameters, for the OpenAPI document.
+    pub params: &'static [(&'static str, &'static str)],
+}
+
+fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+impl Op {
+    pub fn api(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        tag: &'static str,
+        summary: &'static str,
+    ) -> Op {
+        Op {
+            method,
+            path,
+            access,
+            face: Face::Api,
+            tag,
+            summary,
+            request: None,
+            response: None,
+            status: 200,
+            params: &[],
+        }
+    }
+
+    pub fn page(method: Method, path: &'static str, access: Access, summary: &'static str) -> Op {
+        Op {
+            face: Face::Page,
+            ..Op::api(method, path, access, "pages", summary)
+        }
+    }
+
+    pub fn request<T: JsonSchema>(mut self) -> Op {
+        self.request = Some(schema_of::<T>);
+        self
+    }
+
+    pub fn response<T: JsonSchema>(mut self) -> Op {
+        self.response = Some(schema_of::<T>);
+        self
+    }
+
+    pub fn status(mut self, s: u16) -> Op {
+        self.status = s;
+        self
+    }
+
+    /// Query parameters as (name, description).
+    pub fn query(mut self, params: &'static [(&'static str, &'static str)]) -> Op {
+        self.params = params;
+        self
+    }
+}
+
+/// Routes plus their declarations.
+pub struct Api {
+    router: Router<AppState>,
+    ops: Vec<Op>,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            router: Router::new(),
+            ops: Vec::new(),
+        }
+    }
+}
+
+impl Api {
+    /// Adds a route; its access check runs before the handler and its extractors.
+    pub fn add(mut self, op: Op, handler: MethodRouter<AppState>) -> Api {
+        let (access, face) = (op.access, op.face);
+        let guarded = handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+            guard(access, face, req, next)
+        }));
+        self.router = self.router.route(op.path, guarded);
+        self.ops.push(op);
+        self
+    }
+
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<Op>) {
+        (self.router, self.ops)
+    }
+}
+
+async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response {
+    let principal = req
+        .extensions()
+        .get::<MaybePrincipal>()
+        .and_then(|m| m.0.clone());
+    let outcome = match (access, &principal) {
+        (Access::Public, _) => Ok(()),
+        (_, None) => Err(ErrorCode::Unauthenticated),
+        (Access::SignedIn, Some(_)) => Ok(()),
+        (Access::Action(a), Some(p)) => {
+            if p.may(a) {
+                Ok(())
+            } else {
+                Err(ErrorCode::Forbidden)
+            }
+        }
+    };
+    match (outcome, face) {
+        (Ok(()), _) => next.run(req).await,
+        (Err(code), Face::Api) => ApiError::plain(code).into_response(),
+        (Err(ErrorCode::Unauthenticated), Face::Page) => {
+            let next_path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let target = format!("/login?next={}", crate::web::url_encode(next_path));
+            Redirect::to(&target).into_response()
+        }
+        (Err(_), Face::Page) => {
+            let lang = principal
+                .as_ref()
+                .map(|p| p.language().to_string())
+                .unwrap_or_else(|| "zh".into());
+            let body = crate::web::forbidden_page(principal.as_deref(), &lang);
+            (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                body,
+            )
+                .into_response()
+        }
+    }
+}

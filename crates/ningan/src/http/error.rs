@@ -1,0 +1,209 @@
+//! The one HTTP error type. Each code is declared once with its status and titles; responses
+//! are `application/problem+json` (RFC 9457) with Chinese and English messages. Internal
+//! errors are logged with their cause and reach the client only as a generic 500.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ningan_store::StoreError;
+use serde::Serialize;
+
+macro_rules! error_codes {
+    ($($variant:ident => $status:ident, $slug:literal, $zh:literal, $en:literal;)*) => {
+        /// The stable catalogue of problem types.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status),* }
+            }
+
+            pub fn slug(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $slug),* }
+            }
+
+            pub fn title_zh(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $zh),* }
+            }
+
+            pub fn title_en(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $en),* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Validation => UNPROCESSABLE_ENTITY, "validation", "输入有误", "Invalid input";
+    MalformedRequest => BAD_REQUEST, "malformed-request", "请求格式错误", "Malformed request";
+    Unauthenticated => UNAUTHORIZED, "unauthenticated", "请先登录", "Authentication required";
+    BadCredentials => UNAUTHORIZED, "bad-credentials", "用户名或密码错误", "Wrong username or password";
+    AccountLocked => TOO_MANY_REQUESTS, "account-locked", "账号已临时锁定", "Account temporarily locked";
+    TooManyAttempts => TOO_MANY_REQUESTS, "too-many-attempts", "尝试次数过多", "Too many attempts";
+    Forbidden => FORBIDDEN, "forbidden", "无权执行此操作", "Not allowed";
+    CsrfRejected => FORBIDDEN, "csrf-rejected", "页面已过期，请刷新后重试", "Missing or wrong CSRF token";
+    NotFound => NOT_FOUND, "not-found", "未找到", "Not found";
+    Conflict => CONFLICT, "conflict", "记录已存在", "Already exists";
+    IdempotencyMismatch => UNPROCESSABLE_ENTITY, "idempotency-key-reused", "幂等键已用于另一请求", "Idempotency key reused with a different request";
+    IdempotencyInProgress => CONFLICT, "idempotency-in-progress", "相同请求正在处理", "A request with this idempotency key is still running";
+    PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload-too-large", "请求内容过大", "Request body too large";
+    Timeout => REQUEST_TIMEOUT, "timeout", "请求超时", "Request timed out";
+    Internal => INTERNAL_SERVER_ERROR, "internal", "服务器内部错误", "Internal server error";
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail_zh: String,
+    pub detail_en: String,
+    pub errors: Vec<FieldError>,
+    /// Logged, never sent.
+    pub cause: Option<String>,
+}
+
+/// The problem document as sent.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub title_en: String,
+    pub detail_en: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            detail_zh: zh.into(),
+            detail_en: en.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// Uses the code's titles as the message.
+    pub fn plain(code: ErrorCode) -> ApiError {
+        ApiError::new(code, code.title_zh(), code.title_en())
+    }
+
+    /// One field is wrong; the message is shown next to it.
+    pub fn field(field: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        let zh = zh.into();
+        let en = en.into();
+        ApiError {
+            code: ErrorCode::Validation,
+            errors: vec![FieldError {
+                field: field.into(),
+                message: format!("{zh} / {en}"),
+            }],
+            detail_zh: format!("{field}：{zh}"),
+            detail_en: format!("{field}: {en}"),
+            cause: None,
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        let mut e = ApiError::plain(ErrorCode::Internal);
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("/problems/{}", self.code.slug()),
+            title: self.code.title_zh().into(),
+            status: self.code.status().as_u16(),
+            detail: self.detail_zh.clone(),
+            title_en: self.code.title_en().into(),
+            detail_en: self.detail_en.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::plain(ErrorCode::NotFound),
+            StoreError::Conflict(what) => {
+                let mut err = ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("{what} 已存在"),
+                    format!("{what} already exists"),
+                );
+                err.errors.push(FieldError {
+                    field: what.clone(),
+                    message: "已存在 / already exists".into(),
+                });
+                err
+            }
+            StoreError::Invalid(msg) => {
+                let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
+                let mut err = ApiError::new(ErrorCode::Validation, msg.clone(), msg.clone());
+                err.errors.push(FieldError {
+                    field: field.into(),
+                    message: message.into(),
+                });
+                err
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.code.slug(), %cause, "request failed");
+        }
+        let status = self.code.status();
+        let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".into());
+        let mut resp = (status, body).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_type_and_both_titles() {
+        let mut slugs: Vec<_> = ErrorCode::ALL.iter().map(|c| c.slug()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), ErrorCode::ALL.len());
+        assert!(
+            ErrorCode::ALL
+                .iter()
+                .all(|c| !c.title_zh().is_empty() && c.title_en().is_ascii())
+        );
+    }
+
+    #[test]
+    fn internal_causes_never_reach_the_client() {
+        let e = ApiError::internal("password authentication failed for user postgres");
+        let p = serde_json::to_string(&e.problem()).unwrap();
+        assert!(!p.contains("postgres"), "{p}");
+        assert!(p.contains("\"status\":500"));
+    }
+}

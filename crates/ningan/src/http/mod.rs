@@ -1,0 +1,11 @@
+//! The HTTP layer shared by every module: the route table with its access checks, the
+//! principal, errors as problem documents, extractors, idempotency, metrics, OpenAPI.
+
+pub mod api;
+pub mod dto;
+pub mod error;
+pub mod idempotency;
+pub mod json;
+pub mod metrics;
+pub mod openapi;
+pub mod principal;

@@ -1,0 +1,316 @@
+//! Who is calling: an officer with a session, or a device or partner agency with an API
+//! token. Resolved once per request by [`authenticate`]; routes then only ask it what it may
+//! do ([`Principal::may`]) and over which units ([`Principal::scope`]).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ningan_core::{Action, Role, access};
+use ningan_store::{Actor, ApiToken, OrgUnit, Scope, User};
+use subtle::ConstantTimeEq;
+
+use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::secrets::sha256_hex;
+
+pub const SESSION_COOKIE: &str = "ningan_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+#[derive(Debug, Clone)]
+pub enum Who {
+    Officer {
+        user: User,
+        csrf_token: String,
+        session_hash: String,
+    },
+    Device {
+        token: ApiToken,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub who: Who,
+    pub unit: OrgUnit,
+}
+
+impl Principal {
+    pub fn may(&self, action: Action) -> bool {
+        match &self.who {
+            Who::Officer { user, .. } => access::roles_grant(&user.roles, action),
+            Who::Device { token } => token.scopes.contains(&action),
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.unit.scope()
+    }
+
+    /// The name written to the audit trail.
+    pub fn actor(&self) -> Actor {
+        let name = match &self.who {
+            Who::Officer { user, .. } => format!("user:{}", user.username),
+            Who::Device { token } => format!("token:{}", token.prefix),
+        };
+        Actor {
+            name,
+            unit_id: Some(self.unit.id),
+        }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        match &self.who {
+            Who::Officer { user, .. } => Some(user),
+            Who::Device { .. } => None,
+        }
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        self.user().map(|u| u.roles.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.who {
+            Who::Officer { csrf_token, .. } => Some(csrf_token),
+            Who::Device { .. } => None,
+        }
+    }
+
+    pub fn language(&self) -> &str {
+        self.user().map(|u| u.language.as_str()).unwrap_or("zh")
+    }
+}
+
+/// The request's principal, if any; inserted by [`authenticate`].
+#[derive(Clone)]
+pub struct MaybePrincipal(pub Option<Arc<Principal>>);
+
+/// A handler argument that requires a signed-in principal. Routes declare the action they
+/// need in the route table; this only supplies who and where.
+#[derive(Clone)]
+pub struct Ctx(pub Arc<Principal>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Ctx, ApiError> {
+        match parts.extensions.get::<MaybePrincipal>() {
+            Some(MaybePrincipal(Some(p))) => Ok(Ctx(p.clone())),
+            _ => Err(ApiError::plain(ErrorCode::Unauthenticated)),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<MaybePrincipal, std::convert::Infallible> {
+        Ok(parts
+            .extensions
+            .get::<MaybePrincipal>()
+            .cloned()
+            .unwrap_or(MaybePrincipal(None)))
+    }
+}
+
+pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Resolves the principal from a bearer token or a session cookie and enforces CSRF on
+/// state-changing requests made with a cookie.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match resolve(&state, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(p) = &principal
+        && let Who::Officer { csrf_token, .. } = &p.who
+        && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        match check_csrf(req, csrf_token, state.config.http.body_limit_bytes).await {
+            Ok(r) => req = r,
+            Err(e) => return e.into_response(),
+        }
+    }
+    req.extensions_mut()
+        .insert(MaybePrincipal(principal.map(Arc::new)));
+    next.run(req).await
+}
+
+async fn resolve(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let bearer = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(raw) = bearer else {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "仅支持 Bearer 令牌",
+                "only Bearer tokens are accepted",
+            ));
+        };
+        return device(state, raw).await.map(Some);
+    }
+    let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let session_hash = sha256_hex(token.as_bytes());
+    let Some(session) = state.db.session_get(&session_hash).await? else {
+        return Ok(None);
+    };
+    let user = state.db.user_by_id(session.user_id).await?;
+    if user.disabled {
+        return Ok(None);
+    }
+    let unit = state.db.unit_by_id(user.unit_id).await?;
+    Ok(Some(Principal {
+        who: Who::Officer {
+            user,
+            csrf_token: session.csrf_token,
+            session_hash,
+        },
+        unit,
+    }))
+}
+
+/// `ngn_<prefix>_<secret>`: the prefix finds the row, the secret's hash must match.
+async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
+    let bad = || {
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            "接口令牌无效、已过期或已吊销",
+            "API token is invalid, expired or revoked",
+        )
+    };
+    let (prefix, secret) = crate::secrets::split_api_token(raw).ok_or_else(bad)?;
+    let token = match state.db.token_by_prefix(prefix).await {
+        Ok(t) => t,
+        Err(ningan_store::StoreError::NotFound) => return Err(bad()),
+        Err(e) => return Err(e.into()),
+    };
+    let matches: bool = sha256_hex(secret.as_bytes())
+        .as_bytes()
+        .ct_eq(token.secret_hash.as_bytes())
+        .into();
+    if !matches || !token.is_live(ningan_core::time::now_ms()) {
+        return Err(bad());
+    }
+    let unit = state.db.unit_by_id(token.unit_id).await?;
+    Ok(Principal {
+        who: Who::Device { token },
+        unit,
+    })
+}
+
+/// Accepts the token from the `X-CSRF-Token` header, or from the `csrf_token` field of a
+/// URL-encoded form (the body is read and put back).
+async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, ApiError> {
+    let ok = |given: &str| -> bool { given.as_bytes().ct_eq(expected.as_bytes()).into() };
+    if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if ok(h) {
+            Ok(req)
+        } else {
+            Err(ApiError::plain(ErrorCode::CsrfRejected))
+        };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(ApiError::plain(ErrorCode::CsrfRejected));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::plain(ErrorCode::PayloadTooLarge))?;
+    let given = form_field(&bytes, CSRF_FIELD);
+    if !given.as_deref().is_some_and(ok) {
+        return Err(ApiError::plain(ErrorCode::CsrfRejected));
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// Decodes `a=1&b=x%20y` without a further dependency: axum's `Form` does the real parsing
+/// later; this only needs one field.
+fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| -> String {
+        let bytes = s.replace('+', " ").into_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && i + 2 < bytes.len()
+                && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_one_form_field() {
+        assert_eq!(
+            form_field(b"a=1&csrf_token=ab%2Bc+d&z=", "csrf_token").as_deref(),
+            Some("ab+c d")
+        );
+        assert_eq!(form_field(b"a=1", "csrf_token"), None);
+        assert_eq!(
+            form_field(b"csrf_token=%zz%4", "csrf_token").as_deref(),
+            Some("%zz%4")
+        );
+    }
+}

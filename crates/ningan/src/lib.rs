@@ -1,0 +1,12 @@
+//! The ningan application: HTTP API, web workbench, background tasks and the command line,
+//! over the storage crate. `main.rs` is only the edge that turns errors into exit codes.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod modules;
+pub mod secrets;
+pub mod telemetry;
+pub mod web;

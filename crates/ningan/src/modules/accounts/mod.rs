@@ -1,0 +1,320 @@
+//! Officer accounts, for administrators: list and look up accounts of units in scope,
+//! create them, reset passwords, change roles, disable and enable.
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::routing::{get, post, put};
+use ningan_core::{Action, Role};
+use ningan_store::{NewUser, PageRequest, User};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::http::api::{Access, Api, Op};
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+use crate::modules::auth::hash_blocking;
+use crate::secrets;
+
+pub fn routes(api: Api) -> Api {
+    let read = Access::Action(Action::UserRead);
+    let manage = Access::Action(Action::UserManage);
+    api.add(
+        Op::api(Method::GET, "/api/users", read, "accounts", "账号列表")
+            .query(&[
+                ("unit_id", "只看某单位"),
+                ("q", "用户名或姓名前缀"),
+                ("page", "页码"),
+                ("per_page", "每页条数"),
+            ])
+            .response::<PageDto<UserDto>>(),
+        get(list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/users", manage, "accounts", "新建账号")
+            .request::<NewUserRequest>()
+            .response::<CreatedUser>()
+            .status(201),
+        post(create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/users/{id}", read, "accounts", "账号详情").response::<UserDto>(),
+        get(show),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/users/{id}/disable",
+            manage,
+            "accounts",
+            "停用账号",
+        )
+        .status(204),
+        post(disable),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/users/{id}/enable",
+            manage,
+            "accounts",
+            "启用账号",
+        )
+        .status(204),
+        post(enable),
+    )
+    .add(
+        Op::api(
+            Method::PUT,
+            "/api/users/{id}/roles",
+            manage,
+            "accounts",
+            "设置角色",
+        )
+        .request::<RolesRequest>()
+        .status(204),
+        put(set_roles),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/users/{id}/password",
+            manage,
+            "accounts",
+            "重置密码",
+        )
+        .request::<ResetPasswordRequest>()
+        .response::<ResetPasswordResponse>(),
+        post(reset_password),
+    )
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserDto {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub roles: Vec<String>,
+    pub language: String,
+    pub disabled: bool,
+    pub locked: bool,
+    pub created_at: String,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> UserDto {
+        UserDto {
+            id: u.id,
+            locked: u.locked_until > ningan_core::time::now_ms(),
+            roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            username: u.username,
+            display_name: u.display_name,
+            unit_id: u.unit_id,
+            language: u.language,
+            disabled: u.disabled,
+            created_at: ts(u.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    unit_id: Option<i64>,
+    q: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub unit_id: i64,
+    pub roles: Vec<String>,
+    /// Omit to have one generated and returned once.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreatedUser {
+    pub user: UserDto,
+    /// Present only when the password was generated; shown this once.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RolesRequest {
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ResetPasswordRequest {
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResetPasswordResponse {
+    pub password: Option<String>,
+}
+
+pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
+    if names.is_empty() {
+        return Err(ApiError::field(
+            "roles",
+            "至少一个角色",
+            "at least one role",
+        ));
+    }
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Role>().map_err(|_| {
+                let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                ApiError::field(
+                    "roles",
+                    format!("未知角色 {n}"),
+                    format!("unknown role {n}; known: {}", known.join(", ")),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The given password checked against the policy, or a generated one to show once.
+async fn password_or_generated(
+    given: Option<String>,
+) -> Result<(String, Option<String>), ApiError> {
+    let (password, shown) = match given.filter(|p| !p.is_empty()) {
+        Some(p) => {
+            secrets::check_password_policy(&p)
+                .map_err(|e| ApiError::field("password", e.to_string(), e.to_string()))?;
+            (p, None)
+        }
+        None => {
+            let p = secrets::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    Ok((hash_blocking(password).await?, shown))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<UserDto>>> {
+    let page = state
+        .db
+        .users_in_scope(
+            &ctx.scope(),
+            q.unit_id,
+            q.q.as_deref(),
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
+    Ok(axum::Json(PageDto::from_page(page, UserDto::from)))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<UserDto>> {
+    Ok(axum::Json(
+        state.db.user_get(&ctx.scope(), id).await?.into(),
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewUserRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedUser>)> {
+    let roles = parse_roles(&req.roles)?;
+    let (password_hash, shown) = password_or_generated(req.password).await?;
+    let new = NewUser {
+        username: req.username.trim().to_string(),
+        display_name: req.display_name,
+        password_hash,
+        unit_id: req.unit_id,
+        roles,
+    };
+    let mut w = state.db.write().await?;
+    let user = w.user_insert(&ctx.actor(), &ctx.scope(), &new).await?;
+    w.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CreatedUser {
+            user: user.into(),
+            password: shown,
+        }),
+    ))
+}
+
+async fn set_disabled(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    disabled: bool,
+) -> ApiResult<StatusCode> {
+    state.db.user_get(&ctx.scope(), id).await?;
+    if disabled && ctx.user().is_some_and(|u| u.id == id) {
+        return Err(ApiError::field(
+            "id",
+            "不能停用自己的账号",
+            "you cannot disable your own account",
+        ));
+    }
+    let mut w = state.db.write().await?;
+    w.user_set_disabled(&ctx.actor(), id, disabled).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    set_disabled(&state, &ctx, id, true).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    set_disabled(&state, &ctx, id, false).await
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<RolesRequest>,
+) -> ApiResult<StatusCode> {
+    let roles = parse_roles(&req.roles)?;
+    state.db.user_get(&ctx.scope(), id).await?;
+    let mut w = state.db.write().await?;
+    w.user_set_roles(&ctx.actor(), id, &roles).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ResetPasswordRequest>,
+) -> ApiResult<axum::Json<ResetPasswordResponse>> {
+    state.db.user_get(&ctx.scope(), id).await?;
+    let (hash, shown) = password_or_generated(req.password).await?;
+    let mut w = state.db.write().await?;
+    w.user_set_password(&ctx.actor(), id, &hash).await?;
+    w.commit().await?;
+    Ok(axum::Json(ResetPasswordResponse { password: shown }))
+}

@@ -1,0 +1,427 @@
+//! Signing in and out, the signed-in officer's own account (password, language), and the
+//! workbench home page.
+
+mod service;
+pub mod throttle;
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use service::hash_blocking;
+
+use crate::app::AppState;
+use crate::http::api::{Access, Api, Op};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::Json;
+use crate::http::principal::{Ctx, MaybePrincipal, Who};
+use crate::web::{Frame, Tr, html, safe_next};
+
+pub fn routes(api: Api) -> Api {
+    use Access::*;
+    api.add(
+        Op::api(
+            Method::POST,
+            "/api/auth/login",
+            Public,
+            "auth",
+            "登录，建立会话",
+        )
+        .request::<LoginRequest>()
+        .response::<LoginResponse>(),
+        post(api_login),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/auth/logout",
+            SignedIn,
+            "auth",
+            "退出登录",
+        )
+        .status(204),
+        post(api_logout),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/auth/password",
+            SignedIn,
+            "auth",
+            "修改本人密码",
+        )
+        .request::<PasswordRequest>()
+        .status(204),
+        post(api_password),
+    )
+    .add(
+        Op::api(Method::GET, "/api/me", SignedIn, "auth", "当前登录者").response::<Me>(),
+        get(api_me),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/me/language",
+            SignedIn,
+            "auth",
+            "设置界面语言",
+        )
+        .request::<LanguageRequest>()
+        .status(204),
+        post(api_language),
+    )
+    .add(
+        Op::page(Method::GET, "/login", Public, "登录页"),
+        get(login_page),
+    )
+    .add(
+        Op::page(Method::POST, "/login", Public, "提交登录"),
+        post(login_submit),
+    )
+    .add(
+        Op::page(Method::POST, "/logout", SignedIn, "退出"),
+        post(logout_submit),
+    )
+    .add(
+        Op::page(Method::GET, "/", SignedIn, "工作台首页"),
+        get(home_page),
+    )
+    .add(
+        Op::page(Method::GET, "/account/password", SignedIn, "修改密码页"),
+        get(password_page),
+    )
+    .add(
+        Op::page(Method::POST, "/account/password", SignedIn, "提交修改密码"),
+        post(password_submit),
+    )
+    .add(
+        Op::page(Method::POST, "/account/language", SignedIn, "切换语言"),
+        post(language_submit),
+    )
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// The signed-in principal as the API shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Me {
+    pub kind: &'static str,
+    pub name: String,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub roles: Vec<String>,
+    /// Every action this principal may take.
+    pub actions: Vec<String>,
+    pub language: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LoginResponse {
+    pub me: Me,
+    /// Send as `X-CSRF-Token` on every state-changing request made with the session cookie.
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PasswordRequest {
+    pub current: String,
+    pub new: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LanguageRequest {
+    /// `zh` or `en`.
+    pub language: String,
+}
+
+fn me(p: &crate::http::principal::Principal) -> Me {
+    let (kind, name) = match &p.who {
+        Who::Officer { user, .. } => ("officer", user.username.clone()),
+        Who::Device { token } => ("token", token.name.clone()),
+    };
+    Me {
+        kind,
+        name,
+        unit_id: p.unit.id,
+        unit_code: p.unit.code.clone(),
+        unit_name: p.unit.name.clone(),
+        roles: p.roles().iter().map(|r| r.as_str().to_string()).collect(),
+        actions: ningan_core::Action::ALL
+            .iter()
+            .filter(|a| p.may(**a))
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        language: p.language().to_string(),
+    }
+}
+
+async fn api_login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let s = service::login(&state, &req.username, &req.password, addr.ip()).await?;
+    let unit = state.db.unit_by_id(s.user.unit_id).await?;
+    let principal = crate::http::principal::Principal {
+        who: Who::Officer {
+            user: s.user,
+            csrf_token: s.csrf_token.clone(),
+            session_hash: String::new(),
+        },
+        unit,
+    };
+    let body = LoginResponse {
+        me: me(&principal),
+        csrf_token: s.csrf_token,
+    };
+    let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+async fn end_session(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
+    if let Who::Officer {
+        session_hash, user, ..
+    } = &ctx.who
+    {
+        let mut w = state.db.write().await?;
+        w.session_delete(session_hash).await?;
+        w.audit(
+            ctx.actor()
+                .audit("auth.logout", "user", user.id, None, None, ""),
+        )
+        .await?;
+        w.commit().await?;
+    }
+    Ok(())
+}
+
+async fn api_logout(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
+    end_session(&state, &ctx).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, service::clear_cookie())],
+    )
+        .into_response())
+}
+
+async fn api_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let user = ctx
+        .user()
+        .ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
+    service::change_password(&state, user, &req.current, &req.new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn api_me(ctx: Ctx) -> axum::Json<Me> {
+    axum::Json(me(&ctx))
+}
+
+async fn set_language(state: &AppState, ctx: &Ctx, language: &str) -> ApiResult<()> {
+    if !matches!(language, "zh" | "en") {
+        return Err(ApiError::field(
+            "language",
+            "只支持 zh 或 en",
+            "must be zh or en",
+        ));
+    }
+    let user = ctx
+        .user()
+        .ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
+    let mut w = state.db.write().await?;
+    w.user_set_language(user.id, language).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+async fn api_language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<LanguageRequest>,
+) -> ApiResult<StatusCode> {
+    set_language(&state, &ctx, &req.language).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    tr: Tr,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+async fn login_page(MaybePrincipal(p): MaybePrincipal, Query(q): Query<NextQuery>) -> Response {
+    if p.is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    let page = LoginPage {
+        tr: Tr::new(q.lang.as_deref().unwrap_or("zh")),
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match service::login(&state, &f.username, &f.password, addr.ip()).await {
+        Ok(s) => {
+            let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);
+            (
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&safe_next(f.next.as_deref())),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let page = LoginPage {
+                tr: Tr::new("zh"),
+                next: safe_next(f.next.as_deref()),
+                username: f.username,
+                error: Some(e.detail_zh.clone()),
+            };
+            html(e.code.status(), &page)
+        }
+    }
+}
+
+async fn logout_submit(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
+    end_session(&state, &ctx).await?;
+    Ok((
+        [(header::SET_COOKIE, service::clear_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "auth/home.html")]
+struct HomePage {
+    frame: Frame,
+    roles: String,
+}
+
+async fn home_page(ctx: Ctx) -> Response {
+    let frame = Frame::for_principal(&ctx);
+    let roles = ctx
+        .roles()
+        .iter()
+        .map(|r| {
+            if frame.tr.is_en() {
+                r.as_str()
+            } else {
+                r.label_zh()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    html(StatusCode::OK, &HomePage { frame, roles })
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    frame: Frame,
+    current_error: Option<String>,
+    new_error: Option<String>,
+}
+
+async fn password_page(ctx: Ctx) -> Response {
+    html(
+        StatusCode::OK,
+        &PasswordPage {
+            frame: Frame::for_principal(&ctx),
+            current_error: None,
+            new_error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn password_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let Some(user) = ctx.user() else {
+        return ApiError::plain(ErrorCode::Forbidden).into_response();
+    };
+    match service::change_password(&state, user, &f.current, &f.new).await {
+        Ok(()) => (
+            [(header::SET_COOKIE, service::clear_cookie())],
+            Redirect::to("/login"),
+        )
+            .into_response(),
+        Err(e) if e.code == ErrorCode::Validation => {
+            let msg = e.errors.first().map(|fe| fe.message.clone());
+            let field = e.errors.first().map(|fe| fe.field.as_str()).unwrap_or("");
+            let page = PasswordPage {
+                frame: Frame::for_principal(&ctx),
+                current_error: msg.clone().filter(|_| field == "current"),
+                new_error: msg.filter(|_| field == "new"),
+            };
+            html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    language: String,
+}
+
+async fn language_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<LanguageForm>,
+) -> ApiResult<Redirect> {
+    set_language(&state, &ctx, &f.language).await?;
+    // Back to the page the switch was pressed on, if it was ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_string()));
+    Ok(Redirect::to(&safe_next(back.as_deref())))
+}

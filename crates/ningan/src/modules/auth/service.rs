@@ -1,0 +1,162 @@
+//! Signing in and out: password checks off the async threads, lock-out after repeated
+//! failures, session creation.
+
+use std::net::IpAddr;
+
+use ningan_core::time::now_ms;
+use ningan_store::{StoreError, User};
+
+use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::secrets;
+
+pub struct NewSession {
+    pub user: User,
+    /// Goes into the cookie; only its hash is stored.
+    pub token: String,
+    pub csrf_token: String,
+    pub max_age_secs: i64,
+}
+
+async fn verify_blocking(hash: String, password: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || secrets::verify_password(&hash, &password))
+        .await
+        .map_err(ApiError::internal)
+}
+
+pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<NewSession, ApiError> {
+    if !state.throttle.allowed(client) {
+        return Err(ApiError::new(
+            ErrorCode::TooManyAttempts,
+            "登录失败次数过多，请15分钟后再试",
+            "too many failed logins; try again in 15 minutes",
+        ));
+    }
+    let user = match state.db.user_by_username(username.trim()).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => {
+            verify_blocking(secrets::dummy_hash().to_string(), password.to_string()).await?;
+            state.throttle.failed(client);
+            return Err(ApiError::plain(ErrorCode::BadCredentials));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = now_ms();
+    if user.locked_until > now {
+        let minutes = (user.locked_until - now) / 60_000 + 1;
+        return Err(ApiError::new(
+            ErrorCode::AccountLocked,
+            format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试"),
+            format!("too many wrong passwords; account locked for {minutes} more minutes"),
+        ));
+    }
+    let ok = verify_blocking(user.password_hash.clone(), password.to_string()).await?;
+    if !ok || user.disabled {
+        state.throttle.failed(client);
+        if user.disabled {
+            return Err(ApiError::plain(ErrorCode::BadCredentials));
+        }
+        let cfg = &state.config.login;
+        let lock_until = now + i64::from(cfg.lockout_minutes) * 60_000;
+        let mut w = state.db.write().await?;
+        let locked = w
+            .user_login_failed(&user, i64::from(cfg.max_failures), lock_until)
+            .await?;
+        w.commit().await?;
+        return Err(if locked {
+            ApiError::new(
+                ErrorCode::AccountLocked,
+                format!("密码错误次数过多，账号已锁定{}分钟", cfg.lockout_minutes),
+                format!(
+                    "too many wrong passwords; account locked for {} minutes",
+                    cfg.lockout_minutes
+                ),
+            )
+        } else {
+            ApiError::plain(ErrorCode::BadCredentials)
+        });
+    }
+    state.throttle.succeeded(client);
+    let token = secrets::random_hex(32);
+    let csrf_token = secrets::random_hex(24);
+    let max_age_secs = i64::from(state.config.session.hours) * 3600;
+    let mut w = state.db.write().await?;
+    w.user_login_succeeded(&user).await?;
+    w.session_create(
+        &secrets::sha256_hex(token.as_bytes()),
+        user.id,
+        &csrf_token,
+        now + max_age_secs * 1000,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(NewSession {
+        user,
+        token,
+        csrf_token,
+        max_age_secs,
+    })
+}
+
+pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
+    let secure = if state.config.session.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
+        crate::http::principal::SESSION_COOKIE
+    )
+}
+
+pub fn clear_cookie() -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        crate::http::principal::SESSION_COOKIE
+    )
+}
+
+/// Changes the signed-in officer's own password after checking the current one.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    if !verify_blocking(user.password_hash.clone(), current.to_string()).await? {
+        return Err(ApiError::field(
+            "current",
+            "当前密码不正确",
+            "current password is wrong",
+        ));
+    }
+    if let Err(e) = secrets::check_password_policy(new) {
+        let msg = e.to_string();
+        let (zh, en) = msg
+            .split_once(" / ")
+            .unwrap_or((msg.as_str(), msg.as_str()));
+        return Err(ApiError::field("new", zh, en));
+    }
+    let hash = hash_blocking(new.to_string()).await?;
+    let mut w = state.db.write().await?;
+    let actor = ningan_store::Actor {
+        name: format!("user:{}", user.username),
+        unit_id: Some(user.unit_id),
+    };
+    w.user_set_password(&actor, user.id, &hash).await?;
+    w.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! One folder per module, each with the same shape: `mod.rs` declares its routes in the
+//! route table, handlers turn requests into calls on storage and services, DTOs define what
+//! the API shows. Storage for each module lives in `ningan-store`, templates under
+//! `templates/<module>/`.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod org_units;
+pub mod residents;
+pub mod system;
+pub mod tokens;
+
+use crate::http::api::Api;
+
+/// Every route of the server.
+pub fn api() -> Api {
+    let api = Api::default();
+    let api = system::routes(api);
+    let api = auth::routes(api);
+    let api = org_units::routes(api);
+    let api = accounts::routes(api);
+    let api = residents::routes(api);
+    let api = tokens::routes(api);
+    audit::routes(api)
+}

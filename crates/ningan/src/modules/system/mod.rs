@@ -1,0 +1,98 @@
+//! Operational endpoints: health, Prometheus metrics, the OpenAPI document, static assets.
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::http::api::{Access, Api, Op};
+
+pub fn routes(api: Api) -> Api {
+    api.add(
+        Op::api(
+            Method::GET,
+            "/healthz",
+            Access::Public,
+            "system",
+            "健康检查",
+        )
+        .response::<Health>(),
+        get(health),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/metrics",
+            Access::Public,
+            "system",
+            "Prometheus 指标",
+        ),
+        get(metrics),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/openapi.json",
+            Access::Public,
+            "system",
+            "OpenAPI 3.1 文档",
+        ),
+        get(openapi),
+    )
+    .add(
+        Op::page(Method::GET, "/static/app.css", Access::Public, "样式表"),
+        get(app_css),
+    )
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+    pub schema_version: i64,
+    pub version: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let db_ok = state.db.ping().await.is_ok();
+    let schema_version = state.db.schema_version().await.unwrap_or(0);
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Health {
+        status: if db_ok { "ok" } else { "degraded" },
+        database: if db_ok { "ok" } else { "unreachable" },
+        schema_version,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    (status, axum::Json(body))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.to_string(),
+    )
+}
+
+async fn app_css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/app.css"),
+    )
+}

@@ -1,0 +1,128 @@
+//! Shared pieces of the web workbench: the translation table, the page frame (top bar and
+//! menu built from what the viewer may do) and HTML responses.
+
+pub mod i18n;
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::http::principal::Principal;
+pub use i18n::Tr;
+
+/// One entry of the left menu; shown only when the viewer may use it.
+pub struct MenuItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub action: Option<ningan_core::Action>,
+}
+
+/// The menu, one entry per module page. Modules add their entry here when their pages land.
+pub const MENU: &[MenuItem] = &[
+    MenuItem {
+        href: "/",
+        key: "nav.home",
+        action: None,
+    },
+    MenuItem {
+        href: "/account/password",
+        key: "nav.password",
+        action: None,
+    },
+];
+
+/// What every page's frame needs.
+pub struct Frame {
+    pub tr: Tr,
+    pub user_name: String,
+    pub unit_name: String,
+    pub csrf_token: String,
+    pub menu: Vec<(&'static str, &'static str)>,
+    pub lang: String,
+}
+
+impl Frame {
+    pub fn for_principal(p: &Principal) -> Frame {
+        let tr = Tr::new(p.language());
+        Frame {
+            user_name: p.user().map(|u| u.display_name.clone()).unwrap_or_default(),
+            unit_name: if tr.is_en() {
+                p.unit.name_en.clone()
+            } else {
+                p.unit.name.clone()
+            },
+            csrf_token: p.csrf_token().unwrap_or_default().to_string(),
+            menu: MENU
+                .iter()
+                .filter(|m| m.action.is_none_or(|a| p.may(a)))
+                .map(|m| (m.href, tr.t(m.key)))
+                .collect(),
+            lang: p.language().to_string(),
+            tr,
+        }
+    }
+}
+
+pub fn html(status: StatusCode, t: &impl Template) -> Response {
+    match t.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "shared/forbidden.html")]
+struct ForbiddenPage {
+    frame: Option<Frame>,
+    tr: Tr,
+}
+
+pub fn forbidden_page(p: Option<&Principal>, lang: &str) -> String {
+    let page = ForbiddenPage {
+        frame: p.map(Frame::for_principal),
+        tr: Tr::new(lang),
+    };
+    page.render().unwrap_or_else(|_| "403".into())
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A `next` target after login must stay on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_targets_stay_on_site() {
+        assert_eq!(safe_next(Some("/residents?q=1")), "/residents?q=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(url_encode("/a b?c=1"), "/a%20b%3Fc%3D1");
+    }
+}
