@@ -25,6 +25,7 @@ async fn station(db: &Db, district_code: &str, code: &str) -> OrgUnit {
     let mut w = db.write().await.unwrap();
     let s = w
         .unit_insert(
+            &actor(),
             &Scope::everything(),
             &NewOrgUnit {
                 parent_id: district.id,
@@ -245,7 +246,7 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     }
     let report = db.verify_audit_chain().await.unwrap();
     assert_eq!(report.first_broken, None);
-    assert_eq!(report.entries, 11, "bootstrap + 5 creates + 5 reveals");
+    assert_eq!(report.entries, 12, "bootstrap + station + 5 creates + 5 reveals");
 
     // Append-only is enforced by the database itself...
     let sql = "UPDATE audit_log SET purpose = '无' WHERE seq = 5";

@@ -68,9 +68,9 @@ fn birth_date(rng: &mut impl Rng, today: NaiveDate) -> NaiveDate {
 
 fn person_name(rng: &mut impl Rng) -> String {
     let mut name = pick(rng, SURNAMES).to_string();
-    name.push_str(*pick(rng, GIVEN));
+    name.push_str(pick::<&str>(rng, GIVEN));
     if rng.gen_bool(0.7) {
-        name.push_str(*pick(rng, GIVEN));
+        name.push_str(pick::<&str>(rng, GIVEN));
     }
     name
 }

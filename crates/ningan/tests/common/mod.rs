@@ -1,0 +1,264 @@
+//! Test harness: starts the real server on a random port over a fresh database (SQLite or a
+//! throwaway PostgreSQL) and gives clients that speak HTTP to it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use chrono::NaiveDate;
+use ningan::config::Config;
+use ningan_core::{IdNumber, Role};
+use ningan_store::{Actor, Db, Location, NewOrgUnit, NewUser, OrgUnit, Scope};
+pub use ningan_testkit::{Backend, on_both_backends};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (loc, dir) = ningan_testkit::fresh_location(backend);
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    if let Location::Postgres(url) = &loc {
+        config.database_url = Some(url.clone());
+    }
+    let db = ningan::app::open_db(&config).await.expect("open db");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let app = ningan::app::router(config, db.clone());
+    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        backend,
+        _dir: dir,
+    }
+}
+
+pub const PASSWORD: &str = "test-password-2021";
+
+/// A password hash computed once: hashing is slow on purpose.
+fn password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| ningan::secrets::hash_password(PASSWORD).expect("hash"))
+}
+
+pub fn actor() -> Actor {
+    Actor {
+        name: "test".into(),
+        unit_id: None,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn station(&self, district: u32, n: u32) -> OrgUnit {
+        let parent = self
+            .db
+            .unit_by_code(&district.to_string())
+            .await
+            .expect("district");
+        let mut w = self.db.write().await.expect("write");
+        let unit = w
+            .unit_insert(
+                &actor(),
+                &Scope::everything(),
+                &NewOrgUnit {
+                    parent_id: parent.id,
+                    code: format!("{district}{n:03}"),
+                    name: format!("测试{n}派出所"),
+                    name_en: format!("Test {n}"),
+                },
+            )
+            .await
+            .expect("station");
+        w.commit().await.expect("commit");
+        unit
+    }
+
+    pub async fn unit(&self, code: &str) -> OrgUnit {
+        self.db.unit_by_code(code).await.expect("unit")
+    }
+
+    pub async fn user(&self, username: &str, roles: &[Role], unit_id: i64) -> i64 {
+        let mut w = self.db.write().await.expect("write");
+        let u = w
+            .user_insert(
+                &actor(),
+                &Scope::everything(),
+                &NewUser {
+                    username: username.into(),
+                    display_name: username.into(),
+                    password_hash: password_hash().into(),
+                    unit_id,
+                    roles: roles.to_vec(),
+                },
+            )
+            .await
+            .expect("user");
+        w.commit().await.expect("commit");
+        u.id
+    }
+
+    /// Registers a resident through storage; `seq` keeps ID numbers distinct.
+    pub async fn resident(&self, name: &str, region: u32, seq: u16, unit_id: i64) -> i64 {
+        let mut w = self.db.write().await.expect("write");
+        let r = w
+            .resident_insert(
+                &actor(),
+                &Scope::everything(),
+                &ningan_store::NewResident {
+                    name: name.into(),
+                    id_number: IdNumber::synthesize(
+                        region,
+                        NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
+                        seq,
+                    ),
+                    phone: Some(ningan_core::Phone::parse(&format!("1391234{seq:04}")).unwrap()),
+                    hukou_address: "宁波市测试路1号".into(),
+                    residence_address: None,
+                    unit_id,
+                },
+            )
+            .await
+            .expect("resident");
+        w.commit().await.expect("commit");
+        r.id
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Signs in through the API and returns a client that sends the session cookie and the
+    /// CSRF header.
+    pub async fn login(&self, username: &str) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        let resp = http
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            200,
+            "login {username}: {}",
+            resp.text().await.unwrap()
+        );
+        let body: Value = resp.json().await.unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-csrf-token",
+            HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap(),
+        );
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            base: self.base.clone(),
+            http,
+        }
+    }
+
+    pub fn bearer(&self, token: &str) -> Client {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        }
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
+    pub async fn request(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self
+            .http
+            .request(m, format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+}
+
+async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = r.text().await.unwrap();
+    if status >= 400 && !text.is_empty() && !ct.starts_with("text/html") {
+        assert_eq!(
+            ct, "application/problem+json",
+            "errors are problem documents: {text}"
+        );
+    }
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}

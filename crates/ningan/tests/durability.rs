@@ -1,0 +1,206 @@
+//! Nothing acknowledged is lost: the real binary takes writes from several clients, is
+//! killed with SIGKILL in the middle of them, restarts, and every resident it answered 201
+//! for is there, with the audit chain intact.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use ningan_store::{Db, Location};
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ningan");
+
+fn data_args(dir: &std::path::Path, loc: &Location) -> Vec<String> {
+    let mut args = vec!["--data".to_string(), dir.display().to_string()];
+    if let Location::Postgres(url) = loc {
+        args.extend(["--database-url".to_string(), url.clone()]);
+    }
+    args
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(args: &[String], port: u16) -> Child {
+    Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("NINGAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ningan")
+}
+
+async fn wait_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server on {port} did not become healthy");
+}
+
+async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        "x-csrf-token",
+        body["csrf_token"].as_str().unwrap().parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(h)
+        .build()
+        .unwrap()
+}
+
+on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
+    let (loc, dir) = ningan_testkit::fresh_location(b);
+    let args = data_args(dir.path(), &loc);
+    // A small demo city gives stations and a clerk with a known password.
+    let out = Command::new(BIN)
+        .arg("demo")
+        .args(&args)
+        .args(["--people", "50", "--no-serve"])
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("clerk")
+                .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("clerk login printed");
+
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let client = login(port, "clerk", &password).await;
+    let me: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/api/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let unit_id = me["unit_id"].as_i64().unwrap();
+
+    // Four writers, each recording the ID numbers the server acknowledged.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4u16 {
+        let (client, acked) = (client.clone(), acked.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0..500u16 {
+                let birth = chrono::NaiveDate::from_ymd_opt(1960 + i32::from(w), 1, 1).unwrap() + chrono::Duration::days(i64::from(i));
+                let id = ningan_core::IdNumber::synthesize(330203, birth, 500 + w);
+                let body = json!({"name": format!("写入{w}-{i}"), "id_number": id.as_str(), "hukou_address": "宁波市海曙区测试路", "unit_id": unit_id});
+                match client.post(format!("http://127.0.0.1:{port}/api/residents")).json(&body).send().await {
+                    Ok(r) if r.status() == 201 => acked.lock().unwrap().push(id.as_str().to_string()),
+                    Ok(r) => panic!("unexpected {}", r.status()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    // Kill once a good number of writes have been acknowledged, while more are in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 150 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    for w in writers {
+        let _ = w.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 150,
+        "only {} writes acknowledged before the kill",
+        acked.len()
+    );
+    assert!(
+        acked.len() < 2000,
+        "the kill came while writes were still going"
+    );
+
+    // Restart on the same data and count.
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let db = Db::open(&loc).await.unwrap();
+    let mut w = db.write().await.unwrap();
+    let mut missing = Vec::new();
+    for id in &acked {
+        let q = ningan_store::ResidentQuery {
+            q: Some(id.clone()),
+            ..Default::default()
+        };
+        let page = w
+            .resident_search(
+                &actor(),
+                &ningan_store::Scope::everything(),
+                &q,
+                ningan_store::PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        if page.total != 1 {
+            missing.push(id.clone());
+        }
+    }
+    drop(w);
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged residents lost: {missing:?}",
+        missing.len(),
+        acked.len()
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    db.close().await;
+    let verify = Command::new(BIN)
+        .args(["audit", "verify"])
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "audit chain after the crash: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+});
