@@ -246,7 +246,10 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     }
     let report = db.verify_audit_chain().await.unwrap();
     assert_eq!(report.first_broken, None);
-    assert_eq!(report.entries, 12, "bootstrap + station + 5 creates + 5 reveals");
+    assert_eq!(
+        report.entries, 12,
+        "bootstrap + station + 5 creates + 5 reveals"
+    );
 
     // Append-only is enforced by the database itself...
     let sql = "UPDATE audit_log SET purpose = '无' WHERE seq = 5";

@@ -246,7 +246,10 @@ mod tests {
             let err = Config::load(None, &Overrides::default())
                 .unwrap_err()
                 .to_string();
-            assert!(err.to_lowercase().contains(key), "error should name {key}: {err}");
+            assert!(
+                err.to_lowercase().contains(key),
+                "error should name {key}: {err}"
+            );
             Ok(())
         });
     }

@@ -496,3 +496,13 @@ async fn health_and_metrics_report_without_personal_data() {
     );
     assert!(!text.contains("330203198506010019"));
 }
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_as_problems() {
+    let app = spawn_app(Backend::Sqlite).await;
+    station_with_officer(&app).await;
+    let officer = app.login("officer").await;
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let (status, body) = officer.post("/api/residents", json!({"name": huge})).await;
+    assert_eq!(status, 413, "{body}");
+}
