@@ -76,13 +76,7 @@ impl Role {
     pub fn grants(self) -> &'static [Action] {
         use Action::*;
         match self {
-            Role::Administrator => &[
-                OrgUnitRead,
-                OrgUnitManage,
-                UserRead,
-                UserManage,
-                TokenManage,
-            ],
+            Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
             Role::Commander => &[OrgUnitRead, ResidentRead],
             Role::Epidemiologist => &[OrgUnitRead, ResidentRead, ResidentReveal],

@@ -11,8 +11,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 /// Province-level codes of GB/T 2260 (the first two digits of every region code).
 const PROVINCES: [u32; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,13 +54,9 @@ impl IdNumber {
             return Err(IdNumberError::Region(region.to_string()));
         }
         let birth = &s[6..14];
-        NaiveDate::from_ymd_opt(
-            digits(&b[6..10]) as i32,
-            digits(&b[10..12]),
-            digits(&b[12..14]),
-        )
-        .filter(|d| d.year() >= 1900 && *d <= today)
-        .ok_or_else(|| IdNumberError::BirthDate(birth.to_string()))?;
+        NaiveDate::from_ymd_opt(digits(&b[6..10]) as i32, digits(&b[10..12]), digits(&b[12..14]))
+            .filter(|d| d.year() >= 1900 && *d <= today)
+            .ok_or_else(|| IdNumberError::BirthDate(birth.to_string()))?;
         let expected = check_char(&b[..17]);
         if b[17] != expected {
             return Err(IdNumberError::CheckDigit {
@@ -96,12 +92,7 @@ impl IdNumber {
     pub fn birth_date(&self) -> NaiveDate {
         let b = self.0.as_bytes();
         // Validated on construction, so the date exists.
-        NaiveDate::from_ymd_opt(
-            digits(&b[6..10]) as i32,
-            digits(&b[10..12]),
-            digits(&b[12..14]),
-        )
-        .unwrap_or_default()
+        NaiveDate::from_ymd_opt(digits(&b[6..10]) as i32, digits(&b[10..12]), digits(&b[12..14])).unwrap_or_default()
     }
 
     /// Odd sequence digit: male; even: female.
@@ -132,11 +123,7 @@ fn digits(b: &[u8]) -> u32 {
 }
 
 fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -164,10 +151,7 @@ mod tests {
 
     fn check(input: &str, expected: Result<&str, IdNumberError>) {
         let got = IdNumber::parse(input, today());
-        assert_eq!(
-            got.as_ref().map(IdNumber::as_str),
-            expected.as_ref().map(|s| *s)
-        );
+        assert_eq!(got.as_ref().map(IdNumber::as_str), expected.as_ref().map(|s| *s));
     }
 
     #[test]
@@ -188,22 +172,10 @@ mod tests {
     fn names_the_wrong_part() {
         check("1101051949", Err(IdNumberError::Length(10)));
         check("11010519491231002Y", Err(IdNumberError::Characters));
-        check(
-            "99010519491231002X",
-            Err(IdNumberError::Region("990105".into())),
-        );
-        check(
-            "110000194912310020",
-            Err(IdNumberError::Region("110000".into())),
-        );
-        check(
-            "110105194902300021",
-            Err(IdNumberError::BirthDate("19490230".into())),
-        );
-        check(
-            "110105203001010021",
-            Err(IdNumberError::BirthDate("20300101".into())),
-        );
+        check("99010519491231002X", Err(IdNumberError::Region("990105".into())));
+        check("110000194912310020", Err(IdNumberError::Region("110000".into())));
+        check("110105194902300021", Err(IdNumberError::BirthDate("19490230".into())));
+        check("110105203001010021", Err(IdNumberError::BirthDate("20300101".into())));
     }
 
     #[test]

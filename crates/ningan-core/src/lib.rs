@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod district;
+pub mod geo;
 pub mod idnumber;
 pub mod phone;
 pub mod time;

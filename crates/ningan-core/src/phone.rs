@@ -4,9 +4,7 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error(
-        "手机号应为11位数字（可带+86），实为“{0}” / a mobile number has 11 digits (optionally +86), got “{0}”"
-    )]
+    #[error("手机号应为11位数字（可带+86），实为“{0}” / a mobile number has 11 digits (optionally +86), got “{0}”")]
     Format(String),
     #[error("手机号号段{0}无效 / mobile prefix {0} is not a Chinese mobile range (13x–19x)")]
     Prefix(String),
@@ -19,19 +17,11 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts spaces and dashes between digits and a `+86`/`0086`/`86` country prefix.
     pub fn parse(input: &str) -> Result<Phone, PhoneError> {
-        let compact: String = input
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let compact: String = input.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let national = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
-            .or_else(|| {
-                (compact.len() == 13)
-                    .then(|| compact.strip_prefix("86"))
-                    .flatten()
-            })
+            .or_else(|| (compact.len() == 13).then(|| compact.strip_prefix("86")).flatten())
             .unwrap_or(&compact);
         if national.len() != 11 || !national.bytes().all(|b| b.is_ascii_digit()) {
             let shown: String = input.chars().take(24).collect();

@@ -12,8 +12,7 @@ pub fn now_ms() -> Millis {
 
 /// China Standard Time, UTC+8, without daylight saving.
 pub fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 pub fn today_cst() -> NaiveDate {
@@ -23,11 +22,7 @@ pub fn today_cst() -> NaiveDate {
 /// `2026-11-29 10:15:02` in CST.
 pub fn format_ms(ms: Millis) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(&cst())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
+        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| ms.to_string())
 }
 

@@ -147,7 +147,8 @@ fn chain_hash(seq: i64, at: i64, e: &AuditEntry, prev_hash: &str) -> String {
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-const COLUMNS: &str = "seq, at, actor, actor_unit_id, action, object_type, object_id, person_id, purpose, detail, prev_hash, hash";
+const COLUMNS: &str =
+    "seq, at, actor, actor_unit_id, action, object_type, object_id, person_id, purpose, detail, prev_hash, hash";
 
 impl Write<'_> {
     /// Appends to the chain inside this transaction, so the entry commits or rolls back
@@ -160,10 +161,9 @@ impl Write<'_> {
                 .await?;
             self.audit_locked = true;
         }
-        let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(self.conn())
-                .await?;
+        let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(self.conn())
+            .await?;
         let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
         let seq = prev_seq + 1;
         let at = now_ms();
@@ -178,21 +178,23 @@ impl Write<'_> {
             detail: new.detail,
         };
         let hash = chain_hash(seq, at, &entry, &prev_hash);
-        sqlx::query(&format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-            .bind(seq)
-            .bind(at)
-            .bind(entry.actor)
-            .bind(entry.actor_unit_id)
-            .bind(entry.action)
-            .bind(entry.object_type)
-            .bind(entry.object_id)
-            .bind(entry.person_id)
-            .bind(entry.purpose)
-            .bind(entry.detail)
-            .bind(prev_hash)
-            .bind(hash)
-            .execute(self.conn())
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(seq)
+        .bind(at)
+        .bind(entry.actor)
+        .bind(entry.actor_unit_id)
+        .bind(entry.action)
+        .bind(entry.object_type)
+        .bind(entry.object_id)
+        .bind(entry.person_id)
+        .bind(entry.purpose)
+        .bind(entry.detail)
+        .bind(prev_hash)
+        .bind(hash)
+        .execute(self.conn())
+        .await?;
         Ok(seq)
     }
 }
@@ -217,12 +219,7 @@ pub struct ChainReport {
 impl Db {
     /// Entries made by actors of units in `scope`, newest first. Entries without a unit
     /// (system, command line) are shown only to a scope that covers the whole city.
-    pub async fn audit_search(
-        &self,
-        scope: &Scope,
-        f: &AuditFilter,
-        page: PageRequest,
-    ) -> Result<Page<AuditRecord>> {
+    pub async fn audit_search(&self, scope: &Scope, f: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
         let (lo, hi) = scope.range();
         let mut q = Filter::new();
         let lo_i = q.arg_text(lo);
@@ -253,10 +250,7 @@ impl Db {
             q.cond(format!("at < {i}"));
         }
         let total: (i64,) = q
-            .bind_as(&format!(
-                "SELECT COUNT(*) FROM audit_log WHERE {}",
-                q.where_sql()
-            ))
+            .bind_as(&format!("SELECT COUNT(*) FROM audit_log WHERE {}", q.where_sql()))
             .fetch_one(&self.pool)
             .await?;
         let lim = q.arg_i64(page.per_page);
@@ -266,10 +260,7 @@ impl Db {
             q.where_sql()
         );
         let rows = q.bind(&sql).fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(AuditRecord::from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(AuditRecord::from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
             page: page.page,

@@ -34,9 +34,9 @@ impl Location {
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
                 Ok(Location::Postgres(u.to_string()))
             }
-            Some(u) if u.starts_with("sqlite://") => Ok(Location::Sqlite(PathBuf::from(
-                u.trim_start_matches("sqlite://"),
-            ))),
+            Some(u) if u.starts_with("sqlite://") => {
+                Ok(Location::Sqlite(PathBuf::from(u.trim_start_matches("sqlite://"))))
+            }
             Some(u) => Err(StoreError::UnknownBackend(redact_url(u))),
         }
     }

@@ -10,15 +10,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid: {0}")]
     Invalid(String),
-    #[error(
-        "unknown database backend in “{0}”: use a postgres:// URL or leave it empty for the embedded SQLite"
-    )]
+    #[error("unknown database backend in “{0}”: use a postgres:// URL or leave it empty for the embedded SQLite")]
     UnknownBackend(String),
     #[error("cannot prepare data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
         version: i64,

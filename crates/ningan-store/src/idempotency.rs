@@ -32,13 +32,15 @@ impl Db {
         key: &str,
         request_hash: &str,
     ) -> Result<IdempotencyOutcome> {
-        let inserted = sqlx::query("INSERT INTO idempotency_keys (principal, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(principal)
-            .bind(key)
-            .bind(request_hash)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (principal, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(principal)
+        .bind(key)
+        .bind(request_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await;
         match inserted.map_err(StoreError::from) {
             Ok(_) => return Ok(IdempotencyOutcome::Proceed),
             Err(StoreError::Conflict(_)) => {}
@@ -58,20 +60,13 @@ impl Db {
             None => IdempotencyOutcome::InProgress,
             Some(s) => IdempotencyOutcome::Replay(StoredResponse {
                 status: u16::try_from(s).unwrap_or(500),
-                content_type: r
-                    .try_get::<Option<String>, _>("content_type")?
-                    .unwrap_or_default(),
+                content_type: r.try_get::<Option<String>, _>("content_type")?.unwrap_or_default(),
                 body: r.try_get::<Option<String>, _>("body")?.unwrap_or_default(),
             }),
         })
     }
 
-    pub async fn idempotency_finish(
-        &self,
-        principal: &str,
-        key: &str,
-        resp: &StoredResponse,
-    ) -> Result<()> {
+    pub async fn idempotency_finish(&self, principal: &str, key: &str, resp: &StoredResponse) -> Result<()> {
         sqlx::query("UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE principal = $4 AND idem_key = $5")
             .bind(i64::from(resp.status))
             .bind(&resp.content_type)
@@ -95,12 +90,10 @@ impl Db {
 
     /// Keys older than `max_age_ms` are dropped by the housekeeping task.
     pub async fn idempotency_purge(&self, max_age_ms: i64) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-                .bind(now_ms() - max_age_ms)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(now_ms() - max_age_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

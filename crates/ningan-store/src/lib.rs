@@ -3,6 +3,7 @@
 //! append-only hash-chained audit log. No HTTP here; driver types stay inside this crate.
 
 mod audit;
+mod compounds;
 mod db;
 mod error;
 mod idempotency;
@@ -17,6 +18,7 @@ mod tokens;
 mod users;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
+pub use compounds::{Compound, NewCompound};
 pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use idempotency::{IdempotencyOutcome, StoredResponse};

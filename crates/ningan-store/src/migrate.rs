@@ -29,10 +29,11 @@ fn render(sql: &str, dialect: Dialect) -> String {
     sql.replace("{id}", id).replace("{path}", path)
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "platform core",
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "platform core",
+        common: r#"
 CREATE TABLE org_units (
     id {id},
     parent_id BIGINT REFERENCES org_units(id),
@@ -126,20 +127,46 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (principal, idem_key)
 );
 "#,
-    sqlite: r#"
+        sqlite: r#"
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 "#,
-    postgres: r#"
+        postgres: r#"
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'audit_log is append-only'; END;
 $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "places: unit locations, residential compounds, households",
+        common: r#"
+ALTER TABLE org_units ADD COLUMN lon DOUBLE PRECISION;
+ALTER TABLE org_units ADD COLUMN lat DOUBLE PRECISION;
+CREATE TABLE compounds (
+    id {id},
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX compounds_scope ON compounds (unit_path, id);
+ALTER TABLE residents ADD COLUMN compound_id BIGINT REFERENCES compounds(id);
+ALTER TABLE residents ADD COLUMN household_no TEXT;
+CREATE INDEX residents_household ON residents (household_no);
+CREATE INDEX residents_compound ON residents (compound_id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 impl Db {
     /// Applies every migration not yet applied; returns the versions it applied.
@@ -158,11 +185,10 @@ impl Db {
                 tx.execute("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
                     .await?;
             }
-            let done: Option<(i64,)> =
-                sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
             if done.is_some() {
                 continue;
             }
@@ -177,15 +203,13 @@ impl Db {
                 source,
             };
             tx.execute(sql.as_str()).await.map_err(fail)?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(m.version)
-            .bind(m.name)
-            .bind(ningan_core::time::now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(ningan_core::time::now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
             applied.push(m.version);

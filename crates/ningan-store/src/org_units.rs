@@ -67,6 +67,8 @@ pub struct OrgUnit {
     pub name_en: String,
     pub kind: UnitKind,
     pub path: String,
+    /// `[lon, lat]` of the unit's seat, where known.
+    pub location: Option<[f64; 2]>,
     pub created_at: i64,
 }
 
@@ -83,9 +85,12 @@ impl OrgUnit {
             code: r.try_get("code")?,
             name: r.try_get("name")?,
             name_en: r.try_get("name_en")?,
-            kind: UnitKind::parse(&kind)
-                .ok_or_else(|| StoreError::Invalid(format!("unit kind {kind}")))?,
+            kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::Invalid(format!("unit kind {kind}")))?,
             path: r.try_get("path")?,
+            location: match (r.try_get::<Option<f64>, _>("lon")?, r.try_get::<Option<f64>, _>("lat")?) {
+                (Some(lon), Some(lat)) => Some([lon, lat]),
+                _ => None,
+            },
             created_at: r.try_get("created_at")?,
         })
     }
@@ -97,9 +102,10 @@ pub struct NewOrgUnit {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    pub location: Option<[f64; 2]>,
 }
 
-const COLUMNS: &str = "id, parent_id, code, name, name_en, kind, path, created_at";
+const COLUMNS: &str = "id, parent_id, code, name, name_en, kind, path, lon, lat, created_at";
 
 /// Codes become path segments, so they are restricted to what the scope range relies on.
 pub fn valid_code(code: &str) -> bool {
@@ -194,12 +200,7 @@ impl Db {
 
 impl Write<'_> {
     /// Adds a unit under a parent in `scope`; the kind follows from the parent's level.
-    pub async fn unit_insert(
-        &mut self,
-        actor: &crate::Actor,
-        scope: &Scope,
-        new: &NewOrgUnit,
-    ) -> Result<OrgUnit> {
+    pub async fn unit_insert(&mut self, actor: &crate::Actor, scope: &Scope, new: &NewOrgUnit) -> Result<OrgUnit> {
         if !valid_code(&new.code) {
             return Err(StoreError::Invalid("code: 1–24 letters or digits".into()));
         }
@@ -215,13 +216,14 @@ impl Write<'_> {
         if !scope.contains(&parent.path) {
             return Err(StoreError::NotFound);
         }
-        let kind = parent.kind.child().ok_or_else(|| {
-            StoreError::Invalid("parent: community offices have no sub-units".into())
-        })?;
+        let kind = parent
+            .kind
+            .child()
+            .ok_or_else(|| StoreError::Invalid("parent: community offices have no sub-units".into()))?;
         let path = format!("{}{}/", parent.path, new.code);
         let r = sqlx::query(&format!(
-            "INSERT INTO org_units (parent_id, code, name, name_en, kind, path, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+            "INSERT INTO org_units (parent_id, code, name, name_en, kind, path, lon, lat, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
         ))
         .bind(parent.id)
         .bind(&new.code)
@@ -229,6 +231,8 @@ impl Write<'_> {
         .bind(new.name_en.trim())
         .bind(kind.as_str())
         .bind(&path)
+        .bind(new.location.map(|p| p[0]))
+        .bind(new.location.map(|p| p[1]))
         .bind(now_ms())
         .fetch_one(self.conn())
         .await
@@ -237,15 +241,8 @@ impl Write<'_> {
             other => other,
         })?;
         let unit = OrgUnit::from_row(&r)?;
-        self.audit(actor.audit(
-            "org_unit.create",
-            "org_unit",
-            unit.id,
-            None,
-            None,
-            &unit.path,
-        ))
-        .await?;
+        self.audit(actor.audit("org_unit.create", "org_unit", unit.id, None, None, &unit.path))
+            .await?;
         Ok(unit)
     }
 }

@@ -25,6 +25,9 @@ pub struct Resident {
     pub hukou_address: String,
     pub residence_address: Option<String>,
     pub unit_id: i64,
+    pub compound_id: Option<i64>,
+    /// Residents sharing a household (户) carry the same number.
+    pub household_no: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -41,6 +44,8 @@ impl Resident {
             hukou_address: r.try_get("hukou_address")?,
             residence_address: r.try_get("residence_address")?,
             unit_id: r.try_get("unit_id")?,
+            compound_id: r.try_get("compound_id")?,
+            household_no: r.try_get("household_no")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
         })
@@ -96,7 +101,7 @@ pub struct ResidentQuery {
     pub sort: ResidentSort,
 }
 
-const COLUMNS: &str = "id, name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, created_at, updated_at";
+const COLUMNS: &str = "id, name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, compound_id, household_no, created_at, updated_at";
 
 /// How a free-text search term is matched, decided by its shape.
 #[derive(Debug, PartialEq, Eq)]
@@ -131,12 +136,7 @@ fn classify(q: &str) -> Term {
 
 impl Write<'_> {
     /// Registers a resident at a station in `scope`. A duplicate ID number is a conflict.
-    pub async fn resident_insert(
-        &mut self,
-        actor: &Actor,
-        scope: &Scope,
-        new: &NewResident,
-    ) -> Result<Resident> {
+    pub async fn resident_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewResident) -> Result<Resident> {
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(StoreError::Invalid("name: 1–64 characters".into()));
@@ -144,15 +144,12 @@ impl Write<'_> {
         if new.hukou_address.trim().is_empty() {
             return Err(StoreError::Invalid("hukou_address: required".into()));
         }
-        let unit: Option<(String, String)> =
-            sqlx::query_as("SELECT path, kind FROM org_units WHERE id = $1")
-                .bind(new.unit_id)
-                .fetch_optional(self.conn())
-                .await?;
+        let unit: Option<(String, String)> = sqlx::query_as("SELECT path, kind FROM org_units WHERE id = $1")
+            .bind(new.unit_id)
+            .fetch_optional(self.conn())
+            .await?;
         let Some((path, kind)) = unit.filter(|(p, _)| scope.contains(p)) else {
-            return Err(StoreError::Invalid(
-                "unit_id: no such station in your scope".into(),
-            ));
+            return Err(StoreError::Invalid("unit_id: no such station in your scope".into()));
         };
         if kind != UnitKind::Station.as_str() {
             return Err(StoreError::Invalid(
@@ -275,10 +272,7 @@ impl Write<'_> {
             query.sort.order_by()
         );
         let rows = f.bind(&sql).fetch_all(self.conn()).await?;
-        let items = rows
-            .iter()
-            .map(Resident::from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(Resident::from_row).collect::<Result<Vec<_>>>()?;
         let ids: Vec<String> = items.iter().map(|r| r.id.to_string()).collect();
         // The search term itself may be personal data, so only its kind is recorded; the ids
         // shown are, so each person's own trail can be found.
@@ -288,11 +282,7 @@ impl Write<'_> {
             0,
             None,
             None,
-            &format!(
-                "by {term_kind}; page {}; shown {}",
-                page.page,
-                ids.join(",")
-            ),
+            &format!("by {term_kind}; page {}; shown {}", page.page, ids.join(",")),
         ))
         .await?;
         Ok(Page {
@@ -314,44 +304,31 @@ pub struct BulkResident {
     pub residence_address: Option<String>,
     pub unit_id: i64,
     pub unit_path: String,
+    pub compound_id: Option<i64>,
+    pub household_no: Option<String>,
+    /// When the registration happened (the demo spreads these over two years).
+    pub registered_at: i64,
 }
 
-/// Rows per INSERT statement: 11 parameters each stays far below both backends' limits.
+/// Rows per INSERT statement: 12 parameters each stays far below both backends' limits.
 const BULK_ROWS: usize = 500;
 
 impl Write<'_> {
     /// Inserts many residents in this transaction with one audit entry for the batch.
-    pub async fn residents_bulk_insert(
-        &mut self,
-        actor: &Actor,
-        rows: &[BulkResident],
-        detail: &str,
-    ) -> Result<u64> {
-        let now = now_ms();
+    pub async fn residents_bulk_insert(&mut self, actor: &Actor, rows: &[BulkResident], detail: &str) -> Result<u64> {
         let mut inserted = 0;
         for chunk in rows.chunks(BULK_ROWS) {
             let mut sql = String::from(
-                "INSERT INTO residents (name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, unit_path, created_at, updated_at) VALUES ",
+                "INSERT INTO residents (name, id_number, gender, birth_date, phone, hukou_address, residence_address, \
+                 unit_id, unit_path, compound_id, household_no, created_at, updated_at) VALUES ",
             );
             for i in 0..chunk.len() {
-                let b = i * 10;
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 10
-                ));
+                let b = i * 12;
+                let params: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+                sql.push_str(&format!("({},${})", params.join(","), b + 12));
             }
             let mut q = sqlx::query(&sql);
             for r in chunk {
@@ -365,7 +342,9 @@ impl Write<'_> {
                     .bind(r.residence_address.clone())
                     .bind(r.unit_id)
                     .bind(r.unit_path.clone())
-                    .bind(now);
+                    .bind(r.compound_id)
+                    .bind(r.household_no.clone())
+                    .bind(r.registered_at);
             }
             inserted += q.execute(self.conn()).await?.rows_affected();
         }
@@ -407,13 +386,11 @@ impl Db {
     /// Residents per unit path in `scope`, for figures that show no personal data.
     pub async fn resident_count(&self, scope: &Scope) -> Result<i64> {
         let (lo, hi) = scope.range();
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM residents WHERE unit_path >= $1 AND unit_path < $2",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_one(&self.pool)
-        .await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM residents WHERE unit_path >= $1 AND unit_path < $2")
+            .bind(lo)
+            .bind(hi)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 }

@@ -19,9 +19,7 @@ impl Scope {
 
     /// The whole tree, for the command line run by the machine's operator.
     pub fn everything() -> Scope {
-        Scope {
-            path: "/".to_string(),
-        }
+        Scope { path: "/".to_string() }
     }
 
     pub fn path(&self) -> &str {
@@ -51,24 +49,12 @@ mod tests {
     fn range_holds_exactly_the_subtree() {
         let s = Scope::subtree("/330200/330203/");
         let (lo, hi) = s.range();
-        for inside in [
-            "/330200/330203/",
-            "/330200/330203/330203001/",
-            "/330200/330203/Z/",
-        ] {
+        for inside in ["/330200/330203/", "/330200/330203/330203001/", "/330200/330203/Z/"] {
             assert!(inside >= lo.as_str() && inside < hi.as_str(), "{inside}");
             assert!(s.contains(inside));
         }
-        for outside in [
-            "/330200/",
-            "/330200/330205/",
-            "/330200/3302030/",
-            "/330200/330203",
-        ] {
-            assert!(
-                !(outside >= lo.as_str() && outside < hi.as_str()),
-                "{outside}"
-            );
+        for outside in ["/330200/", "/330200/330205/", "/330200/3302030/", "/330200/330203"] {
+            assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
             assert!(!s.contains(outside));
         }
     }

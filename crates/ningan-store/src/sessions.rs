@@ -17,11 +17,13 @@ pub struct Session {
 impl Db {
     /// A live session by token hash; expired ones are treated as absent.
     pub async fn session_get(&self, token_hash: &str) -> Result<Option<Session>> {
-        let r = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(token_hash)
-            .bind(now_ms())
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
         r.map(|r| {
             Ok(Session {
                 user_id: r.try_get("user_id")?,

@@ -70,12 +70,10 @@ const COLUMNS: &str = "api_tokens.id, api_tokens.name, prefix, secret_hash, unit
 impl Db {
     /// Unscoped: for authenticating a bearer token.
     pub async fn token_by_prefix(&self, prefix: &str) -> Result<ApiToken> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM api_tokens WHERE prefix = $1"
-        ))
-        .bind(prefix)
-        .fetch_one(&self.pool)
-        .await?;
+        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens WHERE prefix = $1"))
+            .bind(prefix)
+            .fetch_one(&self.pool)
+            .await?;
         ApiToken::from_row(&r)
     }
 
@@ -94,12 +92,7 @@ impl Db {
 }
 
 impl Write<'_> {
-    pub async fn token_insert(
-        &mut self,
-        actor: &Actor,
-        scope: &Scope,
-        new: &NewApiToken,
-    ) -> Result<ApiToken> {
+    pub async fn token_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewApiToken) -> Result<ApiToken> {
         if new.name.trim().is_empty() {
             return Err(StoreError::Invalid("name: required".into()));
         }
@@ -107,18 +100,14 @@ impl Write<'_> {
             return Err(StoreError::Invalid("scopes: at least one".into()));
         }
         if new.expires_at <= now_ms() {
-            return Err(StoreError::Invalid(
-                "expires_at: must be in the future".into(),
-            ));
+            return Err(StoreError::Invalid("expires_at: must be in the future".into()));
         }
         let path: Option<(String,)> = sqlx::query_as("SELECT path FROM org_units WHERE id = $1")
             .bind(new.unit_id)
             .fetch_optional(self.conn())
             .await?;
         if !path.is_some_and(|(p,)| scope.contains(&p)) {
-            return Err(StoreError::Invalid(
-                "unit_id: no such unit in your scope".into(),
-            ));
+            return Err(StoreError::Invalid("unit_id: no such unit in your scope".into()));
         }
         let scopes: Vec<&str> = new.scopes.iter().map(|a| a.as_str()).collect();
         let r = sqlx::query(&format!(

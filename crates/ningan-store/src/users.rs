@@ -140,10 +140,7 @@ impl Db {
         }
         let from = "users JOIN org_units u ON u.id = users.unit_id";
         let total: (i64,) = f
-            .bind_as(&format!(
-                "SELECT COUNT(*) FROM {from} WHERE {}",
-                f.where_sql()
-            ))
+            .bind_as(&format!("SELECT COUNT(*) FROM {from} WHERE {}", f.where_sql()))
             .fetch_one(&self.pool)
             .await?;
         let lim = f.arg_i64(page.per_page);
@@ -153,10 +150,7 @@ impl Db {
             f.where_sql()
         );
         let rows = f.bind(&sql).fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(User::from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(User::from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
             page: page.page,
@@ -167,12 +161,7 @@ impl Db {
 }
 
 impl Write<'_> {
-    pub async fn user_insert(
-        &mut self,
-        actor: &Actor,
-        scope: &Scope,
-        new: &NewUser,
-    ) -> Result<User> {
+    pub async fn user_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewUser) -> Result<User> {
         if !valid_username(&new.username) {
             return Err(StoreError::Invalid(
                 "username: 3–32 lowercase letters, digits, . _ -".into(),
@@ -186,9 +175,7 @@ impl Write<'_> {
             .fetch_optional(self.conn())
             .await?;
         if !path.is_some_and(|(p,)| scope.contains(&p)) {
-            return Err(StoreError::Invalid(
-                "unit_id: no such unit in your scope".into(),
-            ));
+            return Err(StoreError::Invalid("unit_id: no such unit in your scope".into()));
         }
         let now = now_ms();
         let display = if new.display_name.trim().is_empty() {
@@ -227,12 +214,7 @@ impl Write<'_> {
     }
 
     /// Sets a new password hash and ends the user's sessions and lock-out.
-    pub async fn user_set_password(
-        &mut self,
-        actor: &Actor,
-        id: i64,
-        password_hash: &str,
-    ) -> Result<()> {
+    pub async fn user_set_password(&mut self, actor: &Actor, id: i64, password_hash: &str) -> Result<()> {
         let n = sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = 0 WHERE id = $3")
             .bind(password_hash)
             .bind(now_ms())
@@ -259,12 +241,7 @@ impl Write<'_> {
         Ok(())
     }
 
-    pub async fn user_set_disabled(
-        &mut self,
-        actor: &Actor,
-        id: i64,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn user_set_disabled(&mut self, actor: &Actor, id: i64, disabled: bool) -> Result<()> {
         let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(id)
@@ -280,13 +257,8 @@ impl Write<'_> {
                 .execute(self.conn())
                 .await?;
         }
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        self.audit(actor.audit(action, "user", id, None, None, ""))
-            .await?;
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        self.audit(actor.audit(action, "user", id, None, None, "")).await?;
         Ok(())
     }
 
@@ -320,21 +292,12 @@ impl Write<'_> {
 
     /// Counts a failed login; from `lock_after` failures on the account is locked until
     /// `lock_until`.
-    pub async fn user_login_failed(
-        &mut self,
-        user: &User,
-        lock_after: i64,
-        lock_until: i64,
-    ) -> Result<bool> {
+    pub async fn user_login_failed(&mut self, user: &User, lock_after: i64, lock_until: i64) -> Result<bool> {
         let failures = user.failed_logins + 1;
         let locked = failures >= lock_after;
         sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
             .bind(if locked { 0 } else { failures })
-            .bind(if locked {
-                lock_until
-            } else {
-                user.locked_until
-            })
+            .bind(if locked { lock_until } else { user.locked_until })
             .bind(user.id)
             .execute(self.conn())
             .await?;

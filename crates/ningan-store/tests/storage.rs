@@ -32,6 +32,7 @@ async fn station(db: &Db, district_code: &str, code: &str) -> OrgUnit {
                 code: code.into(),
                 name: format!("{code}派出所"),
                 name_en: code.into(),
+                location: None,
             },
         )
         .await
@@ -51,30 +52,24 @@ fn resident(name: &str, region: u32, seq: u16, unit_id: i64) -> NewResident {
     }
 }
 
-on_both_backends!(
-    migrations_are_idempotent_and_seed_the_city_tree,
-    |b| async move {
-        let (db, _d) = open(b).await;
-        assert_eq!(
-            db.migrate().await.unwrap(),
-            Vec::<i64>::new(),
-            "second run applies nothing"
-        );
-        db.ensure_city_tree().await.unwrap();
-        let units = db.units_in_scope(&Scope::everything()).await.unwrap();
-        assert_eq!(units.len(), 11);
-        assert_eq!(units[0].kind, UnitKind::City);
-        assert!(
-            units[1..]
-                .iter()
-                .all(|u| u.kind == UnitKind::District && u.parent_id == Some(units[0].id))
-        );
-        assert_eq!(
-            db.schema_version().await.unwrap(),
-            MIGRATIONS.last().unwrap().version
-        );
-    }
-);
+on_both_backends!(migrations_are_idempotent_and_seed_the_city_tree, |b| async move {
+    let (db, _d) = open(b).await;
+    assert_eq!(
+        db.migrate().await.unwrap(),
+        Vec::<i64>::new(),
+        "second run applies nothing"
+    );
+    db.ensure_city_tree().await.unwrap();
+    let units = db.units_in_scope(&Scope::everything()).await.unwrap();
+    assert_eq!(units.len(), 11);
+    assert_eq!(units[0].kind, UnitKind::City);
+    assert!(
+        units[1..]
+            .iter()
+            .all(|u| u.kind == UnitKind::District && u.parent_id == Some(units[0].id))
+    );
+    assert_eq!(db.schema_version().await.unwrap(), MIGRATIONS.last().unwrap().version);
+});
 
 on_both_backends!(a_unit_sees_its_subtree_and_nothing_else, |b| async move {
     let (db, _d) = open(b).await;
@@ -127,107 +122,93 @@ on_both_backends!(a_unit_sees_its_subtree_and_nothing_else, |b| async move {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        w.resident_get(&actor(), &haishu1.scope(), 999_999, None)
-            .await,
+        w.resident_get(&actor(), &haishu1.scope(), 999_999, None).await,
         Err(StoreError::NotFound)
     ));
     // A station cannot register into a neighbour's unit.
     let err = w
-        .resident_insert(
-            &actor(),
-            &haishu1.scope(),
-            &resident("赵六", 330203, 4, haishu2.id),
-        )
+        .resident_insert(&actor(), &haishu1.scope(), &resident("赵六", 330203, 4, haishu2.id))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     w.commit().await.unwrap();
 });
 
-on_both_backends!(
-    search_matches_name_prefix_masked_id_and_phone,
-    |b| async move {
-        let (db, _d) = open(b).await;
-        let s = station(&db, "330212", "330212001").await;
-        let all = Scope::everything();
-        let mut w = db.write().await.unwrap();
-        let zhang = w
-            .resident_insert(&actor(), &all, &resident("张伟", 330212, 11, s.id))
-            .await
-            .unwrap();
-        w.resident_insert(&actor(), &all, &resident("张敏", 330212, 12, s.id))
-            .await
-            .unwrap();
-        w.resident_insert(&actor(), &all, &resident("刘洋", 330212, 13, s.id))
-            .await
-            .unwrap();
-        let search = |q: &str| ResidentQuery {
-            q: Some(q.into()),
-            ..Default::default()
-        };
-        let masked = IdNumber::parse(
-            &zhang.id_number,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        )
+on_both_backends!(search_matches_name_prefix_masked_id_and_phone, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330212", "330212001").await;
+    let all = Scope::everything();
+    let mut w = db.write().await.unwrap();
+    let zhang = w
+        .resident_insert(&actor(), &all, &resident("张伟", 330212, 11, s.id))
+        .await
+        .unwrap();
+    w.resident_insert(&actor(), &all, &resident("张敏", 330212, 12, s.id))
+        .await
+        .unwrap();
+    w.resident_insert(&actor(), &all, &resident("刘洋", 330212, 13, s.id))
+        .await
+        .unwrap();
+    let search = |q: &str| ResidentQuery {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    let masked = IdNumber::parse(&zhang.id_number, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
         .unwrap()
         .masked();
-        for (q, want) in [
-            ("张", 2),
-            ("张伟", 1),
-            (masked.as_str(), 1),
-            (zhang.id_number.as_str(), 1),
-            ("13800000013", 1),
-            ("陈", 0),
-        ] {
-            let page = w
-                .resident_search(&actor(), &all, &search(q), PageRequest::default())
-                .await
-                .unwrap();
-            assert_eq!(page.total, want, "query {q}");
-            assert_eq!(page.items.len() as i64, want);
-        }
-        w.commit().await.unwrap();
-    }
-);
-
-on_both_backends!(
-    duplicate_id_numbers_and_usernames_are_conflicts,
-    |b| async move {
-        let (db, _d) = open(b).await;
-        let s = station(&db, "330205", "330205001").await;
-        let all = Scope::everything();
-        let mut w = db.write().await.unwrap();
-        w.resident_insert(&actor(), &all, &resident("甲", 330205, 21, s.id))
+    for (q, want) in [
+        ("张", 2),
+        ("张伟", 1),
+        (masked.as_str(), 1),
+        (zhang.id_number.as_str(), 1),
+        ("13800000013", 1),
+        ("陈", 0),
+    ] {
+        let page = w
+            .resident_search(&actor(), &all, &search(q), PageRequest::default())
             .await
             .unwrap();
-        w.commit().await.unwrap();
-        let mut w = db.write().await.unwrap();
-        let err = w
-            .resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, StoreError::Conflict(what) if what == "id_number"),
-            "{err}"
-        );
-        drop(w);
-        let new_user = NewUser {
-            username: "officer1".into(),
-            display_name: "".into(),
-            password_hash: "x".into(),
-            unit_id: s.id,
-            roles: vec![Role::StationOfficer],
-        };
-        let mut w = db.write().await.unwrap();
-        w.user_insert(&actor(), &all, &new_user).await.unwrap();
-        w.commit().await.unwrap();
-        let mut w = db.write().await.unwrap();
-        assert!(matches!(
-            w.user_insert(&actor(), &all, &new_user).await,
-            Err(StoreError::Conflict(_))
-        ));
+        assert_eq!(page.total, want, "query {q}");
+        assert_eq!(page.items.len() as i64, want);
     }
-);
+    w.commit().await.unwrap();
+});
+
+on_both_backends!(duplicate_id_numbers_and_usernames_are_conflicts, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330205", "330205001").await;
+    let all = Scope::everything();
+    let mut w = db.write().await.unwrap();
+    w.resident_insert(&actor(), &all, &resident("甲", 330205, 21, s.id))
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let mut w = db.write().await.unwrap();
+    let err = w
+        .resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(what) if what == "id_number"),
+        "{err}"
+    );
+    drop(w);
+    let new_user = NewUser {
+        username: "officer1".into(),
+        display_name: "".into(),
+        password_hash: "x".into(),
+        unit_id: s.id,
+        roles: vec![Role::StationOfficer],
+    };
+    let mut w = db.write().await.unwrap();
+    w.user_insert(&actor(), &all, &new_user).await.unwrap();
+    w.commit().await.unwrap();
+    let mut w = db.write().await.unwrap();
+    assert!(matches!(
+        w.user_insert(&actor(), &all, &new_user).await,
+        Err(StoreError::Conflict(_))
+    ));
+});
 
 on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     let (db, _d) = open(b).await;
@@ -239,17 +220,12 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
             .resident_insert(&actor(), &all, &resident("某人", 330211, 30 + i, s.id))
             .await
             .unwrap();
-        w.resident_get(&actor(), &all, r.id, Some("核查身份"))
-            .await
-            .unwrap();
+        w.resident_get(&actor(), &all, r.id, Some("核查身份")).await.unwrap();
         w.commit().await.unwrap();
     }
     let report = db.verify_audit_chain().await.unwrap();
     assert_eq!(report.first_broken, None);
-    assert_eq!(
-        report.entries, 12,
-        "bootstrap + station + 5 creates + 5 reveals"
-    );
+    assert_eq!(report.entries, 12, "bootstrap + station + 5 creates + 5 reveals");
 
     // Append-only is enforced by the database itself...
     let sql = "UPDATE audit_log SET purpose = '无' WHERE seq = 5";
@@ -271,11 +247,7 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     sqlx::query(drop_trigger).execute(&pool).await.unwrap();
     sqlx::query(sql).execute(&pool).await.unwrap();
     let report = db.verify_audit_chain().await.unwrap();
-    assert_eq!(
-        report.first_broken.as_ref().map(|(seq, _)| *seq),
-        Some(5),
-        "{report:?}"
-    );
+    assert_eq!(report.first_broken.as_ref().map(|(seq, _)| *seq), Some(5), "{report:?}");
 });
 
 /// The URL the test's own `Db` was opened with, for a second, raw connection.
@@ -283,36 +255,33 @@ fn fresh_url(db: &Db) -> Option<String> {
     db.url()
 }
 
-on_both_backends!(
-    idempotency_keys_replay_and_detect_mismatch,
-    |b| async move {
-        let (db, _d) = open(b).await;
-        assert_eq!(
-            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-            IdempotencyOutcome::Proceed
-        );
-        assert_eq!(
-            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-            IdempotencyOutcome::InProgress
-        );
-        let resp = StoredResponse {
-            status: 201,
-            content_type: "application/json".into(),
-            body: "{}".into(),
-        };
-        db.idempotency_finish("user:a", "k1", &resp).await.unwrap();
-        assert_eq!(
-            db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-            IdempotencyOutcome::Replay(resp)
-        );
-        assert_eq!(
-            db.idempotency_begin("user:a", "k1", "h2").await.unwrap(),
-            IdempotencyOutcome::Mismatch
-        );
-        assert_eq!(
-            db.idempotency_begin("user:b", "k1", "h2").await.unwrap(),
-            IdempotencyOutcome::Proceed,
-            "keys are per principal"
-        );
-    }
-);
+on_both_backends!(idempotency_keys_replay_and_detect_mismatch, |b| async move {
+    let (db, _d) = open(b).await;
+    assert_eq!(
+        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+        IdempotencyOutcome::Proceed
+    );
+    assert_eq!(
+        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+        IdempotencyOutcome::InProgress
+    );
+    let resp = StoredResponse {
+        status: 201,
+        content_type: "application/json".into(),
+        body: "{}".into(),
+    };
+    db.idempotency_finish("user:a", "k1", &resp).await.unwrap();
+    assert_eq!(
+        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
+        IdempotencyOutcome::Replay(resp)
+    );
+    assert_eq!(
+        db.idempotency_begin("user:a", "k1", "h2").await.unwrap(),
+        IdempotencyOutcome::Mismatch
+    );
+    assert_eq!(
+        db.idempotency_begin("user:b", "k1", "h2").await.unwrap(),
+        IdempotencyOutcome::Proceed,
+        "keys are per principal"
+    );
+});

@@ -64,11 +64,7 @@ pub fn fresh_pg_database() -> String {
         Ok(c) => c,
         Err(e) => panic!("PostgreSQL tests need a PostgreSQL server: {e}"),
     };
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT_DB.fetch_add(1, Ordering::SeqCst)
-    );
+    let name = format!("t{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::SeqCst));
     let out = Command::new(cluster.bin.join("createdb"))
         .args([
             "-h",
@@ -95,15 +91,19 @@ fn find_bin() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(p));
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|_| "no /usr/lib/postgresql: install the server, e.g. `apt-get install -y postgresql-15`, or set NINGAN_PG_BIN".to_string())?
+        .map_err(|_| {
+            "no /usr/lib/postgresql: install the server, e.g. `apt-get install -y postgresql-15`, or set NINGAN_PG_BIN"
+                .to_string()
+        })?
         .filter_map(|e| e.ok())
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
         .filter(|(_, p)| p.join("initdb").exists())
         .collect();
     versions.sort();
-    versions.pop().map(|(_, p)| p).ok_or_else(|| {
-        "no initdb under /usr/lib/postgresql/*/bin: `apt-get install -y postgresql-15`".to_string()
-    })
+    versions
+        .pop()
+        .map(|(_, p)| p)
+        .ok_or_else(|| "no initdb under /usr/lib/postgresql/*/bin: `apt-get install -y postgresql-15`".to_string())
 }
 
 fn free_port() -> u16 {
@@ -163,10 +163,7 @@ fn start_cluster() -> Result<Cluster, String> {
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let port = free_port();
     let opts = format!(

@@ -93,7 +93,12 @@ async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         ApiError::plain(ErrorCode::NotFound).into_response()
     } else {
-        (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<!doctype html><title>404</title><p>页面不存在 / Not found</p><p><a href=\"/\">首页</a>").into_response()
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><title>404</title><p>页面不存在 / Not found</p><p><a href=\"/\">首页</a>",
+        )
+            .into_response()
     }
 }
 
@@ -103,12 +108,9 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Drops expired sessions and old idempotency keys once an hour.

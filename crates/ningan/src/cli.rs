@@ -197,10 +197,7 @@ enum ConfigCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ningan: cannot start runtime: {e}");
@@ -216,11 +213,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn load(
-    cli_config: Option<&PathBuf>,
-    data: &DataArgs,
-    listen: Option<&ListenArgs>,
-) -> Result<Config> {
+fn load(cli_config: Option<&PathBuf>, data: &DataArgs, listen: Option<&ListenArgs>) -> Result<Config> {
     let overrides = Overrides {
         data_dir: data.data.clone(),
         database_url: data.database_url.clone(),
@@ -295,8 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Migrate { data } => {
             let config = load(cfg_path, &data, None)?;
-            let location =
-                ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+            let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
             let db = Db::open(&location).await?;
             let applied = db.migrate().await?;
             db.ensure_city_tree().await?;
@@ -317,10 +309,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let report = db.verify_audit_chain().await?;
             return Ok(match report.first_broken {
                 None => {
-                    println!(
-                        "audit chain intact: {} entries, head {}",
-                        report.entries, report.head
-                    );
+                    println!("audit chain intact: {} entries, head {}", report.entries, report.head);
                     ExitCode::SUCCESS
                 }
                 Some((seq, why)) => {
@@ -347,8 +336,7 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let location =
-        ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+    let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
     tracing::info!(%addr, db = %location.describe(), "ningan listening");
     if let Some(logins) = &logins {
         crate::demo::print_logins(logins, Some(addr));
@@ -377,18 +365,14 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
             let db = open(&config).await?;
             let roles = roles
                 .iter()
-                .map(|r| {
-                    r.parse::<Role>()
-                        .map_err(|e| anyhow::anyhow!("--role: {e}"))
-                })
+                .map(|r| r.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}")))
                 .collect::<Result<Vec<_>>>()?;
             let unit = db
                 .unit_by_code(&unit)
                 .await
                 .with_context(|| format!("--unit: no org unit with code {unit}"))?;
             let (password, generated) = read_password(password_stdin)?;
-            let password_hash =
-                crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let password_hash = crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut w = db.write().await?;
             let user = w
                 .user_insert(
@@ -424,8 +408,7 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
                 .await
                 .with_context(|| format!("no user {username}"))?;
             let (password, generated) = read_password(password_stdin)?;
-            let hash =
-                crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut w = db.write().await?;
             w.user_set_password(&cli_actor(), user.id, &hash).await?;
             w.commit().await?;
@@ -434,28 +417,17 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
                 println!("password (shown once): {password}");
             }
         }
-        UserCommand::Disable { data, username } => {
-            set_disabled(cfg_path, &data, &username, true).await?
-        }
-        UserCommand::Enable { data, username } => {
-            set_disabled(cfg_path, &data, &username, false).await?
-        }
+        UserCommand::Disable { data, username } => set_disabled(cfg_path, &data, &username, true).await?,
+        UserCommand::Enable { data, username } => set_disabled(cfg_path, &data, &username, false).await?,
         UserCommand::List { data } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let mut page = PageRequest::new(Some(1), Some(200));
-            println!(
-                "{:<6} {:<20} {:<12} {:<10} roles",
-                "id", "username", "unit", "state"
-            );
+            println!("{:<6} {:<20} {:<12} {:<10} roles", "id", "username", "unit", "state");
             loop {
                 let p = db.users_in_scope(&all, None, None, page).await?;
                 for u in &p.items {
-                    let unit = db
-                        .unit_by_id(u.unit_id)
-                        .await
-                        .map(|u| u.code)
-                        .unwrap_or_default();
+                    let unit = db.unit_by_id(u.unit_id).await.map(|u| u.code).unwrap_or_default();
                     let state = if u.disabled {
                         "disabled"
                     } else if u.locked_until > ningan_core::time::now_ms() {
@@ -483,12 +455,7 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_disabled(
-    cfg_path: Option<&PathBuf>,
-    data: &DataArgs,
-    username: &str,
-    disabled: bool,
-) -> Result<()> {
+async fn set_disabled(cfg_path: Option<&PathBuf>, data: &DataArgs, username: &str, disabled: bool) -> Result<()> {
     let config = load(cfg_path, data, None)?;
     let db = open(&config).await?;
     let user = db
@@ -557,10 +524,7 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let now = ningan_core::time::now_ms();
-            println!(
-                "{:<6} {:<14} {:<24} {:<8} scopes",
-                "id", "prefix", "name", "state"
-            );
+            println!("{:<6} {:<14} {:<24} {:<8} scopes", "id", "prefix", "name", "state");
             for t in db.tokens_in_scope(&all).await? {
                 let state = if t.revoked_at.is_some() {
                     "revoked"

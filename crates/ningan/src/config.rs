@@ -117,10 +117,7 @@ const NOT_CONFIG_ENV: &[&str] = &["config", "pg_bin"];
 
 impl Config {
     /// Loads the layers. `file` is `--config`; without it `./ningan.toml` is read if present.
-    pub fn load(
-        file: Option<&Path>,
-        overrides: &Overrides,
-    ) -> Result<(Config, Vec<String>), ConfigError> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<(Config, Vec<String>), ConfigError> {
         let env = Env::prefixed("NINGAN_").split("__").ignore(NOT_CONFIG_ENV);
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match file {
@@ -160,9 +157,7 @@ impl Config {
         if self.log.trim().is_empty() {
             return invalid("log", "must name a level such as info");
         }
-        if let Err(e) =
-            ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref())
-        {
+        if let Err(e) = ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref()) {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 message: e.to_string(),
@@ -211,12 +206,7 @@ fn unknown_keys(fig: &Figment) -> Result<Vec<String>, ConfigError> {
     Ok(unknown)
 }
 
-fn collect_unknown(
-    prefix: &str,
-    merged: &serde_json::Value,
-    known: &serde_json::Value,
-    out: &mut Vec<String>,
-) {
+fn collect_unknown(prefix: &str, merged: &serde_json::Value, known: &serde_json::Value, out: &mut Vec<String>) {
     if let (Some(m), Some(k)) = (merged.as_object(), known.as_object()) {
         for (key, value) in m {
             let path = if prefix.is_empty() {
@@ -243,13 +233,8 @@ mod tests {
     fn check_err(jail_setup: impl FnOnce(&mut Jail) -> figment::error::Result<()>, key: &str) {
         Jail::expect_with(|jail| {
             jail_setup(jail)?;
-            let err = Config::load(None, &Overrides::default())
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.to_lowercase().contains(key),
-                "error should name {key}: {err}"
-            );
+            let err = Config::load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains(key), "error should name {key}: {err}");
             Ok(())
         });
     }
@@ -338,10 +323,7 @@ mod tests {
             let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
             assert_eq!(unknown, vec!["listne".to_string()]);
             let shown = c.to_redacted_toml();
-            assert!(
-                !shown.contains("secret") && shown.contains("u:***@h/db"),
-                "{shown}"
-            );
+            assert!(!shown.contains("secret") && shown.contains("u:***@h/db"), "{shown}");
             Ok(())
         });
     }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod geo;
 pub mod http;
 pub mod modules;
 pub mod secrets;

@@ -62,14 +62,11 @@ pub fn check_password_policy(p: &str) -> Result<(), PasswordError> {
 /// a blocking thread.
 pub fn hash_password(p: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(p.as_bytes(), &salt)?
-        .to_string())
+    Ok(Argon2::default().hash_password(p.as_bytes(), &salt)?.to_string())
 }
 
 pub fn verify_password(hash: &str, p: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(p.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(p.as_bytes(), &h).is_ok())
 }
 
 /// A hash of a random password, verified against for unknown usernames so that the time a
@@ -84,10 +81,7 @@ pub fn generate_password() -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut buf = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut buf);
-    let mut p: String = buf
-        .iter()
-        .map(|b| CHARS[*b as usize % CHARS.len()] as char)
-        .collect();
+    let mut p: String = buf.iter().map(|b| CHARS[*b as usize % CHARS.len()] as char).collect();
     // Guarantee the policy's letter-and-digit rule.
     p.replace_range(0..1, "k");
     p.replace_range(1..2, "7");
@@ -109,14 +103,8 @@ mod tests {
 
     #[test]
     fn policy_names_the_rule() {
-        assert_eq!(
-            check_password_policy("short1"),
-            Err(PasswordError::TooShort)
-        );
-        assert_eq!(
-            check_password_policy("onlyletters"),
-            Err(PasswordError::TooSimple)
-        );
+        assert_eq!(check_password_policy("short1"), Err(PasswordError::TooShort));
+        assert_eq!(check_password_policy("onlyletters"), Err(PasswordError::TooSimple));
         assert_eq!(check_password_policy("letters4and5digits"), Ok(()));
         assert_eq!(check_password_policy(&generate_password()), Ok(()));
     }

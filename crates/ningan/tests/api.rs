@@ -13,64 +13,52 @@ async fn station_with_officer(app: &TestApp) -> i64 {
     s.id
 }
 
-on_both_backends!(
-    wrong_passwords_lock_the_account_and_say_so,
-    |b| async move {
-        let app = spawn_app(b).await;
-        let s = station_with_officer(&app).await;
-        let _ = s;
-        let anon = app.anonymous();
-        let (status, body) = anon
-            .post(
-                "/api/auth/login",
-                json!({"username": "nobody", "password": "x"}),
-            )
-            .await;
+on_both_backends!(wrong_passwords_lock_the_account_and_say_so, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    let _ = s;
+    let anon = app.anonymous();
+    let (status, body) = anon
+        .post("/api/auth/login", json!({"username": "nobody", "password": "x"}))
+        .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (401, Some("/problems/bad-credentials"))
+    );
+    for _ in 0..4 {
         assert_eq!(
-            (status, body["type"].as_str()),
-            (401, Some("/problems/bad-credentials"))
-        );
-        for _ in 0..4 {
-            assert_eq!(
-                anon.post(
-                    "/api/auth/login",
-                    json!({"username": "officer", "password": "wrong-password-1"})
-                )
-                .await
-                .0,
-                401
-            );
-        }
-        let (status, body) = anon
-            .post(
+            anon.post(
                 "/api/auth/login",
-                json!({"username": "officer", "password": "wrong-password-1"}),
+                json!({"username": "officer", "password": "wrong-password-1"})
             )
-            .await;
-        assert_eq!(
-            (status, body["type"].as_str()),
-            (429, Some("/problems/account-locked")),
-            "{body}"
+            .await
+            .0,
+            401
         );
-        // Locked: even the right password is refused until the lock expires.
-        let (status, _) = anon
-            .post(
-                "/api/auth/login",
-                json!({"username": "officer", "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(status, 429);
-        let (_, audit) = {
-            let city = app.unit("330200").await;
-            app.user("aud", &[Role::Auditor], city.id).await;
-            app.login("aud")
-                .await
-                .get("/api/audit?action=auth.login_failed")
-                .await
-        };
-        assert_eq!(audit["total"], 5, "every failure is audited: {audit}");
     }
-);
+    let (status, body) = anon
+        .post(
+            "/api/auth/login",
+            json!({"username": "officer", "password": "wrong-password-1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (429, Some("/problems/account-locked")),
+        "{body}"
+    );
+    // Locked: even the right password is refused until the lock expires.
+    let (status, _) = anon
+        .post("/api/auth/login", json!({"username": "officer", "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 429);
+    let (_, audit) = {
+        let city = app.unit("330200").await;
+        app.user("aud", &[Role::Auditor], city.id).await;
+        app.login("aud").await.get("/api/audit?action=auth.login_failed").await
+    };
+    assert_eq!(audit["total"], 5, "every failure is audited: {audit}");
+});
 
 on_both_backends!(
     identifiers_are_masked_and_reveals_are_audited_with_purpose,
@@ -90,10 +78,7 @@ on_both_backends!(
         assert_eq!(by_masked["total"], 1);
 
         let (status, e) = officer
-            .post(
-                &format!("/api/residents/{rid}/reveal"),
-                json!({"purpose": " "}),
-            )
+            .post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": " "}))
             .await;
         assert_eq!(status, 422);
         assert_eq!(e["errors"][0]["field"], "purpose");
@@ -132,10 +117,7 @@ on_both_backends!(
             .get("/api/audit?action=resident.search&actor=user:officer")
             .await;
         assert_eq!(searches["total"], 2);
-        assert!(
-            !searches.to_string().contains("王"),
-            "the term is not logged"
-        );
+        assert!(!searches.to_string().contains("王"), "the term is not logged");
         let (_, chain) = auditor.get("/api/audit/verify").await;
         assert_eq!(chain["intact"], true, "{chain}");
     }
@@ -148,11 +130,7 @@ on_both_backends!(
         let s = station_with_officer(&app).await;
         let officer = app.login("officer").await;
         let good = json!({"name": "李四", "id_number": "330212198506010019", "phone": "13800001111", "hukou_address": "宁波市鄞州区某路1号", "unit_id": s});
-        let id_ok = ningan_core::IdNumber::synthesize(
-            330212,
-            chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
-            1,
-        );
+        let id_ok = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
         let mut good = good;
         good["id_number"] = json!(id_ok.as_str());
         let cases = [
@@ -170,10 +148,7 @@ on_both_backends!(
             let (status, e) = officer.post("/api/residents", body).await;
             assert_eq!(status, 422, "{field}: {e}");
             assert_eq!(e["errors"][0]["field"], field, "{e}");
-            assert!(
-                e.to_string().contains(says),
-                "{field} should say {says}: {e}"
-            );
+            assert!(e.to_string().contains(says), "{field} should say {says}: {e}");
         }
         let (status, e) = officer
             .http
@@ -195,172 +170,134 @@ on_both_backends!(
         let (status, created) = officer.post("/api/residents", good.clone()).await;
         assert_eq!(status, 201, "{created}");
         let (status, dup) = officer.post("/api/residents", good).await;
-        assert_eq!(
-            (status, dup["errors"][0]["field"].as_str()),
-            (409, Some("id_number"))
-        );
+        assert_eq!((status, dup["errors"][0]["field"].as_str()), (409, Some("id_number")));
     }
 );
 
-on_both_backends!(
-    a_retried_post_with_the_same_key_writes_once,
-    |b| async move {
-        let app = spawn_app(b).await;
-        let s = station_with_officer(&app).await;
-        let officer = app.login("officer").await;
-        let id = ningan_core::IdNumber::synthesize(
-            330212,
-            chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
-            5,
-        );
-        let body = json!({"name": "赵五", "id_number": id.as_str(), "hukou_address": "宁波市鄞州区某路2号", "unit_id": s});
-        let send = |body: serde_json::Value| {
-            officer
-                .http
-                .post(app.url("/api/residents"))
-                .header("Idempotency-Key", "retry-1")
-                .json(&body)
-                .send()
-        };
-        let first = send(body.clone()).await.unwrap();
-        assert_eq!(first.status(), 201);
-        let first_body = first.text().await.unwrap();
-        let second = send(body.clone()).await.unwrap();
-        assert_eq!(second.status(), 201, "replayed, not a 409 duplicate");
-        assert_eq!(
-            second
-                .headers()
-                .get("idempotent-replayed")
-                .and_then(|v| v.to_str().ok()),
-            Some("true")
-        );
-        assert_eq!(second.text().await.unwrap(), first_body);
-        let mut other = body;
-        other["name"] = json!("钱六");
-        let third = send(other).await.unwrap();
-        assert_eq!(third.status(), 422);
-        assert_eq!(officer.get("/api/residents").await.1["total"], 1);
-    }
-);
+on_both_backends!(a_retried_post_with_the_same_key_writes_once, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    let officer = app.login("officer").await;
+    let id = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(), 5);
+    let body = json!({"name": "赵五", "id_number": id.as_str(), "hukou_address": "宁波市鄞州区某路2号", "unit_id": s});
+    let send = |body: serde_json::Value| {
+        officer
+            .http
+            .post(app.url("/api/residents"))
+            .header("Idempotency-Key", "retry-1")
+            .json(&body)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first_body = first.text().await.unwrap();
+    let second = send(body.clone()).await.unwrap();
+    assert_eq!(second.status(), 201, "replayed, not a 409 duplicate");
+    assert_eq!(
+        second
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    assert_eq!(second.text().await.unwrap(), first_body);
+    let mut other = body;
+    other["name"] = json!("钱六");
+    let third = send(other).await.unwrap();
+    assert_eq!(third.status(), 422);
+    assert_eq!(officer.get("/api/residents").await.1["total"], 1);
+});
 
-on_both_backends!(
-    cookie_sessions_need_the_csrf_token_to_change_anything,
-    |b| async move {
-        let app = spawn_app(b).await;
-        station_with_officer(&app).await;
-        // Sign in through the HTML form, as a browser does.
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let browser = reqwest::Client::builder()
-            .cookie_provider(jar)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = browser
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("登录"));
-        let resp = browser
-            .post(app.url("/login"))
-            .form(&[
-                ("username", "officer"),
-                ("password", "wrong-password-9"),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 401);
-        let again = resp.text().await.unwrap();
-        assert!(
-            again.contains("用户名或密码错误") && again.contains("value=\"officer\""),
-            "error shown, username kept"
-        );
-        let resp = browser
-            .post(app.url("/login"))
-            .form(&[
-                ("username", "officer"),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 303);
-        let home = browser
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(home.contains("officer"), "home shows the user");
-        let csrf = home
-            .split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| async move {
+    let app = spawn_app(b).await;
+    station_with_officer(&app).await;
+    // Sign in through the HTML form, as a browser does.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("登录"));
+    let resp = browser
+        .post(app.url("/login"))
+        .form(&[("username", "officer"), ("password", "wrong-password-9"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let again = resp.text().await.unwrap();
+    assert!(
+        again.contains("用户名或密码错误") && again.contains("value=\"officer\""),
+        "error shown, username kept"
+    );
+    let resp = browser
+        .post(app.url("/login"))
+        .form(&[("username", "officer"), ("password", PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("officer"), "home shows the user");
+    let csrf = home
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
 
-        let no_token = browser
-            .post(app.url("/api/me/language"))
-            .json(&json!({"language": "en"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(no_token.status(), 403);
-        let form_without = browser
-            .post(app.url("/account/language"))
-            .form(&[("language", "en")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(form_without.status(), 403);
-        let form_with = browser
-            .post(app.url("/account/language"))
-            .form(&[("language", "en"), ("csrf_token", &csrf)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(form_with.status(), 303);
-        let home = browser
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(home.contains("Welcome"), "language persisted for the user");
-        let out = browser
-            .post(app.url("/logout"))
-            .form(&[("csrf_token", &csrf)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.status(), 303);
-        assert_eq!(
-            browser.get(app.url("/")).send().await.unwrap().status(),
-            303,
-            "signed out: back to login"
-        );
-    }
-);
+    let no_token = browser
+        .post(app.url("/api/me/language"))
+        .json(&json!({"language": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    let form_without = browser
+        .post(app.url("/account/language"))
+        .form(&[("language", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form_without.status(), 403);
+    let form_with = browser
+        .post(app.url("/account/language"))
+        .form(&[("language", "en"), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form_with.status(), 303);
+    let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Welcome"), "language persisted for the user");
+    let out = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        303,
+        "signed out: back to login"
+    );
+});
 
 on_both_backends!(changing_the_password_ends_old_sessions, |b| async move {
     let app = spawn_app(b).await;
     station_with_officer(&app).await;
     let officer = app.login("officer").await;
     let (s, e) = officer
-        .post(
-            "/api/auth/password",
-            json!({"current": PASSWORD, "new": "short"}),
-        )
+        .post("/api/auth/password", json!({"current": PASSWORD, "new": "short"}))
         .await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("new")));
     let (s, e) = officer
@@ -369,10 +306,7 @@ on_both_backends!(changing_the_password_ends_old_sessions, |b| async move {
             json!({"current": "wrong-one-123", "new": "a-much-better-pass-77"}),
         )
         .await;
-    assert_eq!(
-        (s, e["errors"][0]["field"].as_str()),
-        (422, Some("current"))
-    );
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("current")));
     assert_eq!(
         officer
             .post(
@@ -394,55 +328,51 @@ on_both_backends!(changing_the_password_ends_old_sessions, |b| async move {
     assert_eq!(s, 200);
 });
 
-on_both_backends!(
-    administrators_create_officers_who_then_sign_in,
-    |b| async move {
-        let app = spawn_app(b).await;
-        let city = app.unit("330200").await;
-        app.user("root", &[Role::Administrator], city.id).await;
-        let admin = app.login("root").await;
-        let (s, unit) = admin.post("/api/org-units", json!({"parent_id": app.unit("330281").await.id, "code": "330281007", "name": "余姚测试派出所"})).await;
-        assert_eq!(s, 201, "{unit}");
-        assert_eq!(unit["kind"], "station");
-        let (s, created) = admin.post("/api/users", json!({"username": "yy.officer", "display_name": "余姚民警", "unit_id": unit["id"], "roles": ["station_officer"]})).await;
-        assert_eq!(s, 201, "{created}");
-        let password = created["password"].as_str().unwrap();
-        let (s, me) = app
-            .anonymous()
-            .post(
-                "/api/auth/login",
-                json!({"username": "yy.officer", "password": password}),
-            )
-            .await;
-        assert_eq!(s, 200);
-        assert_eq!(me["me"]["unit_code"], "330281007");
-        let (s, e) = admin
-            .post(
-                "/api/users",
-                json!({"username": "x", "unit_id": city.id, "roles": ["superuser"]}),
-            )
-            .await;
-        assert_eq!(s, 422, "{e}");
-        let (_, users) = admin.get("/api/users?q=yy").await;
-        assert_eq!(users["total"], 1);
-        let id = created["user"]["id"].as_i64().unwrap();
-        assert_eq!(
-            admin
-                .post(&format!("/api/users/{id}/disable"), json!({}))
-                .await
-                .0,
-            204
-        );
-        let (s, _) = app
-            .anonymous()
-            .post(
-                "/api/auth/login",
-                json!({"username": "yy.officer", "password": password}),
-            )
-            .await;
-        assert_eq!(s, 401, "disabled accounts cannot sign in");
-    }
-);
+on_both_backends!(administrators_create_officers_who_then_sign_in, |b| async move {
+    let app = spawn_app(b).await;
+    let city = app.unit("330200").await;
+    app.user("root", &[Role::Administrator], city.id).await;
+    let admin = app.login("root").await;
+    let (s, unit) = admin
+        .post(
+            "/api/org-units",
+            json!({"parent_id": app.unit("330281").await.id, "code": "330281007", "name": "余姚测试派出所"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{unit}");
+    assert_eq!(unit["kind"], "station");
+    let (s, created) = admin.post("/api/users", json!({"username": "yy.officer", "display_name": "余姚民警", "unit_id": unit["id"], "roles": ["station_officer"]})).await;
+    assert_eq!(s, 201, "{created}");
+    let password = created["password"].as_str().unwrap();
+    let (s, me) = app
+        .anonymous()
+        .post(
+            "/api/auth/login",
+            json!({"username": "yy.officer", "password": password}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(me["me"]["unit_code"], "330281007");
+    let (s, e) = admin
+        .post(
+            "/api/users",
+            json!({"username": "x", "unit_id": city.id, "roles": ["superuser"]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (_, users) = admin.get("/api/users?q=yy").await;
+    assert_eq!(users["total"], 1);
+    let id = created["user"]["id"].as_i64().unwrap();
+    assert_eq!(admin.post(&format!("/api/users/{id}/disable"), json!({})).await.0, 204);
+    let (s, _) = app
+        .anonymous()
+        .post(
+            "/api/auth/login",
+            json!({"username": "yy.officer", "password": password}),
+        )
+        .await;
+    assert_eq!(s, 401, "disabled accounts cannot sign in");
+});
 
 #[tokio::test]
 async fn openapi_document_lists_every_api_route_with_its_action() {
@@ -451,10 +381,7 @@ async fn openapi_document_lists_every_api_route_with_its_action() {
     assert_eq!(s, 200);
     assert_eq!(doc["openapi"], "3.1.0");
     let (_, ops) = ningan::modules::api().into_parts();
-    for op in ops
-        .iter()
-        .filter(|o| o.face == ningan::http::api::Face::Api)
-    {
+    for op in ops.iter().filter(|o| o.face == ningan::http::api::Face::Api) {
         let entry = &doc["paths"][op.path][op.method.as_str().to_ascii_lowercase()];
         assert!(entry.is_object(), "{} {} missing", op.method, op.path);
         if let ningan::http::api::Access::Action(a) = op.access {
@@ -485,15 +412,10 @@ async fn health_and_metrics_report_without_personal_data() {
         .await
         .unwrap();
     assert!(
-        text.contains(
-            "ningan_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"
-        ),
+        text.contains("ningan_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
         "{text}"
     );
-    assert!(
-        text.contains("route=\"/api/residents/{id}\""),
-        "labels are templates"
-    );
+    assert!(text.contains("route=\"/api/residents/{id}\""), "labels are templates");
     assert!(!text.contains("330203198506010019"));
 }
 

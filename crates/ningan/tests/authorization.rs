@@ -29,9 +29,7 @@ async fn city(b: Backend) -> City {
     for role in Role::ALL {
         app.user(role.as_str(), &[*role], h1.id).await;
     }
-    let u_beilun = app
-        .user("beilun_officer", &[Role::StationOfficer], bl.id)
-        .await;
+    let u_beilun = app.user("beilun_officer", &[Role::StationOfficer], bl.id).await;
     let r_haishu1 = app.resident("甲", 330203, 1, h1.id).await;
     let r_haishu2 = app.resident("乙", 330203, 2, h2.id).await;
     let r_beilun = app.resident("丙", 330206, 3, bl.id).await;
@@ -50,213 +48,155 @@ fn concrete(path: &str, id: i64) -> String {
     path.replace("{id}", &id.to_string())
 }
 
-on_both_backends!(
-    every_route_refuses_roles_without_its_action,
-    |b| async move {
-        let c = city(b).await;
-        let (_, ops) = ningan::modules::api().into_parts();
-        let anonymous = c.app.anonymous();
-        let mut checked = 0;
-        for role in Role::ALL {
-            let client = c.app.login(role.as_str()).await;
-            // Signing out would end the session the rest of the walk uses; it needs no action.
-            for op in ops
-                .iter()
-                .filter(|o| o.face == Face::Api && o.path != "/api/auth/logout")
-            {
-                // A record that does not exist: the access check must answer before any lookup,
-                // and allowed roles then get 404 or 422 rather than acting on real accounts.
-                let path = concrete(op.path, 9_999_999);
-                let (status, body) = client.request(op.method.as_str(), &path, json!({})).await;
-                match op.access {
-                    Access::Action(a) if !access::roles_grant(&[*role], a) => {
-                        assert_eq!(status, 403, "{role} {} {}: {body}", op.method, op.path);
-                        checked += 1;
-                    }
-                    _ => assert_ne!(
-                        status, 403,
-                        "{role} {} {} is allowed: {body}",
-                        op.method, op.path
-                    ),
+on_both_backends!(every_route_refuses_roles_without_its_action, |b| async move {
+    let c = city(b).await;
+    let (_, ops) = ningan::modules::api().into_parts();
+    let anonymous = c.app.anonymous();
+    let mut checked = 0;
+    for role in Role::ALL {
+        let client = c.app.login(role.as_str()).await;
+        // Signing out would end the session the rest of the walk uses; it needs no action.
+        for op in ops
+            .iter()
+            .filter(|o| o.face == Face::Api && o.path != "/api/auth/logout")
+        {
+            // A record that does not exist: the access check must answer before any lookup,
+            // and allowed roles then get 404 or 422 rather than acting on real accounts.
+            let path = concrete(op.path, 9_999_999);
+            let (status, body) = client.request(op.method.as_str(), &path, json!({})).await;
+            match op.access {
+                Access::Action(a) if !access::roles_grant(&[*role], a) => {
+                    assert_eq!(status, 403, "{role} {} {}: {body}", op.method, op.path);
+                    checked += 1;
                 }
+                _ => assert_ne!(status, 403, "{role} {} {} is allowed: {body}", op.method, op.path),
             }
         }
-        for op in ops.iter().filter(|o| o.access != Access::Public) {
-            let (status, _) = anonymous
-                .request(
-                    op.method.as_str(),
-                    &concrete(op.path, c.r_haishu1),
-                    json!({}),
-                )
-                .await;
-            let expected = if op.face == Face::Page { 303 } else { 401 };
-            assert_eq!(status, expected, "anonymous {} {}", op.method, op.path);
-        }
-        assert!(checked > 30, "the matrix covered {checked} refusals");
     }
-);
-
-on_both_backends!(
-    records_outside_the_unit_tree_are_not_found,
-    |b| async move {
-        let c = city(b).await;
-        let officer = c.app.login("station_officer").await;
-        // Own station: visible, masked.
-        let (s, r) = officer
-            .get(&format!("/api/residents/{}", c.r_haishu1))
+    for op in ops.iter().filter(|o| o.access != Access::Public) {
+        let (status, _) = anonymous
+            .request(op.method.as_str(), &concrete(op.path, c.r_haishu1), json!({}))
             .await;
-        assert_eq!(s, 200, "{r}");
-        assert_eq!(r["masked"], true);
-        // Neighbouring station and other district: absent, whether or not they exist.
-        for id in [c.r_haishu2, c.r_beilun, 9_999_999] {
-            assert_eq!(
-                officer.get(&format!("/api/residents/{id}")).await.0,
-                404,
-                "resident {id}"
-            );
-            assert_eq!(
-                officer
-                    .post(
-                        &format!("/api/residents/{id}/reveal"),
-                        json!({"purpose": "核查"})
-                    )
-                    .await
-                    .0,
-                404
-            );
-        }
-        let (_, list) = officer.get("/api/residents").await;
-        assert_eq!(list["total"], 1);
+        let expected = if op.face == Face::Page { 303 } else { 401 };
+        assert_eq!(status, expected, "anonymous {} {}", op.method, op.path);
+    }
+    assert!(checked > 30, "the matrix covered {checked} refusals");
+});
+
+on_both_backends!(records_outside_the_unit_tree_are_not_found, |b| async move {
+    let c = city(b).await;
+    let officer = c.app.login("station_officer").await;
+    // Own station: visible, masked.
+    let (s, r) = officer.get(&format!("/api/residents/{}", c.r_haishu1)).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["masked"], true);
+    // Neighbouring station and other district: absent, whether or not they exist.
+    for id in [c.r_haishu2, c.r_beilun, 9_999_999] {
         assert_eq!(
-            officer.get(&format!("/api/org-units/{}", c.beilun)).await.0,
-            404
+            officer.get(&format!("/api/residents/{id}")).await.0,
+            404,
+            "resident {id}"
         );
         assert_eq!(
             officer
-                .get(&format!("/api/org-units/{}", c.haishu1))
-                .await
-                .0,
-            200
-        );
-
-        // A district branch sees its stations, not another district's.
-        let haishu = c.app.unit("330203").await;
-        c.app
-            .user("haishu_branch", &[Role::StationOfficer], haishu.id)
-            .await;
-        let branch = c.app.login("haishu_branch").await;
-        let (_, list) = branch.get("/api/residents").await;
-        assert_eq!(list["total"], 2, "{list}");
-        assert_eq!(
-            branch
-                .get(&format!("/api/residents/{}", c.r_haishu2))
-                .await
-                .0,
-            200
-        );
-        assert_eq!(
-            branch
-                .get(&format!("/api/residents/{}", c.r_beilun))
+                .post(&format!("/api/residents/{id}/reveal"), json!({"purpose": "核查"}))
                 .await
                 .0,
             404
         );
+    }
+    let (_, list) = officer.get("/api/residents").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(officer.get(&format!("/api/org-units/{}", c.beilun)).await.0, 404);
+    assert_eq!(officer.get(&format!("/api/org-units/{}", c.haishu1)).await.0, 200);
 
-        // The city bureau sees everything.
-        let city_unit = c.app.unit("330200").await;
-        c.app
-            .user("city_officer", &[Role::Commander], city_unit.id)
-            .await;
-        let (_, list) = c
-            .app
-            .login("city_officer")
+    // A district branch sees its stations, not another district's.
+    let haishu = c.app.unit("330203").await;
+    c.app.user("haishu_branch", &[Role::StationOfficer], haishu.id).await;
+    let branch = c.app.login("haishu_branch").await;
+    let (_, list) = branch.get("/api/residents").await;
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(branch.get(&format!("/api/residents/{}", c.r_haishu2)).await.0, 200);
+    assert_eq!(branch.get(&format!("/api/residents/{}", c.r_beilun)).await.0, 404);
+
+    // The city bureau sees everything.
+    let city_unit = c.app.unit("330200").await;
+    c.app.user("city_officer", &[Role::Commander], city_unit.id).await;
+    let (_, list) = c.app.login("city_officer").await.get("/api/residents").await;
+    assert_eq!(list["total"], 3);
+
+    // An administrator of a station cannot touch accounts elsewhere, nor create them there.
+    let admin = c.app.login("administrator").await;
+    assert_eq!(admin.get(&format!("/api/users/{}", c.u_beilun)).await.0, 404);
+    assert_eq!(
+        admin
+            .post(&format!("/api/users/{}/disable", c.u_beilun), json!({}))
             .await
-            .get("/api/residents")
-            .await;
-        assert_eq!(list["total"], 3);
-
-        // An administrator of a station cannot touch accounts elsewhere, nor create them there.
-        let admin = c.app.login("administrator").await;
-        assert_eq!(
-            admin.get(&format!("/api/users/{}", c.u_beilun)).await.0,
-            404
-        );
-        assert_eq!(
-            admin
-                .post(&format!("/api/users/{}/disable", c.u_beilun), json!({}))
-                .await
-                .0,
-            404
-        );
-        let (s, e) = admin
-            .post(
-                "/api/users",
-                json!({"username": "intruder", "unit_id": c.beilun, "roles": ["station_officer"]}),
-            )
-            .await;
-        assert_eq!(s, 422, "{e}");
-        assert_eq!(e["errors"][0]["field"], "unit_id");
-        // Registering a resident into another district's station is refused the same way.
-        let (s, _) = officer
-        .post("/api/residents", json!({"name": "丁", "id_number": "11010519491231002X", "hukou_address": "某地", "unit_id": c.beilun}))
+            .0,
+        404
+    );
+    let (s, e) = admin
+        .post(
+            "/api/users",
+            json!({"username": "intruder", "unit_id": c.beilun, "roles": ["station_officer"]}),
+        )
         .await;
-        assert_eq!(s, 422);
-    }
-);
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["errors"][0]["field"], "unit_id");
+    // Registering a resident into another district's station is refused the same way.
+    let (s, _) = officer
+        .post(
+            "/api/residents",
+            json!({"name": "丁", "id_number": "11010519491231002X", "hukou_address": "某地", "unit_id": c.beilun}),
+        )
+        .await;
+    assert_eq!(s, 422);
+});
 
-on_both_backends!(
-    api_tokens_act_only_within_their_scopes_and_unit,
-    |b| async move {
-        let c = city(b).await;
-        let admin = c.app.login("administrator").await;
-        let (s, created) = admin
-            .post(
-                "/api/tokens",
-                json!({"name": "社保局接口", "scopes": ["resident.read"], "expires_in_days": 30}),
-            )
-            .await;
-        assert_eq!(s, 201, "{created}");
-        let secret = created["secret"].as_str().unwrap().to_string();
-        let device = c.app.bearer(&secret);
-        let (s, list) = device.get("/api/residents").await;
-        assert_eq!(s, 200, "{list}");
-        assert_eq!(list["total"], 1, "token bound to the admin's station");
-        assert_eq!(
-            device.post("/api/residents", json!({})).await.0,
-            403,
-            "scope does not include resident.write"
-        );
-        assert_eq!(device.get("/api/audit").await.0, 403);
-        // Tokens never carry account or audit powers.
-        let (s, e) = admin
-            .post(
-                "/api/tokens",
-                json!({"name": "x", "scopes": ["user.manage"]}),
-            )
-            .await;
-        assert_eq!(s, 422, "{e}");
-        // Listing shows no secret; revoking ends access at once.
-        let (_, tokens) = admin.get("/api/tokens").await;
-        assert!(!tokens.to_string().contains(&secret[20..]));
-        let id = created["token"]["id"].as_i64().unwrap();
-        assert_eq!(
-            admin
-                .request("DELETE", &format!("/api/tokens/{id}"), json!({}))
-                .await
-                .0,
-            204
-        );
-        assert_eq!(device.get("/api/residents").await.0, 401);
-        assert_eq!(
-            c.app
-                .bearer("ngn_000000000000_000000000000000000000000000000000000000000000000")
-                .get("/api/me")
-                .await
-                .0,
-            401
-        );
-    }
-);
+on_both_backends!(api_tokens_act_only_within_their_scopes_and_unit, |b| async move {
+    let c = city(b).await;
+    let admin = c.app.login("administrator").await;
+    let (s, created) = admin
+        .post(
+            "/api/tokens",
+            json!({"name": "社保局接口", "scopes": ["resident.read"], "expires_in_days": 30}),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let device = c.app.bearer(&secret);
+    let (s, list) = device.get("/api/residents").await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["total"], 1, "token bound to the admin's station");
+    assert_eq!(
+        device.post("/api/residents", json!({})).await.0,
+        403,
+        "scope does not include resident.write"
+    );
+    assert_eq!(device.get("/api/audit").await.0, 403);
+    // Tokens never carry account or audit powers.
+    let (s, e) = admin
+        .post("/api/tokens", json!({"name": "x", "scopes": ["user.manage"]}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    // Listing shows no secret; revoking ends access at once.
+    let (_, tokens) = admin.get("/api/tokens").await;
+    assert!(!tokens.to_string().contains(&secret[20..]));
+    let id = created["token"]["id"].as_i64().unwrap();
+    assert_eq!(
+        admin.request("DELETE", &format!("/api/tokens/{id}"), json!({})).await.0,
+        204
+    );
+    assert_eq!(device.get("/api/residents").await.0, 401);
+    assert_eq!(
+        c.app
+            .bearer("ngn_000000000000_000000000000000000000000000000000000000000000000")
+            .get("/api/me")
+            .await
+            .0,
+        401
+    );
+});
 
 #[test]
 fn every_protected_api_route_names_an_action_some_role_has() {

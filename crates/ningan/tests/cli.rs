@@ -25,9 +25,7 @@ fn text(o: &Output) -> String {
 #[test]
 fn help_lists_every_command() {
     let out = text(&ningan(&["--help"], &[]));
-    for cmd in [
-        "serve", "demo", "migrate", "user", "token", "audit", "config",
-    ] {
+    for cmd in ["serve", "demo", "migrate", "user", "token", "audit", "config"] {
         assert!(out.contains(cmd), "{cmd} missing from:\n{out}");
     }
     let user = text(&ningan(&["user", "--help"], &[]));
@@ -67,10 +65,7 @@ fn config_check_names_the_bad_key_and_hides_secrets() {
     );
     assert!(good.status.success(), "{}", text(&good));
     let shown = text(&good);
-    assert!(
-        shown.contains("u:***@db") && !shown.contains("hunter2"),
-        "{shown}"
-    );
+    assert!(shown.contains("u:***@db") && !shown.contains("hunter2"), "{shown}");
 }
 
 #[test]
@@ -95,16 +90,7 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     assert!(add.status.success(), "{}", text(&add));
     assert!(text(&add).contains("password (shown once): "));
     let refused = ningan(
-        &[
-            "user",
-            "add",
-            "--data",
-            d,
-            "--username",
-            "x1",
-            "--role",
-            "wizard",
-        ],
+        &["user", "add", "--data", d, "--username", "x1", "--role", "wizard"],
         &[],
     );
     assert!(!refused.status.success() && text(&refused).contains("--role"));
@@ -131,23 +117,11 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
         .stdout(std::process::Stdio::piped());
     let mut child = passwd.spawn().unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"new-secret-pass-42\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"new-secret-pass-42\n").unwrap();
     assert!(child.wait().unwrap().success());
-    assert!(
-        ningan(&["user", "disable", "--data", d, "chief"], &[])
-            .status
-            .success()
-    );
+    assert!(ningan(&["user", "disable", "--data", d, "chief"], &[]).status.success());
     let list = text(&ningan(&["user", "list", "--data", d], &[]));
-    assert!(
-        list.contains("chief") && list.contains("disabled"),
-        "{list}"
-    );
+    assert!(list.contains("chief") && list.contains("disabled"), "{list}");
 
     let token = ningan(
         &[
@@ -168,26 +142,13 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     assert!(text(&token).contains("secret (shown once): ngn_"));
     assert!(
         !ningan(
-            &[
-                "token",
-                "create",
-                "--data",
-                d,
-                "--name",
-                "x",
-                "--scope",
-                "audit.read"
-            ],
+            &["token", "create", "--data", d, "--name", "x", "--scope", "audit.read"],
             &[]
         )
         .status
         .success()
     );
-    assert!(
-        ningan(&["token", "revoke", "--data", d, "1"], &[])
-            .status
-            .success()
-    );
+    assert!(ningan(&["token", "revoke", "--data", d, "1"], &[]).status.success());
     assert!(text(&ningan(&["token", "list", "--data", d], &[])).contains("revoked"));
 
     let ok = ningan(&["audit", "verify", "--data", d], &[]);
@@ -206,9 +167,5 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     assert!(status.success());
     let broken = ningan(&["audit", "verify", "--data", d], &[]);
     assert_eq!(broken.status.code(), Some(2));
-    assert!(
-        text(&broken).contains("BROKEN at entry 3"),
-        "{}",
-        text(&broken)
-    );
+    assert!(text(&broken).contains("BROKEN at entry 3"), "{}", text(&broken));
 }

@@ -56,10 +56,7 @@ async fn wait_healthy(port: u16) {
 
 async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
     let r = http
         .post(format!("http://127.0.0.1:{port}/api/auth/login"))
         .json(&json!({"username": username, "password": password}))
@@ -69,10 +66,7 @@ async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     let mut h = reqwest::header::HeaderMap::new();
-    h.insert(
-        "x-csrf-token",
-        body["csrf_token"].as_str().unwrap().parse().unwrap(),
-    );
+    h.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
     reqwest::Client::builder()
         .cookie_provider(jar)
         .default_headers(h)
@@ -90,11 +84,7 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
         .args(["--people", "50", "--no-serve"])
         .output()
         .expect("demo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let password = stdout
         .lines()
@@ -152,10 +142,7 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
         "only {} writes acknowledged before the kill",
         acked.len()
     );
-    assert!(
-        acked.len() < 2000,
-        "the kill came while writes were still going"
-    );
+    assert!(acked.len() < 2000, "the kill came while writes were still going");
 
     // Restart on the same data and count.
     let port = free_port();

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use anyhow::{Context, Result};
 use ningan_core::Role;
 use ningan_core::district::DISTRICTS;
+use ningan_core::geo::MultiPolygon;
 use ningan_store::{Actor, Db, NewOrgUnit, NewUser, OrgUnit, Scope};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -103,11 +104,7 @@ async fn generate(db: &Db, spec: &DemoSpec) -> Result<()> {
         unit_id: None,
     };
     let stations = make_stations(db, spec.seed, &actor).await?;
-    eprintln!(
-        "已生成 {} 个派出所 / {} stations",
-        stations.len(),
-        stations.len()
-    );
+    eprintln!("已生成 {} 个派出所 / {} stations", stations.len(), stations.len());
     make_officers(db, spec.seed, &actor).await?;
     let ctx = DemoContext {
         db,
@@ -129,8 +126,7 @@ async fn generate(db: &Db, spec: &DemoSpec) -> Result<()> {
     }
     let mut w = db.write().await?;
     w.setting_set("demo.seed", &spec.seed.to_string()).await?;
-    w.setting_set("demo.people", &spec.people.to_string())
-        .await?;
+    w.setting_set("demo.people", &spec.people.to_string()).await?;
     w.commit().await?;
     eprintln!(
         "演示城市生成完毕，用时 {:.1}s / demo city ready",
@@ -151,6 +147,7 @@ async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>
     for d in DISTRICTS {
         let branch = db.unit_by_code(&d.code.to_string()).await?;
         let short = d.name.trim_end_matches(['区', '县', '市']);
+        let shape = crate::geo::district_shape(d.code).with_context(|| format!("no boundary for {}", d.name))?;
         let mut place_names = names::STATION_PLACES.to_vec();
         for i in 0..stations_per_district(d.population_share) {
             let place = place_names.remove(rng.gen_range(0..place_names.len()));
@@ -159,12 +156,95 @@ async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>
                 code: format!("{}{:03}", d.code, i + 1),
                 name: format!("{short}{place}派出所"),
                 name_en: format!("{} {} Station", d.name_en, i + 1),
+                location: Some(point_in(&mut rng, &shape.shape)),
             };
             stations.push(w.unit_insert(actor, &Scope::everything(), &new).await?);
         }
     }
     w.commit().await?;
     Ok(stations)
+}
+
+/// A random point inside `shape`, drawn from its largest polygon's bounding box and kept
+/// only when it falls inside (rejection sampling; islands are too small to matter).
+pub fn point_in(rng: &mut impl Rng, shape: &MultiPolygon) -> [f64; 2] {
+    let Some(poly) = shape.largest() else { return [0.0, 0.0] };
+    let single = MultiPolygon {
+        polygons: vec![poly.clone()],
+    };
+    let Some((lo, hi)) = single.bbox() else {
+        return [0.0, 0.0];
+    };
+    loop {
+        let p = [rng.gen_range(lo[0]..hi[0]), rng.gen_range(lo[1]..hi[1])];
+        if poly.contains(p) {
+            return p;
+        }
+    }
+}
+
+/// A point near `around` that is still inside `shape`, falling back to `around` itself.
+pub fn point_near(rng: &mut impl Rng, shape: &MultiPolygon, around: [f64; 2], radius_deg: f64) -> [f64; 2] {
+    for _ in 0..50 {
+        let p = [
+            around[0] + rng.gen_range(-radius_deg..radius_deg),
+            around[1] + rng.gen_range(-radius_deg..radius_deg),
+        ];
+        if shape.contains(p) {
+            return p;
+        }
+    }
+    around
+}
+
+/// SHA-256 over the generated city's content (units, compounds, residents) in id order,
+/// leaving out what differs by design between runs (salted password hashes, wall-clock
+/// times of unit and account creation).
+pub async fn fingerprint(db: &Db) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for u in db.units_in_scope(&Scope::everything()).await? {
+        h.update(format!("{}|{}|{}|{:?}\n", u.code, u.name, u.path, u.location).as_bytes());
+    }
+    let mut page = ningan_store::PageRequest::new(Some(1), Some(200));
+    let actor = Actor {
+        name: "system:fingerprint".into(),
+        unit_id: None,
+    };
+    loop {
+        let mut w = db.write().await?;
+        let p = w
+            .resident_search(
+                &actor,
+                &Scope::everything(),
+                &ningan_store::ResidentQuery::default(),
+                page,
+            )
+            .await?;
+        drop(w);
+        for r in &p.items {
+            h.update(
+                format!(
+                    "{}|{}|{:?}|{}|{:?}|{}|{:?}|{:?}|{}\n",
+                    r.name,
+                    r.id_number,
+                    r.phone,
+                    r.hukou_address,
+                    r.residence_address,
+                    r.unit_id,
+                    r.compound_id,
+                    r.household_no,
+                    r.created_at
+                )
+                .as_bytes(),
+            );
+        }
+        if page.page >= p.pages() {
+            break;
+        }
+        page.page += 1;
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 /// Who each demo account is: username, role, and the unit it belongs to.
@@ -205,8 +285,7 @@ async fn make_officers(db: &Db, seed: u64, actor: &Actor) -> Result<()> {
     let mut w = db.write().await?;
     for (username, role, unit) in OFFICERS {
         let unit = db.unit_by_code(&unit_code(*unit)).await?;
-        let hash = crate::secrets::hash_password(&demo_password(seed, username))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let hash = crate::secrets::hash_password(&demo_password(seed, username)).map_err(|e| anyhow::anyhow!("{e}"))?;
         let display = names::officer_display_name(username);
         w.user_insert(
             actor,
@@ -263,6 +342,6 @@ pub fn print_logins(logins: &[Login], addr: Option<SocketAddr>) {
     println!();
 }
 
-pub(crate) fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
-    &items[rng.gen_range(0..items.len())]
+pub(crate) fn pick<T: Copy>(rng: &mut impl Rng, items: &[T]) -> T {
+    items[rng.gen_range(0..items.len())]
 }

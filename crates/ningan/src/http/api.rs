@@ -54,13 +54,7 @@ fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 }
 
 impl Op {
-    pub fn api(
-        method: Method,
-        path: &'static str,
-        access: Access,
-        tag: &'static str,
-        summary: &'static str,
-    ) -> Op {
+    pub fn api(method: Method, path: &'static str, access: Access, tag: &'static str, summary: &'static str) -> Op {
         Op {
             method,
             path,
@@ -141,10 +135,7 @@ impl Api {
 }
 
 async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response {
-    let principal = req
-        .extensions()
-        .get::<MaybePrincipal>()
-        .and_then(|m| m.0.clone());
+    let principal = req.extensions().get::<MaybePrincipal>().and_then(|m| m.0.clone());
     let outcome = match (access, &principal) {
         (Access::Public, _) => Ok(()),
         (_, None) => Err(ErrorCode::Unauthenticated),
@@ -161,11 +152,7 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
         (Ok(()), _) => next.run(req).await,
         (Err(code), Face::Api) => ApiError::plain(code).into_response(),
         (Err(ErrorCode::Unauthenticated), Face::Page) => {
-            let next_path = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
+            let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let target = format!("/login?next={}", crate::web::url_encode(next_path));
             Redirect::to(&target).into_response()
         }

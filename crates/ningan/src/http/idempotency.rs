@@ -19,11 +19,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req
-        .headers()
-        .get(HEADER)
-        .map(|v| v.to_str().map(str::to_string))
-    else {
+    let Some(key) = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_string)) else {
         return next.run(req).await;
     };
     let key = match key {
@@ -38,11 +34,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         }
     };
     // Keys belong to a principal; anonymous requests (signing in) are not replayed.
-    let Some(principal) = req
-        .extensions()
-        .get::<MaybePrincipal>()
-        .and_then(|m| m.0.clone())
-    else {
+    let Some(principal) = req.extensions().get::<MaybePrincipal>().and_then(|m| m.0.clone()) else {
         return next.run(req).await;
     };
     let owner = principal.actor().name;
@@ -61,16 +53,11 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let hash = sha256_hex(&fingerprint);
     match state.db.idempotency_begin(&owner, &key, &hash).await {
         Err(e) => ApiError::from(e).into_response(),
-        Ok(IdempotencyOutcome::Mismatch) => {
-            ApiError::plain(ErrorCode::IdempotencyMismatch).into_response()
-        }
-        Ok(IdempotencyOutcome::InProgress) => {
-            ApiError::plain(ErrorCode::IdempotencyInProgress).into_response()
-        }
+        Ok(IdempotencyOutcome::Mismatch) => ApiError::plain(ErrorCode::IdempotencyMismatch).into_response(),
+        Ok(IdempotencyOutcome::InProgress) => ApiError::plain(ErrorCode::IdempotencyInProgress).into_response(),
         Ok(IdempotencyOutcome::Replay(stored)) => {
             let mut resp = (
-                axum::http::StatusCode::from_u16(stored.status)
-                    .unwrap_or(axum::http::StatusCode::OK),
+                axum::http::StatusCode::from_u16(stored.status).unwrap_or(axum::http::StatusCode::OK),
                 stored.body,
             )
                 .into_response();
@@ -82,9 +69,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             resp
         }
         Ok(IdempotencyOutcome::Proceed) => {
-            let resp = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let (rparts, rbody) = resp.into_parts();
             let Ok(rbytes) = axum::body::to_bytes(rbody, usize::MAX).await else {
                 let _ = state.db.idempotency_abandon(&owner, &key).await;

@@ -23,14 +23,10 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
         let text = r.body_text();
         match r {
-            JsonRejection::JsonDataError(_) => ApiError::new(
-                ErrorCode::Validation,
-                format!("字段不符合要求：{text}"),
-                text,
-            ),
-            JsonRejection::BytesRejection(_)
-                if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-            {
+            JsonRejection::JsonDataError(_) => {
+                ApiError::new(ErrorCode::Validation, format!("字段不符合要求：{text}"), text)
+            }
+            JsonRejection::BytesRejection(_) if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::plain(ErrorCode::PayloadTooLarge)
             }
             JsonRejection::MissingJsonContentType(_) => ApiError::new(
@@ -38,11 +34,7 @@ impl From<JsonRejection> for ApiError {
                 "需要 Content-Type: application/json",
                 "expected Content-Type: application/json",
             ),
-            _ => ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("JSON 格式错误：{text}"),
-                text,
-            ),
+            _ => ApiError::new(ErrorCode::MalformedRequest, format!("JSON 格式错误：{text}"), text),
         }
     }
 }

@@ -13,9 +13,7 @@ use axum::response::Response;
 
 use crate::app::AppState;
 
-const BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-];
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 #[derive(Default)]
 struct Histogram {
@@ -52,24 +50,14 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("# HELP ningan_http_requests_total HTTP requests by route, method and status.\n# TYPE ningan_http_requests_total counter\n");
-        for ((route, method, status), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for ((route, method, status), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(
                 out,
                 "ningan_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
             );
         }
         out.push_str("# HELP ningan_http_request_duration_seconds Time to answer, by route.\n# TYPE ningan_http_request_duration_seconds histogram\n");
-        for (route, h) in self
-            .latency
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for (route, h) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -106,12 +94,9 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let method = req.method().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.observe(
-        &route,
-        &method,
-        resp.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    state
+        .metrics
+        .observe(&route, &method, resp.status().as_u16(), start.elapsed().as_secs_f64());
     resp
 }
 
@@ -125,7 +110,10 @@ mod tests {
         m.observe("/api/residents", "GET", 200, 0.003);
         m.observe("/api/residents", "GET", 200, 0.2);
         let text = m.render();
-        assert!(text.contains("ningan_http_requests_total{route=\"/api/residents\",method=\"GET\",status=\"200\"} 2"), "{text}");
+        assert!(
+            text.contains("ningan_http_requests_total{route=\"/api/residents\",method=\"GET\",status=\"200\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("_count{route=\"/api/residents\"} 2"));

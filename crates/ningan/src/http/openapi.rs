@@ -63,10 +63,7 @@ pub fn document(ops: &[Op]) -> Value {
             .entry(op.path.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(m) = entry {
-            m.insert(
-                op.method.as_str().to_ascii_lowercase(),
-                Value::Object(operation),
-            );
+            m.insert(op.method.as_str().to_ascii_lowercase(), Value::Object(operation));
         }
     }
     let schemas = generator.take_definitions(true);

@@ -116,10 +116,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _: &S,
-    ) -> Result<MaybePrincipal, std::convert::Infallible> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<MaybePrincipal, std::convert::Infallible> {
         Ok(parts
             .extensions
             .get::<MaybePrincipal>()
@@ -155,15 +152,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return e.into_response(),
         }
     }
-    req.extensions_mut()
-        .insert(MaybePrincipal(principal.map(Arc::new)));
+    req.extensions_mut().insert(MaybePrincipal(principal.map(Arc::new)));
     next.run(req).await
 }
 
-async fn resolve(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> Result<Option<Principal>, ApiError> {
+async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Principal>, ApiError> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let bearer = auth
             .to_str()
@@ -308,9 +301,6 @@ mod tests {
             Some("ab+c d")
         );
         assert_eq!(form_field(b"a=1", "csrf_token"), None);
-        assert_eq!(
-            form_field(b"csrf_token=%zz%4", "csrf_token").as_deref(),
-            Some("%zz%4")
-        );
+        assert_eq!(form_field(b"csrf_token=%zz%4", "csrf_token").as_deref(), Some("%zz%4"));
     }
 }

@@ -17,6 +17,7 @@ use crate::http::api::Api;
 pub fn api() -> Api {
     let api = Api::default();
     let api = system::routes(api);
+    let api = crate::web::assets::routes(api);
     let api = auth::routes(api);
     let api = org_units::routes(api);
     let api = accounts::routes(api);

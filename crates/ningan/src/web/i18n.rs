@@ -7,11 +7,7 @@ pub struct Tr {
 }
 
 const TEXT: &[(&str, &str, &str)] = &[
-    (
-        "app.name",
-        "宁安 · 公安数字化平台",
-        "Ningan · Public Security Platform",
-    ),
+    ("app.name", "宁安 · 公安数字化平台", "Ningan · Public Security Platform"),
     ("nav.home", "首页", "Home"),
     ("nav.password", "修改密码", "Change password"),
     ("auth.login", "登录", "Sign in"),

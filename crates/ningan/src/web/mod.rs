@@ -1,6 +1,7 @@
 //! Shared pieces of the web workbench: the translation table, the page frame (top bar and
 //! menu built from what the viewer may do) and HTML responses.
 
+pub mod assets;
 pub mod i18n;
 
 use askama::Template;
@@ -65,12 +66,7 @@ impl Frame {
 
 pub fn html(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
-        Ok(body) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
-        )
-            .into_response(),
+        Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -97,9 +93,7 @@ pub fn forbidden_page(p: Option<&Principal>, lang: &str) -> String {
 pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

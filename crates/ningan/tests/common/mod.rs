@@ -1,7 +1,7 @@
 //! Test harness: starts the real server on a random port over a fresh database (SQLite or a
 //! throwaway PostgreSQL) and gives clients that speak HTTP to it.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::SocketAddr;
 
@@ -30,9 +30,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         config.database_url = Some(url.clone());
     }
     let db = ningan::app::open_db(&config).await.expect("open db");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let app = ningan::app::router(config, db.clone());
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
@@ -65,11 +63,7 @@ impl TestApp {
     }
 
     pub async fn station(&self, district: u32, n: u32) -> OrgUnit {
-        let parent = self
-            .db
-            .unit_by_code(&district.to_string())
-            .await
-            .expect("district");
+        let parent = self.db.unit_by_code(&district.to_string()).await.expect("district");
         let mut w = self.db.write().await.expect("write");
         let unit = w
             .unit_insert(
@@ -80,6 +74,7 @@ impl TestApp {
                     code: format!("{district}{n:03}"),
                     name: format!("测试{n}派出所"),
                     name_en: format!("Test {n}"),
+                    location: None,
                 },
             )
             .await
@@ -121,11 +116,7 @@ impl TestApp {
                 &Scope::everything(),
                 &ningan_store::NewResident {
                     name: name.into(),
-                    id_number: IdNumber::synthesize(
-                        region,
-                        NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
-                        seq,
-                    ),
+                    id_number: IdNumber::synthesize(region, NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), seq),
                     phone: Some(ningan_core::Phone::parse(&format!("1391234{seq:04}")).unwrap()),
                     hukou_address: "宁波市测试路1号".into(),
                     residence_address: None,
@@ -152,22 +143,14 @@ impl TestApp {
     /// CSRF header.
     pub async fn login(&self, username: &str) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
         let resp = http
             .post(self.url("/api/auth/login"))
             .json(&json!({"username": username, "password": PASSWORD}))
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            resp.status(),
-            200,
-            "login {username}: {}",
-            resp.text().await.unwrap()
-        );
+        assert_eq!(resp.status(), 200, "login {username}: {}", resp.text().await.unwrap());
         let body: Value = resp.json().await.unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -194,10 +177,7 @@ impl TestApp {
         );
         Client {
             base: self.base.clone(),
-            http: reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .unwrap(),
+            http: reqwest::Client::builder().default_headers(headers).build().unwrap(),
         }
     }
 }
@@ -209,12 +189,7 @@ pub struct Client {
 
 impl Client {
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         status_json(r).await
     }
 
@@ -252,13 +227,7 @@ async fn status_json(r: reqwest::Response) -> (u16, Value) {
         .to_string();
     let text = r.text().await.unwrap();
     if status >= 400 && !text.is_empty() && !ct.starts_with("text/html") {
-        assert_eq!(
-            ct, "application/problem+json",
-            "errors are problem documents: {text}"
-        );
+        assert_eq!(ct, "application/problem+json", "errors are problem documents: {text}");
     }
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }

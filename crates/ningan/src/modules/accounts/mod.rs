@@ -44,49 +44,23 @@ pub fn routes(api: Api) -> Api {
         get(show),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/users/{id}/disable",
-            manage,
-            "accounts",
-            "停用账号",
-        )
-        .status(204),
+        Op::api(Method::POST, "/api/users/{id}/disable", manage, "accounts", "停用账号").status(204),
         post(disable),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/users/{id}/enable",
-            manage,
-            "accounts",
-            "启用账号",
-        )
-        .status(204),
+        Op::api(Method::POST, "/api/users/{id}/enable", manage, "accounts", "启用账号").status(204),
         post(enable),
     )
     .add(
-        Op::api(
-            Method::PUT,
-            "/api/users/{id}/roles",
-            manage,
-            "accounts",
-            "设置角色",
-        )
-        .request::<RolesRequest>()
-        .status(204),
+        Op::api(Method::PUT, "/api/users/{id}/roles", manage, "accounts", "设置角色")
+            .request::<RolesRequest>()
+            .status(204),
         put(set_roles),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/users/{id}/password",
-            manage,
-            "accounts",
-            "重置密码",
-        )
-        .request::<ResetPasswordRequest>()
-        .response::<ResetPasswordResponse>(),
+        Op::api(Method::POST, "/api/users/{id}/password", manage, "accounts", "重置密码")
+            .request::<ResetPasswordRequest>()
+            .response::<ResetPasswordResponse>(),
         post(reset_password),
     )
 }
@@ -163,11 +137,7 @@ pub struct ResetPasswordResponse {
 
 pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
     if names.is_empty() {
-        return Err(ApiError::field(
-            "roles",
-            "至少一个角色",
-            "at least one role",
-        ));
+        return Err(ApiError::field("roles", "至少一个角色", "at least one role"));
     }
     names
         .iter()
@@ -185,9 +155,7 @@ pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
 }
 
 /// The given password checked against the policy, or a generated one to show once.
-async fn password_or_generated(
-    given: Option<String>,
-) -> Result<(String, Option<String>), ApiError> {
+async fn password_or_generated(given: Option<String>) -> Result<(String, Option<String>), ApiError> {
     let (password, shown) = match given.filter(|p| !p.is_empty()) {
         Some(p) => {
             secrets::check_password_policy(&p)
@@ -219,14 +187,8 @@ async fn list(
     Ok(axum::Json(PageDto::from_page(page, UserDto::from)))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<axum::Json<UserDto>> {
-    Ok(axum::Json(
-        state.db.user_get(&ctx.scope(), id).await?.into(),
-    ))
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<axum::Json<UserDto>> {
+    Ok(axum::Json(state.db.user_get(&ctx.scope(), id).await?.into()))
 }
 
 async fn create(
@@ -255,12 +217,7 @@ async fn create(
     ))
 }
 
-async fn set_disabled(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    disabled: bool,
-) -> ApiResult<StatusCode> {
+async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> ApiResult<StatusCode> {
     state.db.user_get(&ctx.scope(), id).await?;
     if disabled && ctx.user().is_some_and(|u| u.id == id) {
         return Err(ApiError::field(
@@ -275,19 +232,11 @@ async fn set_disabled(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn disable(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     set_disabled(&state, &ctx, id, true).await
 }
 
-async fn enable(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     set_disabled(&state, &ctx, id, false).await
 }
 

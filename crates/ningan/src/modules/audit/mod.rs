@@ -34,14 +34,7 @@ pub fn routes(api: Api) -> Api {
         get(search),
     )
     .add(
-        Op::api(
-            Method::GET,
-            "/api/audit/verify",
-            read,
-            "audit",
-            "校验审计日志哈希链",
-        )
-        .response::<ChainDto>(),
+        Op::api(Method::GET, "/api/audit/verify", read, "audit", "校验审计日志哈希链").response::<ChainDto>(),
         get(verify),
     )
 }
@@ -101,9 +94,8 @@ struct SearchQuery {
 
 /// Midnight CST of a `YYYY-MM-DD` date, in epoch milliseconds.
 fn day_start(field: &str, s: &str) -> Result<i64, ApiError> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::field(field, "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD")
-    })?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::field(field, "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"))?;
     let t = ningan_core::time::cst()
         .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()
@@ -117,9 +109,7 @@ async fn search(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<axum::Json<PageDto<AuditDto>>> {
     let nonempty = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let from_ms = nonempty(q.from)
-        .map(|s| day_start("from", &s))
-        .transpose()?;
+    let from_ms = nonempty(q.from).map(|s| day_start("from", &s)).transpose()?;
     let to_ms = nonempty(q.to)
         .map(|s| day_start("to", &s).map(|t| t + 86_400_000))
         .transpose()?;

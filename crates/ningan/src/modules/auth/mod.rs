@@ -27,38 +27,19 @@ use crate::web::{Frame, Tr, html, safe_next};
 pub fn routes(api: Api) -> Api {
     use Access::*;
     api.add(
-        Op::api(
-            Method::POST,
-            "/api/auth/login",
-            Public,
-            "auth",
-            "登录，建立会话",
-        )
-        .request::<LoginRequest>()
-        .response::<LoginResponse>(),
+        Op::api(Method::POST, "/api/auth/login", Public, "auth", "登录，建立会话")
+            .request::<LoginRequest>()
+            .response::<LoginResponse>(),
         post(api_login),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/auth/logout",
-            SignedIn,
-            "auth",
-            "退出登录",
-        )
-        .status(204),
+        Op::api(Method::POST, "/api/auth/logout", SignedIn, "auth", "退出登录").status(204),
         post(api_logout),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/auth/password",
-            SignedIn,
-            "auth",
-            "修改本人密码",
-        )
-        .request::<PasswordRequest>()
-        .status(204),
+        Op::api(Method::POST, "/api/auth/password", SignedIn, "auth", "修改本人密码")
+            .request::<PasswordRequest>()
+            .status(204),
         post(api_password),
     )
     .add(
@@ -66,33 +47,15 @@ pub fn routes(api: Api) -> Api {
         get(api_me),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/me/language",
-            SignedIn,
-            "auth",
-            "设置界面语言",
-        )
-        .request::<LanguageRequest>()
-        .status(204),
+        Op::api(Method::POST, "/api/me/language", SignedIn, "auth", "设置界面语言")
+            .request::<LanguageRequest>()
+            .status(204),
         post(api_language),
     )
-    .add(
-        Op::page(Method::GET, "/login", Public, "登录页"),
-        get(login_page),
-    )
-    .add(
-        Op::page(Method::POST, "/login", Public, "提交登录"),
-        post(login_submit),
-    )
-    .add(
-        Op::page(Method::POST, "/logout", SignedIn, "退出"),
-        post(logout_submit),
-    )
-    .add(
-        Op::page(Method::GET, "/", SignedIn, "工作台首页"),
-        get(home_page),
-    )
+    .add(Op::page(Method::GET, "/login", Public, "登录页"), get(login_page))
+    .add(Op::page(Method::POST, "/login", Public, "提交登录"), post(login_submit))
+    .add(Op::page(Method::POST, "/logout", SignedIn, "退出"), post(logout_submit))
+    .add(Op::page(Method::GET, "/", SignedIn, "工作台首页"), get(home_page))
     .add(
         Op::page(Method::GET, "/account/password", SignedIn, "修改密码页"),
         get(password_page),
@@ -191,17 +154,11 @@ async fn api_login(
 }
 
 async fn end_session(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
-    if let Who::Officer {
-        session_hash, user, ..
-    } = &ctx.who
-    {
+    if let Who::Officer { session_hash, user, .. } = &ctx.who {
         let mut w = state.db.write().await?;
         w.session_delete(session_hash).await?;
-        w.audit(
-            ctx.actor()
-                .audit("auth.logout", "user", user.id, None, None, ""),
-        )
-        .await?;
+        w.audit(ctx.actor().audit("auth.logout", "user", user.id, None, None, ""))
+            .await?;
         w.commit().await?;
     }
     Ok(())
@@ -209,11 +166,7 @@ async fn end_session(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
 
 async fn api_logout(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     end_session(&state, &ctx).await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, service::clear_cookie())],
-    )
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, service::clear_cookie())]).into_response())
 }
 
 async fn api_password(
@@ -221,9 +174,7 @@ async fn api_password(
     ctx: Ctx,
     Json(req): Json<PasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    let user = ctx
-        .user()
-        .ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
+    let user = ctx.user().ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
     service::change_password(&state, user, &req.current, &req.new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -234,15 +185,9 @@ async fn api_me(ctx: Ctx) -> axum::Json<Me> {
 
 async fn set_language(state: &AppState, ctx: &Ctx, language: &str) -> ApiResult<()> {
     if !matches!(language, "zh" | "en") {
-        return Err(ApiError::field(
-            "language",
-            "只支持 zh 或 en",
-            "must be zh or en",
-        ));
+        return Err(ApiError::field("language", "只支持 zh 或 en", "must be zh or en"));
     }
-    let user = ctx
-        .user()
-        .ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
+    let user = ctx.user().ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
     let mut w = state.db.write().await?;
     w.user_set_language(user.id, language).await?;
     w.commit().await?;
@@ -321,11 +266,7 @@ async fn login_submit(
 
 async fn logout_submit(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     end_session(&state, &ctx).await?;
-    Ok((
-        [(header::SET_COOKIE, service::clear_cookie())],
-        Redirect::to("/login"),
-    )
-        .into_response())
+    Ok(([(header::SET_COOKIE, service::clear_cookie())], Redirect::to("/login")).into_response())
 }
 
 #[derive(Template)]
@@ -340,13 +281,7 @@ async fn home_page(ctx: Ctx) -> Response {
     let roles = ctx
         .roles()
         .iter()
-        .map(|r| {
-            if frame.tr.is_en() {
-                r.as_str()
-            } else {
-                r.label_zh()
-            }
-        })
+        .map(|r| if frame.tr.is_en() { r.as_str() } else { r.label_zh() })
         .collect::<Vec<_>>()
         .join("、");
     html(StatusCode::OK, &HomePage { frame, roles })
@@ -377,20 +312,12 @@ struct PasswordForm {
     new: String,
 }
 
-async fn password_submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<PasswordForm>,
-) -> Response {
+async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> Response {
     let Some(user) = ctx.user() else {
         return ApiError::plain(ErrorCode::Forbidden).into_response();
     };
     match service::change_password(&state, user, &f.current, &f.new).await {
-        Ok(()) => (
-            [(header::SET_COOKIE, service::clear_cookie())],
-            Redirect::to("/login"),
-        )
-            .into_response(),
+        Ok(()) => ([(header::SET_COOKIE, service::clear_cookie())], Redirect::to("/login")).into_response(),
         Err(e) if e.code == ErrorCode::Validation => {
             let msg = e.errors.first().map(|fe| fe.message.clone());
             let field = e.errors.first().map(|fe| fe.field.as_str()).unwrap_or("");

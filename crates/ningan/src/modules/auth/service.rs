@@ -31,12 +31,7 @@ pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
-pub async fn login(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    client: IpAddr,
-) -> Result<NewSession, ApiError> {
+pub async fn login(state: &AppState, username: &str, password: &str, client: IpAddr) -> Result<NewSession, ApiError> {
     if !state.throttle.allowed(client) {
         return Err(ApiError::new(
             ErrorCode::TooManyAttempts,
@@ -130,12 +125,7 @@ pub fn clear_cookie() -> String {
 }
 
 /// Changes the signed-in officer's own password after checking the current one.
-pub async fn change_password(
-    state: &AppState,
-    user: &User,
-    current: &str,
-    new: &str,
-) -> Result<(), ApiError> {
+pub async fn change_password(state: &AppState, user: &User, current: &str, new: &str) -> Result<(), ApiError> {
     if !verify_blocking(user.password_hash.clone(), current.to_string()).await? {
         return Err(ApiError::field(
             "current",
@@ -145,9 +135,7 @@ pub async fn change_password(
     }
     if let Err(e) = secrets::check_password_policy(new) {
         let msg = e.to_string();
-        let (zh, en) = msg
-            .split_once(" / ")
-            .unwrap_or((msg.as_str(), msg.as_str()));
+        let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
         return Err(ApiError::field("new", zh, en));
     }
     let hash = hash_blocking(new.to_string()).await?;

@@ -45,10 +45,7 @@ impl LoginThrottle {
     }
 
     pub fn succeeded(&self, ip: IpAddr) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&ip);
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&ip);
     }
 }
 
@@ -65,10 +62,7 @@ mod tests {
             t.failed(ip);
         }
         assert!(!t.allowed(ip));
-        assert!(
-            t.allowed("127.0.0.10".parse().unwrap()),
-            "other clients unaffected"
-        );
+        assert!(t.allowed("127.0.0.10".parse().unwrap()), "other clients unaffected");
         t.succeeded(ip);
         assert!(t.allowed(ip));
     }

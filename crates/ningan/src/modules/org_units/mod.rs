@@ -66,6 +66,8 @@ pub struct UnitDto {
     pub path: String,
     /// 0 for the city bureau.
     pub depth: usize,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
     pub created_at: String,
 }
 
@@ -75,6 +77,8 @@ impl From<OrgUnit> for UnitDto {
             id: u.id,
             parent_id: u.parent_id,
             depth: u.path.matches('/').count().saturating_sub(2),
+            lon: u.location.map(|p| p[0]),
+            lat: u.location.map(|p| p[1]),
             kind: u.kind.as_str().into(),
             code: u.code,
             name: u.name,
@@ -93,6 +97,9 @@ pub struct NewUnitRequest {
     pub name: String,
     #[serde(default)]
     pub name_en: String,
+    /// Longitude and latitude of the unit's seat.
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<Vec<UnitDto>>> {
@@ -100,14 +107,8 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<V
     Ok(axum::Json(units.into_iter().map(UnitDto::from).collect()))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<axum::Json<UnitDto>> {
-    Ok(axum::Json(
-        state.db.unit_get(&ctx.scope(), id).await?.into(),
-    ))
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<axum::Json<UnitDto>> {
+    Ok(axum::Json(state.db.unit_get(&ctx.scope(), id).await?.into()))
 }
 
 async fn create(
@@ -125,6 +126,7 @@ async fn create(
                 code: req.code,
                 name: req.name,
                 name_en: req.name_en,
+                location: req.lon.zip(req.lat).map(|(lon, lat)| [lon, lat]),
             },
         )
         .await?;

@@ -30,10 +30,7 @@ pub fn routes(api: Api) -> Api {
             "查询人口（脱敏）",
         )
         .query(&[
-            (
-                "q",
-                "姓名前缀、身份证号、脱敏身份证号（330203********1234）或手机号",
-            ),
+            ("q", "姓名前缀、身份证号、脱敏身份证号（330203********1234）或手机号"),
             ("unit_id", "只看某派出所"),
             ("sort", "id | name | birth_date | newest"),
             ("page", "页码"),
@@ -158,13 +155,8 @@ async fn list(
 ) -> ApiResult<axum::Json<PageDto<ResidentDto>>> {
     let sort = match q.sort.as_deref().filter(|s| !s.is_empty()) {
         None => ResidentSort::default(),
-        Some(s) => ResidentSort::parse(s).ok_or_else(|| {
-            ApiError::field(
-                "sort",
-                "排序方式无效",
-                "sort must be id, name, birth_date or newest",
-            )
-        })?,
+        Some(s) => ResidentSort::parse(s)
+            .ok_or_else(|| ApiError::field("sort", "排序方式无效", "sort must be id, name, birth_date or newest"))?,
     };
     let query = ResidentQuery {
         q: q.q,
@@ -173,12 +165,7 @@ async fn list(
     };
     let mut w = state.db.write().await?;
     let page = w
-        .resident_search(
-            &ctx.actor(),
-            &ctx.scope(),
-            &query,
-            PageRequest::new(q.page, q.per_page),
-        )
+        .resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page))
         .await?;
     w.commit().await?;
     Ok(axum::Json(PageDto::from_page(page, ResidentDto::masked)))
@@ -188,23 +175,14 @@ async fn list(
 pub fn validate(req: NewResidentRequest) -> Result<NewResident, ApiError> {
     let id_number = IdNumber::parse(&req.id_number, today_cst()).map_err(|e| {
         let msg = e.to_string();
-        let (zh, en) = msg
-            .split_once(" / ")
-            .unwrap_or((msg.as_str(), msg.as_str()));
+        let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
         ApiError::field("id_number", zh, en)
     })?;
-    let phone = match req
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    let phone = match req.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => Some(Phone::parse(p).map_err(|e| {
             let msg = e.to_string();
-            let (zh, en) = msg
-                .split_once(" / ")
-                .unwrap_or((msg.as_str(), msg.as_str()));
+            let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
             ApiError::field("phone", zh, en)
         })?),
     };
@@ -240,11 +218,7 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(ResidentDto::masked(r))))
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<axum::Json<ResidentDto>> {
+async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<axum::Json<ResidentDto>> {
     let mut w = state.db.write().await?;
     let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, None).await?;
     w.commit().await?;
@@ -267,9 +241,7 @@ async fn reveal(
         ));
     }
     let mut w = state.db.write().await?;
-    let r = w
-        .resident_get(&ctx.actor(), &ctx.scope(), id, Some(purpose))
-        .await?;
+    let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, Some(purpose)).await?;
     w.commit().await?;
     Ok(axum::Json(ResidentDto::revealed(r)))
 }

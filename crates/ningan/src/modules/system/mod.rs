@@ -12,24 +12,11 @@ use crate::http::api::{Access, Api, Op};
 
 pub fn routes(api: Api) -> Api {
     api.add(
-        Op::api(
-            Method::GET,
-            "/healthz",
-            Access::Public,
-            "system",
-            "健康检查",
-        )
-        .response::<Health>(),
+        Op::api(Method::GET, "/healthz", Access::Public, "system", "健康检查").response::<Health>(),
         get(health),
     )
     .add(
-        Op::api(
-            Method::GET,
-            "/metrics",
-            Access::Public,
-            "system",
-            "Prometheus 指标",
-        ),
+        Op::api(Method::GET, "/metrics", Access::Public, "system", "Prometheus 指标"),
         get(metrics),
     )
     .add(
@@ -81,10 +68,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.openapi.to_string(),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi.to_string())
 }
 
 async fn app_css() -> impl IntoResponse {

@@ -21,8 +21,7 @@ use crate::secrets;
 pub fn routes(api: Api) -> Api {
     let manage = Access::Action(Action::TokenManage);
     api.add(
-        Op::api(Method::GET, "/api/tokens", manage, "tokens", "接口令牌列表")
-            .response::<Vec<TokenDto>>(),
+        Op::api(Method::GET, "/api/tokens", manage, "tokens", "接口令牌列表").response::<Vec<TokenDto>>(),
         get(list),
     )
     .add(
@@ -39,14 +38,7 @@ pub fn routes(api: Api) -> Api {
         post(create),
     )
     .add(
-        Op::api(
-            Method::DELETE,
-            "/api/tokens/{id}",
-            manage,
-            "tokens",
-            "吊销接口令牌",
-        )
-        .status(204),
+        Op::api(Method::DELETE, "/api/tokens/{id}", manage, "tokens", "吊销接口令牌").status(204),
         delete(revoke),
     )
 }
@@ -100,11 +92,7 @@ pub struct CreatedToken {
 
 pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
     if names.is_empty() {
-        return Err(ApiError::field(
-            "scopes",
-            "至少一个权限",
-            "at least one scope",
-        ));
+        return Err(ApiError::field("scopes", "至少一个权限", "at least one scope"));
     }
     names
         .iter()
@@ -119,10 +107,7 @@ pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
                 Err(ApiError::field(
                     "scopes",
                     format!("令牌不能授予 {n}"),
-                    format!(
-                        "{n} cannot be granted to a token; allowed: {}",
-                        allowed.join(", ")
-                    ),
+                    format!("{n} cannot be granted to a token; allowed: {}", allowed.join(", ")),
                 ))
             }
         })
@@ -208,11 +193,7 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
-async fn revoke(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+async fn revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let mut w = state.db.write().await?;
     w.token_revoke(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
