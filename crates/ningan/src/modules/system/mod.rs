@@ -29,10 +29,6 @@ pub fn routes(api: Api) -> Api {
         ),
         get(openapi),
     )
-    .add(
-        Op::page(Method::GET, "/static/app.css", Access::Public, "样式表"),
-        get(app_css),
-    )
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -69,14 +65,4 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], state.openapi.to_string())
-}
-
-async fn app_css() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../../static/app.css"),
-    )
 }
