@@ -67,6 +67,7 @@ string_enum! {
         ResidentWrite => "resident.write", "登记人口";
         ResidentReveal => "resident.reveal", "查看完整身份信息";
         AuditRead => "audit.read", "查阅审计日志";
+        CockpitView => "cockpit.view", "查看驾驶舱";
     }
 }
 
@@ -78,12 +79,12 @@ impl Role {
         match self {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
-            Role::Commander => &[OrgUnitRead, ResidentRead],
-            Role::Epidemiologist => &[OrgUnitRead, ResidentRead, ResidentReveal],
-            Role::StationOfficer => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal],
-            Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal],
-            Role::FraudAnalyst => &[OrgUnitRead, ResidentRead],
-            Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal],
+            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView],
+            Role::Epidemiologist => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
+            Role::StationOfficer => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView],
+            Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView],
+            Role::FraudAnalyst => &[OrgUnitRead, ResidentRead, CockpitView],
+            Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
         }
     }
 }
@@ -92,7 +93,7 @@ impl Action {
     /// Actions an API token for a device or partner agency may be scoped to. Managing
     /// accounts, tokens and the audit trail stays with people.
     pub fn token_scopable(self) -> bool {
-        matches!(self, Action::OrgUnitRead | Action::ResidentRead)
+        matches!(self, Action::OrgUnitRead | Action::ResidentRead | Action::CockpitView)
     }
 }
 

@@ -14,6 +14,7 @@ mod query;
 mod residents;
 mod scope;
 mod sessions;
+mod stats;
 mod tokens;
 mod users;
 
@@ -28,7 +29,8 @@ pub use page::{Page, PageRequest};
 pub use residents::{BulkResident, NewResident, Resident, ResidentQuery, ResidentSort};
 pub use scope::Scope;
 pub use sessions::Session;
+pub use stats::PopulationStats;
 pub use tokens::{ApiToken, NewApiToken};
-pub use users::{NewUser, User};
+pub use users::{NewUser, User, valid_username};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

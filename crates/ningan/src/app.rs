@@ -29,6 +29,7 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     pub metrics: Arc<Metrics>,
     pub openapi: Arc<serde_json::Value>,
+    pub cockpit: Arc<crate::modules::cockpit::Cache>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -47,6 +48,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> AppState {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         openapi: Arc::new(crate::http::openapi::document(ops)),
+        cockpit: Arc::default(),
     }
 }
 

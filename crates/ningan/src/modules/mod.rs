@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cockpit;
 pub mod org_units;
 pub mod residents;
 pub mod system;
@@ -23,5 +24,6 @@ pub fn api() -> Api {
     let api = accounts::routes(api);
     let api = residents::routes(api);
     let api = tokens::routes(api);
+    let api = cockpit::routes(api);
     audit::routes(api)
 }

@@ -3,10 +3,15 @@
 
 pub mod assets;
 pub mod i18n;
+pub mod page;
+
+pub use page::{PageError, PageResult, Pager};
 
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use ningan_core::Action;
 
 use crate::http::principal::Principal;
 pub use i18n::Tr;
@@ -15,7 +20,7 @@ pub use i18n::Tr;
 pub struct MenuItem {
     pub href: &'static str,
     pub key: &'static str,
-    pub action: Option<ningan_core::Action>,
+    pub action: Option<Action>,
 }
 
 /// The menu, one entry per module page. Modules add their entry here when their pages land.
@@ -24,6 +29,31 @@ pub const MENU: &[MenuItem] = &[
         href: "/",
         key: "nav.home",
         action: None,
+    },
+    MenuItem {
+        href: "/residents",
+        key: "nav.residents",
+        action: Some(Action::ResidentRead),
+    },
+    MenuItem {
+        href: "/units",
+        key: "nav.units",
+        action: Some(Action::OrgUnitRead),
+    },
+    MenuItem {
+        href: "/accounts",
+        key: "nav.accounts",
+        action: Some(Action::UserRead),
+    },
+    MenuItem {
+        href: "/audit",
+        key: "nav.audit",
+        action: Some(Action::AuditRead),
+    },
+    MenuItem {
+        href: "/tokens",
+        key: "nav.tokens",
+        action: Some(Action::TokenManage),
     },
     MenuItem {
         href: "/account/password",
@@ -35,6 +65,8 @@ pub const MENU: &[MenuItem] = &[
 /// What every page's frame needs.
 pub struct Frame {
     pub tr: Tr,
+    /// Breadcrumbs after the home entry: (href, label); the last one is the current page.
+    pub crumbs: Vec<(String, String)>,
     pub user_name: String,
     pub unit_name: String,
     pub csrf_token: String,
@@ -43,9 +75,23 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Adds a breadcrumb; the label is a translation key.
+    pub fn crumb(mut self, href: &str, key: &str) -> Frame {
+        let label = self.tr.t(key).to_string();
+        self.crumbs.push((href.to_string(), label));
+        self
+    }
+
+    /// Adds a breadcrumb whose label is data (a name), not a translation key.
+    pub fn crumb_text(mut self, href: &str, label: &str) -> Frame {
+        self.crumbs.push((href.to_string(), label.to_string()));
+        self
+    }
+
     pub fn for_principal(p: &Principal) -> Frame {
         let tr = Tr::new(p.language());
         Frame {
+            crumbs: Vec::new(),
             user_name: p.user().map(|u| u.display_name.clone()).unwrap_or_default(),
             unit_name: if tr.is_en() {
                 p.unit.name_en.clone()

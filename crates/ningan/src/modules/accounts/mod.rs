@@ -1,6 +1,8 @@
 //! Officer accounts, for administrators: list and look up accounts of units in scope,
 //! create them, reset passwords, change roles, disable and enable.
 
+mod pages;
+
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post, put};
@@ -62,6 +64,27 @@ pub fn routes(api: Api) -> Api {
             .request::<ResetPasswordRequest>()
             .response::<ResetPasswordResponse>(),
         post(reset_password),
+    )
+    .add(Op::page(Method::GET, "/accounts", read, "账号列表页"), get(pages::list))
+    .add(
+        Op::page(Method::GET, "/accounts/new", manage, "新建账号页"),
+        get(pages::new_form),
+    )
+    .add(
+        Op::page(Method::POST, "/accounts", manage, "提交新建账号"),
+        post(pages::create),
+    )
+    .add(
+        Op::page(Method::GET, "/accounts/{id}", read, "账号详情页"),
+        get(pages::detail),
+    )
+    .add(
+        Op::page(Method::POST, "/accounts/{id}/disable", manage, "停用账号"),
+        post(pages::disable),
+    )
+    .add(
+        Op::page(Method::POST, "/accounts/{id}/enable", manage, "启用账号"),
+        post(pages::enable),
     )
 }
 

@@ -1,6 +1,8 @@
 //! The audit trail for auditors: search by actor, person, action and time; verify the hash
 //! chain.
 
+mod pages;
+
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::get;
@@ -37,6 +39,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::GET, "/api/audit/verify", read, "audit", "校验审计日志哈希链").response::<ChainDto>(),
         get(verify),
     )
+    .add(Op::page(Method::GET, "/audit", read, "审计日志页"), get(pages::search))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -93,7 +96,7 @@ struct SearchQuery {
 }
 
 /// Midnight CST of a `YYYY-MM-DD` date, in epoch milliseconds.
-fn day_start(field: &str, s: &str) -> Result<i64, ApiError> {
+pub(crate) fn day_start(field: &str, s: &str) -> Result<i64, ApiError> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::field(field, "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"))?;
     let t = ningan_core::time::cst()

@@ -269,6 +269,11 @@ async fn logout_submit(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Res
     Ok(([(header::SET_COOKIE, service::clear_cookie())], Redirect::to("/login")).into_response())
 }
 
+#[derive(Deserialize)]
+struct HomeQuery {
+    figure: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "auth/home.html")]
 struct HomePage {
@@ -276,7 +281,13 @@ struct HomePage {
     roles: String,
 }
 
-async fn home_page(ctx: Ctx) -> Response {
+async fn home_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<HomeQuery>) -> Response {
+    if ctx.may(ningan_core::Action::CockpitView) {
+        return match crate::modules::cockpit::page(&state, &ctx, q.figure).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        };
+    }
     let frame = Frame::for_principal(&ctx);
     let roles = ctx
         .roles()

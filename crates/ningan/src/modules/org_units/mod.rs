@@ -1,6 +1,8 @@
 //! The org-unit tree as the API shows it: list the caller's subtree, add stations and
 //! community offices under units in scope.
 
+mod pages;
+
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
@@ -51,6 +53,19 @@ pub fn routes(api: Api) -> Api {
         )
         .response::<UnitDto>(),
         get(show),
+    )
+    .add(
+        Op::page(Method::GET, "/units", Access::Action(Action::OrgUnitRead), "单位树页"),
+        get(pages::tree),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/units/{id}",
+            Access::Action(Action::OrgUnitRead),
+            "单位详情页",
+        ),
+        get(pages::detail),
     )
 }
 

@@ -2,6 +2,8 @@
 //! always masked; register residents with validated identifiers; reveal full identifiers
 //! only to roles that may, with a stated purpose. Every read is audited by storage.
 
+mod pages;
+
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
@@ -74,6 +76,44 @@ pub fn routes(api: Api) -> Api {
         .request::<RevealRequest>()
         .response::<ResidentDto>(),
         post(reveal),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/residents",
+            Access::Action(Action::ResidentRead),
+            "人口查询页",
+        ),
+        get(pages::list),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/residents/{id}",
+            Access::Action(Action::ResidentRead),
+            "人口详情页",
+        ),
+        get(pages::detail),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/residents/{id}/reveal",
+            Access::Action(Action::ResidentReveal),
+            "说明事由查看完整信息",
+        ),
+        post(pages::reveal),
+    )
+    .add(
+        // Reloading or switching language on a revealed page lands on the masked record:
+        // full identifiers are never reachable by a plain link.
+        Op::page(
+            Method::GET,
+            "/residents/{id}/reveal",
+            Access::Action(Action::ResidentRead),
+            "返回人口详情页",
+        ),
+        get(pages::back_to_detail),
     )
 }
 

@@ -1,6 +1,8 @@
 //! API tokens for gate devices and partner agencies: created with scopes and an expiry,
 //! shown once, listed without their secret, revoked.
 
+mod pages;
+
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, post};
@@ -40,6 +42,15 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::DELETE, "/api/tokens/{id}", manage, "tokens", "吊销接口令牌").status(204),
         delete(revoke),
+    )
+    .add(Op::page(Method::GET, "/tokens", manage, "接口令牌页"), get(pages::list))
+    .add(
+        Op::page(Method::POST, "/tokens", manage, "新建接口令牌"),
+        post(pages::create),
+    )
+    .add(
+        Op::page(Method::POST, "/tokens/{id}/revoke", manage, "吊销接口令牌"),
+        post(pages::revoke),
     )
 }
 

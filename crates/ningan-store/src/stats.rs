@@ -1,0 +1,86 @@
+//! Aggregate figures over a scope for the cockpit: counts grouped by unit, birth year, sex
+//! and registration day. No personal data leaves these queries, so they are not audited.
+
+use crate::db::Db;
+use crate::{Result, Scope};
+
+/// China Standard Time offset, so days are counted in local dates.
+const CST_MS: i64 = 8 * 3600 * 1000;
+
+#[derive(Debug, Clone, Default)]
+pub struct PopulationStats {
+    /// (unit path, residents) per station.
+    pub residents_by_unit: Vec<(String, i64)>,
+    /// (birth year, sex, residents).
+    pub by_birth_year_and_sex: Vec<(i64, String, i64)>,
+    /// (days since the epoch in CST, registrations).
+    pub registrations_by_day: Vec<(i64, i64)>,
+    pub households: i64,
+    /// (unit path, compounds) per station.
+    pub compounds_by_unit: Vec<(String, i64)>,
+    /// (unit path, officer accounts) per unit.
+    pub officers_by_unit: Vec<(String, i64)>,
+}
+
+impl Db {
+    pub async fn population_stats(&self, scope: &Scope) -> Result<PopulationStats> {
+        let (lo, hi) = scope.range();
+        let residents_by_unit = sqlx::query_as(
+            "SELECT unit_path, COUNT(*) FROM residents WHERE unit_path >= $1 AND unit_path < $2 GROUP BY unit_path",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let years: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT substr(birth_date, 1, 4), gender, COUNT(*) FROM residents \
+             WHERE unit_path >= $1 AND unit_path < $2 GROUP BY substr(birth_date, 1, 4), gender",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let registrations_by_day = sqlx::query_as(
+            "SELECT (created_at + $3) / 86400000, COUNT(*) FROM residents \
+             WHERE unit_path >= $1 AND unit_path < $2 GROUP BY (created_at + $3) / 86400000",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(CST_MS)
+        .fetch_all(&self.pool)
+        .await?;
+        let (households,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT household_no) FROM residents WHERE unit_path >= $1 AND unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        let compounds_by_unit = sqlx::query_as(
+            "SELECT unit_path, COUNT(*) FROM compounds WHERE unit_path >= $1 AND unit_path < $2 GROUP BY unit_path",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let officers_by_unit = sqlx::query_as(
+            "SELECT u.path, COUNT(*) FROM users JOIN org_units u ON u.id = users.unit_id \
+             WHERE u.path >= $1 AND u.path < $2 AND users.disabled = 0 GROUP BY u.path",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(PopulationStats {
+            residents_by_unit,
+            by_birth_year_and_sex: years
+                .into_iter()
+                .filter_map(|(y, g, n)| Some((y.parse().ok()?, g, n)))
+                .collect(),
+            registrations_by_day,
+            households,
+            compounds_by_unit,
+            officers_by_unit,
+        })
+    }
+}

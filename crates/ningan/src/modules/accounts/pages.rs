@@ -1,0 +1,341 @@
+//! The accounts pages for administrators: list and filter accounts, open one, create one
+//! with errors shown beside the fields, disable and enable.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::{Action, Role};
+use ningan_store::{NewUser, OrgUnit, PageRequest, User};
+use serde::Deserialize;
+
+use super::{parse_roles, password_or_generated};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageError, PageResult, Pager, html};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    unit_id: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/list.html")]
+struct ListPage {
+    frame: Frame,
+    q: String,
+    unit_id: Option<i64>,
+    units: Vec<OrgUnit>,
+    rows: Vec<(User, String)>,
+    pager: Pager,
+    can_manage: bool,
+}
+
+impl ListPage {
+    fn unit_selected(&self, id: &i64) -> bool {
+        self.unit_id == Some(*id)
+    }
+}
+
+fn role_labels(frame: &Frame, roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| frame.tr.pick(r.label_zh(), r.as_str()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let unit_id = opt_i64(&q.unit_id);
+    let text = nonempty(&q.q);
+    let page = state
+        .db
+        .users_in_scope(
+            &ctx.scope(),
+            unit_id,
+            text.as_deref(),
+            PageRequest::new(opt_i64(&q.page), Some(20)),
+        )
+        .await?;
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let frame = Frame::for_principal(&ctx).crumb("/accounts", "nav.accounts");
+    let filters = [
+        ("q", text.clone().unwrap_or_default()),
+        ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
+    ];
+    let pager = Pager::new("/accounts", &filters, &page);
+    let unit_name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|u| {
+            let n = unit_name(u.unit_id);
+            (u, n)
+        })
+        .collect();
+    let page = ListPage {
+        q: text.unwrap_or_default(),
+        unit_id,
+        units,
+        rows,
+        pager,
+        can_manage: ctx.may(Action::UserManage),
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/detail.html")]
+struct DetailPage {
+    frame: Frame,
+    user: User,
+    unit: String,
+    roles: String,
+    locked: bool,
+    can_manage: bool,
+    password: Option<String>,
+}
+
+async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, password: Option<String>) -> PageResult {
+    let user = state
+        .db
+        .user_get(&ctx.scope(), id)
+        .await
+        .map_err(|e| PageError::from(e).framed(ctx))?;
+    let unit = state
+        .db
+        .unit_by_id(user.unit_id)
+        .await
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let frame = Frame::for_principal(ctx)
+        .crumb("/accounts", "nav.accounts")
+        .crumb_text("", &user.username);
+    let roles = role_labels(&frame, &user.roles);
+    let locked = user.locked_until > ningan_core::time::now_ms();
+    Ok(html(
+        StatusCode::OK,
+        &DetailPage {
+            frame,
+            unit,
+            roles,
+            locked,
+            user,
+            can_manage: ctx.may(Action::UserManage),
+            password,
+        },
+    ))
+}
+
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    detail_page(&state, &ctx, id, None).await
+}
+
+#[derive(Template)]
+#[template(path = "accounts/new.html")]
+struct NewPage {
+    frame: Frame,
+    units: Vec<OrgUnit>,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    form: NewForm,
+    errors: Vec<(String, String)>,
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn unit_selected(&self, id: &i64) -> bool {
+        self.form.unit_id.as_deref() == Some(id.to_string().as_str())
+    }
+}
+
+/// The form as typed, kept to re-show it after an error.
+#[derive(Deserialize, Default)]
+pub struct NewForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    unit_id: Option<String>,
+    #[serde(default)]
+    password: String,
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: NewForm,
+    chosen: &[String],
+    errors: Vec<(String, String)>,
+) -> PageResult {
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let frame = Frame::for_principal(ctx)
+        .crumb("/accounts", "nav.accounts")
+        .crumb("/accounts/new", "acc.new");
+    let roles = Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str(),
+                frame.tr.pick(r.label_zh(), r.as_str()),
+                chosen.iter().any(|c| c == r.as_str()),
+            )
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        &NewPage {
+            frame,
+            units,
+            roles,
+            form,
+            errors,
+        },
+    ))
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    new_page(&state, &ctx, NewForm::default(), &[], Vec::new()).await
+}
+
+/// Role checkboxes arrive as repeated `role` fields, which `Form` cannot gather into a
+/// vector, so the body is read as pairs.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let chosen: Vec<String> = pairs
+        .iter()
+        .filter(|(n, _)| n == "role")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let form = NewForm {
+        username: get("username").unwrap_or_default().trim().to_string(),
+        display_name: get("display_name").unwrap_or_default(),
+        unit_id: get("unit_id"),
+        password: get("password").unwrap_or_default(),
+    };
+    let tr = Frame::for_principal(&ctx).tr;
+    let mut errors = Vec::new();
+    let roles = match parse_roles(&chosen) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(("roles".to_string(), field_message(tr, &e)));
+            Vec::new()
+        }
+    };
+    let unit_id = form.unit_id.as_deref().and_then(|u| u.parse::<i64>().ok());
+    if unit_id.is_none() {
+        errors.push(("unit_id".into(), tr.pick("请选择单位", "choose a unit").into()));
+    }
+    if !ningan_store::valid_username(&form.username) {
+        errors.push((
+            "username".into(),
+            tr.pick("3–32位小写字母、数字或 . _ -", "3–32 lowercase letters, digits, . _ -")
+                .into(),
+        ));
+    }
+    let hashed = if errors.is_empty() {
+        match password_or_generated(Some(form.password.clone())).await {
+            Ok(h) => Some(h),
+            Err(e) => {
+                errors.push(("password".into(), field_message(tr, &e)));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (Some((password_hash, shown)), Some(unit_id)) = (hashed, unit_id) else {
+        return new_page(&state, &ctx, form, &chosen, errors).await;
+    };
+    let new = NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password_hash,
+        unit_id,
+        roles,
+    };
+    let mut w = state.db.write().await?;
+    match w.user_insert(&ctx.actor(), &ctx.scope(), &new).await {
+        Ok(user) => {
+            w.commit().await?;
+            detail_page(&state, &ctx, user.id, shown).await
+        }
+        Err(e) => {
+            drop(w);
+            let e = ApiError::from(e);
+            let field = e.errors.first().map(|f| f.field.clone()).unwrap_or_default();
+            let msg = match field.as_str() {
+                "username" => tr.pick("用户名已存在", "username already exists").to_string(),
+                "unit_id" => tr
+                    .pick("不能在您的管辖范围外创建账号", "that unit is outside your scope")
+                    .to_string(),
+                _ => field_message(tr, &e),
+            };
+            new_page(&state, &ctx, form, &chosen, vec![(field, msg)]).await
+        }
+    }
+}
+
+fn field_message(tr: crate::web::Tr, e: &ApiError) -> String {
+    let m = e
+        .errors
+        .first()
+        .map(|f| f.message.clone())
+        .unwrap_or_else(|| e.detail_zh.clone());
+    match m.split_once(" / ") {
+        Some((zh, en)) => tr.pick(zh, en).to_string(),
+        None => m,
+    }
+}
+
+async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> PageResult<Response> {
+    let user = state
+        .db
+        .user_get(&ctx.scope(), id)
+        .await
+        .map_err(|e| PageError::from(e).framed(ctx))?;
+    if disabled && ctx.user().is_some_and(|u| u.id == user.id) {
+        return Err(PageError::from(ApiError::field(
+            "id",
+            "不能停用自己的账号",
+            "you cannot disable your own account",
+        ))
+        .framed(ctx));
+    }
+    let mut w = state.db.write().await?;
+    w.user_set_disabled(&ctx.actor(), id, disabled).await?;
+    w.commit().await?;
+    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
+}
+
+pub async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    set_disabled(&state, &ctx, id, true).await
+}
+
+pub async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    set_disabled(&state, &ctx, id, false).await
+}

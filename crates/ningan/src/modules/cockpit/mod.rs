@@ -1,0 +1,205 @@
+//! The city cockpit (驾驶舱): the home page for commanders and every officer whose roles
+//! allow it. Headline counters, the ten districts on the map coloured by a chosen figure,
+//! and trend charts, all computed for the viewer's scope. Figures are cached per scope for
+//! a short while, since they aggregate whole tables.
+
+mod panels;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use ningan_core::Action;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use panels::{Chart, Counter, MapFigure, Panel, PanelData};
+
+use crate::app::AppState;
+use crate::http::api::{Access, Api, Op};
+use crate::http::error::ApiResult;
+use crate::http::principal::Ctx;
+use crate::web::{Frame, PageResult, Tr, html};
+
+const TTL: Duration = Duration::from_secs(30);
+
+/// Scope path and language.
+type CacheKey = (String, &'static str);
+/// When computed, and the panels.
+type CacheEntry = (Instant, Arc<Vec<PanelData>>);
+
+/// Computed panels per (scope, language), kept for [`TTL`].
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<CacheKey, CacheEntry>>,
+}
+
+pub fn routes(api: Api) -> Api {
+    let view = Access::Action(Action::CockpitView);
+    api.add(
+        Op::api(Method::GET, "/api/cockpit", view, "cockpit", "驾驶舱指标（本单位范围）").response::<CockpitDto>(),
+        get(api_figures),
+    )
+    .add(
+        Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"),
+        get(map_fragment),
+    )
+}
+
+pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
+    let key = (ctx.scope().path().to_string(), tr.lang());
+    if let Some((at, data)) = state
+        .cockpit
+        .entries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        && at.elapsed() < TTL
+    {
+        return Ok(data.clone());
+    }
+    let mut computed = Vec::new();
+    for p in Panel::ALL {
+        computed.push(p.compute(&state.db, &ctx.scope(), tr).await?);
+    }
+    let data = Arc::new(computed);
+    state
+        .cockpit
+        .entries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, (Instant::now(), data.clone()));
+    Ok(data)
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CockpitDto {
+    pub unit: String,
+    pub counters: Vec<CounterDto>,
+    pub districts: Vec<DistrictFiguresDto>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CounterDto {
+    pub key: String,
+    pub label: String,
+    pub value: i64,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct DistrictFiguresDto {
+    pub figure: String,
+    pub values: Vec<(String, i64)>,
+}
+
+async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<CockpitDto>> {
+    let data = panels(&state, &ctx, Tr::new(ctx.language())).await?;
+    Ok(axum::Json(CockpitDto {
+        unit: ctx.unit.name.clone(),
+        counters: data
+            .iter()
+            .flat_map(|p| &p.counters)
+            .map(|c| CounterDto {
+                key: c.key.into(),
+                label: c.label.into(),
+                value: c.value,
+            })
+            .collect(),
+        districts: data
+            .iter()
+            .flat_map(|p| &p.map_figures)
+            .map(|f| DistrictFiguresDto {
+                figure: f.key.into(),
+                values: f.values.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+            })
+            .collect(),
+    }))
+}
+
+/// The map's configuration for `app.js`: which figure, its values, the colour range.
+fn map_config(figure: &MapFigure, tr: Tr) -> String {
+    let data: Vec<serde_json::Value> = figure
+        .values
+        .iter()
+        .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+        .collect();
+    let max = figure.values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
+    serde_json::json!({"title": figure.label, "data": data, "max": max, "high": tr.pick("高", "high"), "low": tr.pick("低", "low")}).to_string()
+}
+
+#[derive(Template)]
+#[template(path = "cockpit/home.html")]
+struct CockpitPage {
+    frame: Frame,
+    counters: Vec<(String, i64, &'static str)>,
+    figures: Vec<(&'static str, &'static str)>,
+    chosen: String,
+    map: String,
+    charts: Vec<(&'static str, &'static str, String)>,
+}
+
+impl CockpitPage {
+    fn chosen_is(&self, key: &str) -> bool {
+        self.chosen == key
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FigureQuery {
+    figure: Option<String>,
+}
+
+pub async fn page(state: &AppState, ctx: &Ctx, figure: Option<String>) -> PageResult {
+    let frame = Frame::for_principal(ctx);
+    let data = panels(state, ctx, frame.tr).await?;
+    let all_figures: Vec<&MapFigure> = data.iter().flat_map(|p| &p.map_figures).collect();
+    let chosen = figure
+        .filter(|f| all_figures.iter().any(|m| m.key == f))
+        .unwrap_or_else(|| "residents".into());
+    let map = all_figures
+        .iter()
+        .find(|m| m.key == chosen)
+        .map(|m| map_config(m, frame.tr))
+        .unwrap_or_default();
+    let page = CockpitPage {
+        counters: data
+            .iter()
+            .flat_map(|p| &p.counters)
+            .map(|c| (c.label.to_string(), c.value, c.key))
+            .collect(),
+        figures: all_figures.iter().map(|m| (m.key, m.label)).collect(),
+        charts: data
+            .iter()
+            .flat_map(|p| &p.charts)
+            .map(|c| (c.id, c.title, c.option.to_string()))
+            .collect(),
+        chosen,
+        map,
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "cockpit/map.html")]
+struct MapFragment {
+    map: String,
+}
+
+async fn map_fragment(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FigureQuery>) -> PageResult<Response> {
+    let tr = Tr::new(ctx.language());
+    let data = panels(&state, &ctx, tr).await?;
+    let figure = q.figure.unwrap_or_else(|| "residents".into());
+    let map = data
+        .iter()
+        .flat_map(|p| &p.map_figures)
+        .find(|m| m.key == figure)
+        .map(|m| map_config(m, tr))
+        .unwrap_or_default();
+    Ok(html(StatusCode::OK, &MapFragment { map }))
+}

@@ -1,0 +1,203 @@
+//! The residents pages of the workbench: a searchable, sortable, paged list (masked) and a
+//! detail page where officers who may reveal identifiers do so with a stated purpose.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ningan_core::Action;
+use ningan_store::{OrgUnit, PageRequest, Resident, ResidentQuery, ResidentSort, UnitKind};
+use serde::Deserialize;
+
+use super::ResidentDto;
+use crate::app::AppState;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageError, PageResult, Pager, html};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    unit_id: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "residents/list.html")]
+struct ListPage {
+    frame: Frame,
+    q: String,
+    unit_id: Option<i64>,
+    sort: String,
+    stations: Vec<OrgUnit>,
+    rows: Vec<Row>,
+    pager: Pager,
+    sorts: Vec<(&'static str, &'static str)>,
+}
+
+impl ListPage {
+    fn unit_selected(&self, id: &i64) -> bool {
+        self.unit_id == Some(*id)
+    }
+
+    fn sort_is(&self, value: &str) -> bool {
+        self.sort == value
+    }
+}
+
+struct Row {
+    dto: ResidentDto,
+    station: String,
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let sort_name = nonempty(&q.sort).unwrap_or_else(|| "id".into());
+    let sort = ResidentSort::parse(&sort_name).unwrap_or_default();
+    let unit_id = opt_i64(&q.unit_id);
+    let query = ResidentQuery {
+        q: nonempty(&q.q),
+        unit_id,
+        sort,
+    };
+    let page_req = PageRequest::new(opt_i64(&q.page), Some(20));
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let mut w = state.db.write().await?;
+    let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, page_req).await?;
+    w.commit().await?;
+    let filters = [
+        ("q", query.q.clone().unwrap_or_default()),
+        ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
+        ("sort", sort_name.clone()),
+    ];
+    let pager = Pager::new("/residents", &filters, &page);
+    let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
+    let unit_name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|r| Row {
+            station: unit_name(r.unit_id),
+            dto: ResidentDto::masked(r),
+        })
+        .collect();
+    let sorts = ["id", "name", "birth_date", "newest"]
+        .iter()
+        .map(|s| (*s, frame.tr.t(&format!("res.sort.{s}"))))
+        .collect();
+    let page = ListPage {
+        q: query.q.unwrap_or_default(),
+        unit_id,
+        sort: sort_name,
+        stations: units.into_iter().filter(|u| u.kind == UnitKind::Station).collect(),
+        rows,
+        pager,
+        sorts,
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "residents/detail.html")]
+struct DetailPage {
+    frame: Frame,
+    r: ResidentDto,
+    station: String,
+    household_no: String,
+    can_reveal: bool,
+    revealed: bool,
+    purpose: String,
+    purpose_error: Option<String>,
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    r: Resident,
+    revealed: bool,
+    purpose: String,
+    purpose_error: Option<String>,
+) -> PageResult {
+    let station = state.db.unit_by_id(r.unit_id).await.map(|u| u.name).unwrap_or_default();
+    let household_no = r.household_no.clone().unwrap_or_default();
+    let frame = Frame::for_principal(ctx)
+        .crumb("/residents", "nav.residents")
+        .crumb_text("", &r.name);
+    let status = if purpose_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = DetailPage {
+        frame,
+        r: if revealed {
+            ResidentDto::revealed(r)
+        } else {
+            ResidentDto::masked(r)
+        },
+        station,
+        household_no,
+        can_reveal: ctx.may(Action::ResidentReveal),
+        revealed,
+        purpose,
+        purpose_error,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    let mut w = state.db.write().await?;
+    let r = w
+        .resident_get(&ctx.actor(), &ctx.scope(), id, None)
+        .await
+        .map_err(|e| PageError::from(e).framed(&ctx))?;
+    w.commit().await?;
+    detail_page(&state, &ctx, r, false, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    purpose: String,
+}
+
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> PageResult<Response> {
+    let purpose = f.purpose.trim().to_string();
+    let mut w = state.db.write().await?;
+    if !(2..=200).contains(&purpose.chars().count()) {
+        // The masked view is still a view, and audited as one.
+        let r = w
+            .resident_get(&ctx.actor(), &ctx.scope(), id, None)
+            .await
+            .map_err(|e| PageError::from(e).framed(&ctx))?;
+        w.commit().await?;
+        let tr = Frame::for_principal(&ctx).tr;
+        let msg = tr
+            .pick("请说明查看事由（2–200字）", "State a purpose of 2–200 characters")
+            .to_string();
+        return detail_page(&state, &ctx, r, false, f.purpose, Some(msg)).await;
+    }
+    let r = w
+        .resident_get(&ctx.actor(), &ctx.scope(), id, Some(&purpose))
+        .await
+        .map_err(|e| PageError::from(e).framed(&ctx))?;
+    w.commit().await?;
+    detail_page(&state, &ctx, r, true, purpose, None).await
+}
+
+pub async fn back_to_detail(Path(id): Path<i64>) -> axum::response::Redirect {
+    axum::response::Redirect::to(&format!("/residents/{id}"))
+}

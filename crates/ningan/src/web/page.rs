@@ -1,0 +1,136 @@
+//! Page plumbing shared by every module's HTML handlers: errors shown as pages, the pager,
+//! query strings.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::{Frame, Tr, html, url_encode};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::principal::Principal;
+
+/// An error on a page: rendered as a page with the message, never as JSON.
+pub struct PageError {
+    status: StatusCode,
+    message_zh: String,
+    message_en: String,
+    frame: Option<Frame>,
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        if let Some(cause) = &e.cause {
+            tracing::error!(code = e.code.slug(), %cause, "page failed");
+        }
+        PageError {
+            status: e.code.status(),
+            message_zh: e.detail_zh,
+            message_en: e.detail_en,
+            frame: None,
+        }
+    }
+}
+
+impl From<ningan_store::StoreError> for PageError {
+    fn from(e: ningan_store::StoreError) -> PageError {
+        ApiError::from(e).into()
+    }
+}
+
+impl PageError {
+    pub fn not_found() -> PageError {
+        ApiError::plain(ErrorCode::NotFound).into()
+    }
+
+    /// Shows the error inside the viewer's frame.
+    pub fn framed(mut self, p: &Principal) -> PageError {
+        self.frame = Some(Frame::for_principal(p));
+        self
+    }
+}
+
+#[derive(Template)]
+#[template(path = "shared/error.html")]
+struct ErrorPage {
+    tr: Tr,
+    status: u16,
+    message: String,
+    frame: Option<Frame>,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let tr = self.frame.as_ref().map(|f| f.tr).unwrap_or(Tr::new("zh"));
+        let message = if tr.is_en() { self.message_en } else { self.message_zh };
+        html(
+            self.status,
+            &ErrorPage {
+                tr,
+                status: self.status.as_u16(),
+                message,
+                frame: self.frame,
+            },
+        )
+    }
+}
+
+/// Where a list is and how to reach its other pages with the same filters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// `path?filters&` to which `page=N` is appended.
+    base: String,
+}
+
+impl Pager {
+    pub fn new<T>(path: &str, filters: &[(&str, String)], p: &ningan_store::Page<T>) -> Pager {
+        Pager {
+            page: p.page,
+            pages: p.pages(),
+            total: p.total,
+            base: format!("{path}?{}", query(filters)),
+        }
+    }
+
+    pub fn href(&self, page: i64) -> String {
+        format!("{}page={page}", self.base)
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+
+    pub fn prev(&self) -> i64 {
+        self.page - 1
+    }
+
+    pub fn next(&self) -> i64 {
+        self.page + 1
+    }
+}
+
+/// `a=1&b=x&` from non-empty pairs, values percent-encoded.
+pub fn query(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}&", url_encode(v)))
+        .collect()
+}
+
+/// Treats an empty form or query field as absent.
+pub fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Parses an optional numeric query field, treating empty and malformed values as absent.
+pub fn opt_i64(s: &Option<String>) -> Option<i64> {
+    nonempty(s).and_then(|v| v.parse().ok())
+}

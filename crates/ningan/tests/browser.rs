@@ -1,0 +1,428 @@
+//! The workbench's main journeys in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`), over a small demo city: signing in as each kind of officer, menus
+//! by role, searching residents, revealing an ID with a purpose and finding it in the audit
+//! log, switching language, the cockpit's map and charts actually drawn, refusals.
+//! Set NINGAN_SCREENSHOTS=DIR to keep a screenshot of each page visited.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser() -> (Client, Driver, tempfile::TempDir) {
+    let driver_bin = std::env::var("NINGAN_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&driver_bin).exists(),
+        "browser tests need Chromium and its driver: apt-get install chromium chromium-driver (or set NINGAN_CHROMEDRIVER)"
+    );
+    let port = free_port();
+    let driver = Driver(
+        Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("NINGAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.path().display())
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return (c, driver, profile),
+            Err(e) if Instant::now() > deadline => panic!("cannot start Chromium through chromedriver: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+struct Session<'a> {
+    c: &'a Client,
+    base: String,
+    shots: Option<std::path::PathBuf>,
+}
+
+impl Session<'_> {
+    async fn go(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    /// The text of the first element matching `css`, waiting for it to appear; a page that
+    /// is still being replaced (stale elements) is simply asked again.
+    async fn text(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(el) = self.c.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+            {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} did not appear on {:?}",
+                self.c.current_url().await.ok()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn shot(&self, name: &str) {
+        if let Some(dir) = &self.shots {
+            let png = self.c.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    async fn login(&self, username: &str, password: &str) {
+        self.go("/login").await;
+        self.c
+            .find(Locator::Css("input[name=username]"))
+            .await
+            .unwrap()
+            .send_keys(username)
+            .await
+            .unwrap();
+        self.c
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.c
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.text("[data-testid=who]").await;
+    }
+
+    async fn logout(&self) {
+        self.c.delete_all_cookies().await.unwrap();
+    }
+
+    async fn menu(&self) -> Vec<String> {
+        let menu = self.c.find(Locator::Css("[data-testid=menu]")).await.unwrap();
+        let mut out = Vec::new();
+        for a in menu.find_all(Locator::Css("a")).await.unwrap() {
+            out.push(a.attr("href").await.unwrap().unwrap_or_default());
+        }
+        out
+    }
+}
+
+/// Counts pixels of a canvas under `css` that are neither transparent nor white.
+async fn painted_pixels(c: &Client, css: &str) -> u64 {
+    let script = r#"
+        const el = document.querySelector(arguments[0]);
+        if (!el) return -1;
+        const canvas = el.querySelector('canvas');
+        if (!canvas) return -2;
+        const ctx = canvas.getContext('2d');
+        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] > 0 && !(d[i] > 245 && d[i + 1] > 245 && d[i + 2] > 245)) n++;
+        }
+        return n;
+    "#;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = c.execute(script, vec![json!(css)]).await.unwrap();
+        let n = v.as_i64().unwrap_or(-3);
+        if n > 0 || Instant::now() > deadline {
+            return n.max(0) as u64;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_work_through_the_workbench() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11 })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    if let Some(d) = &shots {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let s = Session {
+        c: &client,
+        base: app.base.clone(),
+        shots,
+    };
+
+    // Each kind of officer sees the menu their roles allow.
+    let expected: &[(&str, &[&str], &[&str])] = &[
+        ("admin", &["/units", "/accounts", "/tokens"], &["/residents", "/audit"]),
+        (
+            "auditor",
+            &["/audit", "/units", "/accounts"],
+            &["/residents", "/tokens"],
+        ),
+        (
+            "commander",
+            &["/residents", "/units"],
+            &["/accounts", "/audit", "/tokens"],
+        ),
+        (
+            "officer",
+            &["/residents", "/units"],
+            &["/accounts", "/audit", "/tokens"],
+        ),
+    ];
+    for (user, shown, hidden) in expected {
+        s.login(user, &pw(user)).await;
+        let menu = s.menu().await;
+        for h in *shown {
+            assert!(menu.iter().any(|m| m == h), "{user} should see {h}: {menu:?}");
+        }
+        for h in *hidden {
+            assert!(!menu.iter().any(|m| m == h), "{user} should not see {h}: {menu:?}");
+        }
+        s.shot(&format!("home-{user}")).await;
+        s.logout().await;
+    }
+
+    // The commander's cockpit: counters, and the map and charts really drawn.
+    s.login("commander", &pw("commander")).await;
+    let residents = s.text("[data-counter=residents] .figure").await;
+    assert_eq!(residents, "2000");
+    assert!(
+        painted_pixels(&client, "[data-testid=city-map]").await > 5000,
+        "the district map is drawn"
+    );
+    assert!(
+        painted_pixels(&client, "[data-testid=chart-registrations]").await > 500,
+        "the trend chart is drawn"
+    );
+    assert!(
+        painted_pixels(&client, "[data-testid=chart-ages]").await > 500,
+        "the age chart is drawn"
+    );
+    s.shot("cockpit").await;
+    // Recolouring the map by another figure swaps the map in place.
+    client
+        .find(Locator::Css("[data-testid=map-figure] option[value=stations]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let cfg = client
+            .find(Locator::Css("[data-testid=city-map]"))
+            .await
+            .unwrap()
+            .attr("data-map")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if cfg.contains("派出所") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "map did not switch figure: {cfg}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000);
+    s.logout().await;
+
+    // A station officer searches residents of their station, masked.
+    s.login("officer", &pw("officer")).await;
+    let scope_total = s.text("[data-counter=residents] .figure").await;
+    assert!(
+        scope_total.parse::<i64>().unwrap() < 2000,
+        "a station officer's cockpit shows their station only"
+    );
+    s.go("/residents").await;
+    let first_name = s.text("[data-testid=residents] tbody tr td a").await;
+    let surname: String = first_name.chars().take(1).collect();
+    let q = client
+        .find(Locator::Css("[data-testid=resident-search] input[name=q]"))
+        .await
+        .unwrap();
+    q.send_keys(&surname).await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=resident-search] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rows = client
+        .find_all(Locator::Css("[data-testid=residents] tbody tr"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let t = row.text().await.unwrap();
+        assert!(t.starts_with(&surname), "search by surname: {t}");
+        assert!(t.contains("********"), "IDs are masked: {t}");
+    }
+    s.shot("residents").await;
+
+    // Reveal an ID with a purpose; an empty purpose is refused beside the field.
+    client
+        .find(Locator::Css("[data-testid=residents] tbody tr td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let masked = s.text("[data-testid=id-number]").await;
+    assert!(masked.contains('*'));
+    client
+        .find(Locator::Css("[data-testid=reveal-form] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(!s.text("[data-testid=purpose-error]").await.is_empty());
+    client
+        .find(Locator::Css("[data-testid=reveal-form] input[name=purpose]"))
+        .await
+        .unwrap()
+        .send_keys("户籍信息核对")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("[data-testid=reveal-form] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    s.text("[data-testid=revealed]").await;
+    let full = s.text("[data-testid=id-number]").await;
+    assert_eq!(full.len(), 18);
+    assert!(!full.contains('*'));
+    assert_eq!(&full[..6], &masked[..6]);
+    s.shot("resident-revealed").await;
+
+    // Switch to English; it sticks for this user.
+    client
+        .find(Locator::Css("[data-testid=lang-switch]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(s.text("[data-testid=lang-switch]").await, "中文");
+    s.go("/residents").await;
+    assert!(s.text("h1").await.contains("Residents"));
+    s.shot("residents-en").await;
+
+    // Pages outside one's role are refused.
+    s.go("/audit").await;
+    assert!(!s.text("[data-testid=forbidden]").await.is_empty());
+    s.logout().await;
+
+    // The auditor finds the reveal, with its purpose, in the audit log.
+    s.login("auditor", &pw("auditor")).await;
+    s.go("/audit?action=resident.reveal").await;
+    let table = s.text("[data-testid=audit]").await;
+    assert!(
+        table.contains("户籍信息核对") && table.contains("user:officer"),
+        "{table}"
+    );
+    client
+        .find(Locator::Css("button[name=verify]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(s.text("[data-testid=chain]").await.contains('✓'));
+    s.shot("audit").await;
+    s.go("/residents").await;
+    assert!(
+        !s.text("[data-testid=forbidden]").await.is_empty(),
+        "auditors read no personal data"
+    );
+    s.logout().await;
+
+    // An administrator creates an account; a bad username is shown beside the field and
+    // what was typed is kept.
+    s.login("admin", &pw("admin")).await;
+    s.go("/accounts/new").await;
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("Bad Name")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=display_name]"))
+        .await
+        .unwrap()
+        .send_keys("新同事")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("[data-testid=account-form] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(!s.text("[data-testid=error-username]").await.is_empty());
+    assert!(!s.text("[data-testid=error-roles]").await.is_empty());
+    let kept = client
+        .find(Locator::Css("input[name=display_name]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("新同事"));
+    s.shot("account-errors").await;
+    client.close().await.unwrap();
+}
