@@ -22,14 +22,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn browser() -> (Client, Driver, tempfile::TempDir) {
     let driver_bin = std::env::var("NINGAN_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     assert!(
@@ -114,28 +106,30 @@ impl Session<'_> {
 
     async fn login(&self, username: &str, password: &str) {
         self.go("/login").await;
+        self.type_into("input[name=username]", username).await;
+        self.type_into("input[name=password]", password).await;
+        self.click("button[type=submit]").await;
+        self.text("[data-testid=who]").await;
+    }
+
+    async fn click(&self, css: &str) {
         self.c
-            .find(Locator::Css("input[name=username]"))
+            .find(Locator::Css(css))
             .await
-            .unwrap()
-            .send_keys(username)
-            .await
-            .unwrap();
-        self.c
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(password)
-            .await
-            .unwrap();
-        self.c
-            .find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
             .click()
             .await
             .unwrap();
-        self.text("[data-testid=who]").await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(text)
+            .await
+            .unwrap();
     }
 
     async fn logout(&self) {
@@ -246,13 +240,7 @@ async fn officers_work_through_the_workbench() {
     );
     s.shot("cockpit").await;
     // Recolouring the map by another figure swaps the map in place.
-    client
-        .find(Locator::Css("[data-testid=map-figure] option[value=stations]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("[data-testid=map-figure] option[value=stations]").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let cfg = client
@@ -287,13 +275,7 @@ async fn officers_work_through_the_workbench() {
         .await
         .unwrap();
     q.send_keys(&surname).await.unwrap();
-    client
-        .find(Locator::Css("[data-testid=resident-search] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("[data-testid=resident-search] button[type=submit]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rows = client
         .find_all(Locator::Css("[data-testid=residents] tbody tr"))
@@ -308,37 +290,14 @@ async fn officers_work_through_the_workbench() {
     s.shot("residents").await;
 
     // Reveal an ID with a purpose; an empty purpose is refused beside the field.
-    client
-        .find(Locator::Css("[data-testid=residents] tbody tr td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("[data-testid=residents] tbody tr td a").await;
     let masked = s.text("[data-testid=id-number]").await;
     assert!(masked.contains('*'));
-    client
-        .find(Locator::Css("[data-testid=reveal-form] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("[data-testid=reveal-form] button").await;
     assert!(!s.text("[data-testid=purpose-error]").await.is_empty());
-    client
-        .find(Locator::Css("[data-testid=reveal-form] input[name=purpose]"))
-        .await
-        .unwrap()
-        .send_keys("户籍信息核对")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("[data-testid=reveal-form] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.type_into("[data-testid=reveal-form] input[name=purpose]", "户籍信息核对")
+        .await;
+    s.click("[data-testid=reveal-form] button").await;
     s.text("[data-testid=revealed]").await;
     let full = s.text("[data-testid=id-number]").await;
     assert_eq!(full.len(), 18);
@@ -347,13 +306,7 @@ async fn officers_work_through_the_workbench() {
     s.shot("resident-revealed").await;
 
     // Switch to English; it sticks for this user.
-    client
-        .find(Locator::Css("[data-testid=lang-switch]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("[data-testid=lang-switch]").await;
     assert_eq!(s.text("[data-testid=lang-switch]").await, "中文");
     s.go("/residents").await;
     assert!(s.text("h1").await.contains("Residents"));
@@ -372,13 +325,7 @@ async fn officers_work_through_the_workbench() {
         table.contains("户籍信息核对") && table.contains("user:officer"),
         "{table}"
     );
-    client
-        .find(Locator::Css("button[name=verify]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("button[name=verify]").await;
     assert!(s.text("[data-testid=chain]").await.contains('✓'));
     s.shot("audit").await;
     s.go("/residents").await;
@@ -392,27 +339,9 @@ async fn officers_work_through_the_workbench() {
     // what was typed is kept.
     s.login("admin", &pw("admin")).await;
     s.go("/accounts/new").await;
-    client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("Bad Name")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=display_name]"))
-        .await
-        .unwrap()
-        .send_keys("新同事")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("[data-testid=account-form] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.type_into("input[name=username]", "Bad Name").await;
+    s.type_into("input[name=display_name]", "新同事").await;
+    s.click("[data-testid=account-form] button").await;
     assert!(!s.text("[data-testid=error-username]").await.is_empty());
     assert!(!s.text("[data-testid=error-roles]").await.is_empty());
     let kept = client

@@ -21,14 +21,6 @@ fn data_args(dir: &std::path::Path, loc: &Location) -> Vec<String> {
     args
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(args: &[String], port: u16) -> Child {
     Command::new(BIN)
         .arg("serve")

@@ -42,6 +42,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     }
 }
 
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
 pub const PASSWORD: &str = "test-password-2021";
 
 /// A password hash computed once: hashing is slow on purpose.
