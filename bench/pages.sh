@@ -10,9 +10,9 @@ port=${PORT:-18090}
 cargo build --release -p ningan >&2
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-start=$(date +%s.%N)
+SECONDS=0
 ./target/release/ningan demo --data "$dir" --people "$people" --no-serve > "$dir/logins.txt"
-echo "generated $people residents in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+echo "generated $people residents in ${SECONDS} s" >&2
 NINGAN_LOG=warn ./target/release/ningan serve --data "$dir" --listen "127.0.0.1:$port" > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.1; done
