@@ -23,54 +23,52 @@ pub struct PopulationStats {
 }
 
 impl Db {
+    /// The cockpit's population figures. The queries are independent reads, so they run at
+    /// once on separate connections.
     pub async fn population_stats(&self, scope: &Scope) -> Result<PopulationStats> {
         let (lo, hi) = scope.range();
-        let residents_by_unit = sqlx::query_as(
+        let by_unit = sqlx::query_as(
             "SELECT unit_path, COUNT(*) FROM residents WHERE unit_path >= $1 AND unit_path < $2 GROUP BY unit_path",
         )
         .bind(&lo)
         .bind(&hi)
-        .fetch_all(&self.pool)
-        .await?;
-        let years: Vec<(String, String, i64)> = sqlx::query_as(
+        .fetch_all(&self.pool);
+        let years = sqlx::query_as::<_, (String, String, i64)>(
             "SELECT substr(birth_date, 1, 4), gender, COUNT(*) FROM residents \
              WHERE unit_path >= $1 AND unit_path < $2 GROUP BY substr(birth_date, 1, 4), gender",
         )
         .bind(&lo)
         .bind(&hi)
-        .fetch_all(&self.pool)
-        .await?;
-        let registrations_by_day = sqlx::query_as(
+        .fetch_all(&self.pool);
+        let days = sqlx::query_as(
             "SELECT (created_at + $3) / 86400000, COUNT(*) FROM residents \
              WHERE unit_path >= $1 AND unit_path < $2 GROUP BY (created_at + $3) / 86400000",
         )
         .bind(&lo)
         .bind(&hi)
         .bind(CST_MS)
-        .fetch_all(&self.pool)
-        .await?;
-        let (households,): (i64,) = sqlx::query_as(
+        .fetch_all(&self.pool);
+        let households = sqlx::query_as::<_, (i64,)>(
             "SELECT COUNT(DISTINCT household_no) FROM residents WHERE unit_path >= $1 AND unit_path < $2",
         )
         .bind(&lo)
         .bind(&hi)
-        .fetch_one(&self.pool)
-        .await?;
-        let compounds_by_unit = sqlx::query_as(
+        .fetch_one(&self.pool);
+        let compounds = sqlx::query_as(
             "SELECT unit_path, COUNT(*) FROM compounds WHERE unit_path >= $1 AND unit_path < $2 GROUP BY unit_path",
         )
         .bind(&lo)
         .bind(&hi)
-        .fetch_all(&self.pool)
-        .await?;
-        let officers_by_unit = sqlx::query_as(
+        .fetch_all(&self.pool);
+        let officers = sqlx::query_as(
             "SELECT u.path, COUNT(*) FROM users JOIN org_units u ON u.id = users.unit_id \
              WHERE u.path >= $1 AND u.path < $2 AND users.disabled = 0 GROUP BY u.path",
         )
         .bind(&lo)
         .bind(&hi)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(&self.pool);
+        let (residents_by_unit, years, registrations_by_day, (households,), compounds_by_unit, officers_by_unit) =
+            tokio::try_join!(by_unit, years, days, households, compounds, officers)?;
         Ok(PopulationStats {
             residents_by_unit,
             by_birth_year_and_sex: years

@@ -1,7 +1,7 @@
 //! The city cockpit (驾驶舱): the home page for commanders and every officer whose roles
 //! allow it. Headline counters, the ten districts on the map coloured by a chosen figure,
-//! and trend charts, all computed for the viewer's scope. Figures are cached per scope for
-//! a short while, since they aggregate whole tables.
+//! and trend charts, all computed for the viewer's scope. Figures aggregate whole tables, so
+//! they are cached per scope and refreshed in the background: at most 30 s old.
 
 mod panels;
 
@@ -37,6 +37,8 @@ type CacheEntry = (Instant, Arc<Vec<PanelData>>);
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<CacheKey, CacheEntry>>,
+    /// Keys whose background refresh is under way, so only one runs per key.
+    refreshing: Mutex<std::collections::HashSet<CacheKey>>,
 }
 
 pub fn routes(api: Api) -> Api {
@@ -51,30 +53,75 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
+/// The panels for the viewer's scope. Fresh ones come from the cache; stale ones are served
+/// while a background task recomputes them, so only the very first view of a scope waits for
+/// the aggregate queries.
 pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
-    let key = (ctx.scope().path().to_string(), tr.lang());
-    if let Some((at, data)) = state
+    let scope = ctx.scope();
+    let key = (scope.path().to_string(), tr.lang());
+    let cached = state
         .cockpit
         .entries
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&key)
-        && at.elapsed() < TTL
-    {
-        return Ok(data.clone());
+        .cloned();
+    match cached {
+        Some((at, data)) if at.elapsed() < TTL => Ok(data),
+        Some((_, data)) => {
+            if state
+                .cockpit
+                .refreshing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone())
+            {
+                let (state, scope) = (state.clone(), scope.clone());
+                tokio::spawn(async move {
+                    match compute(&state.db, &scope, tr).await {
+                        Ok(fresh) => {
+                            state.cockpit.store(key.clone(), fresh);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "cockpit refresh failed"),
+                    }
+                    state
+                        .cockpit
+                        .refreshing
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&key);
+                });
+            }
+            Ok(data)
+        }
+        None => {
+            let fresh = compute(&state.db, &scope, tr).await?;
+            Ok(state.cockpit.store(key, fresh))
+        }
     }
+}
+
+async fn compute(
+    db: &ningan_store::Db,
+    scope: &ningan_store::Scope,
+    tr: Tr,
+) -> Result<Vec<PanelData>, ningan_store::StoreError> {
     let mut computed = Vec::new();
     for p in Panel::ALL {
-        computed.push(p.compute(&state.db, &ctx.scope(), tr).await?);
+        computed.push(p.compute(db, scope, tr).await?);
     }
-    let data = Arc::new(computed);
-    state
-        .cockpit
-        .entries
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, (Instant::now(), data.clone()));
-    Ok(data)
+    Ok(computed)
+}
+
+impl Cache {
+    fn store(&self, key: CacheKey, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
+        let data = Arc::new(panels);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (Instant::now(), data.clone()));
+        data
+    }
 }
 
 #[derive(Serialize, JsonSchema)]
