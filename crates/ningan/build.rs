@@ -27,29 +27,18 @@ fn main() {
         let path = root.join(rel);
         assert!(path.exists(), "{} is missing after npm ci", path.display());
         println!("cargo:rerun-if-changed={}", path.display());
-        out.push_str(&format!(
-            "pub const {name}: &[u8] = include_bytes!({:?});\n",
-            path.display().to_string()
-        ));
+        out.push_str(&format!("pub const {name}: &[u8] = include_bytes!({:?});\n", path.display().to_string()));
     }
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("assets.rs");
     std::fs::write(dest, out).expect("write assets.rs");
 }
 
 fn install(root: &Path) {
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(root)
-        .status();
+    let status =
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(root).status();
     match status {
         Ok(s) if s.success() => {}
-        Ok(s) => panic!(
-            "`npm ci` failed ({s}) in {}: the workbench needs its npm packages",
-            root.display()
-        ),
-        Err(e) => panic!(
-            "cannot run npm ({e}): install Node.js and npm, then run `npm ci` in {}",
-            root.display()
-        ),
+        Ok(s) => panic!("`npm ci` failed ({s}) in {}: the workbench needs its npm packages", root.display()),
+        Err(e) => panic!("cannot run npm ({e}): install Node.js and npm, then run `npm ci` in {}", root.display()),
     }
 }

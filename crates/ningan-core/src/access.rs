@@ -121,9 +121,6 @@ mod tests {
     fn administrators_cannot_read_personal_data() {
         assert!(!roles_grant(&[Role::Administrator], Action::ResidentRead));
         assert!(!roles_grant(&[Role::Auditor], Action::ResidentReveal));
-        assert!(roles_grant(
-            &[Role::Auditor, Role::StationOfficer],
-            Action::ResidentReveal
-        ));
+        assert!(roles_grant(&[Role::Auditor, Role::StationOfficer], Action::ResidentReveal));
     }
 }

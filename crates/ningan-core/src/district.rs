@@ -14,66 +14,16 @@ pub struct District {
 }
 
 pub const DISTRICTS: [District; 10] = [
-    District {
-        code: 330203,
-        name: "海曙区",
-        name_en: "Haishu",
-        population_share: 0.110,
-    },
-    District {
-        code: 330205,
-        name: "江北区",
-        name_en: "Jiangbei",
-        population_share: 0.055,
-    },
-    District {
-        code: 330206,
-        name: "北仑区",
-        name_en: "Beilun",
-        population_share: 0.080,
-    },
-    District {
-        code: 330211,
-        name: "镇海区",
-        name_en: "Zhenhai",
-        population_share: 0.045,
-    },
-    District {
-        code: 330212,
-        name: "鄞州区",
-        name_en: "Yinzhou",
-        population_share: 0.165,
-    },
-    District {
-        code: 330213,
-        name: "奉化区",
-        name_en: "Fenghua",
-        population_share: 0.060,
-    },
-    District {
-        code: 330225,
-        name: "象山县",
-        name_en: "Xiangshan",
-        population_share: 0.060,
-    },
-    District {
-        code: 330226,
-        name: "宁海县",
-        name_en: "Ninghai",
-        population_share: 0.075,
-    },
-    District {
-        code: 330281,
-        name: "余姚市",
-        name_en: "Yuyao",
-        population_share: 0.150,
-    },
-    District {
-        code: 330282,
-        name: "慈溪市",
-        name_en: "Cixi",
-        population_share: 0.200,
-    },
+    District { code: 330203, name: "海曙区", name_en: "Haishu", population_share: 0.110 },
+    District { code: 330205, name: "江北区", name_en: "Jiangbei", population_share: 0.055 },
+    District { code: 330206, name: "北仑区", name_en: "Beilun", population_share: 0.080 },
+    District { code: 330211, name: "镇海区", name_en: "Zhenhai", population_share: 0.045 },
+    District { code: 330212, name: "鄞州区", name_en: "Yinzhou", population_share: 0.165 },
+    District { code: 330213, name: "奉化区", name_en: "Fenghua", population_share: 0.060 },
+    District { code: 330225, name: "象山县", name_en: "Xiangshan", population_share: 0.060 },
+    District { code: 330226, name: "宁海县", name_en: "Ninghai", population_share: 0.075 },
+    District { code: 330281, name: "余姚市", name_en: "Yuyao", population_share: 0.150 },
+    District { code: 330282, name: "慈溪市", name_en: "Cixi", population_share: 0.200 },
 ];
 
 pub fn by_code(code: u32) -> Option<&'static District> {

@@ -86,32 +86,17 @@ mod tests {
     use proptest::prelude::*;
 
     fn square(x0: f64, y0: f64, size: f64) -> Vec<Point> {
-        vec![
-            [x0, y0],
-            [x0 + size, y0],
-            [x0 + size, y0 + size],
-            [x0, y0 + size],
-            [x0, y0],
-        ]
+        vec![[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
     }
 
     #[test]
     fn holes_are_outside() {
-        let poly = Polygon {
-            rings: vec![square(0.0, 0.0, 10.0), square(4.0, 4.0, 2.0)],
-        };
+        let poly = Polygon { rings: vec![square(0.0, 0.0, 10.0), square(4.0, 4.0, 2.0)] };
         assert!(poly.contains([1.0, 1.0]));
         assert!(!poly.contains([5.0, 5.0]), "inside the hole");
         assert!(!poly.contains([11.0, 1.0]));
         assert_eq!(poly.area(), 100.0);
-        let mp = MultiPolygon {
-            polygons: vec![
-                poly,
-                Polygon {
-                    rings: vec![square(20.0, 0.0, 1.0)],
-                },
-            ],
-        };
+        let mp = MultiPolygon { polygons: vec![poly, Polygon { rings: vec![square(20.0, 0.0, 1.0)] }] };
         assert!(mp.contains([20.5, 0.5]));
         assert_eq!(mp.bbox(), Some(([0.0, 0.0], [21.0, 10.0])));
         assert_eq!(mp.largest().map(Polygon::area), Some(100.0));

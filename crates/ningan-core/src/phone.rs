@@ -73,11 +73,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(input: &str, expected: Result<&str, PhoneError>) {
-        assert_eq!(
-            Phone::parse(input).as_ref().map(Phone::as_str),
-            expected.as_ref().map(|s| *s),
-            "{input}"
-        );
+        assert_eq!(Phone::parse(input).as_ref().map(Phone::as_str), expected.as_ref().map(|s| *s), "{input}");
     }
 
     #[test]

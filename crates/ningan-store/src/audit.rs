@@ -23,10 +23,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor {
-            name: "system".into(),
-            unit_id: None,
-        }
+        Actor { name: "system".into(), unit_id: None }
     }
 
     pub fn audit(
@@ -156,9 +153,7 @@ impl Write<'_> {
     pub async fn audit(&mut self, new: NewAudit) -> Result<i64> {
         if self.dialect == Dialect::Postgres && !self.audit_locked {
             // Orders appenders across processes; readers are not blocked.
-            sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
-                .execute(self.conn())
-                .await?;
+            sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(self.conn()).await?;
             self.audit_locked = true;
         }
         let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -249,10 +244,8 @@ impl Db {
             let i = q.arg_i64(t);
             q.cond(format!("at < {i}"));
         }
-        let total: (i64,) = q
-            .bind_as(&format!("SELECT COUNT(*) FROM audit_log WHERE {}", q.where_sql()))
-            .fetch_one(&self.pool)
-            .await?;
+        let total: (i64,) =
+            q.bind_as(&format!("SELECT COUNT(*) FROM audit_log WHERE {}", q.where_sql())).fetch_one(&self.pool).await?;
         let lim = q.arg_i64(page.per_page);
         let off = q.arg_i64(page.offset());
         let sql = format!(
@@ -261,12 +254,7 @@ impl Db {
         );
         let rows = q.bind(&sql).fetch_all(&self.pool).await?;
         let items = rows.iter().map(AuditRecord::from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            page: page.page,
-            per_page: page.per_page,
-            total: total.0,
-        })
+        Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 
     /// Recomputes the whole chain in sequence order.
@@ -275,12 +263,10 @@ impl Db {
         let mut expected_seq = 1i64;
         let mut entries = 0i64;
         loop {
-            let rows = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"
-            ))
-            .bind(expected_seq)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 5000"))
+                .bind(expected_seq)
+                .fetch_all(&self.pool)
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -296,21 +282,13 @@ impl Db {
                     None
                 };
                 if let Some(why) = broken {
-                    return Ok(ChainReport {
-                        entries,
-                        head: expected_prev,
-                        first_broken: Some((expected_seq, why)),
-                    });
+                    return Ok(ChainReport { entries, head: expected_prev, first_broken: Some((expected_seq, why)) });
                 }
                 entries += 1;
                 expected_seq += 1;
                 expected_prev = rec.hash;
             }
         }
-        Ok(ChainReport {
-            entries,
-            head: expected_prev,
-            first_broken: None,
-        })
+        Ok(ChainReport { entries, head: expected_prev, first_broken: None })
     }
 }

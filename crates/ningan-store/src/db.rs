@@ -86,10 +86,8 @@ impl Db {
         let (pool, dialect) = match location {
             Location::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
-                        path: dir.display().to_string(),
-                        source,
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
                 }
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
@@ -119,12 +117,7 @@ impl Db {
                 (pool, Dialect::Postgres)
             }
         };
-        Ok(Db {
-            pool,
-            url,
-            dialect,
-            writer: Arc::new(Mutex::new(())),
-        })
+        Ok(Db { pool, url, dialect, writer: Arc::new(Mutex::new(())) })
     }
 
     /// The connection URL, for tools that need a second, raw connection (tests, export).
@@ -140,12 +133,7 @@ impl Db {
     pub async fn write(&self) -> Result<Write<'_>> {
         let guard = self.writer.lock().await;
         let tx = self.pool.begin().await?;
-        Ok(Write {
-            tx,
-            _guard: guard,
-            dialect: self.dialect,
-            audit_locked: false,
-        })
+        Ok(Write { tx, _guard: guard, dialect: self.dialect, audit_locked: false })
     }
 
     pub async fn close(&self) {
@@ -185,21 +173,10 @@ mod tests {
     #[test]
     fn resolves_backend_from_url_and_refuses_unknown_ones() {
         let dir = Path::new("/d");
-        assert_eq!(
-            Location::resolve(dir, None).unwrap(),
-            Location::Sqlite("/d/ningan.db".into())
-        );
-        assert_eq!(
-            Location::resolve(dir, Some(" ")).unwrap(),
-            Location::Sqlite("/d/ningan.db".into())
-        );
-        assert!(matches!(
-            Location::resolve(dir, Some("postgres://u@h/db")),
-            Ok(Location::Postgres(_))
-        ));
-        let err = Location::resolve(dir, Some("mysql://u:pw@h/db"))
-            .unwrap_err()
-            .to_string();
+        assert_eq!(Location::resolve(dir, None).unwrap(), Location::Sqlite("/d/ningan.db".into()));
+        assert_eq!(Location::resolve(dir, Some(" ")).unwrap(), Location::Sqlite("/d/ningan.db".into()));
+        assert!(matches!(Location::resolve(dir, Some("postgres://u@h/db")), Ok(Location::Postgres(_))));
+        let err = Location::resolve(dir, Some("mysql://u:pw@h/db")).unwrap_err().to_string();
         assert!(err.contains("mysql://u:***@h/db"), "{err}");
     }
 }

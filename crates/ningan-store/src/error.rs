@@ -15,11 +15,7 @@ pub enum StoreError {
     #[error("cannot prepare data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
     #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: i64,
-        name: &'static str,
-        source: sqlx::Error,
-    },
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("database: {0}")]
     Db(sqlx::Error),
 }
@@ -28,11 +24,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(
-                d.constraint()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| d.message().to_string()),
-            ),
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.constraint().map(str::to_string).unwrap_or_else(|| d.message().to_string()))
+            }
             _ => StoreError::Db(e),
         }
     }

@@ -28,14 +28,9 @@ impl UnitKind {
     }
 
     pub fn parse(s: &str) -> Option<UnitKind> {
-        [
-            UnitKind::City,
-            UnitKind::District,
-            UnitKind::Station,
-            UnitKind::Community,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [UnitKind::City, UnitKind::District, UnitKind::Station, UnitKind::Community]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -116,24 +111,19 @@ impl Db {
     /// The units in `scope`, parents before children.
     pub async fn units_in_scope(&self, scope: &Scope) -> Result<Vec<OrgUnit>> {
         let (lo, hi) = scope.range();
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM org_units WHERE path >= $1 AND path < $2 ORDER BY path"
-        ))
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM org_units WHERE path >= $1 AND path < $2 ORDER BY path"))
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(OrgUnit::from_row).collect()
     }
 
     /// A unit in scope; one outside it is [`StoreError::NotFound`].
     pub async fn unit_get(&self, scope: &Scope, id: i64) -> Result<OrgUnit> {
         let u = self.unit_by_id(id).await?;
-        if scope.contains(&u.path) {
-            Ok(u)
-        } else {
-            Err(StoreError::NotFound)
-        }
+        if scope.contains(&u.path) { Ok(u) } else { Err(StoreError::NotFound) }
     }
 
     /// Unscoped: for resolving a session's or token's own unit.
@@ -241,8 +231,7 @@ impl Write<'_> {
             other => other,
         })?;
         let unit = OrgUnit::from_row(&r)?;
-        self.audit(actor.audit("org_unit.create", "org_unit", unit.id, None, None, &unit.path))
-            .await?;
+        self.audit(actor.audit("org_unit.create", "org_unit", unit.id, None, None, &unit.path)).await?;
         Ok(unit)
     }
 }

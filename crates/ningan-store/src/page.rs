@@ -12,10 +12,7 @@ pub struct PageRequest {
 impl PageRequest {
     /// Clamps to sane bounds so a caller cannot ask for page 0 or a million rows.
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> PageRequest {
-        PageRequest {
-            page: page.unwrap_or(1).max(1),
-            per_page: per_page.unwrap_or(20).clamp(1, MAX_PAGE_SIZE),
-        }
+        PageRequest { page: page.unwrap_or(1).max(1), per_page: per_page.unwrap_or(20).clamp(1, MAX_PAGE_SIZE) }
     }
 
     pub fn offset(&self) -> i64 {

@@ -37,11 +37,7 @@ impl Filter {
     }
 
     pub fn where_sql(&self) -> String {
-        if self.conds.is_empty() {
-            "1 = 1".to_string()
-        } else {
-            self.conds.join(" AND ")
-        }
+        if self.conds.is_empty() { "1 = 1".to_string() } else { self.conds.join(" AND ") }
     }
 
     pub fn bind<'q>(&self, sql: &'q str) -> Query<'q, Any, AnyArguments<'q>> {

@@ -152,9 +152,7 @@ impl Write<'_> {
             return Err(StoreError::Invalid("unit_id: no such station in your scope".into()));
         };
         if kind != UnitKind::Station.as_str() {
-            return Err(StoreError::Invalid(
-                "unit_id: residents are registered at a station".into(),
-            ));
+            return Err(StoreError::Invalid("unit_id: residents are registered at a station".into()));
         }
         let now = now_ms();
         let r = sqlx::query(&format!(
@@ -178,15 +176,8 @@ impl Write<'_> {
             other => other,
         })?;
         let resident = Resident::from_row(&r)?;
-        self.audit(actor.audit(
-            "resident.create",
-            "resident",
-            resident.id,
-            Some(resident.id),
-            None,
-            "registered",
-        ))
-        .await?;
+        self.audit(actor.audit("resident.create", "resident", resident.id, Some(resident.id), None, "registered"))
+            .await?;
         Ok(resident)
     }
 
@@ -209,13 +200,8 @@ impl Write<'_> {
         .await?
         .ok_or(StoreError::NotFound)?;
         let resident = Resident::from_row(&r)?;
-        let action = if purpose.is_some() {
-            "resident.reveal"
-        } else {
-            "resident.view"
-        };
-        self.audit(actor.audit(action, "resident", id, Some(id), purpose, ""))
-            .await?;
+        let action = if purpose.is_some() { "resident.reveal" } else { "resident.view" };
+        self.audit(actor.audit(action, "resident", id, Some(id), purpose, "")).await?;
         Ok(resident)
     }
 
@@ -261,10 +247,8 @@ impl Write<'_> {
             f.cond(format!("unit_id = {i}"));
         }
         let where_sql = f.where_sql();
-        let total: (i64,) = f
-            .bind_as(&format!("SELECT COUNT(*) FROM residents WHERE {where_sql}"))
-            .fetch_one(self.conn())
-            .await?;
+        let total: (i64,) =
+            f.bind_as(&format!("SELECT COUNT(*) FROM residents WHERE {where_sql}")).fetch_one(self.conn()).await?;
         let lim = f.arg_i64(page.per_page);
         let off = f.arg_i64(page.offset());
         let sql = format!(
@@ -285,12 +269,7 @@ impl Write<'_> {
             &format!("by {term_kind}; page {}; shown {}", page.page, ids.join(",")),
         ))
         .await?;
-        Ok(Page {
-            items,
-            page: page.page,
-            per_page: page.per_page,
-            total: total.0,
-        })
+        Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 }
 
@@ -361,10 +340,7 @@ impl Write<'_> {
     }
 
     pub async fn setting_set(&mut self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("DELETE FROM settings WHERE key = $1")
-            .bind(key)
-            .execute(self.conn())
-            .await?;
+        sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(self.conn()).await?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
             .bind(key)
             .bind(value)
@@ -376,10 +352,8 @@ impl Write<'_> {
 
 impl Db {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let v: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let v: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
         Ok(v.map(|(v,)| v))
     }
 
@@ -401,14 +375,8 @@ mod tests {
 
     #[test]
     fn search_terms_are_classified_by_shape() {
-        assert_eq!(
-            classify("11010519491231002x"),
-            Term::IdNumber("11010519491231002X".into())
-        );
-        assert_eq!(
-            classify("330203********1234"),
-            Term::MaskedId("330203________1234".into())
-        );
+        assert_eq!(classify("11010519491231002x"), Term::IdNumber("11010519491231002X".into()));
+        assert_eq!(classify("330203********1234"), Term::MaskedId("330203________1234".into()));
         assert_eq!(classify("138 1234 5678"), Term::Phone("13812345678".into()));
         assert_eq!(classify(" 王%_ "), Term::NamePrefix("王".into()));
     }

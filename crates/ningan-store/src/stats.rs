@@ -71,10 +71,7 @@ impl Db {
             tokio::try_join!(by_unit, years, days, households, compounds, officers)?;
         Ok(PopulationStats {
             residents_by_unit,
-            by_birth_year_and_sex: years
-                .into_iter()
-                .filter_map(|(y, g, n)| Some((y.parse().ok()?, g, n)))
-                .collect(),
+            by_birth_year_and_sex: years.into_iter().filter_map(|(y, g, n)| Some((y.parse().ok()?, g, n))).collect(),
             registrations_by_day,
             households,
             compounds_by_unit,

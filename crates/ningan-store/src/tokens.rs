@@ -37,10 +37,7 @@ impl ApiToken {
             scopes: scopes
                 .split(',')
                 .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<Action>()
-                        .map_err(|e| StoreError::Invalid(format!("scopes: {e}")))
-                })
+                .map(|s| s.parse::<Action>().map_err(|e| StoreError::Invalid(format!("scopes: {e}"))))
                 .collect::<Result<_>>()?,
             created_by: r.try_get("created_by")?,
             created_at: r.try_get("created_at")?,
@@ -162,14 +159,9 @@ impl Write<'_> {
             .bind(hi)
             .fetch_optional(self.conn())
             .await?;
-            return if exists.is_some() {
-                Ok(())
-            } else {
-                Err(StoreError::NotFound)
-            };
+            return if exists.is_some() { Ok(()) } else { Err(StoreError::NotFound) };
         }
-        self.audit(actor.audit("token.revoke", "api_token", id, None, None, ""))
-            .await?;
+        self.audit(actor.audit("token.revoke", "api_token", id, None, None, "")).await?;
         Ok(())
     }
 }

@@ -50,10 +50,7 @@ impl User {
 pub fn parse_roles(s: &str) -> Result<Vec<Role>> {
     s.split(',')
         .filter(|r| !r.is_empty())
-        .map(|r| {
-            r.parse::<Role>()
-                .map_err(|e| StoreError::Invalid(format!("roles: {e}")))
-        })
+        .map(|r| r.parse::<Role>().map_err(|e| StoreError::Invalid(format!("roles: {e}"))))
         .collect()
 }
 
@@ -77,8 +74,7 @@ pub struct NewUser {
 /// Usernames: 3–32 of lowercase letters, digits, `.`, `_`, `-`.
 pub fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
 const COLUMNS: &str = "users.id, username, display_name, password_hash, unit_id, roles, language, disabled, failed_logins, locked_until, users.created_at, password_changed_at";
@@ -95,10 +91,8 @@ impl Db {
 
     /// Unscoped: for resolving a session.
     pub async fn user_by_id(&self, id: i64) -> Result<User> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let r =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
         User::from_row(&r)
     }
 
@@ -139,33 +133,22 @@ impl Db {
             f.cond(format!("(username LIKE {a} OR display_name LIKE {b})"));
         }
         let from = "users JOIN org_units u ON u.id = users.unit_id";
-        let total: (i64,) = f
-            .bind_as(&format!("SELECT COUNT(*) FROM {from} WHERE {}", f.where_sql()))
-            .fetch_one(&self.pool)
-            .await?;
+        let total: (i64,) =
+            f.bind_as(&format!("SELECT COUNT(*) FROM {from} WHERE {}", f.where_sql())).fetch_one(&self.pool).await?;
         let lim = f.arg_i64(page.per_page);
         let off = f.arg_i64(page.offset());
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {from} WHERE {} ORDER BY users.id LIMIT {lim} OFFSET {off}",
-            f.where_sql()
-        );
+        let sql =
+            format!("SELECT {COLUMNS} FROM {from} WHERE {} ORDER BY users.id LIMIT {lim} OFFSET {off}", f.where_sql());
         let rows = f.bind(&sql).fetch_all(&self.pool).await?;
         let items = rows.iter().map(User::from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            page: page.page,
-            per_page: page.per_page,
-            total: total.0,
-        })
+        Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 }
 
 impl Write<'_> {
     pub async fn user_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewUser) -> Result<User> {
         if !valid_username(&new.username) {
-            return Err(StoreError::Invalid(
-                "username: 3–32 lowercase letters, digits, . _ -".into(),
-            ));
+            return Err(StoreError::Invalid("username: 3–32 lowercase letters, digits, . _ -".into()));
         }
         if new.roles.is_empty() {
             return Err(StoreError::Invalid("roles: at least one".into()));
@@ -178,11 +161,8 @@ impl Write<'_> {
             return Err(StoreError::Invalid("unit_id: no such unit in your scope".into()));
         }
         let now = now_ms();
-        let display = if new.display_name.trim().is_empty() {
-            new.username.clone()
-        } else {
-            new.display_name.trim().to_string()
-        };
+        let display =
+            if new.display_name.trim().is_empty() { new.username.clone() } else { new.display_name.trim().to_string() };
         let r = sqlx::query(&format!(
             "INSERT INTO users (username, display_name, password_hash, unit_id, roles, created_at, password_changed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {}",
@@ -225,19 +205,8 @@ impl Write<'_> {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(self.conn())
-            .await?;
-        self.audit(actor.audit(
-            "user.password",
-            "user",
-            id,
-            None,
-            None,
-            "password changed; sessions ended",
-        ))
-        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(self.conn()).await?;
+        self.audit(actor.audit("user.password", "user", id, None, None, "password changed; sessions ended")).await?;
         Ok(())
     }
 
@@ -252,10 +221,7 @@ impl Write<'_> {
             return Err(StoreError::NotFound);
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(self.conn())
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(self.conn()).await?;
         }
         let action = if disabled { "user.disable" } else { "user.enable" };
         self.audit(actor.audit(action, "user", id, None, None, "")).await?;
@@ -276,8 +242,7 @@ impl Write<'_> {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        self.audit(actor.audit("user.roles", "user", id, None, None, &joined))
-            .await?;
+        self.audit(actor.audit("user.roles", "user", id, None, None, &joined)).await?;
         Ok(())
     }
 
@@ -301,17 +266,9 @@ impl Write<'_> {
             .bind(user.id)
             .execute(self.conn())
             .await?;
-        let actor = Actor {
-            name: format!("user:{}", user.username),
-            unit_id: Some(user.unit_id),
-        };
-        let detail = if locked {
-            "wrong password; account locked"
-        } else {
-            "wrong password"
-        };
-        self.audit(actor.audit("auth.login_failed", "user", user.id, None, None, detail))
-            .await?;
+        let actor = Actor { name: format!("user:{}", user.username), unit_id: Some(user.unit_id) };
+        let detail = if locked { "wrong password; account locked" } else { "wrong password" };
+        self.audit(actor.audit("auth.login_failed", "user", user.id, None, None, detail)).await?;
         Ok(locked)
     }
 
@@ -320,12 +277,8 @@ impl Write<'_> {
             .bind(user.id)
             .execute(self.conn())
             .await?;
-        let actor = Actor {
-            name: format!("user:{}", user.username),
-            unit_id: Some(user.unit_id),
-        };
-        self.audit(actor.audit("auth.login", "user", user.id, None, None, ""))
-            .await?;
+        let actor = Actor { name: format!("user:{}", user.username), unit_id: Some(user.unit_id) };
+        self.audit(actor.audit("auth.login", "user", user.id, None, None, "")).await?;
         Ok(())
     }
 }

@@ -14,10 +14,7 @@ async fn open(backend: Backend) -> (Db, tempfile::TempDir) {
 }
 
 fn actor() -> Actor {
-    Actor {
-        name: "test".into(),
-        unit_id: None,
-    }
+    Actor { name: "test".into(), unit_id: None }
 }
 
 async fn station(db: &Db, district_code: &str, code: &str) -> OrgUnit {
@@ -54,20 +51,12 @@ fn resident(name: &str, region: u32, seq: u16, unit_id: i64) -> NewResident {
 
 on_both_backends!(migrations_are_idempotent_and_seed_the_city_tree, |b| async move {
     let (db, _d) = open(b).await;
-    assert_eq!(
-        db.migrate().await.unwrap(),
-        Vec::<i64>::new(),
-        "second run applies nothing"
-    );
+    assert_eq!(db.migrate().await.unwrap(), Vec::<i64>::new(), "second run applies nothing");
     db.ensure_city_tree().await.unwrap();
     let units = db.units_in_scope(&Scope::everything()).await.unwrap();
     assert_eq!(units.len(), 11);
     assert_eq!(units[0].kind, UnitKind::City);
-    assert!(
-        units[1..]
-            .iter()
-            .all(|u| u.kind == UnitKind::District && u.parent_id == Some(units[0].id))
-    );
+    assert!(units[1..].iter().all(|u| u.kind == UnitKind::District && u.parent_id == Some(units[0].id)));
     assert_eq!(db.schema_version().await.unwrap(), MIGRATIONS.last().unwrap().version);
 });
 
@@ -78,18 +67,9 @@ on_both_backends!(a_unit_sees_its_subtree_and_nothing_else, |b| async move {
     let beilun = station(&db, "330206", "330206001").await;
     let mut w = db.write().await.unwrap();
     let all = Scope::everything();
-    let a = w
-        .resident_insert(&actor(), &all, &resident("张三", 330203, 1, haishu1.id))
-        .await
-        .unwrap();
-    let b2 = w
-        .resident_insert(&actor(), &all, &resident("李四", 330203, 2, haishu2.id))
-        .await
-        .unwrap();
-    let c = w
-        .resident_insert(&actor(), &all, &resident("王五", 330206, 3, beilun.id))
-        .await
-        .unwrap();
+    let a = w.resident_insert(&actor(), &all, &resident("张三", 330203, 1, haishu1.id)).await.unwrap();
+    let b2 = w.resident_insert(&actor(), &all, &resident("李四", 330203, 2, haishu2.id)).await.unwrap();
+    let c = w.resident_insert(&actor(), &all, &resident("王五", 330206, 3, beilun.id)).await.unwrap();
     w.commit().await.unwrap();
 
     let ids = |p: Page<Resident>| p.items.iter().map(|r| r.id).collect::<Vec<_>>();
@@ -97,39 +77,22 @@ on_both_backends!(a_unit_sees_its_subtree_and_nothing_else, |b| async move {
     let mut w = db.write().await.unwrap();
     let q = ResidentQuery::default();
     assert_eq!(
-        ids(w
-            .resident_search(&actor(), &haishu1.scope(), &q, PageRequest::default())
-            .await
-            .unwrap()),
+        ids(w.resident_search(&actor(), &haishu1.scope(), &q, PageRequest::default()).await.unwrap()),
         vec![a.id]
     );
     assert_eq!(
-        ids(w
-            .resident_search(&actor(), &district, &q, PageRequest::default())
-            .await
-            .unwrap()),
+        ids(w.resident_search(&actor(), &district, &q, PageRequest::default()).await.unwrap()),
         vec![a.id, b2.id]
     );
     assert_eq!(
-        ids(w
-            .resident_search(&actor(), &all, &q, PageRequest::default())
-            .await
-            .unwrap()),
+        ids(w.resident_search(&actor(), &all, &q, PageRequest::default()).await.unwrap()),
         vec![a.id, b2.id, c.id]
     );
-    assert!(matches!(
-        w.resident_get(&actor(), &haishu1.scope(), c.id, None).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        w.resident_get(&actor(), &haishu1.scope(), 999_999, None).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(w.resident_get(&actor(), &haishu1.scope(), c.id, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(w.resident_get(&actor(), &haishu1.scope(), 999_999, None).await, Err(StoreError::NotFound)));
     // A station cannot register into a neighbour's unit.
-    let err = w
-        .resident_insert(&actor(), &haishu1.scope(), &resident("赵六", 330203, 4, haishu2.id))
-        .await
-        .unwrap_err();
+    let err =
+        w.resident_insert(&actor(), &haishu1.scope(), &resident("赵六", 330203, 4, haishu2.id)).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     w.commit().await.unwrap();
 });
@@ -139,35 +102,15 @@ on_both_backends!(search_matches_name_prefix_masked_id_and_phone, |b| async move
     let s = station(&db, "330212", "330212001").await;
     let all = Scope::everything();
     let mut w = db.write().await.unwrap();
-    let zhang = w
-        .resident_insert(&actor(), &all, &resident("张伟", 330212, 11, s.id))
-        .await
-        .unwrap();
-    w.resident_insert(&actor(), &all, &resident("张敏", 330212, 12, s.id))
-        .await
-        .unwrap();
-    w.resident_insert(&actor(), &all, &resident("刘洋", 330212, 13, s.id))
-        .await
-        .unwrap();
-    let search = |q: &str| ResidentQuery {
-        q: Some(q.into()),
-        ..Default::default()
-    };
-    let masked = IdNumber::parse(&zhang.id_number, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
-        .unwrap()
-        .masked();
-    for (q, want) in [
-        ("张", 2),
-        ("张伟", 1),
-        (masked.as_str(), 1),
-        (zhang.id_number.as_str(), 1),
-        ("13800000013", 1),
-        ("陈", 0),
-    ] {
-        let page = w
-            .resident_search(&actor(), &all, &search(q), PageRequest::default())
-            .await
-            .unwrap();
+    let zhang = w.resident_insert(&actor(), &all, &resident("张伟", 330212, 11, s.id)).await.unwrap();
+    w.resident_insert(&actor(), &all, &resident("张敏", 330212, 12, s.id)).await.unwrap();
+    w.resident_insert(&actor(), &all, &resident("刘洋", 330212, 13, s.id)).await.unwrap();
+    let search = |q: &str| ResidentQuery { q: Some(q.into()), ..Default::default() };
+    let masked = IdNumber::parse(&zhang.id_number, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap().masked();
+    for (q, want) in
+        [("张", 2), ("张伟", 1), (masked.as_str(), 1), (zhang.id_number.as_str(), 1), ("13800000013", 1), ("陈", 0)]
+    {
+        let page = w.resident_search(&actor(), &all, &search(q), PageRequest::default()).await.unwrap();
         assert_eq!(page.total, want, "query {q}");
         assert_eq!(page.items.len() as i64, want);
     }
@@ -179,19 +122,11 @@ on_both_backends!(duplicate_id_numbers_and_usernames_are_conflicts, |b| async mo
     let s = station(&db, "330205", "330205001").await;
     let all = Scope::everything();
     let mut w = db.write().await.unwrap();
-    w.resident_insert(&actor(), &all, &resident("甲", 330205, 21, s.id))
-        .await
-        .unwrap();
+    w.resident_insert(&actor(), &all, &resident("甲", 330205, 21, s.id)).await.unwrap();
     w.commit().await.unwrap();
     let mut w = db.write().await.unwrap();
-    let err = w
-        .resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Conflict(what) if what == "id_number"),
-        "{err}"
-    );
+    let err = w.resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id)).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "id_number"), "{err}");
     drop(w);
     let new_user = NewUser {
         username: "officer1".into(),
@@ -204,10 +139,7 @@ on_both_backends!(duplicate_id_numbers_and_usernames_are_conflicts, |b| async mo
     w.user_insert(&actor(), &all, &new_user).await.unwrap();
     w.commit().await.unwrap();
     let mut w = db.write().await.unwrap();
-    assert!(matches!(
-        w.user_insert(&actor(), &all, &new_user).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(w.user_insert(&actor(), &all, &new_user).await, Err(StoreError::Conflict(_))));
 });
 
 on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
@@ -216,10 +148,7 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     let all = Scope::everything();
     for i in 0..5 {
         let mut w = db.write().await.unwrap();
-        let r = w
-            .resident_insert(&actor(), &all, &resident("某人", 330211, 30 + i, s.id))
-            .await
-            .unwrap();
+        let r = w.resident_insert(&actor(), &all, &resident("某人", 330211, 30 + i, s.id)).await.unwrap();
         w.resident_get(&actor(), &all, r.id, Some("核查身份")).await.unwrap();
         w.commit().await.unwrap();
     }
@@ -235,10 +164,7 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
     })
     .await
     .unwrap();
-    assert!(
-        sqlx::query(sql).execute(&pool).await.is_err(),
-        "trigger refuses updates"
-    );
+    assert!(sqlx::query(sql).execute(&pool).await.is_err(), "trigger refuses updates");
     // ...and someone who drops the trigger is still caught by the chain.
     let drop_trigger = match db.dialect() {
         Dialect::Sqlite => "DROP TRIGGER audit_log_no_update",
@@ -257,28 +183,12 @@ fn fresh_url(db: &Db) -> Option<String> {
 
 on_both_backends!(idempotency_keys_replay_and_detect_mismatch, |b| async move {
     let (db, _d) = open(b).await;
-    assert_eq!(
-        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-        IdempotencyOutcome::Proceed
-    );
-    assert_eq!(
-        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-        IdempotencyOutcome::InProgress
-    );
-    let resp = StoredResponse {
-        status: 201,
-        content_type: "application/json".into(),
-        body: "{}".into(),
-    };
+    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::Proceed);
+    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::InProgress);
+    let resp = StoredResponse { status: 201, content_type: "application/json".into(), body: "{}".into() };
     db.idempotency_finish("user:a", "k1", &resp).await.unwrap();
-    assert_eq!(
-        db.idempotency_begin("user:a", "k1", "h1").await.unwrap(),
-        IdempotencyOutcome::Replay(resp)
-    );
-    assert_eq!(
-        db.idempotency_begin("user:a", "k1", "h2").await.unwrap(),
-        IdempotencyOutcome::Mismatch
-    );
+    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::Replay(resp));
+    assert_eq!(db.idempotency_begin("user:a", "k1", "h2").await.unwrap(), IdempotencyOutcome::Mismatch);
     assert_eq!(
         db.idempotency_begin("user:b", "k1", "h2").await.unwrap(),
         IdempotencyOutcome::Proceed,

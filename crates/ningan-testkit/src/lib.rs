@@ -66,22 +66,10 @@ pub fn fresh_pg_database() -> String {
     };
     let name = format!("t{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::SeqCst));
     let out = Command::new(cluster.bin.join("createdb"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &cluster.port.to_string(),
-            "-U",
-            "postgres",
-            &name,
-        ])
+        .args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "postgres", &name])
         .output()
         .expect("run createdb");
-    assert!(
-        out.status.success(),
-        "createdb failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "createdb failed: {}", String::from_utf8_lossy(&out.stderr));
     format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
 }
 
@@ -107,10 +95,7 @@ fn find_bin() -> Result<PathBuf, String> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 fn is_root() -> bool {
@@ -131,17 +116,10 @@ fn pg_command(bin: &Path, tool: &str) -> Command {
 
 fn start_cluster() -> Result<Cluster, String> {
     let bin = find_bin()?;
-    let root = tempfile::Builder::new()
-        .prefix("ningan-pg")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
+    let root = tempfile::Builder::new().prefix("ningan-pg").tempdir().map_err(|e| e.to_string())?.keep();
     if is_root() {
-        let ok = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&root)
-            .status()
-            .map_err(|e| e.to_string())?;
+        let ok =
+            Command::new("chown").args(["-R", "postgres:postgres"]).arg(&root).status().map_err(|e| e.to_string())?;
         if !ok.success() {
             return Err("cannot chown the cluster directory to user postgres (is the postgres user present?)".into());
         }
@@ -150,16 +128,7 @@ fn start_cluster() -> Result<Cluster, String> {
     let out = pg_command(&bin, "initdb")
         .arg("-D")
         .arg(&data)
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ])
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
@@ -180,10 +149,7 @@ fn start_cluster() -> Result<Cluster, String> {
         .map_err(|e| format!("pg_ctl: {e}"))?;
     if !out.status.success() {
         let log = std::fs::read_to_string(root.join("log")).unwrap_or_default();
-        return Err(format!(
-            "pg_ctl start failed: {}{log}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("pg_ctl start failed: {}{log}", String::from_utf8_lossy(&out.stderr)));
     }
     // SAFETY: registering a plain extern "C" function with no captured state.
     unsafe {

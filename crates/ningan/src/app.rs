@@ -59,33 +59,18 @@ pub fn router(config: Config, db: Db) -> Router {
     let body_limit = state.config.http.body_limit_bytes;
     routes
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::http::idempotency::idempotency,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::http::principal::authenticate,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::idempotency))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::principal::authenticate))
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-                    ApiError::plain(ErrorCode::Timeout)
-                }))
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async { ApiError::plain(ErrorCode::Timeout) }))
                 .timeout(timeout),
         )
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::http::metrics::record,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template only: paths and queries can carry identifiers.
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default();
+            let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
             tracing::info_span!("http", method = %req.method(), route)
         }))
         .with_state(state)

@@ -15,11 +15,7 @@ use ningan_store::{Actor, Db, NewUser, PageRequest, Scope};
 use crate::config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(
-    name = "ningan",
-    version,
-    about = "宁安 ningan — 公安数字化平台 / public-security platform"
-)]
+#[command(name = "ningan", version, about = "宁安 ningan — 公安数字化平台 / public-security platform")]
 pub struct Cli {
     /// TOML configuration file (default: ./ningan.toml when present).
     #[arg(long, global = true, env = "NINGAN_CONFIG")]
@@ -228,10 +224,7 @@ fn load(cli_config: Option<&PathBuf>, data: &DataArgs, listen: Option<&ListenArg
 
 fn cli_actor() -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Actor {
-        name: format!("cli:{user}"),
-        unit_id: None,
-    }
+    Actor { name: format!("cli:{user}"), unit_id: None }
 }
 
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {
@@ -242,10 +235,7 @@ fn read_password(from_stdin: bool) -> Result<(String, bool)> {
         eprintln!("password (one line):");
     }
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
     let p = line.trim_end_matches(['\r', '\n']).to_string();
     crate::secrets::check_password_policy(&p)?;
     Ok((p, false))
@@ -269,13 +259,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&config).await?;
             serve(config, db, None).await?;
         }
-        Command::Demo {
-            data,
-            listen,
-            people,
-            seed,
-            no_serve,
-        } => {
+        Command::Demo { data, listen, people, seed, no_serve } => {
             let config = load(cfg_path, &data, Some(&listen))?;
             crate::telemetry::init(&config.log, std::io::stderr);
             let db = open(&config).await?;
@@ -301,9 +285,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User { command } => return user(cfg_path, command).await,
         Command::Token { command } => return token(cfg_path, command).await,
-        Command::Audit {
-            command: AuditCommand::Verify { data },
-        } => {
+        Command::Audit { command: AuditCommand::Verify { data } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let report = db.verify_audit_chain().await?;
@@ -321,9 +303,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             });
         }
-        Command::Config {
-            command: ConfigCommand::Check { data, listen },
-        } => {
+        Command::Config { command: ConfigCommand::Check { data, listen } } => {
             let config = load(cfg_path, &data, Some(&listen))?;
             print!("{}", config.to_redacted_toml());
         }
@@ -332,9 +312,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
     tracing::info!(%addr, db = %location.describe(), "ningan listening");
@@ -353,24 +332,14 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
 async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCode> {
     let all = Scope::everything();
     match command {
-        UserCommand::Add {
-            data,
-            username,
-            name,
-            unit,
-            roles,
-            password_stdin,
-        } => {
+        UserCommand::Add { data, username, name, unit, roles, password_stdin } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let roles = roles
                 .iter()
                 .map(|r| r.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}")))
                 .collect::<Result<Vec<_>>>()?;
-            let unit = db
-                .unit_by_code(&unit)
-                .await
-                .with_context(|| format!("--unit: no org unit with code {unit}"))?;
+            let unit = db.unit_by_code(&unit).await.with_context(|| format!("--unit: no org unit with code {unit}"))?;
             let (password, generated) = read_password(password_stdin)?;
             let password_hash = crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut w = db.write().await?;
@@ -378,35 +347,19 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
                 .user_insert(
                     &cli_actor(),
                     &all,
-                    &NewUser {
-                        username,
-                        display_name: name,
-                        password_hash,
-                        unit_id: unit.id,
-                        roles,
-                    },
+                    &NewUser { username, display_name: name, password_hash, unit_id: unit.id, roles },
                 )
                 .await?;
             w.commit().await?;
-            println!(
-                "created user {} (id {}) at {} ({})",
-                user.username, user.id, unit.name, unit.code
-            );
+            println!("created user {} (id {}) at {} ({})", user.username, user.id, unit.name, unit.code);
             if generated {
                 println!("password (shown once): {password}");
             }
         }
-        UserCommand::Passwd {
-            data,
-            username,
-            password_stdin,
-        } => {
+        UserCommand::Passwd { data, username, password_stdin } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
-            let user = db
-                .user_by_username(&username)
-                .await
-                .with_context(|| format!("no user {username}"))?;
+            let user = db.user_by_username(&username).await.with_context(|| format!("no user {username}"))?;
             let (password, generated) = read_password(password_stdin)?;
             let hash = crate::secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut w = db.write().await?;
@@ -436,14 +389,7 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
                         "active"
                     };
                     let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
-                    println!(
-                        "{:<6} {:<20} {:<12} {:<10} {}",
-                        u.id,
-                        u.username,
-                        unit,
-                        state,
-                        roles.join(",")
-                    );
+                    println!("{:<6} {:<20} {:<12} {:<10} {}", u.id, u.username, unit, state, roles.join(","));
                 }
                 if page.page >= p.pages() {
                     break;
@@ -458,49 +404,24 @@ async fn user(cfg_path: Option<&PathBuf>, command: UserCommand) -> Result<ExitCo
 async fn set_disabled(cfg_path: Option<&PathBuf>, data: &DataArgs, username: &str, disabled: bool) -> Result<()> {
     let config = load(cfg_path, data, None)?;
     let db = open(&config).await?;
-    let user = db
-        .user_by_username(username)
-        .await
-        .with_context(|| format!("no user {username}"))?;
+    let user = db.user_by_username(username).await.with_context(|| format!("no user {username}"))?;
     let mut w = db.write().await?;
     w.user_set_disabled(&cli_actor(), user.id, disabled).await?;
     w.commit().await?;
-    println!(
-        "{username} {}",
-        if disabled {
-            "disabled; sessions ended"
-        } else {
-            "enabled"
-        }
-    );
+    println!("{username} {}", if disabled { "disabled; sessions ended" } else { "enabled" });
     Ok(())
 }
 
 async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<ExitCode> {
     let all = Scope::everything();
     match command {
-        TokenCommand::Create {
-            data,
-            name,
-            unit,
-            scopes,
-            days,
-        } => {
+        TokenCommand::Create { data, name, unit, scopes, days } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
-            let unit = db
-                .unit_by_code(&unit)
-                .await
-                .with_context(|| format!("--unit: no org unit with code {unit}"))?;
+            let unit = db.unit_by_code(&unit).await.with_context(|| format!("--unit: no org unit with code {unit}"))?;
             let scopes = crate::modules::tokens::parse_scopes(&scopes)
                 .map_err(|e| anyhow::anyhow!("--scope: {}", e.detail_en))?;
-            let spec = crate::modules::tokens::TokenSpec {
-                name,
-                unit_id: unit.id,
-                scopes,
-                days,
-                created_by: None,
-            };
+            let spec = crate::modules::tokens::TokenSpec { name, unit_id: unit.id, scopes, days, created_by: None };
             let created = crate::modules::tokens::create_token(&db, &cli_actor(), &all, spec)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
@@ -514,9 +435,7 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let mut w = db.write().await?;
-            w.token_revoke(&cli_actor(), &all, id)
-                .await
-                .with_context(|| format!("no token {id}"))?;
+            w.token_revoke(&cli_actor(), &all, id).await.with_context(|| format!("no token {id}"))?;
             w.commit().await?;
             println!("token {id} revoked");
         }
@@ -534,14 +453,7 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
                     "live"
                 };
                 let scopes: Vec<&str> = t.scopes.iter().map(|a| a.as_str()).collect();
-                println!(
-                    "{:<6} {:<14} {:<24} {:<8} {}",
-                    t.id,
-                    t.prefix,
-                    t.name,
-                    state,
-                    scopes.join(",")
-                );
+                println!("{:<6} {:<14} {:<24} {:<8} {}", t.id, t.prefix, t.name, state, scopes.join(","));
             }
         }
     }

@@ -65,29 +65,19 @@ impl Default for Config {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig {
-            hours: 12,
-            secure_cookie: false,
-        }
+        SessionConfig { hours: 12, secure_cookie: false }
     }
 }
 
 impl Default for LoginConfig {
     fn default() -> Self {
-        LoginConfig {
-            max_failures: 5,
-            lockout_minutes: 15,
-            max_failures_per_client: 30,
-        }
+        LoginConfig { max_failures: 5, lockout_minutes: 15, max_failures_per_client: 30 }
     }
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig {
-            body_limit_bytes: 2 * 1024 * 1024,
-            request_timeout_secs: 30,
-        }
+        HttpConfig { body_limit_bytes: 2 * 1024 * 1024, request_timeout_secs: 30 }
     }
 }
 
@@ -133,12 +123,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, message: &str| {
-            Err(ConfigError::Invalid {
-                key,
-                message: message.to_string(),
-            })
-        };
+        let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_string() });
         if self.session.hours == 0 || self.session.hours > 24 * 30 {
             return invalid("session.hours", "must be between 1 and 720");
         }
@@ -158,10 +143,7 @@ impl Config {
             return invalid("log", "must name a level such as info");
         }
         if let Err(e) = ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref()) {
-            return Err(ConfigError::Invalid {
-                key: "database_url",
-                message: e.to_string(),
-            });
+            return Err(ConfigError::Invalid { key: "database_url", message: e.to_string() });
         }
         Ok(())
     }
@@ -209,11 +191,7 @@ fn unknown_keys(fig: &Figment) -> Result<Vec<String>, ConfigError> {
 fn collect_unknown(prefix: &str, merged: &serde_json::Value, known: &serde_json::Value, out: &mut Vec<String>) {
     if let (Some(m), Some(k)) = (merged.as_object(), known.as_object()) {
         for (key, value) in m {
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
             match k.get(key) {
                 None => out.push(path),
                 Some(kv) => collect_unknown(&path, value, kv, out),
@@ -264,10 +242,7 @@ mod tests {
             assert_eq!(c.log, "debug", "file beats defaults");
             assert_eq!((c.login.max_failures, c.login.lockout_minutes), (3, 7));
             assert!(unknown.is_empty(), "{unknown:?}");
-            let flags = Overrides {
-                listen: Some("127.0.0.1:1003".into()),
-                ..Default::default()
-            };
+            let flags = Overrides { listen: Some("127.0.0.1:1003".into()), ..Default::default() };
             let (c, _) = Config::load(None, &flags).unwrap();
             assert_eq!(c.listen.port(), 1003, "flags beat environment");
             Ok(())
@@ -316,10 +291,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_reported_and_secrets_hidden() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "ningan.toml",
-                "listne = \"x\"\ndatabase_url = \"postgres://u:secret@h/db\"\n",
-            )?;
+            jail.create_file("ningan.toml", "listne = \"x\"\ndatabase_url = \"postgres://u:secret@h/db\"\n")?;
             let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
             assert_eq!(unknown, vec!["listne".to_string()]);
             let shown = c.to_redacted_toml();

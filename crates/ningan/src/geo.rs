@@ -30,39 +30,25 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<DistrictShape>, GeoError> {
     DISTRICTS
         .iter()
         .map(|d| {
-            let f = features
-                .iter()
-                .find(|f| f["properties"]["name"] == d.name)
-                .ok_or(GeoError::MissingDistrict(d.name))?;
+            let f =
+                features.iter().find(|f| f["properties"]["name"] == d.name).ok_or(GeoError::MissingDistrict(d.name))?;
             let shape = geometry(&f["geometry"]).ok_or_else(|| GeoError::Geometry(d.name.to_string()))?;
             let cp = &f["properties"]["cp"];
             let center = match (cp[0].as_f64(), cp[1].as_f64()) {
                 (Some(x), Some(y)) => [x, y],
-                _ => shape
-                    .bbox()
-                    .map(|(lo, hi)| [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0])
-                    .unwrap_or([0.0, 0.0]),
+                _ => shape.bbox().map(|(lo, hi)| [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0]).unwrap_or([0.0, 0.0]),
             };
-            Ok(DistrictShape {
-                district: d,
-                shape,
-                center,
-            })
+            Ok(DistrictShape { district: d, shape, center })
         })
         .collect()
 }
 
 fn ring(v: &Value) -> Option<Vec<Point>> {
-    v.as_array()?
-        .iter()
-        .map(|p| Some([p[0].as_f64()?, p[1].as_f64()?]))
-        .collect()
+    v.as_array()?.iter().map(|p| Some([p[0].as_f64()?, p[1].as_f64()?])).collect()
 }
 
 fn polygon(v: &Value) -> Option<Polygon> {
-    Some(Polygon {
-        rings: v.as_array()?.iter().map(ring).collect::<Option<Vec<_>>>()?,
-    })
+    Some(Polygon { rings: v.as_array()?.iter().map(ring).collect::<Option<Vec<_>>>()? })
 }
 
 fn geometry(g: &Value) -> Option<MultiPolygon> {
@@ -104,9 +90,6 @@ mod tests {
             assert!(s.shape.contains(s.center), "{} label point", s.district.name);
         }
         let yinzhou = district_shape(330212).unwrap();
-        assert!(
-            !yinzhou.shape.contains(district_shape(330281).unwrap().center),
-            "Yuyao's centre is not in Yinzhou"
-        );
+        assert!(!yinzhou.shape.contains(district_shape(330281).unwrap().center), "Yuyao's centre is not in Yinzhou");
     }
 }

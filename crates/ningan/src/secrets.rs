@@ -21,11 +21,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 pub fn new_api_token() -> (String, String, String) {
     let prefix = random_hex(6);
     let secret = random_hex(24);
-    (
-        format!("ngn_{prefix}_{secret}"),
-        prefix.clone(),
-        sha256_hex(secret.as_bytes()),
-    )
+    (format!("ngn_{prefix}_{secret}"), prefix.clone(), sha256_hex(secret.as_bytes()))
 }
 
 pub fn split_api_token(raw: &str) -> Option<(&str, &str)> {

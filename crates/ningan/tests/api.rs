@@ -18,39 +18,19 @@ on_both_backends!(wrong_passwords_lock_the_account_and_say_so, |b| async move {
     let s = station_with_officer(&app).await;
     let _ = s;
     let anon = app.anonymous();
-    let (status, body) = anon
-        .post("/api/auth/login", json!({"username": "nobody", "password": "x"}))
-        .await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (401, Some("/problems/bad-credentials"))
-    );
+    let (status, body) = anon.post("/api/auth/login", json!({"username": "nobody", "password": "x"})).await;
+    assert_eq!((status, body["type"].as_str()), (401, Some("/problems/bad-credentials")));
     for _ in 0..4 {
         assert_eq!(
-            anon.post(
-                "/api/auth/login",
-                json!({"username": "officer", "password": "wrong-password-1"})
-            )
-            .await
-            .0,
+            anon.post("/api/auth/login", json!({"username": "officer", "password": "wrong-password-1"})).await.0,
             401
         );
     }
-    let (status, body) = anon
-        .post(
-            "/api/auth/login",
-            json!({"username": "officer", "password": "wrong-password-1"}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (429, Some("/problems/account-locked")),
-        "{body}"
-    );
+    let (status, body) =
+        anon.post("/api/auth/login", json!({"username": "officer", "password": "wrong-password-1"})).await;
+    assert_eq!((status, body["type"].as_str()), (429, Some("/problems/account-locked")), "{body}");
     // Locked: even the right password is refused until the lock expires.
-    let (status, _) = anon
-        .post("/api/auth/login", json!({"username": "officer", "password": PASSWORD}))
-        .await;
+    let (status, _) = anon.post("/api/auth/login", json!({"username": "officer", "password": PASSWORD})).await;
     assert_eq!(status, 429);
     let (_, audit) = {
         let city = app.unit("330200").await;
@@ -60,119 +40,95 @@ on_both_backends!(wrong_passwords_lock_the_account_and_say_so, |b| async move {
     assert_eq!(audit["total"], 5, "every failure is audited: {audit}");
 });
 
-on_both_backends!(
-    identifiers_are_masked_and_reveals_are_audited_with_purpose,
-    |b| async move {
-        let app = spawn_app(b).await;
-        let s = station_with_officer(&app).await;
-        let rid = app.resident("王小明", 330212, 42, s).await;
-        let officer = app.login("officer").await;
-        let (_, page) = officer.get("/api/residents?q=王").await;
-        let item = &page["items"][0];
-        assert_eq!(item["masked"], true);
-        let masked = item["id_number"].as_str().unwrap();
-        assert!(masked.starts_with("330212********"), "{masked}");
-        assert!(item["phone"].as_str().unwrap().contains("****"));
-        // Searching by the masked form finds the same person.
-        let (_, by_masked) = officer.get(&format!("/api/residents?q={masked}")).await;
-        assert_eq!(by_masked["total"], 1);
+on_both_backends!(identifiers_are_masked_and_reveals_are_audited_with_purpose, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    let rid = app.resident("王小明", 330212, 42, s).await;
+    let officer = app.login("officer").await;
+    let (_, page) = officer.get("/api/residents?q=王").await;
+    let item = &page["items"][0];
+    assert_eq!(item["masked"], true);
+    let masked = item["id_number"].as_str().unwrap();
+    assert!(masked.starts_with("330212********"), "{masked}");
+    assert!(item["phone"].as_str().unwrap().contains("****"));
+    // Searching by the masked form finds the same person.
+    let (_, by_masked) = officer.get(&format!("/api/residents?q={masked}")).await;
+    assert_eq!(by_masked["total"], 1);
 
-        let (status, e) = officer
-            .post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": " "}))
-            .await;
-        assert_eq!(status, 422);
-        assert_eq!(e["errors"][0]["field"], "purpose");
-        let (status, full) = officer
-            .post(
-                &format!("/api/residents/{rid}/reveal"),
-                json!({"purpose": "办理户口迁移核验"}),
-            )
-            .await;
-        assert_eq!(status, 200, "{full}");
-        assert_eq!(full["masked"], false);
-        assert_eq!(full["id_number"].as_str().unwrap().len(), 18);
-        assert!(!full["id_number"].as_str().unwrap().contains('*'));
+    let (status, e) = officer.post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": " "})).await;
+    assert_eq!(status, 422);
+    assert_eq!(e["errors"][0]["field"], "purpose");
+    let (status, full) =
+        officer.post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": "办理户口迁移核验"})).await;
+    assert_eq!(status, 200, "{full}");
+    assert_eq!(full["masked"], false);
+    assert_eq!(full["id_number"].as_str().unwrap().len(), 18);
+    assert!(!full["id_number"].as_str().unwrap().contains('*'));
 
-        let city = app.unit("330200").await;
-        app.user("aud", &[Role::Auditor], city.id).await;
-        let auditor = app.login("aud").await;
-        let (_, trail) = auditor.get(&format!("/api/audit?person_id={rid}")).await;
-        let actions: Vec<&str> = trail["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["action"].as_str().unwrap())
-            .collect();
-        assert!(actions.contains(&"resident.reveal"), "{trail}");
-        let reveal = trail["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["action"] == "resident.reveal")
-            .unwrap();
-        assert_eq!(reveal["purpose"], "办理户口迁移核验");
-        assert_eq!(reveal["actor"], "user:officer");
-        // Searches are audited too, without the search term.
-        let (_, searches) = auditor
-            .get("/api/audit?action=resident.search&actor=user:officer")
-            .await;
-        assert_eq!(searches["total"], 2);
-        assert!(!searches.to_string().contains("王"), "the term is not logged");
-        let (_, chain) = auditor.get("/api/audit/verify").await;
-        assert_eq!(chain["intact"], true, "{chain}");
+    let city = app.unit("330200").await;
+    app.user("aud", &[Role::Auditor], city.id).await;
+    let auditor = app.login("aud").await;
+    let (_, trail) = auditor.get(&format!("/api/audit?person_id={rid}")).await;
+    let actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"resident.reveal"), "{trail}");
+    let reveal = trail["items"].as_array().unwrap().iter().find(|e| e["action"] == "resident.reveal").unwrap();
+    assert_eq!(reveal["purpose"], "办理户口迁移核验");
+    assert_eq!(reveal["actor"], "user:officer");
+    // Searches are audited too, without the search term.
+    let (_, searches) = auditor.get("/api/audit?action=resident.search&actor=user:officer").await;
+    assert_eq!(searches["total"], 2);
+    assert!(!searches.to_string().contains("王"), "the term is not logged");
+    let (_, chain) = auditor.get("/api/audit/verify").await;
+    assert_eq!(chain["intact"], true, "{chain}");
+});
+
+on_both_backends!(bad_input_is_refused_with_the_field_and_changes_nothing, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    let officer = app.login("officer").await;
+    let good = json!({"name": "李四", "id_number": "330212198506010019", "phone": "13800001111", "hukou_address": "宁波市鄞州区某路1号", "unit_id": s});
+    let id_ok = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
+    let mut good = good;
+    good["id_number"] = json!(id_ok.as_str());
+    let cases = [
+        ("id_number", json!("330212198506010010"), "校验码"),
+        ("id_number", json!("33021219850601001"), "18位"),
+        ("id_number", json!("990212198506010019"), "地区码"),
+        ("id_number", json!("330212198513010019"), "出生日期"),
+        ("phone", json!("12345"), "手机号"),
+        ("name", json!("  "), "姓名"),
+        ("unit_id", json!(999999), "unit_id"),
+    ];
+    for (field, value, says) in cases {
+        let mut body = good.clone();
+        body[field] = value;
+        let (status, e) = officer.post("/api/residents", body).await;
+        assert_eq!(status, 422, "{field}: {e}");
+        assert_eq!(e["errors"][0]["field"], field, "{e}");
+        assert!(e.to_string().contains(says), "{field} should say {says}: {e}");
     }
-);
-
-on_both_backends!(
-    bad_input_is_refused_with_the_field_and_changes_nothing,
-    |b| async move {
-        let app = spawn_app(b).await;
-        let s = station_with_officer(&app).await;
-        let officer = app.login("officer").await;
-        let good = json!({"name": "李四", "id_number": "330212198506010019", "phone": "13800001111", "hukou_address": "宁波市鄞州区某路1号", "unit_id": s});
-        let id_ok = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
-        let mut good = good;
-        good["id_number"] = json!(id_ok.as_str());
-        let cases = [
-            ("id_number", json!("330212198506010010"), "校验码"),
-            ("id_number", json!("33021219850601001"), "18位"),
-            ("id_number", json!("990212198506010019"), "地区码"),
-            ("id_number", json!("330212198513010019"), "出生日期"),
-            ("phone", json!("12345"), "手机号"),
-            ("name", json!("  "), "姓名"),
-            ("unit_id", json!(999999), "unit_id"),
-        ];
-        for (field, value, says) in cases {
-            let mut body = good.clone();
-            body[field] = value;
-            let (status, e) = officer.post("/api/residents", body).await;
-            assert_eq!(status, 422, "{field}: {e}");
-            assert_eq!(e["errors"][0]["field"], field, "{e}");
-            assert!(e.to_string().contains(says), "{field} should say {says}: {e}");
-        }
-        let (status, e) = officer
-            .http
-            .post(app.url("/api/residents"))
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .map(|s| (s, ()))
-            .unwrap();
-        assert_eq!(status, 400, "{e:?}");
-        let (status, _) = officer.get("/api/residents?page=abc").await;
-        assert_eq!(status, 422);
-        assert_eq!(officer.get("/api/residents/abc").await.0, 404);
-        assert_eq!(officer.get("/api/no-such-thing").await.0, 404);
-        let (_, list) = officer.get("/api/residents").await;
-        assert_eq!(list["total"], 0, "nothing was written");
-        let (status, created) = officer.post("/api/residents", good.clone()).await;
-        assert_eq!(status, 201, "{created}");
-        let (status, dup) = officer.post("/api/residents", good).await;
-        assert_eq!((status, dup["errors"][0]["field"].as_str()), (409, Some("id_number")));
-    }
-);
+    let (status, e) = officer
+        .http
+        .post(app.url("/api/residents"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .map(|s| (s, ()))
+        .unwrap();
+    assert_eq!(status, 400, "{e:?}");
+    let (status, _) = officer.get("/api/residents?page=abc").await;
+    assert_eq!(status, 422);
+    assert_eq!(officer.get("/api/residents/abc").await.0, 404);
+    assert_eq!(officer.get("/api/no-such-thing").await.0, 404);
+    let (_, list) = officer.get("/api/residents").await;
+    assert_eq!(list["total"], 0, "nothing was written");
+    let (status, created) = officer.post("/api/residents", good.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    let (status, dup) = officer.post("/api/residents", good).await;
+    assert_eq!((status, dup["errors"][0]["field"].as_str()), (409, Some("id_number")));
+});
 
 on_both_backends!(a_retried_post_with_the_same_key_writes_once, |b| async move {
     let app = spawn_app(b).await;
@@ -181,25 +137,14 @@ on_both_backends!(a_retried_post_with_the_same_key_writes_once, |b| async move {
     let id = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(), 5);
     let body = json!({"name": "赵五", "id_number": id.as_str(), "hukou_address": "宁波市鄞州区某路2号", "unit_id": s});
     let send = |body: serde_json::Value| {
-        officer
-            .http
-            .post(app.url("/api/residents"))
-            .header("Idempotency-Key", "retry-1")
-            .json(&body)
-            .send()
+        officer.http.post(app.url("/api/residents")).header("Idempotency-Key", "retry-1").json(&body).send()
     };
     let first = send(body.clone()).await.unwrap();
     assert_eq!(first.status(), 201);
     let first_body = first.text().await.unwrap();
     let second = send(body.clone()).await.unwrap();
     assert_eq!(second.status(), 201, "replayed, not a 409 duplicate");
-    assert_eq!(
-        second
-            .headers()
-            .get("idempotent-replayed")
-            .and_then(|v| v.to_str().ok()),
-        Some("true")
-    );
+    assert_eq!(second.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     assert_eq!(second.text().await.unwrap(), first_body);
     let mut other = body;
     other["name"] = json!("钱六");
@@ -213,19 +158,9 @@ on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| as
     station_with_officer(&app).await;
     // Sign in through the HTML form, as a browser does.
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let browser = reqwest::Client::builder()
-        .cookie_provider(jar)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let browser =
+        reqwest::Client::builder().cookie_provider(jar).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("登录"));
     let resp = browser
         .post(app.url("/login"))
@@ -235,10 +170,7 @@ on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| as
         .unwrap();
     assert_eq!(resp.status(), 401);
     let again = resp.text().await.unwrap();
-    assert!(
-        again.contains("用户名或密码错误") && again.contains("value=\"officer\""),
-        "error shown, username kept"
-    );
+    assert!(again.contains("用户名或密码错误") && again.contains("value=\"officer\""), "error shown, username kept");
     let resp = browser
         .post(app.url("/login"))
         .form(&[("username", "officer"), ("password", PASSWORD), ("next", "/")])
@@ -248,26 +180,11 @@ on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| as
     assert_eq!(resp.status(), 303);
     let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("officer"), "home shows the user");
-    let csrf = home
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = home.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
 
-    let no_token = browser
-        .post(app.url("/api/me/language"))
-        .json(&json!({"language": "en"}))
-        .send()
-        .await
-        .unwrap();
+    let no_token = browser.post(app.url("/api/me/language")).json(&json!({"language": "en"})).send().await.unwrap();
     assert_eq!(no_token.status(), 403);
-    let form_without = browser
-        .post(app.url("/account/language"))
-        .form(&[("language", "en")])
-        .send()
-        .await
-        .unwrap();
+    let form_without = browser.post(app.url("/account/language")).form(&[("language", "en")]).send().await.unwrap();
     assert_eq!(form_without.status(), 403);
     let form_with = browser
         .post(app.url("/account/language"))
@@ -278,52 +195,28 @@ on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| as
     assert_eq!(form_with.status(), 303);
     let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("<html lang=\"en\">"), "language persisted for the user");
-    let out = browser
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let out = browser.post(app.url("/logout")).form(&[("csrf_token", &csrf)]).send().await.unwrap();
     assert_eq!(out.status(), 303);
-    assert_eq!(
-        browser.get(app.url("/")).send().await.unwrap().status(),
-        303,
-        "signed out: back to login"
-    );
+    assert_eq!(browser.get(app.url("/")).send().await.unwrap().status(), 303, "signed out: back to login");
 });
 
 on_both_backends!(changing_the_password_ends_old_sessions, |b| async move {
     let app = spawn_app(b).await;
     station_with_officer(&app).await;
     let officer = app.login("officer").await;
-    let (s, e) = officer
-        .post("/api/auth/password", json!({"current": PASSWORD, "new": "short"}))
-        .await;
+    let (s, e) = officer.post("/api/auth/password", json!({"current": PASSWORD, "new": "short"})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("new")));
-    let (s, e) = officer
-        .post(
-            "/api/auth/password",
-            json!({"current": "wrong-one-123", "new": "a-much-better-pass-77"}),
-        )
-        .await;
+    let (s, e) =
+        officer.post("/api/auth/password", json!({"current": "wrong-one-123", "new": "a-much-better-pass-77"})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("current")));
     assert_eq!(
-        officer
-            .post(
-                "/api/auth/password",
-                json!({"current": PASSWORD, "new": "a-much-better-pass-77"})
-            )
-            .await
-            .0,
+        officer.post("/api/auth/password", json!({"current": PASSWORD, "new": "a-much-better-pass-77"})).await.0,
         204
     );
     assert_eq!(officer.get("/api/me").await.0, 401, "old session ended");
     let (s, _) = app
         .anonymous()
-        .post(
-            "/api/auth/login",
-            json!({"username": "officer", "password": "a-much-better-pass-77"}),
-        )
+        .post("/api/auth/login", json!({"username": "officer", "password": "a-much-better-pass-77"}))
         .await;
     assert_eq!(s, 200);
 });
@@ -344,33 +237,17 @@ on_both_backends!(administrators_create_officers_who_then_sign_in, |b| async mov
     let (s, created) = admin.post("/api/users", json!({"username": "yy.officer", "display_name": "余姚民警", "unit_id": unit["id"], "roles": ["station_officer"]})).await;
     assert_eq!(s, 201, "{created}");
     let password = created["password"].as_str().unwrap();
-    let (s, me) = app
-        .anonymous()
-        .post(
-            "/api/auth/login",
-            json!({"username": "yy.officer", "password": password}),
-        )
-        .await;
+    let (s, me) =
+        app.anonymous().post("/api/auth/login", json!({"username": "yy.officer", "password": password})).await;
     assert_eq!(s, 200);
     assert_eq!(me["me"]["unit_code"], "330281007");
-    let (s, e) = admin
-        .post(
-            "/api/users",
-            json!({"username": "x", "unit_id": city.id, "roles": ["superuser"]}),
-        )
-        .await;
+    let (s, e) = admin.post("/api/users", json!({"username": "x", "unit_id": city.id, "roles": ["superuser"]})).await;
     assert_eq!(s, 422, "{e}");
     let (_, users) = admin.get("/api/users?q=yy").await;
     assert_eq!(users["total"], 1);
     let id = created["user"]["id"].as_i64().unwrap();
     assert_eq!(admin.post(&format!("/api/users/{id}/disable"), json!({})).await.0, 204);
-    let (s, _) = app
-        .anonymous()
-        .post(
-            "/api/auth/login",
-            json!({"username": "yy.officer", "password": password}),
-        )
-        .await;
+    let (s, _) = app.anonymous().post("/api/auth/login", json!({"username": "yy.officer", "password": password})).await;
     assert_eq!(s, 401, "disabled accounts cannot sign in");
 });
 
@@ -389,10 +266,7 @@ async fn openapi_document_lists_every_api_route_with_its_action() {
         }
     }
     assert!(doc["components"]["schemas"]["ResidentDto"].is_object());
-    assert!(
-        doc.to_string().find("#/$defs").is_none(),
-        "references point into components"
-    );
+    assert!(doc.to_string().find("#/$defs").is_none(), "references point into components");
 }
 
 #[tokio::test]
@@ -402,19 +276,8 @@ async fn health_and_metrics_report_without_personal_data() {
     let (s, h) = anon.get("/healthz").await;
     assert_eq!((s, h["database"].as_str()), (200, Some("ok")));
     anon.get("/api/residents/330203198506010019").await;
-    let text = anon
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        text.contains("ningan_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
-        "{text}"
-    );
+    let text = anon.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("ningan_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{text}");
     assert!(text.contains("route=\"/api/residents/{id}\""), "labels are templates");
     assert!(!text.contains("330203198506010019"));
 }

@@ -33,15 +33,7 @@ async fn city(b: Backend) -> City {
     let r_haishu1 = app.resident("甲", 330203, 1, h1.id).await;
     let r_haishu2 = app.resident("乙", 330203, 2, h2.id).await;
     let r_beilun = app.resident("丙", 330206, 3, bl.id).await;
-    City {
-        haishu1: h1.id,
-        beilun: bl.id,
-        r_haishu1,
-        r_haishu2,
-        r_beilun,
-        u_beilun,
-        app,
-    }
+    City { haishu1: h1.id, beilun: bl.id, r_haishu1, r_haishu2, r_beilun, u_beilun, app }
 }
 
 fn concrete(path: &str, id: i64) -> String {
@@ -56,10 +48,7 @@ on_both_backends!(every_route_refuses_roles_without_its_action, |b| async move {
     for role in Role::ALL {
         let client = c.app.login(role.as_str()).await;
         // Signing out would end the session the rest of the walk uses; it needs no action.
-        for op in ops
-            .iter()
-            .filter(|o| o.face == Face::Api && o.path != "/api/auth/logout")
-        {
+        for op in ops.iter().filter(|o| o.face == Face::Api && o.path != "/api/auth/logout") {
             // A record that does not exist: the access check must answer before any lookup,
             // and allowed roles then get 404 or 422 rather than acting on real accounts.
             let path = concrete(op.path, 9_999_999);
@@ -74,9 +63,7 @@ on_both_backends!(every_route_refuses_roles_without_its_action, |b| async move {
         }
     }
     for op in ops.iter().filter(|o| o.access != Access::Public) {
-        let (status, _) = anonymous
-            .request(op.method.as_str(), &concrete(op.path, c.r_haishu1), json!({}))
-            .await;
+        let (status, _) = anonymous.request(op.method.as_str(), &concrete(op.path, c.r_haishu1), json!({})).await;
         let expected = if op.face == Face::Page { 303 } else { 401 };
         assert_eq!(status, expected, "anonymous {} {}", op.method, op.path);
     }
@@ -92,18 +79,8 @@ on_both_backends!(records_outside_the_unit_tree_are_not_found, |b| async move {
     assert_eq!(r["masked"], true);
     // Neighbouring station and other district: absent, whether or not they exist.
     for id in [c.r_haishu2, c.r_beilun, 9_999_999] {
-        assert_eq!(
-            officer.get(&format!("/api/residents/{id}")).await.0,
-            404,
-            "resident {id}"
-        );
-        assert_eq!(
-            officer
-                .post(&format!("/api/residents/{id}/reveal"), json!({"purpose": "核查"}))
-                .await
-                .0,
-            404
-        );
+        assert_eq!(officer.get(&format!("/api/residents/{id}")).await.0, 404, "resident {id}");
+        assert_eq!(officer.post(&format!("/api/residents/{id}/reveal"), json!({"purpose": "核查"})).await.0, 404);
     }
     let (_, list) = officer.get("/api/residents").await;
     assert_eq!(list["total"], 1);
@@ -128,18 +105,9 @@ on_both_backends!(records_outside_the_unit_tree_are_not_found, |b| async move {
     // An administrator of a station cannot touch accounts elsewhere, nor create them there.
     let admin = c.app.login("administrator").await;
     assert_eq!(admin.get(&format!("/api/users/{}", c.u_beilun)).await.0, 404);
-    assert_eq!(
-        admin
-            .post(&format!("/api/users/{}/disable", c.u_beilun), json!({}))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(admin.post(&format!("/api/users/{}/disable", c.u_beilun), json!({})).await.0, 404);
     let (s, e) = admin
-        .post(
-            "/api/users",
-            json!({"username": "intruder", "unit_id": c.beilun, "roles": ["station_officer"]}),
-        )
+        .post("/api/users", json!({"username": "intruder", "unit_id": c.beilun, "roles": ["station_officer"]}))
         .await;
     assert_eq!(s, 422, "{e}");
     assert_eq!(e["errors"][0]["field"], "unit_id");
@@ -157,10 +125,7 @@ on_both_backends!(api_tokens_act_only_within_their_scopes_and_unit, |b| async mo
     let c = city(b).await;
     let admin = c.app.login("administrator").await;
     let (s, created) = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "社保局接口", "scopes": ["resident.read"], "expires_in_days": 30}),
-        )
+        .post("/api/tokens", json!({"name": "社保局接口", "scopes": ["resident.read"], "expires_in_days": 30}))
         .await;
     assert_eq!(s, 201, "{created}");
     let secret = created["secret"].as_str().unwrap().to_string();
@@ -168,32 +133,19 @@ on_both_backends!(api_tokens_act_only_within_their_scopes_and_unit, |b| async mo
     let (s, list) = device.get("/api/residents").await;
     assert_eq!(s, 200, "{list}");
     assert_eq!(list["total"], 1, "token bound to the admin's station");
-    assert_eq!(
-        device.post("/api/residents", json!({})).await.0,
-        403,
-        "scope does not include resident.write"
-    );
+    assert_eq!(device.post("/api/residents", json!({})).await.0, 403, "scope does not include resident.write");
     assert_eq!(device.get("/api/audit").await.0, 403);
     // Tokens never carry account or audit powers.
-    let (s, e) = admin
-        .post("/api/tokens", json!({"name": "x", "scopes": ["user.manage"]}))
-        .await;
+    let (s, e) = admin.post("/api/tokens", json!({"name": "x", "scopes": ["user.manage"]})).await;
     assert_eq!(s, 422, "{e}");
     // Listing shows no secret; revoking ends access at once.
     let (_, tokens) = admin.get("/api/tokens").await;
     assert!(!tokens.to_string().contains(&secret[20..]));
     let id = created["token"]["id"].as_i64().unwrap();
-    assert_eq!(
-        admin.request("DELETE", &format!("/api/tokens/{id}"), json!({})).await.0,
-        204
-    );
+    assert_eq!(admin.request("DELETE", &format!("/api/tokens/{id}"), json!({})).await.0, 204);
     assert_eq!(device.get("/api/residents").await.0, 401);
     assert_eq!(
-        c.app
-            .bearer("ngn_000000000000_000000000000000000000000000000000000000000000000")
-            .get("/api/me")
-            .await
-            .0,
+        c.app.bearer("ngn_000000000000_000000000000000000000000000000000000000000000000").get("/api/me").await.0,
         401
     );
 });
@@ -211,9 +163,5 @@ fn every_protected_api_route_names_an_action_some_role_has() {
             );
         }
     }
-    assert!(
-        Action::ALL
-            .iter()
-            .all(|a| Role::ALL.iter().any(|r| r.grants().contains(a)))
-    );
+    assert!(Action::ALL.iter().all(|a| Role::ALL.iter().any(|r| r.grants().contains(a))));
 }

@@ -55,11 +55,7 @@ async fn browser() -> (Client, Driver, tempfile::TempDir) {
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
             Ok(c) => return (c, driver, profile),
             Err(e) if Instant::now() > deadline => panic!("cannot start Chromium through chromedriver: {e}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -88,11 +84,7 @@ impl Session<'_> {
             {
                 return t;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{css} did not appear on {:?}",
-                self.c.current_url().await.ok()
-            );
+            assert!(Instant::now() < deadline, "{css} did not appear on {:?}", self.c.current_url().await.ok());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -112,24 +104,26 @@ impl Session<'_> {
         self.text("[data-testid=who]").await;
     }
 
+    /// Waits until the element's text contains `expected` (the page may still be the old one
+    /// right after a click).
+    async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text(css).await;
+            if t.contains(expected) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} shows {t:?}, not {expected:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn click(&self, css: &str) {
-        self.c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        self.c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .send_keys(text)
-            .await
-            .unwrap();
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).send_keys(text).await.unwrap();
     }
 
     async fn logout(&self) {
@@ -175,39 +169,21 @@ async fn painted_pixels(c: &Client, css: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_work_through_the_workbench() {
     let app = spawn_app(Backend::Sqlite).await;
-    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11 })
-        .await
-        .unwrap();
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11 }).await.unwrap();
     let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
     let (client, _driver, _profile) = browser().await;
     let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
     if let Some(d) = &shots {
         std::fs::create_dir_all(d).unwrap();
     }
-    let s = Session {
-        c: &client,
-        base: app.base.clone(),
-        shots,
-    };
+    let s = Session { c: &client, base: app.base.clone(), shots };
 
     // Each kind of officer sees the menu their roles allow.
     let expected: &[(&str, &[&str], &[&str])] = &[
         ("admin", &["/units", "/accounts", "/tokens"], &["/residents", "/audit"]),
-        (
-            "auditor",
-            &["/audit", "/units", "/accounts"],
-            &["/residents", "/tokens"],
-        ),
-        (
-            "commander",
-            &["/residents", "/units"],
-            &["/accounts", "/audit", "/tokens"],
-        ),
-        (
-            "officer",
-            &["/residents", "/units"],
-            &["/accounts", "/audit", "/tokens"],
-        ),
+        ("auditor", &["/audit", "/units", "/accounts"], &["/residents", "/tokens"]),
+        ("commander", &["/residents", "/units"], &["/accounts", "/audit", "/tokens"]),
+        ("officer", &["/residents", "/units"], &["/accounts", "/audit", "/tokens"]),
     ];
     for (user, shown, hidden) in expected {
         s.login(user, &pw(user)).await;
@@ -222,35 +198,37 @@ async fn officers_work_through_the_workbench() {
         s.logout().await;
     }
 
+    // Every demo officer: every menu entry they are shown opens, none refused.
+    for login in &logins {
+        s.login(&login.username, &login.password).await;
+        for href in s.menu().await {
+            s.go(&href).await;
+            let forbidden = client.find(Locator::Css("[data-testid=forbidden]")).await.is_ok();
+            assert!(!forbidden, "{} was shown {href} but refused", login.username);
+            assert!(!s.text("h1").await.is_empty(), "{} {href}", login.username);
+        }
+        s.logout().await;
+    }
+
     // The commander's cockpit: counters, and the map and charts really drawn.
     s.login("commander", &pw("commander")).await;
     let residents = s.text("[data-counter=residents] .figure").await;
     assert_eq!(residents, "2000");
-    assert!(
-        painted_pixels(&client, "[data-testid=city-map]").await > 5000,
-        "the district map is drawn"
-    );
-    assert!(
-        painted_pixels(&client, "[data-testid=chart-registrations]").await > 500,
-        "the trend chart is drawn"
-    );
-    assert!(
-        painted_pixels(&client, "[data-testid=chart-ages]").await > 500,
-        "the age chart is drawn"
-    );
+    assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000, "the district map is drawn");
+    assert!(painted_pixels(&client, "[data-testid=chart-registrations]").await > 500, "the trend chart is drawn");
+    assert!(painted_pixels(&client, "[data-testid=chart-ages]").await > 500, "the age chart is drawn");
     s.shot("cockpit").await;
     // Recolouring the map by another figure swaps the map in place.
     s.click("[data-testid=map-figure] option[value=stations]").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let cfg = client
-            .find(Locator::Css("[data-testid=city-map]"))
-            .await
-            .unwrap()
-            .attr("data-map")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        // htmx replaces the element, so a handle can go stale between find and read.
+        let mut cfg = String::new();
+        if let Ok(el) = client.find(Locator::Css("[data-testid=city-map]")).await
+            && let Ok(Some(v)) = el.attr("data-map").await
+        {
+            cfg = v;
+        }
         if cfg.contains("派出所") {
             break;
         }
@@ -263,30 +241,31 @@ async fn officers_work_through_the_workbench() {
     // A station officer searches residents of their station, masked.
     s.login("officer", &pw("officer")).await;
     let scope_total = s.text("[data-counter=residents] .figure").await;
-    assert!(
-        scope_total.parse::<i64>().unwrap() < 2000,
-        "a station officer's cockpit shows their station only"
-    );
+    assert!(scope_total.parse::<i64>().unwrap() < 2000, "a station officer's cockpit shows their station only");
     s.go("/residents").await;
     let first_name = s.text("[data-testid=residents] tbody tr td a").await;
     let surname: String = first_name.chars().take(1).collect();
-    let q = client
-        .find(Locator::Css("[data-testid=resident-search] input[name=q]"))
-        .await
-        .unwrap();
+    let q = client.find(Locator::Css("[data-testid=resident-search] input[name=q]")).await.unwrap();
     q.send_keys(&surname).await.unwrap();
     s.click("[data-testid=resident-search] button[type=submit]").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rows = client
-        .find_all(Locator::Css("[data-testid=residents] tbody tr"))
-        .await
-        .unwrap();
-    assert!(!rows.is_empty());
-    for row in &rows {
-        let t = row.text().await.unwrap();
-        assert!(t.starts_with(&surname), "search by surname: {t}");
-        assert!(t.contains("********"), "IDs are masked: {t}");
-    }
+    // htmx swaps the results in place; wait until every row is a match.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let texts = loop {
+        let mut texts = Vec::new();
+        for row in client.find_all(Locator::Css("[data-testid=residents] tbody tr")).await.unwrap() {
+            texts.push(row.text().await.unwrap_or_default());
+        }
+        if !texts.is_empty() && texts.iter().all(|t| t.starts_with(&surname)) {
+            break texts;
+        }
+        assert!(Instant::now() < deadline, "search by surname {surname}: {texts:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(texts.iter().all(|t| t.contains("********")), "IDs are masked: {texts:?}");
+    assert!(
+        client.current_url().await.unwrap().query().unwrap_or("").contains("q="),
+        "the search is in the address bar"
+    );
     s.shot("residents").await;
 
     // Reveal an ID with a purpose; an empty purpose is refused beside the field.
@@ -295,8 +274,7 @@ async fn officers_work_through_the_workbench() {
     assert!(masked.contains('*'));
     s.click("[data-testid=reveal-form] button").await;
     assert!(!s.text("[data-testid=purpose-error]").await.is_empty());
-    s.type_into("[data-testid=reveal-form] input[name=purpose]", "户籍信息核对")
-        .await;
+    s.type_into("[data-testid=reveal-form] input[name=purpose]", "户籍信息核对").await;
     s.click("[data-testid=reveal-form] button").await;
     s.text("[data-testid=revealed]").await;
     let full = s.text("[data-testid=id-number]").await;
@@ -307,7 +285,7 @@ async fn officers_work_through_the_workbench() {
 
     // Switch to English; it sticks for this user.
     s.click("[data-testid=lang-switch]").await;
-    assert_eq!(s.text("[data-testid=lang-switch]").await, "中文");
+    s.wait_text("[data-testid=lang-switch]", "中文").await;
     s.go("/residents").await;
     assert!(s.text("h1").await.contains("Residents"));
     s.shot("residents-en").await;
@@ -321,18 +299,12 @@ async fn officers_work_through_the_workbench() {
     s.login("auditor", &pw("auditor")).await;
     s.go("/audit?action=resident.reveal").await;
     let table = s.text("[data-testid=audit]").await;
-    assert!(
-        table.contains("户籍信息核对") && table.contains("user:officer"),
-        "{table}"
-    );
+    assert!(table.contains("户籍信息核对") && table.contains("user:officer"), "{table}");
     s.click("button[name=verify]").await;
     assert!(s.text("[data-testid=chain]").await.contains('✓'));
     s.shot("audit").await;
     s.go("/residents").await;
-    assert!(
-        !s.text("[data-testid=forbidden]").await.is_empty(),
-        "auditors read no personal data"
-    );
+    assert!(!s.text("[data-testid=forbidden]").await.is_empty(), "auditors read no personal data");
     s.logout().await;
 
     // An administrator creates an account; a bad username is shown beside the field and
@@ -344,14 +316,22 @@ async fn officers_work_through_the_workbench() {
     s.click("[data-testid=account-form] button").await;
     assert!(!s.text("[data-testid=error-username]").await.is_empty());
     assert!(!s.text("[data-testid=error-roles]").await.is_empty());
-    let kept = client
-        .find(Locator::Css("input[name=display_name]"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = client.find(Locator::Css("input[name=display_name]")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("新同事"));
     s.shot("account-errors").await;
+
+    // Roles are changed on the account's page; removing every role is refused.
+    let officer2 = app.db.user_by_username("officer2").await.unwrap();
+    s.go(&format!("/accounts/{}", officer2.id)).await;
+    s.click("[data-testid=roles-form] input[value=station_officer]").await;
+    s.click("[data-testid=roles-form] button").await;
+    assert!(!s.text("[data-testid=error-roles]").await.is_empty());
+    s.click("[data-testid=roles-form] input[value=investigator]").await;
+    s.click("[data-testid=roles-form] button").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.db.user_by_username("officer2").await.unwrap().roles != vec![ningan_core::Role::Investigator] {
+        assert!(Instant::now() < deadline, "roles were not saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     client.close().await.unwrap();
 }

@@ -15,11 +15,7 @@ fn ningan(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]
@@ -42,27 +38,10 @@ fn help_lists_every_command() {
 fn config_check_names_the_bad_key_and_hides_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let bad = ningan(
-        &["config", "check", "--data", d],
-        &[("NINGAN_HTTP__REQUEST_TIMEOUT_SECS", "soon")],
-    );
+    let bad = ningan(&["config", "check", "--data", d], &[("NINGAN_HTTP__REQUEST_TIMEOUT_SECS", "soon")]);
     assert!(!bad.status.success());
-    assert!(
-        text(&bad).to_lowercase().contains("request_timeout_secs"),
-        "{}",
-        text(&bad)
-    );
-    let good = ningan(
-        &[
-            "config",
-            "check",
-            "--data",
-            d,
-            "--database-url",
-            "postgres://u:hunter2@db/ningan",
-        ],
-        &[],
-    );
+    assert!(text(&bad).to_lowercase().contains("request_timeout_secs"), "{}", text(&bad));
+    let good = ningan(&["config", "check", "--data", d, "--database-url", "postgres://u:hunter2@db/ningan"], &[]);
     assert!(good.status.success(), "{}", text(&good));
     let shown = text(&good);
     assert!(shown.contains("u:***@db") && !shown.contains("hunter2"), "{shown}");
@@ -73,42 +52,14 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let add = ningan(
-        &[
-            "user",
-            "add",
-            "--data",
-            d,
-            "--username",
-            "chief",
-            "--role",
-            "administrator",
-            "--role",
-            "auditor",
-        ],
+        &["user", "add", "--data", d, "--username", "chief", "--role", "administrator", "--role", "auditor"],
         &[],
     );
     assert!(add.status.success(), "{}", text(&add));
     assert!(text(&add).contains("password (shown once): "));
-    let refused = ningan(
-        &["user", "add", "--data", d, "--username", "x1", "--role", "wizard"],
-        &[],
-    );
+    let refused = ningan(&["user", "add", "--data", d, "--username", "x1", "--role", "wizard"], &[]);
     assert!(!refused.status.success() && text(&refused).contains("--role"));
-    let no_unit = ningan(
-        &[
-            "user",
-            "add",
-            "--data",
-            d,
-            "--username",
-            "x2",
-            "--role",
-            "auditor",
-            "--unit",
-            "999",
-        ],
-        &[],
-    );
+    let no_unit = ningan(&["user", "add", "--data", d, "--username", "x2", "--role", "auditor", "--unit", "999"], &[]);
     assert!(!no_unit.status.success() && text(&no_unit).contains("--unit"));
     let mut passwd = Command::new(BIN);
     passwd
@@ -124,30 +75,12 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     assert!(list.contains("chief") && list.contains("disabled"), "{list}");
 
     let token = ningan(
-        &[
-            "token",
-            "create",
-            "--data",
-            d,
-            "--name",
-            "gate-01",
-            "--unit",
-            "330203",
-            "--scope",
-            "resident.read",
-        ],
+        &["token", "create", "--data", d, "--name", "gate-01", "--unit", "330203", "--scope", "resident.read"],
         &[],
     );
     assert!(token.status.success(), "{}", text(&token));
     assert!(text(&token).contains("secret (shown once): ngn_"));
-    assert!(
-        !ningan(
-            &["token", "create", "--data", d, "--name", "x", "--scope", "audit.read"],
-            &[]
-        )
-        .status
-        .success()
-    );
+    assert!(!ningan(&["token", "create", "--data", d, "--name", "x", "--scope", "audit.read"], &[]).status.success());
     assert!(ningan(&["token", "revoke", "--data", d, "1"], &[]).status.success());
     assert!(text(&ningan(&["token", "list", "--data", d], &[])).contains("revoked"));
 

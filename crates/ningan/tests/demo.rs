@@ -39,27 +39,16 @@ async fn generated_people_and_places_are_valid() {
     for s in &stations {
         let code: u32 = s.code[..6].parse().unwrap();
         let shape = ningan::geo::district_shape(code).unwrap();
-        assert!(
-            shape.shape.contains(s.location.unwrap()),
-            "{} lies inside {}",
-            s.name,
-            shape.district.name
-        );
+        assert!(shape.shape.contains(s.location.unwrap()), "{} lies inside {}", s.name, shape.district.name);
     }
 
-    let actor = Actor {
-        name: "test".into(),
-        unit_id: None,
-    };
+    let actor = Actor { name: "test".into(), unit_id: None };
     let mut per_district = std::collections::HashMap::<u32, u64>::new();
     let mut households = std::collections::HashMap::<String, usize>::new();
     let mut page = PageRequest::new(Some(1), Some(200));
     loop {
         let mut w = db.write().await.unwrap();
-        let p = w
-            .resident_search(&actor, &all, &ResidentQuery::default(), page)
-            .await
-            .unwrap();
+        let p = w.resident_search(&actor, &all, &ResidentQuery::default(), page).await.unwrap();
         drop(w);
         for r in &p.items {
             let id = IdNumber::parse(&r.id_number, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).expect("valid ID");
@@ -75,17 +64,9 @@ async fn generated_people_and_places_are_valid() {
     assert_eq!(per_district.values().sum::<u64>(), 5000);
     for d in DISTRICTS {
         let got = per_district[&d.code] as f64 / 5000.0;
-        assert!(
-            (got - d.population_share).abs() < 0.002,
-            "{}: {got} vs {}",
-            d.name,
-            d.population_share
-        );
+        assert!((got - d.population_share).abs() < 0.002, "{}: {got} vs {}", d.name, d.population_share);
     }
-    assert!(
-        households.values().all(|n| (1..=5).contains(n)),
-        "households of one to five"
-    );
+    assert!(households.values().all(|n| (1..=5).contains(n)), "households of one to five");
     assert!(households.len() > 5000 / 5, "{} households", households.len());
 }
 
@@ -98,10 +79,6 @@ async fn a_second_run_keeps_the_city_and_prints_the_same_logins() {
     assert_eq!(logins.len(), ningan_core::Role::ALL.len() + 1);
     for l in &logins {
         let u = db.user_by_username(&l.username).await.unwrap();
-        assert!(
-            ningan::secrets::verify_password(&u.password_hash, &l.password),
-            "{} can sign in",
-            l.username
-        );
+        assert!(ningan::secrets::verify_password(&u.password_hash, &l.password), "{} can sign in", l.username);
     }
 }

@@ -59,45 +59,27 @@ async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
     let body: serde_json::Value = r.json().await.unwrap();
     let mut h = reqwest::header::HeaderMap::new();
     h.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_provider(jar)
-        .default_headers(h)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_provider(jar).default_headers(h).build().unwrap()
 }
 
 on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
     // A small demo city gives stations and a clerk with a known password.
-    let out = Command::new(BIN)
-        .arg("demo")
-        .args(&args)
-        .args(["--people", "50", "--no-serve"])
-        .output()
-        .expect("demo");
+    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let password = stdout
         .lines()
-        .find_map(|l| {
-            l.strip_prefix("clerk")
-                .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
-        })
+        .find_map(|l| l.strip_prefix("clerk").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
         .expect("clerk login printed");
 
     let port = free_port();
     let mut server = start(&args, port);
     wait_healthy(port).await;
     let client = login(port, "clerk", &password).await;
-    let me: serde_json::Value = client
-        .get(format!("http://127.0.0.1:{port}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value =
+        client.get(format!("http://127.0.0.1:{port}/api/me")).send().await.unwrap().json().await.unwrap();
     let unit_id = me["unit_id"].as_i64().unwrap();
 
     // Four writers, each recording the ID numbers the server acknowledged.
@@ -129,11 +111,7 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
         let _ = w.await;
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(
-        acked.len() >= 150,
-        "only {} writes acknowledged before the kill",
-        acked.len()
-    );
+    assert!(acked.len() >= 150, "only {} writes acknowledged before the kill", acked.len());
     assert!(acked.len() < 2000, "the kill came while writes were still going");
 
     // Restart on the same data and count.
@@ -144,17 +122,9 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
     let mut w = db.write().await.unwrap();
     let mut missing = Vec::new();
     for id in &acked {
-        let q = ningan_store::ResidentQuery {
-            q: Some(id.clone()),
-            ..Default::default()
-        };
+        let q = ningan_store::ResidentQuery { q: Some(id.clone()), ..Default::default() };
         let page = w
-            .resident_search(
-                &actor(),
-                &ningan_store::Scope::everything(),
-                &q,
-                ningan_store::PageRequest::default(),
-            )
+            .resident_search(&actor(), &ningan_store::Scope::everything(), &q, ningan_store::PageRequest::default())
             .await
             .unwrap();
         if page.total != 1 {
@@ -162,20 +132,11 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
         }
     }
     drop(w);
-    assert!(
-        missing.is_empty(),
-        "{} of {} acknowledged residents lost: {missing:?}",
-        missing.len(),
-        acked.len()
-    );
+    assert!(missing.is_empty(), "{} of {} acknowledged residents lost: {missing:?}", missing.len(), acked.len());
     server.kill().unwrap();
     server.wait().unwrap();
     db.close().await;
-    let verify = Command::new(BIN)
-        .args(["audit", "verify"])
-        .args(&args)
-        .output()
-        .unwrap();
+    let verify = Command::new(BIN).args(["audit", "verify"]).args(&args).output().unwrap();
     assert!(
         verify.status.success(),
         "audit chain after the crash: {}{}",

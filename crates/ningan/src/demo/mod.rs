@@ -41,9 +41,7 @@ impl DemoContext<'_> {
 
 fn ningan_core_hash(s: &str) -> u64 {
     // FNV-1a: stable across Rust versions, unlike the std hasher.
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
 
 /// One module's share of the demo city. This enum is the registration point: a module
@@ -99,39 +97,21 @@ pub async fn ensure(db: &Db, spec: &DemoSpec) -> Result<Vec<Login>> {
 
 async fn generate(db: &Db, spec: &DemoSpec) -> Result<()> {
     let started = std::time::Instant::now();
-    let actor = Actor {
-        name: "system:demo".into(),
-        unit_id: None,
-    };
+    let actor = Actor { name: "system:demo".into(), unit_id: None };
     let stations = make_stations(db, spec.seed, &actor).await?;
     eprintln!("已生成 {} 个派出所 / {} stations", stations.len(), stations.len());
     make_officers(db, spec.seed, &actor).await?;
-    let ctx = DemoContext {
-        db,
-        spec,
-        stations: &stations,
-        actor,
-    };
+    let ctx = DemoContext { db, spec, stations: &stations, actor };
     for part in Part::ALL.iter().copied() {
         let t = std::time::Instant::now();
-        part.generate(&ctx)
-            .await
-            .with_context(|| format!("demo part {}", part.name()))?;
-        eprintln!(
-            "{} 完成，用时 {:.1}s / {} done",
-            part.name(),
-            t.elapsed().as_secs_f64(),
-            part.name()
-        );
+        part.generate(&ctx).await.with_context(|| format!("demo part {}", part.name()))?;
+        eprintln!("{} 完成，用时 {:.1}s / {} done", part.name(), t.elapsed().as_secs_f64(), part.name());
     }
     let mut w = db.write().await?;
     w.setting_set("demo.seed", &spec.seed.to_string()).await?;
     w.setting_set("demo.people", &spec.people.to_string()).await?;
     w.commit().await?;
-    eprintln!(
-        "演示城市生成完毕，用时 {:.1}s / demo city ready",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("演示城市生成完毕，用时 {:.1}s / demo city ready", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -169,9 +149,7 @@ async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>
 /// only when it falls inside (rejection sampling; islands are too small to matter).
 pub fn point_in(rng: &mut impl Rng, shape: &MultiPolygon) -> [f64; 2] {
     let Some(poly) = shape.largest() else { return [0.0, 0.0] };
-    let single = MultiPolygon {
-        polygons: vec![poly.clone()],
-    };
+    let single = MultiPolygon { polygons: vec![poly.clone()] };
     let Some((lo, hi)) = single.bbox() else {
         return [0.0, 0.0];
     };
@@ -186,10 +164,8 @@ pub fn point_in(rng: &mut impl Rng, shape: &MultiPolygon) -> [f64; 2] {
 /// A point near `around` that is still inside `shape`, falling back to `around` itself.
 pub fn point_near(rng: &mut impl Rng, shape: &MultiPolygon, around: [f64; 2], radius_deg: f64) -> [f64; 2] {
     for _ in 0..50 {
-        let p = [
-            around[0] + rng.gen_range(-radius_deg..radius_deg),
-            around[1] + rng.gen_range(-radius_deg..radius_deg),
-        ];
+        let p =
+            [around[0] + rng.gen_range(-radius_deg..radius_deg), around[1] + rng.gen_range(-radius_deg..radius_deg)];
         if shape.contains(p) {
             return p;
         }
@@ -207,20 +183,10 @@ pub async fn fingerprint(db: &Db) -> Result<String> {
         h.update(format!("{}|{}|{}|{:?}\n", u.code, u.name, u.path, u.location).as_bytes());
     }
     let mut page = ningan_store::PageRequest::new(Some(1), Some(200));
-    let actor = Actor {
-        name: "system:fingerprint".into(),
-        unit_id: None,
-    };
+    let actor = Actor { name: "system:fingerprint".into(), unit_id: None };
     loop {
         let mut w = db.write().await?;
-        let p = w
-            .resident_search(
-                &actor,
-                &Scope::everything(),
-                &ningan_store::ResidentQuery::default(),
-                page,
-            )
-            .await?;
+        let p = w.resident_search(&actor, &Scope::everything(), &ningan_store::ResidentQuery::default(), page).await?;
         drop(w);
         for r in &p.items {
             h.update(
@@ -307,17 +273,8 @@ async fn make_officers(db: &Db, seed: u64, actor: &Actor) -> Result<()> {
 async fn demo_logins(db: &Db, seed: u64) -> Vec<Login> {
     let mut out = Vec::new();
     for (username, role, unit) in OFFICERS {
-        let unit = db
-            .unit_by_code(&unit_code(*unit))
-            .await
-            .map(|u| u.name)
-            .unwrap_or_default();
-        out.push(Login {
-            username: (*username).into(),
-            password: demo_password(seed, username),
-            role: *role,
-            unit,
-        });
+        let unit = db.unit_by_code(&unit_code(*unit)).await.map(|u| u.name).unwrap_or_default();
+        out.push(Login { username: (*username).into(), password: demo_password(seed, username), role: *role, unit });
     }
     out
 }
@@ -326,18 +283,9 @@ pub fn print_logins(logins: &[Login], addr: Option<SocketAddr>) {
     if let Some(addr) = addr {
         println!("\n宁安演示城市已启动 / ningan demo city: http://{addr}\n");
     }
-    println!(
-        "{:<11} {:<18} {:<12} 单位 / unit",
-        "用户名", "密码 / password", "角色 / role"
-    );
+    println!("{:<11} {:<18} {:<12} 单位 / unit", "用户名", "密码 / password", "角色 / role");
     for l in logins {
-        println!(
-            "{:<14} {:<18} {:<12} {}",
-            l.username,
-            l.password,
-            l.role.label_zh(),
-            l.unit
-        );
+        println!("{:<14} {:<18} {:<12} {}", l.username, l.password, l.role.label_zh(), l.unit);
     }
     println!();
 }

@@ -119,6 +119,4 @@ pub fn officer_display_name(username: &str) -> &'static str {
     }
 }
 
-pub const COMPOUND_SUFFIXES: &[&str] = &[
-    "小区", "花园", "新村", "家园", "公寓", "苑", "雅苑", "嘉园", "景苑", "公馆",
-];
+pub const COMPOUND_SUFFIXES: &[&str] = &["小区", "花园", "新村", "家园", "公寓", "苑", "雅苑", "嘉园", "景苑", "公馆"];

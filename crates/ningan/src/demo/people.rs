@@ -28,10 +28,8 @@ fn reference_day() -> NaiveDate {
 
 /// How many of `total` residents each district gets; the remainder goes to the largest.
 pub fn district_counts(total: u64) -> Vec<(u32, u64)> {
-    let mut counts: Vec<(u32, u64)> = DISTRICTS
-        .iter()
-        .map(|d| (d.code, (total as f64 * d.population_share).floor() as u64))
-        .collect();
+    let mut counts: Vec<(u32, u64)> =
+        DISTRICTS.iter().map(|d| (d.code, (total as f64 * d.population_share).floor() as u64)).collect();
     let assigned: u64 = counts.iter().map(|c| c.1).sum();
     if let Some(largest) = counts.iter_mut().max_by(|a, b| a.1.cmp(&b.1)) {
         largest.1 += total - assigned;
@@ -56,10 +54,7 @@ struct IdAllocator {
 impl IdAllocator {
     fn next(&mut self, rng: &mut impl Rng, region: u32, mut birth: NaiveDate) -> IdNumber {
         loop {
-            let (start, n) = self
-                .used
-                .entry((region, birth))
-                .or_insert_with(|| (rng.gen_range(0..1000), 0));
+            let (start, n) = self.used.entry((region, birth)).or_insert_with(|| (rng.gen_range(0..1000), 0));
             if *n < 1000 {
                 let seq = (*start + *n) % 1000;
                 *n += 1;
@@ -223,12 +218,7 @@ async fn make_compounds(
     let mut w = ctx.db.write().await?;
     let ids = w.compounds_insert(&ctx.actor, &Scope::everything(), &new).await?;
     w.commit().await?;
-    Ok(ids
-        .into_iter()
-        .zip(new)
-        .zip(split(residents, n))
-        .map(|((id, c), count)| (id, c.address, count))
-        .collect())
+    Ok(ids.into_iter().zip(new).zip(split(residents, n)).map(|((id, c), count)| (id, c.address, count)).collect())
 }
 
 async fn flush(ctx: &DemoContext<'_>, batch: &mut Vec<BulkResident>) -> Result<u64> {

@@ -70,10 +70,7 @@ impl Op {
     }
 
     pub fn page(method: Method, path: &'static str, access: Access, summary: &'static str) -> Op {
-        Op {
-            face: Face::Page,
-            ..Op::api(method, path, access, "pages", summary)
-        }
+        Op { face: Face::Page, ..Op::api(method, path, access, "pages", summary) }
     }
 
     pub fn request<T: JsonSchema>(mut self) -> Op {
@@ -106,10 +103,7 @@ pub struct Api {
 
 impl Default for Api {
     fn default() -> Self {
-        Api {
-            router: Router::new(),
-            ops: Vec::new(),
-        }
+        Api { router: Router::new(), ops: Vec::new() }
     }
 }
 
@@ -117,9 +111,8 @@ impl Api {
     /// Adds a route; its access check runs before the handler and its extractors.
     pub fn add(mut self, op: Op, handler: MethodRouter<AppState>) -> Api {
         let (access, face) = (op.access, op.face);
-        let guarded = handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
-            guard(access, face, req, next)
-        }));
+        let guarded =
+            handler.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(access, face, req, next)));
         self.router = self.router.route(op.path, guarded);
         self.ops.push(op);
         self
@@ -157,17 +150,9 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
             Redirect::to(&target).into_response()
         }
         (Err(_), Face::Page) => {
-            let lang = principal
-                .as_ref()
-                .map(|p| p.language().to_string())
-                .unwrap_or_else(|| "zh".into());
+            let lang = principal.as_ref().map(|p| p.language().to_string()).unwrap_or_else(|| "zh".into());
             let body = crate::web::forbidden_page(principal.as_deref(), &lang);
-            (
-                StatusCode::FORBIDDEN,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                body,
-            )
-                .into_response()
+            (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
         }
     }
 }

@@ -16,13 +16,7 @@ impl<T> PageDto<T> {
     pub fn from_page<U>(p: ningan_store::Page<U>, f: impl FnMut(U) -> T) -> PageDto<T> {
         let pages = p.pages();
         let (page, per_page, total) = (p.page, p.per_page, p.total);
-        PageDto {
-            items: p.items.into_iter().map(f).collect(),
-            page,
-            per_page,
-            total,
-            pages,
-        }
+        PageDto { items: p.items.into_iter().map(f).collect(), page, per_page, total, pages }
     }
 }
 

@@ -87,13 +87,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            detail_zh: zh.into(),
-            detail_en: en.into(),
-            errors: Vec::new(),
-            cause: None,
-        }
+        ApiError { code, detail_zh: zh.into(), detail_en: en.into(), errors: Vec::new(), cause: None }
     }
 
     /// Uses the code's titles as the message.
@@ -107,10 +101,7 @@ impl ApiError {
         let en = en.into();
         ApiError {
             code: ErrorCode::Validation,
-            errors: vec![FieldError {
-                field: field.into(),
-                message: format!("{zh} / {en}"),
-            }],
+            errors: vec![FieldError { field: field.into(), message: format!("{zh} / {en}") }],
             detail_zh: format!("{field}：{zh}"),
             detail_en: format!("{field}: {en}"),
             cause: None,
@@ -141,24 +132,15 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::plain(ErrorCode::NotFound),
             StoreError::Conflict(what) => {
-                let mut err = ApiError::new(
-                    ErrorCode::Conflict,
-                    format!("{what} 已存在"),
-                    format!("{what} already exists"),
-                );
-                err.errors.push(FieldError {
-                    field: what.clone(),
-                    message: "已存在 / already exists".into(),
-                });
+                let mut err =
+                    ApiError::new(ErrorCode::Conflict, format!("{what} 已存在"), format!("{what} already exists"));
+                err.errors.push(FieldError { field: what.clone(), message: "已存在 / already exists".into() });
                 err
             }
             StoreError::Invalid(msg) => {
                 let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
                 let mut err = ApiError::new(ErrorCode::Validation, msg.clone(), msg.clone());
-                err.errors.push(FieldError {
-                    field: field.into(),
-                    message: message.into(),
-                });
+                err.errors.push(FieldError { field: field.into(), message: message.into() });
                 err
             }
             other => ApiError::internal(other),
@@ -174,10 +156,7 @@ impl IntoResponse for ApiError {
         let status = self.code.status();
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".into());
         let mut resp = (status, body).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         resp
     }
 }
@@ -192,11 +171,7 @@ mod tests {
         slugs.sort_unstable();
         slugs.dedup();
         assert_eq!(slugs.len(), ErrorCode::ALL.len());
-        assert!(
-            ErrorCode::ALL
-                .iter()
-                .all(|c| !c.title_zh().is_empty() && c.title_en().is_ascii())
-        );
+        assert!(ErrorCode::ALL.iter().all(|c| !c.title_zh().is_empty() && c.title_en().is_ascii()));
     }
 
     #[test]

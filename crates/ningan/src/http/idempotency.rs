@@ -25,12 +25,8 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let key = match key {
         Ok(k) if (1..=200).contains(&k.len()) => k,
         _ => {
-            return ApiError::field(
-                "Idempotency-Key",
-                "应为1–200个可见字符",
-                "must be 1–200 visible characters",
-            )
-            .into_response();
+            return ApiError::field("Idempotency-Key", "应为1–200个可见字符", "must be 1–200 visible characters")
+                .into_response();
         }
     };
     // Keys belong to a principal; anonymous requests (signing in) are not replayed.
@@ -43,12 +39,8 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return ApiError::plain(ErrorCode::PayloadTooLarge).into_response();
     };
-    let mut fingerprint = format!(
-        "{} {}\n",
-        parts.method,
-        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("")
-    )
-    .into_bytes();
+    let mut fingerprint =
+        format!("{} {}\n", parts.method, parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("")).into_bytes();
     fingerprint.extend_from_slice(&bytes);
     let hash = sha256_hex(&fingerprint);
     match state.db.idempotency_begin(&owner, &key, &hash).await {
@@ -56,16 +48,13 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         Ok(IdempotencyOutcome::Mismatch) => ApiError::plain(ErrorCode::IdempotencyMismatch).into_response(),
         Ok(IdempotencyOutcome::InProgress) => ApiError::plain(ErrorCode::IdempotencyInProgress).into_response(),
         Ok(IdempotencyOutcome::Replay(stored)) => {
-            let mut resp = (
-                axum::http::StatusCode::from_u16(stored.status).unwrap_or(axum::http::StatusCode::OK),
-                stored.body,
-            )
-                .into_response();
+            let mut resp =
+                (axum::http::StatusCode::from_u16(stored.status).unwrap_or(axum::http::StatusCode::OK), stored.body)
+                    .into_response();
             if let Ok(ct) = HeaderValue::from_str(&stored.content_type) {
                 resp.headers_mut().insert(header::CONTENT_TYPE, ct);
             }
-            resp.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
             resp
         }
         Ok(IdempotencyOutcome::Proceed) => {

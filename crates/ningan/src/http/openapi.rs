@@ -59,9 +59,7 @@ pub fn document(ops: &[Op]) -> Value {
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
             }
         }
-        let entry = paths
-            .entry(op.path.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let entry = paths.entry(op.path.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(m) = entry {
             m.insert(op.method.as_str().to_ascii_lowercase(), Value::Object(operation));
         }
@@ -88,9 +86,7 @@ pub fn document(ops: &[Op]) -> Value {
 }
 
 fn path_params(path: &str) -> Vec<&str> {
-    path.split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .collect()
+    path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect()
 }
 
 fn operation_id(op: &Op) -> String {

@@ -23,14 +23,8 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 #[derive(Debug, Clone)]
 pub enum Who {
-    Officer {
-        user: User,
-        csrf_token: String,
-        session_hash: String,
-    },
-    Device {
-        token: ApiToken,
-    },
+    Officer { user: User, csrf_token: String, session_hash: String },
+    Device { token: ApiToken },
 }
 
 #[derive(Debug, Clone)]
@@ -57,10 +51,7 @@ impl Principal {
             Who::Officer { user, .. } => format!("user:{}", user.username),
             Who::Device { token } => format!("token:{}", token.prefix),
         };
-        Actor {
-            name,
-            unit_id: Some(self.unit.id),
-        }
+        Actor { name, unit_id: Some(self.unit.id) }
     }
 
     pub fn user(&self) -> Option<&User> {
@@ -117,11 +108,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<MaybePrincipal, std::convert::Infallible> {
-        Ok(parts
-            .extensions
-            .get::<MaybePrincipal>()
-            .cloned()
-            .unwrap_or(MaybePrincipal(None)))
+        Ok(parts.extensions.get::<MaybePrincipal>().cloned().unwrap_or(MaybePrincipal(None)))
     }
 }
 
@@ -158,11 +145,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
 async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Principal>, ApiError> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let bearer = auth
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+        let bearer = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
         let Some(raw) = bearer else {
             return Err(ApiError::new(
                 ErrorCode::Unauthenticated,
@@ -184,14 +167,7 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Op
         return Ok(None);
     }
     let unit = state.db.unit_by_id(user.unit_id).await?;
-    Ok(Some(Principal {
-        who: Who::Officer {
-            user,
-            csrf_token: session.csrf_token,
-            session_hash,
-        },
-        unit,
-    }))
+    Ok(Some(Principal { who: Who::Officer { user, csrf_token: session.csrf_token, session_hash }, unit }))
 }
 
 /// `ngn_<prefix>_<secret>`: the prefix finds the row, the secret's hash must match.
@@ -209,18 +185,12 @@ async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
         Err(ningan_store::StoreError::NotFound) => return Err(bad()),
         Err(e) => return Err(e.into()),
     };
-    let matches: bool = sha256_hex(secret.as_bytes())
-        .as_bytes()
-        .ct_eq(token.secret_hash.as_bytes())
-        .into();
+    let matches: bool = sha256_hex(secret.as_bytes()).as_bytes().ct_eq(token.secret_hash.as_bytes()).into();
     if !matches || !token.is_live(ningan_core::time::now_ms()) {
         return Err(bad());
     }
     let unit = state.db.unit_by_id(token.unit_id).await?;
-    Ok(Principal {
-        who: Who::Device { token },
-        unit,
-    })
+    Ok(Principal { who: Who::Device { token }, unit })
 }
 
 /// Accepts the token from the `X-CSRF-Token` header, or from the `csrf_token` field of a
@@ -228,11 +198,7 @@ async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
 async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, ApiError> {
     let ok = |given: &str| -> bool { given.as_bytes().ct_eq(expected.as_bytes()).into() };
     if let Some(h) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        return if ok(h) {
-            Ok(req)
-        } else {
-            Err(ApiError::plain(ErrorCode::CsrfRejected))
-        };
+        return if ok(h) { Ok(req) } else { Err(ApiError::plain(ErrorCode::CsrfRejected)) };
     }
     let is_form = req
         .headers()
@@ -243,9 +209,7 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
         return Err(ApiError::plain(ErrorCode::CsrfRejected));
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::plain(ErrorCode::PayloadTooLarge))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::plain(ErrorCode::PayloadTooLarge))?;
     let given = form_field(&bytes, CSRF_FIELD);
     if !given.as_deref().is_some_and(ok) {
         return Err(ApiError::plain(ErrorCode::CsrfRejected));
@@ -254,10 +218,7 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded_pairs(body)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    serde_urlencoded_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// Decodes `a=1&b=x%20y` without a further dependency: axum's `Form` does the real parsing
@@ -270,9 +231,8 @@ fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
         while i < bytes.len() {
             if bytes[i] == b'%'
                 && i + 2 < bytes.len()
-                && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                && let Some(b) =
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
             {
                 out.push(b);
                 i += 3;
@@ -296,10 +256,7 @@ mod tests {
 
     #[test]
     fn reads_one_form_field() {
-        assert_eq!(
-            form_field(b"a=1&csrf_token=ab%2Bc+d&z=", "csrf_token").as_deref(),
-            Some("ab+c d")
-        );
+        assert_eq!(form_field(b"a=1&csrf_token=ab%2Bc+d&z=", "csrf_token").as_deref(), Some("ab+c d"));
         assert_eq!(form_field(b"a=1", "csrf_token"), None);
         assert_eq!(form_field(b"csrf_token=%zz%4", "csrf_token").as_deref(), Some("%zz%4"));
     }

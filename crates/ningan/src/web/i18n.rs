@@ -30,11 +30,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("common.name", "名称", "Name"),
     ("common.created", "创建时间", "Created"),
     ("common.back", "返回", "Back"),
-    (
-        "res.q",
-        "姓名、身份证号（可脱敏）或手机号",
-        "Name, ID number (masked is fine) or mobile",
-    ),
+    ("res.q", "姓名、身份证号（可脱敏）或手机号", "Name, ID number (masked is fine) or mobile"),
     ("res.station", "派出所", "Station"),
     ("res.name", "姓名", "Name"),
     ("res.id_number", "公民身份号码", "ID number"),
@@ -71,11 +67,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("acc.display", "姓名", "Display name"),
     ("acc.roles", "角色", "Roles"),
     ("acc.new", "新建账号", "New account"),
-    (
-        "acc.password_hint",
-        "留空则自动生成（仅显示一次）",
-        "Leave empty to generate one (shown once)",
-    ),
+    ("acc.password_hint", "留空则自动生成（仅显示一次）", "Leave empty to generate one (shown once)"),
     (
         "acc.created",
         "账号已创建。初始密码仅显示这一次：",
@@ -119,22 +111,14 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("auth.current_password", "当前密码", "Current password"),
     ("auth.new_password", "新密码", "New password"),
     ("auth.change", "修改", "Change"),
-    (
-        "auth.changed",
-        "密码已修改，请重新登录。",
-        "Password changed; please sign in again.",
-    ),
+    ("auth.changed", "密码已修改，请重新登录。", "Password changed; please sign in again."),
     ("home.welcome", "欢迎", "Welcome"),
     ("cockpit.title", "驾驶舱", "City cockpit"),
     ("cockpit.colour_by", "地图着色指标", "Colour the map by"),
     ("home.unit", "所属单位", "Unit"),
     ("home.roles", "角色", "Roles"),
     ("lang.switch", "English", "中文"),
-    (
-        "error.forbidden",
-        "您的角色无权访问此页面。",
-        "Your roles do not allow this page.",
-    ),
+    ("error.forbidden", "您的角色无权访问此页面。", "Your roles do not allow this page."),
     ("error.back", "返回首页", "Back to home"),
 ];
 

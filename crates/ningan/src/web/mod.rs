@@ -25,41 +25,13 @@ pub struct MenuItem {
 
 /// The menu, one entry per module page. Modules add their entry here when their pages land.
 pub const MENU: &[MenuItem] = &[
-    MenuItem {
-        href: "/",
-        key: "nav.home",
-        action: None,
-    },
-    MenuItem {
-        href: "/residents",
-        key: "nav.residents",
-        action: Some(Action::ResidentRead),
-    },
-    MenuItem {
-        href: "/units",
-        key: "nav.units",
-        action: Some(Action::OrgUnitRead),
-    },
-    MenuItem {
-        href: "/accounts",
-        key: "nav.accounts",
-        action: Some(Action::UserRead),
-    },
-    MenuItem {
-        href: "/audit",
-        key: "nav.audit",
-        action: Some(Action::AuditRead),
-    },
-    MenuItem {
-        href: "/tokens",
-        key: "nav.tokens",
-        action: Some(Action::TokenManage),
-    },
-    MenuItem {
-        href: "/account/password",
-        key: "nav.password",
-        action: None,
-    },
+    MenuItem { href: "/", key: "nav.home", action: None },
+    MenuItem { href: "/residents", key: "nav.residents", action: Some(Action::ResidentRead) },
+    MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },
+    MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) },
+    MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) },
+    MenuItem { href: "/tokens", key: "nav.tokens", action: Some(Action::TokenManage) },
+    MenuItem { href: "/account/password", key: "nav.password", action: None },
 ];
 
 /// What every page's frame needs.
@@ -93,17 +65,9 @@ impl Frame {
         Frame {
             crumbs: Vec::new(),
             user_name: p.user().map(|u| u.display_name.clone()).unwrap_or_default(),
-            unit_name: if tr.is_en() {
-                p.unit.name_en.clone()
-            } else {
-                p.unit.name.clone()
-            },
+            unit_name: if tr.is_en() { p.unit.name_en.clone() } else { p.unit.name.clone() },
             csrf_token: p.csrf_token().unwrap_or_default().to_string(),
-            menu: MENU
-                .iter()
-                .filter(|m| m.action.is_none_or(|a| p.may(a)))
-                .map(|m| (m.href, tr.t(m.key)))
-                .collect(),
+            menu: MENU.iter().filter(|m| m.action.is_none_or(|a| p.may(a))).map(|m| (m.href, tr.t(m.key))).collect(),
             lang: p.language().to_string(),
             tr,
         }
@@ -128,10 +92,7 @@ struct ForbiddenPage {
 }
 
 pub fn forbidden_page(p: Option<&Principal>, lang: &str) -> String {
-    let page = ForbiddenPage {
-        frame: p.map(Frame::for_principal),
-        tr: Tr::new(lang),
-    };
+    let page = ForbiddenPage { frame: p.map(Frame::for_principal), tr: Tr::new(lang) };
     page.render().unwrap_or_else(|_| "403".into())
 }
 

@@ -24,12 +24,7 @@ impl From<ApiError> for PageError {
         if let Some(cause) = &e.cause {
             tracing::error!(code = e.code.slug(), %cause, "page failed");
         }
-        PageError {
-            status: e.code.status(),
-            message_zh: e.detail_zh,
-            message_en: e.detail_en,
-            frame: None,
-        }
+        PageError { status: e.code.status(), message_zh: e.detail_zh, message_en: e.detail_en, frame: None }
     }
 }
 
@@ -64,15 +59,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let tr = self.frame.as_ref().map(|f| f.tr).unwrap_or(Tr::new("zh"));
         let message = if tr.is_en() { self.message_en } else { self.message_zh };
-        html(
-            self.status,
-            &ErrorPage {
-                tr,
-                status: self.status.as_u16(),
-                message,
-                frame: self.frame,
-            },
-        )
+        html(self.status, &ErrorPage { tr, status: self.status.as_u16(), message, frame: self.frame })
     }
 }
 
@@ -87,12 +74,7 @@ pub struct Pager {
 
 impl Pager {
     pub fn new<T>(path: &str, filters: &[(&str, String)], p: &ningan_store::Page<T>) -> Pager {
-        Pager {
-            page: p.page,
-            pages: p.pages(),
-            total: p.total,
-            base: format!("{path}?{}", query(filters)),
-        }
+        Pager { page: p.page, pages: p.pages(), total: p.total, base: format!("{path}?{}", query(filters)) }
     }
 
     pub fn href(&self, page: i64) -> String {
@@ -118,11 +100,7 @@ impl Pager {
 
 /// `a=1&b=x&` from non-empty pairs, values percent-encoded.
 pub fn query(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}&", url_encode(v)))
-        .collect()
+    pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}&", url_encode(v))).collect()
 }
 
 /// Treats an empty form or query field as absent.

@@ -22,10 +22,7 @@ pub struct TestApp {
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let (loc, dir) = ningan_testkit::fresh_location(backend);
-    let mut config = Config {
-        data_dir: dir.path().to_path_buf(),
-        ..Config::default()
-    };
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     if let Location::Postgres(url) = &loc {
         config.database_url = Some(url.clone());
     }
@@ -34,20 +31,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let app = ningan::app::router(config, db.clone());
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
-    TestApp {
-        base: format!("http://{addr}"),
-        db,
-        backend,
-        _dir: dir,
-    }
+    TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }
 
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 pub const PASSWORD: &str = "test-password-2021";
@@ -59,10 +48,7 @@ fn password_hash() -> &'static str {
 }
 
 pub fn actor() -> Actor {
-    Actor {
-        name: "test".into(),
-        unit_id: None,
-    }
+    Actor { name: "test".into(), unit_id: None }
 }
 
 impl TestApp {
@@ -140,10 +126,7 @@ impl TestApp {
     pub fn anonymous(&self) -> Client {
         Client {
             base: self.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         }
     }
 
@@ -161,32 +144,20 @@ impl TestApp {
         assert_eq!(resp.status(), 200, "login {username}: {}", resp.text().await.unwrap());
         let body: Value = resp.json().await.unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-csrf-token",
-            HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap(),
-        );
+        headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
         let http = reqwest::Client::builder()
             .cookie_provider(jar)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Client {
-            base: self.base.clone(),
-            http,
-        }
+        Client { base: self.base.clone(), http }
     }
 
     pub fn bearer(&self, token: &str) -> Client {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        Client {
-            base: self.base.clone(),
-            http: reqwest::Client::builder().default_headers(headers).build().unwrap(),
-        }
+        headers.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        Client { base: self.base.clone(), http: reqwest::Client::builder().default_headers(headers).build().unwrap() }
     }
 }
 
@@ -202,37 +173,20 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
         status_json(r).await
     }
 
     pub async fn request(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let r = self
-            .http
-            .request(m, format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = self.http.request(m, format!("{}{path}", self.base)).json(&body).send().await.unwrap();
         status_json(r).await
     }
 }
 
 async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let text = r.text().await.unwrap();
     if status >= 400 && !text.is_empty() && !ct.starts_with("text/html") {
         assert_eq!(ct, "application/problem+json", "errors are problem documents: {text}");

@@ -25,12 +25,7 @@ pub fn routes(api: Api) -> Api {
     let manage = Access::Action(Action::UserManage);
     api.add(
         Op::api(Method::GET, "/api/users", read, "accounts", "账号列表")
-            .query(&[
-                ("unit_id", "只看某单位"),
-                ("q", "用户名或姓名前缀"),
-                ("page", "页码"),
-                ("per_page", "每页条数"),
-            ])
+            .query(&[("unit_id", "只看某单位"), ("q", "用户名或姓名前缀"), ("page", "页码"), ("per_page", "每页条数")])
             .response::<PageDto<UserDto>>(),
         get(list),
     )
@@ -41,18 +36,9 @@ pub fn routes(api: Api) -> Api {
             .status(201),
         post(create),
     )
-    .add(
-        Op::api(Method::GET, "/api/users/{id}", read, "accounts", "账号详情").response::<UserDto>(),
-        get(show),
-    )
-    .add(
-        Op::api(Method::POST, "/api/users/{id}/disable", manage, "accounts", "停用账号").status(204),
-        post(disable),
-    )
-    .add(
-        Op::api(Method::POST, "/api/users/{id}/enable", manage, "accounts", "启用账号").status(204),
-        post(enable),
-    )
+    .add(Op::api(Method::GET, "/api/users/{id}", read, "accounts", "账号详情").response::<UserDto>(), get(show))
+    .add(Op::api(Method::POST, "/api/users/{id}/disable", manage, "accounts", "停用账号").status(204), post(disable))
+    .add(Op::api(Method::POST, "/api/users/{id}/enable", manage, "accounts", "启用账号").status(204), post(enable))
     .add(
         Op::api(Method::PUT, "/api/users/{id}/roles", manage, "accounts", "设置角色")
             .request::<RolesRequest>()
@@ -66,26 +52,12 @@ pub fn routes(api: Api) -> Api {
         post(reset_password),
     )
     .add(Op::page(Method::GET, "/accounts", read, "账号列表页"), get(pages::list))
-    .add(
-        Op::page(Method::GET, "/accounts/new", manage, "新建账号页"),
-        get(pages::new_form),
-    )
-    .add(
-        Op::page(Method::POST, "/accounts", manage, "提交新建账号"),
-        post(pages::create),
-    )
-    .add(
-        Op::page(Method::GET, "/accounts/{id}", read, "账号详情页"),
-        get(pages::detail),
-    )
-    .add(
-        Op::page(Method::POST, "/accounts/{id}/disable", manage, "停用账号"),
-        post(pages::disable),
-    )
-    .add(
-        Op::page(Method::POST, "/accounts/{id}/enable", manage, "启用账号"),
-        post(pages::enable),
-    )
+    .add(Op::page(Method::GET, "/accounts/new", manage, "新建账号页"), get(pages::new_form))
+    .add(Op::page(Method::POST, "/accounts", manage, "提交新建账号"), post(pages::create))
+    .add(Op::page(Method::GET, "/accounts/{id}", read, "账号详情页"), get(pages::detail))
+    .add(Op::page(Method::POST, "/accounts/{id}/disable", manage, "停用账号"), post(pages::disable))
+    .add(Op::page(Method::POST, "/accounts/{id}/enable", manage, "启用账号"), post(pages::enable))
+    .add(Op::page(Method::POST, "/accounts/{id}/roles", manage, "设置角色"), post(pages::set_roles))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -198,15 +170,8 @@ async fn list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<PageDto<UserDto>>> {
-    let page = state
-        .db
-        .users_in_scope(
-            &ctx.scope(),
-            q.unit_id,
-            q.q.as_deref(),
-            PageRequest::new(q.page, q.per_page),
-        )
-        .await?;
+    let page =
+        state.db.users_in_scope(&ctx.scope(), q.unit_id, q.q.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, UserDto::from)))
 }
 
@@ -231,23 +196,13 @@ async fn create(
     let mut w = state.db.write().await?;
     let user = w.user_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     w.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(CreatedUser {
-            user: user.into(),
-            password: shown,
-        }),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(CreatedUser { user: user.into(), password: shown })))
 }
 
 async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> ApiResult<StatusCode> {
     state.db.user_get(&ctx.scope(), id).await?;
     if disabled && ctx.user().is_some_and(|u| u.id == id) {
-        return Err(ApiError::field(
-            "id",
-            "不能停用自己的账号",
-            "you cannot disable your own account",
-        ));
+        return Err(ApiError::field("id", "不能停用自己的账号", "you cannot disable your own account"));
     }
     let mut w = state.db.write().await?;
     w.user_set_disabled(&ctx.actor(), id, disabled).await?;

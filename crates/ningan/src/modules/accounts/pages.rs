@@ -44,11 +44,7 @@ impl ListPage {
 }
 
 fn role_labels(frame: &Frame, roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| frame.tr.pick(r.label_zh(), r.as_str()))
-        .collect::<Vec<_>>()
-        .join("、")
+    roles.iter().map(|r| frame.tr.pick(r.label_zh(), r.as_str())).collect::<Vec<_>>().join("、")
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
@@ -56,27 +52,14 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     let text = nonempty(&q.q);
     let page = state
         .db
-        .users_in_scope(
-            &ctx.scope(),
-            unit_id,
-            text.as_deref(),
-            PageRequest::new(opt_i64(&q.page), Some(20)),
-        )
+        .users_in_scope(&ctx.scope(), unit_id, text.as_deref(), PageRequest::new(opt_i64(&q.page), Some(20)))
         .await?;
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let frame = Frame::for_principal(&ctx).crumb("/accounts", "nav.accounts");
-    let filters = [
-        ("q", text.clone().unwrap_or_default()),
-        ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
-    ];
+    let filters =
+        [("q", text.clone().unwrap_or_default()), ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default())];
     let pager = Pager::new("/accounts", &filters, &page);
-    let unit_name = |id: i64| {
-        units
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
+    let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
     let rows = page
         .items
         .into_iter()
@@ -104,44 +87,44 @@ struct DetailPage {
     user: User,
     unit: String,
     roles: String,
+    /// Every role with whether the account holds it, for the roles form.
+    role_choices: Vec<(&'static str, &'static str, bool)>,
+    roles_error: Option<String>,
     locked: bool,
     can_manage: bool,
     password: Option<String>,
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, password: Option<String>) -> PageResult {
-    let user = state
-        .db
-        .user_get(&ctx.scope(), id)
-        .await
-        .map_err(|e| PageError::from(e).framed(ctx))?;
-    let unit = state
-        .db
-        .unit_by_id(user.unit_id)
-        .await
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let frame = Frame::for_principal(ctx)
-        .crumb("/accounts", "nav.accounts")
-        .crumb_text("", &user.username);
+/// A refused roles form: the error and the roles as they were ticked.
+type RolesRefusal = (String, Vec<String>);
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    password: Option<String>,
+    refused: Option<RolesRefusal>,
+) -> PageResult {
+    let user = state.db.user_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(ctx))?;
+    let unit = state.db.unit_by_id(user.unit_id).await.map(|u| u.name).unwrap_or_default();
+    let frame = Frame::for_principal(ctx).crumb("/accounts", "nav.accounts").crumb_text("", &user.username);
     let roles = role_labels(&frame, &user.roles);
+    // After a refused submission the boxes show what was ticked, not what is stored.
+    let ticked = |r: &Role| match &refused {
+        Some((_, chosen)) => chosen.iter().any(|c| c == r.as_str()),
+        None => user.roles.contains(r),
+    };
+    let role_choices =
+        Role::ALL.iter().map(|r| (r.as_str(), frame.tr.pick(r.label_zh(), r.as_str()), ticked(r))).collect();
     let locked = user.locked_until > ningan_core::time::now_ms();
-    Ok(html(
-        StatusCode::OK,
-        &DetailPage {
-            frame,
-            unit,
-            roles,
-            locked,
-            user,
-            can_manage: ctx.may(Action::UserManage),
-            password,
-        },
-    ))
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let can_manage = ctx.may(Action::UserManage);
+    let roles_error = refused.map(|(e, _)| e);
+    Ok(html(status, &DetailPage { frame, unit, roles, role_choices, roles_error, locked, user, can_manage, password }))
 }
 
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
-    detail_page(&state, &ctx, id, None).await
+    detail_page(&state, &ctx, id, None, None).await
 }
 
 #[derive(Template)]
@@ -184,34 +167,13 @@ async fn new_page(
     errors: Vec<(String, String)>,
 ) -> PageResult {
     let units = state.db.units_in_scope(&ctx.scope()).await?;
-    let frame = Frame::for_principal(ctx)
-        .crumb("/accounts", "nav.accounts")
-        .crumb("/accounts/new", "acc.new");
+    let frame = Frame::for_principal(ctx).crumb("/accounts", "nav.accounts").crumb("/accounts/new", "acc.new");
     let roles = Role::ALL
         .iter()
-        .map(|r| {
-            (
-                r.as_str(),
-                frame.tr.pick(r.label_zh(), r.as_str()),
-                chosen.iter().any(|c| c == r.as_str()),
-            )
-        })
+        .map(|r| (r.as_str(), frame.tr.pick(r.label_zh(), r.as_str()), chosen.iter().any(|c| c == r.as_str())))
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(html(
-        status,
-        &NewPage {
-            frame,
-            units,
-            roles,
-            form,
-            errors,
-        },
-    ))
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(html(status, &NewPage { frame, units, roles, form, errors }))
 }
 
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -226,11 +188,7 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let chosen: Vec<String> = pairs
-        .iter()
-        .filter(|(n, _)| n == "role")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let chosen: Vec<String> = pairs.iter().filter(|(n, _)| n == "role").map(|(_, v)| v.clone()).collect();
     let form = NewForm {
         username: get("username").unwrap_or_default().trim().to_string(),
         display_name: get("display_name").unwrap_or_default(),
@@ -253,8 +211,7 @@ pub async fn create(
     if !ningan_store::valid_username(&form.username) {
         errors.push((
             "username".into(),
-            tr.pick("3–32位小写字母、数字或 . _ -", "3–32 lowercase letters, digits, . _ -")
-                .into(),
+            tr.pick("3–32位小写字母、数字或 . _ -", "3–32 lowercase letters, digits, . _ -").into(),
         ));
     }
     let hashed = if errors.is_empty() {
@@ -282,7 +239,7 @@ pub async fn create(
     match w.user_insert(&ctx.actor(), &ctx.scope(), &new).await {
         Ok(user) => {
             w.commit().await?;
-            detail_page(&state, &ctx, user.id, shown).await
+            detail_page(&state, &ctx, user.id, shown, None).await
         }
         Err(e) => {
             drop(w);
@@ -290,9 +247,7 @@ pub async fn create(
             let field = e.errors.first().map(|f| f.field.clone()).unwrap_or_default();
             let msg = match field.as_str() {
                 "username" => tr.pick("用户名已存在", "username already exists").to_string(),
-                "unit_id" => tr
-                    .pick("不能在您的管辖范围外创建账号", "that unit is outside your scope")
-                    .to_string(),
+                "unit_id" => tr.pick("不能在您的管辖范围外创建账号", "that unit is outside your scope").to_string(),
                 _ => field_message(tr, &e),
             };
             new_page(&state, &ctx, form, &chosen, vec![(field, msg)]).await
@@ -301,11 +256,7 @@ pub async fn create(
 }
 
 fn field_message(tr: crate::web::Tr, e: &ApiError) -> String {
-    let m = e
-        .errors
-        .first()
-        .map(|f| f.message.clone())
-        .unwrap_or_else(|| e.detail_zh.clone());
+    let m = e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone());
     match m.split_once(" / ") {
         Some((zh, en)) => tr.pick(zh, en).to_string(),
         None => m,
@@ -313,11 +264,7 @@ fn field_message(tr: crate::web::Tr, e: &ApiError) -> String {
 }
 
 async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> PageResult<Response> {
-    let user = state
-        .db
-        .user_get(&ctx.scope(), id)
-        .await
-        .map_err(|e| PageError::from(e).framed(ctx))?;
+    let user = state.db.user_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(ctx))?;
     if disabled && ctx.user().is_some_and(|u| u.id == user.id) {
         return Err(PageError::from(ApiError::field(
             "id",
@@ -338,4 +285,26 @@ pub async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
 
 pub async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
     set_disabled(&state, &ctx, id, false).await
+}
+
+/// Replaces an account's roles with the checked ones.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    state.db.user_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let chosen: Vec<String> = pairs.into_iter().filter(|(n, _)| n == "role").map(|(_, v)| v).collect();
+    let roles = match parse_roles(&chosen) {
+        Ok(r) => r,
+        Err(e) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            return detail_page(&state, &ctx, id, None, Some((field_message(tr, &e), chosen))).await;
+        }
+    };
+    let mut w = state.db.write().await?;
+    w.user_set_roles(&ctx.actor(), id, &roles).await?;
+    w.commit().await?;
+    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
 }

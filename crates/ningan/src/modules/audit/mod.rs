@@ -113,20 +113,10 @@ async fn search(
 ) -> ApiResult<axum::Json<PageDto<AuditDto>>> {
     let nonempty = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let from_ms = nonempty(q.from).map(|s| day_start("from", &s)).transpose()?;
-    let to_ms = nonempty(q.to)
-        .map(|s| day_start("to", &s).map(|t| t + 86_400_000))
-        .transpose()?;
-    let filter = AuditFilter {
-        actor: nonempty(q.actor),
-        person_id: q.person_id,
-        action: nonempty(q.action),
-        from_ms,
-        to_ms,
-    };
-    let page = state
-        .db
-        .audit_search(&ctx.scope(), &filter, PageRequest::new(q.page, q.per_page))
-        .await?;
+    let to_ms = nonempty(q.to).map(|s| day_start("to", &s).map(|t| t + 86_400_000)).transpose()?;
+    let filter =
+        AuditFilter { actor: nonempty(q.actor), person_id: q.person_id, action: nonempty(q.action), from_ms, to_ms };
+    let page = state.db.audit_search(&ctx.scope(), &filter, PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, AuditDto::from)))
 }
 

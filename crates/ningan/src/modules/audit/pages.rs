@@ -43,15 +43,10 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Sea
     let frame = Frame::for_principal(&ctx).crumb("/audit", "nav.audit");
     let (from, to) = (nonempty(&q.from), nonempty(&q.to));
     let mut date_error = None;
-    let from_ms = from
+    let from_ms = from.as_deref().and_then(|s| day_start("from", s).map_err(|e| date_error = Some(e.detail_zh)).ok());
+    let to_ms = to
         .as_deref()
-        .and_then(|s| day_start("from", s).map_err(|e| date_error = Some(e.detail_zh)).ok());
-    let to_ms = to.as_deref().and_then(|s| {
-        day_start("to", s)
-            .map(|t| t + 86_400_000)
-            .map_err(|e| date_error = Some(e.detail_zh))
-            .ok()
-    });
+        .and_then(|s| day_start("to", s).map(|t| t + 86_400_000).map_err(|e| date_error = Some(e.detail_zh)).ok());
     let filter = AuditFilter {
         actor: nonempty(&q.actor),
         person_id: opt_i64(&q.person_id),
@@ -59,10 +54,7 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Sea
         from_ms,
         to_ms,
     };
-    let page = state
-        .db
-        .audit_search(&ctx.scope(), &filter, PageRequest::new(opt_i64(&q.page), Some(50)))
-        .await?;
+    let page = state.db.audit_search(&ctx.scope(), &filter, PageRequest::new(opt_i64(&q.page), Some(50))).await?;
     let filters = [
         ("actor", filter.actor.clone().unwrap_or_default()),
         ("person_id", filter.person_id.map(|p| p.to_string()).unwrap_or_default()),
@@ -71,11 +63,7 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Sea
         ("to", to.clone().unwrap_or_default()),
     ];
     let pager = Pager::new("/audit", &filters, &page);
-    let chain = if q.verify.is_some() {
-        Some(state.db.verify_audit_chain().await?)
-    } else {
-        None
-    };
+    let chain = if q.verify.is_some() { Some(state.db.verify_audit_chain().await?) } else { None };
     let page = SearchPage {
         frame,
         actor: filter.actor.unwrap_or_default(),

@@ -32,20 +32,14 @@ pub fn routes(api: Api) -> Api {
             .response::<LoginResponse>(),
         post(api_login),
     )
-    .add(
-        Op::api(Method::POST, "/api/auth/logout", SignedIn, "auth", "退出登录").status(204),
-        post(api_logout),
-    )
+    .add(Op::api(Method::POST, "/api/auth/logout", SignedIn, "auth", "退出登录").status(204), post(api_logout))
     .add(
         Op::api(Method::POST, "/api/auth/password", SignedIn, "auth", "修改本人密码")
             .request::<PasswordRequest>()
             .status(204),
         post(api_password),
     )
-    .add(
-        Op::api(Method::GET, "/api/me", SignedIn, "auth", "当前登录者").response::<Me>(),
-        get(api_me),
-    )
+    .add(Op::api(Method::GET, "/api/me", SignedIn, "auth", "当前登录者").response::<Me>(), get(api_me))
     .add(
         Op::api(Method::POST, "/api/me/language", SignedIn, "auth", "设置界面语言")
             .request::<LanguageRequest>()
@@ -56,18 +50,9 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/login", Public, "提交登录"), post(login_submit))
     .add(Op::page(Method::POST, "/logout", SignedIn, "退出"), post(logout_submit))
     .add(Op::page(Method::GET, "/", SignedIn, "工作台首页"), get(home_page))
-    .add(
-        Op::page(Method::GET, "/account/password", SignedIn, "修改密码页"),
-        get(password_page),
-    )
-    .add(
-        Op::page(Method::POST, "/account/password", SignedIn, "提交修改密码"),
-        post(password_submit),
-    )
-    .add(
-        Op::page(Method::POST, "/account/language", SignedIn, "切换语言"),
-        post(language_submit),
-    )
+    .add(Op::page(Method::GET, "/account/password", SignedIn, "修改密码页"), get(password_page))
+    .add(Op::page(Method::POST, "/account/password", SignedIn, "提交修改密码"), post(password_submit))
+    .add(Op::page(Method::POST, "/account/language", SignedIn, "切换语言"), post(language_submit))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -121,11 +106,7 @@ fn me(p: &crate::http::principal::Principal) -> Me {
         unit_code: p.unit.code.clone(),
         unit_name: p.unit.name.clone(),
         roles: p.roles().iter().map(|r| r.as_str().to_string()).collect(),
-        actions: ningan_core::Action::ALL
-            .iter()
-            .filter(|a| p.may(**a))
-            .map(|a| a.as_str().to_string())
-            .collect(),
+        actions: ningan_core::Action::ALL.iter().filter(|a| p.may(**a)).map(|a| a.as_str().to_string()).collect(),
         language: p.language().to_string(),
     }
 }
@@ -138,17 +119,10 @@ async fn api_login(
     let s = service::login(&state, &req.username, &req.password, addr.ip()).await?;
     let unit = state.db.unit_by_id(s.user.unit_id).await?;
     let principal = crate::http::principal::Principal {
-        who: Who::Officer {
-            user: s.user,
-            csrf_token: s.csrf_token.clone(),
-            session_hash: String::new(),
-        },
+        who: Who::Officer { user: s.user, csrf_token: s.csrf_token.clone(), session_hash: String::new() },
         unit,
     };
-    let body = LoginResponse {
-        me: me(&principal),
-        csrf_token: s.csrf_token,
-    };
+    let body = LoginResponse { me: me(&principal), csrf_token: s.csrf_token };
     let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
@@ -157,8 +131,7 @@ async fn end_session(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
     if let Who::Officer { session_hash, user, .. } = &ctx.who {
         let mut w = state.db.write().await?;
         w.session_delete(session_hash).await?;
-        w.audit(ctx.actor().audit("auth.logout", "user", user.id, None, None, ""))
-            .await?;
+        w.audit(ctx.actor().audit("auth.logout", "user", user.id, None, None, "")).await?;
         w.commit().await?;
     }
     Ok(())
@@ -246,11 +219,7 @@ async fn login_submit(
     match service::login(&state, &f.username, &f.password, addr.ip()).await {
         Ok(s) => {
             let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);
-            (
-                [(header::SET_COOKIE, cookie)],
-                Redirect::to(&safe_next(f.next.as_deref())),
-            )
-                .into_response()
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(f.next.as_deref()))).into_response()
         }
         Err(e) => {
             let page = LoginPage {
@@ -307,14 +276,7 @@ struct PasswordPage {
 }
 
 async fn password_page(ctx: Ctx) -> Response {
-    html(
-        StatusCode::OK,
-        &PasswordPage {
-            frame: Frame::for_principal(&ctx),
-            current_error: None,
-            new_error: None,
-        },
-    )
+    html(StatusCode::OK, &PasswordPage { frame: Frame::for_principal(&ctx), current_error: None, new_error: None })
 }
 
 #[derive(Deserialize)]

@@ -19,9 +19,7 @@ pub struct NewSession {
 }
 
 async fn verify_blocking(hash: String, password: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || secrets::verify_password(&hash, &password))
-        .await
-        .map_err(ApiError::internal)
+    tokio::task::spawn_blocking(move || secrets::verify_password(&hash, &password)).await.map_err(ApiError::internal)
 }
 
 pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
@@ -66,18 +64,13 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
         let cfg = &state.config.login;
         let lock_until = now + i64::from(cfg.lockout_minutes) * 60_000;
         let mut w = state.db.write().await?;
-        let locked = w
-            .user_login_failed(&user, i64::from(cfg.max_failures), lock_until)
-            .await?;
+        let locked = w.user_login_failed(&user, i64::from(cfg.max_failures), lock_until).await?;
         w.commit().await?;
         return Err(if locked {
             ApiError::new(
                 ErrorCode::AccountLocked,
                 format!("密码错误次数过多，账号已锁定{}分钟", cfg.lockout_minutes),
-                format!(
-                    "too many wrong passwords; account locked for {} minutes",
-                    cfg.lockout_minutes
-                ),
+                format!("too many wrong passwords; account locked for {} minutes", cfg.lockout_minutes),
             )
         } else {
             ApiError::plain(ErrorCode::BadCredentials)
@@ -89,28 +82,13 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
     let max_age_secs = i64::from(state.config.session.hours) * 3600;
     let mut w = state.db.write().await?;
     w.user_login_succeeded(&user).await?;
-    w.session_create(
-        &secrets::sha256_hex(token.as_bytes()),
-        user.id,
-        &csrf_token,
-        now + max_age_secs * 1000,
-    )
-    .await?;
+    w.session_create(&secrets::sha256_hex(token.as_bytes()), user.id, &csrf_token, now + max_age_secs * 1000).await?;
     w.commit().await?;
-    Ok(NewSession {
-        user,
-        token,
-        csrf_token,
-        max_age_secs,
-    })
+    Ok(NewSession { user, token, csrf_token, max_age_secs })
 }
 
 pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
-    let secure = if state.config.session.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.config.session.secure_cookie { "; Secure" } else { "" };
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
         crate::http::principal::SESSION_COOKIE
@@ -118,20 +96,13 @@ pub fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> Strin
 }
 
 pub fn clear_cookie() -> String {
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        crate::http::principal::SESSION_COOKIE
-    )
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", crate::http::principal::SESSION_COOKIE)
 }
 
 /// Changes the signed-in officer's own password after checking the current one.
 pub async fn change_password(state: &AppState, user: &User, current: &str, new: &str) -> Result<(), ApiError> {
     if !verify_blocking(user.password_hash.clone(), current.to_string()).await? {
-        return Err(ApiError::field(
-            "current",
-            "当前密码不正确",
-            "current password is wrong",
-        ));
+        return Err(ApiError::field("current", "当前密码不正确", "current password is wrong"));
     }
     if let Err(e) = secrets::check_password_policy(new) {
         let msg = e.to_string();
@@ -140,10 +111,7 @@ pub async fn change_password(state: &AppState, user: &User, current: &str, new: 
     }
     let hash = hash_blocking(new.to_string()).await?;
     let mut w = state.db.write().await?;
-    let actor = ningan_store::Actor {
-        name: format!("user:{}", user.username),
-        unit_id: Some(user.unit_id),
-    };
+    let actor = ningan_store::Actor { name: format!("user:{}", user.username), unit_id: Some(user.unit_id) };
     w.user_set_password(&actor, user.id, &hash).await?;
     w.commit().await?;
     Ok(())

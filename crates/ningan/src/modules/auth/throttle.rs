@@ -18,10 +18,7 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(limit: u32) -> LoginThrottle {
-        LoginThrottle {
-            limit,
-            failures: Mutex::new(HashMap::new()),
-        }
+        LoginThrottle { limit, failures: Mutex::new(HashMap::new()) }
     }
 
     pub fn allowed(&self, ip: IpAddr) -> bool {

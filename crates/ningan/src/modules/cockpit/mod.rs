@@ -47,10 +47,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::GET, "/api/cockpit", view, "cockpit", "驾驶舱指标（本单位范围）").response::<CockpitDto>(),
         get(api_figures),
     )
-    .add(
-        Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"),
-        get(map_fragment),
-    )
+    .add(Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"), get(map_fragment))
 }
 
 /// The panels for the viewer's scope. Fresh ones come from the cache; stale ones are served
@@ -59,23 +56,11 @@ pub fn routes(api: Api) -> Api {
 pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
     let scope = ctx.scope();
     let key = (scope.path().to_string(), tr.lang());
-    let cached = state
-        .cockpit
-        .entries
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .cloned();
+    let cached = state.cockpit.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
     match cached {
         Some((at, data)) if at.elapsed() < TTL => Ok(data),
         Some((_, data)) => {
-            if state
-                .cockpit
-                .refreshing
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key.clone())
-            {
+            if state.cockpit.refreshing.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone()) {
                 let (state, scope) = (state.clone(), scope.clone());
                 tokio::spawn(async move {
                     match compute(&state.db, &scope, tr).await {
@@ -84,12 +69,7 @@ pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<Panel
                         }
                         Err(e) => tracing::warn!(error = %e, "cockpit refresh failed"),
                     }
-                    state
-                        .cockpit
-                        .refreshing
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&key);
+                    state.cockpit.refreshing.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
                 });
             }
             Ok(data)
@@ -116,10 +96,7 @@ async fn compute(
 impl Cache {
     fn store(&self, key: CacheKey, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
         let data = Arc::new(panels);
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (Instant::now(), data.clone()));
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), data.clone()));
         data
     }
 }
@@ -151,11 +128,7 @@ async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum:
         counters: data
             .iter()
             .flat_map(|p| &p.counters)
-            .map(|c| CounterDto {
-                key: c.key.into(),
-                label: c.label.into(),
-                value: c.value,
-            })
+            .map(|c| CounterDto { key: c.key.into(), label: c.label.into(), value: c.value })
             .collect(),
         districts: data
             .iter()
@@ -170,11 +143,8 @@ async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum:
 
 /// The map's configuration for `app.js`: which figure, its values, the colour range.
 fn map_config(figure: &MapFigure, tr: Tr) -> String {
-    let data: Vec<serde_json::Value> = figure
-        .values
-        .iter()
-        .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
-        .collect();
+    let data: Vec<serde_json::Value> =
+        figure.values.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v})).collect();
     let max = figure.values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
     serde_json::json!({"title": figure.label, "data": data, "max": max, "high": tr.pick("高", "high"), "low": tr.pick("低", "low")}).to_string()
 }
@@ -205,26 +175,12 @@ pub async fn page(state: &AppState, ctx: &Ctx, figure: Option<String>) -> PageRe
     let frame = Frame::for_principal(ctx);
     let data = panels(state, ctx, frame.tr).await?;
     let all_figures: Vec<&MapFigure> = data.iter().flat_map(|p| &p.map_figures).collect();
-    let chosen = figure
-        .filter(|f| all_figures.iter().any(|m| m.key == f))
-        .unwrap_or_else(|| "residents".into());
-    let map = all_figures
-        .iter()
-        .find(|m| m.key == chosen)
-        .map(|m| map_config(m, frame.tr))
-        .unwrap_or_default();
+    let chosen = figure.filter(|f| all_figures.iter().any(|m| m.key == f)).unwrap_or_else(|| "residents".into());
+    let map = all_figures.iter().find(|m| m.key == chosen).map(|m| map_config(m, frame.tr)).unwrap_or_default();
     let page = CockpitPage {
-        counters: data
-            .iter()
-            .flat_map(|p| &p.counters)
-            .map(|c| (c.label.to_string(), c.value, c.key))
-            .collect(),
+        counters: data.iter().flat_map(|p| &p.counters).map(|c| (c.label.to_string(), c.value, c.key)).collect(),
         figures: all_figures.iter().map(|m| (m.key, m.label)).collect(),
-        charts: data
-            .iter()
-            .flat_map(|p| &p.charts)
-            .map(|c| (c.id, c.title, c.option.to_string()))
-            .collect(),
+        charts: data.iter().flat_map(|p| &p.charts).map(|c| (c.id, c.title, c.option.to_string())).collect(),
         chosen,
         map,
         frame,

@@ -64,18 +64,12 @@ fn per_district(rows: &[(String, i64)]) -> Vec<(&'static str, i64)> {
             *sums.entry(d).or_default() += n;
         }
     }
-    DISTRICTS
-        .iter()
-        .map(|d| (d.name, sums.get(&d.code).copied().unwrap_or(0)))
-        .collect()
+    DISTRICTS.iter().map(|d| (d.name, sums.get(&d.code).copied().unwrap_or(0))).collect()
 }
 
 fn stations_per_district(rows: &[(String, i64)]) -> Vec<(&'static str, i64)> {
-    let station_rows: Vec<(String, i64)> = rows
-        .iter()
-        .filter(|(p, _)| p.matches('/').count() == 4)
-        .map(|(p, _)| (p.clone(), 1))
-        .collect();
+    let station_rows: Vec<(String, i64)> =
+        rows.iter().filter(|(p, _)| p.matches('/').count() == 4).map(|(p, _)| (p.clone(), 1)).collect();
     per_district(&station_rows)
 }
 
@@ -83,37 +77,13 @@ pub fn population(s: &PopulationStats, tr: Tr) -> PanelData {
     let residents: i64 = s.residents_by_unit.iter().map(|r| r.1).sum();
     let compounds: i64 = s.compounds_by_unit.iter().map(|r| r.1).sum();
     let officers: i64 = s.officers_by_unit.iter().map(|r| r.1).sum();
-    let stations = s
-        .residents_by_unit
-        .iter()
-        .filter(|(p, _)| p.matches('/').count() == 4)
-        .count() as i64;
+    let stations = s.residents_by_unit.iter().filter(|(p, _)| p.matches('/').count() == 4).count() as i64;
     let counters = vec![
-        Counter {
-            key: "residents",
-            label: tr.pick("户籍人口", "Residents"),
-            value: residents,
-        },
-        Counter {
-            key: "households",
-            label: tr.pick("户数", "Households"),
-            value: s.households,
-        },
-        Counter {
-            key: "compounds",
-            label: tr.pick("小区", "Compounds"),
-            value: compounds,
-        },
-        Counter {
-            key: "stations",
-            label: tr.pick("派出所", "Stations"),
-            value: stations,
-        },
-        Counter {
-            key: "officers",
-            label: tr.pick("民警账号", "Officer accounts"),
-            value: officers,
-        },
+        Counter { key: "residents", label: tr.pick("户籍人口", "Residents"), value: residents },
+        Counter { key: "households", label: tr.pick("户数", "Households"), value: s.households },
+        Counter { key: "compounds", label: tr.pick("小区", "Compounds"), value: compounds },
+        Counter { key: "stations", label: tr.pick("派出所", "Stations"), value: stations },
+        Counter { key: "officers", label: tr.pick("民警账号", "Officer accounts"), value: officers },
     ];
     let map_figures = vec![
         MapFigure {
@@ -122,9 +92,7 @@ pub fn population(s: &PopulationStats, tr: Tr) -> PanelData {
             values: per_district(&s.residents_by_unit),
         },
         MapFigure {
-            key: "compounds",
-            label: tr.pick("小区", "Compounds"),
-            values: per_district(&s.compounds_by_unit),
+            key: "compounds", label: tr.pick("小区", "Compounds"), values: per_district(&s.compounds_by_unit)
         },
         MapFigure {
             key: "stations",
@@ -137,11 +105,7 @@ pub fn population(s: &PopulationStats, tr: Tr) -> PanelData {
             values: per_district(&s.officers_by_unit),
         },
     ];
-    PanelData {
-        counters,
-        map_figures,
-        charts: vec![registrations_chart(s, tr), age_chart(s, tr), sex_chart(s, tr)],
-    }
+    PanelData { counters, map_figures, charts: vec![registrations_chart(s, tr), age_chart(s, tr), sex_chart(s, tr)] }
 }
 
 fn registrations_chart(s: &PopulationStats, tr: Tr) -> Chart {
@@ -151,14 +115,7 @@ fn registrations_chart(s: &PopulationStats, tr: Tr) -> Chart {
         let d = epoch + Duration::days(*day);
         *months.entry(format!("{:04}-{:02}", d.year(), d.month())).or_default() += n;
     }
-    let recent: Vec<(String, i64)> = months
-        .into_iter()
-        .rev()
-        .take(24)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let recent: Vec<(String, i64)> = months.into_iter().rev().take(24).collect::<Vec<_>>().into_iter().rev().collect();
     let (labels, values): (Vec<String>, Vec<i64>) = recent.into_iter().unzip();
     Chart {
         id: "registrations",
@@ -173,14 +130,8 @@ fn registrations_chart(s: &PopulationStats, tr: Tr) -> Chart {
     }
 }
 
-const AGE_BANDS: [(i64, i64, &str); 6] = [
-    (0, 14, "0–14"),
-    (15, 29, "15–29"),
-    (30, 44, "30–44"),
-    (45, 59, "45–59"),
-    (60, 74, "60–74"),
-    (75, 200, "75+"),
-];
+const AGE_BANDS: [(i64, i64, &str); 6] =
+    [(0, 14, "0–14"), (15, 29, "15–29"), (30, 44, "30–44"), (45, 59, "45–59"), (60, 74, "60–74"), (75, 200, "75+")];
 
 fn age_chart(s: &PopulationStats, tr: Tr) -> Chart {
     let year = i64::from(ningan_core::time::today_cst().year());
@@ -210,13 +161,7 @@ fn age_chart(s: &PopulationStats, tr: Tr) -> Chart {
 }
 
 fn sex_chart(s: &PopulationStats, tr: Tr) -> Chart {
-    let count = |sex: &str| {
-        s.by_birth_year_and_sex
-            .iter()
-            .filter(|r| r.1 == sex)
-            .map(|r| r.2)
-            .sum::<i64>()
-    };
+    let count = |sex: &str| s.by_birth_year_and_sex.iter().filter(|r| r.1 == sex).map(|r| r.2).sum::<i64>();
     Chart {
         id: "sex",
         title: tr.pick("性别构成", "By sex"),
@@ -257,11 +202,7 @@ mod tests {
         assert_eq!(residents.iter().find(|d| d.0 == "北仑区").map(|d| d.1), Some(3));
         assert_eq!(residents.iter().find(|d| d.0 == "余姚市").map(|d| d.1), Some(0));
         let officers = &p.map_figures[3].values;
-        assert_eq!(
-            officers.iter().map(|d| d.1).sum::<i64>(),
-            1,
-            "city-level accounts are on no district"
-        );
+        assert_eq!(officers.iter().map(|d| d.1).sum::<i64>(), 1, "city-level accounts are on no district");
         // Days 18628–18629 are 2021-01-01/02, 18659 is 2021-02-01.
         assert_eq!(p.charts[0].option["xAxis"]["data"], json!(["2021-01", "2021-02"]));
         assert_eq!(p.charts[0].option["series"][0]["data"], json!([10, 1]));

@@ -20,53 +20,24 @@ use crate::http::principal::Ctx;
 
 pub fn routes(api: Api) -> Api {
     api.add(
-        Op::api(
-            Method::GET,
-            "/api/org-units",
-            Access::Action(Action::OrgUnitRead),
-            "org-units",
-            "本单位及下级单位",
-        )
-        .response::<Vec<UnitDto>>(),
+        Op::api(Method::GET, "/api/org-units", Access::Action(Action::OrgUnitRead), "org-units", "本单位及下级单位")
+            .response::<Vec<UnitDto>>(),
         get(list),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/org-units",
-            Access::Action(Action::OrgUnitManage),
-            "org-units",
-            "新增下级单位",
-        )
-        .request::<NewUnitRequest>()
-        .response::<UnitDto>()
-        .status(201),
+        Op::api(Method::POST, "/api/org-units", Access::Action(Action::OrgUnitManage), "org-units", "新增下级单位")
+            .request::<NewUnitRequest>()
+            .response::<UnitDto>()
+            .status(201),
         post(create),
     )
     .add(
-        Op::api(
-            Method::GET,
-            "/api/org-units/{id}",
-            Access::Action(Action::OrgUnitRead),
-            "org-units",
-            "单位详情",
-        )
-        .response::<UnitDto>(),
+        Op::api(Method::GET, "/api/org-units/{id}", Access::Action(Action::OrgUnitRead), "org-units", "单位详情")
+            .response::<UnitDto>(),
         get(show),
     )
-    .add(
-        Op::page(Method::GET, "/units", Access::Action(Action::OrgUnitRead), "单位树页"),
-        get(pages::tree),
-    )
-    .add(
-        Op::page(
-            Method::GET,
-            "/units/{id}",
-            Access::Action(Action::OrgUnitRead),
-            "单位详情页",
-        ),
-        get(pages::detail),
-    )
+    .add(Op::page(Method::GET, "/units", Access::Action(Action::OrgUnitRead), "单位树页"), get(pages::tree))
+    .add(Op::page(Method::GET, "/units/{id}", Access::Action(Action::OrgUnitRead), "单位详情页"), get(pages::detail))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -68,53 +68,21 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
-    let unit = state
-        .db
-        .unit_get(&ctx.scope(), id)
-        .await
-        .map_err(|e| PageError::from(e).framed(&ctx))?;
-    let frame = Frame::for_principal(&ctx)
-        .crumb("/units", "nav.units")
-        .crumb_text("", &unit.name);
-    let children: Vec<OrgUnit> = state
-        .db
-        .units_in_scope(&unit.scope())
-        .await?
-        .into_iter()
-        .filter(|u| u.parent_id == Some(unit.id))
-        .collect();
+    let unit = state.db.unit_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let frame = Frame::for_principal(&ctx).crumb("/units", "nav.units").crumb_text("", &unit.name);
+    let children: Vec<OrgUnit> =
+        state.db.units_in_scope(&unit.scope()).await?.into_iter().filter(|u| u.parent_id == Some(unit.id)).collect();
     let show_officers = ctx.may(ningan_core::Action::UserRead);
     let officers = if show_officers {
-        state
-            .db
-            .users_in_scope(
-                &ctx.scope(),
-                Some(unit.id),
-                None,
-                PageRequest::new(opt_i64(&q.page), Some(50)),
-            )
-            .await?
+        state.db.users_in_scope(&ctx.scope(), Some(unit.id), None, PageRequest::new(opt_i64(&q.page), Some(50))).await?
     } else {
-        ningan_store::Page {
-            items: Vec::new(),
-            page: 1,
-            per_page: 50,
-            total: 0,
-        }
+        ningan_store::Page { items: Vec::new(), page: 1, per_page: 50, total: 0 }
     };
     let pager = Pager::new(&format!("/units/{id}"), &[], &officers);
     let children = rows(&frame, children, 0);
     let kind = frame.tr.pick(unit.kind.label_zh(), unit.kind.as_str());
     Ok(html(
         StatusCode::OK,
-        &DetailPage {
-            frame,
-            kind,
-            unit,
-            children,
-            officers: officers.items,
-            pager,
-            show_officers,
-        },
+        &DetailPage { frame, kind, unit, children, officers: officers.items, pager, show_officers },
     ))
 }

@@ -24,34 +24,22 @@ use crate::http::principal::Ctx;
 
 pub fn routes(api: Api) -> Api {
     api.add(
-        Op::api(
-            Method::GET,
-            "/api/residents",
-            Access::Action(Action::ResidentRead),
-            "residents",
-            "查询人口（脱敏）",
-        )
-        .query(&[
-            ("q", "姓名前缀、身份证号、脱敏身份证号（330203********1234）或手机号"),
-            ("unit_id", "只看某派出所"),
-            ("sort", "id | name | birth_date | newest"),
-            ("page", "页码"),
-            ("per_page", "每页条数（最多200）"),
-        ])
-        .response::<PageDto<ResidentDto>>(),
+        Op::api(Method::GET, "/api/residents", Access::Action(Action::ResidentRead), "residents", "查询人口（脱敏）")
+            .query(&[
+                ("q", "姓名前缀、身份证号、脱敏身份证号（330203********1234）或手机号"),
+                ("unit_id", "只看某派出所"),
+                ("sort", "id | name | birth_date | newest"),
+                ("page", "页码"),
+                ("per_page", "每页条数（最多200）"),
+            ])
+            .response::<PageDto<ResidentDto>>(),
         get(list),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/residents",
-            Access::Action(Action::ResidentWrite),
-            "residents",
-            "登记人口",
-        )
-        .request::<NewResidentRequest>()
-        .response::<ResidentDto>()
-        .status(201),
+        Op::api(Method::POST, "/api/residents", Access::Action(Action::ResidentWrite), "residents", "登记人口")
+            .request::<NewResidentRequest>()
+            .response::<ResidentDto>()
+            .status(201),
         post(create),
     )
     .add(
@@ -77,22 +65,9 @@ pub fn routes(api: Api) -> Api {
         .response::<ResidentDto>(),
         post(reveal),
     )
+    .add(Op::page(Method::GET, "/residents", Access::Action(Action::ResidentRead), "人口查询页"), get(pages::list))
     .add(
-        Op::page(
-            Method::GET,
-            "/residents",
-            Access::Action(Action::ResidentRead),
-            "人口查询页",
-        ),
-        get(pages::list),
-    )
-    .add(
-        Op::page(
-            Method::GET,
-            "/residents/{id}",
-            Access::Action(Action::ResidentRead),
-            "人口详情页",
-        ),
+        Op::page(Method::GET, "/residents/{id}", Access::Action(Action::ResidentRead), "人口详情页"),
         get(pages::detail),
     )
     .add(
@@ -107,12 +82,7 @@ pub fn routes(api: Api) -> Api {
     .add(
         // Reloading or switching language on a revealed page lands on the masked record:
         // full identifiers are never reachable by a plain link.
-        Op::page(
-            Method::GET,
-            "/residents/{id}/reveal",
-            Access::Action(Action::ResidentRead),
-            "返回人口详情页",
-        ),
+        Op::page(Method::GET, "/residents/{id}/reveal", Access::Action(Action::ResidentRead), "返回人口详情页"),
         get(pages::back_to_detail),
     )
 }
@@ -198,15 +168,9 @@ async fn list(
         Some(s) => ResidentSort::parse(s)
             .ok_or_else(|| ApiError::field("sort", "排序方式无效", "sort must be id, name, birth_date or newest"))?,
     };
-    let query = ResidentQuery {
-        q: q.q,
-        unit_id: q.unit_id,
-        sort,
-    };
+    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort };
     let mut w = state.db.write().await?;
-    let page = w
-        .resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page))
-        .await?;
+    let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
     Ok(axum::Json(PageDto::from_page(page, ResidentDto::masked)))
 }
@@ -230,11 +194,7 @@ pub fn validate(req: NewResidentRequest) -> Result<NewResident, ApiError> {
         return Err(ApiError::field("name", "姓名必填", "name is required"));
     }
     if req.hukou_address.trim().is_empty() {
-        return Err(ApiError::field(
-            "hukou_address",
-            "户籍地址必填",
-            "household registration address is required",
-        ));
+        return Err(ApiError::field("hukou_address", "户籍地址必填", "household registration address is required"));
     }
     Ok(NewResident {
         name: req.name,
@@ -274,11 +234,7 @@ async fn reveal(
     let purpose = req.purpose.trim();
     let n = purpose.chars().count();
     if !(2..=200).contains(&n) {
-        return Err(ApiError::field(
-            "purpose",
-            "请说明查看事由（2–200字）",
-            "state a purpose of 2–200 characters",
-        ));
+        return Err(ApiError::field("purpose", "请说明查看事由（2–200字）", "state a purpose of 2–200 characters"));
     }
     let mut w = state.db.write().await?;
     let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, Some(purpose)).await?;

@@ -57,11 +57,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     let sort_name = nonempty(&q.sort).unwrap_or_else(|| "id".into());
     let sort = ResidentSort::parse(&sort_name).unwrap_or_default();
     let unit_id = opt_i64(&q.unit_id);
-    let query = ResidentQuery {
-        q: nonempty(&q.q),
-        unit_id,
-        sort,
-    };
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort };
     let page_req = PageRequest::new(opt_i64(&q.page), Some(20));
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let mut w = state.db.write().await?;
@@ -74,25 +70,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     ];
     let pager = Pager::new("/residents", &filters, &page);
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
-    let unit_name = |id: i64| {
-        units
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
-    let rows = page
-        .items
-        .into_iter()
-        .map(|r| Row {
-            station: unit_name(r.unit_id),
-            dto: ResidentDto::masked(r),
-        })
-        .collect();
-    let sorts = ["id", "name", "birth_date", "newest"]
-        .iter()
-        .map(|s| (*s, frame.tr.t(&format!("res.sort.{s}"))))
-        .collect();
+    let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+    let rows =
+        page.items.into_iter().map(|r| Row { station: unit_name(r.unit_id), dto: ResidentDto::masked(r) }).collect();
+    let sorts =
+        ["id", "name", "birth_date", "newest"].iter().map(|s| (*s, frame.tr.t(&format!("res.sort.{s}")))).collect();
     let page = ListPage {
         q: query.q.unwrap_or_default(),
         unit_id,
@@ -129,21 +111,11 @@ async fn detail_page(
 ) -> PageResult {
     let station = state.db.unit_by_id(r.unit_id).await.map(|u| u.name).unwrap_or_default();
     let household_no = r.household_no.clone().unwrap_or_default();
-    let frame = Frame::for_principal(ctx)
-        .crumb("/residents", "nav.residents")
-        .crumb_text("", &r.name);
-    let status = if purpose_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let frame = Frame::for_principal(ctx).crumb("/residents", "nav.residents").crumb_text("", &r.name);
+    let status = if purpose_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = DetailPage {
         frame,
-        r: if revealed {
-            ResidentDto::revealed(r)
-        } else {
-            ResidentDto::masked(r)
-        },
+        r: if revealed { ResidentDto::revealed(r) } else { ResidentDto::masked(r) },
         station,
         household_no,
         can_reveal: ctx.may(Action::ResidentReveal),
@@ -156,10 +128,7 @@ async fn detail_page(
 
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
     let mut w = state.db.write().await?;
-    let r = w
-        .resident_get(&ctx.actor(), &ctx.scope(), id, None)
-        .await
-        .map_err(|e| PageError::from(e).framed(&ctx))?;
+    let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, None).await.map_err(|e| PageError::from(e).framed(&ctx))?;
     w.commit().await?;
     detail_page(&state, &ctx, r, false, String::new(), None).await
 }
@@ -179,15 +148,11 @@ pub async fn reveal(
     let mut w = state.db.write().await?;
     if !(2..=200).contains(&purpose.chars().count()) {
         // The masked view is still a view, and audited as one.
-        let r = w
-            .resident_get(&ctx.actor(), &ctx.scope(), id, None)
-            .await
-            .map_err(|e| PageError::from(e).framed(&ctx))?;
+        let r =
+            w.resident_get(&ctx.actor(), &ctx.scope(), id, None).await.map_err(|e| PageError::from(e).framed(&ctx))?;
         w.commit().await?;
         let tr = Frame::for_principal(&ctx).tr;
-        let msg = tr
-            .pick("请说明查看事由（2–200字）", "State a purpose of 2–200 characters")
-            .to_string();
+        let msg = tr.pick("请说明查看事由（2–200字）", "State a purpose of 2–200 characters").to_string();
         return detail_page(&state, &ctx, r, false, f.purpose, Some(msg)).await;
     }
     let r = w

@@ -11,24 +11,9 @@ use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
 
 pub fn routes(api: Api) -> Api {
-    api.add(
-        Op::api(Method::GET, "/healthz", Access::Public, "system", "健康检查").response::<Health>(),
-        get(health),
-    )
-    .add(
-        Op::api(Method::GET, "/metrics", Access::Public, "system", "Prometheus 指标"),
-        get(metrics),
-    )
-    .add(
-        Op::api(
-            Method::GET,
-            "/api/openapi.json",
-            Access::Public,
-            "system",
-            "OpenAPI 3.1 文档",
-        ),
-        get(openapi),
-    )
+    api.add(Op::api(Method::GET, "/healthz", Access::Public, "system", "健康检查").response::<Health>(), get(health))
+        .add(Op::api(Method::GET, "/metrics", Access::Public, "system", "Prometheus 指标"), get(metrics))
+        .add(Op::api(Method::GET, "/api/openapi.json", Access::Public, "system", "OpenAPI 3.1 文档"), get(openapi))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -42,11 +27,7 @@ pub struct Health {
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let db_ok = state.db.ping().await.is_ok();
     let schema_version = state.db.schema_version().await.unwrap_or(0);
-    let status = if db_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Health {
         status: if db_ok { "ok" } else { "degraded" },
         database: if db_ok { "ok" } else { "unreachable" },
@@ -57,10 +38,7 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 
 async fn openapi(State(state): State<AppState>) -> impl IntoResponse {

@@ -27,31 +27,16 @@ pub fn routes(api: Api) -> Api {
         get(list),
     )
     .add(
-        Op::api(
-            Method::POST,
-            "/api/tokens",
-            manage,
-            "tokens",
-            "新建接口令牌（仅显示一次）",
-        )
-        .request::<NewTokenRequest>()
-        .response::<CreatedToken>()
-        .status(201),
+        Op::api(Method::POST, "/api/tokens", manage, "tokens", "新建接口令牌（仅显示一次）")
+            .request::<NewTokenRequest>()
+            .response::<CreatedToken>()
+            .status(201),
         post(create),
     )
-    .add(
-        Op::api(Method::DELETE, "/api/tokens/{id}", manage, "tokens", "吊销接口令牌").status(204),
-        delete(revoke),
-    )
+    .add(Op::api(Method::DELETE, "/api/tokens/{id}", manage, "tokens", "吊销接口令牌").status(204), delete(revoke))
     .add(Op::page(Method::GET, "/tokens", manage, "接口令牌页"), get(pages::list))
-    .add(
-        Op::page(Method::POST, "/tokens", manage, "新建接口令牌"),
-        post(pages::create),
-    )
-    .add(
-        Op::page(Method::POST, "/tokens/{id}/revoke", manage, "吊销接口令牌"),
-        post(pages::revoke),
-    )
+    .add(Op::page(Method::POST, "/tokens", manage, "新建接口令牌"), post(pages::create))
+    .add(Op::page(Method::POST, "/tokens/{id}/revoke", manage, "吊销接口令牌"), post(pages::revoke))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -110,11 +95,8 @@ pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
         .map(|n| match n.parse::<Action>() {
             Ok(a) if a.token_scopable() => Ok(a),
             _ => {
-                let allowed: Vec<&str> = Action::ALL
-                    .iter()
-                    .filter(|a| a.token_scopable())
-                    .map(|a| a.as_str())
-                    .collect();
+                let allowed: Vec<&str> =
+                    Action::ALL.iter().filter(|a| a.token_scopable()).map(|a| a.as_str()).collect();
                 Err(ApiError::field(
                     "scopes",
                     format!("令牌不能授予 {n}"),
@@ -141,19 +123,9 @@ pub async fn create_token(
     scope: &ningan_store::Scope,
     spec: TokenSpec,
 ) -> ApiResult<CreatedToken> {
-    let TokenSpec {
-        name,
-        unit_id,
-        scopes,
-        days,
-        created_by,
-    } = spec;
+    let TokenSpec { name, unit_id, scopes, days, created_by } = spec;
     if !(1..=366).contains(&days) {
-        return Err(ApiError::field(
-            "expires_in_days",
-            "有效期为1–366天",
-            "must be 1–366 days",
-        ));
+        return Err(ApiError::field("expires_in_days", "有效期为1–366天", "must be 1–366 days"));
     }
     let (secret, prefix, secret_hash) = secrets::new_api_token();
     let new = NewApiToken {
@@ -168,22 +140,11 @@ pub async fn create_token(
     let mut w = db.write().await?;
     let token = w.token_insert(actor, scope, &new).await?;
     w.commit().await?;
-    Ok(CreatedToken {
-        token: token.into(),
-        secret,
-    })
+    Ok(CreatedToken { token: token.into(), secret })
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<Vec<TokenDto>>> {
-    Ok(axum::Json(
-        state
-            .db
-            .tokens_in_scope(&ctx.scope())
-            .await?
-            .into_iter()
-            .map(TokenDto::from)
-            .collect(),
-    ))
+    Ok(axum::Json(state.db.tokens_in_scope(&ctx.scope()).await?.into_iter().map(TokenDto::from).collect()))
 }
 
 async fn create(

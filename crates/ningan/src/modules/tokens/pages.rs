@@ -33,34 +33,14 @@ async fn list_page(
     error: Option<String>,
 ) -> PageResult {
     let frame = Frame::for_principal(ctx).crumb("/tokens", "nav.tokens");
-    let tokens = state
-        .db
-        .tokens_in_scope(&ctx.scope())
-        .await?
-        .into_iter()
-        .map(TokenDto::from)
-        .collect();
+    let tokens = state.db.tokens_in_scope(&ctx.scope()).await?.into_iter().map(TokenDto::from).collect();
     let scopes = Action::ALL
         .iter()
         .filter(|a| a.token_scopable())
         .map(|a| (a.as_str(), frame.tr.pick(a.label_zh(), a.as_str())))
         .collect();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(html(
-        status,
-        &ListPage {
-            frame,
-            tokens,
-            scopes,
-            created,
-            name,
-            error,
-        },
-    ))
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(html(status, &ListPage { frame, tokens, scopes, created, name, error }))
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -72,18 +52,8 @@ pub async fn create(
     ctx: Ctx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let scopes: Vec<String> = pairs
-        .iter()
-        .filter(|(n, _)| n == "scope")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let scopes: Vec<String> = pairs.iter().filter(|(n, _)| n == "scope").map(|(_, v)| v.clone()).collect();
     let name = get("name");
     let days = get("days").parse::<i64>().unwrap_or(90);
     let result = match parse_scopes(&scopes) {
@@ -103,14 +73,7 @@ pub async fn create(
         Ok(created) => list_page(&state, &ctx, Some(created), String::new(), None).await,
         Err(e) => {
             let tr = Frame::for_principal(&ctx).tr;
-            list_page(
-                &state,
-                &ctx,
-                None,
-                name,
-                Some(tr.pick(&e.detail_zh, &e.detail_en).to_string()),
-            )
-            .await
+            list_page(&state, &ctx, None, name, Some(tr.pick(&e.detail_zh, &e.detail_en).to_string())).await
         }
     }
 }
