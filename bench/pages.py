@@ -91,9 +91,12 @@ def main():
     first = json.loads(data)["items"][0]
     rid, surname = first["id"], urllib.parse.quote(first["name"][0])
 
-    # The cockpit's first answer after its cache expires computes every figure: time it once.
+    # The city cockpit is computed at start and refreshed in the background; a district's is
+    # computed on its first view: time that once, before anything else asks for it.
+    district = Session(args.base)
+    district.login("analyst", logins["analyst"])
     t = time.perf_counter()
-    commander.request("GET", "/api/cockpit")
+    district.request("GET", "/api/cockpit")
     cold_cockpit = (time.perf_counter() - t) * 1000
 
     cases = [
@@ -120,7 +123,7 @@ def main():
         worst = max(worst, med) if not name.startswith("floor") else worst
         ok = "yes" if med < TARGET_MS else "NO"
         print(f"{name:40} {med:8.2f} {p95:8.2f} {p99:8.2f} {med / floor:7.1f}  {ok}")
-    print(f"{'api: cockpit, first answer (cold)':40} {cold_cockpit:8.2f}")
+    print(f"{'api: cockpit, district, first view':40} {cold_cockpit:8.2f}")
     print(f"\nslowest median {worst:.2f} ms; target {TARGET_MS:.0f} ms: {'met' if worst < TARGET_MS else 'NOT met'}")
 
 

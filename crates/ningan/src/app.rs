@@ -53,11 +53,16 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> AppState {
 }
 
 pub fn router(config: Config, db: Db) -> Router {
+    build(config, db).0
+}
+
+/// The router and the state behind it, for callers that start background work on the state.
+pub fn build(config: Config, db: Db) -> (Router, AppState) {
     let (routes, ops) = crate::modules::api().into_parts();
     let state = state(config, db, &ops);
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
     let body_limit = state.config.http.body_limit_bytes;
-    routes
+    let router = routes
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::principal::authenticate))
@@ -73,7 +78,8 @@ pub fn router(config: Config, db: Db) -> Router {
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
             tracing::info_span!("http", method = %req.method(), route)
         }))
-        .with_state(state)
+        .with_state(state.clone());
+    (router, state)
 }
 
 async fn not_found(req: Request) -> Response {

@@ -323,7 +323,8 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
         println!("ningan 已启动 / listening on http://{addr}");
     }
     crate::app::spawn_housekeeping(db.clone());
-    let app = crate::app::router(config, db.clone());
+    let (app, state) = crate::app::build(config, db.clone());
+    tokio::spawn(async move { crate::modules::cockpit::warm(&state).await });
     crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;
     db.close().await;
     Ok(())

@@ -15,6 +15,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use ningan_core::Action;
+use ningan_store::Scope;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,21 @@ pub fn routes(api: Api) -> Api {
 /// while a background task recomputes them, so only the very first view of a scope waits for
 /// the aggregate queries.
 pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
-    let scope = ctx.scope();
+    panels_for(state, ctx.scope(), tr).await
+}
+
+/// Computes the whole city's panels in both languages, so the first commander to open the
+/// cockpit after a start does not wait for the city-wide aggregates.
+pub async fn warm(state: &AppState) {
+    let city = Scope::subtree(&format!("/{}/", ningan_core::district::NINGBO_CODE));
+    for lang in ["zh", "en"] {
+        if let Err(e) = panels_for(state, city.clone(), Tr::new(lang)).await {
+            tracing::warn!(error = %e, "cockpit warm-up failed");
+        }
+    }
+}
+
+async fn panels_for(state: &AppState, scope: Scope, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
     let key = (scope.path().to_string(), tr.lang());
     let cached = state.cockpit.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
     match cached {
