@@ -34,7 +34,8 @@ struct SearchPage {
     from: String,
     to: String,
     date_error: Option<String>,
-    rows: Vec<AuditDto>,
+    /// Entries with their time as officers read it (CST, to the second).
+    rows: Vec<(AuditDto, String)>,
     pager: Pager,
     chain: Option<ChainReport>,
 }
@@ -72,7 +73,14 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Sea
         from: from.unwrap_or_default(),
         to: to.unwrap_or_default(),
         date_error,
-        rows: page.items.into_iter().map(AuditDto::from).collect(),
+        rows: page
+            .items
+            .into_iter()
+            .map(|r| {
+                let shown = ningan_core::time::format_ms(r.at);
+                (AuditDto::from(r), shown)
+            })
+            .collect(),
         pager,
         chain,
     };

@@ -99,6 +99,7 @@ struct DetailPage {
     revealed: bool,
     purpose: String,
     purpose_error: Option<String>,
+    registered: String,
 }
 
 async fn detail_page(
@@ -111,6 +112,7 @@ async fn detail_page(
 ) -> PageResult {
     let station = state.db.unit_by_id(r.unit_id).await.map(|u| u.name).unwrap_or_default();
     let household_no = r.household_no.clone().unwrap_or_default();
+    let registered = ningan_core::time::format_ms(r.created_at);
     let frame = Frame::for_principal(ctx).crumb("/residents", "nav.residents").crumb_text("", &r.name);
     let status = if purpose_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = DetailPage {
@@ -122,6 +124,7 @@ async fn detail_page(
         revealed,
         purpose,
         purpose_error,
+        registered,
     };
     Ok(html(status, &page))
 }
