@@ -246,12 +246,13 @@ impl Write<'_> {
         Ok(())
     }
 
-    pub async fn user_set_language(&mut self, id: i64, language: &str) -> Result<()> {
+    pub async fn user_set_language(&mut self, actor: &Actor, id: i64, language: &str) -> Result<()> {
         sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
             .bind(language)
             .bind(id)
             .execute(self.conn())
             .await?;
+        self.audit(actor.audit("user.language", "user", id, None, None, language)).await?;
         Ok(())
     }
 

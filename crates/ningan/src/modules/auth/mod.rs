@@ -162,7 +162,7 @@ async fn set_language(state: &AppState, ctx: &Ctx, language: &str) -> ApiResult<
     }
     let user = ctx.user().ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
     let mut w = state.db.write().await?;
-    w.user_set_language(user.id, language).await?;
+    w.user_set_language(&ctx.actor(), user.id, language).await?;
     w.commit().await?;
     Ok(())
 }
