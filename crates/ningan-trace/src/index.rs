@@ -1,0 +1,207 @@
+//! The time-and-place index: presences in day partitions (by start day), each sorted by
+//! (space, start) for "who was in this space then", with a person-ordered permutation for
+//! "where was this person then". New presences wait in a partition's pending list, which
+//! queries scan too, until [`Index::seal`] merges them in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
+
+const DAY: Time = 86_400;
+
+#[derive(Default, Debug, Clone)]
+struct Partition {
+    /// Sorted by (space, start, end, person).
+    sorted: Vec<Presence>,
+    /// Indices into `sorted`, ordered by (person, start).
+    by_person: Vec<u32>,
+    /// Accepted but not yet merged; small, scanned linearly.
+    pending: Vec<Presence>,
+}
+
+impl Partition {
+    fn seal(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        let old = std::mem::take(&mut self.sorted);
+        let mut merged = Vec::with_capacity(old.len() + pending.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), pending.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => {
+                    if x <= y {
+                        a.next()
+                    } else {
+                        b.next()
+                    }
+                }
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            merged.extend(next);
+        }
+        self.sorted = merged;
+        let mut by_person: Vec<u32> = (0..self.sorted.len() as u32).collect();
+        by_person.sort_unstable_by_key(|&i| {
+            let p = &self.sorted[i as usize];
+            (p.person, p.start)
+        });
+        self.by_person = by_person;
+    }
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct Index {
+    kinds: HashMap<SpaceId, SpaceKind>,
+    partitions: BTreeMap<u32, Partition>,
+    len: usize,
+}
+
+impl Index {
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    pub fn define_space(&mut self, space: SpaceId, kind: SpaceKind) {
+        self.kinds.insert(space, kind);
+    }
+
+    pub fn kind(&self, space: SpaceId) -> Option<SpaceKind> {
+        self.kinds.get(&space).copied()
+    }
+
+    pub fn spaces(&self) -> impl Iterator<Item = (SpaceId, SpaceKind)> + '_ {
+        self.kinds.iter().map(|(s, k)| (*s, *k))
+    }
+
+    /// Adds a validated presence (known space, `start <= end`, at most [`MAX_DWELL`]).
+    pub fn insert(&mut self, p: Presence) {
+        self.partitions.entry(p.day()).or_default().pending.push(p);
+        self.len += 1;
+    }
+
+    /// Merges every partition's pending presences into its sorted run.
+    pub fn seal(&mut self) {
+        for part in self.partitions.values_mut() {
+            part.seal();
+        }
+    }
+
+    /// Seals partitions whose pending list has grown past `threshold`.
+    pub fn seal_large(&mut self, threshold: usize) {
+        for part in self.partitions.values_mut().filter(|p| p.pending.len() > threshold) {
+            part.seal();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes held per presence by the sorted runs and the person permutation.
+    pub fn heap_bytes(&self) -> usize {
+        self.partitions
+            .values()
+            .map(|p| {
+                p.sorted.capacity() * size_of::<Presence>()
+                    + p.by_person.capacity() * size_of::<u32>()
+                    + p.pending.capacity() * size_of::<Presence>()
+            })
+            .sum()
+    }
+
+    /// Drops whole day partitions that start before `day`; returns presences dropped.
+    pub fn drop_days_before(&mut self, day: u32) -> usize {
+        let keep = self.partitions.split_off(&day);
+        let dropped: usize = self.partitions.values().map(|p| p.sorted.len() + p.pending.len()).sum();
+        self.partitions = keep;
+        self.len -= dropped;
+        dropped
+    }
+
+    fn days(&self, from: Time, to: Time) -> impl Iterator<Item = &Partition> {
+        let first = from.saturating_sub(MAX_DWELL) / DAY;
+        self.partitions.range(first..=to / DAY).map(|(_, p)| p)
+    }
+
+    /// Every presence in `space` sharing time with `[from, to]`.
+    pub fn in_space(&self, space: SpaceId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
+        let earliest = from.saturating_sub(MAX_DWELL);
+        for part in self.days(from, to) {
+            let lo = part.sorted.partition_point(|p| (p.space, p.start) < (space, earliest));
+            for p in part.sorted[lo..].iter().take_while(|p| p.space == space && p.start < to) {
+                if p.end > from {
+                    f(p);
+                }
+            }
+            for p in part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from) {
+                f(p);
+            }
+        }
+    }
+
+    /// Every presence of `person` sharing time with `[from, to]`.
+    pub fn of_person(&self, person: PersonId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
+        for part in self.days(from, to) {
+            let lo = part.by_person.partition_point(|&i| part.sorted[i as usize].person < person);
+            for &i in &part.by_person[lo..] {
+                let p = &part.sorted[i as usize];
+                if p.person != person || p.start >= to {
+                    break;
+                }
+                if p.end > from {
+                    f(p);
+                }
+            }
+            for p in part.pending.iter().filter(|p| p.person == person && p.start < to && p.end > from) {
+                f(p);
+            }
+        }
+    }
+
+    /// Every presence, in no particular order: for export and checks.
+    pub fn all(&self) -> impl Iterator<Item = &Presence> {
+        self.partitions.values().flat_map(|p| p.sorted.iter().chain(p.pending.iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(space: SpaceId, start: Time, end: Time, person: PersonId) -> Presence {
+        Presence { space, start, end, person }
+    }
+
+    #[test]
+    fn finds_stays_that_began_the_day_before() {
+        let mut ix = Index::new();
+        ix.define_space(1, SpaceKind::Cell);
+        ix.insert(p(1, DAY - 600, DAY + 600, 5)); // across midnight
+        ix.insert(p(1, DAY + 100, DAY + 200, 6));
+        ix.insert(p(2, DAY + 100, DAY + 200, 7));
+        ix.seal();
+        ix.insert(p(1, DAY + 150, DAY + 160, 8)); // pending
+        let mut seen = Vec::new();
+        ix.in_space(1, DAY + 120, DAY + 130, |p| seen.push(p.person));
+        seen.sort();
+        assert_eq!(seen, vec![5, 6]);
+        let mut seen = Vec::new();
+        ix.in_space(1, DAY + 150, DAY + 155, |p| seen.push(p.person));
+        seen.sort();
+        assert_eq!(seen, vec![5, 6, 8]);
+        let mut mine = Vec::new();
+        ix.of_person(5, 0, 2 * DAY, |p| mine.push(p.start));
+        assert_eq!(mine, vec![DAY - 600]);
+        assert_eq!(ix.drop_days_before(1), 1);
+        assert_eq!(ix.len(), 3);
+    }
+}

@@ -1,0 +1,21 @@
+//! The tracing engine (大数据溯源): presences of pseudonymous people in spaces (venues scanned
+//! with a venue code, gates passed, cell-grid stays) held in day partitions sorted by space
+//! and time, answering who shared a space with a case under a versioned exposure rule.
+//!
+//! Architecture invariant: this crate knows nothing of HTTP, SQL or personal identities. People
+//! are opaque `u32` ids that the application maps to residents; times are seconds since the
+//! Unix epoch.
+
+mod index;
+mod model;
+mod query;
+mod rules;
+mod wal;
+
+pub mod engine;
+
+pub use engine::{Engine, EngineError, IngestReport, Observation, Rejection};
+pub use index::Index;
+pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
+pub use query::{CloseContact, CommonSource, ExposureWindow, SecondaryContact};
+pub use rules::ExposureRule;

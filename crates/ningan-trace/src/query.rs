@@ -1,0 +1,244 @@
+//! The questions an epidemiological investigator asks of the index: where and when a case
+//! exposed others (exposure windows), who shared those windows (close contacts), who the
+//! close contacts exposed in turn (secondary contacts), and where several cases met (common
+//! source). Each answer follows one [`ExposureRule`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::index::Index;
+use crate::model::{PersonId, SpaceId, Time};
+use crate::rules::ExposureRule;
+
+/// A place and time to publish for a case: one space, the case's visits there widened by
+/// the rule's buffers and merged where they meet.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExposureWindow {
+    pub space: SpaceId,
+    pub from: Time,
+    pub to: Time,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseContact {
+    pub person: PersonId,
+    /// Seconds shared with the case's exposure windows, over all of them.
+    pub total_overlap: Time,
+    /// Presences of this person that met a window.
+    pub shared_visits: u32,
+    pub first_exposure: Time,
+    pub last_exposure: Time,
+    pub spaces: Vec<SpaceId>,
+    /// Shared seconds weighted by the kind of each space, for ranking.
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondaryContact {
+    pub contact: CloseContact,
+    /// The close contact through whom the exposure came.
+    pub via: PersonId,
+}
+
+/// A space and interval where at least `m` of the cases were present together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommonSource {
+    pub space: SpaceId,
+    pub from: Time,
+    pub to: Time,
+    pub cases: Vec<PersonId>,
+}
+
+/// The case's exposure windows in `[from, to]`: each visit clipped to the window, widened by
+/// the buffers, merged per space when they overlap or touch. Spaces of a kind weighted 0 are
+/// left out.
+pub fn exposure_windows(ix: &Index, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<ExposureWindow> {
+    let mut raw: Vec<ExposureWindow> = Vec::new();
+    ix.of_person(case, from, to, |p| {
+        let counts = ix.kind(p.space).is_some_and(|k| rule.weight(k) > 0.0);
+        if counts {
+            raw.push(ExposureWindow {
+                space: p.space,
+                from: p.start.max(from).saturating_sub(rule.buffer_before),
+                to: p.end.min(to).saturating_add(rule.buffer_after),
+            });
+        }
+    });
+    merge_windows(raw)
+}
+
+fn merge_windows(mut raw: Vec<ExposureWindow>) -> Vec<ExposureWindow> {
+    raw.sort();
+    let mut out: Vec<ExposureWindow> = Vec::with_capacity(raw.len());
+    for w in raw {
+        match out.last_mut() {
+            Some(last) if last.space == w.space && w.from <= last.to => last.to = last.to.max(w.to),
+            _ => out.push(w),
+        }
+    }
+    out
+}
+
+/// Per-person tally while scanning windows.
+#[derive(Default)]
+struct Tally {
+    per_space: BTreeMap<SpaceId, Time>,
+    best_single: Time,
+    visits: u32,
+    first: Time,
+    last: Time,
+}
+
+fn tally_contacts(
+    ix: &Index,
+    rule: &ExposureRule,
+    windows: &[ExposureWindow],
+    excluded: impl Fn(PersonId) -> bool,
+) -> Vec<CloseContact> {
+    let mut tallies: HashMap<PersonId, Tally> = HashMap::new();
+    for w in windows {
+        ix.in_space(w.space, w.from, w.to, |q| {
+            if excluded(q.person) {
+                return;
+            }
+            let ov = q.overlap(w.from, w.to);
+            if ov == 0 {
+                return;
+            }
+            let t = tallies.entry(q.person).or_insert_with(|| Tally { first: Time::MAX, ..Tally::default() });
+            *t.per_space.entry(w.space).or_default() += ov;
+            t.best_single = t.best_single.max(ov);
+            t.visits += 1;
+            t.first = t.first.min(q.start.max(w.from));
+            t.last = t.last.max(q.end.min(w.to));
+        });
+    }
+    let mut out: Vec<CloseContact> = tallies
+        .into_iter()
+        .filter_map(|(person, t)| {
+            let total: Time = t.per_space.values().sum();
+            let qualifies = t.best_single >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c);
+            qualifies.then(|| contact(ix, rule, person, &t, total))
+        })
+        .collect();
+    out.sort_by(|a, b| b.total_overlap.cmp(&a.total_overlap).then(a.person.cmp(&b.person)));
+    out
+}
+
+fn contact(ix: &Index, rule: &ExposureRule, person: PersonId, t: &Tally, total: Time) -> CloseContact {
+    let score = t
+        .per_space
+        .iter()
+        .map(|(s, ov)| f64::from(*ov) * f64::from(ix.kind(*s).map(|k| rule.weight(k)).unwrap_or(1.0)))
+        .sum();
+    CloseContact {
+        person,
+        total_overlap: total,
+        shared_visits: t.visits,
+        first_exposure: t.first,
+        last_exposure: t.last,
+        spaces: t.per_space.keys().copied().collect(),
+        score,
+    }
+}
+
+/// Who shared the case's exposure windows in `[from, to]` under `rule`, most exposed first.
+pub fn close_contacts(ix: &Index, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
+    let windows = exposure_windows(ix, rule, case, from, to);
+    tally_contacts(ix, rule, &windows, |p| p == case)
+}
+
+/// Contacts of each close contact from that contact's first exposure to `to`, leaving out
+/// the case and every close contact; each through the close contact that exposed them most.
+pub fn secondary_contacts(
+    ix: &Index,
+    rule: &ExposureRule,
+    case: PersonId,
+    close: &[CloseContact],
+    to: Time,
+) -> Vec<SecondaryContact> {
+    let excluded: BTreeSet<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
+    let mut best: HashMap<PersonId, SecondaryContact> = HashMap::new();
+    for c in close {
+        let windows = exposure_windows(ix, rule, c.person, c.first_exposure, to);
+        for s in tally_contacts(ix, rule, &windows, |p| excluded.contains(&p)) {
+            let better = match best.get(&s.person) {
+                None => true,
+                Some(old) => {
+                    (s.total_overlap, std::cmp::Reverse(c.person))
+                        > (old.contact.total_overlap, std::cmp::Reverse(old.via))
+                }
+            };
+            if better {
+                best.insert(s.person, SecondaryContact { contact: s, via: c.person });
+            }
+        }
+    }
+    let mut out: Vec<SecondaryContact> = best.into_values().collect();
+    out.sort_by(|a, b| {
+        b.contact.total_overlap.cmp(&a.contact.total_overlap).then(a.contact.person.cmp(&b.contact.person))
+    });
+    out
+}
+
+/// Spaces and intervals in `[from, to]` where at least `m` of `cases` were present at once,
+/// split where the set of cases present changes; most cases first, then longest.
+pub fn common_sources(ix: &Index, cases: &[PersonId], from: Time, to: Time, m: usize) -> Vec<CommonSource> {
+    // Events per space: (time, +1 arrive / -1 leave, case).
+    let mut events: BTreeMap<SpaceId, Vec<(Time, i8, PersonId)>> = BTreeMap::new();
+    let unique: BTreeSet<PersonId> = cases.iter().copied().collect();
+    for &case in &unique {
+        ix.of_person(case, from, to, |p| {
+            let (a, b) = (p.start.max(from), p.end.min(to));
+            // A zero-length stay shares no time with anyone; as events it would leave
+            // before it arrives.
+            if a < b {
+                let e = events.entry(p.space).or_default();
+                e.push((a, 1, case));
+                e.push((b, -1, case));
+            }
+        });
+    }
+    let mut out = Vec::new();
+    for (space, mut evs) in events {
+        // Leaving before arriving at the same instant: touching stays do not overlap.
+        evs.sort_by_key(|&(t, d, c)| (t, d, c));
+        let mut present: BTreeMap<PersonId, u32> = BTreeMap::new();
+        let mut i = 0;
+        while i < evs.len() {
+            let t = evs[i].0;
+            while i < evs.len() && evs[i].0 == t {
+                let (_, d, c) = evs[i];
+                if d > 0 {
+                    *present.entry(c).or_default() += 1;
+                } else if let Some(n) = present.get_mut(&c) {
+                    *n -= 1;
+                    if *n == 0 {
+                        present.remove(&c);
+                    }
+                }
+                i += 1;
+            }
+            let Some(&(next, _, _)) = evs.get(i) else { break };
+            if present.len() >= m && next > t {
+                let cases: Vec<PersonId> = present.keys().copied().collect();
+                match out.last_mut() {
+                    Some(CommonSource { space: s, to: end, cases: prev, .. })
+                        if *s == space && *end == t && *prev == cases =>
+                    {
+                        *end = next
+                    }
+                    _ => out.push(CommonSource { space, from: t, to: next, cases }),
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.cases
+            .len()
+            .cmp(&a.cases.len())
+            .then((b.to - b.from).cmp(&(a.to - a.from)))
+            .then(a.space.cmp(&b.space))
+            .then(a.from.cmp(&b.from))
+    });
+    out
+}

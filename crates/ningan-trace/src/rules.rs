@@ -1,0 +1,47 @@
+//! Exposure rules as data: the rules changed several times in 2020–2022, so each carries its
+//! version and the date it took effect, and every answer names the rule it used.
+
+use std::collections::HashMap;
+
+use crate::model::{SpaceKind, Time};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureRule {
+    /// e.g. "第九版" (9th edition).
+    pub version: String,
+    /// Seconds since the epoch when the rule took effect.
+    pub effective_from: Time,
+    /// How far before onset (or sampling) the case's presences count.
+    pub lookback: Time,
+    /// Margin added before and after each of the case's visits.
+    pub buffer_before: Time,
+    pub buffer_after: Time,
+    /// Shared time one visit needs to count as contact.
+    pub min_overlap: Time,
+    /// Alternatively, shared time over the whole window that makes a contact even when no
+    /// single visit reaches `min_overlap`. `None`: per-visit only.
+    pub min_cumulative: Option<Time>,
+    /// Weight of each kind of space in the contact's score; a kind weighted 0 is ignored.
+    pub kind_weights: HashMap<SpaceKind, f32>,
+}
+
+impl ExposureRule {
+    /// The 9th-edition venue-code practice: four days back, ±30 minutes around each visit,
+    /// any shared minute counts.
+    pub fn ninth_edition() -> ExposureRule {
+        ExposureRule {
+            version: "第九版 (2022-06)".into(),
+            effective_from: 1_656_000_000,
+            lookback: 4 * 86_400,
+            buffer_before: 30 * 60,
+            buffer_after: 30 * 60,
+            min_overlap: 60,
+            min_cumulative: None,
+            kind_weights: SpaceKind::ALL.iter().map(|k| (*k, 1.0)).collect(),
+        }
+    }
+
+    pub fn weight(&self, kind: SpaceKind) -> f32 {
+        self.kind_weights.get(&kind).copied().unwrap_or(1.0)
+    }
+}

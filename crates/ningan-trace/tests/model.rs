@@ -1,0 +1,307 @@
+//! The engine against a brute-force model: plain loops over every presence, written without
+//! the index, for random cities, rules and windows — across batched ingest, sealing, restart
+//! from the log, and retention.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ningan_trace::{Engine, ExposureRule, Observation, PersonId, Presence, SpaceId, SpaceKind, Time};
+use proptest::prelude::*;
+
+const T0: Time = 1_700_000_000 - 1_700_000_000 % 86_400;
+const DAY: Time = 86_400;
+/// Times fall on a five-minute grid so that boundaries — stays that just touch, overlaps
+/// exactly at the minimum — come up often enough to be tested.
+const STEP: Time = 300;
+
+struct Model {
+    kinds: BTreeMap<SpaceId, SpaceKind>,
+    presences: Vec<Presence>,
+}
+
+/// Per person: overlap per space, best single overlap, visits, first and last exposure.
+type Tally = (BTreeMap<SpaceId, Time>, Time, u32, Time, Time);
+
+#[derive(Debug, PartialEq)]
+struct Contact {
+    person: PersonId,
+    total: Time,
+    visits: u32,
+    first: Time,
+    last: Time,
+    spaces: Vec<SpaceId>,
+    score: f64,
+}
+
+impl Model {
+    fn weight(&self, rule: &ExposureRule, s: SpaceId) -> f32 {
+        self.kinds.get(&s).map(|k| rule.weight(*k)).unwrap_or(1.0)
+    }
+
+    fn windows(&self, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<(SpaceId, Time, Time)> {
+        let mut raw: Vec<(SpaceId, Time, Time)> = self
+            .presences
+            .iter()
+            .filter(|p| p.person == case && p.end > from && p.start < to && self.weight(rule, p.space) > 0.0)
+            .map(|p| {
+                (
+                    p.space,
+                    p.start.max(from).saturating_sub(rule.buffer_before),
+                    p.end.min(to).saturating_add(rule.buffer_after),
+                )
+            })
+            .collect();
+        raw.sort();
+        let mut out: Vec<(SpaceId, Time, Time)> = Vec::new();
+        for w in raw {
+            if let Some(last) = out.last_mut()
+                && last.0 == w.0
+                && w.1 <= last.2
+            {
+                last.2 = last.2.max(w.2);
+                continue;
+            }
+            out.push(w);
+        }
+        out
+    }
+
+    fn contacts(
+        &self,
+        rule: &ExposureRule,
+        windows: &[(SpaceId, Time, Time)],
+        excluded: &BTreeSet<PersonId>,
+    ) -> Vec<Contact> {
+        let mut t: BTreeMap<PersonId, Tally> = BTreeMap::new();
+        for &(s, wf, wt) in windows {
+            for q in &self.presences {
+                if q.space != s || excluded.contains(&q.person) {
+                    continue;
+                }
+                let ov = q.end.min(wt).saturating_sub(q.start.max(wf));
+                if ov == 0 {
+                    continue;
+                }
+                let e = t.entry(q.person).or_insert((BTreeMap::new(), 0, 0, Time::MAX, 0));
+                *e.0.entry(s).or_default() += ov;
+                e.1 = e.1.max(ov);
+                e.2 += 1;
+                e.3 = e.3.min(q.start.max(wf));
+                e.4 = e.4.max(q.end.min(wt));
+            }
+        }
+        let mut out: Vec<Contact> = t
+            .into_iter()
+            .filter_map(|(person, (per, best, visits, first, last))| {
+                let total: Time = per.values().sum();
+                let ok = best >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c);
+                let score = per.iter().map(|(s, ov)| f64::from(*ov) * f64::from(self.weight(rule, *s))).sum();
+                ok.then(|| Contact { person, total, visits, first, last, spaces: per.keys().copied().collect(), score })
+            })
+            .collect();
+        out.sort_by(|a, b| b.total.cmp(&a.total).then(a.person.cmp(&b.person)));
+        out
+    }
+
+    /// Present cases per elementary interval, merged where the set stays the same.
+    fn common_sources(
+        &self,
+        cases: &[PersonId],
+        from: Time,
+        to: Time,
+        m: usize,
+    ) -> Vec<(SpaceId, Time, Time, Vec<PersonId>)> {
+        let cases: BTreeSet<PersonId> = cases.iter().copied().collect();
+        let mine: Vec<&Presence> =
+            self.presences.iter().filter(|p| cases.contains(&p.person) && p.end > from && p.start < to).collect();
+        let spaces: BTreeSet<SpaceId> = mine.iter().map(|p| p.space).collect();
+        let mut out = Vec::new();
+        for s in spaces {
+            let here: Vec<&&Presence> = mine.iter().filter(|p| p.space == s).collect();
+            let mut cuts: BTreeSet<Time> = BTreeSet::new();
+            for p in &here {
+                cuts.insert(p.start.max(from));
+                cuts.insert(p.end.min(to));
+            }
+            let cuts: Vec<Time> = cuts.into_iter().collect();
+            let mut runs: Vec<(SpaceId, Time, Time, Vec<PersonId>)> = Vec::new();
+            for w in cuts.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let present: BTreeSet<PersonId> =
+                    here.iter().filter(|p| p.start.max(from) <= a && p.end.min(to) >= b).map(|p| p.person).collect();
+                if present.len() < m {
+                    continue;
+                }
+                let present: Vec<PersonId> = present.into_iter().collect();
+                match runs.last_mut() {
+                    Some(r) if r.2 == a && r.3 == present => r.2 = b,
+                    _ => runs.push((s, a, b, present)),
+                }
+            }
+            out.extend(runs);
+        }
+        out.sort_by(|a, b| {
+            b.3.len().cmp(&a.3.len()).then((b.2 - b.1).cmp(&(a.2 - a.1))).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1))
+        });
+        out
+    }
+}
+
+fn to_contact(c: &ningan_trace::CloseContact) -> Contact {
+    Contact {
+        person: c.person,
+        total: c.total_overlap,
+        visits: c.shared_visits,
+        first: c.first_exposure,
+        last: c.last_exposure,
+        spaces: c.spaces.clone(),
+        score: c.score,
+    }
+}
+
+fn kind_strategy() -> impl Strategy<Value = SpaceKind> {
+    prop::sample::select(SpaceKind::ALL.to_vec())
+}
+
+prop_compose! {
+    fn rule_strategy()(
+        before in 0u32..12, after in 0u32..12, min_overlap in 1u32..7,
+        cumulative in prop::option::of(1u32..25),
+        weights in prop::collection::vec(prop::sample::select(vec![0.0f32, 0.5, 1.0, 2.0]), 9),
+    ) -> ExposureRule {
+        let mut rule = ExposureRule::ninth_edition();
+        rule.buffer_before = before * STEP;
+        rule.buffer_after = after * STEP;
+        rule.min_overlap = min_overlap * STEP;
+        rule.min_cumulative = cumulative.map(|c| c * STEP);
+        rule.kind_weights = SpaceKind::ALL.iter().copied().zip(weights).collect();
+        rule
+    }
+}
+
+prop_compose! {
+    fn observation()(person in 0u32..12, space in 0u32..7, start in 0u32..(4 * DAY / STEP), dur in prop::option::of(0u32..(5 * 3600 / STEP)), backwards in prop::bool::weighted(0.03)) -> Observation {
+        let start = T0 + start * STEP;
+        let dur = dur.map(|d| d * STEP);
+        let end = dur.map(|d| if backwards { start.saturating_sub(d + 1) } else { start + d });
+        Observation { person, space, start, end }
+    }
+}
+
+fn accepted_by_rule(
+    o: &Observation,
+    kinds: &BTreeMap<SpaceId, SpaceKind>,
+    now: Time,
+    retention_days: u32,
+) -> Option<Presence> {
+    let kind = kinds.get(&o.space)?;
+    let end = o.end.unwrap_or(o.start + kind.default_dwell());
+    let ok = end >= o.start
+        && end - o.start <= 86_400
+        && o.start <= now + 300
+        && end >= now.saturating_sub(retention_days * DAY);
+    ok.then_some(Presence { space: o.space, start: o.start, end, person: o.person })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn the_engine_answers_exactly_what_brute_force_does(
+        kinds in prop::collection::vec(kind_strategy(), 6),
+        batches in prop::collection::vec(prop::collection::vec(observation(), 0..40), 1..4),
+        restart_after in 0usize..4,
+        seal_after in 0usize..4,
+        rule in rule_strategy(),
+        case in 0u32..12,
+        cases in prop::collection::vec(0u32..12, 2..5),
+        m in 2usize..4,
+        window in (0u32..(3 * DAY / STEP), 12u32..(4 * DAY / STEP)),
+        retention_days in 1u32..6,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        // Space 6 is never defined: observations there are refused as unknown.
+        let spaces: Vec<(SpaceId, SpaceKind)> = kinds.iter().enumerate().map(|(i, k)| (i as u32, *k)).collect();
+        let kinds_map: BTreeMap<SpaceId, SpaceKind> = spaces.iter().copied().collect();
+        let now = T0 + 4 * DAY + 3600;
+        let mut engine = Engine::open(dir.path(), retention_days, now).unwrap();
+        engine.define_spaces(&spaces).unwrap();
+        let mut model = Model { kinds: kinds_map.clone(), presences: Vec::new() };
+        for (i, batch) in batches.iter().enumerate() {
+            let report = engine.ingest(batch, now).unwrap();
+            let expected: Vec<Presence> = batch.iter().filter_map(|o| accepted_by_rule(o, &kinds_map, now, retention_days)).collect();
+            prop_assert_eq!(report.accepted, expected.len());
+            prop_assert_eq!(report.accepted + report.rejected.len(), batch.len());
+            model.presences.extend(expected);
+            if i == seal_after { engine.seal(); }
+            if i == restart_after {
+                drop(engine);
+                engine = Engine::open(dir.path(), retention_days, now).unwrap();
+            }
+        }
+        // Retention drops whole start-days before the first one that can still overlap.
+        let first_day = (now - retention_days * DAY).saturating_sub(DAY) / DAY;
+        engine.apply_retention(now);
+        model.presences.retain(|p| p.start / DAY >= first_day);
+        prop_assert_eq!(engine.index().len(), model.presences.len());
+
+        let (from, to) = (T0 + window.0 * STEP, T0 + (window.0 + window.1) * STEP);
+        let windows: Vec<(SpaceId, Time, Time)> = engine.exposure_windows(&rule, case, from, to).iter().map(|w| (w.space, w.from, w.to)).collect();
+        prop_assert_eq!(&windows, &model.windows(&rule, case, from, to));
+
+        let close = engine.close_contacts(&rule, case, from, to);
+        let expected = model.contacts(&rule, &windows, &BTreeSet::from([case]));
+        prop_assert_eq!(close.iter().map(to_contact).collect::<Vec<_>>(), expected);
+
+        let secondary = engine.secondary_contacts(&rule, case, &close, to);
+        let excluded: BTreeSet<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
+        let mut best: BTreeMap<PersonId, (Contact, PersonId)> = BTreeMap::new();
+        for c in &close {
+            let w = model.windows(&rule, c.person, c.first_exposure, to);
+            for s in model.contacts(&rule, &w, &excluded) {
+                let replace = best.get(&s.person).is_none_or(|(old, via)| (s.total, std::cmp::Reverse(c.person)) > (old.total, std::cmp::Reverse(*via)));
+                if replace { best.insert(s.person, (s, c.person)); }
+            }
+        }
+        let mut expected: Vec<(Contact, PersonId)> = best.into_values().collect();
+        expected.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
+        let got: Vec<(Contact, PersonId)> = secondary.iter().map(|s| (to_contact(&s.contact), s.via)).collect();
+        prop_assert_eq!(got, expected);
+
+        let sources: Vec<(SpaceId, Time, Time, Vec<PersonId>)> =
+            engine.common_sources(&cases, from, to, m).into_iter().map(|c| (c.space, c.from, c.to, c.cases)).collect();
+        prop_assert_eq!(sources, model.common_sources(&cases, from, to, m));
+    }
+}
+
+#[test]
+fn refusals_name_their_reason_and_keep_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 10 * DAY;
+    let mut engine = Engine::open(dir.path(), 7, now).unwrap();
+    engine.define_spaces(&[(1, SpaceKind::Restaurant)]).unwrap();
+    let ok = Observation { person: 1, space: 1, start: now - 3600, end: None };
+    let batch = [
+        ok,
+        Observation { space: 9, ..ok },
+        Observation { end: Some(now - 7200), ..ok },
+        Observation { start: now + 3600, end: None, ..ok },
+        Observation { start: now - 30 * DAY, end: None, ..ok },
+        Observation { end: Some(now - 3600 + 2 * DAY), ..ok },
+    ];
+    let report = engine.ingest(&batch, now).unwrap();
+    assert_eq!(report.accepted, 1);
+    let reasons: Vec<(usize, &str)> = report.rejected.iter().map(|r| (r.index, r.reason)).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (1, "unknown space"),
+            (2, "end before start"),
+            (3, "start in the future"),
+            (4, "older than the retention period"),
+            (5, "stay longer than 24 hours"),
+        ]
+    );
+    let mut seen = Vec::new();
+    engine.index().of_person(1, 0, Time::MAX, |p| seen.push(p.end - p.start));
+    assert_eq!(seen, vec![SpaceKind::Restaurant.default_dwell()], "a scan without exit takes the kind's dwell");
+}
