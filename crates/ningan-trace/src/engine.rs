@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::query::{self, CloseContact, CommonSource, ExposureWindow, SecondaryContact};
-use crate::rules::ExposureRule;
+use crate::rules::{CompanionRule, ExposureRule};
 use crate::wal::Wal;
 
 const REC_SPACES: u8 = 1;
@@ -182,6 +182,10 @@ impl Engine {
         to: Time,
     ) -> Vec<SecondaryContact> {
         query::secondary_contacts(&self.index, rule, case, close, to)
+    }
+
+    pub fn companions(&self, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
+        query::companions(&self.index, rule, case, from, to)
     }
 
     pub fn common_sources(&self, cases: &[PersonId], from: Time, to: Time, m: usize) -> Vec<CommonSource> {

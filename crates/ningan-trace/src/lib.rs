@@ -18,4 +18,4 @@ pub use engine::{Engine, EngineError, IngestReport, Observation, Rejection};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 pub use query::{CloseContact, CommonSource, ExposureWindow, SecondaryContact};
-pub use rules::ExposureRule;
+pub use rules::{Combine, CompanionRule, ExposureRule};

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::index::Index;
-use crate::model::{PersonId, SpaceId, Time};
-use crate::rules::ExposureRule;
+use crate::model::{PersonId, SpaceId, SpaceKind, Time};
+use crate::rules::{Combine, CompanionRule, ExposureRule};
 
 /// A place and time to publish for a case: one space, the case's visits there widened by
 /// the rule's buffers and merged where they meet.
@@ -88,11 +88,15 @@ struct Tally {
     last: Time,
 }
 
+/// Whether a person's tally makes them a contact: (longest single shared stay, total).
+type Qualifies<'a> = &'a dyn Fn(Time, Time) -> bool;
+
 fn tally_contacts(
     ix: &Index,
     rule: &ExposureRule,
     windows: &[ExposureWindow],
     excluded: impl Fn(PersonId) -> bool,
+    qualifies: Qualifies<'_>,
 ) -> Vec<CloseContact> {
     let mut tallies: HashMap<PersonId, Tally> = HashMap::new();
     for w in windows {
@@ -116,8 +120,7 @@ fn tally_contacts(
         .into_iter()
         .filter_map(|(person, t)| {
             let total: Time = t.per_space.values().sum();
-            let qualifies = t.best_single >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c);
-            qualifies.then(|| contact(ix, rule, person, &t, total))
+            qualifies(t.best_single, total).then(|| contact(ix, rule, person, &t, total))
         })
         .collect();
     out.sort_by(|a, b| b.total_overlap.cmp(&a.total_overlap).then(a.person.cmp(&b.person)));
@@ -144,7 +147,11 @@ fn contact(ix: &Index, rule: &ExposureRule, person: PersonId, t: &Tally, total: 
 /// Who shared the case's exposure windows in `[from, to]` under `rule`, most exposed first.
 pub fn close_contacts(ix: &Index, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
     let windows = exposure_windows(ix, rule, case, from, to);
-    tally_contacts(ix, rule, &windows, |p| p == case)
+    tally_contacts(ix, rule, &windows, |p| p == case, &|best, total| exposure_qualifies(rule, best, total))
+}
+
+fn exposure_qualifies(rule: &ExposureRule, best_single: Time, total: Time) -> bool {
+    best_single >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c)
 }
 
 /// Contacts of each close contact from that contact's first exposure to `to`, leaving out
@@ -160,7 +167,8 @@ pub fn secondary_contacts(
     let mut best: HashMap<PersonId, SecondaryContact> = HashMap::new();
     for c in close {
         let windows = exposure_windows(ix, rule, c.person, c.first_exposure, to);
-        for s in tally_contacts(ix, rule, &windows, |p| excluded.contains(&p)) {
+        let qualifies = |best, total| exposure_qualifies(rule, best, total);
+        for s in tally_contacts(ix, rule, &windows, |p| excluded.contains(&p), &qualifies) {
             let better = match best.get(&s.person) {
                 None => true,
                 Some(old) => {
@@ -241,4 +249,26 @@ pub fn common_sources(ix: &Index, cases: &[PersonId], from: Time, to: Time, m: u
             .then(a.from.cmp(&b.from))
     });
     out
+}
+
+/// Cell-grid companions (时空伴随): people who stayed in the same cell as the case for more
+/// than `rule.min_stay` at a time, and/or more than `rule.min_cumulative` over the window, as
+/// `rule.combine` says. Only spaces of kind [`SpaceKind::Cell`] count; no buffers.
+pub fn companions(ix: &Index, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
+    let mut raw = Vec::new();
+    ix.of_person(case, from, to, |p| {
+        if ix.kind(p.space) == Some(SpaceKind::Cell) {
+            raw.push(ExposureWindow { space: p.space, from: p.start.max(from), to: p.end.min(to) });
+        }
+    });
+    let windows = merge_windows(raw);
+    let unweighted = ExposureRule { kind_weights: HashMap::new(), ..ExposureRule::ninth_edition() };
+    let qualifies = |best: Time, total: Time| {
+        let (stay, cumulative) = (best > rule.min_stay, total > rule.min_cumulative);
+        match rule.combine {
+            Combine::Either => stay || cumulative,
+            Combine::Both => stay && cumulative,
+        }
+    };
+    tally_contacts(ix, &unweighted, &windows, |p| p == case, &qualifies)
 }

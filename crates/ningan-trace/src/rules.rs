@@ -45,3 +45,34 @@ impl ExposureRule {
         self.kind_weights.get(&kind).copied().unwrap_or(1.0)
     }
 }
+
+/// How the two companion conditions combine; published versions of the rule disagree, so
+/// both are settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    Either,
+    Both,
+}
+
+/// The cell-grid companion rule (时空伴随): the same ~800 m cell for more than ten minutes,
+/// combined with a cumulative stay of more than 30 hours over 14 days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanionRule {
+    pub version: String,
+    pub min_stay: Time,
+    pub min_cumulative: Time,
+    pub combine: Combine,
+    pub lookback: Time,
+}
+
+impl CompanionRule {
+    pub fn standard() -> CompanionRule {
+        CompanionRule {
+            version: "时空伴随 (10 min / 30 h / 14 d)".into(),
+            min_stay: 10 * 60,
+            min_cumulative: 30 * 3600,
+            combine: Combine::Either,
+            lookback: 14 * 86_400,
+        }
+    }
+}

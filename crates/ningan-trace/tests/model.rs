@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ningan_trace::{Engine, ExposureRule, Observation, PersonId, Presence, SpaceId, SpaceKind, Time};
+use ningan_trace::{
+    Combine, CompanionRule, Engine, ExposureRule, Observation, PersonId, Presence, SpaceId, SpaceKind, Time,
+};
 use proptest::prelude::*;
 
 const T0: Time = 1_700_000_000 - 1_700_000_000 % 86_400;
@@ -65,11 +67,48 @@ impl Model {
         out
     }
 
+    /// Companions: the case's cell stays, merged, against everyone else's, by the rule.
+    fn companions(&self, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<Contact> {
+        let mut raw: Vec<(SpaceId, Time, Time)> = self
+            .presences
+            .iter()
+            .filter(|p| {
+                p.person == case && p.end > from && p.start < to && self.kinds.get(&p.space) == Some(&SpaceKind::Cell)
+            })
+            .map(|p| (p.space, p.start.max(from), p.end.min(to)))
+            .collect();
+        raw.sort();
+        let mut windows: Vec<(SpaceId, Time, Time)> = Vec::new();
+        for w in raw {
+            match windows.last_mut() {
+                Some(last) if last.0 == w.0 && w.1 <= last.2 => last.2 = last.2.max(w.2),
+                _ => windows.push(w),
+            }
+        }
+        let qualifies = |best: Time, total: Time| match rule.combine {
+            Combine::Either => best > rule.min_stay || total > rule.min_cumulative,
+            Combine::Both => best > rule.min_stay && total > rule.min_cumulative,
+        };
+        self.tally(&windows, &BTreeSet::from([case]), &qualifies, &|_| 1.0)
+    }
+
     fn contacts(
         &self,
         rule: &ExposureRule,
         windows: &[(SpaceId, Time, Time)],
         excluded: &BTreeSet<PersonId>,
+    ) -> Vec<Contact> {
+        let qualifies =
+            |best: Time, total: Time| best >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c);
+        self.tally(windows, excluded, &qualifies, &|s| self.weight(rule, s))
+    }
+
+    fn tally(
+        &self,
+        windows: &[(SpaceId, Time, Time)],
+        excluded: &BTreeSet<PersonId>,
+        qualifies: &dyn Fn(Time, Time) -> bool,
+        weight: &dyn Fn(SpaceId) -> f32,
     ) -> Vec<Contact> {
         let mut t: BTreeMap<PersonId, Tally> = BTreeMap::new();
         for &(s, wf, wt) in windows {
@@ -93,8 +132,8 @@ impl Model {
             .into_iter()
             .filter_map(|(person, (per, best, visits, first, last))| {
                 let total: Time = per.values().sum();
-                let ok = best >= rule.min_overlap || rule.min_cumulative.is_some_and(|c| total >= c);
-                let score = per.iter().map(|(s, ov)| f64::from(*ov) * f64::from(self.weight(rule, *s))).sum();
+                let ok = qualifies(best, total);
+                let score = per.iter().map(|(s, ov)| f64::from(*ov) * f64::from(weight(*s))).sum();
                 ok.then(|| Contact { person, total, visits, first, last, spaces: per.keys().copied().collect(), score })
             })
             .collect();
@@ -179,6 +218,17 @@ prop_compose! {
 }
 
 prop_compose! {
+    fn companion_strategy()(stay in 0u32..6, cumulative in 0u32..30, both in any::<bool>()) -> CompanionRule {
+        CompanionRule {
+            min_stay: stay * STEP,
+            min_cumulative: cumulative * STEP,
+            combine: if both { Combine::Both } else { Combine::Either },
+            ..CompanionRule::standard()
+        }
+    }
+}
+
+prop_compose! {
     fn observation()(person in 0u32..12, space in 0u32..7, start in 0u32..(4 * DAY / STEP), dur in prop::option::of(0u32..(5 * 3600 / STEP)), backwards in prop::bool::weighted(0.03)) -> Observation {
         let start = T0 + start * STEP;
         let dur = dur.map(|d| d * STEP);
@@ -217,6 +267,7 @@ proptest! {
         m in 2usize..4,
         window in (0u32..(3 * DAY / STEP), 12u32..(4 * DAY / STEP)),
         retention_days in 1u32..6,
+        companion in companion_strategy(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         // Space 6 is never defined: observations there are refused as unknown.
@@ -266,6 +317,9 @@ proptest! {
         expected.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
         let got: Vec<(Contact, PersonId)> = secondary.iter().map(|s| (to_contact(&s.contact), s.via)).collect();
         prop_assert_eq!(got, expected);
+
+        let got: Vec<Contact> = engine.companions(&companion, case, from, to).iter().map(to_contact).collect();
+        prop_assert_eq!(got, model.companions(&companion, case, from, to));
 
         let sources: Vec<(SpaceId, Time, Time, Vec<PersonId>)> =
             engine.common_sources(&cases, from, to, m).into_iter().map(|c| (c.space, c.from, c.to, c.cases)).collect();
