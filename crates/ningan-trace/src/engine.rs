@@ -2,12 +2,13 @@
 //! log before acknowledging it, keeps the index, drops days past retention, and answers
 //! queries. Single writer; the application wraps it in a lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::query::{self, CloseContact, CommonSource, ExposureWindow, SecondaryContact};
 use crate::rules::{CompanionRule, ExposureRule};
+use crate::segment::{Manifest, read_segment, read_spaces, sync_dir, write_segment, write_spaces};
 use crate::wal::Wal;
 
 const REC_SPACES: u8 = 1;
@@ -49,41 +50,151 @@ pub struct IngestReport {
 }
 
 pub struct Engine {
+    dir: PathBuf,
+    /// Generation of the log being appended to; checkpoints start a new one.
+    generation: u64,
     index: Index,
     wal: Wal,
     retention_days: u32,
-    /// Bytes of torn tail cut when the log was opened.
+    /// Bytes of torn tail cut when the logs were opened.
     pub recovered_cut_bytes: u64,
 }
 
+fn log_name(generation: u64) -> String {
+    format!("log-{generation}.wal")
+}
+
+/// Generations of the log files in `dir`, ascending.
+fn log_generations(dir: &Path) -> Result<Vec<u64>, EngineError> {
+    let mut gens = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        if let Some(g) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("log-"))
+            .and_then(|n| n.strip_suffix(".wal"))
+            .and_then(|n| n.parse().ok())
+        {
+            gens.push(g);
+        }
+    }
+    gens.sort_unstable();
+    Ok(gens)
+}
+
+fn replay(index: &mut Index, records: &[(u8, Vec<u8>)]) -> Result<(), EngineError> {
+    for (i, (kind, payload)) in records.iter().enumerate() {
+        match *kind {
+            REC_SPACES if payload.len() % 5 == 0 => {
+                for c in payload.chunks_exact(5) {
+                    let kind = SpaceKind::from_code(c[4]).ok_or(EngineError::Malformed(i))?;
+                    index.define_space(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), kind);
+                }
+            }
+            REC_PRESENCES if payload.len() % 16 == 0 => {
+                for c in payload.chunks_exact(16) {
+                    let word = |k: usize| u32::from_le_bytes([c[k], c[k + 1], c[k + 2], c[k + 3]]);
+                    index.insert(Presence { space: word(0), start: word(4), end: word(8), person: word(12) });
+                }
+            }
+            _ => return Err(EngineError::Malformed(i)),
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
-    /// Opens (or creates) the engine's files in `dir` and replays the log, keeping only what
-    /// retention still allows at `now`.
+    /// Opens (or creates) the engine's files in `dir`: the last checkpoint's segments, then
+    /// every log written since, keeping only what retention still allows at `now`. Files a
+    /// crashed checkpoint left behind are removed.
     pub fn open(dir: &Path, retention_days: u32, now: Time) -> Result<Engine, EngineError> {
         std::fs::create_dir_all(dir)?;
-        let (wal, recovered) = Wal::open(&dir.join("presences.log"))?;
+        let manifest = Manifest::read(dir)?.unwrap_or_default();
         let mut index = Index::new();
-        for (i, (kind, payload)) in recovered.records.iter().enumerate() {
-            match *kind {
-                REC_SPACES if payload.len() % 5 == 0 => {
-                    for c in payload.chunks_exact(5) {
-                        let kind = SpaceKind::from_code(c[4]).ok_or(EngineError::Malformed(i))?;
-                        index.define_space(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), kind);
-                    }
-                }
-                REC_PRESENCES if payload.len() % 16 == 0 => {
-                    for c in payload.chunks_exact(16) {
-                        let word = |k: usize| u32::from_le_bytes([c[k], c[k + 1], c[k + 2], c[k + 3]]);
-                        index.insert(Presence { space: word(0), start: word(4), end: word(8), person: word(12) });
-                    }
-                }
-                _ => return Err(EngineError::Malformed(i)),
+        if let Some(spaces) = &manifest.spaces {
+            for (s, k) in read_spaces(&dir.join(spaces))? {
+                index.define_space(s, k);
             }
         }
-        let mut engine = Engine { index, wal, retention_days, recovered_cut_bytes: recovered.cut_bytes };
+        for name in &manifest.segments {
+            let presences = read_segment(&dir.join(name))?;
+            if let Some(first) = presences.first() {
+                index.load_day(first.day(), presences);
+            }
+        }
+        let mut cut = 0;
+        let logs: Vec<u64> = log_generations(dir)?.into_iter().filter(|g| *g >= manifest.covers_below).collect();
+        let generation = logs.last().copied().unwrap_or(manifest.covers_below);
+        let mut active = None;
+        for g in &logs {
+            let (wal, recovered) = Wal::open(&dir.join(log_name(*g)))?;
+            cut += recovered.cut_bytes;
+            replay(&mut index, &recovered.records)?;
+            active = Some(wal);
+        }
+        let wal = match active {
+            Some(w) => w,
+            None => {
+                let (w, _) = Wal::open(&dir.join(log_name(generation)))?;
+                sync_dir(dir)?;
+                w
+            }
+        };
+        let mut engine =
+            Engine { dir: dir.to_path_buf(), generation, index, wal, retention_days, recovered_cut_bytes: cut };
+        engine.remove_stale_files(&manifest)?;
         engine.apply_retention(now);
         engine.index.seal();
         Ok(engine)
+    }
+
+    /// Deletes logs the manifest covers and files no manifest names (a crashed checkpoint's).
+    fn remove_stale_files(&self, manifest: &Manifest) -> Result<(), EngineError> {
+        for entry in std::fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale_log = name
+                .strip_prefix("log-")
+                .and_then(|n| n.strip_suffix(".wal"))
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|g| g < manifest.covers_below);
+            let unnamed = (name.starts_with("seg-") || name.starts_with("spaces-"))
+                && !manifest.segments.contains(&name)
+                && manifest.spaces.as_deref() != Some(name.as_str());
+            if stale_log || unnamed || name.ends_with(".tmp") {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds everything into immutable day segments and starts a new log; days dropped by
+    /// retention lose their files here. Writes continue in the new log from the first step,
+    /// and until the manifest names the new files the old ones stay valid, so a crash at any
+    /// point recovers.
+    pub fn checkpoint(&mut self) -> Result<(), EngineError> {
+        let next = self.generation + 1;
+        let (wal, _) = Wal::open(&self.dir.join(log_name(next)))?;
+        sync_dir(&self.dir)?;
+        self.wal = wal;
+        self.generation = next;
+        self.index.seal();
+        let mut manifest = Manifest { covers_below: next, spaces: None, segments: Vec::new() };
+        for (day, presences) in self.index.sealed_days() {
+            if presences.is_empty() {
+                continue;
+            }
+            let name = format!("seg-{day}-{next}.bin");
+            write_segment(&self.dir, &name, presences)?;
+            manifest.segments.push(name);
+        }
+        let mut spaces: Vec<(SpaceId, SpaceKind)> = self.index.spaces().collect();
+        spaces.sort_unstable();
+        let name = format!("spaces-{next}.bin");
+        write_spaces(&self.dir, &name, &spaces)?;
+        manifest.spaces = Some(name);
+        manifest.write(&self.dir)?;
+        self.remove_stale_files(&manifest)
     }
 
     pub fn index(&self) -> &Index {

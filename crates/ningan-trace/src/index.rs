@@ -167,6 +167,18 @@ impl Index {
         }
     }
 
+    /// Each day's sorted run, for writing segments; call [`Index::seal`] first.
+    pub(crate) fn sealed_days(&self) -> impl Iterator<Item = (u32, &[Presence])> {
+        self.partitions.iter().map(|(d, p)| (*d, p.sorted.as_slice()))
+    }
+
+    /// Loads a day from a segment (sorted when written; sorted again if not).
+    pub(crate) fn load_day(&mut self, day: u32, presences: Vec<Presence>) {
+        let part = self.partitions.entry(day).or_default();
+        self.len += presences.len();
+        part.pending.extend(presences);
+    }
+
     /// Every presence, in no particular order: for export and checks.
     pub fn all(&self) -> impl Iterator<Item = &Presence> {
         self.partitions.values().flat_map(|p| p.sorted.iter().chain(p.pending.iter()))

@@ -10,6 +10,7 @@ mod index;
 mod model;
 mod query;
 mod rules;
+mod segment;
 mod wal;
 
 pub mod engine;

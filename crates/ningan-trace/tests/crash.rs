@@ -1,6 +1,6 @@
-//! Kill the writer in the middle of a large ingest: after restart every acknowledged batch is
-//! there whole, and nothing else but possibly the one batch that was written but not yet
-//! acknowledged — never part of a batch, never garbage.
+//! Kill the writer in the middle of a large ingest (and of its checkpoints): after restart
+//! every acknowledged batch is there whole, and nothing else but possibly the one batch that
+//! was written but not yet acknowledged — never part of a batch, never garbage.
 //!
 //! The writer is this test binary run again in writer mode (an environment variable), so a
 //! real process dies with SIGKILL at an arbitrary instant.
@@ -39,6 +39,10 @@ fn crash_writer() {
         use std::io::Write;
         writeln!(out, "ack {i}").unwrap();
         out.flush().unwrap();
+        // Checkpoints every few batches, so kills also land inside one.
+        if i % 5 == 4 {
+            engine.checkpoint().unwrap();
+        }
     }
 }
 

@@ -260,6 +260,7 @@ proptest! {
         kinds in prop::collection::vec(kind_strategy(), 6),
         batches in prop::collection::vec(prop::collection::vec(observation(), 0..40), 1..4),
         restart_after in 0usize..4,
+        checkpoint_after in 0usize..4,
         seal_after in 0usize..4,
         rule in rule_strategy(),
         case in 0u32..12,
@@ -283,6 +284,9 @@ proptest! {
             prop_assert_eq!(report.accepted, expected.len());
             prop_assert_eq!(report.accepted + report.rejected.len(), batch.len());
             model.presences.extend(expected);
+            if i == checkpoint_after {
+                engine.checkpoint().unwrap();
+            }
             if i == seal_after { engine.seal(); }
             if i == restart_after {
                 drop(engine);
@@ -292,6 +296,12 @@ proptest! {
         // Retention drops whole start-days before the first one that can still overlap.
         let first_day = (now - retention_days * DAY).saturating_sub(DAY) / DAY;
         engine.apply_retention(now);
+        if checkpoint_after == restart_after {
+            // Retention's effect must survive a checkpoint and a restart as well.
+            engine.checkpoint().unwrap();
+            drop(engine);
+            engine = Engine::open(dir.path(), retention_days, now).unwrap();
+        }
         model.presences.retain(|p| p.start / DAY >= first_day);
         prop_assert_eq!(engine.index().len(), model.presences.len());
 
@@ -358,4 +368,40 @@ fn refusals_name_their_reason_and_keep_the_rest() {
     let mut seen = Vec::new();
     engine.index().of_person(1, 0, Time::MAX, |p| seen.push(p.end - p.start));
     assert_eq!(seen, vec![SpaceKind::Restaurant.default_dwell()], "a scan without exit takes the kind's dwell");
+}
+
+#[test]
+fn checkpoints_shrink_the_files_and_a_crashed_one_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 20 * DAY;
+    let mut engine = Engine::open(dir.path(), 7, now).unwrap();
+    engine.define_spaces(&[(1, SpaceKind::Market)]).unwrap();
+    let batch: Vec<Observation> =
+        (0..200).map(|i| Observation { person: i, space: 1, start: T0 + 14 * DAY + i * 2000, end: None }).collect();
+    assert_eq!(engine.ingest(&batch, now).unwrap().accepted, 200);
+    engine.checkpoint().unwrap();
+    let files = |d: &std::path::Path| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    let after_first = files(dir.path());
+    assert!(after_first.iter().any(|f| f.starts_with("seg-")), "{after_first:?}");
+    assert_eq!(after_first.iter().filter(|f| f.starts_with("log-")).count(), 1, "covered logs are removed");
+    // Days later, retention drops the old days and the next checkpoint deletes their files.
+    let later = now + 10 * DAY;
+    drop(engine);
+    let mut engine = Engine::open(dir.path(), 7, later).unwrap();
+    assert_eq!(engine.index().len(), 0);
+    engine.checkpoint().unwrap();
+    assert!(!files(dir.path()).iter().any(|f| f.starts_with("seg-")), "{:?}", files(dir.path()));
+    // A checkpoint that died before its manifest leaves files nobody names: removed on open.
+    std::fs::write(dir.path().join("seg-99-99.bin"), b"half").unwrap();
+    std::fs::write(dir.path().join("MANIFEST.tmp"), b"half").unwrap();
+    drop(engine);
+    let engine = Engine::open(dir.path(), 7, later).unwrap();
+    assert_eq!(engine.index().len(), 0);
+    let left = files(dir.path());
+    assert!(!left.iter().any(|f| f.ends_with(".tmp") || f == "seg-99-99.bin"), "{left:?}");
 }
