@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
-use crate::query::{self, CloseContact, CommonSource, ExposureWindow, SecondaryContact};
+use crate::query::{self, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
 use crate::rules::{CompanionRule, ExposureRule};
 use crate::segment::{Manifest, read_segment, read_spaces, sync_dir, write_segment, write_spaces};
 use crate::wal::Wal;
@@ -297,6 +297,10 @@ impl Engine {
 
     pub fn companions(&self, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
         query::companions(&self.index, rule, case, from, to)
+    }
+
+    pub fn trace_cluster(&self, rule: &ExposureRule, cases: &[(PersonId, Time, Time)], m: usize) -> ClusterTrace {
+        query::trace_cluster(&self.index, rule, cases, m)
     }
 
     pub fn common_sources(&self, cases: &[PersonId], from: Time, to: Time, m: usize) -> Vec<CommonSource> {

@@ -18,5 +18,5 @@ pub mod engine;
 pub use engine::{Engine, EngineError, IngestReport, Observation, Rejection};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
-pub use query::{CloseContact, CommonSource, ExposureWindow, SecondaryContact};
+pub use query::{CaseTrace, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
 pub use rules::{Combine, CompanionRule, ExposureRule};

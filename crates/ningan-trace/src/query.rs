@@ -79,7 +79,7 @@ fn merge_windows(mut raw: Vec<ExposureWindow>) -> Vec<ExposureWindow> {
 }
 
 /// Per-person tally while scanning windows.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Tally {
     per_space: BTreeMap<SpaceId, Time>,
     best_single: Time,
@@ -116,6 +116,16 @@ fn tally_contacts(
             t.last = t.last.max(q.end.min(w.to));
         });
     }
+    finish(ix, rule, tallies, qualifies)
+}
+
+/// Keeps the tallies that qualify, most exposed first.
+fn finish(
+    ix: &Index,
+    rule: &ExposureRule,
+    tallies: HashMap<PersonId, Tally>,
+    qualifies: Qualifies<'_>,
+) -> Vec<CloseContact> {
     let mut out: Vec<CloseContact> = tallies
         .into_iter()
         .filter_map(|(person, t)| {
@@ -271,4 +281,71 @@ pub fn companions(ix: &Index, rule: &CompanionRule, case: PersonId, from: Time, 
         }
     };
     tally_contacts(ix, &unweighted, &windows, |p| p == case, &qualifies)
+}
+
+/// One case's part of a cluster trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseTrace {
+    pub case: PersonId,
+    pub windows: Vec<ExposureWindow>,
+    pub close: Vec<CloseContact>,
+    pub secondary: Vec<SecondaryContact>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterTrace {
+    pub cases: Vec<CaseTrace>,
+    /// Where at least `m` of the cluster's cases met, over the span of all their windows.
+    pub common_sources: Vec<CommonSource>,
+}
+
+/// Everything for a cluster of cases, each `(case, from, to)`, at once. The close-contact
+/// scans are shared: all cases' exposure windows are grouped by space and each space is read
+/// once over the span of its windows, instead of once per case and window.
+pub fn trace_cluster(ix: &Index, rule: &ExposureRule, cases: &[(PersonId, Time, Time)], m: usize) -> ClusterTrace {
+    let windows: Vec<Vec<ExposureWindow>> =
+        cases.iter().map(|&(case, from, to)| exposure_windows(ix, rule, case, from, to)).collect();
+    // (space, from, to, which case) for every window, grouped by space.
+    let mut by_space: BTreeMap<SpaceId, Vec<(Time, Time, usize)>> = BTreeMap::new();
+    for (i, ws) in windows.iter().enumerate() {
+        for w in ws {
+            by_space.entry(w.space).or_default().push((w.from, w.to, i));
+        }
+    }
+    let mut tallies: Vec<HashMap<PersonId, Tally>> = vec![HashMap::new(); cases.len()];
+    for (space, ws) in &by_space {
+        let span_from = ws.iter().map(|w| w.0).min().unwrap_or(0);
+        let span_to = ws.iter().map(|w| w.1).max().unwrap_or(0);
+        ix.in_space(*space, span_from, span_to, |q| {
+            for &(wf, wt, i) in ws {
+                if q.person == cases[i].0 {
+                    continue;
+                }
+                let ov = q.overlap(wf, wt);
+                if ov == 0 {
+                    continue;
+                }
+                let t = tallies[i].entry(q.person).or_insert_with(|| Tally { first: Time::MAX, ..Tally::default() });
+                *t.per_space.entry(*space).or_default() += ov;
+                t.best_single = t.best_single.max(ov);
+                t.visits += 1;
+                t.first = t.first.min(q.start.max(wf));
+                t.last = t.last.max(q.end.min(wt));
+            }
+        });
+    }
+    let traces = cases
+        .iter()
+        .zip(windows)
+        .zip(tallies)
+        .map(|((&(case, _, to), windows), tally)| {
+            let close = finish(ix, rule, tally, &|best, total| exposure_qualifies(rule, best, total));
+            let secondary = secondary_contacts(ix, rule, case, &close, to);
+            CaseTrace { case, windows, close, secondary }
+        })
+        .collect();
+    let ids: Vec<PersonId> = cases.iter().map(|c| c.0).collect();
+    let from = cases.iter().map(|c| c.1).min().unwrap_or(0);
+    let to = cases.iter().map(|c| c.2).max().unwrap_or(0);
+    ClusterTrace { cases: traces, common_sources: common_sources(ix, &ids, from, to, m) }
 }

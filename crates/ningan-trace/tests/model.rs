@@ -331,6 +331,17 @@ proptest! {
         let got: Vec<Contact> = engine.companions(&companion, case, from, to).iter().map(to_contact).collect();
         prop_assert_eq!(got, model.companions(&companion, case, from, to));
 
+        // A cluster traced at once answers exactly what each case traced alone does.
+        let cluster: Vec<(PersonId, Time, Time)> = cases.iter().enumerate().map(|(i, c)| (*c, from + i as Time * STEP, to)).collect();
+        let traced = engine.trace_cluster(&rule, &cluster, m);
+        for (t, &(c, f, until)) in traced.cases.iter().zip(&cluster) {
+            prop_assert_eq!(&t.windows, &engine.exposure_windows(&rule, c, f, until));
+            let alone = engine.close_contacts(&rule, c, f, until);
+            prop_assert_eq!(&t.close, &alone);
+            prop_assert_eq!(&t.secondary, &engine.secondary_contacts(&rule, c, &alone, until));
+        }
+        prop_assert_eq!(&traced.common_sources, &engine.common_sources(&cases, from, to, m));
+
         let sources: Vec<(SpaceId, Time, Time, Vec<PersonId>)> =
             engine.common_sources(&cases, from, to, m).into_iter().map(|c| (c.space, c.from, c.to, c.cases)).collect();
         prop_assert_eq!(sources, model.common_sources(&cases, from, to, m));
