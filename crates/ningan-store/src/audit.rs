@@ -147,7 +147,7 @@ fn chain_hash(seq: i64, at: i64, e: &AuditEntry, prev_hash: &str) -> String {
 const COLUMNS: &str =
     "seq, at, actor, actor_unit_id, action, object_type, object_id, person_id, purpose, detail, prev_hash, hash";
 
-impl Write<'_> {
+impl Write {
     /// Appends to the chain inside this transaction, so the entry commits or rolls back
     /// together with the change it records.
     pub async fn audit(&mut self, new: NewAudit) -> Result<i64> {

@@ -39,7 +39,7 @@ pub struct NewCompound {
     pub location: [f64; 2],
 }
 
-impl Write<'_> {
+impl Write {
     /// Adds compounds under stations in `scope`; returns their ids in order.
     pub async fn compounds_insert(&mut self, actor: &Actor, scope: &Scope, new: &[NewCompound]) -> Result<Vec<i64>> {
         let now = now_ms();

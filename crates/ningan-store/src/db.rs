@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use sqlx::{AnyPool, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::{Result, StoreError};
 
@@ -71,9 +71,18 @@ pub struct Db {
     url: String,
     dialect: Dialect,
     /// Every write appends to the audit chain, whose next link depends on the last one, so
-    /// writers take turns. Within one process this lock orders them; on PostgreSQL a table
-    /// lock in the transaction orders several processes too.
-    writer: Arc<Mutex<()>>,
+    /// writers take turns on one dedicated connection. Within one process this lock orders
+    /// them; on PostgreSQL a table lock in the transaction orders several processes too.
+    /// Keeping writes on one connection also means a transaction dropped without commit is
+    /// rolled back before the next write begins, never left holding the write lock on a
+    /// pooled connection that nobody uses.
+    writer: Arc<Mutex<WriterConn>>,
+}
+
+/// The writers' connection and whether a transaction is still open on it.
+struct WriterConn {
+    conn: AnyConnection,
+    open: bool,
 }
 
 impl Db {
@@ -119,7 +128,8 @@ impl Db {
                 (pool, Dialect::Postgres)
             }
         };
-        Ok(Db { pool, url, dialect, writer: Arc::new(Mutex::new(())) })
+        let conn = pool.acquire().await?.detach();
+        Ok(Db { pool, url, dialect, writer: Arc::new(Mutex::new(WriterConn { conn, open: false })) })
     }
 
     /// The connection URL, for tools that need a second, raw connection (tests, export).
@@ -132,10 +142,23 @@ impl Db {
     }
 
     /// Begins a write transaction. Every mutation and every audited read goes through one.
-    pub async fn write(&self) -> Result<Write<'_>> {
-        let guard = self.writer.lock().await;
-        let tx = self.pool.begin().await?;
-        Ok(Write { tx, _guard: guard, dialect: self.dialect, audit_locked: false })
+    pub async fn write(&self) -> Result<Write> {
+        let mut guard = self.writer.clone().lock_owned().await;
+        if guard.open {
+            // A previous writer dropped its transaction without committing.
+            guard.conn.execute("ROLLBACK").await?;
+            guard.open = false;
+        }
+        // SQLite: take the write lock at once. A deferred transaction that reads first and
+        // then upgrades gets SQLITE_BUSY immediately, without the busy timeout, whenever
+        // another connection (an idempotency-key insert, say) is writing at that moment.
+        let begin = match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        guard.conn.execute(begin).await?;
+        guard.open = true;
+        Ok(Write { guard: Some(guard), dialect: self.dialect, audit_locked: false })
     }
 
     pub async fn close(&self) {
@@ -150,21 +173,42 @@ impl Db {
 }
 
 /// A write transaction; dropped without [`Write::commit`] it rolls back.
-pub struct Write<'a> {
-    pub(crate) tx: Transaction<'static, sqlx::Any>,
-    _guard: MutexGuard<'a, ()>,
+pub struct Write {
+    guard: Option<OwnedMutexGuard<WriterConn>>,
     pub(crate) dialect: Dialect,
     pub(crate) audit_locked: bool,
 }
 
-impl Write<'_> {
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+impl Write {
+    pub async fn commit(mut self) -> Result<()> {
+        if let Some(g) = self.guard.as_mut() {
+            g.conn.execute("COMMIT").await?;
+            g.open = false;
+        }
         Ok(())
     }
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        // The guard is only taken out in `drop`.
+        &mut self.guard.as_mut().expect("write guard present until drop").conn
+    }
+}
+
+impl Drop for Write {
+    /// Rolls back at once on a runtime thread, so the write lock is not held until the next
+    /// writer comes; without a runtime the next [`Db::write`] rolls back first.
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else { return };
+        if !guard.open {
+            return;
+        }
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                if guard.conn.execute("ROLLBACK").await.is_ok() {
+                    guard.open = false;
+                }
+            });
+        }
     }
 }
 

@@ -188,7 +188,7 @@ impl Db {
     }
 }
 
-impl Write<'_> {
+impl Write {
     /// Adds a unit under a parent in `scope`; the kind follows from the parent's level.
     pub async fn unit_insert(&mut self, actor: &crate::Actor, scope: &Scope, new: &NewOrgUnit) -> Result<OrgUnit> {
         if !valid_code(&new.code) {

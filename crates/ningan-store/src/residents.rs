@@ -134,7 +134,7 @@ fn classify(q: &str) -> Term {
     Term::NamePrefix(q.replace(['%', '_'], ""))
 }
 
-impl Write<'_> {
+impl Write {
     /// Registers a resident at a station in `scope`. A duplicate ID number is a conflict.
     pub async fn resident_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewResident) -> Result<Resident> {
         let name = new.name.trim();
@@ -292,7 +292,7 @@ pub struct BulkResident {
 /// Rows per INSERT statement: 12 parameters each stays far below both backends' limits.
 const BULK_ROWS: usize = 500;
 
-impl Write<'_> {
+impl Write {
     /// Inserts many residents in this transaction with one audit entry for the batch.
     pub async fn residents_bulk_insert(&mut self, actor: &Actor, rows: &[BulkResident], detail: &str) -> Result<u64> {
         let mut inserted = 0;

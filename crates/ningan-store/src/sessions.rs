@@ -43,7 +43,7 @@ impl Db {
     }
 }
 
-impl Write<'_> {
+impl Write {
     pub async fn session_create(
         &mut self,
         token_hash: &str,

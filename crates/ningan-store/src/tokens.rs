@@ -88,7 +88,7 @@ impl Db {
     }
 }
 
-impl Write<'_> {
+impl Write {
     pub async fn token_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewApiToken) -> Result<ApiToken> {
         if new.name.trim().is_empty() {
             return Err(StoreError::Invalid("name: required".into()));

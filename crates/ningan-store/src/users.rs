@@ -145,7 +145,7 @@ impl Db {
     }
 }
 
-impl Write<'_> {
+impl Write {
     pub async fn user_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewUser) -> Result<User> {
         if !valid_username(&new.username) {
             return Err(StoreError::Invalid("username: 3–32 lowercase letters, digits, . _ -".into()));

@@ -195,3 +195,29 @@ on_both_backends!(idempotency_keys_replay_and_detect_mismatch, |b| async move {
         "keys are per principal"
     );
 });
+
+on_both_backends!(a_write_dropped_without_commit_rolls_back_and_blocks_nobody, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330226", "330226001").await;
+    let all = Scope::everything();
+    for i in 0..5u16 {
+        // An error path: the transaction is dropped after writing (and taking the audit lock).
+        let mut w = db.write().await.unwrap();
+        w.resident_insert(&actor(), &all, &resident("弃", 330226, 100 + i, s.id)).await.unwrap();
+        drop(w);
+        // The next writer is neither blocked nor sees the abandoned row.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            let mut w = db.write().await.unwrap();
+            w.resident_insert(&actor(), &all, &resident("留", 330226, 200 + i, s.id)).await.unwrap();
+            w.commit().await.unwrap();
+        })
+        .await;
+        assert!(next.is_ok(), "round {i}: the next write waited on the abandoned one");
+    }
+    let mut w = db.write().await.unwrap();
+    let page = w.resident_search(&actor(), &all, &ResidentQuery::default(), PageRequest::default()).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(page.total, 5);
+    assert!(page.items.iter().all(|r| r.name == "留"));
+    assert_eq!(db.verify_audit_chain().await.unwrap().first_broken, None);
+});

@@ -7,6 +7,7 @@
 //! Unix epoch.
 
 mod index;
+pub mod io;
 mod model;
 mod query;
 mod rules;
