@@ -17,6 +17,17 @@ struct Partition {
     by_person: Vec<u32>,
     /// Accepted but not yet merged; small, scanned linearly.
     pending: Vec<Presence>,
+    /// The longest stay per space in this partition: how far before a window a scan of the
+    /// space must start. A restaurant's is an hour or two, not the 24 h any stay may last.
+    longest: HashMap<SpaceId, Time>,
+}
+
+impl Partition {
+    fn push(&mut self, p: Presence) {
+        let d = self.longest.entry(p.space).or_default();
+        *d = (*d).max(p.end - p.start);
+        self.pending.push(p);
+    }
 }
 
 impl Partition {
@@ -80,7 +91,7 @@ impl Index {
 
     /// Adds a validated presence (known space, `start <= end`, at most [`MAX_DWELL`]).
     pub fn insert(&mut self, p: Presence) {
-        self.partitions.entry(p.day()).or_default().pending.push(p);
+        self.partitions.entry(p.day()).or_default().push(p);
         self.len += 1;
     }
 
@@ -134,8 +145,9 @@ impl Index {
 
     /// Every presence in `space` sharing time with `[from, to]`.
     pub fn in_space(&self, space: SpaceId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
-        let earliest = from.saturating_sub(MAX_DWELL);
         for part in self.days(from, to) {
+            let Some(&longest) = part.longest.get(&space) else { continue };
+            let earliest = from.saturating_sub(longest);
             let lo = part.sorted.partition_point(|p| (p.space, p.start) < (space, earliest));
             for p in part.sorted[lo..].iter().take_while(|p| p.space == space && p.start < to) {
                 if p.end > from {
@@ -176,7 +188,9 @@ impl Index {
     pub(crate) fn load_day(&mut self, day: u32, presences: Vec<Presence>) {
         let part = self.partitions.entry(day).or_default();
         self.len += presences.len();
-        part.pending.extend(presences);
+        for p in presences {
+            part.push(p);
+        }
     }
 
     /// Every presence, in no particular order: for export and checks.
