@@ -21,10 +21,12 @@ struct Args {
     days: u32,
     cases: usize,
     parquet: Option<std::path::PathBuf>,
+    /// Writes the presences as Parquet and ningan's answers as JSON for `bench/trace/peers.py`.
+    dump: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
-    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None };
+    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -33,6 +35,7 @@ fn args() -> Args {
             "--days" => a.days = value().parse().expect("--days N"),
             "--cases" => a.cases = value().parse().expect("--cases N"),
             "--parquet" => a.parquet = Some(value().into()),
+            "--dump" => a.dump = Some(value().into()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -185,6 +188,9 @@ fn main() {
         n_close += close.len();
         n_second += second.len();
     }
+    if let Some(dir) = &a.dump {
+        dump(dir, &engine, &rule, &cases, from, now, &close_ms);
+    }
     let mut common_ms = Vec::new();
     for chunk in cases.chunks(5) {
         let t = Instant::now();
@@ -206,4 +212,35 @@ fn main() {
         let (p50, p95) = (percentile(v, 0.5), percentile(v, 0.95));
         println!("{name:20} p50 {p50:8.3} ms   p95 {p95:8.3} ms");
     }
+}
+
+/// The presences as Parquet, and for each case its window, rule, ningan's close contacts and
+/// ningan's time, as JSON: the input `bench/trace/peers.py` runs the peers on.
+fn dump(dir: &std::path::Path, engine: &Engine, rule: &ExposureRule, cases: &[u32], from: Time, to: Time, ms: &[f64]) {
+    std::fs::create_dir_all(dir).expect("dump dir");
+    let n = ningan_trace::io::write_presences_parquet(&dir.join("presences.parquet"), engine.index().all(), 1 << 20)
+        .expect("parquet");
+    let mut json = format!(
+        "{{\"presences\": {n}, \"rule\": {{\"before\": {}, \"after\": {}, \"min_overlap\": {}}}, \"from\": {from}, \"to\": {to}, \"cases\": [",
+        rule.buffer_before, rule.buffer_after, rule.min_overlap
+    );
+    for (i, &case) in cases.iter().enumerate() {
+        let close = engine.close_contacts(rule, case, from, to);
+        let contacts: Vec<String> = close
+            .iter()
+            .map(|c| {
+                format!(
+                    "[{}, {}, {}, {}, {}]",
+                    c.person, c.total_overlap, c.shared_visits, c.first_exposure, c.last_exposure
+                )
+            })
+            .collect();
+        if i > 0 {
+            json.push_str(", ");
+        }
+        json.push_str(&format!("{{\"case\": {case}, \"ms\": {:.4}, \"close\": [{}]}}", ms[i], contacts.join(", ")));
+    }
+    json.push_str("]}");
+    std::fs::write(dir.join("ningan.json"), json).expect("write ningan.json");
+    println!("dumped               {n} presences and {} cases to {}", cases.len(), dir.display());
 }

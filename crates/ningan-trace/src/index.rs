@@ -102,9 +102,11 @@ impl Index {
         }
     }
 
-    /// Seals partitions whose pending list has grown past `threshold`.
+    /// Seals partitions whose pending list has grown past `threshold` or an eighth of the
+    /// partition, whichever is larger: merging rewrites the partition, so merging only after
+    /// a fixed count would make a day's bulk load quadratic.
     pub fn seal_large(&mut self, threshold: usize) {
-        for part in self.partitions.values_mut().filter(|p| p.pending.len() > threshold) {
+        for part in self.partitions.values_mut().filter(|p| p.pending.len() > threshold.max(p.sorted.len() / 8)) {
             part.seal();
         }
     }
