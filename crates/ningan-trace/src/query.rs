@@ -78,14 +78,22 @@ fn merge_windows(mut raw: Vec<ExposureWindow>) -> Vec<ExposureWindow> {
     out
 }
 
-/// Per-person tally while scanning windows.
-#[derive(Default, Clone)]
-struct Tally {
-    per_space: BTreeMap<SpaceId, Time>,
-    best_single: Time,
-    visits: u32,
+/// One presence of someone else meeting one exposure window.
+#[derive(Clone, Copy)]
+struct Pair {
+    person: PersonId,
+    space: SpaceId,
+    overlap: Time,
     first: Time,
     last: Time,
+}
+
+impl Pair {
+    /// The pair of `q` and the window `[from, to]` in `space`, if they share any time.
+    fn of(q: &crate::model::Presence, space: SpaceId, from: Time, to: Time) -> Option<Pair> {
+        let overlap = q.overlap(from, to);
+        (overlap > 0).then(|| Pair { person: q.person, space, overlap, first: q.start.max(from), last: q.end.min(to) })
+    }
 }
 
 /// Whether a person's tally makes them a contact: (longest single shared stay, total).
@@ -98,60 +106,49 @@ fn tally_contacts(
     excluded: impl Fn(PersonId) -> bool,
     qualifies: Qualifies<'_>,
 ) -> Vec<CloseContact> {
-    let mut tallies: HashMap<PersonId, Tally> = HashMap::new();
+    let mut pairs = Vec::new();
     for w in windows {
         ix.in_space(w.space, w.from, w.to, |q| {
-            if excluded(q.person) {
-                return;
+            if !excluded(q.person) {
+                pairs.extend(Pair::of(q, w.space, w.from, w.to));
             }
-            let ov = q.overlap(w.from, w.to);
-            if ov == 0 {
-                return;
-            }
-            let t = tallies.entry(q.person).or_insert_with(|| Tally { first: Time::MAX, ..Tally::default() });
-            *t.per_space.entry(w.space).or_default() += ov;
-            t.best_single = t.best_single.max(ov);
-            t.visits += 1;
-            t.first = t.first.min(q.start.max(w.from));
-            t.last = t.last.max(q.end.min(w.to));
         });
     }
-    finish(ix, rule, tallies, qualifies)
+    finish(ix, rule, pairs, qualifies)
 }
 
-/// Keeps the tallies that qualify, most exposed first.
-fn finish(
-    ix: &Index,
-    rule: &ExposureRule,
-    tallies: HashMap<PersonId, Tally>,
-    qualifies: Qualifies<'_>,
-) -> Vec<CloseContact> {
-    let mut out: Vec<CloseContact> = tallies
-        .into_iter()
-        .filter_map(|(person, t)| {
-            let total: Time = t.per_space.values().sum();
-            qualifies(t.best_single, total).then(|| contact(ix, rule, person, &t, total))
-        })
-        .collect();
+/// Sums the pairs per person (sorting instead of a map per person: no allocation per
+/// contact), keeps those that qualify, most exposed first.
+fn finish(ix: &Index, rule: &ExposureRule, mut pairs: Vec<Pair>, qualifies: Qualifies<'_>) -> Vec<CloseContact> {
+    pairs.sort_unstable_by_key(|p| (p.person, p.space));
+    let mut out = Vec::new();
+    for group in pairs.chunk_by(|a, b| a.person == b.person) {
+        let best = group.iter().map(|p| p.overlap).max().unwrap_or(0);
+        let total: Time = group.iter().map(|p| p.overlap).sum();
+        if !qualifies(best, total) {
+            continue;
+        }
+        // Per space, in ascending space order, so the score sums in a fixed order.
+        let mut spaces = Vec::new();
+        let mut score = 0.0;
+        for run in group.chunk_by(|a, b| a.space == b.space) {
+            let space = run[0].space;
+            let shared: Time = run.iter().map(|p| p.overlap).sum();
+            score += f64::from(shared) * f64::from(ix.kind(space).map(|k| rule.weight(k)).unwrap_or(1.0));
+            spaces.push(space);
+        }
+        out.push(CloseContact {
+            person: group[0].person,
+            total_overlap: total,
+            shared_visits: group.len() as u32,
+            first_exposure: group.iter().map(|p| p.first).min().unwrap_or(0),
+            last_exposure: group.iter().map(|p| p.last).max().unwrap_or(0),
+            spaces,
+            score,
+        });
+    }
     out.sort_by(|a, b| b.total_overlap.cmp(&a.total_overlap).then(a.person.cmp(&b.person)));
     out
-}
-
-fn contact(ix: &Index, rule: &ExposureRule, person: PersonId, t: &Tally, total: Time) -> CloseContact {
-    let score = t
-        .per_space
-        .iter()
-        .map(|(s, ov)| f64::from(*ov) * f64::from(ix.kind(*s).map(|k| rule.weight(k)).unwrap_or(1.0)))
-        .sum();
-    CloseContact {
-        person,
-        total_overlap: total,
-        shared_visits: t.visits,
-        first_exposure: t.first,
-        last_exposure: t.last,
-        spaces: t.per_space.keys().copied().collect(),
-        score,
-    }
 }
 
 /// Who shared the case's exposure windows in `[from, to]` under `rule`, most exposed first.
@@ -312,34 +309,24 @@ pub fn trace_cluster(ix: &Index, rule: &ExposureRule, cases: &[(PersonId, Time, 
             by_space.entry(w.space).or_default().push((w.from, w.to, i));
         }
     }
-    let mut tallies: Vec<HashMap<PersonId, Tally>> = vec![HashMap::new(); cases.len()];
+    let mut pairs: Vec<Vec<Pair>> = vec![Vec::new(); cases.len()];
     for (space, ws) in &by_space {
         let span_from = ws.iter().map(|w| w.0).min().unwrap_or(0);
         let span_to = ws.iter().map(|w| w.1).max().unwrap_or(0);
         ix.in_space(*space, span_from, span_to, |q| {
             for &(wf, wt, i) in ws {
-                if q.person == cases[i].0 {
-                    continue;
+                if q.person != cases[i].0 {
+                    pairs[i].extend(Pair::of(q, *space, wf, wt));
                 }
-                let ov = q.overlap(wf, wt);
-                if ov == 0 {
-                    continue;
-                }
-                let t = tallies[i].entry(q.person).or_insert_with(|| Tally { first: Time::MAX, ..Tally::default() });
-                *t.per_space.entry(*space).or_default() += ov;
-                t.best_single = t.best_single.max(ov);
-                t.visits += 1;
-                t.first = t.first.min(q.start.max(wf));
-                t.last = t.last.max(q.end.min(wt));
             }
         });
     }
     let traces = cases
         .iter()
         .zip(windows)
-        .zip(tallies)
-        .map(|((&(case, _, to), windows), tally)| {
-            let close = finish(ix, rule, tally, &|best, total| exposure_qualifies(rule, best, total));
+        .zip(pairs)
+        .map(|((&(case, _, to), windows), pairs)| {
+            let close = finish(ix, rule, pairs, &|best, total| exposure_qualifies(rule, best, total));
             let secondary = secondary_contacts(ix, rule, case, &close, to);
             CaseTrace { case, windows, close, secondary }
         })
