@@ -133,8 +133,9 @@ impl Db {
     }
 
     /// The connection URL, for tools that need a second, raw connection (tests, export).
-    pub fn url(&self) -> Option<String> {
-        Some(self.url.clone())
+    /// It may carry a password: never log it (see [`redact_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn dialect(&self) -> Dialect {

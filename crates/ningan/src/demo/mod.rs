@@ -34,12 +34,12 @@ impl DemoContext<'_> {
     /// A generator for `part` that depends only on the seed, so parts can be added or
     /// reordered without changing each other's data.
     pub fn rng(&self, part: &str) -> ChaCha8Rng {
-        let h = ningan_core_hash(part);
+        let h = stable_hash(part);
         ChaCha8Rng::seed_from_u64(self.spec.seed ^ h)
     }
 }
 
-fn ningan_core_hash(s: &str) -> u64 {
+fn stable_hash(s: &str) -> u64 {
     // FNV-1a: stable across Rust versions, unlike the std hasher.
     s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
@@ -121,7 +121,7 @@ pub fn stations_per_district(share: f64) -> usize {
 }
 
 async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ningan_core_hash("stations"));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ stable_hash("stations"));
     let mut stations = Vec::new();
     let mut w = db.write().await?;
     for d in DISTRICTS {

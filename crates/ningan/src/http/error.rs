@@ -108,6 +108,14 @@ impl ApiError {
         }
     }
 
+    /// One field is wrong, with a library error whose text is `中文 / English` (the form the
+    /// validators in `ningan-core` and `secrets` use).
+    pub fn field_from(field: &str, e: impl std::fmt::Display) -> ApiError {
+        let msg = e.to_string();
+        let (zh, en) = split_bilingual(&msg);
+        ApiError::field(field, zh, en)
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         let mut e = ApiError::plain(ErrorCode::Internal);
         e.cause = Some(cause.to_string());
@@ -125,6 +133,11 @@ impl ApiError {
             errors: self.errors.clone(),
         }
     }
+}
+
+/// `中文 / English` → both halves; a message without the separator serves for both.
+pub fn split_bilingual(msg: &str) -> (&str, &str) {
+    msg.split_once(" / ").unwrap_or((msg, msg))
 }
 
 impl From<StoreError> for ApiError {
@@ -172,6 +185,14 @@ mod tests {
         slugs.dedup();
         assert_eq!(slugs.len(), ErrorCode::ALL.len());
         assert!(ErrorCode::ALL.iter().all(|c| !c.title_zh().is_empty() && c.title_en().is_ascii()));
+    }
+
+    #[test]
+    fn bilingual_library_errors_split_into_both_languages_once() {
+        let e = ApiError::field_from("new", "密码太短 / too short");
+        assert_eq!((e.detail_zh.as_str(), e.detail_en.as_str()), ("new：密码太短", "new: too short"));
+        assert_eq!(e.errors[0].message, "密码太短 / too short");
+        assert_eq!(split_bilingual("only one"), ("only one", "only one"));
     }
 
     #[test]

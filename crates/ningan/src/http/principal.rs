@@ -218,36 +218,11 @@ async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Reques
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
-}
-
-/// Decodes `a=1&b=x%20y` without a further dependency: axum's `Form` does the real parsing
-/// later; this only needs one field.
-fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| -> String {
-        let bytes = s.replace('+', " ").into_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%'
-                && i + 2 < bytes.len()
-                && let Some(b) =
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 #[cfg(test)]

@@ -153,8 +153,7 @@ pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
 async fn password_or_generated(given: Option<String>) -> Result<(String, Option<String>), ApiError> {
     let (password, shown) = match given.filter(|p| !p.is_empty()) {
         Some(p) => {
-            secrets::check_password_policy(&p)
-                .map_err(|e| ApiError::field("password", e.to_string(), e.to_string()))?;
+            secrets::check_password_policy(&p).map_err(|e| ApiError::field_from("password", e))?;
             (p, None)
         }
         None => {

@@ -257,10 +257,8 @@ pub async fn create(
 
 fn field_message(tr: crate::web::Tr, e: &ApiError) -> String {
     let m = e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone());
-    match m.split_once(" / ") {
-        Some((zh, en)) => tr.pick(zh, en).to_string(),
-        None => m,
-    }
+    let (zh, en) = crate::http::error::split_bilingual(&m);
+    tr.pick(zh, en).to_string()
 }
 
 async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> PageResult<Response> {

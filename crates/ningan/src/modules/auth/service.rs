@@ -104,11 +104,7 @@ pub async fn change_password(state: &AppState, user: &User, current: &str, new: 
     if !verify_blocking(user.password_hash.clone(), current.to_string()).await? {
         return Err(ApiError::field("current", "当前密码不正确", "current password is wrong"));
     }
-    if let Err(e) = secrets::check_password_policy(new) {
-        let msg = e.to_string();
-        let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
-        return Err(ApiError::field("new", zh, en));
-    }
+    secrets::check_password_policy(new).map_err(|e| ApiError::field_from("new", e))?;
     let hash = hash_blocking(new.to_string()).await?;
     let mut w = state.db.write().await?;
     let actor = ningan_store::Actor { name: format!("user:{}", user.username), unit_id: Some(user.unit_id) };

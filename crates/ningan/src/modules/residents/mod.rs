@@ -177,18 +177,10 @@ async fn list(
 
 /// Validates the request into a storage record; each wrong field is named.
 pub fn validate(req: NewResidentRequest) -> Result<NewResident, ApiError> {
-    let id_number = IdNumber::parse(&req.id_number, today_cst()).map_err(|e| {
-        let msg = e.to_string();
-        let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
-        ApiError::field("id_number", zh, en)
-    })?;
+    let id_number = IdNumber::parse(&req.id_number, today_cst()).map_err(|e| ApiError::field_from("id_number", e))?;
     let phone = match req.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
-        Some(p) => Some(Phone::parse(p).map_err(|e| {
-            let msg = e.to_string();
-            let (zh, en) = msg.split_once(" / ").unwrap_or((msg.as_str(), msg.as_str()));
-            ApiError::field("phone", zh, en)
-        })?),
+        Some(p) => Some(Phone::parse(p).map_err(|e| ApiError::field_from("phone", e))?),
     };
     if req.name.trim().is_empty() {
         return Err(ApiError::field("name", "姓名必填", "name is required"));
