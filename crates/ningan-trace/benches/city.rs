@@ -8,7 +8,10 @@
 
 use std::time::Instant;
 
-use ningan_trace::{CompanionRule, Engine, ExposureRule, Observation, SpaceKind, Time};
+use ningan_trace::{
+    CloseContact, Combine, CommonSource, CompanionRule, Engine, ExposureRule, Observation, SecondaryContact, SpaceKind,
+    Time,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -23,10 +26,12 @@ struct Args {
     parquet: Option<std::path::PathBuf>,
     /// Writes the presences as Parquet and ningan's answers as JSON for `bench/trace/peers.py`.
     dump: Option<std::path::PathBuf>,
+    /// Only times importing a dumped directory's presences.parquet and spaces.csv.
+    import: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
-    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None };
+    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None, import: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -36,6 +41,7 @@ fn args() -> Args {
             "--cases" => a.cases = value().parse().expect("--cases N"),
             "--parquet" => a.parquet = Some(value().into()),
             "--dump" => a.dump = Some(value().into()),
+            "--import" => a.import = Some(value().into()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -112,6 +118,14 @@ fn percentile(samples: &mut [f64], q: f64) -> f64 {
 
 fn main() {
     let a = args();
+    if let Some(dir) = &a.import {
+        let spaces = std::fs::File::open(dir.join("spaces.csv")).expect("spaces.csv");
+        let (spaces, bad) = ningan_trace::io::read_spaces_csv(std::io::BufReader::new(spaces)).expect("read spaces");
+        assert!(bad.is_empty(), "{bad:?}");
+        let (secs, n) = import(&dir.join("presences.parquet"), &spaces, START + a.days * DAY);
+        println!("import from parquet  {n} presences in {secs:.2} s (durable)");
+        return;
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(2022);
     let city = City::new(a.people, &mut rng);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -173,30 +187,42 @@ fn main() {
             cases.push(p);
         }
     }
+    let companion_rule = CompanionRule::standard();
+    let comp_from = now - 14 * DAY;
+    let mut answers = Vec::with_capacity(cases.len());
     let (mut close_ms, mut second_ms, mut comp_ms) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut n_close, mut n_second) = (0usize, 0usize);
     for &case in &cases {
         let t = Instant::now();
         let close = engine.close_contacts(&rule, case, from, now);
-        close_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let close_t = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        let second = engine.secondary_contacts(&rule, case, &close, now);
-        second_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let secondary = engine.secondary_contacts(&rule, case, &close, now);
+        let second_t = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        let _ = engine.companions(&CompanionRule::standard(), case, now - 14 * DAY, now);
-        comp_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        n_close += close.len();
-        n_second += second.len();
+        let companions = engine.companions(&companion_rule, case, comp_from, now);
+        let comp_t = t.elapsed().as_secs_f64() * 1e3;
+        close_ms.push(close_t);
+        second_ms.push(second_t);
+        comp_ms.push(comp_t);
+        answers.push(CaseAnswers {
+            case,
+            close,
+            close_ms: close_t,
+            secondary,
+            secondary_ms: second_t,
+            companions,
+            companions_ms: comp_t,
+        });
     }
-    if let Some(dir) = &a.dump {
-        dump(dir, &engine, &rule, &cases, from, now, &close_ms);
-    }
-    let mut common_ms = Vec::new();
+    let mut common = Vec::new();
     for chunk in cases.chunks(5) {
         let t = Instant::now();
-        let _ = engine.common_sources(chunk, from, now, 2);
-        common_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let sources = engine.common_sources(chunk, from, now, 2);
+        common.push((chunk.to_vec(), sources, t.elapsed().as_secs_f64() * 1e3));
     }
+    let mut common_ms: Vec<f64> = common.iter().map(|c| c.2).collect();
+    let n_close: usize = answers.iter().map(|a| a.close.len()).sum();
+    let n_second: usize = answers.iter().map(|a| a.secondary.len()).sum();
     println!(
         "cases                {} (mean {:.0} close, {:.0} secondary contacts)",
         cases.len(),
@@ -212,35 +238,144 @@ fn main() {
         let (p50, p95) = (percentile(v, 0.5), percentile(v, 0.95));
         println!("{name:20} p50 {p50:8.3} ms   p95 {p95:8.3} ms");
     }
+    if let Some(dir) = &a.dump {
+        let query = Query { rule: &rule, companion: &companion_rule, from, comp_from, to: now };
+        let parquet = dump(dir, &engine, &spaces, &query, &answers, &common);
+        drop(engine);
+        let (secs, n) = import(&parquet, &spaces, now);
+        println!("import from parquet  {n} presences in {secs:.2} s (durable)");
+        std::fs::write(dir.join("ningan-load.txt"), format!("{secs:.3}\n")).expect("write load time");
+    }
 }
 
-/// The presences as Parquet, and for each case its window, rule, ningan's close contacts and
-/// ningan's time, as JSON: the input `bench/trace/peers.py` runs the peers on.
-fn dump(dir: &std::path::Path, engine: &Engine, rule: &ExposureRule, cases: &[u32], from: Time, to: Time, ms: &[f64]) {
+/// The load the peers are compared on: a Parquet file into a fresh engine, validated and
+/// durable (one synced segment per day). Returns (seconds, presences).
+fn import(parquet: &std::path::Path, spaces: &[(u32, SpaceKind)], now: Time) -> (f64, usize) {
+    let t = Instant::now();
+    let fresh = tempfile::tempdir().expect("temp dir");
+    let mut engine = Engine::open(fresh.path(), 28, now).expect("engine");
+    engine.define_spaces(spaces).expect("spaces");
+    let mut import = engine.begin_import(now);
+    ningan_trace::io::read_presences_parquet(parquet, |b| import.add(b), |bad| panic!("{bad:?}")).expect("read");
+    let read = t.elapsed().as_secs_f64();
+    let report = import.commit().expect("import");
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!("  read and validate {read:.2} s, index and write {:.2} s", secs - read);
+    (secs, report.accepted)
+}
+
+struct CaseAnswers {
+    case: u32,
+    close: Vec<CloseContact>,
+    close_ms: f64,
+    secondary: Vec<SecondaryContact>,
+    secondary_ms: f64,
+    companions: Vec<CloseContact>,
+    companions_ms: f64,
+}
+
+struct Query<'a> {
+    rule: &'a ExposureRule,
+    companion: &'a CompanionRule,
+    from: Time,
+    comp_from: Time,
+    to: Time,
+}
+
+fn contact_rows(contacts: &[CloseContact]) -> String {
+    let rows: Vec<String> = contacts
+        .iter()
+        .map(|c| {
+            format!(
+                "[{}, {}, {}, {}, {}]",
+                c.person, c.total_overlap, c.shared_visits, c.first_exposure, c.last_exposure
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(", "))
+}
+
+/// Secondary lists run to hundreds of thousands of rows per case: the peers compare a count
+/// and an order-independent checksum of (person, via, total, visits, first, last) instead.
+fn secondary_digest(s: &[SecondaryContact]) -> String {
+    let sum = s.iter().fold(0u128, |acc, s| {
+        let c = &s.contact;
+        let row = u128::from(c.person) * 1_000_003
+            + u128::from(s.via) * 7_919
+            + u128::from(c.total_overlap) * 31
+            + u128::from(c.shared_visits) * 17
+            + u128::from(c.first_exposure) * 3
+            + u128::from(c.last_exposure);
+        (acc + row) % (1u128 << 61)
+    });
+    format!("{{\"n\": {}, \"sum\": {sum}}}", s.len())
+}
+
+/// The presences and spaces as files, and for each case the window, the rules and ningan's
+/// answers with its times, as JSON: the input `bench/trace/peers.py` runs the peers on.
+/// Returns the Parquet file's path.
+fn dump(
+    dir: &std::path::Path,
+    engine: &Engine,
+    spaces: &[(u32, SpaceKind)],
+    q: &Query,
+    answers: &[CaseAnswers],
+    common: &[(Vec<u32>, Vec<CommonSource>, f64)],
+) -> std::path::PathBuf {
     std::fs::create_dir_all(dir).expect("dump dir");
-    let n = ningan_trace::io::write_presences_parquet(&dir.join("presences.parquet"), engine.index().all(), 1 << 20)
-        .expect("parquet");
+    let parquet = dir.join("presences.parquet");
+    let n = ningan_trace::io::write_presences_parquet(&parquet, engine.index().all(), 1 << 20).expect("parquet");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("spaces.csv")).expect("spaces.csv"));
+    ningan_trace::io::write_spaces_csv(&mut f, spaces.iter().copied()).expect("write spaces.csv");
+    let (rule, comp) = (q.rule, q.companion);
     let mut json = format!(
-        "{{\"presences\": {n}, \"rule\": {{\"before\": {}, \"after\": {}, \"min_overlap\": {}}}, \"from\": {from}, \"to\": {to}, \"cases\": [",
-        rule.buffer_before, rule.buffer_after, rule.min_overlap
+        "{{\"presences\": {n}, \"rule\": {{\"before\": {}, \"after\": {}, \"min_overlap\": {}}}, \
+         \"companion\": {{\"min_stay\": {}, \"min_cumulative\": {}, \"either\": {}}}, \
+         \"from\": {}, \"comp_from\": {}, \"to\": {}, \"cases\": [",
+        rule.buffer_before,
+        rule.buffer_after,
+        rule.min_overlap,
+        comp.min_stay,
+        comp.min_cumulative,
+        comp.combine == Combine::Either,
+        q.from,
+        q.comp_from,
+        q.to
     );
-    for (i, &case) in cases.iter().enumerate() {
-        let close = engine.close_contacts(rule, case, from, to);
-        let contacts: Vec<String> = close
-            .iter()
-            .map(|c| {
-                format!(
-                    "[{}, {}, {}, {}, {}]",
-                    c.person, c.total_overlap, c.shared_visits, c.first_exposure, c.last_exposure
-                )
-            })
-            .collect();
-        if i > 0 {
-            json.push_str(", ");
-        }
-        json.push_str(&format!("{{\"case\": {case}, \"ms\": {:.4}, \"close\": [{}]}}", ms[i], contacts.join(", ")));
-    }
+    let cases: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            format!(
+                "{{\"case\": {}, \"ms\": {:.4}, \"close\": {}, \"secondary_ms\": {:.4}, \"secondary\": {}, \
+                 \"companions_ms\": {:.4}, \"companions\": {}}}",
+                a.case,
+                a.close_ms,
+                contact_rows(&a.close),
+                a.secondary_ms,
+                secondary_digest(&a.secondary),
+                a.companions_ms,
+                contact_rows(&a.companions)
+            )
+        })
+        .collect();
+    json.push_str(&cases.join(", "));
+    json.push_str("], \"common\": [");
+    let groups: Vec<String> = common
+        .iter()
+        .map(|(cases, sources, ms)| {
+            let rows: Vec<String> = sources
+                .iter()
+                .map(|s| {
+                    let ids: Vec<String> = s.cases.iter().map(u32::to_string).collect();
+                    format!("[{}, {}, {}, \"{}\"]", s.space, s.from, s.to, ids.join(","))
+                })
+                .collect();
+            format!("{{\"cases\": {cases:?}, \"ms\": {ms:.4}, \"sources\": [{}]}}", rows.join(", "))
+        })
+        .collect();
+    json.push_str(&groups.join(", "));
     json.push_str("]}");
     std::fs::write(dir.join("ningan.json"), json).expect("write ningan.json");
-    println!("dumped               {n} presences and {} cases to {}", cases.len(), dir.display());
+    println!("dumped               {n} presences and {} cases to {}", answers.len(), dir.display());
+    parquet
 }

@@ -2,13 +2,14 @@
 //! log before acknowledging it, keeps the index, drops days past retention, and answers
 //! queries. Single writer; the application wraps it in a lock.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::query::{self, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
 use crate::rules::{CompanionRule, ExposureRule};
-use crate::segment::{Manifest, read_segment, read_spaces, sync_dir, write_segment, write_spaces};
+use crate::segment::{Manifest, read_segment, read_spaces, sync_dir, write_segments, write_spaces};
 use crate::wal::Wal;
 
 const REC_SPACES: u8 = 1;
@@ -58,6 +59,12 @@ pub struct Engine {
     retention_days: u32,
     /// Bytes of torn tail cut when the logs were opened.
     pub recovered_cut_bytes: u64,
+    /// The segment file holding each day as of the last checkpoint.
+    segments: BTreeMap<u32, String>,
+    spaces_file: Option<String>,
+    /// Days and spaces changed since the last checkpoint: only these are written again.
+    dirty_days: BTreeSet<u32>,
+    spaces_dirty: bool,
 }
 
 fn log_name(generation: u64) -> String {
@@ -82,7 +89,14 @@ fn log_generations(dir: &Path) -> Result<Vec<u64>, EngineError> {
     Ok(gens)
 }
 
-fn replay(index: &mut Index, records: &[(u8, Vec<u8>)]) -> Result<(), EngineError> {
+/// What replaying a log changed: the days it added to and whether it defined spaces.
+#[derive(Default)]
+struct Replayed {
+    days: BTreeSet<u32>,
+    spaces: bool,
+}
+
+fn replay(index: &mut Index, records: &[(u8, Vec<u8>)], changed: &mut Replayed) -> Result<(), EngineError> {
     for (i, (kind, payload)) in records.iter().enumerate() {
         match *kind {
             REC_SPACES if payload.len() % 5 == 0 => {
@@ -90,11 +104,14 @@ fn replay(index: &mut Index, records: &[(u8, Vec<u8>)]) -> Result<(), EngineErro
                     let kind = SpaceKind::from_code(c[4]).ok_or(EngineError::Malformed(i))?;
                     index.define_space(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), kind);
                 }
+                changed.spaces = true;
             }
             REC_PRESENCES if payload.len() % 16 == 0 => {
                 for c in payload.chunks_exact(16) {
                     let word = |k: usize| u32::from_le_bytes([c[k], c[k + 1], c[k + 2], c[k + 3]]);
-                    index.insert(Presence { space: word(0), start: word(4), end: word(8), person: word(12) });
+                    let p = Presence { space: word(0), start: word(4), end: word(8), person: word(12) };
+                    changed.days.insert(p.day());
+                    index.insert(p);
                 }
             }
             _ => return Err(EngineError::Malformed(i)),
@@ -116,12 +133,15 @@ impl Engine {
                 index.define_space(s, k);
             }
         }
+        let mut segments = BTreeMap::new();
         for name in &manifest.segments {
             let presences = read_segment(&dir.join(name))?;
             if let Some(first) = presences.first() {
+                segments.insert(first.day(), name.clone());
                 index.load_day(first.day(), presences);
             }
         }
+        let mut changed = Replayed::default();
         let mut cut = 0;
         let logs: Vec<u64> = log_generations(dir)?.into_iter().filter(|g| *g >= manifest.covers_below).collect();
         let generation = logs.last().copied().unwrap_or(manifest.covers_below);
@@ -129,7 +149,7 @@ impl Engine {
         for g in &logs {
             let (wal, recovered) = Wal::open(&dir.join(log_name(*g)))?;
             cut += recovered.cut_bytes;
-            replay(&mut index, &recovered.records)?;
+            replay(&mut index, &recovered.records, &mut changed)?;
             active = Some(wal);
         }
         let wal = match active {
@@ -140,8 +160,18 @@ impl Engine {
                 w
             }
         };
-        let mut engine =
-            Engine { dir: dir.to_path_buf(), generation, index, wal, retention_days, recovered_cut_bytes: cut };
+        let mut engine = Engine {
+            dir: dir.to_path_buf(),
+            generation,
+            index,
+            wal,
+            retention_days,
+            recovered_cut_bytes: cut,
+            segments,
+            spaces_file: manifest.spaces.clone(),
+            dirty_days: changed.days,
+            spaces_dirty: changed.spaces,
+        };
         engine.remove_stale_files(&manifest)?;
         engine.apply_retention(now);
         engine.index.seal();
@@ -168,10 +198,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Folds everything into immutable day segments and starts a new log; days dropped by
-    /// retention lose their files here. Writes continue in the new log from the first step,
-    /// and until the manifest names the new files the old ones stay valid, so a crash at any
-    /// point recovers.
+    /// Folds what changed since the last checkpoint into immutable day segments and starts
+    /// a new log; unchanged days keep their files, days dropped by retention lose theirs.
+    /// Writes continue in the new log from the first step, and until the manifest names the
+    /// new files the old ones stay valid, so a crash at any point recovers.
     pub fn checkpoint(&mut self) -> Result<(), EngineError> {
         let next = self.generation + 1;
         let (wal, _) = Wal::open(&self.dir.join(log_name(next)))?;
@@ -179,22 +209,50 @@ impl Engine {
         self.wal = wal;
         self.generation = next;
         self.index.seal();
-        let mut manifest = Manifest { covers_below: next, spaces: None, segments: Vec::new() };
+        let mut segments = BTreeMap::new();
+        let mut to_write = Vec::new();
         for (day, presences) in self.index.sealed_days() {
             if presences.is_empty() {
                 continue;
             }
-            let name = format!("seg-{day}-{next}.bin");
-            write_segment(&self.dir, &name, presences)?;
-            manifest.segments.push(name);
+            let name = match self.segments.get(&day) {
+                Some(name) if !self.dirty_days.contains(&day) => name.clone(),
+                _ => {
+                    let name = format!("seg-{day}-{next}.bin");
+                    to_write.push((name.clone(), presences));
+                    name
+                }
+            };
+            segments.insert(day, name);
         }
-        let mut spaces: Vec<(SpaceId, SpaceKind)> = self.index.spaces().collect();
-        spaces.sort_unstable();
-        let name = format!("spaces-{next}.bin");
-        write_spaces(&self.dir, &name, &spaces)?;
-        manifest.spaces = Some(name);
+        write_segments(&self.dir, &to_write)?;
+        let spaces_file = match &self.spaces_file {
+            Some(name) if !self.spaces_dirty => name.clone(),
+            _ => {
+                let mut spaces: Vec<(SpaceId, SpaceKind)> = self.index.spaces().collect();
+                spaces.sort_unstable();
+                let name = format!("spaces-{next}.bin");
+                write_spaces(&self.dir, &name, &spaces)?;
+                name
+            }
+        };
+        let manifest = Manifest {
+            covers_below: next,
+            spaces: Some(spaces_file.clone()),
+            segments: segments.values().cloned().collect(),
+        };
         manifest.write(&self.dir)?;
+        self.segments = segments;
+        self.spaces_file = Some(spaces_file);
+        self.dirty_days.clear();
+        self.spaces_dirty = false;
         self.remove_stale_files(&manifest)
+    }
+
+    /// Presences held in the log since the last checkpoint: what a restart would replay, and
+    /// what tells the application a checkpoint is due.
+    pub fn unfolded_days(&self) -> usize {
+        self.dirty_days.len()
     }
 
     pub fn index(&self) -> &Index {
@@ -212,6 +270,7 @@ impl Engine {
         for (s, k) in spaces {
             self.index.define_space(*s, *k);
         }
+        self.spaces_dirty = true;
         Ok(())
     }
 
@@ -240,14 +299,7 @@ impl Engine {
     /// Validates a batch, logs the accepted presences durably, then indexes them. Refused
     /// observations are reported with their position and reason; the rest are kept.
     pub fn ingest(&mut self, batch: &[Observation], now: Time) -> Result<IngestReport, EngineError> {
-        let mut report = IngestReport::default();
-        let mut accepted = Vec::with_capacity(batch.len());
-        for (i, o) in batch.iter().enumerate() {
-            match self.check(o, now) {
-                Ok(p) => accepted.push(p),
-                Err(reason) => report.rejected.push(Rejection { index: i, reason }),
-            }
-        }
+        let (accepted, mut report) = self.validate(batch, now);
         if !accepted.is_empty() {
             let mut payload = Vec::with_capacity(accepted.len() * 16);
             for p in &accepted {
@@ -258,11 +310,45 @@ impl Engine {
             self.wal.append(REC_PRESENCES, &payload)?;
         }
         report.accepted = accepted.len();
-        for p in accepted {
-            self.index.insert(p);
-        }
+        self.insert_all(accepted);
         self.index.seal_large(SEAL_THRESHOLD);
         Ok(report)
+    }
+
+    fn insert_all(&mut self, presences: Vec<Presence>) {
+        // Batches mostly run day by day: one lookup per run of the same day.
+        for run in presences.chunk_by(|a, b| a.day() == b.day()) {
+            self.dirty_days.insert(run[0].day());
+            self.index.extend_day(run);
+        }
+    }
+
+    fn validate(&self, batch: &[Observation], now: Time) -> (Vec<Presence>, IngestReport) {
+        let mut report = IngestReport::default();
+        let mut accepted = Vec::with_capacity(batch.len());
+        for (i, o) in batch.iter().enumerate() {
+            match self.check(o, now) {
+                Ok(p) => accepted.push(p),
+                Err(reason) => report.rejected.push(Rejection { index: i, reason }),
+            }
+        }
+        (accepted, report)
+    }
+
+    /// A bulk load in one batch; see [`Engine::begin_import`].
+    pub fn import(&mut self, batch: &[Observation], now: Time) -> Result<IngestReport, EngineError> {
+        let mut import = self.begin_import(now);
+        import.add(batch);
+        import.commit()
+    }
+
+    /// A bulk load (an import file), batch by batch: validated like [`Engine::ingest`], held
+    /// aside, and on [`Import::commit`] indexed and made durable by one checkpoint, which
+    /// writes each touched day once instead of logging and syncing batch by batch. Nothing is
+    /// visible or acknowledged before the commit returns: an import dropped before then leaves
+    /// the engine as it was. After a failed commit, reopen the engine.
+    pub fn begin_import(&mut self, now: Time) -> Import<'_> {
+        Import { engine: self, now, held: Vec::new(), report: IngestReport::default(), seen: 0 }
     }
 
     /// Merges pending presences into the sorted runs (after a bulk load, say).
@@ -305,5 +391,40 @@ impl Engine {
 
     pub fn common_sources(&self, cases: &[PersonId], from: Time, to: Time, m: usize) -> Vec<CommonSource> {
         query::common_sources(&self.index, cases, from, to, m)
+    }
+}
+
+/// A bulk load in progress: see [`Engine::begin_import`].
+pub struct Import<'e> {
+    engine: &'e mut Engine,
+    now: Time,
+    held: Vec<Presence>,
+    report: IngestReport,
+    /// Observations added so far: rejections count positions across all batches.
+    seen: usize,
+}
+
+impl Import<'_> {
+    pub fn add(&mut self, batch: &[Observation]) {
+        for (i, o) in batch.iter().enumerate() {
+            match self.engine.check(o, self.now) {
+                Ok(p) => self.held.push(p),
+                Err(reason) => self.report.rejected.push(Rejection { index: self.seen + i, reason }),
+            }
+        }
+        self.seen += batch.len();
+    }
+
+    /// Presences accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.held.len()
+    }
+
+    pub fn commit(self) -> Result<IngestReport, EngineError> {
+        let Import { engine, held, mut report, .. } = self;
+        report.accepted = held.len();
+        engine.insert_all(held);
+        engine.checkpoint()?;
+        Ok(report)
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
+use crate::radix;
 
 const DAY: Time = 86_400;
 
@@ -24,26 +25,30 @@ struct Partition {
 
 impl Partition {
     fn push(&mut self, p: Presence) {
-        let d = self.longest.entry(p.space).or_default();
-        *d = (*d).max(p.end - p.start);
         self.pending.push(p);
     }
-}
 
-impl Partition {
     fn seal(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_unstable();
+        let max_space = pending.iter().map(|p| p.space).max().unwrap_or(0);
+        radix::sort_by_key(&mut pending, radix::bits_for(max_space.into()) + SECOND_BITS, |p| {
+            (u64::from(p.space) << SECOND_BITS) | u64::from(p.start % DAY)
+        });
         let old = std::mem::take(&mut self.sorted);
+        if old.is_empty() {
+            self.sorted = pending;
+            self.reindex();
+            return;
+        }
         let mut merged = Vec::with_capacity(old.len() + pending.len());
         let (mut a, mut b) = (old.into_iter().peekable(), pending.into_iter().peekable());
         loop {
             let next = match (a.peek(), b.peek()) {
                 (Some(x), Some(y)) => {
-                    if x <= y {
+                    if sort_key(x) <= sort_key(y) {
                         a.next()
                     } else {
                         b.next()
@@ -56,13 +61,56 @@ impl Partition {
             merged.extend(next);
         }
         self.sorted = merged;
-        let mut by_person: Vec<u32> = (0..self.sorted.len() as u32).collect();
-        by_person.sort_unstable_by_key(|&i| {
-            let p = &self.sorted[i as usize];
-            (p.person, p.start)
-        });
-        self.by_person = by_person;
+        self.reindex();
     }
+
+    /// Rebuilds what derives from the sorted run: the person permutation and the longest
+    /// stay per space (one pass over each space's run).
+    fn reindex(&mut self) {
+        let sorted = &self.sorted;
+        let mut keyed: Vec<(u64, u32)> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((u64::from(p.person) << SECOND_BITS) | u64::from(p.start % DAY), i as u32))
+            .collect();
+        let max_person = sorted.iter().map(|p| p.person).max().unwrap_or(0);
+        radix::sort_by_key(&mut keyed, radix::bits_for(max_person.into()) + SECOND_BITS, |k| k.0);
+        self.by_person = keyed.into_iter().map(|k| k.1).collect();
+        self.longest.clear();
+        for run in sorted.chunk_by(|a, b| a.space == b.space) {
+            let longest = run.iter().map(|p| p.end - p.start).max().unwrap_or(0);
+            self.longest.insert(run[0].space, longest);
+        }
+    }
+}
+
+/// A partition's order: by space, then start. (Presences starting together in one space
+/// may come in any order; every query sums or sorts what it collects.)
+fn sort_key(p: &Presence) -> u64 {
+    (u64::from(p.space) << 32) | u64::from(p.start)
+}
+
+/// Bits of a second within a day: partitions hold stays starting on one day.
+const SECOND_BITS: u32 = 17;
+
+/// Seals partitions on all cores: days are independent, and a bulk load seals all of them.
+fn seal_in_parallel(mut parts: Vec<&mut Partition>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if parts.len() <= 1 || threads == 1 {
+        parts.into_iter().for_each(Partition::seal);
+        return;
+    }
+    // Largest first, dealt round-robin, so the threads finish together.
+    parts.sort_by_key(|p| std::cmp::Reverse(p.pending.len() + p.sorted.len()));
+    let mut shares: Vec<Vec<&mut Partition>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, p) in parts.into_iter().enumerate() {
+        shares[i % threads].push(p);
+    }
+    std::thread::scope(|s| {
+        for share in shares {
+            s.spawn(move || share.into_iter().for_each(Partition::seal));
+        }
+    });
 }
 
 #[derive(Default, Debug, Clone)]
@@ -95,20 +143,27 @@ impl Index {
         self.len += 1;
     }
 
+    /// Adds validated presences that all start on the same day.
+    pub(crate) fn extend_day(&mut self, run: &[Presence]) {
+        let Some(first) = run.first() else { return };
+        debug_assert!(run.iter().all(|p| p.day() == first.day()));
+        self.partitions.entry(first.day()).or_default().pending.extend_from_slice(run);
+        self.len += run.len();
+    }
+
     /// Merges every partition's pending presences into its sorted run.
     pub fn seal(&mut self) {
-        for part in self.partitions.values_mut() {
-            part.seal();
-        }
+        let parts: Vec<&mut Partition> = self.partitions.values_mut().filter(|p| !p.pending.is_empty()).collect();
+        seal_in_parallel(parts);
     }
 
     /// Seals partitions whose pending list has grown past `threshold` or an eighth of the
     /// partition, whichever is larger: merging rewrites the partition, so merging only after
     /// a fixed count would make a day's bulk load quadratic.
     pub fn seal_large(&mut self, threshold: usize) {
-        for part in self.partitions.values_mut().filter(|p| p.pending.len() > threshold.max(p.sorted.len() / 8)) {
-            part.seal();
-        }
+        let parts: Vec<&mut Partition> =
+            self.partitions.values_mut().filter(|p| p.pending.len() > threshold.max(p.sorted.len() / 8)).collect();
+        seal_in_parallel(parts);
     }
 
     pub fn len(&self) -> usize {
@@ -148,12 +203,13 @@ impl Index {
     /// Every presence in `space` sharing time with `[from, to]`.
     pub fn in_space(&self, space: SpaceId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
         for part in self.days(from, to) {
-            let Some(&longest) = part.longest.get(&space) else { continue };
-            let earliest = from.saturating_sub(longest);
-            let lo = part.sorted.partition_point(|p| (p.space, p.start) < (space, earliest));
-            for p in part.sorted[lo..].iter().take_while(|p| p.space == space && p.start < to) {
-                if p.end > from {
-                    f(p);
+            if let Some(&longest) = part.longest.get(&space) {
+                let earliest = from.saturating_sub(longest);
+                let lo = part.sorted.partition_point(|p| (p.space, p.start) < (space, earliest));
+                for p in part.sorted[lo..].iter().take_while(|p| p.space == space && p.start < to) {
+                    if p.end > from {
+                        f(p);
+                    }
                 }
             }
             for p in part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from) {

@@ -10,13 +10,14 @@ mod index;
 pub mod io;
 mod model;
 mod query;
+mod radix;
 mod rules;
 mod segment;
 mod wal;
 
 pub mod engine;
 
-pub use engine::{Engine, EngineError, IngestReport, Observation, Rejection};
+pub use engine::{Engine, EngineError, Import, IngestReport, Observation, Rejection};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 pub use query::{CaseTrace, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::index::Index;
 use crate::model::{PersonId, SpaceId, SpaceKind, Time};
+use crate::radix;
 use crate::rules::{Combine, CompanionRule, ExposureRule};
 
 /// A place and time to publish for a case: one space, the case's visits there widened by
@@ -78,10 +79,12 @@ fn merge_windows(mut raw: Vec<ExposureWindow>) -> Vec<ExposureWindow> {
     out
 }
 
-/// One presence of someone else meeting one exposure window.
+/// One presence of someone else meeting one exposure window of `via` (a case, or for
+/// secondary contacts the close contact whose window it is).
 #[derive(Clone, Copy)]
 struct Pair {
     person: PersonId,
+    via: PersonId,
     space: SpaceId,
     overlap: Time,
     first: Time,
@@ -89,10 +92,17 @@ struct Pair {
 }
 
 impl Pair {
-    /// The pair of `q` and the window `[from, to]` in `space`, if they share any time.
-    fn of(q: &crate::model::Presence, space: SpaceId, from: Time, to: Time) -> Option<Pair> {
+    /// The pair of `q` and `via`'s window `[from, to]` in `space`, if they share any time.
+    fn of(q: &crate::model::Presence, via: PersonId, space: SpaceId, from: Time, to: Time) -> Option<Pair> {
         let overlap = q.overlap(from, to);
-        (overlap > 0).then(|| Pair { person: q.person, space, overlap, first: q.start.max(from), last: q.end.min(to) })
+        (overlap > 0).then(|| Pair {
+            person: q.person,
+            via,
+            space,
+            overlap,
+            first: q.start.max(from),
+            last: q.end.min(to),
+        })
     }
 }
 
@@ -102,19 +112,24 @@ type Qualifies<'a> = &'a dyn Fn(Time, Time) -> bool;
 fn tally_contacts(
     ix: &Index,
     rule: &ExposureRule,
+    case: PersonId,
     windows: &[ExposureWindow],
-    excluded: impl Fn(PersonId) -> bool,
     qualifies: Qualifies<'_>,
 ) -> Vec<CloseContact> {
     let mut pairs = Vec::new();
+    collect_pairs(ix, case, case, windows, &mut pairs);
+    finish(ix, rule, pairs, qualifies)
+}
+
+/// The pairs of everyone but `owner` with `owner`'s windows, marked `via`.
+fn collect_pairs(ix: &Index, owner: PersonId, via: u32, windows: &[ExposureWindow], pairs: &mut Vec<Pair>) {
     for w in windows {
         ix.in_space(w.space, w.from, w.to, |q| {
-            if !excluded(q.person) {
-                pairs.extend(Pair::of(q, w.space, w.from, w.to));
+            if q.person != owner {
+                pairs.extend(Pair::of(q, via, w.space, w.from, w.to));
             }
         });
     }
-    finish(ix, rule, pairs, qualifies)
 }
 
 /// Sums the pairs per person (sorting instead of a map per person: no allocation per
@@ -123,38 +138,47 @@ fn finish(ix: &Index, rule: &ExposureRule, mut pairs: Vec<Pair>, qualifies: Qual
     pairs.sort_unstable_by_key(|p| (p.person, p.space));
     let mut out = Vec::new();
     for group in pairs.chunk_by(|a, b| a.person == b.person) {
-        let best = group.iter().map(|p| p.overlap).max().unwrap_or(0);
-        let total: Time = group.iter().map(|p| p.overlap).sum();
-        if !qualifies(best, total) {
-            continue;
+        let (best, total) = tally(group);
+        if qualifies(best, total) {
+            out.push(contact_of(ix, rule, group));
         }
-        // Per space, in ascending space order, so the score sums in a fixed order.
-        let mut spaces = Vec::new();
-        let mut score = 0.0;
-        for run in group.chunk_by(|a, b| a.space == b.space) {
-            let space = run[0].space;
-            let shared: Time = run.iter().map(|p| p.overlap).sum();
-            score += f64::from(shared) * f64::from(ix.kind(space).map(|k| rule.weight(k)).unwrap_or(1.0));
-            spaces.push(space);
-        }
-        out.push(CloseContact {
-            person: group[0].person,
-            total_overlap: total,
-            shared_visits: group.len() as u32,
-            first_exposure: group.iter().map(|p| p.first).min().unwrap_or(0),
-            last_exposure: group.iter().map(|p| p.last).max().unwrap_or(0),
-            spaces,
-            score,
-        });
     }
     out.sort_by(|a, b| b.total_overlap.cmp(&a.total_overlap).then(a.person.cmp(&b.person)));
     out
 }
 
+/// (Longest single shared stay, total shared time) of one person's pairs.
+fn tally(group: &[Pair]) -> (Time, Time) {
+    let best = group.iter().map(|p| p.overlap).max().unwrap_or(0);
+    (best, group.iter().map(|p| p.overlap).sum())
+}
+
+/// The contact one person's pairs make, sorted by space.
+fn contact_of(ix: &Index, rule: &ExposureRule, group: &[Pair]) -> CloseContact {
+    // Per space, in ascending space order, so the score sums in a fixed order.
+    let mut spaces = Vec::new();
+    let mut score = 0.0;
+    for run in group.chunk_by(|a, b| a.space == b.space) {
+        let space = run[0].space;
+        let shared: Time = run.iter().map(|p| p.overlap).sum();
+        score += f64::from(shared) * f64::from(ix.kind(space).map(|k| rule.weight(k)).unwrap_or(1.0));
+        spaces.push(space);
+    }
+    CloseContact {
+        person: group[0].person,
+        total_overlap: group.iter().map(|p| p.overlap).sum(),
+        shared_visits: group.len() as u32,
+        first_exposure: group.iter().map(|p| p.first).min().unwrap_or(0),
+        last_exposure: group.iter().map(|p| p.last).max().unwrap_or(0),
+        spaces,
+        score,
+    }
+}
+
 /// Who shared the case's exposure windows in `[from, to]` under `rule`, most exposed first.
 pub fn close_contacts(ix: &Index, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
     let windows = exposure_windows(ix, rule, case, from, to);
-    tally_contacts(ix, rule, &windows, |p| p == case, &|best, total| exposure_qualifies(rule, best, total))
+    tally_contacts(ix, rule, case, &windows, &|best, total| exposure_qualifies(rule, best, total))
 }
 
 fn exposure_qualifies(rule: &ExposureRule, best_single: Time, total: Time) -> bool {
@@ -162,7 +186,10 @@ fn exposure_qualifies(rule: &ExposureRule, best_single: Time, total: Time) -> bo
 }
 
 /// Contacts of each close contact from that contact's first exposure to `to`, leaving out
-/// the case and every close contact; each through the close contact that exposed them most.
+/// the case and every close contact; each through the close contact that exposed them most
+/// (the lowest id on ties). All close contacts' pairs are tallied in one sorted vector:
+/// a popular venue puts the same person in many close contacts' windows, and a contact
+/// record is built only for the close contact that wins.
 pub fn secondary_contacts(
     ix: &Index,
     rule: &ExposureRule,
@@ -170,25 +197,61 @@ pub fn secondary_contacts(
     close: &[CloseContact],
     to: Time,
 ) -> Vec<SecondaryContact> {
-    let excluded: BTreeSet<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
-    let mut best: HashMap<PersonId, SecondaryContact> = HashMap::new();
-    for c in close {
-        let windows = exposure_windows(ix, rule, c.person, c.first_exposure, to);
-        let qualifies = |best, total| exposure_qualifies(rule, best, total);
-        for s in tally_contacts(ix, rule, &windows, |p| excluded.contains(&p), &qualifies) {
-            let better = match best.get(&s.person) {
-                None => true,
-                Some(old) => {
-                    (s.total_overlap, std::cmp::Reverse(c.person))
-                        > (old.contact.total_overlap, std::cmp::Reverse(old.via))
-                }
-            };
-            if better {
-                best.insert(s.person, SecondaryContact { contact: s, via: c.person });
+    let mut excluded: Vec<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
+    excluded.sort_unstable();
+    // Pairs carry the close contact's rank among the close contacts' ids, not the id: the
+    // sort key shrinks to (person, rank), a few radix passes, and rank order is id order.
+    let mut vias: Vec<PersonId> = close.iter().map(|c| c.person).collect();
+    vias.sort_unstable();
+    let collect = |share: &[CloseContact]| {
+        let mut pairs = Vec::new();
+        for c in share {
+            let rank = vias.partition_point(|&v| v < c.person) as u32;
+            let windows = exposure_windows(ix, rule, c.person, c.first_exposure, to);
+            collect_pairs(ix, c.person, rank, &windows, &mut pairs);
+        }
+        pairs
+    };
+    // The scans are independent reads: a large fan-out is split over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut pairs = if close.len() < 64 || threads == 1 {
+        collect(close)
+    } else {
+        let share = close.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = close.chunks(share).map(|chunk| s.spawn(move || collect(chunk))).collect();
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            all
+        })
+    };
+    let rank_bits = radix::bits_for(vias.len() as u64);
+    let max_person = pairs.iter().map(|p| p.person).max().unwrap_or(0);
+    radix::sort_by_key(&mut pairs, radix::bits_for(max_person.into()) + rank_bits, |p| {
+        (u64::from(p.person) << rank_bits) | u64::from(p.via)
+    });
+    let mut out = Vec::new();
+    for group in pairs.chunk_by(|a, b| a.person == b.person) {
+        if excluded.binary_search(&group[0].person).is_ok() {
+            continue;
+        }
+        let mut best: Option<(&[Pair], Time)> = None;
+        // Close contacts in ascending order: a later one wins only with more shared time.
+        for by_via in group.chunk_by(|a, b| a.via == b.via) {
+            let (single, total) = tally(by_via);
+            if exposure_qualifies(rule, single, total) && best.is_none_or(|(_, t)| total > t) {
+                best = Some((by_via, total));
             }
         }
+        if let Some((by_via, _)) = best {
+            let mut by_space = by_via.to_vec();
+            by_space.sort_unstable_by_key(|p| p.space);
+            let via = vias[by_via[0].via as usize];
+            out.push(SecondaryContact { contact: contact_of(ix, rule, &by_space), via });
+        }
     }
-    let mut out: Vec<SecondaryContact> = best.into_values().collect();
     out.sort_by(|a, b| {
         b.contact.total_overlap.cmp(&a.contact.total_overlap).then(a.contact.person.cmp(&b.contact.person))
     });
@@ -277,7 +340,7 @@ pub fn companions(ix: &Index, rule: &CompanionRule, case: PersonId, from: Time, 
             Combine::Both => stay && cumulative,
         }
     };
-    tally_contacts(ix, &unweighted, &windows, |p| p == case, &qualifies)
+    tally_contacts(ix, &unweighted, case, &windows, &qualifies)
 }
 
 /// One case's part of a cluster trace.
@@ -316,7 +379,7 @@ pub fn trace_cluster(ix: &Index, rule: &ExposureRule, cases: &[(PersonId, Time, 
         ix.in_space(*space, span_from, span_to, |q| {
             for &(wf, wt, i) in ws {
                 if q.person != cases[i].0 {
-                    pairs[i].extend(Pair::of(q, *space, wf, wt));
+                    pairs[i].extend(Pair::of(q, cases[i].0, *space, wf, wt));
                 }
             }
         });

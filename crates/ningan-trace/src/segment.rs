@@ -18,15 +18,21 @@ fn invalid(path: &Path, what: &str) -> io::Error {
 }
 
 /// Writes `bytes` plus their CRC-32 durably under `path`.
-fn write_atomic(dir: &Path, name: &str, mut bytes: Vec<u8>) -> io::Result<()> {
+fn write_atomic(dir: &Path, name: &str, bytes: Vec<u8>) -> io::Result<()> {
+    write_file(dir, name, bytes)?;
+    sync_dir(dir)
+}
+
+/// Writes `bytes` plus their CRC-32 to a synced file renamed to `name`; the rename is
+/// durable once the caller syncs the directory.
+fn write_file(dir: &Path, name: &str, mut bytes: Vec<u8>) -> io::Result<()> {
     let crc = crc32fast::hash(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
     let tmp = dir.join(format!("{name}.tmp"));
     let mut f = File::create(&tmp)?;
     f.write_all(&bytes)?;
     f.sync_all()?;
-    fs::rename(&tmp, dir.join(name))?;
-    sync_dir(dir)
+    fs::rename(&tmp, dir.join(name))
 }
 
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -51,7 +57,24 @@ fn read_checked(path: &Path, magic: &[u8; 8]) -> io::Result<Vec<u8>> {
     Ok(bytes.split_off(magic.len()))
 }
 
-pub fn write_segment(dir: &Path, name: &str, presences: &[Presence]) -> io::Result<()> {
+/// Writes day segments, several at once (encoding, checksums and the page-cache copy are
+/// CPU work a bulk load waits on), then syncs the directory once.
+pub fn write_segments(dir: &Path, segments: &[(String, &[Presence])]) -> io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = segments.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = segments
+            .chunks(per_thread)
+            .map(|share| s.spawn(move || share.iter().try_for_each(|(name, ps)| write_segment(dir, name, ps))))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("segment writer panicked"))))
+    })?;
+    sync_dir(dir)
+}
+
+fn write_segment(dir: &Path, name: &str, presences: &[Presence]) -> io::Result<()> {
     let mut bytes = Vec::with_capacity(8 + presences.len() * 16 + 4);
     bytes.extend_from_slice(SEGMENT_MAGIC);
     for p in presences {
@@ -59,7 +82,7 @@ pub fn write_segment(dir: &Path, name: &str, presences: &[Presence]) -> io::Resu
             bytes.extend_from_slice(&w.to_le_bytes());
         }
     }
-    write_atomic(dir, name, bytes)
+    write_file(dir, name, bytes)
 }
 
 pub fn read_segment(path: &Path) -> io::Result<Vec<Presence>> {

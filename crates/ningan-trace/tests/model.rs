@@ -262,6 +262,7 @@ proptest! {
         restart_after in 0usize..4,
         checkpoint_after in 0usize..4,
         seal_after in 0usize..4,
+        import_batch in 0usize..5,
         rule in rule_strategy(),
         case in 0u32..12,
         cases in prop::collection::vec(0u32..12, 2..5),
@@ -279,7 +280,8 @@ proptest! {
         engine.define_spaces(&spaces).unwrap();
         let mut model = Model { kinds: kinds_map.clone(), presences: Vec::new() };
         for (i, batch) in batches.iter().enumerate() {
-            let report = engine.ingest(batch, now).unwrap();
+            // One batch (or none) arrives as a bulk import instead of through the log.
+            let report = if i == import_batch { engine.import(batch, now) } else { engine.ingest(batch, now) }.unwrap();
             let expected: Vec<Presence> = batch.iter().filter_map(|o| accepted_by_rule(o, &kinds_map, now, retention_days)).collect();
             prop_assert_eq!(report.accepted, expected.len());
             prop_assert_eq!(report.accepted + report.rejected.len(), batch.len());
@@ -415,4 +417,41 @@ fn checkpoints_shrink_the_files_and_a_crashed_one_leaves_no_trace() {
     assert_eq!(engine.index().len(), 0);
     let left = files(dir.path());
     assert!(!left.iter().any(|f| f.ends_with(".tmp") || f == "seg-99-99.bin"), "{left:?}");
+}
+
+#[test]
+fn a_checkpoint_rewrites_only_the_days_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 6 * DAY;
+    let mut engine = Engine::open(dir.path(), 28, now).unwrap();
+    engine.define_spaces(&[(1, SpaceKind::Shop)]).unwrap();
+    let day = |d: u32| -> Vec<Observation> {
+        (0..50).map(|i| Observation { person: i, space: 1, start: T0 + d * DAY + 3600 + i * 60, end: None }).collect()
+    };
+    let mut first = day(1);
+    first.extend(day(2));
+    assert_eq!(engine.import(&first, now).unwrap().accepted, 100);
+    let segments = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.starts_with("seg-"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = segments(dir.path());
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert_eq!(engine.unfolded_days(), 0);
+    engine.ingest(&day(2), now).unwrap();
+    assert_eq!(engine.unfolded_days(), 1);
+    engine.checkpoint().unwrap();
+    let after = segments(dir.path());
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.contains(&before[0]), "the untouched day keeps its file: {before:?} → {after:?}");
+    assert!(!after.contains(&before[1]), "the changed day is written again: {before:?} → {after:?}");
+    drop(engine);
+    let engine = Engine::open(dir.path(), 28, now).unwrap();
+    assert_eq!(engine.index().len(), 150);
+    assert_eq!(engine.unfolded_days(), 0);
 }
