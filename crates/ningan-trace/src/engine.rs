@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::grid::{CellGrid, is_cell};
 use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::query::{self, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
@@ -25,6 +26,8 @@ pub enum EngineError {
     Io(#[from] std::io::Error),
     #[error("trace log record {0} is malformed")]
     Malformed(usize),
+    #[error("space id {0} is in the range of cell-grid cells (from 2^31); venues take smaller ids")]
+    CellId(SpaceId),
 }
 
 /// One observation as it arrives: a scan without an exit time takes the default dwell of
@@ -65,6 +68,7 @@ pub struct Engine {
     /// Days and spaces changed since the last checkpoint: only these are written again.
     dirty_days: BTreeSet<u32>,
     spaces_dirty: bool,
+    grid: CellGrid,
 }
 
 fn log_name(generation: u64) -> String {
@@ -171,6 +175,7 @@ impl Engine {
             spaces_file: manifest.spaces.clone(),
             dirty_days: changed.days,
             spaces_dirty: changed.spaces,
+            grid: CellGrid::default(),
         };
         engine.remove_stale_files(&manifest)?;
         engine.apply_retention(now);
@@ -259,8 +264,21 @@ impl Engine {
         &self.index
     }
 
-    /// Registers spaces (or changes their kind); durable before it returns.
+    /// The grid that cell-stay observations' space ids come from (resolution 8 unless set).
+    pub fn cell_grid(&self) -> CellGrid {
+        self.grid
+    }
+
+    pub fn set_cell_grid(&mut self, grid: CellGrid) {
+        self.grid = grid;
+    }
+
+    /// Registers venues (or changes their kind); durable before it returns. Cells of the
+    /// grid need no registration.
     pub fn define_spaces(&mut self, spaces: &[(SpaceId, SpaceKind)]) -> Result<(), EngineError> {
+        if let Some((s, _)) = spaces.iter().find(|(s, _)| is_cell(*s)) {
+            return Err(EngineError::CellId(*s));
+        }
         let mut payload = Vec::with_capacity(spaces.len() * 5);
         for (s, k) in spaces {
             payload.extend_from_slice(&s.to_le_bytes());
@@ -279,6 +297,9 @@ impl Engine {
     }
 
     fn check(&self, o: &Observation, now: Time) -> Result<Presence, &'static str> {
+        if is_cell(o.space) && self.grid.cell(o.space).is_none() {
+            return Err("not a cell of the grid");
+        }
         let kind = self.index.kind(o.space).ok_or("unknown space")?;
         let end = o.end.unwrap_or_else(|| o.start.saturating_add(kind.default_dwell()));
         if end < o.start {

@@ -130,6 +130,9 @@ impl Index {
     }
 
     pub fn kind(&self, space: SpaceId) -> Option<SpaceKind> {
+        if crate::grid::is_cell(space) {
+            return Some(SpaceKind::Cell);
+        }
         self.kinds.get(&space).copied()
     }
 

@@ -6,9 +6,13 @@
 //! | column      | type (Parquet) | meaning                                            |
 //! |-------------|----------------|----------------------------------------------------|
 //! | `person_id` | INT64          | pseudonymous person                                |
-//! | `space_id`  | INT64          | venue, gate or cell                                |
+//! | `space_id`  | INT64          | venue or gate (< 2³¹), or H3 cell (see [`crate::grid`]) |
 //! | `start_s`   | INT64          | seconds since the Unix epoch (UTC)                 |
 //! | `end_s`     | INT64, null    | seconds since the epoch; empty: the kind's dwell   |
+//!
+//! Cell ids from 2³¹ up are the top bit plus bits 21–51 of the H3 index at the engine's grid
+//! resolution (8 by default), so `h3_cell = (1 << 59) | (res << 52) | ((space_id - 2³¹) << 21)
+//! | 0x1FFFFF` in DuckDB's H3 extension or Spark.
 //!
 //! Spaces are CSV `space_id,kind` with the kind's name (`restaurant`, `market`, `shop`,
 //! `office`, `school`, `hospital`, `transport`, `gate`, `cell`).

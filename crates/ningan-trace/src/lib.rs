@@ -6,6 +6,7 @@
 //! are opaque `u32` ids that the application maps to residents; times are seconds since the
 //! Unix epoch.
 
+pub mod grid;
 mod index;
 pub mod io;
 mod model;
@@ -18,6 +19,7 @@ mod wal;
 pub mod engine;
 
 pub use engine::{Engine, EngineError, Import, IngestReport, Observation, Rejection};
+pub use grid::{CellGrid, GridError};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 pub use query::{CaseTrace, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};

@@ -455,3 +455,21 @@ fn a_checkpoint_rewrites_only_the_days_that_changed() {
     assert_eq!(engine.index().len(), 150);
     assert_eq!(engine.unfolded_days(), 0);
 }
+
+#[test]
+fn grid_cells_need_no_registration_and_foreign_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 2 * DAY;
+    let mut engine = Engine::open(dir.path(), 28, now).unwrap();
+    let grid = engine.cell_grid();
+    let cell = grid.space_at(29.8683, 121.5440).unwrap();
+    assert!(engine.define_spaces(&[(cell, SpaceKind::Cell)]).is_err(), "cell ids are not registered");
+    let stay = |person, space| Observation { person, space, start: T0 + DAY, end: Some(T0 + DAY + 3600) };
+    // An id with the cell bit that names no H3 cell (digit 7 below resolution 8).
+    let bogus = ningan_trace::grid::CELL_BIT | 0x7FFF_FFFF;
+    let report = engine.ingest(&[stay(1, cell), stay(2, cell), stay(3, bogus)], now).unwrap();
+    assert_eq!(report.accepted, 2);
+    assert_eq!(report.rejected[0].reason, "not a cell of the grid");
+    let companions = engine.companions(&CompanionRule::standard(), 1, T0, now);
+    assert_eq!(companions.iter().map(|c| c.person).collect::<Vec<_>>(), vec![2]);
+}
