@@ -163,6 +163,40 @@ CREATE INDEX residents_compound ON residents (compound_id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        name: "precise control: venues with venue codes, epidemiological cases",
+        common: r#"
+CREATE TABLE venues (
+    id {id},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    address TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX venues_scope ON venues (unit_path, id);
+CREATE INDEX venues_name ON venues (name);
+CREATE TABLE epi_cases (
+    id {id},
+    resident_id BIGINT NOT NULL UNIQUE REFERENCES residents(id),
+    status TEXT NOT NULL,
+    onset_at BIGINT NOT NULL,
+    note TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX epi_cases_scope ON epi_cases (unit_path, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

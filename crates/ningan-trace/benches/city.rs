@@ -255,13 +255,9 @@ fn import(parquet: &std::path::Path, spaces: &[(u32, SpaceKind)], now: Time) -> 
     let fresh = tempfile::tempdir().expect("temp dir");
     let mut engine = Engine::open(fresh.path(), 28, now).expect("engine");
     engine.define_spaces(spaces).expect("spaces");
-    let mut import = engine.begin_import(now);
-    ningan_trace::io::read_presences_parquet(parquet, |b| import.add(b), |bad| panic!("{bad:?}")).expect("read");
-    let read = t.elapsed().as_secs_f64();
-    let report = import.commit().expect("import");
-    let secs = t.elapsed().as_secs_f64();
-    eprintln!("  read and validate {read:.2} s, index and write {:.2} s", secs - read);
-    (secs, report.accepted)
+    let report = engine.import_parquet(parquet, now).expect("import");
+    assert!(report.rejected.is_empty(), "{:?}", &report.rejected[..report.rejected.len().min(3)]);
+    (t.elapsed().as_secs_f64(), report.accepted)
 }
 
 struct CaseAnswers {

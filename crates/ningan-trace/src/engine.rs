@@ -30,6 +30,14 @@ pub enum EngineError {
     CellId(SpaceId),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("reading the import file: {0}")]
+    Read(#[from] crate::io::IoError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
 /// One observation as it arrives: a scan without an exit time takes the default dwell of
 /// the space's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +362,64 @@ impl Engine {
             }
         }
         (accepted, report)
+    }
+
+    /// Imports a Parquet file of presences (schema in [`crate::io`]) as one bulk load,
+    /// reading and validating its row groups on all cores. Rows whose values do not fit are
+    /// reported as rejections with their row number, like refused observations.
+    pub fn import_parquet(&mut self, path: &Path, now: Time) -> Result<IngestReport, ImportError> {
+        let groups = crate::io::parquet_row_groups(path)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(groups.len().max(1));
+        // Contiguous shares of row groups, each with the row it starts at.
+        let per = groups.len().div_ceil(threads).max(1);
+        let shares: Vec<(Vec<usize>, usize)> = (0..groups.len())
+            .collect::<Vec<_>>()
+            .chunks(per)
+            .map(|ids| (ids.to_vec(), groups[..ids[0]].iter().sum()))
+            .collect();
+        let this = &*self;
+        let results = std::thread::scope(|s| {
+            let handles: Vec<_> = shares
+                .into_iter()
+                .map(|(ids, first_row)| {
+                    s.spawn(move || -> Result<(Vec<Presence>, Vec<Rejection>), ImportError> {
+                        let (mut kept, mut rejected, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
+                        crate::io::read_parquet_groups(
+                            path,
+                            Some(ids),
+                            first_row,
+                            |batch, rows| {
+                                for (o, &row) in batch.iter().zip(rows) {
+                                    match this.check(o, now) {
+                                        Ok(p) => kept.push(p),
+                                        Err(reason) => rejected.push(Rejection { index: row - 1, reason }),
+                                    }
+                                }
+                            },
+                            |bad| unreadable.push(bad.line - 1),
+                        )?;
+                        let reason = "a value does not fit 32 bits";
+                        rejected.extend(unreadable.into_iter().map(|index| Rejection { index, reason }));
+                        Ok((kept, rejected))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect::<Vec<_>>()
+        });
+        let mut report = IngestReport::default();
+        let mut held = Vec::new();
+        for r in results {
+            let (kept, rejected) = r?;
+            report.accepted += kept.len();
+            report.rejected.extend(rejected);
+            held.push(kept);
+        }
+        report.rejected.sort_by_key(|r| r.index);
+        for kept in held {
+            self.insert_all(kept);
+        }
+        self.checkpoint()?;
+        Ok(report)
     }
 
     /// A bulk load in one batch; see [`Engine::begin_import`].

@@ -12,20 +12,49 @@ const DAY: Time = 86_400;
 
 #[derive(Default, Debug, Clone)]
 struct Partition {
-    /// Sorted by (space, start, end, person).
+    /// Sorted by (space, start).
     sorted: Vec<Presence>,
     /// Indices into `sorted`, ordered by (person, start).
     by_person: Vec<u32>,
+    /// The person of every [`FENCE`]th entry of `by_person`: a search for a person starts in
+    /// this small array, which stays in cache, instead of probing the whole permutation.
+    person_fence: Vec<PersonId>,
+    /// Where each space's run lies in `sorted`: one lookup instead of a binary search over
+    /// the whole day.
+    spaces: HashMap<SpaceId, SpaceRun>,
+    /// The latest end of any stay here: days whose stays all ended before a window are
+    /// skipped.
+    max_end: Time,
     /// Accepted but not yet merged; small, scanned linearly.
     pending: Vec<Presence>,
-    /// The longest stay per space in this partition: how far before a window a scan of the
-    /// space must start. A restaurant's is an hour or two, not the 24 h any stay may last.
-    longest: HashMap<SpaceId, Time>,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct SpaceRun {
+    lo: u32,
+    hi: u32,
+    /// The longest stay in this space this day: how far before a window a scan must start.
+    /// A restaurant's is an hour or two, not the 24 h any stay may last.
+    longest: Time,
+}
+
+/// Entries of `by_person` per fence post.
+const FENCE: usize = 64;
 
 impl Partition {
     fn push(&mut self, p: Presence) {
+        self.max_end = self.max_end.max(p.end);
         self.pending.push(p);
+    }
+
+    /// The part of `by_person` holding `person`'s entries, found through the fence.
+    fn person_entries(&self, person: PersonId) -> &[u32] {
+        let post = self.person_fence.partition_point(|&f| f < person);
+        let lo = post.saturating_sub(1) * FENCE;
+        let hi = (post * FENCE + 1).min(self.by_person.len());
+        let sorted = &self.sorted;
+        let first = lo + self.by_person[lo..hi].partition_point(|&i| sorted[i as usize].person < person);
+        &self.by_person[first..]
     }
 
     fn seal(&mut self) {
@@ -76,11 +105,16 @@ impl Partition {
         let max_person = sorted.iter().map(|p| p.person).max().unwrap_or(0);
         radix::sort_by_key(&mut keyed, radix::bits_for(max_person.into()) + SECOND_BITS, |k| k.0);
         self.by_person = keyed.into_iter().map(|k| k.1).collect();
-        self.longest.clear();
+        self.person_fence = self.by_person.iter().step_by(FENCE).map(|&i| sorted[i as usize].person).collect();
+        self.spaces.clear();
+        let mut lo = 0u32;
         for run in sorted.chunk_by(|a, b| a.space == b.space) {
             let longest = run.iter().map(|p| p.end - p.start).max().unwrap_or(0);
-            self.longest.insert(run[0].space, longest);
+            let hi = lo + run.len() as u32;
+            self.spaces.insert(run[0].space, SpaceRun { lo, hi, longest });
+            lo = hi;
         }
+        self.max_end = sorted.iter().map(|p| p.end).max().unwrap_or(0);
     }
 }
 
@@ -150,7 +184,9 @@ impl Index {
     pub(crate) fn extend_day(&mut self, run: &[Presence]) {
         let Some(first) = run.first() else { return };
         debug_assert!(run.iter().all(|p| p.day() == first.day()));
-        self.partitions.entry(first.day()).or_default().pending.extend_from_slice(run);
+        let part = self.partitions.entry(first.day()).or_default();
+        part.max_end = run.iter().map(|p| p.end).fold(part.max_end, Time::max);
+        part.pending.extend_from_slice(run);
         self.len += run.len();
     }
 
@@ -184,6 +220,9 @@ impl Index {
             .map(|p| {
                 p.sorted.capacity() * size_of::<Presence>()
                     + p.by_person.capacity() * size_of::<u32>()
+                    + p.person_fence.capacity() * size_of::<PersonId>()
+                    // A hash table entry and its control byte.
+                    + p.spaces.capacity() * (size_of::<(SpaceId, SpaceRun)>() + 1)
                     + p.pending.capacity() * size_of::<Presence>()
             })
             .sum()
@@ -200,16 +239,17 @@ impl Index {
 
     fn days(&self, from: Time, to: Time) -> impl Iterator<Item = &Partition> {
         let first = from.saturating_sub(MAX_DWELL) / DAY;
-        self.partitions.range(first..=to / DAY).map(|(_, p)| p)
+        self.partitions.range(first..=to / DAY).map(|(_, p)| p).filter(move |p| p.max_end > from)
     }
 
     /// Every presence in `space` sharing time with `[from, to]`.
     pub fn in_space(&self, space: SpaceId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
         for part in self.days(from, to) {
-            if let Some(&longest) = part.longest.get(&space) {
-                let earliest = from.saturating_sub(longest);
-                let lo = part.sorted.partition_point(|p| (p.space, p.start) < (space, earliest));
-                for p in part.sorted[lo..].iter().take_while(|p| p.space == space && p.start < to) {
+            if let Some(run) = part.spaces.get(&space) {
+                let earliest = from.saturating_sub(run.longest);
+                let stays = &part.sorted[run.lo as usize..run.hi as usize];
+                let lo = stays.partition_point(|p| p.start < earliest);
+                for p in stays[lo..].iter().take_while(|p| p.start < to) {
                     if p.end > from {
                         f(p);
                     }
@@ -224,8 +264,7 @@ impl Index {
     /// Every presence of `person` sharing time with `[from, to]`.
     pub fn of_person(&self, person: PersonId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
         for part in self.days(from, to) {
-            let lo = part.by_person.partition_point(|&i| part.sorted[i as usize].person < person);
-            for &i in &part.by_person[lo..] {
+            for &i in part.person_entries(person) {
                 let p = &part.sorted[i as usize];
                 if p.person != person || p.start >= to {
                     break;
@@ -266,6 +305,42 @@ mod tests {
 
     fn p(space: SpaceId, start: Time, end: Time, person: PersonId) -> Presence {
         Presence { space, start, end, person }
+    }
+
+    proptest::proptest! {
+        // Large enough that the person fence and the space runs have many entries.
+        #[test]
+        fn lookups_by_person_and_space_match_a_scan(
+            stays in proptest::collection::vec((0u32..300, 0u32..40, 0u32..(2 * DAY), 0u32..7200), 0..3000),
+            seal_at in 0usize..3000,
+            person in 0u32..300,
+            space in 0u32..40,
+            from in 0u32..(2 * DAY),
+            len in 0u32..20_000,
+        ) {
+            let mut ix = Index::new();
+            let all: Vec<Presence> = stays.iter().map(|&(person, space, start, d)| p(space, start, start + d, person)).collect();
+            for (i, q) in all.iter().enumerate() {
+                ix.insert(*q);
+                if i == seal_at {
+                    ix.seal();
+                }
+            }
+            let to = from + len;
+            let meets = |q: &Presence| q.start < to && q.end > from;
+            let mut want: Vec<Presence> = all.iter().filter(|q| q.person == person && meets(q)).copied().collect();
+            let mut got = Vec::new();
+            ix.of_person(person, from, to, |q| got.push(*q));
+            want.sort();
+            got.sort();
+            proptest::prop_assert_eq!(got, want);
+            let mut want: Vec<Presence> = all.iter().filter(|q| q.space == space && meets(q)).copied().collect();
+            let mut got = Vec::new();
+            ix.in_space(space, from, to, |q| got.push(*q));
+            want.sort();
+            got.sort();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

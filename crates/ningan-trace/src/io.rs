@@ -199,11 +199,35 @@ pub fn write_presences_parquet<'a>(
 pub fn read_presences_parquet(
     path: &Path,
     mut on_batch: impl FnMut(&[Observation]),
+    on_bad: impl FnMut(BadLine),
+) -> Result<u64, IoError> {
+    read_parquet_groups(path, None, 0, |batch, _| on_batch(batch), on_bad)
+}
+
+/// The row counts of a Parquet file's row groups, for reading them in parallel.
+pub fn parquet_row_groups(path: &Path) -> Result<Vec<usize>, IoError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
+    Ok(builder.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as usize).collect())
+}
+
+/// Reads the given row groups (all when `None`); `first_row` is the number of rows before
+/// them, so rows are numbered (from 1) by their place in the whole file: `on_batch` gets each
+/// observation's row beside it.
+pub fn read_parquet_groups(
+    path: &Path,
+    groups: Option<Vec<usize>>,
+    first_row: usize,
+    mut on_batch: impl FnMut(&[Observation], &[usize]),
     mut on_bad: impl FnMut(BadLine),
 ) -> Result<u64, IoError> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?.with_batch_size(64 * 1024).build()?;
-    let mut row = 0usize;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?.with_batch_size(64 * 1024);
+    if let Some(groups) = groups {
+        builder = builder.with_row_groups(groups);
+    }
+    let reader = builder.build()?;
+    let mut row = first_row;
     let mut out = Vec::with_capacity(64 * 1024);
+    let mut rows = Vec::with_capacity(64 * 1024);
     for batch in reader {
         let batch = batch?;
         let col = |name: &'static str| -> Result<&Int64Array, IoError> {
@@ -214,20 +238,22 @@ pub fn read_presences_parquet(
         };
         let (person, space, start, end) = (col("person_id")?, col("space_id")?, col("start_s")?, col("end_s")?);
         out.clear();
+        rows.clear();
         for i in 0..batch.num_rows() {
             row += 1;
             let to_u32 = |v: i64| u32::try_from(v).ok();
             let end_v = if end.is_null(i) { Some(None) } else { to_u32(end.value(i)).map(Some) };
             match (to_u32(person.value(i)), to_u32(space.value(i)), to_u32(start.value(i)), end_v) {
                 (Some(person), Some(space), Some(start), Some(end)) => {
-                    out.push(Observation { person, space, start, end })
+                    out.push(Observation { person, space, start, end });
+                    rows.push(row);
                 }
                 _ => on_bad(BadLine { line: row, reason: "a value is outside 0–4294967295".into() }),
             }
         }
-        on_batch(&out);
+        on_batch(&out, &rows);
     }
-    Ok(row as u64)
+    Ok((row - first_row) as u64)
 }
 
 #[cfg(test)]

@@ -473,3 +473,31 @@ fn grid_cells_need_no_registration_and_foreign_ids_are_refused() {
     let companions = engine.companions(&CompanionRule::standard(), 1, T0, now);
     assert_eq!(companions.iter().map(|c| c.person).collect::<Vec<_>>(), vec![2]);
 }
+
+#[test]
+fn a_parquet_import_names_refused_rows_across_row_groups_and_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 3 * DAY;
+    // Every tenth row is in space 9, which is never defined.
+    let rows: Vec<Presence> = (0..1000u32)
+        .map(|i| Presence {
+            space: if i % 10 == 3 { 9 } else { i % 4 },
+            start: T0 + DAY + i * 60,
+            end: T0 + DAY + i * 60 + 600,
+            person: i % 77,
+        })
+        .collect();
+    let file = dir.path().join("in.parquet");
+    ningan_trace::io::write_presences_parquet(&file, rows.iter(), 128).unwrap();
+    let data = dir.path().join("engine");
+    let mut engine = Engine::open(&data, 28, now).unwrap();
+    engine.define_spaces(&(0..4).map(|s| (s, SpaceKind::Shop)).collect::<Vec<_>>()).unwrap();
+    let report = engine.import_parquet(&file, now).unwrap();
+    assert_eq!(report.accepted, 900);
+    let refused: Vec<usize> = report.rejected.iter().map(|r| r.index).collect();
+    assert_eq!(refused, (0..100).map(|k| k * 10 + 3).collect::<Vec<_>>(), "rows numbered across the whole file");
+    assert!(report.rejected.iter().all(|r| r.reason == "unknown space"));
+    drop(engine);
+    let engine = Engine::open(&data, 28, now).unwrap();
+    assert_eq!(engine.index().len(), 900, "an import is durable when it returns");
+}
