@@ -206,7 +206,8 @@ def postgres_peer(url, d, meta):
             sql = sql.replace(f"${name}", f"%({name})s")
         return pg.execute(sql, params).fetchall()
 
-    return Peer("PostgreSQL " + pg.info.parameter_status("server_version"), load, size / meta["presences"], run)
+    version = pg.info.parameter_status("server_version").split()[0]
+    return Peer("PostgreSQL " + version, load, size / meta["presences"], run)
 
 
 def timed(peer, sql, params):
@@ -257,10 +258,12 @@ def main():
         if psycopg is None:
             sys.exit("--pg needs `pip install psycopg[binary]`")
         peers.append(postgres_peer(pg_url, d, meta))
-    ningan_load = float(open(f"{d}/ningan-load.txt").read())
+    # "seconds bytes-per-presence" (older dumps: seconds only).
+    fields = open(f"{d}/ningan-load.txt").read().split()
+    ningan_load, ningan_bytes = float(fields[0]), float(fields[1]) if len(fields) > 1 else float("nan")
     print(f"presences {meta['presences']}, cases {len(cases)} ({n_second} for secondary contacts)")
     print(f"{'engine':22} {'load s':>8} {'bytes/presence':>15}")
-    print(f"{'ningan (memory)':22} {ningan_load:8.1f} {20.0:15.1f}")
+    print(f"{'ningan (memory)':22} {ningan_load:8.1f} {ningan_bytes:15.1f}")
     for p in peers:
         print(f"{p.name + ' (disk)':22} {p.load_s:8.1f} {p.bytes_per:15.1f}   load ×{p.load_s / ningan_load:.1f} ningan")
     print()

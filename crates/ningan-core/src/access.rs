@@ -68,6 +68,11 @@ string_enum! {
         ResidentReveal => "resident.reveal", "查看完整身份信息";
         AuditRead => "audit.read", "查阅审计日志";
         CockpitView => "cockpit.view", "查看驾驶舱";
+        VenueRead => "venue.read", "查看场所";
+        VenueManage => "venue.manage", "登记场所";
+        CheckinWrite => "checkin.write", "上报场所码扫码";
+        CaseRead => "case.read", "查看病例与流调";
+        CaseManage => "case.manage", "登记病例、开展流调";
     }
 }
 
@@ -79,9 +84,21 @@ impl Role {
         match self {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
-            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView],
-            Role::Epidemiologist => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
-            Role::StationOfficer => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView],
+            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead],
+            Role::Epidemiologist => {
+                &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView, VenueRead, CaseRead, CaseManage]
+            }
+            Role::StationOfficer => &[
+                OrgUnitRead,
+                ResidentRead,
+                ResidentWrite,
+                ResidentReveal,
+                CockpitView,
+                VenueRead,
+                VenueManage,
+                CheckinWrite,
+                CaseRead,
+            ],
             Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView],
             Role::FraudAnalyst => &[OrgUnitRead, ResidentRead, CockpitView],
             Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
@@ -93,7 +110,11 @@ impl Action {
     /// Actions an API token for a device or partner agency may be scoped to. Managing
     /// accounts, tokens and the audit trail stays with people.
     pub fn token_scopable(self) -> bool {
-        matches!(self, Action::OrgUnitRead | Action::ResidentRead | Action::CockpitView)
+        // Check-ins come from devices: the venue-code app's back end and gates.
+        matches!(
+            self,
+            Action::OrgUnitRead | Action::ResidentRead | Action::CockpitView | Action::VenueRead | Action::CheckinWrite
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 mod audit;
 mod compounds;
 mod db;
+mod epi_cases;
 mod error;
 mod idempotency;
 mod migrate;
@@ -17,20 +18,23 @@ mod sessions;
 mod stats;
 mod tokens;
 mod users;
+mod venues;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
 pub use compounds::{Compound, NewCompound};
 pub use db::{Db, Dialect, Location, Write, redact_url};
+pub use epi_cases::{CASE_STATUSES, EpiCase, NewEpiCase};
 pub use error::StoreError;
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
 pub use migrate::MIGRATIONS;
 pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
 pub use page::{Page, PageRequest};
-pub use residents::{BulkResident, NewResident, Resident, ResidentQuery, ResidentSort};
+pub use residents::{BulkResident, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort};
 pub use scope::Scope;
 pub use sessions::Session;
 pub use stats::PopulationStats;
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::{NewUser, User, valid_username};
+pub use venues::{NewVenue, Venue};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

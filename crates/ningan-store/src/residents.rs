@@ -273,6 +273,74 @@ impl Write {
     }
 }
 
+/// What a contact list shows of a resident: the name and the station, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentLabel {
+    pub id: i64,
+    pub name: String,
+    pub unit_id: i64,
+}
+
+impl Write {
+    /// Names and stations of those of `ids` in `scope` (others are left out: the caller
+    /// shows them as outside its area), audited as one entry naming the ids shown and why.
+    pub async fn resident_labels(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        ids: &[i64],
+        context: &str,
+    ) -> Result<Vec<ResidentLabel>> {
+        let (lo, hi) = scope.range();
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(400) {
+            let mut f = Filter::new();
+            let (lo, hi) = (f.arg_text(lo.clone()), f.arg_text(hi.clone()));
+            let marks: Vec<String> = chunk.iter().map(|id| f.arg_i64(*id)).collect();
+            let sql = format!(
+                "SELECT id, name, unit_id FROM residents WHERE unit_path >= {lo} AND unit_path < {hi} AND id IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(i64, String, i64)> = f.bind_as(&sql).fetch_all(self.conn()).await?;
+            out.extend(rows.into_iter().map(|(id, name, unit_id)| ResidentLabel { id, name, unit_id }));
+        }
+        out.sort_by_key(|l| l.id);
+        if !ids.is_empty() {
+            let shown: Vec<String> = out.iter().map(|l| l.id.to_string()).collect();
+            let detail = format!("{context}; shown {}", shown.join(","));
+            self.audit(actor.audit("resident.list", "resident", 0, None, None, &detail)).await?;
+        }
+        Ok(out)
+    }
+}
+
+impl Db {
+    /// Up to about `limit` residents' (id, station), evenly spread over the register: ids
+    /// and units only, for generators and samples that need no personal data.
+    pub async fn resident_homes(&self, limit: i64) -> Result<Vec<(i64, i64)>> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM residents").fetch_one(&self.pool).await?;
+        let step = (n / limit.max(1)).max(1);
+        Ok(sqlx::query_as("SELECT id, unit_id FROM residents WHERE id % $1 = 0 ORDER BY id")
+            .bind(step)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Which of `ids` are registered residents: ids only, no personal data.
+    pub async fn residents_existing(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(400) {
+            let mut f = Filter::new();
+            let marks: Vec<String> = chunk.iter().map(|id| f.arg_i64(*id)).collect();
+            let sql = format!("SELECT id FROM residents WHERE id IN ({})", marks.join(", "));
+            let rows: Vec<(i64,)> = f.bind_as(&sql).fetch_all(&self.pool).await?;
+            out.extend(rows.into_iter().map(|r| r.0));
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+}
+
 /// A resident for bulk loading (demo city, imports): already validated, unit path known.
 #[derive(Debug, Clone)]
 pub struct BulkResident {

@@ -88,12 +88,13 @@ impl Write {
 impl Db {
     pub async fn venue_get(&self, scope: &Scope, id: i64) -> Result<Venue> {
         let (lo, hi) = scope.range();
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM venues WHERE id = $1 AND unit_path >= $2 AND unit_path < $3"))
-            .bind(id)
-            .bind(lo)
-            .bind(hi)
-            .fetch_one(&self.pool)
-            .await?;
+        let r =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM venues WHERE id = $1 AND unit_path >= $2 AND unit_path < $3"))
+                .bind(id)
+                .bind(lo)
+                .bind(hi)
+                .fetch_one(&self.pool)
+                .await?;
         Venue::from_row(&r)
     }
 

@@ -244,7 +244,8 @@ fn main() {
         drop(engine);
         let (secs, n) = import(&parquet, &spaces, now);
         println!("import from parquet  {n} presences in {secs:.2} s (durable)");
-        std::fs::write(dir.join("ningan-load.txt"), format!("{secs:.3}\n")).expect("write load time");
+        let per = bytes as f64 / total as f64;
+        std::fs::write(dir.join("ningan-load.txt"), format!("{secs:.3} {per:.1}\n")).expect("write load time");
     }
 }
 

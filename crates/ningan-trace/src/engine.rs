@@ -28,6 +28,8 @@ pub enum EngineError {
     Malformed(usize),
     #[error("space id {0} is in the range of cell-grid cells (from 2^31); venues take smaller ids")]
     CellId(SpaceId),
+    #[error("another process has the tracing engine in {0} open")]
+    Locked(PathBuf),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +79,8 @@ pub struct Engine {
     dirty_days: BTreeSet<u32>,
     spaces_dirty: bool,
     grid: CellGrid,
+    /// Held while open: two writers on one log would corrupt it.
+    _lock: std::fs::File,
 }
 
 fn log_name(generation: u64) -> String {
@@ -138,6 +142,8 @@ impl Engine {
     /// crashed checkpoint left behind are removed.
     pub fn open(dir: &Path, retention_days: u32, now: Time) -> Result<Engine, EngineError> {
         std::fs::create_dir_all(dir)?;
+        let lock = std::fs::File::options().create(true).truncate(false).write(true).open(dir.join("LOCK"))?;
+        lock.try_lock().map_err(|_| EngineError::Locked(dir.to_path_buf()))?;
         let manifest = Manifest::read(dir)?.unwrap_or_default();
         let mut index = Index::new();
         if let Some(spaces) = &manifest.spaces {
@@ -184,6 +190,7 @@ impl Engine {
             dirty_days: changed.days,
             spaces_dirty: changed.spaces,
             grid: CellGrid::default(),
+            _lock: lock,
         };
         engine.remove_stale_files(&manifest)?;
         engine.apply_retention(now);

@@ -501,3 +501,12 @@ fn a_parquet_import_names_refused_rows_across_row_groups_and_is_durable() {
     let engine = Engine::open(&data, 28, now).unwrap();
     assert_eq!(engine.index().len(), 900, "an import is durable when it returns");
 }
+
+#[test]
+fn a_second_engine_on_the_same_files_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path(), 28, T0).unwrap();
+    assert!(matches!(Engine::open(dir.path(), 28, T0), Err(ningan_trace::EngineError::Locked(_))));
+    drop(engine);
+    assert!(Engine::open(dir.path(), 28, T0).is_ok(), "the lock goes with the engine");
+}

@@ -21,6 +21,7 @@ use crate::http::api::Op;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::metrics::Metrics;
 use crate::modules::auth::throttle::LoginThrottle;
+use crate::modules::precise::tracer::{TraceError, Tracer, blocking};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,6 +31,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub openapi: Arc<serde_json::Value>,
     pub cockpit: Arc<crate::modules::cockpit::Cache>,
+    pub tracer: Arc<Tracer>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -41,25 +43,30 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     Ok(db)
 }
 
-pub fn state(config: Config, db: Db, ops: &[Op]) -> AppState {
-    AppState {
+/// The state every handler shares. Opens the tracing engine under the data directory
+/// (replaying its log), so it fails when those files cannot be read.
+pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError> {
+    let tracer =
+        Tracer::open(&config.data_dir.join("trace"), config.trace.retention_days, config.trace.cell_resolution)?;
+    Ok(AppState {
         db,
+        tracer: Arc::new(tracer),
         throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         openapi: Arc::new(crate::http::openapi::document(ops)),
         cockpit: Arc::default(),
-    }
+    })
 }
 
-pub fn router(config: Config, db: Db) -> Router {
-    build(config, db).0
+pub fn router(config: Config, db: Db) -> Result<Router, TraceError> {
+    Ok(build(config, db)?.0)
 }
 
 /// The router and the state behind it, for callers that start background work on the state.
-pub fn build(config: Config, db: Db) -> (Router, AppState) {
+pub fn build(config: Config, db: Db) -> Result<(Router, AppState), TraceError> {
     let (routes, ops) = crate::modules::api().into_parts();
-    let state = state(config, db, &ops);
+    let state = state(config, db, &ops)?;
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
     let body_limit = state.config.http.body_limit_bytes;
     let router = routes
@@ -79,7 +86,7 @@ pub fn build(config: Config, db: Db) -> (Router, AppState) {
             tracing::info_span!("http", method = %req.method(), route)
         }))
         .with_state(state.clone());
-    (router, state)
+    Ok((router, state))
 }
 
 async fn not_found(req: Request) -> Response {
@@ -104,6 +111,20 @@ pub async fn serve(
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Folds the tracing log into day segments (and drops days past retention) every five
+/// minutes, so a restart replays little.
+pub fn spawn_trace_housekeeping(tracer: Arc<Tracer>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = blocking(&tracer, |t| t.housekeep()).await {
+                tracing::warn!(error = %e, "tracing checkpoint failed");
+            }
+        }
+    });
 }
 
 /// Drops expired sessions and old idempotency keys once an hour.

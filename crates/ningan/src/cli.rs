@@ -263,7 +263,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = load(cfg_path, &data, Some(&listen))?;
             crate::telemetry::init(&config.log, std::io::stderr);
             let db = open(&config).await?;
-            let logins = crate::demo::ensure(&db, &crate::demo::DemoSpec { people, seed }).await?;
+            let trace_dir = Some(config.data_dir.join("trace"));
+            let logins = crate::demo::ensure(&db, &crate::demo::DemoSpec { people, seed, trace_dir }).await?;
             if no_serve {
                 crate::demo::print_logins(&logins, None);
             } else {
@@ -323,7 +324,8 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
         println!("ningan 已启动 / listening on http://{addr}");
     }
     crate::app::spawn_housekeeping(db.clone());
-    let (app, state) = crate::app::build(config, db.clone());
+    let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
+    crate::app::spawn_trace_housekeeping(state.tracer.clone());
     tokio::spawn(async move { crate::modules::cockpit::warm(&state).await });
     crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;
     db.close().await;

@@ -22,6 +22,22 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub http: HttpConfig,
+    pub trace: TraceConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TraceConfig {
+    /// Days of check-ins and cell stays kept; older days are dropped whole.
+    pub retention_days: u32,
+    /// H3 resolution of the cell grid for space-time companions (0–8; 8 is about 900 m).
+    pub cell_resolution: u8,
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig { retention_days: 28, cell_resolution: 8 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,6 +75,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             http: HttpConfig::default(),
+            trace: TraceConfig::default(),
         }
     }
 }
@@ -135,6 +152,12 @@ impl Config {
         }
         if self.http.body_limit_bytes < 1024 {
             return invalid("http.body_limit_bytes", "must be at least 1024");
+        }
+        if !(1..=366).contains(&self.trace.retention_days) {
+            return invalid("trace.retention_days", "must be between 1 and 366");
+        }
+        if self.trace.cell_resolution > ningan_trace::grid::FINEST {
+            return invalid("trace.cell_resolution", "must be between 0 and 8");
         }
         if self.http.request_timeout_secs == 0 {
             return invalid("http.request_timeout_secs", "must be at least 1");

@@ -42,7 +42,34 @@
     });
   }
 
-  function init(root) { drawCharts(root); drawMaps(root); }
+  // Places on the city map: every element with data-points holds [{name, lon, lat, ...}].
+  function drawPoints(root) {
+    var maps = root.querySelectorAll("[data-points]");
+    if (!maps.length || !window.echarts) return;
+    var draw = function () {
+      maps.forEach(function (el) {
+        if (el.dataset.drawn) return;
+        var points;
+        try { points = JSON.parse(el.dataset.points); } catch (e) { return; }
+        var chart = echarts.init(el, null, { renderer: "canvas" });
+        chart.setOption({
+          tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + (p.data.window || ""); } },
+          geo: { map: "ningbo", roam: true, itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } },
+          series: [{ type: "effectScatter", coordinateSystem: "geo", symbolSize: 12, itemStyle: { color: "#c0392b" },
+                     data: points.map(function (p) { return { name: p.name, value: [p.lon, p.lat], window: p.from + " — " + p.to }; }) }]
+        });
+        el.dataset.drawn = "1";
+        window.addEventListener("resize", function () { chart.resize(); });
+      });
+    };
+    if (echarts.getMap("ningbo")) { draw(); return; }
+    fetch("/static/ningbo.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      if (!echarts.getMap("ningbo")) echarts.registerMap("ningbo", geo);
+      draw();
+    });
+  }
+
+  function init(root) { drawCharts(root); drawMaps(root); drawPoints(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();

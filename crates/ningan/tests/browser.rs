@@ -169,7 +169,9 @@ async fn painted_pixels(c: &Client, css: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_work_through_the_workbench() {
     let app = spawn_app(Backend::Sqlite).await;
-    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11 }).await.unwrap();
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
     let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
     let (client, _driver, _profile) = browser().await;
     let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);

@@ -15,7 +15,7 @@ async fn city(backend: Backend, people: u64, seed: u64) -> (Db, tempfile::TempDi
     let db = Db::open(&loc).await.unwrap();
     db.migrate().await.unwrap();
     db.ensure_city_tree().await.unwrap();
-    ensure(&db, &DemoSpec { people, seed }).await.unwrap();
+    ensure(&db, &DemoSpec { people, seed, trace_dir: None }).await.unwrap();
     (db, dir)
 }
 
@@ -74,7 +74,7 @@ async fn generated_people_and_places_are_valid() {
 async fn a_second_run_keeps_the_city_and_prints_the_same_logins() {
     let (db, _d) = city(Backend::Sqlite, 500, 3).await;
     let before = fingerprint(&db).await.unwrap();
-    let logins = ensure(&db, &DemoSpec { people: 500, seed: 3 }).await.unwrap();
+    let logins = ensure(&db, &DemoSpec { people: 500, seed: 3, trace_dir: None }).await.unwrap();
     assert_eq!(before, fingerprint(&db).await.unwrap());
     assert_eq!(logins.len(), ningan_core::Role::ALL.len() + 1);
     for l in &logins {

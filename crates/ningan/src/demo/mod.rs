@@ -4,6 +4,7 @@
 
 mod names;
 mod people;
+mod precise;
 
 use std::net::SocketAddr;
 
@@ -19,6 +20,9 @@ use rand_chacha::ChaCha8Rng;
 pub struct DemoSpec {
     pub people: u64,
     pub seed: u64,
+    /// Where the tracing engine keeps its files; check-ins are generated only when given
+    /// (and no server has the engine open).
+    pub trace_dir: Option<std::path::PathBuf>,
 }
 
 /// What every part of the generator can use: the database, the spec, the stations made so
@@ -49,20 +53,23 @@ fn stable_hash(s: &str) -> u64 {
 #[derive(Debug, Clone, Copy)]
 enum Part {
     People,
+    Precise,
 }
 
 impl Part {
-    const ALL: &'static [Part] = &[Part::People];
+    const ALL: &'static [Part] = &[Part::People, Part::Precise];
 
     fn name(self) -> &'static str {
         match self {
             Part::People => "people",
+            Part::Precise => "precise control",
         }
     }
 
     async fn generate(self, ctx: &DemoContext<'_>) -> Result<()> {
         match self {
             Part::People => people::generate(ctx).await,
+            Part::Precise => precise::generate(ctx, ctx.spec.trace_dir.as_deref()).await,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cockpit;
 pub mod org_units;
+pub mod precise;
 pub mod residents;
 pub mod system;
 pub mod tokens;
@@ -25,5 +26,6 @@ pub fn api() -> Api {
     let api = residents::routes(api);
     let api = tokens::routes(api);
     let api = cockpit::routes(api);
+    let api = precise::routes(api);
     audit::routes(api)
 }

@@ -15,6 +15,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.accounts", "账号与角色", "Accounts & roles"),
     ("nav.audit", "审计日志", "Audit log"),
     ("nav.tokens", "接口令牌", "API tokens"),
+    ("nav.venues", "场所码", "Venues"),
+    ("nav.cases", "病例流调", "Cases & tracing"),
     ("pager.prev", "上一页", "Previous"),
     ("pager.next", "下一页", "Next"),
     ("pager.page", "第", "Page"),

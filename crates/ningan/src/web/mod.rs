@@ -27,6 +27,8 @@ pub struct MenuItem {
 pub const MENU: &[MenuItem] = &[
     MenuItem { href: "/", key: "nav.home", action: None },
     MenuItem { href: "/residents", key: "nav.residents", action: Some(Action::ResidentRead) },
+    MenuItem { href: "/precise/cases", key: "nav.cases", action: Some(Action::CaseRead) },
+    MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
     MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },
     MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) },
     MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) },

@@ -29,7 +29,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = ningan::app::open_db(&config).await.expect("open db");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let app = ningan::app::router(config, db.clone());
+    let app = ningan::app::router(config, db.clone()).expect("open the tracing engine");
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }

@@ -1,0 +1,147 @@
+//! Precise control in the demo city: venues with codes around every station, two weeks of
+//! venue-code check-ins by a sample of residents (dated back from today, so they are inside
+//! the tracing engine's retention), and a few confirmed cases to investigate.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use ningan_store::{NewEpiCase, NewVenue, Scope};
+use ningan_trace::{Observation, SpaceKind, Time};
+use rand::Rng;
+
+use super::{DemoContext, pick, point_near};
+use crate::modules::precise::tracer::{Tracer, engine_id, now_s};
+
+/// Venues per station.
+const VENUES_PER_STATION: usize = 12;
+/// At most this many residents take part in the check-in stream.
+const SAMPLED: i64 = 40_000;
+const DAYS: u32 = 14;
+const DAY: Time = 86_400;
+
+const KINDS: &[(&str, &[&str], u32)] = &[
+    ("restaurant", &["面馆", "小吃店", "海鲜酒家", "快餐店", "茶餐厅"], 35),
+    ("shop", &["便利店", "超市", "药店", "水果店"], 30),
+    ("market", &["菜市场", "农贸市场"], 10),
+    ("office", &["写字楼", "产业园"], 10),
+    ("school", &["小学", "中学"], 5),
+    ("transport", &["公交总站", "地铁站"], 6),
+    ("hospital", &["社区卫生服务中心"], 4),
+];
+
+fn weighted_kind(rng: &mut impl Rng) -> (&'static str, &'static [&'static str]) {
+    let total: u32 = KINDS.iter().map(|k| k.2).sum();
+    let mut r = rng.gen_range(0..total);
+    for (kind, nouns, w) in KINDS {
+        if r < *w {
+            return (kind, nouns);
+        }
+        r -= w;
+    }
+    (KINDS[0].0, KINDS[0].1)
+}
+
+/// A printable code from the seed and the venue's place in the city.
+fn venue_code(seed: u64, station: &str, i: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let h = crate::secrets::sha256_hex(format!("ningan-venue:{seed}:{station}:{i}").as_bytes());
+    let body: String = h.bytes().take(10).map(|b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])).collect();
+    format!("NB{body}")
+}
+
+pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result<()> {
+    let mut rng = ctx.rng("precise");
+    // Venues near each station, inside its district.
+    let mut new = Vec::new();
+    for s in ctx.stations {
+        let district: u32 = s.code.get(..6).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let Some(shape) = crate::geo::district_shape(district) else { continue };
+        let around = s.location.unwrap_or([121.55, 29.87]);
+        let place = s.name.trim_end_matches("派出所");
+        for i in 0..VENUES_PER_STATION {
+            let (kind, nouns) = weighted_kind(&mut rng);
+            new.push(NewVenue {
+                code: venue_code(ctx.spec.seed, &s.code, i),
+                name: format!(
+                    "{place}{}{}",
+                    pick(&mut rng, nouns),
+                    if i > 0 { format!("{i}号") } else { String::new() }
+                ),
+                kind: kind.into(),
+                address: format!("{}{}号", s.name.trim_end_matches("派出所"), rng.gen_range(1..400)),
+                unit_id: s.id,
+                unit_path: s.path.clone(),
+                location: point_near(&mut rng, &shape.shape, around, 0.02),
+            });
+        }
+    }
+    let mut w = ctx.db.write().await?;
+    let ids = w.venues_insert(&ctx.actor, &Scope::everything(), &new).await?;
+    w.commit().await?;
+    eprintln!("  {} 个场所 / venues", ids.len());
+    let Some(dir) = trace_dir else { return Ok(()) };
+
+    // Venues by station, for drawing visits near home.
+    let mut by_station: HashMap<i64, Vec<(u32, SpaceKind)>> = HashMap::new();
+    for (id, v) in ids.iter().zip(&new) {
+        if let (Ok(space), Some(kind)) = (engine_id(*id), crate::modules::precise::tracer::venue_kind(&v.kind)) {
+            by_station.entry(v.unit_id).or_default().push((space, kind));
+        }
+    }
+    let tracer = Tracer::open(dir, 28, 8)?;
+    let directory: Vec<(i64, String, String)> =
+        ids.iter().zip(&new).map(|(id, v)| (*id, v.kind.clone(), v.code.clone())).collect();
+    tracer.sync_venues(&directory)?;
+    let residents = ctx.db.resident_homes(SAMPLED).await?;
+    let now = now_s();
+    let today = now - now % DAY;
+    let mut batch = Vec::with_capacity(50_000);
+    let mut total = 0usize;
+    let mut recent: Vec<i64> = Vec::new();
+    for (resident, unit) in &residents {
+        let Ok(person) = engine_id(*resident) else { continue };
+        let Some(venues) = by_station.get(unit) else { continue };
+        for day in (1..=DAYS).rev() {
+            let scans = match rng.gen_range(0..10) {
+                0..=3 => 0,
+                4..=8 => 1,
+                _ => 2,
+            };
+            for _ in 0..scans {
+                // A few popular places per station draw most visits.
+                let v = ((rng.gen_range(0.0f64..1.0).powi(2)) * venues.len() as f64) as usize;
+                let (space, kind) = venues[v.min(venues.len() - 1)];
+                // 08:00–21:00 China time is 00:00–13:00 UTC.
+                let start = today - day * DAY + rng.gen_range(0..13 * 3600);
+                let dwell = kind.default_dwell();
+                let end = rng.gen_bool(0.7).then(|| start + rng.gen_range(dwell / 2..=dwell * 3 / 2));
+                batch.push(Observation { person, space, start, end });
+                if day <= 3 && recent.len() < 50 && rng.gen_bool(0.01) {
+                    recent.push(*resident);
+                }
+            }
+        }
+        if batch.len() >= 40_000 {
+            total += tracer.ingest(&batch)?.accepted;
+            batch.clear();
+        }
+    }
+    total += tracer.ingest(&batch)?.accepted;
+    tracer.housekeep()?;
+    eprintln!("  {total} 条场所码扫码记录 / check-ins");
+
+    // Three cases among people seen at venues in the last three days.
+    let mut w = ctx.db.write().await?;
+    recent.sort_unstable();
+    recent.dedup();
+    for (i, resident) in recent.iter().take(3).enumerate() {
+        let status = if i == 1 { "asymptomatic" } else { "confirmed" };
+        let onset = i64::from(now - DAY / 2) * 1000;
+        let note = "演示病例（合成数据）".to_string();
+        let case = NewEpiCase { resident_id: *resident, status: status.into(), onset_at: onset, note };
+        w.epi_case_insert(&ctx.actor, &Scope::everything(), &case).await?;
+    }
+    w.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! The precise-control pages: venues with their codes, the case register, and a case's
+//! investigation (exposure places on the map, close and secondary contacts, the rule used).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::Action;
+use ningan_store::{CASE_STATUSES, OrgUnit, PageRequest, UnitKind};
+use serde::Deserialize;
+
+use super::tracer::VENUE_KINDS;
+use super::{
+    CaseDto, ContactDto, NewCaseRequest, NewVenueRequest, PlaceDto, RuleDto, VenueDto, contact_page, create_venue,
+    exposure_places, rule_dto, run_investigation, status_zh, validate_case,
+};
+use crate::app::AppState;
+use crate::http::dto::ts;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageError, PageResult, Pager, html};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
+    tier: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "precise/venues.html")]
+struct VenuesPage {
+    frame: Frame,
+    q: String,
+    rows: Vec<VenueDto>,
+    pager: Pager,
+    stations: Vec<OrgUnit>,
+    kinds: Vec<(&'static str, &'static str)>,
+    may_manage: bool,
+    error: Option<String>,
+    form: VenueForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct VenueForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    lat: String,
+}
+
+impl VenuesPage {
+    fn kind_selected(&self, k: &str) -> bool {
+        self.form.kind == k
+    }
+
+    fn unit_selected(&self, id: &i64) -> bool {
+        self.form.unit_id == id.to_string()
+    }
+}
+
+async fn venues_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: VenueForm, error: Option<String>) -> PageResult {
+    let q_text = nonempty(&q.q);
+    let page =
+        state.db.venue_search(&ctx.scope(), q_text.as_deref(), PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new("/precise/venues", &[("q", q_text.clone().unwrap_or_default())], &page);
+    let stations =
+        state.db.units_in_scope(&ctx.scope()).await?.into_iter().filter(|u| u.kind == UnitKind::Station).collect();
+    let frame = Frame::for_principal(ctx).crumb("/precise/venues", "nav.venues");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let kinds = VENUE_KINDS.iter().map(|(k, zh)| (*k, if frame.tr.is_en() { *k } else { *zh })).collect();
+    let page = VenuesPage {
+        q: q_text.unwrap_or_default(),
+        rows: page.items.into_iter().map(VenueDto::from).collect(),
+        pager,
+        stations,
+        kinds,
+        may_manage: ctx.may(Action::VenueManage),
+        error,
+        form,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn venues(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    venues_page(&state, &ctx, q, VenueForm::default(), None).await
+}
+
+pub async fn venue_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<VenueForm>,
+) -> PageResult<Response> {
+    let number = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NAN);
+    let req = NewVenueRequest {
+        name: form.name.clone(),
+        kind: form.kind.clone(),
+        address: form.address.clone(),
+        unit_id: form.unit_id.trim().parse().unwrap_or(0),
+        lon: number(&form.lon),
+        lat: number(&form.lat),
+        code: None,
+    };
+    match create_venue(&state, &ctx, req).await {
+        Ok(_) => Ok(Redirect::to("/precise/venues").into_response()),
+        Err(e) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
+            venues_page(&state, &ctx, ListQuery::default(), form, Some(message)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "precise/cases.html")]
+struct CasesPage {
+    frame: Frame,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<CaseDto>,
+    pager: Pager,
+    may_manage: bool,
+    error: Option<String>,
+    form: CaseForm,
+}
+
+impl CasesPage {
+    fn status_is(&self, s: &str) -> bool {
+        self.status == s
+    }
+
+    fn form_status_is(&self, s: &str) -> bool {
+        self.form.status == s
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CaseForm {
+    #[serde(default)]
+    resident_id: String,
+    #[serde(default)]
+    status: String,
+    /// `datetime-local` input: China Standard Time without offset.
+    #[serde(default)]
+    onset_at: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, error: Option<String>) -> PageResult {
+    let status = nonempty(&q.status).filter(|s| CASE_STATUSES.contains(&s.as_str()));
+    let page =
+        state.db.epi_case_search(&ctx.scope(), status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new("/precise/cases", &[("status", status.clone().unwrap_or_default())], &page);
+    let frame = Frame::for_principal(ctx).crumb("/precise/cases", "nav.cases");
+    let statuses = CASE_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = CasesPage {
+        status: status.unwrap_or_default(),
+        statuses,
+        rows: page.items.into_iter().map(CaseDto::from).collect(),
+        pager,
+        may_manage: ctx.may(Action::CaseManage),
+        error,
+        form,
+        frame,
+    };
+    Ok(html(code, &page))
+}
+
+pub async fn cases(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    cases_page(&state, &ctx, q, CaseForm::default(), None).await
+}
+
+pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CaseForm>) -> PageResult<Response> {
+    // The form's local time is China Standard Time.
+    let onset = form.onset_at.trim();
+    let onset = if onset.len() == 16 { format!("{onset}:00+08:00") } else { onset.to_string() };
+    let req = NewCaseRequest {
+        resident_id: form.resident_id.trim().parse().unwrap_or(0),
+        status: form.status.clone(),
+        onset_at: onset,
+        note: Some(form.note.clone()),
+    };
+    let result = async {
+        let new = validate_case(req)?;
+        let mut w = state.db.write().await?;
+        let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
+        w.commit().await?;
+        Ok::<i64, crate::http::error::ApiError>(id)
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/precise/cases/{id}")).into_response()),
+        Err(e) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
+            cases_page(&state, &ctx, ListQuery::default(), form, Some(message)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "precise/investigation.html")]
+struct InvestigationPage {
+    frame: Frame,
+    case: CaseDto,
+    rule: RuleDto,
+    from: String,
+    to: String,
+    places: Vec<PlaceDto>,
+    places_json: String,
+    close_count: usize,
+    secondary_count: usize,
+    tier: String,
+    contacts: Vec<ContactDto>,
+    pager: Pager,
+}
+
+impl InvestigationPage {
+    fn tier_is(&self, t: &str) -> bool {
+        self.tier == t
+    }
+}
+
+pub async fn investigation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let (case, inv) = run_investigation(&state, &ctx, id, None).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let places = exposure_places(&state, &inv).await?;
+    let tier = if q.tier.as_deref() == Some("secondary") { "secondary" } else { "close" };
+    let page_req = PageRequest::new(opt_i64(&q.page), Some(50));
+    let contacts = contact_page(&state, &ctx, id, &inv, tier == "secondary", page_req).await?;
+    let href = format!("/precise/cases/{id}");
+    let pager = Pager::new(&href, &[("tier", tier.to_string())], &contacts);
+    let places_json = serde_json::to_string(&places).unwrap_or_else(|_| "[]".into());
+    let case = CaseDto::from(case);
+    let frame = Frame::for_principal(&ctx).crumb("/precise/cases", "nav.cases").crumb_text(&href, &case.resident_name);
+    let page = InvestigationPage {
+        frame,
+        rule: rule_dto(&inv),
+        from: ts(i64::from(inv.from) * 1000),
+        to: ts(i64::from(inv.to) * 1000),
+        close_count: inv.close.len(),
+        secondary_count: inv.secondary.len(),
+        places,
+        places_json,
+        tier: tier.into(),
+        contacts: contacts.items,
+        pager,
+        case,
+    };
+    Ok(html(StatusCode::OK, &page))
+}

@@ -1,0 +1,153 @@
+//! The tracing engine inside the server. The engine knows people only by pseudonymous
+//! numbers (here the resident's record id) and venues by their record id; this service keeps
+//! the venue codes people scan, runs the engine's blocking work off the async threads, and
+//! folds the log into segments in the background.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use ningan_trace::{
+    CellGrid, CloseContact, Engine, EngineError, ExposureRule, ExposureWindow, IngestReport, Observation,
+    SecondaryContact, SpaceId, SpaceKind, Time,
+};
+
+/// Venue kinds a station may register, with their Chinese names.
+pub const VENUE_KINDS: &[(&str, &str)] = &[
+    ("restaurant", "餐饮"),
+    ("market", "农贸市场"),
+    ("shop", "商超门店"),
+    ("office", "办公场所"),
+    ("school", "学校"),
+    ("hospital", "医疗机构"),
+    ("transport", "交通场站"),
+    ("gate", "小区门岗"),
+];
+
+pub fn venue_kind(name: &str) -> Option<SpaceKind> {
+    VENUE_KINDS.iter().any(|(k, _)| *k == name).then(|| ningan_trace::io::kind_from_name(name)).flatten()
+}
+
+pub fn venue_kind_zh(name: &str) -> &'static str {
+    VENUE_KINDS.iter().find(|(k, _)| *k == name).map_or("其他", |(_, zh)| zh)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("record id {0} is outside the tracing engine's 32-bit range")]
+    IdRange(i64),
+    #[error("tracing worker stopped: {0}")]
+    Worker(String),
+}
+
+/// A case's tracing under one rule.
+#[derive(Debug, Clone)]
+pub struct Investigation {
+    pub rule: ExposureRule,
+    pub from: Time,
+    pub to: Time,
+    pub windows: Vec<ExposureWindow>,
+    pub close: Vec<CloseContact>,
+    pub secondary: Vec<SecondaryContact>,
+}
+
+pub struct Tracer {
+    engine: RwLock<Engine>,
+    /// Venue code → venue id, for scans.
+    codes: RwLock<HashMap<String, SpaceId>>,
+}
+
+/// Seconds since the epoch, now.
+pub fn now_s() -> Time {
+    (ningan_core::time::now_ms() / 1000).clamp(0, i64::from(Time::MAX)) as Time
+}
+
+/// A record id as the engine's 32-bit id.
+pub fn engine_id(id: i64) -> Result<u32, TraceError> {
+    u32::try_from(id).ok().filter(|v| *v < ningan_trace::grid::CELL_BIT).ok_or(TraceError::IdRange(id))
+}
+
+impl Tracer {
+    pub fn open(dir: &Path, retention_days: u32, cell_resolution: u8) -> Result<Tracer, TraceError> {
+        let mut engine = Engine::open(dir, retention_days, now_s())?;
+        // The configuration is validated at load; a bad resolution falls back to the default.
+        engine.set_cell_grid(CellGrid::new(cell_resolution).unwrap_or_default());
+        Ok(Tracer { engine: RwLock::new(engine), codes: RwLock::default() })
+    }
+
+    /// Registers venues with the engine (those it lacks or knows by another kind) and
+    /// their codes for scanning.
+    pub fn sync_venues(&self, venues: &[(i64, String, String)]) -> Result<(), TraceError> {
+        let mut missing = Vec::new();
+        {
+            let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+            let mut codes = self.codes.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+            for (id, kind, code) in venues {
+                let Some(kind) = venue_kind(kind) else { continue };
+                let space = engine_id(*id)?;
+                codes.insert(code.clone(), space);
+                if engine.index().kind(space) != Some(kind) {
+                    missing.push((space, kind));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?.define_spaces(&missing)?;
+        }
+        Ok(())
+    }
+
+    pub fn venue_by_code(&self, code: &str) -> Option<SpaceId> {
+        self.codes.read().ok()?.get(code).copied()
+    }
+
+    /// Logs a batch durably and indexes it; blocking (one fsync).
+    pub fn ingest(&self, batch: &[Observation]) -> Result<IngestReport, TraceError> {
+        let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+        Ok(engine.ingest(batch, now_s())?)
+    }
+
+    /// Close and secondary contacts and exposure places of `person` from the rule's
+    /// look-back before `onset` to `to`.
+    pub fn investigate(&self, person: u32, onset: Time, to: Time) -> Result<Investigation, TraceError> {
+        let rule = ExposureRule::ninth_edition();
+        let from = onset.saturating_sub(rule.lookback);
+        let to = to.max(from);
+        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let windows = engine.exposure_windows(&rule, person, from, to);
+        let close = engine.close_contacts(&rule, person, from, to);
+        let secondary = engine.secondary_contacts(&rule, person, &close, to);
+        Ok(Investigation { rule, from, to, windows, close, secondary })
+    }
+
+    /// Folds the log into day segments when anything changed and drops days past
+    /// retention; run by the housekeeping loop.
+    pub fn housekeep(&self) -> Result<(), TraceError> {
+        let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+        engine.apply_retention(now_s());
+        if engine.unfolded_days() > 0 {
+            engine.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Presences held.
+    pub fn len(&self) -> usize {
+        self.engine.read().map(|e| e.index().len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Runs blocking engine work on tokio's blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    tracer: &Arc<Tracer>,
+    f: impl FnOnce(&Tracer) -> Result<T, TraceError> + Send + 'static,
+) -> Result<T, TraceError> {
+    let t = tracer.clone();
+    tokio::task::spawn_blocking(move || f(&t)).await.map_err(|e| TraceError::Worker(e.to_string()))?
+}

@@ -1,0 +1,165 @@
+//! Precise control end to end over HTTP: venues get codes, scans arrive in batches (the bad
+//! ones refused by position and reason), a case is registered, and its investigation names
+//! the exposure places, the close contact and the secondary contact under the rule used.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use ningan_core::Role;
+use serde_json::{Value, json};
+
+fn at(ago: Duration) -> String {
+    (Utc::now() - ago).to_rfc3339()
+}
+
+async fn venue(officer: &Client, name: &str, kind: &str, unit_id: i64) -> Value {
+    let (s, v) = officer
+        .post(
+            "/api/venues",
+            json!({"name": name, "kind": kind, "address": "海曙区某路1号", "unit_id": unit_id, "lon": 121.55, "lat": 29.87}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    v
+}
+
+on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = app.resident("病例甲", 330203, 1, station.id).await;
+    let close = app.resident("密接乙", 330203, 2, station.id).await;
+    let second = app.resident("次密丙", 330203, 3, station.id).await;
+    let before = app.resident("无关丁", 330203, 4, station.id).await;
+    let officer = app.login("officer").await;
+
+    let restaurant = venue(&officer, "甬江面馆", "restaurant", station.id).await;
+    let shop = venue(&officer, "鼓楼便利店", "shop", station.id).await;
+    let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_string();
+    assert!(code(&restaurant).starts_with("NB"), "{restaurant}");
+
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                // The case and the close contact share the restaurant for half an hour.
+                {"resident_id": case, "venue_code": code(&restaurant), "at": at(Duration::hours(50)), "left_at": at(Duration::hours(49))},
+                {"resident_id": close, "venue_code": code(&restaurant), "at": at(Duration::minutes(50 * 60 - 30)), "left_at": at(Duration::minutes(48 * 60 + 30))},
+                // The close contact later meets the secondary contact in the shop.
+                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
+                {"resident_id": second, "venue_code": code(&shop), "at": at(Duration::minutes(20 * 60 - 10)), "left_at": at(Duration::minutes(19 * 60 + 20))},
+                // In the shop before the close contact was exposed: not a secondary contact.
+                {"resident_id": before, "venue_code": code(&shop), "at": at(Duration::hours(60)), "left_at": at(Duration::hours(59))},
+                // Refused, each with its reason; the rest are kept.
+                {"resident_id": case, "venue_code": "NBNOSUCHCODE", "at": at(Duration::hours(1))},
+                {"resident_id": 987654, "venue_code": code(&shop), "at": at(Duration::hours(1))},
+                {"resident_id": case, "venue_code": code(&shop), "at": "yesterday"},
+                {"resident_id": case, "venue_code": code(&shop), "at": at(Duration::hours(1)), "left_at": at(Duration::hours(2))},
+                {"resident_id": case, "venue_code": code(&shop), "at": (Utc::now() + Duration::days(2)).to_rfc3339()},
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["accepted"], 5, "{r}");
+    let reasons: Vec<(u64, &str)> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["index"].as_u64().unwrap(), x["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (5, "unknown venue code"),
+            (6, "unknown resident"),
+            (7, "bad time"),
+            (8, "end before start"),
+            (9, "start in the future")
+        ]
+    );
+    assert_eq!(r["rejected"][0]["reason_zh"], "场所码不存在");
+
+    let epi = app.login("epi").await;
+    let (s, c) = epi
+        .post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["status_zh"], "确诊");
+    let id = c["id"].as_i64().unwrap();
+    let (s, dup) = epi
+        .post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await;
+    assert_eq!(s, 409, "one case per person: {dup}");
+
+    let (s, inv) = epi.get(&format!("/api/cases/{id}/investigation")).await;
+    assert_eq!(s, 200, "{inv}");
+    assert!(inv["rule"]["version"].as_str().unwrap().contains("第九版"), "{inv}");
+    assert_eq!(inv["close_contacts"], 1);
+    assert_eq!(inv["secondary_contacts"], 1);
+    let places: Vec<&str> =
+        inv["exposure_places"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(places, vec!["甬江面馆"]);
+
+    let (s, page) = epi.get(&format!("/api/cases/{id}/contacts?tier=close")).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["resident_id"], close);
+    assert_eq!(page["items"][0]["name"], "密接乙");
+    // Half an hour with the case, and the half hour after it left that the buffer adds.
+    assert_eq!(page["items"][0]["total_overlap_s"], 3600);
+    let (_, page) = epi.get(&format!("/api/cases/{id}/contacts?tier=secondary")).await;
+    assert_eq!(page["items"][0]["resident_id"], second, "{page}");
+    assert_eq!(page["items"][0]["via_resident_id"], close);
+    let (s, bad) = epi.get(&format!("/api/cases/{id}/contacts?tier=tertiary")).await;
+    assert_eq!(s, 422, "{bad}");
+
+    // Listing contacts by name is a read of personal data: audited with the ids shown.
+    let filter = ningan_store::AuditFilter { action: Some("resident.list".into()), ..Default::default() };
+    let everything = ningan_store::Scope::everything();
+    let audited = app.db.audit_search(&everything, &filter, ningan_store::PageRequest::default()).await.unwrap();
+    assert!(audited.items.iter().any(|e| e.entry.detail.contains(&format!("shown {close}"))), "{:?}", audited.items);
+});
+
+on_both_backends!(bad_venues_and_cases_are_refused_by_field, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let other = app.station(330206, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let outsider = app.resident("外区戊", 330206, 5, other.id).await;
+    let officer = app.login("officer").await;
+    let base =
+        json!({"name": "某店", "kind": "shop", "address": "某路", "unit_id": station.id, "lon": 121.55, "lat": 29.87});
+    for (field, value, expect) in [
+        ("kind", json!("castle"), "kind"),
+        ("lon", json!(116.4), "lon"),
+        ("name", json!(" "), "name"),
+        ("code", json!("坏码"), "code"),
+        ("unit_id", json!(other.id), "unit_id"),
+    ] {
+        let mut body = base.clone();
+        body[field] = value;
+        let (s, e) = officer.post("/api/venues", body).await;
+        assert_eq!(s, 422, "{field}: {e}");
+        assert_eq!(e["errors"][0]["field"], expect, "{e}");
+    }
+    let (s, page) = officer.get("/api/venues").await;
+    assert_eq!((s, page["total"].as_i64()), (200, Some(0)), "nothing was written: {page}");
+
+    let epi = app.login("epi").await;
+    let (s, e) = epi
+        .post("/api/cases", json!({"resident_id": outsider, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await;
+    assert_eq!(s, 422, "a resident outside the unit tree cannot be registered: {e}");
+    let (s, e) = epi
+        .post("/api/cases", json!({"resident_id": outsider, "status": "sick", "onset_at": at(Duration::hours(1))}))
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("status")), "{e}");
+    let (s, e) =
+        epi.post("/api/cases", json!({"resident_id": outsider, "status": "confirmed", "onset_at": "tomorrow"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("onset_at")), "{e}");
+    let (s, e) = officer.post("/api/checkins", json!({"checkins": []})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("checkins")), "{e}");
+});
