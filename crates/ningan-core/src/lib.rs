@@ -3,8 +3,10 @@
 
 pub mod access;
 pub mod district;
+pub mod gate;
 pub mod geo;
 pub mod idnumber;
+pub mod pass;
 pub mod phone;
 pub mod time;
 

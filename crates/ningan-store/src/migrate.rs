@@ -197,6 +197,66 @@ CREATE INDEX epi_cases_scope ON epi_cases (unit_path, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 4,
+        name: "precise control: contact follow-ups, gates, control zones",
+        common: r#"
+CREATE TABLE epi_contacts (
+    id {id},
+    case_id BIGINT NOT NULL REFERENCES epi_cases(id),
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    tier TEXT NOT NULL,
+    via_resident_id BIGINT,
+    status TEXT NOT NULL,
+    overlap_s BIGINT NOT NULL,
+    first_exposure BIGINT NOT NULL,
+    last_exposure BIGINT NOT NULL,
+    note TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (case_id, resident_id)
+);
+CREATE INDEX epi_contacts_scope ON epi_contacts (unit_path, id);
+CREATE INDEX epi_contacts_resident ON epi_contacts (resident_id);
+CREATE TABLE gates (
+    id {id},
+    compound_id BIGINT NOT NULL REFERENCES compounds(id),
+    name TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX gates_scope ON gates (unit_path, id);
+CREATE TABLE zones (
+    id {id},
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,
+    geometry TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    starts_at BIGINT NOT NULL,
+    planned_end BIGINT,
+    lifted_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX zones_scope ON zones (unit_path, id);
+CREATE TABLE zone_history (
+    id {id},
+    zone_id BIGINT NOT NULL REFERENCES zones(id),
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX zone_history_zone ON zone_history (zone_id, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

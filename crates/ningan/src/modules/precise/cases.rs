@@ -1,0 +1,299 @@
+//! Cases and their investigation: exposure places, close and secondary contacts under the
+//! rule used, pages of contacts with names for the caller's units.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_store::{CASE_STATUSES, EpiCase, NewEpiCase, PageRequest, Venue};
+use ningan_trace::Time;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::tracer::{self, blocking, engine_id, venue_kind_zh};
+use super::{ListQuery, parse_time};
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseDto {
+    pub id: i64,
+    pub resident_id: i64,
+    pub resident_name: String,
+    /// confirmed | asymptomatic | suspected | discharged
+    pub status: String,
+    pub status_zh: String,
+    /// Onset, or the first positive sample for an asymptomatic case.
+    pub onset_at: String,
+    pub note: String,
+    pub unit_id: i64,
+    pub created_at: String,
+}
+
+pub fn status_zh(s: &str) -> &'static str {
+    match s {
+        "confirmed" => "确诊",
+        "asymptomatic" => "无症状感染者",
+        "suspected" => "疑似",
+        "discharged" => "已出院",
+        _ => "未知",
+    }
+}
+
+impl From<EpiCase> for CaseDto {
+    fn from(c: EpiCase) -> Self {
+        CaseDto {
+            status_zh: status_zh(&c.status).into(),
+            id: c.id,
+            resident_id: c.resident_id,
+            resident_name: c.resident_name,
+            status: c.status,
+            onset_at: ts(c.onset_at),
+            note: c.note,
+            unit_id: c.unit_id,
+            created_at: ts(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewCaseRequest {
+    pub resident_id: i64,
+    /// confirmed | asymptomatic | suspected
+    pub status: String,
+    /// Onset or sampling time (RFC 3339); tracing looks back from here.
+    pub onset_at: String,
+    pub note: Option<String>,
+}
+
+pub fn validate_case(req: NewCaseRequest) -> Result<NewEpiCase, ApiError> {
+    if !CASE_STATUSES.contains(&req.status.as_str()) {
+        return Err(ApiError::field(
+            "status",
+            "病例类型无效：confirmed（确诊）、asymptomatic（无症状）、suspected（疑似）、discharged（已出院）",
+            format!("status must be one of {}", CASE_STATUSES.join(", ")),
+        ));
+    }
+    let onset = parse_time(&req.onset_at)
+        .ok_or_else(|| ApiError::field("onset_at", "发病时间格式无效（RFC 3339）", "onset_at must be RFC 3339"))?;
+    if i64::from(onset) * 1000 > ningan_core::time::now_ms() + 300_000 {
+        return Err(ApiError::field("onset_at", "发病时间不能晚于现在", "onset_at is in the future"));
+    }
+    let note = req.note.unwrap_or_default().trim().to_string();
+    if note.chars().count() > 500 {
+        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+    }
+    Ok(NewEpiCase { resident_id: req.resident_id, status: req.status, onset_at: i64::from(onset) * 1000, note })
+}
+
+pub(super) async fn case_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<CaseDto>>> {
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    let page = state.db.epi_case_search(&ctx.scope(), status, PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, CaseDto::from)))
+}
+
+pub(super) async fn case_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewCaseRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CaseDto>)> {
+    let new = validate_case(req)?;
+    let mut w = state.db.write().await?;
+    let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
+    let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
+    w.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(case.into())))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RuleDto {
+    pub version: String,
+    pub lookback_hours: u32,
+    pub buffer_minutes: u32,
+    pub min_overlap_minutes: u32,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlaceDto {
+    pub venue_id: i64,
+    pub name: String,
+    pub code: String,
+    pub kind_zh: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// The exposure window to publish, buffers included.
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct InvestigationDto {
+    pub case: CaseDto,
+    pub rule: RuleDto,
+    pub from: String,
+    pub to: String,
+    pub exposure_places: Vec<PlaceDto>,
+    pub close_contacts: usize,
+    pub secondary_contacts: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct InvestigationQuery {
+    to: Option<String>,
+    tier: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// The case (read, audited) and its tracing up to `to` (default now).
+pub async fn run_investigation(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    to: Option<&str>,
+) -> ApiResult<(EpiCase, tracer::Investigation)> {
+    let to = match to.map(str::trim).filter(|t| !t.is_empty()) {
+        None => tracer::now_s(),
+        Some(t) => parse_time(t).ok_or_else(|| ApiError::field("to", "截止时间格式无效", "to must be RFC 3339"))?,
+    };
+    let mut w = state.db.write().await?;
+    let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
+    w.commit().await?;
+    let person = engine_id(case.resident_id)?;
+    let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
+    let inv = blocking(&state.tracer, move |t| t.investigate(person, onset, to)).await?;
+    Ok((case, inv))
+}
+
+pub async fn exposure_places(state: &AppState, inv: &tracer::Investigation) -> ApiResult<Vec<PlaceDto>> {
+    let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();
+    let venues: HashMap<i64, Venue> = state.db.venues_by_ids(&ids).await?.into_iter().map(|v| (v.id, v)).collect();
+    Ok(inv
+        .windows
+        .iter()
+        .filter_map(|w| {
+            let v = venues.get(&i64::from(w.space))?;
+            Some(PlaceDto {
+                venue_id: v.id,
+                name: v.name.clone(),
+                code: v.code.clone(),
+                kind_zh: venue_kind_zh(&v.kind).into(),
+                lon: v.location[0],
+                lat: v.location[1],
+                from: ts(i64::from(w.from) * 1000),
+                to: ts(i64::from(w.to) * 1000),
+            })
+        })
+        .collect())
+}
+
+pub fn rule_dto(inv: &tracer::Investigation) -> RuleDto {
+    RuleDto {
+        version: inv.rule.version.clone(),
+        lookback_hours: inv.rule.lookback / 3600,
+        buffer_minutes: inv.rule.buffer_before / 60,
+        min_overlap_minutes: inv.rule.min_overlap / 60,
+    }
+}
+
+pub(super) async fn investigation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<InvestigationQuery>,
+) -> ApiResult<axum::Json<InvestigationDto>> {
+    let (case, inv) = run_investigation(&state, &ctx, id, q.to.as_deref()).await?;
+    let places = exposure_places(&state, &inv).await?;
+    Ok(axum::Json(InvestigationDto {
+        rule: rule_dto(&inv),
+        from: ts(i64::from(inv.from) * 1000),
+        to: ts(i64::from(inv.to) * 1000),
+        exposure_places: places,
+        close_contacts: inv.close.len(),
+        secondary_contacts: inv.secondary.len(),
+        case: case.into(),
+    }))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ContactDto {
+    pub resident_id: i64,
+    /// Absent when the person lives outside the caller's area.
+    pub name: Option<String>,
+    pub unit_id: Option<i64>,
+    /// Seconds shared with the case's (or the close contact's) exposure windows.
+    pub total_overlap_s: u32,
+    pub shared_visits: u32,
+    pub first_exposure: String,
+    pub last_exposure: String,
+    pub venue_ids: Vec<i64>,
+    /// For a secondary contact: the close contact it came through.
+    pub via_resident_id: Option<i64>,
+}
+
+/// One page of a case's close or secondary contacts, with names from the register.
+pub async fn contact_page(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: i64,
+    inv: &tracer::Investigation,
+    secondary: bool,
+    page: PageRequest,
+) -> ApiResult<ningan_store::Page<ContactDto>> {
+    let rows: Vec<(&ningan_trace::CloseContact, Option<u32>)> = if secondary {
+        inv.secondary.iter().map(|s| (&s.contact, Some(s.via))).collect()
+    } else {
+        inv.close.iter().map(|c| (c, None)).collect()
+    };
+    let total = rows.len() as i64;
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(rows.len());
+    let shown = &rows[start..(start + page.per_page as usize).min(rows.len())];
+    let ids: Vec<i64> = shown.iter().map(|(c, _)| i64::from(c.person)).collect();
+    let tier = if secondary { "secondary" } else { "close" };
+    let mut w = state.db.write().await?;
+    let labels =
+        w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} {tier} contacts")).await?;
+    w.commit().await?;
+    let labels: HashMap<i64, ningan_store::ResidentLabel> = labels.into_iter().map(|l| (l.id, l)).collect();
+    let items = shown
+        .iter()
+        .map(|(c, via)| {
+            let label = labels.get(&i64::from(c.person));
+            ContactDto {
+                resident_id: i64::from(c.person),
+                name: label.map(|l| l.name.clone()),
+                unit_id: label.map(|l| l.unit_id),
+                total_overlap_s: c.total_overlap,
+                shared_visits: c.shared_visits,
+                first_exposure: ts(i64::from(c.first_exposure) * 1000),
+                last_exposure: ts(i64::from(c.last_exposure) * 1000),
+                venue_ids: c.spaces.iter().map(|s| i64::from(*s)).collect(),
+                via_resident_id: via.map(i64::from),
+            }
+        })
+        .collect();
+    Ok(ningan_store::Page { items, page: page.page, per_page: page.per_page, total })
+}
+
+pub(super) async fn contacts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<InvestigationQuery>,
+) -> ApiResult<axum::Json<PageDto<ContactDto>>> {
+    let secondary = match q.tier.as_deref().unwrap_or("close") {
+        "close" => false,
+        "secondary" => true,
+        _ => return Err(ApiError::field("tier", "名单类型为 close 或 secondary", "tier must be close or secondary")),
+    };
+    let (_, inv) = run_investigation(&state, &ctx, id, q.to.as_deref()).await?;
+    let page = contact_page(&state, &ctx, id, &inv, secondary, PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, |c| c)))
+}

@@ -1,0 +1,154 @@
+//! Check-ins: batches of venue-code scans from the venue-code app's back end, into the
+//! tracing engine.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use ningan_trace::Observation;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::parse_time;
+use super::tracer::{blocking, engine_id};
+use crate::app::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::http::principal::Ctx;
+
+/// Check-ins one request may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CheckinBatch {
+    pub checkins: Vec<CheckinRequest>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CheckinRequest {
+    /// The resident's record id (the venue-code app's back end resolves the person).
+    pub resident_id: i64,
+    pub venue_code: String,
+    /// When the code was scanned (RFC 3339).
+    pub at: String,
+    /// When the person left, if known; otherwise the venue kind's usual stay is assumed.
+    pub left_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckinReport {
+    pub accepted: usize,
+    pub rejected: Vec<CheckinRejection>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckinRejection {
+    /// Position in the batch, from 0.
+    pub index: usize,
+    pub reason: String,
+    pub reason_zh: String,
+}
+
+fn reason_zh(reason: &str) -> &'static str {
+    match reason {
+        "unknown venue code" => "场所码不存在",
+        "unknown resident" => "人员不存在",
+        "bad time" => "时间格式无效（应为 RFC 3339）",
+        "unknown space" => "场所未登记",
+        "end before start" => "离开时间早于到达时间",
+        "stay longer than 24 hours" => "停留超过24小时",
+        "start in the future" => "时间晚于当前时间",
+        "older than the retention period" => "超出数据保留期",
+        _ => "无法接收",
+    }
+}
+
+/// Resolves codes and residents, then hands the batch to the engine: durable when this
+/// returns. Refused check-ins are reported with their position and reason; the rest are kept.
+pub async fn ingest_checkins(state: &AppState, ctx: &Ctx, batch: Vec<CheckinRequest>) -> ApiResult<CheckinReport> {
+    if batch.is_empty() || batch.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "checkins",
+            format!("每批1–{MAX_BATCH}条"),
+            format!("send 1 to {MAX_BATCH} check-ins per batch"),
+        ));
+    }
+    let mut ids: Vec<i64> = batch.iter().map(|c| c.resident_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known = state.db.residents_existing(&ids).await?;
+    let mut codes: HashMap<String, Option<u32>> = HashMap::new();
+    for c in &batch {
+        if codes.contains_key(&c.venue_code) {
+            continue;
+        }
+        let space = match state.tracer.venue_by_code(&c.venue_code) {
+            Some(s) => Some(s),
+            // A venue registered by another process since this one started.
+            None => match state.db.venue_by_code(&c.venue_code).await {
+                Ok(v) => {
+                    let entry = vec![(v.id, v.kind.clone(), v.code.clone())];
+                    blocking(&state.tracer, move |t| t.sync_venues(&entry)).await?;
+                    state.tracer.venue_by_code(&c.venue_code)
+                }
+                Err(ningan_store::StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        codes.insert(c.venue_code.clone(), space);
+    }
+    let mut rejected = Vec::new();
+    let mut observations = Vec::with_capacity(batch.len());
+    let mut positions = Vec::with_capacity(batch.len());
+    for (index, c) in batch.iter().enumerate() {
+        let reject =
+            |reason: &str| CheckinRejection { index, reason: reason.into(), reason_zh: reason_zh(reason).into() };
+        let Some(Some(space)) = codes.get(&c.venue_code) else {
+            rejected.push(reject("unknown venue code"));
+            continue;
+        };
+        let person = match engine_id(c.resident_id) {
+            Ok(p) if known.binary_search(&c.resident_id).is_ok() => p,
+            _ => {
+                rejected.push(reject("unknown resident"));
+                continue;
+            }
+        };
+        let (Some(start), end) = (parse_time(&c.at), c.left_at.as_deref().map(parse_time)) else {
+            rejected.push(reject("bad time"));
+            continue;
+        };
+        let end = match end {
+            None => None,
+            Some(Some(e)) => Some(e),
+            Some(None) => {
+                rejected.push(reject("bad time"));
+                continue;
+            }
+        };
+        observations.push(Observation { person, space: *space, start, end });
+        positions.push(index);
+    }
+    let report = if observations.is_empty() {
+        ningan_trace::IngestReport::default()
+    } else {
+        blocking(&state.tracer, move |t| t.ingest(&observations)).await?
+    };
+    for r in &report.rejected {
+        let index = positions[r.index];
+        rejected.push(CheckinRejection { index, reason: r.reason.into(), reason_zh: reason_zh(r.reason).into() });
+    }
+    rejected.sort_by_key(|r| r.index);
+    let mut w = state.db.write().await?;
+    let detail = format!("{} accepted, {} refused", report.accepted, rejected.len());
+    w.audit(ctx.actor().audit("checkin.ingest", "checkin", 0, None, None, &detail)).await?;
+    w.commit().await?;
+    Ok(CheckinReport { accepted: report.accepted, rejected })
+}
+
+pub(super) async fn checkins(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<CheckinBatch>,
+) -> ApiResult<axum::Json<CheckinReport>> {
+    Ok(axum::Json(ingest_checkins(&state, &ctx, req.checkins).await?))
+}

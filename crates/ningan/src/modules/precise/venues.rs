@@ -1,0 +1,162 @@
+//! Venues and their printed codes (场所码).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_store::{NewVenue, PageRequest, Venue};
+use rand::Rng;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::ListQuery;
+use super::tracer::{self, blocking, venue_kind, venue_kind_zh};
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+/// The municipality's bounding box: venues lie inside it.
+const NINGBO_LON: std::ops::RangeInclusive<f64> = 120.8..=122.5;
+const NINGBO_LAT: std::ops::RangeInclusive<f64> = 28.8..=30.5;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VenueDto {
+    pub id: i64,
+    /// The printed venue code (场所码) people scan.
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub address: String,
+    pub unit_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub created_at: String,
+}
+
+impl From<Venue> for VenueDto {
+    fn from(v: Venue) -> Self {
+        VenueDto {
+            kind_zh: venue_kind_zh(&v.kind).into(),
+            id: v.id,
+            code: v.code,
+            name: v.name,
+            kind: v.kind,
+            address: v.address,
+            unit_id: v.unit_id,
+            lon: v.location[0],
+            lat: v.location[1],
+            created_at: ts(v.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewVenueRequest {
+    pub name: String,
+    /// restaurant | market | shop | office | school | hospital | transport | gate
+    pub kind: String,
+    pub address: String,
+    /// The station (派出所) the venue belongs to.
+    pub unit_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    /// A code to print; generated when absent.
+    pub code: Option<String>,
+}
+
+fn new_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    let body: String = (0..10).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+    format!("NB{body}")
+}
+
+/// Validates a venue request; each wrong field is named.
+pub fn validate_venue(req: NewVenueRequest) -> Result<(NewVenue, i64), ApiError> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field("name", "场所名称必填，最多100字", "name is required, at most 100 characters"));
+    }
+    if venue_kind(&req.kind).is_none() {
+        let kinds: Vec<&str> = tracer::VENUE_KINDS.iter().map(|k| k.0).collect();
+        return Err(ApiError::field(
+            "kind",
+            format!("场所类型无效，可选：{}", kinds.join("、")),
+            format!("kind must be one of {}", kinds.join(", ")),
+        ));
+    }
+    if req.address.trim().is_empty() {
+        return Err(ApiError::field("address", "地址必填", "address is required"));
+    }
+    if !NINGBO_LON.contains(&req.lon) || !NINGBO_LAT.contains(&req.lat) {
+        return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo"));
+    }
+    let code = match req.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => new_code(),
+        Some(c) if (4..=32).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') => {
+            c.to_ascii_uppercase()
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "code",
+                "场所码为4–32位字母、数字或连字符",
+                "code: 4–32 letters, digits or '-'",
+            ));
+        }
+    };
+    let venue = NewVenue {
+        code,
+        name,
+        kind: req.kind,
+        address: req.address.trim().to_string(),
+        unit_id: req.unit_id,
+        unit_path: String::new(),
+        location: [req.lon, req.lat],
+    };
+    Ok((venue, req.unit_id))
+}
+
+/// Registers a venue in the database and with the engine.
+pub async fn create_venue(state: &AppState, ctx: &Ctx, req: NewVenueRequest) -> ApiResult<Venue> {
+    let (mut venue, unit_id) = validate_venue(req)?;
+    let unit = state
+        .db
+        .unit_get(&ctx.scope(), unit_id)
+        .await
+        .map_err(|_| ApiError::field("unit_id", "辖区内无此派出所", "unit_id: no such station in your scope"))?;
+    venue.unit_path = unit.path;
+    let mut w = state.db.write().await?;
+    let ids = w.venues_insert(&ctx.actor(), &ctx.scope(), std::slice::from_ref(&venue)).await?;
+    w.commit().await?;
+    let id = ids.first().copied().ok_or_else(|| ApiError::internal("venue insert returned no id"))?;
+    let entry = vec![(id, venue.kind.clone(), venue.code.clone())];
+    blocking(&state.tracer, move |t| t.sync_venues(&entry)).await?;
+    Ok(state.db.venue_get(&ctx.scope(), id).await?)
+}
+
+pub(super) async fn venue_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<VenueDto>>> {
+    let page = state.db.venue_search(&ctx.scope(), q.q.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, VenueDto::from)))
+}
+
+pub(super) async fn venue_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewVenueRequest>,
+) -> ApiResult<(StatusCode, axum::Json<VenueDto>)> {
+    let v = create_venue(&state, &ctx, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(v.into())))
+}
+
+pub(super) async fn venue_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<VenueDto>> {
+    Ok(axum::Json(state.db.venue_get(&ctx.scope(), id).await?.into()))
+}
