@@ -73,6 +73,11 @@ string_enum! {
         CheckinWrite => "checkin.write", "上报场所码扫码";
         CaseRead => "case.read", "查看病例与流调";
         CaseManage => "case.manage", "登记病例、开展流调";
+        FollowupWrite => "followup.write", "处置密接、次密接";
+        ZoneManage => "zone.manage", "划定、调整、解除管控区域";
+        GateManage => "gate.manage", "登记小区门岗";
+        GateCheck => "gate.check", "门岗核验通行码";
+        PassIssue => "pass.issue", "签发通行码";
     }
 }
 
@@ -84,9 +89,9 @@ impl Role {
         match self {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
-            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead],
+            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage],
             Role::Epidemiologist => {
-                &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView, VenueRead, CaseRead, CaseManage]
+                &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView, VenueRead, CaseRead, CaseManage, ZoneManage]
             }
             Role::StationOfficer => &[
                 OrgUnitRead,
@@ -98,8 +103,12 @@ impl Role {
                 VenueManage,
                 CheckinWrite,
                 CaseRead,
+                FollowupWrite,
+                GateManage,
+                GateCheck,
+                PassIssue,
             ],
-            Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView],
+            Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue],
             Role::FraudAnalyst => &[OrgUnitRead, ResidentRead, CockpitView],
             Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
         }
@@ -113,7 +122,12 @@ impl Action {
         // Check-ins come from devices: the venue-code app's back end and gates.
         matches!(
             self,
-            Action::OrgUnitRead | Action::ResidentRead | Action::CockpitView | Action::VenueRead | Action::CheckinWrite
+            Action::OrgUnitRead
+                | Action::ResidentRead
+                | Action::CockpitView
+                | Action::VenueRead
+                | Action::CheckinWrite
+                | Action::GateCheck
         )
     }
 }

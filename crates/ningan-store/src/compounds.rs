@@ -89,6 +89,20 @@ impl Db {
         Compound::from_row(&r)
     }
 
+    /// Compounds in `scope` with how many residents live in each: for listing what a control
+    /// zone covers. Counts only, no personal data.
+    pub async fn compounds_with_counts(&self, scope: &Scope) -> Result<Vec<(Compound, i64)>> {
+        let (lo, hi) = scope.range();
+        let rows = sqlx::query(
+            "SELECT c.id, c.name, c.address, c.unit_id, c.lon, c.lat,              (SELECT COUNT(*) FROM residents r WHERE r.compound_id = c.id) AS n              FROM compounds c WHERE c.unit_path >= $1 AND c.unit_path < $2 ORDER BY c.id",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((Compound::from_row(r)?, r.try_get::<i64, _>("n")?))).collect()
+    }
+
     pub async fn compound_count(&self, scope: &Scope) -> Result<i64> {
         let (lo, hi) = scope.range();
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM compounds WHERE unit_path >= $1 AND unit_path < $2")

@@ -314,6 +314,45 @@ impl Write {
     }
 }
 
+impl Write {
+    /// Records the compound a resident of `scope` lives in (a compound of the same scope).
+    pub async fn resident_set_compound(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        resident_id: i64,
+        compound_id: i64,
+    ) -> Result<()> {
+        let (lo, hi) = scope.range();
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM compounds WHERE id = $1 AND unit_path >= $2 AND unit_path < $3")
+                .bind(compound_id)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_optional(self.conn())
+                .await?;
+        if found.is_none() {
+            return Err(StoreError::Invalid("compound_id: no such compound in your scope".into()));
+        }
+        let done = sqlx::query(
+            "UPDATE residents SET compound_id = $1, updated_at = $2 WHERE id = $3 AND unit_path >= $4 AND unit_path < $5",
+        )
+        .bind(compound_id)
+        .bind(now_ms())
+        .bind(resident_id)
+        .bind(&lo)
+        .bind(&hi)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let detail = format!("compound {compound_id}");
+        self.audit(actor.audit("resident.update", "resident", resident_id, Some(resident_id), None, &detail)).await?;
+        Ok(())
+    }
+}
+
 impl Db {
     /// Up to about `limit` residents' (id, station), evenly spread over the register: ids
     /// and units only, for generators and samples that need no personal data.

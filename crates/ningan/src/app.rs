@@ -21,6 +21,8 @@ use crate::http::api::Op;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::metrics::Metrics;
 use crate::modules::auth::throttle::LoginThrottle;
+use crate::modules::precise::gates::PassRecorder;
+use crate::modules::precise::registry::Registry;
 use crate::modules::precise::tracer::{TraceError, Tracer, blocking};
 
 #[derive(Clone)]
@@ -32,6 +34,9 @@ pub struct AppState {
     pub openapi: Arc<serde_json::Value>,
     pub cockpit: Arc<crate::modules::cockpit::Cache>,
     pub tracer: Arc<Tracer>,
+    /// Statuses, gates and zones for gate decisions, in memory.
+    pub registry: Arc<Registry>,
+    pub pass_recorder: Arc<PassRecorder>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -48,9 +53,12 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
 pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError> {
     let tracer =
         Tracer::open(&config.data_dir.join("trace"), config.trace.retention_days, config.trace.cell_resolution)?;
+    let tracer = Arc::new(tracer);
     Ok(AppState {
         db,
-        tracer: Arc::new(tracer),
+        registry: Arc::default(),
+        pass_recorder: Arc::new(PassRecorder::start(tracer.clone())),
+        tracer,
         throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),

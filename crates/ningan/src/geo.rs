@@ -51,7 +51,8 @@ fn polygon(v: &Value) -> Option<Polygon> {
     Some(Polygon { rings: v.as_array()?.iter().map(ring).collect::<Option<Vec<_>>>()? })
 }
 
-fn geometry(g: &Value) -> Option<MultiPolygon> {
+/// A GeoJSON Polygon or MultiPolygon geometry.
+pub fn geometry(g: &Value) -> Option<MultiPolygon> {
     let coords = &g["coordinates"];
     let polygons = match g["type"].as_str()? {
         "Polygon" => vec![polygon(coords)?],

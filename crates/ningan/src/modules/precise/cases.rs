@@ -109,6 +109,7 @@ pub(super) async fn case_create(
     let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
+    state.registry.refresh_person(&state.db, new.resident_id).await?;
     Ok((StatusCode::CREATED, axum::Json(case.into())))
 }
 

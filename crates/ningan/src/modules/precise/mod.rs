@@ -4,9 +4,13 @@
 
 mod cases;
 mod checkins;
+pub mod followups;
+pub mod gates;
 pub mod pages;
+pub mod registry;
 pub mod tracer;
 mod venues;
+pub mod zones;
 
 use axum::http::Method;
 use axum::routing::{get, post};
@@ -87,6 +91,128 @@ pub fn routes(api: Api) -> Api {
         .query(&[("tier", "close | secondary"), ("to", "流调截止时间"), ("page", "页码"), ("per_page", "每页条数")])
         .response::<PageDto<ContactDto>>(),
         get(cases::contacts),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/cases/{id}/contacts/confirm",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "流调结果转为密接、次密接管控任务（再次运行时报告变化）",
+        )
+        .response::<followups::ConfirmDto>(),
+        post(followups::confirm),
+    )
+    .add(
+        Op::api(Method::GET, "/api/followups", Access::Action(Action::CaseRead), "precise", "密接、次密接管控任务")
+            .query(&[
+                ("status", "notified | transferred | quarantined | released"),
+                ("case_id", "病例"),
+                ("page", "页码"),
+            ])
+            .response::<PageDto<followups::FollowupDto>>(),
+        get(followups::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/followups/{id}/status",
+            Access::Action(Action::FollowupWrite),
+            "precise",
+            "更新管控状态（已通知→已转运→隔离中→已解除）",
+        )
+        .request::<followups::StatusRequest>(),
+        post(followups::set_status),
+    )
+    .add(
+        Op::api(Method::GET, "/api/gates", Access::Action(Action::VenueRead), "precise", "小区门岗")
+            .query(&[("page", "页码")])
+            .response::<PageDto<gates::GateDto>>(),
+        get(gates::gate_list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/gates", Access::Action(Action::GateManage), "precise", "登记小区门岗")
+            .request::<gates::NewGateRequest>()
+            .response::<gates::GateDto>()
+            .status(201),
+        post(gates::gate_create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/gates/pass-key", Access::SignedIn, "precise", "通行码验签公钥（门岗离线核验）")
+            .response::<gates::PassKeyDto>(),
+        get(gates::pass_key),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/gates/{id}/check",
+            Access::Action(Action::GateCheck),
+            "precise",
+            "门岗核验通行码：放行、拒绝或人工核验",
+        )
+        .request::<gates::CheckRequest>()
+        .response::<gates::CheckResponse>(),
+        post(gates::gate_check),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/residents/{id}/pass",
+            Access::Action(Action::PassIssue),
+            "precise",
+            "为居民签发通行码（二维码）",
+        )
+        .response::<gates::PassDto>()
+        .status(201),
+        post(gates::pass_issue),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/zones",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "管控区域（status=all 含已解封）",
+        )
+        .query(&[("status", "all：含已解封"), ("page", "页码")])
+        .response::<PageDto<zones::ZoneDto>>(),
+        get(zones::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/zones",
+            Access::Action(Action::ZoneManage),
+            "precise",
+            "划定封控区、管控区、防范区",
+        )
+        .request::<zones::NewZoneRequest>()
+        .response::<zones::ZoneDetailDto>()
+        .status(201),
+        post(zones::create),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/zones/{id}",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "区域详情：门岗、小区、人数、变更记录",
+        )
+        .response::<zones::ZoneDetailDto>(),
+        get(zones::show),
+    )
+    .add(
+        Op::api(Method::POST, "/api/zones/{id}/level", Access::Action(Action::ZoneManage), "precise", "调整区域级别")
+            .request::<zones::LevelRequest>()
+            .response::<zones::ZoneDetailDto>(),
+        post(zones::set_level),
+    )
+    .add(
+        Op::api(Method::POST, "/api/zones/{id}/lift", Access::Action(Action::ZoneManage), "precise", "解除管控")
+            .request::<zones::LiftRequest>()
+            .response::<zones::ZoneDetailDto>(),
+        post(zones::lift),
     )
     .add(Op::page(Method::GET, "/precise/venues", Access::Action(Action::VenueRead), "场所列表"), get(pages::venues))
     .add(

@@ -199,6 +199,7 @@ pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
         let mut w = state.db.write().await?;
         let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
         w.commit().await?;
+        state.registry.refresh_person(&state.db, new.resident_id).await?;
         Ok::<i64, crate::http::error::ApiError>(id)
     }
     .await;

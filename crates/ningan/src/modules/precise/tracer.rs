@@ -86,13 +86,28 @@ impl Tracer {
             let mut codes = self.codes.write().map_err(|e| TraceError::Worker(e.to_string()))?;
             for (id, kind, code) in venues {
                 let Some(kind) = venue_kind(kind) else { continue };
-                let space = engine_id(*id)?;
+                let space = engine_id(*id).and_then(|s| {
+                    // Gates take the ids above; a venue id there would mix their passes.
+                    (s < super::registry::GATE_SPACE_BASE).then_some(s).ok_or(TraceError::IdRange(*id))
+                })?;
                 codes.insert(code.clone(), space);
                 if engine.index().kind(space) != Some(kind) {
                     missing.push((space, kind));
                 }
             }
         }
+        if !missing.is_empty() {
+            self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?.define_spaces(&missing)?;
+        }
+        Ok(())
+    }
+
+    /// Defines spaces the engine lacks or knows by another kind (gates, say).
+    pub fn ensure_spaces(&self, spaces: &[(SpaceId, SpaceKind)]) -> Result<(), TraceError> {
+        let missing: Vec<(SpaceId, SpaceKind)> = {
+            let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+            spaces.iter().filter(|(s, k)| engine.index().kind(*s) != Some(*k)).copied().collect()
+        };
         if !missing.is_empty() {
             self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?.define_spaces(&missing)?;
         }

@@ -19,6 +19,11 @@ use crate::http::principal::Ctx;
 const NINGBO_LON: std::ops::RangeInclusive<f64> = 120.8..=122.5;
 const NINGBO_LAT: std::ops::RangeInclusive<f64> = 28.8..=30.5;
 
+/// Whether a point lies in the municipality's bounding box.
+pub fn in_ningbo(lon: f64, lat: f64) -> bool {
+    NINGBO_LON.contains(&lon) && NINGBO_LAT.contains(&lat)
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct VenueDto {
     pub id: i64,
@@ -89,7 +94,7 @@ pub fn validate_venue(req: NewVenueRequest) -> Result<(NewVenue, i64), ApiError>
     if req.address.trim().is_empty() {
         return Err(ApiError::field("address", "地址必填", "address is required"));
     }
-    if !NINGBO_LON.contains(&req.lon) || !NINGBO_LAT.contains(&req.lat) {
+    if !in_ningbo(req.lon, req.lat) {
         return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo"));
     }
     let code = match req.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {

@@ -1,0 +1,188 @@
+//! Contacts as follow-up tasks: confirming an investigation makes each contact a task for the
+//! station of the person's residence (and tells what changed since the last run); stations
+//! move tasks notified → transferred → in quarantine → released. Every move updates the
+//! person's status for the gates at once.
+
+use axum::extract::State;
+use ningan_store::{ConfirmReport, FOLLOWUP_STATUSES, Followup, FoundContact, PageRequest};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::cases::run_investigation;
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConfirmDto {
+    pub added_close: u64,
+    pub added_secondary: u64,
+    pub updated: u64,
+    pub promoted: u64,
+    pub unchanged: u64,
+    /// The rule the investigation ran under.
+    pub rule: String,
+}
+
+pub fn status_zh(s: &str) -> &'static str {
+    match s {
+        "notified" => "已通知",
+        "transferred" => "已转运",
+        "quarantined" => "隔离中",
+        "released" => "已解除",
+        _ => "未知",
+    }
+}
+
+/// Runs the case's investigation and makes its contacts follow-up tasks.
+pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<(ConfirmReport, String)> {
+    let (_, inv) = run_investigation(state, ctx, case_id, None).await?;
+    let mut found: Vec<FoundContact> = inv
+        .close
+        .iter()
+        .map(|c| FoundContact {
+            resident_id: i64::from(c.person),
+            tier: "close",
+            via_resident_id: None,
+            overlap_s: i64::from(c.total_overlap),
+            first_exposure: i64::from(c.first_exposure),
+            last_exposure: i64::from(c.last_exposure),
+        })
+        .collect();
+    found.extend(inv.secondary.iter().map(|s| FoundContact {
+        resident_id: i64::from(s.contact.person),
+        tier: "secondary",
+        via_resident_id: Some(i64::from(s.via)),
+        overlap_s: i64::from(s.contact.total_overlap),
+        first_exposure: i64::from(s.contact.first_exposure),
+        last_exposure: i64::from(s.contact.last_exposure),
+    }));
+    let mut w = state.db.write().await?;
+    let report = w.followups_confirm(&ctx.actor(), case_id, &found).await?;
+    w.commit().await?;
+    for c in &found {
+        state.registry.refresh_person(&state.db, c.resident_id).await?;
+    }
+    Ok((report, inv.rule.version))
+}
+
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<ConfirmDto>> {
+    let (r, rule) = confirm_contacts(&state, &ctx, id).await?;
+    Ok(axum::Json(ConfirmDto {
+        added_close: r.added_close,
+        added_secondary: r.added_secondary,
+        updated: r.updated,
+        promoted: r.promoted,
+        unchanged: r.unchanged,
+        rule,
+    }))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FollowupDto {
+    pub id: i64,
+    pub case_id: i64,
+    pub resident_id: i64,
+    pub resident_name: String,
+    /// close | secondary
+    pub tier: String,
+    pub via_resident_id: Option<i64>,
+    /// notified | transferred | quarantined | released
+    pub status: String,
+    pub status_zh: String,
+    pub overlap_s: i64,
+    pub first_exposure: String,
+    pub last_exposure: String,
+    pub note: String,
+    /// The station of the person's residence, which works the task.
+    pub unit_id: i64,
+    pub updated_at: String,
+}
+
+impl From<Followup> for FollowupDto {
+    fn from(f: Followup) -> Self {
+        FollowupDto {
+            status_zh: status_zh(&f.status).into(),
+            id: f.id,
+            case_id: f.case_id,
+            resident_id: f.resident_id,
+            resident_name: f.resident_name,
+            tier: f.tier,
+            via_resident_id: f.via_resident_id,
+            status: f.status,
+            overlap_s: f.overlap_s,
+            first_exposure: ts(f.first_exposure * 1000),
+            last_exposure: ts(f.last_exposure * 1000),
+            note: f.note,
+            unit_id: f.unit_id,
+            updated_at: ts(f.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct FollowupQuery {
+    status: Option<String>,
+    case_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FollowupQuery>,
+) -> ApiResult<axum::Json<PageDto<FollowupDto>>> {
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !FOLLOWUP_STATUSES.contains(&s)
+    {
+        return Err(ApiError::field(
+            "status",
+            "状态无效",
+            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
+        ));
+    }
+    let mut w = state.db.write().await?;
+    let page =
+        w.followup_search(&ctx.actor(), &ctx.scope(), status, q.case_id, PageRequest::new(q.page, q.per_page)).await?;
+    w.commit().await?;
+    Ok(axum::Json(PageDto::from_page(page, FollowupDto::from)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct StatusRequest {
+    /// transferred | quarantined | released
+    pub status: String,
+    pub note: Option<String>,
+}
+
+pub(super) async fn set_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<StatusRequest>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    if !FOLLOWUP_STATUSES.contains(&req.status.as_str()) {
+        return Err(ApiError::field(
+            "status",
+            "状态为 transferred（已转运）、quarantined（隔离中）或 released（已解除）",
+            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
+        ));
+    }
+    let note = req.note.unwrap_or_default();
+    if note.chars().count() > 500 {
+        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+    }
+    let mut w = state.db.write().await?;
+    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, &req.status, note.trim()).await?;
+    w.commit().await?;
+    state.registry.refresh_person(&state.db, resident).await?;
+    Ok(axum::Json(serde_json::json!({"id": id, "status": req.status, "status_zh": status_zh(&req.status)})))
+}

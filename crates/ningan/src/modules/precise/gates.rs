@@ -1,0 +1,266 @@
+//! Smart gates (小门无感智控): gates of residential compounds, resident passes signed with
+//! the bureau's Ed25519 key (a QR code, verifiable offline), and the check a gate asks for.
+//! The check decides from memory only (the registry); the pass itself is recorded in the
+//! tracing engine by a background writer that groups passes into one durable batch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_core::gate::{Attempt, Direction, PersonStatus, Verdict, decide};
+use ningan_core::pass::Pass;
+use ningan_store::PageRequest;
+use ningan_trace::{Observation, SpaceKind};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::ListQuery;
+use super::registry::GATE_SPACE_BASE;
+use super::tracer::{Tracer, blocking, engine_id, now_s};
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+/// How long a resident pass is valid.
+pub const PASS_DAYS: u32 = 30;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct GateDto {
+    pub id: i64,
+    pub compound_id: i64,
+    pub compound_name: String,
+    pub name: String,
+    pub unit_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    /// The strictest control zone the gate stands in: none | precaution | controlled | sealed.
+    pub zone: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewGateRequest {
+    pub compound_id: i64,
+    pub name: String,
+    /// Where the gate stands, when not at the compound's point.
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+fn gate_dto(state: &AppState, g: ningan_store::Gate) -> GateDto {
+    let zone = state.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
+    GateDto {
+        id: g.id,
+        compound_id: g.compound_id,
+        compound_name: g.compound_name,
+        name: g.name,
+        unit_id: g.unit_id,
+        lon: g.location[0],
+        lat: g.location[1],
+        zone: zone.into(),
+    }
+}
+
+pub(super) async fn gate_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<GateDto>>> {
+    state.registry.ensure_loaded(&state.db).await?;
+    let page = state.db.gate_search(&ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, |g| gate_dto(&state, g))))
+}
+
+pub(super) async fn gate_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewGateRequest>,
+) -> ApiResult<(StatusCode, axum::Json<GateDto>)> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(ApiError::field("name", "门岗名称必填，最多60字", "name is required, at most 60 characters"));
+    }
+    let location = match (req.lon, req.lat) {
+        (Some(lon), Some(lat)) if super::venues::in_ningbo(lon, lat) => Some([lon, lat]),
+        (None, None) => None,
+        _ => return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo")),
+    };
+    state.registry.ensure_loaded(&state.db).await?;
+    let mut w = state.db.write().await?;
+    let id = w.gate_insert(&ctx.actor(), &ctx.scope(), req.compound_id, name, location).await?;
+    w.commit().await?;
+    let g = state.db.gate_get(&ctx.scope(), id).await?;
+    state.registry.put_gate(&g);
+    Ok((StatusCode::CREATED, axum::Json(gate_dto(&state, g))))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PassKeyDto {
+    pub algorithm: &'static str,
+    /// The Ed25519 public key, URL-safe base64 without padding.
+    pub public_key: String,
+    /// How a pass token is laid out, for gates that verify offline.
+    pub layout: &'static str,
+}
+
+pub(super) async fn pass_key(State(state): State<AppState>) -> ApiResult<axum::Json<PassKeyDto>> {
+    let key = state.registry.signing_key(&state.db).await?;
+    Ok(axum::Json(PassKeyDto {
+        algorithm: "Ed25519",
+        public_key: ningan_core::pass::public_key_b64(&key.verifying_key()),
+        layout: "base64url(version u8=1 | person u32le | compound i64le | issued u32le | expires u32le | signature[64] over the first 21 bytes)",
+    }))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PassDto {
+    /// Show as a QR code; gates verify it with the public key.
+    pub token: String,
+    pub compound_id: i64,
+    pub expires_at: String,
+    /// The token as an SVG QR code.
+    pub qr_svg: String,
+}
+
+/// Signs a pass for a resident of a compound in the caller's scope.
+pub async fn issue_pass(state: &AppState, ctx: &Ctx, resident_id: i64) -> ApiResult<PassDto> {
+    let mut w = state.db.write().await?;
+    let r = w.resident_get(&ctx.actor(), &ctx.scope(), resident_id, None).await?;
+    w.commit().await?;
+    let compound = r.compound_id.ok_or_else(|| {
+        ApiError::field("resident_id", "该人员未登记居住小区，不能签发通行码", "the resident has no compound on record")
+    })?;
+    let key = state.registry.signing_key(&state.db).await?;
+    let now = now_s();
+    let pass = Pass { person: engine_id(resident_id)?, compound, issued: now, expires: now + PASS_DAYS * 86_400 };
+    let token = pass.sign(key);
+    let qr = qrcode::QrCode::new(token.as_bytes()).map_err(ApiError::internal)?;
+    let qr_svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
+    let mut w = state.db.write().await?;
+    let detail = format!("compound {compound}, {PASS_DAYS} days");
+    w.audit(ctx.actor().audit("pass.issue", "resident", resident_id, Some(resident_id), None, &detail)).await?;
+    w.commit().await?;
+    Ok(PassDto { token, compound_id: compound, expires_at: ts(i64::from(pass.expires) * 1000), qr_svg })
+}
+
+pub(super) async fn pass_issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, axum::Json<PassDto>)> {
+    Ok((StatusCode::CREATED, axum::Json(issue_pass(&state, &ctx, id).await?)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CheckRequest {
+    /// The pass token read from the QR code.
+    pub pass: String,
+    /// in | out
+    pub direction: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckResponse {
+    /// allow | deny | verify (a guard checks in person)
+    pub verdict: &'static str,
+    /// pass_malformed | pass_signature | pass_expired | pass_not_yet_valid | status_case |
+    /// status_close_contact | status_secondary | zone_sealed | zone_controlled | visitor | ok
+    pub reason: &'static str,
+    pub reason_zh: &'static str,
+}
+
+pub fn reason_zh(reason: &str) -> &'static str {
+    match reason {
+        "pass_malformed" => "通行码无法识别",
+        "pass_signature" => "通行码无效（签名不符）",
+        "pass_expired" => "通行码已过期，请人工核验",
+        "pass_not_yet_valid" => "通行码尚未生效，请人工核验",
+        "status_case" => "病例，禁止通行，请立即报告",
+        "status_close_contact" => "密接人员，须落实隔离",
+        "status_secondary" => "次密接人员，外出须人工核验",
+        "zone_sealed" => "封控区，足不出户",
+        "zone_controlled" => "管控区，人不出区",
+        "visitor" => "非本小区居民，请登记",
+        "ok" => "通行",
+        _ => "",
+    }
+}
+
+/// Gate passes waiting to be recorded; the writer folds them into one engine batch.
+pub struct PassRecorder {
+    tx: mpsc::Sender<Observation>,
+}
+
+impl PassRecorder {
+    /// Starts the writer: it wakes on the first pass, waits briefly for more, and logs them
+    /// as one durable batch.
+    pub fn start(tracer: Arc<Tracer>) -> PassRecorder {
+        let (tx, mut rx) = mpsc::channel::<Observation>(65_536);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(4096);
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                while batch.len() < 16_384 {
+                    match rx.try_recv() {
+                        Ok(o) => batch.push(o),
+                        Err(_) => break,
+                    }
+                }
+                let chunk = std::mem::take(&mut batch);
+                let n = chunk.len();
+                let mut spaces: Vec<(u32, SpaceKind)> = chunk.iter().map(|o| (o.space, SpaceKind::Gate)).collect();
+                spaces.sort_unstable();
+                spaces.dedup();
+                let write = move |t: &Tracer| {
+                    t.ensure_spaces(&spaces)?;
+                    t.ingest(&chunk)
+                };
+                if let Err(e) = blocking(&tracer, write).await {
+                    tracing::error!(error = %e, passes = n, "recording gate passes failed");
+                }
+            }
+        });
+        PassRecorder { tx }
+    }
+
+    fn record(&self, o: Observation) {
+        // A full queue means the disk is far behind: the decision still stands.
+        if self.tx.try_send(o).is_err() {
+            tracing::warn!("gate pass queue full; a pass was not recorded");
+        }
+    }
+}
+
+pub(super) async fn gate_check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<CheckRequest>,
+) -> ApiResult<axum::Json<CheckResponse>> {
+    let direction = match req.direction.as_str() {
+        "in" => Direction::In,
+        "out" => Direction::Out,
+        _ => return Err(ApiError::field("direction", "方向为 in 或 out", "direction must be in or out")),
+    };
+    state.registry.ensure_loaded(&state.db).await?;
+    let gate = state.registry.gate(id).filter(|g| ctx.scope().contains(&g.unit_path));
+    let gate = gate.ok_or_else(|| ApiError::plain(ErrorCode::NotFound))?;
+    let key = state.registry.signing_key(&state.db).await?.verifying_key();
+    let now = now_s();
+    let pass = Pass::open(&req.pass, &key);
+    let status = pass.map(|p| state.registry.status(p.person)).unwrap_or(PersonStatus::Normal);
+    let decision = decide(&Attempt { pass, now, status, zone: gate.zone, gate_compound: gate.compound_id, direction });
+    if let (Ok(p), true) = (pass, decision.verdict != Verdict::Deny) {
+        let space = GATE_SPACE_BASE + u32::try_from(id).unwrap_or(0);
+        state.pass_recorder.record(Observation { person: p.person, space, start: now, end: None });
+    }
+    Ok(axum::Json(CheckResponse {
+        verdict: decision.verdict.as_str(),
+        reason: decision.reason,
+        reason_zh: reason_zh(decision.reason),
+    }))
+}

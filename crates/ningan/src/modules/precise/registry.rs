@@ -1,0 +1,179 @@
+//! What gate decisions need, held in memory so that deciding touches no database: each
+//! restricted person's status, each gate's compound and the control zone it stands in, and the
+//! key that verifies passes. Loaded once from the database, then kept current by the events
+//! that change it (a case registered, a follow-up moved, a zone drawn or lifted, a gate added).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use ningan_core::gate::{PersonStatus, ZoneLevel};
+use ningan_core::geo::MultiPolygon;
+use ningan_store::{Db, Gate, StoreError, Zone};
+use tokio::sync::OnceCell;
+
+/// Gate passes are recorded in the tracing engine as presences in this space range.
+pub const GATE_SPACE_BASE: u32 = 1_500_000_000;
+
+#[derive(Debug, Clone)]
+pub struct GateEntry {
+    pub compound_id: i64,
+    pub unit_path: String,
+    pub location: [f64; 2],
+    pub zone: ZoneLevel,
+}
+
+struct ZoneShape {
+    id: i64,
+    level: ZoneLevel,
+    shape: MultiPolygon,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    loaded: OnceCell<()>,
+    statuses: RwLock<HashMap<u32, PersonStatus>>,
+    gates: RwLock<HashMap<i64, GateEntry>>,
+    zones: RwLock<Vec<ZoneShape>>,
+    key: OnceCell<SigningKey>,
+}
+
+fn severity(s: i64) -> PersonStatus {
+    match s {
+        3 => PersonStatus::Case,
+        2 => PersonStatus::CloseContact,
+        1 => PersonStatus::Secondary,
+        _ => PersonStatus::Normal,
+    }
+}
+
+/// A stored zone's level and shape; zones whose geometry no longer parses are skipped.
+fn zone_shape(z: &Zone) -> Option<ZoneShape> {
+    let geometry: serde_json::Value = serde_json::from_str(&z.geometry).ok()?;
+    Some(ZoneShape { id: z.id, level: ZoneLevel::parse(&z.level)?, shape: crate::geo::geometry(&geometry)? })
+}
+
+impl Registry {
+    /// Loads statuses, gates and zones on first use.
+    pub async fn ensure_loaded(&self, db: &Db) -> Result<(), StoreError> {
+        self.loaded
+            .get_or_try_init(|| async {
+                let statuses = db.person_statuses(None).await?;
+                let zones: Vec<ZoneShape> = db.zones_unlifted().await?.iter().filter_map(zone_shape).collect();
+                if let Ok(mut z) = self.zones.write() {
+                    *z = zones;
+                }
+                if let Ok(mut map) = self.statuses.write() {
+                    for (id, s) in statuses {
+                        if let Ok(id) = u32::try_from(id) {
+                            let s = severity(s);
+                            let e = map.entry(id).or_insert(s);
+                            *e = (*e).max(s);
+                        }
+                    }
+                }
+                for g in db.gate_directory().await? {
+                    self.put_gate(&g);
+                }
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// The key that signs and verifies passes: from the settings, made on first use.
+    pub async fn signing_key(&self, db: &Db) -> Result<&SigningKey, StoreError> {
+        self.key
+            .get_or_try_init(|| async {
+                if let Some(k) =
+                    db.setting("pass.signing_key").await?.and_then(|h| ningan_core::pass::signing_key_from_hex(&h))
+                {
+                    return Ok(k);
+                }
+                let key = SigningKey::generate(&mut rand::rngs::OsRng);
+                let mut w = db.write().await?;
+                w.setting_set("pass.signing_key", &ningan_core::pass::signing_key_to_hex(&key)).await?;
+                w.commit().await?;
+                // Another process may have stored its key first: use whichever is stored.
+                let stored = db.setting("pass.signing_key").await?;
+                Ok(stored.and_then(|h| ningan_core::pass::signing_key_from_hex(&h)).unwrap_or(key))
+            })
+            .await
+    }
+
+    pub fn verifying_key(&self) -> Option<VerifyingKey> {
+        self.key.get().map(SigningKey::verifying_key)
+    }
+
+    pub fn status(&self, person: u32) -> PersonStatus {
+        self.statuses.read().ok().and_then(|m| m.get(&person).copied()).unwrap_or(PersonStatus::Normal)
+    }
+
+    pub fn gate(&self, id: i64) -> Option<GateEntry> {
+        self.gates.read().ok()?.get(&id).cloned()
+    }
+
+    /// Re-reads one person's status after a change that concerns them.
+    pub async fn refresh_person(&self, db: &Db, resident_id: i64) -> Result<(), StoreError> {
+        if self.loaded.get().is_none() {
+            return Ok(());
+        }
+        let worst = db.person_statuses(Some(resident_id)).await?.into_iter().map(|(_, s)| severity(s)).max();
+        if let (Ok(id), Ok(mut map)) = (u32::try_from(resident_id), self.statuses.write()) {
+            match worst {
+                Some(s) if s > PersonStatus::Normal => map.insert(id, s),
+                _ => map.remove(&id),
+            };
+        }
+        Ok(())
+    }
+
+    fn zone_at(&self, p: [f64; 2]) -> ZoneLevel {
+        self.zones
+            .read()
+            .map(|zs| zs.iter().filter(|z| z.shape.contains(p)).map(|z| z.level).max().unwrap_or(ZoneLevel::None))
+            .unwrap_or(ZoneLevel::None)
+    }
+
+    pub fn put_gate(&self, g: &Gate) {
+        let entry = GateEntry {
+            compound_id: g.compound_id,
+            unit_path: g.unit_path.clone(),
+            location: g.location,
+            zone: self.zone_at(g.location),
+        };
+        if let Ok(mut gates) = self.gates.write() {
+            gates.insert(g.id, entry);
+        }
+    }
+
+    /// Re-reads the unlifted zones and re-places every gate after a zone changed.
+    pub async fn refresh_zones(&self, db: &Db) -> Result<(), StoreError> {
+        if self.loaded.get().is_none() {
+            return Ok(());
+        }
+        let zones: Vec<ZoneShape> = db.zones_unlifted().await?.iter().filter_map(zone_shape).collect();
+        if let Ok(mut z) = self.zones.write() {
+            *z = zones;
+        }
+        let ids: Vec<(i64, [f64; 2])> =
+            self.gates.read().map(|g| g.iter().map(|(id, e)| (*id, e.location)).collect()).unwrap_or_default();
+        for (id, location) in ids {
+            let zone = self.zone_at(location);
+            if let Ok(mut gates) = self.gates.write()
+                && let Some(e) = gates.get_mut(&id)
+            {
+                e.zone = zone;
+            }
+        }
+        Ok(())
+    }
+
+    /// Zones (id, level) covering a point: for listing what a gate or compound lies in.
+    pub fn zones_at(&self, p: [f64; 2]) -> Vec<(i64, ZoneLevel)> {
+        self.zones
+            .read()
+            .map(|zs| zs.iter().filter(|z| z.shape.contains(p)).map(|z| (z.id, z.level)).collect())
+            .unwrap_or_default()
+    }
+}

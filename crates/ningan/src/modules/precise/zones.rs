@@ -1,0 +1,293 @@
+//! Control zones (封控区 / 管控区 / 防范区): drawn on the map or uploaded as GeoJSON, with a
+//! level, a start and a planned end; relevelled or lifted with a reason, every change kept.
+//! The gates and compounds inside are listed, and gate decisions follow at once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_core::gate::ZoneLevel;
+use ningan_store::{NewZone, PageRequest, Zone};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::ListQuery;
+use super::gates::GateDto;
+use super::venues::in_ningbo;
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneDto {
+    pub id: i64,
+    pub name: String,
+    /// sealed | controlled | precaution
+    pub level: String,
+    pub level_zh: String,
+    /// GeoJSON geometry.
+    pub geometry: serde_json::Value,
+    pub unit_id: i64,
+    pub starts_at: String,
+    pub planned_end: Option<String>,
+    pub lifted_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CompoundInside {
+    pub id: i64,
+    pub name: String,
+    pub residents: i64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangeDto {
+    pub at: String,
+    pub actor: String,
+    pub change: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ZoneDetailDto {
+    #[serde(flatten)]
+    pub zone: ZoneDto,
+    pub gates: Vec<GateDto>,
+    pub compounds: Vec<CompoundInside>,
+    pub residents_inside: i64,
+    pub history: Vec<ChangeDto>,
+}
+
+fn level_zh(level: &str) -> &'static str {
+    ZoneLevel::parse(level).map_or("未知", ZoneLevel::label_zh)
+}
+
+impl From<Zone> for ZoneDto {
+    fn from(z: Zone) -> Self {
+        ZoneDto {
+            level_zh: level_zh(&z.level).into(),
+            geometry: serde_json::from_str(&z.geometry).unwrap_or(serde_json::Value::Null),
+            id: z.id,
+            name: z.name,
+            level: z.level,
+            unit_id: z.unit_id,
+            starts_at: ts(z.starts_at),
+            planned_end: z.planned_end.map(ts),
+            lifted_at: z.lifted_at.map(ts),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewZoneRequest {
+    pub name: String,
+    /// sealed | controlled | precaution
+    pub level: String,
+    /// A GeoJSON Polygon or MultiPolygon (a Feature holding one is accepted too).
+    pub geometry: serde_json::Value,
+    /// The unit responsible (a station or district branch).
+    pub unit_id: i64,
+    /// RFC 3339; now when absent.
+    pub starts_at: Option<String>,
+    pub planned_end: Option<String>,
+}
+
+fn parse_level(level: &str) -> Result<ZoneLevel, ApiError> {
+    ZoneLevel::parse(level).ok_or_else(|| {
+        ApiError::field(
+            "level",
+            "级别为 sealed（封控区）、controlled（管控区）或 precaution（防范区）",
+            "level must be sealed, controlled or precaution",
+        )
+    })
+}
+
+/// The geometry itself, checked: a (Multi)Polygon of closed rings of at least four points,
+/// inside Ningbo.
+fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let g = if v["type"] == "Feature" { &v["geometry"] } else { v };
+    let bad = || {
+        ApiError::field(
+            "geometry",
+            "区域须为宁波市范围内的 GeoJSON 多边形（闭合、至少4个点）",
+            "geometry must be a GeoJSON Polygon or MultiPolygon of closed rings inside Ningbo",
+        )
+    };
+    let shape = crate::geo::geometry(g).ok_or_else(bad)?;
+    let ok = !shape.polygons.is_empty()
+        && shape.polygons.iter().all(|p| {
+            !p.rings.is_empty()
+                && p.rings
+                    .iter()
+                    .all(|r| r.len() >= 4 && r.first() == r.last() && r.iter().all(|q| in_ningbo(q[0], q[1])))
+        });
+    if ok { Ok(g.clone()) } else { Err(bad()) }
+}
+
+fn time_field(field: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.timestamp_millis()))
+            .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339"))),
+    }
+}
+
+async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ZoneDetailDto> {
+    state.registry.ensure_loaded(&state.db).await?;
+    let zone = state.db.zone_get(&ctx.scope(), id).await?;
+    let geometry: serde_json::Value = serde_json::from_str(&zone.geometry).unwrap_or_default();
+    let shape = crate::geo::geometry(&geometry).unwrap_or_default();
+    let gates = state
+        .db
+        .gate_directory()
+        .await?
+        .into_iter()
+        .filter(|g| ctx.scope().contains(&g.unit_path) && shape.contains(g.location))
+        .map(|g| {
+            let zone = state.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
+            GateDto {
+                id: g.id,
+                compound_id: g.compound_id,
+                compound_name: g.compound_name,
+                name: g.name,
+                unit_id: g.unit_id,
+                lon: g.location[0],
+                lat: g.location[1],
+                zone: zone.into(),
+            }
+        })
+        .collect();
+    let compounds: Vec<CompoundInside> = state
+        .db
+        .compounds_with_counts(&ctx.scope())
+        .await?
+        .into_iter()
+        .filter(|(c, _)| shape.contains(c.location))
+        .map(|(c, n)| CompoundInside { id: c.id, name: c.name, residents: n })
+        .collect();
+    let history = state
+        .db
+        .zone_history(id)
+        .await?
+        .into_iter()
+        .map(|h| ChangeDto { at: ts(h.at), actor: h.actor, change: h.change })
+        .collect();
+    Ok(ZoneDetailDto {
+        residents_inside: compounds.iter().map(|c| c.residents).sum(),
+        zone: zone.into(),
+        gates,
+        compounds,
+        history,
+    })
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<ZoneDto>>> {
+    let include_lifted = q.status.as_deref() == Some("all");
+    let page = state.db.zone_search(&ctx.scope(), include_lifted, PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, ZoneDto::from)))
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<ZoneDetailDto>> {
+    Ok(axum::Json(detail(&state, &ctx, id).await?))
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewZoneRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ZoneDetailDto>)> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field("name", "区域名称必填，最多100字", "name is required, at most 100 characters"));
+    }
+    let level = parse_level(&req.level)?;
+    let geometry = checked_geometry(&req.geometry)?;
+    let starts_at = time_field("starts_at", req.starts_at.as_deref())?.unwrap_or_else(ningan_core::time::now_ms);
+    let planned_end = time_field("planned_end", req.planned_end.as_deref())?;
+    if planned_end.is_some_and(|e| e <= starts_at) {
+        return Err(ApiError::field(
+            "planned_end",
+            "计划解除时间须晚于开始时间",
+            "planned_end must be after starts_at",
+        ));
+    }
+    let unit = state
+        .db
+        .unit_get(&ctx.scope(), req.unit_id)
+        .await
+        .map_err(|_| ApiError::field("unit_id", "辖区内无此单位", "unit_id: no such unit in your scope"))?;
+    let new = NewZone {
+        name,
+        level: level.as_str().into(),
+        geometry: geometry.to_string(),
+        unit_id: unit.id,
+        unit_path: unit.path,
+        starts_at,
+        planned_end,
+    };
+    state.registry.ensure_loaded(&state.db).await?;
+    let mut w = state.db.write().await?;
+    let id = w.zone_insert(&ctx.actor(), &ctx.scope(), &new).await?;
+    w.commit().await?;
+    state.registry.refresh_zones(&state.db).await?;
+    Ok((StatusCode::CREATED, axum::Json(detail(&state, &ctx, id).await?)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LevelRequest {
+    pub level: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LiftRequest {
+    pub reason: String,
+}
+
+fn reason(r: &str) -> Result<&str, ApiError> {
+    let r = r.trim();
+    if (2..=200).contains(&r.chars().count()) {
+        Ok(r)
+    } else {
+        Err(ApiError::field("reason", "请说明理由（2–200字）", "state a reason of 2–200 characters"))
+    }
+}
+
+pub(super) async fn set_level(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<LevelRequest>,
+) -> ApiResult<axum::Json<ZoneDetailDto>> {
+    let level = parse_level(&req.level)?;
+    let why = reason(&req.reason)?;
+    state.registry.ensure_loaded(&state.db).await?;
+    let mut w = state.db.write().await?;
+    w.zone_set_level(&ctx.actor(), &ctx.scope(), id, level.as_str(), why).await?;
+    w.commit().await?;
+    state.registry.refresh_zones(&state.db).await?;
+    Ok(axum::Json(detail(&state, &ctx, id).await?))
+}
+
+pub(super) async fn lift(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<LiftRequest>,
+) -> ApiResult<axum::Json<ZoneDetailDto>> {
+    let why = reason(&req.reason)?;
+    state.registry.ensure_loaded(&state.db).await?;
+    let mut w = state.db.write().await?;
+    w.zone_lift(&ctx.actor(), &ctx.scope(), id, why).await?;
+    w.commit().await?;
+    state.registry.refresh_zones(&state.db).await?;
+    Ok(axum::Json(detail(&state, &ctx, id).await?))
+}
