@@ -37,6 +37,7 @@ pub struct AppState {
     /// Statuses, gates and zones for gate decisions, in memory.
     pub registry: Arc<Registry>,
     pub pass_recorder: Arc<PassRecorder>,
+    pub device_cache: Arc<crate::http::principal::DeviceCache>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -57,6 +58,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError>
     Ok(AppState {
         db,
         registry: Arc::default(),
+        device_cache: Arc::default(),
         pass_recorder: Arc::new(PassRecorder::start(tracer.clone())),
         tracer,
         throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),

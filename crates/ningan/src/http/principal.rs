@@ -170,8 +170,57 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Op
     Ok(Some(Principal { who: Who::Officer { user, csrf_token: session.csrf_token, session_hash }, unit }))
 }
 
+/// Devices (gates, the venue-code back end) call many times a second: a verified token is
+/// remembered for [`DEVICE_CACHE_TTL`], keyed by the hash of the whole token, so the hot path
+/// reads no database. Revoking in this server clears it; a revocation made by another process
+/// takes effect within the TTL.
+#[derive(Default)]
+pub struct DeviceCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (Principal, std::time::Instant)>>,
+}
+
+pub const DEVICE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+const DEVICE_CACHE_MAX: usize = 10_000;
+
+impl DeviceCache {
+    fn get(&self, key: &str) -> Option<Principal> {
+        let entries = self.entries.read().ok()?;
+        let (p, at) = entries.get(key)?;
+        let live = match &p.who {
+            Who::Device { token } => token.is_live(ningan_core::time::now_ms()),
+            Who::Officer { .. } => false,
+        };
+        (live && at.elapsed() < DEVICE_CACHE_TTL).then(|| p.clone())
+    }
+
+    fn put(&self, key: String, p: Principal) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= DEVICE_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(key, (p, std::time::Instant::now()));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+}
+
 /// `ngn_<prefix>_<secret>`: the prefix finds the row, the secret's hash must match.
 async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
+    let key = sha256_hex(raw.as_bytes());
+    if let Some(p) = state.device_cache.get(&key) {
+        return Ok(p);
+    }
+    let p = device_from_db(state, raw).await?;
+    state.device_cache.put(key, p.clone());
+    Ok(p)
+}
+
+async fn device_from_db(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
     let bad = || {
         ApiError::new(
             ErrorCode::Unauthenticated,

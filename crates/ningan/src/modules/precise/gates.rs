@@ -251,7 +251,7 @@ pub(super) async fn gate_check(
     let gate = gate.ok_or_else(|| ApiError::plain(ErrorCode::NotFound))?;
     let key = state.registry.signing_key(&state.db).await?.verifying_key();
     let now = now_s();
-    let pass = Pass::open(&req.pass, &key);
+    let pass = state.registry.open_pass(&req.pass, &key);
     let status = pass.map(|p| state.registry.status(p.person)).unwrap_or(PersonStatus::Normal);
     let decision = decide(&Attempt { pass, now, status, zone: gate.zone, gate_compound: gate.compound_id, direction });
     if let (Ok(p), true) = (pass, decision.verdict != Verdict::Deny) {

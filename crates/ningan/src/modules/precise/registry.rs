@@ -9,6 +9,7 @@ use std::sync::RwLock;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use ningan_core::gate::{PersonStatus, ZoneLevel};
 use ningan_core::geo::MultiPolygon;
+use ningan_core::pass::{Pass, PassError};
 use ningan_store::{Db, Gate, StoreError, Zone};
 use tokio::sync::OnceCell;
 
@@ -36,7 +37,15 @@ pub struct Registry {
     gates: RwLock<HashMap<i64, GateEntry>>,
     zones: RwLock<Vec<ZoneShape>>,
     key: OnceCell<SigningKey>,
+    /// Passes whose signature checked, by token: a resident shows the same pass at the same
+    /// gates many times a day, and verifying an Ed25519 signature is most of a check's cost.
+    /// Only good signatures are kept (validity in time is decided on every check), so forged
+    /// tokens cannot fill it.
+    verified: RwLock<HashMap<String, Pass>>,
 }
+
+/// Verified passes remembered at most; the memory is cleared when full.
+const VERIFIED_MAX: usize = 200_000;
 
 fn severity(s: i64) -> PersonStatus {
     match s {
@@ -103,6 +112,21 @@ impl Registry {
 
     pub fn verifying_key(&self) -> Option<VerifyingKey> {
         self.key.get().map(SigningKey::verifying_key)
+    }
+
+    /// Opens a pass token with the key, remembering good signatures.
+    pub fn open_pass(&self, token: &str, key: &VerifyingKey) -> Result<Pass, PassError> {
+        if let Some(p) = self.verified.read().ok().and_then(|v| v.get(token).copied()) {
+            return Ok(p);
+        }
+        let pass = Pass::open(token, key)?;
+        if let Ok(mut v) = self.verified.write() {
+            if v.len() >= VERIFIED_MAX {
+                v.clear();
+            }
+            v.insert(token.to_string(), pass);
+        }
+        Ok(pass)
     }
 
     pub fn status(&self, person: u32) -> PersonStatus {
