@@ -69,7 +69,149 @@
     });
   }
 
-  function init(root) { drawCharts(root); drawMaps(root); drawPoints(root); }
+  // Runs `draw` once the Ningbo map is registered with ECharts.
+  function withNingbo(draw) {
+    if (!window.echarts) return;
+    if (echarts.getMap("ningbo")) { draw(); return; }
+    fetch("/static/ningbo.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      if (!echarts.getMap("ningbo")) echarts.registerMap("ningbo", geo);
+      draw();
+    });
+  }
+
+  var LEVEL_COLOURS = { sealed: "#b3261e", controlled: "#c77700", precaution: "#1c4f8a" };
+
+  function rings(geometry) {
+    if (!geometry) return [];
+    if (geometry.type === "Polygon") return [geometry.coordinates[0]];
+    if (geometry.type === "MultiPolygon") return geometry.coordinates.map(function (p) { return p[0]; });
+    return [];
+  }
+
+  function centre(ring) {
+    var x = 0, y = 0;
+    ring.forEach(function (p) { x += p[0]; y += p[1]; });
+    return [x / ring.length, y / ring.length];
+  }
+
+  // A zoom that fits the ring: the whole municipality spans about 1.7 degrees at zoom 1.
+  function fitZoom(ring) {
+    var xs = ring.map(function (p) { return p[0]; }), ys = ring.map(function (p) { return p[1]; });
+    var span = Math.max(Math.max.apply(null, xs) - Math.min.apply(null, xs), Math.max.apply(null, ys) - Math.min.apply(null, ys));
+    return Math.min(80, Math.max(1, 0.7 * 1.7 / Math.max(span, 1e-4)));
+  }
+
+  // A control zone's outline and the gates inside: data-zone holds {geometry, level, points}.
+  function drawZones(root) {
+    var els = root.querySelectorAll("[data-zone]");
+    if (!els.length) return;
+    withNingbo(function () {
+      els.forEach(function (el) {
+        if (el.dataset.drawn) return;
+        var cfg;
+        try { cfg = JSON.parse(el.dataset.zone); } catch (e) { return; }
+        var outline = rings(cfg.geometry);
+        var chart = echarts.init(el, null, { renderer: "canvas" });
+        chart.setOption({
+          tooltip: { trigger: "item" },
+          geo: { map: "ningbo", roam: true, center: outline.length ? centre(outline[0]) : undefined, zoom: outline.length ? fitZoom(outline[0]) : 1,
+                 itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } },
+          series: [
+            { type: "lines", coordinateSystem: "geo", polyline: true, silent: true,
+              lineStyle: { color: LEVEL_COLOURS[cfg.level] || "#333", width: 3 },
+              data: outline.map(function (r) { return { coords: r }; }) },
+            { type: "scatter", coordinateSystem: "geo", symbolSize: 10, itemStyle: { color: "#333" },
+              data: (cfg.points || []).map(function (p) { return { name: p.name, value: [p.lon, p.lat] }; }) }
+          ]
+        });
+        el.dataset.drawn = "1";
+        window.addEventListener("resize", function () { chart.resize(); });
+      });
+    });
+  }
+
+  // Drawing a zone: each click on the map adds a boundary point; the textarea named by
+  // data-draw receives the closed GeoJSON polygon. A double click starts again.
+  function drawDrawing(root) {
+    var els = root.querySelectorAll("[data-draw]");
+    if (!els.length) return;
+    withNingbo(function () {
+      els.forEach(function (el) {
+        if (el.dataset.drawn) return;
+        var target = document.getElementById(el.dataset.draw);
+        var points = [];
+        var chart = echarts.init(el, null, { renderer: "canvas" });
+        var render = function () {
+          var ring = points.length > 2 ? points.concat([points[0]]) : points;
+          chart.setOption({ series: [{ id: "outline", type: "lines", coordinateSystem: "geo", polyline: true,
+            lineStyle: { color: "#b3261e", width: 2 }, data: ring.length > 1 ? [{ coords: ring }] : [] },
+            { id: "points", type: "scatter", coordinateSystem: "geo", symbolSize: 6, data: points }] });
+          if (target) target.value = points.length > 2 ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
+        };
+        chart.setOption({ geo: { map: "ningbo", roam: true, itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } }, series: [] });
+        chart.getZr().on("click", function (e) {
+          var p = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
+          if (!p) return;
+          points.push([Math.round(p[0] * 1e6) / 1e6, Math.round(p[1] * 1e6) / 1e6]);
+          render();
+        });
+        chart.getZr().on("dblclick", function () { points = []; render(); });
+        el.dataset.drawn = "1";
+      });
+    });
+  }
+
+  // The transmission graph: data-graph holds {nodes: [{id, name, tier, href, day}], links: [[a, b]]};
+  // the select named by data-graph-layout switches between a force layout and one over time.
+  function drawGraphs(root) {
+    if (!window.echarts) return;
+    root.querySelectorAll("[data-graph]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var g;
+      try { g = JSON.parse(el.dataset.graph); } catch (e) { return; }
+      var colours = { "case": "#b3261e", close: "#e07b00", secondary: "#e8c547" };
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      var tiers = { "case": 0, close: 1, secondary: 2 };
+      var option = function (byTime) {
+        var days = g.nodes.map(function (n) { return n.day; });
+        var lo = Math.min.apply(null, days), hi = Math.max.apply(null, days);
+        var counts = {};
+        return {
+          tooltip: {},
+          legend: [{ data: g.categories }],
+          series: [{
+            type: "graph", layout: byTime ? "none" : "force", roam: true, draggable: true,
+            categories: g.categories.map(function (c, i) {
+              return { name: c, itemStyle: { color: [colours["case"], colours.close, colours.secondary][i] } };
+            }),
+            force: { repulsion: 120, edgeLength: [40, 90] },
+            label: { show: g.nodes.length < 60, position: "right", fontSize: 11 },
+            data: g.nodes.map(function (n) {
+              var node = { id: String(n.id), name: n.name, category: tiers[n.tier], symbolSize: n.tier === "case" ? 22 : n.tier === "close" ? 12 : 7,
+                           itemStyle: { color: colours[n.tier] }, href: n.href };
+              if (byTime) {
+                var k = n.tier + ":" + n.day;
+                counts[k] = (counts[k] || 0) + 1;
+                node.x = hi > lo ? (n.day - lo) / (hi - lo) * 800 : 400;
+                node.y = tiers[n.tier] * 160 + counts[k] * 9;
+              }
+              return node;
+            }),
+            links: g.links.map(function (l) { return { source: String(l[0]), target: String(l[1]) }; }),
+            lineStyle: { color: "source", opacity: 0.5 }
+          }]
+        };
+      };
+      chart.setOption(option(false));
+      chart.on("click", function (p) { if (p.data && p.data.href) window.location.href = p.data.href; });
+      var select = document.querySelector("[data-graph-layout]");
+      if (select) select.addEventListener("change", function () { chart.setOption(option(select.value === "time"), true); });
+      el.dataset.drawn = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function init(root) { drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();

@@ -337,3 +337,94 @@ async fn officers_work_through_the_workbench() {
     }
     client.close().await.unwrap();
 }
+
+/// Precise control in the browser: an epidemiologist opens a case's investigation (the
+/// exposure map and the transmission graph drawn), makes the contacts follow-up tasks, the
+/// station officer moves one along, and a zone is drawn by clicking on the map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
+    use chrono::Utc;
+    let app = spawn_app(Backend::Sqlite).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[ningan_core::Role::StationOfficer], station.id).await;
+    app.user("epi", &[ningan_core::Role::Epidemiologist], station.id).await;
+    let case = app.resident("病例甲", 330203, 1, station.id).await;
+    let mut contacts = Vec::new();
+    for (name, seq) in [("密接乙", 2), ("密接丙", 3)] {
+        contacts.push(app.resident(name, 330203, seq, station.id).await);
+    }
+    let officer_api = app.login("officer").await;
+    let (_, v) = officer_api
+        .post(
+            "/api/venues",
+            json!({"name": "鼓楼面馆", "kind": "restaurant", "address": "中山西路1号", "unit_id": station.id, "lon": 121.55, "lat": 29.87}),
+        )
+        .await;
+    let code = v["code"].as_str().unwrap().to_string();
+    let ago = |h: i64| (Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let mut checkins = vec![json!({"resident_id": case, "venue_code": code, "at": ago(30), "left_at": ago(29)})];
+    for c in &contacts {
+        checkins.push(json!({"resident_id": c, "venue_code": code, "at": ago(30), "left_at": ago(29)}));
+    }
+    let (s, r) = officer_api.post("/api/checkins", json!({"checkins": checkins})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(3)), "{r}");
+    let epi_api = app.login("epi").await;
+    let (s, c) =
+        epi_api.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": ago(1)})).await;
+    assert_eq!(s, 201, "{c}");
+    let case_id = c["id"].as_i64().unwrap();
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    s.login("epi", PASSWORD).await;
+    s.go("/precise/cases").await;
+    s.click("[data-testid=cases] tbody tr td a").await;
+    s.wait_text("[data-counter=close] .figure", "2").await;
+    assert!(s.text("[data-testid=rule]").await.contains("第九版"));
+    assert!(painted_pixels(&client, "[data-testid=transmission-graph]").await > 200, "the graph is drawn");
+    assert!(painted_pixels(&client, "[data-testid=exposure-map]").await > 2000, "the exposure map is drawn");
+    s.shot("investigation").await;
+    s.click("[data-testid=confirm-contacts]").await;
+    s.wait_text("[data-testid=confirmed]", "新增密接 2").await;
+    s.logout().await;
+
+    s.login("officer", PASSWORD).await;
+    s.go("/precise/followups").await;
+    s.wait_text("[data-testid=followups] tbody", "密接").await;
+    s.click("[data-testid=advance]").await;
+    s.wait_text("[data-testid=followups] tbody", "已转运").await;
+    s.shot("followups").await;
+    s.logout().await;
+
+    s.login("epi", PASSWORD).await;
+    s.go("/precise/zones").await;
+    s.click("details summary").await;
+    assert!(painted_pixels(&client, "#draw-map").await > 2000, "the drawing map is drawn");
+    // Three clicks on the map make a triangle; the textarea receives the polygon.
+    let map = client.find(Locator::Css("#draw-map")).await.unwrap();
+    for (dx, dy) in [(-60, -40), (60, -40), (0, 60)] {
+        client
+            .execute(
+                r#"const el = arguments[0]; const r = el.getBoundingClientRect();
+                   const x = r.width / 2 + arguments[1], y = r.height / 2 + arguments[2];
+                   const zr = echarts.getInstanceByDom(el).getZr();
+                   zr.trigger('click', { offsetX: x, offsetY: y, zrX: x, zrY: y });"#,
+                vec![serde_json::to_value(&map).unwrap(), json!(dx), json!(dy)],
+            )
+            .await
+            .unwrap();
+    }
+    let geometry = client.execute("return document.getElementById('zone-geometry').value", vec![]).await.unwrap();
+    let geometry: serde_json::Value = serde_json::from_str(geometry.as_str().unwrap()).unwrap();
+    assert_eq!(geometry["type"], "Polygon");
+    assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 4, "three points, closed");
+    s.type_into("[data-testid=zone-form] input[name=name]", "测试封控区").await;
+    s.click("[data-testid=zone-form] button[type=submit]").await;
+    s.wait_text("h1", "测试封控区").await;
+    assert!(s.text("[data-testid=zone-history]").await.contains("sealed"));
+    s.shot("zone").await;
+    let (_, tasks) = epi_api.get(&format!("/api/followups?case_id={case_id}")).await;
+    assert_eq!(tasks["total"], 2, "{tasks}");
+}

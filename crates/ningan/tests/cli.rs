@@ -102,3 +102,37 @@ fn accounts_and_tokens_from_the_command_line_and_a_tampered_chain_is_named() {
     assert_eq!(broken.status.code(), Some(2));
     assert!(text(&broken).contains("BROKEN at entry 3"), "{}", text(&broken));
 }
+
+#[test]
+fn checkins_import_from_csv_names_refused_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    // A small demo city has venues (ids from 1) and residents (ids from 1), and check-ins of
+    // its own dated back from today.
+    assert!(ningan(&["demo", "--data", d, "--people", "300", "--no-serve"], &[]).status.success());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let t = now - 3600;
+    let csv = dir.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "person_id,space_id,start_s,end_s\n1,1,{t},{}\n2,1,{t},\n999999,1,{t},\n1,1400000000,{t},\nx,1,{t},\n3,2,{t},{}\n",
+            t + 600,
+            t - 5
+        ),
+    )
+    .unwrap();
+    let out = ningan(&["import", "checkins", "--data", d, csv.to_str().unwrap()], &[]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("2 条接收"), "two rows are good: {said}");
+    assert!(said.contains("unknown resident: 1"), "{said}");
+    assert!(said.contains("unknown space: 1"), "{said}");
+    assert!(said.contains("end before start: 1"), "{said}");
+    assert!(said.contains("line 6"), "the unreadable line is named: {said}");
+    let wrong = ningan(&["import", "checkins", "--data", d, "/nonexistent.json"], &[]);
+    assert!(!wrong.status.success());
+    assert!(text(&wrong).contains(".parquet or .csv"), "{}", text(&wrong));
+    // The import is in the audit log, whose chain is intact.
+    assert!(ningan(&["audit", "verify", "--data", d], &[]).status.success());
+}

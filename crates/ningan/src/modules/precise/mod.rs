@@ -4,6 +4,7 @@
 
 mod cases;
 mod checkins;
+pub mod control_pages;
 pub mod followups;
 pub mod gates;
 pub mod pages;
@@ -213,6 +214,43 @@ pub fn routes(api: Api) -> Api {
             .request::<zones::LiftRequest>()
             .response::<zones::ZoneDetailDto>(),
         post(zones::lift),
+    )
+    .add(
+        Op::page(Method::GET, "/precise/followups", Access::Action(Action::CaseRead), "密接次密接管控任务"),
+        get(control_pages::followups),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/followups/{id}/status", Access::Action(Action::FollowupWrite), "推进管控状态"),
+        post(control_pages::followup_step),
+    )
+    .add(
+        Op::page(Method::GET, "/precise/zones", Access::Action(Action::CaseRead), "管控区域"),
+        get(control_pages::zones),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/zones", Access::Action(Action::ZoneManage), "划定管控区域"),
+        post(control_pages::zone_create),
+    )
+    .add(
+        Op::page(Method::GET, "/precise/zones/{id}", Access::Action(Action::CaseRead), "区域详情"),
+        get(control_pages::zone),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/zones/{id}", Access::Action(Action::ZoneManage), "调整或解除区域"),
+        post(control_pages::zone_action),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/residents/{id}/pass", Access::Action(Action::PassIssue), "签发通行码"),
+        post(control_pages::pass),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/precise/cases/{id}/confirm",
+            Access::Action(Action::CaseManage),
+            "流调结果转为管控任务",
+        ),
+        post(pages::confirm),
     )
     .add(Op::page(Method::GET, "/precise/venues", Access::Action(Action::VenueRead), "场所列表"), get(pages::venues))
     .add(

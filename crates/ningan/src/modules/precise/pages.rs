@@ -28,6 +28,7 @@ pub struct ListQuery {
     status: Option<String>,
     page: Option<String>,
     tier: Option<String>,
+    confirmed: Option<String>,
 }
 
 #[derive(Template)]
@@ -228,12 +229,79 @@ struct InvestigationPage {
     tier: String,
     contacts: Vec<ContactDto>,
     pager: Pager,
+    graph_json: String,
+    graph_nodes: usize,
+    may_manage: bool,
+    confirmed: Option<String>,
 }
 
 impl InvestigationPage {
     fn tier_is(&self, t: &str) -> bool {
         self.tier == t
     }
+}
+
+/// Nodes the transmission graph draws at most, per tier.
+const GRAPH_CLOSE: usize = 150;
+const GRAPH_SECONDARY: usize = 300;
+
+/// The transmission graph (case → close contacts → secondary contacts) as the JSON the page's
+/// script draws; names only for people in the caller's units (the listing is audited).
+async fn graph(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: i64,
+    case: &CaseDto,
+    inv: &super::tracer::Investigation,
+) -> Result<(String, usize), PageError> {
+    let close: Vec<&ningan_trace::CloseContact> = inv.close.iter().take(GRAPH_CLOSE).collect();
+    let shown: std::collections::HashSet<u32> = close.iter().map(|c| c.person).collect();
+    let secondary: Vec<&ningan_trace::SecondaryContact> =
+        inv.secondary.iter().filter(|s| shown.contains(&s.via)).take(GRAPH_SECONDARY).collect();
+    let ids: Vec<i64> = close
+        .iter()
+        .map(|c| i64::from(c.person))
+        .chain(secondary.iter().map(|s| i64::from(s.contact.person)))
+        .collect();
+    let mut w = state.db.write().await?;
+    let labels =
+        w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} transmission graph")).await?;
+    w.commit().await?;
+    let names: std::collections::HashMap<i64, String> = labels.into_iter().map(|l| (l.id, l.name)).collect();
+    let day = |t: u32| i64::from(t) / 86_400;
+    let node = |id: i64, tier: &str, first: u32| {
+        serde_json::json!({
+            "id": id,
+            "name": names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+            "tier": tier,
+            "href": format!("/residents/{id}"),
+            "day": day(first),
+        })
+    };
+    let mut nodes = vec![serde_json::json!({
+        "id": case.resident_id, "name": case.resident_name, "tier": "case",
+        "href": format!("/residents/{}", case.resident_id), "day": day(inv.from),
+    })];
+    let mut links = Vec::new();
+    for c in &close {
+        nodes.push(node(i64::from(c.person), "close", c.first_exposure));
+        links.push([case.resident_id, i64::from(c.person)]);
+    }
+    for s in &secondary {
+        nodes.push(node(i64::from(s.contact.person), "secondary", s.contact.first_exposure));
+        links.push([i64::from(s.via), i64::from(s.contact.person)]);
+    }
+    let count = nodes.len();
+    let categories = ["病例", "密接", "次密接"];
+    let json = serde_json::json!({"nodes": nodes, "links": links, "categories": categories});
+    Ok((json.to_string(), count))
+}
+
+pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    let (r, _) =
+        super::followups::confirm_contacts(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let summary = format!("{},{},{},{},{}", r.added_close, r.added_secondary, r.updated, r.promoted, r.unchanged);
+    Ok(Redirect::to(&format!("/precise/cases/{id}?confirmed={summary}")).into_response())
 }
 
 pub async fn investigation(
@@ -251,7 +319,27 @@ pub async fn investigation(
     let pager = Pager::new(&href, &[("tier", tier.to_string())], &contacts);
     let places_json = serde_json::to_string(&places).unwrap_or_else(|_| "[]".into());
     let case = CaseDto::from(case);
+    let (graph_json, graph_nodes) = graph(&state, &ctx, id, &case, &inv).await?;
     let frame = Frame::for_principal(&ctx).crumb("/precise/cases", "nav.cases").crumb_text(&href, &case.resident_name);
+    // "added close, added secondary, updated, promoted, unchanged" after a confirmation.
+    let confirmed = q.confirmed.as_deref().and_then(|c| {
+        let n: Vec<u64> = c.split(',').filter_map(|x| x.parse().ok()).collect();
+        (n.len() == 5).then(|| {
+            frame
+                .tr
+                .pick(
+                    &format!(
+                        "已转为管控任务：新增密接 {}、次密接 {}；更新 {}；升为密接 {}；无变化 {}",
+                        n[0], n[1], n[2], n[3], n[4]
+                    ),
+                    &format!(
+                        "Follow-ups: {} new close, {} new secondary; {} updated; {} promoted; {} unchanged",
+                        n[0], n[1], n[2], n[3], n[4]
+                    ),
+                )
+                .to_string()
+        })
+    });
     let page = InvestigationPage {
         frame,
         rule: rule_dto(&inv),
@@ -264,6 +352,10 @@ pub async fn investigation(
         tier: tier.into(),
         contacts: contacts.items,
         pager,
+        graph_json,
+        graph_nodes,
+        may_manage: ctx.may(Action::CaseManage),
+        confirmed,
         case,
     };
     Ok(html(StatusCode::OK, &page))

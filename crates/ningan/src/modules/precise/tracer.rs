@@ -36,6 +36,8 @@ pub fn venue_kind_zh(name: &str) -> &'static str {
 pub enum TraceError {
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    Import(#[from] ningan_trace::io::IoError),
     #[error("record id {0} is outside the tracing engine's 32-bit range")]
     IdRange(i64),
     #[error("tracing worker stopped: {0}")]
@@ -116,6 +118,12 @@ impl Tracer {
 
     pub fn venue_by_code(&self, code: &str) -> Option<SpaceId> {
         self.codes.read().ok()?.get(code).copied()
+    }
+
+    /// Runs `f` with the engine to itself (bulk imports); blocking.
+    pub fn exclusive<T>(&self, f: impl FnOnce(&mut Engine) -> Result<T, TraceError>) -> Result<T, TraceError> {
+        let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+        f(&mut engine)
     }
 
     /// Logs a batch durably and indexes it; blocking (one fsync).

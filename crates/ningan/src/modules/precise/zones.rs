@@ -132,7 +132,7 @@ fn time_field(field: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
     }
 }
 
-async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ZoneDetailDto> {
+pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ZoneDetailDto> {
     state.registry.ensure_loaded(&state.db).await?;
     let zone = state.db.zone_get(&ctx.scope(), id).await?;
     let geometry: serde_json::Value = serde_json::from_str(&zone.geometry).unwrap_or_default();
@@ -204,6 +204,12 @@ pub(super) async fn create(
     ctx: Ctx,
     Json(req): Json<NewZoneRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ZoneDetailDto>)> {
+    let id = create_zone(&state, &ctx, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(detail(&state, &ctx, id).await?)))
+}
+
+/// Validates and stores a zone; gate decisions follow at once.
+pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> ApiResult<i64> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field("name", "区域名称必填，最多100字", "name is required, at most 100 characters"));
@@ -238,7 +244,7 @@ pub(super) async fn create(
     let id = w.zone_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     w.commit().await?;
     state.registry.refresh_zones(&state.db).await?;
-    Ok((StatusCode::CREATED, axum::Json(detail(&state, &ctx, id).await?)))
+    Ok(id)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -267,14 +273,19 @@ pub(super) async fn set_level(
     Path(id): Path<i64>,
     Json(req): Json<LevelRequest>,
 ) -> ApiResult<axum::Json<ZoneDetailDto>> {
-    let level = parse_level(&req.level)?;
-    let why = reason(&req.reason)?;
+    relevel_zone(&state, &ctx, id, &req.level, &req.reason).await?;
+    Ok(axum::Json(detail(&state, &ctx, id).await?))
+}
+
+pub async fn relevel_zone(state: &AppState, ctx: &Ctx, id: i64, level: &str, why: &str) -> ApiResult<()> {
+    let level = parse_level(level)?;
+    let why = reason(why)?;
     state.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     w.zone_set_level(&ctx.actor(), &ctx.scope(), id, level.as_str(), why).await?;
     w.commit().await?;
     state.registry.refresh_zones(&state.db).await?;
-    Ok(axum::Json(detail(&state, &ctx, id).await?))
+    Ok(())
 }
 
 pub(super) async fn lift(
@@ -283,11 +294,16 @@ pub(super) async fn lift(
     Path(id): Path<i64>,
     Json(req): Json<LiftRequest>,
 ) -> ApiResult<axum::Json<ZoneDetailDto>> {
-    let why = reason(&req.reason)?;
+    lift_zone(&state, &ctx, id, &req.reason).await?;
+    Ok(axum::Json(detail(&state, &ctx, id).await?))
+}
+
+pub async fn lift_zone(state: &AppState, ctx: &Ctx, id: i64, why: &str) -> ApiResult<()> {
+    let why = reason(why)?;
     state.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     w.zone_lift(&ctx.actor(), &ctx.scope(), id, why).await?;
     w.commit().await?;
     state.registry.refresh_zones(&state.db).await?;
-    Ok(axum::Json(detail(&state, &ctx, id).await?))
+    Ok(())
 }

@@ -1,0 +1,285 @@
+//! The control pages: a station's follow-up tasks, control zones with their map and history,
+//! and resident passes shown as QR codes.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::Action;
+use ningan_core::gate::ZoneLevel;
+use ningan_store::{FOLLOWUP_STATUSES, OrgUnit, PageRequest};
+use serde::Deserialize;
+
+use super::followups::{FollowupDto, status_zh};
+use super::gates::{PassDto, issue_pass};
+use super::zones::{ZoneDetailDto, ZoneDto};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageError, PageResult, Pager, html};
+
+#[derive(Deserialize, Default)]
+pub struct TaskQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "precise/followups.html")]
+struct FollowupsPage {
+    frame: Frame,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<(FollowupDto, Option<(&'static str, &'static str)>)>,
+    pager: Pager,
+    may_write: bool,
+}
+
+impl FollowupsPage {
+    fn status_is(&self, s: &str) -> bool {
+        self.status == s
+    }
+}
+
+/// The next step of a follow-up and its label, if any.
+fn next_step(status: &str) -> Option<(&'static str, &'static str)> {
+    let i = FOLLOWUP_STATUSES.iter().position(|s| *s == status)?;
+    let next = FOLLOWUP_STATUSES.get(i + 1)?;
+    Some((next, status_zh(next)))
+}
+
+pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
+    let status = nonempty(&q.status).filter(|s| FOLLOWUP_STATUSES.contains(&s.as_str()));
+    let mut w = state.db.write().await?;
+    let page = w
+        .followup_search(
+            &ctx.actor(),
+            &ctx.scope(),
+            status.as_deref(),
+            None,
+            PageRequest::new(opt_i64(&q.page), Some(30)),
+        )
+        .await?;
+    w.commit().await?;
+    let pager = Pager::new("/precise/followups", &[("status", status.clone().unwrap_or_default())], &page);
+    let frame = Frame::for_principal(&ctx).crumb("/precise/followups", "nav.followups");
+    let statuses = FOLLOWUP_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();
+    let rows = page
+        .items
+        .into_iter()
+        .map(FollowupDto::from)
+        .map(|f| {
+            let next = next_step(&f.status);
+            (f, next)
+        })
+        .collect();
+    let page = FollowupsPage {
+        status: status.unwrap_or_default(),
+        statuses,
+        rows,
+        pager,
+        may_write: ctx.may(Action::FollowupWrite),
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn followup_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<StepForm>,
+) -> PageResult<Response> {
+    if !FOLLOWUP_STATUSES.contains(&form.status.as_str()) {
+        return Err(PageError::from(ApiError::field("status", "状态无效", "unknown status")).framed(&ctx));
+    }
+    let mut w = state.db.write().await?;
+    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, &form.status, form.note.trim()).await;
+    let resident = resident.map_err(|e| PageError::from(e).framed(&ctx))?;
+    w.commit().await?;
+    state.registry.refresh_person(&state.db, resident).await?;
+    Ok(Redirect::to("/precise/followups").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "precise/zones.html")]
+struct ZonesPage {
+    frame: Frame,
+    rows: Vec<ZoneDto>,
+    pager: Pager,
+    units: Vec<OrgUnit>,
+    levels: Vec<(&'static str, &'static str)>,
+    may_manage: bool,
+    error: Option<String>,
+    form: ZoneForm,
+}
+
+impl ZonesPage {
+    fn level_selected(&self, l: &str) -> bool {
+        self.form.level == l
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ZoneForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    geometry: String,
+    #[serde(default)]
+    planned_end: String,
+}
+
+fn levels(frame: &Frame) -> Vec<(&'static str, &'static str)> {
+    ZoneLevel::ALL
+        .iter()
+        .rev()
+        .map(|l| (l.as_str(), if frame.tr.is_en() { l.as_str() } else { l.label_zh() }))
+        .collect()
+}
+
+async fn zones_page(
+    state: &AppState,
+    ctx: &Ctx,
+    page: Option<i64>,
+    form: ZoneForm,
+    error: Option<String>,
+) -> PageResult {
+    let page = state.db.zone_search(&ctx.scope(), true, PageRequest::new(page, Some(20))).await?;
+    let pager = Pager::new("/precise/zones", &[], &page);
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let frame = Frame::for_principal(ctx).crumb("/precise/zones", "nav.zones");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ZonesPage {
+        rows: page.items.into_iter().map(ZoneDto::from).collect(),
+        pager,
+        units,
+        levels: levels(&frame),
+        may_manage: ctx.may(Action::ZoneManage),
+        error,
+        form,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
+    zones_page(&state, &ctx, opt_i64(&q.page), ZoneForm::default(), None).await
+}
+
+pub async fn zone_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ZoneForm>) -> PageResult<Response> {
+    let geometry: Result<serde_json::Value, _> = serde_json::from_str(&form.geometry);
+    let planned_end = form.planned_end.trim();
+    let req = super::zones::NewZoneRequest {
+        name: form.name.clone(),
+        level: form.level.clone(),
+        geometry: geometry.unwrap_or(serde_json::Value::Null),
+        unit_id: form.unit_id.trim().parse().unwrap_or(0),
+        starts_at: None,
+        planned_end: (!planned_end.is_empty()).then(|| format!("{planned_end}:00+08:00")),
+    };
+    match super::zones::create_zone(&state, &ctx, req).await {
+        Ok(id) => Ok(Redirect::to(&format!("/precise/zones/{id}")).into_response()),
+        Err(e) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
+            zones_page(&state, &ctx, None, form, Some(message)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "precise/zone.html")]
+struct ZonePage {
+    frame: Frame,
+    zone: ZoneDetailDto,
+    map_json: String,
+    levels: Vec<(&'static str, &'static str)>,
+    may_manage: bool,
+    error: Option<String>,
+}
+
+async fn zone_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    let zone = super::zones::detail(state, ctx, id).await.map_err(|e| PageError::from(e).framed(ctx))?;
+    let map = serde_json::json!({
+        "geometry": zone.zone.geometry,
+        "level": zone.zone.level,
+        "points": zone.gates.iter().map(|g| serde_json::json!({"name": g.name, "lon": g.lon, "lat": g.lat})).collect::<Vec<_>>(),
+    });
+    let href = format!("/precise/zones/{id}");
+    let frame = Frame::for_principal(ctx).crumb("/precise/zones", "nav.zones").crumb_text(&href, &zone.zone.name);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ZonePage {
+        map_json: map.to_string(),
+        levels: levels(&frame),
+        may_manage: ctx.may(Action::ZoneManage) && zone.zone.lifted_at.is_none(),
+        error,
+        zone,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn zone(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    zone_page(&state, &ctx, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ZoneActionForm {
+    action: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn zone_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ZoneActionForm>,
+) -> PageResult<Response> {
+    let result = match form.action.as_str() {
+        "lift" => super::zones::lift_zone(&state, &ctx, id, &form.reason).await,
+        _ => super::zones::relevel_zone(&state, &ctx, id, &form.level, &form.reason).await,
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/precise/zones/{id}")).into_response()),
+        Err(e) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
+            zone_page(&state, &ctx, id, Some(message)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "precise/pass.html")]
+struct PassPage {
+    frame: Frame,
+    resident_id: i64,
+    pass: PassDto,
+}
+
+pub async fn pass(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    let pass = issue_pass(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let frame = Frame::for_principal(&ctx)
+        .crumb("/residents", "nav.residents")
+        .crumb_text(&format!("/residents/{id}"), &format!("#{id}"))
+        .crumb("", "pass.title");
+    Ok(html(StatusCode::OK, &PassPage { frame, resident_id: id, pass }))
+}
