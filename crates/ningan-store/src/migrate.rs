@@ -257,6 +257,29 @@ CREATE INDEX zone_history_zone ON zone_history (zone_id, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "precise control: published exposure places",
+        common: r#"
+CREATE TABLE exposure_notices (
+    id {id},
+    case_id BIGINT NOT NULL REFERENCES epi_cases(id),
+    venue_id BIGINT NOT NULL REFERENCES venues(id),
+    venue_name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    from_ms BIGINT NOT NULL,
+    to_ms BIGINT NOT NULL,
+    published_at BIGINT NOT NULL,
+    withdrawn_at BIGINT,
+    UNIQUE (case_id, venue_id, from_ms)
+);
+CREATE INDEX exposure_notices_published ON exposure_notices (published_at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -79,3 +79,49 @@ impl Db {
         })
     }
 }
+
+/// Figures of precise control for the cockpit, within a scope.
+#[derive(Debug, Clone, Default)]
+pub struct PreciseStats {
+    /// (unit path, cases not discharged) per station.
+    pub active_cases_by_unit: Vec<(String, i64)>,
+    /// (status, follow-ups).
+    pub followups_by_status: Vec<(String, i64)>,
+    /// (level, zones in force).
+    pub zones_by_level: Vec<(String, i64)>,
+    pub venues: i64,
+}
+
+impl Db {
+    pub async fn precise_stats(&self, scope: &Scope) -> Result<PreciseStats> {
+        let (lo, hi) = scope.range();
+        let cases = sqlx::query_as(
+            "SELECT unit_path, COUNT(*) FROM epi_cases WHERE status <> 'discharged' AND unit_path >= $1 AND unit_path < $2 \
+             GROUP BY unit_path",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let followups = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM epi_contacts WHERE unit_path >= $1 AND unit_path < $2 GROUP BY status",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let zones = sqlx::query_as(
+            "SELECT level, COUNT(*) FROM zones WHERE lifted_at IS NULL AND unit_path >= $1 AND unit_path < $2 GROUP BY level",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let (venues,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM venues WHERE unit_path >= $1 AND unit_path < $2")
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(PreciseStats { active_cases_by_unit: cases, followups_by_status: followups, zones_by_level: zones, venues })
+    }
+}

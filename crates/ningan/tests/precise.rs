@@ -115,6 +115,21 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let (s, bad) = epi.get(&format!("/api/cases/{id}/contacts?tier=tertiary")).await;
     assert_eq!(s, 422, "{bad}");
 
+    // The exposure places go public without the case's identity, as a page and as CAP.
+    let (s, p) = epi.post(&format!("/api/cases/{id}/publish"), json!({})).await;
+    assert_eq!((s, p["published"].as_u64()), (200, Some(1)), "{p}");
+    let (_, again) = epi.post(&format!("/api/cases/{id}/publish"), json!({})).await;
+    assert_eq!(again["published"], 0, "publishing twice adds nothing: {again}");
+    let anon = app.anonymous();
+    let (s, cap) = anon.get("/public/exposure.xml").await;
+    let cap = cap.as_str().unwrap_or_default().to_string();
+    assert_eq!(s, 200);
+    assert!(cap.contains("urn:oasis:names:tc:emergency:cap:1.2") && cap.contains("甬江面馆"), "{cap}");
+    assert!(!cap.contains("病例甲") && !cap.contains("密接乙"), "no names in public notices: {cap}");
+    let (s, page) = anon.get("/public/exposure").await;
+    assert_eq!(s, 200);
+    assert!(page.as_str().unwrap_or_default().contains("甬江面馆"));
+
     // Listing contacts by name is a read of personal data: audited with the ids shown.
     let filter = ningan_store::AuditFilter { action: Some("resident.list".into()), ..Default::default() };
     let everything = ningan_store::Scope::everything();

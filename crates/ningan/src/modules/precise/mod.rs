@@ -7,6 +7,7 @@ mod checkins;
 pub mod control_pages;
 pub mod followups;
 pub mod gates;
+pub mod notices;
 pub mod pages;
 pub mod registry;
 pub mod tracer;
@@ -251,6 +252,26 @@ pub fn routes(api: Api) -> Api {
             "流调结果转为管控任务",
         ),
         post(pages::confirm),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/cases/{id}/publish",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "发布风险点位公告",
+        )
+        .response::<notices::PublishDto>(),
+        post(notices::publish),
+    )
+    .add(
+        Op::api(Method::GET, "/public/exposure.xml", Access::Public, "public", "风险点位公告（CAP 1.2）"),
+        get(notices::public_cap),
+    )
+    .add(Op::page(Method::GET, "/public/exposure", Access::Public, "风险点位公告"), get(notices::public_page))
+    .add(
+        Op::page(Method::POST, "/precise/cases/{id}/publish", Access::Action(Action::CaseManage), "发布风险点位"),
+        post(pages::publish),
     )
     .add(Op::page(Method::GET, "/precise/venues", Access::Action(Action::VenueRead), "场所列表"), get(pages::venues))
     .add(

@@ -29,6 +29,7 @@ pub struct ListQuery {
     page: Option<String>,
     tier: Option<String>,
     confirmed: Option<String>,
+    published: Option<u64>,
 }
 
 #[derive(Template)]
@@ -304,6 +305,11 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     Ok(Redirect::to(&format!("/precise/cases/{id}?confirmed={summary}")).into_response())
 }
 
+pub async fn publish(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    let r = super::notices::publish_case(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    Ok(Redirect::to(&format!("/precise/cases/{id}?published={}", r.published)).into_response())
+}
+
 pub async fn investigation(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -336,6 +342,17 @@ pub async fn investigation(
                         "Follow-ups: {} new close, {} new secondary; {} updated; {} promoted; {} unchanged",
                         n[0], n[1], n[2], n[3], n[4]
                     ),
+                )
+                .to_string()
+        })
+    });
+    let confirmed = confirmed.or_else(|| {
+        q.published.map(|n| {
+            frame
+                .tr
+                .pick(
+                    &format!("已发布新风险点位 {n} 个（公众页面 /public/exposure）"),
+                    &format!("{n} new exposure places published (/public/exposure)"),
                 )
                 .to_string()
         })
