@@ -78,6 +78,7 @@ string_enum! {
         GateManage => "gate.manage", "登记小区门岗";
         GateCheck => "gate.check", "门岗核验通行码";
         PassIssue => "pass.issue", "签发通行码";
+        QuarantineManage => "quarantine.manage", "隔离点与隔离人员管理";
     }
 }
 
@@ -90,9 +91,17 @@ impl Role {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
             Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage],
-            Role::Epidemiologist => {
-                &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView, VenueRead, CaseRead, CaseManage, ZoneManage]
-            }
+            Role::Epidemiologist => &[
+                OrgUnitRead,
+                ResidentRead,
+                ResidentReveal,
+                CockpitView,
+                VenueRead,
+                CaseRead,
+                CaseManage,
+                ZoneManage,
+                QuarantineManage,
+            ],
             Role::StationOfficer => &[
                 OrgUnitRead,
                 ResidentRead,
@@ -107,6 +116,7 @@ impl Role {
                 GateManage,
                 GateCheck,
                 PassIssue,
+                QuarantineManage,
             ],
             Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue],
             Role::FraudAnalyst => &[OrgUnitRead, ResidentRead, CockpitView],

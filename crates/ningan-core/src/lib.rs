@@ -8,6 +8,7 @@ pub mod geo;
 pub mod idnumber;
 pub mod pass;
 pub mod phone;
+pub mod quarantine;
 pub mod time;
 
 pub use access::{Action, Role};

@@ -255,6 +255,20 @@ impl Write {
 }
 
 impl Db {
+    /// A follow-up in `scope`: (resident, last exposure in seconds, status).
+    pub async fn followup_get(&self, scope: &Scope, id: i64) -> Result<(i64, i64, String)> {
+        let (lo, hi) = scope.range();
+        sqlx::query_as(
+            "SELECT resident_id, last_exposure, status FROM epi_contacts WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+        )
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
     /// Every person whose status limits what gates allow, as (resident id, severity): 3 case,
     /// 2 close contact not released, 1 secondary contact not released. Ids only.
     pub async fn person_statuses(&self, only: Option<i64>) -> Result<Vec<(i64, i64)>> {

@@ -280,6 +280,69 @@ CREATE INDEX exposure_notices_published ON exposure_notices (published_at);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "isolation: quarantine sites, rooms, stays, end-date changes, health reports",
+        common: r#"
+CREATE TABLE quarantine_sites (
+    id {id},
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX quarantine_sites_scope ON quarantine_sites (unit_path, id);
+CREATE TABLE quarantine_rooms (
+    id {id},
+    site_id BIGINT NOT NULL REFERENCES quarantine_sites(id),
+    room_no TEXT NOT NULL,
+    capacity BIGINT NOT NULL,
+    UNIQUE (site_id, room_no)
+);
+CREATE TABLE quarantines (
+    id {id},
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    followup_id BIGINT REFERENCES epi_contacts(id),
+    site_id BIGINT REFERENCES quarantine_sites(id),
+    room_id BIGINT REFERENCES quarantine_rooms(id),
+    regime TEXT NOT NULL,
+    last_exposure BIGINT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    end_at BIGINT NOT NULL,
+    monitor_end_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    unit_path {path} NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX quarantines_scope ON quarantines (unit_path, status, id);
+CREATE INDEX quarantines_room ON quarantines (room_id, status);
+CREATE INDEX quarantines_resident ON quarantines (resident_id, status);
+CREATE TABLE quarantine_end_changes (
+    id {id},
+    quarantine_id BIGINT NOT NULL REFERENCES quarantines(id),
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    old_end BIGINT NOT NULL,
+    new_end BIGINT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE health_reports (
+    id {id},
+    quarantine_id BIGINT NOT NULL REFERENCES quarantines(id),
+    at BIGINT NOT NULL,
+    temperature DOUBLE PRECISION,
+    test_result TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX health_reports_stay ON health_reports (quarantine_id, at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -19,6 +19,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.cases", "病例流调", "Cases & tracing"),
     ("nav.followups", "密接管控", "Contact follow-ups"),
     ("nav.zones", "管控区域", "Control zones"),
+    ("nav.quarantine", "隔离管理", "Quarantine"),
     ("pass.title", "通行码", "Pass"),
     ("pager.prev", "上一页", "Previous"),
     ("pager.next", "下一页", "Next"),

@@ -30,6 +30,7 @@ pub const MENU: &[MenuItem] = &[
     MenuItem { href: "/precise/cases", key: "nav.cases", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/followups", key: "nav.followups", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
+    MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
     MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },
     MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) },

@@ -283,3 +283,25 @@ pub async fn pass(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
         .crumb("", "pass.title");
     Ok(html(StatusCode::OK, &PassPage { frame, resident_id: id, pass }))
 }
+
+#[derive(Template)]
+#[template(path = "precise/quarantine.html")]
+struct QuarantinePage {
+    frame: Frame,
+    sites: Vec<super::isolation::SiteDto>,
+    stays: Vec<super::isolation::StayDto>,
+    pager: Pager,
+}
+
+pub async fn quarantine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
+    let sites = state.db.sites_board(&ctx.scope()).await?.into_iter().map(super::isolation::SiteDto::from).collect();
+    let mut w = state.db.write().await?;
+    let page = w
+        .stay_search(&ctx.actor(), &ctx.scope(), Some("active"), None, PageRequest::new(opt_i64(&q.page), Some(30)))
+        .await?;
+    w.commit().await?;
+    let pager = Pager::new("/precise/quarantine", &[], &page);
+    let frame = Frame::for_principal(&ctx).crumb("/precise/quarantine", "nav.quarantine");
+    let stays = page.items.into_iter().map(super::isolation::StayDto::from).collect();
+    Ok(html(StatusCode::OK, &QuarantinePage { frame, sites, stays, pager }))
+}

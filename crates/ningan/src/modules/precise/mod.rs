@@ -7,6 +7,7 @@ mod checkins;
 pub mod control_pages;
 pub mod followups;
 pub mod gates;
+pub mod isolation;
 pub mod notices;
 pub mod pages;
 pub mod registry;
@@ -229,6 +230,10 @@ pub fn routes(api: Api) -> Api {
         get(control_pages::zones),
     )
     .add(
+        Op::page(Method::GET, "/precise/quarantine", Access::Action(Action::CaseRead), "隔离管理看板"),
+        get(control_pages::quarantine),
+    )
+    .add(
         Op::page(Method::POST, "/precise/zones", Access::Action(Action::ZoneManage), "划定管控区域"),
         post(control_pages::zone_create),
     )
@@ -267,6 +272,89 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/public/exposure.xml", Access::Public, "public", "风险点位公告（CAP 1.2）"),
         get(notices::public_cap),
+    )
+    .add(
+        Op::api(Method::GET, "/api/quarantine/sites", Access::Action(Action::CaseRead), "precise", "隔离点与床位占用")
+            .response::<Vec<isolation::SiteDto>>(),
+        get(isolation::sites),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/sites",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "登记隔离点及房间",
+        )
+        .request::<isolation::NewSiteRequest>()
+        .response::<isolation::SiteDto>()
+        .status(201),
+        post(isolation::site_create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/quarantine", Access::Action(Action::CaseRead), "precise", "隔离人员（按解除日期）")
+            .query(&[("status", "active | released"), ("site_id", "隔离点"), ("page", "页码")])
+            .response::<PageDto<isolation::StayDto>>(),
+        get(isolation::stays),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "安排隔离（集中或居家）",
+        )
+        .request::<isolation::NewStayRequest>()
+        .response::<isolation::StayCreated>()
+        .status(201),
+        post(isolation::stay_create),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/quarantine/{id}",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "隔离详情：健康报告、解除日期变更、能否解除",
+        )
+        .response::<isolation::StayDetail>(),
+        get(isolation::show),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/reports",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "每日健康报告",
+        )
+        .request::<isolation::ReportRequest>()
+        .status(204),
+        post(isolation::report),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/end",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "变更解除日期（须说明理由）",
+        )
+        .request::<isolation::EndRequest>()
+        .status(204),
+        post(isolation::change_end),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/release",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "解除隔离（按规则核验）",
+        )
+        .status(204),
+        post(isolation::release),
     )
     .add(Op::page(Method::GET, "/public/exposure", Access::Public, "风险点位公告"), get(notices::public_page))
     .add(

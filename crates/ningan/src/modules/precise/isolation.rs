@@ -1,0 +1,448 @@
+//! Isolation (硬核隔离): quarantine sites and rooms, assigning contacts to a room (or home),
+//! daily health reports, release dates by regime with every change recorded, release when
+//! the rule allows, and the occupancy board. Releasing a stay releases its follow-up, which
+//! the gates see at once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_core::quarantine::{Regime, TestResult, may_release};
+use ningan_store::{NewSite, NewStay, PageRequest, SiteBoard, Stay};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::venues::in_ningbo;
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SiteDto {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub unit_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub rooms: i64,
+    pub beds: i64,
+    pub occupied: i64,
+    pub free: i64,
+}
+
+impl From<SiteBoard> for SiteDto {
+    fn from(s: SiteBoard) -> Self {
+        SiteDto {
+            free: (s.capacity - s.occupied).max(0),
+            id: s.id,
+            name: s.name,
+            address: s.address,
+            unit_id: s.unit_id,
+            lon: s.location[0],
+            lat: s.location[1],
+            rooms: s.rooms,
+            beds: s.capacity,
+            occupied: s.occupied,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RoomRequest {
+    pub room_no: String,
+    /// Beds in the room (1–8).
+    pub beds: i64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewSiteRequest {
+    pub name: String,
+    pub address: String,
+    pub unit_id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub rooms: Vec<RoomRequest>,
+}
+
+pub(super) async fn sites(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<Vec<SiteDto>>> {
+    Ok(axum::Json(state.db.sites_board(&ctx.scope()).await?.into_iter().map(SiteDto::from).collect()))
+}
+
+pub async fn create_site(state: &AppState, ctx: &Ctx, req: NewSiteRequest) -> ApiResult<i64> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field("name", "隔离点名称必填，最多100字", "name is required, at most 100 characters"));
+    }
+    if req.address.trim().is_empty() {
+        return Err(ApiError::field("address", "地址必填", "address is required"));
+    }
+    if !in_ningbo(req.lon, req.lat) {
+        return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo"));
+    }
+    if req.rooms.is_empty() || req.rooms.len() > 2000 {
+        return Err(ApiError::field("rooms", "房间数为1–2000", "give 1 to 2000 rooms"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in &req.rooms {
+        let no = r.room_no.trim();
+        if no.is_empty() || !(1..=8).contains(&r.beds) || !seen.insert(no.to_string()) {
+            return Err(ApiError::field(
+                "rooms",
+                format!("房间“{no}”：房号必填且不重复，床位1–8"),
+                format!("room “{no}”: a unique number and 1–8 beds"),
+            ));
+        }
+    }
+    let unit = state
+        .db
+        .unit_get(&ctx.scope(), req.unit_id)
+        .await
+        .map_err(|_| ApiError::field("unit_id", "辖区内无此单位", "unit_id: no such unit in your scope"))?;
+    let site = NewSite {
+        name: name.into(),
+        address: req.address.trim().into(),
+        unit_id: unit.id,
+        unit_path: unit.path,
+        location: [req.lon, req.lat],
+        rooms: req.rooms.iter().map(|r| (r.room_no.trim().to_string(), r.beds)).collect(),
+    };
+    let mut w = state.db.write().await?;
+    let id = w.site_insert(&ctx.actor(), &ctx.scope(), &site).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+pub(super) async fn site_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewSiteRequest>,
+) -> ApiResult<(StatusCode, axum::Json<SiteDto>)> {
+    let id = create_site(&state, &ctx, req).await?;
+    let board = state.db.sites_board(&ctx.scope()).await?;
+    let site = board.into_iter().find(|s| s.id == id).ok_or_else(|| ApiError::internal("site vanished"))?;
+    Ok((StatusCode::CREATED, axum::Json(site.into())))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StayDto {
+    pub id: i64,
+    pub resident_id: i64,
+    pub resident_name: String,
+    pub followup_id: Option<i64>,
+    /// Absent for home quarantine.
+    pub site_id: Option<i64>,
+    pub site_name: Option<String>,
+    pub room_no: Option<String>,
+    /// 14 | 7+3 | 5+3
+    pub regime: String,
+    pub regime_zh: String,
+    pub last_exposure: String,
+    pub starts_at: String,
+    /// End of central (or home) quarantine.
+    pub end_at: String,
+    /// End of the health monitoring at home that follows.
+    pub monitor_end_at: String,
+    /// active | released
+    pub status: String,
+}
+
+impl From<Stay> for StayDto {
+    fn from(s: Stay) -> Self {
+        StayDto {
+            regime_zh: Regime::parse(&s.regime).map_or("", Regime::label_zh).into(),
+            id: s.id,
+            resident_id: s.resident_id,
+            resident_name: s.resident_name,
+            followup_id: s.followup_id,
+            site_id: s.site_id,
+            site_name: s.site_name,
+            room_no: s.room_no,
+            regime: s.regime,
+            last_exposure: ts(s.last_exposure),
+            starts_at: ts(s.starts_at),
+            end_at: ts(s.end_at),
+            monitor_end_at: ts(s.monitor_end_at),
+            status: s.status,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewStayRequest {
+    /// The contact's follow-up task; its person and last exposure are used.
+    pub followup_id: Option<i64>,
+    /// Or a person directly (with `last_exposure`).
+    pub resident_id: Option<i64>,
+    /// Absent: home quarantine.
+    pub site_id: Option<i64>,
+    pub room_id: Option<i64>,
+    /// 14 | 7+3 | 5+3
+    pub regime: String,
+    /// RFC 3339; required without a follow-up.
+    pub last_exposure: Option<String>,
+}
+
+fn parse_ms(field: &str, s: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339")))
+}
+
+pub async fn start_stay(state: &AppState, ctx: &Ctx, req: NewStayRequest) -> ApiResult<i64> {
+    let regime = Regime::parse(&req.regime)
+        .ok_or_else(|| ApiError::field("regime", "隔离方案为 14、7+3 或 5+3", "regime must be 14, 7+3 or 5+3"))?;
+    let (resident_id, last_exposure, followup) = match (req.followup_id, req.resident_id) {
+        (Some(f), _) => {
+            let (resident, last_s, status) = state.db.followup_get(&ctx.scope(), f).await.map_err(|_| {
+                ApiError::field("followup_id", "辖区内无此管控任务", "followup_id: no such follow-up in your scope")
+            })?;
+            if status == "released" || status == "quarantined" {
+                return Err(ApiError::field(
+                    "followup_id",
+                    "该人员已隔离或已解除",
+                    "the contact is already quarantined or released",
+                ));
+            }
+            (resident, last_s * 1000, Some((f, status)))
+        }
+        (None, Some(r)) => {
+            let at = req.last_exposure.as_deref().ok_or_else(|| {
+                ApiError::field(
+                    "last_exposure",
+                    "无管控任务时须填写末次暴露时间",
+                    "last_exposure is required without a follow-up",
+                )
+            })?;
+            (r, parse_ms("last_exposure", at)?, None)
+        }
+        (None, None) => {
+            return Err(ApiError::field("followup_id", "请指定管控任务或人员", "give followup_id or resident_id"));
+        }
+    };
+    let (end_at, monitor_end_at) = regime.ends(last_exposure);
+    let stay = NewStay {
+        resident_id,
+        followup_id: followup.as_ref().map(|f| f.0),
+        site_id: req.site_id,
+        room_id: req.room_id,
+        regime: regime.as_str().into(),
+        last_exposure,
+        end_at,
+        monitor_end_at,
+    };
+    let mut w = state.db.write().await?;
+    let id = w.stay_start(&ctx.actor(), &ctx.scope(), &stay).await?;
+    if let Some((f, status)) = followup {
+        // Forward one step at a time: a notified contact is transferred, then in quarantine.
+        if status == "notified" {
+            w.followup_set_status(&ctx.actor(), &ctx.scope(), f, "transferred", "").await?;
+        }
+        w.followup_set_status(&ctx.actor(), &ctx.scope(), f, "quarantined", "").await?;
+    }
+    w.commit().await?;
+    state.registry.refresh_person(&state.db, resident_id).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StayCreated {
+    pub id: i64,
+}
+
+pub(super) async fn stay_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewStayRequest>,
+) -> ApiResult<(StatusCode, axum::Json<StayCreated>)> {
+    let id = start_stay(&state, &ctx, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(StayCreated { id })))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct StayQuery {
+    status: Option<String>,
+    site_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+pub(super) async fn stays(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StayQuery>,
+) -> ApiResult<axum::Json<PageDto<StayDto>>> {
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && s != "active"
+        && s != "released"
+    {
+        return Err(ApiError::field("status", "状态为 active 或 released", "status must be active or released"));
+    }
+    let mut w = state.db.write().await?;
+    let page =
+        w.stay_search(&ctx.actor(), &ctx.scope(), status, q.site_id, PageRequest::new(q.page, q.per_page)).await?;
+    w.commit().await?;
+    Ok(axum::Json(PageDto::from_page(page, StayDto::from)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportRequest {
+    /// Body temperature, °C.
+    pub temperature: Option<f64>,
+    /// negative | positive | pending | none
+    pub test_result: String,
+    pub note: Option<String>,
+}
+
+pub(super) async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ReportRequest>,
+) -> ApiResult<StatusCode> {
+    if TestResult::parse(&req.test_result).is_none() {
+        return Err(ApiError::field(
+            "test_result",
+            "核酸结果为 negative、positive、pending 或 none",
+            "test_result must be negative, positive, pending or none",
+        ));
+    }
+    if let Some(t) = req.temperature
+        && !(34.0..=43.0).contains(&t)
+    {
+        return Err(ApiError::field("temperature", "体温应在34–43℃之间", "temperature must be 34–43 °C"));
+    }
+    let note = req.note.unwrap_or_default();
+    let mut w = state.db.write().await?;
+    w.stay_report(&ctx.actor(), &ctx.scope(), id, req.temperature, &req.test_result, note.trim()).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct EndRequest {
+    /// The new end of quarantine (RFC 3339).
+    pub end_at: String,
+    pub reason: String,
+}
+
+pub(super) async fn change_end(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<EndRequest>,
+) -> ApiResult<StatusCode> {
+    let new_end = parse_ms("end_at", &req.end_at)?;
+    let reason = req.reason.trim();
+    if !(2..=200).contains(&reason.chars().count()) {
+        return Err(ApiError::field("reason", "请说明变更理由（2–200字）", "state a reason of 2–200 characters"));
+    }
+    let (_, regime, last_exposure, _, _) = state.db.stay_get(&ctx.scope(), id).await?;
+    if new_end <= last_exposure {
+        return Err(ApiError::field("end_at", "解除时间须晚于末次暴露时间", "end_at must be after the last exposure"));
+    }
+    let home = Regime::parse(&regime).map_or(0, Regime::home_days) * ningan_core::quarantine::DAY_MS;
+    let mut w = state.db.write().await?;
+    w.stay_change_end(&ctx.actor(), &ctx.scope(), id, new_end, new_end + home, reason).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StayDetail {
+    pub id: i64,
+    pub regime: String,
+    pub end_at: String,
+    pub status: String,
+    /// Whether the rule allows release now, and if not, why.
+    pub may_release: bool,
+    pub not_yet: Option<String>,
+    pub not_yet_zh: Option<String>,
+    pub reports: Vec<ReportDto>,
+    pub end_changes: Vec<EndChangeDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReportDto {
+    pub at: String,
+    pub temperature: Option<f64>,
+    pub test_result: String,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EndChangeDto {
+    pub at: String,
+    pub actor: String,
+    pub old_end: String,
+    pub new_end: String,
+    pub reason: String,
+}
+
+pub async fn stay_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<StayDetail> {
+    let (_, regime, _, end_at, status) = state.db.stay_get(&ctx.scope(), id).await?;
+    let reports = state.db.stay_reports(id).await?;
+    let results: Vec<(i64, TestResult)> =
+        reports.iter().filter_map(|r| TestResult::parse(&r.test_result).map(|t| (r.at, t))).collect();
+    let check = may_release(end_at, ningan_core::time::now_ms(), &results);
+    Ok(StayDetail {
+        id,
+        regime,
+        end_at: ts(end_at),
+        may_release: status == "active" && check.is_ok(),
+        not_yet: check.err().map(|e| e.code().to_string()),
+        not_yet_zh: check.err().map(|e| e.zh().to_string()),
+        status,
+        reports: reports
+            .into_iter()
+            .map(|r| ReportDto { at: ts(r.at), temperature: r.temperature, test_result: r.test_result, note: r.note })
+            .collect(),
+        end_changes: state
+            .db
+            .stay_end_changes(id)
+            .await?
+            .into_iter()
+            .map(|c| EndChangeDto {
+                at: ts(c.at),
+                actor: c.actor,
+                old_end: ts(c.old_end),
+                new_end: ts(c.new_end),
+                reason: c.reason,
+            })
+            .collect(),
+    })
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<StayDetail>> {
+    Ok(axum::Json(stay_detail(&state, &ctx, id).await?))
+}
+
+/// Ends a stay when the rule allows; its follow-up is released too.
+pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<()> {
+    let detail = stay_detail(state, ctx, id).await?;
+    if !detail.may_release {
+        let zh = detail.not_yet_zh.unwrap_or_else(|| "隔离已结束".into());
+        let en = detail.not_yet.unwrap_or_else(|| "ended".into());
+        return Err(ApiError::field("id", format!("不能解除隔离：{zh}"), format!("cannot release yet: {en}")));
+    }
+    let mut w = state.db.write().await?;
+    let (resident, followup) = w.stay_release(&ctx.actor(), &ctx.scope(), id).await?;
+    if let Some(f) = followup
+        && state.db.followup_get(&ctx.scope(), f).await.is_ok_and(|(_, _, status)| status != "released")
+    {
+        w.followup_set_status(&ctx.actor(), &ctx.scope(), f, "released", "隔离期满，核酸阴性").await?;
+    }
+    w.commit().await?;
+    state.registry.refresh_person(&state.db, resident).await?;
+    Ok(())
+}
+
+pub(super) async fn release(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    release_stay(&state, &ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
