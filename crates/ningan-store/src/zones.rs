@@ -203,3 +203,33 @@ impl Db {
         Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 }
+
+impl Db {
+    /// For the lifting rule, over residents of these compounds: (latest case onset in ms,
+    /// latest close-contact exposure in ms, follow-ups not released). Figures only.
+    pub async fn zone_facts(&self, compounds: &[i64]) -> Result<(Option<i64>, Option<i64>, i64)> {
+        if compounds.is_empty() {
+            return Ok((None, None, 0));
+        }
+        let mut f = Filter::new();
+        let marks: Vec<String> = compounds.iter().map(|c| f.arg_i64(*c)).collect();
+        let inside = format!("SELECT id FROM residents WHERE compound_id IN ({})", marks.join(", "));
+        let (case,): (Option<i64>,) = f
+            .bind_as(&format!("SELECT MAX(onset_at) FROM epi_cases WHERE resident_id IN ({inside})"))
+            .fetch_one(&self.pool)
+            .await?;
+        let (contact,): (Option<i64>,) = f
+            .bind_as(&format!(
+                "SELECT MAX(last_exposure) FROM epi_contacts WHERE tier = 'close' AND resident_id IN ({inside})"
+            ))
+            .fetch_one(&self.pool)
+            .await?;
+        let (open,): (i64,) = f
+            .bind_as(&format!(
+                "SELECT COUNT(*) FROM epi_contacts WHERE status <> 'released' AND resident_id IN ({inside})"
+            ))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((case, contact.map(|s| s * 1000), open))
+    }
+}

@@ -172,6 +172,11 @@ on_both_backends!(gates_decide_from_signed_passes_statuses_and_zones, |b| async 
     assert_eq!(s, 201, "{z}");
     let zone_id = z["id"].as_i64().unwrap();
     assert_eq!(z["gates"][0]["id"], gate_id, "the gate inside is listed: {z}");
+    // The case lives inside: no preset proposes lifting yet.
+    let lifting = z["lifting"].as_array().unwrap();
+    assert_eq!(lifting.len(), 3, "{z}");
+    assert!(lifting.iter().all(|l| l["proposed"] == false), "{z}");
+    assert!(lifting[2]["blockers"].as_array().unwrap().iter().any(|b| b == "recent_case"), "{z}");
     assert_eq!(check(&gate, gate_id, &p_neighbour, "out").await, pair("deny", "zone_sealed"));
     assert_eq!(check(&gate, gate_id, &p_neighbour, "in").await, pair("verify", "zone_sealed"));
     assert_eq!(

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ningan_core::gate::ZoneLevel;
+use ningan_core::lifting::{LiftFacts, PRESETS, blockers};
 use ningan_store::{NewZone, PageRequest, Zone};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,20 @@ pub struct ZoneDetailDto {
     pub compounds: Vec<CompoundInside>,
     pub residents_inside: i64,
     pub history: Vec<ChangeDto>,
+    /// The lifting rule under each preset (14, 7, 5 days).
+    pub lifting: Vec<LiftingDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LiftingDto {
+    pub days: i64,
+    /// Whether the zone may be proposed for lifting under this preset.
+    pub proposed: bool,
+    /// recent_case | recent_contact | open_contacts | too_soon
+    pub blockers: Vec<String>,
+    pub blockers_zh: Vec<String>,
+    /// Checks the officer still makes (screening results are not held by ningan).
+    pub manual_checks_zh: Vec<String>,
 }
 
 fn level_zh(level: &str) -> &'static str {
@@ -165,6 +180,23 @@ pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Zo
         .filter(|(c, _)| shape.contains(c.location))
         .map(|(c, n)| CompoundInside { id: c.id, name: c.name, residents: n })
         .collect();
+    let ids: Vec<i64> = compounds.iter().map(|c| c.id).collect();
+    let (last_case_ms, last_contact_exposure_ms, open_contacts) = state.db.zone_facts(&ids).await?;
+    let facts = LiftFacts { zone_start_ms: zone.starts_at, last_case_ms, last_contact_exposure_ms, open_contacts };
+    let now = ningan_core::time::now_ms();
+    let lifting = PRESETS
+        .iter()
+        .map(|days| {
+            let b = blockers(&facts, *days, now);
+            LiftingDto {
+                days: *days,
+                proposed: b.is_empty() && zone.lifted_at.is_none(),
+                blockers: b.iter().map(|x| x.code().to_string()).collect(),
+                blockers_zh: b.iter().map(|x| x.zh().to_string()).collect(),
+                manual_checks_zh: vec!["区内人员近2天核酸检测均为阴性".into()],
+            }
+        })
+        .collect();
     let history = state
         .db
         .zone_history(id)
@@ -178,6 +210,7 @@ pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Zo
         gates,
         compounds,
         history,
+        lifting,
     })
 }
 
