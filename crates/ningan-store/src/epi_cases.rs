@@ -110,6 +110,15 @@ impl Write {
 }
 
 impl Db {
+    /// The case of a resident, if any.
+    pub async fn epi_case_of(&self, resident_id: i64) -> Result<Option<i64>> {
+        let r: Option<(i64,)> = sqlx::query_as("SELECT id FROM epi_cases WHERE resident_id = $1")
+            .bind(resident_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| r.0))
+    }
+
     /// A page of cases in `scope`, newest first, optionally of one status.
     pub async fn epi_case_search(
         &self,

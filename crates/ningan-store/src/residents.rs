@@ -365,6 +365,42 @@ impl Db {
             .await?)
     }
 
+    /// Residents in `scope` with this ID number (at most one).
+    pub async fn resident_by_id_number(&self, scope: &Scope, id_number: &str) -> Result<Option<i64>> {
+        let (lo, hi) = scope.range();
+        let r: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM residents WHERE id_number = $1 AND unit_path >= $2 AND unit_path < $3")
+                .bind(id_number)
+                .bind(lo)
+                .bind(hi)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.map(|r| r.0))
+    }
+
+    /// Residents in `scope` with this name, birth date (YYYY-MM-DD) and phone: the second
+    /// way records of one person are recognised when the ID number is missing.
+    pub async fn residents_by_name_birth_phone(
+        &self,
+        scope: &Scope,
+        name: &str,
+        birth_date: &str,
+        phone: &str,
+    ) -> Result<Vec<i64>> {
+        let (lo, hi) = scope.range();
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM residents WHERE name = $1 AND birth_date = $2 AND phone = $3 AND unit_path >= $4 AND unit_path < $5",
+        )
+        .bind(name)
+        .bind(birth_date)
+        .bind(phone)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Which of `ids` are registered residents: ids only, no personal data.
     pub async fn residents_existing(&self, ids: &[i64]) -> Result<Vec<i64>> {
         let mut out = Vec::with_capacity(ids.len());

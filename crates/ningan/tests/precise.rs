@@ -178,3 +178,55 @@ on_both_backends!(bad_venues_and_cases_are_refused_by_field, |b| async move {
     let (s, e) = officer.post("/api/checkins", json!({"checkins": []})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("checkins")), "{e}");
 });
+
+on_both_backends!(a_csv_import_merges_one_person_listed_many_ways, |b| async move {
+    use chrono::NaiveDate;
+    use ningan_core::IdNumber;
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = app.resident("病例甲", 330203, 1, station.id).await;
+    let contact = app.resident("密接乙", 330203, 2, station.id).await;
+    let id = |seq| IdNumber::synthesize(330203, NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), seq).as_str().to_string();
+    let (case_id, contact_id) = (id(1), id(2));
+    let t = at(Duration::hours(5));
+    let csv = format!(
+        "kind,name,id_number,birth_date,phone,status,time,case_id_number\n\
+         case,病例甲,{case_id},,,confirmed,{t},\n\
+         contact,密接乙,{contact_id},,,,{t},{case_id}\n\
+         contact,密接乙,,1985-06-01,13912340002,,{t},{case_id}\n\
+         contact,密接乙,{contact_id},,13912340002,,{t},{case_id}\n\
+         contact,无名氏,,1985-06-01,13912349999,,{t},{case_id}\n\
+         contact,某人,330203198506011234,,,,{t},{case_id}\n\
+         case,某人,{contact_id},,,sick,{t},\n"
+    );
+    let epi = app.login("epi").await;
+    let (s, r) = epi.post("/api/cases/import", json!({"csv": csv})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["rows"], 7);
+    assert_eq!(r["people"], 3, "the case, the contact listed three ways, and one unknown: {r}");
+    let merged: Vec<(u64, u64, &str)> = r["merged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["line"].as_u64().unwrap(), m["into_line"].as_u64().unwrap(), m["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(merged, vec![(4, 3, "name_birth_phone"), (5, 3, "id_number")]);
+    assert_eq!((r["cases_created"].as_u64(), r["contacts_created"].as_u64()), (Some(1), Some(1)), "{r}");
+    let refused: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(refused, vec![6, 7, 8], "{r}");
+    assert!(r["rejected"][0]["reason"].as_str().unwrap().contains("no resident matches"), "{r}");
+    assert!(r["rejected"][1]["reason"].as_str().unwrap().contains("id_number"), "{r}");
+    // The person exists once: one follow-up, one case; a second import adds nothing.
+    let tasks = epi.get("/api/followups").await.1;
+    assert_eq!(tasks["total"], 1, "{tasks}");
+    assert_eq!(tasks["items"][0]["resident_id"], contact);
+    let (_, again) = epi.post("/api/cases/import", json!({"csv": csv})).await;
+    assert_eq!((again["cases_created"].as_u64(), again["cases_existing"].as_u64()), (Some(0), Some(1)), "{again}");
+    assert_eq!(again["contacts_created"], 0, "{again}");
+    let (_, cases) = epi.get("/api/cases").await;
+    assert_eq!(cases["total"], 1);
+    assert_eq!(cases["items"][0]["resident_id"], case);
+    let (s, e) = epi.post("/api/cases/import", json!({"csv": "name,id\n"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("csv")), "{e}");
+});

@@ -7,6 +7,7 @@ mod checkins;
 pub mod control_pages;
 pub mod followups;
 pub mod gates;
+pub mod import;
 pub mod isolation;
 pub mod notices;
 pub mod pages;
@@ -257,6 +258,18 @@ pub fn routes(api: Api) -> Api {
             "流调结果转为管控任务",
         ),
         post(pages::confirm),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/cases/import",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "批量导入病例与密接（CSV；同一人合并，与人口库比对）",
+        )
+        .request::<import::ImportRequest>()
+        .response::<import::ImportReport>(),
+        post(import::import),
     )
     .add(
         Op::api(
