@@ -2,6 +2,7 @@
 //! migrations both run, repositories whose queries are always scoped by org unit, and the
 //! append-only hash-chained audit log. No HTTP here; driver types stay inside this crate.
 
+mod arrivals;
 mod audit;
 mod compounds;
 mod db;
@@ -25,6 +26,7 @@ mod users;
 mod venues;
 mod zones;
 
+pub use arrivals::{ARRIVAL_STATUSES, Arrival, NewArrival, RiskArea};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
 pub use compounds::{Compound, NewCompound};
 pub use db::{Db, Dialect, Location, Write, redact_url};

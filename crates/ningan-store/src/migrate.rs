@@ -343,6 +343,40 @@ CREATE INDEX health_reports_stay ON health_reports (quarantine_id, at);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "inbound travellers: risk areas, arrivals",
+        common: r#"
+CREATE TABLE risk_areas (
+    id {id},
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE arrivals (
+    id {id},
+    name TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    phone TEXT,
+    origin TEXT NOT NULL,
+    arrived_at BIGINT NOT NULL,
+    risk TEXT NOT NULL,
+    risk_area TEXT,
+    resident_id BIGINT REFERENCES residents(id),
+    status TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (id_number, arrived_at)
+);
+CREATE INDEX arrivals_scope ON arrivals (unit_path, risk, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -401,6 +401,18 @@ impl Db {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    /// (id, station) of these residents: ids only, no personal data.
+    pub async fn resident_homes_of(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(400) {
+            let mut f = Filter::new();
+            let marks: Vec<String> = chunk.iter().map(|id| f.arg_i64(*id)).collect();
+            let sql = format!("SELECT id, unit_id FROM residents WHERE id IN ({})", marks.join(", "));
+            out.extend(f.bind_as::<(i64, i64)>(&sql).fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
     /// Which of `ids` are registered residents: ids only, no personal data.
     pub async fn residents_existing(&self, ids: &[i64]) -> Result<Vec<i64>> {
         let mut out = Vec::with_capacity(ids.len());

@@ -230,3 +230,59 @@ on_both_backends!(a_csv_import_merges_one_person_listed_many_ways, |b| async mov
     let (s, e) = epi.post("/api/cases/import", json!({"csv": "name,id\n"})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("csv")), "{e}");
 });
+
+on_both_backends!(arrivals_are_screened_against_risk_areas_and_routed, |b| async move {
+    use chrono::NaiveDate;
+    use ningan_core::IdNumber;
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let other = app.station(330203, 2).await;
+    app.user("epi", &[Role::Epidemiologist], app.unit("330203").await.id).await;
+    app.user("officer2", &[Role::StationOfficer], other.id).await;
+    let registered = app.resident("返甬甲", 330203, 1, other.id).await;
+    let id = |seq| IdNumber::synthesize(330203, NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), seq).as_str().to_string();
+    let visitor = IdNumber::synthesize(310115, NaiveDate::from_ymd_opt(1990, 3, 3).unwrap(), 7).as_str().to_string();
+    let epi = app.login("epi").await;
+    let (s, _) = epi
+        .post(
+            "/api/risk-areas",
+            json!({"name": "上海市浦东新区", "level": "high", "starts_at": at(Duration::days(10))}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, e) = epi.post("/api/risk-areas", json!({"name": "某地", "level": "extreme"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("level")), "{e}");
+    let t = at(Duration::days(1));
+    let csv = format!(
+        "name,id_number,phone,origin,arrived_at,station_code\n\
+         返甬甲,{},13900000001,上海市浦东新区张江镇,{t},{}\n\
+         访客乙,{visitor},,杭州市西湖区,{t},{}\n\
+         访客丙,{visitor},,杭州市西湖区,{t},{}\n\
+         坏人,123,,上海市,{t},{}\n\
+         无处,{},,上海市,{t},999999999\n",
+        id(1),
+        station.code,
+        station.code,
+        station.code,
+        station.code,
+        id(9)
+    );
+    let (s, r) = epi.post("/api/arrivals/import", json!({"csv": csv})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!((r["rows"].as_u64(), r["added"].as_u64(), r["duplicates"].as_u64()), (Some(5), Some(2), Some(1)), "{r}");
+    assert_eq!((r["high"].as_u64(), r["low"].as_u64()), (Some(1), Some(2)), "{r}");
+    let refused: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(refused, vec![5, 6], "{r}");
+    // The registered traveller goes to their own station, not the one the list named.
+    let officer2 = app.login("officer2").await;
+    let (_, mine) = officer2.get("/api/arrivals").await;
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!(mine["items"][0]["resident_id"], registered);
+    assert_eq!(mine["items"][0]["risk"], "high");
+    assert!(mine["items"][0]["id_number"].as_str().unwrap().contains('*'), "ID numbers are masked: {mine}");
+    let arrival = mine["items"][0]["id"].as_i64().unwrap();
+    let (s, _) = officer2.post(&format!("/api/arrivals/{arrival}/status"), json!({"status": "contacted"})).await;
+    assert_eq!(s, 204);
+    let (s, _) = officer2.post(&format!("/api/arrivals/{arrival}/status"), json!({"status": "lost"})).await;
+    assert_eq!(s, 422);
+});

@@ -8,6 +8,7 @@ pub mod control_pages;
 pub mod followups;
 pub mod gates;
 pub mod import;
+pub mod inbound;
 pub mod isolation;
 pub mod notices;
 pub mod pages;
@@ -258,6 +259,47 @@ pub fn routes(api: Api) -> Api {
             "流调结果转为管控任务",
         ),
         post(pages::confirm),
+    )
+    .add(
+        Op::api(Method::GET, "/api/risk-areas", Access::Action(Action::CaseRead), "precise", "中高风险地区")
+            .response::<Vec<inbound::RiskAreaDto>>(),
+        get(inbound::risk_areas),
+    )
+    .add(
+        Op::api(Method::POST, "/api/risk-areas", Access::Action(Action::ZoneManage), "precise", "登记中高风险地区")
+            .request::<inbound::NewRiskArea>()
+            .status(201),
+        post(inbound::risk_area_create),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/arrivals/import",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "导入来甬人员名单（CSV）并按风险地区筛查、分派",
+        )
+        .request::<inbound::ArrivalsImport>()
+        .response::<inbound::ArrivalsReport>(),
+        post(inbound::import),
+    )
+    .add(
+        Op::api(Method::GET, "/api/arrivals", Access::Action(Action::CaseRead), "precise", "来甬人员（高风险在前）")
+            .query(&[("risk", "high | medium | low"), ("page", "页码")])
+            .response::<PageDto<inbound::ArrivalDto>>(),
+        get(inbound::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/arrivals/{id}/status",
+            Access::Action(Action::FollowupWrite),
+            "precise",
+            "来甬人员核查状态",
+        )
+        .request::<inbound::ArrivalStatus>()
+        .status(204),
+        post(inbound::set_status),
     )
     .add(
         Op::api(

@@ -1,0 +1,320 @@
+//! Inbound travellers (来甬人员排查): risk areas kept with their dates; arrival lists (CSV)
+//! screened against the areas in force when each person arrived, routed to the station of
+//! their residence (or the one named in the list), and followed up there.
+//!
+//! CSV columns: `name,id_number,phone,origin,arrived_at,station_code`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ningan_core::idnumber::mask_id_str;
+use ningan_core::{IdNumber, Phone};
+use ningan_store::{ARRIVAL_STATUSES, Arrival, NewArrival, PageRequest, RiskArea};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+pub const HEADER: &str = "name,id_number,phone,origin,arrived_at,station_code";
+/// A risk area counts for people arriving up to 14 days after it ended.
+const AFTER_END_MS: i64 = 14 * 86_400_000;
+
+/// The highest risk among the areas whose name the origin contains and that were in force
+/// when the person arrived: (risk, area name); `low` when none.
+pub fn screen(origin: &str, arrived_at: i64, areas: &[RiskArea]) -> (&'static str, Option<String>) {
+    let mut best: Option<(&'static str, &RiskArea)> = None;
+    for a in areas {
+        let in_force = a.starts_at <= arrived_at && a.ends_at.is_none_or(|e| arrived_at < e + AFTER_END_MS);
+        if !in_force || a.name.is_empty() || !origin.contains(a.name.as_str()) {
+            continue;
+        }
+        let level = if a.level == "high" { "high" } else { "medium" };
+        if best.is_none_or(|(b, _)| b == "medium" && level == "high") {
+            best = Some((level, a));
+        }
+    }
+    best.map_or(("low", None), |(l, a)| (l, Some(a.name.clone())))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewRiskArea {
+    /// As origins are written, e.g. 上海市浦东新区.
+    pub name: String,
+    /// high | medium
+    pub level: String,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RiskAreaDto {
+    pub id: i64,
+    pub name: String,
+    pub level: String,
+    pub starts_at: String,
+    pub ends_at: Option<String>,
+}
+
+fn time(field: &str, s: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339")))
+}
+
+pub(super) async fn risk_areas(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<RiskAreaDto>>> {
+    Ok(axum::Json(
+        state
+            .db
+            .risk_areas()
+            .await?
+            .into_iter()
+            .map(|a| RiskAreaDto {
+                id: a.id,
+                name: a.name,
+                level: a.level,
+                starts_at: ts(a.starts_at),
+                ends_at: a.ends_at.map(ts),
+            })
+            .collect(),
+    ))
+}
+
+pub(super) async fn risk_area_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewRiskArea>,
+) -> ApiResult<StatusCode> {
+    let name = req.name.trim();
+    if name.chars().count() < 2 || name.chars().count() > 60 {
+        return Err(ApiError::field("name", "地区名称2–60字", "name: 2–60 characters"));
+    }
+    if req.level != "high" && req.level != "medium" {
+        return Err(ApiError::field("level", "风险等级为 high 或 medium", "level must be high or medium"));
+    }
+    let starts = match req.starts_at.as_deref() {
+        Some(s) => time("starts_at", s)?,
+        None => ningan_core::time::now_ms(),
+    };
+    let ends = req.ends_at.as_deref().map(|s| time("ends_at", s)).transpose()?;
+    let mut w = state.db.write().await?;
+    w.risk_area_insert(&ctx.actor(), name, &req.level, starts, ends).await?;
+    w.commit().await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ArrivalsImport {
+    pub csv: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema, Default)]
+pub struct ArrivalsReport {
+    pub rows: usize,
+    pub added: u64,
+    /// Already recorded (same ID number and arrival time).
+    pub duplicates: u64,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub rejected: Vec<super::import::RowError>,
+}
+
+pub async fn import_arrivals(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<ArrivalsReport> {
+    let mut lines = csv.lines();
+    if lines.next().map(str::trim) != Some(HEADER) {
+        return Err(ApiError::field("csv", format!("首行须为：{HEADER}"), format!("the first line must be: {HEADER}")));
+    }
+    let areas = state.db.risk_areas().await?;
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let mut report = ArrivalsReport::default();
+    let mut rows = Vec::new();
+    let today = ningan_core::time::today_cst();
+    for (i, text) in lines.enumerate() {
+        if text.trim().is_empty() {
+            continue;
+        }
+        report.rows += 1;
+        let line = i + 2;
+        let reject = |reason: String| super::import::RowError { line, reason };
+        let f: Vec<&str> = text.split(',').map(str::trim).collect();
+        if f.len() != 6 {
+            report.rejected.push(reject(format!("需要6列 / expected 6 columns, found {}", f.len())));
+            continue;
+        }
+        if f[0].is_empty() || f[3].is_empty() {
+            report.rejected.push(reject("姓名和来源地必填 / name and origin are required".into()));
+            continue;
+        }
+        let id = match IdNumber::parse(f[1], today) {
+            Ok(id) => id,
+            Err(e) => {
+                report.rejected.push(reject(format!("id_number: {e}")));
+                continue;
+            }
+        };
+        let phone = match f[2] {
+            "" => None,
+            p => match Phone::parse(p) {
+                Ok(p) => Some(p.as_str().to_string()),
+                Err(e) => {
+                    report.rejected.push(reject(format!("phone: {e}")));
+                    continue;
+                }
+            },
+        };
+        let Ok(arrived) = chrono::DateTime::parse_from_rfc3339(f[4]).map(|t| t.timestamp_millis()) else {
+            report.rejected.push(reject("arrived_at: RFC 3339".into()));
+            continue;
+        };
+        // The station of residence when the person is registered, else the one named.
+        let resident = state.db.resident_by_id_number(&ctx.scope(), id.as_str()).await?;
+        let resident_unit = match resident {
+            Some(r) => state.db.resident_homes_of(&[r]).await?.first().map(|(_, u)| *u),
+            None => None,
+        };
+        let unit = resident_unit
+            .and_then(|u| units.iter().find(|x| x.id == u))
+            .or_else(|| units.iter().find(|x| x.code == f[5]));
+        let Some(unit) = unit else {
+            report
+                .rejected
+                .push(reject("station_code: 辖区内无此派出所，且非本辖区居民 / no station to route to".into()));
+            continue;
+        };
+        let (risk, area) = screen(f[3], arrived, &areas);
+        rows.push(NewArrival {
+            name: f[0].into(),
+            id_number: id.as_str().into(),
+            phone,
+            origin: f[3].into(),
+            arrived_at: arrived,
+            risk: risk.into(),
+            risk_area: area,
+            resident_id: resident,
+            unit_id: unit.id,
+            unit_path: unit.path.clone(),
+        });
+    }
+    for r in &rows {
+        match r.risk.as_str() {
+            "high" => report.high += 1,
+            "medium" => report.medium += 1,
+            _ => report.low += 1,
+        }
+    }
+    let mut w = state.db.write().await?;
+    let (added, duplicates) = w.arrivals_insert(&ctx.actor(), &rows).await?;
+    w.commit().await?;
+    report.added = added;
+    report.duplicates = duplicates;
+    Ok(report)
+}
+
+pub(super) async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<ArrivalsImport>,
+) -> ApiResult<axum::Json<ArrivalsReport>> {
+    Ok(axum::Json(import_arrivals(&state, &ctx, &req.csv).await?))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ArrivalDto {
+    pub id: i64,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub origin: String,
+    pub arrived_at: String,
+    /// high | medium | low
+    pub risk: String,
+    pub risk_area: Option<String>,
+    pub resident_id: Option<i64>,
+    /// pending | contacted | quarantined | cleared
+    pub status: String,
+    pub unit_id: i64,
+}
+
+impl From<Arrival> for ArrivalDto {
+    fn from(a: Arrival) -> Self {
+        ArrivalDto {
+            id_number: mask_id_str(&a.id_number),
+            id: a.id,
+            name: a.name,
+            origin: a.origin,
+            arrived_at: ts(a.arrived_at),
+            risk: a.risk,
+            risk_area: a.risk_area,
+            resident_id: a.resident_id,
+            status: a.status,
+            unit_id: a.unit_id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ArrivalQuery {
+    risk: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ArrivalQuery>,
+) -> ApiResult<axum::Json<PageDto<ArrivalDto>>> {
+    let risk = q.risk.as_deref().filter(|r| !r.is_empty());
+    let mut w = state.db.write().await?;
+    let page = w.arrival_search(&ctx.actor(), &ctx.scope(), risk, PageRequest::new(q.page, q.per_page)).await?;
+    w.commit().await?;
+    Ok(axum::Json(PageDto::from_page(page, ArrivalDto::from)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ArrivalStatus {
+    /// pending | contacted | quarantined | cleared
+    pub status: String,
+}
+
+pub(super) async fn set_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ArrivalStatus>,
+) -> ApiResult<StatusCode> {
+    if !ARRIVAL_STATUSES.contains(&req.status.as_str()) {
+        return Err(ApiError::field(
+            "status",
+            "状态无效",
+            format!("status must be one of {}", ARRIVAL_STATUSES.join(", ")),
+        ));
+    }
+    let mut w = state.db.write().await?;
+    w.arrival_set_status(&ctx.actor(), &ctx.scope(), id, &req.status).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(name: &str, level: &str, starts: i64, ends: Option<i64>) -> RiskArea {
+        RiskArea { id: 0, name: name.into(), level: level.into(), starts_at: starts, ends_at: ends }
+    }
+
+    #[test]
+    fn screening_takes_the_highest_area_in_force_on_arrival() {
+        let day = 86_400_000;
+        let areas = vec![area("上海市", "medium", 0, None), area("上海市浦东新区", "high", 10 * day, Some(20 * day))];
+        assert_eq!(screen("上海市浦东新区张江镇", 5 * day, &areas), ("medium", Some("上海市".into())));
+        assert_eq!(screen("上海市浦东新区张江镇", 15 * day, &areas), ("high", Some("上海市浦东新区".into())));
+        assert_eq!(screen("上海市浦东新区张江镇", 30 * day, &areas).0, "high", "within 14 days of the end");
+        assert_eq!(screen("上海市浦东新区张江镇", 40 * day, &areas).0, "medium");
+        assert_eq!(screen("杭州市西湖区", 15 * day, &areas), ("low", None));
+    }
+}
