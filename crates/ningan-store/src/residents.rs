@@ -401,6 +401,15 @@ impl Db {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    /// The compound a resident lives in, if recorded.
+    pub async fn resident_compound(&self, id: i64) -> Result<Option<i64>> {
+        let r: Option<(Option<i64>,)> = sqlx::query_as("SELECT compound_id FROM residents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.and_then(|r| r.0))
+    }
+
     /// (id, station) of these residents: ids only, no personal data.
     pub async fn resident_homes_of(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
         let mut out = Vec::with_capacity(ids.len());

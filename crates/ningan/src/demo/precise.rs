@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
-use ningan_store::{NewEpiCase, NewVenue, Scope};
+use ningan_store::{FoundContact, NewEpiCase, NewSite, NewVenue, NewZone, Scope};
 use ningan_trace::{Observation, SpaceKind, Time};
 use rand::Rng;
 
@@ -80,7 +80,7 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
     let ids = w.venues_insert(&ctx.actor, &Scope::everything(), &new).await?;
     w.commit().await?;
     eprintln!("  {} 个场所 / venues", ids.len());
-    let Some(dir) = trace_dir else { return Ok(()) };
+    let Some(dir) = trace_dir else { return places(ctx, &[]).await };
 
     // Venues by station, for drawing visits near home.
     let mut by_station: HashMap<i64, Vec<(u32, SpaceKind)>> = HashMap::new();
@@ -131,16 +131,89 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
     tracer.housekeep()?;
     eprintln!("  {total} 条场所码扫码记录 / check-ins");
 
-    // Three cases among people seen at venues in the last three days.
+    // Three cases among people seen at venues in the last three days; the first case's
+    // contacts become follow-up tasks, some of them already further along.
+    let all = Scope::everything();
     let mut w = ctx.db.write().await?;
     recent.sort_unstable();
     recent.dedup();
+    let mut cases = Vec::new();
     for (i, resident) in recent.iter().take(3).enumerate() {
         let status = if i == 1 { "asymptomatic" } else { "confirmed" };
         let onset = i64::from(now - DAY / 2) * 1000;
         let note = "演示病例（合成数据）".to_string();
         let case = NewEpiCase { resident_id: *resident, status: status.into(), onset_at: onset, note };
-        w.epi_case_insert(&ctx.actor, &Scope::everything(), &case).await?;
+        cases.push((w.epi_case_insert(&ctx.actor, &all, &case).await?, *resident));
+    }
+    w.commit().await?;
+    if let Some(&(case_id, resident)) = cases.first() {
+        let inv = tracer.investigate(engine_id(resident)?, now - DAY / 2, now)?;
+        let found: Vec<FoundContact> = inv
+            .close
+            .iter()
+            .take(60)
+            .map(|c| FoundContact {
+                resident_id: i64::from(c.person),
+                tier: "close",
+                via_resident_id: None,
+                overlap_s: i64::from(c.total_overlap),
+                first_exposure: i64::from(c.first_exposure),
+                last_exposure: i64::from(c.last_exposure),
+            })
+            .collect();
+        let mut w = ctx.db.write().await?;
+        w.followups_confirm(&ctx.actor, case_id, &found).await?;
+        w.commit().await?;
+        eprintln!("  {} 名密接转为管控任务 / contacts became follow-ups", found.len());
+    }
+    places(ctx, &cases).await
+}
+
+/// A quarantine hotel per district seat, a risk area, a gate at the first compounds and a
+/// control zone around the first case's compound: the control pages have something to show.
+async fn places(ctx: &DemoContext<'_>, cases: &[(i64, i64)]) -> Result<()> {
+    let all = Scope::everything();
+    let mut w = ctx.db.write().await?;
+    for (i, s) in ctx.stations.iter().filter(|s| s.code.ends_with("001")).take(4).enumerate() {
+        let rooms = (1..=40).map(|n| (format!("{}{:02}", 1 + n / 20, n % 20), 1 + i64::from(n % 3 == 0))).collect();
+        let site = NewSite {
+            name: format!("{}集中隔离点", s.name.trim_end_matches("派出所")),
+            address: format!("{}{}号", s.name.trim_end_matches("派出所"), 100 + i),
+            unit_id: s.id,
+            unit_path: s.path.clone(),
+            location: s.location.unwrap_or([121.55, 29.87]),
+            rooms,
+        };
+        w.site_insert(&ctx.actor, &all, &site).await?;
+    }
+    let now = ningan_core::time::now_ms();
+    w.risk_area_insert(&ctx.actor, "上海市浦东新区", "high", now - 7 * 86_400_000, None).await?;
+    w.risk_area_insert(&ctx.actor, "杭州市拱墅区", "medium", now - 3 * 86_400_000, None).await?;
+    let compounds = ctx.db.compounds_with_counts(&all).await?;
+    for (c, _) in compounds.iter().take(6) {
+        w.gate_insert(&ctx.actor, &all, c.id, "东门", None).await?;
+    }
+    if let Some(&(_, resident)) = cases.first()
+        && let Some(compound) = ctx.db.resident_compound(resident).await?
+        && let Some((c, _)) = compounds.iter().find(|(c, _)| c.id == compound)
+    {
+        let [lon, lat] = c.location;
+        let d = 0.004;
+        let ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]];
+        let geometry = serde_json::json!({"type": "Polygon", "coordinates": [ring]}).to_string();
+        let station = ctx.stations.iter().find(|s| s.id == c.unit_id);
+        if let Some(station) = station {
+            let zone = NewZone {
+                name: format!("{}封控区", c.name),
+                level: "sealed".into(),
+                geometry,
+                unit_id: station.id,
+                unit_path: station.path.clone(),
+                starts_at: now - 86_400_000 / 2,
+                planned_end: Some(now + 7 * 86_400_000),
+            };
+            w.zone_insert(&ctx.actor, &all, &zone).await?;
+        }
     }
     w.commit().await?;
     Ok(())
