@@ -31,7 +31,9 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAud
 pub use compounds::{Compound, NewCompound};
 pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use epi_cases::{CASE_STATUSES, EpiCase, NewEpiCase};
-pub use epi_contacts::{ConfirmReport, FOLLOWUP_STATUSES, Followup, FoundContact, followup_transition_allowed};
+pub use epi_contacts::{
+    ConfirmReport, FOLLOWUP_COUNT_CAP, FOLLOWUP_STATUSES, Followup, FoundContact, followup_transition_allowed,
+};
 pub use error::StoreError;
 pub use gates::Gate;
 pub use idempotency::{IdempotencyOutcome, StoredResponse};

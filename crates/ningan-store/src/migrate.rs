@@ -377,6 +377,16 @@ CREATE INDEX arrivals_scope ON arrivals (unit_path, risk, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "follow-up lists at a million contacts: indexes by status and by case",
+        common: r#"
+CREATE INDEX epi_contacts_status ON epi_contacts (status, unit_path, id);
+CREATE INDEX epi_contacts_case ON epi_contacts (case_id, unit_path, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -68,13 +68,27 @@ pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// The total is a lower bound (counting stopped at a cap).
+    pub capped: bool,
     /// `path?filters&` to which `page=N` is appended.
     base: String,
 }
 
 impl Pager {
     pub fn new<T>(path: &str, filters: &[(&str, String)], p: &ningan_store::Page<T>) -> Pager {
-        Pager { page: p.page, pages: p.pages(), total: p.total, base: format!("{path}?{}", query(filters)) }
+        Pager {
+            page: p.page,
+            pages: p.pages(),
+            total: p.total,
+            capped: false,
+            base: format!("{path}?{}", query(filters)),
+        }
+    }
+
+    /// Marks the total as a lower bound when it reached `cap`.
+    pub fn capped_at(mut self, cap: i64) -> Pager {
+        self.capped = self.total >= cap;
+        self
     }
 
     pub fn href(&self, page: i64) -> String {

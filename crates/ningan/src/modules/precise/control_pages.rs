@@ -64,7 +64,8 @@ pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         )
         .await?;
     w.commit().await?;
-    let pager = Pager::new("/precise/followups", &[("status", status.clone().unwrap_or_default())], &page);
+    let pager = Pager::new("/precise/followups", &[("status", status.clone().unwrap_or_default())], &page)
+        .capped_at(ningan_store::FOLLOWUP_COUNT_CAP);
     let frame = Frame::for_principal(&ctx).crumb("/precise/followups", "nav.followups");
     let statuses = FOLLOWUP_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();
     let rows = page

@@ -153,7 +153,7 @@ pub(super) async fn list(
     let page =
         w.followup_search(&ctx.actor(), &ctx.scope(), status, q.case_id, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
-    Ok(axum::Json(PageDto::from_page(page, FollowupDto::from)))
+    Ok(axum::Json(PageDto::from_page(page, FollowupDto::from).capped_at(ningan_store::FOLLOWUP_COUNT_CAP)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
