@@ -269,6 +269,14 @@ impl Write {
 }
 
 impl Db {
+    /// (resident, status) of a case's follow-ups: ids and statuses only.
+    pub async fn followup_statuses(&self, case_id: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as("SELECT resident_id, status FROM epi_contacts WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// A follow-up in `scope`: (resident, last exposure in seconds, status).
     pub async fn followup_get(&self, scope: &Scope, id: i64) -> Result<(i64, i64, String)> {
         let (lo, hi) = scope.range();

@@ -161,8 +161,9 @@
     });
   }
 
-  // The transmission graph: data-graph holds {nodes: [{id, name, tier, href, day}], links: [[a, b]]};
-  // the select named by data-graph-layout switches between a force layout and one over time.
+  // The transmission graph: data-graph holds {nodes: [{id, name, tier, href, day, date, status,
+  // lonlat}], links: [[a, b]], categories}; selects named data-graph-layout (force, time, map),
+  // data-graph-status and data-graph-date filter and lay it out. The case always stays.
   function drawGraphs(root) {
     if (!window.echarts) return;
     root.querySelectorAll("[data-graph]").forEach(function (el) {
@@ -170,42 +171,70 @@
       var g;
       try { g = JSON.parse(el.dataset.graph); } catch (e) { return; }
       var colours = { "case": "#b3261e", close: "#e07b00", secondary: "#e8c547" };
-      var chart = echarts.init(el, null, { renderer: "canvas" });
       var tiers = { "case": 0, close: 1, secondary: 2 };
-      var option = function (byTime) {
-        var days = g.nodes.map(function (n) { return n.day; });
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      var layout = root.querySelector("[data-graph-layout]");
+      var status = root.querySelector("[data-graph-status]");
+      var date = root.querySelector("[data-graph-date]");
+      if (date) {
+        var dates = {};
+        g.nodes.forEach(function (n) { if (n.tier !== "case") dates[n.date] = true; });
+        Object.keys(dates).sort().forEach(function (d) {
+          var o = document.createElement("option"); o.value = d; o.textContent = d; date.appendChild(o);
+        });
+      }
+      var render = function () {
+        var mode = layout ? layout.value : "force";
+        var st = status ? status.value : "", dt = date ? date.value : "";
+        var kept = {};
+        var nodes = g.nodes.filter(function (n) {
+          var keep = n.tier === "case" || ((!st || n.status === st) && (!dt || n.date === dt));
+          if (keep) kept[n.id] = true;
+          return keep;
+        });
+        var links = g.links.filter(function (l) { return kept[l[0]] && kept[l[1]]; });
+        var days = nodes.map(function (n) { return n.day; });
         var lo = Math.min.apply(null, days), hi = Math.max.apply(null, days);
         var counts = {};
-        return {
-          tooltip: {},
-          legend: [{ data: g.categories }],
-          series: [{
-            type: "graph", layout: byTime ? "none" : "force", roam: true, draggable: true,
-            categories: g.categories.map(function (c, i) {
-              return { name: c, itemStyle: { color: [colours["case"], colours.close, colours.secondary][i] } };
-            }),
-            force: { repulsion: 120, edgeLength: [40, 90] },
-            label: { show: g.nodes.length < 60, position: "right", fontSize: 11 },
-            data: g.nodes.map(function (n) {
-              var node = { id: String(n.id), name: n.name, category: tiers[n.tier], symbolSize: n.tier === "case" ? 22 : n.tier === "close" ? 12 : 7,
-                           itemStyle: { color: colours[n.tier] }, href: n.href };
-              if (byTime) {
-                var k = n.tier + ":" + n.day;
-                counts[k] = (counts[k] || 0) + 1;
-                node.x = hi > lo ? (n.day - lo) / (hi - lo) * 800 : 400;
-                node.y = tiers[n.tier] * 160 + counts[k] * 9;
-              }
-              return node;
-            }),
-            links: g.links.map(function (l) { return { source: String(l[0]), target: String(l[1]) }; }),
-            lineStyle: { color: "source", opacity: 0.5 }
-          }]
+        var centre = (g.nodes[0] && g.nodes[0].lonlat) || [121.55, 29.87];
+        var data = nodes.map(function (n) {
+          var node = { id: String(n.id), name: n.name, category: tiers[n.tier], href: n.href,
+                       symbolSize: n.tier === "case" ? 22 : n.tier === "close" ? 12 : 7, itemStyle: { color: colours[n.tier] } };
+          var k = n.tier + ":" + n.day;
+          counts[k] = (counts[k] || 0) + 1;
+          if (mode === "time") {
+            node.x = hi > lo ? (n.day - lo) / (hi - lo) * 800 : 400;
+            node.y = tiers[n.tier] * 160 + counts[k] * 9;
+          } else if (mode === "map") {
+            // Spread people who met at one venue in a small circle around it.
+            var p = n.lonlat || centre, a = counts[k] * 0.7, r = n.tier === "case" ? 0 : 0.0015 + 0.0002 * counts[k];
+            node.value = [p[0] + r * Math.cos(a), p[1] + r * Math.sin(a)];
+          }
+          return node;
+        });
+        var series = {
+          type: "graph", layout: mode === "force" ? "force" : "none", roam: true, draggable: mode === "force",
+          categories: g.categories.map(function (c, i) {
+            return { name: c, itemStyle: { color: [colours["case"], colours.close, colours.secondary][i] } };
+          }),
+          force: { repulsion: 120, edgeLength: [40, 90] },
+          label: { show: nodes.length < 60, position: "right", fontSize: 11 },
+          data: data,
+          links: links.map(function (l) { return { source: String(l[0]), target: String(l[1]) }; }),
+          lineStyle: { color: "source", opacity: 0.5 }
         };
+        var option = { tooltip: {}, legend: [{ data: g.categories }], series: [series] };
+        if (mode === "map") {
+          series.coordinateSystem = "geo";
+          option.geo = { map: "ningbo", roam: true, center: centre, zoom: 30, itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } };
+          withNingbo(function () { chart.setOption(option, true); });
+          return;
+        }
+        chart.setOption(option, true);
       };
-      chart.setOption(option(false));
+      render();
+      [layout, status, date].forEach(function (s) { if (s) s.addEventListener("change", render); });
       chart.on("click", function (p) { if (p.data && p.data.href) window.location.href = p.data.href; });
-      var select = document.querySelector("[data-graph-layout]");
-      if (select) select.addEventListener("change", function () { chart.setOption(option(select.value === "time"), true); });
       el.dataset.drawn = "1";
       window.addEventListener("resize", function () { chart.resize(); });
     });

@@ -388,6 +388,12 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.shot("investigation").await;
     s.click("[data-testid=confirm-contacts]").await;
     s.wait_text("[data-testid=confirmed]", "新增密接 2").await;
+    // The graph filters by follow-up status and lays out over the map.
+    s.click("[data-testid=graph-status] option[value=notified]").await;
+    assert!(painted_pixels(&client, "[data-testid=transmission-graph]").await > 200, "notified contacts are drawn");
+    s.click("[data-testid=graph-layout] option[value=map]").await;
+    assert!(painted_pixels(&client, "[data-testid=transmission-graph]").await > 2000, "the graph is drawn on the map");
+    s.shot("graph-map").await;
     s.logout().await;
 
     s.login("officer", PASSWORD).await;

@@ -269,27 +269,44 @@ async fn graph(
         w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} transmission graph")).await?;
     w.commit().await?;
     let names: std::collections::HashMap<i64, String> = labels.into_iter().map(|l| (l.id, l.name)).collect();
-    let day = |t: u32| i64::from(t) / 86_400;
-    let node = |id: i64, tier: &str, first: u32| {
+    let statuses: std::collections::HashMap<i64, String> =
+        state.db.followup_statuses(case_id).await?.into_iter().collect();
+    // Where each contact met its source: the first venue they shared, for the map layout.
+    let venue_ids: Vec<i64> = close
+        .iter()
+        .map(|c| &c.spaces)
+        .chain(secondary.iter().map(|s| &s.contact.spaces))
+        .filter_map(|s| s.first().map(|v| i64::from(*v)))
+        .collect();
+    let places: std::collections::HashMap<i64, [f64; 2]> =
+        state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.location)).collect();
+    let date = |t: u32| ningan_core::time::format_ms(i64::from(t) * 1000).chars().take(10).collect::<String>();
+    let node = |id: i64, tier: &str, c: &ningan_trace::CloseContact| {
+        let at = c.spaces.first().and_then(|v| places.get(&i64::from(*v)));
         serde_json::json!({
             "id": id,
             "name": names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
             "tier": tier,
             "href": format!("/residents/{id}"),
-            "day": day(first),
+            "day": i64::from(c.first_exposure) / 86_400,
+            "date": date(c.first_exposure),
+            "status": statuses.get(&id).cloned().unwrap_or_else(|| "untracked".into()),
+            "lonlat": at,
         })
     };
+    let case_place = inv.windows.first().and_then(|w| places.get(&i64::from(w.space)).copied());
     let mut nodes = vec![serde_json::json!({
         "id": case.resident_id, "name": case.resident_name, "tier": "case",
-        "href": format!("/residents/{}", case.resident_id), "day": day(inv.from),
+        "href": format!("/residents/{}", case.resident_id), "day": i64::from(inv.from) / 86_400,
+        "date": date(inv.from), "status": "case", "lonlat": case_place,
     })];
     let mut links = Vec::new();
     for c in &close {
-        nodes.push(node(i64::from(c.person), "close", c.first_exposure));
+        nodes.push(node(i64::from(c.person), "close", c));
         links.push([case.resident_id, i64::from(c.person)]);
     }
     for s in &secondary {
-        nodes.push(node(i64::from(s.contact.person), "secondary", s.contact.first_exposure));
+        nodes.push(node(i64::from(s.contact.person), "secondary", &s.contact));
         links.push([i64::from(s.via), i64::from(s.contact.person)]);
     }
     let count = nodes.len();
