@@ -359,7 +359,9 @@ impl Engine {
         }
     }
 
-    fn validate(&self, batch: &[Observation], now: Time) -> (Vec<Presence>, IngestReport) {
+    /// The presences a batch would give (missing ends filled in) and the refusals, without
+    /// logging or indexing anything: for a process that forwards batches to others.
+    pub fn validate(&self, batch: &[Observation], now: Time) -> (Vec<Presence>, IngestReport) {
         let mut report = IngestReport::default();
         let mut accepted = Vec::with_capacity(batch.len());
         for (i, o) in batch.iter().enumerate() {

@@ -23,6 +23,7 @@ use crate::http::metrics::Metrics;
 use crate::modules::auth::throttle::LoginThrottle;
 use crate::modules::precise::gates::PassRecorder;
 use crate::modules::precise::registry::Registry;
+use crate::modules::precise::stream::{CheckinStream, StreamError, consumer_name};
 use crate::modules::precise::tracer::{TraceError, Tracer, blocking};
 
 #[derive(Clone)]
@@ -38,6 +39,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub pass_recorder: Arc<PassRecorder>,
     pub device_cache: Arc<crate::http::principal::DeviceCache>,
+    /// Set by [`start_streams`] when `nats.url` is configured.
+    pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -59,6 +62,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError>
         db,
         registry: Arc::default(),
         device_cache: Arc::default(),
+        checkin_stream: Arc::default(),
         pass_recorder: Arc::new(PassRecorder::start(tracer.clone())),
         tracer,
         throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),
@@ -121,6 +125,16 @@ pub async fn serve(
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Connects to NATS JetStream when configured: check-ins are then published to the stream,
+/// and this process's engine folds the whole stream in through its own durable consumer.
+pub async fn start_streams(state: &AppState) -> Result<(), StreamError> {
+    let Some(stream) = CheckinStream::connect(&state.config.nats).await? else { return Ok(()) };
+    let durable = consumer_name(&state.config.nats, &state.config.data_dir);
+    stream.spawn_consumer(durable, state.tracer.clone(), state.db.clone()).await?;
+    let _ = state.checkin_stream.set(stream);
+    Ok(())
 }
 
 /// Folds the tracing log into day segments (and drops days past retention) every five

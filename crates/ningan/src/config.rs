@@ -23,6 +23,21 @@ pub struct Config {
     pub login: LoginConfig,
     pub http: HttpConfig,
     pub trace: TraceConfig,
+    pub nats: NatsConfig,
+}
+
+/// Check-ins through NATS JetStream, so that several ningan processes share one stream: any
+/// of them accepts scans and publishes them; every one of them folds the whole stream into
+/// its own tracing engine (a durable consumer per data directory).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct NatsConfig {
+    /// e.g. `nats://127.0.0.1:4222`; unset: check-ins go straight to the local engine.
+    pub url: Option<String>,
+    pub stream: Option<String>,
+    pub subject: Option<String>,
+    /// This process's durable consumer; derived from the data directory when unset.
+    pub consumer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -76,6 +91,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             http: HttpConfig::default(),
             trace: TraceConfig::default(),
+            nats: NatsConfig::default(),
         }
     }
 }

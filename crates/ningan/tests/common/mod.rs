@@ -34,6 +34,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }
 
+/// Starts the server on `config` (its data directory kept alive by `dir`), connecting to
+/// NATS when the configuration says so.
+pub async fn spawn_app_on(config: Config, backend: Backend, dir: tempfile::TempDir) -> TestApp {
+    let db = ningan::app::open_db(&config).await.expect("open db");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
+    ningan::app::start_streams(&state).await.expect("connect to NATS");
+    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
+    TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")

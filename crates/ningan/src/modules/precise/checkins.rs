@@ -130,6 +130,11 @@ pub async fn ingest_checkins(state: &AppState, ctx: &Ctx, batch: Vec<CheckinRequ
     }
     let report = if observations.is_empty() {
         ningan_trace::IngestReport::default()
+    } else if let Some(stream) = state.checkin_stream.get() {
+        // Checked here by the engine's rules, kept by JetStream, folded in by every process.
+        let (kept, rejected) = state.tracer.validate(&observations)?;
+        stream.publish(&kept).await.map_err(ApiError::internal)?;
+        ningan_trace::IngestReport { accepted: kept.len(), rejected }
     } else {
         blocking(&state.tracer, move |t| t.ingest(&observations)).await?
     };

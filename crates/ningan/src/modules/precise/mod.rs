@@ -13,6 +13,7 @@ pub mod isolation;
 pub mod notices;
 pub mod pages;
 pub mod registry;
+pub mod stream;
 pub mod tracer;
 mod venues;
 pub mod zones;

@@ -126,6 +126,26 @@ impl Tracer {
         f(&mut engine)
     }
 
+    /// Checks a batch by the engine's rules without keeping it: the presences (missing ends
+    /// filled in) and the refusals by position.
+    pub fn validate(
+        &self,
+        batch: &[Observation],
+    ) -> Result<(Vec<Observation>, Vec<ningan_trace::Rejection>), TraceError> {
+        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let (kept, report) = engine.validate(batch, now_s());
+        let kept = kept
+            .into_iter()
+            .map(|p| Observation { person: p.person, space: p.space, start: p.start, end: Some(p.end) })
+            .collect();
+        Ok((kept, report.rejected))
+    }
+
+    /// Whether the engine knows a space.
+    pub fn knows(&self, space: SpaceId) -> bool {
+        self.engine.read().map(|e| e.index().kind(space).is_some()).unwrap_or(false)
+    }
+
     /// Logs a batch durably and indexes it; blocking (one fsync).
     pub fn ingest(&self, batch: &[Observation]) -> Result<IngestReport, TraceError> {
         let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;

@@ -1,0 +1,106 @@
+//! Check-ins through a real NATS JetStream server (Debian's `nats-server`, started here): two
+//! ningan processes on one database, each with its own tracing engine; scans accepted by one
+//! are folded into both, so an investigation run on the other finds the contact.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use ningan::config::{Config, NatsConfig};
+use ningan_core::Role;
+use serde_json::json;
+
+struct Nats(Child);
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nats_server(store: &std::path::Path) -> (Nats, u16) {
+    let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("the stream test needs nats-server: apt-get install nats-server");
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd", &store.display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Nats(child), port)
+}
+
+fn at(hours: i64) -> String {
+    (Utc::now() - chrono::Duration::hours(hours)).to_rfc3339()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_accepted_by_one_process_reach_every_engine() {
+    let store = tempfile::tempdir().unwrap();
+    let (_nats, port) = nats_server(store.path());
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let shared = format!("sqlite://{}", dir_a.path().join("shared.db").display());
+    let config = |dir: &tempfile::TempDir| Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(shared.clone()),
+        nats: NatsConfig { url: Some(format!("nats://127.0.0.1:{port}")), ..NatsConfig::default() },
+        ..Config::default()
+    };
+    let (ca, cb) = (config(&dir_a), config(&dir_b));
+    let a = spawn_app_on(ca, Backend::Sqlite, dir_a).await;
+    let b = spawn_app_on(cb, Backend::Sqlite, dir_b).await;
+
+    let station = a.station(330203, 1).await;
+    a.user("officer", &[Role::StationOfficer], station.id).await;
+    a.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = a.resident("病例甲", 330203, 1, station.id).await;
+    let contact = a.resident("密接乙", 330203, 2, station.id).await;
+    let officer = a.login("officer").await;
+    let (_, v) = officer
+        .post("/api/venues", json!({"name": "面馆", "kind": "restaurant", "address": "某路", "unit_id": station.id, "lon": 121.55, "lat": 29.87}))
+        .await;
+    let code = v["code"].as_str().unwrap();
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code, "at": at(30), "left_at": at(29)},
+                {"resident_id": contact, "venue_code": code, "at": at(30), "left_at": at(29)},
+                {"resident_id": contact, "venue_code": code, "at": at(1), "left_at": at(2)},
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["accepted"], 2, "checked by the engine's rules before publishing: {r}");
+    assert_eq!(r["rejected"][0]["reason"], "end before start");
+
+    // The case is registered and investigated through the other process.
+    let epi_b = b.login("epi").await;
+    let (s, c) = epi_b.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(1)})).await;
+    assert_eq!(s, 201, "{c}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, inv) = epi_b.get(&format!("/api/cases/{}/investigation", c["id"])).await;
+        if inv["close_contacts"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "process B never folded the stream: {inv}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // And the process that accepted them folded them too.
+    let epi_a = a.login("epi").await;
+    let (_, inv) = epi_a.get(&format!("/api/cases/{}/investigation", c["id"])).await;
+    assert_eq!(inv["close_contacts"], 1, "{inv}");
+}
