@@ -90,6 +90,9 @@ pub struct PreciseStats {
     /// (level, zones in force).
     pub zones_by_level: Vec<(String, i64)>,
     pub venues: i64,
+    /// People in quarantine now (at sites and at home), and beds at the sites.
+    pub in_quarantine: i64,
+    pub beds: i64,
 }
 
 impl Db {
@@ -122,6 +125,28 @@ impl Db {
             .bind(&hi)
             .fetch_one(&self.pool)
             .await?;
-        Ok(PreciseStats { active_cases_by_unit: cases, followups_by_status: followups, zones_by_level: zones, venues })
+        let (in_quarantine,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM quarantines WHERE status = 'active' AND unit_path >= $1 AND unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        let (beds,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(m.capacity), 0) AS BIGINT) FROM quarantine_rooms m \
+             JOIN quarantine_sites s ON s.id = m.site_id WHERE s.unit_path >= $1 AND s.unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(PreciseStats {
+            active_cases_by_unit: cases,
+            followups_by_status: followups,
+            zones_by_level: zones,
+            venues,
+            in_quarantine,
+            beds,
+        })
     }
 }

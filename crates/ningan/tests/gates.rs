@@ -95,6 +95,17 @@ on_both_backends!(gates_decide_from_signed_passes_statuses_and_zones, |b| async 
     let p_neighbour = pass(neighbour).await;
 
     assert_eq!(check(&gate, gate_id, &p_neighbour, "in").await, pair("allow", "ok"));
+    // The venue-code app names the person by the same signed pass, never by an identifier.
+    let shop = officer
+        .post("/api/venues", json!({"name": "便利店", "kind": "shop", "address": "某路", "unit_id": station.id, "lon": 121.55, "lat": 29.87}))
+        .await
+        .1;
+    let shop_code = shop["code"].as_str().unwrap().to_string();
+    let (s, r) =
+        officer.post("/api/checkins/scan", json!({"person_token": p_neighbour, "venue_code": shop_code})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(1)), "{r}");
+    let (s, e) = officer.post("/api/checkins/scan", json!({"person_token": "forged", "venue_code": shop_code})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("person_token")), "{e}");
     assert_eq!(check(&gate, other_gate, &p_neighbour, "in").await, pair("verify", "visitor"));
     // One changed character breaks the signature.
     let mut forged = p_neighbour.clone().into_bytes();

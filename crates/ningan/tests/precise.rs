@@ -115,6 +115,38 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let (s, bad) = epi.get(&format!("/api/cases/{id}/contacts?tier=tertiary")).await;
     assert_eq!(s, 422, "{bad}");
 
+    // Common source: the contact falls ill too; the two cases met at the restaurant.
+    let (s, c2) = epi
+        .post("/api/cases", json!({"resident_id": close, "status": "asymptomatic", "onset_at": at(Duration::hours(2))}))
+        .await;
+    assert_eq!(s, 201, "{c2}");
+    let (s, common) = epi.get(&format!("/api/common-sources?cases={id},{}", c2["id"])).await;
+    assert_eq!(s, 200, "{common}");
+    assert_eq!(common[0]["venue_name"], "甬江面馆", "{common}");
+    assert_eq!(common[0]["case_ids"].as_array().unwrap().len(), 2, "{common}");
+    let (s, e) = epi.get(&format!("/api/common-sources?cases={id}")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("cases")), "{e}");
+
+    // The same check-ins as NDJSON: a line that is not a check-in is named, the rest kept.
+    let ndjson = format!(
+        "{}\nnot json\n{}\n",
+        json!({"resident_id": before, "venue_code": code(&shop), "at": at(Duration::hours(3))}),
+        json!({"resident_id": before, "venue_code": "NBNOSUCHCODE", "at": at(Duration::hours(3))})
+    );
+    let resp = officer
+        .http
+        .post(format!("{}/api/checkins/ndjson", officer.base))
+        .header("content-type", "application/x-ndjson")
+        .body(ndjson)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let r: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(r["accepted"], 1, "{r}");
+    let lines: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["index"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![1, 2], "line 2 unreadable, line 3 an unknown code (counted from 0): {r}");
+
     // The exposure places go public without the case's identity, as a page and as CAP.
     let (s, p) = epi.post(&format!("/api/cases/{id}/publish"), json!({})).await;
     assert_eq!((s, p["published"].as_u64()), (200, Some(1)), "{p}");

@@ -67,6 +67,12 @@ pub fn precise(s: &PreciseStats, tr: Tr) -> PanelData {
         },
         Counter { key: "quarantined", label: tr.pick("隔离中", "In quarantine"), value: count("quarantined") },
         Counter { key: "zones", label: tr.pick("管控区域", "Zones in force"), value: zones },
+        Counter {
+            key: "in_quarantine",
+            label: tr.pick("在隔离人数", "In quarantine (sites and home)"),
+            value: s.in_quarantine,
+        },
+        Counter { key: "beds", label: tr.pick("隔离床位", "Quarantine beds"), value: s.beds },
     ];
     let map_figures = vec![MapFigure {
         key: "active_cases",

@@ -298,3 +298,74 @@ pub(super) async fn contacts(
     let page = contact_page(&state, &ctx, id, &inv, secondary, PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, |c| c)))
 }
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CommonQuery {
+    /// Case ids, comma-separated.
+    cases: Option<String>,
+    /// How many of them must have been there together (default 2).
+    m: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CommonSourceDto {
+    pub venue_id: i64,
+    pub venue_name: Option<String>,
+    pub from: String,
+    pub to: String,
+    /// The cases present together then.
+    pub case_ids: Vec<i64>,
+}
+
+/// Common source (溯源): venues and times where at least `m` of the chosen cases were
+/// present together, from the earliest look-back among them until now; most cases first.
+pub(super) async fn common_sources(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CommonQuery>,
+) -> ApiResult<axum::Json<Vec<CommonSourceDto>>> {
+    let ids: Vec<i64> = q
+        .cases
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ApiError::field("cases", "病例编号以逗号分隔", "cases: ids separated by commas"))?;
+    if !(2..=50).contains(&ids.len()) {
+        return Err(ApiError::field("cases", "请选择2–50个病例", "choose 2 to 50 cases"));
+    }
+    let m = q.m.unwrap_or(2).clamp(2, ids.len());
+    let mut w = state.db.write().await?;
+    let mut people = Vec::new();
+    let mut case_of = HashMap::new();
+    let mut from = tracer::now_s();
+    for id in &ids {
+        let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), *id).await?;
+        let person = engine_id(case.resident_id)?;
+        let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
+        from = from.min(onset.saturating_sub(ningan_trace::ExposureRule::ninth_edition().lookback));
+        people.push(person);
+        case_of.insert(person, *id);
+    }
+    w.commit().await?;
+    let to = tracer::now_s();
+    let sources = blocking(&state.tracer, move |t| t.common_sources(&people, from, to, m)).await?;
+    let venue_ids: Vec<i64> = sources.iter().map(|s| i64::from(s.space)).collect();
+    let names: HashMap<i64, String> =
+        state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    Ok(axum::Json(
+        sources
+            .into_iter()
+            .take(200)
+            .map(|s| CommonSourceDto {
+                venue_id: i64::from(s.space),
+                venue_name: names.get(&i64::from(s.space)).cloned(),
+                from: ts(i64::from(s.from) * 1000),
+                to: ts(i64::from(s.to) * 1000),
+                case_ids: s.cases.iter().filter_map(|p| case_of.get(p).copied()).collect(),
+            })
+            .collect(),
+    ))
+}

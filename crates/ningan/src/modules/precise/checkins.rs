@@ -157,3 +157,70 @@ pub(super) async fn checkins(
 ) -> ApiResult<axum::Json<CheckinReport>> {
     Ok(axum::Json(ingest_checkins(&state, &ctx, req.checkins).await?))
 }
+
+/// The same batch as NDJSON, one check-in object per line: a line that is not a check-in is
+/// refused with its number (counted from 1) and the rest are kept.
+pub(super) async fn checkins_ndjson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: String,
+) -> ApiResult<axum::Json<CheckinReport>> {
+    let mut batch = Vec::new();
+    let mut lines = Vec::new();
+    let mut unreadable = Vec::new();
+    for (i, line) in body.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        match serde_json::from_str::<CheckinRequest>(line) {
+            Ok(c) => {
+                batch.push(c);
+                lines.push(i);
+            }
+            Err(e) => unreadable.push(CheckinRejection {
+                index: i,
+                reason: format!("line {}: {e}", i + 1),
+                reason_zh: format!("第{}行无法解析", i + 1),
+            }),
+        }
+    }
+    let mut report = if batch.is_empty() {
+        if unreadable.is_empty() {
+            return Err(ApiError::field("body", "请求体为空", "the body holds no check-ins"));
+        }
+        CheckinReport { accepted: 0, rejected: Vec::new() }
+    } else {
+        ingest_checkins(&state, &ctx, batch).await?
+    };
+    // Positions in the batch back to line numbers (from 0, like `index` elsewhere).
+    for r in &mut report.rejected {
+        r.index = lines[r.index];
+    }
+    report.rejected.extend(unreadable);
+    report.rejected.sort_by_key(|r| r.index);
+    Ok(axum::Json(report))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ScanRequest {
+    /// The person's signed pass token, as the venue-code app reads it from the person's QR.
+    pub person_token: String,
+    pub venue_code: String,
+    /// When scanned (RFC 3339); now when absent.
+    pub at: Option<String>,
+}
+
+/// One scan as the venue-code app sends it: the person is named by their signed pass, not by
+/// any identifier, and the scan is durable when this answers.
+pub(super) async fn scan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<ScanRequest>,
+) -> ApiResult<axum::Json<CheckinReport>> {
+    let key = state.registry.signing_key(&state.db).await?.verifying_key();
+    let pass =
+        state.registry.open_pass(&req.person_token, &key).map_err(|e| ApiError::field_from("person_token", e))?;
+    let at = match req.at {
+        Some(a) => a,
+        None => ningan_core::time::rfc3339_ms(ningan_core::time::now_ms()),
+    };
+    let request = CheckinRequest { resident_id: i64::from(pass.person), venue_code: req.venue_code, at, left_at: None };
+    Ok(axum::Json(ingest_checkins(&state, &ctx, vec![request]).await?))
+}

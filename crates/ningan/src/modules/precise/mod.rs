@@ -56,6 +56,29 @@ pub fn routes(api: Api) -> Api {
         get(venues::venue_show),
     )
     .add(
+        Op::api(
+            Method::POST,
+            "/api/checkins/ndjson",
+            Access::Action(Action::CheckinWrite),
+            "precise",
+            "批量上报场所码扫码（NDJSON，每行一条）",
+        )
+        .response::<CheckinReport>(),
+        post(checkins::checkins_ndjson),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/checkins/scan",
+            Access::Action(Action::CheckinWrite),
+            "precise",
+            "场所码扫码：凭个人通行码（签名）登记到访",
+        )
+        .request::<checkins::ScanRequest>()
+        .response::<CheckinReport>(),
+        post(checkins::scan),
+    )
+    .add(
         Op::api(Method::POST, "/api/checkins", Access::Action(Action::CheckinWrite), "precise", "批量上报场所码扫码")
             .request::<CheckinBatch>()
             .response::<CheckinReport>(),
@@ -301,6 +324,18 @@ pub fn routes(api: Api) -> Api {
         .request::<inbound::ArrivalStatus>()
         .status(204),
         post(inbound::set_status),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/common-sources",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "溯源：多个病例共同到过的场所与时段",
+        )
+        .query(&[("cases", "病例编号，逗号分隔（2–50个）"), ("m", "至少几个病例同时在场（默认2）")])
+        .response::<Vec<cases::CommonSourceDto>>(),
+        get(cases::common_sources),
     )
     .add(
         Op::api(

@@ -165,6 +165,19 @@ impl Tracer {
         Ok(Investigation { rule, from, to, windows, close, secondary })
     }
 
+    /// Spaces and times where at least `m` of `people` were present together in
+    /// `[from, to]`, most people first.
+    pub fn common_sources(
+        &self,
+        people: &[u32],
+        from: Time,
+        to: Time,
+        m: usize,
+    ) -> Result<Vec<ningan_trace::CommonSource>, TraceError> {
+        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        Ok(engine.common_sources(people, from, to, m))
+    }
+
     /// Folds the log into day segments when anything changed and drops days past
     /// retention; run by the housekeeping loop.
     pub fn housekeep(&self) -> Result<(), TraceError> {
