@@ -433,4 +433,17 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.shot("zone").await;
     let (_, tasks) = epi_api.get(&format!("/api/followups?case_id={case_id}")).await;
     assert_eq!(tasks["total"], 2, "{tasks}");
+
+    // A contact falls ill: ticking both cases on the list finds where they met.
+    let (s2, c2) = epi_api
+        .post("/api/cases", json!({"resident_id": contacts[0], "status": "confirmed", "onset_at": ago(1)}))
+        .await;
+    assert_eq!(s2, 201, "{c2}");
+    s.go("/precise/cases").await;
+    for box_ in client.find_all(Locator::Css("[data-testid=cases] input[type=checkbox]")).await.unwrap() {
+        box_.click().await.unwrap();
+    }
+    s.click("[data-testid=common-search]").await;
+    s.wait_text("[data-testid=common-sources] tbody", "鼓楼面馆").await;
+    s.shot("common-source").await;
 }

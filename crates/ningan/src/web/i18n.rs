@@ -21,6 +21,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.zones", "管控区域", "Control zones"),
     ("nav.quarantine", "隔离管理", "Quarantine"),
     ("pass.title", "通行码", "Pass"),
+    ("common.title", "溯源", "Common source"),
     ("pager.prev", "上一页", "Previous"),
     ("pager.next", "下一页", "Next"),
     ("pager.page", "第", "Page"),

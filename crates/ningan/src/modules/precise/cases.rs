@@ -173,12 +173,14 @@ pub async fn run_investigation(
     Ok((case, inv))
 }
 
+/// The case's exposure places in time order: the timeline of where the case was.
 pub async fn exposure_places(state: &AppState, inv: &tracer::Investigation) -> ApiResult<Vec<PlaceDto>> {
     let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();
     let venues: HashMap<i64, Venue> = state.db.venues_by_ids(&ids).await?.into_iter().map(|v| (v.id, v)).collect();
-    Ok(inv
-        .windows
-        .iter()
+    let mut windows: Vec<&ningan_trace::ExposureWindow> = inv.windows.iter().collect();
+    windows.sort_by_key(|w| (w.from, w.space));
+    Ok(windows
+        .into_iter()
         .filter_map(|w| {
             let v = venues.get(&i64::from(w.space))?;
             Some(PlaceDto {
@@ -333,15 +335,20 @@ pub(super) async fn common_sources(
         .map(|s| s.trim().parse::<i64>())
         .collect::<Result<_, _>>()
         .map_err(|_| ApiError::field("cases", "病例编号以逗号分隔", "cases: ids separated by commas"))?;
+    Ok(axum::Json(common(&state, &ctx, &ids, q.m.unwrap_or(2)).await?))
+}
+
+/// Common sources of the chosen cases (2–50), at least `m` of them together.
+pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiResult<Vec<CommonSourceDto>> {
     if !(2..=50).contains(&ids.len()) {
         return Err(ApiError::field("cases", "请选择2–50个病例", "choose 2 to 50 cases"));
     }
-    let m = q.m.unwrap_or(2).clamp(2, ids.len());
+    let m = m.clamp(2, ids.len());
     let mut w = state.db.write().await?;
     let mut people = Vec::new();
     let mut case_of = HashMap::new();
     let mut from = tracer::now_s();
-    for id in &ids {
+    for id in ids {
         let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), *id).await?;
         let person = engine_id(case.resident_id)?;
         let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
@@ -355,17 +362,15 @@ pub(super) async fn common_sources(
     let venue_ids: Vec<i64> = sources.iter().map(|s| i64::from(s.space)).collect();
     let names: HashMap<i64, String> =
         state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.name)).collect();
-    Ok(axum::Json(
-        sources
-            .into_iter()
-            .take(200)
-            .map(|s| CommonSourceDto {
-                venue_id: i64::from(s.space),
-                venue_name: names.get(&i64::from(s.space)).cloned(),
-                from: ts(i64::from(s.from) * 1000),
-                to: ts(i64::from(s.to) * 1000),
-                case_ids: s.cases.iter().filter_map(|p| case_of.get(p).copied()).collect(),
-            })
-            .collect(),
-    ))
+    Ok(sources
+        .into_iter()
+        .take(200)
+        .map(|s| CommonSourceDto {
+            venue_id: i64::from(s.space),
+            venue_name: names.get(&i64::from(s.space)).cloned(),
+            from: ts(i64::from(s.from) * 1000),
+            to: ts(i64::from(s.to) * 1000),
+            case_ids: s.cases.iter().filter_map(|p| case_of.get(p).copied()).collect(),
+        })
+        .collect())
 }

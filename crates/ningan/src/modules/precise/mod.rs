@@ -244,6 +244,10 @@ pub fn routes(api: Api) -> Api {
         post(zones::lift),
     )
     .add(
+        Op::page(Method::GET, "/precise/common", Access::Action(Action::CaseRead), "溯源：所选病例的共同暴露"),
+        get(pages::common),
+    )
+    .add(
         Op::page(Method::GET, "/precise/followups", Access::Action(Action::CaseRead), "密接次密接管控任务"),
         get(control_pages::followups),
     )

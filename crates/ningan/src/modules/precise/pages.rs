@@ -394,3 +394,32 @@ pub async fn investigation(
     };
     Ok(html(StatusCode::OK, &page))
 }
+
+#[derive(Template)]
+#[template(path = "precise/common.html")]
+struct CommonPage {
+    frame: Frame,
+    names: Vec<String>,
+    rows: Vec<super::cases::CommonSourceDto>,
+    error: Option<String>,
+}
+
+/// The common-source search over the cases ticked on the case list.
+pub async fn common(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or_default()).unwrap_or_default();
+    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
+    let frame =
+        Frame::for_principal(&ctx).crumb("/precise/cases", "nav.cases").crumb("/precise/common", "common.title");
+    let (rows, error) = match super::cases::common(&state, &ctx, &ids, 2).await {
+        Ok(rows) => (rows, None),
+        Err(e) => (Vec::new(), Some(frame.tr.pick(&e.detail_zh, &e.detail_en).to_string())),
+    };
+    let page = state.db.epi_case_search(&ctx.scope(), None, PageRequest::new(Some(1), Some(200))).await?;
+    let names = page.items.iter().filter(|c| ids.contains(&c.id)).map(|c| c.resident_name.clone()).collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(html(status, &CommonPage { frame, names, rows, error }))
+}
