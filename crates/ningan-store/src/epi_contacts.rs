@@ -292,18 +292,22 @@ impl Db {
     }
 
     /// Every person whose status limits what gates allow, as (resident id, severity): 3 case,
-    /// 2 close contact not released, 1 secondary contact not released. Ids only.
-    pub async fn person_statuses(&self, only: Option<i64>) -> Result<Vec<(i64, i64)>> {
-        let filter_cases = if only.is_some() { "AND resident_id = $1" } else { "" };
-        let sql = format!(
-            "SELECT resident_id, 3 FROM epi_cases WHERE status <> 'discharged' {filter_cases} \
+    /// 2 close contact not released, 1 secondary contact not released; only `only`'s people
+    /// when given. Ids only.
+    pub async fn person_statuses(&self, only: Option<&[i64]>) -> Result<Vec<(i64, i64)>> {
+        const SQL: &str = "SELECT resident_id, 3 FROM epi_cases WHERE status <> 'discharged' {filter} \
              UNION ALL SELECT resident_id, CASE WHEN tier = 'close' THEN 2 ELSE 1 END FROM epi_contacts \
-             WHERE status <> 'released' {filter_cases}"
-        );
-        let mut q = sqlx::query_as(&sql);
-        if let Some(id) = only {
-            q = q.bind(id);
+             WHERE status <> 'released' {filter}";
+        let Some(ids) = only else {
+            return Ok(sqlx::query_as(&SQL.replace("{filter}", "")).fetch_all(&self.pool).await?);
+        };
+        let mut out = Vec::new();
+        for chunk in ids.chunks(400) {
+            let mut f = Filter::new();
+            let marks: Vec<String> = chunk.iter().map(|id| f.arg_i64(*id)).collect();
+            let sql = SQL.replace("{filter}", &format!("AND resident_id IN ({})", marks.join(", ")));
+            out.extend(f.bind_as::<(i64, i64)>(&sql).fetch_all(&self.pool).await?);
         }
-        Ok(q.fetch_all(&self.pool).await?)
+        Ok(out)
     }
 }

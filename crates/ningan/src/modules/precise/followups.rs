@@ -62,9 +62,8 @@ pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiR
     let mut w = state.db.write().await?;
     let report = w.followups_confirm(&ctx.actor(), case_id, &found).await?;
     w.commit().await?;
-    for c in &found {
-        state.registry.refresh_person(&state.db, c.resident_id).await?;
-    }
+    let people: Vec<i64> = found.iter().map(|c| c.resident_id).collect();
+    state.registry.refresh_people(&state.db, &people).await?;
     Ok((report, inv.rule.version))
 }
 

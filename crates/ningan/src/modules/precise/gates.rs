@@ -50,7 +50,7 @@ pub struct NewGateRequest {
     pub lat: Option<f64>,
 }
 
-fn gate_dto(state: &AppState, g: ningan_store::Gate) -> GateDto {
+pub(super) fn gate_dto(state: &AppState, g: ningan_store::Gate) -> GateDto {
     let zone = state.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
     GateDto {
         id: g.id,
@@ -254,8 +254,12 @@ pub(super) async fn gate_check(
     let pass = state.registry.open_pass(&req.pass, &key);
     let status = pass.map(|p| state.registry.status(p.person)).unwrap_or(PersonStatus::Normal);
     let decision = decide(&Attempt { pass, now, status, zone: gate.zone, gate_compound: gate.compound_id, direction });
-    if let (Ok(p), true) = (pass, decision.verdict != Verdict::Deny) {
-        let space = GATE_SPACE_BASE + u32::try_from(id).unwrap_or(0);
+    // Gates past the id range the engine reserves for them are decided but not traced.
+    let space = u32::try_from(id)
+        .ok()
+        .and_then(|g| GATE_SPACE_BASE.checked_add(g))
+        .filter(|s| *s < ningan_trace::grid::CELL_BIT);
+    if let (Ok(p), true, Some(space)) = (pass, decision.verdict != Verdict::Deny, space) {
         state.pass_recorder.record(Observation { person: p.person, space, start: now, end: None });
     }
     Ok(axum::Json(CheckResponse {

@@ -25,7 +25,6 @@ pub struct GateEntry {
 }
 
 struct ZoneShape {
-    id: i64,
     level: ZoneLevel,
     shape: MultiPolygon,
 }
@@ -59,7 +58,7 @@ fn severity(s: i64) -> PersonStatus {
 /// A stored zone's level and shape; zones whose geometry no longer parses are skipped.
 fn zone_shape(z: &Zone) -> Option<ZoneShape> {
     let geometry: serde_json::Value = serde_json::from_str(&z.geometry).ok()?;
-    Some(ZoneShape { id: z.id, level: ZoneLevel::parse(&z.level)?, shape: crate::geo::geometry(&geometry)? })
+    Some(ZoneShape { level: ZoneLevel::parse(&z.level)?, shape: crate::geo::geometry(&geometry)? })
 }
 
 impl Registry {
@@ -110,10 +109,6 @@ impl Registry {
             .await
     }
 
-    pub fn verifying_key(&self) -> Option<VerifyingKey> {
-        self.key.get().map(SigningKey::verifying_key)
-    }
-
     /// Opens a pass token with the key, remembering good signatures.
     pub fn open_pass(&self, token: &str, key: &VerifyingKey) -> Result<Pass, PassError> {
         if let Some(p) = self.verified.read().ok().and_then(|v| v.get(token).copied()) {
@@ -139,15 +134,28 @@ impl Registry {
 
     /// Re-reads one person's status after a change that concerns them.
     pub async fn refresh_person(&self, db: &Db, resident_id: i64) -> Result<(), StoreError> {
-        if self.loaded.get().is_none() {
+        self.refresh_people(db, &[resident_id]).await
+    }
+
+    /// Re-reads the statuses of the people a change concerned, a few hundred per query: an
+    /// investigation confirms thousands of contacts at once.
+    pub async fn refresh_people(&self, db: &Db, resident_ids: &[i64]) -> Result<(), StoreError> {
+        if self.loaded.get().is_none() || resident_ids.is_empty() {
             return Ok(());
         }
-        let worst = db.person_statuses(Some(resident_id)).await?.into_iter().map(|(_, s)| severity(s)).max();
-        if let (Ok(id), Ok(mut map)) = (u32::try_from(resident_id), self.statuses.write()) {
-            match worst {
-                Some(s) if s > PersonStatus::Normal => map.insert(id, s),
-                _ => map.remove(&id),
-            };
+        let mut worst: HashMap<i64, PersonStatus> = HashMap::new();
+        for (id, s) in db.person_statuses(Some(resident_ids)).await? {
+            let e = worst.entry(id).or_insert(PersonStatus::Normal);
+            *e = (*e).max(severity(s));
+        }
+        if let Ok(mut map) = self.statuses.write() {
+            for id in resident_ids {
+                let Ok(person) = u32::try_from(*id) else { continue };
+                match worst.get(id) {
+                    Some(s) if *s > PersonStatus::Normal => map.insert(person, *s),
+                    _ => map.remove(&person),
+                };
+            }
         }
         Ok(())
     }
@@ -191,13 +199,5 @@ impl Registry {
             }
         }
         Ok(())
-    }
-
-    /// Zones (id, level) covering a point: for listing what a gate or compound lies in.
-    pub fn zones_at(&self, p: [f64; 2]) -> Vec<(i64, ZoneLevel)> {
-        self.zones
-            .read()
-            .map(|zs| zs.iter().filter(|z| z.shape.contains(p)).map(|z| (z.id, z.level)).collect())
-            .unwrap_or_default()
     }
 }

@@ -188,15 +188,6 @@ impl Tracer {
         }
         Ok(())
     }
-
-    /// Presences held.
-    pub fn len(&self) -> usize {
-        self.engine.read().map(|e| e.index().len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Runs blocking engine work on tokio's blocking pool.
