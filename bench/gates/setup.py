@@ -9,48 +9,26 @@ that cycles through the passes (both directions).
 
 import argparse
 import collections
-import http.client
+import importlib.util
 import json
+import os
 import sys
-import urllib.parse
+
+# The same session and login table as the page benchmark.
+_spec = importlib.util.spec_from_file_location("pages", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pages.py"))
+pages = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pages)
 
 
-class Session:
-    def __init__(self, base):
-        u = urllib.parse.urlparse(base)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
-        self.cookie = None
-        self.csrf = None
+class Session(pages.Session):
+    """A page-benchmark session whose answers are parsed as JSON."""
 
     def request(self, method, path, body=None):
-        headers = {"Content-Type": "application/json"}
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if self.csrf:
-            headers["X-CSRF-Token"] = self.csrf
-        self.conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        cookie = resp.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return resp.status, json.loads(data) if data else None
-
-    def login(self, user, password):
-        status, data = self.request("POST", "/api/auth/login", {"username": user, "password": password})
-        if status != 200:
-            sys.exit(f"login {user} failed: {status} {data}")
-        self.csrf = data["csrf_token"]
+        status, data = super().request(method, path, body)
+        return status, json.loads(data) if data else None
 
 
-def read_logins(path):
-    logins = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 2 and parts[1].startswith("demo"):
-                logins[parts[0]] = parts[1]
-    return logins
+read_logins = pages.read_logins
 
 
 def main():

@@ -335,11 +335,17 @@ pub(super) async fn common_sources(
         .map(|s| s.trim().parse::<i64>())
         .collect::<Result<_, _>>()
         .map_err(|_| ApiError::field("cases", "病例编号以逗号分隔", "cases: ids separated by commas"))?;
-    Ok(axum::Json(common(&state, &ctx, &ids, q.m.unwrap_or(2)).await?))
+    Ok(axum::Json(common(&state, &ctx, &ids, q.m.unwrap_or(2)).await?.1))
 }
 
-/// Common sources of the chosen cases (2–50), at least `m` of them together.
-pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiResult<Vec<CommonSourceDto>> {
+/// Common sources of the chosen cases (2–50), at least `m` of them together, with the cases
+/// as read (each read audited once).
+pub async fn common(
+    state: &AppState,
+    ctx: &Ctx,
+    ids: &[i64],
+    m: usize,
+) -> ApiResult<(Vec<EpiCase>, Vec<CommonSourceDto>)> {
     if !(2..=50).contains(&ids.len()) {
         return Err(ApiError::field("cases", "请选择2–50个病例", "choose 2 to 50 cases"));
     }
@@ -347,6 +353,7 @@ pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiRe
     let mut w = state.db.write().await?;
     let mut people = Vec::new();
     let mut case_of = HashMap::new();
+    let mut opened = Vec::with_capacity(ids.len());
     let mut from = tracer::now_s();
     for id in ids {
         let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), *id).await?;
@@ -355,6 +362,7 @@ pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiRe
         from = from.min(onset.saturating_sub(ningan_trace::ExposureRule::ninth_edition().lookback));
         people.push(person);
         case_of.insert(person, *id);
+        opened.push(case);
     }
     w.commit().await?;
     let to = tracer::now_s();
@@ -362,7 +370,7 @@ pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiRe
     let venue_ids: Vec<i64> = sources.iter().map(|s| i64::from(s.space)).collect();
     let names: HashMap<i64, String> =
         state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.name)).collect();
-    Ok(sources
+    let rows = sources
         .into_iter()
         .take(200)
         .map(|s| CommonSourceDto {
@@ -372,5 +380,6 @@ pub async fn common(state: &AppState, ctx: &Ctx, ids: &[i64], m: usize) -> ApiRe
             to: ts(i64::from(s.to) * 1000),
             case_ids: s.cases.iter().filter_map(|p| case_of.get(p).copied()).collect(),
         })
-        .collect())
+        .collect();
+    Ok((opened, rows))
 }

@@ -163,8 +163,10 @@ pub(super) async fn checkins(
 pub(super) async fn checkins_ndjson(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: String,
+    body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<CheckinReport>> {
+    let body = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::field("body", "请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}")))?;
     let mut batch = Vec::new();
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();

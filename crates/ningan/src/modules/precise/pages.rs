@@ -414,12 +414,10 @@ pub async fn common(
     let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
     let frame =
         Frame::for_principal(&ctx).crumb("/precise/cases", "nav.cases").crumb("/precise/common", "common.title");
-    let (rows, error) = match super::cases::common(&state, &ctx, &ids, 2).await {
-        Ok(rows) => (rows, None),
-        Err(e) => (Vec::new(), Some(frame.tr.pick(&e.detail_zh, &e.detail_en).to_string())),
+    let (names, rows, error) = match super::cases::common(&state, &ctx, &ids, 2).await {
+        Ok((cases, rows)) => (cases.into_iter().map(|c| c.resident_name).collect(), rows, None),
+        Err(e) => (Vec::new(), Vec::new(), Some(frame.tr.pick(&e.detail_zh, &e.detail_en).to_string())),
     };
-    let page = state.db.epi_case_search(&ctx.scope(), None, PageRequest::new(Some(1), Some(200))).await?;
-    let names = page.items.iter().filter(|c| ids.contains(&c.id)).map(|c| c.resident_name.clone()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(html(status, &CommonPage { frame, names, rows, error }))
 }

@@ -78,7 +78,7 @@ fn new_code() -> String {
 }
 
 /// Validates a venue request; each wrong field is named.
-pub fn validate_venue(req: NewVenueRequest) -> Result<(NewVenue, i64), ApiError> {
+pub fn validate_venue(req: NewVenueRequest) -> Result<NewVenue, ApiError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field("name", "场所名称必填，最多100字", "name is required, at most 100 characters"));
@@ -119,15 +119,16 @@ pub fn validate_venue(req: NewVenueRequest) -> Result<(NewVenue, i64), ApiError>
         unit_path: String::new(),
         location: [req.lon, req.lat],
     };
-    Ok((venue, req.unit_id))
+    Ok(venue)
 }
 
 /// Registers a venue in the database and with the engine.
 pub async fn create_venue(state: &AppState, ctx: &Ctx, req: NewVenueRequest) -> ApiResult<Venue> {
-    let (mut venue, unit_id) = validate_venue(req)?;
+    let mut venue = validate_venue(req)?;
+    // The unit's path is filled in once it is found within the caller's scope.
     let unit = state
         .db
-        .unit_get(&ctx.scope(), unit_id)
+        .unit_get(&ctx.scope(), venue.unit_id)
         .await
         .map_err(|_| ApiError::field("unit_id", "辖区内无此派出所", "unit_id: no such station in your scope"))?;
     venue.unit_path = unit.path;

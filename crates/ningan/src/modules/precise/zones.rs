@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ListQuery;
-use super::gates::GateDto;
+use super::gates::{GateDto, gate_dto};
 use super::venues::in_ningbo;
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
@@ -158,19 +158,7 @@ pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Zo
         .await?
         .into_iter()
         .filter(|g| ctx.scope().contains(&g.unit_path) && shape.contains(g.location))
-        .map(|g| {
-            let zone = state.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
-            GateDto {
-                id: g.id,
-                compound_id: g.compound_id,
-                compound_name: g.compound_name,
-                name: g.name,
-                unit_id: g.unit_id,
-                lon: g.location[0],
-                lat: g.location[1],
-                zone: zone.into(),
-            }
-        })
+        .map(|g| gate_dto(state, g))
         .collect();
     let compounds: Vec<CompoundInside> = state
         .db
