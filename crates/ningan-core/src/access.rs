@@ -79,6 +79,10 @@ string_enum! {
         GateCheck => "gate.check", "门岗核验通行码";
         PassIssue => "pass.issue", "签发通行码";
         QuarantineManage => "quarantine.manage", "隔离点与隔离人员管理";
+        FraudRead => "fraud.read", "查看反诈预警与劝阻任务";
+        FraudWork => "fraud.work", "处置劝阻任务";
+        FraudManage => "fraud.manage", "管理涉诈名单、督办与发案登记";
+        SignalWrite => "fraud.signal", "上报涉诈风险信号";
     }
 }
 
@@ -90,7 +94,7 @@ impl Role {
         match self {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
-            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage],
+            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage, FraudRead],
             Role::Epidemiologist => &[
                 OrgUnitRead,
                 ResidentRead,
@@ -117,9 +121,20 @@ impl Role {
                 GateCheck,
                 PassIssue,
                 QuarantineManage,
+                FraudRead,
+                FraudWork,
             ],
             Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue],
-            Role::FraudAnalyst => &[OrgUnitRead, ResidentRead, CockpitView],
+            Role::FraudAnalyst => &[
+                OrgUnitRead,
+                ResidentRead,
+                ResidentReveal,
+                CockpitView,
+                FraudRead,
+                FraudWork,
+                FraudManage,
+                SignalWrite,
+            ],
             Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
         }
     }
@@ -129,7 +144,8 @@ impl Action {
     /// Actions an API token for a device or partner agency may be scoped to. Managing
     /// accounts, tokens and the audit trail stays with people.
     pub fn token_scopable(self) -> bool {
-        // Check-ins come from devices: the venue-code app's back end and gates.
+        // Check-ins come from devices (the venue-code app's back end, gates); risk signals
+        // from carriers, banks and app stores.
         matches!(
             self,
             Action::OrgUnitRead
@@ -138,6 +154,7 @@ impl Action {
                 | Action::VenueRead
                 | Action::CheckinWrite
                 | Action::GateCheck
+                | Action::SignalWrite
         )
     }
 }

@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The record is in a state that does not allow the change; the string says why.
+    #[error("{0}")]
+    State(String),
     #[error("unknown database backend in “{0}”: use a postgres:// URL or leave it empty for the embedded SQLite")]
     UnknownBackend(String),
     #[error("cannot prepare data directory {path}: {source}")]

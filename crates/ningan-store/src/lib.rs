@@ -9,6 +9,8 @@ mod db;
 mod epi_cases;
 mod epi_contacts;
 mod error;
+mod fraud;
+mod fraud_board;
 mod gates;
 mod idempotency;
 mod migrate;
@@ -35,6 +37,14 @@ pub use epi_contacts::{
     ConfirmReport, FOLLOWUP_COUNT_CAP, FOLLOWUP_STATUSES, Followup, FoundContact, followup_transition_allowed,
 };
 pub use error::StoreError;
+pub use fraud::{
+    FRAUD_OUTCOMES, LoggedSignal, NewSignal, NewTask, NewWatchEntry, Subject, Task, TaskOutcome, TaskQuery, WatchEntry,
+    fraud_outcome_zh,
+};
+pub use fraud_board::{
+    FraudCase, FraudFigures, Lecture, MonthCount, NewFraudCase, NewLecture, NewReport, Report, SupervisionBoard,
+    UnitRank,
+};
 pub use gates::Gate;
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
 pub use migrate::MIGRATIONS;

@@ -41,6 +41,8 @@ pub struct AppState {
     pub device_cache: Arc<crate::http::principal::DeviceCache>,
     /// Set by [`start_streams`] when `nats.url` is configured.
     pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
+    pub fraud: Arc<crate::modules::fraud::FraudService>,
+    pub fraud_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -52,13 +54,26 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     Ok(db)
 }
 
+/// What can stop the server's state from opening.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("anti-fraud rules: {0}")]
+    Rules(#[from] ningan_fraud::RuleError),
+}
+
 /// The state every handler shares. Opens the tracing engine under the data directory
-/// (replaying its log), so it fails when those files cannot be read.
-pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError> {
+/// (replaying its log) and loads the anti-fraud rule set, so it fails when those files
+/// cannot be read.
+pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError> {
     let tracer =
         Tracer::open(&config.data_dir.join("trace"), config.trace.retention_days, config.trace.cell_resolution)?;
     let tracer = Arc::new(tracer);
+    let fraud = crate::modules::fraud::FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
     Ok(AppState {
+        fraud: Arc::new(fraud),
+        fraud_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(config.fraud.public_per_minute)),
         db,
         registry: Arc::default(),
         device_cache: Arc::default(),
@@ -73,12 +88,12 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, TraceError>
     })
 }
 
-pub fn router(config: Config, db: Db) -> Result<Router, TraceError> {
+pub fn router(config: Config, db: Db) -> Result<Router, StartError> {
     Ok(build(config, db)?.0)
 }
 
 /// The router and the state behind it, for callers that start background work on the state.
-pub fn build(config: Config, db: Db) -> Result<(Router, AppState), TraceError> {
+pub fn build(config: Config, db: Db) -> Result<(Router, AppState), StartError> {
     let (routes, ops) = crate::modules::api().into_parts();
     let state = state(config, db, &ops)?;
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
@@ -130,6 +145,7 @@ pub async fn serve(
 /// Connects to NATS JetStream when configured: check-ins are then published to the stream,
 /// and this process's engine folds the whole stream in through its own durable consumer.
 pub async fn start_streams(state: &AppState) -> Result<(), StreamError> {
+    crate::modules::fraud::stream::start(state).await?;
     let Some(stream) = CheckinStream::connect(&state.config.nats).await? else { return Ok(()) };
     let durable = consumer_name(&state.config.nats, &state.config.data_dir);
     stream.spawn_consumer(durable, state.tracer.clone(), state.db.clone()).await?;
@@ -147,6 +163,45 @@ pub fn spawn_trace_housekeeping(tracer: Arc<Tracer>) {
             if let Err(e) = blocking(&tracer, |t| t.housekeep()).await {
                 tracing::warn!(error = %e, "tracing checkpoint failed");
             }
+        }
+    });
+}
+
+/// Escalates overdue dissuasion tasks every minute; every hour forgets windows no rule can
+/// reach and drops old benign signals.
+pub fn spawn_fraud_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut minutes = 0u64;
+        loop {
+            tick.tick().await;
+            let escalated = async {
+                let mut w = state.db.write().await?;
+                let n = w.fraud_tasks_escalate(ningan_core::time::now_ms()).await?;
+                w.commit().await?;
+                Ok::<u64, ningan_store::StoreError>(n)
+            };
+            match escalated.await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(escalated = n, "overdue dissuasion tasks escalated");
+                    state.cockpit.invalidate();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "fraud escalation failed"),
+            }
+            if minutes % 60 == 0 {
+                state.fraud.expire();
+                let purge = async {
+                    let mut w = state.db.write().await?;
+                    let n = w.fraud_signals_purge(ningan_core::time::now_ms() - 30 * 86_400_000).await?;
+                    w.commit().await?;
+                    Ok::<u64, ningan_store::StoreError>(n)
+                };
+                if let Err(e) = purge.await {
+                    tracing::warn!(error = %e, "fraud signal purge failed");
+                }
+            }
+            minutes += 1;
         }
     });
 }

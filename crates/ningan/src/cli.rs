@@ -433,6 +433,7 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     crate::app::spawn_housekeeping(db.clone());
     let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
     crate::app::spawn_trace_housekeeping(state.tracer.clone());
+    crate::app::spawn_fraud_housekeeping(state.clone());
     crate::app::start_streams(&state).await.context("connecting to NATS JetStream (nats.url)")?;
     tokio::spawn(async move { crate::modules::cockpit::warm(&state).await });
     crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;

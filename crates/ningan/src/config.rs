@@ -24,6 +24,27 @@ pub struct Config {
     pub http: HttpConfig,
     pub trace: TraceConfig,
     pub nats: NatsConfig,
+    pub fraud: FraudConfig,
+}
+
+/// Anti-fraud scoring.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FraudConfig {
+    /// A TOML rule set to start with; otherwise the set last saved through the API, otherwise
+    /// the shipped one.
+    pub rules_file: Option<PathBuf>,
+    /// Public look-ups and reports per client address per minute.
+    pub public_per_minute: u32,
+    /// Score the NATS signal stream in this process (needs `nats.url`). One process per
+    /// city should: every window lives in the process that scores it.
+    pub consume_stream: bool,
+}
+
+impl Default for FraudConfig {
+    fn default() -> Self {
+        FraudConfig { rules_file: None, public_per_minute: 30, consume_stream: false }
+    }
 }
 
 /// Check-ins through NATS JetStream, so that several ningan processes share one stream: any
@@ -92,6 +113,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             trace: TraceConfig::default(),
             nats: NatsConfig::default(),
+            fraud: FraudConfig::default(),
         }
     }
 }

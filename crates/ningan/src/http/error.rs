@@ -150,6 +150,7 @@ impl From<StoreError> for ApiError {
                 err.errors.push(FieldError { field: what.clone(), message: "已存在 / already exists".into() });
                 err
             }
+            StoreError::State(msg) => ApiError::new(ErrorCode::Conflict, msg.clone(), msg),
             StoreError::Invalid(msg) => {
                 let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
                 let mut err = ApiError::new(ErrorCode::Validation, msg.clone(), msg.clone());

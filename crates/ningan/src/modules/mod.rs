@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;
+pub mod fraud;
 pub mod org_units;
 pub mod precise;
 pub mod residents;
@@ -27,5 +28,6 @@ pub fn api() -> Api {
     let api = tokens::routes(api);
     let api = cockpit::routes(api);
     let api = precise::routes(api);
+    let api = fraud::routes(api);
     audit::routes(api)
 }

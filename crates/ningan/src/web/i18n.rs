@@ -18,6 +18,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.venues", "场所码", "Venues"),
     ("nav.cases", "病例流调", "Cases & tracing"),
     ("nav.followups", "密接管控", "Contact follow-ups"),
+    ("nav.fraud", "反诈劝阻", "Fraud dissuasion"),
+    ("nav.fraud_board", "反诈督办", "Fraud supervision"),
     ("nav.zones", "管控区域", "Control zones"),
     ("nav.quarantine", "隔离管理", "Quarantine"),
     ("pass.title", "通行码", "Pass"),

@@ -32,6 +32,8 @@ pub const MENU: &[MenuItem] = &[
     MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
+    MenuItem { href: "/fraud/tasks", key: "nav.fraud", action: Some(Action::FraudRead) },
+    MenuItem { href: "/fraud/board", key: "nav.fraud_board", action: Some(Action::FraudRead) },
     MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },
     MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) },
     MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) },

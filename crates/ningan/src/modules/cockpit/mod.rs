@@ -109,6 +109,12 @@ async fn compute(
 }
 
 impl Cache {
+    /// Drops every computed panel, after a change officers expect to see at once (a
+    /// dissuasion recorded, a warning raised).
+    pub fn invalidate(&self) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn store(&self, key: CacheKey, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
         let data = Arc::new(panels);
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), data.clone()));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use ningan_core::district::DISTRICTS;
-use ningan_store::{Db, PopulationStats, PreciseStats, Scope};
+use ningan_store::{Db, FraudFigures, PopulationStats, PreciseStats, Scope, SupervisionBoard};
 use serde_json::{Value, json};
 
 use crate::web::Tr;
@@ -41,15 +41,17 @@ pub struct PanelData {
 pub enum Panel {
     Population,
     Precise,
+    Fraud,
 }
 
 impl Panel {
-    pub const ALL: &'static [Panel] = &[Panel::Population, Panel::Precise];
+    pub const ALL: &'static [Panel] = &[Panel::Population, Panel::Precise, Panel::Fraud];
 
     pub async fn compute(self, db: &Db, scope: &Scope, tr: Tr) -> Result<PanelData, ningan_store::StoreError> {
         match self {
             Panel::Population => Ok(population(&db.population_stats(scope).await?, tr)),
             Panel::Precise => Ok(precise(&db.precise_stats(scope).await?, tr)),
+            Panel::Fraud => Ok(fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr)),
         }
     }
 }
@@ -102,6 +104,43 @@ pub fn precise(s: &PreciseStats, tr: Tr) -> PanelData {
         }),
     };
     PanelData { counters, map_figures, charts: vec![chart] }
+}
+
+/// Anti-fraud: people dissuaded and money protected, work in hand, cases by month.
+pub fn fraud(f: &FraudFigures, b: &SupervisionBoard, tr: Tr) -> PanelData {
+    let this_month = f.cases_by_month.last().map_or(0, |m| m.cases);
+    let counters = vec![
+        Counter {
+            key: "fraud_dissuaded", label: tr.pick("劝阻人数", "People dissuaded"), value: f.persons_dissuaded
+        },
+        Counter {
+            key: "fraud_protected_yuan",
+            label: tr.pick("挽回/避免损失（元）", "Money protected (yuan)"),
+            value: f.amount_protected_fen / 100,
+        },
+        Counter { key: "fraud_open", label: tr.pick("待劝阻预警", "Warnings in hand"), value: b.open },
+        Counter { key: "fraud_overdue", label: tr.pick("超时未劝阻", "Overdue dissuasions"), value: b.overdue },
+        Counter { key: "fraud_high", label: tr.pick("红色预警", "Red warnings"), value: f.warnings[0] },
+        Counter {
+            key: "fraud_cases_month",
+            label: tr.pick("本月电诈发案", "Fraud cases this month"),
+            value: this_month,
+        },
+    ];
+    let months: Vec<&str> = f.cases_by_month.iter().map(|m| m.month.as_str()).collect();
+    let cases: Vec<i64> = f.cases_by_month.iter().map(|m| m.cases).collect();
+    let chart = Chart {
+        id: "fraud_cases",
+        title: tr.pick("电信网络诈骗发案（按月）", "Telecom fraud cases by month"),
+        option: json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 50, "right": 20, "top": 20, "bottom": 30},
+            "xAxis": {"type": "category", "data": months},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "data": cases, "name": tr.pick("发案数", "cases")}]
+        }),
+    };
+    PanelData { counters, map_figures: Vec::new(), charts: vec![chart] }
 }
 
 /// `/330200/330203/…` → 330203; units above the districts have none.

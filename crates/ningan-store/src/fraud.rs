@@ -1,0 +1,716 @@
+//! Anti-fraud records (反诈): the watchlist as entered, subjects (the subscribers signals are
+//! about, with the station that owns them), the signal log the engine's windows are rebuilt
+//! from, and dissuasion tasks — one per warning, routed to the subject's station, worked to an
+//! outcome, escalated when late, transferred with review.
+
+use ningan_core::time::now_ms;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::Actor;
+use crate::db::{Db, Write};
+use crate::query::Filter;
+use crate::{Page, PageRequest, Result, Scope, StoreError};
+
+/// Outcome codes stations use, and whether the task is finished by them.
+pub const FRAUD_OUTCOMES: &[(&str, &str, bool)] = &[
+    ("dissuaded", "已劝阻", true),
+    ("not_reached", "暂时找不到", false),
+    ("unreachable", "确实找不到", true),
+    ("mismatch", "不符", true),
+    ("duplicate", "重复预警", true),
+    ("sms", "已短信提示", true),
+];
+
+pub fn fraud_outcome_zh(code: &str) -> &'static str {
+    FRAUD_OUTCOMES.iter().find(|o| o.0 == code).map_or("", |o| o.1)
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchEntry {
+    pub id: i64,
+    pub kind: String,
+    pub value: String,
+    pub source: String,
+    pub confidence: i64,
+    pub typology: Option<String>,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWatchEntry {
+    pub kind: String,
+    pub value: String,
+    pub source: String,
+    pub confidence: i64,
+    pub typology: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub id: i64,
+    pub phone: String,
+    pub resident_id: Option<i64>,
+    pub unit_id: i64,
+    pub unit_path: String,
+}
+
+/// A signal as logged: `body` and `fact` are the engine's JSON forms.
+#[derive(Debug, Clone)]
+pub struct NewSignal<'a> {
+    pub signal_id: &'a str,
+    pub subject_id: i64,
+    pub at: i64,
+    pub kind: &'a str,
+    pub body: &'a str,
+    pub fact: &'a str,
+    pub listed: Option<&'a str>,
+    pub channel: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoggedSignal {
+    pub signal_id: String,
+    pub subject_id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub body: String,
+    pub fact: String,
+    pub listed: Option<String>,
+    pub channel: String,
+    pub received_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub subject_id: i64,
+    pub signal_id: String,
+    pub level: String,
+    pub score: i64,
+    pub typology: String,
+    pub ruleset_version: String,
+    pub trace: String,
+    pub warned_at: i64,
+    pub deadline: i64,
+    /// A low warning is answered by an automated notice and born finished.
+    pub auto_outcome: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: i64,
+    pub subject_id: i64,
+    pub phone: String,
+    pub resident_id: Option<i64>,
+    pub resident_name: Option<String>,
+    pub signal_id: String,
+    pub level: String,
+    pub score: i64,
+    pub typology: String,
+    pub ruleset_version: String,
+    pub trace: String,
+    pub warned_at: i64,
+    pub deadline: i64,
+    pub status: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub escalated_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub outcome_note: String,
+    pub attempts: i64,
+    pub money_lost_fen: i64,
+    pub amount_protected_fen: i64,
+    pub watch_until: Option<i64>,
+    pub officer: Option<String>,
+    pub closed_at: Option<i64>,
+    pub transfer_to_unit_id: Option<i64>,
+    pub transfer_reason: Option<String>,
+}
+
+const TASK_COLUMNS: &str = "t.id, t.subject_id, s.phone, s.resident_id, r.name AS resident_name, t.signal_id, t.level, \
+    t.score, t.typology, t.ruleset_version, t.trace, t.warned_at, t.deadline, t.status, t.unit_id, u.name AS unit_name, \
+    t.escalated_at, t.outcome, t.outcome_note, t.attempts, t.money_lost_fen, t.amount_protected_fen, t.watch_until, \
+    t.officer, t.closed_at, t.transfer_to_unit_id, t.transfer_reason";
+const TASK_FROM: &str = "fraud_tasks t JOIN fraud_subjects s ON s.id = t.subject_id \
+    LEFT JOIN residents r ON r.id = s.resident_id JOIN org_units u ON u.id = t.unit_id";
+
+impl Task {
+    fn from_row(r: &AnyRow) -> Result<Task> {
+        Ok(Task {
+            id: r.try_get("id")?,
+            subject_id: r.try_get("subject_id")?,
+            phone: r.try_get("phone")?,
+            resident_id: r.try_get("resident_id")?,
+            resident_name: r.try_get("resident_name")?,
+            signal_id: r.try_get("signal_id")?,
+            level: r.try_get("level")?,
+            score: r.try_get("score")?,
+            typology: r.try_get("typology")?,
+            ruleset_version: r.try_get("ruleset_version")?,
+            trace: r.try_get("trace")?,
+            warned_at: r.try_get("warned_at")?,
+            deadline: r.try_get("deadline")?,
+            status: r.try_get("status")?,
+            unit_id: r.try_get("unit_id")?,
+            unit_name: r.try_get("unit_name")?,
+            escalated_at: r.try_get("escalated_at")?,
+            outcome: r.try_get("outcome")?,
+            outcome_note: r.try_get("outcome_note")?,
+            attempts: r.try_get("attempts")?,
+            money_lost_fen: r.try_get("money_lost_fen")?,
+            amount_protected_fen: r.try_get("amount_protected_fen")?,
+            watch_until: r.try_get("watch_until")?,
+            officer: r.try_get("officer")?,
+            closed_at: r.try_get("closed_at")?,
+            transfer_to_unit_id: r.try_get("transfer_to_unit_id")?,
+            transfer_reason: r.try_get("transfer_reason")?,
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status != "done"
+    }
+
+    /// Finished after its deadline, or still open past it.
+    pub fn late(&self, now: i64) -> bool {
+        self.closed_at.unwrap_or(now) > self.deadline
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// open | done | transfer | overdue | escalated
+    pub status: Option<String>,
+    pub level: Option<String>,
+    pub subject_id: Option<i64>,
+}
+
+/// What an officer records on a task.
+#[derive(Debug, Clone)]
+pub struct TaskOutcome {
+    pub outcome: String,
+    pub note: String,
+    pub money_lost_fen: i64,
+    pub amount_protected_fen: i64,
+    pub watch_until: Option<i64>,
+}
+
+impl WatchEntry {
+    fn from_row(r: &AnyRow) -> Result<WatchEntry> {
+        Ok(WatchEntry {
+            id: r.try_get("id")?,
+            kind: r.try_get("kind")?,
+            value: r.try_get("value")?,
+            source: r.try_get("source")?,
+            confidence: r.try_get("confidence")?,
+            typology: r.try_get("typology")?,
+            expires_at: r.try_get("expires_at")?,
+            created_at: r.try_get("created_at")?,
+        })
+    }
+}
+
+impl Write {
+    /// Lists or re-lists identifiers (already canonical); returns how many were new.
+    pub async fn watchlist_upsert(&mut self, actor: &Actor, entries: &[NewWatchEntry]) -> Result<u64> {
+        let now = now_ms();
+        let mut added = 0;
+        for e in entries {
+            let existing: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM fraud_watchlist WHERE kind = $1 AND value = $2")
+                    .bind(&e.kind)
+                    .bind(&e.value)
+                    .fetch_optional(self.conn())
+                    .await?;
+            if let Some((id,)) = existing {
+                sqlx::query(
+                    "UPDATE fraud_watchlist SET source = $1, confidence = $2, typology = $3, expires_at = $4 WHERE id = $5",
+                )
+                .bind(&e.source)
+                .bind(e.confidence)
+                .bind(&e.typology)
+                .bind(e.expires_at)
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+            } else {
+                sqlx::query(
+                    "INSERT INTO fraud_watchlist (kind, value, source, confidence, typology, expires_at, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&e.kind)
+                .bind(&e.value)
+                .bind(&e.source)
+                .bind(e.confidence)
+                .bind(&e.typology)
+                .bind(e.expires_at)
+                .bind(&actor.name)
+                .bind(now)
+                .execute(self.conn())
+                .await?;
+                added += 1;
+            }
+        }
+        let detail = format!("{} entries, {added} new", entries.len());
+        self.audit(actor.audit("fraud.watchlist", "fraud_watchlist", "-", None, None, &detail)).await?;
+        Ok(added)
+    }
+
+    pub async fn watchlist_remove(&mut self, actor: &Actor, id: i64) -> Result<WatchEntry> {
+        let row = sqlx::query(
+            "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let entry = WatchEntry::from_row(&row)?;
+        sqlx::query("DELETE FROM fraud_watchlist WHERE id = $1").bind(id).execute(self.conn()).await?;
+        let detail = format!("{}:{}", entry.kind, entry.value);
+        self.audit(actor.audit("fraud.watchlist.remove", "fraud_watchlist", id, None, None, &detail)).await?;
+        Ok(entry)
+    }
+
+    /// The subject for a subscriber's number, created on first sight and owned by the station
+    /// of the resident with that number, or by `fallback` (the city's anti-fraud centre).
+    pub async fn fraud_subject(&mut self, phone: &str, fallback: (i64, &str)) -> Result<Subject> {
+        let found =
+            sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE phone = $1")
+                .bind(phone)
+                .fetch_optional(self.conn())
+                .await?;
+        if let Some(r) = found {
+            return subject_from_row(&r);
+        }
+        // Residents hold 11-digit national numbers; subjects hold E.164.
+        let national = phone.strip_prefix("+86").unwrap_or(phone);
+        let resident: Option<(i64, i64, String)> =
+            sqlx::query_as("SELECT id, unit_id, unit_path FROM residents WHERE phone = $1 ORDER BY id LIMIT 1")
+                .bind(national)
+                .fetch_optional(self.conn())
+                .await?;
+        let (resident_id, unit_id, unit_path) = match resident {
+            Some((id, unit, path)) => (Some(id), unit, path),
+            None => (None, fallback.0, fallback.1.to_string()),
+        };
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO fraud_subjects (phone, resident_id, unit_id, unit_path, created_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id",
+        )
+        .bind(phone)
+        .bind(resident_id)
+        .bind(unit_id)
+        .bind(&unit_path)
+        .bind(now_ms())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(Subject { id, phone: phone.to_string(), resident_id, unit_id, unit_path })
+    }
+
+    /// Logs a signal; false when its id was seen before (a retry), so it is not scored twice.
+    pub async fn fraud_signal_log(&mut self, s: &NewSignal<'_>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO fraud_signals (signal_id, subject_id, at, kind, body, fact, listed, channel, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (signal_id) DO NOTHING",
+        )
+        .bind(s.signal_id)
+        .bind(s.subject_id)
+        .bind(s.at)
+        .bind(s.kind)
+        .bind(s.body)
+        .bind(s.fact)
+        .bind(s.listed)
+        .bind(s.channel)
+        .bind(now_ms())
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Opens the dissuasion task of a warning at the subject's station.
+    pub async fn fraud_task_open(&mut self, subject: &Subject, t: &NewTask) -> Result<i64> {
+        let now = now_ms();
+        let (status, outcome, note, closed) = match &t.auto_outcome {
+            Some((code, note)) => ("done", Some(code.as_str()), note.as_str(), Some(now)),
+            None => ("open", None, "", None),
+        };
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO fraud_tasks (subject_id, signal_id, level, score, typology, ruleset_version, trace, warned_at, \
+             deadline, status, unit_id, unit_path, outcome, outcome_note, closed_at, officer, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+        )
+        .bind(subject.id)
+        .bind(&t.signal_id)
+        .bind(&t.level)
+        .bind(t.score)
+        .bind(&t.typology)
+        .bind(&t.ruleset_version)
+        .bind(&t.trace)
+        .bind(t.warned_at)
+        .bind(t.deadline)
+        .bind(status)
+        .bind(subject.unit_id)
+        .bind(&subject.unit_path)
+        .bind(outcome)
+        .bind(note)
+        .bind(closed)
+        .bind(t.auto_outcome.as_ref().map(|_| "system"))
+        .bind(now)
+        .fetch_one(self.conn())
+        .await?;
+        let detail = format!("level {}, score {}, routed to unit {}", t.level, t.score, subject.unit_id);
+        self.audit(Actor::system().audit("fraud.warning", "fraud_task", id, subject.resident_id, None, &detail))
+            .await?;
+        Ok(id)
+    }
+
+    async fn task_in_scope(&mut self, scope: &Scope, id: i64) -> Result<(String, i64, Option<i64>)> {
+        let (lo, hi) = scope.range();
+        let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT t.status, t.unit_id, s.resident_id FROM fraud_tasks t JOIN fraud_subjects s ON s.id = t.subject_id \
+             WHERE t.id = $1 AND t.unit_path >= $2 AND t.unit_path < $3",
+        )
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(self.conn())
+        .await?;
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Records an outcome. "Not reached yet" keeps the task open and counts the attempt.
+    pub async fn fraud_task_record(&mut self, actor: &Actor, scope: &Scope, id: i64, o: &TaskOutcome) -> Result<()> {
+        let (status, _, resident_id) = self.task_in_scope(scope, id).await?;
+        if status != "open" {
+            return Err(StoreError::State(format!("任务状态为“{status}”，不能登记处置结果 / task is {status}")));
+        }
+        let finishes = FRAUD_OUTCOMES.iter().find(|x| x.0 == o.outcome).is_some_and(|x| x.2);
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE fraud_tasks SET outcome = $1, outcome_note = $2, money_lost_fen = $3, amount_protected_fen = $4, \
+             watch_until = $5, officer = $6, attempts = attempts + 1, status = $7, closed_at = $8, updated_at = $9 \
+             WHERE id = $10",
+        )
+        .bind(&o.outcome)
+        .bind(&o.note)
+        .bind(o.money_lost_fen)
+        .bind(o.amount_protected_fen)
+        .bind(o.watch_until)
+        .bind(&actor.name)
+        .bind(if finishes { "done" } else { "open" })
+        .bind(finishes.then_some(now))
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        let detail =
+            format!("outcome {}, lost {} fen, protected {} fen", o.outcome, o.money_lost_fen, o.amount_protected_fen);
+        self.audit(actor.audit("fraud.task.outcome", "fraud_task", id, resident_id, None, &detail)).await?;
+        Ok(())
+    }
+
+    /// Asks to hand an open task to another unit; the task waits for review.
+    pub async fn fraud_task_request_transfer(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        to_unit: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let (status, unit_id, _) = self.task_in_scope(scope, id).await?;
+        if status != "open" {
+            return Err(StoreError::State(format!("任务状态为“{status}”，不能移交 / task is {status}")));
+        }
+        if unit_id == to_unit {
+            return Err(StoreError::State("不能移交给本单位 / the task is already there".into()));
+        }
+        sqlx::query(
+            "UPDATE fraud_tasks SET status = 'transfer', transfer_to_unit_id = $1, transfer_reason = $2, updated_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(to_unit)
+        .bind(reason)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        let detail = format!("transfer requested to unit {to_unit}: {reason}");
+        self.audit(actor.audit("fraud.task.transfer", "fraud_task", id, None, None, &detail)).await?;
+        Ok(())
+    }
+
+    /// Reviews a transfer. The reviewer must hold the receiving unit in `reviewer_scope`.
+    pub async fn fraud_task_review_transfer(
+        &mut self,
+        actor: &Actor,
+        reviewer_scope: &Scope,
+        id: i64,
+        approve: bool,
+        note: &str,
+    ) -> Result<()> {
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT status, transfer_to_unit_id FROM fraud_tasks WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?;
+        let (status, to) = row.ok_or(StoreError::NotFound)?;
+        let Some(to) = to.filter(|_| status == "transfer") else {
+            return Err(StoreError::State("该任务没有待审核的移交 / no transfer awaiting review".into()));
+        };
+        let target: Option<(String,)> =
+            sqlx::query_as("SELECT path FROM org_units WHERE id = $1").bind(to).fetch_optional(self.conn()).await?;
+        let (path,) = target.ok_or(StoreError::NotFound)?;
+        if !reviewer_scope.contains(&path) {
+            return Err(StoreError::NotFound);
+        }
+        let now = now_ms();
+        if approve {
+            sqlx::query(
+                "UPDATE fraud_tasks SET status = 'open', unit_id = $1, unit_path = $2, transfer_to_unit_id = NULL, \
+                 escalated_at = NULL, updated_at = $3 WHERE id = $4",
+            )
+            .bind(to)
+            .bind(&path)
+            .bind(now)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        } else {
+            sqlx::query(
+                "UPDATE fraud_tasks SET status = 'open', transfer_to_unit_id = NULL, updated_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        }
+        let detail = format!("transfer to unit {to} {}: {note}", if approve { "approved" } else { "rejected" });
+        self.audit(actor.audit("fraud.task.transfer_review", "fraud_task", id, None, None, &detail)).await?;
+        Ok(())
+    }
+
+    /// Marks open tasks past their deadline as escalated to the district branch (the unit
+    /// above the station sees them on its board); returns how many.
+    pub async fn fraud_tasks_escalate(&mut self, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE fraud_tasks SET escalated_at = $1, updated_at = $1 \
+             WHERE status IN ('open', 'transfer') AND deadline < $1 AND escalated_at IS NULL",
+        )
+        .bind(now)
+        .execute(self.conn())
+        .await?;
+        let n = done.rows_affected();
+        if n > 0 {
+            let detail = format!("{n} overdue dissuasion tasks escalated");
+            self.audit(Actor::system().audit("fraud.escalate", "fraud_task", "-", None, None, &detail)).await?;
+        }
+        Ok(n)
+    }
+
+    /// Drops signals older than `before_ms` of subjects who never had a warning: benign
+    /// traffic is not kept longer than the windows need it.
+    pub async fn fraud_signals_purge(&mut self, before_ms: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM fraud_signals WHERE received_at < $1 \
+             AND subject_id NOT IN (SELECT subject_id FROM fraud_tasks)",
+        )
+        .bind(before_ms)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn subject_from_row(r: &AnyRow) -> Result<Subject> {
+    Ok(Subject {
+        id: r.try_get("id")?,
+        phone: r.try_get("phone")?,
+        resident_id: r.try_get("resident_id")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_path: r.try_get("unit_path")?,
+    })
+}
+
+impl Db {
+    pub async fn watchlist_all(&self) -> Result<Vec<WatchEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(WatchEntry::from_row).collect()
+    }
+
+    pub async fn watchlist_page(
+        &self,
+        kind: Option<&str>,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<WatchEntry>> {
+        let mut f = Filter::new();
+        if let Some(k) = kind {
+            let p = f.arg_text(k.to_string());
+            f.cond(format!("kind = {p}"));
+        }
+        if let Some(q) = q.filter(|q| !q.is_empty()) {
+            let p = f.arg_text(format!("%{}%", q.replace(['%', '_'], "")));
+            f.cond(format!("(value LIKE {p} OR source LIKE {p})"));
+        }
+        let w = f.where_sql();
+        let count_sql = format!("SELECT COUNT(*) FROM fraud_watchlist {w}");
+        let (total,): (i64,) = f.bind_as(&count_sql).fetch_one(&self.pool).await?;
+        let sql = format!(
+            "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist {w} \
+             ORDER BY id DESC LIMIT {} OFFSET {}",
+            page.per_page,
+            page.offset()
+        );
+        let rows = f.bind(&sql).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(WatchEntry::from_row).collect::<Result<_>>()?;
+        Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    /// Signals received since `since_ms`, in the order they were accepted: what the engine
+    /// replays to rebuild its windows after a restart.
+    pub async fn fraud_signals_since(&self, since_ms: i64) -> Result<Vec<LoggedSignal>> {
+        let rows = sqlx::query(
+            "SELECT signal_id, subject_id, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
+             WHERE received_at >= $1 ORDER BY seq",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(signal_from_row).collect()
+    }
+
+    pub async fn fraud_signals_by_ids(&self, ids: &[String]) -> Result<Vec<LoggedSignal>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids.iter().take(50) {
+            let row = sqlx::query(
+                "SELECT signal_id, subject_id, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
+                 WHERE signal_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(r) = row {
+                out.push(signal_from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn fraud_signal_count(&self) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM fraud_signals").fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
+    pub async fn fraud_tasks(&self, scope: &Scope, q: &TaskQuery, page: PageRequest) -> Result<Page<Task>> {
+        let mut f = Filter::new();
+        let (lo, hi) = scope.range();
+        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
+        f.cond(format!("t.unit_path >= {lo} AND t.unit_path < {hi}"));
+        match q.status.as_deref() {
+            Some("overdue") => {
+                let now = f.arg_i64(now_ms());
+                f.cond(format!("t.status IN ('open', 'transfer') AND t.deadline < {now}"));
+            }
+            Some("escalated") => f.cond("t.escalated_at IS NOT NULL AND t.status <> 'done'".into()),
+            Some(s) => {
+                let p = f.arg_text(s.to_string());
+                f.cond(format!("t.status = {p}"));
+            }
+            None => {}
+        }
+        if let Some(l) = &q.level {
+            let p = f.arg_text(l.clone());
+            f.cond(format!("t.level = {p}"));
+        }
+        if let Some(s) = q.subject_id {
+            let p = f.arg_i64(s);
+            f.cond(format!("t.subject_id = {p}"));
+        }
+        let w = f.where_sql();
+        let count_sql = format!("SELECT COUNT(*) FROM fraud_tasks t {w}");
+        let (total,): (i64,) = f.bind_as(&count_sql).fetch_one(&self.pool).await?;
+        // Open work first, most urgent deadline first; finished work newest first.
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} {w} \
+             ORDER BY CASE WHEN t.status = 'done' THEN 1 ELSE 0 END, \
+             CASE WHEN t.status = 'done' THEN -t.warned_at ELSE t.deadline END, t.id DESC LIMIT {} OFFSET {}",
+            page.per_page,
+            page.offset()
+        );
+        let rows = f.bind(&sql).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(Task::from_row).collect::<Result<_>>()?;
+        Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    pub async fn fraud_task(&self, scope: &Scope, id: i64) -> Result<Task> {
+        let (lo, hi) = scope.range();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = $1 AND t.unit_path >= $2 AND t.unit_path < $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Task::from_row(&row)
+    }
+
+    /// A task awaiting transfer to a unit in `scope` (the receiving side may read it to review).
+    pub async fn fraud_task_incoming(&self, scope: &Scope, id: i64) -> Result<Task> {
+        let (lo, hi) = scope.range();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} JOIN org_units tu ON tu.id = t.transfer_to_unit_id \
+             WHERE t.id = $1 AND t.status = 'transfer' AND tu.path >= $2 AND tu.path < $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Task::from_row(&row)
+    }
+
+    pub async fn fraud_subject_by_phone(&self, phone: &str) -> Result<Subject> {
+        let r = sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        subject_from_row(&r)
+    }
+
+    /// The subject's phone in full, for an officer who reveals it with a purpose.
+    pub async fn fraud_subject(&self, id: i64) -> Result<Subject> {
+        let r = sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        subject_from_row(&r)
+    }
+}
+
+fn signal_from_row(r: &AnyRow) -> Result<LoggedSignal> {
+    Ok(LoggedSignal {
+        signal_id: r.try_get("signal_id")?,
+        subject_id: r.try_get("subject_id")?,
+        at: r.try_get("at")?,
+        kind: r.try_get("kind")?,
+        body: r.try_get("body")?,
+        fact: r.try_get("fact")?,
+        listed: r.try_get("listed")?,
+        channel: r.try_get("channel")?,
+        received_at: r.try_get("received_at")?,
+    })
+}

@@ -1,0 +1,689 @@
+//! Managing what the engine works with and what the work adds up to: watchlists, the rule
+//! set, fraud cases, citizens' reports under review, lectures, the supervision board and the
+//! figures.
+
+use axum::extract::State;
+use ningan_fraud::EntryKind;
+use ningan_store::{
+    FraudCase, FraudFigures, Lecture, NewFraudCase, NewLecture, NewWatchEntry, PageRequest, Report, SupervisionBoard,
+    UnitKind, UnitRank, WatchEntry,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+fn parse_time_ms(field: &str, s: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.timestamp_millis())
+        .map_err(|_| ApiError::field(field, "时间格式无效（应为 RFC 3339）", "must be an RFC 3339 time"))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WatchEntryDto {
+    pub id: i64,
+    pub kind: String,
+    pub kind_zh: String,
+    pub value: String,
+    pub source: String,
+    pub confidence: i64,
+    pub typology: Option<String>,
+    pub expires_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<WatchEntry> for WatchEntryDto {
+    fn from(e: WatchEntry) -> Self {
+        WatchEntryDto {
+            kind_zh: EntryKind::parse(&e.kind).map_or("", |k| k.zh()).into(),
+            id: e.id,
+            kind: e.kind,
+            value: e.value,
+            source: e.source,
+            confidence: e.confidence,
+            typology: e.typology,
+            expires_at: e.expires_at.map(ts),
+            created_at: ts(e.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WatchListQuery {
+    /// phone | url | domain | bank_account | pay_account | app
+    pub kind: Option<String>,
+    /// Part of the value or the source.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub(super) async fn watchlist(
+    State(state): State<AppState>,
+    Query(q): Query<WatchListQuery>,
+) -> ApiResult<axum::Json<PageDto<WatchEntryDto>>> {
+    let kind = q.kind.filter(|k| !k.is_empty());
+    if let Some(k) = &kind
+        && EntryKind::parse(k).is_none()
+    {
+        return Err(ApiError::field("kind", "名单类别无效", "unknown kind"));
+    }
+    let page = state.db.watchlist_page(kind.as_deref(), q.q.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, WatchEntryDto::from)))
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct WatchEntryRequest {
+    /// phone | url | domain | bank_account | pay_account | app
+    pub kind: String,
+    pub value: String,
+    /// Who listed it: 反诈中心, a bank, a carrier…
+    pub source: String,
+    /// 0–100; 80 when absent.
+    pub confidence: Option<i64>,
+    pub typology: Option<String>,
+    /// RFC 3339; never when absent.
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WatchBatch {
+    pub entries: Vec<WatchEntryRequest>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WatchReport {
+    pub added: u64,
+    pub updated: u64,
+}
+
+/// Checks every entry; one bad entry refuses the whole batch with its position.
+pub fn validate_entries(entries: &[WatchEntryRequest]) -> Result<Vec<NewWatchEntry>, ApiError> {
+    if entries.is_empty() || entries.len() > 10_000 {
+        return Err(ApiError::field("entries", "每批1至10000条", "send 1 to 10,000 entries"));
+    }
+    let now = ningan_core::time::now_ms();
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let field = |name: &str| format!("entries[{i}].{name}");
+            let kind = EntryKind::parse(&e.kind).ok_or_else(|| {
+                ApiError::field(
+                    &field("kind"),
+                    "名单类别应为 phone/url/domain/bank_account/pay_account/app",
+                    "unknown kind",
+                )
+            })?;
+            let value = kind.normalize(&e.value).map_err(|err| ApiError::field_from(&field("value"), err))?;
+            let source = e.source.trim();
+            if source.is_empty() || source.chars().count() > 100 {
+                return Err(ApiError::field(&field("source"), "请填写来源（最多100字）", "source is required"));
+            }
+            let confidence = e.confidence.unwrap_or(80);
+            if !(0..=100).contains(&confidence) {
+                return Err(ApiError::field(&field("confidence"), "可信度应为0至100", "confidence is 0 to 100"));
+            }
+            let expires_at = match e.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(s) => {
+                    let ms = parse_time_ms(&field("expires_at"), s)?;
+                    if ms <= now {
+                        return Err(ApiError::field(&field("expires_at"), "到期时间已过", "already expired"));
+                    }
+                    Some(ms)
+                }
+                None => None,
+            };
+            let typology = e.typology.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+            Ok(NewWatchEntry {
+                kind: kind.as_str().into(),
+                value,
+                source: source.into(),
+                confidence,
+                typology,
+                expires_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn add_entries(state: &AppState, ctx: &Ctx, entries: &[WatchEntryRequest]) -> ApiResult<WatchReport> {
+    let entries = validate_entries(entries)?;
+    state.fraud.ensure_loaded(&state.db).await?;
+    let mut w = state.db.write().await?;
+    let added = w.watchlist_upsert(&ctx.actor(), &entries).await?;
+    w.commit().await?;
+    state.fraud.listed(&entries)?;
+    Ok(WatchReport { added, updated: entries.len() as u64 - added })
+}
+
+pub(super) async fn watchlist_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(batch): Json<WatchBatch>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<WatchReport>)> {
+    let report = add_entries(&state, &ctx, &batch.entries).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(report)))
+}
+
+pub(super) async fn watchlist_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::http::StatusCode> {
+    let mut w = state.db.write().await?;
+    let entry = w.watchlist_remove(&ctx.actor(), id).await?;
+    w.commit().await?;
+    state.fraud.unlisted(&entry.kind, &entry.value)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RulesDto {
+    pub version: String,
+    pub levels: [u32; 3],
+    pub score_window_minutes: i64,
+    pub dedup_window_minutes: i64,
+    pub rules: Vec<RuleDto>,
+    /// The TOML the set was loaded from.
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RuleDto {
+    pub id: String,
+    pub name: String,
+    pub typology: String,
+    pub score: u32,
+    pub kind: String,
+}
+
+pub fn rules_dto(state: &AppState) -> ApiResult<RulesDto> {
+    let set = state.fraud.rules()?;
+    Ok(RulesDto {
+        version: set.version.clone(),
+        levels: set.levels,
+        score_window_minutes: set.score_window / 60,
+        dedup_window_minutes: set.dedup_window / 60,
+        rules: set
+            .rules
+            .iter()
+            .map(|r| RuleDto {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                typology: r.typology.clone(),
+                score: r.score,
+                kind: match r.logic {
+                    ningan_fraud::Logic::Single(_) => "single",
+                    ningan_fraud::Logic::Count { .. } => "count",
+                    ningan_fraud::Logic::Sequence { .. } => "sequence",
+                }
+                .into(),
+            })
+            .collect(),
+        source: state.fraud.rules_source(),
+    })
+}
+
+pub(super) async fn rules(State(state): State<AppState>) -> ApiResult<axum::Json<RulesDto>> {
+    Ok(axum::Json(rules_dto(&state)?))
+}
+
+/// Replaces the rule set with the TOML body; windows and warnings in progress are kept.
+pub(super) async fn rules_replace(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: String,
+) -> ApiResult<axum::Json<RulesDto>> {
+    state.fraud.ensure_loaded(&state.db).await?;
+    let set = state.fraud.replace_rules(&body).map_err(|e| {
+        let mut err = ApiError::field_from("rules", &e);
+        err.detail_zh = format!("规则文件第{}行：{}", e.line, e.message);
+        err.detail_en = format!("rules line {}: {}", e.line, e.message);
+        err
+    })?;
+    let mut w = state.db.write().await?;
+    let detail = format!("rule set {} with {} rules", set.version, set.rules.len());
+    w.audit(ctx.actor().audit("fraud.rules", "fraud_rules", &set.version, None, None, &detail)).await?;
+    w.commit().await?;
+    Ok(axum::Json(rules_dto(&state)?))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseDto {
+    pub id: i64,
+    pub subject_id: Option<i64>,
+    pub occurred_at: String,
+    pub amount: f64,
+    pub typology: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub report_id: Option<i64>,
+    pub note: String,
+    /// 劝阻后发案
+    pub after_dissuasion: bool,
+    /// 预警未劝阻发案
+    pub warned_not_dissuaded: bool,
+}
+
+impl From<FraudCase> for CaseDto {
+    fn from(c: FraudCase) -> Self {
+        CaseDto {
+            id: c.id,
+            subject_id: c.subject_id,
+            occurred_at: ts(c.occurred_at),
+            amount: c.amount_fen as f64 / 100.0,
+            typology: c.typology,
+            unit_id: c.unit_id,
+            unit_name: c.unit_name,
+            report_id: c.report_id,
+            note: c.note,
+            after_dissuasion: c.after_dissuasion,
+            warned_not_dissuaded: c.warned_not_dissuaded,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub status: Option<String>,
+}
+
+pub(super) async fn cases(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<CaseDto>>> {
+    let page = state.db.fraud_cases(&ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, CaseDto::from)))
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct NewCaseRequest {
+    /// The victim's phone, linking the case to earlier warnings; absent for an unknown victim.
+    pub phone: Option<String>,
+    pub occurred_at: String,
+    /// Yuan lost.
+    pub amount: f64,
+    pub typology: String,
+    /// The station filing it, when there is no victim number to route by.
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn new_case(
+    state: &AppState,
+    ctx: &Ctx,
+    req: &NewCaseRequest,
+    report_id: Option<i64>,
+) -> ApiResult<NewFraudCase> {
+    let occurred_at = parse_time_ms("occurred_at", &req.occurred_at)?;
+    if occurred_at > ningan_core::time::now_ms() + 300_000 {
+        return Err(ApiError::field("occurred_at", "发案时间晚于当前时间", "occurred_at is in the future"));
+    }
+    let amount_fen = ningan_fraud::amount_fen(req.amount).map_err(|e| ApiError::field_from("amount", e))?;
+    let typology = req.typology.trim();
+    if typology.is_empty() || typology.chars().count() > 50 {
+        return Err(ApiError::field("typology", "请填写诈骗类型", "typology is required"));
+    }
+    let subject = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(p) => {
+            let phone = ningan_fraud::normalize::phone(p).map_err(|e| ApiError::field_from("phone", e))?;
+            let mut w = state.db.write().await?;
+            let city = state.db.units_in_scope(&ningan_store::Scope::everything()).await?;
+            let centre =
+                city.iter().find(|u| u.kind == UnitKind::City).ok_or_else(|| ApiError::internal("no city unit"))?;
+            let s = w.fraud_subject(&phone, (centre.id, &centre.path)).await?;
+            w.commit().await?;
+            Some(s)
+        }
+        None => None,
+    };
+    let (unit_id, unit_path) = match (&subject, req.unit_id) {
+        (_, Some(id)) => {
+            let u = state.db.unit_get(&ctx.scope(), id).await.map_err(|_| {
+                ApiError::field("unit_id", "单位不存在或不在本单位范围内", "unit unknown or outside your scope")
+            })?;
+            (u.id, u.path)
+        }
+        (Some(s), None) => (s.unit_id, s.unit_path.clone()),
+        (None, None) => (ctx.unit.id, ctx.unit.path.clone()),
+    };
+    Ok(NewFraudCase {
+        subject,
+        occurred_at,
+        amount_fen,
+        typology: typology.into(),
+        unit_id,
+        unit_path,
+        report_id,
+        note: req.note.trim().chars().take(500).collect(),
+    })
+}
+
+pub(super) async fn case_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewCaseRequest>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<serde_json::Value>)> {
+    let case = new_case(&state, &ctx, &req, None).await?;
+    let mut w = state.db.write().await?;
+    let id = w.fraud_case_add(&ctx.actor(), &case).await?;
+    w.commit().await?;
+    state.cockpit.invalidate();
+    Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReportDto {
+    pub id: i64,
+    /// The reporter's number, masked.
+    pub phone: String,
+    pub identifier_kind: Option<String>,
+    pub identifier: Option<String>,
+    pub description: String,
+    pub amount: f64,
+    pub status: String,
+    pub signal_id: Option<String>,
+    pub review_note: Option<String>,
+    pub created_at: String,
+}
+
+impl From<Report> for ReportDto {
+    fn from(r: Report) -> Self {
+        ReportDto {
+            id: r.id,
+            phone: ningan_core::phone::mask_phone_str(r.phone.strip_prefix("+86").unwrap_or(&r.phone)),
+            identifier_kind: r.identifier_kind,
+            identifier: r.identifier,
+            description: r.description,
+            amount: r.amount_fen as f64 / 100.0,
+            status: r.status,
+            signal_id: r.signal_id,
+            review_note: r.review_note,
+            created_at: ts(r.created_at),
+        }
+    }
+}
+
+pub(super) async fn reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<ReportDto>>> {
+    let status = q.status.filter(|s| !s.is_empty());
+    let page = state.db.fraud_reports(&ctx.scope(), status.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, ReportDto::from)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportReviewRequest {
+    pub accept: bool,
+    #[serde(default)]
+    pub note: String,
+    /// Required when accepting: files the report as a fraud case.
+    pub case: Option<NewCaseRequest>,
+}
+
+pub async fn review_report(state: &AppState, ctx: &Ctx, id: i64, req: &ReportReviewRequest) -> ApiResult<Option<i64>> {
+    let case = match (req.accept, &req.case) {
+        (true, Some(c)) => Some(new_case(state, ctx, c, Some(id)).await?),
+        (true, None) => return Err(ApiError::field("case", "受理须登记发案信息", "accepting files a case: send it")),
+        (false, _) => None,
+    };
+    if !req.accept && req.note.trim().chars().count() < 2 {
+        return Err(ApiError::field("note", "不予受理须说明理由", "say why the report is rejected"));
+    }
+    let mut w = state.db.write().await?;
+    let case_id = w.fraud_report_review(&ctx.actor(), &ctx.scope(), id, case, req.note.trim()).await?;
+    w.commit().await?;
+    state.cockpit.invalidate();
+    Ok(case_id)
+}
+
+pub(super) async fn report_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ReportReviewRequest>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let case_id = review_report(&state, &ctx, id, &req).await?;
+    Ok(axum::Json(serde_json::json!({ "id": id, "case_id": case_id })))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LectureDto {
+    pub id: i64,
+    pub held_on: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub venue: String,
+    pub audience: i64,
+    pub topic: String,
+}
+
+impl From<Lecture> for LectureDto {
+    fn from(l: Lecture) -> Self {
+        LectureDto {
+            id: l.id,
+            held_on: l.held_on,
+            unit_id: l.unit_id,
+            unit_name: l.unit_name,
+            venue: l.venue,
+            audience: l.audience,
+            topic: l.topic,
+        }
+    }
+}
+
+pub(super) async fn lectures(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<LectureDto>>> {
+    let page = state.db.fraud_lectures(&ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, LectureDto::from)))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct NewLectureRequest {
+    /// YYYY-MM-DD
+    pub held_on: String,
+    /// The unit that held it; the caller's unit when absent.
+    pub unit_id: Option<i64>,
+    pub venue: String,
+    pub audience: i64,
+    pub topic: String,
+}
+
+pub async fn add_lecture(state: &AppState, ctx: &Ctx, req: &NewLectureRequest) -> ApiResult<i64> {
+    let date = chrono::NaiveDate::parse_from_str(req.held_on.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::field("held_on", "日期格式应为 YYYY-MM-DD", "held_on must be YYYY-MM-DD"))?;
+    if date > ningan_core::time::today_cst() {
+        return Err(ApiError::field("held_on", "宣讲日期不能晚于今天", "held_on is in the future"));
+    }
+    let venue = req.venue.trim();
+    if venue.is_empty() || venue.chars().count() > 100 {
+        return Err(ApiError::field("venue", "请填写宣讲地点（最多100字）", "venue is required"));
+    }
+    let topic = req.topic.trim();
+    if topic.is_empty() || topic.chars().count() > 100 {
+        return Err(ApiError::field("topic", "请填写宣讲主题（最多100字）", "topic is required"));
+    }
+    if !(1..=100_000).contains(&req.audience) {
+        return Err(ApiError::field("audience", "受众人数应为1至100000", "audience is 1 to 100,000"));
+    }
+    let unit = match req.unit_id {
+        Some(id) => state.db.unit_get(&ctx.scope(), id).await.map_err(|_| {
+            ApiError::field("unit_id", "单位不存在或不在本单位范围内", "unit unknown or outside your scope")
+        })?,
+        None => ctx.unit.clone(),
+    };
+    let mut w = state.db.write().await?;
+    let id = w
+        .fraud_lecture_add(
+            &ctx.actor(),
+            &NewLecture {
+                held_on: date.format("%Y-%m-%d").to_string(),
+                unit_id: unit.id,
+                unit_path: unit.path.clone(),
+                venue: venue.into(),
+                audience: req.audience,
+                topic: topic.into(),
+            },
+        )
+        .await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+pub(super) async fn lecture_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewLectureRequest>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<serde_json::Value>)> {
+    let id = add_lecture(&state, &ctx, &req).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BoardDto {
+    pub open: i64,
+    pub overdue: i64,
+    pub escalated: i64,
+    pub late_closed: i64,
+    pub transfers_pending: i64,
+    pub cases_after_dissuasion: i64,
+    pub cases_without_dissuasion: i64,
+    pub warned_people: i64,
+    pub defrauded_after_warning: i64,
+    /// Per mille of warned people defrauded afterwards.
+    pub fraud_rate_after_warning_permille: i64,
+    pub ranking: Vec<RankDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RankDto {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub tasks: i64,
+    pub dissuaded: i64,
+    pub closed: i64,
+    pub on_time: i64,
+    pub cases_after_dissuasion: i64,
+    /// 0–100.
+    pub index: f64,
+}
+
+pub fn board_dto(b: &SupervisionBoard, ranking: Vec<UnitRank>) -> BoardDto {
+    BoardDto {
+        open: b.open,
+        overdue: b.overdue,
+        escalated: b.escalated,
+        late_closed: b.late_closed,
+        transfers_pending: b.transfers_pending,
+        cases_after_dissuasion: b.cases_after_dissuasion,
+        cases_without_dissuasion: b.cases_without_dissuasion,
+        warned_people: b.warned_subjects,
+        defrauded_after_warning: b.defrauded_after_warning,
+        fraud_rate_after_warning_permille: b.fraud_rate_after_warning_permille(),
+        ranking: ranking
+            .into_iter()
+            .map(|r| RankDto {
+                unit_id: r.unit_id,
+                unit_name: r.unit_name,
+                tasks: r.tasks,
+                dissuaded: r.dissuaded,
+                closed: r.closed,
+                on_time: r.on_time,
+                cases_after_dissuasion: r.cases_after_dissuasion,
+                index: r.index,
+            })
+            .collect(),
+    }
+}
+
+pub(super) async fn board(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<BoardDto>> {
+    let scope = ctx.scope();
+    let b = state.db.fraud_supervision(&scope).await?;
+    let ranking = state.db.fraud_unit_ranking(&scope).await?;
+    Ok(axum::Json(board_dto(&b, ranking)))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FiguresDto {
+    pub persons_dissuaded: i64,
+    pub amount_protected: f64,
+    pub money_lost: f64,
+    pub warnings_high: i64,
+    pub warnings_medium: i64,
+    pub warnings_low: i64,
+    pub tasks_closed: i64,
+    pub tasks_on_time: i64,
+    /// Per cent of finished officer tasks finished before their deadline.
+    pub timeliness_percent: f64,
+    pub lectures: i64,
+    pub lecture_audience: i64,
+    pub signals: i64,
+    pub watchlist: i64,
+    pub months: Vec<MonthDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MonthDto {
+    pub month: String,
+    pub cases: i64,
+    pub amount: f64,
+    /// Change against the month before, per cent; absent when that month had none.
+    pub change_percent: Option<f64>,
+}
+
+pub fn figures_dto(f: &FraudFigures) -> FiguresDto {
+    let months = f
+        .cases_by_month
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let prev = i.checked_sub(1).map(|p| f.cases_by_month[p].cases);
+            MonthDto {
+                month: m.month.clone(),
+                cases: m.cases,
+                amount: m.amount_fen as f64 / 100.0,
+                change_percent: prev
+                    .filter(|p| *p > 0)
+                    .map(|p| ((m.cases - p) as f64 * 1000.0 / p as f64).round() / 10.0),
+            }
+        })
+        .collect();
+    FiguresDto {
+        persons_dissuaded: f.persons_dissuaded,
+        amount_protected: f.amount_protected_fen as f64 / 100.0,
+        money_lost: f.money_lost_fen as f64 / 100.0,
+        warnings_high: f.warnings[0],
+        warnings_medium: f.warnings[1],
+        warnings_low: f.warnings[2],
+        tasks_closed: f.tasks_closed,
+        tasks_on_time: f.tasks_on_time,
+        timeliness_percent: if f.tasks_closed == 0 {
+            0.0
+        } else {
+            (f.tasks_on_time as f64 * 1000.0 / f.tasks_closed as f64).round() / 10.0
+        },
+        lectures: f.lectures,
+        lecture_audience: f.audience,
+        signals: f.signals,
+        watchlist: f.watchlist,
+        months,
+    }
+}
+
+pub(super) async fn figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<FiguresDto>> {
+    Ok(axum::Json(figures_dto(&state.db.fraud_figures(&ctx.scope()).await?)))
+}

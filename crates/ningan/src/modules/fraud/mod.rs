@@ -1,0 +1,212 @@
+//! Anti-fraud early warning and dissuasion (反诈预警劝阻): risk signals from carriers, banks,
+//! app stores and citizens are scored by the engine in `ningan-fraud`; each warning becomes a
+//! dissuasion task at the station where the person lives, with a deadline by level and
+//! escalation when late; outcomes, cases and lectures add up to the supervision board, the
+//! figures and the cockpit panel. Citizens check identifiers and report fraud on a public page.
+
+pub mod admin;
+pub mod pages;
+pub mod public;
+pub mod service;
+pub mod signals;
+pub mod stream;
+pub mod tasks;
+pub mod wire;
+
+use axum::http::Method;
+use axum::routing::{delete, get, post, put};
+use ningan_core::Action;
+
+use crate::http::api::{Access, Api, Op};
+use crate::http::dto::PageDto;
+pub use service::{FraudService, IngestSummary};
+
+pub fn routes(api: Api) -> Api {
+    let read = Access::Action(Action::FraudRead);
+    let work = Access::Action(Action::FraudWork);
+    let manage = Access::Action(Action::FraudManage);
+    let signal = Access::Action(Action::SignalWrite);
+    api.add(
+        Op::api(Method::POST, "/api/fraud/signals", signal, "fraud", "上报风险信号（JSON 批量，编号重复的忽略）")
+            .request::<signals::SignalBatch>()
+            .response::<signals::SignalReport>(),
+        post(signals::signals),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/fraud/signals/ndjson",
+            signal,
+            "fraud",
+            "上报风险信号（NDJSON，每行一条，按行号报告拒收）",
+        )
+        .response::<signals::SignalReport>(),
+        post(signals::signals_ndjson),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/tasks", read, "fraud", "劝阻任务（本单位范围）")
+            .query(&[
+                ("status", "open | transfer | done | overdue | escalated"),
+                ("level", "high | medium | low"),
+                ("page", "页码"),
+                ("per_page", "每页条数"),
+            ])
+            .response::<PageDto<tasks::TaskDto>>(),
+        get(tasks::list),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/tasks/{id}", read, "fraud", "劝阻任务详情：命中规则、信号、话术")
+            .response::<tasks::TaskDetailDto>(),
+        get(tasks::show),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/tasks/{id}/outcome", work, "fraud", "登记劝阻结果")
+            .request::<tasks::OutcomeRequest>()
+            .response::<tasks::TaskDetailDto>(),
+        post(tasks::outcome),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/tasks/{id}/transfer", work, "fraud", "申请移交其他派出所")
+            .request::<tasks::TransferRequest>()
+            .response::<tasks::TaskDetailDto>(),
+        post(tasks::transfer),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/tasks/{id}/transfer/review", work, "fraud", "接收单位审核移交")
+            .request::<tasks::ReviewRequest>()
+            .response::<tasks::TaskDetailDto>(),
+        post(tasks::review),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/fraud/tasks/{id}/reveal",
+            Access::Action(Action::ResidentReveal),
+            "fraud",
+            "查看预警对象完整号码（须说明事由，记入审计）",
+        )
+        .request::<tasks::RevealRequest>()
+        .response::<tasks::RevealedDto>(),
+        post(tasks::reveal),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/watchlist", read, "fraud", "涉诈名单")
+            .query(&[("kind", "类别"), ("q", "标识或来源"), ("page", "页码")])
+            .response::<PageDto<admin::WatchEntryDto>>(),
+        get(admin::watchlist),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/watchlist", manage, "fraud", "加入涉诈名单（批量；任一条无效则整批不变）")
+            .request::<admin::WatchBatch>()
+            .response::<admin::WatchReport>()
+            .status(201),
+        post(admin::watchlist_add),
+    )
+    .add(
+        Op::api(Method::DELETE, "/api/fraud/watchlist/{id}", manage, "fraud", "移出涉诈名单").status(204),
+        delete(admin::watchlist_remove),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/rules", read, "fraud", "当前预警规则集").response::<admin::RulesDto>(),
+        get(admin::rules),
+    )
+    .add(
+        Op::api(
+            Method::PUT,
+            "/api/fraud/rules",
+            manage,
+            "fraud",
+            "替换预警规则集（TOML 文本；运行中生效，窗口状态保留）",
+        )
+        .response::<admin::RulesDto>(),
+        put(admin::rules_replace),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/cases", read, "fraud", "电诈发案登记")
+            .query(&[("page", "页码")])
+            .response::<PageDto<admin::CaseDto>>(),
+        get(admin::cases),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/cases", manage, "fraud", "登记电诈发案")
+            .request::<admin::NewCaseRequest>()
+            .status(201),
+        post(admin::case_add),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/reports", read, "fraud", "群众举报")
+            .query(&[("status", "pending | accepted | rejected"), ("page", "页码")])
+            .response::<PageDto<admin::ReportDto>>(),
+        get(admin::reports),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/reports/{id}/review", manage, "fraud", "审核群众举报（受理即登记发案）")
+            .request::<admin::ReportReviewRequest>(),
+        post(admin::report_review),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/lectures", read, "fraud", "反诈宣讲记录")
+            .query(&[("page", "页码")])
+            .response::<PageDto<admin::LectureDto>>(),
+        get(admin::lectures),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/lectures", work, "fraud", "登记反诈宣讲")
+            .request::<admin::NewLectureRequest>()
+            .status(201),
+        post(admin::lecture_add),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/board", read, "fraud", "督办看板：超时、迟劝阻、劝阻后发案、劝阻率指数排名")
+            .response::<admin::BoardDto>(),
+        get(admin::board),
+    )
+    .add(
+        Op::api(Method::GET, "/api/fraud/figures", read, "fraud", "反诈统计：劝阻人数、避免损失、按月发案与环比")
+            .response::<admin::FiguresDto>(),
+        get(admin::figures),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/public/fraud/check",
+            Access::Public,
+            "public",
+            "涉诈号码、网址、账号查询（按客户端限流）",
+        )
+        .query(&[("kind", "phone | url | domain | bank_account | pay_account | app"), ("value", "要查询的标识")])
+        .response::<public::CheckDto>(),
+        get(public::check_api),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/public/fraud/reports",
+            Access::Public,
+            "public",
+            "群众举报电信网络诈骗（按客户端限流）",
+        )
+        .request::<public::ReportRequest>()
+        .response::<public::ReportReceipt>()
+        .status(201),
+        post(public::report_api),
+    )
+    .add(Op::page(Method::GET, "/public/fraud", Access::Public, "反诈查询与举报"), get(public::page))
+    .add(Op::page(Method::POST, "/public/fraud/report", Access::Public, "提交举报"), post(public::report_form))
+    .add(Op::page(Method::GET, "/fraud/tasks", read, "劝阻任务"), get(pages::task_list))
+    .add(Op::page(Method::GET, "/fraud/tasks/{id}", read, "劝阻任务详情"), get(pages::task_show))
+    .add(Op::page(Method::POST, "/fraud/tasks/{id}/outcome", work, "登记劝阻结果"), post(pages::task_outcome))
+    .add(Op::page(Method::POST, "/fraud/tasks/{id}/transfer", work, "申请移交"), post(pages::task_transfer))
+    .add(Op::page(Method::POST, "/fraud/tasks/{id}/review", work, "审核移交"), post(pages::task_review))
+    .add(
+        Op::page(Method::POST, "/fraud/tasks/{id}/reveal", Access::Action(Action::ResidentReveal), "查看完整号码"),
+        post(pages::task_reveal),
+    )
+    .add(Op::page(Method::GET, "/fraud/board", read, "反诈督办看板"), get(pages::board))
+    .add(Op::page(Method::GET, "/fraud/watchlist", read, "涉诈名单"), get(pages::watchlist))
+    .add(Op::page(Method::POST, "/fraud/watchlist", manage, "加入涉诈名单"), post(pages::watchlist_add))
+    .add(Op::page(Method::GET, "/fraud/lectures", read, "反诈宣讲"), get(pages::lectures))
+    .add(Op::page(Method::POST, "/fraud/lectures", work, "登记宣讲"), post(pages::lecture_add))
+    .add(Op::page(Method::GET, "/fraud/reports", read, "群众举报"), get(pages::reports))
+    .add(Op::page(Method::POST, "/fraud/reports/{id}/review", manage, "审核举报"), post(pages::report_review))
+}

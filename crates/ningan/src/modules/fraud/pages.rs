@@ -1,0 +1,488 @@
+//! The anti-fraud workbench pages: the station's task list, one task to work, the
+//! supervision board, the watchlist, lectures and citizens' reports.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::Action;
+use ningan_fraud::{EntryKind, Level};
+use ningan_store::{FRAUD_OUTCOMES, PageRequest, UnitKind};
+use serde::Deserialize;
+
+use super::admin::{
+    self, BoardDto, FiguresDto, LectureDto, NewCaseRequest, NewLectureRequest, ReportDto, ReportReviewRequest,
+    WatchEntryDto, WatchEntryRequest,
+};
+use super::tasks::{self, OutcomeRequest, ReviewRequest, TaskDetailDto, TaskDto, TransferRequest};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageResult, Pager, html};
+
+fn message(e: &ApiError) -> String {
+    match e.errors.first() {
+        Some(f) if !f.field.is_empty() => format!("{}：{}", f.field, f.message),
+        _ => e.detail_zh.clone(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    status: Option<String>,
+    level: Option<String>,
+    kind: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "fraud/tasks.html")]
+struct TasksPage {
+    frame: Frame,
+    rows: Vec<TaskDto>,
+    pager: Pager,
+    status: String,
+    level: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    levels: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let status = nonempty(&q.status);
+    let level = nonempty(&q.level);
+    let query = tasks::task_query(status.clone(), level.clone())?;
+    let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new(
+        "/fraud/tasks",
+        &[("status", status.clone().unwrap_or_default()), ("level", level.clone().unwrap_or_default())],
+        &page,
+    );
+    let now = ningan_core::time::now_ms();
+    let frame = Frame::for_principal(&ctx).crumb("/fraud/tasks", "nav.fraud");
+    let en = frame.tr.is_en();
+    let pick = |zh: &'static str, en_s: &'static str| if en { en_s } else { zh };
+    let page = TasksPage {
+        rows: page.items.iter().map(|t| TaskDto::from_task(t, now)).collect(),
+        pager,
+        status: status.unwrap_or_default(),
+        level: level.unwrap_or_default(),
+        statuses: vec![
+            ("open", pick("待劝阻", "open")),
+            ("overdue", pick("已超时", "overdue")),
+            ("escalated", pick("已上报督办", "escalated")),
+            ("transfer", pick("移交待审核", "awaiting transfer review")),
+            ("done", pick("已办结", "done")),
+        ],
+        levels: [Level::High, Level::Medium, Level::Low]
+            .iter()
+            .map(|l| (l.as_str(), if en { l.as_str() } else { l.zh() }))
+            .collect(),
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "fraud/task.html")]
+struct TaskPage {
+    frame: Frame,
+    d: TaskDetailDto,
+    revealed: Option<String>,
+    error: Option<String>,
+    may_work: bool,
+    may_reveal: bool,
+    outcomes: Vec<(&'static str, &'static str)>,
+    stations: Vec<(i64, String)>,
+}
+
+async fn task_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    revealed: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let d = tasks::task_detail(state, ctx, id).await.map_err(|e| crate::web::PageError::from(e).framed(ctx))?;
+    let stations = state
+        .db
+        .units_in_scope(&ningan_store::Scope::everything())
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == UnitKind::Station && u.id != d.task.unit_id)
+        .map(|u| (u.id, u.name))
+        .collect();
+    let frame = Frame::for_principal(ctx)
+        .crumb("/fraud/tasks", "nav.fraud")
+        .crumb_text(&format!("/fraud/tasks/{id}"), &format!("#{id}"));
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = TaskPage {
+        may_work: ctx.may(Action::FraudWork),
+        may_reveal: ctx.may(Action::ResidentReveal),
+        outcomes: FRAUD_OUTCOMES.iter().filter(|o| o.0 != "sms").map(|o| (o.0, o.1)).collect(),
+        stations,
+        d,
+        revealed,
+        error,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn task_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    task_page(&state, &ctx, id, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    money_lost: String,
+    #[serde(default)]
+    amount_protected: String,
+    #[serde(default)]
+    watch_days: String,
+}
+
+fn number(s: &str) -> f64 {
+    let s = s.trim();
+    if s.is_empty() { 0.0 } else { s.parse().unwrap_or(f64::NAN) }
+}
+
+pub async fn task_outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<OutcomeForm>,
+) -> PageResult<Response> {
+    let req = OutcomeRequest {
+        outcome: form.outcome,
+        note: form.note,
+        money_lost: number(&form.money_lost),
+        amount_protected: number(&form.amount_protected),
+        watch_days: form.watch_days.trim().parse().unwrap_or(if form.watch_days.trim().is_empty() { 0 } else { -1 }),
+    };
+    match tasks::record_outcome(&state, &ctx, id, &req).await {
+        Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            task_page(&state, &ctx, id, None, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct TransferForm {
+    #[serde(default)]
+    to_unit_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn task_transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<TransferForm>,
+) -> PageResult<Response> {
+    let req = TransferRequest { to_unit_id: form.to_unit_id.trim().parse().unwrap_or(0), reason: form.reason };
+    match tasks::request_transfer(&state, &ctx, id, &req).await {
+        Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            task_page(&state, &ctx, id, None, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    approve: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn task_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReviewForm>,
+) -> PageResult<Response> {
+    let req = ReviewRequest { approve: form.approve == "true", note: form.note };
+    match tasks::review_transfer(&state, &ctx, id, &req).await {
+        Ok(()) => Ok(Redirect::to("/fraud/tasks?status=transfer").into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            task_page(&state, &ctx, id, None, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RevealForm {
+    #[serde(default)]
+    purpose: String,
+}
+
+pub async fn task_reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RevealForm>,
+) -> PageResult<Response> {
+    match tasks::reveal_phone(&state, &ctx, id, &form.purpose).await {
+        Ok(phone) => task_page(&state, &ctx, id, Some(phone), None).await,
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            task_page(&state, &ctx, id, None, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fraud/board.html")]
+struct BoardPage {
+    frame: Frame,
+    b: BoardDto,
+    f: FiguresDto,
+    rate: String,
+}
+
+pub async fn board(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let scope = ctx.scope();
+    let b = admin::board_dto(&state.db.fraud_supervision(&scope).await?, state.db.fraud_unit_ranking(&scope).await?);
+    let f = admin::figures_dto(&state.db.fraud_figures(&scope).await?);
+    let rate = format!("{:.1}‰", b.fraud_rate_after_warning_permille as f64);
+    let frame = Frame::for_principal(&ctx).crumb("/fraud/board", "nav.fraud_board");
+    Ok(html(StatusCode::OK, &BoardPage { frame, b, f, rate }))
+}
+
+#[derive(Template)]
+#[template(path = "fraud/watchlist.html")]
+struct WatchlistPage {
+    frame: Frame,
+    rows: Vec<WatchEntryDto>,
+    pager: Pager,
+    kind: String,
+    q: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    may_manage: bool,
+    error: Option<String>,
+    rules_version: String,
+}
+
+async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, error: Option<String>) -> PageResult {
+    let kind = nonempty(&q.kind).filter(|k| EntryKind::parse(k).is_some());
+    let text = nonempty(&q.q);
+    let page =
+        state.db.watchlist_page(kind.as_deref(), text.as_deref(), PageRequest::new(opt_i64(&q.page), Some(50))).await?;
+    let pager = Pager::new(
+        "/fraud/watchlist",
+        &[("kind", kind.clone().unwrap_or_default()), ("q", text.clone().unwrap_or_default())],
+        &page,
+    );
+    let frame =
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/watchlist", "涉诈名单");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = WatchlistPage {
+        rows: page.items.into_iter().map(WatchEntryDto::from).collect(),
+        pager,
+        kind: kind.unwrap_or_default(),
+        q: text.unwrap_or_default(),
+        kinds: EntryKind::ALL.iter().map(|k| (k.as_str(), k.zh())).collect(),
+        may_manage: ctx.may(Action::FraudManage),
+        error,
+        rules_version: state.fraud.rules()?.version,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn watchlist(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    watchlist_page(&state, &ctx, q, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct WatchForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    typology: String,
+    #[serde(default)]
+    confidence: String,
+}
+
+pub async fn watchlist_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<WatchForm>,
+) -> PageResult<Response> {
+    let req = WatchEntryRequest {
+        kind: form.kind,
+        value: form.value,
+        source: form.source,
+        confidence: Some(form.confidence.trim().parse().unwrap_or(-1)),
+        typology: Some(form.typology),
+        expires_at: None,
+    };
+    match admin::add_entries(&state, &ctx, std::slice::from_ref(&req)).await {
+        Ok(_) => Ok(Redirect::to("/fraud/watchlist").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            watchlist_page(&state, &ctx, ListQuery::default(), Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fraud/lectures.html")]
+struct LecturesPage {
+    frame: Frame,
+    rows: Vec<LectureDto>,
+    pager: Pager,
+    may_work: bool,
+    error: Option<String>,
+    form: NewLectureRequest,
+}
+
+async fn lectures_page(
+    state: &AppState,
+    ctx: &Ctx,
+    page_no: Option<i64>,
+    form: NewLectureRequest,
+    error: Option<String>,
+) -> PageResult {
+    let page = state.db.fraud_lectures(&ctx.scope(), PageRequest::new(page_no, Some(20))).await?;
+    let pager = Pager::new("/fraud/lectures", &[], &page);
+    let frame =
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/lectures", "反诈宣讲");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = LecturesPage {
+        rows: page.items.into_iter().map(LectureDto::from).collect(),
+        pager,
+        may_work: ctx.may(Action::FraudWork),
+        error,
+        form,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn lectures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let form = NewLectureRequest {
+        held_on: ningan_core::time::today_cst().format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
+    lectures_page(&state, &ctx, opt_i64(&q.page), form, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LectureForm {
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    audience: String,
+}
+
+pub async fn lecture_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LectureForm>,
+) -> PageResult<Response> {
+    let req = NewLectureRequest {
+        held_on: form.held_on,
+        unit_id: None,
+        venue: form.venue,
+        audience: form.audience.trim().parse().unwrap_or(0),
+        topic: form.topic,
+    };
+    match admin::add_lecture(&state, &ctx, &req).await {
+        Ok(_) => Ok(Redirect::to("/fraud/lectures").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            lectures_page(&state, &ctx, None, req, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fraud/reports.html")]
+struct ReportsPage {
+    frame: Frame,
+    rows: Vec<ReportDto>,
+    pager: Pager,
+    may_manage: bool,
+    error: Option<String>,
+}
+
+async fn reports_page(state: &AppState, ctx: &Ctx, page_no: Option<i64>, error: Option<String>) -> PageResult {
+    let page = state.db.fraud_reports(&ctx.scope(), None, PageRequest::new(page_no, Some(20))).await?;
+    let pager = Pager::new("/fraud/reports", &[], &page);
+    let frame =
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/reports", "群众举报");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ReportsPage {
+        rows: page.items.into_iter().map(ReportDto::from).collect(),
+        pager,
+        may_manage: ctx.may(Action::FraudManage),
+        error,
+        frame,
+    };
+    Ok(html(status, &page))
+}
+
+pub async fn reports(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    reports_page(&state, &ctx, opt_i64(&q.page), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportReviewForm {
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    typology: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn report_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReportReviewForm>,
+) -> PageResult<Response> {
+    let accept = form.accept == "true";
+    let report = state.db.fraud_reports(&ctx.scope(), Some("pending"), PageRequest::new(Some(1), Some(200))).await?;
+    let Some(r) = report.items.iter().find(|r| r.id == id) else { return Err(crate::web::PageError::not_found()) };
+    let case = accept.then(|| NewCaseRequest {
+        phone: Some(r.phone.clone()),
+        occurred_at: crate::http::dto::ts(r.created_at),
+        amount: r.amount_fen as f64 / 100.0,
+        typology: form.typology.clone(),
+        unit_id: None,
+        note: format!("群众举报 #{id}"),
+    });
+    let req = ReportReviewRequest { accept, note: form.note, case };
+    match admin::review_report(&state, &ctx, id, &req).await {
+        Ok(_) => Ok(Redirect::to("/fraud/reports").into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            reports_page(&state, &ctx, None, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

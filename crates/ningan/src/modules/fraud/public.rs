@@ -1,0 +1,338 @@
+//! The citizen's side: is this number, site or account a known fraud? and a fraud report
+//! form that becomes a victim-report signal (so the engine warns at once) and a report the
+//! station reviews. Both are anonymous and limited per client address.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ningan_fraud::EntryKind;
+use ningan_store::{Actor, NewReport};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::wire::{SignalLine, When};
+use crate::app::AppState;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::{Json, Query};
+use crate::web::html;
+
+const WINDOW: Duration = Duration::from_secs(60);
+const MAX_TRACKED: usize = 100_000;
+
+/// Requests per client address per minute.
+pub struct PublicLimiter {
+    limit: u32,
+    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+impl PublicLimiter {
+    pub fn new(limit: u32) -> PublicLimiter {
+        PublicLimiter { limit, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts the request; false once the client is over its limit for this minute.
+    pub fn admit(&self, ip: IpAddr) -> bool {
+        let mut map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_TRACKED {
+            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+        }
+        let entry = map.entry(ip).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= WINDOW {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+        entry.0 <= self.limit
+    }
+}
+
+fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
+    if state.fraud_limiter.admit(addr.ip()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::TooManyAttempts,
+            "查询过于频繁，请一分钟后再试",
+            "too many look-ups from this address; try again in a minute",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CheckQuery {
+    /// phone | url | domain | bank_account | pay_account | app
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckDto {
+    pub kind: String,
+    /// The identifier as checked, in its canonical form.
+    pub value: String,
+    pub listed: bool,
+    /// The fraud type, when listed.
+    pub typology: Option<String>,
+    pub advice: String,
+}
+
+pub fn check(state: &AppState, kind: &str, value: &str) -> ApiResult<CheckDto> {
+    let kind = EntryKind::parse(kind).ok_or_else(|| {
+        ApiError::field("kind", "类别应为 phone/url/domain/bank_account/pay_account/app", "unknown kind")
+    })?;
+    if value.trim().is_empty() || value.len() > 500 {
+        return Err(ApiError::field("value", "请输入要查询的号码、网址或账号", "value is required"));
+    }
+    let canonical = kind.normalize(value).map_err(|e| ApiError::field_from("value", e))?;
+    let hit = state.fraud.check(kind, value)?;
+    let listed = hit.is_some();
+    let advice = if listed {
+        "该号码/网址/账号已被列入涉诈名单。请立即停止联系，切勿转账或提供验证码；如已转账，请立即拨打110或96110。"
+    } else {
+        "暂未发现涉诈记录。未列入名单不代表安全：凡是要求转账、提供验证码或下载陌生软件的，都是诈骗。"
+    };
+    Ok(CheckDto {
+        kind: kind.as_str().into(),
+        value: canonical,
+        listed,
+        typology: hit.and_then(|(_, l)| l.typology),
+        advice: advice.into(),
+    })
+}
+
+pub(super) async fn check_api(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<CheckQuery>,
+) -> ApiResult<axum::Json<CheckDto>> {
+    limited(&state, addr)?;
+    state.fraud.ensure_loaded(&state.db).await?;
+    Ok(axum::Json(check(&state, &q.kind, &q.value)?))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ReportRequest {
+    /// The reporter's phone, to be called back (the report is about this subscriber).
+    #[serde(default)]
+    pub phone: String,
+    /// What the fraudster used: phone | url | domain | bank_account | pay_account | app.
+    #[serde(default)]
+    pub identifier_kind: String,
+    #[serde(default)]
+    pub identifier: String,
+    #[serde(default)]
+    pub description: String,
+    /// Yuan lost, if any.
+    #[serde(default)]
+    pub amount: Option<f64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReportReceipt {
+    pub report_id: i64,
+    pub message: String,
+}
+
+/// Files a citizen's report: a victim-report signal for the engine (routed like any other),
+/// and the report for the station to review.
+pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<ReportReceipt> {
+    let phone = ningan_fraud::normalize::phone(&req.phone).map_err(|e| ApiError::field_from("phone", e))?;
+    let description = req.description.trim();
+    let n = description.chars().count();
+    if !(10..=2000).contains(&n) {
+        return Err(ApiError::field(
+            "description",
+            "请描述经过（10–2000字）",
+            "describe what happened in 10–2000 characters",
+        ));
+    }
+    let identifier = match (req.identifier_kind.trim(), req.identifier.trim()) {
+        (_, "") => None,
+        (k, v) => {
+            let kind = EntryKind::parse(k)
+                .ok_or_else(|| ApiError::field("identifier_kind", "请选择对方使用的号码类别", "unknown kind"))?;
+            Some((kind, kind.normalize(v).map_err(|e| ApiError::field_from("identifier", e))?))
+        }
+    };
+    let amount_fen = match req.amount {
+        Some(a) => ningan_fraud::amount_fen(a).map_err(|e| ApiError::field_from("amount", e))?,
+        None => 0,
+    };
+    let signal_id = format!("report-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let line = SignalLine {
+        id: signal_id.clone(),
+        phone: phone.clone(),
+        at: Some(When::Seconds(ningan_core::time::now_ms() / 1000)),
+        kind: "victim_report".into(),
+        from: None,
+        duration: None,
+        url: None,
+        package: None,
+        account: None,
+        via: None,
+        amount: Some(amount_fen as f64 / 100.0),
+    };
+    let incoming = line.check(ningan_core::time::now_ms() / 1000).map_err(|r| ApiError::field("report", r.zh, r.en))?;
+    let actor = Actor { name: "public:report".into(), unit_id: None };
+    state.fraud.ingest(&state.db, &actor, "report", vec![incoming]).await?;
+    let subject = state.db.fraud_subject_by_phone(&phone).await?;
+    let mut w = state.db.write().await?;
+    let report_id = w
+        .fraud_report_add(
+            &actor,
+            &NewReport {
+                phone,
+                identifier_kind: identifier.as_ref().map(|(k, _)| k.as_str().to_string()),
+                identifier: identifier.map(|(_, v)| v),
+                description: description.into(),
+                amount_fen,
+                signal_id,
+                unit_id: subject.unit_id,
+                unit_path: subject.unit_path,
+            },
+        )
+        .await?;
+    w.commit().await?;
+    state.cockpit.invalidate();
+    Ok(ReportReceipt {
+        report_id,
+        message: format!(
+            "举报已受理（编号{report_id}），民警将尽快与您联系。如已转账，请立即拨打110或96110申请紧急止付。"
+        ),
+    })
+}
+
+pub(super) async fn report_api(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<ReportRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ReportReceipt>)> {
+    limited(&state, addr)?;
+    Ok((StatusCode::CREATED, axum::Json(file_report(&state, &req).await?)))
+}
+
+#[derive(Template)]
+#[template(path = "fraud/public.html")]
+struct PublicPage {
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
+    value: String,
+    result: Option<CheckDto>,
+    error: Option<String>,
+    report: ReportRequest,
+    report_error: Option<String>,
+    receipt: Option<String>,
+}
+
+impl PublicPage {
+    fn new() -> PublicPage {
+        PublicPage {
+            kinds: EntryKind::ALL.iter().filter(|k| **k != EntryKind::Domain).map(|k| (k.as_str(), k.zh())).collect(),
+            kind: "phone".into(),
+            value: String::new(),
+            result: None,
+            error: None,
+            report: ReportRequest::default(),
+            report_error: None,
+            receipt: None,
+        }
+    }
+
+    fn kind_is(&self, k: &&str) -> bool {
+        self.kind == *k
+    }
+
+    fn report_kind_is(&self, k: &&str) -> bool {
+        self.report.identifier_kind == *k
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PageQuery {
+    kind: Option<String>,
+    value: Option<String>,
+}
+
+fn message(e: &ApiError) -> String {
+    e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone())
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> Response {
+    let mut page = PublicPage::new();
+    let mut status = StatusCode::OK;
+    if let (Some(kind), Some(value)) = (q.kind, q.value.filter(|v| !v.trim().is_empty())) {
+        page.kind = kind.clone();
+        page.value = value.clone();
+        let outcome = match limited(&state, addr) {
+            Ok(()) => match state.fraud.ensure_loaded(&state.db).await {
+                Ok(()) => check(&state, &kind, &value),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(r) => page.result = Some(r),
+            Err(e) => {
+                status = e.code.status();
+                page.error = Some(message(&e));
+            }
+        }
+    }
+    html(status, &page)
+}
+
+pub(super) async fn report_form(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(form): Form<ReportForm>,
+) -> Response {
+    let mut page = PublicPage::new();
+    let amount = form.amount.trim();
+    let req = ReportRequest {
+        phone: form.phone,
+        identifier_kind: form.identifier_kind,
+        identifier: form.identifier,
+        description: form.description,
+        amount: if amount.is_empty() { None } else { Some(amount.parse().unwrap_or(f64::NAN)) },
+    };
+    let outcome = match limited(&state, addr) {
+        Ok(()) => file_report(&state, &req).await,
+        Err(e) => Err(e),
+    };
+    let status = match outcome {
+        Ok(receipt) => {
+            page.receipt = Some(receipt.message);
+            StatusCode::CREATED
+        }
+        Err(e) => {
+            page.report_error = Some(message(&e));
+            page.report = req;
+            e.code.status()
+        }
+    };
+    html(status, &page)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    identifier_kind: String,
+    #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    amount: String,
+}

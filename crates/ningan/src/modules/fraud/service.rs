@@ -1,0 +1,307 @@
+//! The scoring engine inside the server: one engine per process behind a lock, fed by every
+//! ingest path (HTTP batches, the NATS consumer, `ningan import signals`, citizens' reports).
+//!
+//! Invariant: the engine's windows are a function of the signal log. A batch is logged and
+//! scored in one database transaction while the ingest lock is held, so scoring order is
+//! commit order; if the transaction fails the engine is marked stale and rebuilt from the
+//! log (watchlist, then the signals of the last horizon replayed with the facts they were
+//! scored on) before the next signal. A restart rebuilds the same way, so a victim journey
+//! half-way through survives it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ningan_core::time::now_ms;
+use ningan_fraud::{
+    DEFAULT_RULES, Engine, EntryKind, Fact, Level, Listing, NormalizeError, RuleError, RuleSet, Signal, Warning,
+    Watchlist,
+};
+use ningan_store::{Actor, Db, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
+
+use super::wire::Incoming;
+use crate::http::error::ApiError;
+
+/// Minutes an officer has, by level: high means seeing the person (见面劝阻), medium a call
+/// within 30 minutes; low is answered by an automated notice at once.
+pub fn deadline_minutes(level: Level) -> i64 {
+    match level {
+        Level::High => 60,
+        Level::Medium => 30,
+        Level::Low => 0,
+    }
+}
+
+/// The automated notice of a low warning: no link, nothing about the person.
+pub fn sms_text(typology: &str) -> String {
+    format!(
+        "【宁波反诈】温馨提示：近期“{typology}”类诈骗高发。凡是要求您下载陌生软件、向陌生账户转账的都是诈骗。如有疑问请拨打96110或110。"
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IngestSummary {
+    pub accepted: usize,
+    pub duplicates: usize,
+    /// (task id, level) of each warning raised.
+    pub warnings: Vec<(i64, Level)>,
+}
+
+pub struct FraudService {
+    engine: Mutex<Engine>,
+    ingest: tokio::sync::Mutex<()>,
+    loaded: AtomicBool,
+    rules_path: PathBuf,
+    centre: tokio::sync::OnceCell<OrgUnit>,
+}
+
+fn poisoned() -> ApiError {
+    ApiError::internal("fraud engine lock poisoned")
+}
+
+impl FraudService {
+    /// Rules from `rules_file` when given, else the set saved by the last replacement under
+    /// the data directory, else the shipped set.
+    pub fn open(data_dir: &std::path::Path, rules_file: Option<&std::path::Path>) -> Result<FraudService, RuleError> {
+        let rules_path = data_dir.join("fraud-rules.toml");
+        let source = match rules_file {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| RuleError { line: 0, message: format!("{}: {e}", p.display()) })?,
+            None => std::fs::read_to_string(&rules_path).unwrap_or_else(|_| DEFAULT_RULES.to_string()),
+        };
+        let rules = RuleSet::from_toml(&source)?;
+        Ok(FraudService {
+            engine: Mutex::new(Engine::new(rules, Watchlist::default())),
+            ingest: tokio::sync::Mutex::new(()),
+            loaded: AtomicBool::new(false),
+            rules_path,
+            centre: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    pub fn rules(&self) -> Result<RuleSet, ApiError> {
+        Ok(self.engine.lock().map_err(|_| poisoned())?.rules().clone())
+    }
+
+    pub fn rules_source(&self) -> String {
+        std::fs::read_to_string(&self.rules_path).unwrap_or_else(|_| DEFAULT_RULES.to_string())
+    }
+
+    /// The unit that owns warnings about people no station knows: the city bureau.
+    async fn centre(&self, db: &Db) -> Result<&OrgUnit, ApiError> {
+        self.centre
+            .get_or_try_init(|| async {
+                let units = db.units_in_scope(&Scope::everything()).await?;
+                units.into_iter().find(|u| u.kind == UnitKind::City).ok_or(StoreError::NotFound)
+            })
+            .await
+            .map_err(ApiError::from)
+    }
+
+    /// Loads the watchlist and replays the signal log the first time, and after a failed batch.
+    pub async fn ensure_loaded(&self, db: &Db) -> Result<(), ApiError> {
+        if self.loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _g = self.ingest.lock().await;
+        self.rebuild_locked(db).await
+    }
+
+    async fn rebuild_locked(&self, db: &Db) -> Result<(), ApiError> {
+        if self.loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let entries = db.watchlist_all().await?;
+        let rules = self.rules()?;
+        let horizon = rules.event_horizon().max(rules.score_window).max(rules.dedup_window);
+        let log = db.fraud_signals_since(now_ms() - horizon * 1000).await?;
+        let mut watch = Watchlist::default();
+        for e in &entries {
+            let Some(kind) = EntryKind::parse(&e.kind) else { continue };
+            let listing = Listing {
+                source: e.source.clone(),
+                confidence: e.confidence.clamp(0, 100) as u8,
+                typology: e.typology.clone(),
+                expires_at: e.expires_at.map(|ms| ms / 1000),
+            };
+            if let Err(err) = watch.insert(kind, &e.value, listing) {
+                tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
+            }
+        }
+        let mut engine = Engine::new(rules, watch);
+        let mut replayed = 0usize;
+        for s in &log {
+            let Ok(fact) = serde_json::from_str::<Fact>(&s.fact) else { continue };
+            engine.apply(s.subject_id as u64, s.at, &s.signal_id, fact);
+            replayed += 1;
+        }
+        *self.engine.lock().map_err(|_| poisoned())? = engine;
+        self.loaded.store(true, Ordering::Release);
+        tracing::info!(watchlist = entries.len(), replayed, "fraud engine loaded");
+        Ok(())
+    }
+
+    /// Logs, scores and routes a batch of checked signals in one transaction.
+    pub async fn ingest(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        channel: &str,
+        items: Vec<Incoming>,
+    ) -> Result<IngestSummary, ApiError> {
+        self.ensure_loaded(db).await?;
+        let centre = self.centre(db).await?.clone();
+        let _g = self.ingest.lock().await;
+        if !self.loaded.load(Ordering::Acquire) {
+            self.rebuild_locked(db).await?;
+        }
+        // Until the commit succeeds the engine may hold signals the log does not.
+        self.loaded.store(false, Ordering::Release);
+        let mut w = db.write().await?;
+        let mut subjects: HashMap<String, ningan_store::Subject> = HashMap::new();
+        let mut summary = IngestSummary::default();
+        let now = now_ms();
+        for item in items {
+            let subject = match subjects.get(&item.phone) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = w.fraud_subject(&item.phone, (centre.id, &centre.path)).await?;
+                    subjects.insert(item.phone.clone(), s.clone());
+                    s
+                }
+            };
+            let signal =
+                Signal { id: item.id.into_boxed_str(), person: subject.id as u64, at: item.at, kind: item.kind };
+            let (fact, listed) = self.engine.lock().map_err(|_| poisoned())?.fact(&signal);
+            let body = serde_json::to_string(&signal.kind).map_err(ApiError::internal)?;
+            let fact_json = serde_json::to_string(&fact).map_err(ApiError::internal)?;
+            let listed = listed.map(|(k, v, _)| format!("{}:{v}", k.as_str()));
+            let logged = w
+                .fraud_signal_log(&NewSignal {
+                    signal_id: &signal.id,
+                    subject_id: subject.id,
+                    at: signal.at,
+                    kind: signal.kind.tag().as_str(),
+                    body: &body,
+                    fact: &fact_json,
+                    listed: listed.as_deref(),
+                    channel,
+                })
+                .await?;
+            if !logged {
+                summary.duplicates += 1;
+                continue;
+            }
+            summary.accepted += 1;
+            let (_, warning) =
+                self.engine.lock().map_err(|_| poisoned())?.apply(subject.id as u64, signal.at, &signal.id, fact);
+            if let Some(warning) = warning {
+                let task = w.fraud_task_open(&subject, &new_task(&warning, now)).await?;
+                summary.warnings.push((task, warning.level));
+            }
+        }
+        let detail = format!(
+            "{} signals via {channel}: {} new, {} repeated, {} warnings",
+            summary.accepted + summary.duplicates,
+            summary.accepted,
+            summary.duplicates,
+            summary.warnings.len()
+        );
+        w.audit(actor.audit("fraud.signals", "fraud_signal", "-", None, None, &detail)).await?;
+        w.commit().await?;
+        self.loaded.store(true, Ordering::Release);
+        Ok(summary)
+    }
+
+    /// Whether an identifier a citizen typed is listed now.
+    pub fn check(&self, kind: EntryKind, raw: &str) -> Result<Option<(String, Listing)>, ApiError> {
+        let engine = self.engine.lock().map_err(|_| poisoned())?;
+        let hit = engine
+            .watchlist()
+            .lookup(kind, raw, now_ms() / 1000)
+            .map_err(|e: NormalizeError| ApiError::field_from("value", e))?;
+        Ok(hit.map(|h| (h.value.to_string(), h.listing.clone())))
+    }
+
+    /// Adds listings to the running engine (the database already holds them).
+    pub fn listed(&self, entries: &[NewWatchEntry]) -> Result<(), ApiError> {
+        let mut engine = self.engine.lock().map_err(|_| poisoned())?;
+        for e in entries {
+            let Some(kind) = EntryKind::parse(&e.kind) else { continue };
+            let listing = Listing {
+                source: e.source.clone(),
+                confidence: e.confidence.clamp(0, 100) as u8,
+                typology: e.typology.clone(),
+                expires_at: e.expires_at.map(|ms| ms / 1000),
+            };
+            engine.watchlist_mut().insert(kind, &e.value, listing).map_err(|err| ApiError::field_from("value", err))?;
+        }
+        Ok(())
+    }
+
+    pub fn unlisted(&self, kind: &str, value: &str) -> Result<(), ApiError> {
+        if let Some(kind) = EntryKind::parse(kind) {
+            self.engine.lock().map_err(|_| poisoned())?.watchlist_mut().remove(kind, value);
+        }
+        Ok(())
+    }
+
+    /// Validates and swaps the rule set while running; windows are kept. The text is saved
+    /// under the data directory so a restart uses it.
+    pub fn replace_rules(&self, source: &str) -> Result<RuleSet, RuleError> {
+        let rules = RuleSet::from_toml(source)?;
+        let tmp = self.rules_path.with_extension("toml.tmp");
+        let save = std::fs::write(&tmp, source).and_then(|()| std::fs::rename(&tmp, &self.rules_path));
+        if let Err(e) = save {
+            return Err(RuleError {
+                line: 0, message: format!("无法保存规则文件 / cannot save the rules: {e}")
+            });
+        }
+        let mut engine =
+            self.engine.lock().map_err(|_| RuleError { line: 0, message: "engine lock poisoned".into() })?;
+        engine.replace_rules(rules.clone());
+        Ok(rules)
+    }
+
+    /// Forgets windows no rule can reach any more.
+    pub fn expire(&self) {
+        if let Ok(mut e) = self.engine.lock() {
+            e.expire(now_ms() / 1000);
+            e.watchlist_mut().expire(now_ms() / 1000);
+        }
+    }
+
+    pub fn stats(&self) -> (usize, usize, usize) {
+        self.engine.lock().map(|e| (e.persons(), e.events(), e.watchlist().len())).unwrap_or_default()
+    }
+}
+
+fn new_task(w: &Warning, now: i64) -> NewTask {
+    let minutes = deadline_minutes(w.level);
+    let auto_outcome = (w.level == Level::Low).then(|| ("sms".to_string(), sms_text(&w.typology)));
+    NewTask {
+        subject_id: w.person as i64,
+        signal_id: w.signal.clone(),
+        level: w.level.as_str().into(),
+        score: i64::from(w.score),
+        typology: w.typology.clone(),
+        ruleset_version: w.ruleset_version.clone(),
+        trace: serde_json::to_string(w).unwrap_or_default(),
+        warned_at: now,
+        deadline: now + minutes * 60_000,
+        auto_outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_automated_notice_has_no_link_and_no_personal_data() {
+        let t = sms_text("冒充客服");
+        assert!(!t.contains("http") && !t.contains("www") && !t.contains('/'));
+        assert!(t.contains("96110"));
+    }
+}

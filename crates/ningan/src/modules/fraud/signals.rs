@@ -1,0 +1,132 @@
+//! Signal ingest over HTTP: JSON batches and NDJSON with line numbers.
+
+use axum::extract::State;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::wire::{Incoming, SignalLine};
+use crate::app::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::Json;
+use crate::http::principal::Ctx;
+
+/// Signals one request may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SignalBatch {
+    pub signals: Vec<SignalLine>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignalReport {
+    /// New signals logged and scored.
+    pub accepted: usize,
+    /// Ids seen before: ignored, so a retried batch is safe.
+    pub duplicates: usize,
+    pub warnings: Vec<WarningRef>,
+    pub rejected: Vec<SignalRejection>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WarningRef {
+    pub task_id: i64,
+    pub level: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignalRejection {
+    /// Line number from 1 (NDJSON), or position from 0 (JSON batch).
+    pub line: usize,
+    pub reason: String,
+    pub reason_zh: String,
+}
+
+/// Checks every line, then ingests the good ones in one transaction.
+pub async fn ingest_lines(
+    state: &AppState,
+    ctx_actor: &ningan_store::Actor,
+    channel: &str,
+    lines: Vec<(usize, Result<SignalLine, String>)>,
+) -> ApiResult<SignalReport> {
+    if lines.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "signals",
+            format!("每批最多{MAX_BATCH}条"),
+            format!("at most {MAX_BATCH} per batch"),
+        ));
+    }
+    let now = ningan_core::time::now_ms() / 1000;
+    let mut good: Vec<Incoming> = Vec::with_capacity(lines.len());
+    let mut rejected = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, parsed) in lines {
+        match parsed
+            .map_err(|e| (format!("unreadable: {e}"), "无法解析为信号对象".to_string()))
+            .and_then(|l| l.check(now).map_err(|r| (r.en, r.zh)))
+        {
+            Ok(s) if !seen.insert(s.id.clone()) => {
+                rejected.push(SignalRejection {
+                    line,
+                    reason: "id repeated within the batch".into(),
+                    reason_zh: "同一批次内编号重复".into(),
+                });
+            }
+            Ok(s) => good.push(s),
+            Err((en, zh)) => rejected.push(SignalRejection { line, reason: en, reason_zh: zh }),
+        }
+    }
+    let summary = if good.is_empty() {
+        Default::default()
+    } else {
+        state.fraud.ingest(&state.db, ctx_actor, channel, good).await?
+    };
+    if !summary.warnings.is_empty() {
+        state.cockpit.invalidate();
+    }
+    Ok(SignalReport {
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        warnings: summary
+            .warnings
+            .into_iter()
+            .map(|(task_id, level)| WarningRef { task_id, level: level.as_str().into() })
+            .collect(),
+        rejected,
+    })
+}
+
+pub(super) async fn signals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(batch): Json<SignalBatch>,
+) -> ApiResult<axum::Json<SignalReport>> {
+    if batch.signals.is_empty() {
+        return Err(ApiError::field("signals", "至少一条信号", "send at least one signal"));
+    }
+    let lines = batch.signals.into_iter().enumerate().map(|(i, s)| (i, Ok(s))).collect();
+    Ok(axum::Json(ingest_lines(&state, &ctx.actor(), "api", lines).await?))
+}
+
+/// Splits an NDJSON body into numbered lines (from 1), skipping blank ones.
+pub fn parse_ndjson(body: &str) -> Vec<(usize, Result<SignalLine, String>)> {
+    body.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, serde_json::from_str::<SignalLine>(l).map_err(|e| e.to_string())))
+        .collect()
+}
+
+pub(super) async fn signals_ndjson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<SignalReport>> {
+    let body = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::field("body", "请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}")))?;
+    let lines = parse_ndjson(body);
+    if lines.is_empty() {
+        return Err(ApiError::field("body", "请求体没有信号", "the body holds no signals"));
+    }
+    Ok(axum::Json(ingest_lines(&state, &ctx.actor(), "api", lines).await?))
+}

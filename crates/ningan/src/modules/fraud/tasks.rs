@@ -1,0 +1,446 @@
+//! Dissuasion tasks (劝阻): the station's list, one task with the signals that fired and why,
+//! outcome recording, transfer with review, revealing the subscriber's number with a purpose.
+
+use axum::extract::State;
+use ningan_core::phone::mask_phone_str;
+use ningan_fraud::{Level, SignalKind, Warning};
+use ningan_store::{FRAUD_OUTCOMES, LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, fraud_outcome_zh};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskDto {
+    pub id: i64,
+    /// high | medium | low
+    pub level: String,
+    pub level_zh: String,
+    /// How the person is to be reached.
+    pub channel_zh: String,
+    pub score: i64,
+    pub typology: String,
+    /// The subscriber's number, masked.
+    pub phone: String,
+    pub resident_id: Option<i64>,
+    pub resident_name: Option<String>,
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// open | transfer | done
+    pub status: String,
+    pub status_zh: String,
+    pub warned_at: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub escalated: bool,
+    pub outcome: Option<String>,
+    pub outcome_zh: Option<String>,
+    pub outcome_note: String,
+    pub attempts: i64,
+    /// Yuan already transferred before the dissuasion.
+    pub money_lost: f64,
+    /// Yuan the dissuasion kept from being transferred.
+    pub amount_protected: f64,
+    pub watch_until: Option<String>,
+    pub transfer_to_unit_id: Option<i64>,
+    pub transfer_reason: Option<String>,
+}
+
+pub fn level_of(s: &str) -> Level {
+    Level::parse(s).unwrap_or(Level::Low)
+}
+
+pub fn status_zh(s: &str) -> &'static str {
+    match s {
+        "open" => "待劝阻",
+        "transfer" => "移交待审核",
+        "done" => "已办结",
+        _ => "",
+    }
+}
+
+impl TaskDto {
+    pub fn from_task(t: &Task, now: i64) -> TaskDto {
+        let level = level_of(&t.level);
+        TaskDto {
+            id: t.id,
+            level: t.level.clone(),
+            level_zh: level.zh().into(),
+            channel_zh: level.channel_zh().into(),
+            score: t.score,
+            typology: t.typology.clone(),
+            phone: mask_phone_str(t.phone.strip_prefix("+86").unwrap_or(&t.phone)),
+            resident_id: t.resident_id,
+            resident_name: t.resident_name.clone(),
+            unit_id: t.unit_id,
+            unit_name: t.unit_name.clone(),
+            status: t.status.clone(),
+            status_zh: status_zh(&t.status).into(),
+            warned_at: ts(t.warned_at),
+            deadline: ts(t.deadline),
+            overdue: t.is_open() && t.deadline < now,
+            escalated: t.escalated_at.is_some() && t.is_open(),
+            outcome: t.outcome.clone(),
+            outcome_zh: t.outcome.as_deref().map(|o| fraud_outcome_zh(o).to_string()),
+            outcome_note: t.outcome_note.clone(),
+            attempts: t.attempts,
+            money_lost: t.money_lost_fen as f64 / 100.0,
+            amount_protected: t.amount_protected_fen as f64 / 100.0,
+            watch_until: t.watch_until.map(ts),
+            transfer_to_unit_id: t.transfer_to_unit_id,
+            transfer_reason: t.transfer_reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FiringDto {
+    pub rule: String,
+    pub rule_name: String,
+    pub typology: String,
+    pub score: u32,
+    pub signals: Vec<String>,
+    /// The intermediate values, e.g. the count in the window or the time the sequence took.
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignalDto {
+    pub id: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub at: String,
+    /// What the signal said, with the identifier (a fraudster's number or site, not the person's).
+    pub summary: String,
+    /// The listing it matched, `kind:value`.
+    pub listed: Option<String>,
+    pub channel: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskDetailDto {
+    pub task: TaskDto,
+    pub ruleset_version: String,
+    pub thresholds: [u32; 3],
+    pub trace: Vec<FiringDto>,
+    pub signals: Vec<SignalDto>,
+    /// What to say, by typology.
+    pub script: Vec<String>,
+}
+
+pub fn signal_summary(kind: &SignalKind) -> String {
+    let yuan = |fen: i64| format!("{:.2}元", fen as f64 / 100.0);
+    match kind {
+        SignalKind::Call { from, duration_s } => format!("来电 {from}，通话{duration_s}秒"),
+        SignalKind::Sms { from } => format!("短信 {from}"),
+        SignalKind::Url { url } => format!("访问 {url}"),
+        SignalKind::App { package } => format!("安装 {package}"),
+        SignalKind::Transfer { account, amount_fen, .. } => format!("向 {account} 转账 {}", yuan(*amount_fen)),
+        SignalKind::VictimReport { amount_fen } => format!("报案，称损失 {}", yuan(*amount_fen)),
+        SignalKind::BankAlert { amount_fen } => format!("银行预警，涉及 {}", yuan(*amount_fen)),
+    }
+}
+
+pub fn signal_dto(s: &LoggedSignal) -> SignalDto {
+    let tag = ningan_fraud::SignalTag::parse(&s.kind);
+    let summary = serde_json::from_str::<SignalKind>(&s.body).map(|k| signal_summary(&k)).unwrap_or_default();
+    SignalDto {
+        id: s.signal_id.clone(),
+        kind: s.kind.clone(),
+        kind_zh: tag.map_or("", |t| t.zh()).into(),
+        at: ts(s.at * 1000),
+        summary,
+        listed: s.listed.clone(),
+        channel: s.channel.clone(),
+    }
+}
+
+/// The call script for a typology: what officers in the anti-fraud centres say first.
+pub fn script(typology: &str) -> Vec<String> {
+    let specific: &[&str] = match typology {
+        "冒充公检法" => &[
+            "公检法机关不会通过电话办案，不会要求转账到“安全账户”。",
+            "请立即挂断对方电话，不要按对方要求下载任何会议软件或共享屏幕。",
+        ],
+        "冒充客服" => &[
+            "正规客服不会要求您下载会议软件、开启屏幕共享或提供验证码。",
+            "“注销校园贷”“关闭百万保障”都是诈骗话术，请立即停止操作。",
+        ],
+        "刷单返利" => {
+            &["所有刷单都是诈骗，先小额返利是为了让您投入更多。", "请立即停止“做任务”，不要再向对方转账。"]
+        }
+        "虚假投资理财" => &[
+            "“内幕消息”“稳赚不赔”的投资平台都是诈骗，平台数字可被随意篡改。",
+            "请不要再充值，保留聊天记录和转账凭证。",
+        ],
+        "虚假贷款" => &["正规贷款放款前不收取任何费用，“解冻费”“保证金”都是诈骗。", "请卸载对方提供的贷款应用。"],
+        _ => &["对方要求转账、提供验证码或下载陌生软件的，都是诈骗。"],
+    };
+    let mut lines = vec![format!("您好，我是宁波市公安局反诈民警。系统监测到您可能正在遭遇“{typology}”类诈骗。")];
+    lines.extend(specific.iter().map(|s| s.to_string()));
+    lines.push("如已转账，请立即拨打110或96110，我们将协助紧急止付。".into());
+    lines
+}
+
+pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<TaskDetailDto> {
+    let task = match state.db.fraud_task(&ctx.scope(), id).await {
+        Ok(t) => t,
+        // The receiving unit may read a task offered to it, to review the transfer.
+        Err(ningan_store::StoreError::NotFound) => state.db.fraud_task_incoming(&ctx.scope(), id).await?,
+        Err(e) => return Err(e.into()),
+    };
+    let warning: Option<Warning> = serde_json::from_str(&task.trace).ok();
+    let (trace, thresholds, mut ids) = match &warning {
+        Some(w) => {
+            let ids: Vec<String> = w.trace.iter().flat_map(|f| f.signals.iter().cloned()).collect();
+            let trace = w
+                .trace
+                .iter()
+                .map(|f| FiringDto {
+                    rule: f.rule.clone(),
+                    rule_name: f.rule_name.clone(),
+                    typology: f.typology.clone(),
+                    score: f.score,
+                    signals: f.signals.clone(),
+                    detail: f.detail.clone(),
+                })
+                .collect();
+            (trace, w.thresholds, ids)
+        }
+        None => (Vec::new(), [0; 3], Vec::new()),
+    };
+    ids.sort();
+    ids.dedup();
+    let mut signals: Vec<SignalDto> = state.db.fraud_signals_by_ids(&ids).await?.iter().map(signal_dto).collect();
+    signals.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let now = ningan_core::time::now_ms();
+    Ok(TaskDetailDto {
+        script: script(&task.typology),
+        ruleset_version: task.ruleset_version.clone(),
+        thresholds,
+        trace,
+        signals,
+        task: TaskDto::from_task(&task, now),
+    })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TaskListQuery {
+    /// open | transfer | done | overdue | escalated
+    pub status: Option<String>,
+    /// high | medium | low
+    pub level: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub fn task_query(status: Option<String>, level: Option<String>) -> Result<TaskQuery, ApiError> {
+    let status = status.filter(|s| !s.is_empty());
+    let level = level.filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !["open", "transfer", "done", "overdue", "escalated"].contains(&s.as_str())
+    {
+        return Err(ApiError::field("status", "状态应为 open/transfer/done/overdue/escalated", "unknown status"));
+    }
+    if let Some(l) = &level
+        && Level::parse(l).is_none()
+    {
+        return Err(ApiError::field("level", "等级应为 high/medium/low", "level must be high, medium or low"));
+    }
+    Ok(TaskQuery { status, level, subject_id: None })
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TaskListQuery>,
+) -> ApiResult<axum::Json<PageDto<TaskDto>>> {
+    let query = task_query(q.status, q.level)?;
+    let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
+    let now = ningan_core::time::now_ms();
+    Ok(axum::Json(PageDto::from_page(page, |t| TaskDto::from_task(&t, now))))
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<TaskDetailDto>> {
+    Ok(axum::Json(task_detail(&state, &ctx, id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct OutcomeRequest {
+    /// dissuaded | not_reached | unreachable | mismatch | duplicate
+    pub outcome: String,
+    #[serde(default)]
+    pub note: String,
+    /// Yuan already transferred.
+    #[serde(default)]
+    pub money_lost: f64,
+    /// Yuan the dissuasion kept.
+    #[serde(default)]
+    pub amount_protected: f64,
+    /// Days to keep watching the person (0–90).
+    #[serde(default)]
+    pub watch_days: i64,
+}
+
+pub fn validate_outcome(req: &OutcomeRequest) -> Result<TaskOutcome, ApiError> {
+    let known = FRAUD_OUTCOMES.iter().any(|o| o.0 == req.outcome && o.0 != "sms");
+    if !known {
+        return Err(ApiError::field(
+            "outcome",
+            "处置结果应为 已劝阻/暂时找不到/确实找不到/不符/重复预警",
+            "outcome must be dissuaded, not_reached, unreachable, mismatch or duplicate",
+        ));
+    }
+    let fen = |field: &str, v: f64| ningan_fraud::amount_fen(v).map_err(|e| ApiError::field_from(field, e));
+    let money_lost_fen = fen("money_lost", req.money_lost)?;
+    let amount_protected_fen = fen("amount_protected", req.amount_protected)?;
+    if !(0..=90).contains(&req.watch_days) {
+        return Err(ApiError::field("watch_days", "回访观察期应为0至90天", "watch_days must be 0 to 90"));
+    }
+    if req.note.chars().count() > 500 {
+        return Err(ApiError::field("note", "说明最多500字", "note is at most 500 characters"));
+    }
+    if req.outcome != "dissuaded" && amount_protected_fen > 0 {
+        return Err(ApiError::field(
+            "amount_protected",
+            "只有“已劝阻”才能登记避免损失金额",
+            "only a dissuasion protects money",
+        ));
+    }
+    let now = ningan_core::time::now_ms();
+    Ok(TaskOutcome {
+        outcome: req.outcome.clone(),
+        note: req.note.trim().to_string(),
+        money_lost_fen,
+        amount_protected_fen,
+        watch_until: (req.watch_days > 0).then(|| now + req.watch_days * 86_400_000),
+    })
+}
+
+pub async fn record_outcome(state: &AppState, ctx: &Ctx, id: i64, req: &OutcomeRequest) -> ApiResult<()> {
+    let outcome = validate_outcome(req)?;
+    let mut w = state.db.write().await?;
+    w.fraud_task_record(&ctx.actor(), &ctx.scope(), id, &outcome).await?;
+    w.commit().await?;
+    state.cockpit.invalidate();
+    Ok(())
+}
+
+pub(super) async fn outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<OutcomeRequest>,
+) -> ApiResult<axum::Json<TaskDetailDto>> {
+    record_outcome(&state, &ctx, id, &req).await?;
+    Ok(axum::Json(task_detail(&state, &ctx, id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TransferRequest {
+    pub to_unit_id: i64,
+    pub reason: String,
+}
+
+pub async fn request_transfer(state: &AppState, ctx: &Ctx, id: i64, req: &TransferRequest) -> ApiResult<()> {
+    let reason = req.reason.trim();
+    if !(2..=200).contains(&reason.chars().count()) {
+        return Err(ApiError::field("reason", "请说明移交理由（2–200字）", "state a reason of 2–200 characters"));
+    }
+    let target = match state.db.unit_by_id(req.to_unit_id).await {
+        Ok(u) => u,
+        Err(ningan_store::StoreError::NotFound) => {
+            return Err(ApiError::field("to_unit_id", "接收单位不存在", "no such unit"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if target.kind != ningan_store::UnitKind::Station {
+        return Err(ApiError::field("to_unit_id", "只能移交给派出所", "tasks go to police stations"));
+    }
+    let mut w = state.db.write().await?;
+    w.fraud_task_request_transfer(&ctx.actor(), &ctx.scope(), id, target.id, reason).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<TransferRequest>,
+) -> ApiResult<axum::Json<TaskDetailDto>> {
+    request_transfer(&state, &ctx, id, &req).await?;
+    Ok(axum::Json(task_detail(&state, &ctx, id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReviewRequest {
+    pub approve: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn review_transfer(state: &AppState, ctx: &Ctx, id: i64, req: &ReviewRequest) -> ApiResult<()> {
+    let mut w = state.db.write().await?;
+    w.fraud_task_review_transfer(&ctx.actor(), &ctx.scope(), id, req.approve, req.note.trim()).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ReviewRequest>,
+) -> ApiResult<axum::Json<TaskDetailDto>> {
+    review_transfer(&state, &ctx, id, &req).await?;
+    Ok(axum::Json(task_detail(&state, &ctx, id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RevealRequest {
+    /// Why the full number is needed (2–200 characters); written to the audit trail.
+    pub purpose: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RevealedDto {
+    pub phone: String,
+}
+
+pub async fn reveal_phone(state: &AppState, ctx: &Ctx, id: i64, purpose: &str) -> ApiResult<String> {
+    let purpose = purpose.trim();
+    if !(2..=200).contains(&purpose.chars().count()) {
+        return Err(ApiError::field("purpose", "请说明查看事由（2–200字）", "state a purpose of 2–200 characters"));
+    }
+    let task = state.db.fraud_task(&ctx.scope(), id).await?;
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit(
+        "fraud.subject.reveal",
+        "fraud_subject",
+        task.subject_id,
+        task.resident_id,
+        Some(purpose),
+        "full phone number shown",
+    ))
+    .await?;
+    w.commit().await?;
+    Ok(task.phone)
+}
+
+pub(super) async fn reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<RevealRequest>,
+) -> ApiResult<axum::Json<RevealedDto>> {
+    Ok(axum::Json(RevealedDto { phone: reveal_phone(&state, &ctx, id, &req.purpose).await? }))
+}
