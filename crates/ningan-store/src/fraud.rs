@@ -360,6 +360,17 @@ impl Write {
         .bind(now)
         .fetch_one(self.conn())
         .await?;
+        // The new warning supersedes the person's open ones: one officer, one visit.
+        sqlx::query(
+            "UPDATE fraud_tasks SET status = 'done', outcome = 'duplicate', outcome_note = $1, closed_at = $2, \
+             officer = 'system', updated_at = $2 WHERE subject_id = $3 AND status = 'open' AND id <> $4",
+        )
+        .bind(format!("升级为预警任务 #{id} / superseded by task #{id}"))
+        .bind(now)
+        .bind(subject.id)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
         let detail = format!("level {}, score {}, routed to unit {}", t.level, t.score, subject.unit_id);
         self.audit(Actor::system().audit("fraud.warning", "fraud_task", id, subject.resident_id, None, &detail))
             .await?;
@@ -381,13 +392,20 @@ impl Write {
     }
 
     /// Records an outcome. "Not reached yet" keeps the task open and counts the attempt.
-    pub async fn fraud_task_record(&mut self, actor: &Actor, scope: &Scope, id: i64, o: &TaskOutcome) -> Result<()> {
+    /// `now` is when the officer recorded it (the demo city backdates its past week).
+    pub async fn fraud_task_record(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        o: &TaskOutcome,
+        now: i64,
+    ) -> Result<()> {
         let (status, _, resident_id) = self.task_in_scope(scope, id).await?;
         if status != "open" {
             return Err(StoreError::State(format!("任务状态为“{status}”，不能登记处置结果 / task is {status}")));
         }
         let finishes = FRAUD_OUTCOMES.iter().find(|x| x.0 == o.outcome).is_some_and(|x| x.2);
-        let now = now_ms();
         sqlx::query(
             "UPDATE fraud_tasks SET outcome = $1, outcome_note = $2, money_lost_fen = $3, amount_protected_fen = $4, \
              watch_until = $5, officer = $6, attempts = attempts + 1, status = $7, closed_at = $8, updated_at = $9 \
@@ -560,10 +578,10 @@ impl Db {
             f.cond(format!("(value LIKE {p} OR source LIKE {p})"));
         }
         let w = f.where_sql();
-        let count_sql = format!("SELECT COUNT(*) FROM fraud_watchlist {w}");
+        let count_sql = format!("SELECT COUNT(*) FROM fraud_watchlist WHERE {w}");
         let (total,): (i64,) = f.bind_as(&count_sql).fetch_one(&self.pool).await?;
         let sql = format!(
-            "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist {w} \
+            "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist WHERE {w} \
              ORDER BY id DESC LIMIT {} OFFSET {}",
             page.per_page,
             page.offset()
@@ -634,11 +652,11 @@ impl Db {
             f.cond(format!("t.subject_id = {p}"));
         }
         let w = f.where_sql();
-        let count_sql = format!("SELECT COUNT(*) FROM fraud_tasks t {w}");
+        let count_sql = format!("SELECT COUNT(*) FROM fraud_tasks t WHERE {w}");
         let (total,): (i64,) = f.bind_as(&count_sql).fetch_one(&self.pool).await?;
         // Open work first, most urgent deadline first; finished work newest first.
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} {w} \
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {w} \
              ORDER BY CASE WHEN t.status = 'done' THEN 1 ELSE 0 END, \
              CASE WHEN t.status = 'done' THEN -t.warned_at ELSE t.deadline END, t.id DESC LIMIT {} OFFSET {}",
             page.per_page,
@@ -679,6 +697,14 @@ impl Db {
             .await?
             .ok_or(StoreError::NotFound)?;
         Task::from_row(&row)
+    }
+
+    /// Residents with a phone number, for the demo's signal stream.
+    pub async fn residents_with_phone(&self, limit: i64) -> Result<Vec<(i64, String, i64)>> {
+        Ok(sqlx::query_as("SELECT id, phone, unit_id FROM residents WHERE phone IS NOT NULL ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn fraud_subject_by_phone(&self, phone: &str) -> Result<Subject> {

@@ -391,7 +391,6 @@ CREATE INDEX epi_contacts_case ON epi_contacts (case_id, unit_path, id);
         version: 9,
         name: "anti-fraud: watchlists, subjects, signals, dissuasion tasks, cases, reports, lectures",
         common: r#"
-CREATE INDEX residents_phone ON residents (phone);
 CREATE TABLE fraud_watchlist (
     id {id},
     kind TEXT NOT NULL,

@@ -109,6 +109,16 @@ enum ImportCommand {
         /// A .parquet or .csv file.
         file: PathBuf,
     },
+    /// Anti-fraud risk signals from an NDJSON file, one signal object per line (the format of
+    /// POST /api/fraud/signals/ndjson). Signals already logged are skipped; refused lines are
+    /// reported with their number. Warnings raised become dissuasion tasks as over HTTP.
+    /// Stop the server first: its scoring windows would not see these signals until restart.
+    Signals {
+        #[command(flatten)]
+        data: DataArgs,
+        /// An .ndjson (or .jsonl) file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +319,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&config).await?;
             return import_checkins(&config, &db, &file).await;
         }
+        Command::Import { command: ImportCommand::Signals { data, file } } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            return import_signals(&config, &db, &file).await;
+        }
         Command::Audit { command: AuditCommand::Verify { data } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
@@ -332,6 +347,76 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", config.to_redacted_toml());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Streams an NDJSON file of signals through the same scoring and routing as the HTTP
+/// endpoint, a few thousand lines per transaction, with progress on stderr.
+async fn import_signals(config: &Config, db: &Db, file: &std::path::Path) -> Result<ExitCode> {
+    use std::io::BufRead;
+
+    use crate::modules::fraud::FraudService;
+    use crate::modules::fraud::signals::MAX_BATCH;
+    use crate::modules::fraud::wire::SignalLine;
+    let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
+    fraud.ensure_loaded(db).await.map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
+    let actor = cli_actor();
+    let started = std::time::Instant::now();
+    let now = ningan_core::time::now_ms() / 1000;
+    let (mut read, mut accepted, mut duplicates, mut warnings, mut refused) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = reader.lines().enumerate();
+    loop {
+        let next = lines.next();
+        let at_end = next.is_none();
+        if let Some((i, line)) = next {
+            let line = line.with_context(|| format!("reading line {}", i + 1))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            read += 1;
+            let checked = serde_json::from_str::<SignalLine>(&line)
+                .map_err(|e| e.to_string())
+                .and_then(|l| l.check(now).map_err(|r| format!("{} / {}", r.zh, r.en)));
+            match checked {
+                Ok(s) if !seen.insert(s.id.clone()) => duplicates += 1,
+                Ok(s) => batch.push(s),
+                Err(why) => {
+                    refused += 1;
+                    if refused <= 50 {
+                        eprintln!("  第 {} 行 / line {}: {why}", i + 1, i + 1);
+                    }
+                }
+            }
+        }
+        if batch.len() >= MAX_BATCH || (at_end && !batch.is_empty()) {
+            let summary = fraud
+                .ingest(db, &actor, "import", std::mem::take(&mut batch))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+            accepted += summary.accepted;
+            duplicates += summary.duplicates;
+            warnings += summary.warnings.len();
+            eprintln!(
+                "已处理 {read} 行 / {read} lines, {warnings} 条预警 / warnings ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        if at_end {
+            break;
+        }
+    }
+    if refused > 50 {
+        eprintln!("  …另有 {} 行被拒绝 / {} more refused lines", refused - 50, refused - 50);
+    }
+    println!(
+        "导入完成 / imported: {read} 行 / lines, {accepted} 条接收 / accepted, {duplicates} 条重复 / repeated, \
+         {refused} 条拒绝 / refused, {warnings} 条预警 / warnings, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -434,6 +519,9 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
     crate::app::spawn_trace_housekeeping(state.tracer.clone());
     crate::app::spawn_fraud_housekeeping(state.clone());
+    if logins.is_some() {
+        crate::demo::fraud::spawn_live_stream(state.clone(), 0);
+    }
     crate::app::start_streams(&state).await.context("connecting to NATS JetStream (nats.url)")?;
     tokio::spawn(async move { crate::modules::cockpit::warm(&state).await });
     crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;

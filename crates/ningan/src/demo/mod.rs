@@ -2,6 +2,7 @@
 //! districts, residents with valid synthetic identifiers, and an officer account for every
 //! role. Each module adds its own data as one [`DemoPart`]; nothing personal is real.
 
+pub mod fraud;
 mod names;
 mod people;
 mod precise;
@@ -54,15 +55,17 @@ fn stable_hash(s: &str) -> u64 {
 enum Part {
     People,
     Precise,
+    Fraud,
 }
 
 impl Part {
-    const ALL: &'static [Part] = &[Part::People, Part::Precise];
+    const ALL: &'static [Part] = &[Part::People, Part::Precise, Part::Fraud];
 
     fn name(self) -> &'static str {
         match self {
             Part::People => "people",
             Part::Precise => "precise control",
+            Part::Fraud => "anti-fraud",
         }
     }
 
@@ -70,6 +73,7 @@ impl Part {
         match self {
             Part::People => people::generate(ctx).await,
             Part::Precise => precise::generate(ctx, ctx.spec.trace_dir.as_deref()).await,
+            Part::Fraud => fraud::generate(ctx).await,
         }
     }
 }

@@ -150,6 +150,19 @@ impl FraudService {
         channel: &str,
         items: Vec<Incoming>,
     ) -> Result<IngestSummary, ApiError> {
+        self.ingest_at(db, actor, channel, items, false).await
+    }
+
+    /// [`Self::ingest`], with warnings dated at their signal's time instead of now: for
+    /// loading history (the demo city's past week), never for live traffic.
+    pub async fn ingest_at(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        channel: &str,
+        items: Vec<Incoming>,
+        historical: bool,
+    ) -> Result<IngestSummary, ApiError> {
         self.ensure_loaded(db).await?;
         let centre = self.centre(db).await?.clone();
         let _g = self.ingest.lock().await;
@@ -197,7 +210,8 @@ impl FraudService {
             let (_, warning) =
                 self.engine.lock().map_err(|_| poisoned())?.apply(subject.id as u64, signal.at, &signal.id, fact);
             if let Some(warning) = warning {
-                let task = w.fraud_task_open(&subject, &new_task(&warning, now)).await?;
+                let warned_at = if historical { signal.at * 1000 } else { now };
+                let task = w.fraud_task_open(&subject, &new_task(&warning, warned_at)).await?;
                 summary.warnings.push((task, warning.level));
             }
         }
@@ -212,6 +226,17 @@ impl FraudService {
         w.commit().await?;
         self.loaded.store(true, Ordering::Release);
         Ok(summary)
+    }
+
+    /// An engine with a given rule set and nothing loaded yet (the demo generator's).
+    pub fn with_rules(rules: RuleSet) -> FraudService {
+        FraudService {
+            engine: Mutex::new(Engine::new(rules, Watchlist::default())),
+            ingest: tokio::sync::Mutex::new(()),
+            loaded: AtomicBool::new(false),
+            rules_path: PathBuf::from("fraud-rules.toml"),
+            centre: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// Whether an identifier a citizen typed is listed now.

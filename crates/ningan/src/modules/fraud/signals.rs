@@ -96,6 +96,20 @@ pub async fn ingest_lines(
     })
 }
 
+/// Ingests already checked signals (the demo stream), invalidating the cockpit on warnings.
+pub async fn ingest_items(
+    state: &AppState,
+    actor: &ningan_store::Actor,
+    channel: &str,
+    items: Vec<Incoming>,
+) -> ApiResult<crate::modules::fraud::IngestSummary> {
+    let summary = state.fraud.ingest(&state.db, actor, channel, items).await?;
+    if !summary.warnings.is_empty() {
+        state.cockpit.invalidate();
+    }
+    Ok(summary)
+}
+
 pub(super) async fn signals(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -328,7 +328,7 @@ pub fn validate_outcome(req: &OutcomeRequest) -> Result<TaskOutcome, ApiError> {
 pub async fn record_outcome(state: &AppState, ctx: &Ctx, id: i64, req: &OutcomeRequest) -> ApiResult<()> {
     let outcome = validate_outcome(req)?;
     let mut w = state.db.write().await?;
-    w.fraud_task_record(&ctx.actor(), &ctx.scope(), id, &outcome).await?;
+    w.fraud_task_record(&ctx.actor(), &ctx.scope(), id, &outcome, ningan_core::time::now_ms()).await?;
     w.commit().await?;
     state.cockpit.invalidate();
     Ok(())
