@@ -149,14 +149,16 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     service.ensure_loaded(db).await.map_err(api)?;
     let now = ningan_core::time::now_ms() / 1000;
     let start = now - 6 * 86_400;
-    // A week of traffic, in time order: 40 benign signals for each victim journey.
+    // A week of traffic, in time order: 40 benign signals for each victim journey, one
+    // journey for every fifty residents (at least five, at most six hundred).
+    let journeys = (ctx.spec.people / 50).clamp(5, 600);
     let mut stream: Vec<Incoming> = Vec::new();
-    for n in 0..24_000u64 {
+    for n in 0..journeys * 40 {
         let (_, phone, _) = &people[rng.gen_range(0..people.len())];
         let at = start + rng.gen_range(0..6 * 86_400 - 3_600);
         stream.push(benign(&mut rng, format!("demo-n{n}"), phone, at));
     }
-    for v in 0..600u64 {
+    for v in 0..journeys {
         let (_, phone, _) = &people[rng.gen_range(0..people.len())];
         let at = start + rng.gen_range(0..6 * 86_400 - 7_200);
         let gap = rng.gen_range(300..1_800);

@@ -1,0 +1,417 @@
+//! Anti-fraud end to end over HTTP: listed identifiers, a victim journey posted as signals
+//! (NDJSON with line-numbered refusals, retries ignored) raising graded warnings that land at
+//! the person's station, officers working them to an outcome, transfers with review, the
+//! board and figures; the public check and report; rule replacement; a restart in the middle
+//! of a journey.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use ningan_core::Role;
+use serde_json::{Value, json};
+
+async fn ndjson(client: &Client, body: &str) -> (u16, Value) {
+    let r = client
+        .http
+        .post(format!("{}/api/fraud/signals/ndjson", client.base))
+        .header("content-type", "application/x-ndjson")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn ago(minutes: i64) -> String {
+    (Utc::now() - Duration::minutes(minutes)).to_rfc3339()
+}
+
+struct City {
+    app: TestApp,
+    officer: Client,
+    analyst: Client,
+    carrier: Client,
+    station: ningan_store::OrgUnit,
+    victim: i64,
+}
+
+/// A station with an officer, a district analyst, a resident whose phone is 13912340001,
+/// a carrier's signal token, and a watchlist.
+async fn city(b: Backend) -> City {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let district = app.unit("330203").await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("analyst", &[Role::FraudAnalyst], district.id).await;
+    app.user("admin", &[Role::Administrator], district.id).await;
+    let victim = app.resident("受害人甲", 330203, 1, station.id).await;
+    let analyst = app.login("analyst").await;
+    let (s, r) = analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+                {"kind": "phone", "value": "0574-66660001", "source": "反诈中心", "confidence": 95, "typology": "冒充客服"},
+                {"kind": "app", "value": "com.fake.meeting", "source": "应用商店", "typology": "冒充客服"},
+                {"kind": "domain", "value": "Invest-Scam.example.", "source": "反诈中心", "typology": "虚假投资理财"},
+                {"kind": "bank_account", "value": "6222 0000 1111 2222", "source": "银行"}
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["added"].as_u64()), (201, Some(4)), "{r}");
+    let (s, t) = app
+        .login("admin")
+        .await
+        .post("/api/tokens", json!({"name": "运营商信令", "scopes": ["fraud.signal"], "days": 30}))
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let carrier = app.bearer(t["secret"].as_str().unwrap());
+    let officer = app.login("officer").await;
+    City { app, officer, analyst, carrier, station, victim }
+}
+
+fn journey(prefix: &str, phone: &str) -> String {
+    [
+        json!({"id": format!("{prefix}-1"), "phone": phone, "at": ago(50), "kind": "call", "from": "+86 574 6666 0001", "duration": 300}),
+        json!({"id": format!("{prefix}-2"), "phone": phone, "at": ago(30), "kind": "app", "package": "COM.FAKE.MEETING"}),
+        json!({"id": format!("{prefix}-3"), "phone": phone, "at": ago(10), "kind": "transfer", "account": "6217000011112222", "amount": 52000}),
+    ]
+    .iter()
+    .map(Value::to_string)
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+on_both_backends!(a_victim_journey_becomes_a_red_warning_worked_to_dissuaded, |b| async move {
+    let c = city(b).await;
+    // Benign noise, one malformed line and one refused line around the journey.
+    let body = format!(
+        "{}\n{{not json\n{}\n{}\n",
+        json!({"id": "n-1", "phone": "13912340001", "at": ago(55), "kind": "url", "url": "https://www.shop1.com/a"}),
+        json!({"id": "n-2", "phone": "13912340001", "kind": "transfer", "account": "62"}),
+        journey("j", "139-1234-0001")
+    );
+    let (s, r) = ndjson(&c.carrier, &body).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["accepted"], 4, "{r}");
+    let lines: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3], "refusals name their lines: {r}");
+    let levels: Vec<&str> = r["warnings"].as_array().unwrap().iter().map(|w| w["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["low", "medium", "high"], "{r}");
+
+    // Retrying the same batch changes nothing.
+    let (_, again) = ndjson(&c.carrier, &body).await;
+    assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(4)), "{again}");
+    assert!(again["warnings"].as_array().unwrap().is_empty());
+
+    // The red warning is at the victim's station; the orange one it superseded is closed.
+    let (s, tasks) = c.officer.get("/api/fraud/tasks?status=open").await;
+    assert_eq!(s, 200, "{tasks}");
+    assert_eq!(tasks["total"], 1, "one open task per person: {tasks}");
+    let task = &tasks["items"][0];
+    assert_eq!((task["level"].as_str(), task["unit_id"].as_i64()), (Some("high"), Some(c.station.id)));
+    assert_eq!(task["phone"], "139****0001", "the number is masked");
+    assert_eq!(task["resident_id"], c.victim);
+    let id = task["id"].as_i64().unwrap();
+    let (_, detail) = c.officer.get(&format!("/api/fraud/tasks/{id}")).await;
+    let rules: Vec<&str> = detail["trace"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["call-app-transfer", "listed-app", "listed-call"], "{detail}");
+    assert_eq!(detail["trace"][0]["signals"], json!(["j-1", "j-2", "j-3"]));
+    assert_eq!(detail["signals"].as_array().unwrap().len(), 3);
+    assert!(detail["script"][0].as_str().unwrap().contains("冒充客服"), "{detail}");
+    let (_, low) = c.officer.get("/api/fraud/tasks?level=low").await;
+    assert_eq!(low["items"][0]["outcome"], "sms", "a yellow warning is answered by an automated notice");
+
+    // Bad outcomes change nothing.
+    let (s, e) = c.officer.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "maybe"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("outcome")), "{e}");
+    let (s, e) = c
+        .officer
+        .post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "mismatch", "amount_protected": 5}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, e) = c
+        .officer
+        .post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "dissuaded", "money_lost": -1}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+
+    // Not reached yet keeps it open; dissuaded closes it.
+    let (s, d) = c.officer.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "not_reached"})).await;
+    assert_eq!((s, d["task"]["status"].as_str(), d["task"]["attempts"].as_i64()), (200, Some("open"), Some(1)));
+    let (s, d) = c
+        .officer
+        .post(
+            &format!("/api/fraud/tasks/{id}/outcome"),
+            json!({"outcome": "dissuaded", "amount_protected": 52000, "watch_days": 7, "note": "当面劝阻，已止付"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!((d["task"]["status"].as_str(), d["task"]["outcome_zh"].as_str()), (Some("done"), Some("已劝阻")));
+    let (s, _) = c.officer.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "dissuaded"})).await;
+    assert_eq!(s, 409, "a finished task takes no second outcome");
+
+    let (_, f) = c.analyst.get("/api/fraud/figures").await;
+    assert_eq!((f["persons_dissuaded"].as_i64(), f["amount_protected"].as_f64()), (Some(1), Some(52000.0)), "{f}");
+    assert_eq!(f["warnings_high"], 1);
+    let (_, cockpit) = c.officer.get("/api/cockpit").await;
+    let counter = cockpit["counters"].as_array().unwrap().iter().find(|x| x["key"] == "fraud_dissuaded").cloned();
+    assert_eq!(counter.unwrap()["value"], 1, "{cockpit}");
+
+    // A case filed later for the same person counts as a case after dissuasion.
+    let (s, r) = c
+        .analyst
+        .post("/api/fraud/cases", json!({"phone": "13912340001", "occurred_at": Utc::now().to_rfc3339(), "amount": 3000, "typology": "冒充客服"}))
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, board) = c.analyst.get("/api/fraud/board").await;
+    assert_eq!(
+        (board["cases_after_dissuasion"].as_i64(), board["warned_people"].as_i64()),
+        (Some(1), Some(1)),
+        "{board}"
+    );
+    assert_eq!(board["ranking"][0]["unit_id"], c.station.id, "{board}");
+    let (_, f) = c.analyst.get("/api/fraud/figures").await;
+    assert_eq!(f["months"].as_array().unwrap().last().unwrap()["cases"], 1, "{f}");
+
+    // Every look at the full number is audited with its purpose.
+    let (s, _) = c.officer.post(&format!("/api/fraud/tasks/{id}/reveal"), json!({"purpose": "x"})).await;
+    assert_eq!(s, 422);
+    let (s, r) =
+        c.officer.post(&format!("/api/fraud/tasks/{id}/reveal"), json!({"purpose": "上门劝阻前电话联系"})).await;
+    assert_eq!((s, r["phone"].as_str()), (200, Some("+8613912340001")));
+    let trail = c
+        .app
+        .db
+        .audit_search(
+            &ningan_store::Scope::everything(),
+            &Default::default(),
+            ningan_store::PageRequest::new(Some(1), Some(200)),
+        )
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .items
+            .iter()
+            .any(|e| e.entry.action == "fraud.subject.reveal"
+                && e.entry.purpose.as_deref() == Some("上门劝阻前电话联系")),
+        "reveal audited"
+    );
+});
+
+on_both_backends!(tasks_stay_in_their_station_and_move_only_by_reviewed_transfer, |b| async move {
+    let c = city(b).await;
+    let other = c.app.station(330206, 1).await;
+    c.app.user("officer2", &[Role::StationOfficer], other.id).await;
+    let officer2 = c.app.login("officer2").await;
+    let (s, _) = ndjson(&c.carrier, &journey("t", "13912340001")).await;
+    assert_eq!(s, 200);
+    let (_, tasks) = c.officer.get("/api/fraud/tasks?status=open").await;
+    let id = tasks["items"][0]["id"].as_i64().unwrap();
+
+    let (s, _) = officer2.get(&format!("/api/fraud/tasks/{id}")).await;
+    assert_eq!(s, 404, "another station's task is invisible");
+    let (s, _) = officer2.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "dissuaded"})).await;
+    assert_eq!(s, 404);
+    let (s, _) = c.carrier.get("/api/fraud/tasks").await;
+    assert_eq!(s, 403, "a signal token reads no tasks");
+    let (s, _) = c.officer.post("/api/fraud/watchlist", json!({"entries": []})).await;
+    assert_eq!(s, 403, "officers do not edit the watchlist");
+
+    let (s, e) =
+        c.officer.post(&format!("/api/fraud/tasks/{id}/transfer"), json!({"to_unit_id": other.id, "reason": ""})).await;
+    assert_eq!(s, 422, "{e}");
+    let (s, d) = c
+        .officer
+        .post(&format!("/api/fraud/tasks/{id}/transfer"), json!({"to_unit_id": other.id, "reason": "本人现居北仑"}))
+        .await;
+    assert_eq!((s, d["task"]["status"].as_str()), (200, Some("transfer")), "{d}");
+    // The receiving station may read the task to review it, and accepts it.
+    let (s, _) = officer2.get(&format!("/api/fraud/tasks/{id}")).await;
+    assert_eq!(s, 200);
+    let (s, _) = c.officer.post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true})).await;
+    assert_eq!(s, 404, "the sending station cannot approve its own transfer");
+    let (s, d) = officer2
+        .post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true, "note": "接收"}))
+        .await;
+    assert_eq!(
+        (s, d["task"]["unit_id"].as_i64(), d["task"]["status"].as_str()),
+        (200, Some(other.id), Some("open")),
+        "{d}"
+    );
+    let (s, _) = c.officer.get(&format!("/api/fraud/tasks/{id}")).await;
+    assert_eq!(s, 404, "gone from the sending station");
+
+    // Overdue tasks are escalated to the district: its board counts them.
+    let mut w = c.app.db.write().await.unwrap();
+    let n = w.fraud_tasks_escalate(ningan_core::time::now_ms() + 3 * 3_600_000).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(n, 1);
+    let (_, escalated) = officer2.get("/api/fraud/tasks?status=escalated").await;
+    assert_eq!(escalated["total"], 1, "{escalated}");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_are_refused_clearly_and_bad_batches_change_nothing() {
+    let c = city(Backend::Sqlite).await;
+    let (s, e) = ndjson(&c.carrier, "\n\n").await;
+    assert_eq!(s, 422, "{e}");
+    let future = json!({"id": "f", "phone": "13912340001", "at": (Utc::now() + Duration::hours(1)).to_rfc3339(), "kind": "sms", "from": "95588"});
+    let old = json!({"id": "o", "phone": "13912340001", "at": (Utc::now() - Duration::days(40)).to_rfc3339(), "kind": "sms", "from": "95588"});
+    let unknown = json!({"id": "u", "phone": "13912340001", "kind": "fax"});
+    let extra = json!({"id": "e", "phone": "13912340001", "kind": "sms", "from": "95588", "name": "x"});
+    let dup = json!({"id": "d", "phone": "13912340001", "kind": "sms", "from": "95588"});
+    let body =
+        [future, old, unknown, extra, dup.clone(), dup].iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
+    let (s, r) = ndjson(&c.carrier, &body).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["accepted"], 1);
+    let reasons: Vec<(u64, String)> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["line"].as_u64().unwrap(), x["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(reasons.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3, 4, 6], "{r}");
+    assert!(
+        reasons[0].1.contains("future") && reasons[1].1.contains("30 days") && reasons[4].1.contains("repeated"),
+        "{r}"
+    );
+
+    let (s, e) = c
+        .analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+                {"kind": "phone", "value": "13800000000", "source": "x"},
+                {"kind": "url", "value": "http://localhost/", "source": "x"}
+            ]}),
+        )
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("entries[1].value")), "{e}");
+    let (_, list) = c.analyst.get("/api/fraud/watchlist?kind=phone").await;
+    assert_eq!(list["total"], 1, "the batch with a bad entry listed nothing: {list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit() {
+    let c = city(Backend::Sqlite).await;
+    let anon = c.app.anonymous();
+    let (s, r) = anon.get("/api/public/fraud/check?kind=phone&value=%2B86%20574%206666%200001").await;
+    assert_eq!((s, r["listed"].as_bool(), r["typology"].as_str()), (200, Some(true), Some("冒充客服")), "{r}");
+    let (_, r) = anon.get("/api/public/fraud/check?kind=url&value=https://pay.invest-scam.example/x").await;
+    assert_eq!(r["listed"], true, "a listed domain covers its subdomains: {r}");
+    let (_, r) = anon.get("/api/public/fraud/check?kind=bank_account&value=6222000011113333").await;
+    assert_eq!(r["listed"], false);
+    let (s, e) = anon.get("/api/public/fraud/check?kind=phone&value=12").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("value")), "{e}");
+
+    // A report is a victim-report signal: the station gets a red warning at once.
+    let (s, e) = anon.post("/api/public/fraud/reports", json!({"phone": "13912340001", "description": "短"})).await;
+    assert_eq!(s, 422, "{e}");
+    let (s, r) = anon
+        .post(
+            "/api/public/fraud/reports",
+            json!({"phone": "13912340001", "identifier_kind": "phone", "identifier": "0574-66660002",
+                   "description": "对方自称快递客服，要求我下载会议软件并转账理赔", "amount": 800}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, tasks) = c.officer.get("/api/fraud/tasks?status=open").await;
+    assert_eq!(tasks["items"][0]["level"], "high", "{tasks}");
+    let (_, reports) = c.analyst.get("/api/fraud/reports?status=pending").await;
+    let report = reports["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(reports["items"][0]["phone"], "139****0001");
+    let (s, e) = c.analyst.post(&format!("/api/fraud/reports/{report}/review"), json!({"accept": true})).await;
+    assert_eq!(s, 422, "accepting files a case, which needs its facts: {e}");
+    let (s, r) = c
+        .analyst
+        .post(
+            &format!("/api/fraud/reports/{report}/review"),
+            json!({"accept": true, "case": {"phone": "13912340001", "occurred_at": Utc::now().to_rfc3339(), "amount": 800, "typology": "冒充客服"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, board) = c.analyst.get("/api/fraud/board").await;
+    assert_eq!(board["cases_without_dissuasion"], 1, "warned, not yet dissuaded, defrauded: {board}");
+
+    // The page renders the answer; the limit applies per client address.
+    let page = reqwest::get(c.app.url("/public/fraud?kind=app&value=com.fake.meeting")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("已列入涉诈名单"));
+    let mut last = 0;
+    for _ in 0..40 {
+        last = anon.get("/api/public/fraud/check?kind=phone&value=13800000000").await.0;
+    }
+    assert_eq!(last, 429, "look-ups are limited per client");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_are_replaced_while_running_and_bad_rules_name_their_line() {
+    let c = city(Backend::Sqlite).await;
+    let put = |body: String| {
+        let analyst = &c.analyst;
+        async move {
+            let r = analyst.http.put(format!("{}/api/fraud/rules", analyst.base)).body(body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, e) = put("version = \"x\"\nscore_window_minutes = 60\ndedup_window_minutes = 60\n[levels]\nhigh = 3\nmedium = 2\nlow = 1\n[[rule]]\nid = \"a\"\nname = \"n\"\ntypology = \"t\"\nscore = 1\nkind = \"single\"\nwhen = { signal = \"fax\" }\n".into()).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["detail"].as_str().unwrap_or_default().contains("第8行") || e.to_string().contains("第8行"), "{e}");
+    let (_, before) = c.analyst.get("/api/fraud/rules").await;
+    assert_eq!(before["version"], "2026.11-1", "a refused set leaves the running one");
+
+    // Half a journey, a new rule set, then the rest: the sequence survives the swap.
+    let body = journey("r", "13912340001");
+    let lines: Vec<&str> = body.lines().collect();
+    ndjson(&c.carrier, &lines[..2].join("\n")).await;
+    let new_rules = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"2026.12-1\"");
+    let (s, r) = put(new_rules).await;
+    assert_eq!((s, r["version"].as_str()), (200, Some("2026.12-1")), "{r}");
+    let (_, r) = ndjson(&c.carrier, lines[2]).await;
+    assert_eq!(r["warnings"][0]["level"], "high", "{r}");
+    let (s, _) = c.officer.request("PUT", "/api/fraud/rules", json!({})).await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_in_the_middle_of_a_journey_keeps_the_sequence() {
+    // Two processes one after the other on one database (each with its own engine files):
+    // the second starts with empty windows and rebuilds them from the signal log.
+    let (loc, dir) = ningan_testkit::fresh_location(Backend::Postgres);
+    let ningan_store::Location::Postgres(url) = loc else { panic!("postgres location") };
+    let config = ningan::config::Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(url.clone()),
+        ..Default::default()
+    };
+    let first = spawn_app_on(config, Backend::Postgres, dir).await;
+    let station = first.station(330203, 1).await;
+    first.user("analyst", &[Role::FraudAnalyst], station.id).await;
+    first.resident("受害人乙", 330203, 2, station.id).await;
+    let analyst = first.login("analyst").await;
+    let (s, _) = analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+            {"kind": "phone", "value": "0574-66660001", "source": "x"},
+            {"kind": "app", "value": "com.fake.meeting", "source": "x"}]}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let body = journey("restart", "13912340002");
+    let lines: Vec<&str> = body.lines().collect();
+    let (_, r) = ndjson(&analyst, &lines[..2].join("\n")).await;
+    assert_eq!(r["accepted"], 2, "{r}");
+
+    let keep = tempfile::tempdir().unwrap();
+    let config =
+        ningan::config::Config { data_dir: keep.path().to_path_buf(), database_url: Some(url), ..Default::default() };
+    let second = spawn_app_on(config, Backend::Postgres, keep).await;
+    let analyst2 = second.login("analyst").await;
+    let (_, r) = ndjson(&analyst2, lines[2]).await;
+    assert_eq!(r["warnings"][0]["level"], "high", "the sequence survived the restart: {r}");
+}
