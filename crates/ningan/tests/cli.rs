@@ -136,3 +136,38 @@ fn checkins_import_from_csv_names_refused_rows() {
     // The import is in the audit log, whose chain is intact.
     assert!(ningan(&["audit", "verify", "--data", d], &[]).status.success());
 }
+
+#[test]
+fn signals_import_scores_a_journey_and_names_refused_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    // The demo city lists 0574-61000000 and com.meeting0.app among its fraud identifiers.
+    assert!(ningan(&["demo", "--data", d, "--people", "100", "--no-serve"], &[]).status.success());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let file = dir.path().join("signals.ndjson");
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"id\":\"imp-1\",\"phone\":\"13700000000\",\"at\":{},\"kind\":\"call\",\"from\":\"0574-61000000\",\"duration\":300}}\n\
+             {{\"id\":\"imp-2\",\"phone\":\"13700000000\",\"at\":{},\"kind\":\"app\",\"package\":\"com.meeting0.app\"}}\n\
+             {{\"id\":\"imp-3\",\"phone\":\"13700000000\",\"at\":{},\"kind\":\"transfer\",\"account\":\"6217000011112222\",\"amount\":9000}}\n\
+             not json\n\
+             {{\"id\":\"imp-1\",\"phone\":\"13700000000\",\"kind\":\"sms\",\"from\":\"95588\"}}\n",
+            now - 3000,
+            now - 2000,
+            now - 1000
+        ),
+    )
+    .unwrap();
+    let out = ningan(&["import", "signals", "--data", d, file.to_str().unwrap()], &[]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("3 条接收"), "{said}");
+    assert!(said.contains("1 条重复"), "{said}");
+    assert!(said.contains("line 4"), "the unreadable line is named: {said}");
+    assert!(said.contains("3 条预警"), "yellow, orange and red: {said}");
+    // Importing again is harmless.
+    let again = text(&ningan(&["import", "signals", "--data", d, file.to_str().unwrap()], &[]));
+    assert!(again.contains("0 条接收") && again.contains("0 条预警"), "{again}");
+    assert!(ningan(&["audit", "verify", "--data", d], &[]).status.success());
+}

@@ -144,3 +144,94 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
         String::from_utf8_lossy(&verify.stderr)
     );
 });
+
+/// Risk signals the server answered for are logged, and the warnings it reported are tasks,
+/// after a SIGKILL in the middle of concurrent batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_signals_and_warnings_survive_kill_9() {
+    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
+    let args = data_args(dir.path(), &loc);
+    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("analyst").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
+        .expect("analyst login printed");
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let client = login(port, "analyst", &password).await;
+
+    let acked = std::sync::Arc::new(std::sync::Mutex::new((Vec::<String>::new(), Vec::<i64>::new())));
+    let mut writers = Vec::new();
+    for w in 0..3u32 {
+        let (client, acked) = (client.clone(), acked.clone());
+        writers.push(tokio::spawn(async move {
+            let now = chrono::Utc::now().timestamp();
+            for b in 0..400u32 {
+                // Each batch: a listed call (a yellow warning) and forty benign signals.
+                let phone = format!("1370{:07}", w * 10_000 + b);
+                let mut ids = vec![format!("k{w}-{b}-call")];
+                let mut body = json!({"id": ids[0], "phone": phone, "at": now - 60, "kind": "call", "from": "0574-61000000", "duration": 200}).to_string();
+                for i in 0..40 {
+                    let id = format!("k{w}-{b}-{i}");
+                    body.push('\n');
+                    body.push_str(&json!({"id": id, "phone": phone, "at": now - 30, "kind": "sms", "from": "95588"}).to_string());
+                    ids.push(id);
+                }
+                let sent = client
+                    .post(format!("http://127.0.0.1:{port}/api/fraud/signals/ndjson"))
+                    .header("content-type", "application/x-ndjson")
+                    .body(body)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 200 => {
+                        let report: serde_json::Value = r.json().await.unwrap_or_default();
+                        let tasks: Vec<i64> = report["warnings"]
+                            .as_array()
+                            .map(|ws| ws.iter().filter_map(|w| w["task_id"].as_i64()).collect())
+                            .unwrap_or_default();
+                        let mut a = acked.lock().unwrap();
+                        if report["accepted"].as_u64() == Some(ids.len() as u64) {
+                            a.0.extend(ids);
+                            a.1.extend(tasks);
+                        }
+                    }
+                    Ok(r) => panic!("unexpected {}", r.status()),
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().1.len() < 40 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    for w in writers {
+        let _ = w.await;
+    }
+    let (ids, tasks) = acked.lock().unwrap().clone();
+    assert!(tasks.len() >= 40, "only {} warnings acknowledged before the kill", tasks.len());
+    assert!(tasks.len() < 1200, "the kill came while batches were still going");
+
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let db = Db::open(&loc).await.unwrap();
+    let mut found = 0;
+    for chunk in ids.chunks(50) {
+        found += db.fraud_signals_by_ids(chunk).await.unwrap().len();
+    }
+    assert_eq!(found, ids.len(), "every acknowledged signal is in the log");
+    let scope = ningan_store::Scope::everything();
+    for t in &tasks {
+        db.fraud_task(&scope, *t).await.unwrap_or_else(|e| panic!("acknowledged warning task {t} lost: {e}"));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    db.close().await;
+}
