@@ -447,3 +447,61 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.wait_text("[data-testid=common-sources] tbody", "鼓楼面馆").await;
     s.shot("common-source").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it() {
+    use chrono::Utc;
+    let app = spawn_app(Backend::Sqlite).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[ningan_core::Role::StationOfficer], station.id).await;
+    app.user("analyst", &[ningan_core::Role::FraudAnalyst], station.id).await;
+    app.resident("受害人甲", 330203, 1, station.id).await;
+    let analyst = app.login("analyst").await;
+    let (s, r) = analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+                {"kind": "phone", "value": "0574-66660001", "source": "反诈中心", "typology": "冒充客服"},
+                {"kind": "app", "value": "com.fake.meeting", "source": "应用商店"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let ago = |m: i64| (Utc::now() - chrono::Duration::minutes(m)).to_rfc3339();
+    let (s, r) = analyst
+        .post(
+            "/api/fraud/signals",
+            json!({"signals": [
+                {"id": "b-1", "phone": "13912340001", "at": ago(40), "kind": "call", "from": "057466660001", "duration": 400},
+                {"id": "b-2", "phone": "13912340001", "at": ago(25), "kind": "app", "package": "com.fake.meeting"},
+                {"id": "b-3", "phone": "13912340001", "at": ago(5), "kind": "transfer", "account": "6217000011112222", "amount": 30000}
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["warnings"][2]["level"].as_str()), (200, Some("high")), "{r}");
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    s.login("officer", PASSWORD).await;
+    s.wait_text("[data-counter=fraud_dissuaded] .figure", "0").await;
+    assert!(s.menu().await.iter().any(|m| m == "/fraud/tasks"), "the menu offers the fraud tasks");
+    s.go("/fraud/tasks?status=open").await;
+    assert_eq!(s.text("[data-testid=fraud-task-row] .lv").await, "红色（高风险）");
+    s.click("[data-testid=fraud-task-link]").await;
+    s.wait_text("[data-testid=task-level]", "红色").await;
+    assert!(s.text("[data-testid=task-trace]").await.contains("用时35分钟"), "the trace says why");
+    assert!(s.text("[data-testid=task-script]").await.contains("冒充客服"));
+    assert_eq!(s.text("[data-testid=task-phone]").await, "139****0001", "masked until revealed");
+    s.shot("fraud-task").await;
+    s.click("[data-testid=outcome-select] option[value=dissuaded]").await;
+    let amount = client.find(Locator::Css("[data-testid=amount-protected]")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("30000").await.unwrap();
+    s.click("[data-testid=outcome-submit]").await;
+    s.wait_text("[data-testid=task-status]", "已办结 · 已劝阻").await;
+    s.go("/").await;
+    s.wait_text("[data-counter=fraud_dissuaded] .figure", "1").await;
+    s.wait_text("[data-counter=fraud_protected_yuan] .figure", "30000").await;
+    s.shot("fraud-cockpit").await;
+}
