@@ -52,6 +52,8 @@ pub struct NewWatchEntry {
 pub struct Subject {
     pub id: i64,
     pub phone: String,
+    /// The engine's pseudonymous id of the person: a keyed hash of the number.
+    pub person_key: i64,
     pub resident_id: Option<i64>,
     pub unit_id: i64,
     pub unit_path: String,
@@ -61,7 +63,7 @@ pub struct Subject {
 #[derive(Debug, Clone)]
 pub struct NewSignal<'a> {
     pub signal_id: &'a str,
-    pub subject_id: i64,
+    pub person_key: i64,
     pub at: i64,
     pub kind: &'a str,
     pub body: &'a str,
@@ -73,7 +75,7 @@ pub struct NewSignal<'a> {
 #[derive(Debug, Clone)]
 pub struct LoggedSignal {
     pub signal_id: String,
-    pub subject_id: i64,
+    pub person_key: i64,
     pub at: i64,
     pub kind: String,
     pub body: String,
@@ -275,12 +277,11 @@ impl Write {
 
     /// The subject for a subscriber's number, created on first sight and owned by the station
     /// of the resident with that number, or by `fallback` (the city's anti-fraud centre).
-    pub async fn fraud_subject(&mut self, phone: &str, fallback: (i64, &str)) -> Result<Subject> {
-        let found =
-            sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE phone = $1")
-                .bind(phone)
-                .fetch_optional(self.conn())
-                .await?;
+    pub async fn fraud_subject(&mut self, phone: &str, person_key: i64, fallback: (i64, &str)) -> Result<Subject> {
+        let found = sqlx::query(&format!("SELECT {SUBJECT_COLUMNS} FROM fraud_subjects WHERE phone = $1"))
+            .bind(phone)
+            .fetch_optional(self.conn())
+            .await?;
         if let Some(r) = found {
             return subject_from_row(&r);
         }
@@ -296,27 +297,28 @@ impl Write {
             None => (None, fallback.0, fallback.1.to_string()),
         };
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO fraud_subjects (phone, resident_id, unit_id, unit_path, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id",
+            "INSERT INTO fraud_subjects (phone, person_key, resident_id, unit_id, unit_path, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(phone)
+        .bind(person_key)
         .bind(resident_id)
         .bind(unit_id)
         .bind(&unit_path)
         .bind(now_ms())
         .fetch_one(self.conn())
         .await?;
-        Ok(Subject { id, phone: phone.to_string(), resident_id, unit_id, unit_path })
+        Ok(Subject { id, phone: phone.to_string(), person_key, resident_id, unit_id, unit_path })
     }
 
     /// Logs a signal; false when its id was seen before (a retry), so it is not scored twice.
     pub async fn fraud_signal_log(&mut self, s: &NewSignal<'_>) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO fraud_signals (signal_id, subject_id, at, kind, body, fact, listed, channel, received_at) \
+            "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (signal_id) DO NOTHING",
         )
         .bind(s.signal_id)
-        .bind(s.subject_id)
+        .bind(s.person_key)
         .bind(s.at)
         .bind(s.kind)
         .bind(s.body)
@@ -528,12 +530,12 @@ impl Write {
         Ok(n)
     }
 
-    /// Drops signals older than `before_ms` of subjects who never had a warning: benign
-    /// traffic is not kept longer than the windows need it.
+    /// Drops signals older than `before_ms` of people who never became subjects (no warning,
+    /// report or case): benign traffic is not kept longer than the windows need it.
     pub async fn fraud_signals_purge(&mut self, before_ms: i64) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM fraud_signals WHERE received_at < $1 \
-             AND subject_id NOT IN (SELECT subject_id FROM fraud_tasks)",
+             AND person_key NOT IN (SELECT person_key FROM fraud_subjects)",
         )
         .bind(before_ms)
         .execute(self.conn())
@@ -542,10 +544,13 @@ impl Write {
     }
 }
 
+const SUBJECT_COLUMNS: &str = "id, phone, person_key, resident_id, unit_id, unit_path";
+
 fn subject_from_row(r: &AnyRow) -> Result<Subject> {
     Ok(Subject {
         id: r.try_get("id")?,
         phone: r.try_get("phone")?,
+        person_key: r.try_get("person_key")?,
         resident_id: r.try_get("resident_id")?,
         unit_id: r.try_get("unit_id")?,
         unit_path: r.try_get("unit_path")?,
@@ -595,7 +600,7 @@ impl Db {
     /// replays to rebuild its windows after a restart.
     pub async fn fraud_signals_since(&self, since_ms: i64) -> Result<Vec<LoggedSignal>> {
         let rows = sqlx::query(
-            "SELECT signal_id, subject_id, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
+            "SELECT signal_id, person_key, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
              WHERE received_at >= $1 ORDER BY seq",
         )
         .bind(since_ms)
@@ -608,7 +613,7 @@ impl Db {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids.iter().take(50) {
             let row = sqlx::query(
-                "SELECT signal_id, subject_id, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
+                "SELECT signal_id, person_key, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
                  WHERE signal_id = $1",
             )
             .bind(id)
@@ -708,7 +713,7 @@ impl Db {
     }
 
     pub async fn fraud_subject_by_phone(&self, phone: &str) -> Result<Subject> {
-        let r = sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE phone = $1")
+        let r = sqlx::query(&format!("SELECT {SUBJECT_COLUMNS} FROM fraud_subjects WHERE phone = $1"))
             .bind(phone)
             .fetch_optional(&self.pool)
             .await?
@@ -718,7 +723,7 @@ impl Db {
 
     /// The subject's phone in full, for an officer who reveals it with a purpose.
     pub async fn fraud_subject(&self, id: i64) -> Result<Subject> {
-        let r = sqlx::query("SELECT id, phone, resident_id, unit_id, unit_path FROM fraud_subjects WHERE id = $1")
+        let r = sqlx::query(&format!("SELECT {SUBJECT_COLUMNS} FROM fraud_subjects WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -730,7 +735,7 @@ impl Db {
 fn signal_from_row(r: &AnyRow) -> Result<LoggedSignal> {
     Ok(LoggedSignal {
         signal_id: r.try_get("signal_id")?,
-        subject_id: r.try_get("subject_id")?,
+        person_key: r.try_get("person_key")?,
         at: r.try_get("at")?,
         kind: r.try_get("kind")?,
         body: r.try_get("body")?,

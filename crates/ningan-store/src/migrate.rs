@@ -406,6 +406,7 @@ CREATE TABLE fraud_watchlist (
 CREATE TABLE fraud_subjects (
     id {id},
     phone TEXT NOT NULL UNIQUE,
+    person_key BIGINT NOT NULL UNIQUE,
     resident_id BIGINT REFERENCES residents(id),
     unit_id BIGINT NOT NULL REFERENCES org_units(id),
     unit_path {path} NOT NULL,
@@ -414,7 +415,7 @@ CREATE TABLE fraud_subjects (
 CREATE TABLE fraud_signals (
     seq {id},
     signal_id TEXT NOT NULL UNIQUE,
-    subject_id BIGINT NOT NULL REFERENCES fraud_subjects(id),
+    person_key BIGINT NOT NULL,
     at BIGINT NOT NULL,
     kind TEXT NOT NULL,
     body TEXT NOT NULL,
@@ -423,7 +424,7 @@ CREATE TABLE fraud_signals (
     channel TEXT NOT NULL,
     received_at BIGINT NOT NULL
 );
-CREATE INDEX fraud_signals_subject ON fraud_signals (subject_id, at);
+CREATE INDEX fraud_signals_person ON fraud_signals (person_key, at);
 CREATE INDEX fraud_signals_received ON fraud_signals (received_at);
 CREATE TABLE fraud_tasks (
     id {id},

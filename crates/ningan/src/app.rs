@@ -189,7 +189,7 @@ pub fn spawn_fraud_housekeeping(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "fraud escalation failed"),
             }
-            if minutes % 60 == 0 {
+            if minutes.is_multiple_of(60) {
                 state.fraud.expire();
                 let purge = async {
                     let mut w = state.db.write().await?;

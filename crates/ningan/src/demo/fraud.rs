@@ -17,6 +17,11 @@ use crate::app::AppState;
 use crate::modules::fraud::FraudService;
 use crate::modules::fraud::wire::Incoming;
 
+/// Fen in `n` yuan.
+const fn yuan(n: i64) -> i64 {
+    n * 100
+}
+
 const TYPOLOGIES: &[&str] = &["冒充客服", "刷单返利", "虚假投资理财", "虚假贷款", "冒充公检法"];
 const LISTED_PHONES: u64 = 2_000;
 const LISTED_SITES: u64 = 300;
@@ -92,7 +97,7 @@ fn benign(rng: &mut impl Rng, id: String, phone: &str, at: i64) -> Incoming {
         _ => SignalKind::Transfer {
             account: format!("6217{:012}", rng.gen_range(0..1_000_000_000_000u64)),
             via: AccountVia::Bank,
-            amount_fen: rng.gen_range(100..50_000_00),
+            amount_fen: rng.gen_range(100..yuan(50_000)),
         },
     };
     Incoming { id, phone: phone.into(), at, kind }
@@ -101,7 +106,7 @@ fn benign(rng: &mut impl Rng, id: String, phone: &str, at: i64) -> Incoming {
 /// A victim journey: a call from a listed number, a listed app installed, then a transfer —
 /// the sequence the shipped rules raise a red warning on. Steps `gap` seconds apart.
 pub fn journey(rng: &mut impl Rng, prefix: &str, phone: &str, start: i64, gap: i64) -> Vec<Incoming> {
-    let amount_fen = rng.gen_range(2_000_00..200_000_00);
+    let amount_fen = rng.gen_range(yuan(2_000)..yuan(200_000));
     let account = if rng.gen_bool(0.5) {
         listed_account(rng.gen_range(0..LISTED_ACCOUNTS))
     } else {
@@ -196,8 +201,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         }
         let roll = rng.gen_range(0..100);
         let (outcome, lost, protected) = match roll {
-            0..=79 => ("dissuaded", 0, rng.gen_range(1_000_00..150_000_00)),
-            80..=87 => ("dissuaded", rng.gen_range(500_00..30_000_00), rng.gen_range(0..20_000_00)),
+            0..=79 => ("dissuaded", 0, rng.gen_range(yuan(1_000)..yuan(150_000))),
+            80..=87 => ("dissuaded", rng.gen_range(yuan(500)..yuan(30_000)), rng.gen_range(0..yuan(20_000))),
             88..=92 => ("unreachable", 0, 0),
             93..=96 => ("mismatch", 0, 0),
             _ => ("duplicate", 0, 0),
@@ -232,7 +237,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             &NewFraudCase {
                 subject: None,
                 occurred_at,
-                amount_fen: rng.gen_range(1_000_00..300_000_00),
+                amount_fen: rng.gen_range(yuan(1_000)..yuan(300_000)),
                 typology: typology.into(),
                 unit_id: station.id,
                 unit_path: station.path.clone(),
@@ -249,7 +254,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 &ctx.actor,
                 &NewFraudCase {
                     occurred_at: t.warned_at + rng.gen_range(1..48) * 3_600_000,
-                    amount_fen: rng.gen_range(1_000_00..80_000_00),
+                    amount_fen: rng.gen_range(yuan(1_000)..yuan(80_000)),
                     typology: t.typology.clone(),
                     unit_id: subject.unit_id,
                     unit_path: subject.unit_path.clone(),

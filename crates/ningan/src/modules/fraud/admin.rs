@@ -6,7 +6,7 @@ use axum::extract::State;
 use ningan_fraud::EntryKind;
 use ningan_store::{
     FraudCase, FraudFigures, Lecture, NewFraudCase, NewLecture, NewWatchEntry, PageRequest, Report, SupervisionBoard,
-    UnitKind, UnitRank, WatchEntry,
+    UnitRank, WatchEntry,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -336,13 +336,7 @@ pub async fn new_case(
     let subject = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
             let phone = ningan_fraud::normalize::phone(p).map_err(|e| ApiError::field_from("phone", e))?;
-            let mut w = state.db.write().await?;
-            let city = state.db.units_in_scope(&ningan_store::Scope::everything()).await?;
-            let centre =
-                city.iter().find(|u| u.kind == UnitKind::City).ok_or_else(|| ApiError::internal("no city unit"))?;
-            let s = w.fraud_subject(&phone, (centre.id, &centre.path)).await?;
-            w.commit().await?;
-            Some(s)
+            Some(state.fraud.subject(&state.db, &phone).await?)
         }
         None => None,
     };

@@ -181,7 +181,7 @@ pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<Rep
     let incoming = line.check(ningan_core::time::now_ms() / 1000).map_err(|r| ApiError::field("report", r.zh, r.en))?;
     let actor = Actor { name: "public:report".into(), unit_id: None };
     state.fraud.ingest(&state.db, &actor, "report", vec![incoming]).await?;
-    let subject = state.db.fraud_subject_by_phone(&phone).await?;
+    let subject = state.fraud.subject(&state.db, &phone).await?;
     let mut w = state.db.write().await?;
     let report_id = w
         .fraud_report_add(

@@ -50,6 +50,8 @@ pub struct IngestSummary {
 
 pub struct FraudService {
     engine: Mutex<Engine>,
+    /// Keys the pseudonymous person ids: without it a person id cannot be tied to a number.
+    key_secret: std::sync::OnceLock<[u8; 32]>,
     ingest: tokio::sync::Mutex<()>,
     loaded: AtomicBool,
     rules_path: PathBuf,
@@ -73,6 +75,7 @@ impl FraudService {
         let rules = RuleSet::from_toml(&source)?;
         Ok(FraudService {
             engine: Mutex::new(Engine::new(rules, Watchlist::default())),
+            key_secret: std::sync::OnceLock::new(),
             ingest: tokio::sync::Mutex::new(()),
             loaded: AtomicBool::new(false),
             rules_path,
@@ -112,6 +115,7 @@ impl FraudService {
         if self.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
+        self.load_secret(db).await?;
         let entries = db.watchlist_all().await?;
         let rules = self.rules()?;
         let horizon = rules.event_horizon().max(rules.score_window).max(rules.dedup_window);
@@ -133,7 +137,7 @@ impl FraudService {
         let mut replayed = 0usize;
         for s in &log {
             let Ok(fact) = serde_json::from_str::<Fact>(&s.fact) else { continue };
-            engine.apply(s.subject_id as u64, s.at, &s.signal_id, fact);
+            engine.apply(s.person_key as u64, s.at, &s.signal_id, fact);
             replayed += 1;
         }
         *self.engine.lock().map_err(|_| poisoned())? = engine;
@@ -176,16 +180,11 @@ impl FraudService {
         let mut summary = IngestSummary::default();
         let now = now_ms();
         for item in items {
-            let subject = match subjects.get(&item.phone) {
-                Some(s) => s.clone(),
-                None => {
-                    let s = w.fraud_subject(&item.phone, (centre.id, &centre.path)).await?;
-                    subjects.insert(item.phone.clone(), s.clone());
-                    s
-                }
-            };
+            // The engine and the log know the person only by a keyed hash of the number; a
+            // subject row (number, station) is made when someone needs it: a warning.
+            let person_key = self.person_key(&item.phone)?;
             let signal =
-                Signal { id: item.id.into_boxed_str(), person: subject.id as u64, at: item.at, kind: item.kind };
+                Signal { id: item.id.into_boxed_str(), person: person_key as u64, at: item.at, kind: item.kind };
             let (fact, listed) = self.engine.lock().map_err(|_| poisoned())?.fact(&signal);
             let body = serde_json::to_string(&signal.kind).map_err(ApiError::internal)?;
             let fact_json = serde_json::to_string(&fact).map_err(ApiError::internal)?;
@@ -193,7 +192,7 @@ impl FraudService {
             let logged = w
                 .fraud_signal_log(&NewSignal {
                     signal_id: &signal.id,
-                    subject_id: subject.id,
+                    person_key,
                     at: signal.at,
                     kind: signal.kind.tag().as_str(),
                     body: &body,
@@ -208,10 +207,18 @@ impl FraudService {
             }
             summary.accepted += 1;
             let (_, warning) =
-                self.engine.lock().map_err(|_| poisoned())?.apply(subject.id as u64, signal.at, &signal.id, fact);
+                self.engine.lock().map_err(|_| poisoned())?.apply(person_key as u64, signal.at, &signal.id, fact);
             if let Some(warning) = warning {
+                let subject = match subjects.get(&item.phone) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = w.fraud_subject(&item.phone, person_key, (centre.id, &centre.path)).await?;
+                        subjects.insert(item.phone.clone(), s.clone());
+                        s
+                    }
+                };
                 let warned_at = if historical { signal.at * 1000 } else { now };
-                let task = w.fraud_task_open(&subject, &new_task(&warning, warned_at)).await?;
+                let task = w.fraud_task_open(&subject, &new_task(&warning, subject.id, warned_at)).await?;
                 summary.warnings.push((task, warning.level));
             }
         }
@@ -232,11 +239,62 @@ impl FraudService {
     pub fn with_rules(rules: RuleSet) -> FraudService {
         FraudService {
             engine: Mutex::new(Engine::new(rules, Watchlist::default())),
+            key_secret: std::sync::OnceLock::new(),
             ingest: tokio::sync::Mutex::new(()),
             loaded: AtomicBool::new(false),
             rules_path: PathBuf::from("fraud-rules.toml"),
             centre: tokio::sync::OnceCell::new(),
         }
+    }
+
+    async fn load_secret(&self, db: &Db) -> Result<(), ApiError> {
+        if self.key_secret.get().is_some() {
+            return Ok(());
+        }
+        const SETTING: &str = "fraud.person_key_secret";
+        let hex_secret = match db.setting(SETTING).await? {
+            Some(v) => v,
+            None => {
+                let mut w = db.write().await?;
+                // Another process may have made one meanwhile: the stored one wins.
+                let v = match db.setting(SETTING).await? {
+                    Some(v) => v,
+                    None => {
+                        let fresh = hex::encode(rand::random::<[u8; 32]>());
+                        w.setting_set(SETTING, &fresh).await?;
+                        fresh
+                    }
+                };
+                w.commit().await?;
+                v
+            }
+        };
+        let mut secret = [0u8; 32];
+        hex::decode_to_slice(hex_secret.trim(), &mut secret).map_err(ApiError::internal)?;
+        let _ = self.key_secret.set(secret);
+        Ok(())
+    }
+
+    /// The pseudonymous id of the subscriber with this (E.164) number.
+    pub fn person_key(&self, phone: &str) -> Result<i64, ApiError> {
+        use sha2::{Digest, Sha256};
+        let secret = self.key_secret.get().ok_or_else(|| ApiError::internal("fraud engine not loaded"))?;
+        let digest = Sha256::new().chain_update(secret).chain_update(phone.as_bytes()).finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        Ok((u64::from_le_bytes(first) >> 1) as i64)
+    }
+
+    /// The subject for a number, made if needed (a report or a case names a person before
+    /// or without any warning).
+    pub async fn subject(&self, db: &Db, phone: &str) -> Result<ningan_store::Subject, ApiError> {
+        self.ensure_loaded(db).await?;
+        let centre = self.centre(db).await?.clone();
+        let key = self.person_key(phone)?;
+        let mut w = db.write().await?;
+        let s = w.fraud_subject(phone, key, (centre.id, &centre.path)).await?;
+        w.commit().await?;
+        Ok(s)
     }
 
     /// Whether an identifier a citizen typed is listed now.
@@ -302,11 +360,11 @@ impl FraudService {
     }
 }
 
-fn new_task(w: &Warning, now: i64) -> NewTask {
+fn new_task(w: &Warning, subject_id: i64, now: i64) -> NewTask {
     let minutes = deadline_minutes(w.level);
     let auto_outcome = (w.level == Level::Low).then(|| ("sms".to_string(), sms_text(&w.typology)));
     NewTask {
-        subject_id: w.person as i64,
+        subject_id,
         signal_id: w.signal.clone(),
         level: w.level.as_str().into(),
         score: i64::from(w.score),
