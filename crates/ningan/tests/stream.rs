@@ -104,3 +104,62 @@ async fn scans_accepted_by_one_process_reach_every_engine() {
     let (_, inv) = epi_a.get(&format!("/api/cases/{}/investigation", c["id"])).await;
     assert_eq!(inv["close_contacts"], 1, "{inv}");
 }
+
+/// Risk signals published by a partner to the NATS subject are scored by the process that
+/// consumes the stream: a victim journey becomes a red warning at the person's station, and a
+/// batch delivered twice changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_published_to_the_stream_become_warnings() {
+    let store = tempfile::tempdir().unwrap();
+    let (_nats, port) = nats_server(store.path());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("nats://127.0.0.1:{port}");
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        nats: NatsConfig { url: Some(url.clone()), ..NatsConfig::default() },
+        fraud: ningan::config::FraudConfig { consume_stream: true, ..Default::default() },
+        ..Config::default()
+    };
+    let app = spawn_app_on(config, Backend::Sqlite, dir).await;
+    let station = app.station(330203, 1).await;
+    app.user("analyst", &[Role::FraudAnalyst], station.id).await;
+    app.resident("受害人甲", 330203, 1, station.id).await;
+    let analyst = app.login("analyst").await;
+    let (s, _) = analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+                {"kind": "phone", "value": "0574-66660001", "source": "x"},
+                {"kind": "app", "value": "com.fake.meeting", "source": "x"}]}),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    let now = Utc::now().timestamp();
+    let batch = [
+        json!({"id": "s-1", "phone": "13912340001", "at": now - 600, "kind": "call", "from": "057466660001", "duration": 200}),
+        json!({"id": "s-2", "phone": "13912340001", "at": now - 300, "kind": "app", "package": "com.fake.meeting"}),
+        json!({"id": "s-3", "phone": "13912340001", "at": now - 60, "kind": "transfer", "account": "6217000011112222", "amount": 9000}),
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    let js = async_nats::jetstream::new(async_nats::connect(&url).await.unwrap());
+    for _ in 0..2 {
+        js.publish("ningan.signals", batch.clone().into()).await.unwrap().await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, tasks) = analyst.get("/api/fraud/tasks?level=high").await;
+        if tasks["total"] == 1 {
+            assert_eq!(tasks["items"][0]["unit_id"], station.id);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no red warning from the stream: {tasks}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, all) = analyst.get("/api/fraud/tasks").await;
+    assert_eq!(all["total"], 3, "the repeated batch raised nothing new: {all}");
+}
