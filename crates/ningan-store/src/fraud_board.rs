@@ -277,6 +277,25 @@ impl Write {
     }
 }
 
+const REPORT_COLUMNS: &str = "id, phone, identifier_kind, identifier, description, amount_fen, status, signal_id, \
+    unit_id, review_note, created_at";
+
+fn report_from_row(r: &AnyRow) -> Result<Report> {
+    Ok(Report {
+        id: r.try_get("id")?,
+        phone: r.try_get("phone")?,
+        identifier_kind: r.try_get("identifier_kind")?,
+        identifier: r.try_get("identifier")?,
+        description: r.try_get("description")?,
+        amount_fen: r.try_get("amount_fen")?,
+        status: r.try_get("status")?,
+        signal_id: r.try_get("signal_id")?,
+        unit_id: r.try_get("unit_id")?,
+        review_note: r.try_get("review_note")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
 /// A case happened after a dissuasion of the same person / after a warning not dissuaded.
 const CASE_FLAGS: &str = "EXISTS (SELECT 1 FROM fraud_tasks t WHERE t.subject_id = c.subject_id \
       AND t.outcome = 'dissuaded' AND t.closed_at <= c.occurred_at) AS after_dissuasion, \
@@ -287,12 +306,7 @@ const CASE_FLAGS: &str = "EXISTS (SELECT 1 FROM fraud_tasks t WHERE t.subject_id
 impl Db {
     pub async fn fraud_cases(&self, scope: &Scope, page: PageRequest) -> Result<Page<FraudCase>> {
         let (lo, hi) = scope.range();
-        let (total,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2")
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_one(&self.pool)
-                .await?;
+        let total = self.count_in_scope("fraud_cases", &lo, &hi).await?;
         let sql = format!(
             "SELECT c.id, c.subject_id, c.occurred_at, c.amount_fen, c.typology, c.unit_id, u.name AS unit_name, \
              c.report_id, c.note, {CASE_FLAGS} FROM fraud_cases c JOIN org_units u ON u.id = c.unit_id \
@@ -336,11 +350,10 @@ impl Db {
         .bind(status)
         .fetch_one(&self.pool)
         .await?;
-        let rows = sqlx::query(
-            "SELECT id, phone, identifier_kind, identifier, description, amount_fen, status, signal_id, unit_id, \
-             review_note, created_at FROM fraud_reports WHERE unit_path >= $1 AND unit_path < $2 AND status LIKE $3 \
-             ORDER BY id DESC LIMIT $4 OFFSET $5",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM fraud_reports WHERE unit_path >= $1 AND unit_path < $2 AND status LIKE $3 \
+                 ORDER BY id DESC LIMIT $4 OFFSET $5"
+        ))
         .bind(&lo)
         .bind(&hi)
         .bind(status)
@@ -348,35 +361,27 @@ impl Db {
         .bind(page.offset())
         .fetch_all(&self.pool)
         .await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(Report {
-                    id: r.try_get("id")?,
-                    phone: r.try_get("phone")?,
-                    identifier_kind: r.try_get("identifier_kind")?,
-                    identifier: r.try_get("identifier")?,
-                    description: r.try_get("description")?,
-                    amount_fen: r.try_get("amount_fen")?,
-                    status: r.try_get("status")?,
-                    signal_id: r.try_get("signal_id")?,
-                    unit_id: r.try_get("unit_id")?,
-                    review_note: r.try_get("review_note")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let items = rows.iter().map(report_from_row).collect::<Result<_>>()?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    pub async fn fraud_report(&self, scope: &Scope, id: i64) -> Result<Report> {
+        let (lo, hi) = scope.range();
+        let r = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM fraud_reports WHERE id = $1 AND unit_path >= $2 AND unit_path < $3"
+        ))
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        report_from_row(&r)
     }
 
     pub async fn fraud_lectures(&self, scope: &Scope, page: PageRequest) -> Result<Page<Lecture>> {
         let (lo, hi) = scope.range();
-        let (total,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM fraud_lectures WHERE unit_path >= $1 AND unit_path < $2")
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_one(&self.pool)
-                .await?;
+        let total = self.count_in_scope("fraud_lectures", &lo, &hi).await?;
         let rows = sqlx::query(
             "SELECT l.id, l.held_on, l.unit_id, u.name AS unit_name, l.venue, l.audience, l.topic FROM fraud_lectures l \
              JOIN org_units u ON u.id = l.unit_id WHERE l.unit_path >= $1 AND l.unit_path < $2 \
@@ -403,6 +408,13 @@ impl Db {
             })
             .collect::<Result<_>>()?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    /// Rows of `table` (a constant name, never input) owned by units in `[lo, hi)`.
+    async fn count_in_scope(&self, table: &str, lo: &str, hi: &str) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE unit_path >= $1 AND unit_path < $2");
+        let (n,): (i64,) = sqlx::query_as(&sql).bind(lo).bind(hi).fetch_one(&self.pool).await?;
+        Ok(n)
     }
 
     async fn count(&self, sql: &str, lo: &str, hi: &str, now: i64) -> Result<i64> {

@@ -413,6 +413,11 @@ pub(super) async fn reports(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<PageDto<ReportDto>>> {
     let status = q.status.filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !["pending", "accepted", "rejected"].contains(&s.as_str())
+    {
+        return Err(ApiError::field("status", "状态应为 pending/accepted/rejected", "unknown status"));
+    }
     let page = state.db.fraud_reports(&ctx.scope(), status.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, ReportDto::from)))
 }

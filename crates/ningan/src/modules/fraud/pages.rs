@@ -467,8 +467,7 @@ pub async fn report_review(
     Form(form): Form<ReportReviewForm>,
 ) -> PageResult<Response> {
     let accept = form.accept == "true";
-    let report = state.db.fraud_reports(&ctx.scope(), Some("pending"), PageRequest::new(Some(1), Some(200))).await?;
-    let Some(r) = report.items.iter().find(|r| r.id == id) else { return Err(crate::web::PageError::not_found()) };
+    let r = state.db.fraud_report(&ctx.scope(), id).await?;
     let case = accept.then(|| NewCaseRequest {
         phone: Some(r.phone.clone()),
         occurred_at: crate::http::dto::ts(r.created_at),

@@ -123,12 +123,7 @@ impl FraudService {
         let mut watch = Watchlist::default();
         for e in &entries {
             let Some(kind) = EntryKind::parse(&e.kind) else { continue };
-            let listing = Listing {
-                source: e.source.clone(),
-                confidence: e.confidence.clamp(0, 100) as u8,
-                typology: e.typology.clone(),
-                expires_at: e.expires_at.map(|ms| ms / 1000),
-            };
+            let listing = listing(&e.source, e.confidence, &e.typology, e.expires_at);
             if let Err(err) = watch.insert(kind, &e.value, listing) {
                 tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
             }
@@ -312,12 +307,7 @@ impl FraudService {
         let mut engine = self.engine.lock().map_err(|_| poisoned())?;
         for e in entries {
             let Some(kind) = EntryKind::parse(&e.kind) else { continue };
-            let listing = Listing {
-                source: e.source.clone(),
-                confidence: e.confidence.clamp(0, 100) as u8,
-                typology: e.typology.clone(),
-                expires_at: e.expires_at.map(|ms| ms / 1000),
-            };
+            let listing = listing(&e.source, e.confidence, &e.typology, e.expires_at);
             engine.watchlist_mut().insert(kind, &e.value, listing).map_err(|err| ApiError::field_from("value", err))?;
         }
         Ok(())
@@ -357,6 +347,16 @@ impl FraudService {
 
     pub fn stats(&self) -> (usize, usize, usize) {
         self.engine.lock().map(|e| (e.persons(), e.events(), e.watchlist().len())).unwrap_or_default()
+    }
+}
+
+/// A stored listing as the engine holds it (expiry in seconds).
+fn listing(source: &str, confidence: i64, typology: &Option<String>, expires_at_ms: Option<i64>) -> Listing {
+    Listing {
+        source: source.to_string(),
+        confidence: confidence.clamp(0, 100) as u8,
+        typology: typology.clone(),
+        expires_at: expires_at_ms.map(|ms| ms / 1000),
     }
 }
 
