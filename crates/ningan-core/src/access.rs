@@ -82,7 +82,9 @@ string_enum! {
         FraudRead => "fraud.read", "查看反诈预警与劝阻任务";
         FraudWork => "fraud.work", "处置劝阻任务";
         FraudManage => "fraud.manage", "管理涉诈名单、督办与发案登记";
-        SignalWrite => "fraud.signal", "上报涉诈风险信号";
+                SignalWrite => "fraud.signal", "上报涉诈风险信号";
+        ApplicationWork => "application.work", "受理、审批群众办事申请";
+        ServiceManage => "service.manage", "维护办事事项目录";
     }
 }
 
@@ -92,7 +94,7 @@ impl Role {
     pub fn grants(self) -> &'static [Action] {
         use Action::*;
         match self {
-            Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage],
+            Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage, ServiceManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
             Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage, FraudRead],
             Role::Epidemiologist => &[
@@ -124,7 +126,9 @@ impl Role {
                 FraudRead,
                 FraudWork,
             ],
-            Role::ServiceClerk => &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue],
+            Role::ServiceClerk => {
+                &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]
+            }
             Role::FraudAnalyst => &[
                 OrgUnitRead,
                 ResidentRead,

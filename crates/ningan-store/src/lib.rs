@@ -21,6 +21,7 @@ mod quarantine;
 mod query;
 mod residents;
 mod scope;
+mod services;
 mod sessions;
 mod stats;
 mod tokens;
@@ -54,6 +55,10 @@ pub use page::{Page, PageRequest};
 pub use quarantine::{EndChange, HealthReport, NewSite, NewStay, SiteBoard, Stay};
 pub use residents::{BulkResident, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort};
 pub use scope::Scope;
+pub use services::{
+    APPLICATION_STATUSES, AccessEntry, AccessFlag, Application, ApplicationEvent, ApplicationQuery, NewApplication,
+    NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh,
+};
 pub use sessions::Session;
 pub use stats::{PopulationStats, PreciseStats};
 pub use tokens::{ApiToken, NewApiToken};

@@ -505,6 +505,93 @@ CREATE INDEX fraud_lectures_scope ON fraud_lectures (unit_path, held_on);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "citizen services: catalogue, applications, facts, ratings, citizen sign-in, access flags",
+        common: r#"
+CREATE TABLE service_facts (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE TABLE service_items (
+    id {id},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    legal_basis TEXT NOT NULL,
+    eligibility TEXT NOT NULL,
+        facts TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    time_limit_days BIGINT NOT NULL,
+    citywide BIGINT NOT NULL,
+    crosscity BIGINT NOT NULL,
+    active BIGINT NOT NULL DEFAULT 1,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE applications (
+    id {id},
+    no TEXT NOT NULL UNIQUE,
+    item_id BIGINT NOT NULL REFERENCES service_items(id),
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    details TEXT NOT NULL,
+    deadline BIGINT NOT NULL,
+    decision_note TEXT,
+    decided_by TEXT,
+    decided_at BIGINT,
+    rating BIGINT,
+    rating_comment TEXT,
+    rated_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX applications_scope ON applications (unit_path, status, id);
+CREATE INDEX applications_resident ON applications (resident_id, id);
+CREATE TABLE application_events (
+    id {id},
+    application_id BIGINT NOT NULL REFERENCES applications(id),
+    at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX application_events_app ON application_events (application_id, id);
+CREATE TABLE citizen_codes (
+    resident_id BIGINT PRIMARY KEY REFERENCES residents(id),
+    code_hash TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL
+);
+CREATE TABLE citizen_sessions (
+    token_hash TEXT PRIMARY KEY,
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    csrf_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE sms_outbox (
+    id {id},
+    phone TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE access_flags (
+    id {id},
+    audit_seq BIGINT NOT NULL,
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (audit_seq, resident_id)
+);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

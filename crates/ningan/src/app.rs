@@ -43,6 +43,8 @@ pub struct AppState {
     pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
     pub fraud: Arc<crate::modules::fraud::FraudService>,
     pub fraud_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
+    /// Citizen sign-in attempts per client address per minute.
+    pub portal_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -51,6 +53,8 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     let db = Db::open(&location).await?;
     db.migrate().await?;
     db.ensure_city_tree().await?;
+    let (facts, items) = crate::modules::services::catalogue::shipped();
+    db.ensure_service_catalogue(&facts, &items).await?;
     Ok(db)
 }
 
@@ -74,6 +78,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
     Ok(AppState {
         fraud: Arc::new(fraud),
         fraud_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(config.fraud.public_per_minute)),
+        portal_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(10)),
         db,
         registry: Arc::default(),
         device_cache: Arc::default(),

@@ -25,6 +25,16 @@ pub struct Config {
     pub trace: TraceConfig,
     pub nats: NatsConfig,
     pub fraud: FraudConfig,
+    pub portal: PortalConfig,
+}
+
+/// The citizen portal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct PortalConfig {
+    /// Show sign-in codes on the page instead of only queueing them for the SMS gateway: for
+    /// the demo city, which has no gateway. Never in production.
+    pub show_codes: bool,
 }
 
 /// Anti-fraud scoring.
@@ -114,6 +124,7 @@ impl Default for Config {
             trace: TraceConfig::default(),
             nats: NatsConfig::default(),
             fraud: FraudConfig::default(),
+            portal: PortalConfig::default(),
         }
     }
 }

@@ -505,3 +505,50 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     s.wait_text("[data-counter=fraud_protected_yuan] .figure", "30000").await;
     s.shot("fraud-cockpit").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let home = app.station(330203, 1).await;
+    let other = app.station(330212, 1).await;
+    app.user("clerk", &[ningan_core::Role::ServiceClerk], other.id).await;
+    app.resident("申请人甲", 330203, 1, home.id).await;
+    let id_number = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    s.go("/portal").await;
+    s.type_into("[data-testid=code-form] input[name=id_number]", id_number.as_str()).await;
+    s.type_into("[data-testid=code-form] input[name=phone]", "13912340001").await;
+    s.click("[data-testid=code-form] button").await;
+    s.text("[data-testid=sign-in-form]").await;
+    let text = app.db.sms_last("13912340001").await.unwrap().expect("code texted");
+    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+    s.type_into("[data-testid=sign-in-form] input[name=code]", &code).await;
+    s.click("[data-testid=sign-in-form] button").await;
+    s.wait_text("[data-testid=portal-name]", "申请人甲").await;
+    s.click("[data-testid=apply-change-name]").await;
+    s.type_into("[data-testid=field-new_name]", "申请人乙").await;
+    s.type_into("[data-testid=field-reason]", "本人意愿").await;
+    s.click(&format!("[data-testid=station-select] option[value='{}']", other.id)).await;
+    s.shot("portal-apply").await;
+    s.click("[data-testid=apply-submit]").await;
+    s.wait_text("[data-testid=application-status]", "已提交").await;
+
+    let clerk = app.login("clerk").await;
+    let (_, list) = clerk.get("/api/services/applications").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    for status in ["accepted", "approved"] {
+        let (st, _) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": status})).await;
+        assert_eq!(st, 200);
+    }
+    client.refresh().await.unwrap();
+    s.wait_text("[data-testid=application-status]", "已办结").await;
+    assert!(s.text("[data-testid=timeline]").await.contains(&other.name), "the handling station is on the timeline");
+    s.click("[data-testid=rating-submit]").await;
+    s.wait_text("[data-testid=rated]", "5 分").await;
+    s.shot("portal-rated").await;
+    let (_, ratings) = clerk.get("/api/services/ratings").await;
+    assert_eq!(ratings[0]["average"], 5.0, "{ratings}");
+}

@@ -13,7 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::app::AppState;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::principal::MaybePrincipal;
+use crate::http::principal::{MaybeCitizen, MaybePrincipal};
 
 /// What a route requires of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub enum Access {
     /// Any signed-in officer or device.
     SignedIn,
     Action(Action),
+    /// A citizen signed in on the portal (one-time code to the registered phone).
+    Citizen,
 }
 
 /// Whether a route answers people (HTML: redirect to login, error pages) or programs (JSON).
@@ -129,8 +131,16 @@ impl Api {
 
 async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<MaybePrincipal>().and_then(|m| m.0.clone());
+    let citizen = req.extensions().get::<MaybeCitizen>().is_some_and(|c| c.0.is_some());
     let outcome = match (access, &principal) {
         (Access::Public, _) => Ok(()),
+        (Access::Citizen, _) => {
+            if citizen {
+                Ok(())
+            } else {
+                Err(ErrorCode::Unauthenticated)
+            }
+        }
         (_, None) => Err(ErrorCode::Unauthenticated),
         (Access::SignedIn, Some(_)) => Ok(()),
         (Access::Action(a), Some(p)) => {
@@ -146,7 +156,8 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
         (Err(code), Face::Api) => ApiError::plain(code).into_response(),
         (Err(ErrorCode::Unauthenticated), Face::Page) => {
             let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let target = format!("/login?next={}", crate::web::url_encode(next_path));
+            let login = if access == Access::Citizen { "/portal/login" } else { "/login" };
+            let target = format!("{login}?next={}", crate::web::url_encode(next_path));
             Redirect::to(&target).into_response()
         }
         (Err(_), Face::Page) => {

@@ -55,6 +55,9 @@ pub fn document(ops: &[Op]) -> Value {
                 operation.insert("security".into(), json!([]));
             }
             Access::SignedIn => {}
+            Access::Citizen => {
+                operation.insert("x-ningan-citizen".into(), json!(true));
+            }
             Access::Action(a) => {
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
             }

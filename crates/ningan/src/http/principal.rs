@@ -20,6 +20,36 @@ use crate::secrets::sha256_hex;
 pub const SESSION_COOKIE: &str = "ningan_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
+/// The citizen portal's own session, apart from officers'.
+pub const CITIZEN_COOKIE: &str = "ningan_citizen";
+
+/// A citizen signed in on the portal: only ever the resident themselves.
+#[derive(Debug, Clone)]
+pub struct Citizen {
+    pub resident_id: i64,
+    pub csrf_token: String,
+    pub session_hash: String,
+}
+
+/// The request's citizen, if any; inserted by [`authenticate`] on portal paths.
+#[derive(Clone)]
+pub struct MaybeCitizen(pub Option<Arc<Citizen>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Citizen {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Citizen, ApiError> {
+        match parts.extensions.get::<MaybeCitizen>() {
+            Some(MaybeCitizen(Some(c))) => Ok((**c).clone()),
+            _ => Err(ApiError::plain(ErrorCode::Unauthenticated)),
+        }
+    }
+}
+
+/// Portal paths answer to the citizen's session and its CSRF token, never an officer's.
+pub fn is_portal_path(path: &str) -> bool {
+    path == "/portal" || path.starts_with("/portal/") || path.starts_with("/api/portal/")
+}
 
 #[derive(Debug, Clone)]
 pub enum Who {
@@ -130,9 +160,27 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if is_portal_path(req.uri().path()) {
+        let citizen = match citizen(&state, req.headers()).await {
+            Ok(c) => c,
+            Err(e) => return e.into_response(),
+        };
+        if let Some(c) = &citizen
+            && unsafe_method
+        {
+            match check_csrf(req, &c.csrf_token, state.config.http.body_limit_bytes).await {
+                Ok(r) => req = r,
+                Err(e) => return e.into_response(),
+            }
+        }
+        req.extensions_mut().insert(MaybeCitizen(citizen.map(Arc::new)));
+        req.extensions_mut().insert(MaybePrincipal(principal.map(Arc::new)));
+        return next.run(req).await;
+    }
     if let Some(p) = &principal
         && let Who::Officer { csrf_token, .. } = &p.who
-        && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && unsafe_method
     {
         match check_csrf(req, csrf_token, state.config.http.body_limit_bytes).await {
             Ok(r) => req = r,
@@ -141,6 +189,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
     req.extensions_mut().insert(MaybePrincipal(principal.map(Arc::new)));
     next.run(req).await
+}
+
+async fn citizen(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Citizen>, ApiError> {
+    let Some(token) = cookie_value(headers, CITIZEN_COOKIE) else { return Ok(None) };
+    let session_hash = sha256_hex(token.as_bytes());
+    Ok(state.db.citizen_session(&session_hash).await?.map(|(resident_id, csrf_token)| Citizen {
+        resident_id,
+        csrf_token,
+        session_hash,
+    }))
 }
 
 async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Option<Principal>, ApiError> {

@@ -11,6 +11,7 @@ pub mod fraud;
 pub mod org_units;
 pub mod precise;
 pub mod residents;
+pub mod services;
 pub mod system;
 pub mod tokens;
 
@@ -29,5 +30,6 @@ pub fn api() -> Api {
     let api = cockpit::routes(api);
     let api = precise::routes(api);
     let api = fraud::routes(api);
+    let api = services::routes(api);
     audit::routes(api)
 }

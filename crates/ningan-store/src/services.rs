@@ -1,0 +1,782 @@
+//! Citizen services (便民): the catalogue of household-registration items as data, the facts
+//! each needs and where each fact comes from, applications routed to the handling station
+//! and worked through their states with a deadline and a timeline the citizen follows, ratings
+//! (好差评); citizens' own sign-in (a one-time code to the registered phone), and the flags
+//! citizens raise on accesses to their data.
+
+use ningan_core::time::now_ms;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::Actor;
+use crate::db::{Db, Write};
+use crate::query::Filter;
+use crate::{Page, PageRequest, Result, Scope, StoreError};
+
+/// Application states in order; `approved` and `rejected` are final.
+pub const APPLICATION_STATUSES: &[(&str, &str)] =
+    &[("submitted", "已提交"), ("accepted", "已受理"), ("approved", "已办结（准予）"), ("rejected", "不予办理")];
+
+pub fn application_status_zh(s: &str) -> &'static str {
+    APPLICATION_STATUSES.iter().find(|x| x.0 == s).map_or("", |x| x.1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceFact {
+    pub code: String,
+    pub name: String,
+    /// `bureau` (the bureau's own register) or the code of the partner agency that holds it.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceItem {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub legal_basis: String,
+    pub eligibility: String,
+    pub facts: Vec<String>,
+    /// What the applicant fills in, as (key, label): e.g. ("new_name", "新姓名").
+    pub fields: Vec<(String, String)>,
+    pub time_limit_days: i64,
+    /// 全城通办: any station in the city may take and handle it.
+    pub citywide: bool,
+    /// 跨市通办.
+    pub crosscity: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewServiceItem {
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub legal_basis: String,
+    pub eligibility: String,
+    pub facts: Vec<String>,
+    pub fields: Vec<(String, String)>,
+    pub time_limit_days: i64,
+    pub citywide: bool,
+    pub crosscity: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub id: i64,
+    pub no: String,
+    pub item_id: i64,
+    pub item_name: String,
+    pub item_code: String,
+    pub resident_id: i64,
+    pub resident_name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub channel: String,
+    pub status: String,
+    pub details: String,
+    pub deadline: i64,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<i64>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub item_id: i64,
+    pub resident_id: i64,
+    pub unit_id: i64,
+    pub unit_path: String,
+    /// portal | counter
+    pub channel: String,
+    pub details: String,
+    pub deadline: i64,
+    pub unit_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationEvent {
+    pub at: i64,
+    pub status: String,
+    pub unit_name: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationQuery {
+    pub status: Option<String>,
+    pub resident_id: Option<i64>,
+}
+
+/// Ratings of one station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationRating {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub handled: i64,
+    pub rated: i64,
+    pub average: f64,
+    /// Ratings of 1 or 2 (差评).
+    pub poor: i64,
+}
+
+/// One access to a citizen's data, as the citizen may see it.
+#[derive(Debug, Clone)]
+pub struct AccessEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub unit_name: Option<String>,
+    pub action: String,
+    pub purpose: Option<String>,
+    pub flagged: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessFlag {
+    pub id: i64,
+    pub audit_seq: i64,
+    pub resident_id: i64,
+    pub reason: String,
+    pub status: String,
+    pub created_at: i64,
+    pub action: String,
+    pub actor: String,
+    pub purpose: Option<String>,
+    pub at: i64,
+}
+
+const APP_COLUMNS: &str = "a.id, a.no, a.item_id, i.name AS item_name, i.code AS item_code, a.resident_id, \
+    r.name AS resident_name, a.unit_id, u.name AS unit_name, a.channel, a.status, a.details, a.deadline, \
+    a.decision_note, a.decided_at, a.rating, a.rating_comment, a.created_at";
+const APP_FROM: &str = "applications a JOIN service_items i ON i.id = a.item_id JOIN residents r ON r.id = a.resident_id \
+    JOIN org_units u ON u.id = a.unit_id";
+
+impl Application {
+    fn from_row(r: &AnyRow) -> Result<Application> {
+        Ok(Application {
+            id: r.try_get("id")?,
+            no: r.try_get("no")?,
+            item_id: r.try_get("item_id")?,
+            item_name: r.try_get("item_name")?,
+            item_code: r.try_get("item_code")?,
+            resident_id: r.try_get("resident_id")?,
+            resident_name: r.try_get("resident_name")?,
+            unit_id: r.try_get("unit_id")?,
+            unit_name: r.try_get("unit_name")?,
+            channel: r.try_get("channel")?,
+            status: r.try_get("status")?,
+            details: r.try_get("details")?,
+            deadline: r.try_get("deadline")?,
+            decision_note: r.try_get("decision_note")?,
+            decided_at: r.try_get("decided_at")?,
+            rating: r.try_get("rating")?,
+            rating_comment: r.try_get("rating_comment")?,
+            created_at: r.try_get("created_at")?,
+        })
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.status == "approved" || self.status == "rejected"
+    }
+}
+
+fn item_from_row(r: &AnyRow) -> Result<ServiceItem> {
+    let facts: String = r.try_get("facts")?;
+    Ok(ServiceItem {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        legal_basis: r.try_get("legal_basis")?,
+        eligibility: r.try_get("eligibility")?,
+        facts: serde_json::from_str(&facts).unwrap_or_default(),
+        fields: serde_json::from_str(&r.try_get::<String, _>("fields")?).unwrap_or_default(),
+        time_limit_days: r.try_get("time_limit_days")?,
+        citywide: r.try_get::<i64, _>("citywide")? != 0,
+        crosscity: r.try_get::<i64, _>("crosscity")? != 0,
+        active: r.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+const ITEM_COLUMNS: &str =
+    "id, code, name, category, legal_basis, eligibility, facts, fields, time_limit_days, citywide, crosscity, active";
+
+impl Db {
+    /// Seeds the catalogue the first time; later edits are the administrators'.
+    pub async fn ensure_service_catalogue(&self, facts: &[ServiceFact], items: &[NewServiceItem]) -> Result<()> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_items").fetch_one(&self.pool).await?;
+        if n > 0 {
+            return Ok(());
+        }
+        let mut w = self.write().await?;
+        for f in facts {
+            sqlx::query("INSERT INTO service_facts (code, name, source) VALUES ($1, $2, $3)")
+                .bind(&f.code)
+                .bind(&f.name)
+                .bind(&f.source)
+                .execute(w.conn())
+                .await?;
+        }
+        for i in items {
+            w.service_item_insert(i).await?;
+        }
+        w.audit(Actor::system().audit("service.catalogue.seed", "service_item", "-", None, None, "shipped catalogue"))
+            .await?;
+        w.commit().await
+    }
+
+    pub async fn service_facts(&self) -> Result<Vec<ServiceFact>> {
+        let rows =
+            sqlx::query("SELECT code, name, source FROM service_facts ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ServiceFact { code: r.try_get("code")?, name: r.try_get("name")?, source: r.try_get("source")? })
+            })
+            .collect()
+    }
+
+    pub async fn service_items(&self, active_only: bool) -> Result<Vec<ServiceItem>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM service_items {} ORDER BY category, id",
+            if active_only { "WHERE active = 1" } else { "" }
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    pub async fn service_item(&self, code: &str) -> Result<ServiceItem> {
+        let r = sqlx::query(&format!("SELECT {ITEM_COLUMNS} FROM service_items WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        item_from_row(&r)
+    }
+
+    pub async fn applications(
+        &self,
+        scope: &Scope,
+        q: &ApplicationQuery,
+        page: PageRequest,
+    ) -> Result<Page<Application>> {
+        let mut f = Filter::new();
+        let (lo, hi) = scope.range();
+        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
+        f.cond(format!("a.unit_path >= {lo} AND a.unit_path < {hi}"));
+        if let Some(s) = &q.status {
+            let p = f.arg_text(s.clone());
+            f.cond(format!("a.status = {p}"));
+        }
+        if let Some(r) = q.resident_id {
+            let p = f.arg_i64(r);
+            f.cond(format!("a.resident_id = {p}"));
+        }
+        let w = f.where_sql();
+        let (total,): (i64,) =
+            f.bind_as(&format!("SELECT COUNT(*) FROM applications a WHERE {w}")).fetch_one(&self.pool).await?;
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE {w} ORDER BY a.id DESC LIMIT {} OFFSET {}",
+            page.per_page,
+            page.offset()
+        );
+        let rows = f.bind(&sql).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(Application::from_row).collect::<Result<_>>()?;
+        Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    pub async fn application_in_scope(&self, scope: &Scope, id: i64) -> Result<Application> {
+        let (lo, hi) = scope.range();
+        let r = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1 AND a.unit_path >= $2 AND a.unit_path < $3"
+        ))
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Application::from_row(&r)
+    }
+
+    pub async fn resident_name(&self, resident_id: i64) -> Result<String> {
+        let (name,): (String,) = sqlx::query_as("SELECT name FROM residents WHERE id = $1")
+            .bind(resident_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(name)
+    }
+
+    /// The station a resident is registered at.
+    pub async fn resident_unit(&self, resident_id: i64) -> Result<i64> {
+        let (unit,): (i64,) = sqlx::query_as("SELECT unit_id FROM residents WHERE id = $1")
+            .bind(resident_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(unit)
+    }
+
+    /// The citizen's own applications (no unit scope: the citizen is the scope).
+    pub async fn applications_of(&self, resident_id: i64) -> Result<Vec<Application>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.resident_id = $1 ORDER BY a.id DESC LIMIT 200"
+        ))
+        .bind(resident_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Application::from_row).collect()
+    }
+
+    pub async fn application_by_no(&self, no: &str) -> Result<Application> {
+        let r = sqlx::query(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.no = $1"))
+            .bind(no)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Application::from_row(&r)
+    }
+
+    pub async fn application_events(&self, application_id: i64) -> Result<Vec<ApplicationEvent>> {
+        let rows = sqlx::query(
+            "SELECT at, status, unit_name, note FROM application_events WHERE application_id = $1 ORDER BY id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApplicationEvent {
+                    at: r.try_get("at")?,
+                    status: r.try_get("status")?,
+                    unit_name: r.try_get("unit_name")?,
+                    note: r.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Handled, rated and average rating per station in scope, best average first.
+    pub async fn station_ratings(&self, scope: &Scope) -> Result<Vec<StationRating>> {
+        let (lo, hi) = scope.range();
+        let rows = sqlx::query(
+            "SELECT a.unit_id, u.name AS unit_name, \
+             CAST(SUM(CASE WHEN a.status IN ('approved', 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS handled, \
+             CAST(SUM(CASE WHEN a.rating IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS rated, \
+             CAST(COALESCE(SUM(a.rating), 0) AS BIGINT) AS rating_sum, \
+             CAST(SUM(CASE WHEN a.rating <= 2 THEN 1 ELSE 0 END) AS BIGINT) AS poor \
+             FROM applications a JOIN org_units u ON u.id = a.unit_id \
+             WHERE a.unit_path >= $1 AND a.unit_path < $2 GROUP BY a.unit_id, u.name",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let rated: i64 = r.try_get("rated")?;
+                let sum: i64 = r.try_get("rating_sum")?;
+                Ok(StationRating {
+                    unit_id: r.try_get("unit_id")?,
+                    unit_name: r.try_get("unit_name")?,
+                    handled: r.try_get("handled")?,
+                    rated,
+                    average: if rated == 0 { 0.0 } else { (sum as f64 / rated as f64 * 100.0).round() / 100.0 },
+                    poor: r.try_get("poor")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| b.average.total_cmp(&a.average).then(b.handled.cmp(&a.handled)));
+        Ok(out)
+    }
+
+    /// Every audited access to the resident's personal data, newest first, with the unit
+    /// (never the officer) and the stated purpose.
+    pub async fn accesses_to(&self, resident_id: i64, page: PageRequest) -> Result<Page<AccessEntry>> {
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE person_id = $1")
+            .bind(resident_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT l.seq, l.at, u.name AS unit_name, l.action, l.purpose, \
+             (SELECT COUNT(*) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS flags \
+             FROM audit_log l LEFT JOIN org_units u ON u.id = l.actor_unit_id \
+             WHERE l.person_id = $1 ORDER BY l.seq DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(resident_id)
+        .bind(page.per_page)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(AccessEntry {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    unit_name: r.try_get("unit_name")?,
+                    action: r.try_get("action")?,
+                    purpose: r.try_get("purpose")?,
+                    flagged: r.try_get::<i64, _>("flags")? > 0,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    /// Accesses citizens questioned, for the auditors (whole city only).
+    pub async fn access_flags(&self, page: PageRequest) -> Result<Page<AccessFlag>> {
+        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM access_flags").fetch_one(&self.pool).await?;
+        let rows = sqlx::query(
+            "SELECT f.id, f.audit_seq, f.resident_id, f.reason, f.status, f.created_at, l.action, l.actor, l.purpose, \
+             l.at FROM access_flags f JOIN audit_log l ON l.seq = f.audit_seq ORDER BY f.id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(page.per_page)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(AccessFlag {
+                    id: r.try_get("id")?,
+                    audit_seq: r.try_get("audit_seq")?,
+                    resident_id: r.try_get("resident_id")?,
+                    reason: r.try_get("reason")?,
+                    status: r.try_get("status")?,
+                    created_at: r.try_get("created_at")?,
+                    action: r.try_get("action")?,
+                    actor: r.try_get("actor")?,
+                    purpose: r.try_get("purpose")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    /// The resident a citizen session belongs to, if live.
+    pub async fn citizen_session(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT resident_id, csrf_token FROM citizen_sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The resident with this ID number and registered phone, for a citizen's sign-in.
+    pub async fn resident_for_sign_in(&self, id_number: &str, phone: &str) -> Result<Option<i64>> {
+        let r: Option<(i64,)> = sqlx::query_as("SELECT id FROM residents WHERE id_number = $1 AND phone = $2")
+            .bind(id_number)
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| r.0))
+    }
+
+    /// The last text sent to a phone (the SMS gateway's outbox), for the demo and tests.
+    pub async fn sms_last(&self, phone: &str) -> Result<Option<String>> {
+        let r: Option<(String,)> =
+            sqlx::query_as("SELECT text FROM sms_outbox WHERE phone = $1 ORDER BY id DESC LIMIT 1")
+                .bind(phone)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.map(|r| r.0))
+    }
+}
+
+impl Write {
+    pub async fn service_item_insert(&mut self, i: &NewServiceItem) -> Result<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO service_items (code, name, category, legal_basis, eligibility, facts, fields, time_limit_days, \
+             citywide, crosscity, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             RETURNING id",
+        )
+        .bind(&i.code)
+        .bind(&i.name)
+        .bind(&i.category)
+        .bind(&i.legal_basis)
+        .bind(&i.eligibility)
+        .bind(serde_json::to_string(&i.facts).unwrap_or_default())
+        .bind(serde_json::to_string(&i.fields).unwrap_or_default())
+        .bind(i.time_limit_days)
+        .bind(i64::from(i.citywide))
+        .bind(i64::from(i.crosscity))
+        .bind(i64::from(i.active))
+        .bind(now_ms())
+        .fetch_one(self.conn())
+        .await?;
+        Ok(id)
+    }
+
+    /// Replaces an item's definition (its code stays).
+    pub async fn service_item_update(&mut self, actor: &Actor, code: &str, i: &NewServiceItem) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE service_items SET name = $1, category = $2, legal_basis = $3, eligibility = $4, facts = $5, \
+             fields = $12, time_limit_days = $6, citywide = $7, crosscity = $8, active = $9, updated_at = $10 \
+             WHERE code = $11",
+        )
+        .bind(&i.name)
+        .bind(&i.category)
+        .bind(&i.legal_basis)
+        .bind(&i.eligibility)
+        .bind(serde_json::to_string(&i.facts).unwrap_or_default())
+        .bind(i.time_limit_days)
+        .bind(i64::from(i.citywide))
+        .bind(i64::from(i.crosscity))
+        .bind(i64::from(i.active))
+        .bind(now_ms())
+        .bind(code)
+        .bind(serde_json::to_string(&i.fields).unwrap_or_default())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.audit(actor.audit("service.item.update", "service_item", code, None, None, &i.name)).await?;
+        Ok(())
+    }
+
+    /// Files an application with its first timeline entry; returns (id, number).
+    pub async fn application_insert(&mut self, actor: &Actor, a: &NewApplication) -> Result<(i64, String)> {
+        let now = now_ms();
+        // NB + date + a random suffix: readable over the phone, not guessable.
+        let date = chrono::DateTime::from_timestamp_millis(now)
+            .unwrap_or_default()
+            .with_timezone(&ningan_core::time::cst())
+            .format("%Y%m%d");
+        let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(&no)
+        .bind(a.item_id)
+        .bind(a.resident_id)
+        .bind(a.unit_id)
+        .bind(&a.unit_path)
+        .bind(&a.channel)
+        .bind(&a.details)
+        .bind(a.deadline)
+        .bind(now)
+        .fetch_one(self.conn())
+        .await?;
+        self.application_event(
+            id,
+            "submitted",
+            &a.unit_name,
+            if a.channel == "portal" { "网上提交" } else { "窗口受理录入" },
+        )
+        .await?;
+        self.audit(actor.audit("application.create", "application", &no, Some(a.resident_id), None, &a.channel))
+            .await?;
+        Ok((id, no))
+    }
+
+    pub async fn application_event(
+        &mut self,
+        application_id: i64,
+        status: &str,
+        unit_name: &str,
+        note: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO application_events (application_id, at, status, unit_name, note) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(application_id)
+        .bind(now_ms())
+        .bind(status)
+        .bind(unit_name)
+        .bind(note)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Moves an application in `scope` forward: submitted → accepted → approved | rejected.
+    pub async fn application_decide(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        to: &str,
+        note: &str,
+        unit_name: &str,
+    ) -> Result<Application> {
+        let (lo, hi) = scope.range();
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT status, resident_id FROM applications WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+        )
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(self.conn())
+        .await?;
+        let (from, resident_id) = row.ok_or(StoreError::NotFound)?;
+        let allowed = matches!(
+            (from.as_str(), to),
+            ("submitted", "accepted") | ("submitted", "rejected") | ("accepted", "approved") | ("accepted", "rejected")
+        );
+        if !allowed {
+            return Err(StoreError::State(format!(
+                "申请当前为“{}”，不能改为“{}” / cannot move from {from} to {to}",
+                application_status_zh(&from),
+                application_status_zh(to)
+            )));
+        }
+        let now = now_ms();
+        let decided = matches!(to, "approved" | "rejected");
+        sqlx::query(
+            "UPDATE applications SET status = $1, decision_note = CASE WHEN $2 = '' THEN decision_note ELSE $2 END, \
+             decided_by = CASE WHEN $3 = 1 THEN $4 ELSE decided_by END, \
+             decided_at = CASE WHEN $3 = 1 THEN $5 ELSE decided_at END, updated_at = $5 WHERE id = $6",
+        )
+        .bind(to)
+        .bind(note)
+        .bind(i64::from(decided))
+        .bind(&actor.name)
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.application_event(id, to, unit_name, note).await?;
+        self.audit(actor.audit("application.decide", "application", id, Some(resident_id), None, to)).await?;
+        let r = sqlx::query(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1"))
+            .bind(id)
+            .fetch_one(self.conn())
+            .await?;
+        Application::from_row(&r)
+    }
+
+    /// The citizen rates a finished application once.
+    pub async fn application_rate(&mut self, resident_id: i64, no: &str, rating: i64, comment: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE applications SET rating = $1, rating_comment = $2, rated_at = $3 \
+             WHERE no = $4 AND resident_id = $5 AND status IN ('approved', 'rejected') AND rating IS NULL",
+        )
+        .bind(rating)
+        .bind(comment)
+        .bind(now_ms())
+        .bind(no)
+        .bind(resident_id)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::State(
+                "只能对已办结且未评价的申请评价一次 / rate a finished application once".into(),
+            ));
+        }
+        let actor = Actor { name: format!("citizen:{resident_id}"), unit_id: None };
+        self.audit(actor.audit("application.rate", "application", no, None, None, &rating.to_string())).await?;
+        Ok(())
+    }
+
+    /// Stores a one-time sign-in code (hashed) and queues the text to the phone.
+    pub async fn citizen_code_issue(
+        &mut self,
+        resident_id: i64,
+        phone: &str,
+        code_hash: &str,
+        text: &str,
+    ) -> Result<()> {
+        let now = now_ms();
+        sqlx::query("DELETE FROM citizen_codes WHERE resident_id = $1").bind(resident_id).execute(self.conn()).await?;
+        sqlx::query("INSERT INTO citizen_codes (resident_id, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0)")
+            .bind(resident_id)
+            .bind(code_hash)
+            .bind(now + 5 * 60_000)
+            .execute(self.conn())
+            .await?;
+        sqlx::query("INSERT INTO sms_outbox (phone, text, created_at) VALUES ($1, $2, $3)")
+            .bind(phone)
+            .bind(text)
+            .bind(now)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Checks a code: true once (the code is spent); five wrong tries spend it too.
+    pub async fn citizen_code_check(&mut self, resident_id: i64, code_hash: &str) -> Result<bool> {
+        let row: Option<(String, i64, i64)> =
+            sqlx::query_as("SELECT code_hash, expires_at, attempts FROM citizen_codes WHERE resident_id = $1")
+                .bind(resident_id)
+                .fetch_optional(self.conn())
+                .await?;
+        let Some((stored, expires, attempts)) = row else { return Ok(false) };
+        if expires <= now_ms() || attempts >= 5 {
+            sqlx::query("DELETE FROM citizen_codes WHERE resident_id = $1")
+                .bind(resident_id)
+                .execute(self.conn())
+                .await?;
+            return Ok(false);
+        }
+        if stored != code_hash {
+            sqlx::query("UPDATE citizen_codes SET attempts = attempts + 1 WHERE resident_id = $1")
+                .bind(resident_id)
+                .execute(self.conn())
+                .await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM citizen_codes WHERE resident_id = $1").bind(resident_id).execute(self.conn()).await?;
+        Ok(true)
+    }
+
+    pub async fn citizen_session_create(
+        &mut self,
+        token_hash: &str,
+        resident_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO citizen_sessions (token_hash, resident_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(resident_id)
+        .bind(csrf)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(self.conn())
+        .await?;
+        let actor = Actor { name: format!("citizen:{resident_id}"), unit_id: None };
+        self.audit(actor.audit("citizen.sign_in", "resident", resident_id, None, None, "portal")).await?;
+        Ok(())
+    }
+
+    pub async fn citizen_session_delete(&mut self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM citizen_sessions WHERE token_hash = $1").bind(token_hash).execute(self.conn()).await?;
+        Ok(())
+    }
+
+    /// A citizen questions an access to their data; it lands with the auditors.
+    pub async fn access_flag(&mut self, resident_id: i64, audit_seq: i64, reason: &str) -> Result<i64> {
+        let about: Option<(Option<i64>,)> = sqlx::query_as("SELECT person_id FROM audit_log WHERE seq = $1")
+            .bind(audit_seq)
+            .fetch_optional(self.conn())
+            .await?;
+        if about.and_then(|a| a.0) != Some(resident_id) {
+            return Err(StoreError::NotFound);
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO access_flags (audit_seq, resident_id, reason, status, created_at) VALUES ($1, $2, $3, 'open', $4) \
+             RETURNING id",
+        )
+        .bind(audit_seq)
+        .bind(resident_id)
+        .bind(reason)
+        .bind(now_ms())
+        .fetch_one(self.conn())
+        .await?;
+        let actor = Actor { name: format!("citizen:{resident_id}"), unit_id: None };
+        self.audit(actor.audit("access.flag", "audit_log", audit_seq, None, None, "questioned by the citizen")).await?;
+        Ok(id)
+    }
+}

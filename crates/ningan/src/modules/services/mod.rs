@@ -1,0 +1,140 @@
+//! Citizen services (便民): the catalogue of household-registration items, applications filed
+//! on the portal or at any station's counter and routed to the handling station, their
+//! timeline and decision, service ratings, and the citizen portal with its record of every
+//! access to the citizen's data.
+
+pub mod applications;
+pub mod catalogue;
+pub mod pages;
+pub mod portal;
+
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use ningan_core::Action;
+
+use crate::http::api::{Access, Api, Op};
+use crate::http::dto::PageDto;
+
+pub fn routes(api: Api) -> Api {
+    let work = Access::Action(Action::ApplicationWork);
+    let citizen = Access::Citizen;
+    api.add(
+        Op::api(Method::GET, "/api/services/items", Access::Public, "services", "办事事项目录")
+            .response::<Vec<catalogue::ItemDto>>(),
+        get(catalogue::list),
+    )
+    .add(
+        Op::api(
+            Method::PUT,
+            "/api/services/items/{code}",
+            Access::Action(Action::ServiceManage),
+            "services",
+            "修改办事事项",
+        )
+        .request::<catalogue::ItemRequest>()
+        .response::<catalogue::ItemDto>(),
+        put(catalogue::update),
+    )
+    .add(
+        Op::api(Method::GET, "/api/services/applications", work, "services", "本单位办事申请")
+            .query(&[("status", "submitted | accepted | approved | rejected"), ("page", "页码")])
+            .response::<PageDto<applications::ApplicationDto>>(),
+        get(applications::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/applications",
+            work,
+            "services",
+            "窗口录入办事申请（全城通办事项由本所办理）",
+        )
+        .request::<applications::CounterRequest>()
+        .response::<applications::FiledDto>()
+        .status(201),
+        post(applications::counter),
+    )
+    .add(
+        Op::api(Method::GET, "/api/services/applications/{id}", work, "services", "办事申请详情与进度")
+            .response::<applications::ApplicationDetailDto>(),
+        get(applications::show),
+    )
+    .add(
+        Op::api(Method::POST, "/api/services/applications/{id}/decide", work, "services", "受理、准予或不予办理")
+            .request::<applications::DecideRequest>()
+            .response::<applications::ApplicationDetailDto>(),
+        post(applications::decide_api),
+    )
+    .add(
+        Op::api(Method::GET, "/api/services/ratings", work, "services", "各派出所好差评统计")
+            .response::<Vec<applications::RatingDto>>(),
+        get(applications::ratings),
+    )
+    .add(
+        Op::api(Method::POST, "/api/portal/code", Access::Public, "portal", "群众登录：向登记手机发送验证码")
+            .request::<portal::CodeRequest>()
+            .response::<portal::CodeSent>()
+            .status(202),
+        post(portal::code_api),
+    )
+    .add(
+        Op::api(Method::POST, "/api/portal/session", Access::Public, "portal", "群众登录：验证码换取会话")
+            .request::<portal::SignInRequest>()
+            .response::<portal::SignedIn>(),
+        post(portal::session_api),
+    )
+    .add(
+        Op::api(Method::GET, "/api/portal/items", citizen, "portal", "可办事项").response::<Vec<catalogue::ItemDto>>(),
+        get(portal::catalogue),
+    )
+    .add(
+        Op::api(Method::GET, "/api/portal/applications", citizen, "portal", "我的申请")
+            .response::<Vec<applications::ApplicationDto>>(),
+        get(portal::my_applications),
+    )
+    .add(
+        Op::api(Method::POST, "/api/portal/applications", citizen, "portal", "网上申请")
+            .request::<portal::ApplyRequest>()
+            .response::<applications::FiledDto>()
+            .status(201),
+        post(portal::apply_api),
+    )
+    .add(
+        Op::api(Method::GET, "/api/portal/applications/{no}", citizen, "portal", "我的申请进度")
+            .response::<portal::MyApplicationDto>(),
+        get(portal::my_application_api),
+    )
+    .add(
+        Op::api(Method::POST, "/api/portal/applications/{no}/rating", citizen, "portal", "服务评价（好差评）")
+            .request::<portal::RateRequest>()
+            .status(204),
+        post(portal::rate_api),
+    )
+    .add(
+        Op::api(Method::GET, "/api/portal/data-access", citizen, "portal", "我的数据查询记录")
+            .query(&[("page", "页码")])
+            .response::<PageDto<portal::AccessDto>>(),
+        get(portal::accesses_api),
+    )
+    .add(
+        Op::api(Method::POST, "/api/portal/data-access/{seq}/flag", citizen, "portal", "对一次数据访问提出疑问")
+            .request::<portal::FlagRequest>()
+            .status(201),
+        post(portal::flag_api),
+    )
+    .add(Op::page(Method::GET, "/portal/login", Access::Public, "群众登录"), get(portal::login_page))
+    .add(Op::page(Method::POST, "/portal/login/code", Access::Public, "获取验证码"), post(portal::login_code))
+    .add(Op::page(Method::POST, "/portal/login", Access::Public, "验证码登录"), post(portal::login))
+    .add(Op::page(Method::POST, "/portal/logout", citizen, "退出"), post(portal::logout))
+    .add(Op::page(Method::GET, "/portal", citizen, "我的办事"), get(portal::home))
+    .add(Op::page(Method::GET, "/portal/apply/{code}", citizen, "网上申请"), get(portal::apply_form))
+    .add(Op::page(Method::POST, "/portal/apply/{code}", citizen, "提交申请"), post(portal::apply_submit))
+    .add(Op::page(Method::GET, "/portal/applications/{no}", citizen, "申请进度"), get(portal::application_page))
+    .add(Op::page(Method::POST, "/portal/applications/{no}/rating", citizen, "服务评价"), post(portal::rate_form))
+    .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal::access_page))
+    .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
+    .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
+    .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))
+    .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
+    .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))
+}

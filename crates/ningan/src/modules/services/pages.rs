@@ -1,0 +1,174 @@
+//! The clerk's pages: applications to work at this station (and everything below for a
+//! district), one application with its timeline and the decision, counter entry, and the
+//! stations' ratings.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::Action;
+use ningan_store::{ApplicationQuery, PageRequest};
+use serde::Deserialize;
+
+use super::applications::{self, ApplicationDetailDto, ApplicationDto, CounterRequest, DecideRequest, RatingDto};
+use super::catalogue::{ItemDto, item_dto};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::page::{nonempty, opt_i64};
+use crate::web::{Frame, PageResult, Pager, html};
+
+fn message(e: &ApiError) -> String {
+    match e.errors.first() {
+        Some(f) if !f.field.is_empty() => format!("{}：{}", f.field, f.message),
+        _ => e.detail_zh.clone(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "services/applications.html")]
+struct ListPage {
+    frame: Frame,
+    rows: Vec<ApplicationDto>,
+    pager: Pager,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    items: Vec<ItemDto>,
+    ratings: Vec<RatingDto>,
+    may_work: bool,
+    error: Option<String>,
+    filed: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: ListQuery,
+    error: Option<String>,
+    filed: Option<String>,
+) -> PageResult {
+    let status = applications::status_filter(nonempty(&q.status))?;
+    let query = ApplicationQuery { status: status.clone(), resident_id: None };
+    let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new("/services/applications", &[("status", status.clone().unwrap_or_default())], &page);
+    let now = ningan_core::time::now_ms();
+    let facts = state.db.service_facts().await?;
+    let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
+    let ratings = state
+        .db
+        .station_ratings(&ctx.scope())
+        .await?
+        .into_iter()
+        .map(|r| RatingDto {
+            unit_id: r.unit_id,
+            unit_name: r.unit_name,
+            handled: r.handled,
+            rated: r.rated,
+            average: r.average,
+            poor: r.poor,
+        })
+        .collect();
+    let frame = Frame::for_principal(ctx).crumb("/services/applications", "nav.applications");
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ListPage {
+        rows: page.items.into_iter().map(|a| ApplicationDto::from_app(a, now)).collect(),
+        pager,
+        status: status.unwrap_or_default(),
+        statuses: ningan_store::APPLICATION_STATUSES.to_vec(),
+        items,
+        ratings,
+        may_work: ctx.may(Action::ApplicationWork),
+        error,
+        filed,
+        frame,
+    };
+    Ok(html(code, &page))
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    list_page(&state, &ctx, q, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CounterForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    details: String,
+}
+
+/// The counter form sends the item's fields as `key=value` lines.
+pub async fn counter(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CounterForm>) -> PageResult<Response> {
+    let details: BTreeMap<String, String> = form
+        .details
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    let req = CounterRequest { id_number: form.id_number, item: form.item, details };
+    match applications::counter_file(&state, &ctx, &req).await {
+        Ok((_, no)) => list_page(&state, &ctx, ListQuery::default(), None, Some(no)).await,
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "services/application.html")]
+struct DetailPage {
+    frame: Frame,
+    d: ApplicationDetailDto,
+    may_work: bool,
+    error: Option<String>,
+}
+
+async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    let d =
+        applications::detail_in_scope(state, ctx, id).await.map_err(|e| crate::web::PageError::from(e).framed(ctx))?;
+    let frame = Frame::for_principal(ctx)
+        .crumb("/services/applications", "nav.applications")
+        .crumb_text(&format!("/services/applications/{id}"), &d.application.no);
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(html(code, &DetailPage { frame, d, may_work: ctx.may(Action::ApplicationWork), error }))
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    detail_page(&state, &ctx, id, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct DecideForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<DecideForm>,
+) -> PageResult<Response> {
+    let req = DecideRequest { status: form.status, note: form.note };
+    match applications::decide(&state, &ctx, id, &req).await {
+        Ok(_) => Ok(Redirect::to(&format!("/services/applications/{id}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            detail_page(&state, &ctx, id, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,594 @@
+//! The citizen portal: sign-in with a one-time code sent to the phone registered with the
+//! bureau, the catalogue, applying, following an application and rating it, and the record of
+//! every access to one's own data with the unit and purpose (officer names withheld), where an
+//! access can be questioned.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_store::{PageRequest, UnitKind};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::applications::{self, ApplicationDto, EventDto, event_dto};
+use super::catalogue::{ItemDto, item_dto};
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::{Json, Path};
+use crate::http::principal::{CITIZEN_COOKIE, Citizen};
+use crate::secrets::sha256_hex;
+use crate::web::html;
+
+const SESSION_HOURS: i64 = 2;
+
+fn code_hash(resident_id: i64, code: &str) -> String {
+    sha256_hex(format!("ningan-citizen-code:{resident_id}:{}", code.trim()).as_bytes())
+}
+
+fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
+    if state.portal_limiter.admit(addr.ip()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::TooManyAttempts,
+            "操作过于频繁，请一分钟后再试",
+            "too many attempts; wait a minute",
+        ))
+    }
+}
+
+fn citizen_actor(c: &Citizen) -> ningan_store::Actor {
+    ningan_store::Actor { name: format!("citizen:{}", c.resident_id), unit_id: None }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CodeRequest {
+    pub id_number: String,
+    /// The phone registered with the bureau.
+    pub phone: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CodeSent {
+    pub message: String,
+    /// Only in the demo (`portal.show_codes`): the code, since no SMS gateway is connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo_code: Option<String>,
+}
+
+/// Sends a code when the number and phone match a registered resident; the answer is the
+/// same either way, so the form reveals nobody's registration.
+pub async fn send_code(state: &AppState, id_number: &str, phone: &str) -> ApiResult<CodeSent> {
+    let id = ningan_core::IdNumber::parse(id_number.trim(), ningan_core::time::today_cst())
+        .map_err(|e| ApiError::field_from("id_number", e))?;
+    let phone = ningan_core::Phone::parse(phone).map_err(|e| ApiError::field_from("phone", e))?;
+    let mut demo_code = None;
+    if let Some(resident) = state.db.resident_for_sign_in(id.as_str(), phone.as_str()).await? {
+        let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+        let text = format!("【宁波公安】您的登录验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。");
+        let mut w = state.db.write().await?;
+        w.citizen_code_issue(resident, phone.as_str(), &code_hash(resident, &code), &text).await?;
+        w.commit().await?;
+        if state.config.portal.show_codes {
+            demo_code = Some(code);
+        }
+    }
+    Ok(CodeSent { message: "如信息与户籍登记一致，验证码已发送至登记手机。".into(), demo_code })
+}
+
+pub(super) async fn code_api(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<CodeRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CodeSent>)> {
+    limited(&state, addr)?;
+    Ok((StatusCode::ACCEPTED, axum::Json(send_code(&state, &req.id_number, &req.phone).await?)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SignInRequest {
+    pub id_number: String,
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignedIn {
+    /// Send as `X-CSRF-Token` on the portal's writes.
+    pub csrf_token: String,
+}
+
+/// Checks the code and opens a session; returns the cookie header value and the CSRF token.
+pub async fn sign_in(state: &AppState, id_number: &str, code: &str) -> ApiResult<(String, String)> {
+    let wrong = || ApiError::new(ErrorCode::BadCredentials, "身份证号或验证码错误", "wrong ID number or code");
+    let id = ningan_core::IdNumber::parse(id_number.trim(), ningan_core::time::today_cst()).map_err(|_| wrong())?;
+    let resident =
+        state.db.resident_by_id_number(&ningan_store::Scope::everything(), id.as_str()).await?.ok_or_else(wrong)?;
+    let mut w = state.db.write().await?;
+    if !w.citizen_code_check(resident, &code_hash(resident, code)).await? {
+        w.commit().await?;
+        return Err(wrong());
+    }
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let csrf = hex::encode(rand::random::<[u8; 16]>());
+    let expires = ningan_core::time::now_ms() + SESSION_HOURS * 3_600_000;
+    w.citizen_session_create(&sha256_hex(token.as_bytes()), resident, &csrf, expires).await?;
+    w.commit().await?;
+    let secure = if state.config.session.secure_cookie { "; Secure" } else { "" };
+    let cookie = format!(
+        "{CITIZEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    );
+    Ok((cookie, csrf))
+}
+
+pub(super) async fn session_api(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<SignInRequest>,
+) -> ApiResult<Response> {
+    limited(&state, addr)?;
+    let (cookie, csrf_token) = sign_in(&state, &req.id_number, &req.code).await?;
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(SignedIn { csrf_token })).into_response())
+}
+
+pub(super) async fn catalogue(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<ItemDto>>> {
+    let facts = state.db.service_facts().await?;
+    Ok(axum::Json(state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect()))
+}
+
+pub(super) async fn my_applications(
+    State(state): State<AppState>,
+    citizen: Citizen,
+) -> ApiResult<axum::Json<Vec<ApplicationDto>>> {
+    let now = ningan_core::time::now_ms();
+    let apps = state.db.applications_of(citizen.resident_id).await?;
+    Ok(axum::Json(apps.into_iter().map(|a| ApplicationDto::from_app(a, now)).collect()))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ApplyRequest {
+    pub item: String,
+    #[serde(default)]
+    pub details: BTreeMap<String, String>,
+    /// For 全城通办 items: the station to handle it; the household station when absent.
+    pub station_id: Option<i64>,
+}
+
+pub(super) async fn apply_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Json(req): Json<ApplyRequest>,
+) -> ApiResult<(StatusCode, axum::Json<applications::FiledDto>)> {
+    let (id, no) = applications::file(
+        &state,
+        &citizen_actor(&citizen),
+        citizen.resident_id,
+        &req.item,
+        &req.details,
+        req.station_id,
+        "portal",
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(applications::FiledDto { id, no })))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MyApplicationDto {
+    pub application: ApplicationDto,
+    pub timeline: Vec<EventDto>,
+}
+
+async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
+    let app = state.db.application_by_no(no).await?;
+    if app.resident_id != citizen.resident_id {
+        return Err(ApiError::plain(ErrorCode::NotFound));
+    }
+    let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
+    Ok(MyApplicationDto { application: ApplicationDto::from_app(app, ningan_core::time::now_ms()), timeline })
+}
+
+pub(super) async fn my_application_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(no): Path<String>,
+) -> ApiResult<axum::Json<MyApplicationDto>> {
+    Ok(axum::Json(my_application(&state, &citizen, &no).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RateRequest {
+    /// 1 (非常不满意) to 5 (非常满意).
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+async fn rate(state: &AppState, citizen: &Citizen, no: &str, req: &RateRequest) -> ApiResult<()> {
+    if !(1..=5).contains(&req.rating) {
+        return Err(ApiError::field("rating", "评价应为1至5", "rating is 1 to 5"));
+    }
+    if req.comment.chars().count() > 500 {
+        return Err(ApiError::field("comment", "评价内容最多500字", "comment is at most 500 characters"));
+    }
+    let mut w = state.db.write().await?;
+    w.application_rate(citizen.resident_id, no, req.rating, req.comment.trim()).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn rate_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(no): Path<String>,
+    Json(req): Json<RateRequest>,
+) -> ApiResult<StatusCode> {
+    rate(&state, &citizen, &no, &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccessDto {
+    pub seq: i64,
+    pub at: String,
+    /// The unit that looked; officers' names are withheld.
+    pub unit: String,
+    pub what: String,
+    pub purpose: Option<String>,
+    pub flagged: bool,
+}
+
+/// What an audited action means to the person it concerns.
+pub fn access_zh(action: &str) -> &'static str {
+    match action {
+        "resident.view" => "查看户籍信息",
+        "resident.reveal" => "查看完整身份信息",
+        "resident.search" => "人口查询",
+        "resident.create" => "登记户籍信息",
+        "resident.update" | "resident.label" => "更新人口信息",
+        "application.create" => "提交办事申请",
+        "application.decide" => "审批办事申请",
+        "fraud.subject.reveal" => "反诈劝阻查看手机号",
+        "fraud.warning" => "反诈预警",
+        "fraud.task.outcome" => "反诈劝阻处置",
+        "fraud.case" => "电诈案件登记",
+        _ => "其他访问",
+    }
+}
+
+pub async fn accesses(state: &AppState, citizen: &Citizen, page: Option<i64>) -> ApiResult<PageDto<AccessDto>> {
+    let p = state.db.accesses_to(citizen.resident_id, PageRequest::new(page, Some(50))).await?;
+    Ok(PageDto::from_page(p, |e| AccessDto {
+        seq: e.seq,
+        at: ts(e.at),
+        unit: e.unit_name.unwrap_or_else(|| "系统".into()),
+        what: access_zh(&e.action).into(),
+        purpose: e.purpose,
+        flagged: e.flagged,
+    }))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+}
+
+pub(super) async fn accesses_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    crate::http::json::Query(q): crate::http::json::Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<AccessDto>>> {
+    Ok(axum::Json(accesses(&state, &citizen, q.page).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FlagRequest {
+    pub reason: String,
+}
+
+async fn flag(state: &AppState, citizen: &Citizen, seq: i64, reason: &str) -> ApiResult<i64> {
+    let reason = reason.trim();
+    if !(2..=500).contains(&reason.chars().count()) {
+        return Err(ApiError::field("reason", "请说明疑问（2–500字）", "say what you question (2–500 characters)"));
+    }
+    let mut w = state.db.write().await?;
+    let id = w.access_flag(citizen.resident_id, seq, reason).await.map_err(|e| match e {
+        ningan_store::StoreError::Conflict(_) => {
+            ApiError::new(ErrorCode::Conflict, "已对该记录提出过疑问", "already flagged")
+        }
+        e => e.into(),
+    })?;
+    w.commit().await?;
+    Ok(id)
+}
+
+pub(super) async fn flag_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(seq): Path<i64>,
+    Json(req): Json<FlagRequest>,
+) -> ApiResult<(StatusCode, axum::Json<serde_json::Value>)> {
+    let id = flag(&state, &citizen, seq, &req.reason).await?;
+    Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
+}
+
+// ---- pages ----
+
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    step: &'static str,
+    id_number: String,
+    message: Option<String>,
+    error: Option<String>,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/portal") && !n.starts_with("//") => n.to_string(),
+        _ => "/portal".into(),
+    }
+}
+
+pub(super) async fn login_page(axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> Response {
+    let page = LoginPage {
+        step: "code",
+        id_number: String::new(),
+        message: None,
+        error: None,
+        next: safe_next(q.next.as_deref()),
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn error_text(e: &ApiError) -> String {
+    e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone())
+}
+
+pub(super) async fn login_code(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(Some(&form.next));
+    let sent = match limited(&state, addr) {
+        Ok(()) => send_code(&state, &form.id_number, &form.phone).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(s) => {
+            let message = match s.demo_code {
+                Some(code) => format!("{}（演示环境未接短信网关，验证码：{code}）", s.message),
+                None => s.message,
+            };
+            html(
+                StatusCode::OK,
+                &LoginPage { step: "sign_in", id_number: form.id_number, message: Some(message), error: None, next },
+            )
+        }
+        Err(e) => html(
+            e.code.status(),
+            &LoginPage { step: "code", id_number: form.id_number, message: None, error: Some(error_text(&e)), next },
+        ),
+    }
+}
+
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(Some(&form.next));
+    let signed = match limited(&state, addr) {
+        Ok(()) => sign_in(&state, &form.id_number, &form.code).await,
+        Err(e) => Err(e),
+    };
+    match signed {
+        Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
+        Err(e) => html(
+            e.code.status(),
+            &LoginPage { step: "sign_in", id_number: form.id_number, message: None, error: Some(error_text(&e)), next },
+        ),
+    }
+}
+
+pub(super) async fn logout(State(state): State<AppState>, citizen: Citizen) -> ApiResult<Response> {
+    let mut w = state.db.write().await?;
+    w.citizen_session_delete(&citizen.session_hash).await?;
+    w.commit().await?;
+    let clear = format!("{CITIZEN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/portal/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    csrf: String,
+    name: String,
+    apps: Vec<ApplicationDto>,
+    items: Vec<ItemDto>,
+}
+
+pub(super) async fn home(State(state): State<AppState>, citizen: Citizen) -> ApiResult<Response> {
+    let now = ningan_core::time::now_ms();
+    let apps = state
+        .db
+        .applications_of(citizen.resident_id)
+        .await?
+        .into_iter()
+        .map(|a| ApplicationDto::from_app(a, now))
+        .collect();
+    let facts = state.db.service_facts().await?;
+    let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
+    let name = state.db.resident_name(citizen.resident_id).await?;
+    Ok(html(StatusCode::OK, &HomePage { csrf: citizen.csrf_token, name, apps, items }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply.html")]
+struct ApplyPage {
+    csrf: String,
+    item: ItemDto,
+    stations: Vec<(i64, String)>,
+    home_station: i64,
+    values: BTreeMap<String, String>,
+    error: Option<String>,
+}
+
+impl ApplyPage {
+    fn value(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", String::as_str)
+    }
+}
+
+async fn apply_page(
+    state: &AppState,
+    citizen: &Citizen,
+    code: &str,
+    values: BTreeMap<String, String>,
+    error: Option<String>,
+) -> ApiResult<Response> {
+    let facts = state.db.service_facts().await?;
+    let item = item_dto(state.db.service_item(code).await?, &facts);
+    let home_station = state.db.resident_unit(citizen.resident_id).await?;
+    let stations = if item.citywide {
+        state
+            .db
+            .units_in_scope(&ningan_store::Scope::everything())
+            .await?
+            .into_iter()
+            .filter(|u| u.kind == UnitKind::Station)
+            .map(|u| (u.id, u.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(html(status, &ApplyPage { csrf: citizen.csrf_token.clone(), item, stations, home_station, values, error }))
+}
+
+pub(super) async fn apply_form(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    apply_page(&state, &citizen, &code, BTreeMap::new(), None).await
+}
+
+pub(super) async fn apply_submit(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(code): Path<String>,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> ApiResult<Response> {
+    form.remove("csrf_token");
+    let station = form.remove("station_id").and_then(|s| s.parse().ok());
+    let details: BTreeMap<String, String> =
+        form.iter().filter_map(|(k, v)| k.strip_prefix("d_").map(|k| (k.to_string(), v.clone()))).collect();
+    match applications::file(&state, &citizen_actor(&citizen), citizen.resident_id, &code, &details, station, "portal")
+        .await
+    {
+        Ok((_, no)) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            apply_page(&state, &citizen, &code, details, Some(error_text(&e))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/application.html")]
+struct ApplicationPage {
+    csrf: String,
+    d: MyApplicationDto,
+    error: Option<String>,
+}
+
+pub(super) async fn application_page(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(no): Path<String>,
+) -> ApiResult<Response> {
+    let d = my_application(&state, &citizen, &no).await?;
+    Ok(html(StatusCode::OK, &ApplicationPage { csrf: citizen.csrf_token, d, error: None }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct RateForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(super) async fn rate_form(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(no): Path<String>,
+    Form(form): Form<RateForm>,
+) -> ApiResult<Response> {
+    let req = RateRequest { rating: form.rating.trim().parse().unwrap_or(0), comment: form.comment };
+    match rate(&state, &citizen, &no, &req).await {
+        Ok(()) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            let d = my_application(&state, &citizen, &no).await?;
+            Ok(html(e.code.status(), &ApplicationPage { csrf: citizen.csrf_token, d, error: Some(error_text(&e)) }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/access.html")]
+struct AccessPage {
+    csrf: String,
+    rows: PageDto<AccessDto>,
+}
+
+pub(super) async fn access_page(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> ApiResult<Response> {
+    let rows = accesses(&state, &citizen, q.page).await?;
+    Ok(html(StatusCode::OK, &AccessPage { csrf: citizen.csrf_token, rows }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlagForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub(super) async fn flag_form(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path(seq): Path<i64>,
+    Form(form): Form<FlagForm>,
+) -> ApiResult<Response> {
+    flag(&state, &citizen, seq, &form.reason).await?;
+    Ok(Redirect::to("/portal/data-access").into_response())
+}

@@ -1,0 +1,210 @@
+//! Citizen services over HTTP: the catalogue, a citizen signing in with a code sent to the
+//! registered phone, applying online for a city-wide item at a station of another district,
+//! the clerk there accepting and approving it, the citizen following the timeline and rating
+//! it, the station's ratings; counter entry and its refusals; the citizen's record of who
+//! looked at their data and a questioned access reaching the auditors.
+
+mod common;
+
+use common::*;
+use ningan_core::Role;
+use serde_json::{Value, json};
+
+/// A citizen client: signs in through the code the bureau texts to the registered phone.
+async fn citizen(app: &TestApp, id_number: &str, phone: &str) -> Client {
+    let anon = app.anonymous();
+    let (s, r) = anon.post("/api/portal/code", json!({"id_number": id_number, "phone": phone})).await;
+    assert_eq!(s, 202, "{r}");
+    let text = app.db.sms_last(phone).await.unwrap().expect("a text was queued");
+    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+    let r = http
+        .post(app.url("/api/portal/session"))
+        .json(&json!({"id_number": id_number, "code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
+    Client {
+        base: app.base.clone(),
+        http: reqwest::Client::builder()
+            .cookie_provider(jar)
+            .default_headers(h)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+fn id_number(app_seq: u16) -> String {
+    ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), app_seq)
+        .as_str()
+        .to_string()
+}
+
+on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_handles_it, |b| async move {
+    let app = spawn_app(b).await;
+    let home = app.station(330203, 1).await;
+    let other = app.station(330212, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], other.id).await;
+    app.user("home_clerk", &[Role::ServiceClerk], home.id).await;
+    let resident = app.resident("申请人甲", 330203, 1, home.id).await;
+
+    let (s, items) = app.anonymous().get("/api/services/items").await;
+    assert_eq!(s, 200);
+    let change = items.as_array().unwrap().iter().find(|i| i["code"] == "change-name").unwrap();
+    assert_eq!(change["citywide"], true);
+    assert!(items.as_array().unwrap().len() >= 15, "a realistic catalogue");
+
+    // A wrong phone gets the same answer and no text.
+    let (s, _) =
+        app.anonymous().post("/api/portal/code", json!({"id_number": id_number(1), "phone": "13800000000"})).await;
+    assert_eq!(s, 202);
+    assert!(app.db.sms_last("13800000000").await.unwrap().is_none(), "no code for a number not registered");
+    let (s, _) =
+        app.anonymous().post("/api/portal/session", json!({"id_number": id_number(1), "code": "000000"})).await;
+    assert_eq!(s, 401);
+    let me = citizen(&app, &id_number(1), "13912340001").await;
+
+    let (s, e) = me
+        .post(
+            "/api/portal/applications",
+            json!({"item": "change-name", "details": {"new_name": "申请人乙"}, "station_id": other.id}),
+        )
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("details.reason")), "{e}");
+    let (s, e) = me
+        .post(
+            "/api/portal/applications",
+            json!({"item": "correct-id-number", "details": {"reason": "x"}, "station_id": other.id}),
+        )
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("station")), "not city-wide: {e}");
+    let (s, filed) = me
+        .post(
+            "/api/portal/applications",
+            json!({"item": "change-name", "details": {"new_name": "申请人乙", "reason": "本人意愿"}, "station_id": other.id}),
+        )
+        .await;
+    assert_eq!(s, 201, "{filed}");
+    let (id, no) = (filed["id"].as_i64().unwrap(), filed["no"].as_str().unwrap().to_string());
+
+    // The chosen station in Yinzhou handles it; the household station in Haishu does not see it.
+    let home_clerk = app.login("home_clerk").await;
+    let (s, _) = home_clerk.get(&format!("/api/services/applications/{id}")).await;
+    assert_eq!(s, 404);
+    let clerk = app.login("clerk").await;
+    let (_, list) = clerk.get("/api/services/applications?status=submitted").await;
+    assert_eq!(list["total"], 1, "{list}");
+    let (s, e) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved"})).await;
+    assert_eq!(s, 409, "accept before approving: {e}");
+    let (s, _) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "accepted"})).await;
+    assert_eq!(s, 200);
+    let (s, d) = clerk
+        .post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved", "note": "准予变更"}))
+        .await;
+    assert_eq!((s, d["application"]["status"].as_str()), (200, Some("approved")), "{d}");
+
+    let (s, mine) = me.get(&format!("/api/portal/applications/{no}")).await;
+    assert_eq!(s, 200);
+    let steps: Vec<&str> = mine["timeline"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["submitted", "accepted", "approved"], "{mine}");
+    assert_eq!(mine["timeline"][2]["unit_name"], other.name);
+
+    // Ratings: once, by the applicant only.
+    let someone = app.resident("旁人丙", 330203, 2, home.id).await;
+    let _ = someone;
+    let other_citizen = citizen(&app, &id_number(2), "13912340002").await;
+    let (s, _) = other_citizen.get(&format!("/api/portal/applications/{no}")).await;
+    assert_eq!(s, 404, "another citizen cannot read it");
+    let (s, _) = other_citizen.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 1})).await;
+    assert_eq!(s, 409);
+    let (s, _) = me.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 9})).await;
+    assert_eq!(s, 422);
+    let (s, _) =
+        me.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 5, "comment": "很快"})).await;
+    assert_eq!(s, 204);
+    let (s, _) = me.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 4})).await;
+    assert_eq!(s, 409, "rated once");
+    let (_, ratings) = clerk.get("/api/services/ratings").await;
+    assert_eq!(
+        (ratings[0]["unit_id"].as_i64(), ratings[0]["average"].as_f64()),
+        (Some(other.id), Some(5.0)),
+        "{ratings}"
+    );
+
+    // Who looked at my data: the clerk's view of the applicant's record shows with the unit.
+    let (s, _) = clerk.get(&format!("/api/residents/{resident}")).await;
+    assert_eq!(s, 404, "outside the clerk's station: not shown, not logged as a view");
+    let (s, _) =
+        home_clerk.post(&format!("/api/residents/{resident}/reveal"), json!({"purpose": "核对变更姓名申请"})).await;
+    assert_eq!(s, 200);
+    let (_, log) = me.get("/api/portal/data-access").await;
+    let reveal = log["items"].as_array().unwrap().iter().find(|a| a["purpose"] == "核对变更姓名申请").cloned().unwrap();
+    assert_eq!(reveal["unit"], home.name);
+    assert!(!log.to_string().contains("home_clerk"), "officer names are withheld: {log}");
+    let seq = reveal["seq"].as_i64().unwrap();
+    let (s, _) =
+        other_citizen.post(&format!("/api/portal/data-access/{seq}/flag"), json!({"reason": "不是我的记录"})).await;
+    assert_eq!(s, 404, "only the person concerned may question an access");
+    let (s, _) =
+        me.post(&format!("/api/portal/data-access/{seq}/flag"), json!({"reason": "我没有办理过需要核对的业务"})).await;
+    assert_eq!(s, 201);
+    let (s, _) = me.post(&format!("/api/portal/data-access/{seq}/flag"), json!({"reason": "再问一次"})).await;
+    assert_eq!(s, 409);
+    let flags = app.db.access_flags(ningan_store::PageRequest::default()).await.unwrap();
+    assert_eq!((flags.total, flags.items[0].actor.as_str()), (1, "user:home_clerk"), "the auditors see who");
+
+    // Officers' sessions do not open the portal, and a citizen's does not open the workbench.
+    let (s, _) = clerk.get("/api/portal/applications").await;
+    assert_eq!(s, 401);
+    let (s, _) = me.get("/api/services/applications").await;
+    assert_eq!(s, 401);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_enters_an_application_at_the_counter() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let home = app.station(330203, 1).await;
+    let other = app.station(330206, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], other.id).await;
+    app.user("admin", &[Role::Administrator], other.id).await;
+    app.resident("申请人甲", 330203, 1, home.id).await;
+    let clerk = app.login("clerk").await;
+    let (s, e) = clerk
+        .post("/api/services/applications", json!({"id_number": "330203198506010000", "item": "id-renewal"}))
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("id_number")), "{e}");
+    let (s, r) =
+        clerk.post("/api/services/applications", json!({"id_number": id_number(1), "item": "id-renewal"})).await;
+    assert_eq!(s, 201, "{r}");
+    let (_, list) = clerk.get("/api/services/applications").await;
+    assert_eq!(list["items"][0]["unit_id"], other.id, "a city-wide item stays with the station that took it");
+    // A household-station item taken elsewhere goes to the household station.
+    let (s, r) = clerk
+        .post(
+            "/api/services/applications",
+            json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"reason": "录入错误"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, list) = clerk.get("/api/services/applications").await;
+    assert_eq!(list["total"], 1, "the correction was routed away: {list}");
+
+    // Administrators edit the catalogue; bad edits change nothing.
+    let admin = app.login("admin").await;
+    let (s, e) = admin
+        .request("PUT", "/api/services/items/id-renewal", json!({"name": "换领", "category": "居民身份证", "legal_basis": "x", "eligibility": "x", "facts": ["nope"], "time_limit_days": 5, "citywide": true, "crosscity": true}))
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("facts")), "{e}");
+    let (s, r) = admin
+        .request("PUT", "/api/services/items/id-renewal", json!({"name": "居民身份证换领", "category": "居民身份证", "legal_basis": "《居民身份证法》", "eligibility": "本人", "facts": ["identity"], "time_limit_days": 15, "citywide": true, "crosscity": true}))
+        .await;
+    assert_eq!((s, r["time_limit_days"].as_i64()), (200, Some(15)), "{r}");
+    let (s, _) = clerk.request("PUT", "/api/services/items/id-renewal", json!({})).await;
+    assert_eq!(s, 403);
+}
