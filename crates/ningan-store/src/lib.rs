@@ -9,6 +9,7 @@ mod db;
 mod epi_cases;
 mod epi_contacts;
 mod error;
+mod exchange;
 mod fraud;
 mod fraud_board;
 mod gates;
@@ -38,6 +39,7 @@ pub use epi_contacts::{
     ConfirmReport, FOLLOWUP_COUNT_CAP, FOLLOWUP_STATUSES, Followup, FoundContact, followup_transition_allowed,
 };
 pub use error::StoreError;
+pub use exchange::{Agency, AppFact, FACT_STATUSES, MANUAL_DEADLINE_MS, NewAgency, NewFact, fact_status_zh};
 pub use fraud::{
     FRAUD_OUTCOMES, LoggedSignal, NewSignal, NewTask, NewWatchEntry, Subject, Task, TaskOutcome, TaskQuery, WatchEntry,
     fraud_outcome_zh,

@@ -592,6 +592,44 @@ CREATE TABLE access_flags (
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 11,
+        name: "certificate-free: partner agencies, facts of applications fetched through the exchange",
+        common: r#"
+CREATE TABLE partner_agencies (
+    id {id},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    webhook_url TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE application_facts (
+    id {id},
+    application_id BIGINT NOT NULL REFERENCES applications(id),
+    fact_code TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    value TEXT,
+    verified_by TEXT,
+    verified_at BIGINT,
+    consent_at BIGINT NOT NULL,
+    request_id TEXT NOT NULL UNIQUE,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    manual_deadline BIGINT,
+    note TEXT NOT NULL DEFAULT '',
+    updated_at BIGINT NOT NULL,
+    UNIQUE (application_id, fact_code)
+);
+CREATE INDEX application_facts_due ON application_facts (status, next_attempt_at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

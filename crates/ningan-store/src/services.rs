@@ -302,6 +302,20 @@ impl Db {
         Application::from_row(&r)
     }
 
+    pub async fn application_by_id(&self, id: i64) -> Result<Application> {
+        let r = sqlx::query(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Application::from_row(&r)
+    }
+
+    /// A resident's record for the exchange and the register check; callers audit the use.
+    pub async fn resident_record(&self, id: i64) -> Result<crate::Resident> {
+        self.resident_unaudited(id).await
+    }
+
     pub async fn resident_name(&self, resident_id: i64) -> Result<String> {
         let (name,): (String,) = sqlx::query_as("SELECT name FROM residents WHERE id = $1")
             .bind(resident_id)
@@ -630,6 +644,11 @@ impl Write {
                 application_status_zh(&from),
                 application_status_zh(to)
             )));
+        }
+        if to == "approved" && !self.application_facts_complete(id).await? {
+            return Err(StoreError::State(
+                "尚有信息未核验（等待协作单位答复或人工核验） / some facts are not verified yet".into(),
+            ));
         }
         let now = now_ms();
         let decided = matches!(to, "approved" | "rejected");

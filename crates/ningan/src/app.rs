@@ -45,6 +45,8 @@ pub struct AppState {
     pub fraud_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
     /// Citizen sign-in attempts per client address per minute.
     pub portal_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
+    /// Outbound calls: the data exchange and identity-change webhooks.
+    pub http: reqwest::Client,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -79,6 +81,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         fraud: Arc::new(fraud),
         fraud_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(config.fraud.public_per_minute)),
         portal_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(10)),
+        http: reqwest::Client::builder().user_agent("ningan").build().unwrap_or_default(),
         db,
         registry: Arc::default(),
         device_cache: Arc::default(),

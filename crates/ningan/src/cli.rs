@@ -66,6 +66,15 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Run the partner-agency simulator (evidence for certificate-free handling, identity-change
+    /// webhooks): a separate process for the demo and the tests.
+    PartnerSim {
+        #[arg(long, default_value = "127.0.0.1:18070")]
+        listen: std::net::SocketAddr,
+        /// The shared secret the bureau signs requests with.
+        #[arg(long, env = "NINGAN_PARTNER_SECRET")]
+        secret: String,
+    },
     /// Apply database migrations.
     Migrate {
         #[command(flatten)]
@@ -298,8 +307,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if no_serve {
                 crate::demo::print_logins(&logins, None);
             } else {
+                // The partner agencies of the data exchange, as a separate process for as
+                // long as the demo serves.
+                let _sim = crate::demo::start_partner_sim(&db).await?;
                 serve(config, db, Some(logins)).await?;
             }
+        }
+        Command::PartnerSim { listen, secret } => {
+            crate::sim::serve(listen, secret).await.context("partner simulator")?;
         }
         Command::Migrate { data } => {
             let config = load(cfg_path, &data, None)?;
@@ -521,6 +536,7 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
     crate::app::spawn_trace_housekeeping(state.tracer.clone());
     crate::app::spawn_fraud_housekeeping(state.clone());
+    crate::modules::services::exchange::spawn_worker(state.clone());
     if logins.is_some() {
         crate::demo::fraud::spawn_live_stream(state.clone(), 0);
     }

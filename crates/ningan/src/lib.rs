@@ -9,5 +9,6 @@ pub mod geo;
 pub mod http;
 pub mod modules;
 pub mod secrets;
+pub mod sim;
 pub mod telemetry;
 pub mod web;

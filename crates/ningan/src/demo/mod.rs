@@ -304,3 +304,35 @@ pub fn print_logins(logins: &[Login], addr: Option<SocketAddr>) {
 pub(crate) fn pick<T: Copy>(rng: &mut impl Rng, items: &[T]) -> T {
     items[rng.gen_range(0..items.len())]
 }
+
+/// Starts `ningan partner-sim` on a free port and registers its agencies (a fresh secret each
+/// start); the process is killed when the returned handle is dropped.
+pub async fn start_partner_sim(db: &Db) -> Result<tokio::process::Child> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let secret = hex::encode(rand::random::<[u8; 16]>());
+    let child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["partner-sim", "--listen", &format!("127.0.0.1:{port}"), "--secret", &secret])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the partner-agency simulator")?;
+    let actor = Actor { name: "system:demo".into(), unit_id: None };
+    let mut w = db.write().await?;
+    for (code, name, evidence) in crate::sim::AGENCIES {
+        w.agency_upsert(
+            &actor,
+            &ningan_store::NewAgency {
+                code: (*code).into(),
+                name: (*name).into(),
+                base_url: format!("http://127.0.0.1:{port}/{code}"),
+                secret: secret.clone(),
+                evidence: evidence.iter().map(|e| (*e).into()).collect(),
+                webhook_url: Some(format!("http://127.0.0.1:{port}/{code}/identity-changes")),
+            },
+        )
+        .await?;
+    }
+    w.commit().await?;
+    eprintln!("协作单位模拟器 / partner-agency simulator: http://127.0.0.1:{port}");
+    Ok(child)
+}

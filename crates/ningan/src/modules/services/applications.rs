@@ -111,15 +111,20 @@ pub fn check_details(item: &ServiceItem, details: &BTreeMap<String, String>) -> 
 /// Files an application for `resident_id`. `station` is where it is handled: for a
 /// 全城通办 item any station (the one that took it, or the citizen's choice), otherwise only
 /// the applicant's household station.
-pub async fn file(
-    state: &AppState,
-    actor: &ningan_store::Actor,
-    resident_id: i64,
-    item_code: &str,
-    details: &BTreeMap<String, String>,
-    station: Option<i64>,
-    channel: &str,
-) -> ApiResult<(i64, String)> {
+/// One application as filed, on the portal or at a counter.
+pub struct Filing<'a> {
+    pub resident_id: i64,
+    pub item_code: &'a str,
+    pub details: &'a BTreeMap<String, String>,
+    pub station: Option<i64>,
+    /// portal | counter
+    pub channel: &'a str,
+    /// The applicant agreed to facts being fetched from other agencies.
+    pub consent: bool,
+}
+
+pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<'_>) -> ApiResult<(i64, String)> {
+    let Filing { resident_id, item_code, details, station, channel, consent } = filing;
     let item = match state.db.service_item(item_code).await {
         Ok(i) if i.active => i,
         Ok(_) | Err(ningan_store::StoreError::NotFound) => {
@@ -128,6 +133,14 @@ pub async fn file(
         Err(e) => return Err(e.into()),
     };
     let details = check_details(&item, details)?;
+    let facts = super::exchange::facts_for(state, &item, resident_id).await?;
+    if !consent && facts.iter().any(|f| f.verified.is_none()) {
+        return Err(ApiError::field(
+            "consent",
+            "需申请人同意向有关部门核验所需信息",
+            "the applicant must consent to the facts being fetched from the agencies that hold them",
+        ));
+    }
     let home = state.db.resident_unit(resident_id).await?;
     let unit_id = match station {
         Some(s) if s != home && !item.citywide => {
@@ -165,7 +178,16 @@ pub async fn file(
             },
         )
         .await?;
+    w.application_facts_insert(filed.0, &facts, now).await?;
     w.commit().await?;
+    if facts.iter().any(|f| f.verified.is_none()) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = super::exchange::run_once(&state).await {
+                tracing::warn!(error = ?e.detail_en, "data exchange");
+            }
+        });
+    }
     Ok(filed)
 }
 
@@ -202,12 +224,19 @@ pub(super) async fn list(
 pub struct ApplicationDetailDto {
     pub application: ApplicationDto,
     pub timeline: Vec<EventDto>,
+    /// Each fact the item needs: verified by whom and when, or waiting.
+    pub facts: Vec<super::exchange::FactView>,
 }
 
 pub async fn detail_in_scope(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ApplicationDetailDto> {
     let app = state.db.application_in_scope(&ctx.scope(), id).await?;
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
-    Ok(ApplicationDetailDto { application: ApplicationDto::from_app(app, ningan_core::time::now_ms()), timeline })
+    let facts = super::exchange::fact_views(state, app.id, true).await?;
+    Ok(ApplicationDetailDto {
+        application: ApplicationDto::from_app(app, ningan_core::time::now_ms()),
+        timeline,
+        facts,
+    })
 }
 
 pub(super) async fn show(
@@ -225,6 +254,10 @@ pub struct CounterRequest {
     pub item: String,
     #[serde(default)]
     pub details: BTreeMap<String, String>,
+    /// The applicant agreed, in front of the clerk, to the facts being fetched from the
+    /// agencies that hold them.
+    #[serde(default)]
+    pub consent: bool,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -259,7 +292,15 @@ pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> 
         .await
         .map_err(|_| ApiError::field("item", "办事事项不存在", "no such item"))?;
     let station = if item.citywide { Some(ctx.unit.id) } else { None };
-    let filed = file(state, &ctx.actor(), resident, &req.item, &req.details, station, "counter").await?;
+    let filing = Filing {
+        resident_id: resident,
+        item_code: &req.item,
+        details: &req.details,
+        station,
+        channel: "counter",
+        consent: req.consent,
+    };
+    let filed = file(state, &ctx.actor(), filing).await?;
     let home = state.db.resident_unit(resident).await?;
     if !item.citywide && home != ctx.unit.id {
         // Entered here for another station: it is routed there; the clerk sees the number.
@@ -328,6 +369,125 @@ pub(super) async fn ratings(State(state): State<AppState>, ctx: Ctx) -> ApiResul
                 rated: r.rated,
                 average: r.average,
                 poor: r.poor,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ManualCheckRequest {
+    /// What was seen or who confirmed it (2–200 characters).
+    pub note: String,
+}
+
+pub async fn manual_check(state: &AppState, ctx: &Ctx, id: i64, fact: &str, note: &str) -> ApiResult<()> {
+    let note = note.trim();
+    if !(2..=200).contains(&note.chars().count()) {
+        return Err(ApiError::field("note", "请说明核验方式（2–200字）", "say how the fact was checked"));
+    }
+    let app = state.db.application_in_scope(&ctx.scope(), id).await?;
+    let mut w = state.db.write().await?;
+    w.fact_manual_verify(&ctx.actor(), app.id, fact, note, &ctx.unit.name).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn manual_check_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, fact)): Path<(i64, String)>,
+    Json(req): Json<ManualCheckRequest>,
+) -> ApiResult<axum::Json<ApplicationDetailDto>> {
+    manual_check(&state, &ctx, id, &fact, &req.note).await?;
+    Ok(axum::Json(detail_in_scope(&state, &ctx, id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AgencyRequest {
+    pub name: String,
+    /// Where evidence requests go: `{base_url}/evidence`.
+    pub base_url: String,
+    /// Shared secret for the HMAC signature.
+    pub secret: String,
+    /// Fact codes it answers for.
+    pub evidence: Vec<String>,
+    /// Where identity changes are delivered, if it subscribes.
+    pub webhook_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AgencyDto {
+    pub code: String,
+    pub name: String,
+    pub base_url: String,
+    pub evidence: Vec<String>,
+    pub webhook_url: Option<String>,
+}
+
+pub async fn register_agency(
+    state: &AppState,
+    actor: &ningan_store::Actor,
+    code: &str,
+    req: &AgencyRequest,
+) -> ApiResult<()> {
+    let valid_code = !code.is_empty() && code.len() <= 40 && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !valid_code {
+        return Err(ApiError::field("code", "单位代码只能含小写字母和下划线", "code is lowercase letters and _"));
+    }
+    let url_ok = |u: &str| (u.starts_with("http://") || u.starts_with("https://")) && u.len() <= 300;
+    if !url_ok(&req.base_url) || req.webhook_url.as_deref().is_some_and(|u| !url_ok(u)) {
+        return Err(ApiError::field("base_url", "地址应为 http(s):// 开头", "URLs start with http:// or https://"));
+    }
+    if req.secret.len() < 16 {
+        return Err(ApiError::field("secret", "密钥至少16个字符", "the secret has at least 16 characters"));
+    }
+    let known = state.db.service_facts().await?;
+    if let Some(bad) = req.evidence.iter().find(|f| !known.iter().any(|k| &k.code == *f)) {
+        return Err(ApiError::field("evidence", format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}")));
+    }
+    if req.name.trim().is_empty() {
+        return Err(ApiError::field("name", "请填写单位名称", "name is required"));
+    }
+    let mut w = state.db.write().await?;
+    w.agency_upsert(
+        actor,
+        &ningan_store::NewAgency {
+            code: code.into(),
+            name: req.name.trim().into(),
+            base_url: req.base_url.clone(),
+            secret: req.secret.clone(),
+            evidence: req.evidence.clone(),
+            webhook_url: req.webhook_url.clone(),
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn agency_put(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Json(req): Json<AgencyRequest>,
+) -> ApiResult<axum::Json<Vec<AgencyDto>>> {
+    register_agency(&state, &ctx.actor(), &code, &req).await?;
+    agencies(State(state)).await
+}
+
+pub(super) async fn agencies(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<AgencyDto>>> {
+    Ok(axum::Json(
+        state
+            .db
+            .agencies()
+            .await?
+            .into_iter()
+            .map(|a| AgencyDto {
+                code: a.code,
+                name: a.name,
+                base_url: a.base_url,
+                evidence: a.evidence,
+                webhook_url: a.webhook_url,
             })
             .collect(),
     ))

@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod catalogue;
+pub mod exchange;
 pub mod pages;
 pub mod portal;
 
@@ -66,6 +67,41 @@ pub fn routes(api: Api) -> Api {
         post(applications::decide_api),
     )
     .add(
+        Op::api(
+            Method::POST,
+            "/api/services/applications/{id}/facts/{fact}/verify",
+            work,
+            "services",
+            "人工核验一项信息（交换无结果或申请人有异议时）",
+        )
+        .request::<applications::ManualCheckRequest>()
+        .response::<applications::ApplicationDetailDto>(),
+        post(applications::manual_check_api),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/services/agencies",
+            Access::Action(Action::ServiceManage),
+            "services",
+            "数据共享协作单位",
+        )
+        .response::<Vec<applications::AgencyDto>>(),
+        get(applications::agencies),
+    )
+    .add(
+        Op::api(
+            Method::PUT,
+            "/api/services/agencies/{code}",
+            Access::Action(Action::ServiceManage),
+            "services",
+            "登记协作单位（提供的证明材料、接口地址、签名密钥、身份变更订阅地址）",
+        )
+        .request::<applications::AgencyRequest>()
+        .response::<Vec<applications::AgencyDto>>(),
+        put(applications::agency_put),
+    )
+    .add(
         Op::api(Method::GET, "/api/services/ratings", work, "services", "各派出所好差评统计")
             .response::<Vec<applications::RatingDto>>(),
         get(applications::ratings),
@@ -111,6 +147,17 @@ pub fn routes(api: Api) -> Api {
         post(portal::rate_api),
     )
     .add(
+        Op::api(
+            Method::POST,
+            "/api/portal/applications/{no}/facts/{fact}/reject",
+            citizen,
+            "portal",
+            "对核验结果提出异议（改为人工核验）",
+        )
+        .response::<portal::MyApplicationDto>(),
+        post(portal::reject_fact_api),
+    )
+    .add(
         Op::api(Method::GET, "/api/portal/data-access", citizen, "portal", "我的数据查询记录")
             .query(&[("page", "页码")])
             .response::<PageDto<portal::AccessDto>>(),
@@ -131,10 +178,19 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/portal/apply/{code}", citizen, "提交申请"), post(portal::apply_submit))
     .add(Op::page(Method::GET, "/portal/applications/{no}", citizen, "申请进度"), get(portal::application_page))
     .add(Op::page(Method::POST, "/portal/applications/{no}/rating", citizen, "服务评价"), post(portal::rate_form))
+    .add(
+        Op::page(Method::POST, "/portal/applications/{no}/facts/{fact}/reject", citizen, "对核验结果提出异议"),
+        post(portal::reject_fact_form),
+    )
     .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal::access_page))
     .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
     .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))
     .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
     .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))
+    .add(
+        Op::page(Method::POST, "/services/applications/{id}/facts/{fact}/verify", work, "人工核验"),
+        post(pages::manual_check),
+    )
+    .add(Op::page(Method::GET, "/services/applications/{id}/proof", work, "打印核验结果"), get(pages::proof))
 }

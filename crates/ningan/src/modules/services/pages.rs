@@ -107,6 +107,8 @@ pub struct CounterForm {
     item: String,
     #[serde(default)]
     details: String,
+    #[serde(default)]
+    consent: String,
 }
 
 /// The counter form sends the item's fields as `key=value` lines.
@@ -116,7 +118,7 @@ pub async fn counter(State(state): State<AppState>, ctx: Ctx, Form(form): Form<C
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
         .collect();
-    let req = CounterRequest { id_number: form.id_number, item: form.item, details };
+    let req = CounterRequest { id_number: form.id_number, item: form.item, details, consent: form.consent == "yes" };
     match applications::counter_file(&state, &ctx, &req).await {
         Ok((_, no)) => list_page(&state, &ctx, ListQuery::default(), None, Some(no)).await,
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -171,4 +173,57 @@ pub async fn decide(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ManualForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn manual_check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, fact)): Path<(i64, String)>,
+    Form(form): Form<ManualForm>,
+) -> PageResult<Response> {
+    match applications::manual_check(&state, &ctx, id, &fact, &form.note).await {
+        Ok(()) => Ok(Redirect::to(&format!("/services/applications/{id}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            detail_page(&state, &ctx, id, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "services/proof.html")]
+struct ProofPage {
+    d: ApplicationDetailDto,
+    watermark: String,
+}
+
+/// A printable record of what was verified, carrying the extracting unit and time as a
+/// watermark on every page, so a print cannot pass for an agency's own certificate.
+pub async fn proof(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    let d = applications::detail_in_scope(&state, &ctx, id)
+        .await
+        .map_err(|e| crate::web::PageError::from(e).framed(&ctx))?;
+    let watermark = format!(
+        "{} 提取 {} 仅供本次办理使用",
+        ctx.unit.name,
+        ningan_core::time::format_ms(ningan_core::time::now_ms())
+    );
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit(
+        "application.proof",
+        "application",
+        id,
+        Some(d.application.resident_id),
+        None,
+        "printed",
+    ))
+    .await?;
+    w.commit().await?;
+    Ok(html(StatusCode::OK, &ProofPage { d, watermark }))
 }

@@ -158,6 +158,10 @@ pub struct ApplyRequest {
     pub details: BTreeMap<String, String>,
     /// For 全城通办 items: the station to handle it; the household station when absent.
     pub station_id: Option<i64>,
+    /// Agreement to the facts being fetched from the agencies that hold them (recorded with
+    /// every request).
+    #[serde(default)]
+    pub consent: bool,
 }
 
 pub(super) async fn apply_api(
@@ -165,16 +169,15 @@ pub(super) async fn apply_api(
     citizen: Citizen,
     Json(req): Json<ApplyRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<applications::FiledDto>)> {
-    let (id, no) = applications::file(
-        &state,
-        &citizen_actor(&citizen),
-        citizen.resident_id,
-        &req.item,
-        &req.details,
-        req.station_id,
-        "portal",
-    )
-    .await?;
+    let filing = applications::Filing {
+        resident_id: citizen.resident_id,
+        item_code: &req.item,
+        details: &req.details,
+        station: req.station_id,
+        channel: "portal",
+        consent: req.consent,
+    };
+    let (id, no) = applications::file(&state, &citizen_actor(&citizen), filing).await?;
     Ok((StatusCode::CREATED, axum::Json(applications::FiledDto { id, no })))
 }
 
@@ -182,6 +185,8 @@ pub(super) async fn apply_api(
 pub struct MyApplicationDto {
     pub application: ApplicationDto,
     pub timeline: Vec<EventDto>,
+    /// What was fetched about the citizen, to preview and, if wrong, reject.
+    pub facts: Vec<super::exchange::FactView>,
 }
 
 async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
@@ -190,7 +195,8 @@ async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiRes
         return Err(ApiError::plain(ErrorCode::NotFound));
     }
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
-    Ok(MyApplicationDto { application: ApplicationDto::from_app(app, ningan_core::time::now_ms()), timeline })
+    let facts = super::exchange::fact_views(state, app.id, false).await?;
+    Ok(MyApplicationDto { application: ApplicationDto::from_app(app, ningan_core::time::now_ms()), timeline, facts })
 }
 
 pub(super) async fn my_application_api(
@@ -199,6 +205,36 @@ pub(super) async fn my_application_api(
     Path(no): Path<String>,
 ) -> ApiResult<axum::Json<MyApplicationDto>> {
     Ok(axum::Json(my_application(&state, &citizen, &no).await?))
+}
+
+async fn reject_fact(state: &AppState, citizen: &Citizen, no: &str, fact: &str) -> ApiResult<()> {
+    let app = state.db.application_by_no(no).await?;
+    if app.resident_id != citizen.resident_id {
+        return Err(ApiError::plain(ErrorCode::NotFound));
+    }
+    let mut w = state.db.write().await?;
+    w.fact_reject_by_citizen(citizen.resident_id, app.id, fact).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// The citizen rejects a fetched fact: it is not used, and a clerk checks it by hand within 24 h.
+pub(super) async fn reject_fact_api(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path((no, fact)): Path<(String, String)>,
+) -> ApiResult<axum::Json<MyApplicationDto>> {
+    reject_fact(&state, &citizen, &no, &fact).await?;
+    Ok(axum::Json(my_application(&state, &citizen, &no).await?))
+}
+
+pub(super) async fn reject_fact_form(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    Path((no, fact)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    reject_fact(&state, &citizen, &no, &fact).await?;
+    Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response())
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -506,11 +542,23 @@ pub(super) async fn apply_submit(
 ) -> ApiResult<Response> {
     form.remove("csrf_token");
     let station = form.remove("station_id").and_then(|s| s.parse().ok());
+    let consent = form.remove("consent").is_some_and(|v| v == "yes");
     let details: BTreeMap<String, String> =
         form.iter().filter_map(|(k, v)| k.strip_prefix("d_").map(|k| (k.to_string(), v.clone()))).collect();
-    match applications::file(&state, &citizen_actor(&citizen), citizen.resident_id, &code, &details, station, "portal")
-        .await
-    {
+    let filed = applications::file(
+        &state,
+        &citizen_actor(&citizen),
+        applications::Filing {
+            resident_id: citizen.resident_id,
+            item_code: &code,
+            details: &details,
+            station,
+            channel: "portal",
+            consent,
+        },
+    )
+    .await;
+    match filed {
         Ok((_, no)) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             apply_page(&state, &citizen, &code, details, Some(error_text(&e))).await

@@ -1,0 +1,177 @@
+//! A partner-agency simulator (`ningan partner-sim`): a separate process that answers the
+//! bureau's evidence requests as the health commission, civil affairs, the real-estate
+//! registry, education and social insurance would, over HTTP with the same signatures, and
+//! takes identity-change webhooks and acknowledges them. Its records are synthetic and follow
+//! from the ID number: it has none for numbers whose sequence code ends in 9, so tests can
+//! exercise the fall-back to a hand check. `POST /control/down {"seconds": n}` makes it answer
+//! 503 for a while; `GET /control/received` lists the change ids each agency has applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::modules::services::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
+
+pub const AGENCIES: &[(&str, &str, &[&str])] = &[
+    ("health", "宁波市卫生健康委员会", &["birth_certificate", "death_record"]),
+    ("civil_affairs", "宁波市民政局", &["marriage_record"]),
+    ("real_estate", "宁波市不动产登记中心", &["property_record"]),
+    ("education", "宁波市教育局", &["school_enrolment"]),
+    ("hrss", "宁波市人力资源和社会保障局", &["social_insurance"]),
+];
+
+#[derive(Default)]
+struct Sim {
+    secret: String,
+    down_until: Mutex<Option<Instant>>,
+    /// Change ids applied per agency: a redelivery must not apply twice.
+    applied: Mutex<BTreeMap<String, BTreeSet<String>>>,
+    deliveries: Mutex<u64>,
+}
+
+impl Sim {
+    fn down(&self) -> bool {
+        self.down_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|t| Instant::now() < t)
+    }
+
+    fn signed(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let ts = headers.get(TIMESTAMP_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
+        let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+        match (ts, sig) {
+            (Some(ts), Some(sig)) => verify(&self.secret, ts, body, sig, chrono::Utc::now().timestamp()),
+            _ => false,
+        }
+    }
+}
+
+fn digit_sum(s: &str) -> u32 {
+    s.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).sum()
+}
+
+/// The synthetic record an agency holds for a person, if any.
+pub fn record(agency: &str, fact: &str, id_number: &str, name: &str) -> Option<Value> {
+    if id_number.len() != 18 || id_number.as_bytes()[16] == b'9' {
+        return None;
+    }
+    let n = digit_sum(id_number);
+    let year: u32 = id_number.get(6..10).and_then(|y| y.parse().ok()).unwrap_or(1990);
+    let district = ["海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区"][(n % 6) as usize];
+    Some(match (agency, fact) {
+        ("health", "birth_certificate") => {
+            json!({"出生医学证明编号": format!("R33{:08}", n * 7919 % 100_000_000), "签发机构": format!("宁波市{district}妇幼保健院")})
+        }
+        ("health", "death_record") => json!({"死亡医学证明": "无记录"}),
+        ("civil_affairs", "marriage_record") => {
+            json!({"婚姻状况": "已婚", "登记机关": format!("宁波市{district}民政局"), "登记年份": year + 26, "当事人": name})
+        }
+        ("real_estate", "property_record") => {
+            json!({"不动产权证号": format!("浙({})宁波市不动产权第{:07}号", year + 30, n * 104_729 % 10_000_000), "坐落": format!("宁波市{district}某路{}号", n % 300 + 1)})
+        }
+        ("education", "school_enrolment") => {
+            json!({"学籍状态": "在读", "学校": format!("宁波市{district}第{}中学", n % 20 + 1)})
+        }
+        ("hrss", "social_insurance") => json!({"参保状态": "正常参保", "连续缴费月数": 12 + n % 60}),
+        _ => return None,
+    })
+}
+
+async fn evidence(
+    State(sim): State<Arc<Sim>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if sim.down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+    }
+    if !sim.signed(&headers, &body) {
+        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    }
+    let Some((_, agency_name, facts)) = AGENCIES.iter().find(|a| a.0 == agency) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else { return StatusCode::BAD_REQUEST.into_response() };
+    let fact = req["fact"].as_str().unwrap_or_default();
+    // Without the citizen's consent and a purpose an agency answers nothing.
+    if req["consent_at"].as_str().is_none_or(str::is_empty) || req["purpose"].as_str().is_none_or(str::is_empty) {
+        return (StatusCode::FORBIDDEN, "consent and purpose required").into_response();
+    }
+    if !facts.contains(&fact) {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "not our evidence").into_response();
+    }
+    let id = req["subject"]["id_number"].as_str().unwrap_or_default();
+    let name = req["subject"]["name"].as_str().unwrap_or_default();
+    let answer = match record(&agency, fact, id, name) {
+        Some(value) => {
+            json!({"request_id": req["request_id"], "found": true, "value": value, "issued_by": agency_name})
+        }
+        None => json!({"request_id": req["request_id"], "found": false}),
+    };
+    axum::Json(answer).into_response()
+}
+
+async fn identity_change(
+    State(sim): State<Arc<Sim>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if sim.down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+    }
+    if !sim.signed(&headers, &body) {
+        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    }
+    let Ok(event) = serde_json::from_slice::<Value>(&body) else { return StatusCode::BAD_REQUEST.into_response() };
+    let Some(change_id) = event["change_id"].as_str() else { return StatusCode::BAD_REQUEST.into_response() };
+    *sim.deliveries.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    // Applying is idempotent by change id: a redelivery is acknowledged, not applied again.
+    let first = sim
+        .applied
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(agency.clone())
+        .or_default()
+        .insert(change_id.to_string());
+    // Civil affairs validates the change on its side before confirming.
+    let status = if agency == "civil_affairs" { "awaiting_validation" } else { "acknowledged" };
+    axum::Json(json!({"change_id": change_id, "status": status, "applied_now": first})).into_response()
+}
+
+async fn control_down(State(sim): State<Arc<Sim>>, axum::Json(req): axum::Json<Value>) -> StatusCode {
+    let secs = req["seconds"].as_u64().unwrap_or(0);
+    *sim.down_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + Duration::from_secs(secs));
+    StatusCode::NO_CONTENT
+}
+
+async fn control_received(State(sim): State<Arc<Sim>>) -> axum::Json<Value> {
+    let applied = sim.applied.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let deliveries = *sim.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+    axum::Json(json!({"applied": applied, "deliveries": deliveries}))
+}
+
+pub fn router(secret: String) -> Router {
+    let sim = Arc::new(Sim { secret, ..Sim::default() });
+    Router::new()
+        .route("/{agency}/evidence", post(evidence))
+        .route("/{agency}/identity-changes", post(identity_change))
+        .route("/control/down", post(control_down))
+        .route("/control/received", get(control_received))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(sim)
+}
+
+pub async fn serve(listen: SocketAddr, secret: String) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("partner-sim listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(secret)).await
+}
