@@ -630,6 +630,39 @@ CREATE INDEX application_facts_due ON application_facts (status, next_attempt_at
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "identity-change joint processing: changes and their outbox of deliveries to agencies",
+        common: r#"
+CREATE TABLE identity_changes (
+    id {id},
+    change_id TEXT NOT NULL UNIQUE,
+    resident_id BIGINT NOT NULL REFERENCES residents(id),
+    field TEXT NOT NULL,
+    old_value TEXT NOT NULL,
+    new_value TEXT NOT NULL,
+    application_id BIGINT REFERENCES applications(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX identity_changes_resident ON identity_changes (resident_id, id);
+CREATE TABLE change_deliveries (
+    id {id},
+    change_id TEXT NOT NULL REFERENCES identity_changes(change_id),
+    agency_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    delivered_at BIGINT,
+    acked_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (change_id, agency_code)
+);
+CREATE INDEX change_deliveries_due ON change_deliveries (status, next_attempt_at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -217,3 +217,50 @@ async fn requests_to_an_agency_that_is_down_are_retried_until_it_answers() {
     assert_eq!(fact["status"], "verified", "{d}");
     assert!(fact["attempts"].as_i64().unwrap() >= 2, "the first attempt met the outage: {fact}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id() {
+    let sim = partner_sim().await;
+    let app = spawn_app(Backend::Sqlite).await;
+    let station = app.station(330203, 1).await;
+    app.user("admin", &[Role::Administrator], station.id).await;
+    app.user("clerk", &[Role::ServiceClerk], station.id).await;
+    let resident = app.resident("申请人", 330203, 1, station.id).await;
+    let admin = app.login("admin").await;
+    let (s, _) = admin
+        .request(
+            "PUT",
+            "/api/services/agencies/hrss",
+            json!({"name": "人社局", "base_url": format!("http://127.0.0.1:{}/hrss", sim.1), "secret": SECRET,
+                   "evidence": ["social_insurance"], "webhook_url": format!("http://127.0.0.1:{}/hrss/identity-changes", sim.1)}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // A change whose only delivery has used up its attempts.
+    let mut w = app.db.write().await.unwrap();
+    let change = w.identity_change(&actor(), resident, "hukou_address", "宁波市海曙区新地址1号", None).await.unwrap();
+    w.commit().await.unwrap();
+    let d = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
+    let mut w = app.db.write().await.unwrap();
+    w.delivery_result(&d, Err("HTTP 503"), 1).await.unwrap();
+    w.commit().await.unwrap();
+    let (_, dead) = admin.get("/api/services/deliveries?status=dead").await;
+    assert_eq!(dead["total"], 1, "{dead}");
+    let id = dead["items"][0]["id"].as_i64().unwrap();
+    let (s, _) = app.login("clerk").await.post(&format!("/api/services/deliveries/{id}/redrive"), json!({})).await;
+    assert_eq!(s, 403, "re-drive is for administrators");
+    let (s, _) = admin.post(&format!("/api/services/deliveries/{id}/redrive"), json!({})).await;
+    assert_eq!(s, 204);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let d = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
+        if d.status == "acknowledged" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not delivered after the re-drive: {}", d.status);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let received: Value =
+        reqwest::get(format!("http://127.0.0.1:{}/control/received", sim.1)).await.unwrap().json().await.unwrap();
+    assert_eq!(received["applied"]["hrss"], json!([change]));
+}

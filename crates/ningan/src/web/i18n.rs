@@ -20,6 +20,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.followups", "密接管控", "Contact follow-ups"),
     ("nav.fraud", "反诈劝阻", "Fraud dissuasion"),
     ("nav.applications", "办事申请", "Applications"),
+    ("nav.deliveries", "变更联办推送", "Identity-change deliveries"),
     ("nav.fraud_board", "反诈督办", "Fraud supervision"),
     ("nav.zones", "管控区域", "Control zones"),
     ("nav.quarantine", "隔离管理", "Quarantine"),

@@ -33,6 +33,7 @@ pub const MENU: &[MenuItem] = &[
     MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
     MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
     MenuItem { href: "/services/applications", key: "nav.applications", action: Some(Action::ApplicationWork) },
+    MenuItem { href: "/services/deliveries", key: "nav.deliveries", action: Some(Action::ServiceManage) },
     MenuItem { href: "/fraud/tasks", key: "nav.fraud", action: Some(Action::FraudRead) },
     MenuItem { href: "/fraud/board", key: "nav.fraud_board", action: Some(Action::FraudRead) },
     MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },

@@ -30,7 +30,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
-    ningan::modules::services::exchange::spawn_worker(state);
+    ningan::modules::services::exchange::spawn_worker(state.clone());
+    ningan::modules::services::outbox::spawn_worker(state);
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }
@@ -43,7 +44,8 @@ pub async fn spawn_app_on(config: Config, backend: Backend, dir: tempfile::TempD
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
     ningan::app::start_streams(&state).await.expect("connect to NATS");
-    ningan::modules::services::exchange::spawn_worker(state);
+    ningan::modules::services::exchange::spawn_worker(state.clone());
+    ningan::modules::services::outbox::spawn_worker(state);
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }

@@ -224,6 +224,8 @@ pub(super) async fn list(
 pub struct ApplicationDetailDto {
     pub application: ApplicationDto,
     pub timeline: Vec<EventDto>,
+    /// Identity changes the approval made, with each subscribing agency's status.
+    pub changes: Vec<super::outbox::ChangeDto>,
     /// Each fact the item needs: verified by whom and when, or waiting.
     pub facts: Vec<super::exchange::FactView>,
 }
@@ -232,10 +234,12 @@ pub async fn detail_in_scope(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<
     let app = state.db.application_in_scope(&ctx.scope(), id).await?;
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
     let facts = super::exchange::fact_views(state, app.id, true).await?;
+    let changes = super::outbox::changes_of(state, app.id).await?;
     Ok(ApplicationDetailDto {
         application: ApplicationDto::from_app(app, ningan_core::time::now_ms()),
         timeline,
         facts,
+        changes,
     })
 }
 
@@ -331,6 +335,21 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
     }
     let mut w = state.db.write().await?;
     let app = w.application_decide(&ctx.actor(), &ctx.scope(), id, &req.status, note, &ctx.unit.name).await?;
+    // The register changes, and the change is queued for every subscribing agency, in the
+    // same transaction as the approval: the outbox.
+    if app.status == "approved"
+        && let Some((field, key)) = super::outbox::change_of(&app.item_code)
+    {
+        let details: BTreeMap<String, String> = serde_json::from_str(&app.details).unwrap_or_default();
+        let value = details.get(key).map(|v| v.trim().to_string()).unwrap_or_default();
+        if field == "birth_date" && chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() {
+            return Err(ApiError::field("details", "出生日期应为 YYYY-MM-DD", "the corrected date must be YYYY-MM-DD"));
+        }
+        if value.is_empty() {
+            return Err(ApiError::field("details", "申请缺少变更后的内容", "the application lacks the new value"));
+        }
+        w.identity_change(&ctx.actor(), app.resident_id, field, &value, Some(app.id)).await?;
+    }
     w.commit().await?;
     state.cockpit.invalidate();
     Ok(app)

@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod catalogue;
 pub mod exchange;
+pub mod outbox;
 pub mod pages;
 pub mod portal;
 
@@ -102,6 +103,43 @@ pub fn routes(api: Api) -> Api {
         put(applications::agency_put),
     )
     .add(
+        Op::api(
+            Method::GET,
+            "/api/services/deliveries",
+            Access::Action(Action::ServiceManage),
+            "services",
+            "身份变更推送（含死信）",
+        )
+        .query(&[
+            ("status", "pending | delivered | acknowledged | awaiting_validation | failed | dead"),
+            ("page", "页码"),
+        ])
+        .response::<PageDto<outbox::DeliveryDto>>(),
+        get(outbox::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/deliveries/{id}/redrive",
+            Access::Action(Action::ServiceManage),
+            "services",
+            "重新推送失败的身份变更",
+        )
+        .status(204),
+        post(outbox::redrive_api),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/changes/{change_id}/ack",
+            Access::Public,
+            "services",
+            "协作单位确认已核验身份变更（以单位密钥签名）",
+        )
+        .status(204),
+        post(outbox::ack),
+    )
+    .add(
         Op::api(Method::GET, "/api/services/ratings", work, "services", "各派出所好差评统计")
             .response::<Vec<applications::RatingDto>>(),
         get(applications::ratings),
@@ -185,6 +223,14 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal::access_page))
     .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
+    .add(
+        Op::page(Method::GET, "/services/deliveries", Access::Action(Action::ServiceManage), "身份变更推送"),
+        get(pages::deliveries),
+    )
+    .add(
+        Op::page(Method::POST, "/services/deliveries/{id}/redrive", Access::Action(Action::ServiceManage), "重新推送"),
+        post(pages::redrive),
+    )
     .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))
     .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
     .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))

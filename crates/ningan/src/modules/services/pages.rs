@@ -227,3 +227,40 @@ pub async fn proof(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     w.commit().await?;
     Ok(html(StatusCode::OK, &ProofPage { d, watermark }))
 }
+
+#[derive(Template)]
+#[template(path = "services/deliveries.html")]
+struct DeliveriesPage {
+    frame: Frame,
+    rows: Vec<super::outbox::DeliveryDto>,
+    pager: Pager,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeliveryQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+/// The administrators' view of identity-change deliveries, dead letters first to hand.
+pub async fn deliveries(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DeliveryQuery>) -> PageResult {
+    let status = nonempty(&q.status).filter(|s| ningan_store::DELIVERY_STATUSES.iter().any(|x| x.0 == s));
+    let page = state.db.deliveries(status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(50))).await?;
+    let pager = Pager::new("/services/deliveries", &[("status", status.clone().unwrap_or_default())], &page);
+    let frame = Frame::for_principal(&ctx).crumb("/services/deliveries", "nav.deliveries");
+    let page = DeliveriesPage {
+        rows: page.items.into_iter().map(super::outbox::delivery_dto).collect(),
+        pager,
+        status: status.unwrap_or_default(),
+        statuses: ningan_store::DELIVERY_STATUSES.to_vec(),
+        frame,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+pub async fn redrive(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    super::outbox::redrive(&state, &ctx, id).await?;
+    Ok(Redirect::to("/services/deliveries?status=pending").into_response())
+}

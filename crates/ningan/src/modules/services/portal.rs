@@ -187,6 +187,8 @@ pub struct MyApplicationDto {
     pub timeline: Vec<EventDto>,
     /// What was fetched about the citizen, to preview and, if wrong, reject.
     pub facts: Vec<super::exchange::FactView>,
+    /// Identity changes and each agency's acknowledgement.
+    pub changes: Vec<super::outbox::ChangeDto>,
 }
 
 async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
@@ -196,7 +198,13 @@ async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiRes
     }
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
     let facts = super::exchange::fact_views(state, app.id, false).await?;
-    Ok(MyApplicationDto { application: ApplicationDto::from_app(app, ningan_core::time::now_ms()), timeline, facts })
+    let changes = super::outbox::changes_of(state, app.id).await?;
+    Ok(MyApplicationDto {
+        application: ApplicationDto::from_app(app, ningan_core::time::now_ms()),
+        timeline,
+        facts,
+        changes,
+    })
 }
 
 pub(super) async fn my_application_api(

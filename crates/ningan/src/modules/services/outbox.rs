@@ -1,0 +1,211 @@
+//! Delivering identity changes to the subscribing agencies: signed webhooks (HMAC-SHA256 over
+//! timestamp and body, the event id and the stable change id in the body), retried with
+//! backoff from the outbox rows until acknowledged, dead after eight attempts until an
+//! administrator re-drives them. A restart loses nothing: the rows are the queue.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use ningan_store::{Delivery, PageRequest, delivery_status_zh};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
+use crate::app::AppState;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::{Path, Query};
+use crate::http::principal::Ctx;
+
+pub const AGENCY_HEADER: &str = "x-ningan-agency";
+const MAX_ATTEMPTS: i64 = 8;
+
+/// Which register field an approved item changes, and from which detail.
+pub fn change_of(item_code: &str) -> Option<(&'static str, &'static str)> {
+    match item_code {
+        "change-name" => Some(("name", "new_name")),
+        "correct-birth-date" => Some(("birth_date", "correct_date")),
+        "change-address" => Some(("hukou_address", "new_address")),
+        _ => None,
+    }
+}
+
+async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ApiError> {
+    let change = state.db.identity_change(&d.change_id).await?;
+    let person = state.db.resident_record(change.resident_id).await?;
+    let Some(url) = d.webhook_url.clone() else {
+        let mut w = state.db.write().await?;
+        w.delivery_result(d, Err("the agency no longer subscribes"), MAX_ATTEMPTS).await?;
+        return w.commit().await.map_err(Into::into);
+    };
+    let body = json!({
+        "event_id": format!("{}:{}", d.change_id, d.agency_code),
+        "change_id": d.change_id,
+        "type": "identity.changed",
+        "occurred_at": ningan_core::time::rfc3339_ms(change.created_at),
+        "subject": {"id_number": person.id_number, "name": person.name},
+        "field": change.field,
+        "old": change.old_value,
+        "new": change.new_value,
+    })
+    .to_string();
+    let ts_s = ningan_core::time::now_ms() / 1000;
+    let sent = state
+        .http
+        .post(&url)
+        .timeout(Duration::from_secs(5))
+        .header("content-type", "application/json")
+        .header(TIMESTAMP_HEADER, ts_s.to_string())
+        .header(SIGNATURE_HEADER, sign(&d.secret, ts_s, body.as_bytes()))
+        .body(body)
+        .send()
+        .await;
+    let outcome: Result<String, String> = match sent {
+        Ok(r) if r.status().is_success() => {
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            Ok(v["status"].as_str().unwrap_or("delivered").to_string())
+        }
+        Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+        Err(e) if e.is_timeout() => Err("timed out".into()),
+        Err(e) => Err(format!("unreachable: {e}")),
+    };
+    let mut w = state.db.write().await?;
+    w.delivery_result(d, outcome.as_deref().map_err(String::as_str), MAX_ATTEMPTS).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
+    let due = state.db.deliveries_due(ningan_core::time::now_ms(), 50).await?;
+    for d in &due {
+        deliver(state, d).await?;
+    }
+    Ok(due.len())
+}
+
+pub fn spawn_worker(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            if let Err(e) = run_once(&state).await {
+                tracing::warn!(error = ?e.detail_en, "identity-change outbox");
+            }
+        }
+    });
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeliveryDto {
+    pub id: i64,
+    pub change_id: String,
+    pub agency: String,
+    pub agency_name: String,
+    /// pending | delivered | acknowledged | awaiting_validation | failed | dead
+    pub status: String,
+    pub status_zh: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<String>,
+    pub acked_at: Option<String>,
+}
+
+pub fn delivery_dto(d: Delivery) -> DeliveryDto {
+    DeliveryDto {
+        status_zh: delivery_status_zh(&d.status).into(),
+        delivered_at: d.delivered_at.map(ts),
+        acked_at: d.acked_at.map(ts),
+        id: d.id,
+        change_id: d.change_id,
+        agency: d.agency_code,
+        agency_name: d.agency_name,
+        status: d.status,
+        attempts: d.attempts,
+        last_error: d.last_error,
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangeDto {
+    pub change_id: String,
+    pub field: String,
+    pub old: String,
+    pub new: String,
+    pub at: String,
+    /// Each subscribing agency's status.
+    pub deliveries: Vec<DeliveryDto>,
+}
+
+pub async fn changes_of(state: &AppState, application_id: i64) -> Result<Vec<ChangeDto>, ApiError> {
+    let mut out = Vec::new();
+    for c in state.db.identity_changes_of_application(application_id).await? {
+        let deliveries = state.db.deliveries_of_change(&c.change_id).await?.into_iter().map(delivery_dto).collect();
+        out.push(ChangeDto {
+            at: ts(c.created_at),
+            change_id: c.change_id,
+            field: c.field,
+            old: c.old_value,
+            new: c.new_value,
+            deliveries,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeliveryQuery {
+    /// pending | delivered | acknowledged | awaiting_validation | failed | dead
+    pub status: Option<String>,
+    pub page: Option<i64>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<DeliveryQuery>,
+) -> ApiResult<axum::Json<PageDto<DeliveryDto>>> {
+    let status = q.status.filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !ningan_store::DELIVERY_STATUSES.iter().any(|x| x.0 == s)
+    {
+        return Err(ApiError::field("status", "状态无效", "unknown status"));
+    }
+    let page = state.db.deliveries(status.as_deref(), PageRequest::new(q.page, Some(50))).await?;
+    Ok(axum::Json(PageDto::from_page(page, delivery_dto)))
+}
+
+pub async fn redrive(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<()> {
+    let mut w = state.db.write().await?;
+    w.delivery_redrive(&ctx.actor(), id).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn redrive_api(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    redrive(&state, &ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An agency confirms it validated a change: signed with its own secret, naming itself.
+pub(super) async fn ack(
+    State(state): State<AppState>,
+    Path(change_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let refused = || ApiError::new(ErrorCode::Unauthenticated, "签名无效", "bad or missing signature");
+    let agency = headers.get(AGENCY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
+    let agency = state.db.agency(agency).await.map_err(|_| refused())?;
+    let ts_s =
+        headers.get(TIMESTAMP_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).ok_or_else(refused)?;
+    let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
+    if !verify(&agency.secret, ts_s, &body, sig, ningan_core::time::now_ms() / 1000) {
+        return Err(refused());
+    }
+    let mut w = state.db.write().await?;
+    w.delivery_ack(&change_id, &agency.code).await?;
+    w.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

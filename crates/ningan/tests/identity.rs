@@ -1,0 +1,256 @@
+//! Identity-change joint processing end to end with the real binary and the partner
+//! simulator: an approved name change reaches three subscribing agencies through the outbox
+//! while one … all of them are down for a while, survives a SIGKILL of the server in between,
+//! and is applied by each agency exactly once under one change id; an agency's later
+//! validation shows as acknowledged; the citizen sees every agency's status.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use ningan_store::{Db, NewAgency, Scope};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ningan");
+const SECRET: &str = "identity-change-secret-0001";
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(url).await.is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "{url} did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn serve(dir: &std::path::Path, port: u16) -> Proc {
+    Proc(
+        Command::new(BIN)
+            .args(["serve", "--data", &dir.display().to_string(), "--listen", &format!("127.0.0.1:{port}")])
+            .env("NINGAN_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ningan"),
+    )
+}
+
+async fn session(base: &str, path: &str, body: Value) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+    let r = http.post(format!("{base}{path}")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "sign in at {path}");
+    let v: Value = r.json().await.unwrap();
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-csrf-token", v["csrf_token"].as_str().unwrap().parse().unwrap());
+    reqwest::Client::builder().cookie_provider(jar).default_headers(h).build().unwrap()
+}
+
+async fn deliveries(db: &Db, change_id: &str) -> Vec<(String, String, i64)> {
+    db.deliveries_of_change(change_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.agency_code, d.status, d.attempts))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash() {
+    let sim_port = free_port();
+    let _sim = Proc(
+        Command::new(BIN)
+            .args(["partner-sim", "--listen", &format!("127.0.0.1:{sim_port}"), "--secret", SECRET])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let sim = format!("http://127.0.0.1:{sim_port}");
+    wait_for(&format!("{sim}/healthz")).await;
+
+    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
+    let out = Command::new(BIN)
+        .args(["demo", "--data", &dir.path().display().to_string(), "--people", "50", "--no-serve"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let clerk_pw = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("clerk").map(|r| r.split_whitespace().next().unwrap().to_string()))
+        .unwrap();
+
+    // A resident at the clerk's station, and three agencies subscribing to identity changes.
+    let db = Db::open(&loc).await.unwrap();
+    let station = db.unit_by_code("330203001").await.unwrap();
+    let id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1990, 3, 3).unwrap(), 31);
+    let mut w = db.write().await.unwrap();
+    let resident = w
+        .resident_insert(
+            &actor(),
+            &Scope::everything(),
+            &ningan_store::NewResident {
+                name: "改名前".into(),
+                id_number: id.clone(),
+                phone: Some(ningan_core::Phone::parse("13912349999").unwrap()),
+                hukou_address: "宁波市海曙区某路1号".into(),
+                residence_address: None,
+                unit_id: station.id,
+            },
+        )
+        .await
+        .unwrap();
+    for code in ["health", "civil_affairs", "hrss"] {
+        let (_, name, evidence) = ningan::sim::AGENCIES.iter().find(|a| a.0 == code).unwrap();
+        w.agency_upsert(
+            &actor(),
+            &NewAgency {
+                code: code.into(),
+                name: (*name).into(),
+                base_url: format!("{sim}/{code}"),
+                secret: SECRET.into(),
+                evidence: evidence.iter().map(|e| (*e).into()).collect(),
+                webhook_url: Some(format!("{sim}/{code}/identity-changes")),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    w.commit().await.unwrap();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(dir.path(), port);
+    wait_for(&format!("{base}/healthz")).await;
+
+    // The citizen applies; the agencies are down when the clerk approves.
+    let (s, _) = (
+        reqwest::Client::new()
+            .post(format!("{base}/api/portal/code"))
+            .json(&json!({"id_number": id.as_str(), "phone": "13912349999"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        (),
+    );
+    assert_eq!(s, 202);
+    let text = db.sms_last("13912349999").await.unwrap().unwrap();
+    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+    let citizen = session(&base, "/api/portal/session", json!({"id_number": id.as_str(), "code": code})).await;
+    let filed: Value = citizen
+        .post(format!("{base}/api/portal/applications"))
+        .json(&json!({"item": "change-name", "details": {"new_name": "改名后", "reason": "本人意愿"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (app_id, no) = (filed["id"].as_i64().unwrap(), filed["no"].as_str().unwrap().to_string());
+    let r =
+        reqwest::Client::new().post(format!("{sim}/control/down")).json(&json!({"seconds": 600})).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let clerk = session(&base, "/api/auth/login", json!({"username": "clerk", "password": clerk_pw})).await;
+    for status in ["accepted", "approved"] {
+        let r = clerk
+            .post(format!("{base}/api/services/applications/{app_id}/decide"))
+            .json(&json!({"status": status}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{status}");
+    }
+    let change_id = db.identity_changes_of_application(app_id).await.unwrap()[0].change_id.clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while deliveries(&db, &change_id).await.iter().any(|d| d.2 < 2) {
+        assert!(Instant::now() < deadline, "deliveries were not attempted: {:?}", deliveries(&db, &change_id).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(deliveries(&db, &change_id).await.iter().all(|d| d.1 == "failed"), "nobody reached while down");
+
+    // The server dies; the agencies come back; a new server finishes the job from the outbox.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let r =
+        reqwest::Client::new().post(format!("{sim}/control/down")).json(&json!({"seconds": 0})).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = serve(dir.path(), port);
+    wait_for(&format!("{base}/healthz")).await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let d = deliveries(&db, &change_id).await;
+        if d.iter().all(|x| x.1 == "acknowledged" || x.1 == "awaiting_validation") {
+            assert_eq!(d.len(), 3);
+            assert_eq!(d.iter().find(|x| x.0 == "civil_affairs").unwrap().1, "awaiting_validation");
+            break;
+        }
+        assert!(Instant::now() < deadline, "not delivered after the restart: {d:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let received: Value = reqwest::get(format!("{sim}/control/received")).await.unwrap().json().await.unwrap();
+    for agency in ["health", "civil_affairs", "hrss"] {
+        assert_eq!(received["applied"][agency], json!([change_id]), "applied once, under one change id: {received}");
+    }
+
+    // Civil affairs confirms its validation later, signed with its own secret.
+    let body = json!({"status": "acknowledged"}).to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/services/changes/{change_id}/ack"))
+        .header("x-ningan-agency", "civil_affairs")
+        .header("x-ningan-timestamp", ts.to_string())
+        .header(
+            "x-ningan-signature",
+            ningan::modules::services::exchange::sign("wrong-secret-xxxxxxxx", ts, body.as_bytes()),
+        )
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a forged confirmation is refused");
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/services/changes/{change_id}/ack"))
+        .header("x-ningan-agency", "civil_affairs")
+        .header("x-ningan-timestamp", ts.to_string())
+        .header("x-ningan-signature", ningan::modules::services::exchange::sign(SECRET, ts, body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    // The register changed, and the citizen sees every agency's acknowledgement.
+    let record = db.resident_record(resident.id).await.unwrap();
+    assert_eq!(record.name, "改名后");
+    let citizen = {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/portal/code"))
+            .json(&json!({"id_number": id.as_str(), "phone": "13912349999"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let text = db.sms_last("13912349999").await.unwrap().unwrap();
+        let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+        session(&base, "/api/portal/session", json!({"id_number": id.as_str(), "code": code})).await
+    };
+    let mine: Value =
+        citizen.get(format!("{base}/api/portal/applications/{no}")).send().await.unwrap().json().await.unwrap();
+    let statuses: Vec<&str> =
+        mine["changes"][0]["deliveries"].as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["acknowledged", "acknowledged", "acknowledged"], "{mine}");
+    assert_eq!(mine["changes"][0]["new"], "改名后");
+}
