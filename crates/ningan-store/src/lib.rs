@@ -5,6 +5,7 @@
 mod arrivals;
 mod audit;
 mod compounds;
+mod crosscity;
 mod db;
 mod epi_cases;
 mod epi_contacts;
@@ -34,6 +35,7 @@ mod zones;
 pub use arrivals::{ARRIVAL_STATUSES, Arrival, NewArrival, RiskArea};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
 pub use compounds::{Compound, NewCompound};
+pub use crosscity::{Forwarded, NewForwarded};
 pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use epi_cases::{CASE_STATUSES, EpiCase, NewEpiCase};
 pub use epi_contacts::{

@@ -663,6 +663,40 @@ CREATE INDEX change_deliveries_due ON change_deliveries (status, next_attempt_at
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "cross-city handling: applications forwarded to and received from another city",
+        common: r#"
+CREATE TABLE crosscity_out (
+    id {id},
+    no TEXT NOT NULL UNIQUE,
+    peer TEXT NOT NULL,
+    item_code TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    details TEXT NOT NULL,
+    status TEXT NOT NULL,
+    remote_no TEXT,
+    note TEXT,
+    last_error TEXT,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX crosscity_out_scope ON crosscity_out (unit_path, id);
+CREATE TABLE crosscity_in (
+    application_id BIGINT PRIMARY KEY REFERENCES applications(id),
+    origin TEXT NOT NULL,
+    origin_ref TEXT NOT NULL,
+    origin_unit TEXT NOT NULL,
+    UNIQUE (origin, origin_ref)
+);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -538,6 +538,7 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     crate::app::spawn_fraud_housekeeping(state.clone());
     crate::modules::services::exchange::spawn_worker(state.clone());
     crate::modules::services::outbox::spawn_worker(state.clone());
+    crate::modules::services::crosscity::spawn_worker(state.clone());
     if logins.is_some() {
         crate::demo::fraud::spawn_live_stream(state.clone(), 0);
     }

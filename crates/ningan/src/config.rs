@@ -26,6 +26,34 @@ pub struct Config {
     pub nats: NatsConfig,
     pub fraud: FraudConfig,
     pub portal: PortalConfig,
+    pub crosscity: CrossCityConfig,
+}
+
+/// Cross-city handling: this instance's city and the other cities' ningan it exchanges
+/// applications with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CrossCityConfig {
+    /// This city's GB/T 2260 code.
+    pub city: String,
+    pub name: String,
+    pub peers: Vec<PeerCity>,
+}
+
+impl Default for CrossCityConfig {
+    fn default() -> Self {
+        CrossCityConfig { city: "330200".into(), name: "宁波市公安局".into(), peers: Vec::new() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PeerCity {
+    pub city: String,
+    pub name: String,
+    /// Base URL of the other city's ningan.
+    pub url: String,
+    /// Shared with that city; signs requests both ways.
+    pub secret: String,
 }
 
 /// The citizen portal.
@@ -125,6 +153,7 @@ impl Default for Config {
             nats: NatsConfig::default(),
             fraud: FraudConfig::default(),
             portal: PortalConfig::default(),
+            crosscity: CrossCityConfig::default(),
         }
     }
 }

@@ -31,7 +31,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
     ningan::modules::services::exchange::spawn_worker(state.clone());
-    ningan::modules::services::outbox::spawn_worker(state);
+    ningan::modules::services::outbox::spawn_worker(state.clone());
+    ningan::modules::services::crosscity::spawn_worker(state);
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }
@@ -45,9 +46,23 @@ pub async fn spawn_app_on(config: Config, backend: Backend, dir: tempfile::TempD
     let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
     ningan::app::start_streams(&state).await.expect("connect to NATS");
     ningan::modules::services::exchange::spawn_worker(state.clone());
-    ningan::modules::services::outbox::spawn_worker(state);
+    ningan::modules::services::outbox::spawn_worker(state.clone());
+    ningan::modules::services::crosscity::spawn_worker(state);
     tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
+}
+
+/// Starts the server on `config` at a port chosen beforehand (two cities that must know each
+/// other's address before they start).
+pub async fn spawn_app_at(config: Config, backend: Backend, dir: tempfile::TempDir, port: u16) -> TestApp {
+    let db = ningan::app::open_db(&config).await.expect("open db");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+    let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
+    ningan::modules::services::exchange::spawn_worker(state.clone());
+    ningan::modules::services::outbox::spawn_worker(state.clone());
+    ningan::modules::services::crosscity::spawn_worker(state);
+    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
+    TestApp { base: format!("http://127.0.0.1:{port}"), db, backend, _dir: dir }
 }
 
 /// A port nothing listens on right now.

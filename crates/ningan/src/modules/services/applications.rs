@@ -121,10 +121,12 @@ pub struct Filing<'a> {
     pub channel: &'a str,
     /// The applicant agreed to facts being fetched from other agencies.
     pub consent: bool,
+    /// For an application forwarded by another city: (city, its reference, its station).
+    pub origin: Option<(&'a str, &'a str, &'a str)>,
 }
 
 pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<'_>) -> ApiResult<(i64, String)> {
-    let Filing { resident_id, item_code, details, station, channel, consent } = filing;
+    let Filing { resident_id, item_code, details, station, channel, consent, origin } = filing;
     let item = match state.db.service_item(item_code).await {
         Ok(i) if i.active => i,
         Ok(_) | Err(ningan_store::StoreError::NotFound) => {
@@ -179,6 +181,9 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
         )
         .await?;
     w.application_facts_insert(filed.0, &facts, now).await?;
+    if let Some((city, reference, unit)) = origin {
+        w.crosscity_in_insert(filed.0, city, reference, unit).await?;
+    }
     w.commit().await?;
     if facts.iter().any(|f| f.verified.is_none()) {
         let state = state.clone();
@@ -303,6 +308,7 @@ pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> 
         station,
         channel: "counter",
         consent: req.consent,
+        origin: None,
     };
     let filed = file(state, &ctx.actor(), filing).await?;
     let home = state.db.resident_unit(resident).await?;

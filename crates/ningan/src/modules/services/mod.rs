@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod catalogue;
+pub mod crosscity;
 pub mod exchange;
 pub mod outbox;
 pub mod pages;
@@ -138,6 +139,48 @@ pub fn routes(api: Api) -> Api {
         )
         .status(204),
         post(outbox::ack),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/crosscity",
+            work,
+            "services",
+            "跨市通办：受理外市户籍人员申请并转递户籍地",
+        )
+        .request::<crosscity::ForwardRequest>()
+        .response::<crosscity::ForwardedDto>()
+        .status(201),
+        post(crosscity::forward),
+    )
+    .add(
+        Op::api(Method::GET, "/api/services/crosscity", work, "services", "跨市通办：本单位转递的申请及对方办理进度")
+            .query(&[("page", "页码")])
+            .response::<PageDto<crosscity::ForwardedDto>>(),
+        get(crosscity::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/crosscity/applications",
+            Access::Public,
+            "crosscity",
+            "（城市间）接收外市转递的申请，以共享密钥签名",
+        )
+        .response::<crosscity::RemoteStatus>()
+        .status(201),
+        post(crosscity::incoming),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/crosscity/applications/{no}",
+            Access::Public,
+            "crosscity",
+            "（城市间）查询转递申请的办理进度",
+        )
+        .response::<crosscity::RemoteStatus>(),
+        get(crosscity::incoming_status),
     )
     .add(
         Op::api(Method::GET, "/api/services/ratings", work, "services", "各派出所好差评统计")

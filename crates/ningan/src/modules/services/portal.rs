@@ -176,6 +176,7 @@ pub(super) async fn apply_api(
         station: req.station_id,
         channel: "portal",
         consent: req.consent,
+        origin: None,
     };
     let (id, no) = applications::file(&state, &citizen_actor(&citizen), filing).await?;
     Ok((StatusCode::CREATED, axum::Json(applications::FiledDto { id, no })))
@@ -563,6 +564,7 @@ pub(super) async fn apply_submit(
             station,
             channel: "portal",
             consent,
+            origin: None,
         },
     )
     .await;

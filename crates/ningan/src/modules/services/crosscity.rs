@@ -1,0 +1,362 @@
+//! Cross-city handling (跨市通办) between two ningan instances. A station here takes an
+//! application for a person registered in another city and forwards it, signed with the secret
+//! the two cities share; the other city files it against its register, routes it to the
+//! household station and works it as its own. This side asks for its progress until it is
+//! decided. A forward that fails is retried with the same reference, which the other side
+//! recognises, so it never becomes two applications.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use ningan_store::{Forwarded, NewForwarded, PageRequest, application_status_zh};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::applications::{self, Filing};
+use super::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
+use crate::app::AppState;
+use crate::config::PeerCity;
+use crate::http::dto::{PageDto, ts};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::json::{Json, Path, Query};
+use crate::http::principal::Ctx;
+
+pub const CITY_HEADER: &str = "x-ningan-city";
+
+fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> {
+    state.config.crosscity.peers.iter().find(|p| p.city == city)
+}
+
+/// The calling city, if its signature holds.
+fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&'a PeerCity, ApiError> {
+    let refused = || ApiError::new(ErrorCode::Unauthenticated, "城市签名无效", "unknown city or bad signature");
+    let city = headers.get(CITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
+    let p = peer(state, city).ok_or_else(refused)?;
+    let ts_s: i64 =
+        headers.get(TIMESTAMP_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).ok_or_else(refused)?;
+    let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
+    if !verify(&p.secret, ts_s, body, sig, ningan_core::time::now_ms() / 1000) {
+        return Err(refused());
+    }
+    Ok(p)
+}
+
+async fn call(
+    state: &AppState,
+    p: &PeerCity,
+    method: reqwest::Method,
+    path: &str,
+    body: String,
+) -> Result<Value, String> {
+    let ts_s = ningan_core::time::now_ms() / 1000;
+    let r = state
+        .http
+        .request(method, format!("{}{path}", p.url.trim_end_matches('/')))
+        .timeout(Duration::from_secs(5))
+        .header("content-type", "application/json")
+        .header(CITY_HEADER, &state.config.crosscity.city)
+        .header(TIMESTAMP_HEADER, ts_s.to_string())
+        .header(SIGNATURE_HEADER, sign(&p.secret, ts_s, body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("unreachable: {e}"))?;
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(v)
+    } else {
+        Err(format!("HTTP {}: {}", status.as_u16(), v["detail"].as_str().unwrap_or("")))
+    }
+}
+
+// ---- the receiving city ----
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct IncomingRequest {
+    /// The forwarding city's number for the application.
+    pub origin_ref: String,
+    pub origin_unit: String,
+    pub item: String,
+    pub applicant: Applicant,
+    #[serde(default)]
+    pub details: BTreeMap<String, String>,
+    /// The forwarding clerk recorded the applicant's consent to the exchange.
+    pub consent: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Applicant {
+    pub id_number: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RemoteStatus {
+    pub no: String,
+    pub status: String,
+    pub status_zh: String,
+    pub unit_name: String,
+    pub decision_note: Option<String>,
+}
+
+/// Another city forwards an application for a person registered here.
+pub(super) async fn incoming(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<RemoteStatus>)> {
+    let from = caller(&state, &headers, &body)?;
+    let req: IncomingRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::Validation, format!("请求格式错误：{e}"), format!("malformed: {e}")))?;
+    if let Some(existing) = state.db.crosscity_in_lookup(&from.city, &req.origin_ref).await? {
+        let app = state.db.application_by_id(existing).await?;
+        return Ok((StatusCode::OK, axum::Json(remote_status(app))));
+    }
+    let item =
+        state.db.service_item(&req.item).await.map_err(|_| ApiError::field("item", "事项不存在", "no such item"))?;
+    if !item.crosscity {
+        return Err(ApiError::field("item", "该事项不属于跨市通办", "this item is not handled across cities"));
+    }
+    let id = ningan_core::IdNumber::parse(req.applicant.id_number.trim(), ningan_core::time::today_cst())
+        .map_err(|e| ApiError::field_from("applicant.id_number", e))?;
+    let resident = state.db.resident_by_id_number(&ningan_store::Scope::everything(), id.as_str()).await?;
+    let resident = match resident {
+        Some(r) if state.db.resident_name(r).await? == req.applicant.name.trim() => r,
+        _ => {
+            return Err(ApiError::field(
+                "applicant",
+                "本市无此户籍登记（身份号码与姓名不符）",
+                "no registered resident with this number and name",
+            ));
+        }
+    };
+    let actor = ningan_store::Actor { name: format!("city:{}", from.city), unit_id: None };
+    let (app_id, _) = applications::file(
+        &state,
+        &actor,
+        Filing {
+            resident_id: resident,
+            item_code: &req.item,
+            details: &req.details,
+            station: None,
+            channel: "crosscity",
+            consent: req.consent,
+            origin: Some((&from.city, &req.origin_ref, &req.origin_unit)),
+        },
+    )
+    .await?;
+    let app = state.db.application_by_id(app_id).await?;
+    Ok((StatusCode::CREATED, axum::Json(remote_status(app))))
+}
+
+fn remote_status(app: ningan_store::Application) -> RemoteStatus {
+    RemoteStatus {
+        status_zh: application_status_zh(&app.status).into(),
+        no: app.no,
+        status: app.status,
+        unit_name: app.unit_name,
+        decision_note: app.decision_note,
+    }
+}
+
+/// The forwarding city asks where its application stands.
+pub(super) async fn incoming_status(
+    State(state): State<AppState>,
+    Path(no): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<RemoteStatus>> {
+    let from = caller(&state, &headers, &body)?;
+    let app = state.db.application_by_no(&no).await?;
+    match state.db.crosscity_origin(app.id).await? {
+        Some((origin, _)) if origin == from.city => Ok(axum::Json(remote_status(app))),
+        _ => Err(ApiError::plain(ErrorCode::NotFound)),
+    }
+}
+
+// ---- the forwarding city ----
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ForwardRequest {
+    /// The city where the applicant is registered.
+    pub city: String,
+    pub id_number: String,
+    pub name: String,
+    pub item: String,
+    #[serde(default)]
+    pub details: BTreeMap<String, String>,
+    /// The applicant agreed, in front of the clerk, to the facts being fetched.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ForwardedDto {
+    pub id: i64,
+    pub no: String,
+    pub city: String,
+    pub city_name: String,
+    pub item_code: String,
+    pub applicant: String,
+    /// Masked.
+    pub id_number: String,
+    /// forwarding | submitted | accepted | approved | rejected
+    pub status: String,
+    pub status_zh: String,
+    /// The other city's number.
+    pub remote_no: Option<String>,
+    pub note: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn forwarded_dto(state: &AppState, f: Forwarded) -> ForwardedDto {
+    ForwardedDto {
+        city_name: peer(state, &f.peer).map_or_else(|| f.peer.clone(), |p| p.name.clone()),
+        status_zh: if f.status == "forwarding" { "转递中".into() } else { application_status_zh(&f.status).into() },
+        id_number: ningan_core::idnumber::mask_id_str(&f.id_number),
+        created_at: ts(f.created_at),
+        updated_at: ts(f.updated_at),
+        id: f.id,
+        no: f.no,
+        city: f.peer,
+        item_code: f.item_code,
+        applicant: f.applicant_name,
+        status: f.status,
+        remote_no: f.remote_no,
+        note: f.note,
+        last_error: f.last_error,
+    }
+}
+
+/// Sends a forwarded application (again): the other city answers with its number, the same
+/// one on a retry.
+async fn push(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
+    let Some(p) = peer(state, &f.peer) else { return Ok(()) };
+    let details: Value = serde_json::from_str(&f.details).unwrap_or(json!({}));
+    let unit = state.db.unit_by_id(f.unit_id).await?;
+    let body = json!({
+        "origin_ref": f.no,
+        "origin_unit": format!("{} {}", state.config.crosscity.name, unit.name),
+        "item": f.item_code,
+        "applicant": {"id_number": f.id_number, "name": f.applicant_name},
+        "details": details,
+        "consent": true,
+    })
+    .to_string();
+    let outcome = call(state, p, reqwest::Method::POST, "/api/crosscity/applications", body).await;
+    let mut w = state.db.write().await?;
+    match outcome {
+        Ok(v) => w.forwarded_update(f.id, v["no"].as_str(), v["status"].as_str(), None, None).await?,
+        Err(e) => w.forwarded_update(f.id, None, None, None, Some(&e)).await?,
+    }
+    w.commit().await?;
+    Ok(())
+}
+
+async fn poll(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
+    let (Some(p), Some(remote)) = (peer(state, &f.peer), f.remote_no.as_deref()) else { return Ok(()) };
+    let outcome =
+        call(state, p, reqwest::Method::GET, &format!("/api/crosscity/applications/{remote}"), String::new()).await;
+    let mut w = state.db.write().await?;
+    match outcome {
+        Ok(v) => w.forwarded_update(f.id, None, v["status"].as_str(), v["decision_note"].as_str(), None).await?,
+        Err(e) => w.forwarded_update(f.id, None, None, None, Some(&e)).await?,
+    }
+    w.commit().await?;
+    Ok(())
+}
+
+pub async fn run_once(state: &AppState) -> Result<(), ApiError> {
+    for f in state.db.forwarded_open(50).await? {
+        if f.remote_no.is_none() { push(state, &f).await? } else { poll(state, &f).await? }
+    }
+    Ok(())
+}
+
+/// Forwards and follows cross-city applications every two seconds.
+pub fn spawn_worker(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if state.config.crosscity.peers.is_empty() {
+                continue;
+            }
+            if let Err(e) = run_once(&state).await {
+                tracing::warn!(error = ?e.detail_en, "cross-city");
+            }
+        }
+    });
+}
+
+pub(super) async fn forward(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<ForwardRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ForwardedDto>)> {
+    if peer(&state, &req.city).is_none() {
+        return Err(ApiError::field("city", "未与该城市建立跨市通办", "no cross-city link with this city"));
+    }
+    let item =
+        state.db.service_item(&req.item).await.map_err(|_| ApiError::field("item", "事项不存在", "no such item"))?;
+    if !item.crosscity {
+        return Err(ApiError::field("item", "该事项不属于跨市通办", "this item is not handled across cities"));
+    }
+    let details = applications::check_details(&item, &req.details)?;
+    let id = ningan_core::IdNumber::parse(req.id_number.trim(), ningan_core::time::today_cst())
+        .map_err(|e| ApiError::field_from("id_number", e))?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(ApiError::field("name", "请填写申请人姓名", "name is required"));
+    }
+    if !req.consent {
+        return Err(ApiError::field("consent", "需申请人同意跨市核验与办理", "the applicant must consent"));
+    }
+    if ctx.unit.kind != ningan_store::UnitKind::Station {
+        return Err(ApiError::field(
+            "station",
+            "跨市通办须由派出所受理",
+            "cross-city applications are taken at a station",
+        ));
+    }
+    let mut w = state.db.write().await?;
+    let f = w
+        .forwarded_insert(
+            &ctx.actor(),
+            &NewForwarded {
+                peer: req.city.clone(),
+                item_code: req.item.clone(),
+                applicant_name: name.into(),
+                id_number: id.as_str().into(),
+                details,
+                unit_id: ctx.unit.id,
+                unit_path: ctx.unit.path.clone(),
+            },
+        )
+        .await?;
+    w.commit().await?;
+    push(&state, &f).await?;
+    let f = state.db.forwarded_one(&ctx.scope(), f.id).await?;
+    Ok((StatusCode::CREATED, axum::Json(forwarded_dto(&state, f))))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListQuery {
+    pub page: Option<i64>,
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<ForwardedDto>>> {
+    let page = state.db.forwarded(&ctx.scope(), PageRequest::new(q.page, Some(50))).await?;
+    Ok(axum::Json(PageDto::from_page(page, |f| forwarded_dto(&state, f))))
+}
