@@ -310,6 +310,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 // The partner agencies of the data exchange, as a separate process for as
                 // long as the demo serves.
                 let _sim = crate::demo::start_partner_sim(&db).await?;
+                crate::demo::print_citizen(&db).await;
                 serve(config, db, Some(logins)).await?;
             }
         }

@@ -63,6 +63,9 @@ pub struct PortalConfig {
     /// Show sign-in codes on the page instead of only queueing them for the SMS gateway: for
     /// the demo city, which has no gateway. Never in production.
     pub show_codes: bool,
+    /// How partners reach this server (for the validation callback URL in identity-change
+    /// events); `http://<listen>` when unset.
+    pub public_url: Option<String>,
 }
 
 /// Anti-fraud scoring.

@@ -142,8 +142,31 @@ async fn identity_change(
         .entry(agency.clone())
         .or_default()
         .insert(change_id.to_string());
-    // Civil affairs validates the change on its side before confirming.
+    // Civil affairs validates the change on its side first, then confirms through the callback.
     let status = if agency == "civil_affairs" { "awaiting_validation" } else { "acknowledged" };
+    if first
+        && agency == "civil_affairs"
+        && let Some(url) = event["ack_url"].as_str().map(str::to_string)
+    {
+        let secret = sim.secret.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let body = json!({"status": "acknowledged"}).to_string();
+            let ts = chrono::Utc::now().timestamp();
+            let sent = reqwest::Client::new()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header(crate::modules::services::outbox::AGENCY_HEADER, "civil_affairs")
+                .header(TIMESTAMP_HEADER, ts.to_string())
+                .header(SIGNATURE_HEADER, crate::modules::services::exchange::sign(&secret, ts, body.as_bytes()))
+                .body(body)
+                .send()
+                .await;
+            if let Err(e) = sent {
+                eprintln!("partner-sim: validation callback failed: {e}");
+            }
+        });
+    }
     axum::Json(json!({"change_id": change_id, "status": status, "applied_now": first})).into_response()
 }
 

@@ -1,6 +1,6 @@
 //! Identity-change joint processing end to end with the real binary and the partner
 //! simulator: an approved name change reaches three subscribing agencies through the outbox
-//! while one … all of them are down for a while, survives a SIGKILL of the server in between,
+//! while all of them are down for a while, survives a SIGKILL of the server in between,
 //! and is applied by each agency exactly once under one change id; an agency's later
 //! validation shows as acknowledged; the citizen sees every agency's status.
 
@@ -194,7 +194,7 @@ async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash()
         let d = deliveries(&db, &change_id).await;
         if d.iter().all(|x| x.1 == "acknowledged" || x.1 == "awaiting_validation") {
             assert_eq!(d.len(), 3);
-            assert_eq!(d.iter().find(|x| x.0 == "civil_affairs").unwrap().1, "awaiting_validation");
+            // Civil affairs validates first; its callback may already have confirmed it.
             break;
         }
         assert!(Instant::now() < deadline, "not delivered after the restart: {d:?}");
@@ -205,7 +205,8 @@ async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash()
         assert_eq!(received["applied"][agency], json!([change_id]), "applied once, under one change id: {received}");
     }
 
-    // Civil affairs confirms its validation later, signed with its own secret.
+    // Civil affairs confirms its validation, signed with its own secret (the simulator does so
+    // by itself through the event's callback URL; a forged confirmation is refused).
     let body = json!({"status": "acknowledged"}).to_string();
     let ts = chrono::Utc::now().timestamp();
     let r = reqwest::Client::new()

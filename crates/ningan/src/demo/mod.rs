@@ -336,3 +336,22 @@ pub async fn start_partner_sim(db: &Db) -> Result<tokio::process::Child> {
     eprintln!("协作单位模拟器 / partner-agency simulator: http://127.0.0.1:{port}");
     Ok(child)
 }
+
+/// Prints a demo citizen for the portal: someone registered in Yinzhou, so that a name change
+/// applied for online can be handled by the demo clerk's station in Haishu (全城通办).
+pub async fn print_citizen(db: &Db) {
+    let Ok(people) = db.residents_with_phone(5_000).await else { return };
+    for (id, phone, unit_id) in people {
+        let Ok(unit) = db.unit_by_id(unit_id).await else { continue };
+        if !unit.code.starts_with("330212") {
+            continue;
+        }
+        let Ok(r) = db.resident_record(id).await else { continue };
+        println!(
+            "市民 / citizen     {} 身份证号 {} 登记手机 {}（{}）：网上办事 /portal，验证码显示在页面上",
+            r.name, r.id_number, phone, unit.name
+        );
+        println!();
+        return;
+    }
+}

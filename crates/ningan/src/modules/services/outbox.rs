@@ -47,9 +47,11 @@ async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ApiError> {
         "type": "identity.changed",
         "occurred_at": ningan_core::time::rfc3339_ms(change.created_at),
         "subject": {"id_number": person.id_number, "name": person.name},
-        "field": change.field,
+                "field": change.field,
         "old": change.old_value,
         "new": change.new_value,
+        // Where an agency that validates before applying confirms it, signed with its secret.
+        "ack_url": format!("{}/api/services/changes/{}/ack", public_url(state), d.change_id),
     })
     .to_string();
     let ts_s = ningan_core::time::now_ms() / 1000;
@@ -76,6 +78,10 @@ async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ApiError> {
     w.delivery_result(d, outcome.as_deref().map_err(String::as_str), MAX_ATTEMPTS).await?;
     w.commit().await?;
     Ok(())
+}
+
+fn public_url(state: &AppState) -> String {
+    state.config.portal.public_url.clone().unwrap_or_else(|| format!("http://{}", state.config.listen))
 }
 
 pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
