@@ -301,7 +301,17 @@ pub(super) async fn forward(
     ctx: Ctx,
     Json(req): Json<ForwardRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ForwardedDto>)> {
-    if peer(&state, &req.city).is_none() {
+    Ok((StatusCode::CREATED, axum::Json(forward_one(&state, &ctx, req).await?)))
+}
+
+/// Recent forwarded applications of the clerk's units, for the workbench.
+pub async fn forwarded_page(state: &AppState, ctx: &Ctx) -> ApiResult<Vec<ForwardedDto>> {
+    let page = state.db.forwarded(&ctx.scope(), PageRequest::new(Some(1), Some(20))).await?;
+    Ok(page.items.into_iter().map(|f| forwarded_dto(state, f)).collect())
+}
+
+pub async fn forward_one(state: &AppState, ctx: &Ctx, req: ForwardRequest) -> ApiResult<ForwardedDto> {
+    if peer(state, &req.city).is_none() {
         return Err(ApiError::field("city", "未与该城市建立跨市通办", "no cross-city link with this city"));
     }
     let item =
@@ -342,9 +352,9 @@ pub(super) async fn forward(
         )
         .await?;
     w.commit().await?;
-    push(&state, &f).await?;
+    push(state, &f).await?;
     let f = state.db.forwarded_one(&ctx.scope(), f.id).await?;
-    Ok((StatusCode::CREATED, axum::Json(forwarded_dto(&state, f))))
+    Ok(forwarded_dto(state, f))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -275,6 +275,7 @@ pub fn routes(api: Api) -> Api {
         post(pages::redrive),
     )
     .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))
+    .add(Op::page(Method::POST, "/services/crosscity", work, "跨市通办转递"), post(pages::forward))
     .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
     .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))
     .add(

@@ -48,6 +48,8 @@ struct ListPage {
     may_work: bool,
     error: Option<String>,
     filed: Option<String>,
+    peers: Vec<(String, String)>,
+    forwarded: Vec<super::crosscity::ForwardedDto>,
 }
 
 async fn list_page(
@@ -80,7 +82,11 @@ async fn list_page(
         .collect();
     let frame = Frame::for_principal(ctx).crumb("/services/applications", "nav.applications");
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let peers = state.config.crosscity.peers.iter().map(|p| (p.city.clone(), p.name.clone())).collect();
+    let forwarded = super::crosscity::forwarded_page(state, ctx).await?;
     let page = ListPage {
+        peers,
+        forwarded,
         rows: page.items.into_iter().map(|a| ApplicationDto::from_app(a, now)).collect(),
         pager,
         status: status.unwrap_or_default(),
@@ -263,4 +269,43 @@ pub async fn deliveries(State(state): State<AppState>, ctx: Ctx, Query(q): Query
 pub async fn redrive(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
     super::outbox::redrive(&state, &ctx, id).await?;
     Ok(Redirect::to("/services/deliveries?status=pending").into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ForwardForm {
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    details: String,
+    #[serde(default)]
+    consent: String,
+}
+
+pub async fn forward(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ForwardForm>) -> PageResult<Response> {
+    let details: BTreeMap<String, String> = form
+        .details
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    let req = super::crosscity::ForwardRequest {
+        city: form.city,
+        id_number: form.id_number,
+        name: form.name,
+        item: form.item,
+        details,
+        consent: form.consent == "yes",
+    };
+    match super::crosscity::forward_one(&state, &ctx, req).await {
+        Ok(f) => list_page(&state, &ctx, ListQuery::default(), None, Some(f.no)).await,
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
