@@ -89,7 +89,7 @@ fn change_from_row(r: &AnyRow) -> Result<IdentityChange> {
 
 impl Write {
     /// Changes a registered identity detail and queues the change for every subscribing
-    /// agency, in this transaction. `field` is name, birth_date or hukou_address.
+    /// agency, in this transaction. `field` is name, birth_date, hukou_address or id_number.
     pub async fn identity_change(
         &mut self,
         actor: &Actor,
@@ -102,6 +102,7 @@ impl Write {
             "name" => "name",
             "birth_date" => "birth_date",
             "hukou_address" => "hukou_address",
+            "id_number" => "id_number",
             other => return Err(StoreError::Invalid(format!("field: 不支持变更“{other}”"))),
         };
         let (old,): (String,) = sqlx::query_as(&format!("SELECT {column} FROM residents WHERE id = $1"))

@@ -443,15 +443,26 @@ impl Db {
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     }
 
-    /// Accesses citizens questioned, for the auditors (whole city only).
-    pub async fn access_flags(&self, page: PageRequest) -> Result<Page<AccessFlag>> {
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM access_flags").fetch_one(&self.pool).await?;
+    /// Accesses citizens registered in `scope` questioned, for the auditors.
+    pub async fn access_flags(&self, scope: &Scope, page: PageRequest) -> Result<Page<AccessFlag>> {
+        let (lo, hi) = scope.range();
+        let (total,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM access_flags f JOIN residents r ON r.id = f.resident_id \
+             WHERE r.unit_path >= $1 AND r.unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query(
             "SELECT f.id, f.audit_seq, f.resident_id, f.reason, f.status, f.created_at, l.action, l.actor, l.purpose, \
-             l.at FROM access_flags f JOIN audit_log l ON l.seq = f.audit_seq ORDER BY f.id DESC LIMIT $1 OFFSET $2",
+             l.at FROM access_flags f JOIN audit_log l ON l.seq = f.audit_seq JOIN residents r ON r.id = f.resident_id \
+             WHERE r.unit_path >= $3 AND r.unit_path < $4 ORDER BY f.id DESC LIMIT $1 OFFSET $2",
         )
         .bind(page.per_page)
         .bind(page.offset())
+        .bind(&lo)
+        .bind(&hi)
         .fetch_all(&self.pool)
         .await?;
         let items = rows
@@ -772,6 +783,22 @@ impl Write {
 
     pub async fn citizen_session_delete(&mut self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM citizen_sessions WHERE token_hash = $1").bind(token_hash).execute(self.conn()).await?;
+        Ok(())
+    }
+
+    /// An auditor closes a questioned access with what they found.
+    pub async fn access_flag_resolve(&mut self, actor: &Actor, id: i64, finding: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE access_flags SET status = 'resolved', reason = reason || ' / 核查：' || $1 WHERE id = $2 AND status = 'open'",
+        )
+        .bind(finding)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::State("该疑问已处理或不存在 / already resolved".into()));
+        }
+        self.audit(actor.audit("access.flag.resolve", "access_flag", id, None, None, finding)).await?;
         Ok(())
     }
 

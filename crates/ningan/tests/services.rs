@@ -80,7 +80,7 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     let (s, e) = me
         .post(
             "/api/portal/applications",
-            json!({"item": "correct-id-number", "details": {"reason": "x"}, "station_id": other.id}),
+            json!({"item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "x"}, "station_id": other.id}),
         )
         .await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("station")), "not city-wide: {e}");
@@ -156,8 +156,23 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     assert_eq!(s, 201);
     let (s, _) = me.post(&format!("/api/portal/data-access/{seq}/flag"), json!({"reason": "再问一次"})).await;
     assert_eq!(s, 409);
-    let flags = app.db.access_flags(ningan_store::PageRequest::default()).await.unwrap();
-    assert_eq!((flags.total, flags.items[0].actor.as_str()), (1, "user:home_clerk"), "the auditors see who");
+    app.user("auditor", &[Role::Auditor], home.id).await;
+    let auditor = app.login("auditor").await;
+    let (_, flags) = auditor.get("/api/audit/flags").await;
+    assert_eq!(
+        (flags["total"].as_i64(), flags["items"][0]["actor"].as_str()),
+        (Some(1), Some("user:home_clerk")),
+        "the auditors see who: {flags}"
+    );
+    let flag = flags["items"][0]["id"].as_i64().unwrap();
+    let (s, _) = auditor
+        .post(&format!("/api/audit/flags/{flag}/resolve"), json!({"finding": "系核对变更姓名申请，属正常访问"}))
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = auditor.post(&format!("/api/audit/flags/{flag}/resolve"), json!({"finding": "再次"})).await;
+    assert_eq!(s, 409);
+    let (s, _) = clerk.get("/api/audit/flags").await;
+    assert_eq!(s, 403, "clerks do not read the flags");
 
     // Officers' sessions do not open the portal, and a citizen's does not open the workbench.
     let (s, _) = clerk.get("/api/portal/applications").await;
@@ -188,7 +203,7 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     let (s, r) = clerk
         .post(
             "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"reason": "录入错误"}}),
+            json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "录入错误"}}),
         )
         .await;
     assert_eq!(s, 201, "{r}");
@@ -207,4 +222,43 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     assert_eq!((s, r["time_limit_days"].as_i64()), (200, Some(15)), "{r}");
     let (s, _) = clerk.request("PUT", "/api/services/items/id-renewal", json!({})).await;
     assert_eq!(s, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_id_number_correction_changes_the_register_once() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let home = app.station(330203, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], home.id).await;
+    let resident = app.resident("更正人", 330203, 1, home.id).await;
+    let correct = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 2).unwrap(), 1);
+    let clerk = app.login("clerk").await;
+    let (s, r) = clerk
+        .post(
+            "/api/services/applications",
+            json!({"id_number": id_number(1), "item": "correct-id-number",
+                   "details": {"correct_id_number": "330203198506020000", "reason": "出生日期登记错误"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "accepted"})).await;
+    let (s, e) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved"})).await;
+    assert_eq!(s, 422, "an invalid corrected number is not applied: {e}");
+    let (_, d) = clerk.get(&format!("/api/services/applications/{id}")).await;
+    assert_eq!(d["application"]["status"], "accepted", "nothing changed: {d}");
+
+    let (s, r) = clerk
+        .post(
+            "/api/services/applications",
+            json!({"id_number": id_number(1), "item": "correct-id-number",
+                   "details": {"correct_id_number": correct.as_str(), "reason": "出生日期登记错误"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "accepted"})).await;
+    let (s, d) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["changes"][0]["field"], "id_number");
+    assert_eq!(app.db.resident_record(resident).await.unwrap().id_number, correct.as_str());
 }

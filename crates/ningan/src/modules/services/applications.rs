@@ -348,6 +348,9 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
     {
         let details: BTreeMap<String, String> = serde_json::from_str(&app.details).unwrap_or_default();
         let value = details.get(key).map(|v| v.trim().to_string()).unwrap_or_default();
+        if field == "id_number" && ningan_core::IdNumber::parse(&value, ningan_core::time::today_cst()).is_err() {
+            return Err(ApiError::field("details", "更正后的公民身份号码无效", "the corrected ID number is not valid"));
+        }
         if field == "birth_date" && chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() {
             return Err(ApiError::field("details", "出生日期应为 YYYY-MM-DD", "the corrected date must be YYYY-MM-DD"));
         }

@@ -122,7 +122,7 @@ const ITEMS: &[Item] = &[
         "更正公民身份号码",
         "户口项目变更更正",
         &["identity", "household"],
-        &[("reason", "更正原因")],
+        &[("correct_id_number", "正确公民身份号码"), ("reason", "更正原因")],
         20,
         false,
         false,

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod catalogue;
 pub mod crosscity;
 pub mod exchange;
+pub mod flags;
 pub mod outbox;
 pub mod pages;
 pub mod portal;
@@ -181,6 +182,30 @@ pub fn routes(api: Api) -> Api {
         )
         .response::<crosscity::RemoteStatus>(),
         get(crosscity::incoming_status),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/audit/flags",
+            Access::Action(Action::AuditRead),
+            "audit",
+            "群众对数据访问提出的疑问",
+        )
+        .query(&[("page", "页码")])
+        .response::<PageDto<flags::FlagDto>>(),
+        get(flags::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/audit/flags/{id}/resolve",
+            Access::Action(Action::AuditRead),
+            "audit",
+            "核查并答复群众疑问",
+        )
+        .request::<flags::ResolveRequest>()
+        .status(204),
+        post(flags::resolve),
     )
     .add(
         Op::api(Method::GET, "/api/services/ratings", work, "services", "各派出所好差评统计")

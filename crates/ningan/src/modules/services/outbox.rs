@@ -29,6 +29,7 @@ pub fn change_of(item_code: &str) -> Option<(&'static str, &'static str)> {
         "change-name" => Some(("name", "new_name")),
         "correct-birth-date" => Some(("birth_date", "correct_date")),
         "change-address" => Some(("hukou_address", "new_address")),
+        "correct-id-number" => Some(("id_number", "correct_id_number")),
         _ => None,
     }
 }
