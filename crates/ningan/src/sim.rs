@@ -43,6 +43,17 @@ impl Sim {
         self.down_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|t| Instant::now() < t)
     }
 
+    /// Down for maintenance, or not signed by the bureau: the answer instead of serving.
+    fn refuse(&self, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+        if self.down() {
+            return Some((StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response());
+        }
+        if !self.signed(headers, body) {
+            return Some((StatusCode::UNAUTHORIZED, "bad signature").into_response());
+        }
+        None
+    }
+
     fn signed(&self, headers: &HeaderMap, body: &[u8]) -> bool {
         let ts = headers.get(TIMESTAMP_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
         let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
@@ -90,11 +101,8 @@ async fn evidence(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if sim.down() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
-    }
-    if !sim.signed(&headers, &body) {
-        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    if let Some(refusal) = sim.refuse(&headers, &body) {
+        return refusal;
     }
     let Some((_, agency_name, facts)) = AGENCIES.iter().find(|a| a.0 == agency) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -125,11 +133,8 @@ async fn identity_change(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if sim.down() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
-    }
-    if !sim.signed(&headers, &body) {
-        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    if let Some(refusal) = sim.refuse(&headers, &body) {
+        return refusal;
     }
     let Ok(event) = serde_json::from_slice::<Value>(&body) else { return StatusCode::BAD_REQUEST.into_response() };
     let Some(change_id) = event["change_id"].as_str() else { return StatusCode::BAD_REQUEST.into_response() };

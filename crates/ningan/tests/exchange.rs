@@ -60,26 +60,7 @@ fn id_number(seq: u16) -> String {
 }
 
 async fn citizen(app: &TestApp, seq: u16) -> Client {
-    let phone = format!("1391234{seq:04}");
-    let (s, _) = app.anonymous().post("/api/portal/code", json!({"id_number": id_number(seq), "phone": phone})).await;
-    assert_eq!(s, 202);
-    let text = app.db.sms_last(&phone).await.unwrap().unwrap();
-    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let r = http
-        .post(app.url("/api/portal/session"))
-        .json(&json!({"id_number": id_number(seq), "code": code}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
-    Client {
-        base: app.base.clone(),
-        http: reqwest::Client::builder().cookie_provider(jar).default_headers(h).build().unwrap(),
-    }
+    app.citizen(&id_number(seq), &format!("1391234{seq:04}")).await
 }
 
 /// Waits until every fact of the citizen's application has left `pending`.

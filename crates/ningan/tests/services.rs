@@ -8,37 +8,7 @@ mod common;
 
 use common::*;
 use ningan_core::Role;
-use serde_json::{Value, json};
-
-/// A citizen client: signs in through the code the bureau texts to the registered phone.
-async fn citizen(app: &TestApp, id_number: &str, phone: &str) -> Client {
-    let anon = app.anonymous();
-    let (s, r) = anon.post("/api/portal/code", json!({"id_number": id_number, "phone": phone})).await;
-    assert_eq!(s, 202, "{r}");
-    let text = app.db.sms_last(phone).await.unwrap().expect("a text was queued");
-    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let r = http
-        .post(app.url("/api/portal/session"))
-        .json(&json!({"id_number": id_number, "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
-    Client {
-        base: app.base.clone(),
-        http: reqwest::Client::builder()
-            .cookie_provider(jar)
-            .default_headers(h)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
-}
+use serde_json::json;
 
 fn id_number(app_seq: u16) -> String {
     ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), app_seq)
@@ -68,7 +38,7 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     let (s, _) =
         app.anonymous().post("/api/portal/session", json!({"id_number": id_number(1), "code": "000000"})).await;
     assert_eq!(s, 401);
-    let me = citizen(&app, &id_number(1), "13912340001").await;
+    let me = app.citizen(&id_number(1), "13912340001").await;
 
     let (s, e) = me
         .post(
@@ -118,7 +88,7 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     // Ratings: once, by the applicant only.
     let someone = app.resident("旁人丙", 330203, 2, home.id).await;
     let _ = someone;
-    let other_citizen = citizen(&app, &id_number(2), "13912340002").await;
+    let other_citizen = app.citizen(&id_number(2), "13912340002").await;
     let (s, _) = other_citizen.get(&format!("/api/portal/applications/{no}")).await;
     assert_eq!(s, 404, "another citizen cannot read it");
     let (s, _) = other_citizen.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 1})).await;

@@ -386,20 +386,22 @@ pub struct RatingDto {
     pub poor: i64,
 }
 
+impl From<ningan_store::StationRating> for RatingDto {
+    fn from(r: ningan_store::StationRating) -> Self {
+        RatingDto {
+            unit_id: r.unit_id,
+            unit_name: r.unit_name,
+            handled: r.handled,
+            rated: r.rated,
+            average: r.average,
+            poor: r.poor,
+        }
+    }
+}
+
 pub(super) async fn ratings(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<Vec<RatingDto>>> {
     let rows = state.db.station_ratings(&ctx.scope()).await?;
-    Ok(axum::Json(
-        rows.into_iter()
-            .map(|r| RatingDto {
-                unit_id: r.unit_id,
-                unit_name: r.unit_name,
-                handled: r.handled,
-                rated: r.rated,
-                average: r.average,
-                poor: r.poor,
-            })
-            .collect(),
-    ))
+    Ok(axum::Json(rows.into_iter().map(RatingDto::from).collect()))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -66,20 +66,7 @@ async fn list_page(
     let now = ningan_core::time::now_ms();
     let facts = state.db.service_facts().await?;
     let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
-    let ratings = state
-        .db
-        .station_ratings(&ctx.scope())
-        .await?
-        .into_iter()
-        .map(|r| RatingDto {
-            unit_id: r.unit_id,
-            unit_name: r.unit_name,
-            handled: r.handled,
-            rated: r.rated,
-            average: r.average,
-            poor: r.poor,
-        })
-        .collect();
+    let ratings = state.db.station_ratings(&ctx.scope()).await?.into_iter().map(RatingDto::from).collect();
     let frame = Frame::for_principal(ctx).crumb("/services/applications", "nav.applications");
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let peers = state.config.crosscity.peers.iter().map(|p| (p.city.clone(), p.name.clone())).collect();
@@ -117,13 +104,13 @@ pub struct CounterForm {
     consent: String,
 }
 
-/// The counter form sends the item's fields as `key=value` lines.
+/// The counter forms send the item's fields as `key=value` lines.
+fn key_values(text: &str) -> BTreeMap<String, String> {
+    text.lines().filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect()
+}
+
 pub async fn counter(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CounterForm>) -> PageResult<Response> {
-    let details: BTreeMap<String, String> = form
-        .details
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
+    let details = key_values(&form.details);
     let req = CounterRequest { id_number: form.id_number, item: form.item, details, consent: form.consent == "yes" };
     match applications::counter_file(&state, &ctx, &req).await {
         Ok((_, no)) => list_page(&state, &ctx, ListQuery::default(), None, Some(no)).await,
@@ -288,11 +275,7 @@ pub struct ForwardForm {
 }
 
 pub async fn forward(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ForwardForm>) -> PageResult<Response> {
-    let details: BTreeMap<String, String> = form
-        .details
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
+    let details = key_values(&form.details);
     let req = super::crosscity::ForwardRequest {
         city: form.city,
         id_number: form.id_number,
