@@ -596,17 +596,25 @@ impl Db {
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     }
 
-    /// Signals received since `since_ms`, in the order they were accepted: what the engine
-    /// replays to rebuild its windows after a restart.
-    pub async fn fraud_signals_since(&self, since_ms: i64) -> Result<Vec<LoggedSignal>> {
-        let rows = sqlx::query(
-            "SELECT signal_id, person_key, at, kind, body, fact, listed, channel, received_at FROM fraud_signals \
-             WHERE received_at >= $1 ORDER BY seq",
+    /// Up to `limit` signals received since `since_ms` with a log position after `after_seq`,
+    /// in the order they were accepted, as (seq, signal id, person key, time, fact): what the
+    /// engine replays to rebuild its windows after a restart. At thousands of signals a second
+    /// a day's log does not fit one answer, so the caller pages by `seq`.
+    pub async fn fraud_replay_page(
+        &self,
+        since_ms: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, i64, i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, signal_id, person_key, at, fact FROM fraud_signals \
+             WHERE received_at >= $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(since_ms)
+        .bind(after_seq)
+        .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(signal_from_row).collect()
+        .await?)
     }
 
     pub async fn fraud_signals_by_ids(&self, ids: &[String]) -> Result<Vec<LoggedSignal>> {

@@ -119,7 +119,7 @@ impl FraudService {
         let entries = db.watchlist_all().await?;
         let rules = self.rules()?;
         let horizon = rules.event_horizon().max(rules.score_window).max(rules.dedup_window);
-        let log = db.fraud_signals_since(now_ms() - horizon * 1000).await?;
+        let since = now_ms() - horizon * 1000;
         let mut watch = Watchlist::default();
         for e in &entries {
             let Some(kind) = EntryKind::parse(&e.kind) else { continue };
@@ -129,11 +129,16 @@ impl FraudService {
             }
         }
         let mut engine = Engine::new(rules, watch);
-        let mut replayed = 0usize;
-        for s in &log {
-            let Ok(fact) = serde_json::from_str::<Fact>(&s.fact) else { continue };
-            engine.apply(s.person_key as u64, s.at, &s.signal_id, fact);
-            replayed += 1;
+        let (mut replayed, mut after) = (0usize, 0i64);
+        loop {
+            let page = db.fraud_replay_page(since, after, 50_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (_, signal_id, person_key, at, fact) in &page {
+                let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
+                engine.apply(*person_key as u64, *at, signal_id, fact);
+                replayed += 1;
+            }
         }
         *self.engine.lock().map_err(|_| poisoned())? = engine;
         self.loaded.store(true, Ordering::Release);
