@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use ningan_store::{AppFact, NewFact, ServiceItem};
+use ningan_store::{Agency, AppFact, NewFact, ServiceItem};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -71,19 +71,22 @@ pub async fn facts_for(state: &AppState, item: &ServiceItem, resident_id: i64) -
 /// Asks the agencies for every due fact once; returns how many were settled.
 pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
     let due = state.db.facts_due(ningan_core::time::now_ms(), 50).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let agencies = state.db.agencies().await?;
     let mut settled = 0;
     for fact in due {
-        if exchange_one(state, &fact).await? {
+        if exchange_one(state, &agencies, &fact).await? {
             settled += 1;
         }
     }
     Ok(settled)
 }
 
-async fn exchange_one(state: &AppState, fact: &AppFact) -> Result<bool, ApiError> {
+async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> Result<bool, ApiError> {
     let app = state.db.application_by_id(fact.application_id).await?;
-    let agency =
-        state.db.agencies().await?.into_iter().find(|a| a.code == fact.source && a.evidence.contains(&fact.fact_code));
+    let agency = agencies.iter().find(|a| a.code == fact.source && a.evidence.contains(&fact.fact_code));
     let Some(agency) = agency else {
         let mut w = state.db.write().await?;
         w.fact_answered(fact, app.resident_id, Err(format!("no partner agency answers {}", fact.fact_code))).await?;
