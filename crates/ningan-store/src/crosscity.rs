@@ -139,12 +139,7 @@ impl Write {
 impl Db {
     pub async fn forwarded(&self, scope: &Scope, page: PageRequest) -> Result<Page<Forwarded>> {
         let (lo, hi) = scope.range();
-        let (total,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM crosscity_out WHERE unit_path >= $1 AND unit_path < $2")
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_one(&self.pool)
-                .await?;
+        let total = self.count_in_scope("crosscity_out", &lo, &hi).await?;
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM crosscity_out WHERE unit_path >= $1 AND unit_path < $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
         ))

@@ -411,7 +411,7 @@ impl Db {
     }
 
     /// Rows of `table` (a constant name, never input) owned by units in `[lo, hi)`.
-    async fn count_in_scope(&self, table: &str, lo: &str, hi: &str) -> Result<i64> {
+    pub(crate) async fn count_in_scope(&self, table: &str, lo: &str, hi: &str) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE unit_path >= $1 AND unit_path < $2");
         let (n,): (i64,) = sqlx::query_as(&sql).bind(lo).bind(hi).fetch_one(&self.pool).await?;
         Ok(n)

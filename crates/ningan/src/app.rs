@@ -42,9 +42,9 @@ pub struct AppState {
     /// Set by [`start_streams`] when `nats.url` is configured.
     pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
     pub fraud: Arc<crate::modules::fraud::FraudService>,
-    pub fraud_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
+    pub fraud_limiter: Arc<crate::http::limit::ClientLimiter>,
     /// Citizen sign-in attempts per client address per minute.
-    pub portal_limiter: Arc<crate::modules::fraud::public::PublicLimiter>,
+    pub portal_limiter: Arc<crate::http::limit::ClientLimiter>,
     /// Outbound calls: the data exchange and identity-change webhooks.
     pub http: reqwest::Client,
 }
@@ -79,8 +79,8 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
     let fraud = crate::modules::fraud::FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
     Ok(AppState {
         fraud: Arc::new(fraud),
-        fraud_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(config.fraud.public_per_minute)),
-        portal_limiter: Arc::new(crate::modules::fraud::public::PublicLimiter::new(10)),
+        fraud_limiter: Arc::new(crate::http::limit::ClientLimiter::new(config.fraud.public_per_minute)),
+        portal_limiter: Arc::new(crate::http::limit::ClientLimiter::new(10)),
         http: reqwest::Client::builder().user_agent("ningan").build().unwrap_or_default(),
         db,
         registry: Arc::default(),

@@ -6,6 +6,7 @@ pub mod dto;
 pub mod error;
 pub mod idempotency;
 pub mod json;
+pub mod limit;
 pub mod metrics;
 pub mod openapi;
 pub mod principal;

@@ -2,10 +2,7 @@
 //! form that becomes a victim-report signal (so the engine warns at once) and a report the
 //! station reviews. Both are anonymous and limited per client address.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
@@ -22,35 +19,6 @@ use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Json, Query};
 use crate::web::html;
-
-const WINDOW: Duration = Duration::from_secs(60);
-const MAX_TRACKED: usize = 100_000;
-
-/// Requests per client address per minute.
-pub struct PublicLimiter {
-    limit: u32,
-    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-impl PublicLimiter {
-    pub fn new(limit: u32) -> PublicLimiter {
-        PublicLimiter { limit, seen: Mutex::new(HashMap::new()) }
-    }
-
-    /// Counts the request; false once the client is over its limit for this minute.
-    pub fn admit(&self, ip: IpAddr) -> bool {
-        let mut map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
-        }
-        let entry = map.entry(ip).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-        entry.0 <= self.limit
-    }
-}
 
 fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
     if state.fraud_limiter.admit(addr.ip()) {
