@@ -92,7 +92,7 @@ impl IdNumber {
         (self.0.as_bytes()[16] - b'0') % 2 == 1
     }
 
-    /// `330203********1234`: region code and the last four kept.
+    /// `330203***********4`: the region code and the check character only.
     pub fn masked(&self) -> String {
         mask_id_str(&self.0)
     }
@@ -100,14 +100,27 @@ impl IdNumber {
 
 /// Masks any stored identity-number string the same way [`IdNumber::masked`] does, without
 /// re-validating it (stored values were validated on entry).
+///
+/// Why so little is kept: the eight digits after the region are the birth date and the next
+/// three a sequence of which the parity is the sex, so a mask that keeps the last four beside a
+/// birth date or an age leaves a few dozen candidates, and the check digit picks one. With the
+/// region and the check character alone, even a known birth date leaves about ninety.
 pub fn mask_id_str(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    if chars.len() < 10 {
+    if chars.len() < 8 {
         return "*".repeat(chars.len());
     }
     let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+    format!("{head}{}{}", "*".repeat(chars.len() - 7), chars[chars.len() - 1])
+}
+
+/// What a masked view shows instead of a birth date: the ten-year band of the age on `today`
+/// (`"30–39"`), or `"?"` for a date that does not parse.
+pub fn age_band(birth_date: &str, today: NaiveDate) -> String {
+    let Ok(birth) = NaiveDate::parse_from_str(birth_date, "%Y-%m-%d") else { return "?".into() };
+    let Some(age) = today.years_since(birth) else { return "0–9".into() };
+    let low = age / 10 * 10;
+    format!("{low}–{}", low + 9)
 }
 
 fn digits(b: &[u8]) -> u32 {
@@ -165,14 +178,33 @@ mod tests {
     }
 
     #[test]
-    fn masks_keep_region_and_last_four() {
+    fn masks_keep_only_region_and_check_character() {
         let id = IdNumber::synthesize(330203, NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(), 123);
         let m = id.masked();
         assert_eq!(&m[..6], "330203");
-        assert_eq!(&m[6..14], "********");
-        assert_eq!(&m[14..], &id.as_str()[14..]);
+        assert_eq!(&m[6..17], "***********");
+        assert_eq!(&m[17..], &id.as_str()[17..]);
         assert_eq!(format!("{id}"), m, "Display never shows the full number");
         assert!(!format!("{id:?}").contains(&id.as_str()[6..14]));
+    }
+
+    #[test]
+    fn a_masked_number_beside_a_known_birth_date_leaves_many_candidates() {
+        // The attack the mask must hold against: region and birth date known, sequence unknown.
+        let birth = NaiveDate::from_ymd_opt(1990, 5, 17).unwrap();
+        let id = IdNumber::synthesize(330203, birth, 123);
+        let m = id.masked();
+        let candidates =
+            (0..1000u16).map(|seq| IdNumber::synthesize(330203, birth, seq)).filter(|c| c.masked() == m).count();
+        assert!(candidates >= 80, "only {candidates} numbers share the mask");
+    }
+
+    #[test]
+    fn age_bands_are_ten_years_wide() {
+        assert_eq!(age_band("1990-05-17", today()), "30–39");
+        assert_eq!(age_band("2026-11-30", today()), "0–9");
+        assert_eq!(age_band("2016-11-29", today()), "10–19");
+        assert_eq!(age_band("bad", today()), "?");
     }
 
     proptest! {

@@ -10,6 +10,7 @@ pub mod lifting;
 pub mod pass;
 pub mod phone;
 pub mod quarantine;
+pub mod text;
 pub mod time;
 
 pub use access::{Action, Role};

@@ -184,15 +184,38 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    /// Parses and validates the TOML form; errors name the line.
+    /// Parses and validates the TOML form; errors name the line. A rule set is a few dozen
+    /// typologies: more than [`MAX_RULES`] rules or [`MAX_SOURCE_BYTES`] of text is refused
+    /// before any rule is compiled, so a huge upload cannot hold the server.
     pub fn from_toml(src: &str) -> Result<RuleSet, RuleError> {
+        if src.len() > MAX_SOURCE_BYTES {
+            return Err(RuleError {
+                line: line_of(src, MAX_SOURCE_BYTES),
+                message: format!(
+                    "规则文件超过{}KB / larger than {} KB",
+                    MAX_SOURCE_BYTES / 1024,
+                    MAX_SOURCE_BYTES / 1024
+                ),
+            });
+        }
         let file: FileToml = toml::from_str(src).map_err(|e| {
             let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(0);
             RuleError { line, message: e.message().to_string() }
         })?;
+        if let Some(extra) = file.rule.get(MAX_RULES) {
+            return Err(RuleError {
+                line: line_of(src, extra.span().start),
+                message: format!("最多{MAX_RULES}条规则 / at most {MAX_RULES} rules"),
+            });
+        }
         compile(src, file)
     }
 }
+
+/// Rules one set may hold.
+pub const MAX_RULES: usize = 500;
+/// Size of a rule file.
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("规则文件第{line}行：{message} / rules line {line}: {message}")]
@@ -398,6 +421,23 @@ mod tests {
         let e = RuleSet::from_toml(src).unwrap_err();
         assert!(e.message.contains("count"), "{e}");
         assert_eq!(e.line, 8);
+    }
+
+    #[test]
+    fn an_oversized_rule_set_is_refused_before_compiling() {
+        let head = "version = \"1\"\nscore_window_minutes = 60\ndedup_window_minutes = 60\n[levels]\nhigh = 3\nmedium = 2\nlow = 1\n";
+        let rule = |i: usize| {
+            format!(
+                "[[rule]]\nid = \"r{i}\"\nname = \"n\"\ntypology = \"t\"\nscore = 1\nkind = \"single\"\nwhen = {{ signal = \"call\" }}\n"
+            )
+        };
+        let at_cap: String = (0..MAX_RULES).map(rule).collect();
+        assert_eq!(RuleSet::from_toml(&format!("{head}{at_cap}")).unwrap().rules.len(), MAX_RULES);
+        let over: String = (0..=MAX_RULES).map(rule).collect();
+        let e = RuleSet::from_toml(&format!("{head}{over}")).unwrap_err();
+        assert!(e.message.contains("at most"), "{e}");
+        let huge = format!("{head}# {}\n", "x".repeat(MAX_SOURCE_BYTES));
+        assert!(RuleSet::from_toml(&huge).unwrap_err().message.contains("KB"));
     }
 
     #[test]

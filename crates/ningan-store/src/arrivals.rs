@@ -181,8 +181,12 @@ impl Write {
         let rows = f.bind(&sql).fetch_all(self.conn()).await?;
         let items = rows.iter().map(Arrival::from_row).collect::<Result<Vec<_>>>()?;
         let shown: Vec<String> = items.iter().map(|a| a.id.to_string()).collect();
-        self.audit(actor.audit("arrival.list", "arrival", 0, None, None, &format!("shown {}", shown.join(","))))
-            .await?;
+        let persons: Vec<i64> = items.iter().filter_map(|a| a.resident_id).collect();
+        self.audit_showing(
+            actor.audit("arrival.list", "arrival", 0, None, None, &format!("shown {}", shown.join(","))),
+            &persons,
+        )
+        .await?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 }

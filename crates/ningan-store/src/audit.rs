@@ -194,6 +194,40 @@ impl Write {
     }
 }
 
+impl Write {
+    /// Appends one entry for a read that showed several people, and indexes it under each of
+    /// them, so every person's own access record finds it. The ids are in the hashed detail
+    /// too (the caller writes them there); the index is only for finding.
+    pub async fn audit_showing(&mut self, mut new: NewAudit, persons: &[i64]) -> Result<i64> {
+        let mut persons = persons.to_vec();
+        persons.sort_unstable();
+        persons.dedup();
+        if new.person_id.is_none() && persons.len() == 1 {
+            new.person_id = Some(persons[0]);
+        }
+        let seq = self.audit(new).await?;
+        for chunk in persons.chunks(400) {
+            let mut f = Filter::new();
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|p| {
+                    let (a, b) = (f.arg_i64(*p), f.arg_i64(seq));
+                    format!("({a}, {b})")
+                })
+                .collect();
+            let sql = format!("INSERT INTO audit_persons (person_id, seq) VALUES {}", rows.join(", "));
+            f.bind(&sql).execute(self.conn()).await?;
+        }
+        Ok(seq)
+    }
+}
+
+/// The condition that an audit entry (columns prefixed by `t`, e.g. `"l."` or `""`) concerns
+/// person `{i}`: named on the entry, or in the index of entries that showed several people.
+pub fn concerns_person(t: &str, i: &str) -> String {
+    format!("({t}person_id = {i} OR {t}seq IN (SELECT seq FROM audit_persons WHERE person_id = {i}))")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub actor: Option<String>,
@@ -230,7 +264,7 @@ impl Db {
         }
         if let Some(p) = f.person_id {
             let i = q.arg_i64(p);
-            q.cond(format!("person_id = {i}"));
+            q.cond(concerns_person("", &i));
         }
         if let Some(a) = &f.action {
             let i = q.arg_text(a.clone());

@@ -263,7 +263,8 @@ impl Write {
         let items = rows.iter().map(Followup::from_row).collect::<Result<Vec<_>>>()?;
         let shown: Vec<String> = items.iter().map(|i| i.resident_id.to_string()).collect();
         let detail = format!("followups; shown {}", shown.join(","));
-        self.audit(actor.audit("resident.list", "epi_contact", 0, None, None, &detail)).await?;
+        let persons: Vec<i64> = items.iter().map(|i| i.resident_id).collect();
+        self.audit_showing(actor.audit("resident.list", "epi_contact", 0, None, None, &detail), &persons).await?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
 }

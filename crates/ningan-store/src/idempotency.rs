@@ -11,6 +11,7 @@ use crate::{Result, StoreError};
 pub struct StoredResponse {
     pub status: u16,
     pub content_type: String,
+    /// Sealed by the application; storage never sees the answer in clear.
     pub body: String,
 }
 
@@ -26,19 +27,37 @@ pub enum IdempotencyOutcome {
 }
 
 impl Db {
+    /// Claims `key` (already hashed by the caller) for a request. A claim still running but
+    /// started before `stale_before` belongs to a request that died with its process and is
+    /// taken over; a stored answer older than `replay_after` is forgotten and the key reused.
     pub async fn idempotency_begin(
         &self,
         principal: &str,
         key: &str,
         request_hash: &str,
+        stale_before: i64,
+        replay_after: i64,
     ) -> Result<IdempotencyOutcome> {
+        let now = now_ms();
+        // Dead claims and expired answers make way first (one statement, so two retries
+        // racing here cannot both take the key over).
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE principal = $1 AND idem_key = $2 \
+             AND ((status IS NULL AND created_at < $3) OR (status IS NOT NULL AND created_at < $4))",
+        )
+        .bind(principal)
+        .bind(key)
+        .bind(stale_before)
+        .bind(replay_after)
+        .execute(&self.pool)
+        .await?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (principal, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(principal)
         .bind(key)
         .bind(request_hash)
-        .bind(now_ms())
+        .bind(now)
         .execute(&self.pool)
         .await;
         match inserted.map_err(StoreError::from) {
@@ -64,6 +83,16 @@ impl Db {
                 body: r.try_get::<Option<String>, _>("body")?.unwrap_or_default(),
             }),
         })
+    }
+
+    /// Forgets every claim still marked running, on SQLite: called at start by the one
+    /// process that owns the database file, whose earlier requests all died with the previous
+    /// process. On PostgreSQL other live processes may hold claims; theirs go stale instead.
+    pub async fn idempotency_release_running(&self) -> Result<u64> {
+        if self.dialect() != crate::db::Dialect::Sqlite {
+            return Ok(0);
+        }
+        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE status IS NULL").execute(&self.pool).await?.rows_affected())
     }
 
     pub async fn idempotency_finish(&self, principal: &str, key: &str, resp: &StoredResponse) -> Result<()> {

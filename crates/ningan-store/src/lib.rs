@@ -59,11 +59,13 @@ pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
 pub use outbox::{DELIVERY_STATUSES, Delivery, IdentityChange, delivery_status_zh};
 pub use page::{Page, PageRequest};
 pub use quarantine::{EndChange, HealthReport, NewSite, NewStay, SiteBoard, Stay};
-pub use residents::{BulkResident, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort};
+pub use residents::{
+    BulkResident, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort, is_identifier_search,
+};
 pub use scope::Scope;
 pub use services::{
-    APPLICATION_STATUSES, AccessEntry, AccessFlag, Application, ApplicationEvent, ApplicationQuery, NewApplication,
-    NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh,
+    APPLICATION_STATUSES, AccessEntry, AccessFlag, Application, ApplicationEvent, ApplicationQuery, Decision,
+    NewApplication, NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh,
 };
 pub use sessions::Session;
 pub use stats::{PopulationStats, PreciseStats};

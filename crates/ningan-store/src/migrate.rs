@@ -697,6 +697,21 @@ CREATE TABLE crosscity_in (
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 14,
+        name: "closing leaks: audit index per person, four-eyes approvals, signed counter filings",
+        common: r#"
+CREATE TABLE audit_persons (
+    person_id BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    PRIMARY KEY (person_id, seq)
+);
+ALTER TABLE applications ADD COLUMN accepted_by TEXT;
+ALTER TABLE applications ADD COLUMN citizen_signed BIGINT NOT NULL DEFAULT 0;
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

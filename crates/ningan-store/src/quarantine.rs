@@ -352,14 +352,11 @@ impl Write {
         let rows = f.bind(&sql).fetch_all(self.conn()).await?;
         let items = rows.iter().map(Stay::from_row).collect::<Result<Vec<_>>>()?;
         let shown: Vec<String> = items.iter().map(|s| s.resident_id.to_string()).collect();
-        self.audit(actor.audit(
-            "resident.list",
-            "quarantine",
-            0,
-            None,
-            None,
-            &format!("stays; shown {}", shown.join(",")),
-        ))
+        let persons: Vec<i64> = items.iter().map(|s| s.resident_id).collect();
+        self.audit_showing(
+            actor.audit("resident.list", "quarantine", 0, None, None, &format!("stays; shown {}", shown.join(","))),
+            &persons,
+        )
         .await?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }

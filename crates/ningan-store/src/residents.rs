@@ -95,10 +95,18 @@ impl ResidentSort {
 
 #[derive(Debug, Clone, Default)]
 pub struct ResidentQuery {
-    /// A name prefix, a full ID number, a masked one (`330203********1234`) or a mobile number.
+    /// A name prefix, a full ID number, a masked one (`330203***********4`) or a mobile number.
     pub q: Option<String>,
     pub unit_id: Option<i64>,
     pub sort: ResidentSort,
+    /// Why, for a search by a full identifier (recorded with the search).
+    pub purpose: Option<String>,
+}
+
+/// Whether `q` would be matched as a full ID number or phone: such a search confirms a
+/// person's identifier, so the application treats it as a reveal.
+pub fn is_identifier_search(q: &str) -> bool {
+    matches!(classify(q), Term::IdNumber(_) | Term::Phone(_))
 }
 
 const COLUMNS: &str = "id, name, id_number, gender, birth_date, phone, hukou_address, residence_address, unit_id, compound_id, household_no, created_at, updated_at";
@@ -107,7 +115,7 @@ const COLUMNS: &str = "id, name, id_number, gender, birth_date, phone, hukou_add
 #[derive(Debug, PartialEq, Eq)]
 enum Term {
     IdNumber(String),
-    /// Region code and last four of a masked number, as a LIKE pattern.
+    /// Region code and check character of a masked number, as a LIKE pattern.
     MaskedId(String),
     Phone(String),
     NamePrefix(String),
@@ -123,10 +131,10 @@ fn classify(q: &str) -> Term {
     }
     if b.len() == 18
         && b[..6].iter().all(u8::is_ascii_digit)
-        && b[6..14].iter().all(|c| *c == b'*')
-        && b[14..].iter().all(digit_or_x)
+        && b[6..17].iter().all(|c| *c == b'*')
+        && digit_or_x(&b[17])
     {
-        return Term::MaskedId(format!("{}________{}", &upper[..6], &upper[14..]));
+        return Term::MaskedId(format!("{}___________{}", &upper[..6], &upper[17..]));
     }
     if let Ok(p) = Phone::parse(q) {
         return Term::Phone(p.as_str().to_string());
@@ -153,6 +161,20 @@ impl Write {
         };
         if kind != UnitKind::Station.as_str() {
             return Err(StoreError::Invalid("unit_id: residents are registered at a station".into()));
+        }
+        // A registered mobile signs its holder in to the portal and receives their codes: it
+        // belongs to one person.
+        if let Some(phone) = &new.phone {
+            // The same person registered twice is the ID number's conflict, named as such.
+            let taken: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM residents WHERE phone = $1 AND id_number <> $2 LIMIT 1")
+                    .bind(phone.as_str())
+                    .bind(new.id_number.as_str())
+                    .fetch_optional(self.conn())
+                    .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict("phone".into()));
+            }
         }
         let now = now_ms();
         let r = sqlx::query(&format!(
@@ -260,14 +282,18 @@ impl Write {
         let ids: Vec<String> = items.iter().map(|r| r.id.to_string()).collect();
         // The search term itself may be personal data, so only its kind is recorded; the ids
         // shown are, so each person's own trail can be found.
-        self.audit(actor.audit(
-            "resident.search",
-            "resident",
-            0,
-            None,
-            None,
-            &format!("by {term_kind}; page {}; shown {}", page.page, ids.join(",")),
-        ))
+        let persons: Vec<i64> = items.iter().map(|r| r.id).collect();
+        self.audit_showing(
+            actor.audit(
+                "resident.search",
+                "resident",
+                0,
+                None,
+                query.purpose.as_deref(),
+                &format!("by {term_kind}; page {}; shown {}", page.page, ids.join(",")),
+            ),
+            &persons,
+        )
         .await?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total: total.0 })
     }
@@ -308,7 +334,8 @@ impl Write {
         if !ids.is_empty() {
             let shown: Vec<String> = out.iter().map(|l| l.id.to_string()).collect();
             let detail = format!("{context}; shown {}", shown.join(","));
-            self.audit(actor.audit("resident.list", "resident", 0, None, None, &detail)).await?;
+            let persons: Vec<i64> = out.iter().map(|l| l.id).collect();
+            self.audit_showing(actor.audit("resident.list", "resident", 0, None, None, &detail), &persons).await?;
         }
         Ok(out)
     }
@@ -422,13 +449,18 @@ impl Db {
         Ok(out)
     }
 
-    /// Which of `ids` are registered residents: ids only, no personal data.
-    pub async fn residents_existing(&self, ids: &[i64]) -> Result<Vec<i64>> {
+    /// Which of `ids` are residents registered in `scope`: ids only, no personal data.
+    pub async fn residents_existing(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<i64>> {
+        let (lo, hi) = scope.range();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(400) {
             let mut f = Filter::new();
+            let (lo, hi) = (f.arg_text(lo.clone()), f.arg_text(hi.clone()));
             let marks: Vec<String> = chunk.iter().map(|id| f.arg_i64(*id)).collect();
-            let sql = format!("SELECT id FROM residents WHERE id IN ({})", marks.join(", "));
+            let sql = format!(
+                "SELECT id FROM residents WHERE unit_path >= {lo} AND unit_path < {hi} AND id IN ({})",
+                marks.join(", ")
+            );
             let rows: Vec<(i64,)> = f.bind_as(&sql).fetch_all(&self.pool).await?;
             out.extend(rows.into_iter().map(|r| r.0));
         }
@@ -550,7 +582,9 @@ mod tests {
     #[test]
     fn search_terms_are_classified_by_shape() {
         assert_eq!(classify("11010519491231002x"), Term::IdNumber("11010519491231002X".into()));
-        assert_eq!(classify("330203********1234"), Term::MaskedId("330203________1234".into()));
+        assert_eq!(classify("330203***********4"), Term::MaskedId("330203___________4".into()));
+        assert!(is_identifier_search("138 1234 5678") && is_identifier_search("11010519491231002x"));
+        assert!(!is_identifier_search("330203***********4") && !is_identifier_search("王"));
         assert_eq!(classify("138 1234 5678"), Term::Phone("13812345678".into()));
         assert_eq!(classify(" 王%_ "), Term::NamePrefix("王".into()));
     }

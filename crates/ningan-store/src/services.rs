@@ -85,14 +85,29 @@ pub struct Application {
     pub created_at: i64,
 }
 
+/// A step in handling an application.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    /// accepted | approved | rejected
+    pub to: &'a str,
+    pub note: &'a str,
+    /// The deciding unit's name, for the citizen's timeline.
+    pub unit_name: &'a str,
+    /// Approving it changes the register (an identity change): the applicant's own word and
+    /// four eyes (or the household station) are required.
+    pub changes_register: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewApplication {
     pub item_id: i64,
     pub resident_id: i64,
     pub unit_id: i64,
     pub unit_path: String,
-    /// portal | counter
+    /// portal | counter | crosscity
     pub channel: String,
+    /// At the counter: the applicant confirmed with the code sent to their registered phone.
+    pub citizen_signed: bool,
     pub details: String,
     pub deadline: i64,
     pub unit_name: String,
@@ -412,16 +427,18 @@ impl Db {
     /// Every audited access to the resident's personal data, newest first, with the unit
     /// (never the officer) and the stated purpose.
     pub async fn accesses_to(&self, resident_id: i64, page: PageRequest) -> Result<Page<AccessEntry>> {
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE person_id = $1")
+        let concerns = crate::audit::concerns_person("", "$1");
+        let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM audit_log WHERE {concerns}"))
             .bind(resident_id)
             .fetch_one(&self.pool)
             .await?;
-        let rows = sqlx::query(
+        let concerns = crate::audit::concerns_person("l.", "$1");
+        let rows = sqlx::query(&format!(
             "SELECT l.seq, l.at, u.name AS unit_name, l.action, l.purpose, \
              (SELECT COUNT(*) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS flags \
              FROM audit_log l LEFT JOIN org_units u ON u.id = l.actor_unit_id \
-             WHERE l.person_id = $1 ORDER BY l.seq DESC LIMIT $2 OFFSET $3",
-        )
+             WHERE {concerns} ORDER BY l.seq DESC LIMIT $2 OFFSET $3"
+        ))
         .bind(resident_id)
         .bind(page.per_page)
         .bind(page.offset())
@@ -506,6 +523,16 @@ impl Db {
         Ok(r.map(|r| r.0))
     }
 
+    /// The registered phone of the resident with this ID number, to send them a code: the
+    /// number goes to the SMS gateway only, never into an answer.
+    pub async fn resident_phone_by_id_number(&self, id_number: &str) -> Result<Option<(i64, String)>> {
+        let r: Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, phone FROM residents WHERE id_number = $1")
+            .bind(id_number)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.and_then(|(id, p)| p.map(|p| (id, p))))
+    }
+
     /// The last text sent to a phone (the SMS gateway's outbox), for the demo and tests.
     pub async fn sms_last(&self, phone: &str) -> Result<Option<String>> {
         let r: Option<(String,)> =
@@ -580,7 +607,7 @@ impl Write {
         let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9) RETURNING id",
+             created_at, updated_at, citizen_signed) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10) RETURNING id",
         )
         .bind(&no)
         .bind(a.item_id)
@@ -591,6 +618,7 @@ impl Write {
         .bind(&a.details)
         .bind(a.deadline)
         .bind(now)
+        .bind(i64::from(a.citizen_signed))
         .fetch_one(self.conn())
         .await?;
         self.application_event(
@@ -631,20 +659,40 @@ impl Write {
         actor: &Actor,
         scope: &Scope,
         id: i64,
-        to: &str,
-        note: &str,
-        unit_name: &str,
+        d: &Decision<'_>,
     ) -> Result<Application> {
+        let Decision { to, note, unit_name, changes_register } = *d;
         let (lo, hi) = scope.range();
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT status, resident_id FROM applications WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+        let row: Option<(String, i64, String, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT a.status, a.resident_id, a.channel, a.citizen_signed, a.accepted_by, r.unit_path \
+             FROM applications a JOIN residents r ON r.id = a.resident_id \
+             WHERE a.id = $1 AND a.unit_path >= $2 AND a.unit_path < $3",
         )
         .bind(id)
         .bind(lo)
         .bind(hi)
         .fetch_optional(self.conn())
         .await?;
-        let (from, resident_id) = row.ok_or(StoreError::NotFound)?;
+        let (from, resident_id, channel, signed, accepted_by, home_path) = row.ok_or(StoreError::NotFound)?;
+        if to == "approved" && changes_register {
+            // A register change needs the applicant's own word: their online application (or
+            // the other city's, which took it from them) or their code at the counter.
+            if !(matches!(channel.as_str(), "portal" | "crosscity") || signed == 1) {
+                return Err(StoreError::State(
+                    "身份信息变更须由申请人本人网上申请或在窗口以登记手机验证码确认 / \
+                     an identity change needs the applicant's own online application or their code at the counter"
+                        .into(),
+                ));
+            }
+            // And the household station, or a second officer besides the one who accepted it.
+            if !scope.contains(&home_path) && accepted_by.as_deref() == Some(actor.name.as_str()) {
+                return Err(StoreError::State(
+                    "非户籍地派出所审批身份信息变更，须由受理人以外的另一名民警审批 / \
+                     away from the household station, an identity change is approved by another officer than the one who accepted it"
+                        .into(),
+                ));
+            }
+        }
         let allowed = matches!(
             (from.as_str(), to),
             ("submitted", "accepted") | ("submitted", "rejected") | ("accepted", "approved") | ("accepted", "rejected")
@@ -666,7 +714,8 @@ impl Write {
         sqlx::query(
             "UPDATE applications SET status = $1, decision_note = CASE WHEN $2 = '' THEN decision_note ELSE $2 END, \
              decided_by = CASE WHEN $3 = 1 THEN $4 ELSE decided_by END, \
-             decided_at = CASE WHEN $3 = 1 THEN $5 ELSE decided_at END, updated_at = $5 WHERE id = $6",
+             decided_at = CASE WHEN $3 = 1 THEN $5 ELSE decided_at END, updated_at = $5, \
+             accepted_by = CASE WHEN $1 = 'accepted' THEN $4 ELSE accepted_by END WHERE id = $6",
         )
         .bind(to)
         .bind(note)
@@ -804,11 +853,15 @@ impl Write {
 
     /// A citizen questions an access to their data; it lands with the auditors.
     pub async fn access_flag(&mut self, resident_id: i64, audit_seq: i64, reason: &str) -> Result<i64> {
-        let about: Option<(Option<i64>,)> = sqlx::query_as("SELECT person_id FROM audit_log WHERE seq = $1")
-            .bind(audit_seq)
-            .fetch_optional(self.conn())
-            .await?;
-        if about.and_then(|a| a.0) != Some(resident_id) {
+        let about: Option<(i64,)> = sqlx::query_as(&format!(
+            "SELECT seq FROM audit_log WHERE seq = $1 AND {}",
+            crate::audit::concerns_person("", "$2")
+        ))
+        .bind(audit_seq)
+        .bind(resident_id)
+        .fetch_optional(self.conn())
+        .await?;
+        if about.is_none() {
             return Err(StoreError::NotFound);
         }
         let (id,): (i64,) = sqlx::query_as(

@@ -128,6 +128,13 @@ on_both_backends!(duplicate_id_numbers_and_usernames_are_conflicts, |b| async mo
     let err = w.resident_insert(&actor(), &all, &resident("乙", 330205, 21, s.id)).await.unwrap_err();
     assert!(matches!(&err, StoreError::Conflict(what) if what == "id_number"), "{err}");
     drop(w);
+    // Another person with the same registered mobile is refused on the phone.
+    let mut w = db.write().await.unwrap();
+    let mut other = resident("丙", 330205, 22, s.id);
+    other.phone = Some(Phone::parse("13800000021").unwrap());
+    let err = w.resident_insert(&actor(), &all, &other).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "phone"), "{err}");
+    drop(w);
     let new_user = NewUser {
         username: "officer1".into(),
         display_name: "".into(),
@@ -173,17 +180,39 @@ on_both_backends!(audit_chain_verifies_and_catches_tampering, |b| async move {
 
 on_both_backends!(idempotency_keys_replay_and_detect_mismatch, |b| async move {
     let (db, _d) = open(b).await;
-    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::Proceed);
-    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::InProgress);
+    let now = ningan_core::time::now_ms();
+    // Claims younger than a minute are live; answers younger than an hour are replayed.
+    let begin = |p: &'static str, k: &'static str, h: &'static str| {
+        let db = db.clone();
+        async move { db.idempotency_begin(p, k, h, now - 60_000, now - 3_600_000).await.unwrap() }
+    };
+    assert_eq!(begin("user:a", "k1", "h1").await, IdempotencyOutcome::Proceed);
+    assert_eq!(begin("user:a", "k1", "h1").await, IdempotencyOutcome::InProgress);
     let resp = StoredResponse { status: 201, content_type: "application/json".into(), body: "{}".into() };
     db.idempotency_finish("user:a", "k1", &resp).await.unwrap();
-    assert_eq!(db.idempotency_begin("user:a", "k1", "h1").await.unwrap(), IdempotencyOutcome::Replay(resp));
-    assert_eq!(db.idempotency_begin("user:a", "k1", "h2").await.unwrap(), IdempotencyOutcome::Mismatch);
+    assert_eq!(begin("user:a", "k1", "h1").await, IdempotencyOutcome::Replay(resp));
+    assert_eq!(begin("user:a", "k1", "h2").await, IdempotencyOutcome::Mismatch);
+    assert_eq!(begin("user:b", "k1", "h2").await, IdempotencyOutcome::Proceed, "keys are per principal");
+});
+
+on_both_backends!(a_claim_left_running_by_a_dead_request_is_taken_over, |b| async move {
+    let (db, _d) = open(b).await;
+    let now = ningan_core::time::now_ms();
+    assert_eq!(db.idempotency_begin("user:a", "k", "h", now - 60_000, 0).await.unwrap(), IdempotencyOutcome::Proceed);
+    // Still within the request timeout: another request may be running it.
     assert_eq!(
-        db.idempotency_begin("user:b", "k1", "h2").await.unwrap(),
-        IdempotencyOutcome::Proceed,
-        "keys are per principal"
+        db.idempotency_begin("user:a", "k", "h", now - 60_000, 0).await.unwrap(),
+        IdempotencyOutcome::InProgress
     );
+    // Past the timeout, no request can still be running it.
+    assert_eq!(
+        db.idempotency_begin("user:a", "k", "h", now + 1, 0).await.unwrap(),
+        IdempotencyOutcome::Proceed,
+        "a stale claim is taken over"
+    );
+    // A restart on SQLite releases every running claim at once.
+    let released = db.idempotency_release_running().await.unwrap();
+    assert_eq!(released, u64::from(b == Backend::Sqlite));
 });
 
 on_both_backends!(a_write_dropped_without_commit_rolls_back_and_blocks_nobody, |b| async move {

@@ -43,6 +43,8 @@ pub struct AppState {
     pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
     pub fraud: Arc<crate::modules::fraud::FraudService>,
     pub fraud_limiter: Arc<crate::http::limit::ClientLimiter>,
+    /// Searches by a full ID number or phone, per caller.
+    pub identifier_searches: Arc<crate::http::limit::RateLimiter<String>>,
     /// Citizen sign-in attempts per client address per minute.
     pub portal_limiter: Arc<crate::http::limit::ClientLimiter>,
     /// Outbound calls: the data exchange and identity-change webhooks.
@@ -81,6 +83,10 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         fraud: Arc::new(fraud),
         fraud_limiter: Arc::new(crate::http::limit::ClientLimiter::new(config.fraud.public_per_minute)),
         portal_limiter: Arc::new(crate::http::limit::ClientLimiter::new(10)),
+        identifier_searches: Arc::new(crate::http::limit::RateLimiter::with_window(
+            crate::modules::residents::IDENTIFIER_SEARCHES,
+            crate::modules::residents::IDENTIFIER_SEARCH_WINDOW,
+        )),
         http: reqwest::Client::builder().user_agent("ningan").build().unwrap_or_default(),
         db,
         registry: Arc::default(),
@@ -88,7 +94,11 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         checkin_stream: Arc::default(),
         pass_recorder: Arc::new(PassRecorder::start(tracer.clone())),
         tracer,
-        throttle: Arc::new(LoginThrottle::new(config.login.max_failures_per_client)),
+        throttle: Arc::new(LoginThrottle::new(
+            config.login.max_failures_per_client,
+            config.login.max_failures,
+            Duration::from_secs(u64::from(config.login.lockout_minutes) * 60),
+        )),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         openapi: Arc::new(crate::http::openapi::document(ops)),
@@ -108,7 +118,6 @@ pub fn build(config: Config, db: Db) -> Result<(Router, AppState), StartError> {
     let body_limit = state.config.http.body_limit_bytes;
     let router = routes
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::principal::authenticate))
         .layer(
             ServiceBuilder::new()
@@ -223,7 +232,7 @@ pub fn spawn_housekeeping(db: Db) {
             if let Err(e) = db.sessions_purge_expired().await {
                 tracing::warn!(error = %e, "session purge failed");
             }
-            if let Err(e) = db.idempotency_purge(24 * 3600 * 1000).await {
+            if let Err(e) = db.idempotency_purge(crate::http::idempotency::REPLAY_FOR_MS).await {
                 tracing::warn!(error = %e, "idempotency purge failed");
             }
         }

@@ -535,6 +535,11 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     }
     crate::app::spawn_housekeeping(db.clone());
     let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
+    // The engine's lock makes this the only process on this data directory.
+    let released = db.idempotency_release_running().await.context("releasing idempotency keys")?;
+    if released > 0 {
+        tracing::info!(released, "idempotency keys of requests cut off by the last stop released");
+    }
     crate::app::spawn_trace_housekeeping(state.tracer.clone());
     crate::app::spawn_fraud_housekeeping(state.clone());
     crate::modules::services::exchange::spawn_worker(state.clone());

@@ -128,7 +128,8 @@ pub struct SessionConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct LoginConfig {
-    /// Wrong passwords in a row before the account is locked.
+    /// Failed logins from one address on one account name before that address may not try
+    /// that name for `lockout_minutes` (other addresses are unaffected).
     pub max_failures: u32,
     pub lockout_minutes: u32,
     /// Failed logins per client address per 15 minutes before it is refused outright.

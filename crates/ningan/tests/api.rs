@@ -13,14 +13,20 @@ async fn station_with_officer(app: &TestApp) -> i64 {
     s.id
 }
 
-on_both_backends!(wrong_passwords_lock_the_account_and_say_so, |b| async move {
+/// A client on another loopback address: the throttle counts per address.
+fn from_address(app: &TestApp, ip: &str) -> Client {
+    let http = reqwest::Client::builder().local_address(ip.parse::<std::net::IpAddr>().unwrap()).build().unwrap();
+    Client { http, base: app.base.clone() }
+}
+
+on_both_backends!(guessing_closes_the_guessers_address_not_the_officers_account, |b| async move {
     let app = spawn_app(b).await;
     let s = station_with_officer(&app).await;
     let _ = s;
     let anon = app.anonymous();
     let (status, body) = anon.post("/api/auth/login", json!({"username": "nobody", "password": "x"})).await;
     assert_eq!((status, body["type"].as_str()), (401, Some("/problems/bad-credentials")));
-    for _ in 0..4 {
+    for _ in 0..5 {
         assert_eq!(
             anon.post("/api/auth/login", json!({"username": "officer", "password": "wrong-password-1"})).await.0,
             401
@@ -28,16 +34,82 @@ on_both_backends!(wrong_passwords_lock_the_account_and_say_so, |b| async move {
     }
     let (status, body) =
         anon.post("/api/auth/login", json!({"username": "officer", "password": "wrong-password-1"})).await;
-    assert_eq!((status, body["type"].as_str()), (429, Some("/problems/account-locked")), "{body}");
-    // Locked: even the right password is refused until the lock expires.
+    assert_eq!((status, body["type"].as_str()), (429, Some("/problems/too-many-attempts")), "{body}");
+    // From the guessing address even the right password waits for the window.
     let (status, _) = anon.post("/api/auth/login", json!({"username": "officer", "password": PASSWORD})).await;
     assert_eq!(status, 429);
+    // An unknown name guessed as often gets the very same answer: nothing tells them apart.
+    for _ in 0..5 {
+        anon.post("/api/auth/login", json!({"username": "ghost", "password": "wrong-password-1"})).await;
+    }
+    let (status, ghost) = anon.post("/api/auth/login", json!({"username": "ghost", "password": "x"})).await;
+    assert_eq!((status, ghost["type"].as_str()), (429, Some("/problems/too-many-attempts")));
+    assert_eq!(ghost, body, "same answer for an unknown name and a closed account");
+    // The officer at their own desk is not locked out by someone else's guessing.
+    let desk = from_address(&app, "127.0.0.2");
+    let (status, me) = desk.post("/api/auth/login", json!({"username": "officer", "password": PASSWORD})).await;
+    assert_eq!(status, 200, "{me}");
     let (_, audit) = {
         let city = app.unit("330200").await;
         app.user("aud", &[Role::Auditor], city.id).await;
         app.login("aud").await.get("/api/audit?action=auth.login_failed").await
     };
-    assert_eq!(audit["total"], 5, "every failure is audited: {audit}");
+    assert_eq!(audit["total"], 5, "every failure on the account is audited: {audit}");
+});
+
+on_both_backends!(an_address_alternating_guesses_with_its_own_login_is_still_refused, |b| async move {
+    let app = spawn_app_configured(b, |c| c.login.max_failures_per_client = 6).await;
+    let s = station_with_officer(&app).await;
+    app.user("attacker", &[Role::StationOfficer], s).await;
+    let anon = app.anonymous();
+    let mut refused = false;
+    for i in 0..8 {
+        let (status, _) =
+            anon.post("/api/auth/login", json!({"username": format!("victim{i}"), "password": "guess"})).await;
+        // A right login on the attacker's own account between guesses resets nothing.
+        let (own, _) = anon.post("/api/auth/login", json!({"username": "attacker", "password": PASSWORD})).await;
+        if status == 429 || own == 429 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the address was never refused");
+});
+
+on_both_backends!(sign_in_posted_from_another_site_is_refused, |b| async move {
+    let app = spawn_app(b).await;
+    station_with_officer(&app).await;
+    let r = app
+        .anonymous()
+        .http
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "officer"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = app
+        .anonymous()
+        .http
+        .post(app.url("/api/auth/login"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"username": "officer", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // Our own login page posting to itself is fine.
+    let r = app
+        .anonymous()
+        .http
+        .post(app.url("/api/auth/login"))
+        .header("origin", app.base.as_str())
+        .json(&json!({"username": "officer", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
 });
 
 on_both_backends!(identifiers_are_masked_and_reveals_are_audited_with_purpose, |b| async move {
@@ -49,7 +121,10 @@ on_both_backends!(identifiers_are_masked_and_reveals_are_audited_with_purpose, |
     let item = &page["items"][0];
     assert_eq!(item["masked"], true);
     let masked = item["id_number"].as_str().unwrap();
-    assert!(masked.starts_with("330212********"), "{masked}");
+    assert_eq!(&masked[..17], "330212***********", "only region and check character: {masked}");
+    // Nothing beside the mask gives the masked digits back: no birth date, an age band.
+    assert!(item["birth_date"].is_null(), "{item}");
+    assert_eq!(item["age_band"], "40–49", "{item}");
     assert!(item["phone"].as_str().unwrap().contains("****"));
     // Searching by the masked form finds the same person.
     let (_, by_masked) = officer.get(&format!("/api/residents?q={masked}")).await;
@@ -58,11 +133,16 @@ on_both_backends!(identifiers_are_masked_and_reveals_are_audited_with_purpose, |
     let (status, e) = officer.post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": " "})).await;
     assert_eq!(status, 422);
     assert_eq!(e["errors"][0]["field"], "purpose");
+    for hollow in ["..", "\u{200B}\u{200B}", "  -- "] {
+        let (status, e) = officer.post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": hollow})).await;
+        assert_eq!((status, e["errors"][0]["field"].as_str()), (422, Some("purpose")), "{hollow:?}: {e}");
+    }
     let (status, full) =
         officer.post(&format!("/api/residents/{rid}/reveal"), json!({"purpose": "办理户口迁移核验"})).await;
     assert_eq!(status, 200, "{full}");
     assert_eq!(full["masked"], false);
     assert_eq!(full["id_number"].as_str().unwrap().len(), 18);
+    assert_eq!(full["birth_date"], "1985-06-01", "revealed with its purpose: {full}");
     assert!(!full["id_number"].as_str().unwrap().contains('*'));
 
     let city = app.unit("330200").await;
@@ -126,8 +206,83 @@ on_both_backends!(bad_input_is_refused_with_the_field_and_changes_nothing, |b| a
     assert_eq!(list["total"], 0, "nothing was written");
     let (status, created) = officer.post("/api/residents", good.clone()).await;
     assert_eq!(status, 201, "{created}");
-    let (status, dup) = officer.post("/api/residents", good).await;
+    let (status, dup) = officer.post("/api/residents", good.clone()).await;
     assert_eq!((status, dup["errors"][0]["field"].as_str()), (409, Some("id_number")));
+    // Text is checked in one place: hidden and control characters, overrides, sizes, and a
+    // mobile that already belongs to someone.
+    let other_id = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 2);
+    let mut next = good;
+    next["id_number"] = json!(other_id.as_str());
+    let bad_text = [
+        ("name", json!("李\u{0}四")),
+        ("name", json!("\u{200B}\u{200D}")),
+        ("name", json!("\u{202E}四李")),
+        ("hukou_address", json!("路".repeat(100_000))),
+        ("phone", json!("13800001111")),
+    ];
+    for (field, value) in bad_text {
+        let mut body = next.clone();
+        body[field] = value;
+        let (status, e) = officer.post("/api/residents", body).await;
+        assert!(status == 422 || status == 409, "{field}: {status} {e}");
+        assert_eq!(e["errors"][0]["field"], field, "{e}");
+    }
+    assert_eq!(officer.get("/api/residents").await.1["total"], 1, "none of them was written");
+});
+
+on_both_backends!(a_search_by_a_full_identifier_is_a_reveal, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    app.user("commander", &[Role::Commander], s).await;
+    let rid = app.resident("周七", 330212, 7, s).await;
+    let officer = app.login("officer").await;
+    // Without a purpose the number is not even looked up.
+    let (status, e) = officer.get("/api/residents?q=13912340007").await;
+    assert_eq!((status, e["errors"][0]["field"].as_str()), (422, Some("purpose")), "{e}");
+    let (status, found) =
+        officer.get("/api/residents?q=13912340007&purpose=%E6%A0%B8%E6%9F%A5%E6%9D%A5%E7%94%B5").await;
+    assert_eq!((status, found["total"].as_i64()), (200, Some(1)), "{found}");
+    // A role without the reveal right cannot search by a full identifier at all.
+    let commander = app.login("commander").await;
+    assert_eq!(commander.get("/api/residents?q=13912340007&purpose=test-check").await.0, 403);
+    assert_eq!(commander.get("/api/residents?q=%E5%91%A8").await.0, 200, "by name is fine");
+    // The search is audited with its purpose, under the person found.
+    let city = app.unit("330200").await;
+    app.user("aud", &[Role::Auditor], city.id).await;
+    let (_, trail) = app.login("aud").await.get(&format!("/api/audit?person_id={rid}&action=resident.search")).await;
+    let by_phone = trail["items"].as_array().unwrap().iter().find(|e| e["actor"] == "user:officer").unwrap();
+    assert_eq!(by_phone["purpose"], "核查来电", "{trail}");
+    // Enumerating the middles of a masked phone runs out of budget quickly.
+    let mut last = 0;
+    for i in 0..40 {
+        last = officer.get(&format!("/api/residents?q=1391234{i:04}&purpose=test-check")).await.0;
+        if last == 429 {
+            break;
+        }
+    }
+    assert_eq!(last, 429, "full-identifier searches are limited per caller");
+});
+
+on_both_backends!(a_replay_is_checked_against_current_rights_and_audited, |b| async move {
+    let app = spawn_app(b).await;
+    let s = station_with_officer(&app).await;
+    let officer = app.login("officer").await;
+    let id = ningan_core::IdNumber::synthesize(330212, chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(), 6);
+    let body = json!({"name": "孙八", "id_number": id.as_str(), "hukou_address": "宁波市鄞州区某路3号", "unit_id": s});
+    let send = || officer.http.post(app.url("/api/residents")).header("Idempotency-Key", "k-revoke").json(&body).send();
+    assert_eq!(send().await.unwrap().status(), 201);
+    let replay = send().await.unwrap();
+    assert_eq!(replay.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    // Rights revoked: the same retry is refused, not replayed.
+    let mut w = app.db.write().await.unwrap();
+    let officer_id = app.db.user_by_username("officer").await.unwrap().id;
+    w.user_set_roles(&actor(), officer_id, &[Role::Auditor]).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(send().await.unwrap().status(), 403);
+    let city = app.unit("330200").await;
+    app.user("aud", &[Role::Auditor], city.id).await;
+    let (_, trail) = app.login("aud").await.get("/api/audit?action=idempotent.replay").await;
+    assert_eq!(trail["total"], 1, "the one replay is audited: {trail}");
 });
 
 on_both_backends!(a_retried_post_with_the_same_key_writes_once, |b| async move {

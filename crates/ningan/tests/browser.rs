@@ -512,6 +512,7 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     let home = app.station(330203, 1).await;
     let other = app.station(330212, 1).await;
     app.user("clerk", &[ningan_core::Role::ServiceClerk], other.id).await;
+    app.user("second_clerk", &[ningan_core::Role::ServiceClerk], other.id).await;
     app.resident("申请人甲", 330203, 1, home.id).await;
     let id_number = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
 
@@ -539,8 +540,10 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     let clerk = app.login("clerk").await;
     let (_, list) = clerk.get("/api/services/applications").await;
     let id = list["items"][0]["id"].as_i64().unwrap();
-    for status in ["accepted", "approved"] {
-        let (st, _) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": status})).await;
+    // Away from the household station a second officer approves what the first accepted.
+    let second = app.login("second_clerk").await;
+    for (officer, status) in [(&clerk, "accepted"), (&second, "approved")] {
+        let (st, _) = officer.post(&format!("/api/services/applications/{id}/decide"), json!({"status": status})).await;
         assert_eq!(st, 200);
     }
     client.refresh().await.unwrap();

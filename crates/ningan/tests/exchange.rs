@@ -86,7 +86,7 @@ async fn a_birth_registration_is_handled_without_any_paper() {
     let app = spawn_app(Backend::Sqlite).await;
     let station = app.station(330203, 1).await;
     app.user("clerk", &[Role::ServiceClerk], station.id).await;
-    app.user("admin", &[Role::Administrator], station.id).await;
+    app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
     let parent = app.resident("父亲甲", 330203, 1, station.id).await;
     app.resident("母亲乙", 330203, 9, station.id).await;
     register(&app.login("admin").await, &sim).await;
@@ -174,7 +174,7 @@ async fn requests_to_an_agency_that_is_down_are_retried_until_it_answers() {
     let sim = partner_sim().await;
     let app = spawn_app(Backend::Sqlite).await;
     let station = app.station(330203, 1).await;
-    app.user("admin", &[Role::Administrator], station.id).await;
+    app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
     app.resident("申请人", 330203, 1, station.id).await;
     register(&app.login("admin").await, &sim).await;
     let r = reqwest::Client::new()
@@ -204,7 +204,7 @@ async fn a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id
     let sim = partner_sim().await;
     let app = spawn_app(Backend::Sqlite).await;
     let station = app.station(330203, 1).await;
-    app.user("admin", &[Role::Administrator], station.id).await;
+    app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
     app.user("clerk", &[Role::ServiceClerk], station.id).await;
     let resident = app.resident("申请人", 330203, 1, station.id).await;
     let admin = app.login("admin").await;

@@ -122,6 +122,11 @@ on_both_backends!(a_victim_journey_becomes_a_red_warning_worked_to_dissuaded, |b
     assert!(detail["script"][0].as_str().unwrap().contains("冒充客服"), "{detail}");
     let (_, low) = c.officer.get("/api/fraud/tasks?level=low").await;
     assert_eq!(low["items"][0]["outcome"], "sms", "a yellow warning is answered by an automated notice");
+    // Lists and details that show the person are in the person's own access record.
+    let seen = c.app.db.accesses_to(c.victim, ningan_store::PageRequest::default()).await.unwrap();
+    let actions: Vec<&str> = seen.items.iter().map(|a| a.action.as_str()).collect();
+    assert!(actions.contains(&"fraud.task.list"), "{actions:?}");
+    assert!(actions.contains(&"fraud.task.view"), "{actions:?}");
 
     // Bad outcomes change nothing.
     let (s, e) = c.officer.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "maybe"})).await;
@@ -237,12 +242,24 @@ on_both_backends!(tasks_stay_in_their_station_and_move_only_by_reviewed_transfer
         .post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true, "note": "接收"}))
         .await;
     assert_eq!(
-        (s, d["task"]["unit_id"].as_i64(), d["task"]["status"].as_str()),
-        (200, Some(other.id), Some("open")),
+        (s, d["approved"].as_bool(), d["task"]["task"]["unit_id"].as_i64(), d["task"]["task"]["status"].as_str()),
+        (200, Some(true), Some(other.id), Some("open")),
         "{d}"
     );
     let (s, _) = c.officer.get(&format!("/api/fraud/tasks/{id}")).await;
     assert_eq!(s, 404, "gone from the sending station");
+    // A refused transfer answers as refused (not "not found") and stays with the sender.
+    let (s, d) = officer2
+        .post(&format!("/api/fraud/tasks/{id}/transfer"), json!({"to_unit_id": c.station.id, "reason": "户籍地在海曙"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    let (s, d) = c
+        .officer
+        .post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": false, "note": "不接收"}))
+        .await;
+    assert_eq!((s, d["approved"].as_bool()), (200, Some(false)), "{d}");
+    let (_, d) = officer2.get(&format!("/api/fraud/tasks/{id}")).await;
+    assert_eq!(d["task"]["unit_id"].as_i64(), Some(other.id), "back with the sender: {d}");
 
     // Overdue tasks are escalated to the district: its board counts them.
     let mut w = c.app.db.write().await.unwrap();
@@ -351,8 +368,14 @@ async fn the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_are_replaced_while_running_and_bad_rules_name_their_line() {
     let c = city(Backend::Sqlite).await;
+    // The rule set is the whole city's: a district's analyst may not replace it.
+    let r = c.analyst.http.put(c.app.url("/api/fraud/rules")).body(ningan_fraud::DEFAULT_RULES).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403, "a district analyst replaces no city-wide setting");
+    let bureau = c.app.unit("330200").await;
+    c.app.user("city_analyst", &[Role::FraudAnalyst], bureau.id).await;
+    let city_analyst = c.app.login("city_analyst").await;
     let put = |body: String| {
-        let analyst = &c.analyst;
+        let analyst = &city_analyst;
         async move {
             let r = analyst.http.put(format!("{}/api/fraud/rules", analyst.base)).body(body).send().await.unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())

@@ -167,6 +167,75 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let everything = ningan_store::Scope::everything();
     let audited = app.db.audit_search(&everything, &filter, ningan_store::PageRequest::default()).await.unwrap();
     assert!(audited.items.iter().any(|e| e.entry.detail.contains(&format!("shown {close}"))), "{:?}", audited.items);
+    // The case list names the case: it is in the person's own access record, as the contact
+    // listing is in the contact's.
+    let (s, _) = epi.get("/api/cases").await;
+    assert_eq!(s, 200);
+    let seen = app.db.accesses_to(case, ningan_store::PageRequest::default()).await.unwrap();
+    assert!(seen.items.iter().any(|a| a.action == "case.list"), "{:?}", seen.items);
+    let seen = app.db.accesses_to(close, ningan_store::PageRequest::default()).await.unwrap();
+    assert!(seen.items.iter().any(|a| a.action == "resident.list"), "{:?}", seen.items);
+});
+
+on_both_backends!(a_station_places_only_its_own_residents_at_a_venue, |b| async move {
+    let app = spawn_app(b).await;
+    let haishu = app.station(330203, 1).await;
+    let beilun = app.station(330206, 1).await;
+    app.user("officer", &[Role::StationOfficer], haishu.id).await;
+    let own = app.resident("本所居民", 330203, 1, haishu.id).await;
+    let elsewhere = app.resident("北仑居民", 330206, 2, beilun.id).await;
+    let officer = app.login("officer").await;
+    let shop = venue(&officer, "鼓楼便利店", "shop", haishu.id).await;
+    let code = shop["code"].as_str().unwrap().to_string();
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": own, "venue_code": code, "at": at(Duration::hours(2))},
+                {"resident_id": elsewhere, "venue_code": code, "at": at(Duration::hours(2))},
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(1)), "{r}");
+    assert_eq!(r["rejected"][0]["index"], 1, "{r}");
+    assert_eq!(r["rejected"][0]["reason"], "unknown resident", "another district's resident is not known here: {r}");
+    // A city-wide venue-code back end (a token of the city's unit) may name anyone.
+    let city = app.unit("330200").await;
+    app.user("admin", &[Role::Administrator], city.id).await;
+    let (_, t) =
+        app.login("admin").await.post("/api/tokens", json!({"name": "场所码平台", "scopes": ["checkin.write"]})).await;
+    let platform = app.bearer(t["secret"].as_str().unwrap());
+    let (s, r) = platform
+        .post(
+            "/api/checkins",
+            json!({"checkins": [{"resident_id": elsewhere, "venue_code": code, "at": at(Duration::hours(2))}]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(1)), "{r}");
+});
+
+on_both_backends!(ndjson_junk_counts_toward_the_limit_and_makes_a_small_answer, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let officer = app.login("officer").await;
+    let post = |body: String| {
+        let officer = &officer;
+        async move {
+            let r = officer.http.post(format!("{}/api/checkins/ndjson", officer.base)).body(body).send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            (status, text)
+        }
+    };
+    let (s, text) = post("{}\n".repeat(ningan::modules::precise::MAX_BATCH + 1)).await;
+    assert_eq!(s, 422, "every line counts, readable or not: {}", &text[..text.len().min(300)]);
+    let (s, text) = post("{}\n".repeat(5000)).await;
+    assert_eq!(s, 200);
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["rejected_total"], 5000);
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 100, "refusals listed are capped");
+    assert!(text.len() < 40_000, "a small answer: {} bytes", text.len());
 });
 
 on_both_backends!(bad_venues_and_cases_are_refused_by_field, |b| async move {

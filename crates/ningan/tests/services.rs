@@ -21,6 +21,7 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     let home = app.station(330203, 1).await;
     let other = app.station(330212, 1).await;
     app.user("clerk", &[Role::ServiceClerk], other.id).await;
+    app.user("second_clerk", &[Role::ServiceClerk], other.id).await;
     app.user("home_clerk", &[Role::ServiceClerk], home.id).await;
     let resident = app.resident("申请人甲", 330203, 1, home.id).await;
 
@@ -74,7 +75,16 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     assert_eq!(s, 409, "accept before approving: {e}");
     let (s, _) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": "accepted"})).await;
     assert_eq!(s, 200);
-    let (s, d) = clerk
+    // Away from the household station, the officer who accepted a register change does not
+    // approve it alone: a second officer does.
+    let (s, e) = clerk
+        .post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved", "note": "准予变更"}))
+        .await;
+    assert_eq!(s, 409, "four eyes away from the household station: {e}");
+    assert!(e["detail_en"].as_str().unwrap().contains("another officer"), "{e}");
+    assert_eq!(app.db.resident_record(resident).await.unwrap().name, "申请人甲", "the register is unchanged");
+    let second = app.login("second_clerk").await;
+    let (s, d) = second
         .post(&format!("/api/services/applications/{id}/decide"), json!({"status": "approved", "note": "准予变更"}))
         .await;
     assert_eq!((s, d["application"]["status"].as_str()), (200, Some("approved")), "{d}");
@@ -157,7 +167,9 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     let home = app.station(330203, 1).await;
     let other = app.station(330206, 1).await;
     app.user("clerk", &[Role::ServiceClerk], other.id).await;
-    app.user("admin", &[Role::Administrator], other.id).await;
+    app.user("station_admin", &[Role::Administrator], other.id).await;
+    let city = app.unit("330200").await;
+    app.user("admin", &[Role::Administrator], city.id).await;
     app.resident("申请人甲", 330203, 1, home.id).await;
     let clerk = app.login("clerk").await;
     let (s, e) = clerk
@@ -169,13 +181,20 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     assert_eq!(s, 201, "{r}");
     let (_, list) = clerk.get("/api/services/applications").await;
     assert_eq!(list["items"][0]["unit_id"], other.id, "a city-wide item stays with the station that took it");
+    // A register change at the counter needs the applicant's own confirmation: the code
+    // texted to their registered phone, which the clerk never sees.
+    let correction = json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "录入错误"}});
+    let (s, e) = clerk.post("/api/services/applications", correction.clone()).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("citizen_code")), "{e}");
+    let mut wrong = correction.clone();
+    wrong["citizen_code"] = json!("000000");
+    let (s, e) = clerk.post("/api/services/applications", wrong).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("citizen_code")), "{e}");
+    let code = counter_code(&app, &clerk, &id_number(1), "13912340001").await;
     // A household-station item taken elsewhere goes to the household station.
-    let (s, r) = clerk
-        .post(
-            "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "录入错误"}}),
-        )
-        .await;
+    let mut signed = correction;
+    signed["citizen_code"] = json!(code);
+    let (s, r) = clerk.post("/api/services/applications", signed).await;
     assert_eq!(s, 201, "{r}");
     let (_, list) = clerk.get("/api/services/applications").await;
     assert_eq!(list["total"], 1, "the correction was routed away: {list}");
@@ -192,6 +211,18 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     assert_eq!((s, r["time_limit_days"].as_i64()), (200, Some(15)), "{r}");
     let (s, _) = clerk.request("PUT", "/api/services/items/id-renewal", json!({})).await;
     assert_eq!(s, 403);
+    // The catalogue is the whole city's: a station's administrator does not edit it.
+    let (s, _) = app.login("station_admin").await.request("PUT", "/api/services/items/id-renewal", json!({})).await;
+    assert_eq!(s, 403);
+}
+
+/// Sends the applicant's confirmation code from the counter and reads it off their phone.
+async fn counter_code(app: &TestApp, clerk: &Client, id_number: &str, phone: &str) -> String {
+    let (s, r) = clerk.post("/api/services/counter/code", json!({"id_number": id_number})).await;
+    assert_eq!(s, 202, "{r}");
+    assert!(!r.to_string().contains(phone), "the clerk is not shown the phone: {r}");
+    let text = app.db.sms_last(phone).await.unwrap().expect("a code was texted");
+    text.chars().filter(char::is_ascii_digit).take(6).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,10 +233,11 @@ async fn an_approved_id_number_correction_changes_the_register_once() {
     let resident = app.resident("更正人", 330203, 1, home.id).await;
     let correct = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 2).unwrap(), 1);
     let clerk = app.login("clerk").await;
+    let code = counter_code(&app, &clerk, &id_number(1), "13912340001").await;
     let (s, r) = clerk
         .post(
             "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number",
+            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code,
                    "details": {"correct_id_number": "330203198506020000", "reason": "出生日期登记错误"}}),
         )
         .await;
@@ -217,10 +249,12 @@ async fn an_approved_id_number_correction_changes_the_register_once() {
     let (_, d) = clerk.get(&format!("/api/services/applications/{id}")).await;
     assert_eq!(d["application"]["status"], "accepted", "nothing changed: {d}");
 
+    // A code is good once.
+    let code = counter_code(&app, &clerk, &id_number(1), "13912340001").await;
     let (s, r) = clerk
         .post(
             "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number",
+            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code,
                    "details": {"correct_id_number": correct.as_str(), "reason": "出生日期登记错误"}}),
         )
         .await;

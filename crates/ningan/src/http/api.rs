@@ -22,8 +22,27 @@ pub enum Access {
     /// Any signed-in officer or device.
     SignedIn,
     Action(Action),
+    /// Showing a record's personal data in full: the module's own action over the record (the
+    /// same as reading it) and `resident.reveal`. Holding the reveal right alone opens nothing.
+    Reveal(Action),
+    /// A setting for the whole city (the anti-fraud rule set, the service catalogue, partner
+    /// agencies): the action, held at the city bureau. A district's or station's account
+    /// with the same role is refused.
+    CityWide(Action),
     /// A citizen signed in on the portal (one-time code to the registered phone).
     Citizen,
+}
+
+impl Access {
+    /// The actions a role set must grant to pass (none for public, signed-in and citizen
+    /// routes).
+    pub fn actions(self) -> Vec<Action> {
+        match self {
+            Access::Action(a) | Access::CityWide(a) => vec![a],
+            Access::Reveal(a) => vec![a, Action::ResidentReveal],
+            Access::Public | Access::SignedIn | Access::Citizen => Vec::new(),
+        }
+    }
 }
 
 /// Whether a route answers people (HTML: redirect to login, error pages) or programs (JSON).
@@ -150,9 +169,24 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
                 Err(ErrorCode::Forbidden)
             }
         }
+        (Access::CityWide(a), Some(p)) => {
+            if p.may(a) && p.unit.kind == ningan_store::UnitKind::City {
+                Ok(())
+            } else {
+                Err(ErrorCode::Forbidden)
+            }
+        }
+        (Access::Reveal(a), Some(p)) => {
+            if p.may(a) && p.may(Action::ResidentReveal) {
+                Ok(())
+            } else {
+                Err(ErrorCode::Forbidden)
+            }
+        }
     };
     match (outcome, face) {
-        (Ok(()), _) => next.run(req).await,
+        // Replays of idempotent posts come after the check, so revoked rights replay nothing.
+        (Ok(()), _) => crate::http::idempotency::apply(req, next).await,
         (Err(code), Face::Api) => ApiError::plain(code).into_response(),
         (Err(ErrorCode::Unauthenticated), Face::Page) => {
             let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

@@ -1,38 +1,66 @@
-//! Requests per client address per minute, in memory, for the anonymous endpoints (the
-//! public fraud check and report, citizens' sign-in). Failed officer logins have their own
-//! throttle in `modules::auth`.
+//! Counting limiters in memory: events per key per window. Keyed by client address for the
+//! anonymous endpoints (the public fraud check and report, citizens' sign-in), by address and
+//! by address + account for officers' failed logins, and by caller for searches by a full
+//! identifier.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const WINDOW: Duration = Duration::from_secs(60);
+/// Bounds memory under a flood from many keys.
 const MAX_TRACKED: usize = 100_000;
 
-/// Requests per client address per minute.
-pub struct ClientLimiter {
+/// Events per key per fixed window; a key's window starts at its first event.
+pub struct RateLimiter<K> {
     limit: u32,
-    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    window: Duration,
+    seen: Mutex<HashMap<K, (u32, Instant)>>,
 }
 
-impl ClientLimiter {
+/// Requests per client address per minute.
+pub type ClientLimiter = RateLimiter<IpAddr>;
+
+impl RateLimiter<IpAddr> {
     pub fn new(limit: u32) -> ClientLimiter {
-        ClientLimiter { limit, seen: Mutex::new(HashMap::new()) }
+        RateLimiter::with_window(limit, Duration::from_secs(60))
+    }
+}
+
+impl<K: Hash + Eq> RateLimiter<K> {
+    pub fn with_window(limit: u32, window: Duration) -> RateLimiter<K> {
+        RateLimiter { limit, window, seen: Mutex::new(HashMap::new()) }
     }
 
-    /// Counts the request; false once the client is over its limit for this minute.
-    pub fn admit(&self, ip: IpAddr) -> bool {
+    /// Counts the event; false once the key is over its limit for this window.
+    pub fn admit(&self, key: K) -> bool {
+        self.count(key) <= self.limit
+    }
+
+    /// Counts the event without deciding anything (failures that a later [`Self::allowed`]
+    /// weighs).
+    pub fn count(&self, key: K) -> u32 {
         let mut map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_TRACKED {
-            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+            let window = self.window;
+            map.retain(|_, (_, since)| since.elapsed() < window);
         }
-        let entry = map.entry(ip).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
+        let entry = map.entry(key).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window {
             *entry = (0, Instant::now());
         }
         entry.0 += 1;
-        entry.0 <= self.limit
+        entry.0
+    }
+
+    /// Whether the key is still under its limit, without counting.
+    pub fn allowed(&self, key: &K) -> bool {
+        let map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(key) {
+            Some((n, since)) if since.elapsed() < self.window => *n < self.limit,
+            _ => true,
+        }
     }
 }
 
@@ -47,5 +75,15 @@ mod tests {
         assert!(l.admit(a) && l.admit(a));
         assert!(!l.admit(a));
         assert!(l.admit(b));
+    }
+
+    #[test]
+    fn counted_failures_close_the_key_without_closing_others() {
+        let l: RateLimiter<(u8, &str)> = RateLimiter::with_window(2, Duration::from_secs(60));
+        assert!(l.allowed(&(1, "a")));
+        l.count((1, "a"));
+        l.count((1, "a"));
+        assert!(!l.allowed(&(1, "a")));
+        assert!(l.allowed(&(1, "b")) && l.allowed(&(2, "a")));
     }
 }

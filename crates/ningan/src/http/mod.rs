@@ -8,5 +8,7 @@ pub mod idempotency;
 pub mod json;
 pub mod limit;
 pub mod metrics;
+pub mod ndjson;
 pub mod openapi;
 pub mod principal;
+pub mod shown;

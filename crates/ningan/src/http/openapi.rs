@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::http::api::{Access, Face, Op};
 use crate::http::error::Problem;
+use ningan_core::Action;
 
 pub fn document(ops: &[Op]) -> Value {
     let mut settings = SchemaSettings::draft2020_12();
@@ -60,6 +61,14 @@ pub fn document(ops: &[Op]) -> Value {
             }
             Access::Action(a) => {
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
+            }
+            Access::CityWide(a) => {
+                operation.insert("x-ningan-action".into(), json!(a.as_str()));
+                operation.insert("x-ningan-city-unit".into(), json!(true));
+            }
+            Access::Reveal(a) => {
+                operation.insert("x-ningan-action".into(), json!(a.as_str()));
+                operation.insert("x-ningan-reveal".into(), json!(Action::ResidentReveal.as_str()));
             }
         }
         let entry = paths.entry(op.path.to_string()).or_insert_with(|| Value::Object(Map::new()));

@@ -156,6 +156,8 @@ pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Optio
 /// Resolves the principal from a bearer token or a session cookie and enforces CSRF on
 /// state-changing requests made with a cookie.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // For route layers that need storage after the access check (idempotent replays).
+    req.extensions_mut().insert(state.clone());
     let principal = match resolve(&state, req.headers()).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -341,5 +343,46 @@ mod tests {
         assert_eq!(form_field(b"a=1&csrf_token=ab%2Bc+d&z=", "csrf_token").as_deref(), Some("ab+c d"));
         assert_eq!(form_field(b"a=1", "csrf_token"), None);
         assert_eq!(form_field(b"csrf_token=%zz%4", "csrf_token").as_deref(), Some("%zz%4"));
+    }
+}
+
+/// Whether a request was sent by a page of another site: the browser says so in
+/// `Sec-Fetch-Site`, or its `Origin` names another host than the one addressed. Requests
+/// without either (programs, old browsers) are not cross-site by this test. Signing in has no
+/// session to carry a CSRF token yet, so this is what keeps another site from posting a login
+/// (and signing a victim into the attacker's account).
+pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let get = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if get(header::HeaderName::from_static("sec-fetch-site")) == Some("cross-site") {
+        return true;
+    }
+    match (get(header::ORIGIN), get(header::HOST)) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn another_sites_form_is_cross_site_and_our_own_is_not() {
+        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "ningan.local")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site"), ("host", "ningan.local")])));
+        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "ningan.local")])));
+        assert!(!is_cross_site(&headers(&[("origin", "http://ningan.local"), ("host", "ningan.local")])));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin"), ("host", "ningan.local")])));
+        assert!(!is_cross_site(&headers(&[("host", "ningan.local")])), "programs send neither");
     }
 }

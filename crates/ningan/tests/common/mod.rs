@@ -37,6 +37,17 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
 }
 
+/// Starts the server on a fresh database with the defaults changed by `change`.
+pub async fn spawn_app_configured(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
+    let (loc, dir) = ningan_testkit::fresh_location(backend);
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    if let Location::Postgres(url) = &loc {
+        config.database_url = Some(url.clone());
+    }
+    change(&mut config);
+    spawn_app_on(config, backend, dir).await
+}
+
 /// Starts the server on `config` (its data directory kept alive by `dir`), connecting to
 /// NATS when the configuration says so.
 pub async fn spawn_app_on(config: Config, backend: Backend, dir: tempfile::TempDir) -> TestApp {

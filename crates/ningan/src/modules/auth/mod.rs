@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::Json;
-use crate::http::principal::{Ctx, MaybePrincipal, Who};
+use crate::http::principal::{Ctx, MaybePrincipal, Who, is_cross_site};
 use crate::web::{Frame, Tr, html, safe_next};
 
 pub fn routes(api: Api) -> Api {
@@ -114,8 +114,12 @@ fn me(p: &crate::http::principal::Principal) -> Me {
 async fn api_login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    if is_cross_site(&headers) {
+        return Err(cross_site_refused());
+    }
     let s = service::login(&state, &req.username, &req.password, addr.ip()).await?;
     let unit = state.db.unit_by_id(s.user.unit_id).await?;
     let principal = crate::http::principal::Principal {
@@ -125,6 +129,10 @@ async fn api_login(
     let body = LoginResponse { me: me(&principal), csrf_token: s.csrf_token };
     let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+fn cross_site_refused() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, "不接受来自其他网站的登录请求", "sign-in requests from other sites are refused")
 }
 
 async fn end_session(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
@@ -214,8 +222,12 @@ struct LoginForm {
 async fn login_submit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    if is_cross_site(&headers) {
+        return cross_site_refused().into_response();
+    }
     match service::login(&state, &f.username, &f.password, addr.ip()).await {
         Ok(s) => {
             let cookie = service::session_cookie(&state, &s.token, s.max_age_secs);

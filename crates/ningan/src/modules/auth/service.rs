@@ -1,11 +1,12 @@
-//! Signing in and out: password checks off the async threads, lock-out after repeated
-//! failures, session creation.
+//! Signing in and out: password checks off the async threads, throttling of failures
+//! (`throttle`), session creation.
 
 use std::net::IpAddr;
 
 use ningan_core::time::now_ms;
 use ningan_store::{StoreError, User};
 
+use super::throttle;
 use crate::app::AppState;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::secrets;
@@ -30,53 +31,44 @@ pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
 }
 
 pub async fn login(state: &AppState, username: &str, password: &str, client: IpAddr) -> Result<NewSession, ApiError> {
-    if !state.throttle.allowed(client) {
-        return Err(ApiError::new(
+    // One answer whether or not the account exists, and however it was closed.
+    let too_many = || {
+        ApiError::new(
             ErrorCode::TooManyAttempts,
-            "登录失败次数过多，请15分钟后再试",
-            "too many failed logins; try again in 15 minutes",
-        ));
+            "登录失败次数过多，请稍后再试",
+            "too many failed logins from this address; try again later",
+        )
+    };
+    if !state.throttle.allowed(client, username) {
+        return Err(too_many());
     }
+    let failed = |slow: bool| async move {
+        if slow {
+            tokio::time::sleep(throttle::SLOW_ANSWER).await;
+        }
+    };
     let user = match state.db.user_by_username(username.trim()).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => {
             verify_blocking(secrets::dummy_hash().to_string(), password.to_string()).await?;
-            state.throttle.failed(client);
+            failed(state.throttle.failed(client, username)).await;
             return Err(ApiError::plain(ErrorCode::BadCredentials));
         }
         Err(e) => return Err(e.into()),
     };
-    let now = now_ms();
-    if user.locked_until > now {
-        let minutes = (user.locked_until - now) / 60_000 + 1;
-        return Err(ApiError::new(
-            ErrorCode::AccountLocked,
-            format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试"),
-            format!("too many wrong passwords; account locked for {minutes} more minutes"),
-        ));
-    }
     let ok = verify_blocking(user.password_hash.clone(), password.to_string()).await?;
     if !ok || user.disabled {
-        state.throttle.failed(client);
-        if user.disabled {
-            return Err(ApiError::plain(ErrorCode::BadCredentials));
+        let slow = state.throttle.failed(client, username);
+        if !user.disabled {
+            // Counted and audited on the account; never a lock anyone else could trigger.
+            let mut w = state.db.write().await?;
+            w.user_login_failed(&user, i64::MAX, 0).await?;
+            w.commit().await?;
         }
-        let cfg = &state.config.login;
-        let lock_until = now + i64::from(cfg.lockout_minutes) * 60_000;
-        let mut w = state.db.write().await?;
-        let locked = w.user_login_failed(&user, i64::from(cfg.max_failures), lock_until).await?;
-        w.commit().await?;
-        return Err(if locked {
-            ApiError::new(
-                ErrorCode::AccountLocked,
-                format!("密码错误次数过多，账号已锁定{}分钟", cfg.lockout_minutes),
-                format!("too many wrong passwords; account locked for {} minutes", cfg.lockout_minutes),
-            )
-        } else {
-            ApiError::plain(ErrorCode::BadCredentials)
-        });
+        failed(slow).await;
+        return Err(ApiError::plain(ErrorCode::BadCredentials));
     }
-    state.throttle.succeeded(client);
+    let now = now_ms();
     let token = secrets::random_hex(32);
     let csrf_token = secrets::random_hex(24);
     let max_age_secs = i64::from(state.config.session.hours) * 3600;

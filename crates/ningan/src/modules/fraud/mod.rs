@@ -74,14 +74,14 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::POST, "/api/fraud/tasks/{id}/transfer/review", work, "fraud", "接收单位审核移交")
             .request::<tasks::ReviewRequest>()
-            .response::<tasks::TaskDetailDto>(),
+            .response::<tasks::ReviewDto>(),
         post(tasks::review),
     )
     .add(
         Op::api(
             Method::POST,
             "/api/fraud/tasks/{id}/reveal",
-            Access::Action(Action::ResidentReveal),
+            Access::Reveal(Action::FraudRead),
             "fraud",
             "查看预警对象完整号码（须说明事由，记入审计）",
         )
@@ -114,7 +114,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::PUT,
             "/api/fraud/rules",
-            manage,
+            Access::CityWide(Action::FraudManage),
             "fraud",
             "替换预警规则集（TOML 文本；运行中生效，窗口状态保留）",
         )
@@ -199,7 +199,7 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/fraud/tasks/{id}/transfer", work, "申请移交"), post(pages::task_transfer))
     .add(Op::page(Method::POST, "/fraud/tasks/{id}/review", work, "审核移交"), post(pages::task_review))
     .add(
-        Op::page(Method::POST, "/fraud/tasks/{id}/reveal", Access::Action(Action::ResidentReveal), "查看完整号码"),
+        Op::page(Method::POST, "/fraud/tasks/{id}/reveal", Access::Reveal(Action::FraudRead), "查看完整号码"),
         post(pages::task_reveal),
     )
     .add(Op::page(Method::GET, "/fraud/board", read, "反诈督办看板"), get(pages::board))

@@ -56,6 +56,7 @@ pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let level = nonempty(&q.level);
     let query = tasks::task_query(status.clone(), level.clone())?;
     let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    super::tasks::audit_tasks_shown(&state, &ctx, &page.items).await?;
     let pager = Pager::new(
         "/fraud/tasks",
         &[("status", status.clone().unwrap_or_default()), ("level", level.clone().unwrap_or_default())],
@@ -121,7 +122,7 @@ async fn task_page(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TaskPage {
         may_work: ctx.may(Action::FraudWork),
-        may_reveal: ctx.may(Action::ResidentReveal),
+        may_reveal: ctx.may(Action::ResidentReveal) && ctx.may(Action::FraudRead),
         outcomes: FRAUD_OUTCOMES.iter().filter(|o| o.0 != "sms").map(|o| (o.0, o.1)).collect(),
         stations,
         d,

@@ -25,7 +25,10 @@ pub struct SignalReport {
     /// Ids seen before: ignored, so a retried batch is safe.
     pub duplicates: usize,
     pub warnings: Vec<WarningRef>,
+    /// The first refusals, in order (at most 100).
     pub rejected: Vec<SignalRejection>,
+    /// Every refusal, listed or not.
+    pub rejected_total: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -92,7 +95,12 @@ pub async fn ingest_lines(
             .into_iter()
             .map(|(task_id, level)| WarningRef { task_id, level: level.as_str().into() })
             .collect(),
-        rejected,
+        rejected_total: rejected.len(),
+        rejected: {
+            let mut r = rejected;
+            r.truncate(crate::http::ndjson::MAX_LISTED_REFUSALS);
+            r
+        },
     })
 }
 
@@ -127,7 +135,7 @@ pub fn parse_ndjson(body: &str) -> Vec<(usize, Result<SignalLine, String>)> {
     body.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, serde_json::from_str::<SignalLine>(l).map_err(|e| e.to_string())))
+        .map(|(i, l)| (i + 1, serde_json::from_str::<SignalLine>(l).map_err(|e| crate::http::ndjson::short(&e))))
         .collect()
 }
 
@@ -138,6 +146,8 @@ pub(super) async fn signals_ndjson(
 ) -> ApiResult<axum::Json<SignalReport>> {
     let body = std::str::from_utf8(&body)
         .map_err(|e| ApiError::field("body", "请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}")))?;
+    // Every line counts toward the limit, before any is parsed.
+    crate::http::ndjson::lines(body, MAX_BATCH)?;
     let lines = parse_ndjson(body);
     if lines.is_empty() {
         return Err(ApiError::field("body", "请求体没有信号", "the body holds no signals"));

@@ -186,6 +186,13 @@ pub fn script(typology: &str) -> Vec<String> {
     lines
 }
 
+/// A task list names the people warned: audited under each of them.
+pub async fn audit_tasks_shown(state: &AppState, ctx: &Ctx, tasks: &[ningan_store::Task]) -> ApiResult<()> {
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+    let persons: Vec<i64> = tasks.iter().filter_map(|t| t.resident_id).collect();
+    crate::http::shown::audit_shown(state, ctx, "fraud.task.list", "fraud_task", &ids, &persons).await
+}
+
 pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<TaskDetailDto> {
     let task = match state.db.fraud_task(&ctx.scope(), id).await {
         Ok(t) => t,
@@ -193,6 +200,8 @@ pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Task
         Err(ningan_store::StoreError::NotFound) => state.db.fraud_task_incoming(&ctx.scope(), id).await?,
         Err(e) => return Err(e.into()),
     };
+    let persons: Vec<i64> = task.resident_id.into_iter().collect();
+    crate::http::shown::audit_shown(state, ctx, "fraud.task.view", "fraud_task", &[task.id], &persons).await?;
     let warning: Option<Warning> = serde_json::from_str(&task.trace).ok();
     let (trace, thresholds, mut ids) = match &warning {
         Some(w) => {
@@ -261,6 +270,7 @@ pub(super) async fn list(
 ) -> ApiResult<axum::Json<PageDto<TaskDto>>> {
     let query = task_query(q.status, q.level)?;
     let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
+    audit_tasks_shown(&state, &ctx, &page.items).await?;
     let now = ningan_core::time::now_ms();
     Ok(axum::Json(PageDto::from_page(page, |t| TaskDto::from_task(&t, now))))
 }
@@ -400,9 +410,19 @@ pub(super) async fn review(
     ctx: Ctx,
     Path(id): Path<i64>,
     Json(req): Json<ReviewRequest>,
-) -> ApiResult<axum::Json<TaskDetailDto>> {
+) -> ApiResult<axum::Json<ReviewDto>> {
     review_transfer(&state, &ctx, id, &req).await?;
-    Ok(axum::Json(task_detail(&state, &ctx, id).await?))
+    // A refused transfer goes back to the sender, out of the reviewer's sight: the answer
+    // says so instead of failing to read it.
+    let task = if req.approve { Some(task_detail(&state, &ctx, id).await?) } else { None };
+    Ok(axum::Json(ReviewDto { approved: req.approve, task }))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReviewDto {
+    pub approved: bool,
+    /// The task, now the reviewer's, when the transfer was accepted.
+    pub task: Option<TaskDetailDto>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -417,10 +437,8 @@ pub struct RevealedDto {
 }
 
 pub async fn reveal_phone(state: &AppState, ctx: &Ctx, id: i64, purpose: &str) -> ApiResult<String> {
-    let purpose = purpose.trim();
-    if !(2..=200).contains(&purpose.chars().count()) {
-        return Err(ApiError::field("purpose", "请说明查看事由（2–200字）", "state a purpose of 2–200 characters"));
-    }
+    let purpose = crate::modules::residents::checked_purpose(purpose)?;
+    let purpose = purpose.as_str();
     let task = state.db.fraud_task(&ctx.scope(), id).await?;
     let mut w = state.db.write().await?;
     w.audit(ctx.actor().audit(

@@ -89,6 +89,13 @@ pub fn validate_case(req: NewCaseRequest) -> Result<NewEpiCase, ApiError> {
     Ok(NewEpiCase { resident_id: req.resident_id, status: req.status, onset_at: i64::from(onset) * 1000, note })
 }
 
+/// A case list names the cases: audited under each of them.
+pub async fn audit_cases_shown(state: &AppState, ctx: &Ctx, cases: &[ningan_store::EpiCase]) -> ApiResult<()> {
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    let persons: Vec<i64> = cases.iter().map(|c| c.resident_id).collect();
+    crate::http::shown::audit_shown(state, ctx, "case.list", "epi_case", &ids, &persons).await
+}
+
 pub(super) async fn case_list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -96,6 +103,7 @@ pub(super) async fn case_list(
 ) -> ApiResult<axum::Json<PageDto<CaseDto>>> {
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     let page = state.db.epi_case_search(&ctx.scope(), status, PageRequest::new(q.page, q.per_page)).await?;
+    audit_cases_shown(&state, &ctx, &page.items).await?;
     Ok(axum::Json(PageDto::from_page(page, CaseDto::from)))
 }
 

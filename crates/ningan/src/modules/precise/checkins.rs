@@ -37,7 +37,19 @@ pub struct CheckinRequest {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckinReport {
     pub accepted: usize,
+    /// The first refusals, in order (at most 100).
     pub rejected: Vec<CheckinRejection>,
+    /// Every refusal, listed or not.
+    pub rejected_total: usize,
+}
+
+impl CheckinReport {
+    fn new(accepted: usize, mut rejected: Vec<CheckinRejection>) -> CheckinReport {
+        rejected.sort_by_key(|r| r.index);
+        let rejected_total = rejected.len();
+        rejected.truncate(crate::http::ndjson::MAX_LISTED_REFUSALS);
+        CheckinReport { accepted, rejected, rejected_total }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -62,9 +74,26 @@ fn reason_zh(reason: &str) -> &'static str {
     }
 }
 
+/// How the people a batch names are vouched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persons {
+    /// Named by record id: only residents of the caller's units are accepted (a station's
+    /// officer cannot place another district's residents at a venue, which would make them
+    /// close contacts and put places on the public notice). A city-wide venue-code back end
+    /// holds a token of the city's unit.
+    InCallersUnits,
+    /// Named by the person's own signed pass, shown at the venue.
+    ShownTheirPass,
+}
+
 /// Resolves codes and residents, then hands the batch to the engine: durable when this
 /// returns. Refused check-ins are reported with their position and reason; the rest are kept.
-pub async fn ingest_checkins(state: &AppState, ctx: &Ctx, batch: Vec<CheckinRequest>) -> ApiResult<CheckinReport> {
+pub async fn ingest_checkins(
+    state: &AppState,
+    ctx: &Ctx,
+    batch: Vec<CheckinRequest>,
+    persons: Persons,
+) -> ApiResult<CheckinReport> {
     if batch.is_empty() || batch.len() > MAX_BATCH {
         return Err(ApiError::field(
             "checkins",
@@ -75,7 +104,11 @@ pub async fn ingest_checkins(state: &AppState, ctx: &Ctx, batch: Vec<CheckinRequ
     let mut ids: Vec<i64> = batch.iter().map(|c| c.resident_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let known = state.db.residents_existing(&ids).await?;
+    let scope = match persons {
+        Persons::InCallersUnits => ctx.scope(),
+        Persons::ShownTheirPass => ningan_store::Scope::everything(),
+    };
+    let known = state.db.residents_existing(&scope, &ids).await?;
     let mut codes: HashMap<String, Option<u32>> = HashMap::new();
     for c in &batch {
         if codes.contains_key(&c.venue_code) {
@@ -142,12 +175,11 @@ pub async fn ingest_checkins(state: &AppState, ctx: &Ctx, batch: Vec<CheckinRequ
         let index = positions[r.index];
         rejected.push(CheckinRejection { index, reason: r.reason.into(), reason_zh: reason_zh(r.reason).into() });
     }
-    rejected.sort_by_key(|r| r.index);
     let mut w = state.db.write().await?;
     let detail = format!("{} accepted, {} refused", report.accepted, rejected.len());
     w.audit(ctx.actor().audit("checkin.ingest", "checkin", 0, None, None, &detail)).await?;
     w.commit().await?;
-    Ok(CheckinReport { accepted: report.accepted, rejected })
+    Ok(CheckinReport::new(report.accepted, rejected))
 }
 
 pub(super) async fn checkins(
@@ -155,7 +187,7 @@ pub(super) async fn checkins(
     ctx: Ctx,
     Json(req): Json<CheckinBatch>,
 ) -> ApiResult<axum::Json<CheckinReport>> {
-    Ok(axum::Json(ingest_checkins(&state, &ctx, req.checkins).await?))
+    Ok(axum::Json(ingest_checkins(&state, &ctx, req.checkins, Persons::InCallersUnits).await?))
 }
 
 /// The same batch as NDJSON, one check-in object per line: a line that is not a check-in is
@@ -170,7 +202,7 @@ pub(super) async fn checkins_ndjson(
     let mut batch = Vec::new();
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
-    for (i, line) in body.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in crate::http::ndjson::lines(body, MAX_BATCH)? {
         match serde_json::from_str::<CheckinRequest>(line) {
             Ok(c) => {
                 batch.push(c);
@@ -178,25 +210,28 @@ pub(super) async fn checkins_ndjson(
             }
             Err(e) => unreadable.push(CheckinRejection {
                 index: i,
-                reason: format!("line {}: {e}", i + 1),
+                reason: format!("line {}: {}", i + 1, crate::http::ndjson::short(&e)),
                 reason_zh: format!("第{}行无法解析", i + 1),
             }),
         }
     }
-    let mut report = if batch.is_empty() {
+    let report = if batch.is_empty() {
         if unreadable.is_empty() {
             return Err(ApiError::field("body", "请求体为空", "the body holds no check-ins"));
         }
-        CheckinReport { accepted: 0, rejected: Vec::new() }
+        CheckinReport::new(0, Vec::new())
     } else {
-        ingest_checkins(&state, &ctx, batch).await?
+        ingest_checkins(&state, &ctx, batch, Persons::InCallersUnits).await?
     };
     // Positions in the batch back to line numbers (from 0, like `index` elsewhere).
-    for r in &mut report.rejected {
+    let mut rejected = report.rejected;
+    for r in &mut rejected {
         r.index = lines[r.index];
     }
-    report.rejected.extend(unreadable);
-    report.rejected.sort_by_key(|r| r.index);
+    let total = report.rejected_total + unreadable.len();
+    rejected.extend(unreadable);
+    let mut report = CheckinReport::new(report.accepted, rejected);
+    report.rejected_total = total;
     Ok(axum::Json(report))
 }
 
@@ -224,5 +259,5 @@ pub(super) async fn scan(
         None => ningan_core::time::rfc3339_ms(ningan_core::time::now_ms()),
     };
     let request = CheckinRequest { resident_id: i64::from(pass.person), venue_code: req.venue_code, at, left_at: None };
-    Ok(axum::Json(ingest_checkins(&state, &ctx, vec![request]).await?))
+    Ok(axum::Json(ingest_checkins(&state, &ctx, vec![request], Persons::ShownTheirPass).await?))
 }

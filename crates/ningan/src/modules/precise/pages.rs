@@ -165,6 +165,7 @@ async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, e
     let status = nonempty(&q.status).filter(|s| CASE_STATUSES.contains(&s.as_str()));
     let page =
         state.db.epi_case_search(&ctx.scope(), status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    super::cases::audit_cases_shown(state, ctx, &page.items).await?;
     let pager = Pager::new("/precise/cases", &[("status", status.clone().unwrap_or_default())], &page);
     let frame = Frame::for_principal(ctx).crumb("/precise/cases", "nav.cases");
     let statuses = CASE_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();

@@ -7,10 +7,10 @@ mod pages;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
-use ningan_core::idnumber::mask_id_str;
+use ningan_core::idnumber::{age_band, mask_id_str};
 use ningan_core::phone::mask_phone_str;
 use ningan_core::time::today_cst;
-use ningan_core::{Action, IdNumber, Phone};
+use ningan_core::{Action, IdNumber, Phone, text};
 use ningan_store::{NewResident, PageRequest, Resident, ResidentQuery, ResidentSort};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,8 @@ pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::GET, "/api/residents", Access::Action(Action::ResidentRead), "residents", "查询人口（脱敏）")
             .query(&[
-                ("q", "姓名前缀、身份证号、脱敏身份证号（330203********1234）或手机号"),
+                ("q", "姓名前缀、脱敏身份证号（330203***********4）；完整身份证号或手机号须有查看权限并说明事由"),
+                ("purpose", "按完整身份证号或手机号查询时的事由（记入审计）"),
                 ("unit_id", "只看某派出所"),
                 ("sort", "id | name | birth_date | newest"),
                 ("page", "页码"),
@@ -57,7 +58,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::POST,
             "/api/residents/{id}/reveal",
-            Access::Action(Action::ResidentReveal),
+            Access::Reveal(Action::ResidentRead),
             "residents",
             "说明事由后查看完整身份信息",
         )
@@ -71,12 +72,7 @@ pub fn routes(api: Api) -> Api {
         get(pages::detail),
     )
     .add(
-        Op::page(
-            Method::POST,
-            "/residents/{id}/reveal",
-            Access::Action(Action::ResidentReveal),
-            "说明事由查看完整信息",
-        ),
+        Op::page(Method::POST, "/residents/{id}/reveal", Access::Reveal(Action::ResidentRead), "说明事由查看完整信息"),
         post(pages::reveal),
     )
     .add(
@@ -91,10 +87,13 @@ pub fn routes(api: Api) -> Api {
 pub struct ResidentDto {
     pub id: i64,
     pub name: String,
-    /// Masked (`330203********1234`) unless revealed.
+    /// Masked (`330203***********4`: region and check character) unless revealed.
     pub id_number: String,
     pub gender: String,
-    pub birth_date: String,
+    /// Only when revealed: beside a masked number it would give the masked digits back.
+    pub birth_date: Option<String>,
+    /// Ten-year age band (`30–39`), always shown.
+    pub age_band: String,
     /// Masked (`138****5678`) unless revealed.
     pub phone: Option<String>,
     pub hukou_address: String,
@@ -109,6 +108,7 @@ impl ResidentDto {
         ResidentDto {
             id_number: mask_id_str(&r.id_number),
             phone: r.phone.as_deref().map(mask_phone_str),
+            birth_date: None,
             masked: true,
             ..ResidentDto::revealed(r)
         }
@@ -120,7 +120,8 @@ impl ResidentDto {
             name: r.name,
             id_number: r.id_number,
             gender: r.gender,
-            birth_date: r.birth_date,
+            age_band: age_band(&r.birth_date, today_cst()),
+            birth_date: Some(r.birth_date),
             phone: r.phone,
             hukou_address: r.hukou_address,
             residence_address: r.residence_address,
@@ -134,6 +135,7 @@ impl ResidentDto {
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     q: Option<String>,
+    purpose: Option<String>,
     unit_id: Option<i64>,
     sort: Option<String>,
     page: Option<i64>,
@@ -168,11 +170,63 @@ async fn list(
         Some(s) => ResidentSort::parse(s)
             .ok_or_else(|| ApiError::field("sort", "排序方式无效", "sort must be id, name, birth_date or newest"))?,
     };
-    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort };
+    let purpose = identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref())?;
+    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose };
     let mut w = state.db.write().await?;
     let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
     Ok(axum::Json(PageDto::from_page(page, ResidentDto::masked)))
+}
+
+/// A refused text field, named in both languages.
+pub fn text_error(field: &str, zh: &str, en: &str, e: text::TextError) -> ApiError {
+    ApiError::field(field, format!("{zh}：{}", e.zh()), format!("{en}: {}", e.en()))
+}
+
+/// The purpose stated for a reveal: visible words, 2–200 characters.
+pub fn checked_purpose(input: &str) -> Result<text::Text, ApiError> {
+    text::purpose(input).map_err(|e| {
+        ApiError::field(
+            "purpose",
+            format!("请说明查看事由（2–200字）：{}", e.zh()),
+            format!("state a purpose of 2–200 characters: {}", e.en()),
+        )
+    })
+}
+
+/// Searches per caller by a full ID number or phone in [`IDENTIFIER_SEARCH_WINDOW`].
+pub const IDENTIFIER_SEARCHES: u32 = 30;
+pub const IDENTIFIER_SEARCH_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A search by a full identifier answers "is this the number of someone here?", so trying the
+/// 10,000 middles of a masked phone would unmask it: such a search is a reveal. It needs the
+/// reveal right and a stated purpose (returned, to be audited with the search), and each
+/// caller has a budget of them.
+pub fn identifier_search_allowed(
+    state: &AppState,
+    ctx: &Ctx,
+    q: Option<&str>,
+    purpose: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    if !q.is_some_and(ningan_store::is_identifier_search) {
+        return Ok(None);
+    }
+    if !ctx.may(Action::ResidentReveal) {
+        return Err(ApiError::new(
+            crate::http::error::ErrorCode::Forbidden,
+            "按完整身份证号或手机号查询须有查看完整身份信息的权限；可按姓名或脱敏号码查询",
+            "searching by a full ID number or phone needs the reveal right; search by name or masked number",
+        ));
+    }
+    let purpose = checked_purpose(purpose.unwrap_or_default())?;
+    if !state.identifier_searches.admit(ctx.actor().name) {
+        return Err(ApiError::new(
+            crate::http::error::ErrorCode::TooManyAttempts,
+            "按完整号码查询过于频繁，请稍后再试",
+            "too many searches by full identifier; try again later",
+        ));
+    }
+    Ok(Some(purpose.into_string()))
 }
 
 /// Validates the request into a storage record; each wrong field is named.
@@ -182,18 +236,23 @@ pub fn validate(req: NewResidentRequest) -> Result<NewResident, ApiError> {
         None => None,
         Some(p) => Some(Phone::parse(p).map_err(|e| ApiError::field_from("phone", e))?),
     };
-    if req.name.trim().is_empty() {
-        return Err(ApiError::field("name", "姓名必填", "name is required"));
-    }
-    if req.hukou_address.trim().is_empty() {
-        return Err(ApiError::field("hukou_address", "户籍地址必填", "household registration address is required"));
-    }
+    let name = text::person_name(&req.name).map_err(|e| text_error("name", "姓名", "name", e))?;
+    let hukou_address = text::address(&req.hukou_address)
+        .map_err(|e| text_error("hukou_address", "户籍地址", "household registration address", e))?;
+    let residence_address = match req.residence_address.as_deref().filter(|a| !a.trim().is_empty()) {
+        None => None,
+        Some(a) => Some(
+            text::address(a)
+                .map_err(|e| text_error("residence_address", "居住地址", "residence address", e))?
+                .into_string(),
+        ),
+    };
     Ok(NewResident {
-        name: req.name,
+        name: name.into_string(),
         id_number,
         phone,
-        hukou_address: req.hukou_address,
-        residence_address: req.residence_address,
+        hukou_address: hukou_address.into_string(),
+        residence_address,
         unit_id: req.unit_id,
     })
 }
@@ -223,13 +282,9 @@ async fn reveal(
     Path(id): Path<i64>,
     Json(req): Json<RevealRequest>,
 ) -> ApiResult<axum::Json<ResidentDto>> {
-    let purpose = req.purpose.trim();
-    let n = purpose.chars().count();
-    if !(2..=200).contains(&n) {
-        return Err(ApiError::field("purpose", "请说明查看事由（2–200字）", "state a purpose of 2–200 characters"));
-    }
+    let purpose = checked_purpose(&req.purpose)?;
     let mut w = state.db.write().await?;
-    let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, Some(purpose)).await?;
+    let r = w.resident_get(&ctx.actor(), &ctx.scope(), id, Some(purpose.as_str())).await?;
     w.commit().await?;
     Ok(axum::Json(ResidentDto::revealed(r)))
 }

@@ -20,6 +20,7 @@ use crate::web::{Frame, PageError, PageResult, Pager, html};
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
+    purpose: Option<String>,
     unit_id: Option<String>,
     sort: Option<String>,
     page: Option<String>,
@@ -36,6 +37,11 @@ struct ListPage {
     rows: Vec<Row>,
     pager: Pager,
     sorts: Vec<(&'static str, &'static str)>,
+    can_reveal: bool,
+    status: StatusCode,
+    purpose: String,
+    /// Why a search by a full identifier was not run, beside the purpose field.
+    purpose_error: Option<String>,
 }
 
 impl ListPage {
@@ -57,12 +63,26 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     let sort_name = nonempty(&q.sort).unwrap_or_else(|| "id".into());
     let sort = ResidentSort::parse(&sort_name).unwrap_or_default();
     let unit_id = opt_i64(&q.unit_id);
-    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort };
+    let tr = Frame::for_principal(&ctx).tr;
+    let (purpose, purpose_error) =
+        match super::identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref()) {
+            Ok(p) => (p, None),
+            Err(e) => {
+                let msg = e.errors.first().map(|f| f.message.clone());
+                (None, Some(msg.unwrap_or_else(|| tr.pick(&e.detail_zh, &e.detail_en).to_string())))
+            }
+        };
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose };
     let page_req = PageRequest::new(opt_i64(&q.page), Some(20));
     let units = state.db.units_in_scope(&ctx.scope()).await?;
-    let mut w = state.db.write().await?;
-    let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, page_req).await?;
-    w.commit().await?;
+    let page = if purpose_error.is_some() {
+        ningan_store::Page { items: Vec::new(), page: 1, per_page: 20, total: 0 }
+    } else {
+        let mut w = state.db.write().await?;
+        let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, page_req).await?;
+        w.commit().await?;
+        page
+    };
     let filters = [
         ("q", query.q.clone().unwrap_or_default()),
         ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
@@ -83,9 +103,13 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         rows,
         pager,
         sorts,
+        can_reveal: ctx.may(Action::ResidentReveal),
+        purpose: q.purpose.unwrap_or_default(),
+        status: if purpose_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
+        purpose_error,
         frame,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(page.status, &page))
 }
 
 #[derive(Template)]
@@ -147,9 +171,9 @@ pub async fn reveal(
     Path(id): Path<i64>,
     Form(f): Form<RevealForm>,
 ) -> PageResult<Response> {
-    let purpose = f.purpose.trim().to_string();
+    let checked = super::checked_purpose(&f.purpose);
     let mut w = state.db.write().await?;
-    if !(2..=200).contains(&purpose.chars().count()) {
+    let Ok(purpose) = checked.map(|p| p.into_string()) else {
         // The masked view is still a view, and audited as one.
         let r =
             w.resident_get(&ctx.actor(), &ctx.scope(), id, None).await.map_err(|e| PageError::from(e).framed(&ctx))?;
@@ -157,7 +181,7 @@ pub async fn reveal(
         let tr = Frame::for_principal(&ctx).tr;
         let msg = tr.pick("请说明查看事由（2–200字）", "State a purpose of 2–200 characters").to_string();
         return detail_page(&state, &ctx, r, false, f.purpose, Some(msg)).await;
-    }
+    };
     let r = w
         .resident_get(&ctx.actor(), &ctx.scope(), id, Some(&purpose))
         .await

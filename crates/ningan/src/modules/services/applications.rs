@@ -117,8 +117,10 @@ pub struct Filing<'a> {
     pub item_code: &'a str,
     pub details: &'a BTreeMap<String, String>,
     pub station: Option<i64>,
-    /// portal | counter
+    /// portal | counter | crosscity
     pub channel: &'a str,
+    /// At the counter: the applicant confirmed with the code sent to their registered phone.
+    pub citizen_signed: bool,
     /// The applicant agreed to facts being fetched from other agencies.
     pub consent: bool,
     /// For an application forwarded by another city: (city, its reference, its station).
@@ -126,7 +128,7 @@ pub struct Filing<'a> {
 }
 
 pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<'_>) -> ApiResult<(i64, String)> {
-    let Filing { resident_id, item_code, details, station, channel, consent, origin } = filing;
+    let Filing { resident_id, item_code, details, station, channel, citizen_signed, consent, origin } = filing;
     let item = match state.db.service_item(item_code).await {
         Ok(i) if i.active => i,
         Ok(_) | Err(ningan_store::StoreError::NotFound) => {
@@ -174,6 +176,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
                 unit_id: unit.id,
                 unit_path: unit.path.clone(),
                 channel: channel.into(),
+                citizen_signed,
                 details,
                 deadline: now + item.time_limit_days * 86_400_000,
                 unit_name: unit.name.clone(),
@@ -267,6 +270,52 @@ pub struct CounterRequest {
     /// agencies that hold them.
     #[serde(default)]
     pub consent: bool,
+    /// For identity changes: the code the applicant received on their registered phone
+    /// (`POST /api/services/counter/code`), read out at the counter as their signature.
+    #[serde(default)]
+    pub citizen_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CounterCodeRequest {
+    pub id_number: String,
+}
+
+/// Sends the applicant a code on their registered phone, for them to confirm an identity
+/// change filed at the counter. The clerk never sees the phone; the demo shows the code.
+pub async fn send_counter_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResult<super::portal::CodeSent> {
+    let id = ningan_core::IdNumber::parse(id_number.trim(), ningan_core::time::today_cst())
+        .map_err(|e| ApiError::field_from("id_number", e))?;
+    let (resident, phone) = state.db.resident_phone_by_id_number(id.as_str()).await?.ok_or_else(|| {
+        ApiError::field(
+            "id_number",
+            "未找到该公民的户籍登记或登记手机",
+            "no registered resident with a phone for this number",
+        )
+    })?;
+    let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+    // The code first: station names may hold digits.
+    let text = format!(
+        "【宁波公安】确认码{code}：您正在{}窗口申请变更身份信息，请告知窗口民警。如非本人操作，请勿告知他人。",
+        ctx.unit.name
+    );
+    let mut w = state.db.write().await?;
+    w.citizen_code_issue(resident, &phone, &super::portal::code_hash(resident, &code), &text).await?;
+    w.audit(ctx.actor().audit("application.counter_code", "resident", resident, Some(resident), None, "code sent"))
+        .await?;
+    w.commit().await?;
+    Ok(super::portal::CodeSent {
+        message: "确认码已发送至申请人登记手机 / a code was sent to the applicant's registered phone".into(),
+        demo_code: state.config.portal.show_codes.then_some(code),
+    })
+}
+
+pub(super) async fn counter_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<CounterCodeRequest>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<super::portal::CodeSent>)> {
+    Ok((axum::http::StatusCode::ACCEPTED, axum::Json(send_counter_code(&state, &ctx, &req.id_number).await?)))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -301,7 +350,27 @@ pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> 
         .await
         .map_err(|_| ApiError::field("item", "办事事项不存在", "no such item"))?;
     let station = if item.citywide { Some(ctx.unit.id) } else { None };
+    let citizen_signed = match req.citizen_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            let mut w = state.db.write().await?;
+            let ok = w.citizen_code_check(resident, &super::portal::code_hash(resident, code)).await?;
+            w.commit().await?;
+            if !ok {
+                return Err(ApiError::field("citizen_code", "确认码错误或已过期", "the code is wrong or expired"));
+            }
+            true
+        }
+        None => false,
+    };
+    if !citizen_signed && super::outbox::change_of(&item.code).is_some() {
+        return Err(ApiError::field(
+            "citizen_code",
+            "身份信息变更须申请人本人确认：向其登记手机发送确认码后填写",
+            "an identity change needs the applicant's confirmation: send a code to their registered phone and enter it",
+        ));
+    }
     let filing = Filing {
+        citizen_signed,
         resident_id: resident,
         item_code: &req.item,
         details: &req.details,
@@ -340,7 +409,10 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
         return Err(ApiError::field("note", "不予办理须说明理由", "say why the application is refused"));
     }
     let mut w = state.db.write().await?;
-    let app = w.application_decide(&ctx.actor(), &ctx.scope(), id, &req.status, note, &ctx.unit.name).await?;
+    let item_code = state.db.application_in_scope(&ctx.scope(), id).await?.item_code;
+    let changes_register = super::outbox::change_of(&item_code).is_some();
+    let decision = ningan_store::Decision { to: &req.status, note, unit_name: &ctx.unit.name, changes_register };
+    let app = w.application_decide(&ctx.actor(), &ctx.scope(), id, &decision).await?;
     // The register changes, and the change is queued for every subscribing agency, in the
     // same transaction as the approval: the outbox.
     if app.status == "approved"

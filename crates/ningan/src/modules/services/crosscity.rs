@@ -140,6 +140,7 @@ pub(super) async fn incoming(
         &state,
         &actor,
         Filing {
+            citizen_signed: false,
             resident_id: resident,
             item_code: &req.item,
             details: &req.details,

@@ -206,6 +206,10 @@ pub async fn fact_views(state: &AppState, application_id: i64, mask_ids: bool) -
                 && let Some(Value::String(id)) = v.get_mut("公民身份号码")
             {
                 *id = ningan_core::idnumber::mask_id_str(id);
+                // The birth date would give the masked digits back.
+                if let Some(Value::String(b)) = v.get_mut("出生日期") {
+                    *b = ningan_core::idnumber::age_band(b, ningan_core::time::today_cst());
+                }
             }
             FactView {
                 name: names

@@ -31,7 +31,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::PUT,
             "/api/services/items/{code}",
-            Access::Action(Action::ServiceManage),
+            Access::CityWide(Action::ServiceManage),
             "services",
             "修改办事事项",
         )
@@ -57,6 +57,19 @@ pub fn routes(api: Api) -> Api {
         .response::<applications::FiledDto>()
         .status(201),
         post(applications::counter),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/counter/code",
+            work,
+            "services",
+            "向申请人登记手机发送确认码（窗口办理身份信息变更时由本人确认）",
+        )
+        .request::<applications::CounterCodeRequest>()
+        .response::<portal::CodeSent>()
+        .status(202),
+        post(applications::counter_code),
     )
     .add(
         Op::api(Method::GET, "/api/services/applications/{id}", work, "services", "办事申请详情与进度")
@@ -96,7 +109,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::PUT,
             "/api/services/agencies/{code}",
-            Access::Action(Action::ServiceManage),
+            Access::CityWide(Action::ServiceManage),
             "services",
             "登记协作单位（提供的证明材料、接口地址、签名密钥、身份变更订阅地址）",
         )
@@ -300,6 +313,10 @@ pub fn routes(api: Api) -> Api {
         post(pages::redrive),
     )
     .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))
+    .add(
+        Op::page(Method::POST, "/services/applications/counter/code", work, "发送本人确认码"),
+        post(pages::counter_code),
+    )
     .add(Op::page(Method::POST, "/services/crosscity", work, "跨市通办转递"), post(pages::forward))
     .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
     .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))

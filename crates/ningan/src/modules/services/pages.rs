@@ -102,6 +102,8 @@ pub struct CounterForm {
     details: String,
     #[serde(default)]
     consent: String,
+    #[serde(default)]
+    citizen_code: String,
 }
 
 /// The counter forms send the item's fields as `key=value` lines.
@@ -111,9 +113,45 @@ fn key_values(text: &str) -> BTreeMap<String, String> {
 
 pub async fn counter(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CounterForm>) -> PageResult<Response> {
     let details = key_values(&form.details);
-    let req = CounterRequest { id_number: form.id_number, item: form.item, details, consent: form.consent == "yes" };
+    let req = CounterRequest {
+        id_number: form.id_number,
+        item: form.item,
+        details,
+        consent: form.consent == "yes",
+        citizen_code: Some(form.citizen_code),
+    };
     match applications::counter_file(&state, &ctx, &req).await {
         Ok((_, no)) => list_page(&state, &ctx, ListQuery::default(), None, Some(no)).await,
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CounterCodeForm {
+    #[serde(default)]
+    id_number: String,
+}
+
+/// Sends the applicant their confirmation code, then shows the counter form again.
+pub async fn counter_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CounterCodeForm>,
+) -> PageResult<Response> {
+    match applications::send_counter_code(&state, &ctx, &form.id_number).await {
+        Ok(sent) => {
+            let tr = Frame::for_principal(&ctx).tr;
+            let mut note = tr
+                .pick("确认码已发送至申请人登记手机", "A code was sent to the applicant's registered phone")
+                .to_string();
+            if let Some(code) = sent.demo_code {
+                note.push_str(&format!("（{}{code}）", tr.pick("演示：", "demo: ")));
+            }
+            list_page(&state, &ctx, ListQuery::default(), Some(note), None).await
+        }
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
         }

@@ -27,7 +27,7 @@ use crate::web::html;
 
 const SESSION_HOURS: i64 = 2;
 
-fn code_hash(resident_id: i64, code: &str) -> String {
+pub(super) fn code_hash(resident_id: i64, code: &str) -> String {
     sha256_hex(format!("ningan-citizen-code:{resident_id}:{}", code.trim()).as_bytes())
 }
 
@@ -170,6 +170,7 @@ pub(super) async fn apply_api(
     Json(req): Json<ApplyRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<applications::FiledDto>)> {
     let filing = applications::Filing {
+        citizen_signed: false,
         resident_id: citizen.resident_id,
         item_code: &req.item,
         details: &req.details,
@@ -558,6 +559,7 @@ pub(super) async fn apply_submit(
         &state,
         &citizen_actor(&citizen),
         applications::Filing {
+            citizen_signed: false,
             resident_id: citizen.resident_id,
             item_code: &code,
             details: &details,
