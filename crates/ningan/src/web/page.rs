@@ -122,7 +122,41 @@ pub fn nonempty(s: &Option<String>) -> Option<String> {
     s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// Parses a form field typed by a person: empty is `None`, anything that is not a `T` is an
+/// error naming the field in both languages, never a silent default.
+pub fn form_value<T: std::str::FromStr>(
+    field: &str,
+    label_zh: &str,
+    label_en: &str,
+    raw: &str,
+) -> Result<Option<T>, crate::http::error::ApiError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| {
+        crate::http::error::ApiError::field(
+            field,
+            format!("{label_zh}应为数字，而不是“{raw}”"),
+            format!("{label_en} must be a number, not “{raw}”"),
+        )
+    })
+}
+
 /// Parses an optional numeric query field, treating empty and malformed values as absent.
 pub fn opt_i64(s: &Option<String>) -> Option<i64> {
     nonempty(s).and_then(|v| v.parse().ok())
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_in_a_number_is_an_error_not_a_zero() {
+        assert_eq!(form_value::<i64>("n", "数", "n", " 12 ").unwrap(), Some(12));
+        assert_eq!(form_value::<i64>("n", "数", "n", "  ").unwrap(), None);
+        let e = form_value::<f64>("amount", "金额", "amount", "1,000").unwrap_err();
+        assert_eq!(e.errors[0].field, "amount");
+    }
 }

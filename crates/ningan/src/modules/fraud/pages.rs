@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
-use crate::web::page::{nonempty, opt_i64};
+use crate::web::page::{form_value, nonempty, opt_i64};
 use crate::web::{Frame, PageResult, Pager, html};
 
 fn message(e: &ApiError) -> String {
@@ -151,9 +151,16 @@ pub struct OutcomeForm {
     watch_days: String,
 }
 
-fn number(s: &str) -> f64 {
-    let s = s.trim();
-    if s.is_empty() { 0.0 } else { s.parse().unwrap_or(f64::NAN) }
+/// The outcome form as typed; an empty amount or period means none.
+fn outcome_request(form: OutcomeForm) -> Result<OutcomeRequest, ApiError> {
+    Ok(OutcomeRequest {
+        money_lost: form_value("money_lost", "已被骗金额", "money lost", &form.money_lost)?.unwrap_or(0.0),
+        amount_protected: form_value("amount_protected", "避免损失金额", "amount protected", &form.amount_protected)?
+            .unwrap_or(0.0),
+        watch_days: form_value("watch_days", "关注天数", "days to watch", &form.watch_days)?.unwrap_or(0),
+        outcome: form.outcome,
+        note: form.note,
+    })
 }
 
 pub async fn task_outcome(
@@ -162,14 +169,11 @@ pub async fn task_outcome(
     Path(id): Path<i64>,
     Form(form): Form<OutcomeForm>,
 ) -> PageResult<Response> {
-    let req = OutcomeRequest {
-        outcome: form.outcome,
-        note: form.note,
-        money_lost: number(&form.money_lost),
-        amount_protected: number(&form.amount_protected),
-        watch_days: form.watch_days.trim().parse().unwrap_or(if form.watch_days.trim().is_empty() { 0 } else { -1 }),
+    let recorded = match outcome_request(form) {
+        Ok(req) => tasks::record_outcome(&state, &ctx, id, &req).await,
+        Err(e) => Err(e),
     };
-    match tasks::record_outcome(&state, &ctx, id, &req).await {
+    match recorded {
         Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
             task_page(&state, &ctx, id, None, Some(message(&e))).await
@@ -192,8 +196,14 @@ pub async fn task_transfer(
     Path(id): Path<i64>,
     Form(form): Form<TransferForm>,
 ) -> PageResult<Response> {
-    let req = TransferRequest { to_unit_id: form.to_unit_id.trim().parse().unwrap_or(0), reason: form.reason };
-    match tasks::request_transfer(&state, &ctx, id, &req).await {
+    let requested = match form_value("to_unit_id", "接收单位", "receiving unit", &form.to_unit_id) {
+        Ok(Some(to_unit_id)) => {
+            tasks::request_transfer(&state, &ctx, id, &TransferRequest { to_unit_id, reason: form.reason }).await
+        }
+        Ok(None) => Err(ApiError::field("to_unit_id", "请选择接收单位", "choose the receiving unit")),
+        Err(e) => Err(e),
+    };
+    match requested {
         Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
             task_page(&state, &ctx, id, None, Some(message(&e))).await
@@ -329,15 +339,21 @@ pub async fn watchlist_add(
     ctx: Ctx,
     Form(form): Form<WatchForm>,
 ) -> PageResult<Response> {
-    let req = WatchEntryRequest {
-        kind: form.kind,
-        value: form.value,
-        source: form.source,
-        confidence: Some(form.confidence.trim().parse().unwrap_or(-1)),
-        typology: Some(form.typology),
-        expires_at: None,
+    let added = match form_value("confidence", "可信度", "confidence", &form.confidence) {
+        Ok(confidence) => {
+            let req = WatchEntryRequest {
+                kind: form.kind,
+                value: form.value,
+                source: form.source,
+                confidence,
+                typology: Some(form.typology),
+                expires_at: None,
+            };
+            admin::add_entries(&state, &ctx, std::slice::from_ref(&req)).await.map(|_| ())
+        }
+        Err(e) => Err(e),
     };
-    match admin::add_entries(&state, &ctx, std::slice::from_ref(&req)).await {
+    match added {
         Ok(_) => Ok(Redirect::to("/fraud/watchlist").into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             watchlist_page(&state, &ctx, ListQuery::default(), Some(message(&e))).await
@@ -405,14 +421,20 @@ pub async fn lecture_add(
     ctx: Ctx,
     Form(form): Form<LectureForm>,
 ) -> PageResult<Response> {
+    let audience = form_value("audience", "听众人数", "audience", &form.audience);
     let req = NewLectureRequest {
         held_on: form.held_on,
         unit_id: None,
         venue: form.venue,
-        audience: form.audience.trim().parse().unwrap_or(0),
+        audience: audience.as_ref().ok().copied().flatten().unwrap_or(0),
         topic: form.topic,
     };
-    match admin::add_lecture(&state, &ctx, &req).await {
+    let added = match audience {
+        Ok(Some(_)) => admin::add_lecture(&state, &ctx, &req).await.map(|_| ()),
+        Ok(None) => Err(ApiError::field("audience", "请填写听众人数", "enter the audience size")),
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(_) => Ok(Redirect::to("/fraud/lectures").into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             lectures_page(&state, &ctx, None, req, Some(message(&e))).await
