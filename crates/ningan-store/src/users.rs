@@ -258,19 +258,17 @@ impl Write {
 
     /// Counts a failed login; from `lock_after` failures on the account is locked until
     /// `lock_until`.
-    pub async fn user_login_failed(&mut self, user: &User, lock_after: i64, lock_until: i64) -> Result<bool> {
-        let failures = user.failed_logins + 1;
-        let locked = failures >= lock_after;
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(if locked { 0 } else { failures })
-            .bind(if locked { lock_until } else { user.locked_until })
+    /// Counts and audits a wrong password on the account. Nothing is locked here: a lock any
+    /// stranger could trigger would lock officers out at will; the application throttles by
+    /// address instead (`modules::auth::throttle`).
+    pub async fn user_login_failed(&mut self, user: &User) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
             .bind(user.id)
             .execute(self.conn())
             .await?;
         let actor = Actor { name: format!("user:{}", user.username), unit_id: Some(user.unit_id) };
-        let detail = if locked { "wrong password; account locked" } else { "wrong password" };
-        self.audit(actor.audit("auth.login_failed", "user", user.id, None, None, detail)).await?;
-        Ok(locked)
+        self.audit(actor.audit("auth.login_failed", "user", user.id, None, None, "wrong password")).await?;
+        Ok(())
     }
 
     pub async fn user_login_succeeded(&mut self, user: &User) -> Result<()> {

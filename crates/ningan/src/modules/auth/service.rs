@@ -30,6 +30,13 @@ pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
         .map_err(ApiError::internal)
 }
 
+/// Holds a wrong attempt's answer when its account is being guessed from many addresses.
+async fn slow_down(slow: bool) {
+    if slow {
+        tokio::time::sleep(throttle::SLOW_ANSWER).await;
+    }
+}
+
 pub async fn login(state: &AppState, username: &str, password: &str, client: IpAddr) -> Result<NewSession, ApiError> {
     // One answer whether or not the account exists, and however it was closed.
     let too_many = || {
@@ -42,16 +49,11 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
     if !state.throttle.allowed(client, username) {
         return Err(too_many());
     }
-    let failed = |slow: bool| async move {
-        if slow {
-            tokio::time::sleep(throttle::SLOW_ANSWER).await;
-        }
-    };
     let user = match state.db.user_by_username(username.trim()).await {
         Ok(u) => u,
         Err(StoreError::NotFound) => {
             verify_blocking(secrets::dummy_hash().to_string(), password.to_string()).await?;
-            failed(state.throttle.failed(client, username)).await;
+            slow_down(state.throttle.failed(client, username)).await;
             return Err(ApiError::plain(ErrorCode::BadCredentials));
         }
         Err(e) => return Err(e.into()),
@@ -62,10 +64,10 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
         if !user.disabled {
             // Counted and audited on the account; never a lock anyone else could trigger.
             let mut w = state.db.write().await?;
-            w.user_login_failed(&user, i64::MAX, 0).await?;
+            w.user_login_failed(&user).await?;
             w.commit().await?;
         }
-        failed(slow).await;
+        slow_down(slow).await;
         return Err(ApiError::plain(ErrorCode::BadCredentials));
     }
     let now = now_ms();
