@@ -93,9 +93,10 @@ pub struct Decision<'a> {
     pub note: &'a str,
     /// The deciding unit's name, for the citizen's timeline.
     pub unit_name: &'a str,
-    /// Approving it changes the register (an identity change): the applicant's own word and
-    /// four eyes (or the household station) are required.
-    pub changes_register: bool,
+    /// Whether approving an application for this item code changes the register (an
+    /// identity change): then the applicant's own word and four eyes (or the household
+    /// station) are required.
+    pub changes_register: fn(&str) -> bool,
 }
 
 #[derive(Debug, Clone)]
@@ -663,9 +664,9 @@ impl Write {
     ) -> Result<Application> {
         let Decision { to, note, unit_name, changes_register } = *d;
         let (lo, hi) = scope.range();
-        let row: Option<(String, i64, String, i64, Option<String>, String)> = sqlx::query_as(
-            "SELECT a.status, a.resident_id, a.channel, a.citizen_signed, a.accepted_by, r.unit_path \
-             FROM applications a JOIN residents r ON r.id = a.resident_id \
+        let row: Option<(String, i64, String, i64, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT a.status, a.resident_id, a.channel, a.citizen_signed, a.accepted_by, r.unit_path, i.code \
+             FROM applications a JOIN residents r ON r.id = a.resident_id JOIN service_items i ON i.id = a.item_id \
              WHERE a.id = $1 AND a.unit_path >= $2 AND a.unit_path < $3",
         )
         .bind(id)
@@ -673,8 +674,9 @@ impl Write {
         .bind(hi)
         .fetch_optional(self.conn())
         .await?;
-        let (from, resident_id, channel, signed, accepted_by, home_path) = row.ok_or(StoreError::NotFound)?;
-        if to == "approved" && changes_register {
+        let (from, resident_id, channel, signed, accepted_by, home_path, item_code) =
+            row.ok_or(StoreError::NotFound)?;
+        if to == "approved" && changes_register(&item_code) {
             // A register change needs the applicant's own word: their online application (or
             // the other city's, which took it from them) or their code at the counter.
             if !(matches!(channel.as_str(), "portal" | "crosscity") || signed == 1) {

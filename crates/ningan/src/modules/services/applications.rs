@@ -409,9 +409,12 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
         return Err(ApiError::field("note", "不予办理须说明理由", "say why the application is refused"));
     }
     let mut w = state.db.write().await?;
-    let item_code = state.db.application_in_scope(&ctx.scope(), id).await?.item_code;
-    let changes_register = super::outbox::change_of(&item_code).is_some();
-    let decision = ningan_store::Decision { to: &req.status, note, unit_name: &ctx.unit.name, changes_register };
+    let decision = ningan_store::Decision {
+        to: &req.status,
+        note,
+        unit_name: &ctx.unit.name,
+        changes_register: |code| super::outbox::change_of(code).is_some(),
+    };
     let app = w.application_decide(&ctx.actor(), &ctx.scope(), id, &decision).await?;
     // The register changes, and the change is queued for every subscribing agency, in the
     // same transaction as the approval: the outbox.
