@@ -85,6 +85,10 @@ pub struct Application {
     pub created_at: i64,
 }
 
+/// What a decision checks: status, resident, channel, signed at the counter, accepted by,
+/// the resident's unit path and the item code.
+type DecideRow = (String, i64, String, i64, Option<String>, String, String);
+
 /// A step in handling an application.
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
@@ -664,7 +668,7 @@ impl Write {
     ) -> Result<Application> {
         let Decision { to, note, unit_name, changes_register } = *d;
         let (lo, hi) = scope.range();
-        let row: Option<(String, i64, String, i64, Option<String>, String, String)> = sqlx::query_as(
+        let row: Option<DecideRow> = sqlx::query_as(
             "SELECT a.status, a.resident_id, a.channel, a.citizen_signed, a.accepted_by, r.unit_path, i.code \
              FROM applications a JOIN residents r ON r.id = a.resident_id JOIN service_items i ON i.id = a.item_id \
              WHERE a.id = $1 AND a.unit_path >= $2 AND a.unit_path < $3",
