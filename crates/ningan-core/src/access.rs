@@ -82,7 +82,7 @@ string_enum! {
         FraudRead => "fraud.read", "查看反诈预警与劝阻任务";
         FraudWork => "fraud.work", "处置劝阻任务";
         FraudManage => "fraud.manage", "管理涉诈名单、督办与发案登记";
-                SignalWrite => "fraud.signal", "上报涉诈风险信号";
+        SignalWrite => "fraud.signal", "上报涉诈风险信号";
         ApplicationWork => "application.work", "受理、审批群众办事申请";
         ServiceManage => "service.manage", "维护办事事项目录";
     }
@@ -163,6 +163,36 @@ impl Action {
     }
 }
 
+impl Action {
+    /// Whether the action shows or changes records of named people. Granting it to an
+    /// account, or to a token wider than one station, takes a second administrator.
+    pub fn personal_data(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            ResidentRead
+                | ResidentWrite
+                | ResidentReveal
+                | AuditRead
+                | CaseRead
+                | CaseManage
+                | FollowupWrite
+                | QuarantineManage
+                | FraudRead
+                | FraudWork
+                | FraudManage
+                | ApplicationWork
+        )
+    }
+}
+
+impl Role {
+    /// Whether holding the role lets one see or change records of named people.
+    pub fn grants_personal_data(self) -> bool {
+        self.grants().iter().any(|a| a.personal_data())
+    }
+}
+
 /// Whether any of `roles` grants `action`.
 pub fn roles_grant(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|r| r.grants().contains(&action))
@@ -188,5 +218,13 @@ mod tests {
         assert!(!roles_grant(&[Role::Administrator], Action::ResidentRead));
         assert!(!roles_grant(&[Role::Auditor], Action::ResidentReveal));
         assert!(roles_grant(&[Role::Auditor, Role::StationOfficer], Action::ResidentReveal));
+    }
+
+    #[test]
+    fn every_role_but_the_administrator_grants_personal_data() {
+        for r in Role::ALL {
+            assert_eq!(r.grants_personal_data(), *r != Role::Administrator, "{r}");
+        }
+        assert!(!Action::UserManage.personal_data() && !Action::CockpitView.personal_data());
     }
 }

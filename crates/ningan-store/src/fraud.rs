@@ -471,20 +471,25 @@ impl Write {
         approve: bool,
         note: &str,
     ) -> Result<()> {
-        let row: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT status, transfer_to_unit_id FROM fraud_tasks WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.conn())
-                .await?;
-        let (status, to) = row.ok_or(StoreError::NotFound)?;
-        let Some(to) = to.filter(|_| status == "transfer") else {
+        // Scope before state: a task the reviewer can see neither where it is nor where it
+        // would go is "not found", whatever its state, so that ids reveal nothing.
+        let row: Option<(String, Option<i64>, String, Option<String>)> = sqlx::query_as(
+            "SELECT t.status, t.transfer_to_unit_id, t.unit_path, u.path FROM fraud_tasks t              LEFT JOIN org_units u ON u.id = t.transfer_to_unit_id WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?;
+        let (status, to, task_path, to_path) = row.ok_or(StoreError::NotFound)?;
+        let sees_target = to_path.as_deref().is_some_and(|p| reviewer_scope.contains(p));
+        if !sees_target && !reviewer_scope.contains(&task_path) {
+            return Err(StoreError::NotFound);
+        }
+        let (Some(to), Some(path), true) = (to, to_path, status == "transfer") else {
             return Err(StoreError::State("该任务没有待审核的移交 / no transfer awaiting review".into()));
         };
-        let target: Option<(String,)> =
-            sqlx::query_as("SELECT path FROM org_units WHERE id = $1").bind(to).fetch_optional(self.conn()).await?;
-        let (path,) = target.ok_or(StoreError::NotFound)?;
-        if !reviewer_scope.contains(&path) {
-            return Err(StoreError::NotFound);
+        if !sees_target {
+            // The sending side sees the task but may not decide for the receiving unit.
+            return Err(StoreError::State("须由接收单位审核移交 / the receiving unit reviews the transfer".into()));
         }
         let now = now_ms();
         if approve {

@@ -14,6 +14,7 @@ mod exchange;
 mod fraud;
 mod fraud_board;
 mod gates;
+mod grants;
 mod idempotency;
 mod migrate;
 mod notices;
@@ -52,6 +53,7 @@ pub use fraud_board::{
     UnitRank,
 };
 pub use gates::Gate;
+pub use grants::{GRANT_STATUSES, Grant, GrantSubject};
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
 pub use migrate::MIGRATIONS;
 pub use notices::{NewNotice, Notice};

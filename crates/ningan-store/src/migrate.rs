@@ -712,6 +712,29 @@ ALTER TABLE applications ADD COLUMN citizen_signed BIGINT NOT NULL DEFAULT 0;
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        name: "second administrator for grants of personal-data rights",
+        common: r#"
+CREATE TABLE grant_requests (
+    id {id},
+    kind TEXT NOT NULL,
+    user_id BIGINT REFERENCES users(id),
+    token_id BIGINT REFERENCES api_tokens(id),
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    roles TEXT NOT NULL DEFAULT '',
+    requested_by BIGINT NOT NULL REFERENCES users(id),
+    requested_at BIGINT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    decided_by BIGINT REFERENCES users(id),
+    decided_at BIGINT
+);
+CREATE INDEX grant_requests_status ON grant_requests (status, id);
+ALTER TABLE api_tokens ADD COLUMN approved BIGINT NOT NULL DEFAULT 1;
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Db {

@@ -231,7 +231,14 @@ impl Write {
         .execute(self.conn())
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::State("只能重新推送失败的投递 / only failed deliveries are re-driven".into()));
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM change_deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?;
+            return Err(match exists {
+                None => StoreError::NotFound,
+                Some(_) => StoreError::State("只能重新推送失败的投递 / only failed deliveries are re-driven".into()),
+            });
         }
         self.audit(actor.audit("identity.redrive", "change_delivery", id, None, None, "re-driven")).await?;
         Ok(())

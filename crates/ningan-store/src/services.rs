@@ -841,8 +841,19 @@ impl Write {
         Ok(())
     }
 
-    /// An auditor closes a questioned access with what they found.
-    pub async fn access_flag_resolve(&mut self, actor: &Actor, id: i64, finding: &str) -> Result<()> {
+    /// An auditor closes a questioned access of a resident in `scope` with what they found.
+    /// Scope before state: another unit's flag is "not found", resolved or not.
+    pub async fn access_flag_resolve(&mut self, actor: &Actor, scope: &Scope, id: i64, finding: &str) -> Result<()> {
+        let (lo, hi) = scope.range();
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT f.status FROM access_flags f JOIN residents r ON r.id = f.resident_id              WHERE f.id = $1 AND r.unit_path >= $2 AND r.unit_path < $3",
+        )
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_optional(self.conn())
+        .await?;
+        let (status,) = row.ok_or(StoreError::NotFound)?;
         let done = sqlx::query(
             "UPDATE access_flags SET status = 'resolved', reason = reason || ' / 核查：' || $1 WHERE id = $2 AND status = 'open'",
         )
@@ -850,8 +861,8 @@ impl Write {
         .bind(id)
         .execute(self.conn())
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::State("该疑问已处理或不存在 / already resolved".into()));
+        if status != "open" || done.rows_affected() == 0 {
+            return Err(StoreError::State("该疑问已处理 / already resolved".into()));
         }
         self.audit(actor.audit("access.flag.resolve", "access_flag", id, None, None, finding)).await?;
         Ok(())

@@ -23,6 +23,8 @@ pub struct ApiToken {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// False while a second administrator has yet to approve it.
+    pub approved: bool,
 }
 
 impl ApiToken {
@@ -43,11 +45,12 @@ impl ApiToken {
             created_at: r.try_get("created_at")?,
             expires_at: r.try_get("expires_at")?,
             revoked_at: r.try_get("revoked_at")?,
+            approved: r.try_get::<i64, _>("approved")? != 0,
         })
     }
 
     pub fn is_live(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at > now
+        self.approved && self.revoked_at.is_none() && self.expires_at > now
     }
 }
 
@@ -62,7 +65,7 @@ pub struct NewApiToken {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "api_tokens.id, api_tokens.name, prefix, secret_hash, unit_id, scopes, created_by, api_tokens.created_at, expires_at, revoked_at";
+const COLUMNS: &str = "api_tokens.id, api_tokens.name, prefix, secret_hash, unit_id, scopes, created_by, api_tokens.created_at, expires_at, revoked_at, approved";
 
 impl Db {
     /// Unscoped: for authenticating a bearer token.

@@ -54,7 +54,7 @@ pub fn parse_roles(s: &str) -> Result<Vec<Role>> {
         .collect()
 }
 
-fn join_roles(roles: &[Role]) -> String {
+pub(crate) fn join_roles(roles: &[Role]) -> String {
     let mut v: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     v.sort_unstable();
     v.dedup();
@@ -146,12 +146,16 @@ impl Db {
 }
 
 impl Write {
+    /// Unscoped, inside the write: for seeding and for the command line.
+    pub async fn user_id_by_username(&mut self, username: &str) -> Result<i64> {
+        let (id,): (i64,) =
+            sqlx::query_as("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(self.conn()).await?;
+        Ok(id)
+    }
+
     pub async fn user_insert(&mut self, actor: &Actor, scope: &Scope, new: &NewUser) -> Result<User> {
         if !valid_username(&new.username) {
             return Err(StoreError::Invalid("username: 3–32 lowercase letters, digits, . _ -".into()));
-        }
-        if new.roles.is_empty() {
-            return Err(StoreError::Invalid("roles: at least one".into()));
         }
         let path: Option<(String,)> = sqlx::query_as("SELECT path FROM org_units WHERE id = $1")
             .bind(new.unit_id)
@@ -228,10 +232,9 @@ impl Write {
         Ok(())
     }
 
+    /// Replaces the account's roles. An empty set is allowed: an account whose only roles
+    /// wait for a second administrator holds none meanwhile.
     pub async fn user_set_roles(&mut self, actor: &Actor, id: i64, roles: &[Role]) -> Result<()> {
-        if roles.is_empty() {
-            return Err(StoreError::Invalid("roles: at least one".into()));
-        }
         let joined = join_roles(roles);
         let n = sqlx::query("UPDATE users SET roles = $1 WHERE id = $2")
             .bind(&joined)
@@ -256,8 +259,6 @@ impl Write {
         Ok(())
     }
 
-    /// Counts a failed login; from `lock_after` failures on the account is locked until
-    /// `lock_until`.
     /// Counts and audits a wrong password on the account. Nothing is locked here: a lock any
     /// stranger could trigger would lock officers out at will; the application throttles by
     /// address instead (`modules::auth::throttle`).

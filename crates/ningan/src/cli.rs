@@ -675,6 +675,8 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
                     "revoked"
                 } else if t.expires_at <= now {
                     "expired"
+                } else if !t.approved {
+                    "pending"
                 } else {
                     "live"
                 };

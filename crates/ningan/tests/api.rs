@@ -391,11 +391,20 @@ on_both_backends!(administrators_create_officers_who_then_sign_in, |b| async mov
     assert_eq!(unit["kind"], "station");
     let (s, created) = admin.post("/api/users", json!({"username": "yy.officer", "display_name": "余姚民警", "unit_id": unit["id"], "roles": ["station_officer"]})).await;
     assert_eq!(s, 201, "{created}");
+    // A station officer reads personal data: the role waits for a second administrator.
+    assert_eq!(created["user"]["roles"], json!([]), "{created}");
+    assert_eq!(created["pending_grant"]["roles"], json!(["station_officer"]), "{created}");
     let password = created["password"].as_str().unwrap();
     let (s, me) =
         app.anonymous().post("/api/auth/login", json!({"username": "yy.officer", "password": password})).await;
     assert_eq!(s, 200);
     assert_eq!(me["me"]["unit_code"], "330281007");
+    let grant = created["pending_grant"]["id"].as_i64().unwrap();
+    app.user("root2", &[Role::Administrator], city.id).await;
+    let (s, g) = app.login("root2").await.post(&format!("/api/grants/{grant}/approve"), json!({})).await;
+    assert_eq!((s, &g["status"]), (200, &json!("approved")), "{g}");
+    let officer = app.login_with("yy.officer", password).await;
+    assert_eq!(officer.get("/api/residents").await.0, 200, "the approved role works");
     let (s, e) = admin.post("/api/users", json!({"username": "x", "unit_id": city.id, "roles": ["superuser"]})).await;
     assert_eq!(s, 422, "{e}");
     let (_, users) = admin.get("/api/users?q=yy").await;

@@ -123,6 +123,101 @@ on_both_backends!(records_outside_the_unit_tree_are_not_found, |b| async move {
     assert_eq!(s, 422);
 });
 
+on_both_backends!(personal_data_rights_take_a_second_administrator, |b| async move {
+    let app = spawn_app(b).await;
+    let city = app.unit("330200").await;
+    let station = app.station(330203, 1).await;
+    let district = app.unit("330206").await;
+    let first_id = app.user("first", &[Role::Administrator], city.id).await;
+    app.user("second", &[Role::Administrator], city.id).await;
+    app.user("beilun_admin", &[Role::Administrator], district.id).await;
+    app.resident("甲", 330203, 1, station.id).await;
+    let first = app.login("first").await;
+    let second = app.login("second").await;
+
+    // Nobody adds a personal-data role to their own account, not even through a grant.
+    let (s, e) = first
+        .request("PUT", &format!("/api/users/{first_id}/roles"), json!({"roles": ["administrator", "epidemiologist"]}))
+        .await;
+    assert_eq!(s, 403, "{e}");
+    assert_eq!(app.db.user_by_id(first_id).await.unwrap().roles, vec![Role::Administrator]);
+
+    // A new officer's personal-data role waits; the one who asked cannot approve it.
+    let (s, created) = first
+        .post("/api/users", json!({"username": "new.officer", "unit_id": station.id, "roles": ["station_officer"]}))
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let new_id = created["user"]["id"].as_i64().unwrap();
+    let new_password = created["password"].as_str().unwrap().to_string();
+    let grant = created["pending_grant"]["id"].as_i64().unwrap();
+    assert!(app.db.user_by_id(new_id).await.unwrap().roles.is_empty(), "nothing granted yet");
+    let (s, e) = first.post(&format!("/api/grants/{grant}/approve"), json!({})).await;
+    assert_eq!(s, 403, "the asker cannot approve: {e}");
+    // An administrator of another district does not even see it.
+    let beilun = app.login("beilun_admin").await;
+    assert_eq!(beilun.post(&format!("/api/grants/{grant}/approve"), json!({})).await.0, 404);
+    let (_, pending) = second.get("/api/grants?status=pending").await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{pending}");
+    assert_eq!(second.get("/api/grants?status=maybe").await.0, 422);
+    let (s, g) = second.post(&format!("/api/grants/{grant}/approve"), json!({})).await;
+    assert_eq!((s, &g["status"]), (200, &json!("approved")), "{g}");
+    assert_eq!(app.db.user_by_id(new_id).await.unwrap().roles, vec![Role::StationOfficer]);
+    let (s, e) = second.post(&format!("/api/grants/{grant}/reject"), json!({})).await;
+    assert_eq!(s, 409, "decided once: {e}");
+
+    // Role changes: removals and plain roles apply at once, added personal-data roles wait,
+    // and a rejected grant gives nothing.
+    let (s, changed) = first
+        .request("PUT", &format!("/api/users/{new_id}/roles"), json!({"roles": ["administrator", "investigator"]}))
+        .await;
+    assert_eq!(s, 200, "{changed}");
+    assert_eq!(changed["roles"], json!(["administrator"]));
+    assert_eq!(changed["pending_grant"]["roles"], json!(["investigator"]));
+    let grant = changed["pending_grant"]["id"].as_i64().unwrap();
+    // The account that would gain the role is now an administrator, yet cannot decide it.
+    let gainer = app.login_with("new.officer", &new_password).await;
+    assert_eq!(gainer.post(&format!("/api/grants/{grant}/approve"), json!({})).await.0, 403);
+    let (s, g) = second.post(&format!("/api/grants/{grant}/reject"), json!({})).await;
+    assert_eq!((s, &g["status"]), (200, &json!("rejected")), "{g}");
+    assert_eq!(app.db.user_by_id(new_id).await.unwrap().roles, vec![Role::Administrator]);
+
+    // A city-wide token that reads residents works only after a second administrator.
+    let (s, created) = first.post("/api/tokens", json!({"name": "全市人口接口", "scopes": ["resident.read"]})).await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["token"]["pending_approval"], true);
+    assert_eq!(created["token"]["live"], false);
+    let device = app.bearer(created["secret"].as_str().unwrap());
+    assert_eq!(device.get("/api/residents").await.0, 401, "not yet approved");
+    let grant = created["pending_grant"]["id"].as_i64().unwrap();
+    assert_eq!(first.post(&format!("/api/grants/{grant}/approve"), json!({})).await.0, 403);
+    assert_eq!(second.post(&format!("/api/grants/{grant}/approve"), json!({})).await.0, 200);
+    let (s, list) = device.get("/api/residents").await;
+    assert_eq!((s, &list["total"]), (200, &json!(1)), "{list}");
+    // A rejected token never starts to work.
+    let (_, created) = first.post("/api/tokens", json!({"name": "另一个接口", "scopes": ["resident.read"]})).await;
+    let grant = created["pending_grant"]["id"].as_i64().unwrap();
+    assert_eq!(second.post(&format!("/api/grants/{grant}/reject"), json!({})).await.0, 200);
+    assert_eq!(app.bearer(created["secret"].as_str().unwrap()).get("/api/residents").await.0, 401);
+    // Tokens without personal data need no second look.
+    let (_, created) = first.post("/api/tokens", json!({"name": "驾驶舱大屏", "scopes": ["cockpit.view"]})).await;
+    assert!(created["pending_grant"].is_null(), "{created}");
+
+    // Every decision is in the audit trail under the decider's name.
+    let filter = ningan_store::AuditFilter {
+        actor: Some("user:second".into()),
+        person_id: None,
+        action: Some("grant.approve".into()),
+        from_ms: None,
+        to_ms: None,
+    };
+    let approvals = app
+        .db
+        .audit_search(&ningan_store::Scope::everything(), &filter, ningan_store::PageRequest::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(approvals.total, 2);
+});
+
 on_both_backends!(api_tokens_act_only_within_their_scopes_and_unit, |b| async move {
     let c = city(b).await;
     let admin = c.app.login("administrator").await;

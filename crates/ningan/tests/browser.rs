@@ -328,13 +328,26 @@ async fn officers_work_through_the_workbench() {
     s.click("[data-testid=roles-form] input[value=station_officer]").await;
     s.click("[data-testid=roles-form] button").await;
     assert!(!s.text("[data-testid=error-roles]").await.is_empty());
-    s.click("[data-testid=roles-form] input[value=investigator]").await;
+    // Adding a role that shows personal data waits for a second administrator.
+    s.click("[data-testid=roles-form] input[value=station_officer]").await;
+    s.click("[data-testid=roles-form] input[value=commander]").await;
     s.click("[data-testid=roles-form] button").await;
+    s.wait_text("dl.facts", "指挥员").await;
+    assert_eq!(app.db.user_by_username("officer2").await.unwrap().roles, vec![ningan_core::Role::StationOfficer]);
+    s.logout().await;
+
+    // The second administrator approves it from the list of pending grants.
+    s.login("admin2", &pw("admin2")).await;
+    s.go("/accounts/grants?status=pending").await;
+    let pending = s.text("[data-testid=grants]").await;
+    assert!(pending.contains("officer2"), "{pending}");
+    s.click("[data-testid=grants] tr[data-status=pending] button[data-testid^=approve]").await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while app.db.user_by_username("officer2").await.unwrap().roles != vec![ningan_core::Role::Investigator] {
-        assert!(Instant::now() < deadline, "roles were not saved");
+    while !app.db.user_by_username("officer2").await.unwrap().roles.contains(&ningan_core::Role::Commander) {
+        assert!(Instant::now() < deadline, "the approved role was not added");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    s.shot("grants").await;
     client.close().await.unwrap();
 }
 

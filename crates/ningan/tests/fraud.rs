@@ -218,6 +218,11 @@ on_both_backends!(tasks_stay_in_their_station_and_move_only_by_reviewed_transfer
 
     let (s, _) = officer2.get(&format!("/api/fraud/tasks/{id}")).await;
     assert_eq!(s, 404, "another station's task is invisible");
+    // Reviewing a task one cannot see is "not found" whatever its state, so that the answer
+    // does not tell which ids exist.
+    let (s, e) = officer2.post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true})).await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!(officer2.post("/api/fraud/tasks/99999999/transfer/review", json!({"approve": true})).await.0, 404);
     let (s, _) = officer2.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "dissuaded"})).await;
     assert_eq!(s, 404);
     let (s, _) = c.carrier.get("/api/fraud/tasks").await;
@@ -237,7 +242,7 @@ on_both_backends!(tasks_stay_in_their_station_and_move_only_by_reviewed_transfer
     let (s, _) = officer2.get(&format!("/api/fraud/tasks/{id}")).await;
     assert_eq!(s, 200);
     let (s, _) = c.officer.post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true})).await;
-    assert_eq!(s, 404, "the sending station cannot approve its own transfer");
+    assert_eq!(s, 409, "the sending station sees the task but cannot approve its own transfer");
     let (s, d) = officer2
         .post(&format!("/api/fraud/tasks/{id}/transfer/review"), json!({"approve": true, "note": "接收"}))
         .await;

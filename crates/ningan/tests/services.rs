@@ -145,6 +145,11 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
         "the auditors see who: {flags}"
     );
     let flag = flags["items"][0]["id"].as_i64().unwrap();
+    // An auditor of another station neither sees nor closes it.
+    app.user("other_auditor", &[Role::Auditor], other.id).await;
+    let other_auditor = app.login("other_auditor").await;
+    let (s, e) = other_auditor.post(&format!("/api/audit/flags/{flag}/resolve"), json!({"finding": "越权关闭"})).await;
+    assert_eq!(s, 404, "{e}");
     let (s, _) = auditor
         .post(&format!("/api/audit/flags/{flag}/resolve"), json!({"finding": "系核对变更姓名申请，属正常访问"}))
         .await;

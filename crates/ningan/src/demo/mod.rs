@@ -227,6 +227,8 @@ pub async fn fingerprint(db: &Db) -> Result<String> {
 /// Who each demo account is: username, role, and the unit it belongs to.
 const OFFICERS: &[(&str, Role, Unit)] = &[
     ("admin", Role::Administrator, Unit::City),
+    // Personal-data roles and wide tokens take a second administrator's approval.
+    ("admin2", Role::Administrator, Unit::City),
     ("auditor", Role::Auditor, Unit::City),
     ("commander", Role::Commander, Unit::City),
     ("epi", Role::Epidemiologist, Unit::City),
@@ -277,6 +279,11 @@ async fn make_officers(db: &Db, seed: u64, actor: &Actor) -> Result<()> {
         )
         .await?;
     }
+    // One request waits for the second administrator: the first asks that a station officer
+    // also work as an investigator.
+    let admin = w.user_id_by_username("admin").await?;
+    let officer2 = w.user_id_by_username("officer2").await?;
+    w.grant_request_roles(actor, admin, officer2, &[Role::Investigator]).await?;
     w.commit().await?;
     Ok(())
 }

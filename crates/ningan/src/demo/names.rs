@@ -107,6 +107,7 @@ pub const STATION_PLACES: &[&str] = &[
 pub fn officer_display_name(username: &str) -> &'static str {
     match username {
         "admin" => "系统管理员",
+        "admin2" => "安全管理员",
         "auditor" => "审计员甲",
         "commander" => "指挥员甲",
         "epi" => "流调员甲",

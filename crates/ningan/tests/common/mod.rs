@@ -175,11 +175,16 @@ impl TestApp {
     /// Signs in through the API and returns a client that sends the session cookie and the
     /// CSRF header.
     pub async fn login(&self, username: &str) -> Client {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// Signs in with a given password, e.g. one an administrator's answer showed once.
+    pub async fn login_with(&self, username: &str, password: &str) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
         let resp = http
             .post(self.url("/api/auth/login"))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap();

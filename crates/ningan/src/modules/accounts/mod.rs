@@ -1,6 +1,7 @@
 //! Officer accounts, for administrators: list and look up accounts of units in scope,
 //! create them, reset passwords, change roles, disable and enable.
 
+pub mod grants;
 mod pages;
 
 use axum::extract::State;
@@ -40,10 +41,32 @@ pub fn routes(api: Api) -> Api {
     .add(Op::api(Method::POST, "/api/users/{id}/disable", manage, "accounts", "停用账号").status(204), post(disable))
     .add(Op::api(Method::POST, "/api/users/{id}/enable", manage, "accounts", "启用账号").status(204), post(enable))
     .add(
-        Op::api(Method::PUT, "/api/users/{id}/roles", manage, "accounts", "设置角色")
-            .request::<RolesRequest>()
-            .status(204),
+        Op::api(
+            Method::PUT,
+            "/api/users/{id}/roles",
+            manage,
+            "accounts",
+            "设置角色（新增涉及个人信息的角色须另一名管理员批准）",
+        )
+        .request::<RolesRequest>()
+        .response::<RolesChanged>(),
         put(set_roles),
+    )
+    .add(
+        Op::api(Method::GET, "/api/grants", manage, "accounts", "待审批与已审批的授权")
+            .query(&[("status", "pending、approved 或 rejected")])
+            .response::<Vec<grants::GrantDto>>(),
+        get(grants::list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/grants/{id}/approve", manage, "accounts", "第二名管理员批准授权")
+            .response::<grants::GrantDto>(),
+        post(grants::approve),
+    )
+    .add(
+        Op::api(Method::POST, "/api/grants/{id}/reject", manage, "accounts", "第二名管理员驳回授权")
+            .response::<grants::GrantDto>(),
+        post(grants::reject),
     )
     .add(
         Op::api(Method::POST, "/api/users/{id}/password", manage, "accounts", "重置密码")
@@ -58,6 +81,9 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/accounts/{id}/disable", manage, "停用账号"), post(pages::disable))
     .add(Op::page(Method::POST, "/accounts/{id}/enable", manage, "启用账号"), post(pages::enable))
     .add(Op::page(Method::POST, "/accounts/{id}/roles", manage, "设置角色"), post(pages::set_roles))
+    .add(Op::page(Method::GET, "/accounts/grants", manage, "授权审批页"), get(pages::grants))
+    .add(Op::page(Method::POST, "/accounts/grants/{id}/approve", manage, "批准授权"), post(pages::approve_grant))
+    .add(Op::page(Method::POST, "/accounts/grants/{id}/reject", manage, "驳回授权"), post(pages::reject_grant))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -113,6 +139,17 @@ pub struct CreatedUser {
     pub user: UserDto,
     /// Present only when the password was generated; shown this once.
     pub password: Option<String>,
+    /// Roles that show personal data wait here for a second administrator; until then the
+    /// account holds only the others.
+    pub pending_grant: Option<grants::GrantDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RolesChanged {
+    /// What the account holds now.
+    pub roles: Vec<String>,
+    /// Added roles that show personal data, waiting for a second administrator.
+    pub pending_grant: Option<grants::GrantDto>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -192,10 +229,33 @@ async fn create(
         unit_id: req.unit_id,
         roles,
     };
+    let (user, pending) = create_user(&state, &ctx, new).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CreatedUser { user: user.into(), password: shown, pending_grant: pending.map(Into::into) }),
+    ))
+}
+
+/// Creates the account with the roles that apply at once and files the personal-data roles
+/// for a second administrator, in one transaction.
+pub(crate) async fn create_user(
+    state: &AppState,
+    ctx: &Ctx,
+    mut new: NewUser,
+) -> Result<(User, Option<ningan_store::Grant>), ApiError> {
+    let requester =
+        ctx.user().map(|u| u.id).ok_or_else(|| ApiError::plain(crate::http::error::ErrorCode::Forbidden))?;
+    let (now, later) = grants::split_roles(&[], &new.roles);
+    new.roles = now;
     let mut w = state.db.write().await?;
     let user = w.user_insert(&ctx.actor(), &ctx.scope(), &new).await?;
+    let pending = if later.is_empty() {
+        None
+    } else {
+        Some(w.grant_request_roles(&ctx.actor(), requester, user.id, &later).await?)
+    };
     w.commit().await?;
-    Ok((StatusCode::CREATED, axum::Json(CreatedUser { user: user.into(), password: shown })))
+    Ok((user, pending))
 }
 
 async fn set_disabled(state: &AppState, ctx: &Ctx, id: i64, disabled: bool) -> ApiResult<StatusCode> {
@@ -222,13 +282,14 @@ async fn set_roles(
     ctx: Ctx,
     Path(id): Path<i64>,
     Json(req): Json<RolesRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<axum::Json<RolesChanged>> {
     let roles = parse_roles(&req.roles)?;
-    state.db.user_get(&ctx.scope(), id).await?;
-    let mut w = state.db.write().await?;
-    w.user_set_roles(&ctx.actor(), id, &roles).await?;
-    w.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let target = state.db.user_get(&ctx.scope(), id).await?;
+    let change = grants::change_roles(&state, &ctx, &target, &roles).await?;
+    Ok(axum::Json(RolesChanged {
+        roles: change.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        pending_grant: change.pending.map(Into::into),
+    }))
 }
 
 async fn reset_password(

@@ -10,7 +10,8 @@ use ningan_core::{Action, Role};
 use ningan_store::{NewUser, OrgUnit, PageRequest, User};
 use serde::Deserialize;
 
-use super::{parse_roles, password_or_generated};
+use super::grants::{self, change_roles};
+use super::{create_user, parse_roles, password_or_generated};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
@@ -35,6 +36,7 @@ struct ListPage {
     rows: Vec<(User, String)>,
     pager: Pager,
     can_manage: bool,
+    pending_grants: usize,
 }
 
 impl ListPage {
@@ -68,15 +70,10 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
             (u, n)
         })
         .collect();
-    let page = ListPage {
-        q: text.unwrap_or_default(),
-        unit_id,
-        units,
-        rows,
-        pager,
-        can_manage: ctx.may(Action::UserManage),
-        frame,
-    };
+    let can_manage = ctx.may(Action::UserManage);
+    let pending_grants =
+        if can_manage { state.db.grants_in_scope(&ctx.scope(), Some("pending"), 200).await?.len() } else { 0 };
+    let page = ListPage { pending_grants, q: text.unwrap_or_default(), unit_id, units, rows, pager, can_manage, frame };
     Ok(html(StatusCode::OK, &page))
 }
 
@@ -93,6 +90,8 @@ struct DetailPage {
     locked: bool,
     can_manage: bool,
     password: Option<String>,
+    /// Roles that wait for a second administrator, by grant.
+    waiting: Vec<(i64, String)>,
 }
 
 /// A refused roles form: the error and the roles as they were ticked.
@@ -120,7 +119,19 @@ async fn detail_page(
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let can_manage = ctx.may(Action::UserManage);
     let roles_error = refused.map(|(e, _)| e);
-    Ok(html(status, &DetailPage { frame, unit, roles, role_choices, roles_error, locked, user, can_manage, password }))
+    let waiting = state
+        .db
+        .grants_pending_for_user(user.id)
+        .await?
+        .into_iter()
+        .filter_map(|g| match g.subject {
+            ningan_store::GrantSubject::Roles { roles, .. } => Some((g.id, role_labels(&frame, &roles))),
+            ningan_store::GrantSubject::Token { .. } => None,
+        })
+        .collect();
+    let page =
+        DetailPage { frame, unit, roles, role_choices, roles_error, locked, user, can_manage, password, waiting };
+    Ok(html(status, &page))
 }
 
 pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
@@ -235,15 +246,9 @@ pub async fn create(
         unit_id,
         roles,
     };
-    let mut w = state.db.write().await?;
-    match w.user_insert(&ctx.actor(), &ctx.scope(), &new).await {
-        Ok(user) => {
-            w.commit().await?;
-            detail_page(&state, &ctx, user.id, shown, None).await
-        }
+    match create_user(&state, &ctx, new).await {
+        Ok((user, _)) => detail_page(&state, &ctx, user.id, shown, None).await,
         Err(e) => {
-            drop(w);
-            let e = ApiError::from(e);
             let field = e.errors.first().map(|f| f.field.clone()).unwrap_or_default();
             let msg = match field.as_str() {
                 "username" => tr.pick("用户名已存在", "username already exists").to_string(),
@@ -285,24 +290,122 @@ pub async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     set_disabled(&state, &ctx, id, false).await
 }
 
-/// Replaces an account's roles with the checked ones.
+/// Replaces an account's roles with the checked ones; added roles that show personal data
+/// wait for a second administrator, and one's own account gets none.
 pub async fn set_roles(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    state.db.user_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let target = state.db.user_get(&ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
     let chosen: Vec<String> = pairs.into_iter().filter(|(n, _)| n == "role").map(|(_, v)| v).collect();
-    let roles = match parse_roles(&chosen) {
-        Ok(r) => r,
-        Err(e) => {
-            let tr = Frame::for_principal(&ctx).tr;
-            return detail_page(&state, &ctx, id, None, Some((field_message(tr, &e), chosen))).await;
-        }
+    let tr = Frame::for_principal(&ctx).tr;
+    let result = match parse_roles(&chosen) {
+        Ok(roles) => change_roles(&state, &ctx, &target, &roles).await.map(|_| ()),
+        Err(e) => Err(e),
     };
-    let mut w = state.db.write().await?;
-    w.user_set_roles(&ctx.actor(), id, &roles).await?;
-    w.commit().await?;
-    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}")).into_response()),
+        Err(e) => {
+            let message = if e.errors.is_empty() {
+                tr.pick(&e.detail_zh, &e.detail_en).to_string()
+            } else {
+                field_message(tr, &e)
+            };
+            detail_page(&state, &ctx, id, None, Some((message, chosen))).await.map(IntoResponse::into_response)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/grants.html")]
+struct GrantsPage {
+    frame: Frame,
+    rows: Vec<GrantRow>,
+    status: String,
+}
+
+struct GrantRow {
+    id: i64,
+    status: String,
+    status_label: &'static str,
+    subject: String,
+    subject_href: String,
+    gives: String,
+    unit: String,
+    requested_by: String,
+    requested_at: String,
+    decided_by: String,
+    /// Whether the viewer may decide it: pending, and neither asked for it nor gains by it.
+    can_decide: bool,
+}
+
+#[derive(Deserialize)]
+pub struct GrantsQuery {
+    status: Option<String>,
+}
+
+async fn username(state: &AppState, id: Option<i64>) -> String {
+    match id {
+        Some(id) => state.db.user_by_id(id).await.map(|u| u.username).unwrap_or_else(|_| format!("#{id}")),
+        None => String::new(),
+    }
+}
+
+/// Pending grants first (newest first), then the recent decisions, for a second administrator.
+pub async fn grants(State(state): State<AppState>, ctx: Ctx, Query(q): Query<GrantsQuery>) -> PageResult {
+    let frame = Frame::for_principal(&ctx).crumb("/accounts", "nav.accounts").crumb("/accounts/grants", "grant.title");
+    let status = grants::parse_status(q.status.as_deref()).map_err(|e| PageError::from(e).framed(&ctx))?;
+    let listed = state.db.grants_in_scope(&ctx.scope(), status, 200).await?;
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let tokens = state.db.tokens_in_scope(&ctx.scope()).await?;
+    let me = ctx.user().map(|u| u.id);
+    let mut rows = Vec::with_capacity(listed.len());
+    for g in listed {
+        let (subject, subject_href, gives) = match &g.subject {
+            ningan_store::GrantSubject::Roles { user_id, roles } => {
+                (username(&state, Some(*user_id)).await, format!("/accounts/{user_id}"), role_labels(&frame, roles))
+            }
+            ningan_store::GrantSubject::Token { token_id } => {
+                let t = tokens.iter().find(|t| t.id == *token_id);
+                let name = t.map(|t| format!("{} ({})", t.name, t.prefix)).unwrap_or_else(|| format!("#{token_id}"));
+                let scopes = t.map(|t| t.scopes.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));
+                (name, "/tokens".to_string(), format!("{} · {}", frame.tr.t("grant.token"), scopes.unwrap_or_default()))
+            }
+        };
+        let can_decide = g.status == "pending" && me.is_some_and(|m| m != g.requested_by && g.user_id() != Some(m));
+        rows.push(GrantRow {
+            id: g.id,
+            subject,
+            subject_href,
+            gives,
+            unit: units.iter().find(|u| u.id == g.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            requested_by: username(&state, Some(g.requested_by)).await,
+            requested_at: crate::http::dto::ts(g.requested_at),
+            decided_by: username(&state, g.decided_by).await,
+            can_decide,
+            status_label: frame.tr.t(match g.status.as_str() {
+                "approved" => "grant.approved",
+                "rejected" => "grant.rejected",
+                _ => "grant.pending",
+            }),
+            status: g.status,
+        });
+    }
+    let status = status.unwrap_or_default().to_string();
+    Ok(html(StatusCode::OK, &GrantsPage { frame, rows, status }))
+}
+
+async fn decide_page(state: &AppState, ctx: &Ctx, id: i64, approve: bool) -> PageResult<Response> {
+    grants::decide(state, ctx, id, approve).await.map_err(|e| PageError::from(e).framed(ctx))?;
+    Ok(Redirect::to("/accounts/grants").into_response())
+}
+
+pub async fn approve_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    decide_page(&state, &ctx, id, true).await
+}
+
+pub async fn reject_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+    decide_page(&state, &ctx, id, false).await
 }

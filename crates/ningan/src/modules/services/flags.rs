@@ -54,6 +54,9 @@ pub(super) async fn list(
     Query(q): Query<FlagQuery>,
 ) -> ApiResult<axum::Json<PageDto<FlagDto>>> {
     let page = state.db.access_flags(&ctx.scope(), PageRequest::new(q.page, Some(50))).await?;
+    let ids: Vec<i64> = page.items.iter().map(|f| f.id).collect();
+    let persons: Vec<i64> = page.items.iter().map(|f| f.resident_id).collect();
+    crate::http::shown::audit_shown(&state, &ctx, "access.flag.list", "access_flag", &ids, &persons).await?;
     Ok(axum::Json(PageDto::from_page(page, dto)))
 }
 
@@ -74,7 +77,7 @@ pub(super) async fn resolve(
         return Err(ApiError::field("finding", "请填写核查结论（2–500字）", "state the finding (2–500 characters)"));
     }
     let mut w = state.db.write().await?;
-    w.access_flag_resolve(&ctx.actor(), id, finding).await?;
+    w.access_flag_resolve(&ctx.actor(), &ctx.scope(), id, finding).await?;
     w.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -121,7 +121,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::GET,
             "/api/services/deliveries",
-            Access::Action(Action::ServiceManage),
+            Access::CityWide(Action::ServiceManage),
             "services",
             "身份变更推送（含死信）",
         )
@@ -136,7 +136,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(
             Method::POST,
             "/api/services/deliveries/{id}/redrive",
-            Access::Action(Action::ServiceManage),
+            Access::CityWide(Action::ServiceManage),
             "services",
             "重新推送失败的身份变更",
         )
@@ -305,11 +305,16 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
     .add(
-        Op::page(Method::GET, "/services/deliveries", Access::Action(Action::ServiceManage), "身份变更推送"),
+        Op::page(Method::GET, "/services/deliveries", Access::CityWide(Action::ServiceManage), "身份变更推送"),
         get(pages::deliveries),
     )
     .add(
-        Op::page(Method::POST, "/services/deliveries/{id}/redrive", Access::Action(Action::ServiceManage), "重新推送"),
+        Op::page(
+            Method::POST,
+            "/services/deliveries/{id}/redrive",
+            Access::CityWide(Action::ServiceManage),
+            "重新推送",
+        ),
         post(pages::redrive),
     )
     .add(Op::page(Method::POST, "/services/applications/counter", work, "窗口录入"), post(pages::counter))

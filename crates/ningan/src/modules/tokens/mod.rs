@@ -50,6 +50,9 @@ pub struct TokenDto {
     pub expires_at: String,
     pub revoked_at: Option<String>,
     pub live: bool,
+    /// Reads personal data beyond one station: works only once a second administrator
+    /// approves it (see `/api/grants`).
+    pub pending_approval: bool,
 }
 
 impl From<ApiToken> for TokenDto {
@@ -57,6 +60,7 @@ impl From<ApiToken> for TokenDto {
         TokenDto {
             id: t.id,
             live: t.is_live(now_ms()),
+            pending_approval: !t.approved && t.revoked_at.is_none(),
             scopes: t.scopes.iter().map(|a| a.as_str().to_string()).collect(),
             name: t.name,
             prefix: t.prefix,
@@ -84,6 +88,8 @@ pub struct CreatedToken {
     pub token: TokenDto,
     /// The bearer token; it is not stored and cannot be shown again.
     pub secret: String,
+    /// Present when the token waits for a second administrator before it works.
+    pub pending_grant: Option<crate::modules::accounts::grants::GrantDto>,
 }
 
 pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
@@ -116,7 +122,9 @@ pub struct TokenSpec {
     pub created_by: Option<i64>,
 }
 
-/// Creates a token and returns it with its one-time secret.
+/// Creates a token and returns it with its one-time secret. A token an officer makes that
+/// reads personal data beyond one station waits for a second administrator; the command line
+/// (the operator of the machine, who holds the database anyway) is not asked.
 pub async fn create_token(
     db: &ningan_store::Db,
     actor: &ningan_store::Actor,
@@ -137,10 +145,23 @@ pub async fn create_token(
         created_by,
         expires_at: now_ms() + days * 86_400_000,
     };
+    let unit = db
+        .unit_by_id(unit_id)
+        .await
+        .map_err(|_| ApiError::field("unit_id", "您的管辖范围内没有该单位", "no such unit in your scope"))?;
+    let wide = crate::modules::accounts::grants::token_needs_second_admin(&new.scopes, &unit);
     let mut w = db.write().await?;
-    let token = w.token_insert(actor, scope, &new).await?;
+    let mut token = w.token_insert(actor, scope, &new).await?;
+    let pending_grant = match created_by {
+        Some(requester) if wide => {
+            let grant = w.grant_request_token(actor, requester, token.id).await?;
+            token.approved = false;
+            Some(grant.into())
+        }
+        _ => None,
+    };
     w.commit().await?;
-    Ok(CreatedToken { token: token.into(), secret })
+    Ok(CreatedToken { token: token.into(), secret, pending_grant })
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<Vec<TokenDto>>> {

@@ -55,10 +55,11 @@ pub async fn create(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let scopes: Vec<String> = pairs.iter().filter(|(n, _)| n == "scope").map(|(_, v)| v.clone()).collect();
     let name = get("name");
-    let days = get("days").parse::<i64>().unwrap_or(90);
-    let result = match parse_scopes(&scopes) {
-        Err(e) => Err(e),
-        Ok(scopes) => {
+    let days = crate::web::page::form_value::<i64>("days", "有效天数", "Days", &get("days"));
+    let result = match (parse_scopes(&scopes), days) {
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Ok(scopes), Ok(days)) => {
+            let days = days.unwrap_or(90);
             let spec = TokenSpec {
                 name: name.clone(),
                 unit_id: ctx.unit.id,
