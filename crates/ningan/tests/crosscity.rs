@@ -27,8 +27,7 @@ fn peer(code: &str, name: &str, port: u16) -> PeerCity {
     PeerCity { city: code.into(), name: name.into(), url: format!("http://127.0.0.1:{port}"), secret: SHARED.into() }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hangzhou_station_forwards_an_application_that_ningbo_decides() {
+on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides, |b| async move {
     let (nb_port, hz_port, dead_port) = (free_port(), free_port(), free_port());
     let (nb_dir, hz_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let nb_cfg = city("330200", "宁波市公安局", vec![peer("330100", "杭州市公安局", hz_port)], &nb_dir);
@@ -38,8 +37,13 @@ async fn a_hangzhou_station_forwards_an_application_that_ningbo_decides() {
         vec![peer("330200", "宁波市公安局", nb_port), peer("330300", "温州市公安局", dead_port)],
         &hz_dir,
     );
-    let ningbo = spawn_app_at(nb_cfg, Backend::Sqlite, nb_dir, nb_port).await;
-    let hangzhou = spawn_app_at(hz_cfg, Backend::Sqlite, hz_dir, hz_port).await;
+    let (mut nb_cfg, mut hz_cfg) = (nb_cfg, hz_cfg);
+    if b == Backend::Postgres {
+        nb_cfg.database_url = Some(ningan_testkit::fresh_pg_database());
+        hz_cfg.database_url = Some(ningan_testkit::fresh_pg_database());
+    }
+    let ningbo = spawn_app_at(nb_cfg, b, nb_dir, nb_port).await;
+    let hangzhou = spawn_app_at(hz_cfg, b, hz_dir, hz_port).await;
 
     let home = ningbo.station(330203, 1).await;
     ningbo.user("nb_clerk", &[Role::ServiceClerk], home.id).await;
@@ -120,4 +124,4 @@ async fn a_hangzhou_station_forwards_an_application_that_ningbo_decides() {
     let first: serde_json::Value = post(sig.clone(), body.clone()).await.unwrap().json().await.unwrap();
     let again: serde_json::Value = post(sig, body).await.unwrap().json().await.unwrap();
     assert_eq!(first["no"], again["no"], "a repeated forward is the same application");
-}
+});

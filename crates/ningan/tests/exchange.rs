@@ -80,10 +80,9 @@ fn status_of<'a>(d: &'a Value, code: &str) -> &'a str {
     d["facts"].as_array().unwrap().iter().find(|f| f["code"] == code).and_then(|f| f["status"].as_str()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_birth_registration_is_handled_without_any_paper() {
+on_both_backends!(a_birth_registration_is_handled_without_any_paper, |b| async move {
     let sim = partner_sim().await;
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app(b).await;
     let station = app.station(330203, 1).await;
     app.user("clerk", &[Role::ServiceClerk], station.id).await;
     app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
@@ -167,12 +166,11 @@ async fn a_birth_registration_is_handled_without_any_paper() {
     }
     let (s, _) = clerk.post(&format!("/api/services/applications/{id2}/decide"), json!({"status": "approved"})).await;
     assert_eq!(s, 200);
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_to_an_agency_that_is_down_are_retried_until_it_answers() {
+on_both_backends!(requests_to_an_agency_that_is_down_are_retried_until_it_answers, |b| async move {
     let sim = partner_sim().await;
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app(b).await;
     let station = app.station(330203, 1).await;
     app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
     app.resident("申请人", 330203, 1, station.id).await;
@@ -197,12 +195,11 @@ async fn requests_to_an_agency_that_is_down_are_retried_until_it_answers() {
     let fact = d["facts"].as_array().unwrap().iter().find(|f| f["code"] == "property_record").unwrap().clone();
     assert_eq!(fact["status"], "verified", "{d}");
     assert!(fact["attempts"].as_i64().unwrap() >= 2, "the first attempt met the outage: {fact}");
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id() {
+on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id, |b| async move {
     let sim = partner_sim().await;
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app(b).await;
     let station = app.station(330203, 1).await;
     app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
     app.user("clerk", &[Role::ServiceClerk], station.id).await;
@@ -244,4 +241,4 @@ async fn a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id
     let received: Value =
         reqwest::get(format!("http://127.0.0.1:{}/control/received", sim.1)).await.unwrap().json().await.unwrap();
     assert_eq!(received["applied"]["hrss"], json!([change]));
-}
+});

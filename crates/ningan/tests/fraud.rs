@@ -275,9 +275,8 @@ on_both_backends!(tasks_stay_in_their_station_and_move_only_by_reviewed_transfer
     assert_eq!(escalated["total"], 1, "{escalated}");
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signals_are_refused_clearly_and_bad_batches_change_nothing() {
-    let c = city(Backend::Sqlite).await;
+on_both_backends!(signals_are_refused_clearly_and_bad_batches_change_nothing, |b| async move {
+    let c = city(b).await;
     let (s, e) = ndjson(&c.carrier, "\n\n").await;
     assert_eq!(s, 422, "{e}");
     let future = json!({"id": "f", "phone": "13912340001", "at": (Utc::now() + Duration::hours(1)).to_rfc3339(), "kind": "sms", "from": "95588"});
@@ -315,11 +314,10 @@ async fn signals_are_refused_clearly_and_bad_batches_change_nothing() {
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("entries[1].value")), "{e}");
     let (_, list) = c.analyst.get("/api/fraud/watchlist?kind=phone").await;
     assert_eq!(list["total"], 1, "the batch with a bad entry listed nothing: {list}");
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit() {
-    let c = city(Backend::Sqlite).await;
+on_both_backends!(the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit, |b| async move {
+    let c = city(b).await;
     let anon = c.app.anonymous();
     let (s, r) = anon.get("/api/public/fraud/check?kind=phone&value=%2B86%20574%206666%200001").await;
     assert_eq!((s, r["listed"].as_bool(), r["typology"].as_str()), (200, Some(true), Some("冒充客服")), "{r}");
@@ -368,11 +366,10 @@ async fn the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit() {
         last = anon.get("/api/public/fraud/check?kind=phone&value=13800000000").await.0;
     }
     assert_eq!(last, 429, "look-ups are limited per client");
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rules_are_replaced_while_running_and_bad_rules_name_their_line() {
-    let c = city(Backend::Sqlite).await;
+on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line, |b| async move {
+    let c = city(b).await;
     // The rule set is the whole city's: a district's analyst may not replace it.
     let r = c.analyst.http.put(c.app.url("/api/fraud/rules")).body(ningan_fraud::DEFAULT_RULES).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 403, "a district analyst replaces no city-wide setting");
@@ -403,7 +400,7 @@ async fn rules_are_replaced_while_running_and_bad_rules_name_their_line() {
     assert_eq!(r["warnings"][0]["level"], "high", "{r}");
     let (s, _) = c.officer.request("PUT", "/api/fraud/rules", json!({})).await;
     assert_eq!(s, 403);
-}
+});
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_a_journey_keeps_the_sequence() {

@@ -166,9 +166,8 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     assert_eq!(s, 401);
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clerk_enters_an_application_at_the_counter() {
-    let app = spawn_app(Backend::Sqlite).await;
+on_both_backends!(a_clerk_enters_an_application_at_the_counter, |b| async move {
+    let app = spawn_app(b).await;
     let home = app.station(330203, 1).await;
     let other = app.station(330206, 1).await;
     app.user("clerk", &[Role::ServiceClerk], other.id).await;
@@ -219,7 +218,7 @@ async fn a_clerk_enters_an_application_at_the_counter() {
     // The catalogue is the whole city's: a station's administrator does not edit it.
     let (s, _) = app.login("station_admin").await.request("PUT", "/api/services/items/id-renewal", json!({})).await;
     assert_eq!(s, 403);
-}
+});
 
 /// Sends the applicant's confirmation code from the counter and reads it off their phone.
 async fn counter_code(app: &TestApp, clerk: &Client, id_number: &str, phone: &str) -> String {
@@ -230,9 +229,8 @@ async fn counter_code(app: &TestApp, clerk: &Client, id_number: &str, phone: &st
     text.chars().filter(char::is_ascii_digit).take(6).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_approved_id_number_correction_changes_the_register_once() {
-    let app = spawn_app(Backend::Sqlite).await;
+on_both_backends!(an_approved_id_number_correction_changes_the_register_once, |b| async move {
+    let app = spawn_app(b).await;
     let home = app.station(330203, 1).await;
     app.user("clerk", &[Role::ServiceClerk], home.id).await;
     let resident = app.resident("更正人", 330203, 1, home.id).await;
@@ -270,4 +268,4 @@ async fn an_approved_id_number_correction_changes_the_register_once() {
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["changes"][0]["field"], "id_number");
     assert_eq!(app.db.resident_record(resident).await.unwrap().id_number, correct.as_str());
-}
+});

@@ -46,12 +46,15 @@ fn at(hours: i64) -> String {
     (Utc::now() - chrono::Duration::hours(hours)).to_rfc3339()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scans_accepted_by_one_process_reach_every_engine() {
+on_both_backends!(scans_accepted_by_one_process_reach_every_engine, |b| async move {
     let store = tempfile::tempdir().unwrap();
     let (_nats, port) = nats_server(store.path());
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let shared = format!("sqlite://{}", dir_a.path().join("shared.db").display());
+    // Both processes on one database, each with its own engine files.
+    let (shared, _shared_dir) = match ningan_testkit::fresh_location(b) {
+        (ningan_store::Location::Sqlite(path), dir) => (format!("sqlite://{}", path.display()), dir),
+        (ningan_store::Location::Postgres(url), dir) => (url, dir),
+    };
     let config = |dir: &tempfile::TempDir| Config {
         data_dir: dir.path().to_path_buf(),
         database_url: Some(shared.clone()),
@@ -59,8 +62,8 @@ async fn scans_accepted_by_one_process_reach_every_engine() {
         ..Config::default()
     };
     let (ca, cb) = (config(&dir_a), config(&dir_b));
-    let a = spawn_app_on(ca, Backend::Sqlite, dir_a).await;
-    let b = spawn_app_on(cb, Backend::Sqlite, dir_b).await;
+    let a = spawn_app_on(ca, b, dir_a).await;
+    let b = spawn_app_on(cb, b, dir_b).await;
 
     let station = a.station(330203, 1).await;
     a.user("officer", &[Role::StationOfficer], station.id).await;
@@ -103,24 +106,20 @@ async fn scans_accepted_by_one_process_reach_every_engine() {
     let epi_a = a.login("epi").await;
     let (_, inv) = epi_a.get(&format!("/api/cases/{}/investigation", c["id"])).await;
     assert_eq!(inv["close_contacts"], 1, "{inv}");
-}
+});
 
-/// Risk signals published by a partner to the NATS subject are scored by the process that
-/// consumes the stream: a victim journey becomes a red warning at the person's station, and a
-/// batch delivered twice changes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signals_published_to_the_stream_become_warnings() {
+// Risk signals published by a partner to the NATS subject are scored by the process that
+// consumes the stream: a victim journey becomes a red warning at the person's station, and a
+// batch delivered twice changes nothing.
+on_both_backends!(signals_published_to_the_stream_become_warnings, |b| async move {
     let store = tempfile::tempdir().unwrap();
     let (_nats, port) = nats_server(store.path());
-    let dir = tempfile::tempdir().unwrap();
     let url = format!("nats://127.0.0.1:{port}");
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        nats: NatsConfig { url: Some(url.clone()), ..NatsConfig::default() },
-        fraud: ningan::config::FraudConfig { consume_stream: true, ..Default::default() },
-        ..Config::default()
-    };
-    let app = spawn_app_on(config, Backend::Sqlite, dir).await;
+    let app = spawn_app_configured(b, |c| {
+        c.nats = NatsConfig { url: Some(url.clone()), ..NatsConfig::default() };
+        c.fraud = ningan::config::FraudConfig { consume_stream: true, ..Default::default() };
+    })
+    .await;
     let station = app.station(330203, 1).await;
     app.user("analyst", &[Role::FraudAnalyst], station.id).await;
     app.resident("受害人甲", 330203, 1, station.id).await;
@@ -162,4 +161,4 @@ async fn signals_published_to_the_stream_become_warnings() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (_, all) = analyst.get("/api/fraud/tasks").await;
     assert_eq!(all["total"], 3, "the repeated batch raised nothing new: {all}");
-}
+});

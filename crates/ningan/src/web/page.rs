@@ -143,6 +143,19 @@ pub fn form_value<T: std::str::FromStr>(
     })
 }
 
+/// Parses a required form field typed by a person: empty or not a `T` is an error naming the
+/// field in both languages.
+pub fn form_required<T: std::str::FromStr>(
+    field: &str,
+    label_zh: &str,
+    label_en: &str,
+    raw: &str,
+) -> Result<T, crate::http::error::ApiError> {
+    form_value(field, label_zh, label_en, raw)?.ok_or_else(|| {
+        crate::http::error::ApiError::field(field, format!("请填写{label_zh}"), format!("{label_en} is required"))
+    })
+}
+
 /// Parses an optional numeric query field, treating empty and malformed values as absent.
 pub fn opt_i64(s: &Option<String>) -> Option<i64> {
     nonempty(s).and_then(|v| v.parse().ok())

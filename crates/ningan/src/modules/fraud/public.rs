@@ -167,7 +167,6 @@ pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<Rep
         )
         .await?;
     w.commit().await?;
-    state.cockpit.invalidate();
     Ok(ReportReceipt {
         report_id,
         message: format!(
@@ -265,17 +264,17 @@ pub(super) async fn report_form(
     Form(form): Form<ReportForm>,
 ) -> Response {
     let mut page = PublicPage::new();
-    let amount = form.amount.trim();
+    let amount = crate::web::page::form_value::<f64>("amount", "涉案金额", "Amount", &form.amount);
     let req = ReportRequest {
         phone: form.phone,
         identifier_kind: form.identifier_kind,
         identifier: form.identifier,
         description: form.description,
-        amount: if amount.is_empty() { None } else { Some(amount.parse().unwrap_or(f64::NAN)) },
+        amount: amount.as_ref().ok().copied().flatten(),
     };
-    let outcome = match limited(&state, addr) {
-        Ok(()) => file_report(&state, &req).await,
-        Err(e) => Err(e),
+    let outcome = match (limited(&state, addr), amount) {
+        (Ok(()), Ok(_)) => file_report(&state, &req).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     let status = match outcome {
         Ok(receipt) => {

@@ -183,17 +183,25 @@ pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Task
 }
 
 pub async fn zone_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ZoneForm>) -> PageResult<Response> {
-    let geometry: Result<serde_json::Value, _> = serde_json::from_str(&form.geometry);
     let planned_end = form.planned_end.trim();
-    let req = super::zones::NewZoneRequest {
-        name: form.name.clone(),
-        level: form.level.clone(),
-        geometry: geometry.unwrap_or(serde_json::Value::Null),
-        unit_id: form.unit_id.trim().parse().unwrap_or(0),
-        starts_at: None,
-        planned_end: (!planned_end.is_empty()).then(|| format!("{planned_end}:00+08:00")),
+    let parsed = serde_json::from_str::<serde_json::Value>(&form.geometry)
+        .map_err(|_| ApiError::field("geometry", "请在地图上画出区域", "draw the zone on the map"))
+        .and_then(|geometry| {
+            let unit_id = crate::web::page::form_required::<i64>("unit_id", "责任单位", "Unit", &form.unit_id)?;
+            Ok(super::zones::NewZoneRequest {
+                name: form.name.clone(),
+                level: form.level.clone(),
+                geometry,
+                unit_id,
+                starts_at: None,
+                planned_end: (!planned_end.is_empty()).then(|| format!("{planned_end}:00+08:00")),
+            })
+        });
+    let created = match parsed {
+        Ok(req) => super::zones::create_zone(&state, &ctx, req).await,
+        Err(e) => Err(e),
     };
-    match super::zones::create_zone(&state, &ctx, req).await {
+    match created {
         Ok(id) => Ok(Redirect::to(&format!("/precise/zones/{id}")).into_response()),
         Err(e) => {
             let tr = Frame::for_principal(&ctx).tr;

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::app::AppState;
 use crate::http::dto::ts;
+use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
 use crate::web::page::{nonempty, opt_i64};
@@ -105,17 +106,23 @@ pub async fn venue_create(
     ctx: Ctx,
     Form(form): Form<VenueForm>,
 ) -> PageResult<Response> {
-    let number = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NAN);
-    let req = NewVenueRequest {
-        name: form.name.clone(),
-        kind: form.kind.clone(),
-        address: form.address.clone(),
-        unit_id: form.unit_id.trim().parse().unwrap_or(0),
-        lon: number(&form.lon),
-        lat: number(&form.lat),
-        code: None,
+    use crate::web::page::form_required;
+    let parsed = (|| {
+        Ok::<_, ApiError>(NewVenueRequest {
+            name: form.name.clone(),
+            kind: form.kind.clone(),
+            address: form.address.clone(),
+            unit_id: form_required("unit_id", "所属单位", "Unit", &form.unit_id)?,
+            lon: form_required("lon", "经度", "Longitude", &form.lon)?,
+            lat: form_required("lat", "纬度", "Latitude", &form.lat)?,
+            code: None,
+        })
+    })();
+    let created = match parsed {
+        Ok(req) => create_venue(&state, &ctx, req).await,
+        Err(e) => Err(e),
     };
-    match create_venue(&state, &ctx, req).await {
+    match created {
         Ok(_) => Ok(Redirect::to("/precise/venues").into_response()),
         Err(e) => {
             let tr = Frame::for_principal(&ctx).tr;
@@ -191,13 +198,13 @@ pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
     // The form's local time is China Standard Time.
     let onset = form.onset_at.trim();
     let onset = if onset.len() == 16 { format!("{onset}:00+08:00") } else { onset.to_string() };
-    let req = NewCaseRequest {
-        resident_id: form.resident_id.trim().parse().unwrap_or(0),
-        status: form.status.clone(),
-        onset_at: onset,
-        note: Some(form.note.clone()),
-    };
     let result = async {
+        let req = NewCaseRequest {
+            resident_id: crate::web::page::form_required("resident_id", "人员编号", "Resident id", &form.resident_id)?,
+            status: form.status.clone(),
+            onset_at: onset,
+            note: Some(form.note.clone()),
+        };
         let new = validate_case(req)?;
         let mut w = state.db.write().await?;
         let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;

@@ -610,8 +610,12 @@ pub(super) async fn rate_form(
     Path(no): Path<String>,
     Form(form): Form<RateForm>,
 ) -> ApiResult<Response> {
-    let req = RateRequest { rating: form.rating.trim().parse().unwrap_or(0), comment: form.comment };
-    match rate(&state, &citizen, &no, &req).await {
+    let rated = crate::web::page::form_required::<i64>("rating", "评分", "Rating", &form.rating);
+    let result = match rated {
+        Ok(rating) => rate(&state, &citizen, &no, &RateRequest { rating, comment: form.comment }).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
             let d = my_application(&state, &citizen, &no).await?;
