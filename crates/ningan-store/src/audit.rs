@@ -151,6 +151,9 @@ impl Write {
     /// Appends to the chain inside this transaction, so the entry commits or rolls back
     /// together with the change it records.
     pub async fn audit(&mut self, new: NewAudit) -> Result<i64> {
+        if let Some(area) = crate::changes::area_of(&new.action) {
+            self.touch(area);
+        }
         if self.dialect == Dialect::Postgres && !self.audit_locked {
             // Orders appenders across processes; readers are not blocked.
             sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(self.conn()).await?;

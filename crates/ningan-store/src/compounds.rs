@@ -42,6 +42,7 @@ pub struct NewCompound {
 impl Write {
     /// Adds compounds under stations in `scope`; returns their ids in order.
     pub async fn compounds_insert(&mut self, actor: &Actor, scope: &Scope, new: &[NewCompound]) -> Result<Vec<i64>> {
+        self.touch(crate::Area::People);
         let now = now_ms();
         let mut ids = Vec::with_capacity(new.len());
         for c in new {

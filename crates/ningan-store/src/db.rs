@@ -10,6 +10,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::changes::{Area, Changes, Touched};
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,7 @@ pub struct Db {
     /// rolled back before the next write begins, never left holding the write lock on a
     /// pooled connection that nobody uses.
     writer: Arc<Mutex<WriterConn>>,
+    changes: Arc<Changes>,
 }
 
 /// The writers' connection and whether a transaction is still open on it.
@@ -129,7 +131,8 @@ impl Db {
             }
         };
         let conn = pool.acquire().await?.detach();
-        Ok(Db { pool, url, dialect, writer: Arc::new(Mutex::new(WriterConn { conn, open: false })) })
+        let writer = Arc::new(Mutex::new(WriterConn { conn, open: false }));
+        Ok(Db { pool, url, dialect, writer, changes: Arc::default() })
     }
 
     /// The connection URL, for tools that need a second, raw connection (tests, export).
@@ -140,6 +143,11 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// What committed writes of this process changed, for caches to compare against.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     /// Begins a write transaction. Every mutation and every audited read goes through one.
@@ -159,7 +167,13 @@ impl Db {
         };
         guard.conn.execute(begin).await?;
         guard.open = true;
-        Ok(Write { guard: Some(guard), dialect: self.dialect, audit_locked: false })
+        Ok(Write {
+            guard: Some(guard),
+            dialect: self.dialect,
+            audit_locked: false,
+            changes: self.changes.clone(),
+            touched: Touched::default(),
+        })
     }
 
     pub async fn close(&self) {
@@ -178,6 +192,8 @@ pub struct Write {
     guard: Option<OwnedMutexGuard<WriterConn>>,
     pub(crate) dialect: Dialect,
     pub(crate) audit_locked: bool,
+    changes: Arc<Changes>,
+    touched: Touched,
 }
 
 impl Write {
@@ -186,7 +202,14 @@ impl Write {
             g.conn.execute("COMMIT").await?;
             g.open = false;
         }
+        self.changes.committed(self.touched.0);
         Ok(())
+    }
+
+    /// Marks an area as changed by this write; its caches go stale when it commits. Writes
+    /// that append an audit entry for a change are marked by that entry already.
+    pub fn touch(&mut self, area: Area) {
+        self.touched.add(area);
     }
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {

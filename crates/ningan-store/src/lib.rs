@@ -4,6 +4,7 @@
 
 mod arrivals;
 mod audit;
+mod changes;
 mod compounds;
 mod crosscity;
 mod db;
@@ -35,6 +36,7 @@ mod zones;
 
 pub use arrivals::{ARRIVAL_STATUSES, Arrival, NewArrival, RiskArea};
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord, ChainReport, NewAudit};
+pub use changes::{Area, Changes, area_of};
 pub use compounds::{Compound, NewCompound};
 pub use crosscity::{Forwarded, NewForwarded};
 pub use db::{Db, Dialect, Location, Write, redact_url};
@@ -70,7 +72,7 @@ pub use services::{
     NewApplication, NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh,
 };
 pub use sessions::Session;
-pub use stats::{PopulationStats, PreciseStats};
+pub use stats::{PopulationStats, PreciseStats, ServiceStats};
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::{NewUser, User, valid_username};
 pub use venues::{NewVenue, Venue};

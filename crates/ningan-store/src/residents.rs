@@ -491,6 +491,7 @@ const BULK_ROWS: usize = 500;
 impl Write {
     /// Inserts many residents in this transaction with one audit entry for the batch.
     pub async fn residents_bulk_insert(&mut self, actor: &Actor, rows: &[BulkResident], detail: &str) -> Result<u64> {
+        self.touch(crate::Area::People);
         let mut inserted = 0;
         for chunk in rows.chunks(BULK_ROWS) {
             let mut sql = String::from(

@@ -609,23 +609,34 @@ impl Write {
             .unwrap_or_default()
             .with_timezone(&ningan_core::time::cst())
             .format("%Y%m%d");
-        let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
-             created_at, updated_at, citizen_signed) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10) RETURNING id",
-        )
-        .bind(&no)
-        .bind(a.item_id)
-        .bind(a.resident_id)
-        .bind(a.unit_id)
-        .bind(&a.unit_path)
-        .bind(&a.channel)
-        .bind(&a.details)
-        .bind(a.deadline)
-        .bind(now)
-        .bind(i64::from(a.citizen_signed))
-        .fetch_one(self.conn())
-        .await?;
+        // A busy day files thousands: a number already taken is drawn again rather than
+        // failing the filing (a failed INSERT would abort the transaction on PostgreSQL).
+        let mut filed = None;
+        for _ in 0..8 {
+            let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
+            let row: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
+                 created_at, updated_at, citizen_signed) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10) \
+                 ON CONFLICT (no) DO NOTHING RETURNING id",
+            )
+            .bind(&no)
+            .bind(a.item_id)
+            .bind(a.resident_id)
+            .bind(a.unit_id)
+            .bind(&a.unit_path)
+            .bind(&a.channel)
+            .bind(&a.details)
+            .bind(a.deadline)
+            .bind(now)
+            .bind(i64::from(a.citizen_signed))
+            .fetch_optional(self.conn())
+            .await?;
+            if let Some((id,)) = row {
+                filed = Some((id, no));
+                break;
+            }
+        }
+        let (id, no) = filed.ok_or_else(|| StoreError::Conflict("no".into()))?;
         self.application_event(
             id,
             "submitted",
@@ -738,6 +749,35 @@ impl Write {
             .fetch_one(self.conn())
             .await?;
         Application::from_row(&r)
+    }
+
+    /// Moves an application's filing, its timeline and its decision into the past, for the
+    /// demo city's history: `filed_at` for the filing, `decided_at` for a decision if any.
+    pub async fn application_backdate(&mut self, id: i64, filed_at: i64, decided_at: Option<i64>) -> Result<()> {
+        let (created,): (i64,) =
+            sqlx::query_as("SELECT created_at FROM applications WHERE id = $1").bind(id).fetch_one(self.conn()).await?;
+        let shift = created - filed_at;
+        sqlx::query(
+            "UPDATE applications SET created_at = created_at - $1, updated_at = COALESCE($2, created_at - $1), \
+             deadline = deadline - $1, decided_at = CASE WHEN decided_at IS NULL THEN NULL ELSE $2 END WHERE id = $3",
+        )
+        .bind(shift)
+        .bind(decided_at)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        // The timeline keeps its order: the filing moves back by the shift, later steps to
+        // the decision time.
+        sqlx::query(
+            "UPDATE application_events SET at = CASE WHEN status = 'submitted' THEN at - $1 ELSE COALESCE($2, at - $1) END \
+             WHERE application_id = $3",
+        )
+        .bind(shift)
+        .bind(decided_at)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 
     /// The citizen rates a finished application once.

@@ -150,3 +150,89 @@ impl Db {
         })
     }
 }
+
+/// Figures of citizen services for the cockpit, within a scope (the handling unit's).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceStats {
+    /// (status, applications).
+    pub by_status: Vec<(String, i64)>,
+    /// (unit path, applications) per handling unit, for the map.
+    pub by_unit: Vec<(String, i64)>,
+    /// Applications decided, and the mean hours from filing to decision.
+    pub decided: i64,
+    pub mean_hours_to_decision: f64,
+    /// Open applications past their deadline.
+    pub overdue: i64,
+    /// Facts answered by the agencies' systems, and facts checked by hand.
+    pub facts_electronic: i64,
+    pub facts_by_hand: i64,
+    /// (status, deliveries) of identity changes of residents in scope.
+    pub deliveries_by_status: Vec<(String, i64)>,
+}
+
+impl Db {
+    pub async fn service_stats(&self, scope: &Scope, now: i64) -> Result<ServiceStats> {
+        let (lo, hi) = scope.range();
+        let by_status = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM applications WHERE unit_path >= $1 AND unit_path < $2 GROUP BY status",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let by_unit = sqlx::query_as(
+            "SELECT unit_path, COUNT(*) FROM applications WHERE unit_path >= $1 AND unit_path < $2 GROUP BY unit_path",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let (decided, total_ms): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(decided_at - created_at), 0) AS BIGINT) FROM applications \
+             WHERE decided_at IS NOT NULL AND unit_path >= $1 AND unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        let (overdue,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM applications WHERE status IN ('submitted', 'accepted') AND deadline < $3 \
+             AND unit_path >= $1 AND unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let (facts_electronic, facts_by_hand): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN f.status = 'verified' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN f.status = 'manual_verified' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM application_facts f JOIN applications a ON a.id = f.application_id \
+             WHERE a.unit_path >= $1 AND a.unit_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(&self.pool)
+        .await?;
+        let deliveries_by_status = sqlx::query_as(
+            "SELECT d.status, COUNT(*) FROM change_deliveries d JOIN identity_changes c ON c.change_id = d.change_id \
+             JOIN residents r ON r.id = c.resident_id WHERE r.unit_path >= $1 AND r.unit_path < $2 GROUP BY d.status",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await?;
+        let mean_hours_to_decision =
+            if decided == 0 { 0.0 } else { (total_ms as f64 / decided as f64 / 3_600_000.0 * 10.0).round() / 10.0 };
+        Ok(ServiceStats {
+            by_status,
+            by_unit,
+            decided,
+            mean_hours_to_decision,
+            overdue,
+            facts_electronic,
+            facts_by_hand,
+            deliveries_by_status,
+        })
+    }
+}

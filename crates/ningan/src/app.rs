@@ -24,7 +24,7 @@ use crate::modules::auth::throttle::LoginThrottle;
 use crate::modules::precise::gates::PassRecorder;
 use crate::modules::precise::registry::Registry;
 use crate::modules::precise::stream::{CheckinStream, StreamError, consumer_name};
-use crate::modules::precise::tracer::{TraceError, Tracer, blocking};
+use crate::modules::precise::tracer::{TraceError, Tracer};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -168,75 +168,6 @@ pub async fn start_streams(state: &AppState) -> Result<(), StreamError> {
     stream.spawn_consumer(durable, state.tracer.clone(), state.db.clone()).await?;
     let _ = state.checkin_stream.set(stream);
     Ok(())
-}
-
-/// Folds the tracing log into day segments (and drops days past retention) every five
-/// minutes, so a restart replays little.
-pub fn spawn_trace_housekeeping(tracer: Arc<Tracer>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            tick.tick().await;
-            if let Err(e) = blocking(&tracer, |t| t.housekeep()).await {
-                tracing::warn!(error = %e, "tracing checkpoint failed");
-            }
-        }
-    });
-}
-
-/// Escalates overdue dissuasion tasks every minute; every hour forgets windows no rule can
-/// reach and drops old benign signals.
-pub fn spawn_fraud_housekeeping(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        let mut minutes = 0u64;
-        loop {
-            tick.tick().await;
-            let escalated = async {
-                let mut w = state.db.write().await?;
-                let n = w.fraud_tasks_escalate(ningan_core::time::now_ms()).await?;
-                w.commit().await?;
-                Ok::<u64, ningan_store::StoreError>(n)
-            };
-            match escalated.await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(escalated = n, "overdue dissuasion tasks escalated");
-                    state.cockpit.invalidate();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "fraud escalation failed"),
-            }
-            if minutes.is_multiple_of(60) {
-                state.fraud.expire();
-                let purge = async {
-                    let mut w = state.db.write().await?;
-                    let n = w.fraud_signals_purge(ningan_core::time::now_ms() - 30 * 86_400_000).await?;
-                    w.commit().await?;
-                    Ok::<u64, ningan_store::StoreError>(n)
-                };
-                if let Err(e) = purge.await {
-                    tracing::warn!(error = %e, "fraud signal purge failed");
-                }
-            }
-            minutes += 1;
-        }
-    });
-}
-
-/// Drops expired sessions and old idempotency keys once an hour.
-pub fn spawn_housekeeping(db: Db) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = db.sessions_purge_expired().await {
-                tracing::warn!(error = %e, "session purge failed");
-            }
-            if let Err(e) = db.idempotency_purge(crate::http::idempotency::REPLAY_FOR_MS).await {
-                tracing::warn!(error = %e, "idempotency purge failed");
-            }
-        }
-    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

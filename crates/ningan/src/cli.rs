@@ -525,32 +525,17 @@ async fn import_checkins(config: &Config, db: &Db, file: &std::path::Path) -> Re
 async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
-    let addr = listener.local_addr()?;
     let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+    let server = crate::server::Server::start(config, db.clone(), listener, crate::app::shutdown_signal()).await?;
+    let addr = server.addr;
     tracing::info!(%addr, db = %location.describe(), "ningan listening");
     if let Some(logins) = &logins {
         crate::demo::print_logins(logins, Some(addr));
+        crate::demo::fraud::spawn_live_stream(server.state.clone(), 0);
     } else {
         println!("ningan 已启动 / listening on http://{addr}");
     }
-    crate::app::spawn_housekeeping(db.clone());
-    let (app, state) = crate::app::build(config, db.clone()).context("opening the tracing engine")?;
-    // The engine's lock makes this the only process on this data directory.
-    let released = db.idempotency_release_running().await.context("releasing idempotency keys")?;
-    if released > 0 {
-        tracing::info!(released, "idempotency keys of requests cut off by the last stop released");
-    }
-    crate::app::spawn_trace_housekeeping(state.tracer.clone());
-    crate::app::spawn_fraud_housekeeping(state.clone());
-    crate::modules::services::exchange::spawn_worker(state.clone());
-    crate::modules::services::outbox::spawn_worker(state.clone());
-    crate::modules::services::crosscity::spawn_worker(state.clone());
-    if logins.is_some() {
-        crate::demo::fraud::spawn_live_stream(state.clone(), 0);
-    }
-    crate::app::start_streams(&state).await.context("connecting to NATS JetStream (nats.url)")?;
-    tokio::spawn(async move { crate::modules::cockpit::warm(&state).await });
-    crate::app::serve(listener, app, crate::app::shutdown_signal()).await?;
+    server.wait().await?;
     db.close().await;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod geo;
 pub mod http;
 pub mod modules;
 pub mod secrets;
+pub mod server;
 pub mod sim;
 pub mod telemetry;
 pub mod web;

@@ -216,6 +216,10 @@ async fn officers_work_through_the_workbench() {
     s.login("commander", &pw("commander")).await;
     let residents = s.text("[data-counter=residents] .figure").await;
     assert_eq!(residents, "2000");
+    // Citizen services have their panel: the demo's applications decided and rated.
+    let decided: i64 = s.text("[data-counter=applications_decided] .figure").await.parse().unwrap_or(-1);
+    assert!(decided > 0, "decided applications counted: {decided}");
+    assert!(painted_pixels(&client, "[data-testid=chart-applications_by_stage]").await > 500, "stages drawn");
     assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000, "the district map is drawn");
     assert!(painted_pixels(&client, "[data-testid=chart-registrations]").await > 500, "the trend chart is drawn");
     assert!(painted_pixels(&client, "[data-testid=chart-ages]").await > 500, "the age chart is drawn");

@@ -6,6 +6,7 @@ pub mod fraud;
 mod names;
 mod people;
 mod precise;
+mod services;
 
 use std::net::SocketAddr;
 
@@ -56,16 +57,18 @@ enum Part {
     People,
     Precise,
     Fraud,
+    Services,
 }
 
 impl Part {
-    const ALL: &'static [Part] = &[Part::People, Part::Precise, Part::Fraud];
+    const ALL: &'static [Part] = &[Part::People, Part::Precise, Part::Fraud, Part::Services];
 
     fn name(self) -> &'static str {
         match self {
             Part::People => "people",
             Part::Precise => "precise control",
             Part::Fraud => "anti-fraud",
+            Part::Services => "citizen services",
         }
     }
 
@@ -74,6 +77,7 @@ impl Part {
             Part::People => people::generate(ctx).await,
             Part::Precise => precise::generate(ctx, ctx.spec.trace_dir.as_deref()).await,
             Part::Fraud => fraud::generate(ctx).await,
+            Part::Services => services::generate(ctx).await,
         }
     }
 }

@@ -76,7 +76,7 @@ fn birth_date(rng: &mut impl Rng, today: NaiveDate) -> NaiveDate {
     today - Duration::days(age_years * 365 + rng.gen_range(0..365))
 }
 
-fn person_name(rng: &mut impl Rng, surname: &str) -> String {
+pub(super) fn person_name(rng: &mut impl Rng, surname: &str) -> String {
     let mut name = surname.to_string();
     name.push_str(pick(rng, GIVEN));
     if rng.gen_bool(0.7) {

@@ -235,17 +235,22 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Op
 /// reads no database. Revoking in this server clears it; a revocation made by another process
 /// takes effect within the TTL.
 #[derive(Default)]
+/// Tokens resolved recently, with the generation of account and token data they were read
+/// at: a revocation or an approval committed in this process makes them stale at once.
 pub struct DeviceCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (Principal, std::time::Instant)>>,
+    entries: std::sync::RwLock<std::collections::HashMap<String, (Principal, std::time::Instant, u64)>>,
 }
 
 pub const DEVICE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 const DEVICE_CACHE_MAX: usize = 10_000;
 
 impl DeviceCache {
-    fn get(&self, key: &str) -> Option<Principal> {
+    fn get(&self, key: &str, generation: u64) -> Option<Principal> {
         let entries = self.entries.read().ok()?;
-        let (p, at) = entries.get(key)?;
+        let (p, at, at_generation) = entries.get(key)?;
+        if *at_generation != generation {
+            return None;
+        }
         let live = match &p.who {
             Who::Device { token } => token.is_live(ningan_core::time::now_ms()),
             Who::Officer { .. } => false,
@@ -253,18 +258,12 @@ impl DeviceCache {
         (live && at.elapsed() < DEVICE_CACHE_TTL).then(|| p.clone())
     }
 
-    fn put(&self, key: String, p: Principal) {
+    fn put(&self, key: String, p: Principal, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= DEVICE_CACHE_MAX {
                 entries.clear();
             }
-            entries.insert(key, (p, std::time::Instant::now()));
-        }
-    }
-
-    pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.clear();
+            entries.insert(key, (p, std::time::Instant::now(), generation));
         }
     }
 }
@@ -272,11 +271,12 @@ impl DeviceCache {
 /// `ngn_<prefix>_<secret>`: the prefix finds the row, the secret's hash must match.
 async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
     let key = sha256_hex(raw.as_bytes());
-    if let Some(p) = state.device_cache.get(&key) {
+    let generation = state.db.changes().generation(&[ningan_store::Area::Access]);
+    if let Some(p) = state.device_cache.get(&key, generation) {
         return Ok(p);
     }
     let p = device_from_db(state, raw).await?;
-    state.device_cache.put(key, p.clone());
+    state.device_cache.put(key, p.clone(), generation);
     Ok(p)
 }
 

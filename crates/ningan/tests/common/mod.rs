@@ -12,6 +12,7 @@ use ningan_store::{Actor, Db, Location, NewOrgUnit, NewUser, OrgUnit, Scope};
 pub use ningan_testkit::{Backend, on_both_backends};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 
 pub struct TestApp {
     pub base: String,
@@ -21,20 +22,7 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (loc, dir) = ningan_testkit::fresh_location(backend);
-    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
-    if let Location::Postgres(url) = &loc {
-        config.database_url = Some(url.clone());
-    }
-    let db = ningan::app::open_db(&config).await.expect("open db");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
-    ningan::modules::services::exchange::spawn_worker(state.clone());
-    ningan::modules::services::outbox::spawn_worker(state.clone());
-    ningan::modules::services::crosscity::spawn_worker(state);
-    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
+    spawn_app_configured(backend, |_| {}).await
 }
 
 /// Starts the server on a fresh database with the defaults changed by `change`.
@@ -48,32 +36,26 @@ pub async fn spawn_app_configured(backend: Backend, change: impl FnOnce(&mut Con
     spawn_app_on(config, backend, dir).await
 }
 
-/// Starts the server on `config` (its data directory kept alive by `dir`), connecting to
-/// NATS when the configuration says so.
+/// Starts the server on `config` (its data directory kept alive by `dir`) the way `ningan
+/// serve` does: every module's background work, and NATS when the configuration says so.
 pub async fn spawn_app_on(config: Config, backend: Backend, dir: tempfile::TempDir) -> TestApp {
-    let db = ningan::app::open_db(&config).await.expect("open db");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
-    ningan::app::start_streams(&state).await.expect("connect to NATS");
-    ningan::modules::services::exchange::spawn_worker(state.clone());
-    ningan::modules::services::outbox::spawn_worker(state.clone());
-    ningan::modules::services::crosscity::spawn_worker(state);
-    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
-    TestApp { base: format!("http://{addr}"), db, backend, _dir: dir }
+    start_on(config, backend, dir, listener).await
 }
 
 /// Starts the server on `config` at a port chosen beforehand (two cities that must know each
 /// other's address before they start).
 pub async fn spawn_app_at(config: Config, backend: Backend, dir: tempfile::TempDir, port: u16) -> TestApp {
-    let db = ningan::app::open_db(&config).await.expect("open db");
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
-    let (app, state) = ningan::app::build(config, db.clone()).expect("open the tracing engine");
-    ningan::modules::services::exchange::spawn_worker(state.clone());
-    ningan::modules::services::outbox::spawn_worker(state.clone());
-    ningan::modules::services::crosscity::spawn_worker(state);
-    tokio::spawn(ningan::app::serve(listener, app, std::future::pending()));
-    TestApp { base: format!("http://127.0.0.1:{port}"), db, backend, _dir: dir }
+    start_on(config, backend, dir, listener).await
+}
+
+async fn start_on(config: Config, backend: Backend, dir: tempfile::TempDir, listener: TcpListener) -> TestApp {
+    let db = ningan::app::open_db(&config).await.expect("open db");
+    let server = ningan::server::Server::start(config, db.clone(), listener, std::future::pending())
+        .await
+        .expect("start the server");
+    TestApp { base: format!("http://{}", server.addr), db, backend, _dir: dir }
 }
 
 /// A port nothing listens on right now.

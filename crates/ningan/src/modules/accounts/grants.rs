@@ -156,9 +156,6 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, approve: bool) -> ApiR
     let mut w = state.db.write().await?;
     let decided = w.grant_decide(&ctx.actor(), &ctx.scope(), id, me, approve).await?;
     w.commit().await?;
-    if matches!(decided.subject, GrantSubject::Token { .. }) {
-        state.device_cache.clear();
-    }
     Ok(decided)
 }
 

@@ -32,7 +32,12 @@ const TTL: Duration = Duration::from_secs(30);
 /// Scope path and language.
 type CacheKey = (String, &'static str);
 /// When computed, and the panels.
-type CacheEntry = (Instant, Arc<Vec<PanelData>>);
+/// When computed, the data generation it was computed at, and the panels.
+type CacheEntry = (Instant, u64, Arc<Vec<PanelData>>);
+
+/// The data the panels show: a committed write to any of these makes them stale.
+const AREAS: &[ningan_store::Area] =
+    &[ningan_store::Area::People, ningan_store::Area::Precise, ningan_store::Area::Fraud, ningan_store::Area::Services];
 
 /// Computed panels per (scope, language), kept for [`TTL`].
 #[derive(Default)]
@@ -58,8 +63,14 @@ pub async fn panels(state: &AppState, ctx: &Ctx, tr: Tr) -> Result<Arc<Vec<Panel
     panels_for(state, ctx.scope(), tr).await
 }
 
-/// Computes the whole city's panels in both languages, so the first commander to open the
-/// cockpit after a start does not wait for the city-wide aggregates.
+/// Computes the whole city's panels in both languages in the background once the server
+/// starts, so the first commander to open the cockpit does not wait for the city-wide
+/// aggregates.
+pub fn start(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move { warm(&state).await });
+}
+
 pub async fn warm(state: &AppState) {
     let city = Scope::subtree(&format!("/{}/", ningan_core::district::NINGBO_CODE));
     for lang in ["zh", "en"] {
@@ -71,16 +82,33 @@ pub async fn warm(state: &AppState) {
 
 async fn panels_for(state: &AppState, scope: Scope, tr: Tr) -> Result<Arc<Vec<PanelData>>, ningan_store::StoreError> {
     let key = (scope.path().to_string(), tr.lang());
-    let cached = state.cockpit.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    // Read before computing, so that a write committed meanwhile leaves the entry stale.
+    let generation = state.db.changes().generation(AREAS);
+    let cached = state
+        .cockpit
+        .entries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .filter(|(_, at_generation, _)| *at_generation == generation)
+        .cloned();
     match cached {
-        Some((at, data)) if at.elapsed() < TTL => Ok(data),
-        Some((_, data)) => {
+        // Never computed, or changed in this process since: officers expect a recorded
+        // dissuasion or a new case to count at once.
+        None => {
+            let fresh = compute(&state.db, &scope, tr).await?;
+            Ok(state.cockpit.store(key, generation, fresh))
+        }
+        Some((at, _, data)) if at.elapsed() < TTL => Ok(data),
+        // Unchanged here but old: another process may have written; refresh behind the answer.
+        Some((_, _, data)) => {
             if state.cockpit.refreshing.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone()) {
                 let (state, scope) = (state.clone(), scope.clone());
                 tokio::spawn(async move {
+                    let generation = state.db.changes().generation(AREAS);
                     match compute(&state.db, &scope, tr).await {
                         Ok(fresh) => {
-                            state.cockpit.store(key.clone(), fresh);
+                            state.cockpit.store(key.clone(), generation, fresh);
                         }
                         Err(e) => tracing::warn!(error = %e, "cockpit refresh failed"),
                     }
@@ -88,10 +116,6 @@ async fn panels_for(state: &AppState, scope: Scope, tr: Tr) -> Result<Arc<Vec<Pa
                 });
             }
             Ok(data)
-        }
-        None => {
-            let fresh = compute(&state.db, &scope, tr).await?;
-            Ok(state.cockpit.store(key, fresh))
         }
     }
 }
@@ -109,15 +133,9 @@ async fn compute(
 }
 
 impl Cache {
-    /// Drops every computed panel, after a change officers expect to see at once (a
-    /// dissuasion recorded, a warning raised).
-    pub fn invalidate(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-
-    fn store(&self, key: CacheKey, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
+    fn store(&self, key: CacheKey, generation: u64, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
         let data = Arc::new(panels);
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), data.clone()));
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), generation, data.clone()));
         data
     }
 }

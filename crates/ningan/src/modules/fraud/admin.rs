@@ -371,7 +371,6 @@ pub(super) async fn case_add(
     let mut w = state.db.write().await?;
     let id = w.fraud_case_add(&ctx.actor(), &case).await?;
     w.commit().await?;
-    state.cockpit.invalidate();
     Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
 }
 
@@ -443,7 +442,6 @@ pub async fn review_report(state: &AppState, ctx: &Ctx, id: i64, req: &ReportRev
     let mut w = state.db.write().await?;
     let case_id = w.fraud_report_review(&ctx.actor(), &ctx.scope(), id, case, req.note.trim()).await?;
     w.commit().await?;
-    state.cockpit.invalidate();
     Ok(case_id)
 }
 

@@ -5,6 +5,7 @@
 //! figures and the cockpit panel. Citizens check identifiers and report fraud on a public page.
 
 pub mod admin;
+mod housekeeping;
 pub mod pages;
 pub mod public;
 pub mod service;
@@ -20,6 +21,8 @@ use ningan_core::Action;
 use crate::http::api::{Access, Api, Op};
 use crate::http::dto::PageDto;
 pub use service::{FraudService, IngestSummary};
+
+pub use housekeeping::start;
 
 pub fn routes(api: Api) -> Api {
     let read = Access::Action(Action::FraudRead);

@@ -84,9 +84,6 @@ pub async fn ingest_lines(
     } else {
         state.fraud.ingest(&state.db, ctx_actor, channel, good).await?
     };
-    if !summary.warnings.is_empty() {
-        state.cockpit.invalidate();
-    }
     Ok(SignalReport {
         accepted: summary.accepted,
         duplicates: summary.duplicates,
@@ -112,9 +109,6 @@ pub async fn ingest_items(
     items: Vec<Incoming>,
 ) -> ApiResult<crate::modules::fraud::IngestSummary> {
     let summary = state.fraud.ingest(&state.db, actor, channel, items).await?;
-    if !summary.warnings.is_empty() {
-        state.cockpit.invalidate();
-    }
     Ok(summary)
 }
 

@@ -340,7 +340,6 @@ pub async fn record_outcome(state: &AppState, ctx: &Ctx, id: i64, req: &OutcomeR
     let mut w = state.db.write().await?;
     w.fraud_task_record(&ctx.actor(), &ctx.scope(), id, &outcome, ningan_core::time::now_ms()).await?;
     w.commit().await?;
-    state.cockpit.invalidate();
     Ok(())
 }
 

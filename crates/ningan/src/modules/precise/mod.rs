@@ -7,6 +7,7 @@ mod checkins;
 pub mod control_pages;
 pub mod followups;
 pub mod gates;
+mod housekeeping;
 pub mod import;
 pub mod inbound;
 pub mod isolation;
@@ -35,6 +36,8 @@ pub use cases::{
 pub use checkins::{CheckinBatch, CheckinRejection, CheckinReport, CheckinRequest, MAX_BATCH, ingest_checkins};
 use tracer::TraceError;
 pub use venues::{NewVenueRequest, VenueDto, create_venue, validate_venue};
+
+pub use housekeeping::start;
 
 pub fn routes(api: Api) -> Api {
     api.add(

@@ -435,7 +435,6 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
         w.identity_change(&ctx.actor(), app.resident_id, field, &value, Some(app.id)).await?;
     }
     w.commit().await?;
-    state.cockpit.invalidate();
     Ok(app)
 }
 

@@ -16,8 +16,17 @@ use axum::http::Method;
 use axum::routing::{get, post, put};
 use ningan_core::Action;
 
+use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
 use crate::http::dto::PageDto;
+
+/// The workers that talk to other systems: the data exchange, the identity-change outbox
+/// and the cross-city forwarding.
+pub fn start(state: &AppState) {
+    exchange::spawn_worker(state.clone());
+    outbox::spawn_worker(state.clone());
+    crosscity::spawn_worker(state.clone());
+}
 
 pub fn routes(api: Api) -> Api {
     let work = Access::Action(Action::ApplicationWork);

@@ -1,5 +1,6 @@
 //! Operational endpoints: health, Prometheus metrics, the OpenAPI document, static assets.
 
+mod housekeeping;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, header};
 use axum::response::IntoResponse;
@@ -9,6 +10,8 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
+
+pub use housekeeping::start;
 
 pub fn routes(api: Api) -> Api {
     api.add(Op::api(Method::GET, "/healthz", Access::Public, "system", "健康检查").response::<Health>(), get(health))

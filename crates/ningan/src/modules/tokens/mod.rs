@@ -190,6 +190,5 @@ async fn revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
     let mut w = state.db.write().await?;
     w.token_revoke(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
-    state.device_cache.clear();
     Ok(StatusCode::NO_CONTENT)
 }
