@@ -17,6 +17,10 @@ pub enum StoreError {
     UnknownBackend(String),
     #[error("cannot prepare data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error(
+        "migration {version} ({name}) was changed after it was applied: restore its text and add a new migration instead"
+    )]
+    MigrationChanged { version: i64, name: &'static str },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("database: {0}")]

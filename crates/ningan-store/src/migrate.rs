@@ -16,6 +16,19 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+impl Migration {
+    /// SHA-256 over the version, the name and every text, as hex.
+    pub fn checksum(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [&self.version.to_string(), self.name, self.common, self.sqlite, self.postgres] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(h.finalize())
+    }
+}
+
 /// Renders the dialect tokens: `{id}` an auto-increment primary key, `{path}` text compared
 /// in byte order (scope ranges depend on it).
 fn render(sql: &str, dialect: Dialect) -> String {
@@ -746,6 +759,11 @@ impl Db {
                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
             )
             .await?;
+        // Checksums of applied migrations: a migration edited after it ran would leave
+        // databases that ran the old text and ones that run the new.
+        self.pool
+            .execute("CREATE TABLE IF NOT EXISTS schema_checksums (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL)")
+            .await?;
         let mut applied = Vec::new();
         for m in MIGRATIONS {
             let mut tx = self.pool.begin().await?;
@@ -758,6 +776,26 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             if done.is_some() {
+                let stored: Option<(String,)> =
+                    sqlx::query_as("SELECT checksum FROM schema_checksums WHERE version = $1")
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match stored {
+                    Some((c,)) if c != m.checksum() => {
+                        return Err(StoreError::MigrationChanged { version: m.version, name: m.name });
+                    }
+                    Some(_) => {}
+                    // Applied before checksums were kept: trust the text it has now.
+                    None => {
+                        sqlx::query("INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)")
+                            .bind(m.version)
+                            .bind(m.checksum())
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
+                }
                 continue;
             }
             let specific = match self.dialect() {
@@ -774,11 +812,75 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .map_err(fail)?;
+            sqlx::query("INSERT INTO schema_checksums (version, checksum) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(m.checksum())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
             applied.push(m.version);
         }
         Ok(applied)
+    }
+
+    /// The schema as the database reports it, comparable across backends: one line per table
+    /// column (`table.column nullable|not null`) and per named index (`index table.name`),
+    /// sorted. Types differ by dialect and are left out.
+    pub async fn schema_description(&self) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        match self.dialect() {
+            Dialect::Sqlite => {
+                let tables: Vec<(String,)> =
+                    sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                        .fetch_all(&self.pool)
+                        .await?;
+                for (t,) in tables {
+                    let cols: Vec<(String, i64)> =
+                        sqlx::query_as(&format!("SELECT name, \"notnull\" FROM pragma_table_info('{t}')"))
+                            .fetch_all(&self.pool)
+                            .await?;
+                    for (c, notnull) in cols {
+                        // SQLite's INTEGER PRIMARY KEY is implicitly not null.
+                        let pk: (i64,) =
+                            sqlx::query_as(&format!("SELECT pk FROM pragma_table_info('{t}') WHERE name = '{c}'"))
+                                .fetch_one(&self.pool)
+                                .await?;
+                        let nullable = if notnull == 1 || pk.0 > 0 { "not null" } else { "nullable" };
+                        lines.push(format!("{t}.{c} {nullable}"));
+                    }
+                }
+                let indexes: Vec<(String, String)> =
+                    sqlx::query_as("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+                        .fetch_all(&self.pool)
+                        .await?;
+                lines.extend(indexes.into_iter().map(|(t, i)| format!("index {t}.{i}")));
+            }
+            Dialect::Postgres => {
+                let cols: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema()",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for (t, c, nullable) in cols {
+                    let nullable = if nullable == "YES" { "nullable" } else { "not null" };
+                    lines.push(format!("{t}.{c} {nullable}"));
+                }
+                // Indexes created by name; those behind primary keys and UNIQUE constraints
+                // are the constraints' own and have no name in SQLite.
+                let indexes: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT tablename::text, indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                lines.extend(indexes.into_iter().map(|(t, i)| format!("index {t}.{i}")));
+            }
+        }
+        lines.sort();
+        Ok(lines)
     }
 
     /// The newest applied migration, or 0 on an empty database.

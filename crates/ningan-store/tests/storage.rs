@@ -240,3 +240,40 @@ on_both_backends!(a_write_dropped_without_commit_rolls_back_and_blocks_nobody, |
     assert!(page.items.iter().all(|r| r.name == "留"));
     assert_eq!(db.verify_audit_chain().await.unwrap().first_broken, None);
 });
+
+#[test]
+fn migration_versions_rise_one_by_one() {
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        assert_eq!(m.version, i as i64 + 1, "migration {} ({}) is out of order", m.version, m.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_end_with_the_same_tables_columns_and_indexes() {
+    let (sqlite, _a) = open(Backend::Sqlite).await;
+    let (postgres, _b) = open(Backend::Postgres).await;
+    let (s, p) = (sqlite.schema_description().await.unwrap(), postgres.schema_description().await.unwrap());
+    let only_sqlite: Vec<&String> = s.iter().filter(|l| !p.contains(l)).collect();
+    let only_postgres: Vec<&String> = p.iter().filter(|l| !s.contains(l)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only on SQLite: {only_sqlite:#?}\nonly on PostgreSQL: {only_postgres:#?}"
+    );
+    assert!(s.len() > 200, "the description covers the schema: {} lines", s.len());
+}
+
+on_both_backends!(a_migration_changed_after_it_ran_is_refused_with_its_name, |b| async move {
+    let (db, _dir) = open(b).await;
+    // As if migration 3's text had been edited after this database ran it.
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(db.url()).await.unwrap();
+    sqlx::query("UPDATE schema_checksums SET checksum = 'edited' WHERE version = 3").execute(&raw).await.unwrap();
+    raw.close().await;
+    match db.migrate().await {
+        Err(StoreError::MigrationChanged { version, name }) => {
+            assert_eq!(version, 3);
+            assert_eq!(name, MIGRATIONS[2].name);
+        }
+        other => panic!("expected the changed migration to be named, got {other:?}"),
+    }
+});

@@ -377,7 +377,7 @@ async fn import_signals(config: &Config, db: &Db, file: &std::path::Path) -> Res
     use crate::modules::fraud::signals::MAX_BATCH;
     use crate::modules::fraud::wire::SignalLine;
     let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
-    fraud.ensure_loaded(db).await.map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+    fraud.ensure_loaded(db).await?;
     let reader =
         std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
     let actor = cli_actor();
@@ -414,7 +414,7 @@ async fn import_signals(config: &Config, db: &Db, file: &std::path::Path) -> Res
             let summary = fraud
                 .ingest(db, &actor, "import", std::mem::take(&mut batch))
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+                ?;
             accepted += summary.accepted;
             duplicates += summary.duplicates;
             warnings += summary.warnings.len();
@@ -630,12 +630,12 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             let unit = db.unit_by_code(&unit).await.with_context(|| format!("--unit: no org unit with code {unit}"))?;
-            let scopes = crate::modules::tokens::parse_scopes(&scopes)
-                .map_err(|e| anyhow::anyhow!("--scope: {}", e.detail_en))?;
+            let scopes =
+                crate::modules::tokens::parse_scopes(&scopes).map_err(|e| anyhow::Error::new(e).context("--scope"))?;
             let spec = crate::modules::tokens::TokenSpec { name, unit_id: unit.id, scopes, days, created_by: None };
             let created = crate::modules::tokens::create_token(&db, &cli_actor(), &all, spec)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.detail_en))?;
+                ?;
             println!(
                 "created token {} (id {}), expires {}",
                 created.token.prefix, created.token.id, created.token.expires_at

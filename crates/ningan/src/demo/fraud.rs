@@ -150,7 +150,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         return Ok(());
     }
     let service = FraudService::with_rules(RuleSet::from_toml(DEFAULT_RULES)?);
-    let api = |e: crate::http::error::ApiError| anyhow::anyhow!("{}", e.detail_en);
+    let api = anyhow::Error::new::<crate::http::error::ApiError>;
     service.ensure_loaded(db).await.map_err(api)?;
     let now = ningan_core::time::now_ms() / 1000;
     let start = now - 6 * 86_400;
@@ -331,7 +331,7 @@ pub fn spawn_live_stream(state: AppState, seed: u64) {
             }
             match crate::modules::fraud::signals::ingest_items(&state, &actor, "demo", batch).await {
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e.detail_en, "demo signal stream"),
+                Err(e) => tracing::warn!(error = %e, "demo signal stream"),
             }
         }
     });

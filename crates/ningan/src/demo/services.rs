@@ -9,16 +9,6 @@ use rand::Rng;
 
 use super::DemoContext;
 
-/// Partner agencies that hold facts and subscribe to identity changes. Their addresses are
-/// placeholders: live filings in the demo wait for them, then go to a hand check.
-const AGENCIES: &[(&str, &str, &[&str])] = &[
-    ("health", "市卫生健康委员会", &["birth_certificate", "death_record"]),
-    ("civil_affairs", "市民政局", &["marriage_record"]),
-    ("real_estate", "市自然资源和规划局（不动产登记）", &["property_record"]),
-    ("hrss", "市人力资源和社会保障局", &["social_insurance"]),
-    ("education", "市教育局", &["school_enrolment"]),
-];
-
 const COMMENTS: &[&str] = &["办得很快", "民警态度很好", "一次都没跑", "材料说明清楚", "等待时间有点长", ""];
 
 /// What a generated application becomes.
@@ -46,7 +36,10 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     let (shipped_facts, shipped_items) = crate::modules::services::catalogue::shipped();
     db.ensure_service_catalogue(&shipped_facts, &shipped_items).await?;
     let mut w = db.write().await?;
-    for (code, name, evidence) in AGENCIES {
+    // The partner simulator's agencies (`ningan partner-sim`); their addresses are
+    // placeholders until an administrator points them at real systems, so live filings in the
+    // demo wait for them and then go to a hand check.
+    for (code, name, evidence) in crate::sim::AGENCIES {
         w.agency_upsert(
             &ctx.actor,
             &NewAgency {
@@ -126,7 +119,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 .iter()
                 .map(|code| {
                     let source = facts.iter().find(|f| &f.code == code).map_or("bureau", |f| f.source.as_str());
-                    let agency = AGENCIES.iter().find(|a| a.0 == source).map_or("宁波市公安局", |a| a.1);
+                    let agency = crate::sim::AGENCIES.iter().find(|a| a.0 == source).map_or("宁波市公安局", |a| a.1);
                     let electronic = source == "bureau" || rng.gen_bool(0.9);
                     if !electronic {
                         by_hand.push(code.clone());

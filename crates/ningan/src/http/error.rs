@@ -135,6 +135,24 @@ impl ApiError {
     }
 }
 
+/// For logs: the English detail, the field errors and the hidden cause, so a worker's log line
+/// names what really failed (an internal error's detail alone says only "Internal server
+/// error").
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.slug(), self.detail_en)?;
+        for e in &self.errors {
+            write!(f, "; {}: {}", e.field, e.message)?;
+        }
+        if let Some(cause) = &self.cause {
+            write!(f, "; cause: {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 /// `中文 / English` → both halves; a message without the separator serves for both.
 pub fn split_bilingual(msg: &str) -> (&str, &str) {
     msg.split_once(" / ").unwrap_or((msg, msg))
@@ -172,6 +190,18 @@ impl IntoResponse for ApiError {
         let mut resp = (status, body).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         resp
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn the_logged_form_names_the_hidden_cause() {
+        let e = ApiError::internal("database: connection refused");
+        assert_eq!(e.to_string(), "internal: Internal server error; cause: database: connection refused");
+        assert!(!e.problem().detail_en.contains("refused"), "the cause is never sent");
     }
 }
 

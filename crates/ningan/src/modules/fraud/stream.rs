@@ -67,7 +67,7 @@ pub async fn start(state: &AppState) -> Result<(), StreamError> {
                     }
                 }
                 // Not acknowledged: JetStream delivers it again.
-                Err(e) => tracing::error!(error = ?e.detail_en, "ingesting a signal batch"),
+                Err(e) => tracing::error!(error = %e, "ingesting a signal batch"),
             }
         }
     });

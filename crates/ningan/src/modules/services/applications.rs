@@ -192,7 +192,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
         let state = state.clone();
         tokio::spawn(async move {
             if let Err(e) = super::exchange::run_once(&state).await {
-                tracing::warn!(error = ?e.detail_en, "data exchange");
+                tracing::warn!(error = %e, "data exchange");
             }
         });
     }

@@ -291,7 +291,7 @@ pub fn spawn_worker(state: AppState) {
                 continue;
             }
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = ?e.detail_en, "cross-city");
+                tracing::warn!(error = %e, "cross-city");
             }
         }
     });

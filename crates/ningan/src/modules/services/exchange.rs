@@ -146,7 +146,7 @@ pub fn spawn_worker(state: AppState) {
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = ?e.detail_en, "data exchange");
+                tracing::warn!(error = %e, "data exchange");
             }
         }
     });

@@ -99,7 +99,7 @@ pub fn spawn_worker(state: AppState) {
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = ?e.detail_en, "identity-change outbox");
+                tracing::warn!(error = %e, "identity-change outbox");
             }
         }
     });
