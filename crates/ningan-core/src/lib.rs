@@ -6,6 +6,7 @@ pub mod district;
 pub mod gate;
 pub mod geo;
 pub mod idnumber;
+pub mod labels;
 pub mod lifting;
 pub mod pass;
 pub mod phone;

@@ -411,10 +411,7 @@ async fn import_signals(config: &Config, db: &Db, file: &std::path::Path) -> Res
             }
         }
         if batch.len() >= MAX_BATCH || (at_end && !batch.is_empty()) {
-            let summary = fraud
-                .ingest(db, &actor, "import", std::mem::take(&mut batch))
-                .await
-                ?;
+            let summary = fraud.ingest(db, &actor, "import", std::mem::take(&mut batch)).await?;
             accepted += summary.accepted;
             duplicates += summary.duplicates;
             warnings += summary.warnings.len();
@@ -531,7 +528,7 @@ async fn serve(config: Config, db: Db, logins: Option<Vec<crate::demo::Login>>) 
     tracing::info!(%addr, db = %location.describe(), "ningan listening");
     if let Some(logins) = &logins {
         crate::demo::print_logins(logins, Some(addr));
-        crate::demo::fraud::spawn_live_stream(server.state.clone(), 0);
+        crate::modules::fraud::demo::spawn_live_stream(server.state.clone(), 0);
     } else {
         println!("ningan 已启动 / listening on http://{addr}");
     }
@@ -633,9 +630,7 @@ async fn token(cfg_path: Option<&PathBuf>, command: TokenCommand) -> Result<Exit
             let scopes =
                 crate::modules::tokens::parse_scopes(&scopes).map_err(|e| anyhow::Error::new(e).context("--scope"))?;
             let spec = crate::modules::tokens::TokenSpec { name, unit_id: unit.id, scopes, days, created_by: None };
-            let created = crate::modules::tokens::create_token(&db, &cli_actor(), &all, spec)
-                .await
-                ?;
+            let created = crate::modules::tokens::create_token(&db, &cli_actor(), &all, spec).await?;
             println!(
                 "created token {} (id {}), expires {}",
                 created.token.prefix, created.token.id, created.token.expires_at

@@ -2,11 +2,7 @@
 //! districts, residents with valid synthetic identifiers, and an officer account for every
 //! role. Each module adds its own data as one [`DemoPart`]; nothing personal is real.
 
-pub mod fraud;
-mod names;
-mod people;
-mod precise;
-mod services;
+pub(crate) mod names;
 
 use std::net::SocketAddr;
 
@@ -50,36 +46,14 @@ fn stable_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
 }
 
-/// One module's share of the demo city. This enum is the registration point: a module
-/// adds a variant and its generator, and [`Part::ALL`] lists the order they run in.
-#[derive(Debug, Clone, Copy)]
-enum Part {
-    People,
-    Precise,
-    Fraud,
-    Services,
-}
+/// What a demo part's generation returns.
+pub type DemoFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
 
-impl Part {
-    const ALL: &'static [Part] = &[Part::People, Part::Precise, Part::Fraud, Part::Services];
-
-    fn name(self) -> &'static str {
-        match self {
-            Part::People => "people",
-            Part::Precise => "precise control",
-            Part::Fraud => "anti-fraud",
-            Part::Services => "citizen services",
-        }
-    }
-
-    async fn generate(self, ctx: &DemoContext<'_>) -> Result<()> {
-        match self {
-            Part::People => people::generate(ctx).await,
-            Part::Precise => precise::generate(ctx, ctx.spec.trace_dir.as_deref()).await,
-            Part::Fraud => fraud::generate(ctx).await,
-            Part::Services => services::generate(ctx).await,
-        }
-    }
+/// One module's share of the demo city, declared in its descriptor (`Module::demo`); parts
+/// run in the order of `modules::ALL`, each with its own seeded generator.
+pub struct DemoPart {
+    pub name: &'static str,
+    pub generate: for<'a> fn(&'a DemoContext<'a>) -> DemoFuture<'a>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,10 +91,10 @@ async fn generate(db: &Db, spec: &DemoSpec) -> Result<()> {
     eprintln!("已生成 {} 个派出所 / {} stations", stations.len(), stations.len());
     make_officers(db, spec.seed, &actor).await?;
     let ctx = DemoContext { db, spec, stations: &stations, actor };
-    for part in Part::ALL.iter().copied() {
+    for part in crate::modules::ALL.iter().filter_map(|m| m.demo.as_ref()) {
         let t = std::time::Instant::now();
-        part.generate(&ctx).await.with_context(|| format!("demo part {}", part.name()))?;
-        eprintln!("{} 完成，用时 {:.1}s / {} done", part.name(), t.elapsed().as_secs_f64(), part.name());
+        (part.generate)(&ctx).await.with_context(|| format!("demo part {}", part.name))?;
+        eprintln!("{} 完成，用时 {:.1}s / {} done", part.name, t.elapsed().as_secs_f64(), part.name);
     }
     let mut w = db.write().await?;
     w.setting_set("demo.seed", &spec.seed.to_string()).await?;

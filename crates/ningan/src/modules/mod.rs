@@ -15,8 +15,11 @@ pub mod services;
 pub mod system;
 pub mod tokens;
 
+use ningan_core::Action;
+
 use crate::app::AppState;
 use crate::http::api::Api;
+use crate::web::MenuItem;
 
 /// What a module contributes to the server, declared once. [`ALL`] is the only list of
 /// modules: the route table, the background work and the start-up all walk it.
@@ -27,23 +30,131 @@ pub struct Module {
     /// Starts what runs beside the requests while the server does (workers, housekeeping
     /// loops). Called once per server start, after the state is built.
     pub start: fn(&AppState),
+    /// Its share of the city cockpit, in the order shown.
+    pub panels: &'static [cockpit::Panel],
+    /// Its entries in the workbench menu (shown to roles holding the entry's action).
+    pub menu: &'static [MenuItem],
+    /// Its UI texts, looked up by `Tr::t`.
+    pub texts: &'static [crate::web::i18n::Text],
+    /// Its part of the demo city, generated in the order of [`ALL`].
+    pub demo: Option<crate::demo::DemoPart>,
 }
 
 fn nothing(_: &AppState) {}
 
-/// Every module, in the order their routes are added and their work starts.
+/// Every module. The order is the menu's, the cockpit's and the demo city's.
 pub const ALL: &[Module] = &[
-    Module { name: "system", routes: system::routes, start: system::start },
-    Module { name: "auth", routes: auth::routes, start: nothing },
-    Module { name: "org_units", routes: org_units::routes, start: nothing },
-    Module { name: "accounts", routes: accounts::routes, start: nothing },
-    Module { name: "residents", routes: residents::routes, start: nothing },
-    Module { name: "tokens", routes: tokens::routes, start: nothing },
-    Module { name: "cockpit", routes: cockpit::routes, start: cockpit::start },
-    Module { name: "precise", routes: precise::routes, start: precise::start },
-    Module { name: "fraud", routes: fraud::routes, start: fraud::start },
-    Module { name: "services", routes: services::routes, start: services::start },
-    Module { name: "audit", routes: audit::routes, start: nothing },
+    Module {
+        name: "system",
+        routes: system::routes,
+        start: system::start,
+        panels: &[],
+        menu: &[MenuItem { href: "/", key: "nav.home", action: None }],
+        texts: &[],
+        demo: None,
+    },
+    Module {
+        name: "residents",
+        routes: residents::routes,
+        start: nothing,
+        panels: &[residents::panel::PANEL],
+        menu: &[MenuItem { href: "/residents", key: "nav.residents", action: Some(Action::ResidentRead) }],
+        texts: residents::texts::TEXTS,
+        demo: Some(residents::demo::DEMO),
+    },
+    Module {
+        name: "precise",
+        routes: precise::routes,
+        start: precise::start,
+        panels: &[precise::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/precise/cases", key: "nav.cases", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/followups", key: "nav.followups", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
+        ],
+        texts: precise::texts::TEXTS,
+        demo: Some(precise::demo::DEMO),
+    },
+    Module {
+        name: "services",
+        routes: services::routes,
+        start: services::start,
+        panels: &[services::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/services/applications", key: "nav.applications", action: Some(Action::ApplicationWork) },
+            MenuItem { href: "/services/deliveries", key: "nav.deliveries", action: Some(Action::ServiceManage) },
+        ],
+        texts: services::texts::TEXTS,
+        demo: Some(services::demo::DEMO),
+    },
+    Module {
+        name: "fraud",
+        routes: fraud::routes,
+        start: fraud::start,
+        panels: &[fraud::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/fraud/tasks", key: "nav.fraud", action: Some(Action::FraudRead) },
+            MenuItem { href: "/fraud/board", key: "nav.fraud_board", action: Some(Action::FraudRead) },
+        ],
+        texts: fraud::texts::TEXTS,
+        demo: Some(fraud::demo::DEMO),
+    },
+    Module {
+        name: "org_units",
+        routes: org_units::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) }],
+        texts: org_units::texts::TEXTS,
+        demo: None,
+    },
+    Module {
+        name: "accounts",
+        routes: accounts::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) }],
+        texts: accounts::texts::TEXTS,
+        demo: None,
+    },
+    Module {
+        name: "audit",
+        routes: audit::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) }],
+        texts: audit::texts::TEXTS,
+        demo: None,
+    },
+    Module {
+        name: "tokens",
+        routes: tokens::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[MenuItem { href: "/tokens", key: "nav.tokens", action: Some(Action::TokenManage) }],
+        texts: tokens::texts::TEXTS,
+        demo: None,
+    },
+    Module {
+        name: "auth",
+        routes: auth::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[MenuItem { href: "/account/password", key: "nav.password", action: None }],
+        texts: auth::texts::TEXTS,
+        demo: None,
+    },
+    Module {
+        name: "cockpit",
+        routes: cockpit::routes,
+        start: cockpit::start,
+        panels: &[],
+        menu: &[],
+        texts: cockpit::texts::TEXTS,
+        demo: None,
+    },
 ];
 
 /// Every route of the server: the static assets, then each module's.

@@ -23,26 +23,6 @@ pub struct MenuItem {
     pub action: Option<Action>,
 }
 
-/// The menu, one entry per module page. Modules add their entry here when their pages land.
-pub const MENU: &[MenuItem] = &[
-    MenuItem { href: "/", key: "nav.home", action: None },
-    MenuItem { href: "/residents", key: "nav.residents", action: Some(Action::ResidentRead) },
-    MenuItem { href: "/precise/cases", key: "nav.cases", action: Some(Action::CaseRead) },
-    MenuItem { href: "/precise/followups", key: "nav.followups", action: Some(Action::CaseRead) },
-    MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
-    MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
-    MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
-    MenuItem { href: "/services/applications", key: "nav.applications", action: Some(Action::ApplicationWork) },
-    MenuItem { href: "/services/deliveries", key: "nav.deliveries", action: Some(Action::ServiceManage) },
-    MenuItem { href: "/fraud/tasks", key: "nav.fraud", action: Some(Action::FraudRead) },
-    MenuItem { href: "/fraud/board", key: "nav.fraud_board", action: Some(Action::FraudRead) },
-    MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) },
-    MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) },
-    MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) },
-    MenuItem { href: "/tokens", key: "nav.tokens", action: Some(Action::TokenManage) },
-    MenuItem { href: "/account/password", key: "nav.password", action: None },
-];
-
 /// What every page's frame needs.
 pub struct Frame {
     pub tr: Tr,
@@ -76,7 +56,12 @@ impl Frame {
             user_name: p.user().map(|u| u.display_name.clone()).unwrap_or_default(),
             unit_name: if tr.is_en() { p.unit.name_en.clone() } else { p.unit.name.clone() },
             csrf_token: p.csrf_token().unwrap_or_default().to_string(),
-            menu: MENU.iter().filter(|m| m.action.is_none_or(|a| p.may(a))).map(|m| (m.href, tr.t(m.key))).collect(),
+            menu: crate::modules::ALL
+                .iter()
+                .flat_map(|m| m.menu)
+                .filter(|m| m.action.is_none_or(|a| p.may(a)))
+                .map(|m| (m.href, tr.t(m.key)))
+                .collect(),
             lang: p.language().to_string(),
             tr,
         }

@@ -3,6 +3,7 @@
 
 pub mod grants;
 mod pages;
+pub mod texts;
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};

@@ -2,6 +2,7 @@
 //! chain.
 
 mod pages;
+pub mod texts;
 
 use axum::extract::State;
 use axum::http::Method;

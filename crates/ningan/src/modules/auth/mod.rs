@@ -2,6 +2,7 @@
 //! workbench home page.
 
 mod service;
+pub mod texts;
 pub mod throttle;
 
 use std::net::SocketAddr;

@@ -3,7 +3,8 @@
 //! and trend charts, all computed for the viewer's scope. Figures aggregate whole tables, so
 //! they are cached per scope and refreshed in the background: at most 30 s old.
 
-mod panels;
+pub mod panels;
+pub mod texts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -126,8 +127,8 @@ async fn compute(
     tr: Tr,
 ) -> Result<Vec<PanelData>, ningan_store::StoreError> {
     let mut computed = Vec::new();
-    for p in Panel::ALL {
-        computed.push(p.compute(db, scope, tr).await?);
+    for p in crate::modules::ALL.iter().flat_map(|m| m.panels) {
+        computed.push((p.compute)(db, scope, tr).await?);
     }
     Ok(computed)
 }

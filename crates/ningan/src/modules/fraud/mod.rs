@@ -5,13 +5,16 @@
 //! figures and the cockpit panel. Citizens check identifiers and report fraud on a public page.
 
 pub mod admin;
+pub mod demo;
 mod housekeeping;
 pub mod pages;
+pub mod panel;
 pub mod public;
 pub mod service;
 pub mod signals;
 pub mod stream;
 pub mod tasks;
+pub mod texts;
 pub mod wire;
 
 use axum::http::Method;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_core::Action;
 use ningan_fraud::{EntryKind, Level};
-use ningan_store::{FRAUD_OUTCOMES, PageRequest, UnitKind};
+use ningan_store::{PageRequest, UnitKind};
 use serde::Deserialize;
 
 use super::admin::{
@@ -123,7 +123,11 @@ async fn task_page(
     let page = TaskPage {
         may_work: ctx.may(Action::FraudWork),
         may_reveal: ctx.may(Action::ResidentReveal) && ctx.may(Action::FraudRead),
-        outcomes: FRAUD_OUTCOMES.iter().filter(|o| o.0 != "sms").map(|o| (o.0, o.1)).collect(),
+        outcomes: ningan_core::labels::TASK_OUTCOME
+            .iter()
+            .filter(|o| o.code != "sms")
+            .map(|o| (o.code, frame.tr.pick(o.zh, o.en)))
+            .collect(),
         stations,
         d,
         revealed,

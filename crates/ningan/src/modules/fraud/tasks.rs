@@ -4,7 +4,7 @@
 use axum::extract::State;
 use ningan_core::phone::mask_phone_str;
 use ningan_fraud::{Level, SignalKind, Warning};
-use ningan_store::{FRAUD_OUTCOMES, LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, fraud_outcome_zh};
+use ningan_store::{LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, fraud_outcome_zh};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -33,12 +33,14 @@ pub struct TaskDto {
     /// open | transfer | done
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub warned_at: String,
     pub deadline: String,
     pub overdue: bool,
     pub escalated: bool,
     pub outcome: Option<String>,
     pub outcome_zh: Option<String>,
+    pub outcome_en: Option<String>,
     pub outcome_note: String,
     pub attempts: i64,
     /// Yuan already transferred before the dissuasion.
@@ -55,12 +57,7 @@ pub fn level_of(s: &str) -> Level {
 }
 
 pub fn status_zh(s: &str) -> &'static str {
-    match s {
-        "open" => "待劝阻",
-        "transfer" => "移交待审核",
-        "done" => "已办结",
-        _ => "",
-    }
+    ningan_core::labels::zh(ningan_core::labels::TASK_STATUS, s)
 }
 
 impl TaskDto {
@@ -80,12 +77,17 @@ impl TaskDto {
             unit_name: t.unit_name.clone(),
             status: t.status.clone(),
             status_zh: status_zh(&t.status).into(),
+            status_en: ningan_core::labels::en(ningan_core::labels::TASK_STATUS, &t.status).into(),
             warned_at: ts(t.warned_at),
             deadline: ts(t.deadline),
             overdue: t.is_open() && t.deadline < now,
             escalated: t.escalated_at.is_some() && t.is_open(),
             outcome: t.outcome.clone(),
             outcome_zh: t.outcome.as_deref().map(|o| fraud_outcome_zh(o).to_string()),
+            outcome_en: t
+                .outcome
+                .as_deref()
+                .map(|o| ningan_core::labels::en(ningan_core::labels::TASK_OUTCOME, o).to_string()),
             outcome_note: t.outcome_note.clone(),
             attempts: t.attempts,
             money_lost: t.money_lost_fen as f64 / 100.0,
@@ -301,7 +303,7 @@ pub struct OutcomeRequest {
 }
 
 pub fn validate_outcome(req: &OutcomeRequest) -> Result<TaskOutcome, ApiError> {
-    let known = FRAUD_OUTCOMES.iter().any(|o| o.0 == req.outcome && o.0 != "sms");
+    let known = ningan_core::labels::TASK_OUTCOME.iter().any(|o| o.code == req.outcome && o.code != "sms");
     if !known {
         return Err(ApiError::field(
             "outcome",

@@ -2,6 +2,7 @@
 //! community offices under units in scope.
 
 mod pages;
+pub mod texts;
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};

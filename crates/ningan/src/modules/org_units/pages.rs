@@ -31,7 +31,7 @@ fn rows(frame: &Frame, units: Vec<OrgUnit>, base_depth: usize) -> Vec<TreeRow> {
 }
 
 #[derive(Template)]
-#[template(path = "units/tree.html")]
+#[template(path = "org_units/tree.html")]
 struct TreePage {
     frame: Frame,
     rows: Vec<TreeRow>,
@@ -46,7 +46,7 @@ pub async fn tree(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 }
 
 #[derive(Template)]
-#[template(path = "units/detail.html")]
+#[template(path = "org_units/detail.html")]
 struct DetailPage {
     frame: Frame,
     unit: OrgUnit,

@@ -26,6 +26,7 @@ pub struct CaseDto {
     /// confirmed | asymptomatic | suspected | discharged
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     /// Onset, or the first positive sample for an asymptomatic case.
     pub onset_at: String,
     pub note: String,
@@ -34,19 +35,14 @@ pub struct CaseDto {
 }
 
 pub fn status_zh(s: &str) -> &'static str {
-    match s {
-        "confirmed" => "确诊",
-        "asymptomatic" => "无症状感染者",
-        "suspected" => "疑似",
-        "discharged" => "已出院",
-        _ => "未知",
-    }
+    ningan_core::labels::zh(ningan_core::labels::CASE_STATUS, s)
 }
 
 impl From<EpiCase> for CaseDto {
     fn from(c: EpiCase) -> Self {
         CaseDto {
             status_zh: status_zh(&c.status).into(),
+            status_en: ningan_core::labels::en(ningan_core::labels::CASE_STATUS, &c.status).into(),
             id: c.id,
             resident_id: c.resident_id,
             resident_name: c.resident_name,
@@ -107,17 +103,24 @@ pub(super) async fn case_list(
     Ok(axum::Json(PageDto::from_page(page, CaseDto::from)))
 }
 
-pub(super) async fn case_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Json(req): Json<NewCaseRequest>,
-) -> ApiResult<(StatusCode, axum::Json<CaseDto>)> {
+/// Registers a case: the one use case behind the API and the cases page. The gate registry
+/// learns the person's new status at once.
+pub async fn create_case(state: &AppState, ctx: &Ctx, req: NewCaseRequest) -> ApiResult<EpiCase> {
     let new = validate_case(req)?;
     let mut w = state.db.write().await?;
     let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
     state.registry.refresh_person(&state.db, new.resident_id).await?;
+    Ok(case)
+}
+
+pub(super) async fn case_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewCaseRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CaseDto>)> {
+    let case = create_case(&state, &ctx, req).await?;
     Ok((StatusCode::CREATED, axum::Json(case.into())))
 }
 

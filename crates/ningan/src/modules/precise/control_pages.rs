@@ -67,7 +67,10 @@ pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let pager = Pager::new("/precise/followups", &[("status", status.clone().unwrap_or_default())], &page)
         .capped_at(ningan_store::FOLLOWUP_COUNT_CAP);
     let frame = Frame::for_principal(&ctx).crumb("/precise/followups", "nav.followups");
-    let statuses = FOLLOWUP_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();
+    let statuses = FOLLOWUP_STATUSES
+        .iter()
+        .map(|s| (*s, frame.tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::FOLLOWUP_STATUS, s))))
+        .collect();
     let rows = page
         .items
         .into_iter()
@@ -297,13 +300,13 @@ pub async fn pass(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
 #[template(path = "precise/quarantine.html")]
 struct QuarantinePage {
     frame: Frame,
-    sites: Vec<super::isolation::SiteDto>,
-    stays: Vec<super::isolation::StayDto>,
+    sites: Vec<super::quarantine::SiteDto>,
+    stays: Vec<super::quarantine::StayDto>,
     pager: Pager,
 }
 
 pub async fn quarantine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
-    let sites = state.db.sites_board(&ctx.scope()).await?.into_iter().map(super::isolation::SiteDto::from).collect();
+    let sites = state.db.sites_board(&ctx.scope()).await?.into_iter().map(super::quarantine::SiteDto::from).collect();
     let mut w = state.db.write().await?;
     let page = w
         .stay_search(&ctx.actor(), &ctx.scope(), Some("active"), None, PageRequest::new(opt_i64(&q.page), Some(30)))
@@ -311,6 +314,6 @@ pub async fn quarantine(State(state): State<AppState>, ctx: Ctx, Query(q): Query
     w.commit().await?;
     let pager = Pager::new("/precise/quarantine", &[], &page);
     let frame = Frame::for_principal(&ctx).crumb("/precise/quarantine", "nav.quarantine");
-    let stays = page.items.into_iter().map(super::isolation::StayDto::from).collect();
+    let stays = page.items.into_iter().map(super::quarantine::StayDto::from).collect();
     Ok(html(StatusCode::OK, &QuarantinePage { frame, sites, stays, pager }))
 }

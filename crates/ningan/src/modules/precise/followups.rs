@@ -27,13 +27,7 @@ pub struct ConfirmDto {
 }
 
 pub fn status_zh(s: &str) -> &'static str {
-    match s {
-        "notified" => "已通知",
-        "transferred" => "已转运",
-        "quarantined" => "隔离中",
-        "released" => "已解除",
-        _ => "未知",
-    }
+    ningan_core::labels::zh(ningan_core::labels::FOLLOWUP_STATUS, s)
 }
 
 /// Runs the case's investigation and makes its contacts follow-up tasks.
@@ -95,6 +89,7 @@ pub struct FollowupDto {
     /// notified | transferred | quarantined | released
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub overlap_s: i64,
     pub first_exposure: String,
     pub last_exposure: String,
@@ -108,6 +103,7 @@ impl From<Followup> for FollowupDto {
     fn from(f: Followup) -> Self {
         FollowupDto {
             status_zh: status_zh(&f.status).into(),
+            status_en: ningan_core::labels::en(ningan_core::labels::FOLLOWUP_STATUS, &f.status).into(),
             id: f.id,
             case_id: f.case_id,
             resident_id: f.resident_id,

@@ -2,19 +2,22 @@
 //! stream into the tracing engine, epidemiological cases and their investigation, contacts as
 //! follow-up tasks, control zones, and smart gates that decide from signed passes.
 
+pub mod arrivals;
 mod cases;
 mod checkins;
 pub mod control_pages;
+pub mod demo;
 pub mod followups;
 pub mod gates;
 mod housekeeping;
 pub mod import;
-pub mod inbound;
-pub mod isolation;
 pub mod notices;
 pub mod pages;
+pub mod panel;
+pub mod quarantine;
 pub mod registry;
 pub mod stream;
+pub mod texts;
 pub mod tracer;
 mod venues;
 pub mod zones;
@@ -293,14 +296,14 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::GET, "/api/risk-areas", Access::Action(Action::CaseRead), "precise", "中高风险地区")
-            .response::<Vec<inbound::RiskAreaDto>>(),
-        get(inbound::risk_areas),
+            .response::<Vec<arrivals::RiskAreaDto>>(),
+        get(arrivals::risk_areas),
     )
     .add(
         Op::api(Method::POST, "/api/risk-areas", Access::Action(Action::ZoneManage), "precise", "登记中高风险地区")
-            .request::<inbound::NewRiskArea>()
+            .request::<arrivals::NewRiskArea>()
             .status(201),
-        post(inbound::risk_area_create),
+        post(arrivals::risk_area_create),
     )
     .add(
         Op::api(
@@ -310,15 +313,15 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "导入来甬人员名单（CSV）并按风险地区筛查、分派",
         )
-        .request::<inbound::ArrivalsImport>()
-        .response::<inbound::ArrivalsReport>(),
-        post(inbound::import),
+        .request::<arrivals::ArrivalsImport>()
+        .response::<arrivals::ArrivalsReport>(),
+        post(arrivals::import),
     )
     .add(
         Op::api(Method::GET, "/api/arrivals", Access::Action(Action::CaseRead), "precise", "来甬人员（高风险在前）")
             .query(&[("risk", "high | medium | low"), ("page", "页码")])
-            .response::<PageDto<inbound::ArrivalDto>>(),
-        get(inbound::list),
+            .response::<PageDto<arrivals::ArrivalDto>>(),
+        get(arrivals::list),
     )
     .add(
         Op::api(
@@ -328,9 +331,9 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "来甬人员核查状态",
         )
-        .request::<inbound::ArrivalStatus>()
+        .request::<arrivals::ArrivalStatus>()
         .status(204),
-        post(inbound::set_status),
+        post(arrivals::set_status),
     )
     .add(
         Op::api(
@@ -373,8 +376,8 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::GET, "/api/quarantine/sites", Access::Action(Action::CaseRead), "precise", "隔离点与床位占用")
-            .response::<Vec<isolation::SiteDto>>(),
-        get(isolation::sites),
+            .response::<Vec<quarantine::SiteDto>>(),
+        get(quarantine::sites),
     )
     .add(
         Op::api(
@@ -384,16 +387,16 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "登记隔离点及房间",
         )
-        .request::<isolation::NewSiteRequest>()
-        .response::<isolation::SiteDto>()
+        .request::<quarantine::NewSiteRequest>()
+        .response::<quarantine::SiteDto>()
         .status(201),
-        post(isolation::site_create),
+        post(quarantine::site_create),
     )
     .add(
         Op::api(Method::GET, "/api/quarantine", Access::Action(Action::CaseRead), "precise", "隔离人员（按解除日期）")
             .query(&[("status", "active | released"), ("site_id", "隔离点"), ("page", "页码")])
-            .response::<PageDto<isolation::StayDto>>(),
-        get(isolation::stays),
+            .response::<PageDto<quarantine::StayDto>>(),
+        get(quarantine::stays),
     )
     .add(
         Op::api(
@@ -403,10 +406,10 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "安排隔离（集中或居家）",
         )
-        .request::<isolation::NewStayRequest>()
-        .response::<isolation::StayCreated>()
+        .request::<quarantine::NewStayRequest>()
+        .response::<quarantine::StayCreated>()
         .status(201),
-        post(isolation::stay_create),
+        post(quarantine::stay_create),
     )
     .add(
         Op::api(
@@ -416,8 +419,8 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "隔离详情：健康报告、解除日期变更、能否解除",
         )
-        .response::<isolation::StayDetail>(),
-        get(isolation::show),
+        .response::<quarantine::StayDetail>(),
+        get(quarantine::show),
     )
     .add(
         Op::api(
@@ -427,9 +430,9 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "每日健康报告",
         )
-        .request::<isolation::ReportRequest>()
+        .request::<quarantine::ReportRequest>()
         .status(204),
-        post(isolation::report),
+        post(quarantine::report),
     )
     .add(
         Op::api(
@@ -439,9 +442,9 @@ pub fn routes(api: Api) -> Api {
             "precise",
             "变更解除日期（须说明理由）",
         )
-        .request::<isolation::EndRequest>()
+        .request::<quarantine::EndRequest>()
         .status(204),
-        post(isolation::change_end),
+        post(quarantine::change_end),
     )
     .add(
         Op::api(
@@ -452,7 +455,7 @@ pub fn routes(api: Api) -> Api {
             "解除隔离（按规则核验）",
         )
         .status(204),
-        post(isolation::release),
+        post(quarantine::release),
     )
     .add(Op::page(Method::GET, "/public/exposure", Access::Public, "风险点位公告"), get(notices::public_page))
     .add(

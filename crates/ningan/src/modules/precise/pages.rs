@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::tracer::VENUE_KINDS;
 use super::{
     CaseDto, ContactDto, NewCaseRequest, NewVenueRequest, PlaceDto, RuleDto, VenueDto, contact_page, create_venue,
-    exposure_places, rule_dto, run_investigation, status_zh, validate_case,
+    exposure_places, rule_dto, run_investigation, status_zh,
 };
 use crate::app::AppState;
 use crate::http::dto::ts;
@@ -175,7 +175,10 @@ async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, e
     super::cases::audit_cases_shown(state, ctx, &page.items).await?;
     let pager = Pager::new("/precise/cases", &[("status", status.clone().unwrap_or_default())], &page);
     let frame = Frame::for_principal(ctx).crumb("/precise/cases", "nav.cases");
-    let statuses = CASE_STATUSES.iter().map(|s| (*s, if frame.tr.is_en() { *s } else { status_zh(s) })).collect();
+    let statuses = CASE_STATUSES
+        .iter()
+        .map(|s| (*s, frame.tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::CASE_STATUS, s))))
+        .collect();
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasesPage {
         status: status.unwrap_or_default(),
@@ -205,12 +208,7 @@ pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
             onset_at: onset,
             note: Some(form.note.clone()),
         };
-        let new = validate_case(req)?;
-        let mut w = state.db.write().await?;
-        let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
-        w.commit().await?;
-        state.registry.refresh_person(&state.db, new.resident_id).await?;
-        Ok::<i64, crate::http::error::ApiError>(id)
+        Ok::<i64, ApiError>(super::cases::create_case(&state, &ctx, req).await?.id)
     }
     .await;
     match result {

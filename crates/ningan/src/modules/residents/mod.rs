@@ -2,7 +2,10 @@
 //! always masked; register residents with validated identifiers; reveal full identifiers
 //! only to roles that may, with a stated purpose. Every read is audited by storage.
 
+pub mod demo;
 mod pages;
+pub mod panel;
+pub mod texts;
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};

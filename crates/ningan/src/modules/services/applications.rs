@@ -34,6 +34,7 @@ pub struct ApplicationDto {
     pub channel: String,
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub details: BTreeMap<String, String>,
     pub deadline: String,
     pub overdue: bool,
@@ -49,6 +50,7 @@ impl ApplicationDto {
         ApplicationDto {
             overdue: !a.is_final() && a.deadline < now,
             status_zh: application_status_zh(&a.status).into(),
+            status_en: ningan_core::labels::en(ningan_core::labels::APPLICATION_STATUS, &a.status).into(),
             details: serde_json::from_str(&a.details).unwrap_or_default(),
             deadline: ts(a.deadline),
             decided_at: a.decided_at.map(ts),
@@ -75,6 +77,7 @@ pub struct EventDto {
     pub at: String,
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub unit_name: String,
     pub note: String,
 }
@@ -83,6 +86,7 @@ pub fn event_dto(e: ApplicationEvent) -> EventDto {
     EventDto {
         at: ts(e.at),
         status_zh: application_status_zh(&e.status).into(),
+        status_en: ningan_core::labels::en(ningan_core::labels::APPLICATION_STATUS, &e.status).into(),
         status: e.status,
         unit_name: e.unit_name,
         note: e.note,
@@ -210,7 +214,7 @@ pub struct ListQuery {
 pub fn status_filter(s: Option<String>) -> Result<Option<String>, ApiError> {
     let s = s.filter(|s| !s.is_empty());
     if let Some(v) = &s
-        && !ningan_store::APPLICATION_STATUSES.iter().any(|x| x.0 == v)
+        && !ningan_core::labels::APPLICATION_STATUS.iter().any(|x| x.code == v && x.code != "forwarding")
     {
         return Err(ApiError::field("status", "状态应为 submitted/accepted/approved/rejected", "unknown status"));
     }

@@ -100,6 +100,7 @@ pub struct RemoteStatus {
     pub no: String,
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub unit_name: String,
     pub decision_note: Option<String>,
 }
@@ -158,6 +159,7 @@ pub(super) async fn incoming(
 fn remote_status(app: ningan_store::Application) -> RemoteStatus {
     RemoteStatus {
         status_zh: application_status_zh(&app.status).into(),
+        status_en: ningan_core::labels::en(ningan_core::labels::APPLICATION_STATUS, &app.status).into(),
         no: app.no,
         status: app.status,
         unit_name: app.unit_name,
@@ -209,6 +211,7 @@ pub struct ForwardedDto {
     /// forwarding | submitted | accepted | approved | rejected
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     /// The other city's number.
     pub remote_no: Option<String>,
     pub note: Option<String>,
@@ -220,7 +223,8 @@ pub struct ForwardedDto {
 fn forwarded_dto(state: &AppState, f: Forwarded) -> ForwardedDto {
     ForwardedDto {
         city_name: peer(state, &f.peer).map_or_else(|| f.peer.clone(), |p| p.name.clone()),
-        status_zh: if f.status == "forwarding" { "转递中".into() } else { application_status_zh(&f.status).into() },
+        status_zh: application_status_zh(&f.status).into(),
+        status_en: ningan_core::labels::en(ningan_core::labels::APPLICATION_STATUS, &f.status).into(),
         id_number: ningan_core::idnumber::mask_id_str(&f.id_number),
         created_at: ts(f.created_at),
         updated_at: ts(f.updated_at),

@@ -177,6 +177,7 @@ pub struct FactView {
     /// pending | verified | manual_pending | manual_verified
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     /// What the register or the agency answered.
     pub value: Option<BTreeMap<String, Value>>,
     /// "宁波市民政局", or the station for a hand check.
@@ -217,6 +218,7 @@ pub async fn fact_views(state: &AppState, application_id: i64, mask_ids: bool) -
                     .find(|n| n.code == f.fact_code)
                     .map_or_else(|| f.fact_code.clone(), |n| n.name.clone()),
                 status_zh: ningan_store::fact_status_zh(&f.status).into(),
+                status_en: ningan_core::labels::en(ningan_core::labels::FACT_STATUS, &f.status).into(),
                 verified_at: f.verified_at.map(crate::http::dto::ts),
                 manual_deadline: f.manual_deadline.map(crate::http::dto::ts),
                 code: f.fact_code,

@@ -6,11 +6,14 @@
 pub mod applications;
 pub mod catalogue;
 pub mod crosscity;
+pub mod demo;
 pub mod exchange;
 pub mod flags;
 pub mod outbox;
 pub mod pages;
+pub mod panel;
 pub mod portal;
+pub mod texts;
 
 use axum::http::Method;
 use axum::routing::{get, post, put};

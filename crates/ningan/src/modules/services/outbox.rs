@@ -114,6 +114,7 @@ pub struct DeliveryDto {
     /// pending | delivered | acknowledged | awaiting_validation | failed | dead
     pub status: String,
     pub status_zh: String,
+    pub status_en: String,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub delivered_at: Option<String>,
@@ -123,6 +124,7 @@ pub struct DeliveryDto {
 pub fn delivery_dto(d: Delivery) -> DeliveryDto {
     DeliveryDto {
         status_zh: delivery_status_zh(&d.status).into(),
+        status_en: ningan_core::labels::en(ningan_core::labels::DELIVERY_STATUS, &d.status).into(),
         delivered_at: d.delivered_at.map(ts),
         acked_at: d.acked_at.map(ts),
         id: d.id,
@@ -175,7 +177,7 @@ pub(super) async fn list(
 ) -> ApiResult<axum::Json<PageDto<DeliveryDto>>> {
     let status = q.status.filter(|s| !s.is_empty());
     if let Some(s) = &status
-        && !ningan_store::DELIVERY_STATUSES.iter().any(|x| x.0 == s)
+        && !ningan_core::labels::DELIVERY_STATUS.iter().any(|x| x.code == s)
     {
         return Err(ApiError::field("status", "状态无效", "unknown status"));
     }

@@ -77,7 +77,11 @@ async fn list_page(
         rows: page.items.into_iter().map(|a| ApplicationDto::from_app(a, now)).collect(),
         pager,
         status: status.unwrap_or_default(),
-        statuses: ningan_store::APPLICATION_STATUSES.to_vec(),
+        statuses: ningan_core::labels::APPLICATION_STATUS
+            .iter()
+            .filter(|x| x.code != "forwarding")
+            .map(|x| (x.code, frame.tr.pick(x.zh, x.en)))
+            .collect(),
         items,
         ratings,
         may_work: ctx.may(Action::ApplicationWork),
@@ -277,7 +281,7 @@ pub struct DeliveryQuery {
 
 /// The administrators' view of identity-change deliveries, dead letters first to hand.
 pub async fn deliveries(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DeliveryQuery>) -> PageResult {
-    let status = nonempty(&q.status).filter(|s| ningan_store::DELIVERY_STATUSES.iter().any(|x| x.0 == s));
+    let status = nonempty(&q.status).filter(|s| ningan_core::labels::DELIVERY_STATUS.iter().any(|x| x.code == s));
     let page = state.db.deliveries(status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(50))).await?;
     let pager = Pager::new("/services/deliveries", &[("status", status.clone().unwrap_or_default())], &page);
     let frame = Frame::for_principal(&ctx).crumb("/services/deliveries", "nav.deliveries");
@@ -285,7 +289,7 @@ pub async fn deliveries(State(state): State<AppState>, ctx: Ctx, Query(q): Query
         rows: page.items.into_iter().map(super::outbox::delivery_dto).collect(),
         pager,
         status: status.unwrap_or_default(),
-        statuses: ningan_store::DELIVERY_STATUSES.to_vec(),
+        statuses: ningan_core::labels::DELIVERY_STATUS.iter().map(|x| (x.code, frame.tr.pick(x.zh, x.en))).collect(),
         frame,
     };
     Ok(html(StatusCode::OK, &page))

@@ -2,6 +2,7 @@
 //! shown once, listed without their secret, revoked.
 
 mod pages;
+pub mod texts;
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};

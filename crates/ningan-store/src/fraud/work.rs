@@ -12,18 +12,14 @@ use crate::db::{Db, Write};
 use crate::query::Filter;
 use crate::{Page, PageRequest, Result, Scope, StoreError};
 
-/// Outcome codes stations use, and whether the task is finished by them.
-pub const FRAUD_OUTCOMES: &[(&str, &str, bool)] = &[
-    ("dissuaded", "已劝阻", true),
-    ("not_reached", "暂时找不到", false),
-    ("unreachable", "确实找不到", true),
-    ("mismatch", "不符", true),
-    ("duplicate", "重复预警", true),
-    ("sms", "已短信提示", true),
-];
+/// Outcome codes that finish a task (the others, "not reached yet", keep it open). Codes and
+/// labels: `ningan_core::labels::TASK_OUTCOME`.
+pub fn outcome_finishes(code: &str) -> bool {
+    code != "not_reached"
+}
 
 pub fn fraud_outcome_zh(code: &str) -> &'static str {
-    FRAUD_OUTCOMES.iter().find(|o| o.0 == code).map_or("", |o| o.1)
+    ningan_core::labels::zh(ningan_core::labels::TASK_OUTCOME, code)
 }
 
 #[derive(Debug, Clone)]
@@ -407,7 +403,8 @@ impl Write {
         if status != "open" {
             return Err(StoreError::State(format!("任务状态为“{status}”，不能登记处置结果 / task is {status}")));
         }
-        let finishes = FRAUD_OUTCOMES.iter().find(|x| x.0 == o.outcome).is_some_and(|x| x.2);
+        let finishes =
+            ningan_core::labels::TASK_OUTCOME.iter().any(|x| x.code == o.outcome) && outcome_finishes(&o.outcome);
         sqlx::query(
             "UPDATE fraud_tasks SET outcome = $1, outcome_note = $2, money_lost_fen = $3, amount_protected_fen = $4, \
              watch_until = $5, officer = $6, attempts = attempts + 1, status = $7, closed_at = $8, updated_at = $9 \

@@ -13,12 +13,10 @@ use crate::db::{Db, Write};
 use crate::query::Filter;
 use crate::{Page, PageRequest, Result, Scope, StoreError};
 
-/// Application states in order; `approved` and `rejected` are final.
-pub const APPLICATION_STATUSES: &[(&str, &str)] =
-    &[("submitted", "已提交"), ("accepted", "已受理"), ("approved", "已办结（准予）"), ("rejected", "不予办理")];
-
+/// The Chinese label of an application status (the codes and both labels are
+/// `ningan_core::labels::APPLICATION_STATUS`).
 pub fn application_status_zh(s: &str) -> &'static str {
-    APPLICATION_STATUSES.iter().find(|x| x.0 == s).map_or("", |x| x.1)
+    ningan_core::labels::zh(ningan_core::labels::APPLICATION_STATUS, s)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

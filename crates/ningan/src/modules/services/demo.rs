@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use ningan_store::{Decision, NewAgency, NewApplication, NewFact, Scope};
 use rand::Rng;
 
-use super::DemoContext;
+use crate::demo::DemoContext;
 
 const COMMENTS: &[&str] = &["办得很快", "民警态度很好", "一次都没跑", "材料说明清楚", "等待时间有点长", ""];
 
@@ -27,6 +27,13 @@ fn fate(r: f64) -> Fate {
         r if r < 0.90 => Fate::Approved,
         _ => Fate::Rejected,
     }
+}
+
+/// This module's part of the demo city.
+pub const DEMO: crate::demo::DemoPart = crate::demo::DemoPart { name: "citizen services", generate: generate_part };
+
+fn generate_part<'a>(ctx: &'a DemoContext<'a>) -> crate::demo::DemoFuture<'a> {
+    Box::pin(generate(ctx))
 }
 
 pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
@@ -183,8 +190,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
 fn detail_value(key: &str, rng: &mut impl Rng) -> String {
     match key {
         "child_name" | "new_name" => {
-            let surname = super::pick(rng, super::names::SURNAMES);
-            super::people::person_name(rng, surname)
+            let surname = crate::demo::pick(rng, crate::demo::names::SURNAMES);
+            crate::modules::residents::demo::person_name(rng, surname)
         }
         "reason" => ["随父姓改为随母姓", "原名用字生僻", "登记时笔误"][rng.gen_range(0..3)].into(),
         "correct_date" => {

@@ -14,8 +14,8 @@ use ningan_core::{IdNumber, Phone};
 use ningan_store::{BulkResident, NewCompound, OrgUnit, Scope};
 use rand::Rng;
 
-use super::names::{COMPOUND_SUFFIXES, GIVEN, ROADS, SURNAMES};
-use super::{DemoContext, pick, point_near};
+use crate::demo::names::{COMPOUND_SUFFIXES, GIVEN, ROADS, SURNAMES};
+use crate::demo::{DemoContext, pick, point_near};
 
 const BATCH: usize = 10_000;
 /// Residents per compound, on average.
@@ -76,7 +76,7 @@ fn birth_date(rng: &mut impl Rng, today: NaiveDate) -> NaiveDate {
     today - Duration::days(age_years * 365 + rng.gen_range(0..365))
 }
 
-pub(super) fn person_name(rng: &mut impl Rng, surname: &str) -> String {
+pub(crate) fn person_name(rng: &mut impl Rng, surname: &str) -> String {
     let mut name = surname.to_string();
     name.push_str(pick(rng, GIVEN));
     if rng.gen_bool(0.7) {
@@ -109,6 +109,13 @@ struct Household {
     address: String,
     surname: &'static str,
     left: u32,
+}
+
+/// This module's part of the demo city.
+pub const DEMO: crate::demo::DemoPart = crate::demo::DemoPart { name: "people", generate: generate_part };
+
+fn generate_part<'a>(ctx: &'a DemoContext<'a>) -> crate::demo::DemoFuture<'a> {
+    Box::pin(generate(ctx))
 }
 
 pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {

@@ -13,18 +13,10 @@ use crate::audit::Actor;
 use crate::db::{Db, Write};
 use crate::{Page, PageRequest, Result, StoreError};
 
-/// Delivery states: `acknowledged` is final; `dead` waits for an administrator's re-drive.
-pub const DELIVERY_STATUSES: &[(&str, &str)] = &[
-    ("pending", "待推送"),
-    ("delivered", "已送达"),
-    ("acknowledged", "已确认"),
-    ("awaiting_validation", "待对方核验"),
-    ("failed", "推送失败，重试中"),
-    ("dead", "多次失败，待人工处理"),
-];
-
+/// The Chinese label of a delivery status; `acknowledged` is final, `dead` waits for an
+/// administrator's re-drive (codes and labels: `ningan_core::labels::DELIVERY_STATUS`).
 pub fn delivery_status_zh(s: &str) -> &'static str {
-    DELIVERY_STATUSES.iter().find(|x| x.0 == s).map_or("", |x| x.1)
+    ningan_core::labels::zh(ningan_core::labels::DELIVERY_STATUS, s)
 }
 
 #[derive(Debug, Clone)]

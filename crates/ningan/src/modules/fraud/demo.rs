@@ -12,8 +12,8 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{DemoContext, pick};
 use crate::app::AppState;
+use crate::demo::{DemoContext, pick};
 use crate::modules::fraud::FraudService;
 use crate::modules::fraud::wire::Incoming;
 
@@ -135,6 +135,13 @@ pub fn journey(rng: &mut impl Rng, prefix: &str, phone: &str, start: i64, gap: i
             kind: SignalKind::Transfer { account, via: AccountVia::Bank, amount_fen },
         },
     ]
+}
+
+/// This module's part of the demo city.
+pub const DEMO: crate::demo::DemoPart = crate::demo::DemoPart { name: "anti-fraud", generate: generate_part };
+
+fn generate_part<'a>(ctx: &'a DemoContext<'a>) -> crate::demo::DemoFuture<'a> {
+    Box::pin(generate(ctx))
 }
 
 pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {

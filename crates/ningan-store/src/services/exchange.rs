@@ -11,16 +11,10 @@ use crate::audit::Actor;
 use crate::db::{Db, Write};
 use crate::{Result, StoreError};
 
-/// Fact states: `verified` and `manual_verified` let an application be approved.
-pub const FACT_STATUSES: &[(&str, &str)] = &[
-    ("pending", "核验中"),
-    ("verified", "已核验"),
-    ("manual_pending", "待人工核验"),
-    ("manual_verified", "人工核验通过"),
-];
-
+/// The Chinese label of a fact status; `verified` and `manual_verified` let an application
+/// be approved (codes and labels: `ningan_core::labels::FACT_STATUS`).
 pub fn fact_status_zh(s: &str) -> &'static str {
-    FACT_STATUSES.iter().find(|x| x.0 == s).map_or("", |x| x.1)
+    ningan_core::labels::zh(ningan_core::labels::FACT_STATUS, s)
 }
 
 #[derive(Debug, Clone)]

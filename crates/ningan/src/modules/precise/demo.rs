@@ -10,7 +10,7 @@ use ningan_store::{FoundContact, NewEpiCase, NewSite, NewVenue, NewZone, Scope};
 use ningan_trace::{Observation, SpaceKind, Time};
 use rand::Rng;
 
-use super::{DemoContext, pick, point_near};
+use crate::demo::{DemoContext, pick, point_near};
 use crate::modules::precise::tracer::{Tracer, engine_id, now_s};
 
 /// Venues per station.
@@ -48,6 +48,13 @@ fn venue_code(seed: u64, station: &str, i: usize) -> String {
     let h = crate::secrets::sha256_hex(format!("ningan-venue:{seed}:{station}:{i}").as_bytes());
     let body: String = h.bytes().take(10).map(|b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])).collect();
     format!("NB{body}")
+}
+
+/// This module's part of the demo city.
+pub const DEMO: crate::demo::DemoPart = crate::demo::DemoPart { name: "precise control", generate: generate_part };
+
+fn generate_part<'a>(ctx: &'a DemoContext<'a>) -> crate::demo::DemoFuture<'a> {
+    Box::pin(generate(ctx, ctx.spec.trace_dir.as_deref()))
 }
 
 pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result<()> {

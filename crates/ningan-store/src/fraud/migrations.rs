@@ -1,0 +1,124 @@
+//! The fraud module's migrations: its tables, in the order they were added. Versions are
+//! global across modules (a table may reference another module's); `migrate::MIGRATIONS`
+//! gathers every module's and applies them in version order.
+
+use crate::migrate::Migration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 9,
+    name: "anti-fraud: watchlists, subjects, signals, dissuasion tasks, cases, reports, lectures",
+    common: r#"
+CREATE TABLE fraud_watchlist (
+    id {id},
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    source TEXT NOT NULL,
+    confidence BIGINT NOT NULL,
+    typology TEXT,
+    expires_at BIGINT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (kind, value)
+);
+CREATE TABLE fraud_subjects (
+    id {id},
+    phone TEXT NOT NULL UNIQUE,
+    person_key BIGINT NOT NULL UNIQUE,
+    resident_id BIGINT REFERENCES residents(id),
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE fraud_signals (
+    seq {id},
+    signal_id TEXT NOT NULL UNIQUE,
+    person_key BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    fact TEXT NOT NULL,
+    listed TEXT,
+    channel TEXT NOT NULL,
+    received_at BIGINT NOT NULL
+);
+CREATE INDEX fraud_signals_person ON fraud_signals (person_key, at);
+CREATE INDEX fraud_signals_received ON fraud_signals (received_at);
+CREATE TABLE fraud_tasks (
+    id {id},
+    subject_id BIGINT NOT NULL REFERENCES fraud_subjects(id),
+    signal_id TEXT NOT NULL,
+    level TEXT NOT NULL,
+    score BIGINT NOT NULL,
+    typology TEXT NOT NULL,
+    ruleset_version TEXT NOT NULL,
+    trace TEXT NOT NULL,
+    warned_at BIGINT NOT NULL,
+    deadline BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    escalated_at BIGINT,
+    outcome TEXT,
+    outcome_note TEXT NOT NULL DEFAULT '',
+    attempts BIGINT NOT NULL DEFAULT 0,
+    money_lost_fen BIGINT NOT NULL DEFAULT 0,
+    amount_protected_fen BIGINT NOT NULL DEFAULT 0,
+    watch_until BIGINT,
+    officer TEXT,
+    closed_at BIGINT,
+    transfer_to_unit_id BIGINT REFERENCES org_units(id),
+    transfer_reason TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX fraud_tasks_scope ON fraud_tasks (unit_path, status, id);
+CREATE INDEX fraud_tasks_deadline ON fraud_tasks (status, deadline);
+CREATE INDEX fraud_tasks_subject ON fraud_tasks (subject_id, warned_at);
+CREATE TABLE fraud_reports (
+    id {id},
+    phone TEXT NOT NULL,
+    identifier_kind TEXT,
+    identifier TEXT,
+    description TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    signal_id TEXT,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    reviewed_by TEXT,
+    review_note TEXT,
+    created_at BIGINT NOT NULL,
+    reviewed_at BIGINT
+);
+CREATE INDEX fraud_reports_scope ON fraud_reports (unit_path, status, id);
+CREATE TABLE fraud_cases (
+    id {id},
+    subject_id BIGINT REFERENCES fraud_subjects(id),
+    occurred_at BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    typology TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    report_id BIGINT REFERENCES fraud_reports(id),
+    note TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX fraud_cases_scope ON fraud_cases (unit_path, occurred_at);
+CREATE INDEX fraud_cases_subject ON fraud_cases (subject_id, occurred_at);
+CREATE TABLE fraud_lectures (
+    id {id},
+    held_on TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    venue TEXT NOT NULL,
+    audience BIGINT NOT NULL,
+    topic TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX fraud_lectures_scope ON fraud_lectures (unit_path, held_on);
+"#,
+    sqlite: "",
+    postgres: "",
+}];

@@ -1,0 +1,9 @@
+//! Storage of the residents module: the population register and residential compounds.
+
+mod compounds;
+mod migrations;
+mod register;
+
+pub use compounds::*;
+pub use migrations::MIGRATIONS;
+pub use register::*;

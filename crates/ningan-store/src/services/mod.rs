@@ -1,0 +1,15 @@
+//! Storage of citizen services: the catalogue, applications and the portal (`applications.rs`),
+//! certificate-free facts (`exchange.rs`), identity-change deliveries (`outbox.rs`) and
+//! cross-city handling (`crosscity.rs`).
+
+mod applications;
+mod crosscity;
+mod exchange;
+mod migrations;
+mod outbox;
+
+pub use applications::*;
+pub use crosscity::*;
+pub use exchange::*;
+pub use migrations::MIGRATIONS;
+pub use outbox::*;

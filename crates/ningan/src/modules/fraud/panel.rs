@@ -1,0 +1,50 @@
+//! The anti-fraud panel of the cockpit: people dissuaded, money protected, work in hand, cases by month.
+
+use ningan_store::{Db, FraudFigures, Scope, SupervisionBoard};
+use serde_json::json;
+
+use crate::modules::cockpit::panels::{Chart, Counter, Panel, PanelData, PanelFuture};
+use crate::web::Tr;
+
+pub const PANEL: Panel = Panel { name: "fraud", compute };
+
+fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
+    Box::pin(async move { Ok(fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr)) })
+}
+
+/// Anti-fraud: people dissuaded and money protected, work in hand, cases by month.
+pub fn fraud(f: &FraudFigures, b: &SupervisionBoard, tr: Tr) -> PanelData {
+    let this_month = f.cases_by_month.last().map_or(0, |m| m.cases);
+    let counters = vec![
+        Counter {
+            key: "fraud_dissuaded", label: tr.pick("劝阻人数", "People dissuaded"), value: f.persons_dissuaded
+        },
+        Counter {
+            key: "fraud_protected_yuan",
+            label: tr.pick("挽回/避免损失（元）", "Money protected (yuan)"),
+            value: f.amount_protected_fen / 100,
+        },
+        Counter { key: "fraud_open", label: tr.pick("待劝阻预警", "Warnings in hand"), value: b.open },
+        Counter { key: "fraud_overdue", label: tr.pick("超时未劝阻", "Overdue dissuasions"), value: b.overdue },
+        Counter { key: "fraud_high", label: tr.pick("红色预警", "Red warnings"), value: f.warnings[0] },
+        Counter {
+            key: "fraud_cases_month",
+            label: tr.pick("本月电诈发案", "Fraud cases this month"),
+            value: this_month,
+        },
+    ];
+    let months: Vec<&str> = f.cases_by_month.iter().map(|m| m.month.as_str()).collect();
+    let cases: Vec<i64> = f.cases_by_month.iter().map(|m| m.cases).collect();
+    let chart = Chart {
+        id: "fraud_cases",
+        title: tr.pick("电信网络诈骗发案（按月）", "Telecom fraud cases by month"),
+        option: json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 50, "right": 20, "top": 20, "bottom": 30},
+            "xAxis": {"type": "category", "data": months},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "data": cases, "name": tr.pick("发案数", "cases")}]
+        }),
+    };
+    PanelData { counters, map_figures: Vec::new(), charts: vec![chart] }
+}

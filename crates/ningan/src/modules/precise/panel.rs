@@ -1,0 +1,65 @@
+//! The precise-control panel of the cockpit: cases in care, contacts under follow-up, zones in force, quarantine.
+
+use ningan_store::{Db, PreciseStats, Scope};
+use serde_json::json;
+
+use crate::modules::cockpit::panels::per_district;
+
+use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
+use crate::web::Tr;
+
+pub const PANEL: Panel = Panel { name: "precise", compute };
+
+fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
+    Box::pin(async move { Ok(precise(&db.precise_stats(scope).await?, tr)) })
+}
+
+/// Precise control: cases in care, contacts under follow-up, zones in force.
+pub fn precise(s: &PreciseStats, tr: Tr) -> PanelData {
+    let cases: i64 = s.active_cases_by_unit.iter().map(|r| r.1).sum();
+    let count = |status: &str| s.followups_by_status.iter().filter(|r| r.0 == status).map(|r| r.1).sum::<i64>();
+    let open: i64 = s.followups_by_status.iter().filter(|r| r.0 != "released").map(|r| r.1).sum();
+    let zones: i64 = s.zones_by_level.iter().map(|r| r.1).sum();
+    let counters = vec![
+        Counter { key: "active_cases", label: tr.pick("在管病例", "Active cases"), value: cases },
+        Counter {
+            key: "followups_open", label: tr.pick("在管密接次密接", "Contacts under follow-up"), value: open
+        },
+        Counter { key: "quarantined", label: tr.pick("隔离中", "In quarantine"), value: count("quarantined") },
+        Counter { key: "zones", label: tr.pick("管控区域", "Zones in force"), value: zones },
+        Counter {
+            key: "in_quarantine",
+            label: tr.pick("在隔离人数", "In quarantine (sites and home)"),
+            value: s.in_quarantine,
+        },
+        Counter { key: "beds", label: tr.pick("隔离床位", "Quarantine beds"), value: s.beds },
+    ];
+    let map_figures = vec![MapFigure {
+        key: "active_cases",
+        label: tr.pick("在管病例", "Active cases"),
+        values: per_district(&s.active_cases_by_unit),
+    }];
+    let statuses = ["notified", "transferred", "quarantined", "released"];
+    let labels: Vec<&str> = statuses
+        .iter()
+        .map(|st| match *st {
+            "notified" => tr.pick("已通知", "notified"),
+            "transferred" => tr.pick("已转运", "transferred"),
+            "quarantined" => tr.pick("隔离中", "quarantined"),
+            _ => tr.pick("已解除", "released"),
+        })
+        .collect();
+    let values: Vec<i64> = statuses.iter().map(|st| count(st)).collect();
+    let chart = Chart {
+        id: "followups",
+        title: tr.pick("密接次密接管控状态", "Contact follow-ups by status"),
+        option: json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 50, "right": 20, "top": 20, "bottom": 30},
+            "xAxis": {"type": "category", "data": labels},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "data": values, "name": tr.pick("人数", "people")}]
+        }),
+    };
+    PanelData { counters, map_figures, charts: vec![chart] }
+}
