@@ -303,23 +303,35 @@ pub async fn start_partner_sim(db: &Db) -> Result<tokio::process::Child> {
         .context("starting the partner-agency simulator")?;
     let actor = Actor { name: "system:demo".into(), unit_id: None };
     let mut w = db.write().await?;
+    register_sim_agencies(&mut w, &actor, &format!("http://127.0.0.1:{port}"), &secret).await?;
+    w.commit().await?;
+    eprintln!("协作单位模拟器 / partner-agency simulator: http://127.0.0.1:{port}");
+    Ok(child)
+}
+
+/// Registers (or re-points) the simulator's agencies at `base`, each subscribing to identity
+/// changes.
+pub(crate) async fn register_sim_agencies(
+    w: &mut ningan_store::Write,
+    actor: &Actor,
+    base: &str,
+    secret: &str,
+) -> Result<()> {
     for (code, name, evidence) in crate::sim::AGENCIES {
         w.agency_upsert(
-            &actor,
+            actor,
             &ningan_store::NewAgency {
                 code: (*code).into(),
                 name: (*name).into(),
-                base_url: format!("http://127.0.0.1:{port}/{code}"),
-                secret: secret.clone(),
+                base_url: format!("{base}/{code}"),
+                secret: secret.into(),
                 evidence: evidence.iter().map(|e| (*e).into()).collect(),
-                webhook_url: Some(format!("http://127.0.0.1:{port}/{code}/identity-changes")),
+                webhook_url: Some(format!("{base}/{code}/identity-changes")),
             },
         )
         .await?;
     }
-    w.commit().await?;
-    eprintln!("协作单位模拟器 / partner-agency simulator: http://127.0.0.1:{port}");
-    Ok(child)
+    Ok(())
 }
 
 /// Prints a demo citizen for the portal: someone registered in Yinzhou, so that a name change

@@ -4,7 +4,7 @@
 //! letter waiting for an administrator to send it again).
 
 use anyhow::{Context, Result};
-use ningan_store::{Decision, NewAgency, NewApplication, NewFact, Scope};
+use ningan_store::{Decision, NewApplication, NewFact, Scope};
 use rand::Rng;
 
 use crate::demo::DemoContext;
@@ -43,23 +43,11 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     let (shipped_facts, shipped_items) = crate::modules::services::catalogue::shipped();
     db.ensure_service_catalogue(&shipped_facts, &shipped_items).await?;
     let mut w = db.write().await?;
-    // The partner simulator's agencies (`ningan partner-sim`); their addresses are
-    // placeholders until an administrator points them at real systems, so live filings in the
-    // demo wait for them and then go to a hand check.
-    for (code, name, evidence) in crate::sim::AGENCIES {
-        w.agency_upsert(
-            &ctx.actor,
-            &NewAgency {
-                code: (*code).into(),
-                name: (*name).into(),
-                base_url: format!("http://127.0.0.1:9/{code}"),
-                secret: format!("demo-{code}-{}", ctx.spec.seed),
-                evidence: evidence.iter().map(|e| (*e).to_string()).collect(),
-                webhook_url: Some(format!("http://127.0.0.1:9/{code}/changes")),
-            },
-        )
+    // The partner simulator's agencies, so the generated identity changes have someone to be
+    // delivered to; `ningan demo` re-points them at the simulator it starts each time
+    // (`demo::start_partner_sim`), until then they answer nowhere.
+    crate::demo::register_sim_agencies(&mut w, &ctx.actor, "http://127.0.0.1:9", &format!("demo-{}", ctx.spec.seed))
         .await?;
-    }
     w.commit().await?;
 
     // Items whose fields are ID numbers are left to live use: a demo value would not be one.
@@ -101,7 +89,17 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 .collect();
             let new_name = details.get("new_name").and_then(|v| v.as_str()).map(str::to_string);
             let fate = fate(rng.r#gen::<f64>());
-            let filed_at = now - rng.gen_range(1..90i64) * 86_400_000 - rng.gen_range(0..86_400_000i64);
+            // Decided ones over the past quarter; open ones recent, most still within their time
+            // limit (a few overdue, for the supervisors' lists).
+            let filed_at = match fate {
+                Fate::Approved | Fate::Rejected => {
+                    now - rng.gen_range(1..90i64) * 86_400_000 - rng.gen_range(0..86_400_000i64)
+                }
+                Fate::Waiting | Fate::Accepted => {
+                    let limit = item.time_limit_days.max(1) * 86_400_000;
+                    now - rng.gen_range(0..limit + limit / 8)
+                }
+            };
             let (id, no) = w
                 .application_insert(
                     &ctx.actor,
