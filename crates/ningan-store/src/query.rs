@@ -36,6 +36,14 @@ impl Filter {
         self.conds.push(c);
     }
 
+    /// Restricts `column` (an org-unit path) to the subtree `scope` covers: the one place the
+    /// range condition is written for filtered lists.
+    pub fn within(&mut self, scope: &crate::Scope, column: &str) {
+        let (lo, hi) = scope.range();
+        let (lo, hi) = (self.arg_text(lo), self.arg_text(hi));
+        self.cond(format!("{column} >= {lo} AND {column} < {hi}"));
+    }
+
     pub fn where_sql(&self) -> String {
         if self.conds.is_empty() { "1 = 1".to_string() } else { self.conds.join(" AND ") }
     }

@@ -118,10 +118,8 @@ impl Db {
         q: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<User>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("u.path >= {lo} AND u.path < {hi}"));
+        f.within(scope, "u.path");
         if let Some(id) = unit_id {
             let i = f.arg_i64(id);
             f.cond(format!("users.unit_id = {i}"));

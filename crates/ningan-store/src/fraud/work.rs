@@ -643,9 +643,7 @@ impl Db {
 
     pub async fn fraud_tasks(&self, scope: &Scope, q: &TaskQuery, page: PageRequest) -> Result<Page<Task>> {
         let mut f = Filter::new();
-        let (lo, hi) = scope.range();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("t.unit_path >= {lo} AND t.unit_path < {hi}"));
+        f.within(scope, "t.unit_path");
         match q.status.as_deref() {
             Some("overdue") => {
                 let now = f.arg_i64(now_ms());

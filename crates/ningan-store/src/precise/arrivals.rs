@@ -161,10 +161,8 @@ impl Write {
         risk: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Arrival>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("unit_path >= {lo} AND unit_path < {hi}"));
+        f.within(scope, "unit_path");
         if let Some(r) = risk {
             let i = f.arg_text(r.to_string());
             f.cond(format!("risk = {i}"));

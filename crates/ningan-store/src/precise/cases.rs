@@ -126,11 +126,8 @@ impl Db {
         status: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<EpiCase>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let lo_i = f.arg_text(lo);
-        let hi_i = f.arg_text(hi);
-        f.cond(format!("c.unit_path >= {lo_i} AND c.unit_path < {hi_i}"));
+        f.within(scope, "c.unit_path");
         if let Some(s) = status {
             let i = f.arg_text(s.to_string());
             f.cond(format!("c.status = {i}"));

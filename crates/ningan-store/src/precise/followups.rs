@@ -232,10 +232,8 @@ impl Write {
         case_id: Option<i64>,
         page: PageRequest,
     ) -> Result<Page<Followup>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("f.unit_path >= {lo} AND f.unit_path < {hi}"));
+        f.within(scope, "f.unit_path");
         if let Some(s) = status {
             let i = f.arg_text(s.to_string());
             f.cond(format!("f.status = {i}"));

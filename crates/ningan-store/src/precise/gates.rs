@@ -99,10 +99,8 @@ impl Db {
     }
 
     pub async fn gate_search(&self, scope: &Scope, page: PageRequest) -> Result<Page<Gate>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("g.unit_path >= {lo} AND g.unit_path < {hi}"));
+        f.within(scope, "g.unit_path");
         let total: (i64,) =
             f.bind_as(&format!("SELECT COUNT(*) FROM {FROM} WHERE {}", f.where_sql())).fetch_one(&self.pool).await?;
         let lim = f.arg_i64(page.per_page);

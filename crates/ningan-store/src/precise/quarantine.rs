@@ -327,10 +327,8 @@ impl Write {
         site_id: Option<i64>,
         page: PageRequest,
     ) -> Result<Page<Stay>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("q.unit_path >= {lo} AND q.unit_path < {hi}"));
+        f.within(scope, "q.unit_path");
         if let Some(s) = status {
             let i = f.arg_text(s.to_string());
             f.cond(format!("q.status = {i}"));

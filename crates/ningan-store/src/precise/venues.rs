@@ -132,11 +132,8 @@ impl Db {
 
     /// A page of venues in `scope`, by name prefix or code when `q` is given.
     pub async fn venue_search(&self, scope: &Scope, q: Option<&str>, page: PageRequest) -> Result<Page<Venue>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let lo_i = f.arg_text(lo);
-        let hi_i = f.arg_text(hi);
-        f.cond(format!("unit_path >= {lo_i} AND unit_path < {hi_i}"));
+        f.within(scope, "unit_path");
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             let prefix = f.arg_text(format!("{}%", q.replace(['%', '_'], "")));
             let code = f.arg_text(q.to_string());

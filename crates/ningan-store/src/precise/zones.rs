@@ -185,10 +185,8 @@ impl Db {
 
     /// A page of zones in `scope`, newest first; lifted ones only when asked.
     pub async fn zone_search(&self, scope: &Scope, include_lifted: bool, page: PageRequest) -> Result<Page<Zone>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("unit_path >= {lo} AND unit_path < {hi}"));
+        f.within(scope, "unit_path");
         if !include_lifted {
             f.cond("lifted_at IS NULL".into());
         }

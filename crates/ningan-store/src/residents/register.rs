@@ -235,10 +235,8 @@ impl Write {
         query: &ResidentQuery,
         page: PageRequest,
     ) -> Result<Page<Resident>> {
-        let (lo, hi) = scope.range();
         let mut f = Filter::new();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("unit_path >= {lo} AND unit_path < {hi}"));
+        f.within(scope, "unit_path");
         let mut term_kind = "all";
         if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
             match classify(q) {

@@ -282,9 +282,7 @@ impl Db {
         page: PageRequest,
     ) -> Result<Page<Application>> {
         let mut f = Filter::new();
-        let (lo, hi) = scope.range();
-        let (lo, hi) = (f.arg_text(lo), f.arg_text(hi));
-        f.cond(format!("a.unit_path >= {lo} AND a.unit_path < {hi}"));
+        f.within(scope, "a.unit_path");
         if let Some(s) = &q.status {
             let p = f.arg_text(s.clone());
             f.cond(format!("a.status = {p}"));
