@@ -335,12 +335,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { command: ImportCommand::Checkins { data, file } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
-            return import_checkins(&config, &db, &file).await;
+            crate::modules::precise::checkin_import::import_checkins(&config, &db, &file, &cli_actor()).await?;
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Import { command: ImportCommand::Signals { data, file } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
-            return import_signals(&config, &db, &file).await;
+            crate::modules::fraud::import::import_signals(&config, &db, &file, &cli_actor()).await?;
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Audit { command: AuditCommand::Verify { data } } => {
             let config = load(cfg_path, &data, None)?;
@@ -364,157 +366,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = load(cfg_path, &data, Some(&listen))?;
             print!("{}", config.to_redacted_toml());
         }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Streams an NDJSON file of signals through the same scoring and routing as the HTTP
-/// endpoint, a few thousand lines per transaction, with progress on stderr.
-async fn import_signals(config: &Config, db: &Db, file: &std::path::Path) -> Result<ExitCode> {
-    use std::io::BufRead;
-
-    use crate::modules::fraud::FraudService;
-    use crate::modules::fraud::signals::MAX_BATCH;
-    use crate::modules::fraud::wire::SignalLine;
-    let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
-    fraud.ensure_loaded(db).await?;
-    let reader =
-        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
-    let actor = cli_actor();
-    let started = std::time::Instant::now();
-    let now = ningan_core::time::now_ms() / 1000;
-    let (mut read, mut accepted, mut duplicates, mut warnings, mut refused) = (0usize, 0usize, 0usize, 0usize, 0usize);
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut seen = std::collections::HashSet::new();
-    let mut lines = reader.lines().enumerate();
-    loop {
-        let next = lines.next();
-        let at_end = next.is_none();
-        if let Some((i, line)) = next {
-            let line = line.with_context(|| format!("reading line {}", i + 1))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            read += 1;
-            let checked = serde_json::from_str::<SignalLine>(&line)
-                .map_err(|e| e.to_string())
-                .and_then(|l| l.check(now).map_err(|r| format!("{} / {}", r.zh, r.en)));
-            match checked {
-                Ok(s) if !seen.insert(s.id.clone()) => duplicates += 1,
-                Ok(s) => batch.push(s),
-                Err(why) => {
-                    refused += 1;
-                    if refused <= 50 {
-                        eprintln!("  第 {} 行 / line {}: {why}", i + 1, i + 1);
-                    }
-                }
-            }
-        }
-        if batch.len() >= MAX_BATCH || (at_end && !batch.is_empty()) {
-            let summary = fraud.ingest(db, &actor, "import", std::mem::take(&mut batch)).await?;
-            accepted += summary.accepted;
-            duplicates += summary.duplicates;
-            warnings += summary.warnings.len();
-            eprintln!(
-                "已处理 {read} 行 / {read} lines, {warnings} 条预警 / warnings ({:.0} s)",
-                started.elapsed().as_secs_f64()
-            );
-        }
-        if at_end {
-            break;
-        }
-    }
-    if refused > 50 {
-        eprintln!("  …另有 {} 行被拒绝 / {} more refused lines", refused - 50, refused - 50);
-    }
-    println!(
-        "导入完成 / imported: {read} 行 / lines, {accepted} 条接收 / accepted, {duplicates} 条重复 / repeated, \
-         {refused} 条拒绝 / refused, {warnings} 条预警 / warnings, {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Imports check-ins into the tracing engine in one durable bulk load, reporting progress
-/// and every refused row with its number and reason.
-async fn import_checkins(config: &Config, db: &Db, file: &std::path::Path) -> Result<ExitCode> {
-    use crate::modules::precise::tracer::{Tracer, now_s};
-    use ningan_trace::{Observation, Rejection};
-    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
-    if ext != "parquet" && ext != "csv" {
-        anyhow::bail!("{}: use a .parquet or .csv file", file.display());
-    }
-    let tracer =
-        Tracer::open(&config.data_dir.join("trace"), config.trace.retention_days, config.trace.cell_resolution)
-            .context("opening the tracing engine (is the server running on this data directory?)")?;
-    tracer.sync_venues(&db.venue_directory().await?)?;
-    let mut residents: Vec<u32> =
-        db.resident_homes(i64::MAX).await?.into_iter().filter_map(|(id, _)| u32::try_from(id).ok()).collect();
-    residents.sort_unstable();
-    let now = now_s();
-    let started = std::time::Instant::now();
-    let (report, unknown, rows) = tracer.exclusive(|engine| {
-        let mut import = engine.begin_import(now);
-        let (mut unknown, mut rows, mut next_note) = (Vec::new(), 0usize, 1_000_000usize);
-        let mut add = |batch: &[Observation], numbers: &[usize]| {
-            let known: Vec<Observation> = batch
-                .iter()
-                .zip(numbers)
-                .filter_map(|(o, n)| {
-                    if residents.binary_search(&o.person).is_ok() {
-                        Some(*o)
-                    } else {
-                        unknown.push(Rejection { index: n - 1, reason: "unknown resident" });
-                        None
-                    }
-                })
-                .collect();
-            import.add(&known);
-            rows += batch.len();
-            if rows >= next_note {
-                eprintln!("已读取 {rows} 行 / {rows} rows read ({:.0} s)", started.elapsed().as_secs_f64());
-                next_note += 1_000_000;
-            }
-        };
-        let mut bad = Vec::new();
-        if ext == "parquet" {
-            ningan_trace::io::read_parquet_groups(file, None, 0, &mut add, |b| bad.push(b))?;
-        } else {
-            let text = std::fs::File::open(file).map_err(ningan_trace::io::IoError::Io)?;
-            let (obs, lines) = ningan_trace::io::read_presences_csv(std::io::BufReader::new(text))
-                .map_err(ningan_trace::io::IoError::Io)?;
-            bad = lines;
-            let numbers: Vec<usize> = (1..=obs.len()).collect();
-            add(&obs, &numbers);
-        }
-        let unreadable = bad.len();
-        for b in bad {
-            eprintln!("  第 {} 行 / line {}: {}", b.line, b.line, b.reason);
-        }
-        let report = import.commit()?;
-        Ok((report, unknown, rows + unreadable))
-    })?;
-    // Refusals by the engine are numbered among the rows it was given; report reasons.
-    let refused = report.rejected.len() + unknown.len();
-    for r in unknown.iter().take(20) {
-        eprintln!("  第 {} 行 / row {}: {}", r.index + 1, r.index + 1, r.reason);
-    }
-    let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for r in report.rejected.iter().chain(unknown.iter()) {
-        *reasons.entry(r.reason).or_default() += 1;
-    }
-    let mut w = db.write().await?;
-    let detail = format!("{}: {} accepted, {refused} refused", file.display(), report.accepted);
-    w.audit(cli_actor().audit("checkin.import", "checkin", 0, None, None, &detail)).await?;
-    w.commit().await?;
-    println!(
-        "导入完成 / imported: {} 行 / rows, {} 条接收 / accepted, {refused} 条拒绝 / refused, {:.1} s",
-        rows,
-        report.accepted,
-        started.elapsed().as_secs_f64()
-    );
-    for (reason, n) in reasons {
-        println!("  {reason}: {n}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod demo;
 mod housekeeping;
+pub mod import;
 pub mod pages;
 pub mod panel;
 pub mod public;

@@ -4,6 +4,7 @@
 
 pub mod arrivals;
 mod cases;
+pub mod checkin_import;
 mod checkins;
 pub mod control_pages;
 pub mod demo;
