@@ -20,10 +20,14 @@ pub enum Area {
     Gates,
     /// Accounts, roles, grants and API tokens.
     Access,
+    /// Observations streamed in all day: check-ins and raw risk signals. Kept apart so that
+    /// caches over what officers act on (the cockpit) do not go stale every second; what the
+    /// observations produce (a warning, a case) is audited under its own area.
+    Observations,
 }
 
 impl Area {
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 
     fn bit(self) -> u8 {
         1 << (self as u8)
@@ -68,10 +72,14 @@ pub fn area_of(action: &str) -> Option<Area> {
     if READS.iter().any(|r| action.ends_with(r)) {
         return None;
     }
+    if action == "fraud.signals" {
+        return Some(Area::Observations);
+    }
     let (head, _) = action.split_once('.').unwrap_or((action, ""));
     match head {
+        "checkin" => Some(Area::Observations),
         "resident" | "org_unit" | "compound" | "household" => Some(Area::People),
-        "case" | "followup" | "zone" | "quarantine" | "venue" | "checkin" | "arrival" | "risk_area" | "notice" => {
+        "case" | "followup" | "zone" | "quarantine" | "venue" | "arrival" | "risk_area" | "notice" => {
             Some(Area::Precise)
         }
         "fraud" => Some(Area::Fraud),
@@ -97,6 +105,9 @@ mod tests {
             ("quarantine.release", Some(Area::Precise)),
             ("fraud.task.outcome", Some(Area::Fraud)),
             ("fraud.task.list", None),
+            ("fraud.signals", Some(Area::Observations)),
+            ("fraud.warning", Some(Area::Fraud)),
+            ("checkin.ingest", Some(Area::Observations)),
             ("application.decide", Some(Area::Services)),
             ("identity.redrive", Some(Area::Services)),
             ("gate.create", Some(Area::Gates)),
