@@ -56,8 +56,12 @@ pub async fn change_roles(state: &AppState, ctx: &Ctx, target: &User, requested:
         return Err(refuse_own_account());
     }
     let requester = me.ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
+    let mut held = target.roles.clone();
+    held.sort_unstable();
+    held.dedup();
     let mut w = state.db.write().await?;
-    if now != target.roles {
+    // Only a real change is written (and audited); `now` is sorted like `held`.
+    if now != held {
         w.user_set_roles(&ctx.actor(), target.id, &now).await?;
     }
     let pending = if later.is_empty() {
