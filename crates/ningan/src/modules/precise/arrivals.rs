@@ -299,6 +299,56 @@ pub(super) async fn set_status(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(Method::GET, "/api/risk-areas", Access::Action(Action::CaseRead), "precise", "中高风险地区")
+            .response::<Vec<RiskAreaDto>>(),
+        get(risk_areas),
+    )
+    .add(
+        Op::api(Method::POST, "/api/risk-areas", Access::Action(Action::ZoneManage), "precise", "登记中高风险地区")
+            .request::<NewRiskArea>()
+            .status(201),
+        post(risk_area_create),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/arrivals/import",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "导入来甬人员名单（CSV）并按风险地区筛查、分派",
+        )
+        .request::<ArrivalsImport>()
+        .response::<ArrivalsReport>(),
+        post(import),
+    )
+    .add(
+        Op::api(Method::GET, "/api/arrivals", Access::Action(Action::CaseRead), "precise", "来甬人员（高风险在前）")
+            .query(&[("risk", "high | medium | low"), ("page", "页码")])
+            .response::<PageDto<ArrivalDto>>(),
+        get(list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/arrivals/{id}/status",
+            Access::Action(Action::FollowupWrite),
+            "precise",
+            "来甬人员核查状态",
+        )
+        .request::<ArrivalStatus>()
+        .status(204),
+        post(set_status),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -394,3 +394,61 @@ pub async fn common(
         .collect();
     Ok((opened, rows))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(Method::GET, "/api/cases", Access::Action(Action::CaseRead), "precise", "查询病例")
+            .query(&[("status", "confirmed | asymptomatic | suspected | discharged"), ("page", "页码")])
+            .response::<PageDto<CaseDto>>(),
+        get(case_list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/cases", Access::Action(Action::CaseManage), "precise", "登记病例")
+            .request::<NewCaseRequest>()
+            .response::<CaseDto>()
+            .status(201),
+        post(case_create),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/cases/{id}/investigation",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "流调：风险点位、密接与次密接人数及所用规则",
+        )
+        .query(&[("to", "流调截止时间（RFC 3339，默认现在）")])
+        .response::<InvestigationDto>(),
+        get(investigation),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/cases/{id}/contacts",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "流调：密接或次密接名单（分页）",
+        )
+        .query(&[("tier", "close | secondary"), ("to", "流调截止时间"), ("page", "页码"), ("per_page", "每页条数")])
+        .response::<PageDto<ContactDto>>(),
+        get(contacts),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/common-sources",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "溯源：多个病例共同到过的场所与时段",
+        )
+        .query(&[("cases", "病例编号，逗号分隔（2–50个）"), ("m", "至少几个病例同时在场（默认2）")])
+        .response::<Vec<CommonSourceDto>>(),
+        get(common_sources),
+    )
+}

@@ -261,3 +261,40 @@ pub(super) async fn scan(
     let request = CheckinRequest { resident_id: i64::from(pass.person), venue_code: req.venue_code, at, left_at: None };
     Ok(axum::Json(ingest_checkins(&state, &ctx, vec![request], Persons::ShownTheirPass).await?))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use axum::http::Method;
+    use axum::routing::post;
+    use ningan_core::Action;
+    api.add(
+        Op::api(
+            Method::POST,
+            "/api/checkins/ndjson",
+            Access::Action(Action::CheckinWrite),
+            "precise",
+            "批量上报场所码扫码（NDJSON，每行一条）",
+        )
+        .response::<CheckinReport>(),
+        post(checkins_ndjson),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/checkins/scan",
+            Access::Action(Action::CheckinWrite),
+            "precise",
+            "场所码扫码：凭个人通行码（签名）登记到访",
+        )
+        .request::<ScanRequest>()
+        .response::<CheckinReport>(),
+        post(scan),
+    )
+    .add(
+        Op::api(Method::POST, "/api/checkins", Access::Action(Action::CheckinWrite), "precise", "批量上报场所码扫码")
+            .request::<CheckinBatch>()
+            .response::<CheckinReport>(),
+        post(checkins),
+    )
+}

@@ -317,3 +317,37 @@ pub async fn quarantine(State(state): State<AppState>, ctx: Ctx, Query(q): Query
     let stays = page.items.into_iter().map(super::quarantine::StayDto::from).collect();
     Ok(html(StatusCode::OK, &QuarantinePage { frame, sites, stays, pager }))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::page(Method::GET, "/precise/followups", Access::Action(Action::CaseRead), "密接次密接管控任务"),
+        get(followups),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/followups/{id}/status", Access::Action(Action::FollowupWrite), "推进管控状态"),
+        post(followup_step),
+    )
+    .add(Op::page(Method::GET, "/precise/zones", Access::Action(Action::CaseRead), "管控区域"), get(zones))
+    .add(
+        Op::page(Method::GET, "/precise/quarantine", Access::Action(Action::CaseRead), "隔离管理看板"),
+        get(quarantine),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/zones", Access::Action(Action::ZoneManage), "划定管控区域"),
+        post(zone_create),
+    )
+    .add(Op::page(Method::GET, "/precise/zones/{id}", Access::Action(Action::CaseRead), "区域详情"), get(zone))
+    .add(
+        Op::page(Method::POST, "/precise/zones/{id}", Access::Action(Action::ZoneManage), "调整或解除区域"),
+        post(zone_action),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/residents/{id}/pass", Access::Action(Action::PassIssue), "签发通行码"),
+        post(pass),
+    )
+}

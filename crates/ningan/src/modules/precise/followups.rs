@@ -181,3 +181,44 @@ pub(super) async fn set_status(
     state.registry.refresh_person(&state.db, resident).await?;
     Ok(axum::Json(serde_json::json!({"id": id, "status": req.status, "status_zh": status_zh(&req.status)})))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(
+            Method::POST,
+            "/api/cases/{id}/contacts/confirm",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "流调结果转为密接、次密接管控任务（再次运行时报告变化）",
+        )
+        .response::<ConfirmDto>(),
+        post(confirm),
+    )
+    .add(
+        Op::api(Method::GET, "/api/followups", Access::Action(Action::CaseRead), "precise", "密接、次密接管控任务")
+            .query(&[
+                ("status", "notified | transferred | quarantined | released"),
+                ("case_id", "病例"),
+                ("page", "页码"),
+            ])
+            .response::<PageDto<FollowupDto>>(),
+        get(list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/followups/{id}/status",
+            Access::Action(Action::FollowupWrite),
+            "precise",
+            "更新管控状态（已通知→已转运→隔离中→已解除）",
+        )
+        .request::<StatusRequest>(),
+        post(set_status),
+    )
+}

@@ -268,3 +268,54 @@ pub(super) async fn gate_check(
         reason_zh: reason_zh(decision.reason),
     }))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(Method::GET, "/api/gates", Access::Action(Action::VenueRead), "precise", "小区门岗")
+            .query(&[("page", "页码")])
+            .response::<PageDto<GateDto>>(),
+        get(gate_list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/gates", Access::Action(Action::GateManage), "precise", "登记小区门岗")
+            .request::<NewGateRequest>()
+            .response::<GateDto>()
+            .status(201),
+        post(gate_create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/gates/pass-key", Access::SignedIn, "precise", "通行码验签公钥（门岗离线核验）")
+            .response::<PassKeyDto>(),
+        get(pass_key),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/gates/{id}/check",
+            Access::Action(Action::GateCheck),
+            "precise",
+            "门岗核验通行码：放行、拒绝或人工核验",
+        )
+        .request::<CheckRequest>()
+        .response::<CheckResponse>(),
+        post(gate_check),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/residents/{id}/pass",
+            Access::Action(Action::PassIssue),
+            "precise",
+            "为居民签发通行码（二维码）",
+        )
+        .response::<PassDto>()
+        .status(201),
+        post(pass_issue),
+    )
+}

@@ -325,6 +325,26 @@ pub(super) async fn import(
     Ok(axum::Json(import_csv(&state, &ctx, &req.csv).await?))
 }
 
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use axum::http::Method;
+    use axum::routing::post;
+    use ningan_core::Action;
+    api.add(
+        Op::api(
+            Method::POST,
+            "/api/cases/import",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "批量导入病例与密接（CSV；同一人合并，与人口库比对）",
+        )
+        .request::<ImportRequest>()
+        .response::<ImportReport>(),
+        post(import),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

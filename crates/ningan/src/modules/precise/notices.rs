@@ -135,6 +135,30 @@ pub(super) async fn public_cap(State(state): State<AppState>) -> ApiResult<Respo
     Ok(([(header::CONTENT_TYPE, "application/cap+xml; charset=utf-8")], body).into_response())
 }
 
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(
+            Method::POST,
+            "/api/cases/{id}/publish",
+            Access::Action(Action::CaseManage),
+            "precise",
+            "发布风险点位公告",
+        )
+        .response::<PublishDto>(),
+        post(publish),
+    )
+    .add(
+        Op::api(Method::GET, "/public/exposure.xml", Access::Public, "public", "风险点位公告（CAP 1.2）"),
+        get(public_cap),
+    )
+    .add(Op::page(Method::GET, "/public/exposure", Access::Public, "风险点位公告"), get(public_page))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

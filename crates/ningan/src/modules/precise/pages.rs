@@ -427,3 +427,33 @@ pub async fn common(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(html(status, &CommonPage { frame, names, rows, error }))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::page(Method::GET, "/precise/common", Access::Action(Action::CaseRead), "溯源：所选病例的共同暴露"),
+        get(common),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/precise/cases/{id}/confirm",
+            Access::Action(Action::CaseManage),
+            "流调结果转为管控任务",
+        ),
+        post(confirm),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/cases/{id}/publish", Access::Action(Action::CaseManage), "发布风险点位"),
+        post(publish),
+    )
+    .add(Op::page(Method::GET, "/precise/venues", Access::Action(Action::VenueRead), "场所列表"), get(venues))
+    .add(Op::page(Method::POST, "/precise/venues", Access::Action(Action::VenueManage), "登记场所"), post(venue_create))
+    .add(Op::page(Method::GET, "/precise/cases", Access::Action(Action::CaseRead), "病例列表"), get(cases))
+    .add(Op::page(Method::POST, "/precise/cases", Access::Action(Action::CaseManage), "登记病例"), post(case_create))
+    .add(Op::page(Method::GET, "/precise/cases/{id}", Access::Action(Action::CaseRead), "流调页"), get(investigation))
+}

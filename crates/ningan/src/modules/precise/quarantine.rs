@@ -446,3 +446,95 @@ pub(super) async fn release(State(state): State<AppState>, ctx: Ctx, Path(id): P
     release_stay(&state, &ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(Method::GET, "/api/quarantine/sites", Access::Action(Action::CaseRead), "precise", "隔离点与床位占用")
+            .response::<Vec<SiteDto>>(),
+        get(sites),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/sites",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "登记隔离点及房间",
+        )
+        .request::<NewSiteRequest>()
+        .response::<SiteDto>()
+        .status(201),
+        post(site_create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/quarantine", Access::Action(Action::CaseRead), "precise", "隔离人员（按解除日期）")
+            .query(&[("status", "active | released"), ("site_id", "隔离点"), ("page", "页码")])
+            .response::<PageDto<StayDto>>(),
+        get(stays),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "安排隔离（集中或居家）",
+        )
+        .request::<NewStayRequest>()
+        .response::<StayCreated>()
+        .status(201),
+        post(stay_create),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/quarantine/{id}",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "隔离详情：健康报告、解除日期变更、能否解除",
+        )
+        .response::<StayDetail>(),
+        get(show),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/reports",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "每日健康报告",
+        )
+        .request::<ReportRequest>()
+        .status(204),
+        post(report),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/end",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "变更解除日期（须说明理由）",
+        )
+        .request::<EndRequest>()
+        .status(204),
+        post(change_end),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/quarantine/{id}/release",
+            Access::Action(Action::QuarantineManage),
+            "precise",
+            "解除隔离（按规则核验）",
+        )
+        .status(204),
+        post(release),
+    )
+}

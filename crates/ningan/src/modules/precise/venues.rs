@@ -166,3 +166,30 @@ pub(super) async fn venue_show(
 ) -> ApiResult<axum::Json<VenueDto>> {
     Ok(axum::Json(state.db.venue_get(&ctx.scope(), id).await?.into()))
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(Method::GET, "/api/venues", Access::Action(Action::VenueRead), "precise", "查询场所")
+            .query(&[("q", "名称前缀或场所码"), ("page", "页码"), ("per_page", "每页条数（最多200）")])
+            .response::<PageDto<VenueDto>>(),
+        get(venue_list),
+    )
+    .add(
+        Op::api(Method::POST, "/api/venues", Access::Action(Action::VenueManage), "precise", "登记场所（生成场所码）")
+            .request::<NewVenueRequest>()
+            .response::<VenueDto>()
+            .status(201),
+        post(venue_create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/venues/{id}", Access::Action(Action::VenueRead), "precise", "场所详情")
+            .response::<VenueDto>(),
+        get(venue_show),
+    )
+}

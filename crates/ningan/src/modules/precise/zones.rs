@@ -328,3 +328,60 @@ pub async fn lift_zone(state: &AppState, ctx: &Ctx, id: i64, why: &str) -> ApiRe
     state.registry.refresh_zones(&state.db).await?;
     Ok(())
 }
+
+/// This capability's routes in the route table (API and pages).
+pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
+    use crate::http::api::{Access, Op};
+    use crate::http::dto::PageDto;
+    use axum::http::Method;
+    use axum::routing::{get, post};
+    use ningan_core::Action;
+    api.add(
+        Op::api(
+            Method::GET,
+            "/api/zones",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "管控区域（status=all 含已解封）",
+        )
+        .query(&[("status", "all：含已解封"), ("page", "页码")])
+        .response::<PageDto<ZoneDto>>(),
+        get(list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/zones",
+            Access::Action(Action::ZoneManage),
+            "precise",
+            "划定封控区、管控区、防范区",
+        )
+        .request::<NewZoneRequest>()
+        .response::<ZoneDetailDto>()
+        .status(201),
+        post(create),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/zones/{id}",
+            Access::Action(Action::CaseRead),
+            "precise",
+            "区域详情：门岗、小区、人数、变更记录",
+        )
+        .response::<ZoneDetailDto>(),
+        get(show),
+    )
+    .add(
+        Op::api(Method::POST, "/api/zones/{id}/level", Access::Action(Action::ZoneManage), "precise", "调整区域级别")
+            .request::<LevelRequest>()
+            .response::<ZoneDetailDto>(),
+        post(set_level),
+    )
+    .add(
+        Op::api(Method::POST, "/api/zones/{id}/lift", Access::Action(Action::ZoneManage), "precise", "解除管控")
+            .request::<LiftRequest>()
+            .response::<ZoneDetailDto>(),
+        post(lift),
+    )
+}
