@@ -92,6 +92,19 @@ impl Db {
         rows.iter().map(Grant::from_row).collect()
     }
 
+    /// How many grants of units in `scope` wait for a decision.
+    pub async fn grants_pending_count(&self, scope: &Scope) -> Result<i64> {
+        let (lo, hi) = scope.range();
+        let (n,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM {FROM} WHERE u.path >= $1 AND u.path < $2 AND g.status = 'pending'"
+        ))
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
     pub async fn grant_get(&self, scope: &Scope, id: i64) -> Result<Grant> {
         let (lo, hi) = scope.range();
         let r = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE g.id = $1 AND u.path >= $2 AND u.path < $3"))

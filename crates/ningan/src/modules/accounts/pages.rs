@@ -36,7 +36,7 @@ struct ListPage {
     rows: Vec<(User, String)>,
     pager: Pager,
     can_manage: bool,
-    pending_grants: usize,
+    pending_grants: i64,
 }
 
 impl ListPage {
@@ -71,8 +71,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         })
         .collect();
     let can_manage = ctx.may(Action::UserManage);
-    let pending_grants =
-        if can_manage { state.db.grants_in_scope(&ctx.scope(), Some("pending"), 200).await?.len() } else { 0 };
+    let pending_grants = if can_manage { state.db.grants_pending_count(&ctx.scope()).await? } else { 0 };
     let page = ListPage { pending_grants, q: text.unwrap_or_default(), unit_id, units, rows, pager, can_manage, frame };
     Ok(html(StatusCode::OK, &page))
 }
