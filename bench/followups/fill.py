@@ -21,7 +21,7 @@ def main():
     db = sqlite3.connect(f"{args.data}/ningan.db")
     rng = random.Random(7)
     residents = db.execute("SELECT id, unit_id, unit_path FROM residents").fetchall()
-    have = {r[0] for r in db.execute("SELECT resident_id FROM epi_cases")}
+    have = {r[0] for r in db.execute("SELECT resident_id FROM cases")}
     need_cases = max(1, args.n // max(1, len(residents) // 2)) + 1
     now = int(time.time() * 1000)
     t = time.perf_counter()
@@ -29,12 +29,12 @@ def main():
         if r[0] in have or need_cases <= 0:
             continue
         db.execute(
-            "INSERT INTO epi_cases (resident_id, status, onset_at, note, unit_id, unit_path, created_at, updated_at) "
+            "INSERT INTO cases (resident_id, status, onset_at, note, unit_id, unit_path, created_at, updated_at) "
             "VALUES (?, 'confirmed', ?, '压测病例', ?, ?, ?, ?)", (r[0], now - 86_400_000, r[1], r[2], now, now))
         need_cases -= 1
-    cases = [c[0] for c in db.execute("SELECT id FROM epi_cases")]
+    cases = [c[0] for c in db.execute("SELECT id FROM cases")]
     statuses = ["notified"] * 3 + ["transferred"] * 2 + ["quarantined"] * 4 + ["released"] * 6
-    seen = set(db.execute("SELECT case_id, resident_id FROM epi_contacts").fetchall())
+    seen = set(db.execute("SELECT case_id, resident_id FROM followups").fetchall())
     rows = []
     while len(rows) < args.n:
         case = rng.choice(cases)
@@ -47,7 +47,7 @@ def main():
         rows.append((case, r[0], tier, None, rng.choice(statuses), rng.randint(60, 7200), last - 3600, last, "",
                      r[1], r[2], now, now))
     db.executemany(
-        "INSERT INTO epi_contacts (case_id, resident_id, tier, via_resident_id, status, overlap_s, first_exposure, "
+        "INSERT INTO followups (case_id, resident_id, tier, via_resident_id, status, overlap_s, first_exposure, "
         "last_exposure, note, unit_id, unit_path, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     db.commit()
     print(f"{len(rows)} follow-ups over {len(cases)} cases written in {time.perf_counter() - t:.1f} s")

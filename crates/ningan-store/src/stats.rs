@@ -99,7 +99,7 @@ impl Db {
     pub async fn precise_stats(&self, scope: &Scope) -> Result<PreciseStats> {
         let (lo, hi) = scope.range();
         let cases = sqlx::query_as(
-            "SELECT unit_path, COUNT(*) FROM epi_cases WHERE status <> 'discharged' AND unit_path >= $1 AND unit_path < $2 \
+            "SELECT unit_path, COUNT(*) FROM cases WHERE status <> 'discharged' AND unit_path >= $1 AND unit_path < $2 \
              GROUP BY unit_path",
         )
         .bind(&lo)
@@ -107,7 +107,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let followups = sqlx::query_as(
-            "SELECT status, COUNT(*) FROM epi_contacts WHERE unit_path >= $1 AND unit_path < $2 GROUP BY status",
+            "SELECT status, COUNT(*) FROM followups WHERE unit_path >= $1 AND unit_path < $2 GROUP BY status",
         )
         .bind(&lo)
         .bind(&hi)

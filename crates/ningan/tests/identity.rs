@@ -33,10 +33,22 @@ async fn wait_for(url: &str) {
     }
 }
 
-fn serve(dir: &std::path::Path, port: u16) -> Proc {
+/// `--data` and, on PostgreSQL, `--database-url`: the arguments that point the binary at the
+/// test's database.
+fn db_args(dir: &std::path::Path, loc: &ningan_store::Location) -> Vec<String> {
+    let mut args = vec!["--data".to_string(), dir.display().to_string()];
+    if let ningan_store::Location::Postgres(url) = loc {
+        args.extend(["--database-url".to_string(), url.clone()]);
+    }
+    args
+}
+
+fn serve(db: &[String], port: u16) -> Proc {
     Proc(
         Command::new(BIN)
-            .args(["serve", "--data", &dir.display().to_string(), "--listen", &format!("127.0.0.1:{port}")])
+            .arg("serve")
+            .args(db)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("NINGAN_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -66,7 +78,16 @@ async fn deliveries(db: &Db, change_id: &str) -> Vec<(String, String, i64)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash() {
+async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash_sqlite() {
+    name_change_reaches_every_agency(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash_postgres() {
+    name_change_reaches_every_agency(Backend::Postgres).await;
+}
+
+async fn name_change_reaches_every_agency(backend: Backend) {
     let sim_port = free_port();
     let _sim = Proc(
         Command::new(BIN)
@@ -78,11 +99,9 @@ async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash()
     let sim = format!("http://127.0.0.1:{sim_port}");
     wait_for(&format!("{sim}/healthz")).await;
 
-    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
-    let out = Command::new(BIN)
-        .args(["demo", "--data", &dir.path().display().to_string(), "--people", "50", "--no-serve"])
-        .output()
-        .unwrap();
+    let (loc, dir) = ningan_testkit::fresh_location(backend);
+    let db_args = db_args(dir.path(), &loc);
+    let out = Command::new(BIN).arg("demo").args(&db_args).args(["--people", "50", "--no-serve"]).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let clerk_pw = stdout
@@ -131,7 +150,7 @@ async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash()
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(dir.path(), port);
+    let mut server = serve(&db_args, port);
     wait_for(&format!("{base}/healthz")).await;
 
     // The citizen applies; the agencies are down when the clerk approves.
@@ -188,7 +207,7 @@ async fn a_name_change_reaches_every_agency_once_despite_an_outage_and_a_crash()
     assert_eq!(r.status(), 204);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let _server = serve(dir.path(), port);
+    let _server = serve(&db_args, port);
     wait_for(&format!("{base}/healthz")).await;
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {

@@ -30,7 +30,7 @@ pub struct EpiCase {
 
 const COLUMNS: &str = "c.id, c.resident_id, r.name AS resident_name, c.status, c.onset_at, c.note, c.unit_id, \
                        c.created_at, c.updated_at";
-const FROM: &str = "epi_cases c JOIN residents r ON r.id = c.resident_id";
+const FROM: &str = "cases c JOIN residents r ON r.id = c.resident_id";
 
 impl EpiCase {
     fn from_row(r: &AnyRow) -> Result<EpiCase> {
@@ -74,7 +74,7 @@ impl Write {
         .ok_or_else(|| StoreError::Invalid("resident_id: no such resident in your scope".into()))?;
         let now = now_ms();
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO epi_cases (resident_id, status, onset_at, note, unit_id, unit_path, created_at, updated_at) \
+            "INSERT INTO cases (resident_id, status, onset_at, note, unit_id, unit_path, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         )
         .bind(new.resident_id)
@@ -112,7 +112,7 @@ impl Write {
 impl Db {
     /// The case of a resident, if any.
     pub async fn epi_case_of(&self, resident_id: i64) -> Result<Option<i64>> {
-        let r: Option<(i64,)> = sqlx::query_as("SELECT id FROM epi_cases WHERE resident_id = $1")
+        let r: Option<(i64,)> = sqlx::query_as("SELECT id FROM cases WHERE resident_id = $1")
             .bind(resident_id)
             .fetch_optional(&self.pool)
             .await?;

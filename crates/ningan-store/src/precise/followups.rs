@@ -49,7 +49,7 @@ pub struct Followup {
 
 const COLUMNS: &str = "f.id, f.case_id, f.resident_id, r.name AS resident_name, f.tier, f.via_resident_id, f.status, \
                        f.overlap_s, f.first_exposure, f.last_exposure, f.note, f.unit_id, f.updated_at";
-const FROM: &str = "epi_contacts f JOIN residents r ON r.id = f.resident_id";
+const FROM: &str = "followups f JOIN residents r ON r.id = f.resident_id";
 
 impl Followup {
     fn from_row(r: &AnyRow) -> Result<Followup> {
@@ -107,7 +107,7 @@ impl Write {
         let mut report = ConfirmReport::default();
         for c in found {
             let existing: Option<(String, i64, i64, i64)> = sqlx::query_as(
-                "SELECT tier, overlap_s, first_exposure, last_exposure FROM epi_contacts WHERE case_id = $1 AND resident_id = $2",
+                "SELECT tier, overlap_s, first_exposure, last_exposure FROM followups WHERE case_id = $1 AND resident_id = $2",
             )
             .bind(case_id)
             .bind(c.resident_id)
@@ -122,7 +122,7 @@ impl Write {
                             .await?;
                     let Some((unit_id, unit_path)) = home else { continue };
                     sqlx::query(
-                        "INSERT INTO epi_contacts (case_id, resident_id, tier, via_resident_id, status, overlap_s, \
+                        "INSERT INTO followups (case_id, resident_id, tier, via_resident_id, status, overlap_s, \
                          first_exposure, last_exposure, note, unit_id, unit_path, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, 'notified', $5, $6, $7, '', $8, $9, $10, $10)",
                     )
@@ -155,7 +155,7 @@ impl Write {
                         continue;
                     }
                     sqlx::query(
-                        "UPDATE epi_contacts SET tier = $1, via_resident_id = $2, overlap_s = $3, first_exposure = $4, \
+                        "UPDATE followups SET tier = $1, via_resident_id = $2, overlap_s = $3, first_exposure = $4, \
                          last_exposure = $5, updated_at = $6 WHERE case_id = $7 AND resident_id = $8",
                     )
                     .bind(tier)
@@ -195,7 +195,7 @@ impl Write {
     ) -> Result<i64> {
         let (lo, hi) = scope.range();
         let (current, resident_id): (String, i64) = sqlx::query_as(
-            "SELECT status, resident_id FROM epi_contacts WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+            "SELECT status, resident_id FROM followups WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
         )
         .bind(id)
         .bind(lo)
@@ -208,7 +208,7 @@ impl Write {
                 "status: cannot go from {current} to {status} / 不能从“{current}”变为“{status}”"
             )));
         }
-        sqlx::query("UPDATE epi_contacts SET status = $1, note = $2, updated_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE followups SET status = $1, note = $2, updated_at = $3 WHERE id = $4")
             .bind(status)
             .bind(note)
             .bind(now_ms())
@@ -246,7 +246,7 @@ impl Write {
         // the cap, and the caller says "100000+".
         let total: (i64,) = f
             .bind_as(&format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM epi_contacts f WHERE {} LIMIT {FOLLOWUP_COUNT_CAP}) AS capped",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM followups f WHERE {} LIMIT {FOLLOWUP_COUNT_CAP}) AS capped",
                 f.where_sql()
             ))
             .fetch_one(self.conn())
@@ -270,7 +270,7 @@ impl Write {
 impl Db {
     /// (resident, status) of a case's follow-ups: ids and statuses only.
     pub async fn followup_statuses(&self, case_id: i64) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as("SELECT resident_id, status FROM epi_contacts WHERE case_id = $1")
+        Ok(sqlx::query_as("SELECT resident_id, status FROM followups WHERE case_id = $1")
             .bind(case_id)
             .fetch_all(&self.pool)
             .await?)
@@ -280,7 +280,7 @@ impl Db {
     pub async fn followup_get(&self, scope: &Scope, id: i64) -> Result<(i64, i64, String)> {
         let (lo, hi) = scope.range();
         sqlx::query_as(
-            "SELECT resident_id, last_exposure, status FROM epi_contacts WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+            "SELECT resident_id, last_exposure, status FROM followups WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
         )
         .bind(id)
         .bind(lo)
@@ -294,8 +294,8 @@ impl Db {
     /// 2 close contact not released, 1 secondary contact not released; only `only`'s people
     /// when given. Ids only.
     pub async fn person_statuses(&self, only: Option<&[i64]>) -> Result<Vec<(i64, i64)>> {
-        const SQL: &str = "SELECT resident_id, 3 FROM epi_cases WHERE status <> 'discharged' {filter} \
-             UNION ALL SELECT resident_id, CASE WHEN tier = 'close' THEN 2 ELSE 1 END FROM epi_contacts \
+        const SQL: &str = "SELECT resident_id, 3 FROM cases WHERE status <> 'discharged' {filter} \
+             UNION ALL SELECT resident_id, CASE WHEN tier = 'close' THEN 2 ELSE 1 END FROM followups \
              WHERE status <> 'released' {filter}";
         let Some(ids) = only else {
             return Ok(sqlx::query_as(&SQL.replace("{filter}", "")).fetch_all(&self.pool).await?);

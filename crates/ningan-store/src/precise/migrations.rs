@@ -229,4 +229,24 @@ CREATE INDEX epi_contacts_case ON epi_contacts (case_id, unit_path, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 16,
+        name: "precise control's tables take the names the code uses: cases, followups",
+        common: r#"
+ALTER TABLE epi_cases RENAME TO cases;
+ALTER TABLE epi_contacts RENAME TO followups;
+DROP INDEX epi_cases_scope;
+DROP INDEX epi_contacts_scope;
+DROP INDEX epi_contacts_resident;
+DROP INDEX epi_contacts_status;
+DROP INDEX epi_contacts_case;
+CREATE INDEX cases_scope ON cases (unit_path, id);
+CREATE INDEX followups_scope ON followups (unit_path, id);
+CREATE INDEX followups_resident ON followups (resident_id);
+CREATE INDEX followups_status ON followups (status, unit_path, id);
+CREATE INDEX followups_case ON followups (case_id, unit_path, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

@@ -213,18 +213,18 @@ impl Db {
         let marks: Vec<String> = compounds.iter().map(|c| f.arg_i64(*c)).collect();
         let inside = format!("SELECT id FROM residents WHERE compound_id IN ({})", marks.join(", "));
         let (case,): (Option<i64>,) = f
-            .bind_as(&format!("SELECT MAX(onset_at) FROM epi_cases WHERE resident_id IN ({inside})"))
+            .bind_as(&format!("SELECT MAX(onset_at) FROM cases WHERE resident_id IN ({inside})"))
             .fetch_one(&self.pool)
             .await?;
         let (contact,): (Option<i64>,) = f
             .bind_as(&format!(
-                "SELECT MAX(last_exposure) FROM epi_contacts WHERE tier = 'close' AND resident_id IN ({inside})"
+                "SELECT MAX(last_exposure) FROM followups WHERE tier = 'close' AND resident_id IN ({inside})"
             ))
             .fetch_one(&self.pool)
             .await?;
         let (open,): (i64,) = f
             .bind_as(&format!(
-                "SELECT COUNT(*) FROM epi_contacts WHERE status <> 'released' AND resident_id IN ({inside})"
+                "SELECT COUNT(*) FROM followups WHERE status <> 'released' AND resident_id IN ({inside})"
             ))
             .fetch_one(&self.pool)
             .await?;
