@@ -21,6 +21,10 @@ pub enum StoreError {
         "migration {version} ({name}) was changed after it was applied: restore its text and add a new migration instead"
     )]
     MigrationChanged { version: i64, name: &'static str },
+    #[error(
+        "migrations “{first}” and “{second}” both claim version {version}: give the newer one the next free version"
+    )]
+    MigrationClash { version: i64, first: &'static str, second: &'static str },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("database: {0}")]

@@ -15,6 +15,7 @@ mod page;
 mod query;
 mod scope;
 mod sessions;
+pub mod sql;
 mod stats;
 mod tokens;
 mod users;
@@ -41,7 +42,7 @@ pub use fraud::{
 };
 pub use grants::{GRANT_STATUSES, Grant, GrantSubject};
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
-pub use migrate::{MIGRATIONS, Migration};
+pub use migrate::{MIGRATIONS, Migration, all_migrations};
 pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
 pub use page::{Page, PageRequest};
 pub use precise::{

@@ -201,9 +201,28 @@ pub static MIGRATIONS: std::sync::LazyLock<Vec<&'static Migration>> = std::sync:
     all
 });
 
+/// The store's migrations and the ones modules bring from their own folders, in version
+/// order; two migrations claiming one version are refused by name.
+pub fn all_migrations(modules: &[&'static [Migration]]) -> Result<Vec<&'static Migration>> {
+    let mut all: Vec<&'static Migration> =
+        MIGRATIONS.iter().copied().chain(modules.iter().copied().flatten()).collect();
+    all.sort_by_key(|m| m.version);
+    if let Some(w) = all.windows(2).find(|w| w[0].version == w[1].version) {
+        return Err(StoreError::MigrationClash { version: w[0].version, first: w[0].name, second: w[1].name });
+    }
+    Ok(all)
+}
+
 impl Db {
-    /// Applies every migration not yet applied; returns the versions it applied.
+    /// Applies every migration of the store not yet applied; returns the versions it applied.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
+        self.migrate_with(&[]).await
+    }
+
+    /// Like [`Db::migrate`], with the migrations of modules whose storage lives in their own
+    /// folder of the application (their `Module::migrations`).
+    pub async fn migrate_with(&self, modules: &[&'static [Migration]]) -> Result<Vec<i64>> {
+        let all = all_migrations(modules)?;
         self.pool
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (\
@@ -216,7 +235,7 @@ impl Db {
             .execute("CREATE TABLE IF NOT EXISTS schema_checksums (version BIGINT PRIMARY KEY, checksum TEXT NOT NULL)")
             .await?;
         let mut applied = Vec::new();
-        for m in MIGRATIONS.iter() {
+        for m in all {
             let mut tx = self.pool.begin().await?;
             if self.dialect() == Dialect::Postgres {
                 // Two processes starting at once must not both apply a migration.
@@ -342,5 +361,33 @@ impl Db {
             .ok()
             .flatten();
         Ok(v.map(|(v,)| v).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static LATE: &[Migration] =
+        &[Migration { version: 9_001, name: "a module's own table", common: "", sqlite: "", postgres: "" }];
+    static CLASHING: &[Migration] =
+        &[Migration { version: 3, name: "a module reusing version 3", common: "", sqlite: "", postgres: "" }];
+
+    #[test]
+    fn module_migrations_join_the_store_ones_in_version_order() {
+        let all = all_migrations(&[LATE]).unwrap();
+        assert_eq!(all.len(), MIGRATIONS.len() + 1);
+        assert!(all.windows(2).all(|w| w[0].version < w[1].version));
+        assert_eq!(all.last().map(|m| m.name), Some("a module's own table"));
+    }
+
+    #[test]
+    fn a_module_migration_reusing_a_version_is_refused_by_name() {
+        match all_migrations(&[CLASHING]) {
+            Err(StoreError::MigrationClash { version: 3, first, second }) => {
+                assert!([first, second].contains(&"a module reusing version 3"));
+            }
+            other => panic!("expected a clash, got {:?}", other.map(|v| v.len())),
+        }
     }
 }

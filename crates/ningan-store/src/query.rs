@@ -11,7 +11,7 @@ enum Arg {
 }
 
 #[derive(Default)]
-pub(crate) struct Filter {
+pub struct Filter {
     conds: Vec<String>,
     args: Vec<Arg>,
 }

@@ -55,7 +55,7 @@ pub struct AppState {
 pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     let location = Location::resolve(&config.data_dir, config.database_url.as_deref())?;
     let db = Db::open(&location).await?;
-    db.migrate().await?;
+    db.migrate_with(&crate::modules::migrations()).await?;
     db.ensure_city_tree().await?;
     let (facts, items) = crate::modules::services::catalogue::shipped();
     db.ensure_service_catalogue(&facts, &items).await?;

@@ -321,7 +321,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = load(cfg_path, &data, None)?;
             let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
             let db = Db::open(&location).await?;
-            let applied = db.migrate().await?;
+            let applied = db.migrate_with(&crate::modules::migrations()).await?;
             db.ensure_city_tree().await?;
             println!(
                 "{}: schema version {} ({} applied now)",

@@ -455,3 +455,23 @@ async fn oversized_bodies_are_refused_as_problems() {
     let (status, body) = officer.post("/api/residents", json!({"name": huge})).await;
     assert_eq!(status, 413, "{body}");
 }
+
+#[tokio::test]
+async fn the_schema_of_every_module_is_the_same_on_both_backends() {
+    // The store checks its own migrations; this covers the ones modules keep in their folders.
+    let mut described = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (loc, _dir) = ningan_testkit::fresh_location(backend);
+        let db = ningan_store::Db::open(&loc).await.unwrap();
+        db.migrate_with(&ningan::modules::migrations()).await.unwrap();
+        described.push(db.schema_description().await.unwrap());
+        db.close().await;
+    }
+    let (s, p) = (&described[0], &described[1]);
+    let only_sqlite: Vec<&String> = s.iter().filter(|l| !p.contains(l)).collect();
+    let only_postgres: Vec<&String> = p.iter().filter(|l| !s.contains(l)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only on SQLite: {only_sqlite:#?}\nonly on PostgreSQL: {only_postgres:#?}"
+    );
+}

@@ -13,7 +13,7 @@ use ningan_store::{Actor, Db, PageRequest, ResidentQuery, Scope, UnitKind};
 async fn city(backend: Backend, people: u64, seed: u64) -> (Db, tempfile::TempDir) {
     let (loc, dir) = ningan_testkit::fresh_location(backend);
     let db = Db::open(&loc).await.unwrap();
-    db.migrate().await.unwrap();
+    db.migrate_with(&ningan::modules::migrations()).await.unwrap();
     db.ensure_city_tree().await.unwrap();
     ensure(&db, &DemoSpec { people, seed, trace_dir: None }).await.unwrap();
     (db, dir)

@@ -38,6 +38,14 @@ pub struct Module {
     pub texts: &'static [crate::web::i18n::Text],
     /// Its part of the demo city, generated in the order of [`ALL`].
     pub demo: Option<crate::demo::DemoPart>,
+    /// The migrations of storage kept in the module's own folder (`<module>/store/`);
+    /// modules whose storage is in `ningan-store` declare theirs there.
+    pub migrations: &'static [ningan_store::Migration],
+}
+
+/// The migrations every module brings from its own folder, for [`ningan_store::Db::migrate_with`].
+pub fn migrations() -> Vec<&'static [ningan_store::Migration]> {
+    ALL.iter().map(|m| m.migrations).collect()
 }
 
 fn nothing(_: &AppState) {}
@@ -52,6 +60,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/", key: "nav.home", action: None }],
         texts: &[],
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "residents",
@@ -61,6 +70,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/residents", key: "nav.residents", action: Some(Action::ResidentRead) }],
         texts: residents::texts::TEXTS,
         demo: Some(residents::demo::DEMO),
+        migrations: &[],
     },
     Module {
         name: "precise",
@@ -76,6 +86,7 @@ pub const ALL: &[Module] = &[
         ],
         texts: precise::texts::TEXTS,
         demo: Some(precise::demo::DEMO),
+        migrations: &[],
     },
     Module {
         name: "services",
@@ -88,6 +99,7 @@ pub const ALL: &[Module] = &[
         ],
         texts: services::texts::TEXTS,
         demo: Some(services::demo::DEMO),
+        migrations: &[],
     },
     Module {
         name: "fraud",
@@ -100,6 +112,7 @@ pub const ALL: &[Module] = &[
         ],
         texts: fraud::texts::TEXTS,
         demo: Some(fraud::demo::DEMO),
+        migrations: &[],
     },
     Module {
         name: "org_units",
@@ -109,6 +122,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/units", key: "nav.units", action: Some(Action::OrgUnitRead) }],
         texts: org_units::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "accounts",
@@ -118,6 +132,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/accounts", key: "nav.accounts", action: Some(Action::UserRead) }],
         texts: accounts::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "audit",
@@ -127,6 +142,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/audit", key: "nav.audit", action: Some(Action::AuditRead) }],
         texts: audit::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "tokens",
@@ -136,6 +152,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/tokens", key: "nav.tokens", action: Some(Action::TokenManage) }],
         texts: tokens::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "auth",
@@ -145,6 +162,7 @@ pub const ALL: &[Module] = &[
         menu: &[MenuItem { href: "/account/password", key: "nav.password", action: None }],
         texts: auth::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
     Module {
         name: "cockpit",
@@ -154,6 +172,7 @@ pub const ALL: &[Module] = &[
         menu: &[],
         texts: cockpit::texts::TEXTS,
         demo: None,
+        migrations: &[],
     },
 ];
 
