@@ -9,11 +9,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ningan_store::{Db, Location};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -126,6 +127,9 @@ pub fn build(config: Config, db: Db) -> Result<(Router, AppState), StartError> {
         )
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::metrics::record))
+        // Pages and API answers: a fast level, since they are made per request; static assets
+        // arrive compressed already and pass through untouched.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template only: paths and queries can carry identifiers.
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
@@ -139,12 +143,13 @@ async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         ApiError::plain(ErrorCode::NotFound).into_response()
     } else {
-        (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            "<!doctype html><title>404</title><p>页面不存在 / Not found</p><p><a href=\"/\">首页</a>",
-        )
-            .into_response()
+        // Inside the viewer's frame (menu and all) when someone is signed in.
+        let viewer = req.extensions().get::<crate::http::principal::MaybePrincipal>().and_then(|p| p.0.clone());
+        let page = crate::web::PageError::not_found();
+        match viewer {
+            Some(p) => page.framed(&p).into_response(),
+            None => page.into_response(),
+        }
     }
 }
 

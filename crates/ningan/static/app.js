@@ -240,7 +240,90 @@
     });
   }
 
+  var english = function () { return (document.documentElement.lang || "").indexOf("en") === 0; };
+
+  // The menu entry of the page shown: the longest menu link that prefixes the path.
+  function markMenu() {
+    var best = null, path = window.location.pathname;
+    document.querySelectorAll(".menu a").forEach(function (a) {
+      var href = a.getAttribute("href");
+      var hit = href === "/" ? path === "/" : (path === href || path.indexOf(href + "/") === 0);
+      if (hit && (!best || href.length > best.getAttribute("href").length)) best = a;
+    });
+    if (best) { best.classList.add("current"); best.setAttribute("aria-current", "page"); }
+  }
+
+  // A toast after an action: a form remembers that it was sent; the page that follows shows
+  // the toast unless it shows an error instead (then the action did not happen).
+  function toast(text, bad) {
+    var t = document.createElement("div");
+    t.className = "toast" + (bad ? " bad" : "");
+    t.setAttribute("role", "status");
+    t.setAttribute("data-testid", "toast");
+    t.textContent = text;
+    document.body.appendChild(t);
+    setTimeout(function () { t.classList.add("gone"); }, 3500);
+    setTimeout(function () { t.remove(); }, 4200);
+  }
+  function flashAfterActions() {
+    var done = null;
+    try { done = sessionStorage.getItem("ningan.done"); sessionStorage.removeItem("ningan.done"); } catch (e) { /* private mode */ }
+    var failed = document.querySelector(".error, .field-error, [aria-invalid=true]");
+    if (done && !failed) toast(done);
+    else if (failed && done) toast(english() ? "Not saved: see the marked fields" : "未保存：请查看标出的内容", true);
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if ((form.method || "").toLowerCase() !== "post" || form.dataset.noToast !== undefined) return;
+    var text = form.dataset.done || (english() ? "Done" : "操作成功");
+    try { sessionStorage.setItem("ningan.done", text); } catch (err) { /* private mode */ }
+  }, true);
+
+  // Actions that publish, release or cannot be undone ask first, with a reason that is sent
+  // along (the server requires it too).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var question = form.dataset.confirm;
+    if (!question || form.dataset.confirmed) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm";
+    dialog.setAttribute("data-testid", "confirm-dialog");
+    var p = document.createElement("p"); p.textContent = question; dialog.appendChild(p);
+    var label = document.createElement("label");
+    label.textContent = english() ? "Reason (kept in the audit log)" : "理由（记入审计）";
+    var reason = document.createElement("textarea");
+    reason.required = true; reason.minLength = 2; reason.maxLength = 200; reason.rows = 3;
+    reason.setAttribute("data-testid", "confirm-reason");
+    label.appendChild(reason); dialog.appendChild(label);
+    var err = document.createElement("p"); err.className = "field-error"; err.hidden = true; dialog.appendChild(err);
+    var ok = document.createElement("button"); ok.type = "button"; ok.textContent = english() ? "Confirm" : "确认";
+    ok.setAttribute("data-testid", "confirm-ok");
+    var cancel = document.createElement("button"); cancel.type = "button"; cancel.className = "secondary";
+    cancel.textContent = english() ? "Cancel" : "取消";
+    var row = document.createElement("div"); row.className = "actions"; row.appendChild(ok); row.appendChild(cancel);
+    dialog.appendChild(row);
+    document.body.appendChild(dialog);
+    cancel.addEventListener("click", function () { dialog.close(); dialog.remove(); });
+    ok.addEventListener("click", function () {
+      if (reason.value.trim().length < 2) {
+        err.hidden = false;
+        err.textContent = english() ? "Give a reason of at least 2 characters" : "请填写理由（至少2个字）";
+        return;
+      }
+      var field = form.querySelector("input[name=reason]");
+      if (!field) { field = document.createElement("input"); field.type = "hidden"; field.name = "reason"; form.appendChild(field); }
+      field.value = reason.value.trim();
+      form.dataset.confirmed = "1";
+      dialog.close();
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+    dialog.showModal();
+    reason.focus();
+  }, true);
+
   function init(root) { drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () { markMenu(); flashAfterActions(); init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();

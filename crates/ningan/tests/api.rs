@@ -475,3 +475,36 @@ async fn the_schema_of_every_module_is_the_same_on_both_backends() {
         "only on SQLite: {only_sqlite:#?}\nonly on PostgreSQL: {only_postgres:#?}"
     );
 }
+
+#[tokio::test]
+async fn assets_go_out_compressed_and_cached_by_content_hash() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let http = reqwest::Client::new();
+    let home = http.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let css = home.split('"').find(|s| s.starts_with("/static/app.css?v=")).expect("the page names the hashed URL");
+    let r = http.get(app.url(css)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let etag = r.headers()["etag"].clone();
+    let r = http.get(app.url("/static/app.css")).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(r.status(), 304, "an unchanged asset is not sent again");
+    let r = http.get(app.url("/static/app.css")).send().await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none(), "plain for clients that do not ask for gzip");
+    assert!(r.text().await.unwrap().contains("--accent"));
+    let r = http.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
+    // Pages are compressed on the way out too.
+    let r = http.get(app.url("/login")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn an_unknown_page_keeps_the_signed_in_viewers_menu() {
+    let app = spawn_app(Backend::Sqlite).await;
+    station_with_officer(&app).await;
+    let officer = app.login("officer").await;
+    let r = officer.http.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-testid=\"menu\"") && body.contains("页面或记录不存在"), "{body}");
+}

@@ -405,6 +405,13 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.shot("investigation").await;
     s.click("[data-testid=confirm-contacts]").await;
     s.wait_text("[data-testid=confirmed]", "新增密接 2").await;
+    // Publishing asks first, with a reason; the next page says it was done.
+    s.click("[data-testid=publish-places]").await;
+    s.click("[data-testid=confirm-ok]").await;
+    s.wait_text("[data-testid=confirm-dialog] .field-error", "理由").await;
+    s.type_into("[data-testid=confirm-reason]", "流调确认，依规发布").await;
+    s.click("[data-testid=confirm-ok]").await;
+    s.wait_text("[data-testid=toast]", "已发布").await;
     // The graph filters by follow-up status and lays out over the map.
     s.click("[data-testid=graph-status] option[value=notified]").await;
     assert!(painted_pixels(&client, "[data-testid=transmission-graph]").await > 200, "notified contacts are drawn");
@@ -418,6 +425,8 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.wait_text("[data-testid=followups] tbody", "密接").await;
     s.click("[data-testid=advance]").await;
     s.wait_text("[data-testid=followups] tbody", "已转运").await;
+    s.wait_text("[data-testid=toast]", "操作成功").await;
+    assert_eq!(s.text(".menu a.current").await, "密接管控", "the menu marks the page shown");
     s.shot("followups").await;
     s.logout().await;
 

@@ -169,10 +169,16 @@ on_both_backends!(gates_decide_from_signed_passes_statuses_and_zones, |b| async 
     let task = tasks["items"][0]["id"].as_i64().unwrap();
     let (s, e) = officer.post(&format!("/api/followups/{task}/status"), json!({"status": "notified"})).await;
     assert_eq!(s, 422, "no step back or in place: {e}");
-    for step in ["transferred", "quarantined", "released"] {
+    for step in ["transferred", "quarantined"] {
         let (s, r) = officer.post(&format!("/api/followups/{task}/status"), json!({"status": step})).await;
         assert_eq!(s, 200, "{step}: {r}");
     }
+    let (s, r) = officer.post(&format!("/api/followups/{task}/status"), json!({"status": "released"})).await;
+    assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("note")), "a release needs a reason: {r}");
+    assert_eq!(check(&gate, gate_id, &p_contact, "out").await, pair("deny", "status_close_contact"));
+    let (s, r) =
+        officer.post(&format!("/api/followups/{task}/status"), json!({"status": "released", "note": "隔离期满"})).await;
+    assert_eq!(s, 200, "released: {r}");
     assert_eq!(check(&gate, gate_id, &p_contact, "out").await, pair("allow", "ok"));
 
     // A sealed zone drawn around the compound: nobody leaves, residents enter escorted.

@@ -148,9 +148,11 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     assert_eq!(lines, vec![1, 2], "line 2 unreadable, line 3 an unknown code (counted from 0): {r}");
 
     // The exposure places go public without the case's identity, as a page and as CAP.
-    let (s, p) = epi.post(&format!("/api/cases/{id}/publish"), json!({})).await;
+    let (s, p) = epi.post(&format!("/api/cases/{id}/publish"), json!({"reason": ""})).await;
+    assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("reason")), "publishing needs a reason: {p}");
+    let (s, p) = epi.post(&format!("/api/cases/{id}/publish"), json!({"reason": "流调确认"})).await;
     assert_eq!((s, p["published"].as_u64()), (200, Some(1)), "{p}");
-    let (_, again) = epi.post(&format!("/api/cases/{id}/publish"), json!({})).await;
+    let (_, again) = epi.post(&format!("/api/cases/{id}/publish"), json!({"reason": "复核"})).await;
     assert_eq!(again["published"], 0, "publishing twice adds nothing: {again}");
     let anon = app.anonymous();
     let (s, cap) = anon.get("/public/exposure.xml").await;

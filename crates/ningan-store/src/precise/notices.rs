@@ -47,7 +47,13 @@ impl Notice {
 impl Write {
     /// Publishes a case's exposure places; places already published are left as they are.
     /// Returns how many were new.
-    pub async fn notices_publish(&mut self, actor: &Actor, case_id: i64, places: &[NewNotice]) -> Result<u64> {
+    pub async fn notices_publish(
+        &mut self,
+        actor: &Actor,
+        case_id: i64,
+        places: &[NewNotice],
+        reason: &str,
+    ) -> Result<u64> {
         let now = now_ms();
         let mut added = 0;
         for p in places {
@@ -78,7 +84,7 @@ impl Write {
             .await?;
             added += 1;
         }
-        let detail = format!("{added} exposure places published");
+        let detail = format!("{added} exposure places published; reason: {reason}");
         self.audit(actor.audit("notice.publish", "epi_case", case_id, None, None, &detail)).await?;
         Ok(added)
     }

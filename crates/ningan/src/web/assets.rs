@@ -1,8 +1,13 @@
-//! Static assets served by the binary: the workbench's own CSS and script, and the npm
-//! packages embedded at build time.
+//! Static assets served by the binary: the workbench's own CSS, script and icon, and the npm
+//! packages embedded at build time. Each is gzipped once, on first use, and named in pages
+//! by a URL carrying its content hash, so browsers keep it for a year and fetch it again only
+//! when a new build changed it; unhashed requests revalidate by ETag.
 
-use axum::http::{Method, header};
-use axum::response::IntoResponse;
+use std::sync::LazyLock;
+
+use axum::extract::Query;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::http::api::{Access, Api, Op};
@@ -18,28 +23,140 @@ pub fn ningbo_geojson() -> &'static [u8] {
 
 const CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
-pub fn routes(api: Api) -> Api {
-    let page = |path, summary| Op::page(Method::GET, path, Access::Public, summary);
-    api.add(page("/static/app.css", "样式表"), get(|| async { asset("text/css; charset=utf-8", CSS.as_bytes()) }))
-        .add(
-            page("/static/app.js", "工作台脚本"),
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS.as_bytes()) }),
-        )
-        .add(
-            page("/static/echarts.min.js", "ECharts"),
-            get(|| async { asset("text/javascript; charset=utf-8", npm::ECHARTS_JS) }),
-        )
-        .add(
-            page("/static/htmx.min.js", "htmx"),
-            get(|| async { asset("text/javascript; charset=utf-8", npm::HTMX_JS) }),
-        )
-        .add(
-            page("/static/ningbo.geojson", "宁波区县边界"),
-            get(|| async { asset("application/geo+json", npm::NINGBO_GEOJSON) }),
-        )
+struct Asset {
+    name: &'static str,
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
 }
 
-fn asset(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+const ASSETS: &[Asset] = &[
+    Asset { name: "app.css", path: "/static/app.css", content_type: "text/css; charset=utf-8", body: CSS.as_bytes() },
+    Asset {
+        name: "app.js",
+        path: "/static/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: APP_JS.as_bytes(),
+    },
+    Asset {
+        name: "echarts.min.js",
+        path: "/static/echarts.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: npm::ECHARTS_JS,
+    },
+    Asset {
+        name: "htmx.min.js",
+        path: "/static/htmx.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: npm::HTMX_JS,
+    },
+    Asset {
+        name: "ningbo.geojson",
+        path: "/static/ningbo.geojson",
+        content_type: "application/geo+json",
+        body: npm::NINGBO_GEOJSON,
+    },
+    Asset { name: "favicon.svg", path: "/static/favicon.svg", content_type: "image/svg+xml", body: FAVICON.as_bytes() },
+];
+
+/// An asset ready to send: its hash and its gzipped body.
+struct Prepared {
+    hash: String,
+    gzip: Vec<u8>,
+}
+
+static PREPARED: LazyLock<Vec<Prepared>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|a| {
+            use sha2::{Digest, Sha256};
+            let hash = hex::encode(&Sha256::digest(a.body)[..8]);
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            // Writing into a Vec cannot fail.
+            let gzip = std::io::Write::write_all(&mut enc, a.body).and_then(|_| enc.finish()).unwrap_or_default();
+            Prepared { hash, gzip }
+        })
+        .collect()
+});
+
+/// The URL pages use for an asset: `/static/<name>?v=<content hash>`.
+pub fn href(name: &str) -> String {
+    match ASSETS.iter().position(|a| a.name == name) {
+        Some(i) => format!("/static/{name}?v={}", PREPARED[i].hash),
+        None => format!("/static/{name}"),
+    }
+}
+
+pub fn routes(mut api: Api) -> Api {
+    for (i, a) in ASSETS.iter().enumerate() {
+        api = api.add(
+            Op::page(Method::GET, a.path, Access::Public, a.name),
+            get(move |q: Query<Version>, h: HeaderMap| async move { serve(i, q.0, &h) }),
+        );
+    }
+    // Browsers ask for /favicon.ico on their own.
+    let ico = ASSETS.iter().position(|a| a.name == "favicon.svg").unwrap_or(0);
+    api.add(
+        Op::page(Method::GET, "/favicon.ico", Access::Public, "favicon"),
+        get(move |q: Query<Version>, h: HeaderMap| async move { serve(ico, q.0, &h) }),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Version {
+    v: Option<String>,
+}
+
+fn serve(i: usize, version: Version, headers: &HeaderMap) -> Response {
+    let (asset, prepared) = (&ASSETS[i], &PREPARED[i]);
+    let etag = format!("\"{}\"", prepared.hash);
+    let cache = if version.v.as_deref() == Some(prepared.hash.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let mut out = HeaderMap::new();
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, v);
+    }
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
+        return (StatusCode::NOT_MODIFIED, out).into_response();
+    }
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if gzip_ok && !prepared.gzip.is_empty() {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        (out, prepared.gzip.clone()).into_response()
+    } else {
+        (out, asset.body).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_urls_carry_the_content_hash() {
+        let url = href("app.css");
+        assert!(url.starts_with("/static/app.css?v="), "{url}");
+        assert_eq!(url.len(), "/static/app.css?v=".len() + 16);
+    }
+
+    #[test]
+    fn gzipped_assets_unpack_to_the_original() {
+        use std::io::Read;
+        for (a, p) in ASSETS.iter().zip(PREPARED.iter()) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&p.gzip[..]).read_to_end(&mut out).unwrap();
+            assert_eq!(out, a.body, "{}", a.name);
+        }
+    }
 }

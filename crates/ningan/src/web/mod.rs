@@ -86,7 +86,10 @@ struct ForbiddenPage {
 }
 
 pub fn forbidden_page(p: Option<&Principal>, lang: &str) -> String {
-    let page = ForbiddenPage { frame: p.map(Frame::for_principal), tr: Tr::new(lang) };
+    if let Some(p) = p {
+        return page::framed_forbidden(Frame::for_principal(p));
+    }
+    let page = ForbiddenPage { frame: None, tr: Tr::new(lang) };
     page.render().unwrap_or_else(|_| "403".into())
 }
 

@@ -46,20 +46,73 @@ impl PageError {
     }
 }
 
+/// An error for someone not signed in: the message alone.
 #[derive(Template)]
 #[template(path = "shared/error.html")]
 struct ErrorPage {
     tr: Tr,
     status: u16,
+    title: String,
     message: String,
-    frame: Option<Frame>,
+    message_en: String,
+}
+
+/// An error for a signed-in viewer: inside the frame, so the menu stays in reach.
+#[derive(Template)]
+#[template(path = "shared/error_framed.html")]
+struct FramedErrorPage {
+    frame: Frame,
+    status: u16,
+    title: String,
+    message: String,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let tr = self.frame.as_ref().map(|f| f.tr).unwrap_or(Tr::new("zh"));
-        let message = if tr.is_en() { self.message_en } else { self.message_zh };
-        html(self.status, &ErrorPage { tr, status: self.status.as_u16(), message, frame: self.frame })
+        let status = self.status.as_u16();
+        let en = self.frame.as_ref().is_some_and(|f| f.tr.is_en());
+        let title = status_title(status, en).to_string();
+        match self.frame {
+            Some(frame) => {
+                let message = if en { self.message_en } else { self.message_zh };
+                html(self.status, &FramedErrorPage { frame, status, title, message })
+            }
+            None => {
+                let page = ErrorPage {
+                    tr: Tr::new("zh"),
+                    status,
+                    title,
+                    message: self.message_zh,
+                    message_en: self.message_en,
+                };
+                html(self.status, &page)
+            }
+        }
+    }
+}
+
+/// The 403 page of a signed-in viewer, inside the frame.
+pub fn framed_forbidden(frame: Frame) -> String {
+    let en = frame.tr.is_en();
+    let message = frame.tr.t("error.forbidden").to_string();
+    FramedErrorPage { frame, status: 403, title: status_title(403, en).to_string(), message }
+        .render()
+        .unwrap_or_else(|_| "403".into())
+}
+
+/// What an error page says in its heading, beside the number.
+fn status_title(status: u16, en: bool) -> &'static str {
+    match (status, en) {
+        (403, false) => "无权访问",
+        (403, true) => "Not allowed",
+        (404, false) => "页面或记录不存在",
+        (404, true) => "Page or record not found",
+        (401, false) => "请先登录",
+        (401, true) => "Please sign in",
+        (s, false) if s >= 500 => "系统繁忙，请稍后再试",
+        (s, true) if s >= 500 => "Something went wrong on our side",
+        (_, false) => "无法完成操作",
+        (_, true) => "The request could not be completed",
     }
 }
 

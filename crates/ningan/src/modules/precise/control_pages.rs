@@ -96,6 +96,8 @@ pub struct StepForm {
     status: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    reason: String,
 }
 
 pub async fn followup_step(
@@ -104,14 +106,11 @@ pub async fn followup_step(
     Path(id): Path<i64>,
     Form(form): Form<StepForm>,
 ) -> PageResult<Response> {
-    if !FOLLOWUP_STATUSES.contains(&form.status.as_str()) {
-        return Err(PageError::from(ApiError::field("status", "状态无效", "unknown status")).framed(&ctx));
-    }
-    let mut w = state.db.write().await?;
-    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, &form.status, form.note.trim()).await;
-    let resident = resident.map_err(|e| PageError::from(e).framed(&ctx))?;
-    w.commit().await?;
-    state.registry.refresh_person(&state.db, resident).await?;
+    // The page's confirmation dialog sends its reason as `reason`; the API calls it `note`.
+    let note = if form.note.trim().is_empty() { form.reason.as_str() } else { form.note.as_str() };
+    super::followups::change_status(&state, &ctx, id, &form.status, note)
+        .await
+        .map_err(|e| PageError::from(e).framed(&ctx))?;
     Ok(Redirect::to("/precise/followups").into_response())
 }
 

@@ -164,22 +164,37 @@ pub(super) async fn set_status(
     Path(id): Path<i64>,
     Json(req): Json<StatusRequest>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    if !FOLLOWUP_STATUSES.contains(&req.status.as_str()) {
+    let note = req.note.unwrap_or_default();
+    change_status(&state, &ctx, id, &req.status, &note).await?;
+    Ok(axum::Json(serde_json::json!({"id": id, "status": req.status, "status_zh": status_zh(&req.status)})))
+}
+
+/// Moves a follow-up on, for the API and the page alike. Releasing someone from control needs
+/// a reason: it lifts their restriction at every gate and cannot be taken back.
+pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, status: &str, note: &str) -> ApiResult<()> {
+    if !FOLLOWUP_STATUSES.contains(&status) {
         return Err(ApiError::field(
             "status",
             "状态为 transferred（已转运）、quarantined（隔离中）或 released（已解除）",
             format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
         ));
     }
-    let note = req.note.unwrap_or_default();
+    let note = note.trim();
     if note.chars().count() > 500 {
         return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
     }
+    if status == "released" && note.chars().count() < 2 {
+        return Err(ApiError::field(
+            "note",
+            "解除管控须填写理由（至少2个字）",
+            "releasing needs a reason (at least 2 characters)",
+        ));
+    }
     let mut w = state.db.write().await?;
-    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, &req.status, note.trim()).await?;
+    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, status, note).await?;
     w.commit().await?;
     state.registry.refresh_person(&state.db, resident).await?;
-    Ok(axum::Json(serde_json::json!({"id": id, "status": req.status, "status_zh": status_zh(&req.status)})))
+    Ok(())
 }
 
 /// This capability's routes in the route table (API and pages).

@@ -8,12 +8,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ningan_store::{NewNotice, Notice};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cases::run_investigation;
 use crate::app::AppState;
-use crate::http::error::ApiResult;
-use crate::http::json::Path;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
 use crate::web::{PageResult, html};
 
@@ -26,7 +26,17 @@ pub struct PublishDto {
     pub places: usize,
 }
 
-pub async fn publish_case(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<PublishDto> {
+/// Publishes a case's exposure places to the public page and the CAP feed. It cannot be taken
+/// back from those who saw it, so it needs a reason, kept in the audit log.
+pub async fn publish_case(state: &AppState, ctx: &Ctx, case_id: i64, reason: &str) -> ApiResult<PublishDto> {
+    let reason = reason.trim();
+    if !(2..=200).contains(&reason.chars().count()) {
+        return Err(ApiError::field(
+            "reason",
+            "发布须填写理由（2–200字）",
+            "publishing needs a reason (2–200 characters)",
+        ));
+    }
     let (_, inv) = run_investigation(state, ctx, case_id, None).await?;
     let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();
     let venues: std::collections::HashMap<i64, ningan_store::Venue> =
@@ -47,17 +57,24 @@ pub async fn publish_case(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResul
         })
         .collect();
     let mut w = state.db.write().await?;
-    let published = w.notices_publish(&ctx.actor(), case_id, &places).await?;
+    let published = w.notices_publish(&ctx.actor(), case_id, &places, reason).await?;
     w.commit().await?;
     Ok(PublishDto { published, places: places.len() })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PublishRequest {
+    /// Why the places go public now (kept in the audit log).
+    pub reason: String,
 }
 
 pub(super) async fn publish(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Json(req): Json<PublishRequest>,
 ) -> ApiResult<axum::Json<PublishDto>> {
-    Ok(axum::Json(publish_case(&state, &ctx, id).await?))
+    Ok(axum::Json(publish_case(&state, &ctx, id, &req.reason).await?))
 }
 
 async fn current(state: &AppState) -> ApiResult<Vec<Notice>> {

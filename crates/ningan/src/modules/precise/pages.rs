@@ -328,8 +328,21 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     Ok(Redirect::to(&format!("/precise/cases/{id}?confirmed={summary}")).into_response())
 }
 
-pub async fn publish(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
-    let r = super::notices::publish_case(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> PageResult<Response> {
+    let r = super::notices::publish_case(&state, &ctx, id, &form.reason)
+        .await
+        .map_err(|e| PageError::from(e).framed(&ctx))?;
     Ok(Redirect::to(&format!("/precise/cases/{id}?published={}", r.published)).into_response())
 }
 
