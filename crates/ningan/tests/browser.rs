@@ -520,6 +520,21 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     assert!(s.text("[data-testid=task-script]").await.contains("冒充客服"));
     assert_eq!(s.text("[data-testid=task-phone]").await, "139****0001", "masked until revealed");
     s.shot("fraud-task").await;
+    // The number is revealed with a purpose, and stays shown when the outcome form is refused.
+    s.type_into("[data-testid=reveal-form] input[name=purpose]", "上门劝阻前电话联系").await;
+    s.click("[data-testid=reveal-form] button").await;
+    s.wait_text("[data-testid=task-phone]", "13912340001").await;
+    s.click("[data-testid=outcome-select] option[value=dissuaded]").await;
+    let amount = client.find(Locator::Css("[data-testid=amount-protected]")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("3万").await.unwrap();
+    s.click("[data-testid=outcome-submit]").await;
+    s.wait_text("[data-testid=error-amount_protected]", "避免损失金额应为数字").await;
+    let kept = client.find(Locator::Css("[data-testid=amount-protected]")).await.unwrap();
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("3万"), "what was typed comes back");
+    assert!(s.text("[data-testid=task-phone]").await.contains("13912340001"), "the revealed number stays shown");
+    assert!(!s.text("[data-testid=form-summary]").await.contains("amount"), "no field keys at the top");
+    s.shot("fraud-task-refused").await;
     s.click("[data-testid=outcome-select] option[value=dissuaded]").await;
     let amount = client.find(Locator::Css("[data-testid=amount-protected]")).await.unwrap();
     amount.clear().await.unwrap();

@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod ndjson;
 pub mod openapi;
 pub mod principal;
+pub mod reveal;
 pub mod shown;

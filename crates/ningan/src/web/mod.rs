@@ -2,9 +2,11 @@
 //! menu built from what the viewer may do) and HTML responses.
 
 pub mod assets;
+pub mod form;
 pub mod i18n;
 pub mod page;
 
+pub use form::FormState;
 pub use page::{PageError, PageResult, Pager};
 
 use askama::Template;

@@ -7,9 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_core::Action;
+use ningan_core::time::now_ms;
 use ningan_fraud::{EntryKind, Level};
 use ningan_store::{PageRequest, UnitKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::admin::{
     self, BoardDto, FiguresDto, LectureDto, NewCaseRequest, NewLectureRequest, ReportDto, ReportReviewRequest,
@@ -21,7 +22,7 @@ use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
 use crate::web::page::{form_value, nonempty, opt_i64};
-use crate::web::{Frame, PageResult, Pager, html};
+use crate::web::{FormState, Frame, PageResult, Pager, Tr, html};
 
 fn message(e: &ApiError) -> String {
     match e.errors.first() {
@@ -93,21 +94,35 @@ struct TaskPage {
     frame: Frame,
     d: TaskDetailDto,
     revealed: Option<String>,
-    error: Option<String>,
+    /// The outcome, transfer and review forms (one is sent at a time).
+    form: FormState,
     may_work: bool,
     may_reveal: bool,
     outcomes: Vec<(&'static str, &'static str)>,
     stations: Vec<(i64, String)>,
 }
 
+/// The fields of the task page's forms, where their errors are shown.
+const TASK_FIELDS: &[&str] =
+    &["outcome", "money_lost", "amount_protected", "watch_days", "note", "to_unit_id", "reason", "purpose"];
+
 async fn task_page(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     revealed: Option<String>,
-    error: Option<String>,
+    form: Option<FormState>,
 ) -> PageResult {
     let d = tasks::task_detail(state, ctx, id).await.map_err(|e| crate::web::PageError::from(e).framed(ctx))?;
+    // A phone this officer revealed a moment ago on this page stays shown (the reveal was
+    // audited with its purpose); see `RevealWindow`.
+    let revealed = match revealed {
+        Some(p) => Some(p),
+        None if ctx.user().is_some_and(|u| state.fraud.reveals.open(u.id, "fraud_task", id, now_ms())) => {
+            Some(state.db.fraud_task(&ctx.scope(), id).await?.phone)
+        }
+        None => None,
+    };
     let stations = state
         .db
         .units_in_scope(&ningan_store::Scope::everything())
@@ -119,7 +134,8 @@ async fn task_page(
     let frame = Frame::for_principal(ctx)
         .crumb("/fraud/tasks", "nav.fraud")
         .crumb_text(&format!("/fraud/tasks/{id}"), &format!("#{id}"));
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TaskPage {
         may_work: ctx.may(Action::FraudWork),
         may_reveal: ctx.may(Action::ResidentReveal) && ctx.may(Action::FraudRead),
@@ -131,17 +147,34 @@ async fn task_page(
         stations,
         d,
         revealed,
-        error,
+        form,
         frame,
     };
     Ok(html(status, &page))
+}
+
+/// Shows the task page again with a refused form's values and errors, or fails the page for
+/// errors no form can fix (not found, internal).
+async fn task_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    typed: &impl serde::Serialize,
+    e: ApiError,
+) -> PageResult<Response> {
+    if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND {
+        let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, TASK_FIELDS);
+        task_page(state, ctx, id, None, Some(form)).await
+    } else {
+        Err(e.into())
+    }
 }
 
 pub async fn task_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
     task_page(&state, &ctx, id, None, None).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct OutcomeForm {
     #[serde(default)]
     outcome: String,
@@ -156,14 +189,14 @@ pub struct OutcomeForm {
 }
 
 /// The outcome form as typed; an empty amount or period means none.
-fn outcome_request(form: OutcomeForm) -> Result<OutcomeRequest, ApiError> {
+fn outcome_request(form: &OutcomeForm) -> Result<OutcomeRequest, ApiError> {
     Ok(OutcomeRequest {
         money_lost: form_value("money_lost", "已被骗金额", "money lost", &form.money_lost)?.unwrap_or(0.0),
         amount_protected: form_value("amount_protected", "避免损失金额", "amount protected", &form.amount_protected)?
             .unwrap_or(0.0),
         watch_days: form_value("watch_days", "关注天数", "days to watch", &form.watch_days)?.unwrap_or(0),
-        outcome: form.outcome,
-        note: form.note,
+        outcome: form.outcome.clone(),
+        note: form.note.clone(),
     })
 }
 
@@ -173,20 +206,17 @@ pub async fn task_outcome(
     Path(id): Path<i64>,
     Form(form): Form<OutcomeForm>,
 ) -> PageResult<Response> {
-    let recorded = match outcome_request(form) {
+    let recorded = match outcome_request(&form) {
         Ok(req) => tasks::record_outcome(&state, &ctx, id, &req).await,
         Err(e) => Err(e),
     };
     match recorded {
         Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
-        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
-            task_page(&state, &ctx, id, None, Some(message(&e))).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => task_refused(&state, &ctx, id, &form, e).await,
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct TransferForm {
     #[serde(default)]
     to_unit_id: String,
@@ -202,21 +232,19 @@ pub async fn task_transfer(
 ) -> PageResult<Response> {
     let requested = match form_value("to_unit_id", "接收单位", "receiving unit", &form.to_unit_id) {
         Ok(Some(to_unit_id)) => {
-            tasks::request_transfer(&state, &ctx, id, &TransferRequest { to_unit_id, reason: form.reason }).await
+            let req = TransferRequest { to_unit_id, reason: form.reason.clone() };
+            tasks::request_transfer(&state, &ctx, id, &req).await
         }
         Ok(None) => Err(ApiError::field("to_unit_id", "请选择接收单位", "choose the receiving unit")),
         Err(e) => Err(e),
     };
     match requested {
         Ok(()) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
-        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
-            task_page(&state, &ctx, id, None, Some(message(&e))).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => task_refused(&state, &ctx, id, &form, e).await,
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct ReviewForm {
     #[serde(default)]
     approve: String,
@@ -230,17 +258,14 @@ pub async fn task_review(
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> PageResult<Response> {
-    let req = ReviewRequest { approve: form.approve == "true", note: form.note };
+    let req = ReviewRequest { approve: form.approve == "true", note: form.note.clone() };
     match tasks::review_transfer(&state, &ctx, id, &req).await {
         Ok(()) => Ok(Redirect::to("/fraud/tasks?status=transfer").into_response()),
-        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
-            task_page(&state, &ctx, id, None, Some(message(&e))).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => task_refused(&state, &ctx, id, &form, e).await,
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct RevealForm {
     #[serde(default)]
     purpose: String,
@@ -252,12 +277,11 @@ pub async fn task_reveal(
     Path(id): Path<i64>,
     Form(form): Form<RevealForm>,
 ) -> PageResult<Response> {
+    // Back to the task page, which shows the number while the reveal's window lasts: a
+    // reload does not send the reveal again.
     match tasks::reveal_phone(&state, &ctx, id, &form.purpose).await {
-        Ok(phone) => task_page(&state, &ctx, id, Some(phone), None).await,
-        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            task_page(&state, &ctx, id, None, Some(message(&e))).await
-        }
-        Err(e) => Err(e.into()),
+        Ok(_) => Ok(Redirect::to(&format!("/fraud/tasks/{id}")).into_response()),
+        Err(e) => task_refused(&state, &ctx, id, &form, e).await,
     }
 }
 

@@ -56,6 +56,8 @@ pub struct FraudService {
     loaded: AtomicBool,
     rules_path: PathBuf,
     centre: tokio::sync::OnceCell<OrgUnit>,
+    /// Phones revealed on task pages, so a refused form does not hide them again.
+    pub reveals: crate::http::reveal::RevealWindow,
 }
 
 fn poisoned() -> ApiError {
@@ -80,6 +82,7 @@ impl FraudService {
             loaded: AtomicBool::new(false),
             rules_path,
             centre: tokio::sync::OnceCell::new(),
+            reveals: Default::default(),
         })
     }
 
@@ -244,6 +247,7 @@ impl FraudService {
             loaded: AtomicBool::new(false),
             rules_path: PathBuf::from("fraud-rules.toml"),
             centre: tokio::sync::OnceCell::new(),
+            reveals: Default::default(),
         }
     }
 
