@@ -389,3 +389,36 @@ on_both_backends!(arrivals_are_screened_against_risk_areas_and_routed, |b| async
     let (s, _) = officer2.post(&format!("/api/arrivals/{arrival}/status"), json!({"status": "lost"})).await;
     assert_eq!(s, 422);
 });
+
+// The workbench form registers a case by the ID number on the lab report; a typo is named
+// beside the field, in the page's language, with what was typed kept.
+on_both_backends!(the_case_form_takes_an_id_number_and_names_its_errors_beside_it, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    app.resident("病例甲", 330203, 1, station.id).await;
+    let id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 1);
+    let epi = app.login("epi").await;
+    let mut wrong = id.as_str().to_string();
+    let last = if wrong.ends_with('0') { '1' } else { '0' };
+    wrong.pop();
+    wrong.push(last);
+    let form = |number: &str| {
+        [("id_number", number.to_string()), ("status", "confirmed".into()), ("onset_at", "2026-11-28T09:30".into())]
+    };
+    let typed = form(&wrong);
+    let fields: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, page) = epi.post_form("/precise/cases", &fields).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-id_number\""), "the error sits beside the field");
+    assert!(page.contains(&format!("value=\"{wrong}\"")), "what was typed comes back");
+    assert!(page.contains("2026-11-28T09:30"), "the other fields too");
+    assert!(!page.contains("id_number："), "no field keys shown to the officer");
+
+    let typed = form(id.as_str());
+    let fields: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _) = epi.post_form("/precise/cases", &fields).await;
+    assert_eq!(s, 303, "on to the new case");
+    let (_, cases) = epi.get("/api/cases").await;
+    assert_eq!(cases["total"], 1, "{cases}");
+});

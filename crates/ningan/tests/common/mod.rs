@@ -234,6 +234,12 @@ impl Client {
         status_json(r).await
     }
 
+    /// Sends a page's form as a browser would; the answer is the page's HTML.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let r = self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
     pub async fn request(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let r = self.http.request(m, format!("{}{path}", self.base)).json(&body).send().await.unwrap();

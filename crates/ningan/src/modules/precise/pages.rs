@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_core::Action;
 use ningan_store::{CASE_STATUSES, OrgUnit, PageRequest, UnitKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::tracer::VENUE_KINDS;
 use super::{
@@ -21,7 +21,7 @@ use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
 use crate::web::page::{nonempty, opt_i64};
-use crate::web::{Frame, PageError, PageResult, Pager, html};
+use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -141,24 +141,21 @@ struct CasesPage {
     rows: Vec<CaseDto>,
     pager: Pager,
     may_manage: bool,
-    error: Option<String>,
-    form: CaseForm,
+    form: FormState,
 }
 
 impl CasesPage {
     fn status_is(&self, s: &str) -> bool {
         self.status == s
     }
-
-    fn form_status_is(&self, s: &str) -> bool {
-        self.form.status == s
-    }
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 pub struct CaseForm {
+    /// The case's ID number as on the lab report; the register is searched in the officer's
+    /// area for it.
     #[serde(default)]
-    resident_id: String,
+    id_number: String,
     #[serde(default)]
     status: String,
     /// `datetime-local` input: China Standard Time without offset.
@@ -168,7 +165,7 @@ pub struct CaseForm {
     note: String,
 }
 
-async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, error: Option<String>) -> PageResult {
+async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<FormState>) -> PageResult {
     let status = nonempty(&q.status).filter(|s| CASE_STATUSES.contains(&s.as_str()));
     let page =
         state.db.epi_case_search(&ctx.scope(), status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(20))).await?;
@@ -179,14 +176,14 @@ async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, e
         .iter()
         .map(|s| (*s, frame.tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::CASE_STATUS, s))))
         .collect();
-    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let code = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = CasesPage {
         status: status.unwrap_or_default(),
         statuses,
         rows: page.items.into_iter().map(CaseDto::from).collect(),
         pager,
         may_manage: ctx.may(Action::CaseManage),
-        error,
         form,
         frame,
     };
@@ -194,7 +191,7 @@ async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: CaseForm, e
 }
 
 pub async fn cases(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    cases_page(&state, &ctx, q, CaseForm::default(), None).await
+    cases_page(&state, &ctx, q, None).await
 }
 
 pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CaseForm>) -> PageResult<Response> {
@@ -202,23 +199,38 @@ pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
     let onset = form.onset_at.trim();
     let onset = if onset.len() == 16 { format!("{onset}:00+08:00") } else { onset.to_string() };
     let result = async {
-        let req = NewCaseRequest {
-            resident_id: crate::web::page::form_required("resident_id", "人员编号", "Resident id", &form.resident_id)?,
-            status: form.status.clone(),
-            onset_at: onset,
-            note: Some(form.note.clone()),
-        };
+        let resident_id = resident_by_id_number(&state, &ctx, &form.id_number).await?;
+        let req =
+            NewCaseRequest { resident_id, status: form.status.clone(), onset_at: onset, note: Some(form.note.clone()) };
         Ok::<i64, ApiError>(super::cases::create_case(&state, &ctx, req).await?.id)
     }
     .await;
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/precise/cases/{id}")).into_response()),
-        Err(e) => {
-            let tr = Frame::for_principal(&ctx).tr;
-            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
-            cases_page(&state, &ctx, ListQuery::default(), form, Some(message)).await
+        Err(e) if e.code.status().is_client_error() => {
+            let form = FormState::new(Tr::new(ctx.language()))
+                .with_values(&form)
+                .refused(&e, &["id_number", "status", "onset_at", "note"]);
+            cases_page(&state, &ctx, ListQuery::default(), Some(form)).await
         }
+        Err(e) => Err(PageError::from(e).framed(&ctx)),
     }
+}
+
+/// The resident in the officer's area with this ID number, or an error on the field.
+async fn resident_by_id_number(state: &AppState, ctx: &Ctx, typed: &str) -> Result<i64, ApiError> {
+    if typed.trim().is_empty() {
+        return Err(ApiError::field("id_number", "请填写病例的身份证号", "enter the case's ID number"));
+    }
+    let id = ningan_core::IdNumber::parse(typed, ningan_core::time::today_cst())
+        .map_err(|e| ApiError::field_from("id_number", e))?;
+    state.db.resident_by_id_number(&ctx.scope(), id.as_str()).await?.ok_or_else(|| {
+        ApiError::field(
+            "id_number",
+            "本辖区人口库中没有此身份证号，请先登记人口",
+            "no resident with this ID number in your area: register the person first",
+        )
+    })
 }
 
 #[derive(Template)]
