@@ -323,7 +323,26 @@
     reason.focus();
   }, true);
 
-  function init(root) { drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
+  // Item-specific fields: a form shows the fields of the item chosen in its item select and
+  // disables the others, so only that item's fields are sent.
+  function itemFields(root) {
+    root.querySelectorAll("select[data-item-select]").forEach(function (sel) {
+      var form = sel.form;
+      if (!form || sel.dataset.bound) return;
+      var sync = function () {
+        form.querySelectorAll("[data-item-fields]").forEach(function (fs) {
+          var on = fs.dataset.itemFields === sel.value;
+          fs.hidden = !on;
+          fs.disabled = !on;
+        });
+      };
+      sel.addEventListener("change", sync);
+      sel.dataset.bound = "1";
+      sync();
+    });
+  }
+
+  function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
   document.addEventListener("DOMContentLoaded", function () { markMenu(); flashAfterActions(); init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();

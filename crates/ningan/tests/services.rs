@@ -269,3 +269,46 @@ on_both_backends!(an_approved_id_number_correction_changes_the_register_once, |b
     assert_eq!(d["changes"][0]["field"], "id_number");
     assert_eq!(app.db.resident_record(resident).await.unwrap().id_number, correct.as_str());
 });
+
+// The counter form is built from the catalogue: each item's own fields, labelled, with a
+// missing one marked beside it and everything typed kept; a complete form files.
+on_both_backends!(the_counter_form_shows_each_items_fields_and_marks_the_missing_one, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], station.id).await;
+    app.resident("申请人甲", 330203, 1, station.id).await;
+    let clerk = app.login("clerk").await;
+    let page = clerk.http.get(app.url("/services/applications")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"details.lost_at\"") && page.contains("丢失时间地点"), "the item's own field");
+    assert!(!page.contains("字段=值"), "no key=value box");
+    let number = id_number(1);
+    let (s, page) = clerk
+        .post_form(
+            "/services/applications/counter",
+            &[("id_number", number.as_str()), ("item", "id-loss"), ("details.lost_at", " "), ("consent", "yes")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        page.contains("data-testid=\"error-details.lost_at\""),
+        "marked beside the field: {}",
+        page.split("data-testid=\"form-summary\">").nth(1).unwrap_or(&page).chars().take(200).collect::<String>()
+    );
+    assert!(page.contains(&format!("value=\"{number}\"")), "the ID number typed comes back");
+    assert!(!page.contains("details.lost_at："), "no field keys shown");
+    let (s, page) = clerk
+        .post_form(
+            "/services/applications/counter",
+            &[
+                ("id_number", number.as_str()),
+                ("item", "id-loss"),
+                ("details.lost_at", "11月20日 天一广场"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{}", &page[..page.len().min(400)]);
+    assert!(page.contains("data-testid=\"filed\""));
+    let (_, list) = clerk.get("/api/services/applications").await;
+    assert_eq!(list["items"][0]["details"]["lost_at"], "11月20日 天一广场", "{list}");
+});

@@ -51,7 +51,9 @@ impl FormState {
         for fe in &e.errors {
             let (zh, en) = split_bilingual(&fe.message);
             let text = if self.en { en } else { zh };
-            if let Some(f) = fields.iter().find(|f| **f == fe.field || fe.field.starts_with(&format!("{f}."))) {
+            // The field itself, else the group a nested key belongs to (`details.x` → `details`).
+            let exact = fields.iter().find(|f| **f == fe.field);
+            if let Some(f) = exact.or_else(|| fields.iter().find(|f| fe.field.starts_with(&format!("{f}.")))) {
                 self.errors.push((f.to_string(), text.to_string()));
                 placed = true;
             }

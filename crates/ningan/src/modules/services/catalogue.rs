@@ -23,6 +23,71 @@ pub const FACTS: &[(&str, &str, &str)] = &[
     ("death_record", "死亡医学证明", "health"),
 ];
 
+/// English for the shipped catalogue's texts (item names, categories, facts, fields, basis);
+/// items a bureau adds itself show their Chinese name in both languages until it gives one.
+const ENGLISH: &[(&str, &str)] = &[
+    ("身份信息（姓名、公民身份号码、出生日期）", "Identity (name, ID number, date of birth)"),
+    ("户籍信息（户号、户籍地址、户内成员）", "Household registration (number, address, members)"),
+    ("出生医学证明", "Medical birth certificate"),
+    ("婚姻登记信息", "Marriage registration"),
+    ("不动产权属信息", "Property ownership record"),
+    ("学籍信息", "School enrolment record"),
+    ("社会保险参保缴费信息", "Social insurance contributions"),
+    ("死亡医学证明", "Medical death certificate"),
+    ("出生登记", "Birth registration"),
+    ("户口登记", "Household registration"),
+    ("新生儿姓名", "Newborn's name"),
+    ("夫妻投靠迁入", "Moving in to join a spouse"),
+    ("户口迁移", "Household moves"),
+    ("原户籍地址", "Previous registered address"),
+    ("购房迁入", "Moving in after buying a home"),
+    ("房产地址", "Property address"),
+    ("人才引进迁入", "Moving in as recruited talent"),
+    ("工作单位", "Employer"),
+    ("大中专学生迁入", "Moving in as a student"),
+    ("学校", "School"),
+    ("市内户口迁移", "Moving within the city"),
+    ("迁入地址", "New registered address"),
+    ("户口迁出", "Moving out"),
+    ("迁往城市", "Destination city"),
+    ("变更姓名", "Change of name"),
+    ("户口项目变更更正", "Changes and corrections to the register"),
+    ("新姓名", "New name"),
+    ("变更理由", "Reason for the change"),
+    ("更正出生日期", "Correction of date of birth"),
+    ("正确出生日期（YYYY-MM-DD）", "Correct date of birth (YYYY-MM-DD)"),
+    ("更正公民身份号码", "Correction of ID number"),
+    ("正确公民身份号码", "Correct ID number"),
+    ("更正原因", "Reason for the correction"),
+    ("变更户籍地址（门牌调整）", "Change of registered address (renumbering)"),
+    ("新地址", "New address"),
+    ("居民身份证首次申领", "First resident ID card"),
+    ("居民身份证", "Resident ID card"),
+    ("居民身份证有效期满换领", "ID card renewal on expiry"),
+    ("居民身份证丢失补领", "Replacement of a lost ID card"),
+    ("丢失时间地点", "When and where it was lost"),
+    ("临时居民身份证申领", "Temporary resident ID card"),
+    ("死亡注销户口", "Deregistration after a death"),
+    ("死者公民身份号码", "ID number of the deceased"),
+    ("户口簿补领", "Replacement household register booklet"),
+    ("居住证申领", "Residence permit"),
+    ("流动人口", "Non-local residents"),
+    ("居住地址", "Address of residence"),
+    (
+        "《中华人民共和国户口登记条例》《浙江省户口登记管理规定》",
+        "PRC Household Registration Regulations; Zhejiang Household Registration Rules",
+    ),
+    (
+        "本市户籍居民本人（未成年人由监护人代为申请）",
+        "Residents registered in the city, in person (a guardian applies for a minor)",
+    ),
+];
+
+/// The English of a catalogue text, or the text itself when it has none.
+pub fn english(zh: &str) -> &str {
+    ENGLISH.iter().find(|(z, _)| *z == zh).map_or(zh, |(_, e)| e)
+}
+
 type Item = (
     &'static str,
     &'static str,
@@ -196,7 +261,9 @@ pub fn shipped() -> (Vec<ServiceFact>, Vec<NewServiceItem>) {
 pub struct ItemDto {
     pub code: String,
     pub name: String,
+    pub name_en: String,
     pub category: String,
+    pub category_en: String,
     pub legal_basis: String,
     pub eligibility: String,
     pub facts: Vec<FactDto>,
@@ -211,6 +278,7 @@ pub struct ItemDto {
 pub struct FactDto {
     pub code: String,
     pub name: String,
+    pub name_en: String,
     /// bureau, or the code of the agency the fact is fetched from.
     pub source: String,
 }
@@ -219,6 +287,9 @@ pub struct FactDto {
 pub struct FieldDto {
     pub key: String,
     pub label: String,
+    /// Filled in answers; ignored in requests.
+    #[serde(default)]
+    pub label_en: String,
 }
 
 pub fn item_dto(i: ServiceItem, facts: &[ServiceFact]) -> ItemDto {
@@ -228,16 +299,24 @@ pub fn item_dto(i: ServiceItem, facts: &[ServiceFact]) -> ItemDto {
             .iter()
             .map(|code| {
                 let f = facts.iter().find(|f| &f.code == code);
+                let name = f.map_or_else(|| code.clone(), |f| f.name.clone());
                 FactDto {
                     code: code.clone(),
-                    name: f.map_or_else(|| code.clone(), |f| f.name.clone()),
+                    name_en: english(&name).to_string(),
+                    name,
                     source: f.map_or_else(String::new, |f| f.source.clone()),
                 }
             })
             .collect(),
-        fields: i.fields.iter().map(|(k, l)| FieldDto { key: k.clone(), label: l.clone() }).collect(),
+        fields: i
+            .fields
+            .iter()
+            .map(|(k, l)| FieldDto { key: k.clone(), label: l.clone(), label_en: english(l).to_string() })
+            .collect(),
         code: i.code,
+        name_en: english(&i.name).to_string(),
         name: i.name,
+        category_en: english(&i.category).to_string(),
         category: i.category,
         legal_basis: i.legal_basis,
         eligibility: i.eligibility,

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_core::Action;
 use ningan_store::{ApplicationQuery, PageRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::applications::{self, ApplicationDetailDto, ApplicationDto, CounterRequest, DecideRequest, RatingDto};
 use super::catalogue::{ItemDto, item_dto};
@@ -20,7 +20,7 @@ use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
 use crate::web::page::{nonempty, opt_i64};
-use crate::web::{Frame, PageResult, Pager, html};
+use crate::web::{FormState, Frame, PageResult, Pager, Tr, html};
 
 fn message(e: &ApiError) -> String {
     match e.errors.first() {
@@ -46,19 +46,24 @@ struct ListPage {
     items: Vec<ItemDto>,
     ratings: Vec<RatingDto>,
     may_work: bool,
-    error: Option<String>,
+    /// The counter, code and cross-city forms, as typed when one was refused.
+    form: FormState,
+    /// What an action reports that is not an error (a code was sent).
+    notice: Option<String>,
     filed: Option<String>,
     peers: Vec<(String, String)>,
     forwarded: Vec<super::crosscity::ForwardedDto>,
 }
 
-async fn list_page(
-    state: &AppState,
-    ctx: &Ctx,
-    q: ListQuery,
-    error: Option<String>,
+/// What the list page shows besides the list after an action.
+#[derive(Default)]
+struct After {
+    form: Option<FormState>,
     filed: Option<String>,
-) -> PageResult {
+    notice: Option<String>,
+}
+
+async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> PageResult {
     let status = applications::status_filter(nonempty(&q.status))?;
     let query = ApplicationQuery { status: status.clone(), resident_id: None };
     let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
@@ -68,7 +73,8 @@ async fn list_page(
     let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
     let ratings = state.db.station_ratings(&ctx.scope()).await?.into_iter().map(RatingDto::from).collect();
     let frame = Frame::for_principal(ctx).crumb("/services/applications", "nav.applications");
-    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let form = after.form.unwrap_or_else(|| FormState::new(frame.tr));
+    let code = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let peers = state.config.crosscity.peers.iter().map(|p| (p.city.clone(), p.name.clone())).collect();
     let forwarded = super::crosscity::forwarded_page(state, ctx).await?;
     let page = ListPage {
@@ -85,61 +91,89 @@ async fn list_page(
         items,
         ratings,
         may_work: ctx.may(Action::ApplicationWork),
-        error,
-        filed,
+        form,
+        notice: after.notice,
+        filed: after.filed,
         frame,
     };
     Ok(html(code, &page))
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    list_page(&state, &ctx, q, None, None).await
+    list_page(&state, &ctx, q, After::default()).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct CounterForm {
     #[serde(default)]
     id_number: String,
     #[serde(default)]
     item: String,
     #[serde(default)]
-    details: String,
-    #[serde(default)]
     consent: String,
     #[serde(default)]
     citizen_code: String,
+    /// The chosen item's own fields, sent as `details.<key>` (see the catalogue).
+    #[serde(flatten)]
+    details: BTreeMap<String, String>,
 }
 
-/// The counter forms send the item's fields as `key=value` lines.
-fn key_values(text: &str) -> BTreeMap<String, String> {
-    text.lines().filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect()
+/// The item's fields from `details.<key>` inputs; the inputs of other items are disabled in
+/// the page and so not sent, and empty ones mean not given.
+fn details(fields: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("details.")?.to_string(), v.trim().to_string())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// Every field the list page's forms show, where refused input is marked.
+fn counter_fields(items: &[ItemDto]) -> Vec<String> {
+    let mut names: Vec<String> = ["id_number", "item", "consent", "citizen_code", "city", "name", "details"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(items.iter().flat_map(|i| i.fields.iter().map(|f| format!("details.{}", f.key))));
+    names
+}
+
+async fn refused(state: &AppState, ctx: &Ctx, typed: &impl Serialize, e: ApiError) -> PageResult<Response> {
+    if e.code.status() != StatusCode::UNPROCESSABLE_ENTITY && e.code.status() != StatusCode::CONFLICT {
+        return Err(e.into());
+    }
+    let facts = state.db.service_facts().await?;
+    let items: Vec<ItemDto> = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
+    let names = counter_fields(&items);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, &names);
+    list_page(state, ctx, ListQuery::default(), After { form: Some(form), ..After::default() }).await
 }
 
 pub async fn counter(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CounterForm>) -> PageResult<Response> {
-    let details = key_values(&form.details);
     let req = CounterRequest {
-        id_number: form.id_number,
-        item: form.item,
-        details,
+        id_number: form.id_number.clone(),
+        item: form.item.clone(),
+        details: details(&form.details),
         consent: form.consent == "yes",
-        citizen_code: Some(form.citizen_code),
+        citizen_code: Some(form.citizen_code.clone()),
     };
     match applications::counter_file(&state, &ctx, &req).await {
-        Ok((_, no)) => list_page(&state, &ctx, ListQuery::default(), None, Some(no)).await,
-        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
+        Ok((_, no)) => {
+            list_page(&state, &ctx, ListQuery::default(), After { filed: Some(no), ..After::default() }).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &ctx, &form, e).await,
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct CounterCodeForm {
     #[serde(default)]
     id_number: String,
 }
 
-/// Sends the applicant their confirmation code, then shows the counter form again.
+/// Sends the applicant their confirmation code, then shows the counter form again with the
+/// ID number filled in.
 pub async fn counter_code(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -147,19 +181,18 @@ pub async fn counter_code(
 ) -> PageResult<Response> {
     match applications::send_counter_code(&state, &ctx, &form.id_number).await {
         Ok(sent) => {
-            let tr = Frame::for_principal(&ctx).tr;
+            let tr = Tr::new(ctx.language());
             let mut note = tr
                 .pick("确认码已发送至申请人登记手机", "A code was sent to the applicant's registered phone")
                 .to_string();
             if let Some(code) = sent.demo_code {
                 note.push_str(&format!("（{}{code}）", tr.pick("演示：", "demo: ")));
             }
-            list_page(&state, &ctx, ListQuery::default(), Some(note), None).await
+            let form = FormState::new(tr).with_values(&form);
+            let after = After { form: Some(form), notice: Some(note), ..After::default() };
+            list_page(&state, &ctx, ListQuery::default(), after).await
         }
-        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &ctx, &form, e).await,
     }
 }
 
@@ -300,7 +333,7 @@ pub async fn redrive(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     Ok(Redirect::to("/services/deliveries?status=pending").into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct ForwardForm {
     #[serde(default)]
     city: String,
@@ -311,26 +344,22 @@ pub struct ForwardForm {
     #[serde(default)]
     item: String,
     #[serde(default)]
-    details: String,
-    #[serde(default)]
     consent: String,
+    #[serde(flatten)]
+    details: BTreeMap<String, String>,
 }
 
 pub async fn forward(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ForwardForm>) -> PageResult<Response> {
-    let details = key_values(&form.details);
     let req = super::crosscity::ForwardRequest {
-        city: form.city,
-        id_number: form.id_number,
-        name: form.name,
-        item: form.item,
-        details,
+        city: form.city.clone(),
+        id_number: form.id_number.clone(),
+        name: form.name.clone(),
+        item: form.item.clone(),
+        details: details(&form.details),
         consent: form.consent == "yes",
     };
     match super::crosscity::forward_one(&state, &ctx, req).await {
-        Ok(f) => list_page(&state, &ctx, ListQuery::default(), None, Some(f.no)).await,
-        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            list_page(&state, &ctx, ListQuery::default(), Some(message(&e)), None).await
-        }
-        Err(e) => Err(e.into()),
+        Ok(f) => list_page(&state, &ctx, ListQuery::default(), After { filed: Some(f.no), ..After::default() }).await,
+        Err(e) => refused(&state, &ctx, &form, e).await,
     }
 }
