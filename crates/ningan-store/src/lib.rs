@@ -44,7 +44,7 @@ pub use grants::{GRANT_STATUSES, Grant, GrantSubject};
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
 pub use migrate::{MIGRATIONS, Migration, all_migrations};
 pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
-pub use page::{Page, PageRequest};
+pub use page::{MAX_PAGE_SIZE, Page, PageRequest};
 pub use precise::{
     ARRIVAL_STATUSES, Arrival, CASE_STATUSES, ConfirmReport, EndChange, EpiCase, FOLLOWUP_COUNT_CAP, FOLLOWUP_STATUSES,
     Followup, FoundContact, Gate, HealthReport, NewArrival, NewEpiCase, NewNotice, NewSite, NewStay, NewVenue, NewZone,
@@ -56,9 +56,10 @@ pub use residents::{
 };
 pub use scope::Scope;
 pub use services::{
-    AccessEntry, AccessFlag, Agency, AppFact, Application, ApplicationEvent, ApplicationQuery, Decision, Delivery,
-    Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact, NewForwarded, NewServiceItem,
-    ServiceFact, ServiceItem, StationRating, application_status_zh, delivery_status_zh, fact_status_zh,
+    AccessEntry, AccessFlag, Agency, AppFact, Application, ApplicationEvent, ApplicationQuery, ApplicationSort,
+    Decision, Delivery, Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact,
+    NewForwarded, NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh, delivery_status_zh,
+    fact_status_zh,
 };
 pub use sessions::Session;
 pub use stats::{PopulationStats, PreciseStats, ServiceStats};

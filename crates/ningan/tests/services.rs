@@ -312,3 +312,56 @@ on_both_backends!(the_counter_form_shows_each_items_fields_and_marks_the_missing
     let (_, list) = clerk.get("/api/services/applications").await;
     assert_eq!(list["items"][0]["details"]["lost_at"], "11月20日 天一广场", "{list}");
 });
+
+// The clerk's list filters by part of a number, name or item, sorts by deadline, and exports
+// exactly the filtered rows to CSV and to an XLSX that opens as a spreadsheet; the export is
+// audited under each applicant it names.
+on_both_backends!(the_application_list_searches_sorts_and_exports_what_it_shows, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], station.id).await;
+    app.user("auditor", &[Role::Auditor], station.id).await;
+    let first = app.resident("申请人甲", 330203, 1, station.id).await;
+    app.resident("申请人乙", 330203, 2, station.id).await;
+    let clerk = app.login("clerk").await;
+    for (seq, item) in [(1, "id-renewal"), (2, "id-renewal"), (1, "id-temporary")] {
+        let (s, r) = clerk.post("/api/services/applications", json!({"id_number": id_number(seq), "item": item})).await;
+        assert_eq!(s, 201, "{r}");
+    }
+    let (_, found) = clerk.get("/api/services/applications?q=%E7%94%B2").await;
+    assert_eq!(found["total"], 2, "by the applicant's name (甲): {found}");
+    let (_, found) = clerk.get("/api/services/applications?item=id-temporary").await;
+    assert_eq!(found["total"], 1);
+    let no = found["items"][0]["no"].as_str().unwrap().to_string();
+    let (_, by_no) = clerk.get(&format!("/api/services/applications?q={}", &no[no.len() - 6..])).await;
+    assert_eq!(by_no["items"][0]["no"], no.as_str(), "by part of the number");
+    let (_, sorted) = clerk.get("/api/services/applications?sort=deadline").await;
+    let deadlines: Vec<&str> =
+        sorted["items"].as_array().unwrap().iter().map(|a| a["deadline"].as_str().unwrap()).collect();
+    assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "nearest deadline first: {deadlines:?}");
+    assert_eq!(deadlines.len(), 3);
+    let (s, e) = clerk.get("/api/services/applications?sort=name").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("sort")));
+    let wild = clerk.get("/api/services/applications?q=%25").await.1;
+    assert_eq!(wild["total"], 0, "a typed % is a character, not a wildcard");
+
+    let csv = clerk.http.get(app.url("/services/applications.csv?q=%E7%94%B2")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("applications-"));
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 3, "a heading and the two filtered rows: {text}");
+    assert!(text.contains("申请人甲") && !text.contains("申请人乙"));
+    let xlsx = clerk.http.get(app.url("/services/applications.xlsx?item=id-renewal")).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("applications").unwrap();
+    assert_eq!(sheet.height(), 3, "a heading and the two id-renewal rows");
+    let names: Vec<String> = sheet.rows().skip(1).map(|r| r[2].to_string()).collect();
+    assert!(names.contains(&"申请人甲".to_string()) && names.contains(&"申请人乙".to_string()), "{names:?}");
+
+    let auditor = app.login("auditor").await;
+    let (_, trail) = auditor.get(&format!("/api/audit?person_id={first}&action=application.list")).await;
+    assert!(trail["total"].as_i64().unwrap() >= 2, "lists and exports are audited under the applicant: {trail}");
+});

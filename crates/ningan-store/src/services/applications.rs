@@ -128,6 +128,35 @@ pub struct ApplicationEvent {
 pub struct ApplicationQuery {
     pub status: Option<String>,
     pub resident_id: Option<i64>,
+    /// Part of the application number, the applicant's name or the item's name.
+    pub text: Option<String>,
+    pub item_code: Option<String>,
+    /// Only open applications past their deadline.
+    pub overdue_only: bool,
+    pub sort: ApplicationSort,
+}
+
+/// The orders a list of applications can be read in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApplicationSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Nearest deadline first.
+    Deadline,
+    /// Latest deadline first.
+    DeadlineLast,
+}
+
+impl ApplicationSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            ApplicationSort::Newest => "a.id DESC",
+            ApplicationSort::Oldest => "a.id ASC",
+            ApplicationSort::Deadline => "a.deadline ASC, a.id ASC",
+            ApplicationSort::DeadlineLast => "a.deadline DESC, a.id DESC",
+        }
+    }
 }
 
 /// Ratings of one station.
@@ -291,11 +320,28 @@ impl Db {
             let p = f.arg_i64(r);
             f.cond(format!("a.resident_id = {p}"));
         }
+        if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            // LIKE's wildcards typed by a person are taken literally.
+            let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let p = f.arg_text(format!("%{escaped}%"));
+            f.cond(format!(
+                "(a.no LIKE {p} ESCAPE '\\' OR r.name LIKE {p} ESCAPE '\\' OR i.name LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        if let Some(code) = &q.item_code {
+            let p = f.arg_text(code.clone());
+            f.cond(format!("i.code = {p}"));
+        }
+        if q.overdue_only {
+            let p = f.arg_i64(ningan_core::time::now_ms());
+            f.cond(format!("a.deadline < {p} AND a.status IN ('submitted', 'accepted')"));
+        }
         let w = f.where_sql();
         let (total,): (i64,) =
-            f.bind_as(&format!("SELECT COUNT(*) FROM applications a WHERE {w}")).fetch_one(&self.pool).await?;
+            f.bind_as(&format!("SELECT COUNT(*) FROM {APP_FROM} WHERE {w}")).fetch_one(&self.pool).await?;
         let sql = format!(
-            "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE {w} ORDER BY a.id DESC LIMIT {} OFFSET {}",
+            "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
+            q.sort.order_by(),
             page.per_page,
             page.offset()
         );

@@ -2,6 +2,7 @@
 //! menu built from what the viewer may do) and HTML responses.
 
 pub mod assets;
+pub mod export;
 pub mod fmt;
 pub mod form;
 pub mod i18n;

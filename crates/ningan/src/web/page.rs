@@ -116,25 +116,44 @@ fn status_title(status: u16, en: bool) -> &'static str {
     }
 }
 
-/// Where a list is and how to reach its other pages with the same filters.
+/// Where a list is and how to reach its other pages with the same filters: previous and
+/// next, a page-size choice and a jump to any page (the last two are GET forms carrying the
+/// filters as hidden fields).
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
     /// The total is a lower bound (counting stopped at a cap).
     pub capped: bool,
+    pub per_page: i64,
+    /// The list's path, without query.
+    pub path: String,
+    /// The filters in force (non-empty ones), sort and size included.
+    pub filters: Vec<(String, String)>,
     /// `path?filters&` to which `page=N` is appended.
     base: String,
 }
 
+/// The page sizes a list offers.
+pub const PAGE_SIZES: &[i64] = &[20, 50, 100, 200];
+
 impl Pager {
     pub fn new<T>(path: &str, filters: &[(&str, String)], p: &ningan_store::Page<T>) -> Pager {
+        let mut kept: Vec<(String, String)> =
+            filters.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())).collect();
+        if p.per_page != 20 && !kept.iter().any(|(k, _)| k == "size") {
+            kept.push(("size".into(), p.per_page.to_string()));
+        }
+        let pairs: Vec<(&str, String)> = kept.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         Pager {
             page: p.page,
             pages: p.pages(),
             total: p.total,
             capped: false,
-            base: format!("{path}?{}", query(filters)),
+            per_page: p.per_page,
+            path: path.to_string(),
+            base: format!("{path}?{}", query(&pairs)),
+            filters: kept,
         }
     }
 
@@ -163,6 +182,46 @@ impl Pager {
     pub fn next(&self) -> i64 {
         self.page + 1
     }
+
+    /// The filters to carry as hidden fields, leaving out the page and the one the form sets.
+    pub fn hidden(&self, except: &str) -> Vec<(String, String)> {
+        self.filters.iter().filter(|(k, _)| k != "page" && k != except).cloned().collect()
+    }
+
+    pub fn sizes(&self) -> &'static [i64] {
+        PAGE_SIZES
+    }
+
+    /// The link a column heading makes: sort by `key`, or the other way when it already is.
+    pub fn sort_href(&self, key: &str) -> String {
+        let current = self.filters.iter().find(|(k, _)| k == "sort").map(|(_, v)| v.as_str()).unwrap_or("");
+        let next = if current == key { format!("-{key}") } else { key.to_string() };
+        let mut pairs: Vec<(&str, String)> =
+            self.filters.iter().filter(|(k, _)| k != "sort").map(|(k, v)| (k.as_str(), v.clone())).collect();
+        pairs.push(("sort", next));
+        format!("{}?{}", self.path, query(&pairs))
+    }
+
+    /// ▲ or ▼ beside the heading the list is sorted by.
+    pub fn sort_mark(&self, key: &str) -> &'static str {
+        match self.filters.iter().find(|(k, _)| k == "sort").map(|(_, v)| v.as_str()) {
+            Some(s) if s == key => "▲",
+            Some(s) if s.strip_prefix('-') == Some(key) => "▼",
+            _ => "",
+        }
+    }
+
+    /// The same list as a file: `path.<ext>?filters`.
+    pub fn export_href(&self, ext: &str) -> String {
+        let pairs: Vec<(&str, String)> =
+            self.filters.iter().filter(|(k, _)| k != "page").map(|(k, v)| (k.as_str(), v.clone())).collect();
+        format!("{}.{ext}?{}", self.path, query(&pairs))
+    }
+}
+
+/// The page size asked for, one of [`PAGE_SIZES`] (else the default, 20).
+pub fn page_size(raw: &Option<String>) -> i64 {
+    raw.as_deref().and_then(|s| s.trim().parse().ok()).filter(|n| PAGE_SIZES.contains(n)).unwrap_or(20)
 }
 
 /// `a=1&b=x&` from non-empty pairs, values percent-encoded.

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use ningan_store::{
-    Application, ApplicationEvent, ApplicationQuery, NewApplication, PageRequest, ServiceItem, UnitKind,
-    application_status_zh,
+    Application, ApplicationEvent, ApplicationQuery, ApplicationSort, NewApplication, PageRequest, ServiceItem,
+    UnitKind, application_status_zh,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -207,8 +207,51 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
 pub struct ListQuery {
     /// submitted | accepted | approved | rejected
     pub status: Option<String>,
+    /// Part of the application number, the applicant's name or the item's name.
+    pub q: Option<String>,
+    /// An item's code.
+    pub item: Option<String>,
+    /// `true`: only open applications past their deadline.
+    pub overdue: Option<bool>,
+    /// created | -created (default) | deadline | -deadline
+    pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+/// The query a list of applications runs, from the filters as typed (API or page).
+pub fn application_query(
+    status: Option<String>,
+    text: Option<String>,
+    item: Option<String>,
+    overdue: bool,
+    sort: Option<&str>,
+) -> Result<ApplicationQuery, ApiError> {
+    let sort = match sort.map(str::trim).unwrap_or("") {
+        "" | "-created" => ApplicationSort::Newest,
+        "created" => ApplicationSort::Oldest,
+        "deadline" => ApplicationSort::Deadline,
+        "-deadline" => ApplicationSort::DeadlineLast,
+        _ => {
+            return Err(ApiError::field(
+                "sort",
+                "排序应为 created、-created、deadline 或 -deadline",
+                "sort is created, -created, deadline or -deadline",
+            ));
+        }
+    };
+    let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 50) {
+        return Err(ApiError::field("q", "搜索内容最多50字", "search: at most 50 characters"));
+    }
+    Ok(ApplicationQuery {
+        status: status_filter(status)?,
+        resident_id: None,
+        text,
+        item_code: item.filter(|i| !i.trim().is_empty()),
+        overdue_only: overdue,
+        sort,
+    })
 }
 
 pub fn status_filter(s: Option<String>) -> Result<Option<String>, ApiError> {
@@ -221,13 +264,21 @@ pub fn status_filter(s: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(s)
 }
 
+/// Every list of applications shows applicants: audited under each of them.
+pub async fn audit_applications_shown(state: &AppState, ctx: &Ctx, apps: &[Application]) -> ApiResult<()> {
+    let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
+    let persons: Vec<i64> = apps.iter().map(|a| a.resident_id).collect();
+    crate::http::shown::audit_shown(state, ctx, "application.list", "application", &ids, &persons).await
+}
+
 pub(super) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<PageDto<ApplicationDto>>> {
-    let query = ApplicationQuery { status: status_filter(q.status)?, resident_id: None };
+    let query = application_query(q.status, q.q, q.item, q.overdue.unwrap_or(false), q.sort.as_deref())?;
     let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
+    audit_applications_shown(&state, &ctx, &page.items).await?;
     let now = ningan_core::time::now_ms();
     Ok(axum::Json(PageDto::from_page(page, |a| ApplicationDto::from_app(a, now))))
 }

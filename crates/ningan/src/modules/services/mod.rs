@@ -316,6 +316,8 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal::access_page))
     .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
+    .add(Op::page(Method::GET, "/services/applications.csv", work, "办事申请导出（CSV）"), get(pages::export_csv))
+    .add(Op::page(Method::GET, "/services/applications.xlsx", work, "办事申请导出（XLSX）"), get(pages::export_xlsx))
     .add(
         Op::page(Method::GET, "/services/deliveries", Access::CityWide(Action::ServiceManage), "身份变更推送"),
         get(pages::deliveries),

@@ -19,8 +19,8 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
-use crate::web::page::{nonempty, opt_i64};
-use crate::web::{FormState, Frame, PageResult, Pager, Tr, html};
+use crate::web::page::{nonempty, opt_i64, page_size};
+use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
 fn message(e: &ApiError) -> String {
     match e.errors.first() {
@@ -32,7 +32,38 @@ fn message(e: &ApiError) -> String {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     status: Option<String>,
+    /// Application number, applicant or item, in part.
+    q: Option<String>,
+    item: Option<String>,
+    /// "1": only overdue ones.
+    overdue: Option<String>,
+    sort: Option<String>,
+    size: Option<String>,
     page: Option<String>,
+}
+
+impl ListQuery {
+    fn query(&self) -> Result<ApplicationQuery, ApiError> {
+        applications::application_query(
+            nonempty(&self.status),
+            nonempty(&self.q),
+            nonempty(&self.item),
+            self.overdue.as_deref() == Some("1"),
+            self.sort.as_deref(),
+        )
+    }
+
+    /// The filters as they go back into links (pages, sorting, export).
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let v = |o: &Option<String>| nonempty(o).unwrap_or_default();
+        vec![
+            ("status", v(&self.status)),
+            ("q", v(&self.q)),
+            ("item", v(&self.item)),
+            ("overdue", v(&self.overdue)),
+            ("sort", v(&self.sort)),
+        ]
+    }
 }
 
 #[derive(Template)]
@@ -42,6 +73,8 @@ struct ListPage {
     rows: Vec<ApplicationDto>,
     pager: Pager,
     status: String,
+    /// The filters as typed, shown again in the query form.
+    filter: ListQuery,
     statuses: Vec<(&'static str, &'static str)>,
     items: Vec<ItemDto>,
     ratings: Vec<RatingDto>,
@@ -64,10 +97,12 @@ struct After {
 }
 
 async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> PageResult {
-    let status = applications::status_filter(nonempty(&q.status))?;
-    let query = ApplicationQuery { status: status.clone(), resident_id: None };
-    let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
-    let pager = Pager::new("/services/applications", &[("status", status.clone().unwrap_or_default())], &page);
+    let query = q.query().map_err(|e| PageError::from(e).framed(ctx))?;
+    let size = page_size(&q.size);
+    let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(size))).await?;
+    applications::audit_applications_shown(state, ctx, &page.items).await?;
+    let pager = Pager::new("/services/applications", &q.pairs(), &page);
+    let status = query.status.clone();
     let now = ningan_core::time::now_ms();
     let facts = state.db.service_facts().await?;
     let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
@@ -83,6 +118,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> P
         rows: page.items.into_iter().map(|a| ApplicationDto::from_app(a, now)).collect(),
         pager,
         status: status.unwrap_or_default(),
+        filter: q,
         statuses: ningan_core::labels::APPLICATION_STATUS
             .iter()
             .filter(|x| x.code != "forwarding")
@@ -97,6 +133,75 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> P
         frame,
     };
     Ok(html(code, &page))
+}
+
+/// The filtered list as a file (CSV or XLSX), audited like the list.
+pub async fn export(
+    state: &AppState,
+    ctx: &Ctx,
+    q: ListQuery,
+    format: crate::web::export::Format,
+) -> PageResult<Response> {
+    use crate::web::export::{EXPORT_CAP, Table, download};
+    let query = q.query().map_err(|e| PageError::from(e).framed(ctx))?;
+    let tr = Tr::new(ctx.language());
+    let now = ningan_core::time::now_ms();
+    let mut rows = Vec::new();
+    let mut shown = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let per_page = ningan_store::MAX_PAGE_SIZE;
+        let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page))).await?;
+        let last = page.items.len() < per_page as usize;
+        for a in page.items {
+            if rows.len() >= EXPORT_CAP {
+                break;
+            }
+            shown.push(a.clone());
+            let d = ApplicationDto::from_app(a, now);
+            rows.push(vec![
+                d.no,
+                tr.pick(&d.item_name, super::catalogue::english(&d.item_name)).to_string(),
+                d.applicant,
+                d.unit_name,
+                tr.pick(if d.channel == "portal" { "网上" } else { "窗口" }, &d.channel).to_string(),
+                tr.pick(&d.status_zh, &d.status_en).to_string(),
+                crate::web::fmt::when(&d.created_at),
+                crate::web::fmt::when(&d.deadline),
+                if d.overdue { tr.pick("超期", "overdue").to_string() } else { String::new() },
+            ]);
+        }
+        if last || rows.len() >= EXPORT_CAP {
+            break;
+        }
+        page_no += 1;
+    }
+    applications::audit_applications_shown(state, ctx, &shown).await?;
+    let headers = [
+        ("编号", "No."),
+        ("事项", "Item"),
+        ("申请人", "Applicant"),
+        ("办理单位", "Station"),
+        ("渠道", "Channel"),
+        ("状态", "Status"),
+        ("提交时间", "Filed"),
+        ("办结时限", "Deadline"),
+        ("超期", "Overdue"),
+    ];
+    let table = Table {
+        name: "applications",
+        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
+        rows,
+    };
+    Ok(download(&table, format)?)
+}
+
+pub async fn export_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult<Response> {
+    export(&state, &ctx, q, crate::web::export::Format::Csv).await
+}
+
+pub async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult<Response> {
+    export(&state, &ctx, q, crate::web::export::Format::Xlsx).await
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {

@@ -1,0 +1,124 @@
+//! Lists as files: the filtered rows of a workbench list as CSV (UTF-8 with a byte-order mark,
+//! so Excel opens Chinese text right) or XLSX. Values are what the page shows, masked the same
+//! way; the caller audits the export like the list. Files hold at most [`EXPORT_CAP`] rows.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::http::error::ApiError;
+
+/// The most rows one file holds; the list's filters narrow a larger set.
+pub const EXPORT_CAP: usize = 10_000;
+
+/// A list as rows of text under headings.
+pub struct Table {
+    /// The sheet's name and the file's stem (ASCII, no spaces).
+    pub name: &'static str,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The file formats a list exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is kept as
+/// text: data typed by citizens must not become a formula on an officer's machine.
+fn inert(v: &str) -> String {
+    match v.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{v}"),
+        _ => v.to_string(),
+    }
+}
+
+pub fn csv_bytes(t: &Table) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    let line = |cells: &[String], out: &mut String| {
+        let quoted: Vec<String> = cells.iter().map(|c| format!("\"{}\"", inert(c).replace('"', "\"\""))).collect();
+        out.push_str(&quoted.join(","));
+        out.push_str("\r\n");
+    };
+    line(&t.headers, &mut out);
+    for r in &t.rows {
+        line(r, &mut out);
+    }
+    out.into_bytes()
+}
+
+pub fn xlsx_bytes(t: &Table) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{Format as CellFormat, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let fail = |e: rust_xlsxwriter::XlsxError| ApiError::internal(format!("xlsx: {e}"));
+    sheet.set_name(t.name).map_err(fail)?;
+    let bold = CellFormat::new().set_bold();
+    for (c, h) in t.headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
+        sheet.set_column_width(c as u16, 16).map_err(fail)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            // Strings, never formulas: write_string does not interpret `=`.
+            sheet.write_string(r as u32 + 1, c as u16, v).map_err(fail)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    book.save_to_buffer().map_err(fail)
+}
+
+/// The file as a download named `<name>-<date>.<ext>`.
+pub fn download(t: &Table, format: Format) -> Result<Response, ApiError> {
+    let (body, content_type) = match format {
+        Format::Csv => (csv_bytes(t), "text/csv; charset=utf-8"),
+        Format::Xlsx => (xlsx_bytes(t)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    };
+    let date = ningan_core::time::today_cst().format("%Y%m%d");
+    let disposition = format!("attachment; filename=\"{}-{date}.{}\"", t.name, format.ext());
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table {
+            name: "applications",
+            headers: vec!["编号".into(), "备注".into()],
+            rows: vec![vec!["A1".into(), "说 \"好\"".into()], vec!["A2".into(), "=HYPERLINK(\"x\")".into()]],
+        }
+    }
+
+    #[test]
+    fn csv_quotes_cells_and_defuses_formulas() {
+        let text = String::from_utf8(csv_bytes(&table())).unwrap();
+        assert!(text.starts_with('\u{feff}'), "a byte-order mark for Excel");
+        assert!(text.contains("\"说 \"\"好\"\"\""));
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    }
+
+    #[test]
+    fn xlsx_is_a_zip_with_a_sheet() {
+        let bytes = xlsx_bytes(&table()).unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+    }
+}
