@@ -547,8 +547,16 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     s.shot("fraud-cockpit").await;
 }
 
+/// Fails when the page is wider than the window (a phone scrolls it sideways).
+async fn assert_no_sideways_scroll(client: &fantoccini::Client, page: &str) {
+    let r = client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (content, window) = (r[0].as_i64().unwrap(), r[1].as_i64().unwrap());
+    assert!(content <= window, "{page}: {content} px of content in a {window} px window");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
+    // On a phone, in both languages: the portal's main journey.
     let app = spawn_app(Backend::Sqlite).await;
     let home = app.station(330203, 1).await;
     let other = app.station(330212, 1).await;
@@ -560,7 +568,10 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     let (client, _driver, _profile) = browser().await;
     let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
     let s = Session { c: &client, base: app.base.clone(), shots };
+    // A phone: 390 CSS pixels wide; no portal page may scroll sideways.
+    client.set_window_size(390, 844).await.unwrap();
     s.go("/portal").await;
+    assert_no_sideways_scroll(&client, "login").await;
     s.type_into("[data-testid=code-form] input[name=id_number]", id_number.as_str()).await;
     s.type_into("[data-testid=code-form] input[name=phone]", "13912340001").await;
     s.click("[data-testid=code-form] button").await;
@@ -570,13 +581,41 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     s.type_into("[data-testid=sign-in-form] input[name=code]", &code).await;
     s.click("[data-testid=sign-in-form] button").await;
     s.wait_text("[data-testid=portal-name]", "申请人甲").await;
+    assert_no_sideways_scroll(&client, "home").await;
+    s.shot("portal-home-phone").await;
+    // The services search finds the item by part of its name.
+    s.type_into("[data-testid=service-search] input[name=q]", "姓名").await;
+    s.click("[data-testid=service-search] button").await;
+    s.wait_text("[data-testid=catalogue]", "变更姓名").await;
     s.click("[data-testid=apply-change-name]").await;
+    assert!(s.text("[data-testid=guide]").await.contains("免费"), "the guide names the fee");
     s.type_into("[data-testid=field-new_name]", "申请人乙").await;
     s.type_into("[data-testid=field-reason]", "本人意愿").await;
     s.click(&format!("[data-testid=station-select] option[value='{}']", other.id)).await;
+    assert_no_sideways_scroll(&client, "apply").await;
     s.shot("portal-apply").await;
+    // Without consent a change that other agencies are told of is refused beside the box,
+    // and what was typed stays.
+    s.click("[data-testid=apply-submit]").await;
+    s.wait_text("[data-testid=error-consent]", "同意").await;
+    let kept = client.find(Locator::Css("[data-testid=field-new_name]")).await.unwrap();
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("申请人乙"));
+    s.click("[data-testid=consent]").await;
     s.click("[data-testid=apply-submit]").await;
     s.wait_text("[data-testid=application-status]", "已提交").await;
+    assert_no_sideways_scroll(&client, "application").await;
+    // The same page in English, with no Chinese left but the person's own data.
+    s.click("[data-testid=portal-lang]").await;
+    s.wait_text("[data-testid=application-status]", "Submitted").await;
+    let steps = s.text("[data-testid=steps]").await;
+    assert!(steps.contains("Apply") && !steps.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{steps}");
+    s.shot("portal-application-en").await;
+    s.click("[data-testid=portal-lang]").await;
+    s.wait_text("[data-testid=application-status]", "已提交").await;
+    s.go("/portal/applications/NO-SUCH-NUMBER").await;
+    assert!(s.text("[data-testid=portal-error]").await.contains("未找到"), "an unknown number is a page, not JSON");
+    s.go("/portal").await;
+    s.click("[data-testid=my-applications] a").await;
 
     let clerk = app.login("clerk").await;
     let (_, list) = clerk.get("/api/services/applications").await;
@@ -591,7 +630,7 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     s.wait_text("[data-testid=application-status]", "已办结").await;
     assert!(s.text("[data-testid=timeline]").await.contains(&other.name), "the handling station is on the timeline");
     s.click("[data-testid=rating-submit]").await;
-    s.wait_text("[data-testid=rated]", "5 分").await;
+    s.wait_text("[data-testid=rated]", "5 / 5").await;
     s.shot("portal-rated").await;
     let (_, ratings) = clerk.get("/api/services/ratings").await;
     assert_eq!(ratings[0]["average"], 5.0, "{ratings}");

@@ -170,7 +170,7 @@ async fn name_change_reaches_every_agency(backend: Backend) {
     let citizen = session(&base, "/api/portal/session", json!({"id_number": id.as_str(), "code": code})).await;
     let filed: Value = citizen
         .post(format!("{base}/api/portal/applications"))
-        .json(&json!({"item": "change-name", "details": {"new_name": "改名后", "reason": "本人意愿"}}))
+        .json(&json!({"item": "change-name", "details": {"new_name": "改名后", "reason": "本人意愿"}, "consent": true}))
         .send()
         .await
         .unwrap()

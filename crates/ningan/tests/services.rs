@@ -51,16 +51,16 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     let (s, e) = me
         .post(
             "/api/portal/applications",
-            json!({"item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "x"}, "station_id": other.id}),
+            json!({"item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "x"}, "station_id": other.id, "consent": true}),
         )
         .await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("station")), "not city-wide: {e}");
-    let (s, filed) = me
-        .post(
-            "/api/portal/applications",
-            json!({"item": "change-name", "details": {"new_name": "申请人乙", "reason": "本人意愿"}, "station_id": other.id}),
-        )
-        .await;
+    let change = json!({"item": "change-name", "details": {"new_name": "申请人乙", "reason": "本人意愿"}, "station_id": other.id});
+    let (s, e) = me.post("/api/portal/applications", change.clone()).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("consent")), "agencies will be told: {e}");
+    let mut change = change;
+    change["consent"] = json!(true);
+    let (s, filed) = me.post("/api/portal/applications", change).await;
     assert_eq!(s, 201, "{filed}");
     let (id, no) = (filed["id"].as_i64().unwrap(), filed["no"].as_str().unwrap().to_string());
 
@@ -187,7 +187,7 @@ on_both_backends!(a_clerk_enters_an_application_at_the_counter, |b| async move {
     assert_eq!(list["items"][0]["unit_id"], other.id, "a city-wide item stays with the station that took it");
     // A register change at the counter needs the applicant's own confirmation: the code
     // texted to their registered phone, which the clerk never sees.
-    let correction = json!({"id_number": id_number(1), "item": "correct-id-number", "details": {"correct_id_number": id_number(3), "reason": "录入错误"}});
+    let correction = json!({"id_number": id_number(1), "item": "correct-id-number", "consent": true, "details": {"correct_id_number": id_number(3), "reason": "录入错误"}});
     let (s, e) = clerk.post("/api/services/applications", correction.clone()).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("citizen_code")), "{e}");
     let mut wrong = correction.clone();
@@ -240,7 +240,7 @@ on_both_backends!(an_approved_id_number_correction_changes_the_register_once, |b
     let (s, r) = clerk
         .post(
             "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code,
+            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code, "consent": true,
                    "details": {"correct_id_number": "330203198506020000", "reason": "出生日期登记错误"}}),
         )
         .await;
@@ -257,7 +257,7 @@ on_both_backends!(an_approved_id_number_correction_changes_the_register_once, |b
     let (s, r) = clerk
         .post(
             "/api/services/applications",
-            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code,
+            json!({"id_number": id_number(1), "item": "correct-id-number", "citizen_code": code, "consent": true,
                    "details": {"correct_id_number": correct.as_str(), "reason": "出生日期登记错误"}}),
         )
         .await;

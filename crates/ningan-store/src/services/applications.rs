@@ -72,6 +72,7 @@ pub struct Application {
     pub resident_name: String,
     pub unit_id: i64,
     pub unit_name: String,
+    pub unit_name_en: String,
     pub channel: String,
     pub status: String,
     pub details: String,
@@ -177,6 +178,7 @@ pub struct AccessEntry {
     pub seq: i64,
     pub at: i64,
     pub unit_name: Option<String>,
+    pub unit_name_en: Option<String>,
     pub action: String,
     pub purpose: Option<String>,
     pub flagged: bool,
@@ -197,7 +199,7 @@ pub struct AccessFlag {
 }
 
 const APP_COLUMNS: &str = "a.id, a.no, a.item_id, i.name AS item_name, i.code AS item_code, a.resident_id, \
-    r.name AS resident_name, a.unit_id, u.name AS unit_name, a.channel, a.status, a.details, a.deadline, \
+    r.name AS resident_name, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, a.channel, a.status, a.details, a.deadline, \
     a.decision_note, a.decided_at, a.rating, a.rating_comment, a.created_at";
 const APP_FROM: &str = "applications a JOIN service_items i ON i.id = a.item_id JOIN residents r ON r.id = a.resident_id \
     JOIN org_units u ON u.id = a.unit_id";
@@ -214,6 +216,7 @@ impl Application {
             resident_name: r.try_get("resident_name")?,
             unit_id: r.try_get("unit_id")?,
             unit_name: r.try_get("unit_name")?,
+            unit_name_en: r.try_get("unit_name_en")?,
             channel: r.try_get("channel")?,
             status: r.try_get("status")?,
             details: r.try_get("details")?,
@@ -481,7 +484,7 @@ impl Db {
             .await?;
         let concerns = crate::audit::concerns_person("l.", "$1");
         let rows = sqlx::query(&format!(
-            "SELECT l.seq, l.at, u.name AS unit_name, l.action, l.purpose, \
+            "SELECT l.seq, l.at, u.name AS unit_name, u.name_en AS unit_name_en, l.action, l.purpose, \
              (SELECT COUNT(*) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS flags \
              FROM audit_log l LEFT JOIN org_units u ON u.id = l.actor_unit_id \
              WHERE {concerns} ORDER BY l.seq DESC LIMIT $2 OFFSET $3"
@@ -498,6 +501,7 @@ impl Db {
                     seq: r.try_get("seq")?,
                     at: r.try_get("at")?,
                     unit_name: r.try_get("unit_name")?,
+                    unit_name_en: r.try_get("unit_name_en")?,
                     action: r.try_get("action")?,
                     purpose: r.try_get("purpose")?,
                     flagged: r.try_get::<i64, _>("flags")? > 0,

@@ -178,7 +178,7 @@ pub const ALL: &[Module] = &[
 
 /// Every route of the server: the static assets, then each module's.
 pub fn api() -> Api {
-    ALL.iter().fold(crate::web::assets::routes(Api::default()), |api, m| (m.routes)(api))
+    ALL.iter().fold(crate::web::lang::routes(crate::web::assets::routes(Api::default())), |api, m| (m.routes)(api))
 }
 
 /// Starts every module's background work.

@@ -6,6 +6,7 @@ pub mod export;
 pub mod fmt;
 pub mod form;
 pub mod i18n;
+pub mod lang;
 pub mod page;
 
 pub use form::FormState;

@@ -30,6 +30,7 @@ pub struct ApplicationDto {
     pub applicant: String,
     pub unit_id: i64,
     pub unit_name: String,
+    pub unit_name_en: String,
     /// portal | counter
     pub channel: String,
     pub status: String,
@@ -63,6 +64,7 @@ impl ApplicationDto {
             applicant: a.resident_name,
             unit_id: a.unit_id,
             unit_name: a.unit_name,
+            unit_name_en: a.unit_name_en,
             channel: a.channel,
             status: a.status,
             decision_note: a.decision_note,
@@ -147,6 +149,15 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
             "consent",
             "需申请人同意向有关部门核验所需信息",
             "the applicant must consent to the facts being fetched from the agencies that hold them",
+        ));
+    }
+    // An approved identity change is sent to every agency that subscribes to it: that is
+    // asking agencies too, so it needs the applicant's consent like a fetched fact.
+    if !consent && super::outbox::change_of(&item.code).is_some() {
+        return Err(ApiError::field(
+            "consent",
+            "变更后的身份信息将通知有关部门同步更新，需申请人同意",
+            "the changed identity is sent to the agencies that hold it: the applicant must consent",
         ));
     }
     let home = state.db.resident_unit(resident_id).await?;

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod pages;
 pub mod panel;
 pub mod portal;
+pub mod portal_pages;
 pub mod texts;
 
 use axum::http::Method;
@@ -300,21 +301,21 @@ pub fn routes(api: Api) -> Api {
             .status(201),
         post(portal::flag_api),
     )
-    .add(Op::page(Method::GET, "/portal/login", Access::Public, "群众登录"), get(portal::login_page))
-    .add(Op::page(Method::POST, "/portal/login/code", Access::Public, "获取验证码"), post(portal::login_code))
-    .add(Op::page(Method::POST, "/portal/login", Access::Public, "验证码登录"), post(portal::login))
-    .add(Op::page(Method::POST, "/portal/logout", citizen, "退出"), post(portal::logout))
-    .add(Op::page(Method::GET, "/portal", citizen, "我的办事"), get(portal::home))
-    .add(Op::page(Method::GET, "/portal/apply/{code}", citizen, "网上申请"), get(portal::apply_form))
-    .add(Op::page(Method::POST, "/portal/apply/{code}", citizen, "提交申请"), post(portal::apply_submit))
-    .add(Op::page(Method::GET, "/portal/applications/{no}", citizen, "申请进度"), get(portal::application_page))
-    .add(Op::page(Method::POST, "/portal/applications/{no}/rating", citizen, "服务评价"), post(portal::rate_form))
+    .add(Op::page(Method::GET, "/portal/login", Access::Public, "群众登录"), get(portal_pages::login_page))
+    .add(Op::page(Method::POST, "/portal/login/code", Access::Public, "获取验证码"), post(portal_pages::login_code))
+    .add(Op::page(Method::POST, "/portal/login", Access::Public, "验证码登录"), post(portal_pages::login))
+    .add(Op::page(Method::POST, "/portal/logout", citizen, "退出"), post(portal_pages::logout))
+    .add(Op::page(Method::GET, "/portal", citizen, "我的办事"), get(portal_pages::home))
+    .add(Op::page(Method::GET, "/portal/apply/{code}", citizen, "网上申请"), get(portal_pages::apply_form))
+    .add(Op::page(Method::POST, "/portal/apply/{code}", citizen, "提交申请"), post(portal_pages::apply_submit))
+    .add(Op::page(Method::GET, "/portal/applications/{no}", citizen, "申请进度"), get(portal_pages::application_page))
+    .add(Op::page(Method::POST, "/portal/applications/{no}/rating", citizen, "服务评价"), post(portal_pages::rate_form))
     .add(
         Op::page(Method::POST, "/portal/applications/{no}/facts/{fact}/reject", citizen, "对核验结果提出异议"),
-        post(portal::reject_fact_form),
+        post(portal_pages::reject_fact_form),
     )
-    .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal::access_page))
-    .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal::flag_form))
+    .add(Op::page(Method::GET, "/portal/data-access", citizen, "我的数据查询记录"), get(portal_pages::access_page))
+    .add(Op::page(Method::POST, "/portal/data-access/{seq}/flag", citizen, "提出疑问"), post(portal_pages::flag_form))
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
     .add(Op::page(Method::GET, "/services/applications.csv", work, "办事申请导出（CSV）"), get(pages::export_csv))
     .add(Op::page(Method::GET, "/services/applications.xlsx", work, "办事申请导出（XLSX）"), get(pages::export_xlsx))

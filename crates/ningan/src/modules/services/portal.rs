@@ -6,12 +6,10 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use ningan_store::{PageRequest, UnitKind};
+use axum::response::{IntoResponse, Response};
+use ningan_store::PageRequest;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +21,6 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Json, Path};
 use crate::http::principal::{CITIZEN_COOKIE, Citizen};
 use crate::secrets::sha256_hex;
-use crate::web::html;
 
 const SESSION_HOURS: i64 = 2;
 
@@ -31,7 +28,7 @@ pub(super) fn code_hash(resident_id: i64, code: &str) -> String {
     sha256_hex(format!("ningan-citizen-code:{resident_id}:{}", code.trim()).as_bytes())
 }
 
-fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
+pub(super) fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
     if state.portal_limiter.admit(addr.ip()) {
         Ok(())
     } else {
@@ -43,7 +40,7 @@ fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
     }
 }
 
-fn citizen_actor(c: &Citizen) -> ningan_store::Actor {
+pub(super) fn citizen_actor(c: &Citizen) -> ningan_store::Actor {
     ningan_store::Actor { name: format!("citizen:{}", c.resident_id), unit_id: None }
 }
 
@@ -193,7 +190,7 @@ pub struct MyApplicationDto {
     pub changes: Vec<super::outbox::ChangeDto>,
 }
 
-async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
+pub(super) async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
     let app = state.db.application_by_no(no).await?;
     if app.resident_id != citizen.resident_id {
         return Err(ApiError::plain(ErrorCode::NotFound));
@@ -217,7 +214,7 @@ pub(super) async fn my_application_api(
     Ok(axum::Json(my_application(&state, &citizen, &no).await?))
 }
 
-async fn reject_fact(state: &AppState, citizen: &Citizen, no: &str, fact: &str) -> ApiResult<()> {
+pub(super) async fn reject_fact(state: &AppState, citizen: &Citizen, no: &str, fact: &str) -> ApiResult<()> {
     let app = state.db.application_by_no(no).await?;
     if app.resident_id != citizen.resident_id {
         return Err(ApiError::plain(ErrorCode::NotFound));
@@ -238,15 +235,6 @@ pub(super) async fn reject_fact_api(
     Ok(axum::Json(my_application(&state, &citizen, &no).await?))
 }
 
-pub(super) async fn reject_fact_form(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path((no, fact)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    reject_fact(&state, &citizen, &no, &fact).await?;
-    Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response())
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RateRequest {
     /// 1 (非常不满意) to 5 (非常满意).
@@ -255,7 +243,7 @@ pub struct RateRequest {
     pub comment: String,
 }
 
-async fn rate(state: &AppState, citizen: &Citizen, no: &str, req: &RateRequest) -> ApiResult<()> {
+pub(super) async fn rate(state: &AppState, citizen: &Citizen, no: &str, req: &RateRequest) -> ApiResult<()> {
     if !(1..=5).contains(&req.rating) {
         return Err(ApiError::field("rating", "评价应为1至5", "rating is 1 to 5"));
     }
@@ -284,14 +272,41 @@ pub struct AccessDto {
     pub at: String,
     /// The unit that looked; officers' names are withheld.
     pub unit: String,
+    pub unit_en: String,
     pub what: String,
+    pub what_en: String,
     pub purpose: Option<String>,
     pub flagged: bool,
+}
+
+/// What an audited action means to the person it concerns, in Chinese and English.
+pub fn access_label(action: &str) -> (&'static str, &'static str) {
+    let zh = access_zh(action);
+    let en = match action {
+        "resident.view" => "Viewed your household record",
+        "resident.reveal" => "Viewed your full identity details",
+        "resident.search" | "resident.list" => "Found you in a search or list",
+        "resident.create" => "Registered your household record",
+        "resident.update" | "resident.label" => "Updated your record",
+        "application.create" => "Filed an application",
+        "application.list" => "Listed your application",
+        "application.decide" => "Decided on your application",
+        "fraud.subject.reveal" => "Viewed your phone number to warn you about fraud",
+        "fraud.warning" => "Fraud warning",
+        "fraud.task.outcome" => "Recorded a fraud dissuasion",
+        "fraud.case" => "Registered a fraud case",
+        "case.list" | "case.view" | "case.create" => "Epidemic case work",
+        _ => "Other access",
+    };
+    (zh, en)
 }
 
 /// What an audited action means to the person it concerns.
 pub fn access_zh(action: &str) -> &'static str {
     match action {
+        "resident.list" => "在查询结果或名单中显示",
+        "application.list" => "在办事申请列表中显示",
+        "case.list" | "case.view" | "case.create" => "疫情防控病例工作",
         "resident.view" => "查看户籍信息",
         "resident.reveal" => "查看完整身份信息",
         "resident.search" => "人口查询",
@@ -312,8 +327,10 @@ pub async fn accesses(state: &AppState, citizen: &Citizen, page: Option<i64>) ->
     Ok(PageDto::from_page(p, |e| AccessDto {
         seq: e.seq,
         at: ts(e.at),
-        unit: e.unit_name.unwrap_or_else(|| "系统".into()),
-        what: access_zh(&e.action).into(),
+        unit: e.unit_name.clone().unwrap_or_else(|| "系统".into()),
+        unit_en: e.unit_name_en.clone().unwrap_or_else(|| "System".into()),
+        what: access_label(&e.action).0.into(),
+        what_en: access_label(&e.action).1.into(),
         purpose: e.purpose,
         flagged: e.flagged,
     }))
@@ -337,7 +354,7 @@ pub struct FlagRequest {
     pub reason: String,
 }
 
-async fn flag(state: &AppState, citizen: &Citizen, seq: i64, reason: &str) -> ApiResult<i64> {
+pub(super) async fn flag(state: &AppState, citizen: &Citizen, seq: i64, reason: &str) -> ApiResult<i64> {
     let reason = reason.trim();
     if !(2..=500).contains(&reason.chars().count()) {
         return Err(ApiError::field("reason", "请说明疑问（2–500字）", "say what you question (2–500 characters)"));
@@ -361,298 +378,4 @@ pub(super) async fn flag_api(
 ) -> ApiResult<(StatusCode, axum::Json<serde_json::Value>)> {
     let id = flag(&state, &citizen, seq, &req.reason).await?;
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
-}
-
-// ---- pages ----
-
-#[derive(Template)]
-#[template(path = "portal/login.html")]
-struct LoginPage {
-    step: &'static str,
-    id_number: String,
-    message: Option<String>,
-    error: Option<String>,
-    next: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct LoginQuery {
-    next: Option<String>,
-}
-
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/portal") && !n.starts_with("//") => n.to_string(),
-        _ => "/portal".into(),
-    }
-}
-
-pub(super) async fn login_page(axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> Response {
-    let page = LoginPage {
-        step: "code",
-        id_number: String::new(),
-        message: None,
-        error: None,
-        next: safe_next(q.next.as_deref()),
-    };
-    html(StatusCode::OK, &page)
-}
-
-#[derive(Deserialize, Default)]
-pub struct LoginForm {
-    #[serde(default)]
-    id_number: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    next: String,
-}
-
-fn error_text(e: &ApiError) -> String {
-    e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone())
-}
-
-pub(super) async fn login_code(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let next = safe_next(Some(&form.next));
-    let sent = match limited(&state, addr) {
-        Ok(()) => send_code(&state, &form.id_number, &form.phone).await,
-        Err(e) => Err(e),
-    };
-    match sent {
-        Ok(s) => {
-            let message = match s.demo_code {
-                Some(code) => format!("{}（演示环境未接短信网关，验证码：{code}）", s.message),
-                None => s.message,
-            };
-            html(
-                StatusCode::OK,
-                &LoginPage { step: "sign_in", id_number: form.id_number, message: Some(message), error: None, next },
-            )
-        }
-        Err(e) => html(
-            e.code.status(),
-            &LoginPage { step: "code", id_number: form.id_number, message: None, error: Some(error_text(&e)), next },
-        ),
-    }
-}
-
-pub(super) async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let next = safe_next(Some(&form.next));
-    let signed = match limited(&state, addr) {
-        Ok(()) => sign_in(&state, &form.id_number, &form.code).await,
-        Err(e) => Err(e),
-    };
-    match signed {
-        Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
-        Err(e) => html(
-            e.code.status(),
-            &LoginPage { step: "sign_in", id_number: form.id_number, message: None, error: Some(error_text(&e)), next },
-        ),
-    }
-}
-
-pub(super) async fn logout(State(state): State<AppState>, citizen: Citizen) -> ApiResult<Response> {
-    let mut w = state.db.write().await?;
-    w.citizen_session_delete(&citizen.session_hash).await?;
-    w.commit().await?;
-    let clear = format!("{CITIZEN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/portal/login")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "portal/home.html")]
-struct HomePage {
-    csrf: String,
-    name: String,
-    apps: Vec<ApplicationDto>,
-    items: Vec<ItemDto>,
-}
-
-pub(super) async fn home(State(state): State<AppState>, citizen: Citizen) -> ApiResult<Response> {
-    let now = ningan_core::time::now_ms();
-    let apps = state
-        .db
-        .applications_of(citizen.resident_id)
-        .await?
-        .into_iter()
-        .map(|a| ApplicationDto::from_app(a, now))
-        .collect();
-    let facts = state.db.service_facts().await?;
-    let items = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
-    let name = state.db.resident_name(citizen.resident_id).await?;
-    Ok(html(StatusCode::OK, &HomePage { csrf: citizen.csrf_token, name, apps, items }))
-}
-
-#[derive(Template)]
-#[template(path = "portal/apply.html")]
-struct ApplyPage {
-    csrf: String,
-    item: ItemDto,
-    stations: Vec<(i64, String)>,
-    home_station: i64,
-    values: BTreeMap<String, String>,
-    error: Option<String>,
-}
-
-impl ApplyPage {
-    fn value(&self, key: &str) -> &str {
-        self.values.get(key).map_or("", String::as_str)
-    }
-}
-
-async fn apply_page(
-    state: &AppState,
-    citizen: &Citizen,
-    code: &str,
-    values: BTreeMap<String, String>,
-    error: Option<String>,
-) -> ApiResult<Response> {
-    let facts = state.db.service_facts().await?;
-    let item = item_dto(state.db.service_item(code).await?, &facts);
-    let home_station = state.db.resident_unit(citizen.resident_id).await?;
-    let stations = if item.citywide {
-        state
-            .db
-            .units_in_scope(&ningan_store::Scope::everything())
-            .await?
-            .into_iter()
-            .filter(|u| u.kind == UnitKind::Station)
-            .map(|u| (u.id, u.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(html(status, &ApplyPage { csrf: citizen.csrf_token.clone(), item, stations, home_station, values, error }))
-}
-
-pub(super) async fn apply_form(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path(code): Path<String>,
-) -> ApiResult<Response> {
-    apply_page(&state, &citizen, &code, BTreeMap::new(), None).await
-}
-
-pub(super) async fn apply_submit(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path(code): Path<String>,
-    Form(mut form): Form<BTreeMap<String, String>>,
-) -> ApiResult<Response> {
-    form.remove("csrf_token");
-    let station = form.remove("station_id").and_then(|s| s.parse().ok());
-    let consent = form.remove("consent").is_some_and(|v| v == "yes");
-    let details: BTreeMap<String, String> =
-        form.iter().filter_map(|(k, v)| k.strip_prefix("d_").map(|k| (k.to_string(), v.clone()))).collect();
-    let filed = applications::file(
-        &state,
-        &citizen_actor(&citizen),
-        applications::Filing {
-            citizen_signed: false,
-            resident_id: citizen.resident_id,
-            item_code: &code,
-            details: &details,
-            station,
-            channel: "portal",
-            consent,
-            origin: None,
-        },
-    )
-    .await;
-    match filed {
-        Ok((_, no)) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
-        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            apply_page(&state, &citizen, &code, details, Some(error_text(&e))).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "portal/application.html")]
-struct ApplicationPage {
-    csrf: String,
-    d: MyApplicationDto,
-    error: Option<String>,
-}
-
-pub(super) async fn application_page(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path(no): Path<String>,
-) -> ApiResult<Response> {
-    let d = my_application(&state, &citizen, &no).await?;
-    Ok(html(StatusCode::OK, &ApplicationPage { csrf: citizen.csrf_token, d, error: None }))
-}
-
-#[derive(Deserialize, Default)]
-pub struct RateForm {
-    #[serde(default)]
-    rating: String,
-    #[serde(default)]
-    comment: String,
-}
-
-pub(super) async fn rate_form(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path(no): Path<String>,
-    Form(form): Form<RateForm>,
-) -> ApiResult<Response> {
-    let rated = crate::web::page::form_required::<i64>("rating", "评分", "Rating", &form.rating);
-    let result = match rated {
-        Ok(rating) => rate(&state, &citizen, &no, &RateRequest { rating, comment: form.comment }).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
-        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
-            let d = my_application(&state, &citizen, &no).await?;
-            Ok(html(e.code.status(), &ApplicationPage { csrf: citizen.csrf_token, d, error: Some(error_text(&e)) }))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "portal/access.html")]
-struct AccessPage {
-    csrf: String,
-    rows: PageDto<AccessDto>,
-}
-
-pub(super) async fn access_page(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    axum::extract::Query(q): axum::extract::Query<PageQuery>,
-) -> ApiResult<Response> {
-    let rows = accesses(&state, &citizen, q.page).await?;
-    Ok(html(StatusCode::OK, &AccessPage { csrf: citizen.csrf_token, rows }))
-}
-
-#[derive(Deserialize, Default)]
-pub struct FlagForm {
-    #[serde(default)]
-    reason: String,
-}
-
-pub(super) async fn flag_form(
-    State(state): State<AppState>,
-    citizen: Citizen,
-    Path(seq): Path<i64>,
-    Form(form): Form<FlagForm>,
-) -> ApiResult<Response> {
-    flag(&state, &citizen, seq, &form.reason).await?;
-    Ok(Redirect::to("/portal/data-access").into_response())
 }
