@@ -119,12 +119,12 @@ async fn make_stations(db: &Db, seed: u64, actor: &Actor) -> Result<Vec<OrgUnit>
         let shape = crate::geo::district_shape(d.code).with_context(|| format!("no boundary for {}", d.name))?;
         let mut place_names = names::STATION_PLACES.to_vec();
         for i in 0..stations_per_district(d.population_share) {
-            let place = place_names.remove(rng.gen_range(0..place_names.len()));
+            let (place, place_en) = place_names.remove(rng.gen_range(0..place_names.len()));
             let new = NewOrgUnit {
                 parent_id: branch.id,
                 code: format!("{}{:03}", d.code, i + 1),
                 name: format!("{short}{place}派出所"),
-                name_en: format!("{} {} Station", d.name_en, i + 1),
+                name_en: format!("{} {place_en} Station", d.name_en),
                 location: Some(point_in(&mut rng, &shape.shape)),
             };
             stations.push(w.unit_insert(actor, &Scope::everything(), &new).await?);

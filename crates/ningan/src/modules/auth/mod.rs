@@ -194,18 +194,30 @@ struct LoginPage {
     error: Option<String>,
 }
 
+impl LoginPage {
+    /// The other language, coming back to this page with the same `next`.
+    fn lang_href(&self) -> String {
+        let back = format!("/login?next={}", crate::web::url_encode(&self.next));
+        format!("/language/{}?next={}", self.tr.other_lang(), crate::web::url_encode(&back))
+    }
+}
+
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
     lang: Option<String>,
 }
 
-async fn login_page(MaybePrincipal(p): MaybePrincipal, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    MaybePrincipal(p): MaybePrincipal,
+    crate::web::lang::Lang(chosen): crate::web::lang::Lang,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if p.is_some() {
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
     let page = LoginPage {
-        tr: Tr::new(q.lang.as_deref().unwrap_or("zh")),
+        tr: q.lang.as_deref().map(Tr::new).unwrap_or(chosen),
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         error: None,
@@ -222,6 +234,7 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
+    crate::web::lang::Lang(tr): crate::web::lang::Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
@@ -236,10 +249,10 @@ async fn login_submit(
         }
         Err(e) => {
             let page = LoginPage {
-                tr: Tr::new("zh"),
+                tr,
                 next: safe_next(f.next.as_deref()),
                 username: f.username,
-                error: Some(e.detail_zh.clone()),
+                error: Some(tr.pick(&e.detail_zh, &e.detail_en).to_string()),
             };
             html(e.code.status(), &page)
         }

@@ -85,17 +85,22 @@ async fn current(state: &AppState) -> ApiResult<Vec<Notice>> {
 #[derive(Template)]
 #[template(path = "precise/public_exposure.html")]
 struct PublicPage {
+    tr: crate::web::Tr,
+    here: String,
     rows: Vec<(String, String, String, String, String)>,
 }
 
-pub(super) async fn public_page(State(state): State<AppState>) -> PageResult {
+pub(super) async fn public_page(
+    State(state): State<AppState>,
+    crate::web::lang::Lang(tr): crate::web::lang::Lang,
+) -> PageResult {
     let fmt = ningan_core::time::format_ms;
     let rows = current(&state)
         .await?
         .into_iter()
         .map(|n| (n.venue_name, n.address, fmt(n.from_ms), fmt(n.to_ms), fmt(n.published_at)))
         .collect();
-    Ok(html(StatusCode::OK, &PublicPage { rows }))
+    Ok(html(StatusCode::OK, &PublicPage { tr, here: "/public/exposure".into(), rows }))
 }
 
 fn xml(s: &str) -> String {
