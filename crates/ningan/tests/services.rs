@@ -156,6 +156,16 @@ on_both_backends!(a_citizen_applies_online_and_a_station_in_another_district_han
     assert_eq!(s, 204);
     let (s, _) = auditor.post(&format!("/api/audit/flags/{flag}/resolve"), json!({"finding": "再次"})).await;
     assert_eq!(s, 409);
+    // The citizen reads the answer beside the access they questioned.
+    let (_, log) = me.get("/api/portal/data-access").await;
+    let answered = log["items"].as_array().unwrap().iter().find(|a| a["seq"] == seq).unwrap();
+    assert_eq!(answered["finding"], "系核对变更姓名申请，属正常访问", "{answered}");
+    let page = me.http.get(app.url("/portal/data-access")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-testid=\"finding\"") && page.contains("属正常访问"));
+    let (_, open) = auditor.get("/api/audit/flags?status=open").await;
+    assert_eq!(open["total"], 0, "answered questions leave the open queue");
+    let queue = auditor.http.get(app.url("/audit/questions")).send().await.unwrap().text().await.unwrap();
+    assert!(queue.contains("属正常访问"), "the queue page shows the answer");
     let (s, _) = clerk.get("/api/audit/flags").await;
     assert_eq!(s, 403, "clerks do not read the flags");
 

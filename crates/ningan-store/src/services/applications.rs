@@ -182,6 +182,8 @@ pub struct AccessEntry {
     pub action: String,
     pub purpose: Option<String>,
     pub flagged: bool,
+    /// The auditor's answer to the citizen's question, once given.
+    pub finding: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -189,9 +191,13 @@ pub struct AccessFlag {
     pub id: i64,
     pub audit_seq: i64,
     pub resident_id: i64,
+    pub resident_name: String,
     pub reason: String,
     pub status: String,
     pub created_at: i64,
+    /// What the auditor found, told to the citizen.
+    pub finding: Option<String>,
+    pub resolved_at: Option<i64>,
     pub action: String,
     pub actor: String,
     pub purpose: Option<String>,
@@ -485,7 +491,8 @@ impl Db {
         let concerns = crate::audit::concerns_person("l.", "$1");
         let rows = sqlx::query(&format!(
             "SELECT l.seq, l.at, u.name AS unit_name, u.name_en AS unit_name_en, l.action, l.purpose, \
-             (SELECT COUNT(*) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS flags \
+             (SELECT COUNT(*) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS flags, \
+             (SELECT MAX(f.finding) FROM access_flags f WHERE f.audit_seq = l.seq AND f.resident_id = $1) AS finding \
              FROM audit_log l LEFT JOIN org_units u ON u.id = l.actor_unit_id \
              WHERE {concerns} ORDER BY l.seq DESC LIMIT $2 OFFSET $3"
         ))
@@ -505,34 +512,42 @@ impl Db {
                     action: r.try_get("action")?,
                     purpose: r.try_get("purpose")?,
                     flagged: r.try_get::<i64, _>("flags")? > 0,
+                    finding: r.try_get("finding")?,
                 })
             })
             .collect::<Result<_>>()?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     }
 
-    /// Accesses citizens registered in `scope` questioned, for the auditors.
-    pub async fn access_flags(&self, scope: &Scope, page: PageRequest) -> Result<Page<AccessFlag>> {
-        let (lo, hi) = scope.range();
-        let (total,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM access_flags f JOIN residents r ON r.id = f.resident_id \
-             WHERE r.unit_path >= $1 AND r.unit_path < $2",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_one(&self.pool)
-        .await?;
-        let rows = sqlx::query(
-            "SELECT f.id, f.audit_seq, f.resident_id, f.reason, f.status, f.created_at, l.action, l.actor, l.purpose, \
-             l.at FROM access_flags f JOIN audit_log l ON l.seq = f.audit_seq JOIN residents r ON r.id = f.resident_id \
-             WHERE r.unit_path >= $3 AND r.unit_path < $4 ORDER BY f.id DESC LIMIT $1 OFFSET $2",
-        )
-        .bind(page.per_page)
-        .bind(page.offset())
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_all(&self.pool)
-        .await?;
+    /// Accesses citizens registered in `scope` questioned, for the auditors: open ones first
+    /// (oldest first, as a queue), then answered ones newest first; `status` narrows to one.
+    pub async fn access_flags(
+        &self,
+        scope: &Scope,
+        status: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<AccessFlag>> {
+        let mut f = Filter::new();
+        f.within(scope, "r.unit_path");
+        if let Some(s) = status {
+            let p = f.arg_text(s.to_string());
+            f.cond(format!("f.status = {p}"));
+        }
+        let w = f.where_sql();
+        let (total,): (i64,) = f
+            .bind_as(&format!("SELECT COUNT(*) FROM access_flags f JOIN residents r ON r.id = f.resident_id WHERE {w}"))
+            .fetch_one(&self.pool)
+            .await?;
+        let sql = format!(
+            "SELECT f.id, f.audit_seq, f.resident_id, r.name AS resident_name, f.reason, f.status, f.created_at, \
+             f.finding, f.resolved_at, l.action, l.actor, l.purpose, l.at \
+             FROM access_flags f JOIN audit_log l ON l.seq = f.audit_seq JOIN residents r ON r.id = f.resident_id \
+             WHERE {w} ORDER BY CASE WHEN f.status = 'open' THEN 0 ELSE 1 END, \
+             CASE WHEN f.status = 'open' THEN f.id ELSE -f.id END LIMIT {} OFFSET {}",
+            page.per_page,
+            page.offset()
+        );
+        let rows = f.bind(&sql).fetch_all(&self.pool).await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -540,8 +555,11 @@ impl Db {
                     id: r.try_get("id")?,
                     audit_seq: r.try_get("audit_seq")?,
                     resident_id: r.try_get("resident_id")?,
+                    resident_name: r.try_get("resident_name")?,
                     reason: r.try_get("reason")?,
                     status: r.try_get("status")?,
+                    finding: r.try_get("finding")?,
+                    resolved_at: r.try_get("resolved_at")?,
                     created_at: r.try_get("created_at")?,
                     action: r.try_get("action")?,
                     actor: r.try_get("actor")?,
@@ -941,10 +959,11 @@ impl Write {
         .await?;
         let (status,) = row.ok_or(StoreError::NotFound)?;
         let done = sqlx::query(
-            "UPDATE access_flags SET status = 'resolved', reason = reason || ' / 核查：' || $1 WHERE id = $2 AND status = 'open'",
+            "UPDATE access_flags SET status = 'resolved', finding = $1, resolved_at = $3 WHERE id = $2 AND status = 'open'",
         )
         .bind(finding)
         .bind(id)
+        .bind(now_ms())
         .execute(self.conn())
         .await?;
         if status != "open" || done.rows_affected() == 0 {

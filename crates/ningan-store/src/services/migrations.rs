@@ -197,4 +197,15 @@ CREATE TABLE crosscity_in (
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 17,
+        name: "citizens' questions get the auditor's finding in its own field, which the citizen sees",
+        common: r#"
+ALTER TABLE access_flags ADD COLUMN finding TEXT;
+ALTER TABLE access_flags ADD COLUMN resolved_at BIGINT;
+CREATE INDEX access_flags_status ON access_flags (status, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

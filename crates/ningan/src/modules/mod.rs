@@ -96,6 +96,7 @@ pub const ALL: &[Module] = &[
         menu: &[
             MenuItem { href: "/services/applications", key: "nav.applications", action: Some(Action::ApplicationWork) },
             MenuItem { href: "/services/deliveries", key: "nav.deliveries", action: Some(Action::ServiceManage) },
+            MenuItem { href: "/audit/questions", key: "nav.questions", action: Some(Action::AuditRead) },
         ],
         texts: services::texts::TEXTS,
         demo: Some(services::demo::DEMO),

@@ -217,9 +217,14 @@ pub fn routes(api: Api) -> Api {
             "audit",
             "群众对数据访问提出的疑问",
         )
-        .query(&[("page", "页码")])
+        .query(&[("status", "open（待答复）或 resolved（已答复）"), ("page", "页码")])
         .response::<PageDto<flags::FlagDto>>(),
         get(flags::list),
+    )
+    .add(Op::page(Method::GET, "/audit/questions", Access::Action(Action::AuditRead), "群众疑问处理"), get(flags::page))
+    .add(
+        Op::page(Method::POST, "/audit/questions/{id}/answer", Access::Action(Action::AuditRead), "答复群众疑问"),
+        post(flags::answer_form),
     )
     .add(
         Op::api(

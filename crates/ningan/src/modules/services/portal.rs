@@ -277,6 +277,8 @@ pub struct AccessDto {
     pub what_en: String,
     pub purpose: Option<String>,
     pub flagged: bool,
+    /// The auditor's answer to the question raised, once given.
+    pub finding: Option<String>,
 }
 
 /// What an audited action means to the person it concerns, in Chinese and English.
@@ -333,6 +335,7 @@ pub async fn accesses(state: &AppState, citizen: &Citizen, page: Option<i64>) ->
         what_en: access_label(&e.action).1.into(),
         purpose: e.purpose,
         flagged: e.flagged,
+        finding: e.finding,
     }))
 }
 
