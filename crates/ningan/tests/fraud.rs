@@ -400,6 +400,34 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
     assert_eq!(r["warnings"][0]["level"], "high", "{r}");
     let (s, _) = c.officer.request("PUT", "/api/fraud/rules", json!({})).await;
     assert_eq!(s, 403);
+
+    // The page keeps versions and compares each with the one before; an edit that does not
+    // parse is refused beside the text, which comes back as typed.
+    let third = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"2026.12-2\"");
+    let (s, _) = city_analyst.post_form("/fraud/rules", &[("rules", third.as_str())]).await;
+    assert_eq!(s, 303);
+    let page = city_analyst.http.get(c.app.url("/fraud/rules")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("2026.12-1") && page.contains("2026.12-2"), "both versions are listed");
+    let id = page.split("/fraud/rules?compare=").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let diff = city_analyst.http.get(c.app.url(&format!("/fraud/rules?compare={id}"))).send().await.unwrap();
+    let diff = diff.text().await.unwrap();
+    assert!(
+        diff.contains("- version = &quot;2026.12-1&quot;") || diff.contains("- version = &#34;2026.12-1&#34;"),
+        "{}",
+        &diff[diff.find("rule-diff").unwrap_or(0)..][..400.min(diff.len())]
+    );
+    let (s, page) =
+        city_analyst.post_form("/fraud/rules", &[("rules", "version = \"broken\"\n[[rule]]\nid = 1\n")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-rules\""), "the error sits beside the text");
+    assert!(
+        page.contains("version = &quot;broken&quot;") || page.contains("version = &#34;broken&#34;"),
+        "the text comes back"
+    );
+    let (_, now) = c.analyst.get("/api/fraud/rules").await;
+    assert_eq!(now["version"], "2026.12-2", "a refused edit leaves the running set");
+    let (s, _) = c.analyst.post_form("/fraud/rules", &[("rules", third.as_str())]).await;
+    assert_eq!(s, 403, "a district analyst edits no city-wide rules from the page either");
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,10 +4,11 @@
 
 use crate::migrate::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 9,
-    name: "anti-fraud: watchlists, subjects, signals, dissuasion tasks, cases, reports, lectures",
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 9,
+        name: "anti-fraud: watchlists, subjects, signals, dissuasion tasks, cases, reports, lectures",
+        common: r#"
 CREATE TABLE fraud_watchlist (
     id {id},
     kind TEXT NOT NULL,
@@ -119,6 +120,23 @@ CREATE TABLE fraud_lectures (
 );
 CREATE INDEX fraud_lectures_scope ON fraud_lectures (unit_path, held_on);
 "#,
-    sqlite: "",
-    postgres: "",
-}];
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 18,
+        name: "fraud rule sets kept by version, to compare each with the one before",
+        common: r#"
+CREATE TABLE fraud_rule_versions (
+    id {id},
+    version TEXT NOT NULL,
+    source TEXT NOT NULL,
+    rules BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+];

@@ -110,6 +110,7 @@ pub const ALL: &[Module] = &[
         menu: &[
             MenuItem { href: "/fraud/tasks", key: "nav.fraud", action: Some(Action::FraudRead) },
             MenuItem { href: "/fraud/board", key: "nav.fraud_board", action: Some(Action::FraudRead) },
+            MenuItem { href: "/fraud/rules", key: "nav.fraud_rules", action: Some(Action::FraudManage) },
         ],
         texts: fraud::texts::TEXTS,
         demo: Some(fraud::demo::DEMO),

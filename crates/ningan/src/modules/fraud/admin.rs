@@ -239,18 +239,29 @@ pub(super) async fn rules_replace(
     ctx: Ctx,
     body: String,
 ) -> ApiResult<axum::Json<RulesDto>> {
+    Ok(axum::Json(replace_rules(&state, &ctx, &body).await?))
+}
+
+/// Validates and puts a rule set in force, for the API and the page alike: the text is kept
+/// as a new version (to compare with the one before) and the replacement is audited.
+pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str) -> ApiResult<RulesDto> {
     state.fraud.ensure_loaded(&state.db).await?;
-    let set = state.fraud.replace_rules(&body).map_err(|e| {
-        let mut err = ApiError::field_from("rules", &e);
+    let set = state.fraud.replace_rules(source).map_err(|e| {
+        let mut err = ApiError::field(
+            "rules",
+            format!("第{}行：{}", e.line, crate::http::error::split_bilingual(&e.message).0),
+            format!("line {}: {}", e.line, crate::http::error::split_bilingual(&e.message).1),
+        );
         err.detail_zh = format!("规则文件第{}行：{}", e.line, e.message);
         err.detail_en = format!("rules line {}: {}", e.line, e.message);
         err
     })?;
     let mut w = state.db.write().await?;
+    w.fraud_rule_version_insert(&ctx.actor(), &set.version, source, set.rules.len() as i64).await?;
     let detail = format!("rule set {} with {} rules", set.version, set.rules.len());
     w.audit(ctx.actor().audit("fraud.rules", "fraud_rules", &set.version, None, None, &detail)).await?;
     w.commit().await?;
-    Ok(axum::Json(rules_dto(&state)?))
+    rules_dto(state)
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

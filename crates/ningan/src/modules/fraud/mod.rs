@@ -117,6 +117,11 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::GET, "/api/fraud/rules", read, "fraud", "当前预警规则集").response::<admin::RulesDto>(),
         get(admin::rules),
     )
+    .add(Op::page(Method::GET, "/fraud/rules", read, "预警规则集"), get(pages::rules_show))
+    .add(
+        Op::page(Method::POST, "/fraud/rules", Access::CityWide(Action::FraudManage), "修改预警规则集"),
+        post(pages::rules_edit),
+    )
     .add(
         Op::api(
             Method::PUT,

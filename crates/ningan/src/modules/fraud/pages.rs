@@ -536,3 +536,93 @@ pub async fn report_review(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "fraud/rules.html")]
+struct RulesPage {
+    frame: Frame,
+    current: admin::RulesDto,
+    versions: Vec<ningan_store::RuleVersion>,
+    pager: Pager,
+    /// A version compared with the one before it: (version, before's version, diff lines).
+    compared: Option<(ningan_store::RuleVersion, Option<String>, Vec<(char, String)>)>,
+    may_edit: bool,
+    form: FormState,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RulesQuery {
+    compare: Option<String>,
+    page: Option<String>,
+}
+
+/// Lines of `before` → `after` marked `-`, `+` or ` `.
+fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
+    use similar::{ChangeTag, TextDiff};
+    TextDiff::from_lines(before, after)
+        .iter_all_changes()
+        .map(|c| {
+            let mark = match c.tag() {
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
+                ChangeTag::Equal => ' ',
+            };
+            (mark, c.value().trim_end_matches('\n').to_string())
+        })
+        .collect()
+}
+
+async fn rules_view(state: &AppState, ctx: &Ctx, q: RulesQuery, form: Option<FormState>) -> PageResult {
+    let fail = |e: ApiError| crate::web::PageError::from(e).framed(ctx);
+    state.fraud.ensure_loaded(&state.db).await.map_err(fail)?;
+    let current = admin::rules_dto(state).map_err(fail)?;
+    let page = state.db.fraud_rule_versions(PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new("/fraud/rules", &[], &page);
+    let compared = match nonempty(&q.compare) {
+        Some(id) => {
+            let id: i64 = id.parse().map_err(|_| crate::web::PageError::not_found().framed(ctx))?;
+            let (one, before) = state.db.fraud_rule_version_pair(id).await.map_err(|e| fail(e.into()))?;
+            let diff = line_diff(before.as_ref().map_or("", |b| b.source.as_str()), &one.source);
+            Some((one, before.map(|b| b.version), diff))
+        }
+        None => None,
+    };
+    let frame = Frame::for_principal(ctx).crumb("/fraud/rules", "nav.fraud_rules");
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("rules", current.source.clone()));
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    // The same rule as the route that takes the edit: city-wide analysts only.
+    let may_edit = ctx.may(Action::FraudManage) && ctx.unit.kind == UnitKind::City;
+    Ok(html(status, &RulesPage { frame, current, versions: page.items, pager, compared, may_edit, form }))
+}
+
+pub async fn rules_show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RulesQuery>) -> PageResult {
+    rules_view(&state, &ctx, q, None).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct RulesForm {
+    #[serde(default)]
+    rules: String,
+}
+
+pub async fn rules_edit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<RulesForm>) -> PageResult<Response> {
+    match admin::replace_rules(&state, &ctx, &form.rules).await {
+        Ok(_) => Ok(Redirect::to("/fraud/rules").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let refused = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, &["rules"]);
+            rules_view(&state, &ctx, RulesQuery::default(), Some(refused)).await
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_change_shows_as_removed_and_added_lines() {
+        let d = line_diff("a = 1\nb = 2\n", "a = 1\nb = 3\n");
+        assert_eq!(d, vec![(' ', "a = 1".into()), ('-', "b = 2".into()), ('+', "b = 3".into())]);
+    }
+}
