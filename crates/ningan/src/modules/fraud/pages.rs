@@ -537,6 +537,9 @@ pub async fn report_review(
     }
 }
 
+/// A recorded version, the version before it (if any) and the lines between them.
+type Compared = (ningan_store::RuleVersion, Option<String>, Vec<(char, String)>);
+
 #[derive(Template)]
 #[template(path = "fraud/rules.html")]
 struct RulesPage {
@@ -545,7 +548,7 @@ struct RulesPage {
     versions: Vec<ningan_store::RuleVersion>,
     pager: Pager,
     /// A version compared with the one before it: (version, before's version, diff lines).
-    compared: Option<(ningan_store::RuleVersion, Option<String>, Vec<(char, String)>)>,
+    compared: Option<Compared>,
     may_edit: bool,
     form: FormState,
 }
