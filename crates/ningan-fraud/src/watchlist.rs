@@ -48,6 +48,17 @@ impl EntryKind {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            Self::Phone => "Phone number",
+            Self::Url => "Web address",
+            Self::Domain => "Domain",
+            Self::BankAccount => "Bank account",
+            Self::PayAccount => "Payment account",
+            Self::App => "App",
+        }
+    }
+
     pub fn normalize(self, value: &str) -> Result<String, NormalizeError> {
         match self {
             Self::Phone => normalize::phone(value),

@@ -468,3 +468,51 @@ async fn a_restart_in_the_middle_of_a_journey_keeps_the_sequence() {
     let (_, r) = ndjson(&analyst2, lines[2]).await;
     assert_eq!(r["warnings"][0]["level"], "high", "the sequence survived the restart: {r}");
 }
+
+// The watchlist page adds entries with an expiry, edits them in place, and takes them off
+// only with a reason, which the audit log keeps.
+on_both_backends!(watchlist_entries_are_edited_expire_and_come_off_with_a_reason, |b| async move {
+    let c = city(b).await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let later = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    let entry = |confidence: &'static str, until: String| {
+        vec![
+            ("kind", "phone".to_string()),
+            ("value", "0574-66661234".to_string()),
+            ("source", "反诈中心".to_string()),
+            ("confidence", confidence.to_string()),
+            ("expires_on", until),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let analyst = &c.analyst;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            analyst.post_form("/fraud/watchlist", &pairs).await
+        }
+    };
+    let (s, page) = send(entry("80", yesterday)).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-expires_on\""), "a past expiry is named beside its field");
+    assert!(page.contains("0574-66661234"), "what was typed comes back");
+    let (s, _) = send(entry("80", later.clone())).await;
+    assert_eq!(s, 303);
+    let (s, _) = send(entry("95", later.clone())).await;
+    assert_eq!(s, 303, "the same identifier again edits the entry");
+    let (_, list) = c.analyst.get("/api/fraud/watchlist?q=66661234").await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["confidence"], 95);
+    assert!(list["items"][0]["expires_at"].as_str().unwrap().starts_with(&later), "{list}");
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (s, _) = c.analyst.post_form(&format!("/fraud/watchlist/{id}/remove"), &[("reason", "")]).await;
+    assert_eq!(s, 422, "no removal without a reason");
+    let (s, _) = c.analyst.post_form(&format!("/fraud/watchlist/{id}/remove"), &[("reason", "号码已回收")]).await;
+    assert_eq!(s, 303);
+    let (_, list) = c.analyst.get("/api/fraud/watchlist?q=66661234").await;
+    assert_eq!(list["total"], 0);
+    let city_unit = c.app.unit("330200").await;
+    c.app.user("auditor", &[Role::Auditor], city_unit.id).await;
+    let auditor = c.app.login("auditor").await;
+    let (_, trail) = auditor.get("/api/audit?action=fraud.watchlist.remove").await;
+    assert_eq!(trail["items"][0]["purpose"], "号码已回收", "{trail}");
+});

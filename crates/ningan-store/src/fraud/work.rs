@@ -256,7 +256,8 @@ impl Write {
         Ok(added)
     }
 
-    pub async fn watchlist_remove(&mut self, actor: &Actor, id: i64) -> Result<WatchEntry> {
+    /// Takes an entry off the list; `reason` (may be empty from the API) goes to the audit.
+    pub async fn watchlist_remove(&mut self, actor: &Actor, id: i64, reason: &str) -> Result<WatchEntry> {
         let row = sqlx::query(
             "SELECT id, kind, value, source, confidence, typology, expires_at, created_at FROM fraud_watchlist WHERE id = $1",
         )
@@ -267,7 +268,8 @@ impl Write {
         let entry = WatchEntry::from_row(&row)?;
         sqlx::query("DELETE FROM fraud_watchlist WHERE id = $1").bind(id).execute(self.conn()).await?;
         let detail = format!("{}:{}", entry.kind, entry.value);
-        self.audit(actor.audit("fraud.watchlist.remove", "fraud_watchlist", id, None, None, &detail)).await?;
+        let reason = Some(reason).filter(|r| !r.trim().is_empty());
+        self.audit(actor.audit("fraud.watchlist.remove", "fraud_watchlist", id, None, reason, &detail)).await?;
         Ok(entry)
     }
 

@@ -28,6 +28,7 @@ pub struct WatchEntryDto {
     pub id: i64,
     pub kind: String,
     pub kind_zh: String,
+    pub kind_en: String,
     pub value: String,
     pub source: String,
     pub confidence: i64,
@@ -40,6 +41,7 @@ impl From<WatchEntry> for WatchEntryDto {
     fn from(e: WatchEntry) -> Self {
         WatchEntryDto {
             kind_zh: EntryKind::parse(&e.kind).map_or("", |k| k.zh()).into(),
+            kind_en: EntryKind::parse(&e.kind).map_or("", |k| k.en()).into(),
             id: e.id,
             kind: e.kind,
             value: e.value,
@@ -170,16 +172,32 @@ pub(super) async fn watchlist_add(
     Ok((axum::http::StatusCode::CREATED, axum::Json(report)))
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RemoveQuery {
+    /// Why the entry comes off the list (kept in the audit log).
+    pub reason: Option<String>,
+}
+
 pub(super) async fn watchlist_remove(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    crate::http::json::Query(q): crate::http::json::Query<RemoveQuery>,
 ) -> ApiResult<axum::http::StatusCode> {
+    remove_entry(&state, &ctx, id, q.reason.as_deref().unwrap_or_default()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Takes an entry off the list, in the store and in the running engine.
+pub async fn remove_entry(state: &AppState, ctx: &Ctx, id: i64, reason: &str) -> ApiResult<()> {
+    if reason.chars().count() > 200 {
+        return Err(ApiError::field("reason", "理由最多200字", "reason: at most 200 characters"));
+    }
     let mut w = state.db.write().await?;
-    let entry = w.watchlist_remove(&ctx.actor(), id).await?;
+    let entry = w.watchlist_remove(&ctx.actor(), id, reason.trim()).await?;
     w.commit().await?;
     state.fraud.unlisted(&entry.kind, &entry.value)?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -110,7 +110,9 @@ pub fn routes(api: Api) -> Api {
         post(admin::watchlist_add),
     )
     .add(
-        Op::api(Method::DELETE, "/api/fraud/watchlist/{id}", manage, "fraud", "移出涉诈名单").status(204),
+        Op::api(Method::DELETE, "/api/fraud/watchlist/{id}", manage, "fraud", "移出涉诈名单")
+            .query(&[("reason", "理由（记入审计）")])
+            .status(204),
         delete(admin::watchlist_remove),
     )
     .add(
@@ -216,7 +218,8 @@ pub fn routes(api: Api) -> Api {
     )
     .add(Op::page(Method::GET, "/fraud/board", read, "反诈督办看板"), get(pages::board))
     .add(Op::page(Method::GET, "/fraud/watchlist", read, "涉诈名单"), get(pages::watchlist))
-    .add(Op::page(Method::POST, "/fraud/watchlist", manage, "加入涉诈名单"), post(pages::watchlist_add))
+    .add(Op::page(Method::POST, "/fraud/watchlist", manage, "加入或修改涉诈名单"), post(pages::watchlist_add))
+    .add(Op::page(Method::POST, "/fraud/watchlist/{id}/remove", manage, "移出涉诈名单"), post(pages::watchlist_remove))
     .add(Op::page(Method::GET, "/fraud/lectures", read, "反诈宣讲"), get(pages::lectures))
     .add(Op::page(Method::POST, "/fraud/lectures", work, "登记宣讲"), post(pages::lecture_add))
     .add(Op::page(Method::GET, "/fraud/reports", read, "群众举报"), get(pages::reports))

@@ -313,11 +313,14 @@ struct WatchlistPage {
     q: String,
     kinds: Vec<(&'static str, &'static str)>,
     may_manage: bool,
-    error: Option<String>,
+    /// The add form (or an edit refused), as typed.
+    form: FormState,
     rules_version: String,
 }
 
-async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, error: Option<String>) -> PageResult {
+const WATCH_FIELDS: &[&str] = &["kind", "value", "source", "typology", "confidence", "expires_on", "reason"];
+
+async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<FormState>) -> PageResult {
     let kind = nonempty(&q.kind).filter(|k| EntryKind::parse(k).is_some());
     let text = nonempty(&q.q);
     let page =
@@ -327,17 +330,20 @@ async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, error: Option
         &[("kind", kind.clone().unwrap_or_default()), ("q", text.clone().unwrap_or_default())],
         &page,
     );
-    let frame =
-        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/watchlist", "涉诈名单");
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let frame = Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board");
+    let label = frame.tr.pick("涉诈名单", "Watchlist").to_string();
+    let frame = frame.crumb_text("/fraud/watchlist", &label);
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("confidence", "80"));
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let en = frame.tr.is_en();
     let page = WatchlistPage {
         rows: page.items.into_iter().map(WatchEntryDto::from).collect(),
         pager,
         kind: kind.unwrap_or_default(),
         q: text.unwrap_or_default(),
-        kinds: EntryKind::ALL.iter().map(|k| (k.as_str(), k.zh())).collect(),
+        kinds: EntryKind::ALL.iter().map(|k| (k.as_str(), if en { k.en() } else { k.zh() })).collect(),
         may_manage: ctx.may(Action::FraudManage),
-        error,
+        form,
         rules_version: state.fraud.rules()?.version,
         frame,
     };
@@ -348,7 +354,7 @@ pub async fn watchlist(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     watchlist_page(&state, &ctx, q, None).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct WatchForm {
     #[serde(default)]
     kind: String,
@@ -360,33 +366,78 @@ pub struct WatchForm {
     typology: String,
     #[serde(default)]
     confidence: String,
+    /// The last day the listing holds (China time); empty: until taken off.
+    #[serde(default)]
+    expires_on: String,
 }
 
+/// The end of a `YYYY-MM-DD` day in China time, as RFC 3339; it must not have passed.
+fn expiry(raw: &str) -> Result<Option<String>, ApiError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| ApiError::field("expires_on", "到期日应为 YYYY-MM-DD", "the expiry date is YYYY-MM-DD"))?;
+    if day < ningan_core::time::today_cst() {
+        return Err(ApiError::field("expires_on", "到期日不能早于今天", "the expiry date cannot be in the past"));
+    }
+    Ok(Some(format!("{}T23:59:59+08:00", day.format("%Y-%m-%d"))))
+}
+
+/// Adds an entry, or changes one already listed (the list is keyed by kind and value).
 pub async fn watchlist_add(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(form): Form<WatchForm>,
 ) -> PageResult<Response> {
-    let added = match form_value("confidence", "可信度", "confidence", &form.confidence) {
-        Ok(confidence) => {
-            let req = WatchEntryRequest {
-                kind: form.kind,
-                value: form.value,
-                source: form.source,
-                confidence,
-                typology: Some(form.typology),
-                expires_at: None,
-            };
-            admin::add_entries(&state, &ctx, std::slice::from_ref(&req)).await.map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
+    let added = async {
+        let confidence = form_value("confidence", "可信度", "confidence", &form.confidence)?;
+        let req = WatchEntryRequest {
+            kind: form.kind.clone(),
+            value: form.value.clone(),
+            source: form.source.clone(),
+            confidence,
+            typology: Some(form.typology.clone()).filter(|t| !t.trim().is_empty()),
+            expires_at: expiry(&form.expires_on)?,
+        };
+        admin::add_entries(&state, &ctx, std::slice::from_ref(&req)).await.map(|_| ())
+    }
+    .await;
     match added {
         Ok(_) => Ok(Redirect::to("/fraud/watchlist").into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            watchlist_page(&state, &ctx, ListQuery::default(), Some(message(&e))).await
+            let refused = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, WATCH_FIELDS);
+            watchlist_page(&state, &ctx, ListQuery::default(), Some(refused)).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct RemoveForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn watchlist_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> PageResult<Response> {
+    let removed = if form.reason.trim().chars().count() < 2 {
+        Err(ApiError::field("reason", "移出名单须说明理由", "say why the entry comes off the list"))
+    } else {
+        admin::remove_entry(&state, &ctx, id, &form.reason).await
+    };
+    match removed {
+        Ok(()) => Ok(Redirect::to("/fraud/watchlist").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let refused = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, WATCH_FIELDS);
+            watchlist_page(&state, &ctx, ListQuery::default(), Some(refused)).await
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
     }
 }
 
