@@ -23,6 +23,14 @@ pub const APPLICATION_STATUS: &[Label] = &[
     l("forwarding", "转递中", "Being forwarded"),
 ];
 
+/// A quarantine health report's test result.
+pub const TEST_RESULT: &[Label] = &[
+    l("negative", "阴性", "negative"),
+    l("positive", "阳性", "positive"),
+    l("pending", "待出结果", "pending"),
+    l("none", "未检测", "not tested"),
+];
+
 /// A fact an application needs: `verified` and `manual_verified` let it be approved.
 pub const FACT_STATUS: &[Label] = &[
     l("pending", "核验中", "Being verified"),

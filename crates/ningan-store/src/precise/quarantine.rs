@@ -302,7 +302,14 @@ impl Write {
     }
 
     /// Ends a stay; returns (resident, follow-up) so the caller can release them too.
-    pub async fn stay_release(&mut self, actor: &Actor, scope: &Scope, id: i64) -> Result<(i64, Option<i64>)> {
+    /// Ends a stay; `reason` (may be empty from older callers) goes to the audit.
+    pub async fn stay_release(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        reason: &str,
+    ) -> Result<(i64, Option<i64>)> {
         let (resident, _, status) = self.stay_for_update(scope, id).await?;
         if status != "active" {
             return Err(StoreError::Invalid("id: the stay has ended / 隔离已结束".into()));
@@ -314,7 +321,8 @@ impl Write {
             .await?;
         let (followup,): (Option<i64>,) =
             sqlx::query_as("SELECT followup_id FROM quarantines WHERE id = $1").bind(id).fetch_one(self.conn()).await?;
-        self.audit(actor.audit("quarantine.release", "quarantine", id, Some(resident), None, "")).await?;
+        let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+        self.audit(actor.audit("quarantine.release", "quarantine", id, Some(resident), reason, "")).await?;
         Ok((resident, followup))
     }
 
@@ -362,6 +370,23 @@ impl Write {
 
 impl Db {
     /// Sites in `scope` with rooms, beds and beds taken: the occupancy board.
+    /// Rooms with a free bed at the sites in `scope`: (site id, site name, room id, room
+    /// number, free beds), by site and room.
+    pub async fn rooms_free(&self, scope: &Scope) -> Result<Vec<(i64, String, i64, String, i64)>> {
+        let (lo, hi) = scope.range();
+        let rows: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT s.id, s.name, m.id, m.room_no, \
+             m.capacity - (SELECT COUNT(*) FROM quarantines q WHERE q.room_id = m.id AND q.status = 'active') AS free \
+             FROM quarantine_rooms m JOIN quarantine_sites s ON s.id = m.site_id \
+             WHERE s.unit_path >= $1 AND s.unit_path < $2 ORDER BY s.id, m.id",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter(|r| r.4 > 0).collect())
+    }
+
     pub async fn sites_board(&self, scope: &Scope) -> Result<Vec<SiteBoard>> {
         let (lo, hi) = scope.range();
         let rows = sqlx::query(

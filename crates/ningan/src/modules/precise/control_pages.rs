@@ -295,28 +295,6 @@ pub async fn pass(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
     Ok(html(StatusCode::OK, &PassPage { frame, resident_id: id, pass }))
 }
 
-#[derive(Template)]
-#[template(path = "precise/quarantine.html")]
-struct QuarantinePage {
-    frame: Frame,
-    sites: Vec<super::quarantine::SiteDto>,
-    stays: Vec<super::quarantine::StayDto>,
-    pager: Pager,
-}
-
-pub async fn quarantine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
-    let sites = state.db.sites_board(&ctx.scope()).await?.into_iter().map(super::quarantine::SiteDto::from).collect();
-    let mut w = state.db.write().await?;
-    let page = w
-        .stay_search(&ctx.actor(), &ctx.scope(), Some("active"), None, PageRequest::new(opt_i64(&q.page), Some(30)))
-        .await?;
-    w.commit().await?;
-    let pager = Pager::new("/precise/quarantine", &[], &page);
-    let frame = Frame::for_principal(&ctx).crumb("/precise/quarantine", "nav.quarantine");
-    let stays = page.items.into_iter().map(super::quarantine::StayDto::from).collect();
-    Ok(html(StatusCode::OK, &QuarantinePage { frame, sites, stays, pager }))
-}
-
 /// This capability's routes in the route table (API and pages).
 pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     use crate::http::api::{Access, Op};
@@ -332,10 +310,6 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
         post(followup_step),
     )
     .add(Op::page(Method::GET, "/precise/zones", Access::Action(Action::CaseRead), "管控区域"), get(zones))
-    .add(
-        Op::page(Method::GET, "/precise/quarantine", Access::Action(Action::CaseRead), "隔离管理看板"),
-        get(quarantine),
-    )
     .add(
         Op::page(Method::POST, "/precise/zones", Access::Action(Action::ZoneManage), "划定管控区域"),
         post(zone_create),

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod pages;
 pub mod panel;
 pub mod quarantine;
+pub mod quarantine_pages;
 pub mod registry;
 pub mod stream;
 pub mod texts;
@@ -41,7 +42,7 @@ pub use housekeeping::start;
 
 pub fn routes(api: Api) -> Api {
     // Each capability declares its own routes beside its handlers.
-    let parts: [fn(Api) -> Api; 12] = [
+    let parts: [fn(Api) -> Api; 13] = [
         venues::routes,
         checkins::routes,
         cases::routes,
@@ -54,6 +55,7 @@ pub fn routes(api: Api) -> Api {
         import::routes,
         notices::routes,
         quarantine::routes,
+        quarantine_pages::routes,
     ];
     parts.into_iter().fold(api, |api, routes| routes(api))
 }

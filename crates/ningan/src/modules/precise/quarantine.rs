@@ -301,23 +301,38 @@ pub(super) async fn report(
     Path(id): Path<i64>,
     Json(req): Json<ReportRequest>,
 ) -> ApiResult<StatusCode> {
-    if TestResult::parse(&req.test_result).is_none() {
+    record_report(&state, &ctx, id, req.temperature, &req.test_result, req.note.as_deref().unwrap_or_default()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A daily health report on a stay (temperature, test), for the API and the page.
+pub async fn record_report(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    temperature: Option<f64>,
+    test_result: &str,
+    note: &str,
+) -> ApiResult<()> {
+    if TestResult::parse(test_result).is_none() {
         return Err(ApiError::field(
             "test_result",
             "核酸结果为 negative、positive、pending 或 none",
             "test_result must be negative, positive, pending or none",
         ));
     }
-    if let Some(t) = req.temperature
+    if let Some(t) = temperature
         && !(34.0..=43.0).contains(&t)
     {
         return Err(ApiError::field("temperature", "体温应在34–43℃之间", "temperature must be 34–43 °C"));
     }
-    let note = req.note.unwrap_or_default();
+    if note.chars().count() > 500 {
+        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+    }
     let mut w = state.db.write().await?;
-    w.stay_report(&ctx.actor(), &ctx.scope(), id, req.temperature, &req.test_result, note.trim()).await?;
+    w.stay_report(&ctx.actor(), &ctx.scope(), id, temperature, test_result, note.trim()).await?;
     w.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -334,7 +349,13 @@ pub(super) async fn change_end(
     Json(req): Json<EndRequest>,
 ) -> ApiResult<StatusCode> {
     let new_end = parse_ms("end_at", &req.end_at)?;
-    let reason = req.reason.trim();
+    move_end(&state, &ctx, id, new_end, &req.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Moves a stay's end, with the reason kept beside the old and new dates.
+pub async fn move_end(state: &AppState, ctx: &Ctx, id: i64, new_end: i64, reason: &str) -> ApiResult<()> {
+    let reason = reason.trim();
     if !(2..=200).contains(&reason.chars().count()) {
         return Err(ApiError::field("reason", "请说明变更理由（2–200字）", "state a reason of 2–200 characters"));
     }
@@ -346,7 +367,7 @@ pub(super) async fn change_end(
     let mut w = state.db.write().await?;
     w.stay_change_end(&ctx.actor(), &ctx.scope(), id, new_end, new_end + home, reason).await?;
     w.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -422,8 +443,8 @@ pub(super) async fn show(
     Ok(axum::Json(stay_detail(&state, &ctx, id).await?))
 }
 
-/// Ends a stay when the rule allows; its follow-up is released too.
-pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<()> {
+/// Ends a stay when the rule allows; its follow-up is released too. The reason is audited.
+pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64, reason: &str) -> ApiResult<()> {
     let detail = stay_detail(state, ctx, id).await?;
     if !detail.may_release {
         let zh = detail.not_yet_zh.unwrap_or_else(|| "隔离已结束".into());
@@ -431,7 +452,7 @@ pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<()>
         return Err(ApiError::field("id", format!("不能解除隔离：{zh}"), format!("cannot release yet: {en}")));
     }
     let mut w = state.db.write().await?;
-    let (resident, followup) = w.stay_release(&ctx.actor(), &ctx.scope(), id).await?;
+    let (resident, followup) = w.stay_release(&ctx.actor(), &ctx.scope(), id, reason).await?;
     if let Some(f) = followup
         && state.db.followup_get(&ctx.scope(), f).await.is_ok_and(|(_, _, status)| status != "released")
     {
@@ -443,7 +464,7 @@ pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<()>
 }
 
 pub(super) async fn release(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    release_stay(&state, &ctx, id).await?;
+    release_stay(&state, &ctx, id, "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
