@@ -306,6 +306,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let logins = crate::demo::ensure(&db, &crate::demo::DemoSpec { people, seed, trace_dir }).await?;
             if no_serve {
                 crate::demo::print_logins(&logins, None);
+                crate::demo::print_citizen(&db).await;
             } else {
                 // The partner agencies of the data exchange, as a separate process for as
                 // long as the demo serves.

@@ -104,6 +104,7 @@ async fn name_change_reaches_every_agency(backend: Backend) {
     let out = Command::new(BIN).arg("demo").args(&db_args).args(["--people", "50", "--no-serve"]).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("市民 / citizen"), "the demo prints a citizen to sign in as: {stdout}");
     let clerk_pw = stdout
         .lines()
         .find_map(|l| l.strip_prefix("clerk").map(|r| r.split_whitespace().next().unwrap().to_string()))

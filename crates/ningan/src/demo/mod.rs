@@ -338,17 +338,23 @@ pub(crate) async fn register_sim_agencies(
 /// applied for online can be handled by the demo clerk's station in Haishu (全城通办).
 pub async fn print_citizen(db: &Db) {
     let Ok(people) = db.residents_with_phone(5_000).await else { return };
+    // A Yinzhou resident when there is one among them (the README's walk-through), else anyone.
+    let mut chosen = None;
     for (id, phone, unit_id) in people {
         let Ok(unit) = db.unit_by_id(unit_id).await else { continue };
-        if !unit.code.starts_with("330212") {
-            continue;
+        let yinzhou = unit.code.starts_with("330212");
+        if chosen.is_none() || yinzhou {
+            chosen = Some((id, phone, unit));
         }
-        let Ok(r) = db.resident_record(id).await else { continue };
-        println!(
-            "市民 / citizen     {} 身份证号 {} 登记手机 {}（{}）：网上办事 /portal，验证码显示在页面上",
-            r.name, r.id_number, phone, unit.name
-        );
-        println!();
-        return;
+        if yinzhou {
+            break;
+        }
     }
+    let Some((id, phone, unit)) = chosen else { return };
+    let Ok(r) = db.resident_record(id).await else { return };
+    println!(
+        "市民 / citizen     {} 身份证号 / ID {} 登记手机 / phone {}（{}）：网上办事 /portal，验证码显示在页面上 / the code shows on the page",
+        r.name, r.id_number, phone, unit.name
+    );
+    println!();
 }
