@@ -508,3 +508,31 @@ async fn an_unknown_page_keeps_the_signed_in_viewers_menu() {
     let body = r.text().await.unwrap();
     assert!(body.contains("data-testid=\"menu\"") && body.contains("页面或记录不存在"), "{body}");
 }
+
+#[tokio::test]
+async fn sign_in_and_public_pages_have_no_chinese_left_in_english() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let http = reqwest::Client::new();
+    for path in ["/login", "/portal/login", "/public/fraud", "/public/exposure"] {
+        let page =
+            http.get(app.url(path)).header("cookie", "ningan_lang=en").send().await.unwrap().text().await.unwrap();
+        // The language switch itself names the other language.
+        let page = page.replace("中文", "");
+        let han: String = page.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+        assert!(han.is_empty(), "{path} in English still shows “{han}”");
+        let zh = http.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{path} is Chinese by default");
+    }
+    // The switch sets the cookie and goes back.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/language/en?next=/public/fraud"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["set-cookie"].to_str().unwrap().starts_with("ningan_lang=en"));
+    assert_eq!(r.headers()["location"], "/public/fraud");
+}

@@ -187,6 +187,7 @@ pub(super) async fn report_api(
 #[derive(Template)]
 #[template(path = "fraud/public.html")]
 struct PublicPage {
+    tr: crate::web::Tr,
     kinds: Vec<(&'static str, &'static str)>,
     kind: String,
     value: String,
@@ -198,9 +199,14 @@ struct PublicPage {
 }
 
 impl PublicPage {
-    fn new() -> PublicPage {
+    fn new(tr: crate::web::Tr) -> PublicPage {
         PublicPage {
-            kinds: EntryKind::ALL.iter().filter(|k| **k != EntryKind::Domain).map(|k| (k.as_str(), k.zh())).collect(),
+            tr,
+            kinds: EntryKind::ALL
+                .iter()
+                .filter(|k| **k != EntryKind::Domain)
+                .map(|k| (k.as_str(), if tr.is_en() { k.en() } else { k.zh() }))
+                .collect(),
             kind: "phone".into(),
             value: String::new(),
             result: None,
@@ -226,16 +232,24 @@ pub struct PageQuery {
     value: Option<String>,
 }
 
-fn message(e: &ApiError) -> String {
-    e.errors.first().map(|f| f.message.clone()).unwrap_or_else(|| e.detail_zh.clone())
+/// An error in the page's language, without field keys.
+fn message(e: &ApiError, tr: &crate::web::Tr) -> String {
+    match e.errors.first() {
+        Some(f) => {
+            let (zh, en) = crate::http::error::split_bilingual(&f.message);
+            tr.pick(zh, en).to_string()
+        }
+        None => tr.pick(&e.detail_zh, &e.detail_en).to_string(),
+    }
 }
 
 pub(super) async fn page(
     State(state): State<AppState>,
+    crate::web::lang::Lang(tr): crate::web::lang::Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Response {
-    let mut page = PublicPage::new();
+    let mut page = PublicPage::new(tr);
     let mut status = StatusCode::OK;
     if let (Some(kind), Some(value)) = (q.kind, q.value.filter(|v| !v.trim().is_empty())) {
         page.kind = kind.clone();
@@ -251,7 +265,7 @@ pub(super) async fn page(
             Ok(r) => page.result = Some(r),
             Err(e) => {
                 status = e.code.status();
-                page.error = Some(message(&e));
+                page.error = Some(message(&e, &tr));
             }
         }
     }
@@ -260,10 +274,11 @@ pub(super) async fn page(
 
 pub(super) async fn report_form(
     State(state): State<AppState>,
+    crate::web::lang::Lang(tr): crate::web::lang::Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Form(form): Form<ReportForm>,
 ) -> Response {
-    let mut page = PublicPage::new();
+    let mut page = PublicPage::new(tr);
     let amount = crate::web::page::form_value::<f64>("amount", "涉案金额", "Amount", &form.amount);
     let req = ReportRequest {
         phone: form.phone,
@@ -278,11 +293,18 @@ pub(super) async fn report_form(
     };
     let status = match outcome {
         Ok(receipt) => {
-            page.receipt = Some(receipt.message);
+            page.receipt = Some(if tr.is_en() {
+                format!(
+                    "Report received (no. {}). An officer will contact you soon. If you have transferred money, call 110 or 96110 at once to stop the payment.",
+                    receipt.report_id
+                )
+            } else {
+                receipt.message
+            });
             StatusCode::CREATED
         }
         Err(e) => {
-            page.report_error = Some(message(&e));
+            page.report_error = Some(message(&e, &tr));
             page.report = req;
             e.code.status()
         }
