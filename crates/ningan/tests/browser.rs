@@ -295,6 +295,25 @@ async fn officers_work_through_the_workbench() {
     s.go("/residents").await;
     assert!(s.text("h1").await.contains("Residents"));
     s.shot("residents-en").await;
+    // Every page the officer works, in English: no Chinese left in what the interface itself
+    // says (menu, headings, column heads, labels, buttons); names of people are data.
+    for path in ["/", "/residents", "/precise/followups", "/precise/quarantine", "/fraud/tasks", "/precise/venues"] {
+        s.go(path).await;
+        s.text("h1").await;
+        let chrome = client
+            .execute(
+                "return Array.from(document.querySelectorAll('.menu a, h1, h2, thead th, label, button, .crumbs a'))\
+                 .map(e => e.childNodes.length ? Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ') : e.textContent)\
+                 .join(' | ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let chrome = chrome.as_str().unwrap_or_default().replace("中文", "");
+        assert!(chrome.len() > 40 && chrome.contains("Residents"), "{path}: the interface text was read: {chrome}");
+        let han: String = chrome.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+        assert!(han.is_empty(), "{path} in English still says “{han}” in: {chrome}");
+    }
 
     // Pages outside one's role are refused.
     s.go("/audit").await;
