@@ -342,6 +342,10 @@
     });
   }
 
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-print]")) window.print();
+  });
+
   function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
   document.addEventListener("DOMContentLoaded", function () { markMenu(); flashAfterActions(); init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });

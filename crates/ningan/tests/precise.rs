@@ -422,3 +422,24 @@ on_both_backends!(the_case_form_takes_an_id_number_and_names_its_errors_beside_i
     let (_, cases) = epi.get("/api/cases").await;
     assert_eq!(cases["total"], 1, "{cases}");
 });
+
+// A venue's code prints as a poster with its QR code; another station's officer cannot open it.
+on_both_backends!(a_venue_code_prints_as_a_poster_for_its_own_station_only, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let other = app.station(330205, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("other_officer", &[Role::StationOfficer], other.id).await;
+    let officer = app.login("officer").await;
+    let v = venue(&officer, "甬江面馆", "restaurant", station.id).await;
+    let (id, code) = (v["id"].as_i64().unwrap(), v["code"].as_str().unwrap().to_string());
+    let r = officer.http.get(app.url(&format!("/precise/venues/{id}/poster"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let poster = r.text().await.unwrap();
+    assert!(poster.contains("<svg") && poster.contains(&code) && poster.contains("甬江面馆"), "QR, code and name");
+    let list = officer.http.get(app.url("/precise/venues")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains(&format!("/precise/venues/{id}/poster")), "the list links each poster");
+    let stranger = app.login("other_officer").await;
+    let r = stranger.http.get(app.url(&format!("/precise/venues/{id}/poster"))).send().await.unwrap();
+    assert_eq!(r.status(), 404, "another station's venue is not found");
+});

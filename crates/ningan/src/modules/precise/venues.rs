@@ -192,4 +192,31 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             .response::<VenueDto>(),
         get(venue_show),
     )
+    .add(
+        Op::page(Method::GET, "/precise/venues/{id}/poster", Access::Action(Action::VenueRead), "场所码海报"),
+        get(poster),
+    )
+}
+
+#[derive(askama::Template)]
+#[template(path = "precise/poster.html")]
+struct PosterPage {
+    tr: crate::web::Tr,
+    venue: VenueDto,
+    unit_name: String,
+    qr_svg: String,
+}
+
+/// A venue's code as a poster to print and put up at the door: the QR code partner apps scan
+/// (it holds the venue code alone, nothing about people), the code in print for typing, and
+/// what the scan is for.
+pub(super) async fn poster(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> crate::web::PageResult {
+    let venue = state.db.venue_get(&ctx.scope(), id).await.map_err(|e| crate::web::PageError::from(e).framed(&ctx))?;
+    let qr = qrcode::QrCode::new(venue.code.as_bytes()).map_err(ApiError::internal)?;
+    let qr_svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(320, 320).build();
+    let unit = state.db.unit_by_id(venue.unit_id).await?;
+    let tr = crate::web::Tr::new(ctx.language());
+    let unit_name = if tr.is_en() { unit.name_en } else { unit.name };
+    let page = PosterPage { tr, venue: VenueDto::from(venue), unit_name, qr_svg };
+    Ok(crate::web::html(axum::http::StatusCode::OK, &page))
 }
