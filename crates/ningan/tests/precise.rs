@@ -388,6 +388,17 @@ on_both_backends!(arrivals_are_screened_against_risk_areas_and_routed, |b| async
     assert_eq!(s, 204);
     let (s, _) = officer2.post(&format!("/api/arrivals/{arrival}/status"), json!({"status": "lost"})).await;
     assert_eq!(s, 422);
+    // The page lists the station's arrivals, masked, and moves one on.
+    let page = officer2.http.get(app.url("/precise/arrivals?risk=high")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("data-testid=\"arrival-row\"") && page.contains("已联系"),
+        "the contacted traveller is listed"
+    );
+    assert!(page.contains(mine["items"][0]["id_number"].as_str().unwrap()), "the masked number, as in the API");
+    let (s, _) = officer2.post_form(&format!("/precise/arrivals/{arrival}/status"), &[("status", "quarantined")]).await;
+    assert_eq!(s, 303);
+    let (_, after) = officer2.get("/api/arrivals").await;
+    assert_eq!(after["items"][0]["status"], "quarantined");
 });
 
 // The workbench form registers a case by the ID number on the lab report; a typo is named

@@ -82,6 +82,7 @@ pub const ALL: &[Module] = &[
             MenuItem { href: "/precise/followups", key: "nav.followups", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/arrivals", key: "nav.arrivals", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
         ],
         texts: precise::texts::TEXTS,

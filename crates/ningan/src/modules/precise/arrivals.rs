@@ -286,7 +286,13 @@ pub(super) async fn set_status(
     Path(id): Path<i64>,
     Json(req): Json<ArrivalStatus>,
 ) -> ApiResult<StatusCode> {
-    if !ARRIVAL_STATUSES.contains(&req.status.as_str()) {
+    move_on(&state, &ctx, id, &req.status).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records how far an arrival's screening has got, for the API and the page.
+pub async fn move_on(state: &AppState, ctx: &Ctx, id: i64, status: &str) -> ApiResult<()> {
+    if !ARRIVAL_STATUSES.contains(&status) {
         return Err(ApiError::field(
             "status",
             "状态无效",
@@ -294,9 +300,72 @@ pub(super) async fn set_status(
         ));
     }
     let mut w = state.db.write().await?;
-    w.arrival_set_status(&ctx.actor(), &ctx.scope(), id, &req.status).await?;
+    w.arrival_set_status(&ctx.actor(), &ctx.scope(), id, status).await?;
     w.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
+}
+
+#[derive(askama::Template)]
+#[template(path = "precise/arrivals.html")]
+struct ArrivalsPage {
+    frame: crate::web::Frame,
+    rows: Vec<ArrivalDto>,
+    pager: crate::web::Pager,
+    risk: String,
+    may_work: bool,
+}
+
+/// A status in the page's language.
+pub fn status_label(tr: &crate::web::Tr, status: &str) -> &'static str {
+    match status {
+        "pending" => tr.pick("待核查", "To check"),
+        "contacted" => tr.pick("已联系", "Contacted"),
+        "quarantined" => tr.pick("已隔离", "Quarantined"),
+        "cleared" => tr.pick("已排除", "Cleared"),
+        _ => tr.pick("未知", "Unknown"),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(super) struct ArrivalPageQuery {
+    risk: Option<String>,
+    page: Option<String>,
+}
+
+/// Arrivals from risk areas, the highest risk first, each moved on in place.
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<ArrivalPageQuery>,
+) -> crate::web::PageResult {
+    let risk = crate::web::page::nonempty(&q.risk).filter(|r| ["high", "medium", "low"].contains(&r.as_str()));
+    let req = PageRequest::new(crate::web::page::opt_i64(&q.page), Some(50));
+    let mut w = state.db.write().await?;
+    let page = w.arrival_search(&ctx.actor(), &ctx.scope(), risk.as_deref(), req).await?;
+    w.commit().await?;
+    let pager = crate::web::Pager::new("/precise/arrivals", &[("risk", risk.clone().unwrap_or_default())], &page);
+    let frame = crate::web::Frame::for_principal(&ctx).crumb("/precise/arrivals", "nav.arrivals");
+    let rows = page.items.into_iter().map(ArrivalDto::from).collect();
+    let may_work = ctx.may(ningan_core::Action::FollowupWrite);
+    let page = ArrivalsPage { frame, rows, pager, risk: risk.unwrap_or_default(), may_work };
+    Ok(crate::web::html(StatusCode::OK, &page))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(super) struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub(super) async fn page_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<StatusForm>,
+) -> crate::web::PageResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    move_on(&state, &ctx, id, &form.status).await.map_err(|e| crate::web::PageError::from(e).framed(&ctx))?;
+    Ok(axum::response::Redirect::to("/precise/arrivals").into_response())
 }
 
 /// This capability's routes in the route table (API and pages).
@@ -346,6 +415,16 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
         .request::<ArrivalStatus>()
         .status(204),
         post(set_status),
+    )
+    .add(Op::page(Method::GET, "/precise/arrivals", Access::Action(Action::CaseRead), "来甬人员核查"), get(page))
+    .add(
+        Op::page(
+            Method::POST,
+            "/precise/arrivals/{id}/status",
+            Access::Action(Action::FollowupWrite),
+            "来甬人员核查状态",
+        ),
+        post(page_status),
     )
 }
 

@@ -8,5 +8,6 @@ pub const TEXTS: &[Text] = &[
     ("nav.followups", "密接管控", "Contact follow-ups"),
     ("nav.zones", "管控区域", "Control zones"),
     ("nav.quarantine", "隔离管理", "Quarantine"),
+    ("nav.arrivals", "来甬人员", "Arrivals"),
     ("pass.title", "通行码", "Pass"),
 ];
