@@ -233,3 +233,26 @@ on_both_backends!(gates_decide_from_signed_passes_statuses_and_zones, |b| async 
     assert!(ids.contains(&contact), "gate passes feed tracing: {page}");
     assert!(!ids.contains(&case), "refused passes are not presences: {page}");
 });
+
+// The gates page lists a station's gates with the zone each stands in and registers new ones,
+// refusing a nameless gate beside its field.
+on_both_backends!(gates_are_listed_and_registered_from_the_page, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let home = compound(&app, &station, "月湖小区", 121.55).await;
+    let officer = app.login("officer").await;
+    let home_id = home.to_string();
+    let (s, page) = officer.post_form("/precise/gates", &[("compound_id", &home_id), ("name", " ")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-name\""), "the name is asked for beside its field");
+    let (s, _) = officer.post_form("/precise/gates", &[("compound_id", &home_id), ("name", "东门")]).await;
+    assert_eq!(s, 303);
+    let page = officer.http.get(app.url("/precise/gates")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("东门") && page.contains("月湖小区") && page.contains("不在管控区域"),
+        "listed with its zone"
+    );
+    let (_, gates) = officer.get("/api/gates").await;
+    assert_eq!(gates["total"], 1);
+});

@@ -83,6 +83,7 @@ pub const ALL: &[Module] = &[
             MenuItem { href: "/precise/zones", key: "nav.zones", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/quarantine", key: "nav.quarantine", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/arrivals", key: "nav.arrivals", action: Some(Action::CaseRead) },
+            MenuItem { href: "/precise/gates", key: "nav.gates", action: Some(Action::VenueRead) },
             MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
         ],
         texts: precise::texts::TEXTS,

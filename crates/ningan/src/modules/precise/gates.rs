@@ -79,6 +79,12 @@ pub(super) async fn gate_create(
     ctx: Ctx,
     Json(req): Json<NewGateRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<GateDto>)> {
+    Ok((StatusCode::CREATED, axum::Json(create_gate(&state, &ctx, &req).await?)))
+}
+
+/// Registers a compound's gate and puts it in the registry the gate checks read, for the
+/// API and the page.
+pub async fn create_gate(state: &AppState, ctx: &Ctx, req: &NewGateRequest) -> ApiResult<GateDto> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(ApiError::field("name", "门岗名称必填，最多60字", "name is required, at most 60 characters"));
@@ -94,7 +100,103 @@ pub(super) async fn gate_create(
     w.commit().await?;
     let g = state.db.gate_get(&ctx.scope(), id).await?;
     state.registry.put_gate(&g);
-    Ok((StatusCode::CREATED, axum::Json(gate_dto(&state, g))))
+    Ok(gate_dto(state, g))
+}
+
+#[derive(askama::Template)]
+#[template(path = "precise/gates.html")]
+struct GatesPage {
+    frame: crate::web::Frame,
+    rows: Vec<GateDto>,
+    pager: crate::web::Pager,
+    compounds: Vec<(i64, String)>,
+    may_manage: bool,
+    form: crate::web::FormState,
+}
+
+/// A zone level in the page's language.
+pub fn zone_label(tr: &crate::web::Tr, zone: &str) -> &'static str {
+    match zone {
+        "sealed" => tr.pick("封控区", "Sealed"),
+        "controlled" => tr.pick("管控区", "Controlled"),
+        "precaution" => tr.pick("防范区", "Precaution"),
+        _ => tr.pick("不在管控区域", "Not in a zone"),
+    }
+}
+
+async fn gates_view(
+    state: &AppState,
+    ctx: &Ctx,
+    page_no: Option<i64>,
+    form: Option<crate::web::FormState>,
+) -> crate::web::PageResult {
+    state.registry.ensure_loaded(&state.db).await?;
+    let page = state.db.gate_search(&ctx.scope(), PageRequest::new(page_no, Some(50))).await?;
+    let pager = crate::web::Pager::new("/precise/gates", &[], &page);
+    let rows = page.items.into_iter().map(|g| gate_dto(state, g)).collect();
+    let may_manage = ctx.may(ningan_core::Action::GateManage);
+    let compounds = if may_manage {
+        state
+            .db
+            .compounds_with_counts(&ctx.scope())
+            .await?
+            .into_iter()
+            .take(1000)
+            .map(|(c, _)| (c.id, c.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let frame = crate::web::Frame::for_principal(ctx).crumb("/precise/gates", "nav.gates");
+    let form = form.unwrap_or_else(|| crate::web::FormState::new(frame.tr));
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(crate::web::html(status, &GatesPage { frame, rows, pager, compounds, may_manage, form }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(super) struct GatesQuery {
+    page: Option<String>,
+}
+
+pub(super) async fn gates_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<GatesQuery>,
+) -> crate::web::PageResult {
+    gates_view(&state, &ctx, crate::web::page::opt_i64(&q.page), None).await
+}
+
+#[derive(Debug, Deserialize, Serialize, Default)]
+pub(super) struct GateForm {
+    #[serde(default)]
+    compound_id: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(super) async fn gate_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<GateForm>,
+) -> crate::web::PageResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let created = match crate::web::page::form_required("compound_id", "小区", "Compound", &form.compound_id) {
+        Ok(compound_id) => {
+            create_gate(&state, &ctx, &NewGateRequest { compound_id, name: form.name.clone(), lon: None, lat: None })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(_) => Ok(axum::response::Redirect::to("/precise/gates").into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            let refused = crate::web::FormState::new(crate::web::Tr::new(ctx.language()))
+                .with_values(&form)
+                .refused(&e, &["compound_id", "name"]);
+            gates_view(&state, &ctx, None, Some(refused)).await.map(IntoResponse::into_response)
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -282,6 +384,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             .response::<PageDto<GateDto>>(),
         get(gate_list),
     )
+    .add(Op::page(Method::GET, "/precise/gates", Access::Action(Action::VenueRead), "小区门岗"), get(gates_page))
+    .add(Op::page(Method::POST, "/precise/gates", Access::Action(Action::GateManage), "登记小区门岗"), post(gate_form))
     .add(
         Op::api(Method::POST, "/api/gates", Access::Action(Action::GateManage), "precise", "登记小区门岗")
             .request::<NewGateRequest>()

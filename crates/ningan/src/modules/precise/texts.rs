@@ -9,5 +9,6 @@ pub const TEXTS: &[Text] = &[
     ("nav.zones", "管控区域", "Control zones"),
     ("nav.quarantine", "隔离管理", "Quarantine"),
     ("nav.arrivals", "来甬人员", "Arrivals"),
+    ("nav.gates", "小区门岗", "Compound gates"),
     ("pass.title", "通行码", "Pass"),
 ];
