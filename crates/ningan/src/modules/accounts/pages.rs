@@ -61,7 +61,14 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     let filters =
         [("q", text.clone().unwrap_or_default()), ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default())];
     let pager = Pager::new("/accounts", &filters, &page);
-    let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+    let en = ctx.language() == "en";
+    let unit_name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| if en { u.name_en.clone() } else { u.name.clone() })
+            .unwrap_or_default()
+    };
     let rows = page
         .items
         .into_iter()
@@ -379,7 +386,11 @@ pub async fn grants(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Gra
             subject,
             subject_href,
             gives,
-            unit: units.iter().find(|u| u.id == g.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            unit: units
+                .iter()
+                .find(|u| u.id == g.unit_id)
+                .map(|u| if ctx.language() == "en" { u.name_en.clone() } else { u.name.clone() })
+                .unwrap_or_default(),
             requested_by: username(&state, Some(g.requested_by)).await,
             requested_at: crate::http::dto::ts(g.requested_at),
             decided_by: username(&state, g.decided_by).await,

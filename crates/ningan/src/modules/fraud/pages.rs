@@ -129,7 +129,7 @@ async fn task_page(
         .await?
         .into_iter()
         .filter(|u| u.kind == UnitKind::Station && u.id != d.task.unit_id)
-        .map(|u| (u.id, u.name))
+        .map(|u| (u.id, if ctx.language() == "en" { u.name_en } else { u.name }))
         .collect();
     let frame = Frame::for_principal(ctx)
         .crumb("/fraud/tasks", "nav.fraud")

@@ -90,7 +90,14 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     ];
     let pager = Pager::new("/residents", &filters, &page);
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
-    let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+    let en = ctx.language() == "en";
+    let unit_name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| if en { u.name_en.clone() } else { u.name.clone() })
+            .unwrap_or_default()
+    };
     let rows =
         page.items.into_iter().map(|r| Row { station: unit_name(r.unit_id), dto: ResidentDto::masked(r) }).collect();
     let sorts =
