@@ -96,6 +96,11 @@ impl FormState {
         !self.errors.is_empty() || self.general.is_some()
     }
 
+    /// The status of a page showing this form: 422 when it shows a refusal.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.has_errors() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK }
+    }
+
     /// The line at the top of a refused form.
     pub fn summary(&self) -> Option<String> {
         if let Some(g) = &self.general {

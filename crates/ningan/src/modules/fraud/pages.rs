@@ -135,7 +135,7 @@ async fn task_page(
         .crumb("/fraud/tasks", "nav.fraud")
         .crumb_text(&format!("/fraud/tasks/{id}"), &format!("#{id}"));
     let form = form.unwrap_or_else(|| FormState::new(frame.tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     let page = TaskPage {
         may_work: ctx.may(Action::FraudWork),
         may_reveal: ctx.may(Action::ResidentReveal) && ctx.may(Action::FraudRead),
@@ -334,7 +334,7 @@ async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<
     let label = frame.tr.pick("涉诈名单", "Watchlist").to_string();
     let frame = frame.crumb_text("/fraud/watchlist", &label);
     let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("confidence", "80"));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     let en = frame.tr.is_en();
     let page = WatchlistPage {
         rows: page.items.into_iter().map(WatchEntryDto::from).collect(),
@@ -643,7 +643,7 @@ async fn rules_view(state: &AppState, ctx: &Ctx, q: RulesQuery, form: Option<For
     };
     let frame = Frame::for_principal(ctx).crumb("/fraud/rules", "nav.fraud_rules");
     let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("rules", current.source.clone()));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     // The same rule as the route that takes the edit: city-wide analysts only.
     let may_edit = ctx.may(Action::FraudManage) && ctx.unit.kind == UnitKind::City;
     Ok(html(status, &RulesPage { frame, current, versions: page.items, pager, compared, may_edit, form }))

@@ -149,7 +149,7 @@ async fn gates_view(
     };
     let frame = crate::web::Frame::for_principal(ctx).crumb("/precise/gates", "nav.gates");
     let form = form.unwrap_or_else(|| crate::web::FormState::new(frame.tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     Ok(crate::web::html(status, &GatesPage { frame, rows, pager, compounds, may_manage, form }))
 }
 

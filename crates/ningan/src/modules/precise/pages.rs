@@ -177,7 +177,7 @@ async fn cases_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<Form
         .map(|s| (*s, frame.tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::CASE_STATUS, s))))
         .collect();
     let form = form.unwrap_or_else(|| FormState::new(frame.tr));
-    let code = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let code = form.status();
     let page = CasesPage {
         status: status.unwrap_or_default(),
         statuses,

@@ -85,7 +85,7 @@ async fn board(state: &AppState, ctx: &Ctx, q: BoardQuery, form: Option<FormStat
         places.push((format!("{site}:{room}"), format!("{site_name} · {room_no}（{free_text}）")));
     }
     let form = form.unwrap_or_else(|| FormState::new(tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     let stays = page.items.into_iter().map(StayDto::from).collect();
     let page = BoardPage { sites, stays, pager, waiting, places, regimes: regimes(&tr), may_manage, form, frame };
     Ok(html(status, &page))
@@ -172,7 +172,7 @@ async fn stay_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormState>
     let frame = Frame::for_principal(ctx).crumb("/precise/quarantine", "nav.quarantine").crumb_text("", &name);
     let rule = regimes(&frame.tr).into_iter().find(|(r, _)| *r == stay.regime).map(|(_, t)| t).unwrap_or_default();
     let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("test_result", "negative"));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     let may_manage = ctx.may(ningan_core::Action::QuarantineManage);
     Ok(html(status, &StayPage { frame, stay, name, resident_id, rule, may_manage, form }))
 }

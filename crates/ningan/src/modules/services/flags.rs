@@ -140,7 +140,7 @@ async fn queue_page(state: &AppState, ctx: &Ctx, q: FlagQuery, refused: Option<(
         Some((id, f)) => (Some(id), f),
         None => (None, FormState::new(frame.tr)),
     };
-    let code = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let code = form.status();
     let rows = page.items.into_iter().map(dto).collect();
     Ok(html(code, &QueuePage { frame, rows, pager, status, form, refused_id }))
 }

@@ -109,7 +109,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> P
     let ratings = state.db.station_ratings(&ctx.scope()).await?.into_iter().map(RatingDto::from).collect();
     let frame = Frame::for_principal(ctx).crumb("/services/applications", "nav.applications");
     let form = after.form.unwrap_or_else(|| FormState::new(frame.tr));
-    let code = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let code = form.status();
     let peers = state.config.crosscity.peers.iter().map(|p| (p.city.clone(), p.name.clone())).collect();
     let forwarded = super::crosscity::forwarded_page(state, ctx).await?;
     let page = ListPage {

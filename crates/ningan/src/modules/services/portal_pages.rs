@@ -410,7 +410,7 @@ async fn apply_page(
         .map(|f| (tr.pick(&f.name, &f.name_en).to_string(), source_name(&tr, &f.source, &agencies)))
         .collect();
     let form = form.unwrap_or_else(|| FormState::new(tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     let tells_agencies = super::outbox::change_of(&item.code).is_some();
     Ok(html(status, &ApplyPage { frame, item, sources, stations, home_station, form, tells_agencies }))
 }
@@ -540,7 +540,7 @@ async fn application_view(
         })
         .collect();
     let form = form.unwrap_or_else(|| FormState::new(tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     Ok(html(status, &ApplicationPage { frame, d, facts, form }))
 }
 
@@ -621,7 +621,7 @@ async fn access_view(
         Err(e) => return Err(PortalError::new(e, frame)),
     };
     let form = form.unwrap_or_else(|| FormState::new(tr));
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = form.status();
     Ok(html(status, &AccessPage { frame, rows, form }))
 }
 
