@@ -405,6 +405,9 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
     // parse is refused beside the text, which comes back as typed.
     let third = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"2026.12-2\"");
     let (s, _) = city_analyst.post_form("/fraud/rules", &[("rules", third.as_str())]).await;
+    assert_eq!(s, 422, "putting rules in force needs a reason");
+    let (s, _) =
+        city_analyst.post_form("/fraud/rules", &[("rules", third.as_str()), ("reason", "新增冒充客服规则")]).await;
     assert_eq!(s, 303);
     let page = city_analyst.http.get(c.app.url("/fraud/rules")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("2026.12-1") && page.contains("2026.12-2"), "both versions are listed");
@@ -416,8 +419,9 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
         "{}",
         &diff[diff.find("rule-diff").unwrap_or(0)..][..400.min(diff.len())]
     );
-    let (s, page) =
-        city_analyst.post_form("/fraud/rules", &[("rules", "version = \"broken\"\n[[rule]]\nid = 1\n")]).await;
+    let (s, page) = city_analyst
+        .post_form("/fraud/rules", &[("rules", "version = \"broken\"\n[[rule]]\nid = 1\n"), ("reason", "试改")])
+        .await;
     assert_eq!(s, 422);
     assert!(page.contains("data-testid=\"error-rules\""), "the error sits beside the text");
     assert!(
@@ -426,7 +430,7 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
     );
     let (_, now) = c.analyst.get("/api/fraud/rules").await;
     assert_eq!(now["version"], "2026.12-2", "a refused edit leaves the running set");
-    let (s, _) = c.analyst.post_form("/fraud/rules", &[("rules", third.as_str())]).await;
+    let (s, _) = c.analyst.post_form("/fraud/rules", &[("rules", third.as_str()), ("reason", "越权")]).await;
     assert_eq!(s, 403, "a district analyst edits no city-wide rules from the page either");
 });
 

@@ -257,12 +257,12 @@ pub(super) async fn rules_replace(
     ctx: Ctx,
     body: String,
 ) -> ApiResult<axum::Json<RulesDto>> {
-    Ok(axum::Json(replace_rules(&state, &ctx, &body).await?))
+    Ok(axum::Json(replace_rules(&state, &ctx, &body, "").await?))
 }
 
 /// Validates and puts a rule set in force, for the API and the page alike: the text is kept
 /// as a new version (to compare with the one before) and the replacement is audited.
-pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str) -> ApiResult<RulesDto> {
+pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str, reason: &str) -> ApiResult<RulesDto> {
     state.fraud.ensure_loaded(&state.db).await?;
     let set = state.fraud.replace_rules(source).map_err(|e| {
         let mut err = ApiError::field(
@@ -277,7 +277,8 @@ pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str) -> ApiResu
     let mut w = state.db.write().await?;
     w.fraud_rule_version_insert(&ctx.actor(), &set.version, source, set.rules.len() as i64).await?;
     let detail = format!("rule set {} with {} rules", set.version, set.rules.len());
-    w.audit(ctx.actor().audit("fraud.rules", "fraud_rules", &set.version, None, None, &detail)).await?;
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+    w.audit(ctx.actor().audit("fraud.rules", "fraud_rules", &set.version, None, reason, &detail)).await?;
     w.commit().await?;
     rules_dto(state)
 }

@@ -318,7 +318,8 @@ struct WatchlistPage {
     rules_version: String,
 }
 
-const WATCH_FIELDS: &[&str] = &["kind", "value", "source", "typology", "confidence", "expires_on", "reason"];
+/// The add form's fields; a removal's missing reason (asked in the dialog) shows at the top.
+const WATCH_FIELDS: &[&str] = &["kind", "value", "source", "typology", "confidence", "expires_on"];
 
 async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<FormState>) -> PageResult {
     let kind = nonempty(&q.kind).filter(|k| EntryKind::parse(k).is_some());
@@ -657,10 +658,18 @@ pub async fn rules_show(State(state): State<AppState>, ctx: Ctx, Query(q): Query
 pub struct RulesForm {
     #[serde(default)]
     rules: String,
+    /// From the confirmation dialog; kept in the audit log.
+    #[serde(default)]
+    reason: String,
 }
 
 pub async fn rules_edit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<RulesForm>) -> PageResult<Response> {
-    match admin::replace_rules(&state, &ctx, &form.rules).await {
+    let done = if form.reason.trim().chars().count() < 2 {
+        Err(ApiError::field("reason", "规则生效须说明理由", "say why the rules change"))
+    } else {
+        admin::replace_rules(&state, &ctx, &form.rules, &form.reason).await
+    };
+    match done {
         Ok(_) => Ok(Redirect::to("/fraud/rules").into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let refused = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, &["rules"]);

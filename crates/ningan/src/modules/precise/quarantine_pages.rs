@@ -161,8 +161,10 @@ struct StayPage {
     form: FormState,
 }
 
-/// The fields of the stay page's forms.
-const STAY_FIELDS: &[&str] = &["temperature", "test_result", "note", "end_on", "reason", "id"];
+/// The fields of the stay page's report and end-date forms (a release's reason is asked in
+/// the confirmation dialog, so its error shows at the top).
+const REPORT_FIELDS: &[&str] = &["temperature", "test_result", "note"];
+const END_FIELDS: &[&str] = &["end_on", "reason"];
 
 async fn stay_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormState>) -> PageResult {
     let stay = stay_detail(state, ctx, id).await.map_err(|e| PageError::from(e).framed(ctx))?;
@@ -182,9 +184,16 @@ pub async fn show_stay(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
 }
 
 /// Shows the stay again with a refused form, or fails the page.
-async fn refused(state: &AppState, ctx: &Ctx, id: i64, typed: &impl Serialize, e: ApiError) -> PageResult<Response> {
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    typed: &impl Serialize,
+    fields: &[&str],
+    e: ApiError,
+) -> PageResult<Response> {
     if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND {
-        let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, STAY_FIELDS);
+        let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, fields);
         stay_page(state, ctx, id, Some(form)).await.map(IntoResponse::into_response)
     } else {
         Err(PageError::from(e).framed(ctx))
@@ -213,7 +222,7 @@ pub async fn report(
     };
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/precise/quarantine/{id}")).into_response()),
-        Err(e) => refused(&state, &ctx, id, &form, e).await,
+        Err(e) => refused(&state, &ctx, id, &form, REPORT_FIELDS, e).await,
     }
 }
 
@@ -251,7 +260,7 @@ pub async fn change_end(
                     fe.field = "end_on".into();
                 }
             }
-            refused(&state, &ctx, id, &form, e).await
+            refused(&state, &ctx, id, &form, END_FIELDS, e).await
         }
     }
 }
@@ -275,7 +284,7 @@ pub async fn release(
     };
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/precise/quarantine/{id}")).into_response()),
-        Err(e) => refused(&state, &ctx, id, &form, e).await,
+        Err(e) => refused(&state, &ctx, id, &ReleaseForm::default(), &[], e).await,
     }
 }
 
