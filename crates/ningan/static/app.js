@@ -345,6 +345,10 @@
   document.addEventListener("click", function (e) {
     if (e.target.closest && e.target.closest("[data-print]")) window.print();
   });
+  // A select that applies itself (the page size): no button to press.
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
+  });
 
   function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
   document.addEventListener("DOMContentLoaded", function () { markMenu(); flashAfterActions(); init(document); });

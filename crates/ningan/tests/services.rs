@@ -355,6 +355,11 @@ on_both_backends!(the_application_list_searches_sorts_and_exports_what_it_shows,
     let wild = clerk.get("/api/services/applications?q=%25").await.1;
     assert_eq!(wild["total"], 0, "a typed % is a character, not a wildcard");
 
+    let list = clerk.http.get(app.url("/services/applications?size=50")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        list.contains("data-testid=\"pager-size\"") && list.contains("<option value=\"50\" selected>"),
+        "the size sticks"
+    );
     let csv = clerk.http.get(app.url("/services/applications.csv?q=%E7%94%B2")).send().await.unwrap();
     assert_eq!(csv.status(), 200);
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("applications-"));

@@ -130,6 +130,8 @@ pub struct Pager {
     pub path: String,
     /// The filters in force (non-empty ones), sort and size included.
     pub filters: Vec<(String, String)>,
+    /// Whether the list reads `size`: only then is the page-size choice shown.
+    pub sizable: bool,
     /// `path?filters&` to which `page=N` is appended.
     base: String,
 }
@@ -139,11 +141,8 @@ pub const PAGE_SIZES: &[i64] = &[20, 50, 100, 200];
 
 impl Pager {
     pub fn new<T>(path: &str, filters: &[(&str, String)], p: &ningan_store::Page<T>) -> Pager {
-        let mut kept: Vec<(String, String)> =
+        let kept: Vec<(String, String)> =
             filters.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())).collect();
-        if p.per_page != 20 && !kept.iter().any(|(k, _)| k == "size") {
-            kept.push(("size".into(), p.per_page.to_string()));
-        }
         let pairs: Vec<(&str, String)> = kept.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         Pager {
             page: p.page,
@@ -151,10 +150,23 @@ impl Pager {
             total: p.total,
             capped: false,
             per_page: p.per_page,
+            sizable: false,
             path: path.to_string(),
             base: format!("{path}?{}", query(&pairs)),
             filters: kept,
         }
+    }
+
+    /// Offers the page-size choice, for a list whose handler reads `size` (see [`page_size`]);
+    /// links keep a size other than the default.
+    pub fn sizable(mut self) -> Pager {
+        self.sizable = true;
+        if self.per_page != 20 {
+            self.filters.push(("size".into(), self.per_page.to_string()));
+            let pairs: Vec<(&str, String)> = self.filters.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            self.base = format!("{}?{}", self.path, query(&pairs));
+        }
+        self
     }
 
     /// Marks the total as a lower bound when it reached `cap`.

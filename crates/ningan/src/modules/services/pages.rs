@@ -101,7 +101,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> P
     let size = page_size(&q.size);
     let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(size))).await?;
     applications::audit_applications_shown(state, ctx, &page.items).await?;
-    let pager = Pager::new("/services/applications", &q.pairs(), &page);
+    let pager = Pager::new("/services/applications", &q.pairs(), &page).sizable();
     let status = query.status.clone();
     let now = ningan_core::time::now_ms();
     let facts = state.db.service_facts().await?;
