@@ -53,6 +53,7 @@ impl Server {
             tracing::info!(released, "idempotency keys of requests cut off by the last stop released");
         }
         crate::modules::start_all(&state);
+        crate::web::assets::warm();
         crate::app::start_streams(&state).await?;
         let serving = tokio::spawn(crate::app::serve(listener, app, shutdown));
         Ok(Server { addr, state, serving })

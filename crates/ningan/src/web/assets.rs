@@ -3,7 +3,7 @@
 //! by a URL carrying its content hash, so browsers keep it for a year and fetch it again only
 //! when a new build changed it; unhashed requests revalidate by ETag.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::extract::Query;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -61,30 +61,37 @@ const ASSETS: &[Asset] = &[
     Asset { name: "favicon.svg", path: "/static/favicon.svg", content_type: "image/svg+xml", body: FAVICON.as_bytes() },
 ];
 
-/// An asset ready to send: its hash and its gzipped body.
-struct Prepared {
-    hash: String,
-    gzip: Vec<u8>,
+/// Each asset's content hash, for the URLs pages name (cheap: a SHA-256 pass at first use).
+static HASHES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    use sha2::{Digest, Sha256};
+    ASSETS.iter().map(|a| hex::encode(&Sha256::digest(a.body)[..8])).collect()
+});
+
+/// Each asset gzipped, made once per asset when first needed; [`warm`] makes them all off the
+/// request path at start, so no page waits for ECharts to be compressed.
+static GZIPPED: [OnceLock<Vec<u8>>; ASSETS.len()] = [const { OnceLock::new() }; ASSETS.len()];
+
+fn gzipped(i: usize) -> &'static [u8] {
+    GZIPPED[i].get_or_init(|| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing into a Vec cannot fail.
+        std::io::Write::write_all(&mut enc, ASSETS[i].body).and_then(|_| enc.finish()).unwrap_or_default()
+    })
 }
 
-static PREPARED: LazyLock<Vec<Prepared>> = LazyLock::new(|| {
-    ASSETS
-        .iter()
-        .map(|a| {
-            use sha2::{Digest, Sha256};
-            let hash = hex::encode(&Sha256::digest(a.body)[..8]);
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            // Writing into a Vec cannot fail.
-            let gzip = std::io::Write::write_all(&mut enc, a.body).and_then(|_| enc.finish()).unwrap_or_default();
-            Prepared { hash, gzip }
-        })
-        .collect()
-});
+/// Compresses every asset on a blocking thread; called once at server start.
+pub fn warm() {
+    tokio::task::spawn_blocking(|| {
+        for i in 0..ASSETS.len() {
+            gzipped(i);
+        }
+    });
+}
 
 /// The URL pages use for an asset: `/static/<name>?v=<content hash>`.
 pub fn href(name: &str) -> String {
     match ASSETS.iter().position(|a| a.name == name) {
-        Some(i) => format!("/static/{name}?v={}", PREPARED[i].hash),
+        Some(i) => format!("/static/{name}?v={}", HASHES[i]),
         None => format!("/static/{name}"),
     }
 }
@@ -110,13 +117,10 @@ struct Version {
 }
 
 fn serve(i: usize, version: Version, headers: &HeaderMap) -> Response {
-    let (asset, prepared) = (&ASSETS[i], &PREPARED[i]);
-    let etag = format!("\"{}\"", prepared.hash);
-    let cache = if version.v.as_deref() == Some(prepared.hash.as_str()) {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let (asset, hash) = (&ASSETS[i], &HASHES[i]);
+    let etag = format!("\"{hash}\"");
+    let cache =
+        if version.v.as_deref() == Some(hash.as_str()) { "public, max-age=31536000, immutable" } else { "no-cache" };
     let mut out = HeaderMap::new();
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -131,9 +135,10 @@ fn serve(i: usize, version: Version, headers: &HeaderMap) -> Response {
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    if gzip_ok && !prepared.gzip.is_empty() {
+    let packed = if gzip_ok { gzipped(i) } else { &[] };
+    if !packed.is_empty() {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        (out, prepared.gzip.clone()).into_response()
+        (out, packed).into_response()
     } else {
         (out, asset.body).into_response()
     }
@@ -153,9 +158,9 @@ mod tests {
     #[test]
     fn gzipped_assets_unpack_to_the_original() {
         use std::io::Read;
-        for (a, p) in ASSETS.iter().zip(PREPARED.iter()) {
+        for (i, a) in ASSETS.iter().enumerate() {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&p.gzip[..]).read_to_end(&mut out).unwrap();
+            flate2::read::GzDecoder::new(gzipped(i)).read_to_end(&mut out).unwrap();
             assert_eq!(out, a.body, "{}", a.name);
         }
     }
