@@ -523,6 +523,17 @@ async fn sign_in_and_public_pages_have_no_chinese_left_in_english() {
         let zh = http.get(app.url(path)).send().await.unwrap().text().await.unwrap();
         assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{path} is Chinese by default");
     }
+    // A page answering a form switches language back to the page, not to the form's address.
+    let refused = http
+        .post(app.url("/portal/login/code"))
+        .form(&[("id_number", "123"), ("phone", "1"), ("next", "/portal")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(refused.contains("/language/en?next=/portal/login\""), "the switch returns to the sign-in page");
     // The switch sets the cookie and goes back.
     let r = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -43,6 +43,12 @@ impl PortalFrame {
         PortalFrame { tr, csrf: citizen.map(|c| c.csrf_token.clone()), here }
     }
 
+    /// A page shown in answer to a form: the language switch returns to `path`, the page's
+    /// own address, not the form's (which takes only POST).
+    fn at(tr: Tr, citizen: Option<&Citizen>, path: &str) -> PortalFrame {
+        PortalFrame { tr, csrf: citizen.map(|c| c.csrf_token.clone()), here: path.to_string() }
+    }
+
     pub fn lang_href(&self) -> String {
         format!("/language/{}?next={}", self.tr.other_lang(), url_encode(&self.here))
     }
@@ -192,12 +198,11 @@ const LOGIN_FIELDS: &[&str] = &["id_number", "phone", "code"];
 pub(super) async fn login_code(
     State(state): State<AppState>,
     Lang(tr): Lang,
-    uri: Uri,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(Some(&form.next));
-    let frame = PortalFrame::new(tr, None, &uri);
+    let frame = PortalFrame::at(tr, None, "/portal/login");
     let sent = match limited(&state, addr) {
         Ok(()) => send_code(&state, &form.id_number, &form.phone).await,
         Err(e) => Err(e),
@@ -240,7 +245,6 @@ pub(super) async fn login_code(
 pub(super) async fn login(
     State(state): State<AppState>,
     Lang(tr): Lang,
-    uri: Uri,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -255,7 +259,7 @@ pub(super) async fn login(
             let status = e.code.status();
             let form_state = FormState::new(tr).with_values(&form).refused(&e, LOGIN_FIELDS);
             let page = LoginPage {
-                frame: PortalFrame::new(tr, None, &uri),
+                frame: PortalFrame::at(tr, None, "/portal/login"),
                 step: "sign_in",
                 id_number: form.id_number,
                 message: None,
@@ -566,7 +570,6 @@ pub struct RateForm {
 pub(super) async fn rate_form(
     State(state): State<AppState>,
     Lang(tr): Lang,
-    uri: Uri,
     citizen: Citizen,
     Path(no): Path<String>,
     Form(form): Form<RateForm>,
@@ -576,7 +579,7 @@ pub(super) async fn rate_form(
         Ok(rating) => rate(&state, &citizen, &no, &RateRequest { rating, comment: form.comment.clone() }).await,
         Err(e) => Err(e),
     };
-    let frame = PortalFrame::new(tr, Some(&citizen), &uri);
+    let frame = PortalFrame::at(tr, Some(&citizen), &format!("/portal/applications/{no}"));
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/applications/{no}")).into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
@@ -645,12 +648,11 @@ pub struct FlagForm {
 pub(super) async fn flag_form(
     State(state): State<AppState>,
     Lang(tr): Lang,
-    uri: Uri,
     citizen: Citizen,
     Path(seq): Path<i64>,
     Form(form): Form<FlagForm>,
 ) -> PortalResult {
-    let frame = PortalFrame::new(tr, Some(&citizen), &uri);
+    let frame = PortalFrame::at(tr, Some(&citizen), "/portal/data-access");
     match flag(&state, &citizen, seq, &form.reason).await {
         Ok(_) => Ok(Redirect::to("/portal/data-access").into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
