@@ -13,6 +13,9 @@ pub struct FormState {
     en: bool,
     values: HashMap<String, String>,
     errors: Vec<(String, String)>,
+    /// How many of the refusal's errors were placed beside fields (a nested key is kept under
+    /// its own name and its group's, but counts once).
+    placed: usize,
     /// An error that belongs to no field (a state conflict, a refused transition).
     general: Option<String>,
 }
@@ -51,10 +54,16 @@ impl FormState {
         for fe in &e.errors {
             let (zh, en) = split_bilingual(&fe.message);
             let text = if self.en { en } else { zh };
-            // The field itself, else the group a nested key belongs to (`details.x` → `details`).
-            let exact = fields.iter().find(|f| **f == fe.field);
-            if let Some(f) = exact.or_else(|| fields.iter().find(|f| fe.field.starts_with(&format!("{f}.")))) {
-                self.errors.push((f.to_string(), text.to_string()));
+            // The field itself, else the group a nested key belongs to (`details.x` → `details`);
+            // a nested key stays findable by its own name too, for forms that draw each one.
+            let exact = fields.iter().any(|f| *f == fe.field);
+            let group = fields.iter().find(|f| fe.field.starts_with(&format!("{f}.")));
+            if exact || group.is_some() {
+                self.errors.push((fe.field.clone(), text.to_string()));
+                if let Some(g) = group.filter(|_| !exact) {
+                    self.errors.push((g.to_string(), text.to_string()));
+                }
+                self.placed += 1;
                 placed = true;
             }
         }
@@ -106,7 +115,7 @@ impl FormState {
         if let Some(g) = &self.general {
             return Some(g.clone());
         }
-        match (self.errors.len(), self.en) {
+        match (self.placed, self.en) {
             (0, _) => None,
             (n, false) => Some(format!("有 {n} 项需要修改，请查看标出的内容")),
             (1, true) => Some("One field needs correcting: see the marked field".to_string()),
@@ -147,5 +156,7 @@ mod tests {
         assert_eq!(f.summary().as_deref(), Some("该事项不需要此项"));
         let nested = FormState::new(Tr::new("zh")).refused(&e, &["details"]);
         assert_eq!(nested.error("details"), Some("该事项不需要此项"), "a nested key marks its group");
+        assert_eq!(nested.error("details.补领原因"), Some("该事项不需要此项"), "and its own field");
+        assert!(nested.summary().unwrap().contains('1'), "counted once");
     }
 }

@@ -233,25 +233,15 @@ fn details(fields: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every field the list page's forms show, where refused input is marked.
-fn counter_fields(items: &[ItemDto]) -> Vec<String> {
-    let mut names: Vec<String> = ["id_number", "item", "consent", "citizen_code", "city", "name", "details"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    names.extend(items.iter().flat_map(|i| i.fields.iter().map(|f| format!("details.{}", f.key))));
-    names
-}
+/// The fields of the list page's forms; each item's own fields are `details.<key>`, found
+/// under their group.
+const COUNTER_FIELDS: &[&str] = &["id_number", "item", "consent", "citizen_code", "city", "name", "details"];
 
 async fn refused(state: &AppState, ctx: &Ctx, typed: &impl Serialize, e: ApiError) -> PageResult<Response> {
     if e.code.status() != StatusCode::UNPROCESSABLE_ENTITY && e.code.status() != StatusCode::CONFLICT {
         return Err(e.into());
     }
-    let facts = state.db.service_facts().await?;
-    let items: Vec<ItemDto> = state.db.service_items(true).await?.into_iter().map(|i| item_dto(i, &facts)).collect();
-    let names = counter_fields(&items);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, &names);
+    let form = FormState::new(Tr::new(ctx.language())).with_values(typed).refused(&e, COUNTER_FIELDS);
     list_page(state, ctx, ListQuery::default(), After { form: Some(form), ..After::default() }).await
 }
 
