@@ -204,9 +204,11 @@ on_both_backends!(a_claim_left_running_by_a_dead_request_is_taken_over, |b| asyn
         db.idempotency_begin("user:a", "k", "h", now - 60_000, 0).await.unwrap(),
         IdempotencyOutcome::InProgress
     );
-    // Past the timeout, no request can still be running it.
+    // Past the timeout, no request can still be running it. The clock is read again here: the
+    // claim was stamped when it was written, which may be a millisecond after `now`.
+    let past_the_timeout = ningan_core::time::now_ms() + 1;
     assert_eq!(
-        db.idempotency_begin("user:a", "k", "h", now + 1, 0).await.unwrap(),
+        db.idempotency_begin("user:a", "k", "h", past_the_timeout, 0).await.unwrap(),
         IdempotencyOutcome::Proceed,
         "a stale claim is taken over"
     );
