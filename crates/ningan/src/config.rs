@@ -27,6 +27,28 @@ pub struct Config {
     pub fraud: FraudConfig,
     pub portal: PortalConfig,
     pub crosscity: CrossCityConfig,
+    pub map: MapConfig,
+}
+
+/// The workbench's maps. Without a tile server they draw the districts and the demo city's
+/// generated streets, offline; a bureau with its own tiles (天地图, its GIS platform) names them
+/// here. Coordinates are shown as stored, so the tiles must use the same datum (WGS-84 or
+/// CGCS2000, as 天地图 does; GCJ-02 tiles such as 高德's would be offset by a few hundred metres).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MapConfig {
+    /// An XYZ tile URL template with `{z}`, `{x}` and `{y}` (and optionally `{s}`).
+    pub tiles: Option<String>,
+    /// The tiles' credit line, shown in the map's corner.
+    pub attribution: String,
+    /// The deepest zoom the tiles offer (compound scale needs 17 or more).
+    pub max_zoom: u8,
+}
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        MapConfig { tiles: None, attribution: String::new(), max_zoom: 19 }
+    }
 }
 
 /// Cross-city handling: this instance's city and the other cities' ningan it exchanges
@@ -158,6 +180,7 @@ impl Default for Config {
             fraud: FraudConfig::default(),
             portal: PortalConfig::default(),
             crosscity: CrossCityConfig::default(),
+            map: MapConfig::default(),
         }
     }
 }
@@ -243,6 +266,15 @@ impl Config {
         }
         if self.http.request_timeout_secs == 0 {
             return invalid("http.request_timeout_secs", "must be at least 1");
+        }
+        if let Some(t) = &self.map.tiles
+            && (!(t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/'))
+                || !["{z}", "{x}", "{y}"].iter().all(|k| t.contains(k)))
+        {
+            return invalid("map.tiles", "must be an http(s) URL template containing {z}, {x} and {y}");
+        }
+        if !(10..=22).contains(&self.map.max_zoom) {
+            return invalid("map.max_zoom", "must be between 10 and 22");
         }
         if self.log.trim().is_empty() {
             return invalid("log", "must name a level such as info");
@@ -391,6 +423,28 @@ mod tests {
             },
             "http.body_limit_bytes",
         );
+        check_err(
+            |j| {
+                j.create_file("ningan.toml", "[map]\ntiles = \"https://t.example/{z}/{x}.png\"\n")?;
+                Ok(())
+            },
+            "map.tiles",
+        );
+    }
+
+    #[test]
+    fn a_tile_server_is_named_by_a_url_template() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "ningan.toml",
+                "[map]\ntiles = \"https://t{s}.example.gov.cn/{z}/{x}/{y}.png\"\nattribution = \"天地图\"\n",
+            )?;
+            let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
+            assert!(unknown.is_empty());
+            assert_eq!(c.map.tiles.as_deref(), Some("https://t{s}.example.gov.cn/{z}/{x}/{y}.png"));
+            assert_eq!(c.map.max_zoom, 19);
+            Ok(())
+        });
     }
 
     #[test]

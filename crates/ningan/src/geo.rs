@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use ningan_core::district::{DISTRICTS, District};
 use ningan_core::geo::{MultiPolygon, Point, Polygon};
+use ningan_core::roads::{self, Area, RoadNetwork};
 use serde_json::Value;
 
 pub struct DistrictShape {
@@ -79,6 +80,44 @@ pub fn district_shape(code: u32) -> Option<&'static DistrictShape> {
     districts().iter().find(|d| d.district.code == code)
 }
 
+/// The demo city's street network, laid over the district shapes on first use (see
+/// `ningan_core::roads`); maps draw it and dispatch routes over it.
+pub fn roads() -> &'static RoadNetwork {
+    static ROADS: OnceLock<RoadNetwork> = OnceLock::new();
+    ROADS.get_or_init(|| {
+        let areas: Vec<Area<'_>> = districts().iter().map(|d| Area { shape: &d.shape, core: d.center }).collect();
+        roads::generate(&areas)
+    })
+}
+
+/// The street network as GeoJSON, one feature per road (a MultiLineString of its stretches,
+/// each stretch straight, so two points each), with names in both languages and the class.
+pub fn roads_geojson() -> &'static [u8] {
+    static DOC: OnceLock<Vec<u8>> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let net = roads();
+        // About a metre: more digits only make the file larger.
+        let at = |n: u32| {
+            let p = net.nodes[n as usize];
+            [(p[0] * 1e5).round() / 1e5, (p[1] * 1e5).round() / 1e5]
+        };
+        let features: Vec<Value> = net
+            .roads
+            .iter()
+            .map(|r| {
+                let lines: Vec<[[f64; 2]; 2]> =
+                    r.runs.iter().filter_map(|run| Some([at(*run.first()?), at(*run.last()?)])).collect();
+                serde_json::json!({
+                    "type": "Feature",
+                    "properties": {"name": r.name, "name_en": r.name_en, "class": r.class.as_str()},
+                    "geometry": {"type": "MultiLineString", "coordinates": lines},
+                })
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +131,22 @@ mod tests {
         }
         let yinzhou = district_shape(330212).unwrap();
         assert!(!yinzhou.shape.contains(district_shape(330281).unwrap().center), "Yuyao's centre is not in Yinzhou");
+    }
+
+    #[test]
+    fn every_district_centre_has_streets_and_the_road_file_names_them_in_both_languages() {
+        let net = roads();
+        for d in districts() {
+            let near = net
+                .nodes
+                .iter()
+                .filter(|p| (p[0] - d.center[0]).abs() < 0.01 && (p[1] - d.center[1]).abs() < 0.01)
+                .count();
+            assert!(near >= 9, "{}: {near} crossings within a kilometre of the centre", d.district.name);
+        }
+        let doc: Value = serde_json::from_slice(roads_geojson()).unwrap();
+        let features = doc["features"].as_array().unwrap();
+        assert_eq!(features.len(), net.roads.len());
+        assert!(features.iter().all(|f| f["properties"]["name_en"].as_str().is_some_and(|n| n.is_ascii())));
     }
 }

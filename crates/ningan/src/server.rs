@@ -45,6 +45,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<Server, ServerError> {
         let addr = listener.local_addr()?;
+        crate::web::map::configure(&config.map);
         let (app, state) = crate::app::build(config, db.clone())?;
         // On SQLite the engine's lock makes this the only process on the data directory, so
         // claims still marked running were cut off by the last stop.

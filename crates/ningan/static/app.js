@@ -16,148 +16,79 @@
     });
   }
 
+  // The cockpit map: data-map holds {title, data: [{name, value}] per district, max, names
+  // (Chinese → shown), stations: [{name, district, lon, lat, value}], focus, back}. The city
+  // view colours the districts; a click on one drills down to its stations, sized and
+  // coloured by the same figure, labels kept apart. A viewer inside a district opens on it.
   function drawMaps(root) {
     var maps = root.querySelectorAll("[data-map]");
     if (!maps.length || !window.echarts) return;
-    var draw = function () {
+    withNingbo(function () {
       maps.forEach(function (el) {
         if (el.dataset.drawn) return;
-        var cfg = JSON.parse(el.dataset.map);
+        var cfg;
+        try { cfg = JSON.parse(el.dataset.map); } catch (e) { return; }
         var chart = echarts.init(el, null, { renderer: "canvas" });
-        chart.setOption({
-          tooltip: { trigger: "item", formatter: "{b}: {c}" },
-          visualMap: { min: 0, max: cfg.max || 1, left: "left", bottom: 10, text: [cfg.high, cfg.low], calculable: true,
-                       inRange: { color: ["#e0ecf8", "#1c4f8a"] } },
-          series: [{ type: "map", map: "ningbo", roam: true, name: cfg.title,
-                     label: { show: true, fontSize: 11 }, data: cfg.data }]
+        var zhOf = {};
+        Object.keys(cfg.names || {}).forEach(function (zh) { zhOf[cfg.names[zh]] = zh; });
+        var visual = function (max, dim) {
+          return { min: 0, max: max || 1, left: "left", bottom: 10, text: [cfg.high, cfg.low], calculable: true, dimension: dim,
+                   inRange: { color: ["#e0ecf8", "#1c4f8a"] } };
+        };
+        var city = function () {
+          chart.setOption({
+            tooltip: { trigger: "item", formatter: "{b}: {c}" },
+            visualMap: visual(cfg.max),
+            series: [{ type: "map", map: "ningbo", roam: true, name: cfg.title, nameMap: cfg.names,
+                       layoutCenter: ["50%", "50%"], layoutSize: "100%",
+                       label: { show: true, fontSize: 12 }, labelLayout: { hideOverlap: true }, data: cfg.data }]
+          }, true);
+          el.dataset.level = "city";
+          delete el.dataset.district;
+        };
+        var district = function (zh) {
+          var name = "ningbo-" + zh;
+          if (!echarts.getMap(name)) {
+            var features = ((ningboGeo && ningboGeo.features) || []).filter(function (f) { return f.properties.name === zh; });
+            echarts.registerMap(name, { type: "FeatureCollection", features: features });
+          }
+          var stations = (cfg.stations || []).filter(function (s) { return s.district === zh; });
+          var max = Math.max.apply(null, [1].concat(stations.map(function (s) { return s.value; })));
+          chart.setOption({
+            title: { text: (cfg.names[zh] || zh) + " · " + cfg.title, left: "center", top: 6, textStyle: { fontSize: 14 } },
+            tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value ? p.value[2] : ""); } },
+            graphic: [{ type: "text", left: 10, top: 8, style: { text: cfg.back, fill: "#1c4f8a", fontSize: 14 }, onclick: city }],
+            visualMap: visual(max, 2),
+            geo: { map: name, roam: true, layoutCenter: ["50%", "52%"], layoutSize: "90%",
+                   itemStyle: { areaColor: "#f3f6fa", borderColor: "#7f93aa" } },
+            series: [{ type: "scatter", coordinateSystem: "geo", name: cfg.title,
+                       symbolSize: function (v) { return 8 + 22 * Math.sqrt(v[2] / max); },
+                       label: { show: true, position: "right", fontSize: 11, formatter: function (p) { return p.name + " " + p.value[2]; } },
+                       labelLayout: { hideOverlap: true },
+                       data: stations.map(function (s) { return { name: s.name, value: [s.lon, s.lat, s.value] }; }) }]
+          }, true);
+          el.dataset.level = "district";
+          el.dataset.district = zh;
+        };
+        chart.on("click", function (p) {
+          if (el.dataset.level === "city" && p.componentSubType === "map") district(zhOf[p.name] || p.name);
         });
+        if (cfg.focus) district(cfg.focus); else city();
         el.dataset.drawn = "1";
         window.addEventListener("resize", function () { chart.resize(); });
       });
-    };
-    if (echarts.getMap("ningbo")) { draw(); return; }
-    fetch("/static/ningbo.geojson").then(function (r) { return r.json(); }).then(function (geo) {
-      echarts.registerMap("ningbo", geo);
-      draw();
-    });
-  }
-
-  // Places on the city map: every element with data-points holds [{name, lon, lat, ...}].
-  function drawPoints(root) {
-    var maps = root.querySelectorAll("[data-points]");
-    if (!maps.length || !window.echarts) return;
-    var draw = function () {
-      maps.forEach(function (el) {
-        if (el.dataset.drawn) return;
-        var points;
-        try { points = JSON.parse(el.dataset.points); } catch (e) { return; }
-        var chart = echarts.init(el, null, { renderer: "canvas" });
-        chart.setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + (p.data.window || ""); } },
-          geo: { map: "ningbo", roam: true, itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } },
-          series: [{ type: "effectScatter", coordinateSystem: "geo", symbolSize: 12, itemStyle: { color: "#c0392b" },
-                     data: points.map(function (p) { return { name: p.name, value: [p.lon, p.lat], window: p.from + " — " + p.to }; }) }]
-        });
-        el.dataset.drawn = "1";
-        window.addEventListener("resize", function () { chart.resize(); });
-      });
-    };
-    if (echarts.getMap("ningbo")) { draw(); return; }
-    fetch("/static/ningbo.geojson").then(function (r) { return r.json(); }).then(function (geo) {
-      if (!echarts.getMap("ningbo")) echarts.registerMap("ningbo", geo);
-      draw();
     });
   }
 
   // Runs `draw` once the Ningbo map is registered with ECharts.
+  var ningboGeo = null;
   function withNingbo(draw) {
     if (!window.echarts) return;
-    if (echarts.getMap("ningbo")) { draw(); return; }
+    if (ningboGeo) { draw(); return; }
     fetch("/static/ningbo.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+      ningboGeo = geo;
       if (!echarts.getMap("ningbo")) echarts.registerMap("ningbo", geo);
       draw();
-    });
-  }
-
-  var LEVEL_COLOURS = { sealed: "#b3261e", controlled: "#c77700", precaution: "#1c4f8a" };
-
-  function rings(geometry) {
-    if (!geometry) return [];
-    if (geometry.type === "Polygon") return [geometry.coordinates[0]];
-    if (geometry.type === "MultiPolygon") return geometry.coordinates.map(function (p) { return p[0]; });
-    return [];
-  }
-
-  function centre(ring) {
-    var x = 0, y = 0;
-    ring.forEach(function (p) { x += p[0]; y += p[1]; });
-    return [x / ring.length, y / ring.length];
-  }
-
-  // A zoom that fits the ring: the whole municipality spans about 1.7 degrees at zoom 1.
-  function fitZoom(ring) {
-    var xs = ring.map(function (p) { return p[0]; }), ys = ring.map(function (p) { return p[1]; });
-    var span = Math.max(Math.max.apply(null, xs) - Math.min.apply(null, xs), Math.max.apply(null, ys) - Math.min.apply(null, ys));
-    return Math.min(80, Math.max(1, 0.7 * 1.7 / Math.max(span, 1e-4)));
-  }
-
-  // A control zone's outline and the gates inside: data-zone holds {geometry, level, points}.
-  function drawZones(root) {
-    var els = root.querySelectorAll("[data-zone]");
-    if (!els.length) return;
-    withNingbo(function () {
-      els.forEach(function (el) {
-        if (el.dataset.drawn) return;
-        var cfg;
-        try { cfg = JSON.parse(el.dataset.zone); } catch (e) { return; }
-        var outline = rings(cfg.geometry);
-        var chart = echarts.init(el, null, { renderer: "canvas" });
-        chart.setOption({
-          tooltip: { trigger: "item" },
-          geo: { map: "ningbo", roam: true, center: outline.length ? centre(outline[0]) : undefined, zoom: outline.length ? fitZoom(outline[0]) : 1,
-                 itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } },
-          series: [
-            { type: "lines", coordinateSystem: "geo", polyline: true, silent: true,
-              lineStyle: { color: LEVEL_COLOURS[cfg.level] || "#333", width: 3 },
-              data: outline.map(function (r) { return { coords: r }; }) },
-            { type: "scatter", coordinateSystem: "geo", symbolSize: 10, itemStyle: { color: "#333" },
-              data: (cfg.points || []).map(function (p) { return { name: p.name, value: [p.lon, p.lat] }; }) }
-          ]
-        });
-        el.dataset.drawn = "1";
-        window.addEventListener("resize", function () { chart.resize(); });
-      });
-    });
-  }
-
-  // Drawing a zone: each click on the map adds a boundary point; the textarea named by
-  // data-draw receives the closed GeoJSON polygon. A double click starts again.
-  function drawDrawing(root) {
-    var els = root.querySelectorAll("[data-draw]");
-    if (!els.length) return;
-    withNingbo(function () {
-      els.forEach(function (el) {
-        if (el.dataset.drawn) return;
-        var target = document.getElementById(el.dataset.draw);
-        var points = [];
-        var chart = echarts.init(el, null, { renderer: "canvas" });
-        var render = function () {
-          var ring = points.length > 2 ? points.concat([points[0]]) : points;
-          chart.setOption({ series: [{ id: "outline", type: "lines", coordinateSystem: "geo", polyline: true,
-            lineStyle: { color: "#b3261e", width: 2 }, data: ring.length > 1 ? [{ coords: ring }] : [] },
-            { id: "points", type: "scatter", coordinateSystem: "geo", symbolSize: 6, data: points }] });
-          if (target) target.value = points.length > 2 ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
-        };
-        chart.setOption({ geo: { map: "ningbo", roam: true, itemStyle: { areaColor: "#eef3f9", borderColor: "#9ab" } }, series: [] });
-        chart.getZr().on("click", function (e) {
-          var p = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
-          if (!p) return;
-          points.push([Math.round(p[0] * 1e6) / 1e6, Math.round(p[1] * 1e6) / 1e6]);
-          render();
-        });
-        chart.getZr().on("dblclick", function () { points = []; render(); });
-        el.dataset.drawn = "1";
-      });
     });
   }
 
@@ -350,7 +281,7 @@
     if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
   });
 
-  function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawPoints(root); drawZones(root); drawDrawing(root); drawGraphs(root); }
+  function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawGraphs(root); }
   document.addEventListener("DOMContentLoaded", function () { markMenu(); flashAfterActions(); init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();

@@ -140,6 +140,37 @@ impl Session<'_> {
     }
 }
 
+/// A real mouse click at `(dx, dy)` pixels from the element's centre.
+async fn click_at(c: &Client, el: &fantoccini::elements::Element, dx: f64, dy: f64) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    c.execute("arguments[0].scrollIntoView({ block: 'center' })", vec![serde_json::to_value(el).unwrap()])
+        .await
+        .unwrap();
+    let actions = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: el.clone(), duration: None, x: dx, y: dy })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(actions).await.unwrap();
+    // Leaflet tells a click from a double click by the gap between them.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+}
+
+/// Waits until the element's attribute has the value.
+async fn wait_attr(c: &Client, css: &str, attr: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut got = None;
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            got = el.attr(attr).await.ok().flatten();
+        }
+        if got.as_deref() == Some(expected) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} has {attr}={got:?}, not {expected}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Counts pixels of a canvas under `css` that are neither transparent nor white.
 async fn painted_pixels(c: &Client, css: &str) -> u64 {
     let script = r#"
@@ -242,6 +273,30 @@ async fn officers_work_through_the_workbench() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000);
+    // A click on Yinzhou drills down to its stations; the way back is on the map.
+    let yinzhou = ningan::geo::district_shape(330212).unwrap().center;
+    let city_map = client.find(Locator::Css("[data-testid=city-map]")).await.unwrap();
+    let at = client
+        .execute(
+            r#"const el = arguments[0], r = el.getBoundingClientRect();
+               const p = echarts.getInstanceByDom(el).convertToPixel({ seriesIndex: 0 }, [arguments[1], arguments[2]]);
+               return [p[0] - r.width / 2, p[1] - r.height / 2];"#,
+            vec![serde_json::to_value(&city_map).unwrap(), json!(yinzhou[0]), json!(yinzhou[1])],
+        )
+        .await
+        .unwrap();
+    click_at(&client, &city_map, at[0].as_f64().unwrap(), at[1].as_f64().unwrap()).await;
+    wait_attr(&client, "[data-testid=city-map]", "data-level", "district").await;
+    let stations = client
+        .execute(
+            "return echarts.getInstanceByDom(arguments[0]).getOption().series[0].data.length",
+            vec![serde_json::to_value(&city_map).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert!(stations.as_u64().unwrap_or(0) >= 2, "Yinzhou's stations are on the drilled-down map: {stations}");
+    assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000);
+    s.shot("cockpit-district").await;
     s.logout().await;
 
     // A station officer searches residents of their station, masked.
@@ -453,28 +508,41 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.go("/precise/zones").await;
     s.click("details summary").await;
     assert!(painted_pixels(&client, "#draw-map").await > 2000, "the drawing map is drawn");
-    // Three clicks on the map make a triangle; the textarea receives the polygon.
+    // Down to street scale (about half a metre a pixel) at a crossing of the generated streets,
+    // then four real clicks a compound apart, one wrong click taken back with the undo button.
     let map = client.find(Locator::Css("#draw-map")).await.unwrap();
-    for (dx, dy) in [(-60, -40), (60, -40), (0, 60)] {
-        client
-            .execute(
-                r#"const el = arguments[0]; const r = el.getBoundingClientRect();
-                   const x = r.width / 2 + arguments[1], y = r.height / 2 + arguments[2];
-                   const zr = echarts.getInstanceByDom(el).getZr();
-                   zr.trigger('click', { offsetX: x, offsetY: y, zrX: x, zrY: y });"#,
-                vec![serde_json::to_value(&map).unwrap(), json!(dx), json!(dy)],
-            )
-            .await
-            .unwrap();
+    client
+        .execute(
+            "arguments[0]._map.setView([29.8705, 121.5505], 18, { animate: false })",
+            vec![serde_json::to_value(&map).unwrap()],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (dx, dy) in [(-80.0, -60.0), (80.0, -60.0), (80.0, 60.0), (150.0, 150.0)] {
+        click_at(&client, &map, dx, dy).await;
     }
+    wait_attr(&client, "#draw-map", "data-points", "4").await;
+    s.click("#draw-map [data-act=undo]").await;
+    click_at(&client, &map, -80.0, 60.0).await;
+    wait_attr(&client, "#draw-map", "data-points", "4").await;
     let geometry = client.execute("return document.getElementById('zone-geometry').value", vec![]).await.unwrap();
     let geometry: serde_json::Value = serde_json::from_str(geometry.as_str().unwrap()).unwrap();
     assert_eq!(geometry["type"], "Polygon");
-    assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 4, "three points, closed");
+    let ring = geometry["coordinates"][0].as_array().unwrap();
+    assert_eq!(ring.len(), 5, "four points, closed: {geometry}");
+    let (lons, lats): (Vec<f64>, Vec<f64>) =
+        ring.iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).unzip();
+    let span = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max) - v.iter().cloned().fold(f64::MAX, f64::min);
+    // 160 × 120 pixels at zoom 18: about 80 m × 60 m, a compound, not a district.
+    let (w_m, h_m) = (span(&lons) * 111_320.0 * 29.87f64.to_radians().cos(), span(&lats) * 111_320.0);
+    assert!((40.0..160.0).contains(&w_m) && (30.0..120.0).contains(&h_m), "{w_m} m × {h_m} m");
+    assert!(s.text("#draw-map .map-draw-info").await.contains("m²"), "the area is shown while drawing");
     s.type_into("[data-testid=zone-form] input[name=name]", "测试封控区").await;
     s.click("[data-testid=zone-form] button[type=submit]").await;
     s.wait_text("h1", "测试封控区").await;
     assert!(s.text("[data-testid=zone-history]").await.contains("sealed"));
+    assert!(painted_pixels(&client, "#zone-map").await > 2000, "the zone is drawn over the streets");
     s.shot("zone").await;
     let (_, tasks) = epi_api.get(&format!("/api/followups?case_id={case_id}")).await;
     assert_eq!(tasks["total"], 2, "{tasks}");

@@ -23,48 +23,70 @@ pub fn ningbo_geojson() -> &'static [u8] {
 
 const CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
+const MAP_JS: &str = include_str!("../../static/map.js");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 struct Asset {
     name: &'static str,
     path: &'static str,
     content_type: &'static str,
-    body: &'static [u8],
+    /// A function, not bytes, because one asset (the demo city's roads) is generated at start.
+    body: fn() -> &'static [u8],
 }
 
+const JS: &str = "text/javascript; charset=utf-8";
+const STYLE: &str = "text/css; charset=utf-8";
+
 const ASSETS: &[Asset] = &[
-    Asset { name: "app.css", path: "/static/app.css", content_type: "text/css; charset=utf-8", body: CSS.as_bytes() },
+    Asset { name: "app.css", path: "/static/app.css", content_type: STYLE, body: || CSS.as_bytes() },
+    Asset { name: "app.js", path: "/static/app.js", content_type: JS, body: || APP_JS.as_bytes() },
+    Asset { name: "map.js", path: "/static/map.js", content_type: JS, body: || MAP_JS.as_bytes() },
+    Asset { name: "echarts.min.js", path: "/static/echarts.min.js", content_type: JS, body: || npm::ECHARTS_JS },
+    Asset { name: "htmx.min.js", path: "/static/htmx.min.js", content_type: JS, body: || npm::HTMX_JS },
+    Asset { name: "leaflet.js", path: "/static/leaflet.js", content_type: JS, body: || npm::LEAFLET_JS },
+    Asset { name: "leaflet.css", path: "/static/leaflet.css", content_type: STYLE, body: || npm::LEAFLET_CSS },
     Asset {
-        name: "app.js",
-        path: "/static/app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: APP_JS.as_bytes(),
+        name: "leaflet.markercluster.js",
+        path: "/static/leaflet.markercluster.js",
+        content_type: JS,
+        body: || npm::CLUSTER_JS,
     },
     Asset {
-        name: "echarts.min.js",
-        path: "/static/echarts.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: npm::ECHARTS_JS,
+        name: "MarkerCluster.css",
+        path: "/static/MarkerCluster.css",
+        content_type: STYLE,
+        body: || npm::CLUSTER_CSS,
     },
     Asset {
-        name: "htmx.min.js",
-        path: "/static/htmx.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: npm::HTMX_JS,
+        name: "MarkerCluster.Default.css",
+        path: "/static/MarkerCluster.Default.css",
+        content_type: STYLE,
+        body: || npm::CLUSTER_DEFAULT_CSS,
     },
     Asset {
         name: "ningbo.geojson",
         path: "/static/ningbo.geojson",
         content_type: "application/geo+json",
-        body: npm::NINGBO_GEOJSON,
+        body: || npm::NINGBO_GEOJSON,
     },
-    Asset { name: "favicon.svg", path: "/static/favicon.svg", content_type: "image/svg+xml", body: FAVICON.as_bytes() },
+    Asset {
+        name: "roads.geojson",
+        path: "/static/roads.geojson",
+        content_type: "application/geo+json",
+        body: crate::geo::roads_geojson,
+    },
+    Asset {
+        name: "favicon.svg",
+        path: "/static/favicon.svg",
+        content_type: "image/svg+xml",
+        body: || FAVICON.as_bytes(),
+    },
 ];
 
 /// Each asset's content hash, for the URLs pages name (cheap: a SHA-256 pass at first use).
 static HASHES: LazyLock<Vec<String>> = LazyLock::new(|| {
     use sha2::{Digest, Sha256};
-    ASSETS.iter().map(|a| hex::encode(&Sha256::digest(a.body)[..8])).collect()
+    ASSETS.iter().map(|a| hex::encode(&Sha256::digest((a.body)())[..8])).collect()
 });
 
 /// Each asset gzipped, made once per asset when first needed; [`warm`] makes them all off the
@@ -75,7 +97,7 @@ fn gzipped(i: usize) -> &'static [u8] {
     GZIPPED[i].get_or_init(|| {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         // Writing into a Vec cannot fail.
-        std::io::Write::write_all(&mut enc, ASSETS[i].body).and_then(|_| enc.finish()).unwrap_or_default()
+        std::io::Write::write_all(&mut enc, (ASSETS[i].body)()).and_then(|_| enc.finish()).unwrap_or_default()
     })
 }
 
@@ -140,7 +162,7 @@ fn serve(i: usize, version: Version, headers: &HeaderMap) -> Response {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         (out, packed).into_response()
     } else {
-        (out, asset.body).into_response()
+        (out, (asset.body)()).into_response()
     }
 }
 
@@ -161,7 +183,7 @@ mod tests {
         for (i, a) in ASSETS.iter().enumerate() {
             let mut out = Vec::new();
             flate2::read::GzDecoder::new(gzipped(i)).read_to_end(&mut out).unwrap();
-            assert_eq!(out, a.body, "{}", a.name);
+            assert_eq!(out, (a.body)(), "{}", a.name);
         }
     }
 }

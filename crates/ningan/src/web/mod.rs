@@ -7,6 +7,7 @@ pub mod fmt;
 pub mod form;
 pub mod i18n;
 pub mod lang;
+pub mod map;
 pub mod page;
 
 pub use form::FormState;
@@ -38,6 +39,8 @@ pub struct Frame {
     pub csrf_token: String,
     pub menu: Vec<(&'static str, &'static str)>,
     pub lang: String,
+    /// The maps' base layer and the viewer's home view, as JSON for `static/map.js`.
+    pub map: String,
 }
 
 impl Frame {
@@ -68,6 +71,7 @@ impl Frame {
                 .map(|m| (m.href, tr.t(m.key)))
                 .collect(),
             lang: p.language().to_string(),
+            map: map::frame_config(&p.unit, tr),
             tr,
         }
     }

@@ -16,9 +16,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use ningan_core::Action;
-use ningan_store::Scope;
+use ningan_core::DISTRICTS;
+use ningan_store::{Scope, UnitKind};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 pub use panels::{Chart, Counter, MapFigure, Panel, PanelData};
 
@@ -175,18 +177,58 @@ async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum:
             .flat_map(|p| &p.map_figures)
             .map(|f| DistrictFiguresDto {
                 figure: f.key.into(),
-                values: f.values.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+                values: f.districts().iter().map(|(n, v)| (n.to_string(), *v)).collect(),
             })
             .collect(),
     }))
 }
 
-/// The map's configuration for `app.js`: which figure, its values, the colour range.
-fn map_config(figure: &MapFigure, tr: Tr) -> String {
-    let data: Vec<serde_json::Value> =
-        figure.values.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v})).collect();
-    let max = figure.values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
-    serde_json::json!({"title": figure.label, "data": data, "max": max, "high": tr.pick("高", "high"), "low": tr.pick("低", "low")}).to_string()
+/// The map's configuration for `app.js`: the figure per district (named as the map shows
+/// them in the viewer's language), and per station with its seat for the drill-down into a
+/// district; a viewer inside one district opens on it.
+async fn map_config(
+    state: &AppState,
+    ctx: &Ctx,
+    figure: &MapFigure,
+    tr: Tr,
+) -> Result<String, ningan_store::StoreError> {
+    let label = |d: &ningan_core::District| if tr.is_en() { d.name_en } else { d.name };
+    let data: Vec<serde_json::Value> = figure
+        .districts()
+        .iter()
+        .filter_map(|(zh, v)| DISTRICTS.iter().find(|d| d.name == *zh).map(|d| json!({"name": label(d), "value": v})))
+        .collect();
+    let max = figure.districts().iter().map(|v| v.1).max().unwrap_or(0).max(1);
+    let per_station = figure.stations();
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let stations: Vec<serde_json::Value> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Station)
+        .filter_map(|u| {
+            let [lon, lat] = u.location?;
+            let district = DISTRICTS.iter().find(|d| Some(d.code) == panels::district_of(&u.path))?;
+            Some(json!({
+                "name": tr.pick(&u.name, &u.name_en),
+                "district": district.name,
+                "lon": lon,
+                "lat": lat,
+                "value": per_station.get(u.path.as_str()).copied().unwrap_or(0),
+            }))
+        })
+        .collect();
+    let focus = panels::district_of(&ctx.unit.path).and_then(|c| DISTRICTS.iter().find(|d| d.code == c));
+    Ok(json!({
+        "title": figure.label,
+        "data": data,
+        "max": max,
+        "high": tr.pick("高", "high"),
+        "low": tr.pick("低", "low"),
+        "back": tr.pick("← 返回全市", "← Whole city"),
+        "names": DISTRICTS.iter().map(|d| (d.name, label(d))).collect::<std::collections::BTreeMap<_, _>>(),
+        "stations": stations,
+        "focus": focus.map(|d| d.name),
+    })
+    .to_string())
 }
 
 #[derive(Template)]
@@ -216,7 +258,10 @@ pub async fn page(state: &AppState, ctx: &Ctx, figure: Option<String>) -> PageRe
     let data = panels(state, ctx, frame.tr).await?;
     let all_figures: Vec<&MapFigure> = data.iter().flat_map(|p| &p.map_figures).collect();
     let chosen = figure.filter(|f| all_figures.iter().any(|m| m.key == f)).unwrap_or_else(|| "residents".into());
-    let map = all_figures.iter().find(|m| m.key == chosen).map(|m| map_config(m, frame.tr)).unwrap_or_default();
+    let map = match all_figures.iter().find(|m| m.key == chosen) {
+        Some(m) => map_config(state, ctx, m, frame.tr).await?,
+        None => String::new(),
+    };
     let page = CockpitPage {
         counters: data.iter().flat_map(|p| &p.counters).map(|c| (c.label.to_string(), c.value, c.key)).collect(),
         figures: all_figures.iter().map(|m| (m.key, m.label)).collect(),
@@ -238,11 +283,9 @@ async fn map_fragment(State(state): State<AppState>, ctx: Ctx, Query(q): Query<F
     let tr = Tr::new(ctx.language());
     let data = panels(&state, &ctx, tr).await?;
     let figure = q.figure.unwrap_or_else(|| "residents".into());
-    let map = data
-        .iter()
-        .flat_map(|p| &p.map_figures)
-        .find(|m| m.key == figure)
-        .map(|m| map_config(m, tr))
-        .unwrap_or_default();
+    let map = match data.iter().flat_map(|p| &p.map_figures).find(|m| m.key == figure) {
+        Some(m) => map_config(&state, &ctx, m, tr).await?,
+        None => String::new(),
+    };
     Ok(html(StatusCode::OK, &MapFragment { map }))
 }

@@ -17,11 +17,41 @@ pub struct Counter {
     pub value: i64,
 }
 
-/// A figure the map can be coloured by: one value per district.
+/// A figure the map can be coloured by, as the store counted it per org unit; the map sums
+/// it per district and, drilled down into one district, per station.
 pub struct MapFigure {
     pub key: &'static str,
     pub label: &'static str,
-    pub values: Vec<(&'static str, i64)>,
+    /// `(unit path, value)`.
+    pub by_unit: Vec<(String, i64)>,
+}
+
+impl MapFigure {
+    pub fn new(key: &'static str, label: &'static str, by_unit: &[(String, i64)]) -> MapFigure {
+        MapFigure { key, label, by_unit: by_unit.to_vec() }
+    }
+
+    /// One value per district, in the order of `DISTRICTS`.
+    pub fn districts(&self) -> Vec<(&'static str, i64)> {
+        per_district(&self.by_unit)
+    }
+
+    /// Values summed per station (by the station's path); units above stations count nowhere.
+    pub fn stations(&self) -> BTreeMap<&str, i64> {
+        let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
+        for (path, n) in &self.by_unit {
+            if let Some(station) = station_path(path) {
+                *sums.entry(station).or_default() += n;
+            }
+        }
+        sums
+    }
+}
+
+/// `/330200/330203/17/…` → `/330200/330203/17/`: the station a unit belongs to.
+pub fn station_path(path: &str) -> Option<&str> {
+    let end = path.match_indices('/').nth(3)?.0;
+    Some(&path[..=end])
 }
 
 pub struct Chart {
@@ -62,8 +92,31 @@ pub fn per_district(rows: &[(String, i64)]) -> Vec<(&'static str, i64)> {
     DISTRICTS.iter().map(|d| (d.name, sums.get(&d.code).copied().unwrap_or(0))).collect()
 }
 
-pub fn stations_per_district(rows: &[(String, i64)]) -> Vec<(&'static str, i64)> {
-    let station_rows: Vec<(String, i64)> =
-        rows.iter().filter(|(p, _)| p.matches('/').count() == 4).map(|(p, _)| (p.clone(), 1)).collect();
-    per_district(&station_rows)
+/// One row per station among `rows`, counting 1: for a map of how many stations there are.
+pub fn station_rows(rows: &[(String, i64)]) -> Vec<(String, i64)> {
+    rows.iter().filter(|(p, _)| p.matches('/').count() == 4).map(|(p, _)| (p.clone(), 1)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_sums_per_district_and_per_station_from_any_depth() {
+        let rows = vec![
+            ("/330200/".to_string(), 100),
+            ("/330200/330203/".to_string(), 7),
+            ("/330200/330203/17/".to_string(), 2),
+            ("/330200/330203/17/90/".to_string(), 3),
+            ("/330200/330212/18/".to_string(), 5),
+        ];
+        let f = MapFigure::new("k", "l", &rows);
+        let d: BTreeMap<&str, i64> = f.districts().into_iter().collect();
+        assert_eq!((d["海曙区"], d["鄞州区"], d["北仑区"]), (12, 5, 0));
+        let s = f.stations();
+        assert_eq!(s.get("/330200/330203/17/"), Some(&5));
+        assert_eq!(s.get("/330200/330212/18/"), Some(&5));
+        assert_eq!(s.len(), 2, "the city and the district rows belong to no station");
+        assert_eq!(station_rows(&rows).len(), 2);
+    }
 }

@@ -3,8 +3,6 @@
 use ningan_store::{Db, PreciseStats, Scope};
 use serde_json::json;
 
-use crate::modules::cockpit::panels::per_district;
-
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
@@ -34,11 +32,8 @@ pub fn precise(s: &PreciseStats, tr: Tr) -> PanelData {
         },
         Counter { key: "beds", label: tr.pick("隔离床位", "Quarantine beds"), value: s.beds },
     ];
-    let map_figures = vec![MapFigure {
-        key: "active_cases",
-        label: tr.pick("在管病例", "Active cases"),
-        values: per_district(&s.active_cases_by_unit),
-    }];
+    let map_figures =
+        vec![MapFigure::new("active_cases", tr.pick("在管病例", "Active cases"), &s.active_cases_by_unit)];
     let statuses = ["notified", "transferred", "quarantined", "released"];
     let labels: Vec<&str> = statuses
         .iter()

@@ -6,7 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use ningan_store::{Db, PopulationStats, Scope};
 use serde_json::json;
 
-use crate::modules::cockpit::panels::{per_district, stations_per_district};
+use crate::modules::cockpit::panels::station_rows;
 
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
@@ -30,24 +30,10 @@ pub fn population(s: &PopulationStats, tr: Tr) -> PanelData {
         Counter { key: "officers", label: tr.pick("民警账号", "Officer accounts"), value: officers },
     ];
     let map_figures = vec![
-        MapFigure {
-            key: "residents",
-            label: tr.pick("户籍人口", "Residents"),
-            values: per_district(&s.residents_by_unit),
-        },
-        MapFigure {
-            key: "compounds", label: tr.pick("小区", "Compounds"), values: per_district(&s.compounds_by_unit)
-        },
-        MapFigure {
-            key: "stations",
-            label: tr.pick("派出所", "Stations"),
-            values: stations_per_district(&s.residents_by_unit),
-        },
-        MapFigure {
-            key: "officers",
-            label: tr.pick("民警账号", "Officer accounts"),
-            values: per_district(&s.officers_by_unit),
-        },
+        MapFigure::new("residents", tr.pick("户籍人口", "Residents"), &s.residents_by_unit),
+        MapFigure::new("compounds", tr.pick("小区", "Compounds"), &s.compounds_by_unit),
+        MapFigure::new("stations", tr.pick("派出所", "Stations"), &station_rows(&s.residents_by_unit)),
+        MapFigure::new("officers", tr.pick("民警账号", "Officer accounts"), &s.officers_by_unit),
     ];
     PanelData { counters, map_figures, charts: vec![registrations_chart(s, tr), age_chart(s, tr), sex_chart(s, tr)] }
 }
@@ -141,11 +127,11 @@ mod tests {
         assert_eq!(p.counters[0].value, 15);
         assert_eq!(p.counters[3].value, 3, "three stations");
         assert_eq!(p.counters[4].value, 4, "city-level officers count in the total");
-        let residents = &p.map_figures[0].values;
+        let residents = &p.map_figures[0].districts();
         assert_eq!(residents.iter().find(|d| d.0 == "海曙区").map(|d| d.1), Some(12));
         assert_eq!(residents.iter().find(|d| d.0 == "北仑区").map(|d| d.1), Some(3));
         assert_eq!(residents.iter().find(|d| d.0 == "余姚市").map(|d| d.1), Some(0));
-        let officers = &p.map_figures[3].values;
+        let officers = &p.map_figures[3].districts();
         assert_eq!(officers.iter().map(|d| d.1).sum::<i64>(), 1, "city-level accounts are on no district");
         // Days 18628–18629 are 2021-01-01/02, 18659 is 2021-02-01.
         assert_eq!(p.charts[0].option["xAxis"]["data"], json!(["2021-01", "2021-02"]));

@@ -3,8 +3,6 @@
 use ningan_store::{Db, Scope, ServiceStats, StationRating};
 use serde_json::json;
 
-use crate::modules::cockpit::panels::per_district;
-
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
@@ -51,11 +49,7 @@ pub fn services(s: &ServiceStats, ratings: &[StationRating], tr: Tr) -> PanelDat
         Counter { key: "deliveries_dead", label: tr.pick("推送死信", "Dead deliveries"), value: dead },
         Counter { key: "applications_rated", label: tr.pick("群众已评价", "Rated by citizens"), value: rated },
     ];
-    let map_figures = vec![MapFigure {
-        key: "applications",
-        label: tr.pick("办事申请", "Applications"),
-        values: per_district(&s.by_unit),
-    }];
+    let map_figures = vec![MapFigure::new("applications", tr.pick("办事申请", "Applications"), &s.by_unit)];
     let stages = ["submitted", "accepted", "approved", "rejected"];
     let stage_labels: Vec<&str> = stages
         .iter()

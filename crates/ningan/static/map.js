@@ -1,0 +1,211 @@
+// ningan workbench maps (Leaflet): the base layer every map shares, exposure places as
+// clustered markers, a control zone's outline with its gates, and drawing a zone point by
+// point down to street scale. The frame's #map-config says which base layer and where the
+// viewer's own area is; without a tile server the districts and the generated streets are
+// drawn from the server's own GeoJSON, offline.
+(function () {
+  "use strict";
+
+  var cfg = {};
+  try { cfg = JSON.parse(document.getElementById("map-config").textContent); } catch (e) { cfg = {}; }
+  var texts = cfg.texts || {};
+  var LEVEL_COLOURS = { sealed: "#b3261e", controlled: "#c77700", precaution: "#1c4f8a" };
+  var CITY = [[28.85, 120.9], [30.4, 122.3]];
+
+  var cache = {};
+  function load(url) {
+    if (!cache[url]) cache[url] = fetch(url).then(function (r) { return r.json(); });
+    return cache[url];
+  }
+
+  function goHome(map) {
+    var home = cfg.home;
+    if (home && home.center) map.setView(home.center, home.zoom);
+    else if (home && home.bounds) map.fitBounds(home.bounds);
+    else map.fitBounds(CITY);
+  }
+
+  // A map with the base layer; `fit` (a Leaflet bounds) overrides the viewer's home view.
+  function baseMap(el, fit, options) {
+    var map = L.map(el, Object.assign({ preferCanvas: true, maxZoom: cfg.maxZoom || 19, zoomSnap: 0.5 }, options || {}));
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    if (cfg.tiles) {
+      L.tileLayer(cfg.tiles, { attribution: cfg.attribution || "", maxZoom: cfg.maxZoom || 19 }).addTo(map);
+    } else {
+      el.classList.add("map-offline");
+      load(cfg.outline).then(function (geo) {
+        L.geoJSON(geo, { interactive: false, style: { color: "#8a9bb0", weight: 1.5, fillColor: "#f6f3ea", fillOpacity: 1 } })
+          .addTo(map).bringToBack();
+        return load(cfg.roads);
+      }).then(function (roads) {
+        L.geoJSON(roads, {
+          style: function (f) {
+            return f.properties["class"] === "arterial" ? { color: "#e8b04a", weight: 4, opacity: 0.9 } : { color: "#b9c0c8", weight: 2, opacity: 0.9 };
+          },
+          onEachFeature: function (f, layer) {
+            layer.bindTooltip(cfg.english ? f.properties.name_en : f.properties.name, { sticky: true });
+          }
+        }).addTo(map);
+      });
+    }
+    var place = function () {
+      if (fit) map.fitBounds(fit, { maxZoom: 17, padding: [20, 20] });
+      else goHome(map);
+    };
+    place();
+    // A map inside a closed <details> has no size until it opens.
+    var details = el.closest("details");
+    if (details) details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); place(); } });
+    var HomeControl = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var b = L.DomUtil.create("button", "map-home");
+        b.type = "button";
+        b.textContent = "⌂";
+        b.title = texts.home || "";
+        b.setAttribute("aria-label", texts.home || "home");
+        L.DomEvent.on(b, "click", function (e) { L.DomEvent.stop(e); goHome(map); });
+        return b;
+      }
+    });
+    new HomeControl().addTo(map);
+    return map;
+  }
+
+  function escapeHtml(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function dot(colour) {
+    return L.divIcon({ className: "map-dot", html: '<span style="background:' + colour + '"></span>', iconSize: [16, 16], iconAnchor: [8, 8] });
+  }
+
+  function rings(geometry) {
+    if (!geometry) return [];
+    if (geometry.type === "Polygon") return [geometry.coordinates[0]];
+    if (geometry.type === "MultiPolygon") return geometry.coordinates.map(function (p) { return p[0]; });
+    return [];
+  }
+
+  function latlngs(ring) { return ring.map(function (p) { return [p[1], p[0]]; }); }
+
+  // Exposure places: data-points holds [{name, lon, lat, from, to}]. Places close together
+  // form a cluster that opens as the map zooms in, so none hides another.
+  function drawPoints(root) {
+    root.querySelectorAll("[data-points]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var points;
+      try { points = JSON.parse(el.dataset.points); } catch (e) { return; }
+      var located = points.filter(function (p) { return p.lat != null && p.lon != null; });
+      var fit = located.length ? L.latLngBounds(located.map(function (p) { return [p.lat, p.lon]; })) : null;
+      var map = baseMap(el, fit);
+      var group = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40 }) : L.layerGroup();
+      located.forEach(function (p) {
+        var m = L.marker([p.lat, p.lon], { icon: dot("#c0392b"), title: p.name });
+        m.bindPopup("<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml((p.from || "") + " — " + (p.to || "")));
+        group.addLayer(m);
+      });
+      group.addTo(map);
+      el.dataset.drawn = "1";
+      el.dataset.markers = String(located.length);
+    });
+  }
+
+  // A control zone: data-zone holds {geometry, level, points}.
+  function drawZones(root) {
+    root.querySelectorAll("[data-zone]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var z;
+      try { z = JSON.parse(el.dataset.zone); } catch (e) { return; }
+      var outline = rings(z.geometry).map(latlngs);
+      var fit = outline.length ? L.latLngBounds([].concat.apply([], outline)) : null;
+      var map = baseMap(el, fit);
+      outline.forEach(function (r) {
+        L.polygon(r, { color: LEVEL_COLOURS[z.level] || "#333", weight: 3, fillOpacity: 0.12 }).addTo(map);
+      });
+      (z.points || []).forEach(function (p) {
+        if (p.lat == null || p.lon == null) return;
+        L.marker([p.lat, p.lon], { icon: dot("#333"), title: p.name }).bindTooltip(escapeHtml(p.name)).addTo(map);
+      });
+      el.dataset.drawn = "1";
+    });
+  }
+
+  // Area of a small lon/lat ring in square metres (flat Earth is exact enough for a compound).
+  function areaM2(points) {
+    if (points.length < 3) return 0;
+    var lat0 = points[0][1] * Math.PI / 180, m = 111320, s = 0;
+    for (var i = 0; i < points.length; i++) {
+      var a = points[i], b = points[(i + 1) % points.length];
+      s += (a[0] * Math.cos(lat0) * m) * (b[1] * m) - (b[0] * Math.cos(lat0) * m) * (a[1] * m);
+    }
+    return Math.abs(s) / 2;
+  }
+
+  // Drawing a zone: each click adds a boundary point; the textarea named by data-draw
+  // receives the closed GeoJSON polygon. Undo and clear sit on the map.
+  function drawDrawing(root) {
+    root.querySelectorAll("[data-draw]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var target = document.getElementById(el.dataset.draw);
+      var points = [];
+      var map = baseMap(el, null, { doubleClickZoom: false });
+      var shape = L.polygon([], { color: "#b3261e", weight: 2, fillOpacity: 0.15 }).addTo(map);
+      var corners = L.layerGroup().addTo(map);
+      var info = L.control({ position: "bottomleft" });
+      var box;
+      info.onAdd = function () {
+        box = L.DomUtil.create("div", "map-draw-info");
+        L.DomEvent.disableClickPropagation(box);
+        box.innerHTML = '<p class="map-hint"></p><button type="button" data-act="undo"></button> <button type="button" data-act="clear"></button>';
+        box.querySelector("p").textContent = texts.hint || "";
+        box.querySelector('[data-act="undo"]').textContent = texts.undo || "undo";
+        box.querySelector('[data-act="clear"]').textContent = texts.clear || "clear";
+        L.DomEvent.on(box.querySelector('[data-act="undo"]'), "click", function () { points.pop(); render(); });
+        L.DomEvent.on(box.querySelector('[data-act="clear"]'), "click", function () { points = []; render(); });
+        return box;
+      };
+      info.addTo(map);
+      var render = function () {
+        shape.setLatLngs(points.map(function (p) { return [p[1], p[0]]; }));
+        corners.clearLayers();
+        points.forEach(function (p) { L.circleMarker([p[1], p[0]], { radius: 4, color: "#b3261e", fillOpacity: 1 }).addTo(corners); });
+        var ring = points.length > 2 ? points.concat([points[0]]) : [];
+        if (target) target.value = ring.length ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
+        var hint = box && box.querySelector("p");
+        if (hint) {
+          var a = areaM2(points);
+          hint.textContent = points.length > 2 ? (texts.area || "") + " " + Math.round(a).toLocaleString() + " m²" : (texts.hint || "");
+        }
+        el.dataset.points = String(points.length);
+      };
+      // A polygon typed or pasted into the textarea is shown too.
+      if (target && target.value) {
+        try {
+          var r = rings(JSON.parse(target.value))[0] || [];
+          points = r.slice(0, r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? -1 : r.length);
+          if (points.length) map.fitBounds(points.map(function (p) { return [p[1], p[0]]; }), { maxZoom: 17 });
+        } catch (e) { points = []; }
+      }
+      map.on("click", function (e) {
+        points.push([Math.round(e.latlng.lng * 1e6) / 1e6, Math.round(e.latlng.lat * 1e6) / 1e6]);
+        render();
+      });
+      render();
+      el.dataset.drawn = "1";
+      el._map = map;
+    });
+  }
+
+  function init(root) {
+    if (!window.L) return;
+    drawPoints(root);
+    drawZones(root);
+    drawDrawing(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
+})();
