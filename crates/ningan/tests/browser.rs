@@ -22,6 +22,7 @@ impl Drop for Driver {
     }
 }
 
+/// Chromium with a fresh profile, saving downloads into the profile's `downloads/` folder.
 async fn browser() -> (Client, Driver, tempfile::TempDir) {
     let driver_bin = std::env::var("NINGAN_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     assert!(
@@ -38,8 +39,14 @@ async fn browser() -> (Client, Driver, tempfile::TempDir) {
             .expect("chromedriver"),
     );
     let profile = tempfile::tempdir().unwrap();
+    let downloads = profile.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
     let caps = json!({
         "goog:chromeOptions": {
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+            },
             "binary": std::env::var("NINGAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -297,6 +304,38 @@ async fn officers_work_through_the_workbench() {
     assert!(stations.as_u64().unwrap_or(0) >= 2, "Yinzhou's stations are on the drilled-down map: {stations}");
     assert!(painted_pixels(&client, "[data-testid=city-map]").await > 5000);
     s.shot("cockpit-district").await;
+    s.logout().await;
+
+    // A clerk filters the applications and exports them: the XLSX the browser saves opens
+    // with exactly the filtered rows.
+    s.login("clerk", &pw("clerk")).await;
+    s.go("/services/applications?status=approved").await;
+    let pager = s.text(".pager span").await;
+    let total: usize = pager.rsplit(' ').next().unwrap().trim_end_matches('+').parse().unwrap();
+    assert!(total > 0, "the demo station has approved applications: {pager}");
+    s.click("[data-testid=export-xlsx]").await;
+    let dir = _profile.path().join("downloads");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let file = loop {
+        let done = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
+        if let Some(f) = done {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "no XLSX downloaded into {}", dir.display());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.height(), total + 1, "a heading row and one row per filtered application");
+    let status_col =
+        (0..sheet.width()).find(|&c| sheet.get((0, c)).is_some_and(|h| h.to_string().contains("状态"))).unwrap();
+    for r in 1..sheet.height() {
+        assert_eq!(sheet.get((r, status_col)).unwrap().to_string(), "已办结（准予）", "row {r} is an approved one");
+    }
     s.logout().await;
 
     // A station officer searches residents of their station, masked.

@@ -434,6 +434,41 @@ on_both_backends!(the_case_form_takes_an_id_number_and_names_its_errors_beside_i
     assert_eq!(cases["total"], 1, "{cases}");
 });
 
+// A zone drawn wrong (no polygon, an end before now) comes back with each error beside its
+// field, in English when the officer works in English, and the name as typed; nothing stored.
+on_both_backends!(the_zone_form_names_its_errors_beside_the_fields_and_keeps_what_was_typed, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let epi = app.login("epi").await;
+    let unit = station.id.to_string();
+    let base = [("name", "鼓楼封控区"), ("level", "controlled"), ("unit_id", unit.as_str())];
+    let (s, page) = epi.post_form("/precise/zones", &base).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-geometry\""), "the missing drawing is named beside the map's field");
+    assert!(page.contains("value=\"鼓楼封控区\""), "the name comes back as typed");
+    assert!(page.contains("<option value=\"controlled\" selected>"), "so does the level");
+    assert!(!page.contains("geometry："), "no field keys");
+
+    let (s, _) = epi.post_form("/account/language", &[("language", "en")]).await;
+    assert!(s < 400, "{s}");
+    let square = r#"{"type":"Polygon","coordinates":[[[121.55,29.87],[121.551,29.87],[121.551,29.871],[121.55,29.871],[121.55,29.87]]]}"#;
+    let mut late = base.to_vec();
+    late.extend([("geometry", square), ("planned_end", "2020-01-01T08:00")]);
+    let (s, page) = epi.post_form("/precise/zones", &late).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-planned_end\""), "{page}");
+    assert!(page.contains("planned_end must be after starts_at"), "in English");
+    let (_, zones) = epi.get("/api/zones").await;
+    assert_eq!(zones["total"], 0, "nothing stored: {zones}");
+
+    late.retain(|(k, _)| *k != "planned_end");
+    let (s, _) = epi.post_form("/precise/zones", &late).await;
+    assert_eq!(s, 303);
+    let (_, zones) = epi.get("/api/zones").await;
+    assert_eq!(zones["total"], 1);
+});
+
 // A venue's code prints as a poster with its QR code; another station's officer cannot open it.
 on_both_backends!(a_venue_code_prints_as_a_poster_for_its_own_station_only, |b| async move {
     let app = spawn_app(b).await;

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_core::Action;
 use ningan_core::gate::ZoneLevel;
-use ningan_store::{FOLLOWUP_STATUSES, OrgUnit, PageRequest};
-use serde::Deserialize;
+use ningan_store::{FOLLOWUP_STATUSES, PageRequest};
+use serde::{Deserialize, Serialize};
 
 use super::followups::{FollowupDto, status_zh};
 use super::gates::{PassDto, issue_pass};
@@ -19,7 +19,7 @@ use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
 use crate::web::page::{nonempty, opt_i64};
-use crate::web::{Frame, PageError, PageResult, Pager, html};
+use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
 #[derive(Deserialize, Default)]
 pub struct TaskQuery {
@@ -120,20 +120,16 @@ struct ZonesPage {
     frame: Frame,
     rows: Vec<ZoneDto>,
     pager: Pager,
-    units: Vec<OrgUnit>,
     levels: Vec<(&'static str, &'static str)>,
+    unit_options: Vec<(i64, String)>,
     may_manage: bool,
-    error: Option<String>,
-    form: ZoneForm,
+    form: FormState,
 }
 
-impl ZonesPage {
-    fn level_selected(&self, l: &str) -> bool {
-        self.form.level == l
-    }
-}
+/// The zone form's fields, for placing a refusal beside the right one.
+const ZONE_FIELDS: &[&str] = &["name", "level", "unit_id", "geometry", "planned_end"];
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 pub struct ZoneForm {
     #[serde(default)]
     name: String,
@@ -155,33 +151,26 @@ fn levels(frame: &Frame) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-async fn zones_page(
-    state: &AppState,
-    ctx: &Ctx,
-    page: Option<i64>,
-    form: ZoneForm,
-    error: Option<String>,
-) -> PageResult {
+async fn zones_page(state: &AppState, ctx: &Ctx, page: Option<i64>, form: Option<FormState>) -> PageResult {
     let page = state.db.zone_search(&ctx.scope(), true, PageRequest::new(page, Some(20))).await?;
     let pager = Pager::new("/precise/zones", &[], &page);
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let frame = Frame::for_principal(ctx).crumb("/precise/zones", "nav.zones");
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
     let page = ZonesPage {
         rows: page.items.into_iter().map(ZoneDto::from).collect(),
         pager,
-        units,
+        unit_options: units.iter().map(|u| (u.id, frame.tr.pick(&u.name, &u.name_en).to_string())).collect(),
         levels: levels(&frame),
         may_manage: ctx.may(Action::ZoneManage),
-        error,
         form,
         frame,
     };
-    Ok(html(status, &page))
+    Ok(html(page.form.status(), &page))
 }
 
 pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
-    zones_page(&state, &ctx, opt_i64(&q.page), ZoneForm::default(), None).await
+    zones_page(&state, &ctx, opt_i64(&q.page), None).await
 }
 
 pub async fn zone_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ZoneForm>) -> PageResult<Response> {
@@ -206,9 +195,8 @@ pub async fn zone_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
     match created {
         Ok(id) => Ok(Redirect::to(&format!("/precise/zones/{id}")).into_response()),
         Err(e) => {
-            let tr = Frame::for_principal(&ctx).tr;
-            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
-            zones_page(&state, &ctx, None, form, Some(message)).await
+            let kept = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, ZONE_FIELDS);
+            zones_page(&state, &ctx, None, Some(kept)).await
         }
     }
 }
