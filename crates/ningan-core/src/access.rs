@@ -85,6 +85,9 @@ string_enum! {
         SignalWrite => "fraud.signal", "上报涉诈风险信号";
         ApplicationWork => "application.work", "受理、审批群众办事申请";
         ServiceManage => "service.manage", "维护办事事项目录";
+        EnterpriseRead => "enterprise.read", "查看企业及涉企诉求";
+        EnterpriseWork => "enterprise.work", "联系走访企业、办理涉企诉求";
+        EnterpriseManage => "enterprise.manage", "登记企业、指定联络民警、发布涉企通知";
     }
 }
 
@@ -96,7 +99,18 @@ impl Role {
         match self {
             Role::Administrator => &[OrgUnitRead, OrgUnitManage, UserRead, UserManage, TokenManage, ServiceManage],
             Role::Auditor => &[AuditRead, OrgUnitRead, UserRead],
-            Role::Commander => &[OrgUnitRead, ResidentRead, CockpitView, VenueRead, CaseRead, ZoneManage, FraudRead],
+            Role::Commander => &[
+                OrgUnitRead,
+                ResidentRead,
+                CockpitView,
+                VenueRead,
+                CaseRead,
+                ZoneManage,
+                FraudRead,
+                EnterpriseRead,
+                EnterpriseWork,
+                EnterpriseManage,
+            ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
                 ResidentRead,
@@ -125,6 +139,8 @@ impl Role {
                 QuarantineManage,
                 FraudRead,
                 FraudWork,
+                EnterpriseRead,
+                EnterpriseWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]

@@ -4,9 +4,11 @@
 //! [`Write`]. Such storage speaks SQL only through this module, so the application names no
 //! driver and a driver upgrade stays a change of this crate.
 
+/// The row trait (`try_get`), named so that module storage can import it: `use RowExt as _`.
+pub use sqlx::Row as RowExt;
 pub use sqlx::any::AnyRow as Row;
 pub use sqlx::{AnyConnection as Connection, AnyPool as Pool};
-pub use sqlx::{Error, Row as _, query, query_as, query_scalar};
+pub use sqlx::{Error, query, query_as, query_scalar};
 
 pub use crate::query::Filter;
 

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;
+pub mod enterprise;
 pub mod fraud;
 pub mod org_units;
 pub mod precise;
@@ -137,6 +138,16 @@ pub const ALL: &[Module] = &[
         texts: accounts::texts::TEXTS,
         demo: None,
         migrations: &[],
+    },
+    Module {
+        name: "enterprise",
+        routes: enterprise::routes,
+        start: enterprise::start,
+        panels: &[],
+        menu: &[],
+        texts: enterprise::texts::TEXTS,
+        demo: None,
+        migrations: enterprise::MIGRATIONS,
     },
     Module {
         name: "audit",

@@ -1,0 +1,102 @@
+//! Enterprise services' errors: each kind has a stable code (for logs, the API's field
+//! errors and tests) and a text in Chinese and English; storage errors keep their cause.
+//! `From<EnterpriseError> for ApiError` converts at the HTTP edge.
+
+use super::uscc::UsccError;
+use crate::http::error::{ApiError, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnterpriseError {
+    #[error("{0}")]
+    Uscc(#[from] UsccError),
+    /// A field's own validator refused it; the text is `中文 / English`.
+    #[error("{0}: {1}")]
+    Field(&'static str, String),
+    #[error("位置不在宁波市范围内 / the point is outside Ningbo")]
+    OutsideCity,
+    #[error("行业门类“{0}”无效（GB/T 4754 的 A–T） / industry “{0}” is not a GB/T 4754 section A–T")]
+    Industry(String),
+    #[error("企业规模“{0}”无效 / size “{0}” is not large, medium, small or micro")]
+    Size(String),
+    #[error("诉求类别“{0}”无效 / category “{0}” is unknown")]
+    Category(String),
+    #[error("辖区内无此派出所 / no such station in your scope")]
+    Station,
+    #[error("该民警不在企业所属单位 / that officer does not work at the enterprise's unit")]
+    Officer,
+    #[error("当前环节（{stage}）不能执行“{action}” / “{action}” is not possible at stage {stage}")]
+    Transition { stage: String, action: &'static str },
+    #[error("无权执行此操作 / not allowed")]
+    Forbidden,
+    #[error("{0}")]
+    Store(#[from] ningan_store::StoreError),
+}
+
+impl EnterpriseError {
+    /// The stable code of this kind of error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnterpriseError::Uscc(_) => "enterprise.uscc",
+            EnterpriseError::Field(..) => "enterprise.field",
+            EnterpriseError::OutsideCity => "enterprise.outside_city",
+            EnterpriseError::Industry(_) => "enterprise.industry",
+            EnterpriseError::Size(_) => "enterprise.size",
+            EnterpriseError::Category(_) => "enterprise.category",
+            EnterpriseError::Station => "enterprise.station",
+            EnterpriseError::Officer => "enterprise.officer",
+            EnterpriseError::Transition { .. } => "enterprise.transition",
+            EnterpriseError::Forbidden => "enterprise.forbidden",
+            EnterpriseError::Store(_) => "enterprise.store",
+        }
+    }
+
+    /// The form field the error belongs beside, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            EnterpriseError::Uscc(_) => Some("uscc"),
+            EnterpriseError::Field(f, _) => Some(f),
+            EnterpriseError::OutsideCity => Some("lon"),
+            EnterpriseError::Industry(_) => Some("industry"),
+            EnterpriseError::Size(_) => Some("size"),
+            EnterpriseError::Category(_) => Some("category"),
+            EnterpriseError::Station => Some("unit_id"),
+            EnterpriseError::Officer => Some("officer_id"),
+            _ => None,
+        }
+    }
+}
+
+impl From<EnterpriseError> for ApiError {
+    fn from(e: EnterpriseError) -> ApiError {
+        match e {
+            EnterpriseError::Store(s) => ApiError::from(s),
+            EnterpriseError::Forbidden => ApiError::plain(ErrorCode::Forbidden),
+            EnterpriseError::Transition { .. } => {
+                let text = e.to_string();
+                let (zh, en) = crate::http::error::split_bilingual(&text);
+                ApiError::new(ErrorCode::Conflict, zh, en)
+            }
+            EnterpriseError::Field(field, text) => ApiError::field_from(field, text),
+            other => {
+                let field = other.field().unwrap_or("");
+                ApiError::field_from(field, other)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_texts_carry_both_languages() {
+        let e = EnterpriseError::Industry("Z".into());
+        assert_eq!(e.code(), "enterprise.industry");
+        let api = ApiError::from(e);
+        assert_eq!(api.errors[0].field, "industry");
+        assert!(api.errors[0].message.contains("行业") && api.errors[0].message.contains("GB/T 4754 section"));
+        let t = ApiError::from(EnterpriseError::Transition { stage: "closed".into(), action: "accept" });
+        assert_eq!(t.code, ErrorCode::Conflict);
+    }
+}

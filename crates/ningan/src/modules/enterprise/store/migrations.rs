@@ -1,0 +1,133 @@
+//! Enterprise services' tables. Versions continue the global sequence (see
+//! `ningan_store::all_migrations`, which refuses two migrations claiming one version).
+
+use ningan_store::Migration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 19,
+    name: "enterprise services: register, liaison officers, contacts, 11087 requests, portal accounts, notices",
+    common: r#"
+CREATE TABLE enterprises (
+    id {id},
+    uscc TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    industry TEXT NOT NULL,
+    size TEXT NOT NULL,
+    key_enterprise BIGINT NOT NULL,
+    contact_name TEXT NOT NULL,
+    contact_phone TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    officer_id BIGINT REFERENCES users(id),
+    last_contact_at BIGINT,
+    last_visit_at BIGINT,
+    next_due_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX enterprises_scope ON enterprises (unit_path, id);
+CREATE INDEX enterprises_due ON enterprises (officer_id, next_due_at);
+CREATE INDEX enterprises_unit_due ON enterprises (unit_path, next_due_at);
+CREATE TABLE enterprise_liaisons (
+    id {id},
+    enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
+    officer_id BIGINT NOT NULL REFERENCES users(id),
+    reason TEXT NOT NULL,
+    assigned_by TEXT NOT NULL,
+    assigned_at BIGINT NOT NULL,
+    ended_at BIGINT
+);
+CREATE INDEX enterprise_liaisons_enterprise ON enterprise_liaisons (enterprise_id, assigned_at);
+CREATE TABLE enterprise_work_phones (
+    officer_id BIGINT PRIMARY KEY REFERENCES users(id),
+    work_phone TEXT NOT NULL
+);
+CREATE TABLE enterprise_contacts (
+    id {id},
+    enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
+    officer_id BIGINT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    topics TEXT NOT NULL,
+    problems TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX enterprise_contacts_enterprise ON enterprise_contacts (enterprise_id, at);
+CREATE TABLE enterprise_requests (
+    id {id},
+    no TEXT NOT NULL UNIQUE,
+    enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
+    category TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    home_path {path} NOT NULL,
+    deadline BIGINT NOT NULL,
+    supervised_at BIGINT,
+    reply TEXT,
+    rating BIGINT,
+    rating_note TEXT,
+    created_at BIGINT NOT NULL,
+    closed_at BIGINT
+);
+CREATE INDEX enterprise_requests_board ON enterprise_requests (unit_path, stage, deadline);
+CREATE INDEX enterprise_requests_home ON enterprise_requests (home_path, created_at);
+CREATE INDEX enterprise_requests_enterprise ON enterprise_requests (enterprise_id, created_at);
+CREATE INDEX enterprise_requests_open ON enterprise_requests (deadline) WHERE closed_at IS NULL;
+CREATE TABLE enterprise_request_events (
+    id {id},
+    request_id BIGINT NOT NULL REFERENCES enterprise_requests(id),
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX enterprise_request_events_request ON enterprise_request_events (request_id, id);
+CREATE TABLE enterprise_accounts (
+    id {id},
+    enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    is_admin BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (enterprise_id, phone)
+);
+CREATE INDEX enterprise_accounts_phone ON enterprise_accounts (phone);
+CREATE TABLE enterprise_codes (
+    id {id},
+    account_id BIGINT NOT NULL REFERENCES enterprise_accounts(id),
+    code_hash TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX enterprise_codes_account ON enterprise_codes (account_id, created_at);
+CREATE TABLE enterprise_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id BIGINT NOT NULL REFERENCES enterprise_accounts(id),
+    csrf_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE enterprise_notices (
+    id {id},
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    district BIGINT,
+    industry TEXT,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX enterprise_notices_created ON enterprise_notices (created_at);
+"#,
+    sqlite: "",
+    postgres: "",
+}];

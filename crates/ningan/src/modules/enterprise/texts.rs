@@ -1,0 +1,8 @@
+//! Enterprise services' UI texts, Chinese and English.
+
+use crate::web::i18n::Text;
+
+pub const TEXTS: &[Text] = &[
+    ("nav.enterprises", "企业服务", "Enterprise services"),
+    ("nav.enterprise_requests", "涉企诉求", "Enterprise requests"),
+];

@@ -1,0 +1,288 @@
+//! Enterprise services over HTTP on both backends: registering with the credit code checked
+//! and the station found from the point, scope, the liaison's due list, and the 11087 loop —
+//! an enterprise files a request, its station cannot resolve it, the district branch closes
+//! it, the enterprise rates it — plus escalation of overdue requests by the sweep's clock.
+
+mod common;
+
+use common::*;
+use ningan::modules::enterprise::service::sweep_overdue;
+use ningan::modules::enterprise::uscc::Uscc;
+use ningan_core::Role;
+use ningan_store::{NewOrgUnit, OrgUnit, Scope};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+/// A station with a seat on the map (the helper's stations have none).
+async fn seated_station(app: &TestApp, district: u32, n: u32, at: [f64; 2]) -> OrgUnit {
+    let parent = app.unit(&district.to_string()).await;
+    let mut w = app.db.write().await.unwrap();
+    let unit = w
+        .unit_insert(
+            &ningan_store::Actor::system(),
+            &Scope::everything(),
+            &NewOrgUnit {
+                parent_id: parent.id,
+                code: format!("{district}{n:03}"),
+                name: format!("{n}号派出所"),
+                name_en: format!("Station {n}"),
+                location: Some(at),
+            },
+        )
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    unit
+}
+
+async fn act(c: &Client, rid: i64, action: &str, note: &str) -> (u16, Value) {
+    c.post(&format!("/api/enterprise-requests/{rid}/actions"), json!({"action": action, "note": note})).await
+}
+
+fn enterprise(code: &Uscc, lon: f64, lat: f64) -> Value {
+    json!({
+        "uscc": code.as_str(), "name": "宁波甬兴模具有限公司", "address": "海曙区望春工业园区1号",
+        "lon": lon, "lat": lat, "industry": "C", "size": "small", "key_enterprise": true,
+        "contact_name": "张经理", "contact_phone": "13905741234"
+    })
+}
+
+/// An enterprise account signed in to the portal with the code texted to it.
+async fn member(app: &TestApp, uscc: &str, phone: &str) -> Client {
+    let (s, r) = app.anonymous().post("/api/enterprise/code", json!({"uscc": uscc, "phone": phone})).await;
+    assert_eq!(s, 202, "{r}");
+    let text = app.db.sms_last(phone).await.unwrap().expect("a code was texted");
+    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+    let r = http
+        .post(app.url("/api/enterprise/session"))
+        .json(&json!({"uscc": uscc, "phone": phone, "code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "enterprise sign-in");
+    let body: Value = r.json().await.unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
+    let http = reqwest::Client::builder().cookie_provider(jar).default_headers(headers).build().unwrap();
+    Client { base: app.base.clone(), http }
+}
+
+on_both_backends!(a_credit_code_is_checked_and_the_point_finds_the_nearest_station_in_its_district, |b| async move {
+    let app = spawn_app(b).await;
+    let near = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    seated_station(&app, 330203, 2, [121.40, 29.90]).await;
+    let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    let city = app.unit("330200").await;
+    app.user("desk", &[Role::Commander], city.id).await;
+    app.user("yinzhou", &[Role::StationOfficer], other.id).await;
+    let desk = app.login("desk").await;
+    let code = Uscc::synthesize(330203, 4242);
+
+    let mut wrong = code.as_str().to_string();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    let (s, r) = desk.post("/api/enterprises", enterprise(&Uscc::synthesize(330203, 1), 121.55, 29.87)).await;
+    assert_eq!(s, 201, "{r}");
+    let mut bad = enterprise(&code, 121.551, 29.871);
+    bad["uscc"] = json!(wrong);
+    let (s, r) = desk.post("/api/enterprises", bad).await;
+    assert_eq!(s, 422);
+    assert_eq!(r["errors"][0]["field"], "uscc");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("第18位校验码"), "{r}");
+    let (_, list) = desk.get("/api/enterprises").await;
+    assert_eq!(list["total"], 1, "nothing half-written");
+
+    let (s, e) = desk.post("/api/enterprises", enterprise(&code, 121.551, 29.871)).await;
+    assert_eq!(s, 201, "{e}");
+    assert_eq!(e["unit_id"], near.id, "the nearest station of the point's district");
+    assert_eq!(e["contact_phone"], "139****1234", "masked");
+    let (s, _) = desk.post("/api/enterprises", enterprise(&code, 121.551, 29.871)).await;
+    assert_eq!(s, 409, "one enterprise per credit code");
+
+    let mut at_sea = enterprise(&Uscc::synthesize(330203, 77), 123.5, 29.0);
+    at_sea["name"] = json!("海上公司");
+    let (s, r) = desk.post("/api/enterprises", at_sea).await;
+    assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("lon")), "{r}");
+
+    // Another district's station officer sees none of them.
+    let yinzhou = app.login("yinzhou").await;
+    let (_, list) = yinzhou.get("/api/enterprises").await;
+    assert_eq!(list["total"], 0);
+    let (s, _) = yinzhou.get(&format!("/api/enterprises/{}", e["id"])).await;
+    assert_eq!(s, 404);
+    let (s, _) = yinzhou
+        .post(&format!("/api/enterprises/{}/contacts", e["id"]), json!({"kind": "visit", "topics": "走访了解生产经营"}))
+        .await;
+    assert_eq!(s, 404, "nor log contacts with them");
+});
+
+on_both_backends!(the_liaison_logs_contacts_and_the_due_list_follows_the_rhythm, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let officer_id = app.user("liaison", &[Role::StationOfficer], station.id).await;
+    let city = app.unit("330200").await;
+    app.user("desk", &[Role::Commander], city.id).await;
+    let desk = app.login("desk").await;
+    let mut body = enterprise(&Uscc::synthesize(330203, 9), 121.551, 29.871);
+    body["officer_id"] = json!(officer_id);
+    let (s, e) = desk.post("/api/enterprises", body).await;
+    assert_eq!(s, 201, "{e}");
+    let id = e["id"].as_i64().unwrap();
+    let liaison = app.login("liaison").await;
+    // A new enterprise hears from its liaison within three days: it is on the list at once.
+    let (_, due) = liaison.get("/api/enterprises?mine=1&due=1").await;
+    assert_eq!(due["total"], 1, "{due}");
+    let (s, r) =
+        liaison.post(&format!("/api/enterprises/{id}/contacts"), json!({"kind": "call", "topics": "电话"})).await;
+    assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("kind")));
+    let (s, _) = liaison
+        .post(
+            &format!("/api/enterprises/{id}/contacts"),
+            json!({"kind": "visit", "topics": "走访了解用工情况", "problems": "外籍员工登记"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (_, due) = liaison.get("/api/enterprises?mine=1&due=1").await;
+    assert_eq!(due["total"], 0, "a visit counts as a contact; next due in seven days");
+    let (_, d) = liaison.get(&format!("/api/enterprises/{id}")).await;
+    let kinds: Vec<&str> = d["file"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"visit") && kinds.contains(&"liaison"), "{kinds:?}");
+});
+
+on_both_backends!(
+    a_request_climbs_from_the_station_to_the_district_which_closes_it_and_the_enterprise_rates_it,
+    |b| async move {
+        let app = spawn_app(b).await;
+        let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+        let district = app.unit("330203").await;
+        let city = app.unit("330200").await;
+        app.user("desk", &[Role::Commander], city.id).await;
+        app.user("station", &[Role::StationOfficer], station.id).await;
+        app.user("branch", &[Role::Commander], district.id).await;
+        let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+        app.user("stranger", &[Role::StationOfficer], other.id).await;
+        let desk = app.login("desk").await;
+        let code = Uscc::synthesize(330203, 5);
+        let (_, e) = desk.post("/api/enterprises", enterprise(&code, 121.551, 29.871)).await;
+        let id = e["id"].as_i64().unwrap();
+        let (s, _) = desk
+            .post(&format!("/api/enterprises/{id}/accounts"), json!({"name": "张经理", "phone": "13905741234"}))
+            .await;
+        assert_eq!(s, 201);
+
+        let firm = member(&app, code.as_str(), "13905741234").await;
+        let (s, r) = firm
+            .post("/api/enterprise/requests", json!({"category": "weather", "title": "厂区周边", "body": "x"}))
+            .await;
+        assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("category")));
+        let (s, filed) = firm
+        .post(
+            "/api/enterprise/requests",
+            json!({"category": "dispute", "title": "与相邻企业的通道纠纷", "body": "相邻企业长期占用消防通道，多次协商未果，请求协调处理。"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{filed}");
+        let rid = filed["id"].as_i64().unwrap();
+        assert!(filed["no"].as_str().unwrap().starts_with("QY"));
+        // Without the CSRF header a write is refused.
+        let bare = reqwest::Client::new();
+        let r = bare.post(app.url("/api/enterprise/requests")).json(&json!({})).send().await.unwrap();
+        assert_eq!(r.status(), 401, "no session, no write");
+
+        let station_api = app.login("station").await;
+        let (_, d) = station_api.get(&format!("/api/enterprise-requests/{rid}")).await;
+        assert_eq!(d["actions"], json!(["accept", "escalate"]), "{d}");
+        assert_eq!(act(&station_api, rid, "accept", "").await.0, 204);
+        let (s, r) = act(&station_api, rid, "escalate", "").await;
+        assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("note")), "escalating needs a reason");
+        assert_eq!(act(&station_api, rid, "escalate", "涉及两家企业用地，超出派出所职权").await.0, 204);
+        let (s, _) = act(&station_api, rid, "reply", "已答复").await;
+        assert_eq!(s, 409, "the station no longer holds it");
+
+        let stranger = app.login("stranger").await;
+        let (s, _) = stranger.get(&format!("/api/enterprise-requests/{rid}")).await;
+        assert_eq!(s, 404, "another district's officer cannot see it");
+
+        let branch = app.login("branch").await;
+        let (_, d) = branch.get(&format!("/api/enterprise-requests/{rid}")).await;
+        assert_eq!(d["request"]["tier"], "district");
+        assert!(d["actions"].as_array().unwrap().contains(&json!("accept")), "{d}");
+        assert_eq!(act(&branch, rid, "accept", "").await.0, 204);
+        assert_eq!(act(&branch, rid, "reply", "已协调两家企业划定通道，由街道监督执行").await.0, 204);
+        assert_eq!(act(&branch, rid, "close", "").await.0, 204);
+
+        let (_, mine) = firm.get(&format!("/api/enterprise/requests/{rid}")).await;
+        assert_eq!(mine["request"]["stage"], "closed");
+        let kinds: Vec<&str> = mine["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["filed", "accept", "escalate", "accept", "reply", "close"]);
+        assert!(
+            mine["events"].to_string().contains("公安机关") && !mine["events"].to_string().contains("user:"),
+            "no officer names"
+        );
+        let (s, _) = firm.post(&format!("/api/enterprise/requests/{rid}/rating"), json!({"rating": 6})).await;
+        assert_eq!(s, 422);
+        let (s, _) = firm
+            .post(&format!("/api/enterprise/requests/{rid}/rating"), json!({"rating": 5, "note": "处理及时"}))
+            .await;
+        assert_eq!(s, 204);
+        let (_, mine) = firm.get(&format!("/api/enterprise/requests/{rid}")).await;
+        assert_eq!(
+            (mine["request"]["stage"].as_str(), mine["request"]["rating"].as_i64()),
+            (Some("evaluated"), Some(5))
+        );
+
+        // Another enterprise sees nothing of it.
+        let code2 = Uscc::synthesize(330203, 6);
+        let (_, e2) = desk.post("/api/enterprises", enterprise(&code2, 121.552, 29.872)).await;
+        desk.post(
+            &format!("/api/enterprises/{}/accounts", e2["id"]),
+            json!({"name": "李会计", "phone": "13905745678"}),
+        )
+        .await;
+        let firm2 = member(&app, code2.as_str(), "13905745678").await;
+        let (s, _) = firm2.get(&format!("/api/enterprise/requests/{rid}")).await;
+        assert_eq!(s, 404);
+        let (_, list) = firm2.get("/api/enterprise/requests").await;
+        assert_eq!(list["total"], 0);
+    }
+);
+
+on_both_backends!(requests_past_their_deadline_climb_a_tier_at_a_time_by_the_sweeps_clock, |b| async move {
+    let app = spawn_app(b).await;
+    seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let city = app.unit("330200").await;
+    app.user("desk", &[Role::Commander], city.id).await;
+    let desk = app.login("desk").await;
+    let code = Uscc::synthesize(330203, 8);
+    let (_, e) = desk.post("/api/enterprises", enterprise(&code, 121.551, 29.871)).await;
+    desk.post(&format!("/api/enterprises/{}/accounts", e["id"]), json!({"name": "张经理", "phone": "13905741234"}))
+        .await;
+    let firm = member(&app, code.as_str(), "13905741234").await;
+    let (_, filed) = firm
+        .post("/api/enterprise/requests", json!({"category": "security_risk", "title": "仓库周边治安隐患", "body": "仓库周边夜间常有不明人员逗留，存在盗窃隐患。"}))
+        .await;
+    let rid = filed["id"].as_i64().unwrap();
+    let now = ningan_core::time::now_ms();
+    let hour = 3_600_000;
+    assert_eq!(sweep_overdue(&app.db, now).await.unwrap(), 0, "within the day the station has to accept");
+    // A day and an hour later nobody accepted it: the district branch has it.
+    assert_eq!(sweep_overdue(&app.db, now + 25 * hour).await.unwrap(), 1);
+    let (_, d) = desk.get(&format!("/api/enterprise-requests/{rid}")).await;
+    assert_eq!((d["request"]["tier"].as_str(), d["request"]["stage"].as_str()), (Some("district"), Some("submitted")));
+    // Its own deadline runs from the move (made at the sweep's clock): a day after that, the city.
+    assert_eq!(sweep_overdue(&app.db, now + 26 * hour).await.unwrap(), 0);
+    assert_eq!(sweep_overdue(&app.db, now + 50 * hour).await.unwrap(), 1);
+    let (_, d) = desk.get(&format!("/api/enterprise-requests/{rid}")).await;
+    assert_eq!(d["request"]["tier"], "city");
+    // At the top it is marked supervised once, and stays with the city bureau.
+    assert_eq!(sweep_overdue(&app.db, now + 80 * hour).await.unwrap(), 1);
+    assert_eq!(sweep_overdue(&app.db, now + 90 * hour).await.unwrap(), 0);
+    let (_, d) = desk.get(&format!("/api/enterprise-requests/{rid}")).await;
+    assert_eq!((d["request"]["tier"].as_str(), d["request"]["supervised"].as_bool()), (Some("city"), Some(true)));
+    let kinds: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["filed", "escalate", "escalate", "supervise"]);
+    let (_, board) = desk.get("/api/enterprise-requests?overdue=1").await;
+    assert_eq!(board["total"], 0, "the move gave it a fresh deadline on the real clock");
+});
