@@ -246,8 +246,22 @@ on_both_backends!(
         assert_eq!(s, 404);
         let (_, list) = firm2.get("/api/enterprise/requests").await;
         assert_eq!(list["total"], 0);
+
+        // The cockpit counts it: two enterprises, nothing open, one rated five stars.
+        let (_, cockpit) = desk.get("/api/cockpit").await;
+        let counter =
+            |k: &str| cockpit["counters"].as_array().unwrap().iter().find(|c| c["key"] == k).unwrap()["value"].clone();
+        assert_eq!(counter("enterprises"), 2, "{cockpit}");
+        assert_eq!(counter("enterprise_requests_open"), 0);
+        assert_eq!(counter("enterprise_satisfaction"), 100);
     }
 );
+
+/// A page's status and HTML.
+async fn page(c: &Client, path: &str) -> (u16, String) {
+    let r = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
 
 on_both_backends!(requests_past_their_deadline_climb_a_tier_at_a_time_by_the_sweeps_clock, |b| async move {
     let app = spawn_app(b).await;
@@ -285,4 +299,91 @@ on_both_backends!(requests_past_their_deadline_climb_a_tier_at_a_time_by_the_swe
     assert_eq!(kinds, ["filed", "escalate", "escalate", "supervise"]);
     let (_, board) = desk.get("/api/enterprise-requests?overdue=1").await;
     assert_eq!(board["total"], 0, "the move gave it a fresh deadline on the real clock");
+});
+
+// The workbench pages and the portal's pages, as a browser without scripts would use them:
+// forms keep what was typed and name errors beside the field; a portal form without the
+// session's token is refused.
+on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let officer_id = app.user("liaison", &[Role::StationOfficer], station.id).await;
+    let city = app.unit("330200").await;
+    app.user("desk", &[Role::Commander], city.id).await;
+    let desk = app.login("desk").await;
+    let code = Uscc::synthesize(330203, 21);
+    let mut body = enterprise(&code, 121.551, 29.871);
+    body["officer_id"] = json!(officer_id);
+    let (_, e) = desk.post("/api/enterprises", body).await;
+    let id = e["id"].as_i64().unwrap();
+    desk.post(&format!("/api/enterprises/{id}/accounts"), json!({"name": "张经理", "phone": "13905741234"})).await;
+
+    let liaison = app.login("liaison").await;
+    let (s, html) = page(&liaison, "/enterprises?due=1&mine=1").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("宁波甬兴模具有限公司"), "on the due list");
+    let (s, html) =
+        liaison.post_form(&format!("/enterprises/{id}/contacts"), &[("kind", "visit"), ("topics", "")]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("data-testid=\"error-topics\""), "the error sits beside the field");
+    let (s, _) = liaison
+        .post_form(&format!("/enterprises/{id}/contacts"), &[("kind", "visit"), ("topics", "走访了解用工")])
+        .await;
+    assert_eq!(s, 303);
+
+    // The portal, by forms.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let web =
+        reqwest::Client::builder().cookie_provider(jar).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = web.get(app.url("/enterprise")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"send-code\""));
+    let r = web
+        .post(app.url("/enterprise/code"))
+        .form(&[("uscc", "913302030000"), ("phone", "13905741234")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("data-testid=\"error-uscc\""), "a short code is named beside its field");
+    let r = web
+        .post(app.url("/enterprise/code"))
+        .form(&[("uscc", code.as_str()), ("phone", "13905741234")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = app.db.sms_last("13905741234").await.unwrap().unwrap();
+    let sms: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
+    let r = web
+        .post(app.url("/enterprise/session"))
+        .form(&[("uscc", code.as_str()), ("phone", "13905741234"), ("code", sms.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let home = web.get(app.url("/enterprise")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("liaison") && home.contains("宁波甬兴模具有限公司"), "the liaison officer is named");
+    let csrf = home.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let request = [
+        ("category", "workforce"),
+        ("title", "外籍员工住宿登记"),
+        ("body", "新聘两名外籍工程师入住宿舍，请指导办理登记。"),
+    ];
+    let r = web.post(app.url("/enterprise/requests")).form(&request).send().await.unwrap();
+    assert_eq!(r.status(), 403, "no token, no request");
+    let mut with_token = request.to_vec();
+    with_token.push(("csrf_token", csrf.as_str()));
+    let r = web.post(app.url("/enterprise/requests")).form(&with_token).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, board) = liaison.get("/api/enterprise-requests?here=1").await;
+    assert_eq!(board["total"], 1, "the station's desk has it");
+    let rid = board["items"][0]["id"].as_i64().unwrap();
+    let (s, html) = page(&liaison, &format!("/enterprises/requests/{rid}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"act-accept\""));
+    let (s, html) = liaison
+        .post_form(&format!("/enterprises/requests/{rid}/actions"), &[("action", "escalate"), ("note", "")])
+        .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("data-testid=\"error-note\""));
 });

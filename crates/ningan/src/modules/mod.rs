@@ -143,10 +143,17 @@ pub const ALL: &[Module] = &[
         name: "enterprise",
         routes: enterprise::routes,
         start: enterprise::start,
-        panels: &[],
-        menu: &[],
+        panels: &[enterprise::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/enterprises", key: "nav.enterprises", action: Some(Action::EnterpriseRead) },
+            MenuItem {
+                href: "/enterprises/requests",
+                key: "nav.enterprise_requests",
+                action: Some(Action::EnterpriseRead),
+            },
+        ],
         texts: enterprise::texts::TEXTS,
-        demo: None,
+        demo: Some(enterprise::demo::DEMO),
         migrations: enterprise::MIGRATIONS,
     },
     Module {

@@ -9,10 +9,14 @@
 //! policy.
 
 pub mod api;
+pub mod demo;
 pub mod error;
 pub mod model;
+pub mod pages;
+pub mod panel;
 pub mod portal;
 pub mod portal_api;
+pub mod portal_pages;
 pub mod service;
 pub mod store;
 pub mod texts;
@@ -128,6 +132,31 @@ pub fn routes(api: Api) -> Api {
         )
         .request::<api::ActRequest>(),
         post(api::act),
+    )
+    .add(Op::page(Method::GET, "/enterprises", read, "企业名录与到期联系"), get(pages::list))
+    .add(Op::page(Method::GET, "/enterprises/{id}", read, "企业服务档案"), get(pages::detail))
+    .add(Op::page(Method::POST, "/enterprises/{id}/contacts", work, "记录联系或走访"), post(pages::contact))
+    .add(Op::page(Method::POST, "/enterprises/{id}/liaison", manage, "更换联络民警"), post(pages::liaison))
+    .add(Op::page(Method::GET, "/enterprises/requests", read, "涉企诉求看板（督办）"), get(pages::board))
+    .add(Op::page(Method::GET, "/enterprises/requests/{id}", read, "诉求详情与办理"), get(pages::request))
+    .add(Op::page(Method::POST, "/enterprises/requests/{id}/actions", work, "办理诉求"), post(pages::act))
+    .add(Op::page(Method::GET, "/enterprise", Access::Public, "11087 企业服务平台"), get(portal_pages::home))
+    .add(Op::page(Method::POST, "/enterprise/code", Access::Public, "11087：发送验证码"), post(portal_pages::code))
+    .add(Op::page(Method::POST, "/enterprise/session", Access::Public, "11087：登录"), post(portal_pages::sign_in))
+    .add(Op::page(Method::POST, "/enterprise/logout", Access::Public, "11087：退出"), post(portal_pages::logout))
+    .add(Op::page(Method::POST, "/enterprise/accounts", Access::Public, "11087：邀请同事"), post(portal_pages::invite))
+    .add(
+        Op::page(Method::GET, "/enterprise/requests/new", Access::Public, "11087：提交诉求"),
+        get(portal_pages::new_form),
+    )
+    .add(Op::page(Method::POST, "/enterprise/requests", Access::Public, "11087：提交诉求"), post(portal_pages::create))
+    .add(
+        Op::page(Method::GET, "/enterprise/requests/{id}", Access::Public, "11087：诉求进度"),
+        get(portal_pages::request),
+    )
+    .add(
+        Op::page(Method::POST, "/enterprise/requests/{id}/rating", Access::Public, "11087：评价"),
+        post(portal_pages::rate),
     )
     .add(
         Op::api(Method::POST, "/api/enterprise/code", Access::Public, "enterprise-portal", "11087：发送登录验证码")

@@ -7,6 +7,7 @@ pub mod enterprises;
 pub mod migrations;
 pub mod portal;
 pub mod requests;
+pub mod stats;
 
 use ningan_store::sql::{Filter, Row};
 use ningan_store::{Page, PageRequest, Result, Scope};

@@ -1,0 +1,387 @@
+//! The workbench pages of enterprise services: the register with the due list, an
+//! enterprise's service file (liaison, contacts and visits, its requests), the requests board
+//! with the supervision view, and a request with the actions open to the viewer's desk.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use ningan_core::Action;
+use ningan_store::{PageRequest, Scope};
+use serde::{Deserialize, Serialize};
+
+use super::api::{self, AssignRequest, BoardQuery, ContactRequest, EnterpriseDto, ListQuery, RequestDto};
+use super::model::{self, Stage, Tier};
+use super::service::{self, RequestAction};
+use super::store::{enterprises, requests};
+use crate::app::AppState;
+use crate::http::json::Path;
+use crate::http::principal::Ctx;
+use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
+
+#[derive(Deserialize, Default)]
+pub struct ListForm {
+    q: Option<String>,
+    industry: Option<String>,
+    key: Option<String>,
+    due: Option<String>,
+    mine: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/list.html")]
+struct ListPage {
+    frame: Frame,
+    rows: Vec<EnterpriseDto>,
+    pager: Pager,
+    industries: Vec<(&'static str, &'static str)>,
+    q: String,
+    industry: String,
+    key: bool,
+    due: bool,
+    mine: bool,
+}
+
+fn industries(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    model::INDUSTRIES.iter().map(|(c, zh, en)| (*c, tr.pick(zh, en))).collect()
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListForm>) -> PageResult {
+    let frame = Frame::for_principal(&ctx).crumb("/enterprises", "nav.enterprises");
+    let q = ListQuery {
+        q: f.q.clone(),
+        industry: f.industry.clone().filter(|s| !s.is_empty()),
+        key: f.key.clone(),
+        due: f.due.clone(),
+        mine: f.mine.clone(),
+        sort: None,
+        page: crate::web::page::opt_i64(&f.page),
+        per_page: Some(30),
+    };
+    let now = ningan_core::time::now_ms();
+    let page =
+        enterprises::search(&state.db, &ctx.scope(), &q.query(&ctx, now), PageRequest::new(q.page, q.per_page)).await?;
+    let on = |v: &Option<String>| v.as_deref() == Some("1");
+    let filters = [
+        ("q", f.q.clone().unwrap_or_default()),
+        ("industry", f.industry.clone().unwrap_or_default()),
+        ("key", f.key.clone().unwrap_or_default()),
+        ("due", f.due.clone().unwrap_or_default()),
+        ("mine", f.mine.clone().unwrap_or_default()),
+    ];
+    let pager = Pager::new("/enterprises", &filters, &page);
+    let en = frame.tr.is_en();
+    let page = ListPage {
+        rows: page.items.into_iter().map(|e| EnterpriseDto::new(e, en, now)).collect(),
+        pager,
+        industries: industries(frame.tr),
+        q: f.q.unwrap_or_default(),
+        industry: f.industry.unwrap_or_default(),
+        key: on(&f.key),
+        due: on(&f.due),
+        mine: on(&f.mine),
+        frame,
+    };
+    Ok(html(axum::http::StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/detail.html")]
+struct DetailPage {
+    frame: Frame,
+    e: EnterpriseDto,
+    point_json: String,
+    file: Vec<api::FileEntryDto>,
+    requests: Vec<RequestDto>,
+    officers: Vec<(i64, String)>,
+    may_work: bool,
+    may_manage: bool,
+    form: FormState,
+}
+
+impl DetailPage {
+    fn kind_label(&self, kind: &str) -> &'static str {
+        let en = self.frame.tr.is_en();
+        match (kind, en) {
+            ("visit", false) => "走访",
+            ("visit", true) => "Visit",
+            ("contact", false) => "联系",
+            ("contact", true) => "Contact",
+            ("liaison", false) => "指定联络民警",
+            ("liaison", true) => "Liaison officer",
+            (_, false) => "诉求",
+            (_, true) => "Request",
+        }
+    }
+}
+
+async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormState>) -> PageResult {
+    let e = enterprises::get(&state.db, &ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(ctx))?;
+    let frame = Frame::for_principal(ctx)
+        .crumb("/enterprises", "nav.enterprises")
+        .crumb_text(&format!("/enterprises/{id}"), &e.name);
+    let en = frame.tr.is_en();
+    let now = ningan_core::time::now_ms();
+    let file = enterprises::file(&state.db, id, 100).await?;
+    let reqs = requests::of_enterprise(&state.db, id, PageRequest::new(Some(1), Some(20))).await?;
+    let officers = enterprises::officers(&state.db, &Scope::subtree(&e.unit_path)).await?;
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let point_json =
+        serde_json::json!([{"name": e.name, "lon": e.lon, "lat": e.lat, "from": e.address, "to": ""}]).to_string();
+    let page = DetailPage {
+        point_json,
+        e: EnterpriseDto::new(e, en, now),
+        file: file
+            .into_iter()
+            .map(|f| api::FileEntryDto {
+                at: crate::http::dto::ts(f.at),
+                kind: f.kind,
+                actor: f.actor,
+                text: f.text,
+                extra: f.extra,
+            })
+            .collect(),
+        requests: reqs.items.into_iter().map(|r| RequestDto::new(r, en, now)).collect(),
+        officers: officers.into_iter().map(|(id, name, _)| (id, name)).collect(),
+        may_work: ctx.may(Action::EnterpriseWork),
+        may_manage: ctx.may(Action::EnterpriseManage),
+        frame,
+        form,
+    };
+    Ok(html(page.form.status(), &page))
+}
+
+pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    detail_page(&state, &ctx, id, None).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ContactForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    topics: String,
+    #[serde(default)]
+    problems: String,
+}
+
+pub async fn contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> PageResult<Response> {
+    // The page's datetime-local field is China time without a zone.
+    let at = (!f.at.trim().is_empty()).then(|| format!("{}:00+08:00", f.at.trim()));
+    let req = ContactRequest { kind: f.kind.clone(), at, topics: f.topics.clone(), problems: f.problems.clone() };
+    match api::log_contact(&state, &ctx, id, &req).await {
+        Ok(_) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
+        Err(e) => {
+            let form = FormState::new(Tr::new(ctx.language()))
+                .with_values(&f)
+                .refused(&e, &["kind", "at", "topics", "problems"]);
+            Ok(detail_page(&state, &ctx, id, Some(form)).await?.into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct LiaisonForm {
+    #[serde(default)]
+    officer_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn liaison(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<LiaisonForm>,
+) -> PageResult<Response> {
+    let result =
+        match crate::web::page::form_required::<i64>("officer_id", "联络民警", "Liaison officer", &f.officer_id) {
+            Ok(officer_id) => {
+                api::assign_officer(&state, &ctx, id, &AssignRequest { officer_id, reason: f.reason.clone() }).await
+            }
+            Err(e) => Err(e),
+        };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
+        Err(e) => {
+            let form = FormState::new(Tr::new(ctx.language())).with_values(&f).refused(&e, &["officer_id", "reason"]);
+            Ok(detail_page(&state, &ctx, id, Some(form)).await?.into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/requests.html")]
+struct BoardPage {
+    frame: Frame,
+    rows: Vec<RequestDto>,
+    pager: Pager,
+    stages: Vec<(&'static str, &'static str)>,
+    tiers: Vec<(&'static str, &'static str)>,
+    stage: String,
+    tier: String,
+    overdue: bool,
+    here: bool,
+    q: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardForm {
+    stage: Option<String>,
+    tier: Option<String>,
+    overdue: Option<String>,
+    here: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+}
+
+pub async fn board(State(state): State<AppState>, ctx: Ctx, Query(f): Query<BoardForm>) -> PageResult {
+    let frame = Frame::for_principal(&ctx).crumb("/enterprises/requests", "nav.enterprise_requests");
+    let en = frame.tr.is_en();
+    let now = ningan_core::time::now_ms();
+    let bq = BoardQuery {
+        stage: f.stage.clone().filter(|s| !s.is_empty()),
+        tier: f.tier.clone().filter(|s| !s.is_empty()),
+        category: None,
+        overdue: f.overdue.clone(),
+        here: f.here.clone(),
+        q: f.q.clone(),
+        page: crate::web::page::opt_i64(&f.page),
+        per_page: Some(30),
+    };
+    let page =
+        requests::search(&state.db, &ctx.scope(), &bq.query(now), PageRequest::new(bq.page, bq.per_page)).await?;
+    let filters = [
+        ("stage", f.stage.clone().unwrap_or_default()),
+        ("tier", f.tier.clone().unwrap_or_default()),
+        ("overdue", f.overdue.clone().unwrap_or_default()),
+        ("here", f.here.clone().unwrap_or_default()),
+        ("q", f.q.clone().unwrap_or_default()),
+    ];
+    let pager = Pager::new("/enterprises/requests", &filters, &page);
+    let page = BoardPage {
+        rows: page.items.into_iter().map(|r| RequestDto::new(r, en, now)).collect(),
+        pager,
+        stages: Stage::ALL.iter().map(|s| (s.as_str(), s.label(en))).collect(),
+        tiers: [Tier::Station, Tier::District, Tier::City].iter().map(|t| (t.as_str(), t.label(en))).collect(),
+        stage: f.stage.unwrap_or_default(),
+        tier: f.tier.unwrap_or_default(),
+        overdue: f.overdue.as_deref() == Some("1"),
+        here: f.here.as_deref() == Some("1"),
+        q: f.q.unwrap_or_default(),
+        frame,
+    };
+    Ok(html(axum::http::StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/request.html")]
+struct RequestPage {
+    frame: Frame,
+    r: RequestDto,
+    events: Vec<api::EventDto>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    form: FormState,
+}
+
+async fn request_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormState>) -> PageResult {
+    let now = ningan_core::time::now_ms();
+    let r = requests::get(&state.db, &ctx.scope(), id).await.map_err(|e| PageError::from(e).framed(ctx))?;
+    let frame = Frame::for_principal(ctx)
+        .crumb("/enterprises/requests", "nav.enterprise_requests")
+        .crumb_text(&format!("/enterprises/requests/{id}"), &r.no);
+    let en = frame.tr.is_en();
+    let actions = if ctx.may(Action::EnterpriseWork) {
+        service::actions_for(&r, &ctx.unit, now)
+            .into_iter()
+            .map(|a| (a.as_str(), a.label(en), a.needs_note()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let events = requests::events(&state.db, id).await?;
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let page = RequestPage {
+        r: RequestDto::new(r, en, now),
+        events: events
+            .into_iter()
+            .map(|e| api::EventDto {
+                at: crate::http::dto::ts(e.at),
+                actor: e.actor,
+                kind: e.kind,
+                tier: e.tier,
+                note: e.note,
+            })
+            .collect(),
+        actions,
+        frame,
+        form,
+    };
+    Ok(html(page.form.status(), &page))
+}
+
+impl RequestPage {
+    fn event_label(&self, kind: &str) -> &'static str {
+        let en = self.frame.tr.is_en();
+        match kind {
+            "filed" => {
+                if en {
+                    "Filed"
+                } else {
+                    "提交"
+                }
+            }
+            "rated" => {
+                if en {
+                    "Rated"
+                } else {
+                    "评价"
+                }
+            }
+            k => RequestAction::parse(k).map(|a| a.label(en)).unwrap_or(""),
+        }
+    }
+
+    fn tier_label(&self, tier: &str) -> &'static str {
+        Tier::parse(tier).map(|t| t.label(self.frame.tr.is_en())).unwrap_or("")
+    }
+}
+
+pub async fn request(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    request_page(&state, &ctx, id, None).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ActForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ActForm>,
+) -> PageResult<Response> {
+    let result = match RequestAction::parse(&f.action) {
+        Some(a) => service::act(&state, &ctx, id, a, &f.note).await.map_err(crate::http::error::ApiError::from),
+        None => Err(crate::http::error::ApiError::field("action", "无此操作", "no such action")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/enterprises/requests/{id}")).into_response()),
+        Err(e) => {
+            let form = FormState::new(Tr::new(ctx.language())).with_values(&f).refused(&e, &["note"]);
+            Ok(request_page(&state, &ctx, id, Some(form)).await?.into_response())
+        }
+    }
+}
