@@ -762,3 +762,113 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     let (_, ratings) = clerk.get("/api/services/ratings").await;
     assert_eq!(ratings[0]["average"], 5.0, "{ratings}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
+    // The demo city's first enterprise belongs to the demo officer's station.
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let district = app.unit("330203").await;
+    app.user("branch", &[ningan_core::Role::Commander], district.id).await;
+    use ningan_store::sql::RowExt as _;
+    let first = ningan_store::sql::query(
+        "SELECT e.uscc, a.phone FROM enterprises e JOIN enterprise_accounts a ON a.enterprise_id = e.id ORDER BY e.id LIMIT 1",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    let (uscc, phone): (String, String) = (first.try_get("uscc").unwrap(), first.try_get("phone").unwrap());
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    // On a phone, the enterprise signs in with the texted code and files a request.
+    client.set_window_size(390, 844).await.unwrap();
+    s.go("/enterprise").await;
+    s.type_into("input[name=uscc]", &uscc).await;
+    s.type_into("input[name=phone]", &phone).await;
+    s.click("[data-testid=send-code]").await;
+    s.text("[data-testid=code-sent]").await;
+    let text = app.db.sms_last(&phone).await.unwrap().unwrap();
+    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
+    s.type_into("[data-testid=enterprise-signin-form] input[name=code]", &code).await;
+    s.click("[data-testid=sign-in]").await;
+    s.text("[data-testid=enterprise-name]").await;
+    assert_no_sideways_scroll(&client, "/enterprise").await;
+    s.click("[data-testid=new-request]").await;
+    s.text("[data-testid=submit-request]").await;
+    s.click("select[name=category] option[value=dispute]").await;
+    s.type_into("input[name=title]", "与相邻企业的通道纠纷").await;
+    s.type_into("textarea[name=body]", "短").await;
+    s.click("[data-testid=submit-request]").await;
+    s.wait_text("[data-testid=error-body]", "10").await;
+    client.find(Locator::Css("textarea[name=body]")).await.unwrap().clear().await.unwrap();
+    s.type_into("textarea[name=body]", "相邻企业长期占用消防通道，多次协商未果，请求协调。").await;
+    s.click("[data-testid=submit-request]").await;
+    s.wait_text("[data-testid=my-stage]", "待受理").await;
+    assert_no_sideways_scroll(&client, "request").await;
+    let request_url = client.current_url().await.unwrap().to_string();
+    s.shot("enterprise-filed").await;
+    client.delete_all_cookies().await.unwrap();
+
+    // The station accepts it, cannot resolve it, and sends it to the district branch.
+    client.set_window_size(1440, 1000).await.unwrap();
+    s.login("officer", &pw("officer")).await;
+    s.go("/enterprises/requests?here=1&stage=submitted").await;
+    s.click("[data-testid=requests-board] tbody a").await;
+    s.text("[data-testid=act-accept]").await;
+    s.click("[data-testid=act-accept]").await;
+    s.wait_text("[data-testid=request-stage]", "已受理").await;
+    s.click("[data-testid=act-escalate]").await;
+    s.wait_text("[data-testid=error-note]", "说明").await;
+    s.type_into("[data-testid=action-note]", "涉及两家企业用地边界，超出派出所职权").await;
+    s.click("[data-testid=act-escalate]").await;
+    s.wait_text("[data-testid=request-tier]", "分局").await;
+    // The liaison officer's due list has the demo's enterprises of the station.
+    s.go("/enterprises?mine=1").await;
+    assert!(!s.text("[data-testid=enterprises] tbody").await.contains("无记录"));
+    s.logout().await;
+
+    // The district branch accepts, replies and closes it.
+    s.login("branch", PASSWORD).await;
+    s.go("/enterprises/requests?here=1").await;
+    s.click("[data-testid=requests-board] tbody a").await;
+    s.text("[data-testid=act-accept]").await;
+    s.click("[data-testid=act-accept]").await;
+    s.wait_text("[data-testid=request-stage]", "已受理").await;
+    s.type_into("[data-testid=action-note]", "已约两家企业现场协调，划定通道并由街道监督").await;
+    s.click("[data-testid=act-reply]").await;
+    s.wait_text("[data-testid=request-stage]", "已反馈").await;
+    s.click("[data-testid=act-close]").await;
+    s.wait_text("[data-testid=request-stage]", "已办结").await;
+    s.shot("enterprise-closed").await;
+    s.go("/enterprises/requests?overdue=1").await;
+    s.text("[data-testid=requests-board]").await;
+    s.go("/").await;
+    assert!(
+        s.text("[data-counter=enterprises] .figure").await.parse::<i64>().unwrap() > 0,
+        "the cockpit counts enterprises"
+    );
+    s.logout().await;
+
+    // The enterprise reads the reply and rates it.
+    client.set_window_size(390, 844).await.unwrap();
+    s.go("/enterprise").await;
+    s.type_into("input[name=uscc]", &uscc).await;
+    s.type_into("input[name=phone]", &phone).await;
+    s.click("[data-testid=send-code]").await;
+    s.text("[data-testid=code-sent]").await;
+    let text = app.db.sms_last(&phone).await.unwrap().unwrap();
+    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
+    s.type_into("[data-testid=enterprise-signin-form] input[name=code]", &code).await;
+    s.click("[data-testid=sign-in]").await;
+    s.text("[data-testid=enterprise-name]").await;
+    client.goto(&request_url).await.unwrap();
+    s.wait_text("[data-testid=reply]", "划定通道").await;
+    s.click("[data-testid=rate]").await;
+    s.wait_text("[data-testid=my-stage]", "已评价").await;
+    s.shot("enterprise-rated").await;
+}

@@ -194,6 +194,9 @@ on_both_backends!(
         let station_api = app.login("station").await;
         let (_, d) = station_api.get(&format!("/api/enterprise-requests/{rid}")).await;
         assert_eq!(d["actions"], json!(["accept", "escalate"]), "{d}");
+        let branch_early = app.login("branch").await;
+        let (_, queue) = branch_early.get("/api/enterprise-requests?here=1").await;
+        assert_eq!(queue["total"], 0, "while the station holds it, the branch's queue is empty");
         assert_eq!(act(&station_api, rid, "accept", "").await.0, 204);
         let (s, r) = act(&station_api, rid, "escalate", "").await;
         assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("note")), "escalating needs a reason");
@@ -206,6 +209,8 @@ on_both_backends!(
         assert_eq!(s, 404, "another district's officer cannot see it");
 
         let branch = app.login("branch").await;
+        let (_, queue) = branch.get("/api/enterprise-requests?here=1").await;
+        assert_eq!(queue["total"], 1, "the branch's own queue holds what was sent up, not the stations' work");
         let (_, d) = branch.get(&format!("/api/enterprise-requests/{rid}")).await;
         assert_eq!(d["request"]["tier"], "district");
         assert!(d["actions"].as_array().unwrap().contains(&json!("accept")), "{d}");

@@ -205,7 +205,7 @@ pub struct RequestQuery {
     pub category: Option<String>,
     /// Only open requests past their deadline at this instant.
     pub overdue_at: Option<i64>,
-    /// Only those handled in the scope now (a desk's own queue), not those it sent up.
+    /// Only those at the scope's own unit now (a desk's own queue), not below or sent up.
     pub handled_here: bool,
     pub q: Option<String>,
 }
@@ -213,7 +213,9 @@ pub struct RequestQuery {
 pub async fn search(db: &Db, scope: &Scope, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
     let mut f = Filter::new();
     if q.handled_here {
-        f.within(scope, "r.unit_path");
+        // The desk's own queue: what sits at this very unit, not at the stations below it.
+        let here = f.arg_text(scope.path().to_string());
+        f.cond(format!("r.unit_path = {here}"));
     } else {
         request_within(&mut f, scope);
     }
