@@ -852,6 +852,20 @@ async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
         s.text("[data-counter=enterprises] .figure").await.parse::<i64>().unwrap() > 0,
         "the cockpit counts enterprises"
     );
+    // The branch imports two enterprises from a file; the bad one is named by its line.
+    let good = ningan::modules::enterprise::uscc::Uscc::synthesize(330203, 777_001);
+    let csv = format!(
+        "统一社会信用代码,企业名称,地址,经度,纬度,行业门类,规模,联系人,联系电话\n{good},宁波三江物流有限公司,海曙区望春路1号,121.5,29.88,G,small,赵经理,13905740001\n91330203MA2XXXXXX1,坏代码公司,海曙区望春路2号,121.5,29.88,G,small,钱经理,13905740002\n"
+    );
+    let file = _profile.path().join("register.csv");
+    std::fs::write(&file, csv).unwrap();
+    s.go("/enterprises/import").await;
+    client.find(Locator::Css("input[type=file]")).await.unwrap().send_keys(&file.display().to_string()).await.unwrap();
+    s.click("[data-testid=import-form] button[type=submit]").await;
+    s.wait_text("[data-testid=imported]", "1").await;
+    assert_eq!(s.text("[data-testid=refused]").await, "1");
+    assert!(s.text("[data-testid=refused-rows]").await.contains('3'), "line 3 is named");
+    s.shot("enterprise-import").await;
     s.logout().await;
 
     // The enterprise reads the reply and rates it.

@@ -392,3 +392,115 @@ on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async mov
     assert_eq!(s, 422);
     assert!(html.contains("data-testid=\"error-note\""));
 });
+
+/// A register file: the headings, then one line per row.
+fn register_csv(rows: &[Vec<String>]) -> String {
+    let mut out =
+        String::from("\u{feff}统一社会信用代码,企业名称,地址,经度,纬度,行业门类,规模,重点企业,联系人,联系电话\n");
+    for r in rows {
+        out.push_str(&r.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn row(code: &str, name: &str, lon: &str) -> Vec<String> {
+    [code, name, "海曙区望春工业园区8号", lon, "29.871", "C", "small", "是", "王经理", "13905749999"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+on_both_backends!(an_import_names_every_refused_row_by_line_and_registers_the_rest, |b| async move {
+    let app = spawn_app(b).await;
+    seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let city = app.unit("330200").await;
+    app.user("desk", &[Role::Commander], city.id).await;
+    let desk = app.login("desk").await;
+    let taken = Uscc::synthesize(330203, 100);
+    desk.post("/api/enterprises", enterprise(&taken, 121.551, 29.871)).await;
+    let ok: Vec<String> = (0..50).map(|i| Uscc::synthesize(330203, 200 + i).as_str().to_string()).collect();
+    let mut rows: Vec<Vec<String>> =
+        ok.iter().enumerate().map(|(i, c)| row(c, &format!("甬江精密{i}号厂"), "121.552")).collect();
+    let mut bad_check = ok[0].clone();
+    bad_check.pop();
+    bad_check.push(if ok[0].ends_with('0') { '1' } else { '0' });
+    rows.insert(3, row(&bad_check, "校验位错误公司", "121.552")); // line 5
+    rows.insert(10, row(ok[20].as_str(), "重复公司", "121.552")); // line 12: ok[20] comes again later
+    rows.insert(20, row(taken.as_str(), "已登记公司", "121.552")); // line 22
+    rows.insert(30, row(Uscc::synthesize(330203, 999).as_str(), "无经度公司", "东经121")); // line 32
+    let csv = register_csv(&rows);
+    let r = desk
+        .http
+        .post(app.url("/api/enterprises/import"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["rows"], 54, "{report}");
+    let refused: Vec<(u64, String)> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["line"].as_u64().unwrap(), x["reason"].as_str().unwrap().to_string()))
+        .collect();
+    let lines: Vec<u64> = refused.iter().map(|r| r.0).collect();
+    assert_eq!(lines, [5, 22, 25, 32], "{refused:?}");
+    assert!(refused[0].1.contains("第18位校验码"), "{}", refused[0].1);
+    assert!(refused[1].1.contains("已登记"));
+    assert!(refused[2].1.contains("重复"), "the later copy of a code is the one refused");
+    assert!(refused[3].1.contains("不是数字"));
+    assert_eq!(report["accepted"], 50);
+    let (_, list) = desk.get("/api/enterprises?per_page=1").await;
+    assert_eq!(list["total"], 51);
+
+    // The same rows as XLSX: all are registered already now.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in
+        ["uscc", "name", "address", "lon", "lat", "industry", "size", "key", "contact", "phone"].iter().enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, cells) in rows.iter().take(5).enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, v).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = desk
+        .http
+        .post(app.url("/api/enterprises/import"))
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let report: Value = r.json().await.unwrap();
+    assert_eq!((report["rows"].as_u64(), report["accepted"].as_u64()), (Some(5), Some(0)), "{report}");
+    assert_eq!(report["refused"].as_array().unwrap().len(), 5);
+
+    // A file without the required columns is refused whole, naming them.
+    let r = desk
+        .http
+        .post(app.url("/api/enterprises/import"))
+        .header("content-type", "text/csv")
+        .body("企业名称,地址\n甲,乙\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["errors"][0]["message"].as_str().unwrap().contains("统一社会信用代码"), "{e}");
+
+    // The register exports in the import's columns, phones masked.
+    let r = desk.http.get(app.url("/enterprises.csv?q=甬江")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    // The twentieth came first under another name (重复公司), so 49 bear the searched name.
+    assert_eq!(text.lines().count(), 50, "headings and the rows the search finds");
+    assert!(text.contains("139****9999") && !text.contains("13905749999"));
+});

@@ -488,3 +488,16 @@ pub async fn notice(State(state): State<AppState>, ctx: Ctx, Json(req): Json<Not
     w.commit().await?;
     Ok(StatusCode::CREATED)
 }
+
+/// Imports the register from the request body: CSV (`text/csv`) or XLSX.
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<super::import::ImportReport>> {
+    let ct = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = super::import::Format::detect(ct, "")
+        .ok_or_else(|| ApiError::field("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))?;
+    Ok(axum::Json(super::import::import(&state, &ctx, &body, format).await?))
+}

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod pages;
 pub mod panel;
@@ -49,6 +50,17 @@ pub fn routes(api: Api) -> Api {
         .request::<service::EnterpriseInput>()
         .response::<api::EnterpriseDto>(),
         post(api::create),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/enterprises/import",
+            manage,
+            "enterprise",
+            "导入企业名录（CSV 或 XLSX，逐行报告拒收原因）",
+        )
+        .response::<import::ImportReport>(),
+        post(api::import),
     )
     .add(
         Op::api(
@@ -134,6 +146,10 @@ pub fn routes(api: Api) -> Api {
         post(api::act),
     )
     .add(Op::page(Method::GET, "/enterprises", read, "企业名录与到期联系"), get(pages::list))
+    .add(Op::page(Method::GET, "/enterprises.csv", manage, "导出企业名录（CSV）"), get(pages::export_csv))
+    .add(Op::page(Method::GET, "/enterprises.xlsx", manage, "导出企业名录（XLSX）"), get(pages::export_xlsx))
+    .add(Op::page(Method::GET, "/enterprises/import", manage, "导入企业名录"), get(pages::import_form))
+    .add(Op::page(Method::POST, "/enterprises/import", manage, "导入企业名录"), post(pages::import))
     .add(Op::page(Method::GET, "/enterprises/{id}", read, "企业服务档案"), get(pages::detail))
     .add(Op::page(Method::POST, "/enterprises/{id}/contacts", work, "记录联系或走访"), post(pages::contact))
     .add(Op::page(Method::POST, "/enterprises/{id}/liaison", manage, "更换联络民警"), post(pages::liaison))

@@ -41,6 +41,7 @@ struct ListPage {
     key: bool,
     due: bool,
     mine: bool,
+    may_manage: bool,
 }
 
 fn industries(tr: Tr) -> Vec<(&'static str, &'static str)> {
@@ -81,6 +82,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListF
         key: on(&f.key),
         due: on(&f.due),
         mine: on(&f.mine),
+        may_manage: ctx.may(Action::EnterpriseManage),
         frame,
     };
     Ok(html(axum::http::StatusCode::OK, &page))
@@ -384,4 +386,145 @@ pub async fn act(
             Ok(request_page(&state, &ctx, id, Some(form)).await?.into_response())
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/import.html")]
+struct ImportPage {
+    frame: Frame,
+    report: Option<super::import::ImportReport>,
+    error: Option<String>,
+}
+
+pub async fn import_form(ctx: Ctx) -> PageResult {
+    let frame = Frame::for_principal(&ctx)
+        .crumb("/enterprises", "nav.enterprises")
+        .crumb("/enterprises/import", "enterprise.import");
+    Ok(html(axum::http::StatusCode::OK, &ImportPage { frame, report: None, error: None }))
+}
+
+/// The upload form's file, sent as multipart by `app.js` with the CSRF header.
+pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::extract::Multipart) -> PageResult {
+    let frame = Frame::for_principal(&ctx)
+        .crumb("/enterprises", "nav.enterprises")
+        .crumb("/enterprises/import", "enterprise.import");
+    let mut file = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_string();
+            let ct = field.content_type().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| {
+                crate::http::error::ApiError::field(
+                    "file",
+                    format!("上传中断：{e}"),
+                    format!("the upload broke off: {e}"),
+                )
+            })?;
+            file = Some((name, ct, bytes));
+        }
+    }
+    let result = match file {
+        Some((name, ct, bytes)) => match super::import::Format::detect(&ct, &name) {
+            Some(format) => super::import::import(&state, &ctx, &bytes, format).await,
+            None => {
+                Err(crate::http::error::ApiError::field("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file"))
+            }
+        },
+        None => Err(crate::http::error::ApiError::field("file", "请选择文件", "choose a file")),
+    };
+    let (status, report, error) = match result {
+        Ok(r) => (axum::http::StatusCode::OK, Some(r), None),
+        Err(e) => {
+            let (zh, en) = e
+                .errors
+                .first()
+                .map(|f| crate::http::error::split_bilingual(&f.message))
+                .unwrap_or((&e.detail_zh, &e.detail_en));
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, None, Some(frame.tr.pick(zh, en).to_string()))
+        }
+    };
+    Ok(html(status, &ImportPage { frame, report, error }))
+}
+
+/// The filtered register as a file in the import's own columns (contact phones masked, so an
+/// export is not a way round masking).
+async fn export(state: &AppState, ctx: &Ctx, f: ListForm, format: crate::web::export::Format) -> PageResult<Response> {
+    use crate::web::export::{EXPORT_CAP, Table, download};
+    let tr = Tr::new(ctx.language());
+    let q = ListQuery {
+        q: f.q,
+        industry: f.industry.filter(|s| !s.is_empty()),
+        key: f.key,
+        due: f.due,
+        mine: f.mine,
+        ..Default::default()
+    };
+    let now = ningan_core::time::now_ms();
+    let query = q.query(ctx, now);
+    let mut rows = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let per_page = ningan_store::MAX_PAGE_SIZE;
+        let page =
+            enterprises::search(&state.db, &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
+                .await?;
+        let last = page.items.len() < per_page as usize;
+        for e in page.items {
+            if rows.len() >= EXPORT_CAP {
+                break;
+            }
+            let d = EnterpriseDto::new(e, tr.is_en(), now);
+            rows.push(vec![
+                d.uscc,
+                d.name,
+                d.address,
+                format!("{:.6}", d.lon),
+                format!("{:.6}", d.lat),
+                d.industry,
+                d.size,
+                if d.key_enterprise { tr.pick("是", "yes") } else { tr.pick("否", "no") }.to_string(),
+                d.contact_name,
+                d.contact_phone,
+                d.unit_name,
+                d.officer_name.unwrap_or_default(),
+                crate::web::fmt::day(&d.next_due_at),
+            ]);
+        }
+        if last || rows.len() >= EXPORT_CAP {
+            break;
+        }
+        page_no += 1;
+    }
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit("enterprise.export", "enterprise", rows.len(), None, None, "register")).await?;
+    w.commit().await?;
+    let headers = [
+        ("统一社会信用代码", "uscc"),
+        ("企业名称", "name"),
+        ("地址", "address"),
+        ("经度", "lon"),
+        ("纬度", "lat"),
+        ("行业门类", "industry"),
+        ("规模", "size"),
+        ("重点企业", "key_enterprise"),
+        ("联系人", "contact_name"),
+        ("联系电话", "contact_phone"),
+        ("派出所", "station_name"),
+        ("联络民警", "liaison"),
+        ("下次联系/走访", "next_due"),
+    ];
+    let table = Table {
+        name: "enterprises",
+        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
+        rows,
+    };
+    Ok(download(&table, format)?)
+}
+
+pub async fn export_csv(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListForm>) -> PageResult<Response> {
+    export(&state, &ctx, f, crate::web::export::Format::Csv).await
+}
+
+pub async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListForm>) -> PageResult<Response> {
+    export(&state, &ctx, f, crate::web::export::Format::Xlsx).await
 }
