@@ -252,6 +252,28 @@ on_both_backends!(
         let (_, list) = firm2.get("/api/enterprise/requests").await;
         assert_eq!(list["total"], 0);
 
+        // Notices reach the enterprises they address; a district branch writes to its own district.
+        let (s, _) = branch
+            .post("/api/enterprise-notices", json!({"title": "防范冒充客服诈骗提示", "body": "近期多发冒充客服诈骗，请提醒财务人员核实。", "district": 330212}))
+            .await;
+        assert_eq!(s, 422, "not another district");
+        let (s, _) = branch
+            .post("/api/enterprise-notices", json!({"title": "防范冒充客服诈骗提示", "body": "近期多发冒充客服诈骗，请提醒财务人员核实。", "district": 330203, "industry": "C"}))
+            .await;
+        assert_eq!(s, 201);
+        let (s, _) = desk
+            .post(
+                "/api/enterprise-notices",
+                json!({"title": "物流企业安全检查通知", "body": "请物流企业做好仓储消防安全自查。", "industry": "G"}),
+            )
+            .await;
+        assert_eq!(s, 201);
+        let (_, notices) = firm.get("/api/enterprise/notices").await;
+        assert_eq!(
+            notices["total"], 1,
+            "a manufacturer in 海曙 gets the district's notice, not the logistics one: {notices}"
+        );
+
         // The cockpit counts it: two enterprises, nothing open, one rated five stars.
         let (_, cockpit) = desk.get("/api/cockpit").await;
         let counter =
@@ -323,6 +345,37 @@ on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async mov
     let id = e["id"].as_i64().unwrap();
     desk.post(&format!("/api/enterprises/{id}/accounts"), json!({"name": "张经理", "phone": "13905741234"})).await;
 
+    let (s, r) = desk
+        .post(
+            &format!("/api/enterprises/{id}/liaison"),
+            json!({"officer_id": officer_id, "reason": "换人", "work_phone": "call me"}),
+        )
+        .await;
+    assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("work_phone")));
+    let (s, _) = desk
+        .post(
+            &format!("/api/enterprises/{id}/liaison"),
+            json!({"officer_id": officer_id, "reason": "留用原联络民警", "work_phone": "0574-87001234"}),
+        )
+        .await;
+    assert_eq!(s, 204);
+
+    let (s, html) = desk
+        .post_form("/enterprises/notices", &[("title", ""), ("body", "请做好防汛准备"), ("district", "330203")])
+        .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("data-testid=\"error-title\""));
+    let (s, _) = desk
+        .post_form(
+            "/enterprises/notices",
+            &[("title", "台风防御提醒"), ("body", "请做好厂区防汛准备。"), ("district", "330203")],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let (s, html) = page(&desk, "/enterprises/notices").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("台风防御提醒") && html.contains("海曙区"));
+
     let liaison = app.login("liaison").await;
     let (s, html) = page(&liaison, "/enterprises?due=1&mine=1").await;
     assert_eq!(s, 200);
@@ -368,6 +421,8 @@ on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async mov
     assert_eq!(r.status(), 303);
     let home = web.get(app.url("/enterprise")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("liaison") && home.contains("宁波甬兴模具有限公司"), "the liaison officer is named");
+    assert!(home.contains("0574-87001234"), "with their work phone");
+    assert!(home.contains("台风防御提醒"), "the district's notice reaches the enterprise");
     let csrf = home.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let request = [
         ("category", "workforce"),

@@ -151,6 +151,7 @@ pub const ALL: &[Module] = &[
                 key: "nav.enterprise_requests",
                 action: Some(Action::EnterpriseRead),
             },
+            MenuItem { href: "/enterprises/notices", key: "enterprise.notices", action: Some(Action::EnterpriseRead) },
         ],
         texts: enterprise::texts::TEXTS,
         demo: Some(enterprise::demo::DEMO),

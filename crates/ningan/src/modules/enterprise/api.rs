@@ -167,6 +167,9 @@ pub async fn detail(
 pub struct AssignRequest {
     pub officer_id: i64,
     pub reason: String,
+    /// The officer's work phone, shown to the enterprise (kept for all their enterprises).
+    #[serde(default)]
+    pub work_phone: Option<String>,
 }
 
 pub async fn assign(
@@ -186,6 +189,14 @@ pub async fn assign_officer(state: &AppState, ctx: &Ctx, id: i64, req: &AssignRe
     }
     let e = enterprises::get(&state.db, &ctx.scope(), id).await?;
     service::check_officer(state, &ningan_store::Scope::subtree(&e.unit_path), req.officer_id).await?;
+    let phone = req.work_phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if phone.is_some_and(|p| !enterprises::valid_work_phone(p)) {
+        return Err(ApiError::field(
+            "work_phone",
+            "工作电话格式无效（如 0574-87654321）",
+            "a work phone looks like 0574-87654321",
+        ));
+    }
     let mut w = state.db.write().await?;
     enterprises::assign(
         &mut w,
@@ -197,6 +208,9 @@ pub async fn assign_officer(state: &AppState, ctx: &Ctx, id: i64, req: &AssignRe
         ningan_core::time::now_ms(),
     )
     .await?;
+    if let Some(p) = phone {
+        enterprises::work_phone_set(&mut w, req.officer_id, p).await?;
+    }
     w.commit().await?;
     Ok(())
 }
@@ -450,6 +464,13 @@ pub struct NoticeRequest {
 }
 
 pub async fn notice(State(state): State<AppState>, ctx: Ctx, Json(req): Json<NoticeRequest>) -> ApiResult<StatusCode> {
+    send_notice(&state, &ctx, &req).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Sends a notice to the enterprises of a district and/or industry (all when neither); a
+/// district branch addresses its own district only.
+pub async fn send_notice(state: &AppState, ctx: &Ctx, req: &NoticeRequest) -> ApiResult<()> {
     let title = ningan_core::text::line(&req.title, 4, 100).map_err(|e| ApiError::field_from("title", e))?;
     let body = ningan_core::text::note(&req.body, 5000).map_err(|e| ApiError::field_from("body", e))?;
     if let Some(d) = req.district
@@ -486,7 +507,7 @@ pub async fn notice(State(state): State<AppState>, ctx: Ctx, Json(req): Json<Not
     )
     .await?;
     w.commit().await?;
-    Ok(StatusCode::CREATED)
+    Ok(())
 }
 
 /// Imports the register from the request body: CSV (`text/csv`) or XLSX.

@@ -97,6 +97,9 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             .id;
         liaisons.push(id);
     }
+    for (i, officer) in liaisons.iter().enumerate() {
+        enterprises::work_phone_set(&mut w, *officer, &format!("0574-8{:07}", 2_100_000 + i)).await?;
+    }
     w.commit().await?;
 
     let mut made: Vec<(i64, bool, usize)> = Vec::with_capacity(count);

@@ -196,6 +196,8 @@ pub struct LiaisonForm {
     officer_id: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    work_phone: String,
 }
 
 pub async fn liaison(
@@ -207,14 +209,18 @@ pub async fn liaison(
     let result =
         match crate::web::page::form_required::<i64>("officer_id", "联络民警", "Liaison officer", &f.officer_id) {
             Ok(officer_id) => {
-                api::assign_officer(&state, &ctx, id, &AssignRequest { officer_id, reason: f.reason.clone() }).await
+                let req =
+                    AssignRequest { officer_id, reason: f.reason.clone(), work_phone: Some(f.work_phone.clone()) };
+                api::assign_officer(&state, &ctx, id, &req).await
             }
             Err(e) => Err(e),
         };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/enterprises/{id}")).into_response()),
         Err(e) => {
-            let form = FormState::new(Tr::new(ctx.language())).with_values(&f).refused(&e, &["officer_id", "reason"]);
+            let form = FormState::new(Tr::new(ctx.language()))
+                .with_values(&f)
+                .refused(&e, &["officer_id", "reason", "work_phone"]);
             Ok(detail_page(&state, &ctx, id, Some(form)).await?.into_response())
         }
     }
@@ -527,4 +533,108 @@ pub async fn export_csv(State(state): State<AppState>, ctx: Ctx, Query(f): Query
 
 pub async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListForm>) -> PageResult<Response> {
     export(&state, &ctx, f, crate::web::export::Format::Xlsx).await
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/notices.html")]
+struct NoticesPage {
+    frame: Frame,
+    rows: Vec<super::store::portal::Notice>,
+    pager: Pager,
+    may_manage: bool,
+    districts: Vec<(String, &'static str)>,
+    industries: Vec<(&'static str, &'static str)>,
+    form: FormState,
+}
+
+impl NoticesPage {
+    fn district_name(&self, code: &Option<i64>) -> &'static str {
+        let all = self.frame.tr.pick("全市", "whole city");
+        code.and_then(|c| ningan_core::DISTRICTS.iter().find(|d| i64::from(d.code) == c))
+            .map(|d| self.frame.tr.pick(d.name, d.name_en))
+            .unwrap_or(all)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticesQuery {
+    page: Option<String>,
+}
+
+async fn notices_page(state: &AppState, ctx: &Ctx, page: Option<i64>, form: Option<FormState>) -> PageResult {
+    let frame = Frame::for_principal(ctx).crumb("/enterprises/notices", "enterprise.notices");
+    let list = super::store::portal::notices_sent(&state.db, &ctx.scope(), PageRequest::new(page, Some(20))).await?;
+    let pager = Pager::new("/enterprises/notices", &[], &list);
+    // A district branch writes to its own district; the city bureau chooses.
+    let own = crate::modules::cockpit::panels::district_of(&ctx.unit.path);
+    let mut districts: Vec<(String, &'static str)> = Vec::new();
+    if own.is_none() {
+        districts.push((String::new(), frame.tr.pick("全市", "Whole city")));
+    }
+    districts.extend(
+        ningan_core::DISTRICTS
+            .iter()
+            .filter(|d| own.is_none_or(|o| o == d.code))
+            .map(|d| (d.code.to_string(), frame.tr.pick(d.name, d.name_en))),
+    );
+    let mut industries = vec![("", frame.tr.pick("所有行业", "All industries"))];
+    industries.extend(model::INDUSTRIES.iter().map(|(c, zh, en)| (*c, frame.tr.pick(zh, en))));
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let page = NoticesPage {
+        rows: list.items,
+        pager,
+        may_manage: ctx.may(Action::EnterpriseManage),
+        districts,
+        industries,
+        form,
+        frame,
+    };
+    Ok(html(page.form.status(), &page))
+}
+
+pub async fn notices(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NoticesQuery>) -> PageResult {
+    notices_page(&state, &ctx, crate::web::page::opt_i64(&q.page), None).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct NoticeForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    industry: String,
+}
+
+pub async fn notice(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NoticeForm>) -> PageResult<Response> {
+    let district = match f.district.trim() {
+        "" => Ok(None),
+        d => d
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| crate::http::error::ApiError::field("district", "无此区县", "no such district")),
+    };
+    let result = match district {
+        Ok(district) => {
+            let req = api::NoticeRequest {
+                title: f.title.clone(),
+                body: f.body.clone(),
+                district,
+                industry: Some(f.industry.clone()).filter(|s| !s.is_empty()),
+            };
+            api::send_notice(&state, &ctx, &req).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/enterprises/notices").into_response()),
+        Err(e) => {
+            let form = FormState::new(Tr::new(ctx.language()))
+                .with_values(&f)
+                .refused(&e, &["title", "body", "district", "industry"]);
+            Ok(notices_page(&state, &ctx, None, Some(form)).await?.into_response())
+        }
+    }
 }

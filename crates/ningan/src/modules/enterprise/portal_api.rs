@@ -88,12 +88,19 @@ pub struct MeDto {
     pub is_admin: bool,
     /// The liaison officer and their unit, as the enterprise may reach them.
     pub liaison: Option<String>,
+    /// The liaison officer's work phone.
+    pub liaison_phone: Option<String>,
     pub station: String,
 }
 
 pub async fn me(State(state): State<AppState>, m: Member) -> ApiResult<axum::Json<MeDto>> {
     let e = enterprises::get_any(&state.db, m.account.enterprise_id).await?;
+    let liaison_phone = match e.officer_id {
+        Some(o) => enterprises::work_phone(&state.db, o).await?,
+        None => None,
+    };
     Ok(axum::Json(MeDto {
+        liaison_phone,
         enterprise: e.name,
         uscc: e.uscc,
         account: m.account.name,

@@ -57,6 +57,7 @@ struct HomePage {
     frame: EFrame,
     enterprise: String,
     liaison: String,
+    liaison_phone: Option<String>,
     station: String,
     is_admin: bool,
     rows: Vec<RequestDto>,
@@ -76,8 +77,13 @@ pub async fn home(State(state): State<AppState>, Lang(tr): Lang, MaybeMember(m):
     let rows = requests::of_enterprise(&state.db, e.id, PageRequest::new(Some(1), Some(50))).await?;
     let district = crate::modules::cockpit::panels::district_of(&e.unit_path).map(i64::from).unwrap_or(0);
     let notices = portal::notices_for(&state.db, district, &e.industry, PageRequest::new(Some(1), Some(5))).await?;
+    let liaison_phone = match e.officer_id {
+        Some(o) => enterprises::work_phone(&state.db, o).await?,
+        None => None,
+    };
     let page = HomePage {
         frame: EFrame::new(tr, Some(&m), "/enterprise"),
+        liaison_phone,
         liaison: e.officer_name.clone().unwrap_or_else(|| tr.pick("待指定", "to be named").to_string()),
         station: if en { e.unit_name_en.clone() } else { e.unit_name.clone() },
         enterprise: e.name,

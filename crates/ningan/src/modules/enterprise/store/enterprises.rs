@@ -366,3 +366,30 @@ pub async fn officers(db: &Db, scope: &Scope) -> Result<Vec<(i64, String, String
     let rows = f.bind(&sql).fetch_all(db.reader()).await?;
     rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?, r.try_get("path")?))).collect()
 }
+
+/// Records the work phone enterprises reach a liaison officer on.
+pub async fn work_phone_set(w: &mut Write, officer_id: i64, phone: &str) -> Result<()> {
+    query(
+        "INSERT INTO enterprise_work_phones (officer_id, work_phone) VALUES ($1, $2) \
+         ON CONFLICT (officer_id) DO UPDATE SET work_phone = excluded.work_phone",
+    )
+    .bind(officer_id)
+    .bind(phone)
+    .execute(w.connection())
+    .await?;
+    Ok(())
+}
+
+pub async fn work_phone(db: &Db, officer_id: i64) -> Result<Option<String>> {
+    let r = query("SELECT work_phone FROM enterprise_work_phones WHERE officer_id = $1")
+        .bind(officer_id)
+        .fetch_optional(db.reader())
+        .await?;
+    r.map(|r| Ok(r.try_get("work_phone")?)).transpose()
+}
+
+/// A work phone as printed on a card: a landline with its area code or a mobile.
+pub fn valid_work_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (7..=12).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || c == '-') && !s.starts_with('-')
+}
