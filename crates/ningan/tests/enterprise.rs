@@ -149,6 +149,25 @@ on_both_backends!(the_liaison_logs_contacts_and_the_due_list_follows_the_rhythm,
     let (_, d) = liaison.get(&format!("/api/enterprises/{id}")).await;
     let kinds: Vec<&str> = d["file"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"visit") && kinds.contains(&"liaison"), "{kinds:?}");
+
+    // A second enterprise last visited months ago is late: the officer's late list has it,
+    // and the city bureau (shown only what is a fortnight late) is shown its station.
+    let mut other = enterprise(&Uscc::synthesize(330203, 10), 121.552, 29.872);
+    other["officer_id"] = json!(officer_id);
+    let (_, e2) = desk.post("/api/enterprises", other).await;
+    let months_ago = (chrono::Utc::now() - chrono::Duration::days(200)).to_rfc3339();
+    let (s, r) = liaison
+        .post(
+            &format!("/api/enterprises/{}/contacts", e2["id"]),
+            json!({"kind": "visit", "at": months_ago, "topics": "走访"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (_, late) = liaison.get("/api/enterprises?late=1").await;
+    assert_eq!(late["total"], 1, "{late}");
+    assert_eq!(late["items"][0]["id"], e2["id"]);
+    let (_, html) = page(&desk, "/enterprises").await;
+    assert!(html.contains("data-testid=\"late-stations\"") && html.contains("1号派出所"), "the city sees the station");
 });
 
 on_both_backends!(

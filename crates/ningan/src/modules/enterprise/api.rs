@@ -97,6 +97,9 @@ pub struct ListQuery {
     pub due: Option<String>,
     /// `1`: only mine (as liaison officer).
     pub mine: Option<String>,
+    /// `1`: only those late for a contact or visit, by the viewer's tier's grace.
+    #[serde(default)]
+    pub late: Option<String>,
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -110,8 +113,12 @@ impl ListQuery {
             industry: self.industry.clone().filter(|i| model::named(model::INDUSTRIES, i).is_some()),
             key_only: on(&self.key),
             officer_id: if on(&self.mine) { ctx.user().map(|u| u.id) } else { None },
-            due_before: on(&self.due).then_some(now + DUE_WINDOW_DAYS * model::DAY),
-            sort: self.sort.clone().or_else(|| on(&self.due).then(|| "due".to_string())),
+            due_before: if on(&self.late) {
+                Some(now - model::late_grace(service::tier_of(&ctx.unit)))
+            } else {
+                on(&self.due).then_some(now + DUE_WINDOW_DAYS * model::DAY)
+            },
+            sort: self.sort.clone().or_else(|| (on(&self.due) || on(&self.late)).then(|| "due".to_string())),
         }
     }
 }

@@ -203,6 +203,17 @@ pub fn rhythm(key_enterprise: bool) -> &'static Rhythm {
     if key_enterprise { &KEY_RHYTHM } else { &USUAL_RHYTHM }
 }
 
+/// How late a liaison rhythm must be before it is shown to a tier above the station: the
+/// station head sees every late one, the district branch those a week late, the city bureau
+/// those a fortnight late.
+pub fn late_grace(tier: Tier) -> i64 {
+    match tier {
+        Tier::Station => 0,
+        Tier::District => 7 * DAY,
+        Tier::City => 14 * DAY,
+    }
+}
+
 /// A newly registered enterprise hears from its liaison officer within this many days.
 pub const FIRST_CONTACT_DAYS: i64 = 3;
 

@@ -26,6 +26,7 @@ pub struct ListForm {
     key: Option<String>,
     due: Option<String>,
     mine: Option<String>,
+    late: Option<String>,
     page: Option<String>,
 }
 
@@ -41,7 +42,10 @@ struct ListPage {
     key: bool,
     due: bool,
     mine: bool,
+    late: bool,
     may_manage: bool,
+    /// Stations with late liaison rhythms, for those who chase them: (name, late, oldest due).
+    late_stations: Vec<(String, i64, String)>,
 }
 
 fn industries(tr: Tr) -> Vec<(&'static str, &'static str)> {
@@ -56,6 +60,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListF
         key: f.key.clone(),
         due: f.due.clone(),
         mine: f.mine.clone(),
+        late: f.late.clone(),
         sort: None,
         page: crate::web::page::opt_i64(&f.page),
         per_page: Some(30),
@@ -70,8 +75,21 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListF
         ("key", f.key.clone().unwrap_or_default()),
         ("due", f.due.clone().unwrap_or_default()),
         ("mine", f.mine.clone().unwrap_or_default()),
+        ("late", f.late.clone().unwrap_or_default()),
     ];
     let pager = Pager::new("/enterprises", &filters, &page);
+    let late_stations = if ctx.may(Action::EnterpriseManage) {
+        let grace = model::late_grace(service::tier_of(&ctx.unit));
+        enterprises::late_by_station(&state.db, &ctx.scope(), now, grace)
+            .await?
+            .into_iter()
+            .map(|(zh, en, n, oldest)| {
+                (if frame.tr.is_en() { en } else { zh }, n, crate::web::fmt::day(crate::http::dto::ts(oldest)))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let en = frame.tr.is_en();
     let page = ListPage {
         rows: page.items.into_iter().map(|e| EnterpriseDto::new(e, en, now)).collect(),
@@ -82,7 +100,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListF
         key: on(&f.key),
         due: on(&f.due),
         mine: on(&f.mine),
+        late: on(&f.late),
         may_manage: ctx.may(Action::EnterpriseManage),
+        late_stations,
         frame,
     };
     Ok(html(axum::http::StatusCode::OK, &page))

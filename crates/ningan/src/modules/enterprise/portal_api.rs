@@ -20,7 +20,8 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Json, Path};
 
-fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
+/// Sign-in attempts per client address, shared with the citizen portal's allowance.
+pub fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
     if state.portal_limiter.admit(addr.ip()) {
         Ok(())
     } else {

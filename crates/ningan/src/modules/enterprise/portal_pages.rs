@@ -2,9 +2,11 @@
 //! enterprise's requests with their progress, filing one, rating a closed one, and the
 //! bureau's notices. Errors are pages in the portal's frame and language.
 
+use std::net::SocketAddr;
+
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ningan_store::PageRequest;
@@ -113,14 +115,30 @@ pub struct SignInForm {
     code: String,
 }
 
-pub async fn code(State(state): State<AppState>, Lang(tr): Lang, Form(f): Form<SignInForm>) -> Response {
+pub async fn code(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Lang(tr): Lang,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    if let Err(e) = portal_api::limited(&state, addr) {
+        return login(tr, FormState::new(tr).with_values(&f).refused(&e, &[]), false, None);
+    }
     match session::send_code(&state, &f.uscc, &f.phone).await {
         Ok(demo) => login(tr, FormState::new(tr).with_values(&f), true, demo),
         Err(e) => login(tr, FormState::new(tr).with_values(&f).refused(&e, &["uscc", "phone"]), false, None),
     }
 }
 
-pub async fn sign_in(State(state): State<AppState>, Lang(tr): Lang, Form(f): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Lang(tr): Lang,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    if let Err(e) = portal_api::limited(&state, addr) {
+        return login(tr, FormState::new(tr).with_values(&f).refused(&e, &[]), true, None);
+    }
     match session::sign_in(&state, &f.uscc, &f.phone, &f.code).await {
         Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to("/enterprise")).into_response(),
         Err(e) => {

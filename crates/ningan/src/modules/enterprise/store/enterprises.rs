@@ -393,3 +393,22 @@ pub fn valid_work_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     (7..=12).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || c == '-') && !s.starts_with('-')
 }
+
+/// Per station, how many enterprises are late for a contact or visit by more than `grace`
+/// milliseconds at `now`, and the oldest due date: what a station head, then a district
+/// branch (with a longer grace), is shown to chase.
+pub async fn late_by_station(db: &Db, scope: &Scope, now: i64, grace: i64) -> Result<Vec<(String, String, i64, i64)>> {
+    let mut f = Filter::new();
+    f.within(scope, "e.unit_path");
+    let t = f.arg_i64(now - grace);
+    let sql = format!(
+        "SELECT u.name, u.name_en, COUNT(*) AS n, MIN(e.next_due_at) AS oldest FROM enterprises e \
+         JOIN org_units u ON u.id = e.unit_id WHERE {} AND e.next_due_at < {t} \
+         GROUP BY u.name, u.name_en ORDER BY n DESC, u.name LIMIT 50",
+        f.where_sql()
+    );
+    let rows = f.bind(&sql).fetch_all(db.reader()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("name_en")?, r.try_get("n")?, r.try_get("oldest")?)))
+        .collect()
+}
