@@ -448,11 +448,41 @@ on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async mov
         ("title", "外籍员工住宿登记"),
         ("body", "新聘两名外籍工程师入住宿舍，请指导办理登记。"),
     ];
-    let r = web.post(app.url("/enterprise/requests")).form(&request).send().await.unwrap();
+    let form = |with: Option<&str>, file: Option<(&str, Vec<u8>)>| {
+        let mut f = reqwest::multipart::Form::new();
+        for (k, v) in request {
+            f = f.text(k, v);
+        }
+        if let Some(t) = with {
+            f = f.text("csrf_token", t.to_string());
+        }
+        match file {
+            Some((name, bytes)) => f.part("files", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())),
+            None => f,
+        }
+    };
+    let r = web.post(app.url("/enterprise/requests")).multipart(form(None, None)).send().await.unwrap();
     assert_eq!(r.status(), 403, "no token, no request");
-    let mut with_token = request.to_vec();
-    with_token.push(("csrf_token", csrf.as_str()));
-    let r = web.post(app.url("/enterprise/requests")).form(&with_token).send().await.unwrap();
+    let r = web
+        .post(app.url("/enterprise/requests"))
+        .multipart(form(Some(&csrf), Some(("照片.jpg", b"<html>not a picture</html>".to_vec()))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"error-files\"") && html.contains("外籍员工住宿登记"),
+        "named, and the form kept"
+    );
+    let (_, board) = liaison.get("/api/enterprise-requests?here=1").await;
+    assert_eq!(board["total"], 0, "nothing half-written");
+    let r = web
+        .post(app.url("/enterprise/requests"))
+        .multipart(form(Some(&csrf), Some(("宿舍.png", b"\x89PNG\r\n\x1a\npixels".to_vec()))))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let (_, board) = liaison.get("/api/enterprise-requests?here=1").await;
     assert_eq!(board["total"], 1, "the station's desk has it");
@@ -460,6 +490,23 @@ on_both_backends!(officers_and_enterprises_work_through_the_pages, |b| async mov
     let (s, html) = page(&liaison, &format!("/enterprises/requests/{rid}")).await;
     assert_eq!(s, 200);
     assert!(html.contains("data-testid=\"act-accept\""));
+    // The attachment reaches the station as a download of its real type, and no one else.
+    let (_, d) = liaison.get(&format!("/api/enterprise-requests/{rid}")).await;
+    let aid = d["attachments"][0]["id"].as_i64().unwrap();
+    let r = liaison.http.get(app.url(&format!("/enterprises/attachments/{aid}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let r = web.get(app.url(&format!("/enterprise/attachments/{aid}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the enterprise reads its own");
+    let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    app.user("stranger", &[Role::StationOfficer], other.id).await;
+    let stranger = app.login("stranger").await;
+    let r = stranger.http.get(app.url(&format!("/enterprises/attachments/{aid}"))).send().await.unwrap();
+    assert_eq!(r.status(), 404, "another district's officer cannot");
+    let r = reqwest::get(app.url(&format!("/enterprise/attachments/{aid}"))).await.unwrap();
+    assert_eq!(r.status(), 401, "nor a visitor");
     let (s, html) = liaison
         .post_form(&format!("/enterprises/requests/{rid}/actions"), &[("action", "escalate"), ("note", "")])
         .await;

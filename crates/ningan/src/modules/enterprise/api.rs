@@ -406,6 +406,7 @@ pub struct EventDto {
 pub struct RequestDetailDto {
     pub request: RequestDto,
     pub events: Vec<EventDto>,
+    pub attachments: Vec<super::portal_api::AttachmentDto>,
     /// What the caller may do next.
     pub actions: Vec<String>,
 }
@@ -423,7 +424,9 @@ pub async fn request_detail(
         Vec::new()
     };
     let events = requests::events(&state.db, id).await?;
+    let attachments = super::store::attachments::of_request(&state.db, id).await?;
     Ok(axum::Json(RequestDetailDto {
+        attachments: attachments.into_iter().map(super::portal_api::attachment_dto).collect(),
         request: RequestDto::new(r, ctx.language() == "en", now),
         events: events
             .into_iter()
@@ -528,4 +531,15 @@ pub async fn import(
     let format = super::import::Format::detect(ct, "")
         .ok_or_else(|| ApiError::field("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))?;
     Ok(axum::Json(super::import::import(&state, &ctx, &body, format).await?))
+}
+
+/// An attachment of a request the officer may see.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    let (a, bytes) = super::store::attachments::get(&state.db, id).await?;
+    requests::get(&state.db, &ctx.scope(), a.request_id).await?;
+    Ok(super::attach::serve(&a, bytes))
 }

@@ -9,6 +9,7 @@
 //! policy.
 
 pub mod api;
+pub mod attach;
 pub mod demo;
 pub mod error;
 pub mod import;
@@ -148,6 +149,11 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/enterprises", read, "企业名录与到期联系"), get(pages::list))
     .add(Op::page(Method::GET, "/enterprises.csv", manage, "导出企业名录（CSV）"), get(pages::export_csv))
     .add(Op::page(Method::GET, "/enterprises.xlsx", manage, "导出企业名录（XLSX）"), get(pages::export_xlsx))
+    .add(Op::page(Method::GET, "/enterprises/attachments/{id}", read, "诉求附件"), get(api::attachment))
+    .add(
+        Op::page(Method::GET, "/enterprise/attachments/{id}", Access::Public, "11087：诉求附件"),
+        get(portal_api::attachment),
+    )
     .add(Op::page(Method::GET, "/enterprises/notices", read, "涉企通知"), get(pages::notices))
     .add(Op::page(Method::POST, "/enterprises/notices", manage, "发布涉企通知"), post(pages::notice))
     .add(Op::page(Method::GET, "/enterprises/import", manage, "导入企业名录"), get(pages::import_form))

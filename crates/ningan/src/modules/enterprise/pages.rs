@@ -316,6 +316,7 @@ struct RequestPage {
     frame: Frame,
     r: RequestDto,
     events: Vec<api::EventDto>,
+    attachments: Vec<super::portal_api::AttachmentDto>,
     actions: Vec<(&'static str, &'static str, bool)>,
     form: FormState,
 }
@@ -336,8 +337,10 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormSta
         Vec::new()
     };
     let events = requests::events(&state.db, id).await?;
+    let attachments = super::store::attachments::of_request(&state.db, id).await?;
     let form = form.unwrap_or_else(|| FormState::new(frame.tr));
     let page = RequestPage {
+        attachments: attachments.into_iter().map(super::portal_api::attachment_dto).collect(),
         r: RequestDto::new(r, en, now),
         events: events
             .into_iter()

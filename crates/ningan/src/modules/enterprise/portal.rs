@@ -184,3 +184,50 @@ pub async fn sign_in(state: &AppState, uscc: &str, phone: &str, code: &str) -> R
         format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600);
     Ok((cookie, csrf))
 }
+
+/// A member submitting a form with files (multipart): text fields and files, the CSRF token
+/// taken from the `csrf_token` field or the `X-CSRF-Token` header, checked before the handler.
+pub struct MemberMultipart {
+    pub member: Member,
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<super::attach::Upload>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for MemberMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, s: &S) -> Result<MemberMultipart, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let member = Member::from_request_parts(&mut parts, s).await?;
+        let header = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let req = Request::from_parts(parts, body);
+        let mut form = axum::extract::Multipart::from_request(req, s).await.map_err(|e| {
+            ApiError::new(ErrorCode::MalformedRequest, format!("表单无效：{e}"), format!("invalid form: {e}"))
+        })?;
+        let mut fields = std::collections::HashMap::new();
+        let mut files = Vec::new();
+        let broke = |e: axum::extract::multipart::MultipartError| {
+            ApiError::field("files", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
+        };
+        while let Some(field) = form.next_field().await.map_err(broke)? {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(broke)?;
+                    // A file input left empty still sends a part, nameless and empty.
+                    if !(file_name.is_empty() && bytes.is_empty()) {
+                        files.push(super::attach::Upload { name: file_name, bytes: bytes.to_vec() });
+                    }
+                }
+                None => {
+                    fields.insert(name, field.text().await.map_err(broke)?);
+                }
+            }
+        }
+        let given = header.or_else(|| fields.get("csrf_token").cloned()).unwrap_or_default();
+        if !bool::from(given.as_bytes().ct_eq(member.csrf_token.as_bytes())) {
+            return Err(ApiError::plain(ErrorCode::CsrfRejected));
+        }
+        Ok(MemberMultipart { member, fields, files })
+    }
+}

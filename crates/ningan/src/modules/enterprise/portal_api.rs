@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::api::{EventDto, RequestDto};
+use super::attach::Upload;
 use super::model::{self, Stage};
 use super::portal::{self as session, Member, MemberWrite};
 use super::store::{enterprises, portal, requests};
@@ -151,10 +152,35 @@ pub struct NewRequestBody {
     pub category: String,
     pub title: String,
     pub body: String,
+    /// Photos (JPEG, PNG) or PDF scans, at most three of 1 MB each.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentIn>,
 }
 
-/// Files a request at the enterprise's station; returns its id and number.
-pub async fn file_request(state: &AppState, m: &Member, req: &NewRequestBody) -> ApiResult<(i64, String)> {
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct AttachmentIn {
+    pub name: String,
+    /// The file, base64-encoded.
+    pub content_base64: String,
+}
+
+/// Files a request at the enterprise's station with its attachments (`files`, plus any sent
+/// base64-encoded in `req`), all checked before anything is written; returns its id and number.
+pub async fn file_request(
+    state: &AppState,
+    m: &Member,
+    req: &NewRequestBody,
+    files: Vec<Upload>,
+) -> ApiResult<(i64, String)> {
+    use base64::Engine as _;
+    let mut files = files;
+    for a in &req.attachments {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(a.content_base64.trim())
+            .map_err(|_| ApiError::field("files", "附件内容不是有效的 base64", "an attachment is not valid base64"))?;
+        files.push(Upload { name: a.name.clone(), bytes });
+    }
+    let checked = super::attach::check(&files)?;
     let category = model::category(req.category.trim()).ok_or_else(|| {
         ApiError::field(
             "category",
@@ -184,6 +210,9 @@ pub async fn file_request(state: &AppState, m: &Member, req: &NewRequestBody) ->
     };
     let mut w = state.db.write().await?;
     let filed = requests::insert(&mut w, &m.actor(), &new, now).await?;
+    for (f, kind) in checked {
+        super::store::attachments::insert(&mut w, filed.0, &f.name, kind, &f.bytes, now).await?;
+    }
     w.commit().await?;
     Ok(filed)
 }
@@ -199,7 +228,7 @@ pub async fn create_request(
     MemberWrite(m): MemberWrite,
     Json(req): Json<NewRequestBody>,
 ) -> ApiResult<(StatusCode, axum::Json<Filed>)> {
-    let (id, no) = file_request(&state, &m, &req).await?;
+    let (id, no) = file_request(&state, &m, &req, Vec::new()).await?;
     Ok((StatusCode::CREATED, axum::Json(Filed { id, no })))
 }
 
@@ -224,6 +253,26 @@ pub async fn my_requests(
 pub struct MyRequestDto {
     pub request: RequestDto,
     pub events: Vec<EventDto>,
+    pub attachments: Vec<AttachmentDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AttachmentDto {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+pub fn attachment_dto(a: super::store::attachments::Attachment) -> AttachmentDto {
+    AttachmentDto { id: a.id, name: a.name, content_type: a.content_type, size: a.size }
+}
+
+/// An attachment of one of this enterprise's requests.
+pub async fn attachment(State(state): State<AppState>, m: Member, Path(id): Path<i64>) -> ApiResult<Response> {
+    let (a, bytes) = super::store::attachments::get(&state.db, id).await?;
+    requests::get_for_enterprise(&state.db, m.account.enterprise_id, a.request_id).await?;
+    Ok(super::attach::serve(&a, bytes))
 }
 
 /// An event as the enterprise sees it: which tier did what, never which officer.
@@ -239,9 +288,11 @@ pub async fn my_request(
 ) -> ApiResult<axum::Json<MyRequestDto>> {
     let r = requests::get_for_enterprise(&state.db, m.account.enterprise_id, id).await?;
     let events = requests::events(&state.db, id).await?;
+    let attachments = super::store::attachments::of_request(&state.db, id).await?;
     Ok(axum::Json(MyRequestDto {
         request: RequestDto::new(r, false, ningan_core::time::now_ms()),
         events: events.into_iter().map(public_event).collect(),
+        attachments: attachments.into_iter().map(attachment_dto).collect(),
     }))
 }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{EventDto, RequestDto};
 use super::model::{self, Stage, Tier};
-use super::portal::{self as session, MaybeMember, Member, MemberForm};
+use super::portal::{self as session, MaybeMember, Member, MemberForm, MemberMultipart};
 use super::portal_api::{self, NewRequestBody, NoticeDto, RatingBody};
 use super::store::{enterprises, portal, requests};
 use crate::app::AppState;
@@ -226,12 +226,20 @@ pub struct NewForm {
     body: String,
 }
 
-pub async fn create(State(state): State<AppState>, Lang(tr): Lang, MemberForm(m, f): MemberForm<NewForm>) -> Response {
-    let body = NewRequestBody { category: f.category.clone(), title: f.title.clone(), body: f.body.clone() };
-    match portal_api::file_request(&state, &m, &body).await {
+pub async fn create(State(state): State<AppState>, Lang(tr): Lang, form: MemberMultipart) -> Response {
+    let MemberMultipart { member: m, fields, files } = form;
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let f = NewForm { category: field("category"), title: field("title"), body: field("body") };
+    let body = NewRequestBody {
+        category: f.category.clone(),
+        title: f.title.clone(),
+        body: f.body.clone(),
+        attachments: Vec::new(),
+    };
+    match portal_api::file_request(&state, &m, &body, files).await {
         Ok((id, _)) => Redirect::to(&format!("/enterprise/requests/{id}")).into_response(),
         Err(e) => {
-            let form = FormState::new(tr).with_values(&f).refused(&e, &["category", "title", "body"]);
+            let form = FormState::new(tr).with_values(&f).refused(&e, &["category", "title", "body", "files"]);
             let page = NewPage {
                 frame: EFrame::new(tr, Some(&m), "/enterprise/requests/new"),
                 form,
@@ -248,6 +256,7 @@ struct RequestPage {
     frame: EFrame,
     r: RequestDto,
     events: Vec<EventDto>,
+    attachments: Vec<portal_api::AttachmentDto>,
     may_rate: bool,
     form: FormState,
 }
@@ -274,6 +283,7 @@ async fn request_page(state: &AppState, tr: Tr, m: &Member, id: i64, form: Optio
     let events = requests::events(&state.db, id).await?;
     let here = format!("/enterprise/requests/{id}");
     let may_rate = r.stage == Stage::Closed.as_str();
+    let attachments = super::store::attachments::of_request(&state.db, id).await?;
     let en = tr.is_en();
     let page = RequestPage {
         frame: EFrame::new(tr, Some(m), &here),
@@ -295,6 +305,7 @@ async fn request_page(state: &AppState, tr: Tr, m: &Member, id: i64, form: Optio
                 }
             })
             .collect(),
+        attachments: attachments.into_iter().map(portal_api::attachment_dto).collect(),
         may_rate,
         form: form.unwrap_or_else(|| FormState::new(tr)),
     };

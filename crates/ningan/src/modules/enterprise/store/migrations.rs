@@ -3,10 +3,11 @@
 
 use ningan_store::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 19,
-    name: "enterprise services: register, liaison officers, contacts, 11087 requests, portal accounts, notices",
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 19,
+        name: "enterprise services: register, liaison officers, contacts, 11087 requests, portal accounts, notices",
+        common: r#"
 CREATE TABLE enterprises (
     id {id},
     uscc TEXT NOT NULL UNIQUE,
@@ -128,6 +129,27 @@ CREATE TABLE enterprise_notices (
 );
 CREATE INDEX enterprise_notices_created ON enterprise_notices (created_at);
 "#,
-    sqlite: "",
-    postgres: "",
-}];
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 20,
+        name: "enterprise services: request attachments",
+        // Bodies are kept as base64 text: one column type on both backends, and files are small.
+        common: r#"
+CREATE TABLE enterprise_attachments (
+    id {id},
+    request_id BIGINT NOT NULL REFERENCES enterprise_requests(id),
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX enterprise_attachments_request ON enterprise_attachments (request_id, id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+];

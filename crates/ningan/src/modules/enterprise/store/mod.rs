@@ -3,6 +3,7 @@
 //! requests and their events (`requests.rs`), portal accounts, sign-in codes, sessions and
 //! notices (`portal.rs`).
 
+pub mod attachments;
 pub mod enterprises;
 pub mod migrations;
 pub mod portal;

@@ -1,0 +1,113 @@
+//! What may be attached to a request: photos (JPEG, PNG) and PDF scans, recognised by their
+//! first bytes rather than their names, at most [`MAX_FILES`] of at most [`MAX_BYTES`] each;
+//! and serving them back with headers that stop a browser from reading them as anything else.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::store::attachments::Attachment;
+use crate::http::error::ApiError;
+
+pub const MAX_FILES: usize = 3;
+pub const MAX_BYTES: usize = 1024 * 1024;
+
+/// A file as uploaded.
+#[derive(Debug)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The content type the bytes really are, if allowed.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Checks every file before anything is written; returns each with its real type.
+pub fn check(files: &[Upload]) -> Result<Vec<(&Upload, &'static str)>, ApiError> {
+    if files.len() > MAX_FILES {
+        return Err(ApiError::field(
+            "files",
+            format!("最多上传{MAX_FILES}个附件"),
+            format!("at most {MAX_FILES} attachments"),
+        ));
+    }
+    files
+        .iter()
+        .map(|f| {
+            let name: String =
+                f.name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(100).collect();
+            if f.bytes.len() > MAX_BYTES {
+                return Err(ApiError::field(
+                    "files",
+                    format!("附件“{name}”超过1 MB"),
+                    format!("attachment “{name}” is larger than 1 MB"),
+                ));
+            }
+            let kind = sniff(&f.bytes).ok_or_else(|| {
+                ApiError::field(
+                    "files",
+                    format!("附件“{name}”不是 JPEG、PNG 图片或 PDF 文件"),
+                    format!("attachment “{name}” is not a JPEG or PNG picture or a PDF"),
+                )
+            })?;
+            Ok((f, kind))
+        })
+        .collect()
+}
+
+/// The file as a download, never rendered in place of a page.
+pub fn serve(a: &Attachment, bytes: Vec<u8>) -> Response {
+    let encoded: String = a
+        .name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(sniff_static(&a.content_type)));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r
+}
+
+fn sniff_static(stored: &str) -> &'static str {
+    match stored {
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        "application/pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_known_by_their_bytes_not_their_names() {
+        let png = Upload { name: "现场.png".into(), bytes: b"\x89PNG\r\n\x1a\nrest".to_vec() };
+        let fake = Upload { name: "照片.jpg".into(), bytes: b"<script>alert(1)</script>".to_vec() };
+        let big = Upload { name: "大.pdf".into(), bytes: [b"%PDF-".as_slice(), &vec![0u8; MAX_BYTES]].concat() };
+        assert_eq!(check(&[png]).unwrap()[0].1, "image/png");
+        assert!(check(&[fake]).unwrap_err().errors[0].message.contains("不是 JPEG"));
+        assert!(check(&[big]).unwrap_err().errors[0].message.contains("1 MB"));
+        let many: Vec<Upload> =
+            (0..4).map(|i| Upload { name: format!("{i}.pdf"), bytes: b"%PDF-1.4".to_vec() }).collect();
+        assert!(check(&many).is_err());
+    }
+}
