@@ -763,6 +763,20 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     assert_eq!(ratings[0]["average"], 5.0, "{ratings}");
 }
 
+/// Signs an enterprise in on the portal with the code texted to its phone.
+async fn enterprise_sign_in(s: &Session<'_>, app: &TestApp, uscc: &str, phone: &str) {
+    s.go("/enterprise").await;
+    s.type_into("input[name=uscc]", uscc).await;
+    s.type_into("input[name=phone]", phone).await;
+    s.click("[data-testid=send-code]").await;
+    s.text("[data-testid=code-sent]").await;
+    let text = app.db.sms_last(phone).await.unwrap().unwrap();
+    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
+    s.type_into("[data-testid=enterprise-signin-form] input[name=code]", &code).await;
+    s.click("[data-testid=sign-in]").await;
+    s.text("[data-testid=enterprise-name]").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
     // The demo city's first enterprise belongs to the demo officer's station.
@@ -787,16 +801,7 @@ async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
 
     // On a phone, the enterprise signs in with the texted code and files a request.
     client.set_window_size(390, 844).await.unwrap();
-    s.go("/enterprise").await;
-    s.type_into("input[name=uscc]", &uscc).await;
-    s.type_into("input[name=phone]", &phone).await;
-    s.click("[data-testid=send-code]").await;
-    s.text("[data-testid=code-sent]").await;
-    let text = app.db.sms_last(&phone).await.unwrap().unwrap();
-    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
-    s.type_into("[data-testid=enterprise-signin-form] input[name=code]", &code).await;
-    s.click("[data-testid=sign-in]").await;
-    s.text("[data-testid=enterprise-name]").await;
+    enterprise_sign_in(&s, &app, &uscc, &phone).await;
     assert_no_sideways_scroll(&client, "/enterprise").await;
     s.click("[data-testid=new-request]").await;
     s.text("[data-testid=submit-request]").await;
@@ -870,16 +875,7 @@ async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
 
     // The enterprise reads the reply and rates it.
     client.set_window_size(390, 844).await.unwrap();
-    s.go("/enterprise").await;
-    s.type_into("input[name=uscc]", &uscc).await;
-    s.type_into("input[name=phone]", &phone).await;
-    s.click("[data-testid=send-code]").await;
-    s.text("[data-testid=code-sent]").await;
-    let text = app.db.sms_last(&phone).await.unwrap().unwrap();
-    let code: String = text.split("验证码为").nth(1).unwrap().chars().take(6).collect();
-    s.type_into("[data-testid=enterprise-signin-form] input[name=code]", &code).await;
-    s.click("[data-testid=sign-in]").await;
-    s.text("[data-testid=enterprise-name]").await;
+    enterprise_sign_in(&s, &app, &uscc, &phone).await;
     client.goto(&request_url).await.unwrap();
     s.wait_text("[data-testid=reply]", "划定通道").await;
     s.click("[data-testid=rate]").await;

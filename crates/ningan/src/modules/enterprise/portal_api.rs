@@ -123,6 +123,12 @@ pub async fn invite(
     MemberWrite(m): MemberWrite,
     Json(req): Json<InviteRequest>,
 ) -> ApiResult<StatusCode> {
+    invite_colleague(&state, &m, &req).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// The enterprise's administrator opens an account for a colleague.
+pub async fn invite_colleague(state: &AppState, m: &Member, req: &InviteRequest) -> ApiResult<()> {
     if !m.account.is_admin {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
@@ -144,7 +150,7 @@ pub async fn invite(
     )
     .await?;
     w.commit().await?;
-    Ok(StatusCode::CREATED)
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]

@@ -169,28 +169,8 @@ pub struct InviteForm {
 
 /// The enterprise's administrator opens an account for a colleague.
 pub async fn invite(State(state): State<AppState>, MemberForm(m, f): MemberForm<InviteForm>) -> PageResult<Response> {
-    if !m.account.is_admin {
-        return Err(ApiError::new(
-            crate::http::error::ErrorCode::Forbidden,
-            "仅企业管理员可邀请同事",
-            "only the administrator invites colleagues",
-        )
-        .into());
-    }
-    let name = ningan_core::text::person_name(&f.name).map_err(|e| ApiError::field_from("name", e))?;
-    let phone = ningan_core::Phone::parse(&f.phone).map_err(|e| ApiError::field_from("phone", e))?;
-    let mut w = state.db.write().await?;
-    portal::account_insert(
-        &mut w,
-        &m.actor(),
-        m.account.enterprise_id,
-        name.as_str(),
-        phone.as_str(),
-        false,
-        ningan_core::time::now_ms(),
-    )
-    .await?;
-    w.commit().await?;
+    let req = portal_api::InviteRequest { name: f.name, phone: f.phone };
+    portal_api::invite_colleague(&state, &m, &req).await?;
     Ok(Redirect::to("/enterprise").into_response())
 }
 
