@@ -5,12 +5,68 @@ their deadline, as years of a busy register would leave them. Bench data only: w
 straight into the tables, without audit entries or events. The server must not be running.
 
     python3 bench/enterprise/fill.py DATA_DIR [-n 100000] [-m 1000000]
+    python3 bench/enterprise/fill.py --pg postgres://... [-n 100000] [-m 1000000]
+
+With --pg the rows go to PostgreSQL through `psql` and `\copy` (standard library only).
 """
 
 import argparse
+import csv
+import os
 import random
 import sqlite3
+import subprocess
+import tempfile
 import time
+
+
+class Pg:
+    """Just enough of a DB-API connection over psql for this script."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def execute(self, sql, params=()):
+        assert not params
+        out = subprocess.run(["psql", self.url, "-tA", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True)
+        return Rows([line.split("\t") for line in out.stdout.splitlines() if line])
+
+    def executemany(self, sql, rows):
+        table = sql.split("INSERT INTO ")[1].split(" (")[0]
+        cols = sql.split("(", 1)[1].split(")", 1)[0]
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as f:
+            w = csv.writer(f)
+            for r in rows:
+                w.writerow(["" if v is None else v for v in r])
+            name = f.name
+        os.chmod(name, 0o644)
+        subprocess.run(["psql", self.url, "-c", f"\\copy {table} ({cols}) FROM '{name}' WITH (FORMAT csv)"], check=True,
+                       capture_output=True)
+        os.unlink(name)
+
+    def commit(self):
+        pass
+
+
+class Rows(list):
+    def fetchall(self):
+        return [tuple(conv(v) for v in r) for r in list.__iter__(self)]
+
+    def fetchone(self):
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+def conv(v):
+    for f in (int, float):
+        try:
+            return f(v)
+        except ValueError:
+            pass
+    return v
 
 STAGES = ["submitted"] * 2 + ["accepted"] * 2 + ["assigned"] + ["replied"] + ["closed"] * 4 + ["evaluated"] * 10
 CATEGORIES = ["security_risk", "dispute", "fraud", "licence", "workforce", "other"]
@@ -18,11 +74,12 @@ CATEGORIES = ["security_risk", "dispute", "fraud", "licence", "workforce", "othe
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("data")
+    ap.add_argument("data", nargs="?")
+    ap.add_argument("--pg")
     ap.add_argument("-n", type=int, default=100_000)
     ap.add_argument("-m", type=int, default=1_000_000)
     args = ap.parse_args()
-    db = sqlite3.connect(f"{args.data}/ningan.db")
+    db = Pg(args.pg) if args.pg else sqlite3.connect(f"{args.data}/ningan.db")
     rng = random.Random(7)
     stations = db.execute(
         "SELECT id, path, lon, lat FROM org_units WHERE kind = 'station' AND lon IS NOT NULL").fetchall()
@@ -79,6 +136,10 @@ def main():
             batch)
     db.commit()
     db.execute("ANALYZE")
+    if args.pg:
+        # psql left the ids behind the rows it copied in: the sequences follow.
+        for table in ("enterprises", "enterprise_requests"):
+            db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
     print(f"{args.m} requests written in {time.perf_counter() - t:.1f} s")
 
 

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -25,7 +26,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True)
     ap.add_argument("--logins", required=True)
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db", help="the SQLite file")
+    ap.add_argument("--pg", help="or the PostgreSQL URL")
     ap.add_argument("-n", type=int, default=100)
     args = ap.parse_args()
     logins = pages.read_logins(args.logins)
@@ -34,13 +36,17 @@ def main():
     officer = pages.Session(args.base)
     officer.login("officer", logins["officer"])
     # The demo's first enterprise signs in on the portal with the code texted to it.
-    db = sqlite3.connect(args.db)
-    uscc, phone = db.execute(
-        "SELECT e.uscc, a.phone FROM enterprises e JOIN enterprise_accounts a ON a.enterprise_id = e.id ORDER BY e.id LIMIT 1").fetchone()
+    def one(sql):
+        if args.pg:
+            out = subprocess.run(["psql", args.pg, "-tA", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True)
+            return out.stdout.splitlines()[0].split("\t")
+        return sqlite3.connect(args.db).execute(sql).fetchone()
+
+    uscc, phone = one(
+        "SELECT e.uscc, a.phone FROM enterprises e JOIN enterprise_accounts a ON a.enterprise_id = e.id ORDER BY e.id LIMIT 1")
     firm = pages.Session(args.base)
     firm.request("POST", "/api/enterprise/code", {"uscc": uscc, "phone": phone})
-    text = sqlite3.connect(args.db).execute(
-        "SELECT text FROM sms_outbox WHERE phone = ? ORDER BY id DESC LIMIT 1", (phone,)).fetchone()[0]
+    text = one(f"SELECT text FROM sms_outbox WHERE phone = '{phone}' ORDER BY id DESC LIMIT 1")[0]
     code = text.split("验证码为")[1][:6]
     status, data = firm.request("POST", "/api/enterprise/session", {"uscc": uscc, "phone": phone, "code": code})
     if status != 200:
