@@ -195,7 +195,7 @@ pub async fn search(db: &Db, scope: &Scope, q: &EnterpriseQuery, page: PageReque
         Some("name") => "e.name, e.id",
         _ => "e.id DESC",
     };
-    paged(db, COLUMNS, FROM, &f, order, page, from_row).await
+    paged(db, COLUMNS, FROM, "enterprises e", &f, order, page, from_row).await
 }
 
 /// Hands the enterprise to another officer of its station, keeping the history.

@@ -13,12 +13,19 @@ pub mod stats;
 use ningan_store::sql::{Filter, Row};
 use ningan_store::{Page, PageRequest, Result, Scope};
 
+/// Counting stops here: a pager over a million rows needs "100000+", not an exact total
+/// that costs a scan of them all.
+pub const COUNT_CAP: i64 = 100_000;
+
 /// Runs `SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order}` for one page, with the
-/// total, mapping each row.
+/// total counted over `count_from` (the same rows without the joins that only decorate
+/// them) up to [`COUNT_CAP`], mapping each row.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn paged<T>(
     db: &ningan_store::Db,
     columns: &str,
     from: &str,
+    count_from: &str,
     filter: &Filter,
     order: &str,
     page: PageRequest,
@@ -26,7 +33,8 @@ pub(crate) async fn paged<T>(
 ) -> Result<Page<T>> {
     use ningan_store::sql::RowExt as _;
     let where_sql = filter.where_sql();
-    let count_sql = format!("SELECT COUNT(*) AS n FROM {from} WHERE {where_sql}");
+    let count_sql =
+        format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} WHERE {where_sql} LIMIT {COUNT_CAP}) c");
     let total: i64 = filter.bind(&count_sql).fetch_one(db.reader()).await?.try_get("n")?;
     let sql = format!(
         "SELECT {columns} FROM {from} WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",

@@ -213,6 +213,7 @@ pub async fn notices_for(db: &Db, district: i64, industry: &str, page: PageReque
         db,
         "id, title, body, district, industry, created_by, created_at",
         "enterprise_notices",
+        "enterprise_notices",
         &f,
         "created_at DESC, id DESC",
         page,
@@ -228,6 +229,7 @@ pub async fn notices_sent(db: &Db, scope: &ningan_store::Scope, page: PageReques
     paged(
         db,
         "id, title, body, district, industry, created_by, created_at",
+        "enterprise_notices",
         "enterprise_notices",
         &f,
         "created_at DESC, id DESC",

@@ -220,7 +220,13 @@ pub async fn search(db: &Db, scope: &Scope, q: &RequestQuery, page: PageRequest)
         request_within(&mut f, scope);
     }
     filters(&mut f, q);
-    paged(db, COLUMNS, FROM, &f, "r.deadline, r.id", page, from_row).await
+    // The text search reads the enterprise's name; every other filter is on the request.
+    let count_from = if q.q.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        "enterprise_requests r JOIN enterprises e ON e.id = r.enterprise_id"
+    } else {
+        "enterprise_requests r"
+    };
+    paged(db, COLUMNS, FROM, count_from, &f, "r.deadline, r.id", page, from_row).await
 }
 
 fn filters(f: &mut Filter, q: &RequestQuery) {
@@ -250,7 +256,7 @@ pub async fn of_enterprise(db: &Db, enterprise_id: i64, page: PageRequest) -> Re
     let mut f = Filter::new();
     let i = f.arg_i64(enterprise_id);
     f.cond(format!("r.enterprise_id = {i}"));
-    paged(db, COLUMNS, FROM, &f, "r.created_at DESC, r.id DESC", page, from_row).await
+    paged(db, COLUMNS, FROM, "enterprise_requests r", &f, "r.created_at DESC, r.id DESC", page, from_row).await
 }
 
 #[derive(Debug, Clone)]
