@@ -132,7 +132,7 @@ pub async fn list(
     let page =
         enterprises::search(&state.db, &ctx.scope(), &q.query(&ctx, now), PageRequest::new(q.page, q.per_page)).await?;
     let en = ctx.language() == "en";
-    Ok(axum::Json(PageDto::from_page(page, |e| EnterpriseDto::new(e, en, now))))
+    Ok(axum::Json(PageDto::from_page(page, |e| EnterpriseDto::new(e, en, now)).capped_at(super::store::COUNT_CAP)))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -390,7 +390,7 @@ pub async fn board(
     let now = ningan_core::time::now_ms();
     let page = requests::search(&state.db, &ctx.scope(), &q.query(now), PageRequest::new(q.page, q.per_page)).await?;
     let en = ctx.language() == "en";
-    Ok(axum::Json(PageDto::from_page(page, |r| RequestDto::new(r, en, now))))
+    Ok(axum::Json(PageDto::from_page(page, |r| RequestDto::new(r, en, now)).capped_at(super::store::COUNT_CAP)))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -77,7 +77,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<ListF
         ("mine", f.mine.clone().unwrap_or_default()),
         ("late", f.late.clone().unwrap_or_default()),
     ];
-    let pager = Pager::new("/enterprises", &filters, &page);
+    let pager = Pager::new("/enterprises", &filters, &page).capped_at(super::store::COUNT_CAP);
     let late_stations = if ctx.may(Action::EnterpriseManage) {
         let grace = model::late_grace(service::tier_of(&ctx.unit));
         enterprises::late_by_station(&state.db, &ctx.scope(), now, grace)
@@ -294,7 +294,7 @@ pub async fn board(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Boar
         ("here", f.here.clone().unwrap_or_default()),
         ("q", f.q.clone().unwrap_or_default()),
     ];
-    let pager = Pager::new("/enterprises/requests", &filters, &page);
+    let pager = Pager::new("/enterprises/requests", &filters, &page).capped_at(super::store::COUNT_CAP);
     let page = BoardPage {
         rows: page.items.into_iter().map(|r| RequestDto::new(r, en, now)).collect(),
         pager,

@@ -190,10 +190,12 @@ pub async fn search(db: &Db, scope: &Scope, q: &EnterpriseQuery, page: PageReque
         let i = f.arg_i64(t);
         f.cond(format!("e.next_due_at < {i}"));
     }
+    // By default station by station, newest first within each: the order of the
+    // (unit_path, id) index read backwards, so a city-wide page sorts nothing.
     let order = match q.sort.as_deref() {
         Some("due") => "e.next_due_at, e.id",
         Some("name") => "e.name, e.id",
-        _ => "e.id DESC",
+        _ => "e.unit_path DESC, e.id DESC",
     };
     paged(db, COLUMNS, FROM, "enterprises e", &f, order, page, from_row).await
 }
