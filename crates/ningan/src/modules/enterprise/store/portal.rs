@@ -209,32 +209,18 @@ pub async fn notices_for(db: &Db, district: i64, industry: &str, page: PageReque
     let d = f.arg_i64(district);
     let i = f.arg_text(industry.to_string());
     f.cond(format!("(district IS NULL OR district = {d}) AND (industry IS NULL OR industry = {i})"));
-    paged(
-        db,
-        "id, title, body, district, industry, created_by, created_at",
-        "enterprise_notices",
-        "enterprise_notices",
-        &f,
-        "created_at DESC, id DESC",
-        page,
-        notice,
-    )
-    .await
+    notices(db, &f, page).await
 }
 
 /// Notices sent from within a scope (the bureau's list).
 pub async fn notices_sent(db: &Db, scope: &ningan_store::Scope, page: PageRequest) -> Result<Page<Notice>> {
     let mut f = Filter::new();
     f.within(scope, "unit_path");
-    paged(
-        db,
-        "id, title, body, district, industry, created_by, created_at",
-        "enterprise_notices",
-        "enterprise_notices",
-        &f,
-        "created_at DESC, id DESC",
-        page,
-        notice,
-    )
-    .await
+    notices(db, &f, page).await
+}
+
+/// One page of the notices `f` selects, newest first.
+async fn notices(db: &Db, f: &Filter, page: PageRequest) -> Result<Page<Notice>> {
+    let (columns, table) = ("id, title, body, district, industry, created_by, created_at", "enterprise_notices");
+    paged(db, columns, table, table, f, "created_at DESC, id DESC", page, notice).await
 }
