@@ -55,9 +55,13 @@ def main():
     cases = [
         ("floor: /livez", city, "/livez"),
         ("api: due list (liaison officer)", officer, "/api/enterprises?mine=1&due=1"),
+        ("api: register (city)", city, "/api/enterprises"),
         ("api: register, key only (city)", city, "/api/enterprises?key=1"),
         ("api: supervision board (city, overdue)", city, "/api/enterprise-requests?overdue=1"),
+        ("api: supervision board (station, overdue)", officer, "/api/enterprise-requests?overdue=1"),
         ("api: requests board (city)", city, "/api/enterprise-requests"),
+        ("api: requests board (city, submitted)", city, "/api/enterprise-requests?stage=submitted"),
+        ("api: requests board (city, rated, fraud)", city, "/api/enterprise-requests?stage=evaluated&category=fraud"),
         ("api: station desk queue (officer)", officer, "/api/enterprise-requests?here=1"),
         ("api: enterprise's own requests (portal)", firm, "/api/enterprise/requests"),
         ("page: due list (officer)", officer, "/enterprises?due=1&mine=1"),

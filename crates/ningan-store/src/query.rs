@@ -44,6 +44,18 @@ impl Filter {
         self.cond(format!("{column} >= {lo} AND {column} < {hi}"));
     }
 
+    /// The same rows as [`Filter::within`], written as a prefix test that no index on `column`
+    /// can serve. For lists where another index is the selective one (a partial index of open
+    /// rows, an index in the list's order): given the range, both planners would rather read
+    /// the whole subtree through the path index and sort it.
+    pub fn within_by_prefix(&mut self, scope: &crate::Scope, column: &str) {
+        // Both databases' substr counts characters; the length is a literal because
+        // PostgreSQL's substr takes int4, not a bound int8.
+        let len = scope.path().chars().count();
+        let path = self.arg_text(scope.path().to_string());
+        self.cond(format!("substr({column}, 1, {len}) = {path}"));
+    }
+
     pub fn where_sql(&self) -> String {
         if self.conds.is_empty() { "1 = 1".to_string() } else { self.conds.join(" AND ") }
     }

@@ -230,6 +230,14 @@ on_both_backends!(
         let branch = app.login("branch").await;
         let (_, queue) = branch.get("/api/enterprise-requests?here=1").await;
         assert_eq!(queue["total"], 1, "the branch's own queue holds what was sent up, not the stations' work");
+        // The boards filter on the request and keep the enterprise's station in sight of it.
+        let (_, board) = station_api.get("/api/enterprise-requests?stage=submitted&tier=district").await;
+        assert_eq!(board["items"][0]["id"], rid, "the station still sees what it sent up: {board}");
+        assert_eq!(board["total"], 1);
+        let (_, board) = branch.get("/api/enterprise-requests?stage=accepted").await;
+        assert_eq!(board["total"], 0, "stage filters apply to the page and its total alike: {board}");
+        let (_, board) = stranger.get("/api/enterprise-requests?tier=district").await;
+        assert_eq!(board["total"], 0, "nor on another district's board");
         let (_, d) = branch.get(&format!("/api/enterprise-requests/{rid}")).await;
         assert_eq!(d["request"]["tier"], "district");
         assert!(d["actions"].as_array().unwrap().contains(&json!("accept")), "{d}");

@@ -160,4 +160,26 @@ CREATE INDEX enterprise_attachments_request ON enterprise_attachments (request_i
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 22,
+        name: "enterprise services: boards and register counted from covering indexes",
+        // At a million requests the boards' totals read the table row by row. Each list now
+        // has an index holding every column its filters test: open requests in deadline order
+        // (the supervision board, the overdue sweep), all requests in deadline order (the
+        // whole board), by home path (the board's total), a desk's own queue in deadline
+        // order, and the register by station.
+        common: r#"
+DROP INDEX enterprise_requests_open;
+CREATE INDEX enterprise_requests_open ON enterprise_requests (deadline, id, home_path, stage, tier, category)
+    WHERE closed_at IS NULL;
+DROP INDEX enterprise_requests_deadline;
+CREATE INDEX enterprise_requests_deadline ON enterprise_requests (deadline, id, home_path, stage, tier, category);
+CREATE INDEX enterprise_requests_counts ON enterprise_requests (home_path, stage, tier, category, closed_at, deadline);
+DROP INDEX enterprise_requests_board;
+CREATE INDEX enterprise_requests_desk ON enterprise_requests (unit_path, deadline, id);
+CREATE INDEX enterprises_filters ON enterprises (unit_path, key_enterprise, industry, officer_id, next_due_at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

@@ -4,7 +4,9 @@
 use ningan_store::sql::{Filter, Row, RowExt as _, query};
 use ningan_store::{Actor, Db, Page, PageRequest, Result, Scope, StoreError, Write};
 
-use super::{paged, request_within};
+use crate::modules::enterprise::model::Stage;
+
+use super::{paged, paged_counted, request_within, request_within_walk};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -211,36 +213,52 @@ pub struct RequestQuery {
 }
 
 pub async fn search(db: &Db, scope: &Scope, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
-    let mut f = Filter::new();
+    // Open requests (overdue, or in an open stage) are counted and listed from the partial
+    // index of open requests in deadline order; any other list is counted from the home-path
+    // index (covering every filter but the text) and paged by walking deadlines in order.
+    let open = q.overdue_at.is_some() || q.stage.as_deref().and_then(Stage::parse).is_some_and(Stage::open);
+    let mut list = Filter::new();
+    let mut count = Filter::new();
     if q.handled_here {
         // The desk's own queue: what sits at this very unit, not at the stations below it.
-        let here = f.arg_text(scope.path().to_string());
-        f.cond(format!("r.unit_path = {here}"));
+        for f in [&mut list, &mut count] {
+            let here = f.arg_text(scope.path().to_string());
+            f.cond(format!("r.unit_path = {here}"));
+        }
     } else {
-        request_within(&mut f, scope);
+        request_within_walk(&mut list, scope);
+        if open {
+            request_within_walk(&mut count, scope);
+        } else {
+            request_within(&mut count, scope);
+        }
     }
-    filters(&mut f, q);
+    for (f, walk) in [(&mut list, true), (&mut count, false)] {
+        if open {
+            f.cond("r.closed_at IS NULL".into());
+        }
+        filters(f, q, walk);
+    }
     // The text search reads the enterprise's name; every other filter is on the request.
     let count_from = if q.q.as_deref().is_some_and(|t| !t.trim().is_empty()) {
         "enterprise_requests r JOIN enterprises e ON e.id = r.enterprise_id"
     } else {
         "enterprise_requests r"
     };
-    paged(db, COLUMNS, FROM, count_from, &f, "r.deadline, r.id", page, from_row).await
+    paged_counted(db, COLUMNS, FROM, (count_from, &count), &list, "r.deadline, r.id", page, from_row).await
 }
 
-fn filters(f: &mut Filter, q: &RequestQuery) {
-    if let Some(s) = &q.stage {
-        let i = f.arg_text(s.clone());
-        f.cond(format!("r.stage = {i}"));
-    }
-    if let Some(t) = &q.tier {
-        let i = f.arg_text(t.clone());
-        f.cond(format!("r.tier = {i}"));
-    }
-    if let Some(c) = &q.category {
-        let i = f.arg_text(c.clone());
-        f.cond(format!("r.category = {i}"));
+/// The board's filters. For the page (`walk`) the equalities are written `col || '' = $n`,
+/// which no index can serve: otherwise SQLite, once `ANALYZE` has seen how few stages there
+/// are, skip-scans an index for the stage and sorts a hundred thousand rows by deadline
+/// instead of walking the deadline index and stopping after one page.
+fn filters(f: &mut Filter, q: &RequestQuery, walk: bool) {
+    let col = |c: &str| if walk { format!("{c} || ''") } else { c.to_string() };
+    for (column, value) in [("r.stage", &q.stage), ("r.tier", &q.tier), ("r.category", &q.category)] {
+        if let Some(v) = value {
+            let i = f.arg_text(v.clone());
+            f.cond(format!("{} = {i}", col(column)));
+        }
     }
     if let Some(at) = q.overdue_at {
         let i = f.arg_i64(at);
