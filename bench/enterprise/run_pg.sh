@@ -10,12 +10,15 @@ bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 # BIN=target/debug/ningan tries the script on a debug build (figures then mean nothing).
 bin_ningan=${BIN:-./target/release/ningan}
 [ -z "${BIN:-}" ] && cargo build --release -p ningan >&2
-dir=$(mktemp -d)
+# KEEP=DIR keeps the filled cluster there for looking at plans (its server stays up).
+dir=${KEEP:-$(mktemp -d)}
+mkdir -p "$dir"
 chmod 755 "$dir"
 pid=
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  [ -n "${KEEP:-}" ] && { echo "kept: $dir, psql postgres://postgres@127.0.0.1:$pgport/postgres" >&2; return; }
   as_pg "$bin/pg_ctl" -D "$dir/pg" -m immediate stop > /dev/null 2>&1 || true
   rm -rf "$dir"
 }

@@ -37,8 +37,8 @@ pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use fraud::{
     FraudCase, FraudFigures, Lecture, LoggedSignal, MonthCount, NewFraudCase, NewLecture, NewReport, NewSignal,
-    NewTask, NewWatchEntry, Report, RuleVersion, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, UnitRank,
-    WatchEntry, fraud_outcome_zh, outcome_finishes,
+    NewTask, NewWatchEntry, Report, RuleVersion, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, TaskSort,
+    UnitRank, WatchEntry, fraud_outcome_zh, outcome_finishes,
 };
 pub use grants::{GRANT_STATUSES, Grant, GrantSubject};
 pub use idempotency::{IdempotencyOutcome, StoredResponse};

@@ -520,3 +520,77 @@ on_both_backends!(watchlist_entries_are_edited_expire_and_come_off_with_a_reason
     let (_, trail) = auditor.get("/api/audit?action=fraud.watchlist.remove").await;
     assert_eq!(trail["items"][0]["purpose"], "号码已回收", "{trail}");
 });
+
+on_both_backends!(the_task_list_searches_sorts_and_exports_what_it_filtered, |b| async move {
+    let c = city(b).await;
+    let (s, r) = ndjson(&c.carrier, &journey("v", "13912340001")).await;
+    assert_eq!(s, 200, "{r}");
+    // A second person of the same station.
+    c.app.resident("来电人乙", 330203, 2, c.station.id).await;
+    let (s, r) = ndjson(&c.carrier, &journey("u", "13912340002")).await;
+    assert_eq!(s, 200, "{r}");
+    let (_, all) = c.officer.get("/api/fraud/tasks?per_page=100").await;
+    let total = all["total"].as_i64().unwrap();
+    let (_, named) = c.officer.get("/api/fraud/tasks?q=%E5%8F%97%E5%AE%B3").await;
+    assert!(named["total"].as_i64().unwrap() >= 1, "{named}");
+    assert!(
+        named["items"].as_array().unwrap().iter().all(|t| t["resident_id"] == c.victim),
+        "a name in part finds that person's tasks only: {named}"
+    );
+    let (_, digits) = c.officer.get("/api/fraud/tasks?q=0002").await;
+    assert!(digits["total"].as_i64().unwrap() >= 1, "{digits}");
+    assert!(digits["items"].as_array().unwrap().iter().all(|t| t["phone"] == "139****0002"), "{digits}");
+    assert_eq!(
+        named["total"].as_i64().unwrap() + digits["total"].as_i64().unwrap(),
+        total,
+        "the two people's tasks are all the tasks"
+    );
+    let one = digits["items"][0]["id"].as_i64().unwrap();
+    let (_, by_no) = c.officer.get(&format!("/api/fraud/tasks?q=%23{one}")).await;
+    assert_eq!((by_no["total"].as_i64(), by_no["items"][0]["id"].as_i64()), (Some(1), Some(one)));
+    let (_, by_score) = c.officer.get("/api/fraud/tasks?sort=score&per_page=100").await;
+    let scores: Vec<i64> = by_score["items"].as_array().unwrap().iter().map(|t| t["score"].as_i64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "highest score first: {scores:?}");
+    let (_, low_first) = c.officer.get("/api/fraud/tasks?sort=-score&per_page=100").await;
+    let lows: Vec<i64> = low_first["items"].as_array().unwrap().iter().map(|t| t["score"].as_i64().unwrap()).collect();
+    assert!(lows.windows(2).all(|w| w[0] <= w[1]), "{lows:?}");
+    let (s, bad) = c.officer.get("/api/fraud/tasks?sort=name").await;
+    assert_eq!((s, bad["errors"][0]["field"].as_str()), (422, Some("sort")), "{bad}");
+
+    // The page: the query form keeps what was typed; a wrong value is named beside its field.
+    let page = c.officer.http.get(c.app.url("/fraud/tasks?q=0002&size=50")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("139****0002") && !html.contains("受害人甲"), "filtered on the page too");
+    assert!(html.contains("value=\"0002\"") && html.contains("<option value=\"50\" selected>"), "as typed");
+    assert!(!html.contains("13912340002"), "the number stays masked");
+    let page = c.officer.http.get(c.app.url("/fraud/tasks?level=purple")).send().await.unwrap();
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-testid=\"error-level\""), "beside the field");
+
+    // Exports hold the filtered rows, masked as on the page, and are audited under the person.
+    let csv = c.officer.http.get(c.app.url("/fraud/tasks.csv?q=%E5%8F%97%E5%AE%B3")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("fraud-tasks-"));
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count() as i64, 1 + named["total"].as_i64().unwrap(), "{text}");
+    assert!(text.contains("受害人甲") && text.contains("139****0001") && !text.contains("13912340001"), "{text}");
+    assert!(!text.contains("0002"), "{text}");
+    let xlsx = c.officer.http.get(c.app.url("/fraud/tasks.xlsx?q=0002&sort=score")).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("fraud-tasks").unwrap();
+    assert_eq!(sheet.height() as i64, 1 + digits["total"].as_i64().unwrap());
+    assert!(sheet.rows().skip(1).all(|r| r[3] == "139****0002"));
+    let seen = c.app.db.accesses_to(c.victim, ningan_store::PageRequest::new(None, Some(100))).await.unwrap();
+    assert!(seen.items.iter().any(|a| a.action == "fraud.task.list"), "the export is in the person's access record");
+    // Another station's officer exports nothing of them.
+    let other = c.app.station(330205, 1).await;
+    c.app.user("elsewhere", &[Role::StationOfficer], other.id).await;
+    let far = c.app.login("elsewhere").await;
+    let text = far.http.get(c.app.url("/fraud/tasks.csv")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text.lines().count(), 1, "only the heading: {text}");
+});

@@ -183,6 +183,57 @@ pub struct TaskQuery {
     pub status: Option<String>,
     pub level: Option<String>,
     pub subject_id: Option<i64>,
+    pub typology: Option<String>,
+    /// A person's name in part, the last four or more digits of their number, or `#id`.
+    pub text: Option<String>,
+    pub sort: TaskSort,
+}
+
+/// The orders a list of dissuasion tasks can be read in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSort {
+    /// Open work first, nearest deadline first; finished work newest first.
+    #[default]
+    Urgent,
+    Deadline,
+    DeadlineLast,
+    ScoreHigh,
+    ScoreLow,
+    Newest,
+    Oldest,
+}
+
+impl TaskSort {
+    /// From a list's `sort` parameter (`deadline`, `-deadline`, `score`, `-score`, `warned`,
+    /// `-warned`); empty is the default order.
+    pub fn parse(s: &str) -> Option<TaskSort> {
+        Some(match s {
+            "" => TaskSort::Urgent,
+            "deadline" => TaskSort::Deadline,
+            "-deadline" => TaskSort::DeadlineLast,
+            // A score column is read highest first on the first click.
+            "score" => TaskSort::ScoreHigh,
+            "-score" => TaskSort::ScoreLow,
+            "warned" => TaskSort::Newest,
+            "-warned" => TaskSort::Oldest,
+            _ => return None,
+        })
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            TaskSort::Urgent => {
+                "CASE WHEN t.status = 'done' THEN 1 ELSE 0 END, \
+                 CASE WHEN t.status = 'done' THEN -t.warned_at ELSE t.deadline END, t.id DESC"
+            }
+            TaskSort::Deadline => "t.deadline ASC, t.id ASC",
+            TaskSort::DeadlineLast => "t.deadline DESC, t.id DESC",
+            TaskSort::ScoreHigh => "t.score DESC, t.id DESC",
+            TaskSort::ScoreLow => "t.score ASC, t.id ASC",
+            TaskSort::Newest => "t.warned_at DESC, t.id DESC",
+            TaskSort::Oldest => "t.warned_at ASC, t.id ASC",
+        }
+    }
 }
 
 /// What an officer records on a task.
@@ -666,20 +717,50 @@ impl Db {
             let p = f.arg_i64(s);
             f.cond(format!("t.subject_id = {p}"));
         }
+        if let Some(t) = &q.typology {
+            let p = f.arg_text(t.clone());
+            f.cond(format!("t.typology = {p}"));
+        }
+        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        if let Some(text) = text {
+            let id = text.strip_prefix('#').and_then(|n| n.parse::<i64>().ok());
+            if let Some(id) = id {
+                let p = f.arg_i64(id);
+                f.cond(format!("t.id = {p}"));
+            } else if text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit()) {
+                let p = f.arg_text(format!("%{text}"));
+                f.cond(format!("s.phone LIKE {p}"));
+            } else {
+                let p = f.arg_text(format!("%{}%", text.replace(['%', '_'], "")));
+                f.cond(format!("r.name LIKE {p}"));
+            }
+        }
         let w = f.where_sql();
-        let count_sql = format!("SELECT COUNT(*) FROM fraud_tasks t WHERE {w}");
+        // The person's name and number live in the joined tables; other filters on the task.
+        let count_from = if text.is_some() { TASK_FROM } else { "fraud_tasks t" };
+        let count_sql = format!("SELECT COUNT(*) FROM {count_from} WHERE {w}");
         let (total,): (i64,) = f.bind_as(&count_sql).fetch_one(&self.pool).await?;
-        // Open work first, most urgent deadline first; finished work newest first.
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {w} \
-             ORDER BY CASE WHEN t.status = 'done' THEN 1 ELSE 0 END, \
-             CASE WHEN t.status = 'done' THEN -t.warned_at ELSE t.deadline END, t.id DESC LIMIT {} OFFSET {}",
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
+            q.sort.order_by(),
             page.per_page,
             page.offset()
         );
         let rows = f.bind(&sql).fetch_all(&self.pool).await?;
         let items = rows.iter().map(Task::from_row).collect::<Result<_>>()?;
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
+    }
+
+    /// The typologies of the tasks in `scope`, for a list's filter.
+    pub async fn fraud_task_typologies(&self, scope: &Scope) -> Result<Vec<String>> {
+        let mut f = Filter::new();
+        f.within(scope, "t.unit_path");
+        let sql = format!(
+            "SELECT DISTINCT t.typology FROM fraud_tasks t WHERE {} ORDER BY t.typology LIMIT 100",
+            f.where_sql()
+        );
+        let rows: Vec<(String,)> = f.bind_as(&sql).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(t,)| t).filter(|t| !t.is_empty()).collect())
     }
 
     pub async fn fraud_task(&self, scope: &Scope, id: i64) -> Result<Task> {

@@ -208,6 +208,8 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/public/fraud", Access::Public, "反诈查询与举报"), get(public::page))
     .add(Op::page(Method::POST, "/public/fraud/report", Access::Public, "提交举报"), post(public::report_form))
     .add(Op::page(Method::GET, "/fraud/tasks", read, "劝阻任务"), get(pages::task_list))
+    .add(Op::page(Method::GET, "/fraud/tasks.csv", read, "劝阻任务导出（CSV）"), get(pages::task_export_csv))
+    .add(Op::page(Method::GET, "/fraud/tasks.xlsx", read, "劝阻任务导出（XLSX）"), get(pages::task_export_xlsx))
     .add(Op::page(Method::GET, "/fraud/tasks/{id}", read, "劝阻任务详情"), get(pages::task_show))
     .add(Op::page(Method::POST, "/fraud/tasks/{id}/outcome", work, "登记劝阻结果"), post(pages::task_outcome))
     .add(Op::page(Method::POST, "/fraud/tasks/{id}/transfer", work, "申请移交"), post(pages::task_transfer))

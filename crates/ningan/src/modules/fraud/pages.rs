@@ -33,11 +33,47 @@ fn message(e: &ApiError) -> String {
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
-    status: Option<String>,
-    level: Option<String>,
     kind: Option<String>,
     q: Option<String>,
     page: Option<String>,
+}
+
+/// The task list's query form: filters, order and page size, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct TaskFilter {
+    status: Option<String>,
+    level: Option<String>,
+    typology: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    size: Option<String>,
+    page: Option<String>,
+}
+
+impl TaskFilter {
+    fn query(&self) -> Result<ningan_store::TaskQuery, ApiError> {
+        tasks::TaskListQuery {
+            status: self.status.clone(),
+            level: self.level.clone(),
+            typology: self.typology.clone(),
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+            ..Default::default()
+        }
+        .query()
+    }
+
+    /// The filters as they go back into links (pages, sorting, export).
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let v = |o: &Option<String>| nonempty(o).unwrap_or_default();
+        vec![
+            ("status", v(&self.status)),
+            ("level", v(&self.level)),
+            ("typology", v(&self.typology)),
+            ("q", v(&self.q)),
+            ("sort", v(&self.sort)),
+        ]
+    }
 }
 
 #[derive(Template)]
@@ -46,46 +82,141 @@ struct TasksPage {
     frame: Frame,
     rows: Vec<TaskDto>,
     pager: Pager,
-    status: String,
-    level: String,
+    filter: TaskFilter,
     statuses: Vec<(&'static str, &'static str)>,
     levels: Vec<(&'static str, &'static str)>,
+    typologies: Vec<String>,
+    /// The query form's error, beside its field.
+    form: FormState,
 }
 
-pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let status = nonempty(&q.status);
-    let level = nonempty(&q.level);
-    let query = tasks::task_query(status.clone(), level.clone())?;
-    let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
-    super::tasks::audit_tasks_shown(&state, &ctx, &page.items).await?;
-    let pager = Pager::new(
-        "/fraud/tasks",
-        &[("status", status.clone().unwrap_or_default()), ("level", level.clone().unwrap_or_default())],
-        &page,
-    );
-    let now = ningan_core::time::now_ms();
+fn task_statuses(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("open", tr.pick("待劝阻", "open")),
+        ("overdue", tr.pick("已超时", "overdue")),
+        ("escalated", tr.pick("已上报督办", "escalated")),
+        ("transfer", tr.pick("移交待审核", "awaiting transfer review")),
+        ("done", tr.pick("已办结", "done")),
+    ]
+}
+
+pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskFilter>) -> PageResult {
     let frame = Frame::for_principal(&ctx).crumb("/fraud/tasks", "nav.fraud");
-    let en = frame.tr.is_en();
-    let pick = |zh: &'static str, en_s: &'static str| if en { en_s } else { zh };
+    let mut form = FormState::new(frame.tr);
+    // A query the list cannot read shows the default list with the error beside the field.
+    let query = match q.query() {
+        Ok(query) => query,
+        Err(e) => {
+            form = form.refused(&e, &["status", "level", "q", "sort"]);
+            ningan_store::TaskQuery::default()
+        }
+    };
+    let size = crate::web::page::page_size(&q.size);
+    let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(size))).await?;
+    super::tasks::audit_tasks_shown(&state, &ctx, &page.items).await?;
+    let pager = Pager::new("/fraud/tasks", &q.pairs(), &page).sizable();
+    let now = ningan_core::time::now_ms();
+    let tr = frame.tr;
     let page = TasksPage {
         rows: page.items.iter().map(|t| TaskDto::from_task(t, now)).collect(),
         pager,
-        status: status.unwrap_or_default(),
-        level: level.unwrap_or_default(),
-        statuses: vec![
-            ("open", pick("待劝阻", "open")),
-            ("overdue", pick("已超时", "overdue")),
-            ("escalated", pick("已上报督办", "escalated")),
-            ("transfer", pick("移交待审核", "awaiting transfer review")),
-            ("done", pick("已办结", "done")),
-        ],
+        filter: q,
+        statuses: task_statuses(tr),
         levels: [Level::High, Level::Medium, Level::Low]
             .iter()
-            .map(|l| (l.as_str(), if en { l.as_str() } else { l.zh() }))
+            .map(|l| (l.as_str(), tr.pick(l.zh(), l.as_str())))
             .collect(),
+        typologies: state.db.fraud_task_typologies(&ctx.scope()).await?,
+        form,
         frame,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(page.form.status(), &page))
+}
+
+/// The filtered task list as a file (CSV or XLSX): the page's columns, numbers masked as on
+/// the page, audited like the list with every person it names.
+async fn task_export(
+    state: &AppState,
+    ctx: &Ctx,
+    q: TaskFilter,
+    format: crate::web::export::Format,
+) -> PageResult<Response> {
+    use crate::web::export::{EXPORT_CAP, Table, download};
+    let query = q.query().map_err(|e| crate::web::PageError::from(e).framed(ctx))?;
+    let tr = Tr::new(ctx.language());
+    let now = ningan_core::time::now_ms();
+    let mut shown = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let per_page = ningan_store::MAX_PAGE_SIZE;
+        let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page))).await?;
+        let last = page.items.len() < per_page as usize;
+        shown.extend(page.items.into_iter().take(EXPORT_CAP - shown.len()));
+        if last || shown.len() >= EXPORT_CAP {
+            break;
+        }
+        page_no += 1;
+    }
+    super::tasks::audit_tasks_shown(state, ctx, &shown).await?;
+    let rows = shown
+        .iter()
+        .map(|t| {
+            let d = TaskDto::from_task(t, now);
+            vec![
+                format!("#{}", d.id),
+                tr.pick(&d.level_zh, &d.level).to_string(),
+                d.resident_name.clone().unwrap_or_else(|| tr.pick("未登记人员", "Unregistered").to_string()),
+                d.phone.clone(),
+                d.typology.clone(),
+                d.score.to_string(),
+                d.unit_name.clone(),
+                crate::web::fmt::when(&d.warned_at),
+                crate::web::fmt::when(&d.deadline),
+                tr.pick(&d.status_zh, &d.status_en).to_string(),
+                match (&d.outcome_zh, &d.outcome_en) {
+                    (Some(zh), en) => tr.pick(zh, en.as_deref().unwrap_or(zh)).to_string(),
+                    _ => String::new(),
+                },
+                if d.overdue { tr.pick("已超时", "overdue").to_string() } else { String::new() },
+            ]
+        })
+        .collect();
+    let headers = [
+        ("任务", "Task"),
+        ("等级", "Level"),
+        ("对象", "Person"),
+        ("号码", "Number"),
+        ("类型", "Typology"),
+        ("分值", "Score"),
+        ("责任单位", "Unit"),
+        ("预警时间", "Warned"),
+        ("处置时限", "Deadline"),
+        ("状态", "Status"),
+        ("结果", "Outcome"),
+        ("超时", "Late"),
+    ];
+    let table = Table {
+        name: "fraud-tasks",
+        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
+        rows,
+    };
+    Ok(download(&table, format)?)
+}
+
+pub async fn task_export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TaskFilter>,
+) -> PageResult<Response> {
+    task_export(&state, &ctx, q, crate::web::export::Format::Csv).await
+}
+
+pub async fn task_export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TaskFilter>,
+) -> PageResult<Response> {
+    task_export(&state, &ctx, q, crate::web::export::Format::Xlsx).await
 }
 
 #[derive(Template)]

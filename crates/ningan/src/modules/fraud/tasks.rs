@@ -4,7 +4,7 @@
 use axum::extract::State;
 use ningan_core::phone::mask_phone_str;
 use ningan_fraud::{Level, SignalKind, Warning};
-use ningan_store::{LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, fraud_outcome_zh};
+use ningan_store::{LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, TaskSort, fraud_outcome_zh};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -239,30 +239,57 @@ pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Task
     })
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct TaskListQuery {
     /// open | transfer | done | overdue | escalated
     pub status: Option<String>,
     /// high | medium | low
     pub level: Option<String>,
+    /// The typology the warning named (as the rule set spells it).
+    pub typology: Option<String>,
+    /// A person's name in part, the last four or more digits of their number, or `#` and a
+    /// task number.
+    pub q: Option<String>,
+    /// deadline | -deadline | score | -score | warned | -warned (default: open work first,
+    /// nearest deadline first).
+    pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
-pub fn task_query(status: Option<String>, level: Option<String>) -> Result<TaskQuery, ApiError> {
-    let status = status.filter(|s| !s.is_empty());
-    let level = level.filter(|s| !s.is_empty());
-    if let Some(s) = &status
-        && !["open", "transfer", "done", "overdue", "escalated"].contains(&s.as_str())
-    {
-        return Err(ApiError::field("status", "状态应为 open/transfer/done/overdue/escalated", "unknown status"));
+impl TaskListQuery {
+    /// The query the store runs, or the field that is wrong.
+    pub fn query(&self) -> Result<TaskQuery, ApiError> {
+        let given = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let status = given(&self.status);
+        let level = given(&self.level);
+        if let Some(s) = &status
+            && !["open", "transfer", "done", "overdue", "escalated"].contains(&s.as_str())
+        {
+            return Err(ApiError::field(
+                "status",
+                "状态应为待劝阻、已超时、已上报督办、移交待审核或已办结",
+                "status must be open, overdue, escalated, transfer or done",
+            ));
+        }
+        if let Some(l) = &level
+            && Level::parse(l).is_none()
+        {
+            return Err(ApiError::field("level", "等级应为高、中或低", "level must be high, medium or low"));
+        }
+        let sort = TaskSort::parse(self.sort.as_deref().map(str::trim).unwrap_or("")).ok_or_else(|| {
+            ApiError::field(
+                "sort",
+                "排序应为处置时限、分值或预警时间",
+                "sort is deadline, -deadline, score, -score, warned or -warned",
+            )
+        })?;
+        let text = given(&self.q);
+        if text.as_deref().is_some_and(|t| t.chars().count() > 50) {
+            return Err(ApiError::field("q", "搜索内容不超过50个字", "search text is at most 50 characters"));
+        }
+        Ok(TaskQuery { status, level, subject_id: None, typology: given(&self.typology), text, sort })
     }
-    if let Some(l) = &level
-        && Level::parse(l).is_none()
-    {
-        return Err(ApiError::field("level", "等级应为 high/medium/low", "level must be high, medium or low"));
-    }
-    Ok(TaskQuery { status, level, subject_id: None })
 }
 
 pub(super) async fn list(
@@ -270,7 +297,7 @@ pub(super) async fn list(
     ctx: Ctx,
     Query(q): Query<TaskListQuery>,
 ) -> ApiResult<axum::Json<PageDto<TaskDto>>> {
-    let query = task_query(q.status, q.level)?;
+    let query = q.query()?;
     let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     audit_tasks_shown(&state, &ctx, &page.items).await?;
     let now = ningan_core::time::now_ms();
