@@ -24,10 +24,14 @@ pub enum Area {
     /// caches over what officers act on (the cockpit) do not go stale every second; what the
     /// observations produce (a warning, a case) is audited under its own area.
     Observations,
+    /// Everything written by modules that keep their storage in their own folder (enterprise
+    /// services and those after it), known by their audited actions' heads only: a cache over
+    /// any of them refreshes when one of them commits, without this crate naming them.
+    Modules,
 }
 
 impl Area {
-    const COUNT: usize = 7;
+    const COUNT: usize = 8;
 
     fn bit(self) -> u8 {
         1 << (self as u8)
@@ -86,7 +90,9 @@ pub fn area_of(action: &str) -> Option<Area> {
         "application" | "exchange" | "identity" | "service" | "crosscity" | "access" => Some(Area::Services),
         "gate" | "pass" => Some(Area::Gates),
         "user" | "grant" | "token" => Some(Area::Access),
-        _ => None,
+        // Sign-ins and replays change no data a cache shows.
+        "auth" | "citizen" | "idempotent" => None,
+        _ => Some(Area::Modules),
     }
 }
 
@@ -116,6 +122,10 @@ mod tests {
             ("auth.login", None),
             ("idempotent.replay", None),
             ("citizen.sign_in", None),
+            ("enterprise.request_close", Some(Area::Modules)),
+            ("enterprise.create", Some(Area::Modules)),
+            ("enterprise.list", None),
+            ("enterprise.export", None),
         ] {
             assert_eq!(area_of(action), area, "{action}");
         }

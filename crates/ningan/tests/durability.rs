@@ -148,8 +148,17 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
 /// Risk signals the server answered for are logged, and the warnings it reported are tasks,
 /// after a SIGKILL in the middle of concurrent batches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_signals_and_warnings_survive_kill_9() {
-    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
+async fn acknowledged_signals_and_warnings_survive_kill_9_sqlite() {
+    signals_survive_kill_9(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_signals_and_warnings_survive_kill_9_postgres() {
+    signals_survive_kill_9(Backend::Postgres).await;
+}
+
+async fn signals_survive_kill_9(b: Backend) {
+    let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
     let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -266,6 +266,9 @@ on_both_backends!(
         );
 
         // Another enterprise sees nothing of it.
+        // The cockpit, read once here, is cached; the next enterprise's commit refreshes it.
+        let (_, before) = desk.get("/api/cockpit").await;
+        assert!(before.to_string().contains("enterprises"), "{before}");
         let code2 = Uscc::synthesize(330203, 6);
         let (_, e2) = desk.post("/api/enterprises", enterprise(&code2, 121.552, 29.872)).await;
         desk.post(

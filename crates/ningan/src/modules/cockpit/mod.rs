@@ -39,8 +39,13 @@ type CacheKey = (String, &'static str);
 type CacheEntry = (Instant, u64, Arc<Vec<PanelData>>);
 
 /// The data the panels show: a committed write to any of these makes them stale.
-const AREAS: &[ningan_store::Area] =
-    &[ningan_store::Area::People, ningan_store::Area::Precise, ningan_store::Area::Fraud, ningan_store::Area::Services];
+const AREAS: &[ningan_store::Area] = &[
+    ningan_store::Area::People,
+    ningan_store::Area::Precise,
+    ningan_store::Area::Fraud,
+    ningan_store::Area::Services,
+    ningan_store::Area::Modules,
+];
 
 /// Computed panels per (scope, language), kept for [`TTL`].
 #[derive(Default)]

@@ -2,7 +2,7 @@
 //! in the same transaction), the supervision board and the overdue sweep.
 
 use ningan_store::sql::{Filter, Row, RowExt as _, query};
-use ningan_store::{Actor, Db, Page, PageRequest, Result, Scope, StoreError, Write};
+use ningan_store::{Actor, Db, Dialect, Page, PageRequest, Result, Scope, StoreError, Write};
 
 use crate::modules::enterprise::model::Stage;
 
@@ -233,7 +233,8 @@ pub async fn search(db: &Db, scope: &Scope, q: &RequestQuery, page: PageRequest)
             request_within(&mut count, scope);
         }
     }
-    for (f, walk) in [(&mut list, true), (&mut count, false)] {
+    let sqlite = db.dialect() == Dialect::Sqlite;
+    for (f, walk) in [(&mut list, sqlite), (&mut count, false)] {
         if open {
             f.cond("r.closed_at IS NULL".into());
         }
@@ -248,10 +249,12 @@ pub async fn search(db: &Db, scope: &Scope, q: &RequestQuery, page: PageRequest)
     paged_counted(db, COLUMNS, FROM, (count_from, &count), &list, "r.deadline, r.id", page, from_row).await
 }
 
-/// The board's filters. For the page (`walk`) the equalities are written `col || '' = $n`,
-/// which no index can serve: otherwise SQLite, once `ANALYZE` has seen how few stages there
-/// are, skip-scans an index for the stage and sorts a hundred thousand rows by deadline
-/// instead of walking the deadline index and stopping after one page.
+/// The board's filters. For SQLite's page (`walk`) the equalities are written
+/// `col || '' = $n`, which no index can serve: otherwise SQLite, once `ANALYZE` has seen how
+/// few stages there are, skip-scans an index for the stage and sorts a hundred thousand rows
+/// by deadline instead of walking the deadline index and stopping after one page. PostgreSQL
+/// weighs the LIMIT and walks the index by itself, and the opaque form only misleads its
+/// estimates (a sequential scan and sort, 450 ms at a million requests).
 fn filters(f: &mut Filter, q: &RequestQuery, walk: bool) {
     let col = |c: &str| if walk { format!("{c} || ''") } else { c.to_string() };
     for (column, value) in [("r.stage", &q.stage), ("r.tier", &q.tier), ("r.category", &q.category)] {
