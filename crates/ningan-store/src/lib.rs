@@ -47,8 +47,8 @@ pub use org_units::{NewOrgUnit, OrgUnit, UnitKind};
 pub use page::{MAX_PAGE_SIZE, Page, PageRequest};
 pub use precise::{
     ARRIVAL_STATUSES, Arrival, CASE_STATUSES, ConfirmReport, EndChange, EpiCase, FOLLOWUP_COUNT_CAP, FOLLOWUP_STATUSES,
-    Followup, FoundContact, Gate, HealthReport, NewArrival, NewEpiCase, NewNotice, NewSite, NewStay, NewVenue, NewZone,
-    Notice, RiskArea, SiteBoard, Stay, Venue, Zone, ZoneChange, followup_transition_allowed,
+    Followup, FollowupQuery, FoundContact, Gate, HealthReport, NewArrival, NewEpiCase, NewNotice, NewSite, NewStay,
+    NewVenue, NewZone, Notice, RiskArea, SiteBoard, Stay, Venue, Zone, ZoneChange, followup_transition_allowed,
 };
 pub use residents::{
     BulkResident, Compound, NewCompound, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort,

@@ -216,6 +216,10 @@
     var form = e.target;
     var question = form.dataset.confirm;
     if (!question || form.dataset.confirmed) return;
+    // `data-confirm-when="field=value"`: ask only when the form is set to do that (a bulk
+    // form asks before releasing, not before every move).
+    var when = (form.dataset.confirmWhen || "").split("=");
+    if (when.length === 2 && (!form.elements[when[0]] || form.elements[when[0]].value !== when[1])) return;
     e.preventDefault();
     e.stopImmediatePropagation();
     var dialog = document.createElement("dialog");
@@ -227,6 +231,8 @@
     var reason = document.createElement("textarea");
     reason.required = true; reason.minLength = 2; reason.maxLength = 200; reason.rows = 3;
     reason.setAttribute("data-testid", "confirm-reason");
+    var typed = form.querySelector("input[name=reason]");
+    if (typed) reason.value = typed.value;
     label.appendChild(reason); dialog.appendChild(label);
     var err = document.createElement("p"); err.className = "field-error"; err.hidden = true; dialog.appendChild(err);
     var ok = document.createElement("button"); ok.type = "button"; ok.textContent = english() ? "Confirm" : "确认";
@@ -253,6 +259,26 @@
     dialog.showModal();
     reason.focus();
   }, true);
+
+  // A "select all" box ticks every row box of its list (same name and form), and follows
+  // them when they are ticked one by one.
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("input[type=checkbox]")) return;
+    var selector = function (name, form) {
+      return "input[type=checkbox][name=\"" + name + "\"]" + (form ? "[form=\"" + form + "\"]" : "");
+    };
+    if (box.dataset.selectAll) {
+      document.querySelectorAll(selector(box.dataset.selectAll, box.getAttribute("form"))).forEach(function (c) {
+        c.checked = box.checked;
+      });
+      return;
+    }
+    document.querySelectorAll("input[data-select-all=\"" + box.name + "\"]").forEach(function (all) {
+      var rows = Array.prototype.slice.call(document.querySelectorAll(selector(box.name, all.getAttribute("form"))));
+      all.checked = rows.length > 0 && rows.every(function (c) { return c.checked; });
+    });
+  });
 
   // Item-specific fields: a form shows the fields of the item chosen in its item select and
   // disables the others, so only that item's fields are sent.

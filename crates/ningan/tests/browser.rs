@@ -541,6 +541,21 @@ async fn an_investigation_becomes_follow_ups_and_a_zone_is_drawn() {
     s.wait_text("[data-testid=followups] tbody", "已转运").await;
     s.wait_text("[data-testid=toast]", "操作成功").await;
     assert_eq!(s.text(".menu a.current").await, "密接管控", "the menu marks the page shown");
+    // Many at once: tick the whole page, choose release, and the dialog asks the reason first.
+    s.click("[data-testid=select-all]").await;
+    assert_eq!(
+        s.c.execute("return document.querySelectorAll('[data-testid=select-row]:checked').length", vec![])
+            .await
+            .unwrap(),
+        s.c.execute("return document.querySelectorAll('[data-testid=select-row]').length", vec![]).await.unwrap(),
+        "select-all ticks every row"
+    );
+    s.click("[data-testid=bulk-status] option[value=released]").await;
+    s.click("[data-testid=bulk-submit]").await;
+    s.type_into("[data-testid=confirm-reason]", "隔离期满，复核无异常").await;
+    s.click("[data-testid=confirm-ok]").await;
+    s.wait_text("[data-testid=bulk-notice]", "已更新").await;
+    s.wait_text("[data-testid=followups] tbody", "已解除").await;
     s.shot("followups").await;
     s.logout().await;
 

@@ -489,3 +489,89 @@ on_both_backends!(a_venue_code_prints_as_a_poster_for_its_own_station_only, |b| 
     let r = stranger.http.get(app.url(&format!("/precise/venues/{id}/poster"))).send().await.unwrap();
     assert_eq!(r.status(), 404, "another station's venue is not found");
 });
+
+// Follow-ups are filtered by tier and moved many at a time: each person checked and audited
+// on their own, a release only with a reason, and nothing outside the station's scope.
+on_both_backends!(follow_ups_filter_by_tier_and_move_in_bulk_each_checked_and_audited, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let elsewhere = app.station(330205, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    app.user("far", &[Role::StationOfficer], elsewhere.id).await;
+    let case = app.resident("病例甲", 330203, 1, station.id).await;
+    let contacts = [
+        app.resident("密接乙", 330203, 2, station.id).await,
+        app.resident("密接丙", 330203, 3, station.id).await,
+        app.resident("密接丁", 330203, 4, station.id).await,
+    ];
+    let officer = app.login("officer").await;
+    let epi = app.login("epi").await;
+    let v = venue(&officer, "面馆", "restaurant", station.id).await;
+    let code = v["code"].as_str().unwrap();
+    let visits: Vec<_> = std::iter::once(case)
+        .chain(contacts)
+        .map(|r| json!({"resident_id": r, "venue_code": code, "at": at(Duration::hours(30)), "left_at": at(Duration::hours(29))}))
+        .collect();
+    assert_eq!(officer.post("/api/checkins", json!({"checkins": visits})).await.1["accepted"], 4);
+    let c = epi
+        .post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await
+        .1;
+    epi.post(&format!("/api/cases/{}/contacts/confirm", c["id"]), json!({})).await;
+
+    let (_, close) = officer.get("/api/followups?tier=close").await;
+    assert_eq!(close["total"], 3, "{close}");
+    let (_, secondary) = officer.get("/api/followups?tier=secondary").await;
+    assert_eq!(secondary["total"], 0);
+    let (s, e) = officer.get("/api/followups?tier=distant").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("tier")), "{e}");
+    let ids: Vec<i64> = close["items"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+
+    // Two move together; then a mixed batch moves what may move and says why the rest did not.
+    let (s, r) = officer.post("/api/followups/status", json!({"ids": [ids[0], ids[1]], "status": "transferred"})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["moved"], json!([ids[0], ids[1]]));
+    let (s, r) =
+        officer.post("/api/followups/status", json!({"ids": [ids[0], ids[2], 999_999], "status": "transferred"})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["moved"], json!([ids[2]]), "{r}");
+    let refused: Vec<i64> = r["refused"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(refused, [ids[0], 999_999], "already there, and not a follow-up of this station: {r}");
+    // What is wrong with the request is refused as a whole and changes nothing.
+    let (s, e) = officer.post("/api/followups/status", json!({"ids": ids, "status": "released"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("note")), "a release needs a reason: {e}");
+    let (s, e) = officer.post("/api/followups/status", json!({"ids": [], "status": "quarantined"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("ids")));
+    let (_, still) = officer.get("/api/followups?status=transferred").await;
+    assert_eq!(still["total"], 3, "nothing was released: {still}");
+    // Another station's officer moves nothing of them.
+    let far = app.login("far").await;
+    let (_, r) = far.post("/api/followups/status", json!({"ids": ids, "status": "quarantined"})).await;
+    assert_eq!((r["moved"].as_array().map(Vec::len), r["refused"].as_array().map(Vec::len)), (Some(0), Some(3)), "{r}");
+
+    // The page's bulk form: a release without a reason comes back with the error beside it.
+    let ticked: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let mut form: Vec<(&str, &str)> = ticked.iter().map(|id| ("ids", id.as_str())).collect();
+    form.extend([("bulk_status", "released"), ("reason", ""), ("tier", "close")]);
+    let (s, page) = officer.post_form("/precise/followups/bulk", &form).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-reason\""), "beside the reason field");
+    let mut form: Vec<(&str, &str)> = ticked.iter().map(|id| ("ids", id.as_str())).collect();
+    form.extend([("bulk_status", "quarantined"), ("reason", ""), ("tier", "close")]);
+    let r = officer.http.post(app.url("/precise/followups/bulk")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("tier=close") && back.contains("moved=3"), "back to the same list: {back}");
+    let page = officer.http.get(app.url(&back)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("已更新3人"), "the page says what happened");
+    let (_, quarantined) = officer.get("/api/followups?status=quarantined").await;
+    assert_eq!(quarantined["total"], 3);
+
+    // Each person's move is in their own access record.
+    for person in contacts {
+        let seen = app.db.accesses_to(person, ningan_store::PageRequest::new(None, Some(100))).await.unwrap();
+        let moves = seen.items.iter().filter(|a| a.action == "followup.status").count();
+        assert_eq!(moves, 2, "notified → transferred → quarantined, each audited for {person}");
+    }
+});

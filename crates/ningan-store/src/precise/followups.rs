@@ -47,6 +47,16 @@ pub struct Followup {
     pub updated_at: i64,
 }
 
+/// Which follow-ups a list shows; every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct FollowupQuery {
+    /// notified | transferred | quarantined | released
+    pub status: Option<String>,
+    pub case_id: Option<i64>,
+    /// close | secondary
+    pub tier: Option<String>,
+}
+
 const COLUMNS: &str = "f.id, f.case_id, f.resident_id, r.name AS resident_name, f.tier, f.via_resident_id, f.status, \
                        f.overlap_s, f.first_exposure, f.last_exposure, f.note, f.unit_id, f.updated_at";
 const FROM: &str = "followups f JOIN residents r ON r.id = f.resident_id";
@@ -228,19 +238,22 @@ impl Write {
         &mut self,
         actor: &Actor,
         scope: &Scope,
-        status: Option<&str>,
-        case_id: Option<i64>,
+        q: &FollowupQuery,
         page: PageRequest,
     ) -> Result<Page<Followup>> {
         let mut f = Filter::new();
         f.within(scope, "f.unit_path");
-        if let Some(s) = status {
-            let i = f.arg_text(s.to_string());
+        if let Some(s) = &q.status {
+            let i = f.arg_text(s.clone());
             f.cond(format!("f.status = {i}"));
         }
-        if let Some(c) = case_id {
+        if let Some(c) = q.case_id {
             let i = f.arg_i64(c);
             f.cond(format!("f.case_id = {i}"));
+        }
+        if let Some(t) = &q.tier {
+            let i = f.arg_text(t.clone());
+            f.cond(format!("f.tier = {i}"));
         }
         // Counting a million index entries costs more than the page itself: counts stop at
         // the cap, and the caller says "100000+".

@@ -21,26 +21,56 @@ use crate::http::principal::Ctx;
 use crate::web::page::{nonempty, opt_i64};
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
+/// A list page's page number, its only query.
 #[derive(Deserialize, Default)]
-pub struct TaskQuery {
-    status: Option<String>,
+pub struct PageQuery {
     page: Option<String>,
+}
+
+/// The follow-up list's query: filters, page size, and what the last bulk move did.
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct FollowupFilter {
+    status: Option<String>,
+    tier: Option<String>,
+    case_id: Option<String>,
+    size: Option<String>,
+    page: Option<String>,
+    /// After a bulk move: how many moved, and the ids left as they were.
+    moved: Option<String>,
+    refused: Option<String>,
+}
+
+impl FollowupFilter {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let v = |o: &Option<String>| nonempty(o).unwrap_or_default();
+        vec![("status", v(&self.status)), ("tier", v(&self.tier)), ("case_id", v(&self.case_id))]
+    }
+
+    fn query(&self) -> Result<ningan_store::FollowupQuery, ApiError> {
+        let raw = self.case_id.clone().unwrap_or_default();
+        let case_id = crate::web::page::form_value::<i64>("case_id", "病例编号", "case number", &raw)?;
+        super::followups::followup_query(self.status.as_deref(), case_id, self.tier.as_deref())
+    }
 }
 
 #[derive(Template)]
 #[template(path = "precise/followups.html")]
 struct FollowupsPage {
     frame: Frame,
-    status: String,
+    filter: FollowupFilter,
     statuses: Vec<(&'static str, &'static str)>,
     rows: Vec<(FollowupDto, Option<(&'static str, &'static str)>)>,
     pager: Pager,
     may_write: bool,
+    /// The query form's and the bulk form's errors, beside their fields.
+    form: FormState,
+    /// What the last bulk move did, in the page's language.
+    notice: Option<String>,
 }
 
 impl FollowupsPage {
     fn status_is(&self, s: &str) -> bool {
-        self.status == s
+        self.filter.status.as_deref() == Some(s)
     }
 }
 
@@ -51,25 +81,34 @@ fn next_step(status: &str) -> Option<(&'static str, &'static str)> {
     Some((next, status_zh(next)))
 }
 
-pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
-    let status = nonempty(&q.status).filter(|s| FOLLOWUP_STATUSES.contains(&s.as_str()));
+pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FollowupFilter>) -> PageResult {
+    followups_page(&state, &ctx, q, None).await
+}
+
+async fn followups_page(state: &AppState, ctx: &Ctx, q: FollowupFilter, refused: Option<ApiError>) -> PageResult {
+    let frame = Frame::for_principal(ctx).crumb("/precise/followups", "nav.followups");
+    let tr = frame.tr;
+    let mut form = FormState::new(tr);
+    let query = match q.query() {
+        Ok(query) => query,
+        Err(e) => {
+            form = form.refused(&e, &["status", "tier", "case_id"]);
+            ningan_store::FollowupQuery::default()
+        }
+    };
+    if let Some(e) = &refused {
+        form = form.refused(e, &["ids", "bulk_status", "reason"]);
+    }
+    let size = crate::web::page::page_size(&q.size);
     let mut w = state.db.write().await?;
-    let page = w
-        .followup_search(
-            &ctx.actor(),
-            &ctx.scope(),
-            status.as_deref(),
-            None,
-            PageRequest::new(opt_i64(&q.page), Some(30)),
-        )
-        .await?;
+    let page =
+        w.followup_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(size))).await?;
     w.commit().await?;
-    let pager = Pager::new("/precise/followups", &[("status", status.clone().unwrap_or_default())], &page)
-        .capped_at(ningan_store::FOLLOWUP_COUNT_CAP);
-    let frame = Frame::for_principal(&ctx).crumb("/precise/followups", "nav.followups");
+    let pager =
+        Pager::new("/precise/followups", &q.pairs(), &page).sizable().capped_at(ningan_store::FOLLOWUP_COUNT_CAP);
     let statuses = FOLLOWUP_STATUSES
         .iter()
-        .map(|s| (*s, frame.tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::FOLLOWUP_STATUS, s))))
+        .map(|s| (*s, tr.pick(status_zh(s), ningan_core::labels::en(ningan_core::labels::FOLLOWUP_STATUS, s))))
         .collect();
     let rows = page
         .items
@@ -80,15 +119,79 @@ pub async fn followups(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             (f, next)
         })
         .collect();
+    let notice = q.moved.as_deref().and_then(|m| m.parse::<usize>().ok()).map(|moved| {
+        let left = q.refused.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).count();
+        if left == 0 {
+            tr.pick(&format!("已更新{moved}人"), &format!("{moved} moved")).to_string()
+        } else {
+            tr.pick(
+                &format!("已更新{moved}人；{left}人未更新（已是该状态或之后的状态，或不在本单位辖区）"),
+                &format!("{moved} moved; {left} left as they were (already there or past it, or outside your area)"),
+            )
+            .to_string()
+        }
+    });
     let page = FollowupsPage {
-        status: status.unwrap_or_default(),
         statuses,
         rows,
         pager,
         may_write: ctx.may(Action::FollowupWrite),
+        filter: q,
+        form,
+        notice,
         frame,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(page.form.status(), &page))
+}
+
+/// Moves the ticked follow-ups one way, then back to the same list with what happened.
+pub async fn followups_bulk(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let back = FollowupFilter {
+        status: one("status"),
+        tier: one("tier"),
+        case_id: one("case_id"),
+        size: one("size"),
+        ..Default::default()
+    };
+    let mut ids = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "ids") {
+        match v.trim().parse::<i64>() {
+            Ok(id) => ids.push(id),
+            Err(_) => {
+                let e = ApiError::field("ids", "所选人员编号无效", "a selected row is not a follow-up");
+                return Ok(followups_page(&state, &ctx, back, Some(e)).await?.into_response());
+            }
+        }
+    }
+    let target = one("bulk_status").unwrap_or_default();
+    let reason = one("reason").unwrap_or_default();
+    match super::followups::change_status_many(&state, &ctx, &ids, &target, &reason).await {
+        Ok(report) => {
+            let refused: Vec<String> = report.refused.iter().map(|r| r.id.to_string()).collect();
+            let mut pairs = back.pairs();
+            pairs.push(("size", back.size.clone().unwrap_or_default()));
+            pairs.push(("moved", report.moved.len().to_string()));
+            pairs.push(("refused", refused.join(",")));
+            Ok(Redirect::to(&format!("/precise/followups?{}", crate::web::page::query(&pairs))).into_response())
+        }
+        Err(e) => {
+            // The request's own field names are the bulk form's.
+            let mut e = e;
+            for f in &mut e.errors {
+                if f.field == "status" {
+                    f.field = "bulk_status".into();
+                } else if f.field == "note" {
+                    f.field = "reason".into();
+                }
+            }
+            Ok(followups_page(&state, &ctx, back, Some(e)).await?.into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -169,7 +272,7 @@ async fn zones_page(state: &AppState, ctx: &Ctx, page: Option<i64>, form: Option
     Ok(html(page.form.status(), &page))
 }
 
-pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> PageResult {
+pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> PageResult {
     zones_page(&state, &ctx, opt_i64(&q.page), None).await
 }
 
@@ -296,6 +399,10 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::page(Method::POST, "/precise/followups/{id}/status", Access::Action(Action::FollowupWrite), "推进管控状态"),
         post(followup_step),
+    )
+    .add(
+        Op::page(Method::POST, "/precise/followups/bulk", Access::Action(Action::FollowupWrite), "批量推进管控状态"),
+        post(followups_bulk),
     )
     .add(Op::page(Method::GET, "/precise/zones", Access::Action(Action::CaseRead), "管控区域"), get(zones))
     .add(

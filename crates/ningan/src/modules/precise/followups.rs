@@ -125,8 +125,38 @@ impl From<Followup> for FollowupDto {
 pub(super) struct FollowupQuery {
     status: Option<String>,
     case_id: Option<i64>,
+    tier: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
+}
+
+/// The store's query from a list's filters, or the field that is wrong. Empty means any.
+pub fn followup_query(
+    status: Option<&str>,
+    case_id: Option<i64>,
+    tier: Option<&str>,
+) -> Result<ningan_store::FollowupQuery, ApiError> {
+    let given = |o: Option<&str>| o.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let status = given(status);
+    if let Some(s) = &status
+        && !FOLLOWUP_STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::field(
+            "status",
+            "状态应为已通知、已转运、隔离中或已解除",
+            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
+        ));
+    }
+    let tier = given(tier);
+    if let Some(t) = &tier
+        && !["close", "secondary"].contains(&t.as_str())
+    {
+        return Err(ApiError::field("tier", "类别应为密接或次密接", "tier must be close or secondary"));
+    }
+    if case_id.is_some_and(|c| c < 1) {
+        return Err(ApiError::field("case_id", "病例编号应为正整数", "case_id must be a positive number"));
+    }
+    Ok(ningan_store::FollowupQuery { status, case_id, tier })
 }
 
 pub(super) async fn list(
@@ -134,21 +164,88 @@ pub(super) async fn list(
     ctx: Ctx,
     Query(q): Query<FollowupQuery>,
 ) -> ApiResult<axum::Json<PageDto<FollowupDto>>> {
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    if let Some(s) = status
-        && !FOLLOWUP_STATUSES.contains(&s)
-    {
-        return Err(ApiError::field(
-            "status",
-            "状态无效",
-            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
-        ));
-    }
+    let query = followup_query(q.status.as_deref(), q.case_id, q.tier.as_deref())?;
     let mut w = state.db.write().await?;
-    let page =
-        w.followup_search(&ctx.actor(), &ctx.scope(), status, q.case_id, PageRequest::new(q.page, q.per_page)).await?;
+    let page = w.followup_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
     Ok(axum::Json(PageDto::from_page(page, FollowupDto::from).capped_at(ningan_store::FOLLOWUP_COUNT_CAP)))
+}
+
+/// The most follow-ups one bulk move takes: the largest page a list shows.
+pub const BULK_MAX: usize = 200;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct BulkStatusRequest {
+    /// The follow-ups to move (at most 200).
+    pub ids: Vec<i64>,
+    /// transferred | quarantined | released
+    pub status: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct BulkRefusal {
+    pub id: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct BulkReport {
+    /// The follow-ups moved.
+    pub moved: Vec<i64>,
+    /// The ones left as they were, each with why (not in scope, not a step forward).
+    pub refused: Vec<BulkRefusal>,
+}
+
+/// Moves each follow-up on its own (one refusal does not hold back the rest), each move
+/// checked and audited as a single one is.
+pub async fn change_status_many(
+    state: &AppState,
+    ctx: &Ctx,
+    ids: &[i64],
+    status: &str,
+    note: &str,
+) -> ApiResult<BulkReport> {
+    if ids.is_empty() {
+        return Err(ApiError::field("ids", "请先勾选要处理的人员", "select at least one person"));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(ApiError::field(
+            "ids",
+            format!("一次最多处理{BULK_MAX}人"),
+            format!("at most {BULK_MAX} people at a time"),
+        ));
+    }
+    // What is wrong with the request itself is wrong for every row: refused as a whole.
+    check_step(status, note)?;
+    let en = ctx.language() == "en";
+    let mut seen = std::collections::BTreeSet::new();
+    let mut report = BulkReport::default();
+    for &id in ids.iter().filter(|id| seen.insert(**id)) {
+        match change_status(state, ctx, id, status, note).await {
+            Ok(()) => report.moved.push(id),
+            Err(e) => {
+                let message = match e.errors.first() {
+                    Some(f) => {
+                        let (zh, en_text) = crate::http::error::split_bilingual(&f.message);
+                        (if en { en_text } else { zh }).to_string()
+                    }
+                    None => (if en { &e.detail_en } else { &e.detail_zh }).clone(),
+                };
+                report.refused.push(BulkRefusal { id, message });
+            }
+        }
+    }
+    Ok(report)
+}
+
+pub(super) async fn set_status_many(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<BulkStatusRequest>,
+) -> ApiResult<axum::Json<BulkReport>> {
+    let report = change_status_many(&state, &ctx, &req.ids, &req.status, req.note.as_deref().unwrap_or("")).await?;
+    Ok(axum::Json(report))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -172,6 +269,17 @@ pub(super) async fn set_status(
 /// Moves a follow-up on, for the API and the page alike. Releasing someone from control needs
 /// a reason: it lifts their restriction at every gate and cannot be taken back.
 pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, status: &str, note: &str) -> ApiResult<()> {
+    check_step(status, note)?;
+    let mut w = state.db.write().await?;
+    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, status, note.trim()).await?;
+    w.commit().await?;
+    state.registry.refresh_person(&state.db, resident).await?;
+    Ok(())
+}
+
+/// What a move asks, whichever follow-up it is for: a known status, a note of at most 500
+/// characters, and a reason for a release.
+fn check_step(status: &str, note: &str) -> ApiResult<()> {
     if !FOLLOWUP_STATUSES.contains(&status) {
         return Err(ApiError::field(
             "status",
@@ -190,10 +298,6 @@ pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, status: &str, n
             "releasing needs a reason (at least 2 characters)",
         ));
     }
-    let mut w = state.db.write().await?;
-    let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, status, note).await?;
-    w.commit().await?;
-    state.registry.refresh_person(&state.db, resident).await?;
     Ok(())
 }
 
@@ -220,6 +324,7 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             .query(&[
                 ("status", "notified | transferred | quarantined | released"),
                 ("case_id", "病例"),
+                ("tier", "close | secondary"),
                 ("page", "页码"),
             ])
             .response::<PageDto<FollowupDto>>(),
@@ -235,5 +340,17 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
         )
         .request::<StatusRequest>(),
         post(set_status),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/followups/status",
+            Access::Action(Action::FollowupWrite),
+            "precise",
+            "批量更新管控状态（逐人校验，逐人留痕）",
+        )
+        .request::<BulkStatusRequest>()
+        .response::<BulkReport>(),
+        post(set_status_many),
     )
 }

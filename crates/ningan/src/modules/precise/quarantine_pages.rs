@@ -71,7 +71,8 @@ async fn board(state: &AppState, ctx: &Ctx, q: BoardQuery, form: Option<FormStat
     if may_manage {
         let (actor, scope) = (ctx.actor(), ctx.scope());
         for status in ["transferred", "notified"] {
-            let f = w.followup_search(&actor, &scope, Some(status), None, PageRequest::new(None, Some(100))).await?;
+            let q = ningan_store::FollowupQuery { status: Some(status.into()), ..Default::default() };
+            let f = w.followup_search(&actor, &scope, &q, PageRequest::new(None, Some(100))).await?;
             waiting.extend(f.items.into_iter().map(|f| (f.id, f.resident_name, f.tier)));
         }
     }
