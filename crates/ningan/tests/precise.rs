@@ -568,6 +568,15 @@ on_both_backends!(follow_ups_filter_by_tier_and_move_in_bulk_each_checked_and_au
     let (_, quarantined) = officer.get("/api/followups?status=quarantined").await;
     assert_eq!(quarantined["total"], 3);
 
+    // The filtered list as a file, and the export read in each person's record.
+    let csv = officer.http.get(app.url("/precise/followups.csv?tier=close&status=quarantined")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 4, "a heading and the three: {text}");
+    assert!(text.contains("密接乙") && text.contains("隔离中"), "{text}");
+    let text = far.http.get(app.url("/precise/followups.csv")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(text.lines().count(), 1, "another station exports only the heading: {text}");
+
     // Each person's move is in their own access record.
     for person in contacts {
         let seen = app.db.accesses_to(person, ningan_store::PageRequest::new(None, Some(100))).await.unwrap();

@@ -144,6 +144,78 @@ async fn followups_page(state: &AppState, ctx: &Ctx, q: FollowupFilter, refused:
     Ok(html(page.form.status(), &page))
 }
 
+/// The filtered follow-ups as a file (CSV or XLSX), at most [`EXPORT_CAP`] rows; the search
+/// audits every person it reads, as the list does.
+///
+/// [`EXPORT_CAP`]: crate::web::export::EXPORT_CAP
+async fn followups_export(
+    state: &AppState,
+    ctx: &Ctx,
+    q: FollowupFilter,
+    format: crate::web::export::Format,
+) -> PageResult<Response> {
+    use crate::web::export::{EXPORT_CAP, Table, download};
+    let query = q.query().map_err(|e| PageError::from(e).framed(ctx))?;
+    let tr = Tr::new(ctx.language());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let per_page = ningan_store::MAX_PAGE_SIZE;
+        let mut w = state.db.write().await?;
+        let page = w
+            .followup_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
+            .await?;
+        w.commit().await?;
+        let last = page.items.len() < per_page as usize;
+        for f in page.items.into_iter().map(FollowupDto::from).take(EXPORT_CAP - rows.len()) {
+            rows.push(vec![
+                f.resident_name.clone(),
+                if f.tier == "close" { tr.pick("密接", "close") } else { tr.pick("次密接", "secondary") }.to_string(),
+                f.case_id.to_string(),
+                crate::web::fmt::when(&f.first_exposure),
+                crate::web::fmt::when(&f.last_exposure),
+                tr.pick(&f.status_zh, &f.status_en).to_string(),
+                crate::web::fmt::when(&f.updated_at),
+            ]);
+        }
+        if last || rows.len() >= EXPORT_CAP {
+            break;
+        }
+        page_no += 1;
+    }
+    let headers = [
+        ("姓名", "Name"),
+        ("类别", "Tier"),
+        ("病例编号", "Case no."),
+        ("首次暴露", "First exposure"),
+        ("末次暴露", "Last exposure"),
+        ("状态", "Status"),
+        ("更新时间", "Updated"),
+    ];
+    let table = Table {
+        name: "followups",
+        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
+        rows,
+    };
+    Ok(download(&table, format)?)
+}
+
+pub async fn followups_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FollowupFilter>,
+) -> PageResult<Response> {
+    followups_export(&state, &ctx, q, crate::web::export::Format::Csv).await
+}
+
+pub async fn followups_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FollowupFilter>,
+) -> PageResult<Response> {
+    followups_export(&state, &ctx, q, crate::web::export::Format::Xlsx).await
+}
+
 /// Moves the ticked follow-ups one way, then back to the same list with what happened.
 pub async fn followups_bulk(
     State(state): State<AppState>,
@@ -399,6 +471,14 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::page(Method::POST, "/precise/followups/{id}/status", Access::Action(Action::FollowupWrite), "推进管控状态"),
         post(followup_step),
+    )
+    .add(
+        Op::page(Method::GET, "/precise/followups.csv", Access::Action(Action::CaseRead), "密接管控导出（CSV）"),
+        get(followups_csv),
+    )
+    .add(
+        Op::page(Method::GET, "/precise/followups.xlsx", Access::Action(Action::CaseRead), "密接管控导出（XLSX）"),
+        get(followups_xlsx),
     )
     .add(
         Op::page(Method::POST, "/precise/followups/bulk", Access::Action(Action::FollowupWrite), "批量推进管控状态"),
