@@ -547,3 +547,25 @@ async fn sign_in_and_public_pages_have_no_chinese_left_in_english() {
     assert!(r.headers()["set-cookie"].to_str().unwrap().starts_with("ningan_lang=en"));
     assert_eq!(r.headers()["location"], "/public/fraud");
 }
+
+on_both_backends!(the_resident_list_pages_at_the_size_asked, |b| async move {
+    let app = spawn_app(b).await;
+    let station = station_with_officer(&app).await;
+    for seq in 1..=25u16 {
+        app.resident(&format!("居民{seq:02}"), 330212, seq, station).await;
+    }
+    let officer = app.login("officer").await;
+    let page = |size: &str| {
+        let url = app.url(&format!("/residents?size={size}"));
+        let http = officer.http.clone();
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let rows = |html: &str| html.matches("href=\"/residents/").count();
+    let default = page("").await;
+    assert_eq!(rows(&default), 20, "twenty a page by default");
+    let fifty = page("50").await;
+    assert_eq!(rows(&fifty), 25, "all on one page at fifty");
+    assert!(fifty.contains("<option value=\"50\" selected>"), "the size is shown as chosen");
+    let odd = page("37").await;
+    assert_eq!(rows(&odd), 20, "a size not offered is the default");
+});

@@ -23,6 +23,7 @@ pub struct ListQuery {
     purpose: Option<String>,
     unit_id: Option<String>,
     sort: Option<String>,
+    size: Option<String>,
     page: Option<String>,
 }
 
@@ -73,10 +74,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
             }
         };
     let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose };
-    let page_req = PageRequest::new(opt_i64(&q.page), Some(20));
+    let size = crate::web::page::page_size(&q.size);
+    let page_req = PageRequest::new(opt_i64(&q.page), Some(size));
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let page = if purpose_error.is_some() {
-        ningan_store::Page { items: Vec::new(), page: 1, per_page: 20, total: 0 }
+        ningan_store::Page { items: Vec::new(), page: 1, per_page: size, total: 0 }
     } else {
         let mut w = state.db.write().await?;
         let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, page_req).await?;
@@ -88,7 +90,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
         ("sort", sort_name.clone()),
     ];
-    let pager = Pager::new("/residents", &filters, &page);
+    let pager = Pager::new("/residents", &filters, &page).sizable();
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
     let en = ctx.language() == "en";
     let unit_name = |id: i64| {
