@@ -22,10 +22,10 @@ use crate::http::api::Op;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::metrics::Metrics;
 use crate::modules::auth::throttle::LoginThrottle;
-use crate::modules::precise::gates::PassRecorder;
-use crate::modules::precise::registry::Registry;
-use crate::modules::precise::stream::{CheckinStream, StreamError, consumer_name};
-use crate::modules::precise::tracer::{TraceError, Tracer};
+use crate::modules::precise::control::gates::PassRecorder;
+use crate::modules::precise::control::registry::Registry;
+use crate::modules::precise::tracing::stream::{CheckinStream, StreamError, consumer_name};
+use crate::modules::precise::tracing::tracer::{TraceError, Tracer};
 
 #[derive(Clone)]
 pub struct AppState {

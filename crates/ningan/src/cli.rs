@@ -336,7 +336,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { command: ImportCommand::Checkins { data, file } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
-            crate::modules::precise::checkin_import::import_checkins(&config, &db, &file, &cli_actor()).await?;
+            crate::modules::precise::tracing::checkin_import::import_checkins(&config, &db, &file, &cli_actor())
+                .await?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Import { command: ImportCommand::Signals { data, file } } => {

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::{AppState, StartError};
 use crate::config::Config;
-use crate::modules::precise::stream::StreamError;
+use crate::modules::precise::tracing::stream::StreamError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {

@@ -11,7 +11,7 @@ use ningan_store::Actor;
 
 use super::signals::{ingest_lines, parse_ndjson};
 use crate::app::AppState;
-use crate::modules::precise::stream::StreamError;
+use crate::modules::precise::tracing::stream::StreamError;
 
 pub const DEFAULT_STREAM: &str = "NINGAN_SIGNALS";
 pub const DEFAULT_SUBJECT: &str = "ningan.signals";

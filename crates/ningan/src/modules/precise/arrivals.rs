@@ -119,7 +119,7 @@ pub struct ArrivalsReport {
     pub high: usize,
     pub medium: usize,
     pub low: usize,
-    pub rejected: Vec<super::import::RowError>,
+    pub rejected: Vec<super::tracing::import::RowError>,
 }
 
 pub async fn import_arrivals(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<ArrivalsReport> {
@@ -138,7 +138,7 @@ pub async fn import_arrivals(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResul
         }
         report.rows += 1;
         let line = i + 2;
-        let reject = |reason: String| super::import::RowError { line, reason };
+        let reject = |reason: String| super::tracing::import::RowError { line, reason };
         let f: Vec<&str> = text.split(',').map(str::trim).collect();
         if f.len() != 6 {
             report.rejected.push(reject(format!("需要6列 / expected 6 columns, found {}", f.len())));

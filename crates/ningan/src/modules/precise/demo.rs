@@ -11,7 +11,7 @@ use ningan_trace::{Observation, SpaceKind, Time};
 use rand::Rng;
 
 use crate::demo::{DemoContext, pick, point_near};
-use crate::modules::precise::tracer::{Tracer, engine_id, now_s};
+use crate::modules::precise::tracing::tracer::{Tracer, engine_id, now_s};
 
 /// Venues per station.
 const VENUES_PER_STATION: usize = 12;
@@ -92,7 +92,8 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
     // Venues by station, for drawing visits near home.
     let mut by_station: HashMap<i64, Vec<(u32, SpaceKind)>> = HashMap::new();
     for (id, v) in ids.iter().zip(&new) {
-        if let (Ok(space), Some(kind)) = (engine_id(*id), crate::modules::precise::tracer::venue_kind(&v.kind)) {
+        if let (Ok(space), Some(kind)) = (engine_id(*id), crate::modules::precise::tracing::tracer::venue_kind(&v.kind))
+        {
             by_station.entry(v.unit_id).or_default().push((space, kind));
         }
     }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::tracer::blocking;
+use super::tracing::tracer::blocking;
 use crate::app::AppState;
 
 /// Folds the tracing log into day segments (and drops days past retention) every five

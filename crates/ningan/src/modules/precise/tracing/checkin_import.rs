@@ -10,7 +10,7 @@ use crate::config::Config;
 /// Imports check-ins into the tracing engine in one durable bulk load, reporting progress
 /// and every refused row with its number and reason.
 pub async fn import_checkins(config: &Config, db: &Db, file: &std::path::Path, actor: &Actor) -> Result<()> {
-    use crate::modules::precise::tracer::{Tracer, now_s};
+    use crate::modules::precise::tracing::tracer::{Tracer, now_s};
     use ningan_trace::{Observation, Rejection};
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
     if ext != "parquet" && ext != "csv" {

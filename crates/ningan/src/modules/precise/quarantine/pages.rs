@@ -11,9 +11,7 @@ use ningan_core::quarantine::Regime;
 use ningan_store::PageRequest;
 use serde::{Deserialize, Serialize};
 
-use super::quarantine::{
-    NewStayRequest, SiteDto, StayDto, move_end, record_report, release_stay, start_stay, stay_detail,
-};
+use super::api::{NewStayRequest, SiteDto, StayDto, move_end, record_report, release_stay, start_stay, stay_detail};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
@@ -154,7 +152,7 @@ pub async fn admit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Adm
 #[template(path = "precise/stay.html")]
 struct StayPage {
     frame: Frame,
-    stay: super::quarantine::StayDetail,
+    stay: super::api::StayDetail,
     name: String,
     resident_id: i64,
     rule: String,

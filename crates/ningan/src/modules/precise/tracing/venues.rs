@@ -7,13 +7,13 @@ use rand::Rng;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ListQuery;
 use super::tracer::{self, blocking, venue_kind, venue_kind_zh};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::modules::precise::ListQuery;
 
 /// The municipality's bounding box: venues lie inside it.
 const NINGBO_LON: std::ops::RangeInclusive<f64> = 120.8..=122.5;

@@ -11,13 +11,13 @@ use ningan_core::gate::ZoneLevel;
 use ningan_store::{FOLLOWUP_STATUSES, PageRequest};
 use serde::{Deserialize, Serialize};
 
-use super::followups::{FollowupDto, status_zh};
 use super::gates::{PassDto, issue_pass};
 use super::zones::{ZoneDetailDto, ZoneDto};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::modules::precise::tracing::followups::{FollowupDto, status_zh};
 use crate::web::page::{nonempty, opt_i64};
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
@@ -49,7 +49,11 @@ impl FollowupFilter {
     fn query(&self) -> Result<ningan_store::FollowupQuery, ApiError> {
         let raw = self.case_id.clone().unwrap_or_default();
         let case_id = crate::web::page::form_value::<i64>("case_id", "病例编号", "case number", &raw)?;
-        super::followups::followup_query(self.status.as_deref(), case_id, self.tier.as_deref())
+        crate::modules::precise::tracing::followups::followup_query(
+            self.status.as_deref(),
+            case_id,
+            self.tier.as_deref(),
+        )
     }
 }
 
@@ -242,7 +246,7 @@ pub async fn followups_bulk(
     }
     let target = one("bulk_status").unwrap_or_default();
     let reason = one("reason").unwrap_or_default();
-    match super::followups::change_status_many(&state, &ctx, &ids, &target, &reason).await {
+    match crate::modules::precise::tracing::followups::change_status_many(&state, &ctx, &ids, &target, &reason).await {
         Ok(report) => {
             let refused: Vec<String> = report.refused.iter().map(|r| r.id.to_string()).collect();
             let mut pairs = back.pairs();
@@ -283,7 +287,7 @@ pub async fn followup_step(
 ) -> PageResult<Response> {
     // The page's confirmation dialog sends its reason as `reason`; the API calls it `note`.
     let note = if form.note.trim().is_empty() { form.reason.as_str() } else { form.note.as_str() };
-    super::followups::change_status(&state, &ctx, id, &form.status, note)
+    crate::modules::precise::tracing::followups::change_status(&state, &ctx, id, &form.status, note)
         .await
         .map_err(|e| PageError::from(e).framed(&ctx))?;
     Ok(Redirect::to("/precise/followups").into_response())

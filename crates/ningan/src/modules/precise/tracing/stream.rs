@@ -11,9 +11,9 @@ use async_nats::jetstream::{self, consumer::pull, stream};
 use futures_util::StreamExt;
 use ningan_trace::{Observation, SpaceKind};
 
-use super::registry::GATE_SPACE_BASE;
 use super::tracer::{TraceError, Tracer, blocking};
 use crate::config::NatsConfig;
+use crate::modules::precise::control::registry::GATE_SPACE_BASE;
 
 const DEFAULT_STREAM: &str = "NINGAN_CHECKINS";
 const DEFAULT_SUBJECT: &str = "ningan.checkins";

@@ -16,14 +16,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use super::ListQuery;
 use super::registry::GATE_SPACE_BASE;
-use super::tracer::{Tracer, blocking, engine_id, now_s};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::modules::precise::ListQuery;
+use crate::modules::precise::tracing::tracer::{Tracer, blocking, engine_id, now_s};
 
 /// How long a resident pass is valid.
 pub const PASS_DAYS: u32 = 30;
@@ -90,7 +90,7 @@ pub async fn create_gate(state: &AppState, ctx: &Ctx, req: &NewGateRequest) -> A
         return Err(ApiError::field("name", "门岗名称必填，最多60字", "name is required, at most 60 characters"));
     }
     let location = match (req.lon, req.lat) {
-        (Some(lon), Some(lat)) if super::venues::in_ningbo(lon, lat) => Some([lon, lat]),
+        (Some(lon), Some(lat)) if crate::modules::precise::tracing::venues::in_ningbo(lon, lat) => Some([lon, lat]),
         (None, None) => None,
         _ => return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo")),
     };

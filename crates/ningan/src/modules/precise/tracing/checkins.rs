@@ -8,12 +8,12 @@ use ningan_trace::Observation;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::parse_time;
 use super::tracer::{blocking, engine_id};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::principal::Ctx;
+use crate::modules::precise::parse_time;
 
 /// Check-ins one request may carry.
 pub const MAX_BATCH: usize = 10_000;

@@ -10,12 +10,12 @@ use ningan_store::{NewSite, NewStay, PageRequest, SiteBoard, Stay};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::venues::in_ningbo;
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::modules::precise::tracing::venues::in_ningbo;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SiteDto {

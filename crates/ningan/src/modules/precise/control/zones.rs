@@ -10,14 +10,14 @@ use ningan_store::{NewZone, PageRequest, Zone};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ListQuery;
 use super::gates::{GateDto, gate_dto};
-use super::venues::in_ningbo;
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::modules::precise::ListQuery;
+use crate::modules::precise::tracing::venues::in_ningbo;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ZoneDto {

@@ -90,7 +90,9 @@ impl Tracer {
                 let Some(kind) = venue_kind(kind) else { continue };
                 let space = engine_id(*id).and_then(|s| {
                     // Gates take the ids above; a venue id there would mix their passes.
-                    (s < super::registry::GATE_SPACE_BASE).then_some(s).ok_or(TraceError::IdRange(*id))
+                    (s < crate::modules::precise::control::registry::GATE_SPACE_BASE)
+                        .then_some(s)
+                        .ok_or(TraceError::IdRange(*id))
                 })?;
                 codes.insert(code.clone(), space);
                 if engine.index().kind(space) != Some(kind) {

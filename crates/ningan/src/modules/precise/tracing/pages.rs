@@ -11,15 +11,15 @@ use ningan_store::{CASE_STATUSES, OrgUnit, PageRequest, UnitKind};
 use serde::{Deserialize, Serialize};
 
 use super::tracer::VENUE_KINDS;
-use super::{
-    CaseDto, ContactDto, NewCaseRequest, NewVenueRequest, PlaceDto, RuleDto, VenueDto, contact_page, create_venue,
-    exposure_places, rule_dto, run_investigation, status_zh,
-};
 use crate::app::AppState;
 use crate::http::dto::ts;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::modules::precise::{
+    CaseDto, ContactDto, NewCaseRequest, NewVenueRequest, PlaceDto, RuleDto, VenueDto, contact_page, create_venue,
+    exposure_places, rule_dto, run_investigation, status_zh,
+};
 use crate::web::page::{nonempty, opt_i64};
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 

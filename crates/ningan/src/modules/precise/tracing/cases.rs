@@ -11,12 +11,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::tracer::{self, blocking, engine_id, venue_kind_zh};
-use super::{ListQuery, parse_time};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::modules::precise::{ListQuery, parse_time};
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CaseDto {
