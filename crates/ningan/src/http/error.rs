@@ -153,9 +153,35 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// `中文 / English` → both halves; a message without the separator serves for both.
+/// `中文 / English` → (Chinese, English); either order is read, since older storage texts put
+/// the English first. A message without the separator serves for both.
 pub fn split_bilingual(msg: &str) -> (&str, &str) {
-    msg.split_once(" / ").unwrap_or((msg, msg))
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    match msg.split_once(" / ") {
+        Some((a, b)) if !han(a) && han(b) => (b, a),
+        Some(halves) => halves,
+        None => (msg, msg),
+    }
+}
+
+/// An error and its sources, each once: what a log line needs to name the real cause.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// Whether `s` reads as a field name (`amount`, `details.reason`), not a sentence.
+fn is_field_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
 }
 
 impl From<StoreError> for ApiError {
@@ -168,14 +194,20 @@ impl From<StoreError> for ApiError {
                 err.errors.push(FieldError { field: what.clone(), message: "已存在 / already exists".into() });
                 err
             }
-            StoreError::State(msg) => ApiError::new(ErrorCode::Conflict, msg.clone(), msg),
+            StoreError::State(msg) => {
+                let (zh, en) = split_bilingual(&msg);
+                ApiError::new(ErrorCode::Conflict, zh, en)
+            }
             StoreError::Invalid(msg) => {
-                let (field, message) = msg.split_once(": ").unwrap_or(("", msg.as_str()));
-                let mut err = ApiError::new(ErrorCode::Validation, msg.clone(), msg.clone());
-                err.errors.push(FieldError { field: field.into(), message: message.into() });
+                let (field, message) =
+                    msg.split_once(": ").filter(|(f, _)| is_field_name(f)).unwrap_or(("", msg.as_str()));
+                let (zh, en) = split_bilingual(message);
+                let mut err = ApiError::new(ErrorCode::Validation, zh, en);
+                let message = if zh == en { zh.to_string() } else { format!("{zh} / {en}") };
+                err.errors.push(FieldError { field: field.into(), message });
                 err
             }
-            other => ApiError::internal(other),
+            other => ApiError::internal(cause_chain(&other)),
         }
     }
 }
@@ -196,6 +228,33 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod display_tests {
     use super::*;
+
+    #[test]
+    fn storage_texts_split_into_each_language_whichever_comes_first() {
+        let e = ApiError::from(StoreError::Invalid(
+            "status: cannot go from released to notified / 不能从“released”变为“notified”".into(),
+        ));
+        assert_eq!(e.detail_zh, "不能从“released”变为“notified”");
+        assert_eq!(e.detail_en, "cannot go from released to notified");
+        assert_eq!(e.errors[0].field, "status");
+        let e = ApiError::from(StoreError::State(
+            "该诉求已被他人处理，请刷新 / the request was moved meanwhile: reload it".into(),
+        ));
+        assert_eq!(
+            (e.detail_zh.as_str(), e.detail_en.as_str()),
+            ("该诉求已被他人处理，请刷新", "the request was moved meanwhile: reload it")
+        );
+        let e = ApiError::from(StoreError::Invalid("a sentence: not a field / 一句话".into()));
+        assert_eq!(e.errors[0].field, "", "only a field name counts as a field");
+    }
+
+    #[test]
+    fn an_internal_storage_error_keeps_its_whole_cause_chain() {
+        let io = std::io::Error::other("disk full");
+        let e = ApiError::from(StoreError::DataDir { path: "/data".into(), source: io });
+        let logged = e.to_string();
+        assert!(logged.contains("/data") && logged.contains("disk full"), "{logged}");
+    }
 
     #[test]
     fn the_logged_form_names_the_hidden_cause() {
