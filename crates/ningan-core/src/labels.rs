@@ -82,6 +82,28 @@ pub const CASE_STATUS: &[Label] = &[
     l("discharged", "已出院", "Discharged"),
 ];
 
+/// Fraud typologies as the rule sets and the watchlist name them (the Ministry of Public
+/// Security's common types); the Chinese name is the code. A typology a rule author adds reads
+/// as its own name in English too.
+pub const FRAUD_TYPOLOGY: &[Label] = &[
+    l("刷单返利", "刷单返利", "Paid tasks with rebates"),
+    l("虚假投资理财", "虚假投资理财", "Fake investment"),
+    l("虚假贷款", "虚假贷款", "Fake loans"),
+    l("虚假网络贷款", "虚假网络贷款", "Fake online loans"),
+    l("冒充客服", "冒充客服", "Fake customer service"),
+    l("冒充电商物流客服", "冒充电商物流客服", "Fake shop or courier service"),
+    l("冒充公检法", "冒充公检法", "Fake police, prosecutors or courts"),
+    l("冒充领导熟人", "冒充领导熟人", "Impersonating a boss or acquaintance"),
+    l("网络婚恋交友", "网络婚恋交友", "Online romance"),
+    l("虚假征信", "虚假征信", "Fake credit repair"),
+    l("网络游戏虚假交易", "网络游戏虚假交易", "Fake game trading"),
+];
+
+/// A typology's English name, or the name itself when it is not a common one.
+pub fn typology_en(name: &str) -> &str {
+    FRAUD_TYPOLOGY.iter().find(|x| x.code == name).map_or(name, |x| x.en)
+}
+
 /// The label of `code` in `table`; an unknown code reads as itself in both languages, so a
 /// new code never shows an empty cell.
 pub fn label(table: &'static [Label], code: &str) -> (String, String) {
@@ -105,9 +127,16 @@ mod tests {
 
     #[test]
     fn every_label_has_both_languages_and_codes_are_unique() {
-        for table in
-            [APPLICATION_STATUS, FACT_STATUS, DELIVERY_STATUS, TASK_STATUS, TASK_OUTCOME, FOLLOWUP_STATUS, CASE_STATUS]
-        {
+        for table in [
+            APPLICATION_STATUS,
+            FACT_STATUS,
+            DELIVERY_STATUS,
+            TASK_STATUS,
+            TASK_OUTCOME,
+            FOLLOWUP_STATUS,
+            CASE_STATUS,
+            FRAUD_TYPOLOGY,
+        ] {
             let mut codes: Vec<&str> = table.iter().map(|x| x.code).collect();
             codes.sort_unstable();
             codes.dedup();

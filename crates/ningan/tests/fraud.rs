@@ -587,6 +587,18 @@ on_both_backends!(the_task_list_searches_sorts_and_exports_what_it_filtered, |b|
     assert!(sheet.rows().skip(1).all(|r| r[3] == "139****0002"));
     let seen = c.app.db.accesses_to(c.victim, ningan_store::PageRequest::new(None, Some(100))).await.unwrap();
     assert!(seen.items.iter().any(|a| a.action == "fraud.task.list"), "the export is in the person's access record");
+    // In English the typology and the call script read in English too.
+    let r = c.officer.http.post(c.app.url("/account/language")).form(&[("language", "en")]).send().await.unwrap();
+    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+    let html =
+        c.officer.http.get(c.app.url(&format!("/fraud/tasks/{one}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Fake customer service"), "the typology in English");
+    assert!(html.contains("anti-fraud officer of the Ningbo Public Security Bureau"), "the script in English");
+    assert!(!html.contains("反诈民警"), "and not in Chinese");
+    let (_, detail) = c.officer.get(&format!("/api/fraud/tasks/{one}")).await;
+    assert!(detail["script"][0].as_str().unwrap().contains("反诈民警"), "the API keeps the spoken script");
+    assert!(detail["script_en"][0].as_str().unwrap().contains("Ningbo"), "and its English beside it");
+
     // Another station's officer exports nothing of them.
     let other = c.app.station(330205, 1).await;
     c.app.user("elsewhere", &[Role::StationOfficer], other.id).await;

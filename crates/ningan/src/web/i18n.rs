@@ -80,6 +80,11 @@ impl Tr {
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.en { en } else { zh }
     }
+
+    /// [`Tr::pick`] for lists of lines (a script kept in both languages).
+    pub fn pick_vec<'a>(&self, zh: &'a [String], en: &'a [String]) -> &'a [String] {
+        if self.en { en } else { zh }
+    }
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ async fn task_export(
                 tr.pick(&d.level_zh, &d.level).to_string(),
                 d.resident_name.clone().unwrap_or_else(|| tr.pick("未登记人员", "Unregistered").to_string()),
                 d.phone.clone(),
-                d.typology.clone(),
+                tr.pick(&d.typology, ningan_core::labels::typology_en(&d.typology)).to_string(),
                 d.score.to_string(),
                 d.unit_name.clone(),
                 crate::web::fmt::when(&d.warned_at),

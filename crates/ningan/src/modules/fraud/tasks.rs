@@ -130,8 +130,10 @@ pub struct TaskDetailDto {
     pub thresholds: [u32; 3],
     pub trace: Vec<FiringDto>,
     pub signals: Vec<SignalDto>,
-    /// What to say, by typology.
+    /// What to say, by typology (in Chinese, as it is said).
     pub script: Vec<String>,
+    /// The same script in English, for reading.
+    pub script_en: Vec<String>,
 }
 
 pub fn signal_summary(kind: &SignalKind) -> String {
@@ -161,30 +163,73 @@ pub fn signal_dto(s: &LoggedSignal) -> SignalDto {
     }
 }
 
-/// The call script for a typology: what officers in the anti-fraud centres say first.
-pub fn script(typology: &str) -> Vec<String> {
-    let specific: &[&str] = match typology {
+/// The call script for a typology: what officers in the anti-fraud centres say first, in
+/// Chinese (what is said to the person) or English (for an officer reading in English).
+pub fn script(typology: &str, en: bool) -> Vec<String> {
+    let specific: &[(&str, &str)] = match typology {
         "冒充公检法" => &[
-            "公检法机关不会通过电话办案，不会要求转账到“安全账户”。",
-            "请立即挂断对方电话，不要按对方要求下载任何会议软件或共享屏幕。",
+            (
+                "公检法机关不会通过电话办案，不会要求转账到“安全账户”。",
+                "Police, prosecutors and courts never handle a case by phone or ask for money in a “safe account”.",
+            ),
+            (
+                "请立即挂断对方电话，不要按对方要求下载任何会议软件或共享屏幕。",
+                "Hang up now; do not install a meeting app or share your screen as they ask.",
+            ),
         ],
         "冒充客服" => &[
-            "正规客服不会要求您下载会议软件、开启屏幕共享或提供验证码。",
-            "“注销校园贷”“关闭百万保障”都是诈骗话术，请立即停止操作。",
+            (
+                "正规客服不会要求您下载会议软件、开启屏幕共享或提供验证码。",
+                "Real customer service never asks you to install a meeting app, share your screen or give a code.",
+            ),
+            (
+                "“注销校园贷”“关闭百万保障”都是诈骗话术，请立即停止操作。",
+                "“Cancel your student loan” and “turn off the million-yuan cover” are scam lines: stop now.",
+            ),
         ],
-        "刷单返利" => {
-            &["所有刷单都是诈骗，先小额返利是为了让您投入更多。", "请立即停止“做任务”，不要再向对方转账。"]
-        }
+        "刷单返利" => &[
+            (
+                "所有刷单都是诈骗，先小额返利是为了让您投入更多。",
+                "Every paid-task offer is a scam: the first small rebates are there to make you pay in more.",
+            ),
+            ("请立即停止“做任务”，不要再向对方转账。", "Stop the “tasks” now and send them nothing more."),
+        ],
         "虚假投资理财" => &[
-            "“内幕消息”“稳赚不赔”的投资平台都是诈骗，平台数字可被随意篡改。",
-            "请不要再充值，保留聊天记录和转账凭证。",
+            (
+                "“内幕消息”“稳赚不赔”的投资平台都是诈骗，平台数字可被随意篡改。",
+                "“Inside tips” and “sure profits” platforms are scams: the figures on them are made up.",
+            ),
+            (
+                "请不要再充值，保留聊天记录和转账凭证。",
+                "Put no more money in; keep the chats and the transfer receipts.",
+            ),
         ],
-        "虚假贷款" => &["正规贷款放款前不收取任何费用，“解冻费”“保证金”都是诈骗。", "请卸载对方提供的贷款应用。"],
-        _ => &["对方要求转账、提供验证码或下载陌生软件的，都是诈骗。"],
+        "虚假贷款" => &[
+            (
+                "正规贷款放款前不收取任何费用，“解冻费”“保证金”都是诈骗。",
+                "A real loan charges nothing before it pays out: “unfreezing fees” and “deposits” are scams.",
+            ),
+            ("请卸载对方提供的贷款应用。", "Uninstall the loan app they gave you."),
+        ],
+        _ => &[(
+            "对方要求转账、提供验证码或下载陌生软件的，都是诈骗。",
+            "Anyone who asks you to transfer money, give a code or install an unknown app is a scammer.",
+        )],
     };
-    let mut lines = vec![format!("您好，我是宁波市公安局反诈民警。系统监测到您可能正在遭遇“{typology}”类诈骗。")];
-    lines.extend(specific.iter().map(|s| s.to_string()));
-    lines.push("如已转账，请立即拨打110或96110，我们将协助紧急止付。".into());
+    let pick = |(zh, en_text): (&str, &str)| if en { en_text.to_string() } else { zh.to_string() };
+    let mut lines = vec![if en {
+        format!(
+            "Hello, I am an anti-fraud officer of the Ningbo Public Security Bureau. Our system shows you may be the target of a “{}” scam.",
+            ningan_core::labels::typology_en(typology)
+        )
+    } else {
+        format!("您好，我是宁波市公安局反诈民警。系统监测到您可能正在遭遇“{typology}”类诈骗。")
+    }];
+    lines.extend(specific.iter().map(|l| pick(*l)));
+    lines.push(pick((
+        "如已转账，请立即拨打110或96110，我们将协助紧急止付。",
+        "If you have already paid, call 110 or 96110 at once and we will help stop the payment.",
+    )));
     lines
 }
 
@@ -230,7 +275,8 @@ pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Task
     signals.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     let now = ningan_core::time::now_ms();
     Ok(TaskDetailDto {
-        script: script(&task.typology),
+        script: script(&task.typology, false),
+        script_en: script(&task.typology, true),
         ruleset_version: task.ruleset_version.clone(),
         thresholds,
         trace,
