@@ -22,10 +22,8 @@ use crate::http::api::Op;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::metrics::Metrics;
 use crate::modules::auth::throttle::LoginThrottle;
-use crate::modules::precise::control::gates::PassRecorder;
-use crate::modules::precise::control::registry::Registry;
 use crate::modules::precise::tracing::stream::{CheckinStream, StreamError, consumer_name};
-use crate::modules::precise::tracing::tracer::{TraceError, Tracer};
+use crate::modules::precise::tracing::tracer::TraceError;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -35,15 +33,11 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub openapi: Arc<serde_json::Value>,
     pub cockpit: Arc<crate::modules::cockpit::Cache>,
-    pub tracer: Arc<Tracer>,
-    /// Statuses, gates and zones for gate decisions, in memory.
-    pub registry: Arc<Registry>,
-    pub pass_recorder: Arc<PassRecorder>,
     pub device_cache: Arc<crate::http::principal::DeviceCache>,
-    /// Set by [`start_streams`] when `nats.url` is configured.
-    pub checkin_stream: Arc<std::sync::OnceLock<CheckinStream>>,
-    pub fraud: Arc<crate::modules::fraud::FraudService>,
-    pub fraud_limiter: Arc<crate::http::limit::ClientLimiter>,
+    /// Each module with state of its own keeps it in one field, reached by its handlers as
+    /// `State<PreciseState>` / `State<FraudState>` too.
+    pub precise: crate::modules::precise::PreciseState,
+    pub fraud: crate::modules::fraud::FraudState,
     /// Searches by a full ID number or phone, per caller.
     pub identifier_searches: Arc<crate::http::limit::RateLimiter<String>>,
     /// Citizen sign-in attempts per client address per minute.
@@ -76,13 +70,9 @@ pub enum StartError {
 /// (replaying its log) and loads the anti-fraud rule set, so it fails when those files
 /// cannot be read.
 pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError> {
-    let tracer =
-        Tracer::open(&config.data_dir.join("trace"), config.trace.retention_days, config.trace.cell_resolution)?;
-    let tracer = Arc::new(tracer);
-    let fraud = crate::modules::fraud::FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
     Ok(AppState {
-        fraud: Arc::new(fraud),
-        fraud_limiter: Arc::new(crate::http::limit::ClientLimiter::new(config.fraud.public_per_minute)),
+        precise: crate::modules::precise::PreciseState::open(&config)?,
+        fraud: crate::modules::fraud::FraudState::open(&config)?,
         portal_limiter: Arc::new(crate::http::limit::ClientLimiter::new(10)),
         identifier_searches: Arc::new(crate::http::limit::RateLimiter::with_window(
             crate::modules::residents::IDENTIFIER_SEARCHES,
@@ -90,11 +80,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         )),
         http: reqwest::Client::builder().user_agent("ningan").build().unwrap_or_default(),
         db,
-        registry: Arc::default(),
         device_cache: Arc::default(),
-        checkin_stream: Arc::default(),
-        pass_recorder: Arc::new(PassRecorder::start(tracer.clone())),
-        tracer,
         throttle: Arc::new(LoginThrottle::new(
             config.login.max_failures_per_client,
             config.login.max_failures,
@@ -170,8 +156,8 @@ pub async fn start_streams(state: &AppState) -> Result<(), StreamError> {
     crate::modules::fraud::stream::start(state).await?;
     let Some(stream) = CheckinStream::connect(&state.config.nats).await? else { return Ok(()) };
     let durable = consumer_name(&state.config.nats, &state.config.data_dir);
-    stream.spawn_consumer(durable, state.tracer.clone(), state.db.clone()).await?;
-    let _ = state.checkin_stream.set(stream);
+    stream.spawn_consumer(durable, state.precise.tracer.clone(), state.db.clone()).await?;
+    let _ = state.precise.checkin_stream.set(stream);
     Ok(())
 }
 

@@ -155,11 +155,11 @@ pub fn validate_entries(entries: &[WatchEntryRequest]) -> Result<Vec<NewWatchEnt
 
 pub async fn add_entries(state: &AppState, ctx: &Ctx, entries: &[WatchEntryRequest]) -> ApiResult<WatchReport> {
     let entries = validate_entries(entries)?;
-    state.fraud.ensure_loaded(&state.db).await?;
+    state.fraud.service.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     let added = w.watchlist_upsert(&ctx.actor(), &entries).await?;
     w.commit().await?;
-    state.fraud.listed(&entries)?;
+    state.fraud.service.listed(&entries)?;
     Ok(WatchReport { added, updated: entries.len() as u64 - added })
 }
 
@@ -196,7 +196,7 @@ pub async fn remove_entry(state: &AppState, ctx: &Ctx, id: i64, reason: &str) ->
     let mut w = state.db.write().await?;
     let entry = w.watchlist_remove(&ctx.actor(), id, reason.trim()).await?;
     w.commit().await?;
-    state.fraud.unlisted(&entry.kind, &entry.value)?;
+    state.fraud.service.unlisted(&entry.kind, &entry.value)?;
     Ok(())
 }
 
@@ -221,7 +221,7 @@ pub struct RuleDto {
 }
 
 pub fn rules_dto(state: &AppState) -> ApiResult<RulesDto> {
-    let set = state.fraud.rules()?;
+    let set = state.fraud.service.rules()?;
     Ok(RulesDto {
         version: set.version.clone(),
         levels: set.levels,
@@ -243,7 +243,7 @@ pub fn rules_dto(state: &AppState) -> ApiResult<RulesDto> {
                 .into(),
             })
             .collect(),
-        source: state.fraud.rules_source(),
+        source: state.fraud.service.rules_source(),
     })
 }
 
@@ -263,8 +263,8 @@ pub(super) async fn rules_replace(
 /// Validates and puts a rule set in force, for the API and the page alike: the text is kept
 /// as a new version (to compare with the one before) and the replacement is audited.
 pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str, reason: &str) -> ApiResult<RulesDto> {
-    state.fraud.ensure_loaded(&state.db).await?;
-    let set = state.fraud.replace_rules(source).map_err(|e| {
+    state.fraud.service.ensure_loaded(&state.db).await?;
+    let set = state.fraud.service.replace_rules(source).map_err(|e| {
         let mut err = ApiError::field(
             "rules",
             format!("第{}行：{}", e.line, crate::http::error::split_bilingual(&e.message).0),
@@ -366,7 +366,7 @@ pub async fn new_case(
     let subject = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
             let phone = ningan_fraud::normalize::phone(p).map_err(|e| ApiError::field_from("phone", e))?;
-            Some(state.fraud.subject(&state.db, &phone).await?)
+            Some(state.fraud.service.subject(&state.db, &phone).await?)
         }
         None => None,
     };

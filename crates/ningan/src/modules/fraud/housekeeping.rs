@@ -25,7 +25,7 @@ pub fn start(state: &AppState) {
                 Err(e) => tracing::warn!(error = %e, "fraud escalation failed"),
             }
             if minutes.is_multiple_of(60) {
-                state.fraud.expire();
+                state.fraud.service.expire();
                 let purge = async {
                     let mut w = state.db.write().await?;
                     let n = w.fraud_signals_purge(ningan_core::time::now_ms() - 30 * 86_400_000).await?;

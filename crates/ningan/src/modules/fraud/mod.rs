@@ -227,3 +227,28 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/fraud/reports", read, "群众举报"), get(pages::reports))
     .add(Op::page(Method::POST, "/fraud/reports/{id}/review", manage, "审核举报"), post(pages::report_review))
 }
+
+/// Anti-fraud's share of the server state: the scoring engine and the public check's limit per
+/// client. Handlers reach it as `state.fraud`, or as `State<FraudState>` through `FromRef`.
+#[derive(Clone)]
+pub struct FraudState {
+    pub service: std::sync::Arc<FraudService>,
+    /// Public checks and reports per client address per minute.
+    pub public_limiter: std::sync::Arc<crate::http::limit::ClientLimiter>,
+}
+
+impl FraudState {
+    /// Opens the engine with the configured rule set.
+    pub fn open(config: &crate::config::Config) -> Result<FraudState, ningan_fraud::RuleError> {
+        Ok(FraudState {
+            service: std::sync::Arc::new(FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?),
+            public_limiter: std::sync::Arc::new(crate::http::limit::ClientLimiter::new(config.fraud.public_per_minute)),
+        })
+    }
+}
+
+impl axum::extract::FromRef<crate::app::AppState> for FraudState {
+    fn from_ref(state: &crate::app::AppState) -> FraudState {
+        state.fraud.clone()
+    }
+}

@@ -249,7 +249,7 @@ async fn task_page(
     // audited with its purpose); see `RevealWindow`.
     let revealed = match revealed {
         Some(p) => Some(p),
-        None if ctx.user().is_some_and(|u| state.fraud.reveals.open(u.id, "fraud_task", id, now_ms())) => {
+        None if ctx.user().is_some_and(|u| state.fraud.service.reveals.open(u.id, "fraud_task", id, now_ms())) => {
             Some(state.db.fraud_task(&ctx.scope(), id).await?.phone)
         }
         None => None,
@@ -476,7 +476,7 @@ async fn watchlist_page(state: &AppState, ctx: &Ctx, q: ListQuery, form: Option<
         kinds: EntryKind::ALL.iter().map(|k| (k.as_str(), if en { k.en() } else { k.zh() })).collect(),
         may_manage: ctx.may(Action::FraudManage),
         form,
-        rules_version: state.fraud.rules()?.version,
+        rules_version: state.fraud.service.rules()?.version,
         frame,
     };
     Ok(html(status, &page))
@@ -760,7 +760,7 @@ fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
 
 async fn rules_view(state: &AppState, ctx: &Ctx, q: RulesQuery, form: Option<FormState>) -> PageResult {
     let fail = |e: ApiError| crate::web::PageError::from(e).framed(ctx);
-    state.fraud.ensure_loaded(&state.db).await.map_err(fail)?;
+    state.fraud.service.ensure_loaded(&state.db).await.map_err(fail)?;
     let current = admin::rules_dto(state).map_err(fail)?;
     let page = state.db.fraud_rule_versions(PageRequest::new(opt_i64(&q.page), Some(20))).await?;
     let pager = Pager::new("/fraud/rules", &[], &page);

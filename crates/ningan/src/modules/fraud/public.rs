@@ -21,7 +21,7 @@ use crate::http::json::{Json, Query};
 use crate::web::html;
 
 fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
-    if state.fraud_limiter.admit(addr.ip()) {
+    if state.fraud.public_limiter.admit(addr.ip()) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -58,7 +58,7 @@ pub fn check(state: &AppState, kind: &str, value: &str) -> ApiResult<CheckDto> {
         return Err(ApiError::field("value", "请输入要查询的号码、网址或账号", "value is required"));
     }
     let canonical = kind.normalize(value).map_err(|e| ApiError::field_from("value", e))?;
-    let hit = state.fraud.check(kind, value)?;
+    let hit = state.fraud.service.check(kind, value)?;
     let listed = hit.is_some();
     let advice = if listed {
         "该号码/网址/账号已被列入涉诈名单。请立即停止联系，切勿转账或提供验证码；如已转账，请立即拨打110或96110。"
@@ -80,7 +80,7 @@ pub(super) async fn check_api(
     Query(q): Query<CheckQuery>,
 ) -> ApiResult<axum::Json<CheckDto>> {
     limited(&state, addr)?;
-    state.fraud.ensure_loaded(&state.db).await?;
+    state.fraud.service.ensure_loaded(&state.db).await?;
     Ok(axum::Json(check(&state, &q.kind, &q.value)?))
 }
 
@@ -148,8 +148,8 @@ pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<Rep
     };
     let incoming = line.check(ningan_core::time::now_ms() / 1000).map_err(|r| ApiError::field("report", r.zh, r.en))?;
     let actor = Actor { name: "public:report".into(), unit_id: None };
-    state.fraud.ingest(&state.db, &actor, "report", vec![incoming]).await?;
-    let subject = state.fraud.subject(&state.db, &phone).await?;
+    state.fraud.service.ingest(&state.db, &actor, "report", vec![incoming]).await?;
+    let subject = state.fraud.service.subject(&state.db, &phone).await?;
     let mut w = state.db.write().await?;
     let report_id = w
         .fraud_report_add(
@@ -255,7 +255,7 @@ pub(super) async fn page(
         page.kind = kind.clone();
         page.value = value.clone();
         let outcome = match limited(&state, addr) {
-            Ok(()) => match state.fraud.ensure_loaded(&state.db).await {
+            Ok(()) => match state.fraud.service.ensure_loaded(&state.db).await {
                 Ok(()) => check(&state, &kind, &value),
                 Err(e) => Err(e),
             },

@@ -82,7 +82,7 @@ pub async fn ingest_lines(
     let summary = if good.is_empty() {
         Default::default()
     } else {
-        state.fraud.ingest(&state.db, ctx_actor, channel, good).await?
+        state.fraud.service.ingest(&state.db, ctx_actor, channel, good).await?
     };
     Ok(SignalReport {
         accepted: summary.accepted,
@@ -108,7 +108,7 @@ pub async fn ingest_items(
     channel: &str,
     items: Vec<Incoming>,
 ) -> ApiResult<crate::modules::fraud::IngestSummary> {
-    let summary = state.fraud.ingest(&state.db, actor, channel, items).await?;
+    let summary = state.fraud.service.ingest(&state.db, actor, channel, items).await?;
     Ok(summary)
 }
 

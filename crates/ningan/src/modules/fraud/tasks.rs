@@ -526,7 +526,7 @@ pub async fn reveal_phone(state: &AppState, ctx: &Ctx, id: i64, purpose: &str) -
     .await?;
     w.commit().await?;
     if let Some(u) = ctx.user() {
-        state.fraud.reveals.record(u.id, "fraud_task", id, ningan_core::time::now_ms());
+        state.fraud.service.reveals.record(u.id, "fraud_task", id, ningan_core::time::now_ms());
     }
     Ok(task.phone)
 }

@@ -8,7 +8,7 @@ use crate::app::AppState;
 /// Folds the tracing log into day segments (and drops days past retention) every five
 /// minutes, so a restart replays little.
 pub fn start(state: &AppState) {
-    let tracer = state.tracer.clone();
+    let tracer = state.precise.tracer.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {

@@ -32,6 +32,42 @@ pub use tracing::venues::{NewVenueRequest, VenueDto, create_venue, validate_venu
 
 pub use housekeeping::start;
 
+/// Precise control's share of the server state: the tracing engine, the gates' registry, the
+/// batching pass writer and, when NATS is configured, the check-in stream. Handlers reach it
+/// as `state.precise`, or as `State<PreciseState>` through `FromRef`.
+#[derive(Clone)]
+pub struct PreciseState {
+    pub tracer: std::sync::Arc<tracing::tracer::Tracer>,
+    /// Statuses, gates and zones for gate decisions, in memory.
+    pub registry: std::sync::Arc<control::registry::Registry>,
+    pub pass_recorder: std::sync::Arc<control::gates::PassRecorder>,
+    /// Set by `app::start_streams` when `nats.url` is configured.
+    pub checkin_stream: std::sync::Arc<std::sync::OnceLock<tracing::stream::CheckinStream>>,
+}
+
+impl PreciseState {
+    /// Opens the tracing engine under the data directory (replaying its log).
+    pub fn open(config: &crate::config::Config) -> Result<PreciseState, TraceError> {
+        let tracer = std::sync::Arc::new(tracing::tracer::Tracer::open(
+            &config.data_dir.join("trace"),
+            config.trace.retention_days,
+            config.trace.cell_resolution,
+        )?);
+        Ok(PreciseState {
+            registry: std::sync::Arc::default(),
+            checkin_stream: std::sync::Arc::default(),
+            pass_recorder: std::sync::Arc::new(control::gates::PassRecorder::start(tracer.clone())),
+            tracer,
+        })
+    }
+}
+
+impl axum::extract::FromRef<crate::app::AppState> for PreciseState {
+    fn from_ref(state: &crate::app::AppState) -> PreciseState {
+        state.precise.clone()
+    }
+}
+
 pub fn routes(api: Api) -> Api {
     // Each part declares its own routes beside its handlers.
     let parts: [fn(Api) -> Api; 4] = [tracing::routes, control::routes, quarantine::routes, arrivals::routes];

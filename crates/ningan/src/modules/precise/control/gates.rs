@@ -51,7 +51,7 @@ pub struct NewGateRequest {
 }
 
 pub(super) fn gate_dto(state: &AppState, g: ningan_store::Gate) -> GateDto {
-    let zone = state.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
+    let zone = state.precise.registry.gate(g.id).map(|e| e.zone.as_str()).unwrap_or("none");
     GateDto {
         id: g.id,
         compound_id: g.compound_id,
@@ -69,7 +69,7 @@ pub(super) async fn gate_list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<PageDto<GateDto>>> {
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let page = state.db.gate_search(&ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, |g| gate_dto(&state, g))))
 }
@@ -94,12 +94,12 @@ pub async fn create_gate(state: &AppState, ctx: &Ctx, req: &NewGateRequest) -> A
         (None, None) => None,
         _ => return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo")),
     };
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     let id = w.gate_insert(&ctx.actor(), &ctx.scope(), req.compound_id, name, location).await?;
     w.commit().await?;
     let g = state.db.gate_get(&ctx.scope(), id).await?;
-    state.registry.put_gate(&g);
+    state.precise.registry.put_gate(&g);
     Ok(gate_dto(state, g))
 }
 
@@ -130,7 +130,7 @@ async fn gates_view(
     page_no: Option<i64>,
     form: Option<crate::web::FormState>,
 ) -> crate::web::PageResult {
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let page = state.db.gate_search(&ctx.scope(), PageRequest::new(page_no, Some(50))).await?;
     let pager = crate::web::Pager::new("/precise/gates", &[], &page);
     let rows = page.items.into_iter().map(|g| gate_dto(state, g)).collect();
@@ -209,7 +209,7 @@ pub struct PassKeyDto {
 }
 
 pub(super) async fn pass_key(State(state): State<AppState>) -> ApiResult<axum::Json<PassKeyDto>> {
-    let key = state.registry.signing_key(&state.db).await?;
+    let key = state.precise.registry.signing_key(&state.db).await?;
     Ok(axum::Json(PassKeyDto {
         algorithm: "Ed25519",
         public_key: ningan_core::pass::public_key_b64(&key.verifying_key()),
@@ -235,7 +235,7 @@ pub async fn issue_pass(state: &AppState, ctx: &Ctx, resident_id: i64) -> ApiRes
     let compound = r.compound_id.ok_or_else(|| {
         ApiError::field("resident_id", "该人员未登记居住小区，不能签发通行码", "the resident has no compound on record")
     })?;
-    let key = state.registry.signing_key(&state.db).await?;
+    let key = state.precise.registry.signing_key(&state.db).await?;
     let now = now_s();
     let pass = Pass { person: engine_id(resident_id)?, compound, issued: now, expires: now + PASS_DAYS * 86_400 };
     let token = pass.sign(key);
@@ -348,13 +348,13 @@ pub(super) async fn gate_check(
         "out" => Direction::Out,
         _ => return Err(ApiError::field("direction", "方向为 in 或 out", "direction must be in or out")),
     };
-    state.registry.ensure_loaded(&state.db).await?;
-    let gate = state.registry.gate(id).filter(|g| ctx.scope().contains(&g.unit_path));
+    state.precise.registry.ensure_loaded(&state.db).await?;
+    let gate = state.precise.registry.gate(id).filter(|g| ctx.scope().contains(&g.unit_path));
     let gate = gate.ok_or_else(|| ApiError::plain(ErrorCode::NotFound))?;
-    let key = state.registry.signing_key(&state.db).await?.verifying_key();
+    let key = state.precise.registry.signing_key(&state.db).await?.verifying_key();
     let now = now_s();
-    let pass = state.registry.open_pass(&req.pass, &key);
-    let status = pass.map(|p| state.registry.status(p.person)).unwrap_or(PersonStatus::Normal);
+    let pass = state.precise.registry.open_pass(&req.pass, &key);
+    let status = pass.map(|p| state.precise.registry.status(p.person)).unwrap_or(PersonStatus::Normal);
     let decision = decide(&Attempt { pass, now, status, zone: gate.zone, gate_compound: gate.compound_id, direction });
     // Gates past the id range the engine reserves for them are decided but not traced.
     let space = u32::try_from(id)
@@ -362,7 +362,7 @@ pub(super) async fn gate_check(
         .and_then(|g| GATE_SPACE_BASE.checked_add(g))
         .filter(|s| *s < ningan_trace::grid::CELL_BIT);
     if let (Ok(p), true, Some(space)) = (pass, decision.verdict != Verdict::Deny, space) {
-        state.pass_recorder.record(Observation { person: p.person, space, start: now, end: None });
+        state.precise.pass_recorder.record(Observation { person: p.person, space, start: now, end: None });
     }
     Ok(axum::Json(CheckResponse {
         verdict: decision.verdict.as_str(),

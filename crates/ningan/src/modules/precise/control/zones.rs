@@ -148,7 +148,7 @@ fn time_field(field: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ZoneDetailDto> {
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let zone = state.db.zone_get(&ctx.scope(), id).await?;
     let geometry: serde_json::Value = serde_json::from_str(&zone.geometry).unwrap_or_default();
     let shape = crate::geo::geometry(&geometry).unwrap_or_default();
@@ -260,11 +260,11 @@ pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> Ap
         starts_at,
         planned_end,
     };
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     let id = w.zone_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     w.commit().await?;
-    state.registry.refresh_zones(&state.db).await?;
+    state.precise.registry.refresh_zones(&state.db).await?;
     Ok(id)
 }
 
@@ -301,11 +301,11 @@ pub(super) async fn set_level(
 pub async fn relevel_zone(state: &AppState, ctx: &Ctx, id: i64, level: &str, why: &str) -> ApiResult<()> {
     let level = parse_level(level)?;
     let why = reason(why)?;
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     w.zone_set_level(&ctx.actor(), &ctx.scope(), id, level.as_str(), why).await?;
     w.commit().await?;
-    state.registry.refresh_zones(&state.db).await?;
+    state.precise.registry.refresh_zones(&state.db).await?;
     Ok(())
 }
 
@@ -321,11 +321,11 @@ pub(super) async fn lift(
 
 pub async fn lift_zone(state: &AppState, ctx: &Ctx, id: i64, why: &str) -> ApiResult<()> {
     let why = reason(why)?;
-    state.registry.ensure_loaded(&state.db).await?;
+    state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
     w.zone_lift(&ctx.actor(), &ctx.scope(), id, why).await?;
     w.commit().await?;
-    state.registry.refresh_zones(&state.db).await?;
+    state.precise.registry.refresh_zones(&state.db).await?;
     Ok(())
 }
 

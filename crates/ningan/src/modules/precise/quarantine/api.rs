@@ -241,7 +241,7 @@ pub async fn start_stay(state: &AppState, ctx: &Ctx, req: NewStayRequest) -> Api
         w.followup_set_status(&ctx.actor(), &ctx.scope(), f, "quarantined", "").await?;
     }
     w.commit().await?;
-    state.registry.refresh_person(&state.db, resident_id).await?;
+    state.precise.registry.refresh_person(&state.db, resident_id).await?;
     Ok(id)
 }
 
@@ -459,7 +459,7 @@ pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64, reason: &str) ->
         w.followup_set_status(&ctx.actor(), &ctx.scope(), f, "released", "隔离期满，核酸阴性").await?;
     }
     w.commit().await?;
-    state.registry.refresh_person(&state.db, resident).await?;
+    state.precise.registry.refresh_person(&state.db, resident).await?;
     Ok(())
 }
 

@@ -111,7 +111,7 @@ pub async fn create_case(state: &AppState, ctx: &Ctx, req: NewCaseRequest) -> Ap
     let id = w.epi_case_insert(&ctx.actor(), &ctx.scope(), &new).await?;
     let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
-    state.registry.refresh_person(&state.db, new.resident_id).await?;
+    state.precise.registry.refresh_person(&state.db, new.resident_id).await?;
     Ok(case)
 }
 
@@ -180,7 +180,7 @@ pub async fn run_investigation(
     w.commit().await?;
     let person = engine_id(case.resident_id)?;
     let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
-    let inv = blocking(&state.tracer, move |t| t.investigate(person, onset, to)).await?;
+    let inv = blocking(&state.precise.tracer, move |t| t.investigate(person, onset, to)).await?;
     Ok((case, inv))
 }
 
@@ -377,7 +377,7 @@ pub async fn common(
     }
     w.commit().await?;
     let to = tracer::now_s();
-    let sources = blocking(&state.tracer, move |t| t.common_sources(&people, from, to, m)).await?;
+    let sources = blocking(&state.precise.tracer, move |t| t.common_sources(&people, from, to, m)).await?;
     let venue_ids: Vec<i64> = sources.iter().map(|s| i64::from(s.space)).collect();
     let names: HashMap<i64, String> =
         state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.name)).collect();

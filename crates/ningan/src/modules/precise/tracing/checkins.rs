@@ -114,14 +114,14 @@ pub async fn ingest_checkins(
         if codes.contains_key(&c.venue_code) {
             continue;
         }
-        let space = match state.tracer.venue_by_code(&c.venue_code) {
+        let space = match state.precise.tracer.venue_by_code(&c.venue_code) {
             Some(s) => Some(s),
             // A venue registered by another process since this one started.
             None => match state.db.venue_by_code(&c.venue_code).await {
                 Ok(v) => {
                     let entry = vec![(v.id, v.kind.clone(), v.code.clone())];
-                    blocking(&state.tracer, move |t| t.sync_venues(&entry)).await?;
-                    state.tracer.venue_by_code(&c.venue_code)
+                    blocking(&state.precise.tracer, move |t| t.sync_venues(&entry)).await?;
+                    state.precise.tracer.venue_by_code(&c.venue_code)
                 }
                 Err(ningan_store::StoreError::NotFound) => None,
                 Err(e) => return Err(e.into()),
@@ -163,13 +163,13 @@ pub async fn ingest_checkins(
     }
     let report = if observations.is_empty() {
         ningan_trace::IngestReport::default()
-    } else if let Some(stream) = state.checkin_stream.get() {
+    } else if let Some(stream) = state.precise.checkin_stream.get() {
         // Checked here by the engine's rules, kept by JetStream, folded in by every process.
-        let (kept, rejected) = state.tracer.validate(&observations)?;
+        let (kept, rejected) = state.precise.tracer.validate(&observations)?;
         stream.publish(&kept).await.map_err(ApiError::internal)?;
         ningan_trace::IngestReport { accepted: kept.len(), rejected }
     } else {
-        blocking(&state.tracer, move |t| t.ingest(&observations)).await?
+        blocking(&state.precise.tracer, move |t| t.ingest(&observations)).await?
     };
     for r in &report.rejected {
         let index = positions[r.index];
@@ -251,9 +251,12 @@ pub(super) async fn scan(
     ctx: Ctx,
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<axum::Json<CheckinReport>> {
-    let key = state.registry.signing_key(&state.db).await?.verifying_key();
-    let pass =
-        state.registry.open_pass(&req.person_token, &key).map_err(|e| ApiError::field_from("person_token", e))?;
+    let key = state.precise.registry.signing_key(&state.db).await?.verifying_key();
+    let pass = state
+        .precise
+        .registry
+        .open_pass(&req.person_token, &key)
+        .map_err(|e| ApiError::field_from("person_token", e))?;
     let at = match req.at {
         Some(a) => a,
         None => ningan_core::time::rfc3339_ms(ningan_core::time::now_ms()),

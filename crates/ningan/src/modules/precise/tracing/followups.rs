@@ -57,7 +57,7 @@ pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiR
     let report = w.followups_confirm(&ctx.actor(), case_id, &found).await?;
     w.commit().await?;
     let people: Vec<i64> = found.iter().map(|c| c.resident_id).collect();
-    state.registry.refresh_people(&state.db, &people).await?;
+    state.precise.registry.refresh_people(&state.db, &people).await?;
     Ok((report, inv.rule.version))
 }
 
@@ -273,7 +273,7 @@ pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, status: &str, n
     let mut w = state.db.write().await?;
     let resident = w.followup_set_status(&ctx.actor(), &ctx.scope(), id, status, note.trim()).await?;
     w.commit().await?;
-    state.registry.refresh_person(&state.db, resident).await?;
+    state.precise.registry.refresh_person(&state.db, resident).await?;
     Ok(())
 }
 

@@ -312,7 +312,7 @@ pub async fn import_csv(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<Imp
     w.audit(ctx.actor().audit("case.import", "epi_case", 0, None, None, &detail)).await?;
     w.commit().await?;
     let people: Vec<i64> = resident_of.values().copied().collect();
-    state.registry.refresh_people(&state.db, &people).await?;
+    state.precise.registry.refresh_people(&state.db, &people).await?;
     report.rejected.sort_by_key(|r| r.line);
     Ok(report)
 }

@@ -137,7 +137,7 @@ pub async fn create_venue(state: &AppState, ctx: &Ctx, req: NewVenueRequest) -> 
     w.commit().await?;
     let id = ids.first().copied().ok_or_else(|| ApiError::internal("venue insert returned no id"))?;
     let entry = vec![(id, venue.kind.clone(), venue.code.clone())];
-    blocking(&state.tracer, move |t| t.sync_venues(&entry)).await?;
+    blocking(&state.precise.tracer, move |t| t.sync_venues(&entry)).await?;
     Ok(state.db.venue_get(&ctx.scope(), id).await?)
 }
 
