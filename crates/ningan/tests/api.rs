@@ -548,7 +548,7 @@ async fn sign_in_and_public_pages_have_no_chinese_left_in_english() {
     assert_eq!(r.headers()["location"], "/public/fraud");
 }
 
-on_both_backends!(the_resident_list_pages_at_the_size_asked, |b| async move {
+on_both_backends!(the_resident_list_pages_at_the_size_asked_and_exports_masked, |b| async move {
     let app = spawn_app(b).await;
     let station = station_with_officer(&app).await;
     for seq in 1..=25u16 {
@@ -568,4 +568,14 @@ on_both_backends!(the_resident_list_pages_at_the_size_asked, |b| async move {
     assert!(fifty.contains("<option value=\"50\" selected>"), "the size is shown as chosen");
     let odd = page("37").await;
     assert_eq!(rows(&odd), 20, "a size not offered is the default");
+
+    // The filtered list as a file, masked as on the page.
+    let csv = officer.http.get(app.url("/residents.csv?q=%E5%B1%85%E6%B0%9101")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 2, "a heading and 居民01: {text}");
+    assert!(text.contains("居民01") && text.contains("*****") && text.contains("****"), "{text}");
+    assert!(!text.contains("19850601"), "no birth date digits: {text}");
+    let all = officer.http.get(app.url("/residents.xlsx")).send().await.unwrap();
+    assert_eq!(all.status(), 200);
 });

@@ -71,6 +71,14 @@ pub fn routes(api: Api) -> Api {
     )
     .add(Op::page(Method::GET, "/residents", Access::Action(Action::ResidentRead), "人口查询页"), get(pages::list))
     .add(
+        Op::page(Method::GET, "/residents.csv", Access::Action(Action::ResidentRead), "人口查询导出（CSV，脱敏）"),
+        get(pages::export_csv),
+    )
+    .add(
+        Op::page(Method::GET, "/residents.xlsx", Access::Action(Action::ResidentRead), "人口查询导出（XLSX，脱敏）"),
+        get(pages::export_xlsx),
+    )
+    .add(
         Op::page(Method::GET, "/residents/{id}", Access::Action(Action::ResidentRead), "人口详情页"),
         get(pages::detail),
     )

@@ -27,6 +27,64 @@ pub struct ListQuery {
     page: Option<String>,
 }
 
+/// The filtered list as a file (CSV or XLSX), masked as on the page, at most
+/// [`EXPORT_CAP`](crate::web::export::EXPORT_CAP) rows. Each page read is audited under the
+/// people it shows, as the list is; a search by a full identifier needs its purpose here too.
+async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::export::Format) -> PageResult<Response> {
+    use crate::web::export::{EXPORT_CAP, Table, download};
+    let purpose = super::identifier_search_allowed(state, ctx, q.q.as_deref(), q.purpose.as_deref())
+        .map_err(|e| PageError::from(e).framed(ctx))?;
+    let sort = ResidentSort::parse(&nonempty(&q.sort).unwrap_or_else(|| "id".into())).unwrap_or_default();
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id: opt_i64(&q.unit_id), sort, purpose };
+    let tr = crate::web::Tr::new(ctx.language());
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let station = |id: i64| {
+        units.iter().find(|u| u.id == id).map(|u| tr.pick(&u.name, &u.name_en).to_string()).unwrap_or_default()
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let per_page = ningan_store::MAX_PAGE_SIZE;
+        let mut w = state.db.write().await?;
+        let page = w
+            .resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
+            .await?;
+        w.commit().await?;
+        let last = page.items.len() < per_page as usize;
+        for r in page.items.into_iter().take(EXPORT_CAP - rows.len()) {
+            let unit = station(r.unit_id);
+            let d = ResidentDto::masked(r);
+            rows.push(vec![d.name, d.id_number, d.gender, d.age_band, d.phone.unwrap_or_default(), unit]);
+        }
+        if last || rows.len() >= EXPORT_CAP {
+            break;
+        }
+        page_no += 1;
+    }
+    let headers = [
+        ("姓名", "Name"),
+        ("身份证号", "ID number"),
+        ("性别", "Gender"),
+        ("年龄段", "Age band"),
+        ("手机号", "Phone"),
+        ("派出所", "Station"),
+    ];
+    let table = Table {
+        name: "residents",
+        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
+        rows,
+    };
+    Ok(download(&table, format)?)
+}
+
+pub async fn export_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult<Response> {
+    export(&state, &ctx, q, crate::web::export::Format::Csv).await
+}
+
+pub async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult<Response> {
+    export(&state, &ctx, q, crate::web::export::Format::Xlsx).await
+}
+
 #[derive(Template)]
 #[template(path = "residents/list.html")]
 struct ListPage {
