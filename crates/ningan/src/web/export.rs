@@ -10,6 +10,25 @@ use crate::http::error::ApiError;
 /// The most rows one file holds; the list's filters narrow a larger set.
 pub const EXPORT_CAP: usize = 10_000;
 
+/// Reads a list page by page at the largest page size until it ends or holds [`EXPORT_CAP`]
+/// rows: the one loop every export runs, whatever it lists.
+pub async fn gather<T, E, Fut>(mut read: impl FnMut(ningan_store::PageRequest) -> Fut) -> Result<Vec<T>, E>
+where
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    let per_page = ningan_store::MAX_PAGE_SIZE;
+    let mut rows = Vec::new();
+    for page_no in 1.. {
+        let items = read(ningan_store::PageRequest::new(Some(page_no), Some(per_page))).await?;
+        let last = items.len() < per_page as usize;
+        rows.extend(items.into_iter().take(EXPORT_CAP - rows.len()));
+        if last || rows.len() >= EXPORT_CAP {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
 /// A list as rows of text under headings.
 pub struct Table {
     /// The sheet's name and the file's stem (ASCII, no spaces).
@@ -99,6 +118,29 @@ pub fn download(t: &Table, format: Format) -> Result<Response, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn gathering_stops_at_the_last_page_or_at_the_cap() {
+        let per_page = ningan_store::MAX_PAGE_SIZE as usize;
+        let big = EXPORT_CAP + 5 * per_page;
+        for (total, expected, reads) in [
+            (0, 0, 1),
+            (per_page - 1, per_page - 1, 1),
+            (per_page, per_page, 2),
+            (big, EXPORT_CAP, EXPORT_CAP.div_ceil(per_page)),
+        ] {
+            let mut calls = 0;
+            let got = gather(|page: ningan_store::PageRequest| {
+                calls += 1;
+                let from = page.offset() as usize;
+                async move { Ok::<_, ()>((from..total.min(from + per_page)).collect::<Vec<usize>>()) }
+            })
+            .await
+            .unwrap();
+            assert_eq!(got, (0..expected).collect::<Vec<_>>(), "{total} rows: in order, none twice");
+            assert_eq!(calls, reads, "{total} rows read in {reads} pages");
+        }
+    }
 
     fn table() -> Table {
         Table {

@@ -478,7 +478,7 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
 /// The filtered register as a file in the import's own columns (contact phones masked, so an
 /// export is not a way round masking).
 async fn export(state: &AppState, ctx: &Ctx, f: ListForm, format: crate::web::export::Format) -> PageResult<Response> {
-    use crate::web::export::{EXPORT_CAP, Table, download};
+    use crate::web::export::{Table, download, gather};
     let tr = Tr::new(ctx.language());
     let q = ListQuery {
         q: f.q,
@@ -490,20 +490,15 @@ async fn export(state: &AppState, ctx: &Ctx, f: ListForm, format: crate::web::ex
     };
     let now = ningan_core::time::now_ms();
     let query = q.query(ctx, now);
-    let mut rows = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let per_page = ningan_store::MAX_PAGE_SIZE;
-        let page =
-            enterprises::search(&state.db, &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
-                .await?;
-        let last = page.items.len() < per_page as usize;
-        for e in page.items {
-            if rows.len() >= EXPORT_CAP {
-                break;
-            }
+    let query = &query;
+    let found =
+        gather(|page| async move { enterprises::search(&state.db, &ctx.scope(), query, page).await.map(|p| p.items) })
+            .await?;
+    let rows: Vec<Vec<String>> = found
+        .into_iter()
+        .map(|e| {
             let d = EnterpriseDto::new(e, tr.is_en(), now);
-            rows.push(vec![
+            vec![
                 d.uscc,
                 d.name,
                 d.address,
@@ -517,13 +512,9 @@ async fn export(state: &AppState, ctx: &Ctx, f: ListForm, format: crate::web::ex
                 d.unit_name,
                 d.officer_name.unwrap_or_default(),
                 crate::web::fmt::day(&d.next_due_at),
-            ]);
-        }
-        if last || rows.len() >= EXPORT_CAP {
-            break;
-        }
-        page_no += 1;
-    }
+            ]
+        })
+        .collect();
     let mut w = state.db.write().await?;
     w.audit(ctx.actor().audit("enterprise.export", "enterprise", rows.len(), None, None, "register")).await?;
     w.commit().await?;

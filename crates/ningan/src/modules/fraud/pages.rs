@@ -141,22 +141,13 @@ async fn task_export(
     q: TaskFilter,
     format: crate::web::export::Format,
 ) -> PageResult<Response> {
-    use crate::web::export::{EXPORT_CAP, Table, download};
+    use crate::web::export::{Table, download, gather};
     let query = q.query().map_err(|e| crate::web::PageError::from(e).framed(ctx))?;
     let tr = Tr::new(ctx.language());
     let now = ningan_core::time::now_ms();
-    let mut shown = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let per_page = ningan_store::MAX_PAGE_SIZE;
-        let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page))).await?;
-        let last = page.items.len() < per_page as usize;
-        shown.extend(page.items.into_iter().take(EXPORT_CAP - shown.len()));
-        if last || shown.len() >= EXPORT_CAP {
-            break;
-        }
-        page_no += 1;
-    }
+    let query = &query;
+    let shown =
+        gather(|page| async move { state.db.fraud_tasks(&ctx.scope(), query, page).await.map(|p| p.items) }).await?;
     super::tasks::audit_tasks_shown(state, ctx, &shown).await?;
     let rows = shown
         .iter()

@@ -31,7 +31,7 @@ pub struct ListQuery {
 /// [`EXPORT_CAP`](crate::web::export::EXPORT_CAP) rows. Each page read is audited under the
 /// people it shows, as the list is; a search by a full identifier needs its purpose here too.
 async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::export::Format) -> PageResult<Response> {
-    use crate::web::export::{EXPORT_CAP, Table, download};
+    use crate::web::export::{Table, download, gather};
     let purpose = super::identifier_search_allowed(state, ctx, q.q.as_deref(), q.purpose.as_deref())
         .map_err(|e| PageError::from(e).framed(ctx))?;
     let sort = ResidentSort::parse(&nonempty(&q.sort).unwrap_or_else(|| "id".into())).unwrap_or_default();
@@ -41,26 +41,23 @@ async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::e
     let station = |id: i64| {
         units.iter().find(|u| u.id == id).map(|u| tr.pick(&u.name, &u.name_en).to_string()).unwrap_or_default()
     };
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let per_page = ningan_store::MAX_PAGE_SIZE;
+    let query = &query;
+    // Each page is read in its own write, so the search's audit of the people shown commits.
+    let found = gather(|page| async move {
         let mut w = state.db.write().await?;
-        let page = w
-            .resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
-            .await?;
+        let found = w.resident_search(&ctx.actor(), &ctx.scope(), query, page).await?;
         w.commit().await?;
-        let last = page.items.len() < per_page as usize;
-        for r in page.items.into_iter().take(EXPORT_CAP - rows.len()) {
+        Ok::<_, ningan_store::StoreError>(found.items)
+    })
+    .await?;
+    let rows = found
+        .into_iter()
+        .map(|r| {
             let unit = station(r.unit_id);
             let d = ResidentDto::masked(r);
-            rows.push(vec![d.name, d.id_number, d.gender, d.age_band, d.phone.unwrap_or_default(), unit]);
-        }
-        if last || rows.len() >= EXPORT_CAP {
-            break;
-        }
-        page_no += 1;
-    }
+            vec![d.name, d.id_number, d.gender, d.age_band, d.phone.unwrap_or_default(), unit]
+        })
+        .collect();
     let headers = [
         ("姓名", "Name"),
         ("身份证号", "ID number"),

@@ -142,24 +142,19 @@ pub async fn export(
     q: ListQuery,
     format: crate::web::export::Format,
 ) -> PageResult<Response> {
-    use crate::web::export::{EXPORT_CAP, Table, download};
+    use crate::web::export::{Table, download, gather};
     let query = q.query().map_err(|e| PageError::from(e).framed(ctx))?;
     let tr = Tr::new(ctx.language());
     let now = ningan_core::time::now_ms();
-    let mut rows = Vec::new();
-    let mut shown = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let per_page = ningan_store::MAX_PAGE_SIZE;
-        let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page))).await?;
-        let last = page.items.len() < per_page as usize;
-        for a in page.items {
-            if rows.len() >= EXPORT_CAP {
-                break;
-            }
-            shown.push(a.clone());
+    let query = &query;
+    let shown =
+        gather(|page| async move { state.db.applications(&ctx.scope(), query, page).await.map(|p| p.items) }).await?;
+    let rows = shown
+        .iter()
+        .cloned()
+        .map(|a| {
             let d = ApplicationDto::from_app(a, now);
-            rows.push(vec![
+            vec![
                 d.no,
                 tr.pick(&d.item_name, super::catalogue::english(&d.item_name)).to_string(),
                 d.applicant,
@@ -169,13 +164,9 @@ pub async fn export(
                 crate::web::fmt::when(&d.created_at),
                 crate::web::fmt::when(&d.deadline),
                 if d.overdue { tr.pick("超期", "overdue").to_string() } else { String::new() },
-            ]);
-        }
-        if last || rows.len() >= EXPORT_CAP {
-            break;
-        }
-        page_no += 1;
-    }
+            ]
+        })
+        .collect();
     applications::audit_applications_shown(state, ctx, &shown).await?;
     let headers = [
         ("编号", "No."),

@@ -158,21 +158,23 @@ async fn followups_export(
     q: FollowupFilter,
     format: crate::web::export::Format,
 ) -> PageResult<Response> {
-    use crate::web::export::{EXPORT_CAP, Table, download};
+    use crate::web::export::{Table, download, gather};
     let query = q.query().map_err(|e| PageError::from(e).framed(ctx))?;
     let tr = Tr::new(ctx.language());
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let per_page = ningan_store::MAX_PAGE_SIZE;
+    let query = &query;
+    // Each page is read in its own write, so the search's audit of the people shown commits.
+    let found = gather(|page| async move {
         let mut w = state.db.write().await?;
-        let page = w
-            .followup_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(Some(page_no), Some(per_page)))
-            .await?;
+        let found = w.followup_search(&ctx.actor(), &ctx.scope(), query, page).await?;
         w.commit().await?;
-        let last = page.items.len() < per_page as usize;
-        for f in page.items.into_iter().map(FollowupDto::from).take(EXPORT_CAP - rows.len()) {
-            rows.push(vec![
+        Ok::<_, ningan_store::StoreError>(found.items)
+    })
+    .await?;
+    let rows = found
+        .into_iter()
+        .map(FollowupDto::from)
+        .map(|f| {
+            vec![
                 f.resident_name.clone(),
                 if f.tier == "close" { tr.pick("密接", "close") } else { tr.pick("次密接", "secondary") }.to_string(),
                 f.case_id.to_string(),
@@ -180,13 +182,9 @@ async fn followups_export(
                 crate::web::fmt::when(&f.last_exposure),
                 tr.pick(&f.status_zh, &f.status_en).to_string(),
                 crate::web::fmt::when(&f.updated_at),
-            ]);
-        }
-        if last || rows.len() >= EXPORT_CAP {
-            break;
-        }
-        page_no += 1;
-    }
+            ]
+        })
+        .collect();
     let headers = [
         ("姓名", "Name"),
         ("类别", "Tier"),
