@@ -252,6 +252,24 @@ on_both_backends!(a_search_by_a_full_identifier_is_a_reveal, |b| async move {
     let (_, trail) = app.login("aud").await.get(&format!("/api/audit?person_id={rid}&action=resident.search")).await;
     let by_phone = trail["items"].as_array().unwrap().iter().find(|e| e["actor"] == "user:officer").unwrap();
     assert_eq!(by_phone["purpose"], "核查来电", "{trail}");
+    // On the page the search's links carry its purpose, so its export runs (as a search again).
+    let html = officer
+        .http
+        .get(app.url("/residents?q=13912340007&purpose=%E6%A0%B8%E6%9F%A5%E6%9D%A5%E7%94%B5"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let href = html.split("data-testid=\"export-csv\"").next().unwrap().rsplit("href=\"").next().unwrap();
+    let href = href.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+    assert!(href.starts_with("/residents.csv?") && href.contains("purpose="), "{href}");
+    let csv = officer.http.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 2, "the heading and 周七: {text}");
+    assert!(text.contains("周七") && !text.contains("13912340007"), "masked as on the page: {text}");
     // Enumerating the middles of a masked phone runs out of budget quickly.
     let mut last = 0;
     for i in 0..40 {

@@ -751,18 +751,6 @@ impl Db {
         Ok(Page { items, page: page.page, per_page: page.per_page, total })
     }
 
-    /// The typologies of the tasks in `scope`, for a list's filter.
-    pub async fn fraud_task_typologies(&self, scope: &Scope) -> Result<Vec<String>> {
-        let mut f = Filter::new();
-        f.within(scope, "t.unit_path");
-        let sql = format!(
-            "SELECT DISTINCT t.typology FROM fraud_tasks t WHERE {} ORDER BY t.typology LIMIT 100",
-            f.where_sql()
-        );
-        let rows: Vec<(String,)> = f.bind_as(&sql).fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|(t,)| t).filter(|t| !t.is_empty()).collect())
-    }
-
     pub async fn fraud_task(&self, scope: &Scope, id: i64) -> Result<Task> {
         let (lo, hi) = scope.range();
         let sql = format!(

@@ -37,6 +37,13 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+impl Table {
+    /// A table whose headings are given in both languages and shown in the reader's.
+    pub fn new(name: &'static str, tr: crate::web::Tr, headers: &[(&str, &str)], rows: Vec<Vec<String>>) -> Table {
+        Table { name, headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(), rows }
+    }
+}
+
 /// The file formats a list exports to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

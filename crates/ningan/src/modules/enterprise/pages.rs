@@ -533,11 +533,7 @@ async fn export(state: &AppState, ctx: &Ctx, f: ListForm, format: crate::web::ex
         ("联络民警", "liaison"),
         ("下次联系/走访", "next_due"),
     ];
-    let table = Table {
-        name: "enterprises",
-        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
-        rows,
-    };
+    let table = Table::new("enterprises", tr, &headers, rows);
     Ok(download(&table, format)?)
 }
 

@@ -90,6 +90,17 @@ struct TasksPage {
     form: FormState,
 }
 
+/// The typologies the filter offers: the running rule set's, the common ones and the one
+/// asked for, from memory. Reading them from the tasks would scan every task in scope on each
+/// page view; a typology only a watchlist entry names can still be asked for by `typology=`.
+fn typology_choices(state: &AppState, asked: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut all: std::collections::BTreeSet<String> =
+        state.fraud.service.rules()?.rules.into_iter().map(|r| r.typology).collect();
+    all.extend(ningan_core::labels::FRAUD_TYPOLOGY.iter().map(|t| t.code.to_string()));
+    all.extend(asked.map(str::to_string));
+    Ok(all.into_iter().filter(|t| !t.is_empty()).collect())
+}
+
 fn task_statuses(tr: Tr) -> Vec<(&'static str, &'static str)> {
     vec![
         ("open", tr.pick("待劝阻", "open")),
@@ -115,6 +126,7 @@ pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let page = state.db.fraud_tasks(&ctx.scope(), &query, PageRequest::new(opt_i64(&q.page), Some(size))).await?;
     super::tasks::audit_tasks_shown(&state, &ctx, &page.items).await?;
     let pager = Pager::new("/fraud/tasks", &q.pairs(), &page).sizable();
+    let filter_typology = nonempty(&q.typology);
     let now = ningan_core::time::now_ms();
     let tr = frame.tr;
     let page = TasksPage {
@@ -126,7 +138,7 @@ pub async fn task_list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             .iter()
             .map(|l| (l.as_str(), tr.pick(l.zh(), l.as_str())))
             .collect(),
-        typologies: state.db.fraud_task_typologies(&ctx.scope()).await?,
+        typologies: typology_choices(&state, filter_typology.as_deref())?,
         form,
         frame,
     };
@@ -186,11 +198,7 @@ async fn task_export(
         ("结果", "Outcome"),
         ("超时", "Late"),
     ];
-    let table = Table {
-        name: "fraud-tasks",
-        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
-        rows,
-    };
+    let table = Table::new("fraud-tasks", tr, &headers, rows);
     Ok(download(&table, format)?)
 }
 

@@ -66,11 +66,7 @@ async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::e
         ("手机号", "Phone"),
         ("派出所", "Station"),
     ];
-    let table = Table {
-        name: "residents",
-        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
-        rows,
-    };
+    let table = Table::new("residents", tr, &headers, rows);
     Ok(download(&table, format)?)
 }
 
@@ -140,10 +136,14 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         w.commit().await?;
         page
     };
+    // A search by a full identifier carries its purpose into its links (the next page, the
+    // export), each of which is checked and audited as a search again.
+    let identifier = query.q.as_deref().is_some_and(ningan_store::is_identifier_search);
     let filters = [
         ("q", query.q.clone().unwrap_or_default()),
         ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
         ("sort", sort_name.clone()),
+        ("purpose", if identifier { nonempty(&q.purpose).unwrap_or_default() } else { String::new() }),
     ];
     let pager = Pager::new("/residents", &filters, &page).sizable();
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");

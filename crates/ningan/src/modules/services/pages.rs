@@ -179,11 +179,7 @@ pub async fn export(
         ("办结时限", "Deadline"),
         ("超期", "Overdue"),
     ];
-    let table = Table {
-        name: "applications",
-        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
-        rows,
-    };
+    let table = Table::new("applications", tr, &headers, rows);
     Ok(download(&table, format)?)
 }
 

@@ -194,11 +194,7 @@ async fn followups_export(
         ("状态", "Status"),
         ("更新时间", "Updated"),
     ];
-    let table = Table {
-        name: "followups",
-        headers: headers.iter().map(|(zh, en)| tr.pick(zh, en).to_string()).collect(),
-        rows,
-    };
+    let table = Table::new("followups", tr, &headers, rows);
     Ok(download(&table, format)?)
 }
 
