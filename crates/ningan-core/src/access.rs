@@ -51,6 +51,7 @@ string_enum! {
         ServiceClerk => "service_clerk", "窗口受理员";
         FraudAnalyst => "fraud_analyst", "反诈分析员";
         Investigator => "investigator", "侦查员";
+        Department => "department", "责任部门联络员";
     }
 }
 
@@ -88,6 +89,10 @@ string_enum! {
         EnterpriseRead => "enterprise.read", "查看企业及涉企诉求";
         EnterpriseWork => "enterprise.work", "联系走访企业、办理涉企诉求";
         EnterpriseManage => "enterprise.manage", "登记企业、指定联络民警、发布涉企通知";
+        LifeRead => "life.read", "查看隐患点、头盔佩戴与非正常亡人数据";
+        LifeWork => "life.work", "排查隐患点、现场验收、巡查、录入头盔抽样与事故";
+        LifeManage => "life.manage", "交办与销号隐患点、管理责任部门账号";
+        LifeRectify => "life.rectify", "责任部门报送隐患整改";
     }
 }
 
@@ -110,6 +115,9 @@ impl Role {
                 EnterpriseRead,
                 EnterpriseWork,
                 EnterpriseManage,
+                LifeRead,
+                LifeWork,
+                LifeManage,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -141,6 +149,8 @@ impl Role {
                 FraudWork,
                 EnterpriseRead,
                 EnterpriseWork,
+                LifeRead,
+                LifeWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]
@@ -156,6 +166,9 @@ impl Role {
                 SignalWrite,
             ],
             Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
+            // A department (transport, water, housing…) sees the risk points assigned to it
+            // and reports their rectification; nothing of named people.
+            Role::Department => &[LifeRead, LifeRectify],
         }
     }
 }
@@ -237,9 +250,9 @@ mod tests {
     }
 
     #[test]
-    fn every_role_but_the_administrator_grants_personal_data() {
+    fn every_role_but_the_administrator_and_departments_grants_personal_data() {
         for r in Role::ALL {
-            assert_eq!(r.grants_personal_data(), *r != Role::Administrator, "{r}");
+            assert_eq!(r.grants_personal_data(), !matches!(r, Role::Administrator | Role::Department), "{r}");
         }
         assert!(!Action::UserManage.personal_data() && !Action::CockpitView.personal_data());
     }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod district;
 pub mod gate;
 pub mod geo;
+pub mod hazard;
 pub mod idnumber;
 pub mod labels;
 pub mod lifting;

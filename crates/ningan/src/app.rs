@@ -38,6 +38,8 @@ pub struct AppState {
     /// `State<PreciseState>` / `State<FraudState>` too.
     pub precise: crate::modules::precise::PreciseState,
     pub fraud: crate::modules::fraud::FraudState,
+    /// The state of modules declared through `Module::state`.
+    pub modules: Arc<crate::modules::States>,
     /// Searches by a full ID number or phone, per caller.
     pub identifier_searches: Arc<crate::http::limit::RateLimiter<String>>,
     /// Citizen sign-in attempts per client address per minute.
@@ -64,6 +66,8 @@ pub enum StartError {
     Trace(#[from] TraceError),
     #[error("anti-fraud rules: {0}")]
     Rules(#[from] ningan_fraud::RuleError),
+    #[error("module {module}: {source}")]
+    Module { module: &'static str, source: crate::modules::StateError },
 }
 
 /// The state every handler shares. Opens the tracing engine under the data directory
@@ -73,6 +77,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
     Ok(AppState {
         precise: crate::modules::precise::PreciseState::open(&config)?,
         fraud: crate::modules::fraud::FraudState::open(&config)?,
+        modules: Arc::new(crate::modules::States::open(&config)?),
         portal_limiter: Arc::new(crate::http::limit::ClientLimiter::new(10)),
         identifier_searches: Arc::new(crate::http::limit::RateLimiter::with_window(
             crate::modules::residents::IDENTIFIER_SEARCHES,

@@ -320,7 +320,10 @@
     }
     xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
     xhr.onerror = function () { toast(english() ? "Upload failed: check the connection" : "上传失败，请检查网络", true); if (bar) bar.hidden = true; };
-    xhr.send(new FormData(form));
+    var data = new FormData(form);
+    // The button pressed says what to do (a point's step): FormData leaves it out.
+    if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
+    xhr.send(data);
   });
   // A select that applies itself (the page size): no button to press.
   document.addEventListener("change", function (e) {

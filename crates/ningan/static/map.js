@@ -1,6 +1,7 @@
 // ningan workbench maps (Leaflet): the base layer every map shares, exposure places as
-// clustered markers, a control zone's outline with its gates, and drawing a zone point by
-// point down to street scale. The frame's #map-config says which base layer and where the
+// clustered markers, a control zone's outline with its gates, drawing a zone point by
+// point down to street scale, layers fetched per viewport (risk points), picking a place,
+// and rates per district. The frame's #map-config says which base layer and where the
 // viewer's own area is; without a tile server the districts and the generated streets are
 // drawn from the server's own GeoJSON, offline.
 (function () {
@@ -199,11 +200,103 @@
     });
   }
 
+  // A layer fetched per viewport: data-layer is the URL; the server answers with either
+  // clusters (count, open, overdue) or points (id, state, overdue), from its spatial index.
+  var STATE_COLOURS = { found: "#b3261e", assigned: "#c77700", rectified: "#1c4f8a", verified: "#2e7d32", closed: "#2e7d32" };
+  function drawLayers(root) {
+    root.querySelectorAll("[data-layer]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var map = baseMap(el, null);
+      var group = L.layerGroup().addTo(map);
+      var seq = 0;
+      var refresh = function () {
+        var b = map.getBounds();
+        var url = el.dataset.layer + (el.dataset.layer.indexOf("?") < 0 ? "?" : "&") +
+          "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",") +
+          "&zoom=" + map.getZoom();
+        var mine = ++seq;
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (layer) {
+          if (mine !== seq) return;
+          group.clearLayers();
+          (layer.clusters || []).forEach(function (c) {
+            var size = Math.min(48, 18 + Math.round(Math.log(c.count + 1) * 4));
+            var colour = c.overdue ? "#000" : (c.open ? "#c77700" : "#2e7d32");
+            var badge = document.createElement("span");
+            badge.textContent = String(c.count);
+            badge.style.background = colour;
+            badge.style.width = badge.style.height = badge.style.lineHeight = size + "px";
+            var icon = L.divIcon({ className: "cluster", iconSize: [size, size], html: badge });
+            L.marker([c.lat, c.lon], { icon: icon, title: String(c.count) })
+              .on("click", function () { map.setView([c.lat, c.lon], Math.min(map.getZoom() + 2, cfg.maxZoom || 19)); })
+              .addTo(group);
+          });
+          (layer.points || []).forEach(function (p) {
+            var m = L.circleMarker([p.lat, p.lon], { radius: 6, weight: p.overdue ? 3 : 1, color: p.overdue ? "#000" : "#fff",
+              fillColor: STATE_COLOURS[p.state] || "#666", fillOpacity: 0.9 });
+            m.on("click", function () { window.location.href = "/life/points/" + p.id; });
+            m.addTo(group);
+          });
+          el.dataset.total = String(layer.total);
+          el.dataset.markers = String((layer.clusters || []).length + (layer.points || []).length);
+        }).catch(function () { /* the next move tries again */ });
+      };
+      map.on("moveend", refresh);
+      el.dataset.drawn = "1";
+      el._map = map;
+      refresh();
+    });
+  }
+
+  // Picking a place: data-pick="lonInputId,latInputId"; a click sets both and moves the pin.
+  function drawPicks(root) {
+    root.querySelectorAll("[data-pick]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var ids = el.dataset.pick.split(",");
+      var lonIn = document.getElementById(ids[0]);
+      var latIn = document.getElementById(ids[1]);
+      if (!lonIn || !latIn) return;
+      var have = parseFloat(lonIn.value) && parseFloat(latIn.value);
+      var map = baseMap(el, have ? L.latLngBounds([[+latIn.value, +lonIn.value], [+latIn.value, +lonIn.value]]) : null, {});
+      var pin = null;
+      var place = function (lat, lon) {
+        if (pin) pin.setLatLng([lat, lon]); else pin = L.marker([lat, lon], { icon: dot("#b3261e") }).addTo(map);
+      };
+      if (have) place(+latIn.value, +lonIn.value);
+      map.on("click", function (e) {
+        lonIn.value = (Math.round(e.latlng.lng * 1e6) / 1e6).toFixed(6);
+        latIn.value = (Math.round(e.latlng.lat * 1e6) / 1e6).toFixed(6);
+        place(e.latlng.lat, e.latlng.lng);
+      });
+      el.dataset.drawn = "1";
+    });
+  }
+
+  // Rates per district (data-rates: [{name, lon, lat, rate, low, high, n}]), each a labelled dot.
+  function drawRates(root) {
+    root.querySelectorAll("[data-rates]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var rows;
+      try { rows = JSON.parse(el.dataset.rates); } catch (e) { return; }
+      var map = baseMap(el, null);
+      rows.forEach(function (r) {
+        var colour = r.rate >= 95 ? "#2e7d32" : (r.rate >= 90 ? "#c77700" : "#b3261e");
+        L.circleMarker([r.lat, r.lon], { radius: 14, color: "#fff", fillColor: colour, fillOpacity: 0.9 })
+          .bindTooltip(escapeHtml(r.name) + " " + r.rate + "% (" + r.low + "–" + r.high + "%, n=" + r.n + ")", { permanent: true, direction: "right" })
+          .addTo(map);
+      });
+      el.dataset.drawn = "1";
+      el.dataset.markers = String(rows.length);
+    });
+  }
+
   function init(root) {
     if (!window.L) return;
     drawPoints(root);
     drawZones(root);
     drawDrawing(root);
+    drawLayers(root);
+    drawPicks(root);
+    drawRates(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });

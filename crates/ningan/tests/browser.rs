@@ -900,3 +900,133 @@ async fn an_enterprise_request_climbs_to_the_district_is_closed_and_rated() {
     s.wait_text("[data-testid=my-stage]", "已评价").await;
     s.shot("enterprise-rated").await;
 }
+
+/// Waits until the element's numeric attribute is above zero (a map has drawn its markers).
+async fn wait_positive_attr(c: &Client, css: &str, attr: &str) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && let Ok(Some(v)) = el.attr(attr).await
+            && let Ok(n) = v.parse::<i64>()
+            && n > 0
+        {
+            return n;
+        }
+        assert!(Instant::now() < deadline, "{css} never had {attr} above zero");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hazard_point_found_on_the_map_is_assigned_rectified_verified_and_closed() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let district = app.unit("330203").await;
+    app.user("branch", &[ningan_core::Role::Commander], district.id).await;
+    let (client, _driver, profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    client.set_window_size(1440, 1000).await.unwrap();
+
+    // The district's figures before.
+    s.login("branch", PASSWORD).await;
+    s.go("/life").await;
+    let closed_before: i64 = s.text("[data-testid=count-closed]").await.parse().unwrap();
+    assert!(
+        wait_positive_attr(&client, "[data-testid=life-map]", "data-markers").await > 0,
+        "the demo's points are on the map"
+    );
+    s.shot("life-map").await;
+    s.logout().await;
+
+    // The station officer finds a dangerous crossing and picks it on the map.
+    s.login("officer", &pw("officer")).await;
+    s.go("/life").await;
+    s.click("[data-testid=new-point]").await;
+    s.text("[data-testid=point-form]").await;
+    let pick = client.find(Locator::Css("[data-testid=pick-map]")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    click_at(&client, &pick, 0.0, 0.0).await;
+    let lon = client.find(Locator::Css("[data-testid=point-lon]")).await.unwrap().prop("value").await.unwrap();
+    assert!(lon.is_some_and(|v| v.starts_with("121.") || v.starts_with("122.")), "the click fills the place");
+    s.click("select[name=kind] option[value=crossing]").await;
+    s.click("select[name=severity] option[value=major]").await;
+    s.type_into("[data-testid=point-title]", "西门口无信号灯路口").await;
+    s.type_into("input[name=address]", "海曙区西门口中山西路").await;
+    s.click("[data-testid=point-save]").await;
+    s.wait_text("[data-testid=point-state]", "已发现").await;
+    let point_url = client.current_url().await.unwrap().to_string();
+    let point_path = point_url.trim_start_matches(&app.base).split('?').next().unwrap().to_string();
+    s.logout().await;
+
+    // The district branch assigns it to the Transport Bureau.
+    s.login("branch", PASSWORD).await;
+    s.go(&point_path).await;
+    s.click("[data-testid=step-department] option[value=transport]").await;
+    s.click("[data-testid=step-assign]").await;
+    s.wait_text("[data-testid=point-state]", "整改中").await;
+    s.text("[data-testid=point-department]").await;
+    s.logout().await;
+
+    // The bureau reports the work: without a photo it is refused beside the field, with one it
+    // waits for verification.
+    s.login("dept", &pw("dept")).await;
+    s.go(&point_path).await;
+    s.click("[data-testid=measure-kind-0] option[value=lighting]").await;
+    s.type_into("[data-testid=measure-qty-0]", "2").await;
+    s.click("[data-testid=step-rectify]").await;
+    s.wait_text("[data-testid=error-photos]", "照片").await;
+    let photo = profile.path().join("signal.png");
+    std::fs::write(&photo, ningan::modules::life::demo::png([200, 200, 0])).unwrap();
+    s.click("[data-testid=measure-kind-0] option[value=lighting]").await;
+    let qty = client.find(Locator::Css("[data-testid=measure-qty-0]")).await.unwrap();
+    qty.clear().await.unwrap();
+    qty.send_keys("2").await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=step-photos]"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    s.type_into("[data-testid=step-note]", "已加装信号灯两组").await;
+    s.click("[data-testid=step-rectify]").await;
+    s.wait_text("[data-testid=point-state]", "待验收").await;
+    s.text("[data-testid=point-photos]").await;
+    s.logout().await;
+
+    // The officer verifies on site; the branch closes it.
+    s.login("officer", &pw("officer")).await;
+    s.go(&point_path).await;
+    s.type_into("[data-testid=step-note]", "现场核查，信号灯运行正常").await;
+    s.click("[data-testid=step-verify]").await;
+    s.wait_text("[data-testid=point-state]", "已验收").await;
+    s.logout().await;
+    s.login("branch", PASSWORD).await;
+    s.go(&point_path).await;
+    s.click("[data-testid=step-close]").await;
+    s.wait_text("[data-testid=point-state]", "已销号").await;
+    assert!(s.text("[data-testid=point-events]").await.contains("信号灯"));
+    s.shot("life-point-closed").await;
+    s.go("/life").await;
+    let closed_after: i64 = s.text("[data-testid=count-closed]").await.parse().unwrap();
+    assert_eq!(closed_after, closed_before + 1, "the district's figures change");
+
+    // Helmet rates with their intervals, on the map and in the tables; the sample form fits a phone.
+    s.go("/life/helmets").await;
+    assert!(s.text("[data-testid=rates-road]").await.contains('–'), "rates come with intervals");
+    assert!(wait_positive_attr(&client, "[data-testid=helmet-map]", "data-markers").await > 0);
+    s.shot("life-helmets").await;
+    s.logout().await;
+    client.set_window_size(390, 844).await.unwrap();
+    s.login("officer", &pw("officer")).await;
+    s.go("/life/helmets").await;
+    s.text("[data-testid=sample-form]").await;
+    assert_no_sideways_scroll(&client, "/life/helmets").await;
+    s.go("/life/deaths").await;
+    s.text("[data-testid=deaths-by-kind]").await;
+    assert_no_sideways_scroll(&client, "/life/deaths").await;
+}

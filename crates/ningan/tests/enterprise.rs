@@ -9,31 +9,8 @@ use common::*;
 use ningan::modules::enterprise::service::sweep_overdue;
 use ningan::modules::enterprise::uscc::Uscc;
 use ningan_core::Role;
-use ningan_store::{NewOrgUnit, OrgUnit, Scope};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
-
-/// A station with a seat on the map (the helper's stations have none).
-async fn seated_station(app: &TestApp, district: u32, n: u32, at: [f64; 2]) -> OrgUnit {
-    let parent = app.unit(&district.to_string()).await;
-    let mut w = app.db.write().await.unwrap();
-    let unit = w
-        .unit_insert(
-            &ningan_store::Actor::system(),
-            &Scope::everything(),
-            &NewOrgUnit {
-                parent_id: parent.id,
-                code: format!("{district}{n:03}"),
-                name: format!("{n}号派出所"),
-                name_en: format!("Station {n}"),
-                location: Some(at),
-            },
-        )
-        .await
-        .unwrap();
-    w.commit().await.unwrap();
-    unit
-}
 
 async fn act(c: &Client, rid: i64, action: &str, note: &str) -> (u16, Value) {
     c.post(&format!("/api/enterprise-requests/{rid}/actions"), json!({"action": action, "note": note})).await

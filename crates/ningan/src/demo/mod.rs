@@ -215,6 +215,8 @@ const OFFICERS: &[(&str, Role, Unit)] = &[
     ("officer", Role::StationOfficer, Unit::FirstStation(330203)),
     ("clerk", Role::ServiceClerk, Unit::FirstStation(330203)),
     ("officer2", Role::StationOfficer, Unit::FirstStation(330206)),
+    // The Transport Bureau's liaison for the risk points assigned to it in Haishu.
+    ("dept", Role::Department, Unit::District(330203)),
 ];
 
 #[derive(Debug, Clone, Copy)]

@@ -117,6 +117,7 @@ pub fn officer_display_name(username: &str) -> &'static str {
         "officer" => "民警甲",
         "clerk" => "窗口受理员甲",
         "officer2" => "民警乙",
+        "dept" => "交通运输局联络员",
         _ => "演示账号",
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cockpit;
 pub mod enterprise;
 pub mod fraud;
+pub mod life;
 pub mod org_units;
 pub mod precise;
 pub mod residents;
@@ -19,6 +20,7 @@ pub mod tokens;
 use ningan_core::Action;
 
 use crate::app::AppState;
+use crate::config::Config;
 use crate::http::api::Api;
 use crate::web::MenuItem;
 
@@ -42,6 +44,38 @@ pub struct Module {
     /// The migrations of storage kept in the module's own folder (`<module>/store/`);
     /// modules whose storage is in `ningan-store` declare theirs there.
     pub migrations: &'static [ningan_store::Migration],
+    /// Opens the module's own state (an in-memory index, a client), kept in
+    /// [`AppState::modules`] and reached by its handlers through `FromRef`, so a new module
+    /// adds no field to `AppState`.
+    pub state: Option<OpenState>,
+}
+
+/// How a module opens its own state.
+pub type OpenState = fn(&Config) -> Result<ModuleState, StateError>;
+/// A module's own state, as [`States`] holds it.
+pub type ModuleState = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+/// Why a module's state could not open.
+pub type StateError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every module's own state, opened once per server.
+#[derive(Default)]
+pub struct States(Vec<ModuleState>);
+
+impl States {
+    pub fn open(config: &Config) -> Result<States, crate::app::StartError> {
+        let mut states = Vec::new();
+        for m in ALL {
+            if let Some(open) = m.state {
+                states.push(open(config).map_err(|source| crate::app::StartError::Module { module: m.name, source })?);
+            }
+        }
+        Ok(States(states))
+    }
+
+    /// The state of type `T`, if a module declared one.
+    pub fn get<T: std::any::Any + Send + Sync>(&self) -> Option<std::sync::Arc<T>> {
+        self.0.iter().find_map(|s| s.clone().downcast::<T>().ok())
+    }
 }
 
 /// The migrations every module brings from its own folder, for [`ningan_store::Db::migrate_with`].
@@ -62,6 +96,7 @@ pub const ALL: &[Module] = &[
         texts: &[],
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "residents",
@@ -72,6 +107,7 @@ pub const ALL: &[Module] = &[
         texts: residents::texts::TEXTS,
         demo: Some(residents::demo::DEMO),
         migrations: &[],
+        state: None,
     },
     Module {
         name: "precise",
@@ -90,6 +126,7 @@ pub const ALL: &[Module] = &[
         texts: precise::texts::TEXTS,
         demo: Some(precise::demo::DEMO),
         migrations: &[],
+        state: None,
     },
     Module {
         name: "services",
@@ -104,6 +141,7 @@ pub const ALL: &[Module] = &[
         texts: services::texts::TEXTS,
         demo: Some(services::demo::DEMO),
         migrations: &[],
+        state: None,
     },
     Module {
         name: "fraud",
@@ -118,6 +156,7 @@ pub const ALL: &[Module] = &[
         texts: fraud::texts::TEXTS,
         demo: Some(fraud::demo::DEMO),
         migrations: &[],
+        state: None,
     },
     Module {
         name: "org_units",
@@ -128,6 +167,7 @@ pub const ALL: &[Module] = &[
         texts: org_units::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "accounts",
@@ -138,6 +178,7 @@ pub const ALL: &[Module] = &[
         texts: accounts::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "enterprise",
@@ -156,6 +197,23 @@ pub const ALL: &[Module] = &[
         texts: enterprise::texts::TEXTS,
         demo: Some(enterprise::demo::DEMO),
         migrations: enterprise::MIGRATIONS,
+        state: None,
+    },
+    Module {
+        name: "life",
+        routes: life::routes,
+        start: life::start,
+        panels: &[life::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/life", key: "nav.life", action: Some(Action::LifeRead) },
+            MenuItem { href: "/life/points", key: "nav.life_points", action: Some(Action::LifeRead) },
+            MenuItem { href: "/life/helmets", key: "nav.life_helmets", action: Some(Action::LifeRead) },
+            MenuItem { href: "/life/deaths", key: "nav.life_deaths", action: Some(Action::LifeRead) },
+        ],
+        texts: life::texts::TEXTS,
+        demo: Some(life::demo::DEMO),
+        migrations: life::MIGRATIONS,
+        state: Some(life::open_state),
     },
     Module {
         name: "audit",
@@ -166,6 +224,7 @@ pub const ALL: &[Module] = &[
         texts: audit::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "tokens",
@@ -176,6 +235,7 @@ pub const ALL: &[Module] = &[
         texts: tokens::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "auth",
@@ -186,6 +246,7 @@ pub const ALL: &[Module] = &[
         texts: auth::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
     Module {
         name: "cockpit",
@@ -196,6 +257,7 @@ pub const ALL: &[Module] = &[
         texts: cockpit::texts::TEXTS,
         demo: None,
         migrations: &[],
+        state: None,
     },
 ];
 

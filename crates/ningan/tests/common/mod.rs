@@ -224,6 +224,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The response itself, for pages and files.
+    pub async fn raw_get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         status_json(r).await
@@ -255,4 +260,26 @@ async fn status_json(r: reqwest::Response) -> (u16, Value) {
         assert_eq!(ct, "application/problem+json", "errors are problem documents: {text}");
     }
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// A station with a seat on the map (the helper's stations have none).
+pub async fn seated_station(app: &TestApp, district: u32, n: u32, at: [f64; 2]) -> OrgUnit {
+    let parent = app.unit(&district.to_string()).await;
+    let mut w = app.db.write().await.unwrap();
+    let unit = w
+        .unit_insert(
+            &ningan_store::Actor::system(),
+            &Scope::everything(),
+            &NewOrgUnit {
+                parent_id: parent.id,
+                code: format!("{district}{n:03}"),
+                name: format!("{n}号派出所"),
+                name_en: format!("Station {n}"),
+                location: Some(at),
+            },
+        )
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    unit
 }
