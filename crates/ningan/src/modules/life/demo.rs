@@ -128,7 +128,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             "INSERT INTO life_points (kind, category, severity, state, title, description, address, lon, lat, unit_id, \
              unit_path, reopened, found_by, found_at, updated_at, railing_m, signs, buoys, patrol, party_government, \
              party_school, party_family, party_society) VALUES ($1, $2, $3, 'found', $4, '', $5, $6, $7, $8, $9, 0, \
-             $10, $11, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+             $10, $11, $11, CAST($12 AS DOUBLE PRECISION), $13, $14, $15, $16, $17, $18, $19) RETURNING id",
         )
         .bind(kind.as_str())
         .bind(kind.category().as_str())
@@ -141,7 +141,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         .bind(&station.path)
         .bind(actor)
         .bind(found_at)
-        .bind(water_cols.0)
+        .bind(super::store::points::real(water_cols.0))
         .bind(water_cols.1)
         .bind(water_cols.2)
         .bind(water_cols.3)

@@ -50,6 +50,13 @@ pub struct Water {
     pub party_society: Option<String>,
 }
 
+/// An optional real as bound text, cast back in SQL. The driver's `Any` layer declares a NULL
+/// double as a float4 parameter, so a statement first run with NULL and cached would then
+/// refuse the float8 of a later value on PostgreSQL ("incorrect binary data format").
+pub(crate) fn real(v: Option<f64>) -> Option<String> {
+    v.map(|v| v.to_string())
+}
+
 pub(crate) const COLUMNS: &str = "p.id, p.kind, p.category, p.severity, p.state, p.title, p.description, p.address, \
     p.lon, p.lat, p.unit_id, p.unit_path, u.name AS unit_name, u.name_en AS unit_name_en, p.department, p.deadline, \
     p.escalated_at, p.reopened, p.found_by, p.found_at, p.closed_at, p.updated_at, p.railing_m, p.signs, p.buoys, \
@@ -114,7 +121,8 @@ pub async fn insert(w: &mut Write, actor: &Actor, p: &NewPoint, now: i64) -> Res
         "INSERT INTO life_points (kind, category, severity, state, title, description, address, lon, lat, unit_id, \
          unit_path, reopened, found_by, found_at, updated_at, railing_m, signs, buoys, patrol, party_government, \
          party_school, party_family, party_society) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $13, CAST($14 AS DOUBLE PRECISION), $15, $16, $17, $18, $19, \
+         $20, $21) \
          RETURNING id",
     )
     .bind(&p.kind)
@@ -130,7 +138,7 @@ pub async fn insert(w: &mut Write, actor: &Actor, p: &NewPoint, now: i64) -> Res
     .bind(&p.unit_path)
     .bind(&actor.name)
     .bind(now)
-    .bind(p.water.railing_m)
+    .bind(real(p.water.railing_m))
     .bind(p.water.signs)
     .bind(p.water.buoys)
     .bind(p.water.patrol.as_deref())
@@ -312,10 +320,10 @@ pub async fn apply(w: &mut Write, actor: &Actor, id: i64, m: &Move<'_>, now: i64
 
 pub async fn set_water(w: &mut Write, actor: &Actor, id: i64, water: &Water, now: i64) -> Result<()> {
     query(
-        "UPDATE life_points SET railing_m = $1, signs = $2, buoys = $3, patrol = $4, party_government = $5, \
+        "UPDATE life_points SET railing_m = CAST($1 AS DOUBLE PRECISION), signs = $2, buoys = $3, patrol = $4, party_government = $5, \
          party_school = $6, party_family = $7, party_society = $8, updated_at = $9 WHERE id = $10",
     )
-    .bind(water.railing_m)
+    .bind(real(water.railing_m))
     .bind(water.signs)
     .bind(water.buoys)
     .bind(water.patrol.as_deref())
