@@ -12,16 +12,49 @@ use std::sync::{Arc, RwLock};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 
-use super::model::State;
+use super::model::{Kind, Severity, State};
 use super::store::Viewer;
 use super::store::points::Pin;
 
-type Entry = GeomWithData<[f64; 2], Arc<Pin>>;
+/// A pin as the tree keeps it: codes instead of strings, inline, so a city-wide viewport
+/// walks a hundred thousand entries without chasing a pointer per point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    id: i64,
+    /// `i64::MAX` when there is none.
+    deadline: i64,
+    unit: u32,
+    state: u8,
+    kind: u8,
+    severity: u8,
+    /// 0 for none, else 1 + the index in `model::DEPARTMENTS`; `UNKNOWN` for anything else.
+    department: u8,
+}
+
+type Entry = GeomWithData<[f64; 2], Slot>;
+
+const UNKNOWN: u8 = u8::MAX;
+/// A department code no pin has: a department account not yet given one sees nothing.
+const NOBODY: u8 = u8::MAX - 1;
+
+fn code_of<T: Copy + PartialEq>(all: &[T], v: Option<T>) -> u8 {
+    v.and_then(|v| all.iter().position(|x| *x == v)).map(|i| i as u8).unwrap_or(UNKNOWN)
+}
+
+fn department_code(d: Option<&str>) -> u8 {
+    match d {
+        None => 0,
+        Some(d) => super::model::DEPARTMENTS.iter().position(|x| x.0 == d).map(|i| i as u8 + 1).unwrap_or(UNKNOWN),
+    }
+}
 
 #[derive(Default)]
 pub struct Index {
     tree: RTree<Entry>,
-    by_id: HashMap<i64, Arc<Pin>>,
+    by_id: HashMap<i64, Entry>,
+    /// Unit paths by code, so the viewer's scope is tested once per unit, not per point.
+    units: Vec<String>,
+    unit_codes: HashMap<String, u32>,
 }
 
 /// Which pins a map asks for besides the viewer's restriction.
@@ -35,19 +68,47 @@ pub struct PinFilter {
     pub overdue_at: Option<i64>,
 }
 
-impl PinFilter {
-    fn keeps(&self, p: &Pin) -> bool {
-        let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w.is_empty() || w == have);
-        eq(&self.kind, &p.kind)
-            && eq(&self.state, &p.state)
-            && eq(&self.severity, &p.severity)
-            && self.category.as_deref().is_none_or(|c| {
-                c.is_empty() || ningan_core::hazard::Kind::parse(&p.kind).is_some_and(|k| k.category().as_str() == c)
-            })
-            && self.overdue_at.is_none_or(|now| overdue(p, now))
+/// A filter as codes: which kinds, states and severities pass.
+struct Wanted {
+    kinds: [bool; 256],
+    states: [bool; 256],
+    severities: [bool; 256],
+    overdue_at: Option<i64>,
+}
+
+impl Wanted {
+    fn of(f: &PinFilter) -> Wanted {
+        fn set<T: Copy>(all: &[T], want: &Option<String>, name: impl Fn(T) -> &'static str) -> [bool; 256] {
+            let mut out = [false; 256];
+            let want = want.as_deref().filter(|w| !w.is_empty());
+            for (i, v) in all.iter().enumerate() {
+                out[i] = want.is_none_or(|w| name(*v) == w);
+            }
+            out
+        }
+        let mut kinds = set(Kind::ALL, &f.kind, Kind::as_str);
+        if let Some(c) = f.category.as_deref().filter(|c| !c.is_empty()) {
+            for (i, k) in Kind::ALL.iter().enumerate() {
+                kinds[i] &= k.category().as_str() == c;
+            }
+        }
+        Wanted {
+            kinds,
+            states: set(State::ALL, &f.state, State::as_str),
+            severities: set(Severity::ALL, &f.severity, Severity::as_str),
+            overdue_at: f.overdue_at,
+        }
     }
 }
 
+fn late(s: &Slot, now: i64) -> bool {
+    s.state == ASSIGNED && s.deadline < now
+}
+
+/// `State::Assigned`'s code (its place in `State::ALL`; a test holds the two together).
+const ASSIGNED: u8 = 1;
+
+/// Whether a pin is assigned and past its deadline at `now`.
 pub fn overdue(p: &Pin, now: i64) -> bool {
     p.state == State::Assigned.as_str() && p.deadline.is_some_and(|d| d < now)
 }
@@ -88,9 +149,29 @@ pub const POINT_ZOOM: f64 = 16.0;
 
 impl Index {
     pub fn from_pins(pins: Vec<Pin>) -> Index {
-        let pins: Vec<Arc<Pin>> = pins.into_iter().map(Arc::new).collect();
-        let entries = pins.iter().map(|p| GeomWithData::new([p.lon, p.lat], p.clone())).collect();
-        Index { tree: RTree::bulk_load(entries), by_id: pins.into_iter().map(|p| (p.id, p)).collect() }
+        let mut index = Index::default();
+        let entries: Vec<Entry> = pins.iter().map(|p| index.entry(p)).collect();
+        index.by_id = entries.iter().map(|e| (e.data.id, *e)).collect();
+        index.tree = RTree::bulk_load(entries);
+        index
+    }
+
+    fn entry(&mut self, p: &Pin) -> Entry {
+        let next = self.units.len() as u32;
+        let unit = *self.unit_codes.entry(p.unit_path.clone()).or_insert(next);
+        if unit == next {
+            self.units.push(p.unit_path.clone());
+        }
+        let slot = Slot {
+            id: p.id,
+            deadline: p.deadline.unwrap_or(i64::MAX),
+            unit,
+            state: code_of(State::ALL, State::parse(&p.state)),
+            kind: code_of(Kind::ALL, Kind::parse(&p.kind)),
+            severity: code_of(Severity::ALL, Severity::parse(&p.severity)),
+            department: department_code(p.department.as_deref()),
+        };
+        GeomWithData::new([p.lon, p.lat], slot)
     }
 
     pub fn len(&self) -> usize {
@@ -104,25 +185,34 @@ impl Index {
     /// Puts a point's current pin in place of its old one.
     pub fn upsert(&mut self, pin: Pin) {
         if let Some(old) = self.by_id.remove(&pin.id) {
-            self.tree.remove(&GeomWithData::new([old.lon, old.lat], old));
+            self.tree.remove(&old);
         }
-        let pin = Arc::new(pin);
-        self.tree.insert(GeomWithData::new([pin.lon, pin.lat], pin.clone()));
-        self.by_id.insert(pin.id, pin);
+        let e = self.entry(&pin);
+        self.tree.insert(e);
+        self.by_id.insert(pin.id, e);
     }
 
     /// The viewport `[west, south, east, north]` at `zoom`, as the viewer may see it.
     pub fn layer(&self, viewer: &Viewer, bbox: [f64; 4], zoom: f64, filter: &PinFilter, now: i64) -> Layer {
         let envelope = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
-        let seen: Vec<&Pin> = self
-            .tree
-            .locate_in_envelope(&envelope)
-            .map(|e| e.data.as_ref())
-            .filter(|p| viewer.sees(&p.unit_path, p.department.as_deref()) && filter.keeps(p))
-            .collect();
+        let visible: Vec<bool> = self.units.iter().map(|p| viewer.scope.contains(p)).collect();
+        let department = viewer.department.as_deref().map(|d| match department_code(Some(d)) {
+            UNKNOWN => NOBODY,
+            code => code,
+        });
+        let wanted = Wanted::of(filter);
+        let keeps = |s: &Slot| {
+            visible[s.unit as usize]
+                && department.is_none_or(|d| s.department == d)
+                && wanted.kinds[s.kind as usize]
+                && wanted.states[s.state as usize]
+                && wanted.severities[s.severity as usize]
+                && wanted.overdue_at.is_none_or(|t| late(s, t))
+        };
+        let seen: Vec<&Entry> = self.tree.locate_in_envelope(&envelope).filter(|e| keeps(&e.data)).collect();
         let total = seen.len();
         if total <= MAX_POINTS || zoom >= POINT_ZOOM {
-            let points = seen.iter().take(MAX_POINTS * 5).map(|p| map_point(p, now)).collect();
+            let points = seen.iter().take(MAX_POINTS * 5).map(|e| map_point(e, now)).collect();
             return Layer { total, clusters: Vec::new(), points };
         }
         // A cell of about a quarter of a 256-pixel tile: clusters some 64 pixels apart.
@@ -130,14 +220,15 @@ impl Index {
         // Per cell: sums of longitude and latitude, then how many, open and overdue.
         type Sums = (f64, f64, usize, usize, usize);
         let mut cells: HashMap<(i64, i64), Sums> = HashMap::new();
-        for p in &seen {
-            let key = ((p.lon / cell).floor() as i64, (p.lat / cell).floor() as i64);
+        for e in &seen {
+            let [lon, lat] = *e.geom();
+            let key = ((lon / cell).floor() as i64, (lat / cell).floor() as i64);
             let c = cells.entry(key).or_default();
-            c.0 += p.lon;
-            c.1 += p.lat;
+            c.0 += lon;
+            c.1 += lat;
             c.2 += 1;
-            c.3 += usize::from(State::parse(&p.state).is_some_and(State::open));
-            c.4 += usize::from(overdue(p, now));
+            c.3 += usize::from(State::ALL.get(e.data.state as usize).is_some_and(|s| s.open()));
+            c.4 += usize::from(late(&e.data, now));
         }
         let mut clusters: Vec<Cluster> = cells
             .into_values()
@@ -154,15 +245,21 @@ impl Index {
     }
 }
 
-fn map_point(p: &Pin, now: i64) -> MapPoint {
+fn name<T: Copy>(all: &[T], code: u8, f: impl Fn(T) -> &'static str) -> String {
+    all.get(code as usize).map(|v| f(*v)).unwrap_or("").to_string()
+}
+
+fn map_point(e: &Entry, now: i64) -> MapPoint {
+    let [lon, lat] = *e.geom();
+    let s = &e.data;
     MapPoint {
-        id: p.id,
-        lon: p.lon,
-        lat: p.lat,
-        kind: p.kind.clone(),
-        state: p.state.clone(),
-        severity: p.severity.clone(),
-        overdue: overdue(p, now),
+        id: s.id,
+        lon,
+        lat,
+        kind: name(Kind::ALL, s.kind, Kind::as_str),
+        state: name(State::ALL, s.state, State::as_str),
+        severity: name(Severity::ALL, s.severity, Severity::as_str),
+        overdue: late(s, now),
     }
 }
 
@@ -170,6 +267,9 @@ fn map_point(p: &Pin, now: i64) -> MapPoint {
 #[derive(Clone, Default)]
 pub struct Shared {
     pub index: Arc<RwLock<Option<Index>>>,
+    /// Points written while the index was loading: the load may have read them before they
+    /// changed, so they are read again once it is in place.
+    pub pending: Arc<std::sync::Mutex<Vec<i64>>>,
 }
 
 #[cfg(test)]
@@ -237,6 +337,11 @@ mod tests {
             }
             prop_assert_eq!(index.len(), all.len());
         }
+    }
+
+    #[test]
+    fn the_assigned_code_is_the_assigned_state() {
+        assert_eq!(State::ALL[ASSIGNED as usize], State::Assigned);
     }
 
     #[test]

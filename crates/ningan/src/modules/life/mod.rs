@@ -80,20 +80,34 @@ pub async fn with_index<T>(
         }
     }
     let fresh = load(&state.db).await?;
-    let mut guard = shared.index.write().map_err(|_| poisoned())?;
-    let i = guard.get_or_insert(fresh);
-    Ok(f(i))
+    let out = {
+        let mut guard = shared.index.write().map_err(|_| poisoned())?;
+        f(guard.get_or_insert(fresh))
+    };
+    let late: Vec<i64> = shared.pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    refresh(state, &late).await;
+    Ok(out)
 }
 
 fn poisoned() -> ningan_store::StoreError {
     ningan_store::StoreError::Invalid("life map index lock poisoned".into())
 }
 
-/// Puts the committed state of `ids` into the index, if it is loaded (else the load will
-/// read them). A failure only delays the map until the next reload, so it is logged.
+/// Puts the committed state of `ids` into the index; before it is loaded, they are kept for
+/// the load to read again. A failure only delays the map until the next reload, so it is
+/// logged.
 pub async fn refresh(state: &AppState, ids: &[i64]) {
     let shared = life(state).shared;
-    if ids.is_empty() || shared.index.read().map(|g| g.is_none()).unwrap_or(true) {
+    if ids.is_empty() {
+        return;
+    }
+    if shared.index.read().map(|g| g.is_none()).unwrap_or(true) {
+        // Bounded: past this, the next load is newer than most of them anyway.
+        if let Ok(mut p) = shared.pending.lock()
+            && p.len() < 100_000
+        {
+            p.extend_from_slice(ids);
+        }
         return;
     }
     let mut pins = Vec::new();
@@ -112,11 +126,16 @@ pub async fn refresh(state: &AppState, ids: &[i64]) {
     }
 }
 
-/// Each minute: escalate overdue points to the district. Every five: reload the map index,
-/// for points written by other processes on the same database.
+/// Loads the map index, then each minute escalates overdue points to the district and every
+/// five reloads the index, for points written by other processes on the same database.
 pub fn start(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
+        // Load the index now rather than on the first map someone opens (over a second at
+        // 100,000 points).
+        if let Err(e) = with_index(&state, |_| ()).await {
+            tracing::warn!(error = %e, "life map index load failed");
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         let mut minutes = 0u64;
         loop {
