@@ -166,7 +166,7 @@ on_both_backends!(an_incident_close_by_reopens_a_closed_point_and_one_far_away_d
     assert_eq!(step(&officer, id, json!({"step": "verify", "note": "减速带已安装"})).await.0, 200);
     assert_eq!(step(&boss, id, json!({"step": "close"})).await.0, 200);
     let now = ningan_core::time::now_ms();
-    let incident = |lon: f64, kind: &str| json!({"kind": kind, "deaths": 1, "injuries": 0, "at": now - 3_600_000, "place": "望春路", "lon": lon, "lat": 29.871});
+    let incident = |lon: f64, kind: &str| json!({"kind": kind, "deaths": 1, "injuries": 0, "at": now - 60_000, "place": "望春路", "lon": lon, "lat": 29.871});
     // A drowning does not reopen a traffic point, nor a crash two kilometres off.
     let (s, r) = officer.post("/api/life/incidents", incident(121.551, "drowning")).await;
     assert_eq!((s, r["reopened"].as_array().map(Vec::len)), (200, Some(0)), "{r}");
@@ -306,4 +306,46 @@ on_both_backends!(the_pages_render_for_officers_and_departments_in_both_language
         .await;
     assert_eq!(s, 422);
     assert!(body.contains("data-testid=\"error-lon\"") && body.contains("121.5x"), "{body}");
+});
+
+on_both_backends!(points_and_samples_import_from_a_file_each_refused_row_named_by_its_line, |b| async move {
+    let app = spawn_app(b).await;
+    let (officer, _, _, _) = people(&app).await;
+    let csv = "隐患类型,等级,名称,地址,经度,纬度,情况描述\n\
+               河埠头,重大,望春河埠头,海曙区望春村,121.552,29.872,无护栏\n\
+               火山,一般,不知所云,海曙区某处,121.553,29.872,\n\
+               crossing,general,鄞州路口,鄞州区某路,121.56,29.80,\n\
+               black_spot,serious,机场路事故多发段,海曙区机场路,121.554,29.873,\n";
+    let post = |path: &'static str, body: String| {
+        officer.http.post(app.url(path)).header("content-type", "text/csv").body(body).send()
+    };
+    let r: Value = post("/api/life/points/import", csv.to_string()).await.unwrap().json().await.unwrap();
+    assert_eq!((r["rows"].as_i64(), r["accepted"].as_i64()), (Some(4), Some(2)), "{r}");
+    let lines: Vec<i64> = r["refused"].as_array().unwrap().iter().map(|x| x["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, [3, 4], "{r}");
+    assert!(r["refused"][1]["reason"].as_str().unwrap().contains("辖区"), "{r}");
+    let (_, list) = officer.get("/api/life/points?category=water").await;
+    assert_eq!((list["total"].as_i64(), list["items"][0]["kind"].as_str()), (Some(1), Some("river_steps")));
+    assert_eq!(officer.get("/api/life/map?bbox=121.4,29.8,121.7,29.95&zoom=15").await.1["total"], 2);
+    // Without a needed column nothing is read.
+    let (s, r) = {
+        let resp = post("/api/life/points/import", "名称,经度\nx,1\n".to_string()).await.unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    };
+    assert_eq!(s, 422, "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("纬度"), "{r}");
+
+    // Counted two hours ago, in China Standard Time, whatever day the test runs.
+    let then = chrono::Utc::now().with_timezone(&ningan_core::time::cst()) - chrono::Duration::hours(2);
+    let (at, year) = (then.format("%Y-%m-%d %H:%M").to_string(), then.format("%Y").to_string());
+    let samples = format!(
+        "时间,地点,经度,纬度,道路类型,驾驶人,戴头盔驾驶人,乘员,戴头盔乘员\n\
+         {at},望春路口,121.551,29.871,城市道路,50,48,10,9\n\
+         {at},望春路口,121.551,29.871,highway,40,36,,\n\
+         明天,望春路口,121.551,29.871,urban,40,36,,\n"
+    );
+    let r: Value = post("/api/life/helmets/import", samples).await.unwrap().json().await.unwrap();
+    assert_eq!((r["accepted"].as_i64(), r["refused"][0]["line"].as_i64()), (Some(2), Some(4)), "{r}");
+    let (_, rates) = officer.get(&format!("/api/life/helmets/rates?year={year}")).await;
+    assert_eq!(rates["by_road"].as_array().unwrap().len(), 2, "{rates}");
 });

@@ -6,6 +6,7 @@ pub mod export;
 pub mod fmt;
 pub mod form;
 pub mod i18n;
+pub mod import;
 pub mod lang;
 pub mod map;
 pub mod page;

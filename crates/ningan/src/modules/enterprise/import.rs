@@ -3,25 +3,23 @@
 //! with its line and reason, and the rest are stored in batches (a row already registered is
 //! refused, not half-written). Headings may be Chinese or English.
 
-use std::collections::{HashMap, HashSet};
-
-use ningan_store::sql::query;
-use ningan_store::{OrgUnit, UnitKind};
-use schemars::JsonSchema;
-use serde::Serialize;
+use std::collections::HashSet;
 
 use super::service::{self, EnterpriseInput};
 use super::store::enterprises;
 use crate::app::AppState;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
 use crate::http::principal::Ctx;
+pub use crate::web::import::{ColumnNames, Format, ImportReport, Refused, columns, number, read, split};
+use ningan_store::sql::query;
+use ningan_store::{OrgUnit, UnitKind};
 
 /// At most this many rows per file.
 pub const MAX_ROWS: usize = 20_000;
 const BATCH: usize = 200;
 
 /// Each field with the headings that name it.
-const COLUMNS: &[(&str, &[&str])] = &[
+const COLUMNS: ColumnNames = &[
     ("uscc", &["统一社会信用代码", "信用代码", "uscc"]),
     ("name", &["企业名称", "名称", "name"]),
     ("address", &["地址", "address"]),
@@ -35,121 +33,11 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("station", &["派出所代码", "派出所", "station"]),
 ];
 
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Refused {
-    /// The file's line (CSV) or row (XLSX), counting the headings as 1.
-    pub line: usize,
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ImportReport {
-    pub rows: usize,
-    pub accepted: usize,
-    pub refused: Vec<Refused>,
-}
-
-pub enum Format {
-    Csv,
-    Xlsx,
-}
-
-impl Format {
-    /// From a content type or a file name.
-    pub fn detect(content_type: &str, file_name: &str) -> Option<Format> {
-        let name = file_name.to_ascii_lowercase();
-        if content_type.contains("spreadsheetml") || name.ends_with(".xlsx") {
-            Some(Format::Xlsx)
-        } else if content_type.starts_with("text/csv")
-            || content_type.starts_with("text/plain")
-            || name.ends_with(".csv")
-        {
-            Some(Format::Csv)
-        } else {
-            None
-        }
-    }
-}
-
-fn bad_file(zh: &str, en: &str) -> ApiError {
-    ApiError::field("file", zh, en)
-}
-
-/// The file's rows as (line, cells), the headings first.
-fn read(bytes: &[u8], format: Format) -> Result<Vec<(usize, Vec<String>)>, ApiError> {
-    match format {
-        Format::Csv => {
-            // A BOM, as Excel writes one, is not part of the first heading.
-            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
-            let mut out = Vec::new();
-            for (i, record) in reader.records().enumerate() {
-                let record = record.map_err(|e| {
-                    bad_file(&format!("第{}行无法读取：{e}", i + 1), &format!("line {} cannot be read: {e}", i + 1))
-                })?;
-                out.push((i + 1, record.iter().map(|c| c.trim().to_string()).collect()));
-            }
-            Ok(out)
-        }
-        Format::Xlsx => {
-            use calamine::Reader;
-            let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-                .map_err(|e| bad_file(&format!("不是有效的 XLSX 文件：{e}"), &format!("not a valid XLSX file: {e}")))?;
-            let range = book
-                .worksheet_range_at(0)
-                .ok_or_else(|| bad_file("文件中没有工作表", "the file has no worksheet"))?
-                .map_err(|e| {
-                    bad_file(&format!("工作表无法读取：{e}"), &format!("the worksheet cannot be read: {e}"))
-                })?;
-            Ok(range
-                .rows()
-                .enumerate()
-                .map(|(i, row)| (i + 1, row.iter().map(|c| c.to_string().trim().to_string()).collect()))
-                .collect())
-        }
-    }
-}
-
-/// Which column holds each field, from the headings; the required ones must be there.
-fn columns(headings: &[String]) -> Result<HashMap<&'static str, usize>, ApiError> {
-    let mut found = HashMap::new();
-    for (i, h) in headings.iter().enumerate() {
-        let h = h.trim().to_lowercase();
-        if let Some((field, _)) = COLUMNS.iter().find(|(_, names)| names.iter().any(|n| n.to_lowercase() == h)) {
-            found.insert(*field, i);
-        }
-    }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|(f, _)| !matches!(*f, "station" | "key_enterprise") && !found.contains_key(f))
-        .map(|(_, names)| names[0])
-        .collect();
-    if missing.is_empty() {
-        Ok(found)
-    } else {
-        let list = missing.join("、");
-        Err(bad_file(&format!("缺少列：{list}"), &format!("missing columns: {list}")))
-    }
-}
-
-fn number(field: &str, v: &str) -> Result<f64, String> {
-    v.parse::<f64>().map_err(|_| format!("{field}“{v}”不是数字 / {field} “{v}” is not a number"))
-}
-
 /// Checks and stores the rows of one file for the caller's scope.
 pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8], format: Format) -> Result<ImportReport, ApiError> {
     let rows = read(bytes, format)?;
-    let Some(((_, headings), body)) = rows.split_first() else {
-        return Err(bad_file("文件为空", "the file is empty"));
-    };
-    if body.len() > MAX_ROWS {
-        return Err(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("一次最多导入{MAX_ROWS}行，本文件{}行", body.len()),
-            format!("at most {MAX_ROWS} rows at a time; this file has {}", body.len()),
-        ));
-    }
-    let col = columns(headings)?;
+    let (headings, body) = split(&rows, MAX_ROWS)?;
+    let col = columns(headings, COLUMNS, &["station", "key_enterprise"])?;
     let units: Vec<OrgUnit> = state.db.units_in_scope(&ctx.scope()).await?;
     let cell = |cells: &[String], f: &str| col.get(f).and_then(|&i| cells.get(i)).cloned().unwrap_or_default();
     let mut refused = Vec::new();

@@ -495,3 +495,27 @@ pub async fn department(
     service::set_department(&state, &ctx, user_id, &r.department).await?;
     Ok(())
 }
+
+fn format_of(headers: &axum::http::HeaderMap) -> Result<crate::web::import::Format, ApiError> {
+    let ct = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    crate::web::import::Format::detect(ct, "")
+        .ok_or_else(|| ApiError::field("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))
+}
+
+pub async fn import_points(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<crate::web::import::ImportReport>> {
+    Ok(axum::Json(super::import::points(&state, &ctx, &body, format_of(&headers)?).await?))
+}
+
+pub async fn import_samples(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::Json<crate::web::import::ImportReport>> {
+    Ok(axum::Json(super::import::samples(&state, &ctx, &body, format_of(&headers)?).await?))
+}

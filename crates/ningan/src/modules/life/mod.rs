@@ -12,6 +12,7 @@
 pub mod api;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod index;
 pub mod model;
 pub mod pages;
@@ -123,6 +124,26 @@ pub async fn refresh(state: &AppState, ids: &[i64]) {
         for p in pins {
             i.upsert(p);
         }
+    }
+}
+
+/// After a bulk write: the whole index read again past a few hundred points (one pass
+/// instead of a query per point).
+pub async fn refresh_many(state: &AppState, ids: &[i64]) {
+    if ids.len() <= 500 {
+        return refresh(state, ids).await;
+    }
+    let shared = life(state).shared;
+    if shared.index.read().map(|g| g.is_none()).unwrap_or(true) {
+        return;
+    }
+    match load(&state.db).await {
+        Ok(fresh) => {
+            if let Ok(mut g) = shared.index.write() {
+                *g = Some(fresh);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "life map index reload failed"),
     }
 }
 
@@ -269,6 +290,18 @@ pub fn routes(api: Api) -> Api {
             .request::<api::DepartmentRequest>(),
         axum::routing::put(api::department),
     )
+    .add(
+        Op::api(Method::POST, "/api/life/points/import", work, "life", "导入隐患点（CSV 或 XLSX，逐行报告拒收原因）")
+            .response::<crate::web::import::ImportReport>(),
+        post(api::import_points),
+    )
+    .add(
+        Op::api(Method::POST, "/api/life/helmets/import", work, "life", "导入头盔佩戴抽样（CSV 或 XLSX）")
+            .response::<crate::web::import::ImportReport>(),
+        post(api::import_samples),
+    )
+    .add(Op::page(Method::GET, "/life/import", work, "导入隐患点、头盔抽样"), get(pages::import_form))
+    .add(Op::page(Method::POST, "/life/import", work, "导入隐患点、头盔抽样"), post(pages::import))
     .add(Op::page(Method::GET, "/life", read, "生命至上：隐患点地图"), get(pages::map))
     .add(Op::page(Method::GET, "/life/points", read, "隐患点列表"), get(pages::list))
     .add(Op::page(Method::GET, "/life/points.csv", read, "导出隐患点（CSV）"), get(pages::export_csv))

@@ -760,3 +760,67 @@ pub async fn incident(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Inc
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "life/import.html")]
+struct ImportPage {
+    frame: Frame,
+    what: String,
+    report: Option<crate::web::import::ImportReport>,
+    error: Option<String>,
+}
+
+fn import_frame(ctx: &Ctx) -> Frame {
+    Frame::for_principal(ctx).crumb("/life", "nav.life").crumb("/life/import", "life.import")
+}
+
+#[derive(Deserialize, Default)]
+pub struct ImportQuery {
+    what: Option<String>,
+}
+
+pub async fn import_form(ctx: Ctx, Query(q): Query<ImportQuery>) -> PageResult {
+    let what = q.what.filter(|w| w == "samples").unwrap_or_else(|| "points".into());
+    Ok(html(axum::http::StatusCode::OK, &ImportPage { frame: import_frame(&ctx), what, report: None, error: None }))
+}
+
+/// The upload form's file, sent as multipart by `app.js` with the CSRF header.
+pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::extract::Multipart) -> PageResult {
+    let frame = import_frame(&ctx);
+    let mut what = "points".to_string();
+    let mut file = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("what") => what = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let ct = field.content_type().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|e| {
+                    ApiError::field("file", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
+                })?;
+                file = Some((name, ct, bytes));
+            }
+            _ => {}
+        }
+    }
+    let result = match file {
+        Some((name, ct, bytes)) => match crate::web::import::Format::detect(&ct, &name) {
+            Some(format) if what == "samples" => super::import::samples(&state, &ctx, &bytes, format).await,
+            Some(format) => super::import::points(&state, &ctx, &bytes, format).await,
+            None => Err(ApiError::field("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file")),
+        },
+        None => Err(ApiError::field("file", "请选择文件", "choose a file")),
+    };
+    let (status, report, error) = match result {
+        Ok(r) => (axum::http::StatusCode::OK, Some(r), None),
+        Err(e) => {
+            let (zh, en) = e
+                .errors
+                .first()
+                .map(|f| crate::http::error::split_bilingual(&f.message))
+                .unwrap_or((&e.detail_zh, &e.detail_en));
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, None, Some(frame.tr.pick(zh, en).to_string()))
+        }
+    };
+    Ok(html(status, &ImportPage { frame, what, report, error }))
+}

@@ -6,7 +6,7 @@
 
 use ningan_core::Action;
 use ningan_core::hazard::Category;
-use ningan_store::UnitKind;
+use ningan_store::{OrgUnit, UnitKind};
 
 use super::error::LifeError;
 use super::model::{self, Kind, Severity, State, Step};
@@ -57,16 +57,23 @@ pub fn district_at(lon: f64, lat: f64) -> Option<u32> {
     crate::geo::districts().iter().find(|d| d.shape.contains([lon, lat])).map(|d| d.district.code)
 }
 
-/// The station of the caller's area owning a place.
-async fn station_for(state: &AppState, ctx: &Ctx, lon: f64, lat: f64) -> Result<ningan_store::OrgUnit, LifeError> {
+/// The station among `units` (the caller's area) owning a place.
+pub fn station_among(units: &[OrgUnit], lon: f64, lat: f64) -> Result<OrgUnit, LifeError> {
     if !lon.is_finite() || !lat.is_finite() || district_at(lon, lat).is_none() {
         return Err(LifeError::OutsideCity);
     }
-    let units = state.db.units_in_scope(&ctx.scope()).await?;
-    crate::modules::enterprise::service::owning_station(&units, lon, lat)
+    crate::modules::enterprise::service::owning_station(units, lon, lat)
         .filter(|u| u.kind == UnitKind::Station)
         .cloned()
         .ok_or(LifeError::OutsideArea)
+}
+
+/// The station of the caller's area owning a place.
+async fn station_for(state: &AppState, ctx: &Ctx, lon: f64, lat: f64) -> Result<OrgUnit, LifeError> {
+    if !lon.is_finite() || !lat.is_finite() || district_at(lon, lat).is_none() {
+        return Err(LifeError::OutsideCity);
+    }
+    station_among(&state.db.units_in_scope(&ctx.scope()).await?, lon, lat)
 }
 
 pub fn validate_water(w: &Water) -> Result<Water, LifeError> {
@@ -99,6 +106,17 @@ pub fn validate_water(w: &Water) -> Result<Water, LifeError> {
 
 /// Checks every field of a new point and finds its station in the caller's area.
 pub async fn create_point(state: &AppState, ctx: &Ctx, input: &PointInput) -> Result<i64, LifeError> {
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let new = check_point(input, &units)?;
+    let mut w = state.db.write().await?;
+    let id = points::insert(&mut w, &ctx.actor(), &new, ningan_core::time::now_ms()).await?;
+    w.commit().await?;
+    super::refresh(state, &[id]).await;
+    Ok(id)
+}
+
+/// A new point's fields checked, with its station among `units`.
+pub fn check_point(input: &PointInput, units: &[OrgUnit]) -> Result<NewPoint, LifeError> {
     let kind = Kind::parse(&input.kind).ok_or_else(|| LifeError::Kind(input.kind.clone()))?;
     let severity = Severity::parse(&input.severity).ok_or_else(|| LifeError::Severity(input.severity.clone()))?;
     let title = text("title", ningan_core::text::line(&input.title, 2, 100))?;
@@ -108,8 +126,8 @@ pub async fn create_point(state: &AppState, ctx: &Ctx, input: &PointInput) -> Re
         (Category::Water, Some(w)) => validate_water(w)?,
         _ => Water::default(),
     };
-    let station = station_for(state, ctx, input.lon, input.lat).await?;
-    let new = NewPoint {
+    let station = station_among(units, input.lon, input.lat)?;
+    Ok(NewPoint {
         kind: kind.as_str().into(),
         category: kind.category().as_str().into(),
         severity: severity.as_str().into(),
@@ -121,12 +139,7 @@ pub async fn create_point(state: &AppState, ctx: &Ctx, input: &PointInput) -> Re
         unit_id: station.id,
         unit_path: station.path.clone(),
         water,
-    };
-    let mut w = state.db.write().await?;
-    let id = points::insert(&mut w, &ctx.actor(), &new, ningan_core::time::now_ms()).await?;
-    w.commit().await?;
-    super::refresh(state, &[id]).await;
-    Ok(id)
+    })
 }
 
 /// A measure reported with a rectification.
@@ -385,6 +398,17 @@ pub struct SampleInput {
 }
 
 pub async fn record_sample(state: &AppState, ctx: &Ctx, input: &SampleInput) -> Result<i64, LifeError> {
+    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let now = ningan_core::time::now_ms();
+    let new = check_sample(input, &units, now)?;
+    let mut w = state.db.write().await?;
+    let id = records::sample_insert(&mut w, &ctx.actor(), &new, now).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// A roadside sample's fields checked, with its station among `units`.
+pub fn check_sample(input: &SampleInput, units: &[OrgUnit], now: i64) -> Result<NewSample, LifeError> {
     let road = model::named(model::ROAD_TYPES, input.road_type.trim()).ok_or_else(|| {
         LifeError::field_of("road_type", "道路类型应为城市道路或公路", "road type is urban or highway")
     })?;
@@ -416,14 +440,13 @@ pub async fn record_sample(state: &AppState, ctx: &Ctx, input: &SampleInput) -> 
     if drivers + passengers == 0 {
         return Err(LifeError::field_of("drivers", "至少清点一名骑乘人员", "count at least one rider"));
     }
-    let now = ningan_core::time::now_ms();
     let at = input.at.unwrap_or(now);
     if at > now + 60_000 || at < now - 400 * ningan_core::quarantine::DAY_MS {
         return Err(LifeError::field_of("at", "抽样时间应在过去一年内", "a sample is taken within the last year"));
     }
     let place = text("place", ningan_core::text::address(&input.place))?;
-    let station = station_for(state, ctx, input.lon, input.lat).await?;
-    let new = NewSample {
+    let station = station_among(units, input.lon, input.lat)?;
+    Ok(NewSample {
         at,
         place,
         lon: input.lon,
@@ -435,11 +458,7 @@ pub async fn record_sample(state: &AppState, ctx: &Ctx, input: &SampleInput) -> 
         passengers_helmet: ph,
         unit_id: station.id,
         unit_path: station.path.clone(),
-    };
-    let mut w = state.db.write().await?;
-    let id = records::sample_insert(&mut w, &ctx.actor(), &new, now).await?;
-    w.commit().await?;
-    Ok(id)
+    })
 }
 
 /// Sends assigned points past their deadline at `now` up to the district; returns their ids.

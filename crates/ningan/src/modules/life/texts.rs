@@ -8,4 +8,5 @@ pub const TEXTS: &[Text] = &[
     ("nav.life_helmets", "头盔佩戴", "Helmet wearing"),
     ("nav.life_deaths", "非正常亡人", "Abnormal deaths"),
     ("life.new_point", "登记隐患点", "Record a risk point"),
+    ("life.import", "导入隐患点、头盔抽样", "Import risk points or helmet samples"),
 ];
