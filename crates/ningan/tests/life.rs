@@ -215,13 +215,43 @@ on_both_backends!(the_map_layer_answers_from_the_index_within_the_viewers_scope,
     let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
     app.user("far", &[Role::StationOfficer], other.id).await;
     assert_eq!(app.login("far").await.get(q).await.1["total"], 0);
+    // A point written by another process (straight to storage) reaches the map within seconds.
+    let station = app.unit("330203001").await;
+    let new = ningan::modules::life::store::points::NewPoint {
+        kind: "pond".into(),
+        category: "water".into(),
+        severity: "general".into(),
+        title: "村口池塘".into(),
+        description: String::new(),
+        address: "海曙区望春村".into(),
+        lon: 121.553,
+        lat: 29.874,
+        unit_id: station.id,
+        unit_path: station.path.clone(),
+        water: Default::default(),
+    };
+    let mut w = app.db.write().await.unwrap();
+    ningan::modules::life::store::points::insert(
+        &mut w,
+        &ningan_store::Actor::system(),
+        &new,
+        ningan_core::time::now_ms(),
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while officer.get(q).await.1["total"] != 5 {
+        assert!(std::time::Instant::now() < deadline, "the map never caught up");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     // GeoJSON export: the same points, longitude first.
-    let r = officer.raw_get("/life/points.geojson?category=water").await;
+    let r = officer.raw_get("/life/points.geojson?category=water&kind=river_steps").await;
     assert_eq!(r.status(), 200);
     let geo: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(geo["features"][0]["geometry"]["coordinates"], json!([121.556, 29.872]));
     let csv = officer.raw_get("/life/points.csv").await.text().await.unwrap();
-    assert_eq!(csv.lines().count(), 5, "heading and four points");
+    assert_eq!(csv.lines().count(), 6, "heading and five points");
     // Water points carry their measures and the four responsible parties.
     let water = json!({"railing_m": 120.0, "signs": 3, "buoys": 2, "patrol": "每日 16:00–18:00",
                        "party_government": "望春街道", "party_school": "望春小学", "party_family": "周边住户", "party_society": "护水志愿队"});

@@ -2,9 +2,9 @@
 //! answered from memory — the points inside it one by one when they are few or the map is
 //! close, otherwise gathered into grid clusters sized to the zoom.
 //!
-//! Loaded from storage on first use; this process's writes update their pins as they
-//! commit (`LifeState::refresh`), and the module's housekeeping reloads the whole set every
-//! few minutes for writes made by other processes on the same database.
+//! Loaded from storage when the server starts; this process's writes update their pins as
+//! they commit (`life::refresh`), and a map catches up with other processes' writes every
+//! few seconds (`life::catch_up`: new ids, and what changed since the latest change held).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -55,6 +55,9 @@ pub struct Index {
     /// Unit paths by code, so the viewer's scope is tested once per unit, not per point.
     units: Vec<String>,
     unit_codes: HashMap<String, u32>,
+    /// The highest id and the latest change it holds: what a catch-up asks storage past.
+    pub max_id: i64,
+    pub max_updated: i64,
 }
 
 /// Which pins a map asks for besides the viewer's restriction.
@@ -157,6 +160,8 @@ impl Index {
     }
 
     fn entry(&mut self, p: &Pin) -> Entry {
+        self.max_id = self.max_id.max(p.id);
+        self.max_updated = self.max_updated.max(p.updated_at);
         let next = self.units.len() as u32;
         let unit = *self.unit_codes.entry(p.unit_path.clone()).or_insert(next);
         if unit == next {
@@ -270,6 +275,8 @@ pub struct Shared {
     /// Points written while the index was loading: the load may have read them before they
     /// changed, so they are read again once it is in place.
     pub pending: Arc<std::sync::Mutex<Vec<i64>>>,
+    /// When a map last asked storage for what other processes changed.
+    pub caught_up: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 #[cfg(test)]
@@ -280,6 +287,7 @@ mod tests {
 
     fn pin(id: i64, lon: f64, lat: f64, state: &str, path: &str) -> Pin {
         Pin {
+            updated_at: id,
             id,
             lon,
             lat,

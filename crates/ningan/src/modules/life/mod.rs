@@ -68,12 +68,49 @@ async fn load(db: &ningan_store::Db) -> Result<index::Index, ningan_store::Store
     Ok(index::Index::from_pins(pins))
 }
 
-/// The index, loaded now if this server has not loaded it yet.
+/// How often a map asks storage what other processes changed.
+const CATCH_UP: Duration = Duration::from_secs(2);
+
+/// Reads into the index what storage holds past it: new points (by id, which the demo and
+/// bulk loads write with old times) and changed ones (by `updated_at`).
+async fn catch_up(state: &AppState) -> Result<(), ningan_store::StoreError> {
+    let shared = life(state).shared;
+    let due = shared.caught_up.lock().map(|mut at| {
+        let due = at.is_none_or(|t| t.elapsed() >= CATCH_UP);
+        if due {
+            *at = Some(std::time::Instant::now());
+        }
+        due
+    });
+    if !due.unwrap_or(false) {
+        return Ok(());
+    }
+    let Some((max_id, max_updated)) =
+        shared.index.read().map_err(|_| poisoned())?.as_ref().map(|i| (i.max_id, i.max_updated))
+    else {
+        return Ok(());
+    };
+    let mut pins = store::points::pins(&state.db, max_id, 50_000).await?;
+    pins.extend(store::points::pins_changed(&state.db, max_updated, 50_000).await?);
+    if !pins.is_empty() {
+        let mut guard = shared.index.write().map_err(|_| poisoned())?;
+        if let Some(i) = guard.as_mut() {
+            for p in pins {
+                i.upsert(p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The index, loaded now if this server has not loaded it yet, and caught up with other
+/// processes' writes every few seconds.
 pub async fn with_index<T>(
     state: &AppState,
     f: impl FnOnce(&index::Index) -> T,
 ) -> Result<T, ningan_store::StoreError> {
     let shared = life(state).shared;
+    catch_up(state).await?;
     {
         let guard = shared.index.read().map_err(|_| poisoned())?;
         if let Some(i) = guard.as_ref() {
@@ -147,8 +184,7 @@ pub async fn refresh_many(state: &AppState, ids: &[i64]) {
     }
 }
 
-/// Loads the map index, then each minute escalates overdue points to the district and every
-/// five reloads the index, for points written by other processes on the same database.
+/// Loads the map index, then each minute escalates overdue points to the district.
 pub fn start(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
@@ -158,7 +194,6 @@ pub fn start(state: &AppState) {
             tracing::warn!(error = %e, "life map index load failed");
         }
         let mut tick = tokio::time::interval(Duration::from_secs(60));
-        let mut minutes = 0u64;
         loop {
             tick.tick().await;
             match service::sweep_overdue(&state.db, ningan_core::time::now_ms()).await {
@@ -168,17 +203,6 @@ pub fn start(state: &AppState) {
                     refresh(&state, &ids).await;
                 }
                 Err(e) => tracing::warn!(error = %e, code = e.code(), "life escalation sweep failed"),
-            }
-            minutes += 1;
-            if minutes.is_multiple_of(5) && life(&state).shared.index.read().map(|g| g.is_some()).unwrap_or(false) {
-                match load(&state.db).await {
-                    Ok(fresh) => {
-                        if let Ok(mut g) = life(&state).shared.index.write() {
-                            *g = Some(fresh);
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "life map index reload failed"),
-                }
             }
         }
     });

@@ -3,12 +3,13 @@
 
 use ningan_store::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 23,
-    name: "life first: risk points and their rectification, photos, patrols, incidents, helmet samples, departments",
-    // Photos are kept as base64 text, as enterprise attachments are: one column type on both
-    // backends, and a photo is at most a megabyte.
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 23,
+        name: "life first: risk points and their rectification, photos, patrols, incidents, helmet samples, departments",
+        // Photos are kept as base64 text, as enterprise attachments are: one column type on both
+        // backends, and a photo is at most a megabyte.
+        common: r#"
 CREATE TABLE life_points (
     id {id},
     kind TEXT NOT NULL,
@@ -114,6 +115,16 @@ CREATE TABLE life_department_members (
     set_at BIGINT NOT NULL
 );
 "#,
-    sqlite: "",
-    postgres: "",
-}];
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 24,
+        name: "life first: risk points by the time they changed",
+        // The map index catches up with other processes' writes by what changed since it
+        // last looked, every few seconds.
+        common: "CREATE INDEX life_points_updated ON life_points (updated_at);",
+        sqlite: "",
+        postgres: "",
+    },
+];

@@ -377,6 +377,8 @@ pub async fn near(w: &mut Write, category: &str, lon: f64, lat: f64, deg: f64) -
 /// What the map index keeps of a point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pin {
+    /// When the point last changed: how the index catches up with other processes' writes.
+    pub updated_at: i64,
     pub id: i64,
     pub lon: f64,
     pub lat: f64,
@@ -391,7 +393,7 @@ pub struct Pin {
 /// Every point as a pin, in id order from `after`, a batch at a time.
 pub async fn pins(db: &Db, after: i64, limit: i64) -> Result<Vec<Pin>> {
     let rows = query(
-        "SELECT id, lon, lat, kind, state, severity, unit_path, department, deadline FROM life_points \
+        "SELECT id, lon, lat, kind, state, severity, unit_path, department, deadline, updated_at FROM life_points \
          WHERE id > $1 ORDER BY id LIMIT $2",
     )
     .bind(after)
@@ -403,7 +405,8 @@ pub async fn pins(db: &Db, after: i64, limit: i64) -> Result<Vec<Pin>> {
 
 pub async fn pin(db: &Db, id: i64) -> Result<Pin> {
     let r = query(
-        "SELECT id, lon, lat, kind, state, severity, unit_path, department, deadline FROM life_points WHERE id = $1",
+        "SELECT id, lon, lat, kind, state, severity, unit_path, department, deadline, updated_at FROM life_points \
+         WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.reader())
@@ -412,8 +415,23 @@ pub async fn pin(db: &Db, id: i64) -> Result<Pin> {
     pin_from_row(&r)
 }
 
+/// Points changed at or after `since` (by their `updated_at`; one millisecond may hold two
+/// writes, so the last one seen is read again), at most `limit`.
+pub async fn pins_changed(db: &Db, since: i64, limit: i64) -> Result<Vec<Pin>> {
+    let rows = query(
+        "SELECT id, lon, lat, kind, state, severity, unit_path, department, deadline, updated_at FROM life_points \
+         WHERE updated_at >= $1 ORDER BY updated_at LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(pin_from_row).collect()
+}
+
 fn pin_from_row(r: &Row) -> Result<Pin> {
     Ok(Pin {
+        updated_at: r.try_get("updated_at")?,
         id: r.try_get("id")?,
         lon: r.try_get("lon")?,
         lat: r.try_get("lat")?,
