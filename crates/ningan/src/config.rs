@@ -28,6 +28,42 @@ pub struct Config {
     pub portal: PortalConfig,
     pub crosscity: CrossCityConfig,
     pub map: MapConfig,
+    /// Sections declared by modules (`Module::config`), as `[modules.<name>]`; a module reads
+    /// its own, typed, with [`Config::module`].
+    pub modules: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// A module's configuration section: its name under `[modules]`, defaults and checks.
+pub trait ModuleConfig: Serialize + serde::de::DeserializeOwned + Default {
+    const NAME: &'static str;
+
+    /// The first value out of range, as (its key in the section, why).
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        Ok(())
+    }
+}
+
+/// A module's section as `modules::ALL` declares it: [`Section::of`] a [`ModuleConfig`].
+pub struct Section {
+    pub name: &'static str,
+    pub defaults: fn() -> serde_json::Value,
+    pub check: fn(&serde_json::Value) -> Result<(), ConfigError>,
+}
+
+impl Section {
+    pub const fn of<T: ModuleConfig>() -> Section {
+        Section { name: T::NAME, defaults: defaults_of::<T>, check: check_of::<T> }
+    }
+}
+
+fn defaults_of<T: ModuleConfig>() -> serde_json::Value {
+    serde_json::to_value(T::default()).unwrap_or_default()
+}
+
+fn check_of<T: ModuleConfig>(v: &serde_json::Value) -> Result<(), ConfigError> {
+    let section: T = serde_json::from_value(v.clone())
+        .map_err(|e| ConfigError::Module { key: format!("modules.{}", T::NAME), message: e.to_string() })?;
+    section.check().map_err(|(key, message)| ConfigError::Module { key: format!("modules.{}.{key}", T::NAME), message })
 }
 
 /// The workbench's maps. Without a tile server they draw the districts and the demo city's
@@ -181,6 +217,11 @@ impl Default for Config {
             portal: PortalConfig::default(),
             crosscity: CrossCityConfig::default(),
             map: MapConfig::default(),
+            modules: crate::modules::ALL
+                .iter()
+                .filter_map(|m| m.config.as_ref())
+                .map(|c| (c.name.to_string(), (c.defaults)()))
+                .collect(),
         }
     }
 }
@@ -222,6 +263,8 @@ pub enum ConfigError {
     Figment(#[from] Box<figment::Error>),
     #[error("invalid configuration: key `{key}`: {message}")]
     Invalid { key: &'static str, message: String },
+    #[error("invalid configuration: key `{key}`: {message}")]
+    Module { key: String, message: String },
 }
 
 /// Keys that `NINGAN_*` variables may carry without being configuration.
@@ -282,7 +325,15 @@ impl Config {
         if let Err(e) = ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref()) {
             return Err(ConfigError::Invalid { key: "database_url", message: e.to_string() });
         }
+        for section in crate::modules::ALL.iter().filter_map(|m| m.config.as_ref()) {
+            (section.check)(self.modules.get(section.name).unwrap_or(&serde_json::Value::Null))?;
+        }
         Ok(())
+    }
+
+    /// A module's section, typed; checked when the configuration was loaded.
+    pub fn module<T: ModuleConfig>(&self) -> T {
+        self.modules.get(T::NAME).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
     }
 
     /// The effective configuration as TOML, with the database password hidden.
@@ -303,10 +354,21 @@ fn toml_string(c: &Config) -> String {
         for (k, v) in map {
             match v {
                 serde_json::Value::Object(inner) => {
+                    let mut sub = String::new();
                     tables.push_str(&format!("\n[{k}]\n"));
                     for (ik, iv) in inner {
-                        tables.push_str(&format!("{ik} = {iv}\n"));
+                        match iv {
+                            // A module's section: a table of its own.
+                            serde_json::Value::Object(fields) => {
+                                sub.push_str(&format!("\n[{k}.{ik}]\n"));
+                                for (fk, fv) in fields {
+                                    sub.push_str(&format!("{fk} = {fv}\n"));
+                                }
+                            }
+                            other => tables.push_str(&format!("{ik} = {other}\n")),
+                        }
                     }
+                    tables.push_str(&sub);
                 }
                 serde_json::Value::Null => out.push_str(&format!("# {k} is not set\n")),
                 other => out.push_str(&format!("{k} = {other}\n")),
@@ -429,6 +491,34 @@ mod tests {
                 Ok(())
             },
             "map.tiles",
+        );
+    }
+
+    #[test]
+    fn a_modules_section_is_read_checked_and_named_by_its_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("ningan.toml", "[modules.life]\nreopen_traffic_m = 200.0\n")?;
+            jail.set_env("NINGAN_MODULES__LIFE__REOPEN_WATER_M", "800");
+            let (c, unknown) = Config::load(None, &Overrides::default()).unwrap();
+            assert!(unknown.is_empty(), "{unknown:?}");
+            let life: crate::modules::life::LifeConfig = c.module();
+            assert_eq!((life.reopen_traffic_m, life.reopen_water_m), (200.0, 800.0));
+            assert!(c.to_redacted_toml().contains("[modules.life]"), "{}", c.to_redacted_toml());
+            Ok(())
+        });
+        check_err(
+            |j| {
+                j.set_env("NINGAN_MODULES__LIFE__REOPEN_TRAFFIC_M", "5");
+                Ok(())
+            },
+            "modules.life.reopen_traffic_m",
+        );
+        check_err(
+            |j| {
+                j.set_env("NINGAN_MODULES__LIFE__REOPEN_TRAFFIC_M", "far");
+                Ok(())
+            },
+            "modules.life",
         );
     }
 

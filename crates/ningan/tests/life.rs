@@ -379,3 +379,25 @@ on_both_backends!(points_and_samples_import_from_a_file_each_refused_row_named_b
     let (_, rates) = officer.get(&format!("/api/life/helmets/rates?year={year}")).await;
     assert_eq!(rates["by_road"].as_array().unwrap().len(), 2, "{rates}");
 });
+
+on_both_backends!(the_reopening_distance_is_the_modules_configuration, |b| async move {
+    // A bureau that counts a crash within a kilometre as the same black spot.
+    let app = spawn_app_configured(b, |c| {
+        c.modules.insert("life".into(), json!({"reopen_traffic_m": 1000.0, "reopen_water_m": 500.0}));
+    })
+    .await;
+    let (officer, boss, _, _) = people(&app).await;
+    let (_, p) = officer.post("/api/life/points", point("black_spot", "general", 121.551, 29.871)).await;
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(step(&boss, id, json!({"step": "assign", "department": "transport"})).await.0, 200);
+    let m = json!([{"kind": "sign", "quantity": 1}]);
+    assert_eq!(step(&boss, id, json!({"step": "rectify", "measures": m, "photos": [photo(PNG)]})).await.0, 200);
+    assert_eq!(step(&officer, id, json!({"step": "verify", "note": "警示牌已设"})).await.0, 200);
+    let now = ningan_core::time::now_ms();
+    // About 580 m west: beyond the default 300 m, inside this bureau's kilometre.
+    let crash = json!({"kind": "traffic", "deaths": 0, "injuries": 1, "at": now - 60_000, "place": "望春路", "lon": 121.545, "lat": 29.871});
+    let (s, r) = officer.post("/api/life/incidents", crash).await;
+    assert_eq!((s, r["reopened"].clone()), (200, json!([id])), "{r}");
+    let (_, page) = officer.post_form("/life/incidents", &[("kind", "x")]).await;
+    assert!(page.contains("1000米"), "the page states the configured distance");
+});

@@ -48,6 +48,9 @@ pub struct Module {
     /// [`AppState::modules`] and reached by its handlers through `FromRef`, so a new module
     /// adds no field to `AppState`.
     pub state: Option<OpenState>,
+    /// Its configuration section under `[modules.<name>]`, checked when the configuration
+    /// loads and read with `Config::module`.
+    pub config: Option<crate::config::Section>,
 }
 
 /// How a module opens its own state.
@@ -97,6 +100,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "residents",
@@ -108,6 +112,7 @@ pub const ALL: &[Module] = &[
         demo: Some(residents::demo::DEMO),
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "precise",
@@ -127,6 +132,7 @@ pub const ALL: &[Module] = &[
         demo: Some(precise::demo::DEMO),
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "services",
@@ -142,6 +148,7 @@ pub const ALL: &[Module] = &[
         demo: Some(services::demo::DEMO),
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "fraud",
@@ -157,6 +164,7 @@ pub const ALL: &[Module] = &[
         demo: Some(fraud::demo::DEMO),
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "org_units",
@@ -168,6 +176,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "accounts",
@@ -179,6 +188,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "enterprise",
@@ -198,6 +208,7 @@ pub const ALL: &[Module] = &[
         demo: Some(enterprise::demo::DEMO),
         migrations: enterprise::MIGRATIONS,
         state: None,
+        config: None,
     },
     Module {
         name: "life",
@@ -214,6 +225,7 @@ pub const ALL: &[Module] = &[
         demo: Some(life::demo::DEMO),
         migrations: life::MIGRATIONS,
         state: Some(life::open_state),
+        config: Some(crate::config::Section::of::<life::LifeConfig>()),
     },
     Module {
         name: "audit",
@@ -225,6 +237,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "tokens",
@@ -236,6 +249,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "auth",
@@ -247,6 +261,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
     Module {
         name: "cockpit",
@@ -258,6 +273,7 @@ pub const ALL: &[Module] = &[
         demo: None,
         migrations: &[],
         state: None,
+        config: None,
     },
 ];
 

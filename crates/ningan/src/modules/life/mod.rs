@@ -34,15 +34,60 @@ use crate::http::dto::PageDto;
 
 pub use store::migrations::MIGRATIONS;
 
-/// The module's own state: the map index.
+/// The module's configuration, `[modules.life]`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LifeConfig {
+    /// A traffic incident reopens verified and closed traffic points this close (m).
+    pub reopen_traffic_m: f64,
+    /// A drowning reopens verified and closed water points this close (m).
+    pub reopen_water_m: f64,
+}
+
+impl Default for LifeConfig {
+    fn default() -> Self {
+        // A black spot is a stretch of road, so a crash a few hundred metres along is the same
+        // spot; a drowning is at the water's edge it happened on, which may be long.
+        LifeConfig { reopen_traffic_m: 300.0, reopen_water_m: 500.0 }
+    }
+}
+
+impl crate::config::ModuleConfig for LifeConfig {
+    const NAME: &'static str = "life";
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        for (key, v) in [("reopen_traffic_m", self.reopen_traffic_m), ("reopen_water_m", self.reopen_water_m)] {
+            if !(10.0..=5_000.0).contains(&v) {
+                return Err((key, "must be between 10 and 5000 metres".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl LifeConfig {
+    /// How close an incident reopens a point of `category` (m).
+    pub fn reopen_radius_m(&self, category: model::Category) -> f64 {
+        match category {
+            model::Category::Traffic => self.reopen_traffic_m,
+            model::Category::Water => self.reopen_water_m,
+        }
+    }
+}
+
+/// The module's own state: its configuration and the map index.
 #[derive(Clone, Default)]
 pub struct LifeState {
+    pub config: std::sync::Arc<LifeConfig>,
     pub shared: index::Shared,
 }
 
-/// Opens the module's state (empty: the index loads on first use).
-pub fn open_state(_: &crate::config::Config) -> Result<crate::modules::ModuleState, crate::modules::StateError> {
-    Ok(std::sync::Arc::new(LifeState::default()))
+/// Opens the module's state (the index loads when the module starts).
+pub fn open_state(config: &crate::config::Config) -> Result<crate::modules::ModuleState, crate::modules::StateError> {
+    Ok(std::sync::Arc::new(LifeState {
+        config: std::sync::Arc::new(config.module::<LifeConfig>()),
+        ..Default::default()
+    }))
 }
 
 impl axum::extract::FromRef<AppState> for LifeState {
@@ -51,7 +96,7 @@ impl axum::extract::FromRef<AppState> for LifeState {
     }
 }
 
-fn life(state: &AppState) -> LifeState {
+pub fn life(state: &AppState) -> LifeState {
     axum::extract::FromRef::from_ref(state)
 }
 

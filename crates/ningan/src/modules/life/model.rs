@@ -1,6 +1,6 @@
 //! Life first's vocabulary as data: responsible departments, rectification measures, road
-//! types and the kinds of abnormal death; the radius within which an incident reopens a
-//! point; and the Wilson score interval that helmet-wearing rates are shown with.
+//! types and the kinds of abnormal death; and the Wilson score interval that helmet-wearing
+//! rates are shown with.
 
 pub use ningan_core::hazard::{Category, Kind, NotAllowed, Severity, State, Step};
 
@@ -58,16 +58,6 @@ pub const PARTIES: &[Named] = &[
     ("family", "家庭", "Family"),
     ("society", "社会", "Society"),
 ];
-
-/// An incident reopens a verified or closed point of its own family this close to it (m).
-pub fn reopen_radius_m(category: Category) -> f64 {
-    match category {
-        // A black spot is a stretch of road; a crash a few hundred metres along is the same spot.
-        Category::Traffic => 300.0,
-        // A drowning is at the water's edge it happened on.
-        Category::Water => 500.0,
-    }
-}
 
 /// Which points an incident of `kind` can reopen.
 pub fn incident_category(kind: &str) -> Option<Category> {

@@ -332,13 +332,14 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
     Ok(html(axum::http::StatusCode::OK, &new_page(&ctx, None)))
 }
 
+/// Fields left out arrive empty and are refused beside themselves, not as a bare 422.
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct NewForm {
     kind: String,
     severity: String,
     title: String,
     address: String,
-    #[serde(default)]
     description: String,
     lon: String,
     lat: String,
@@ -521,7 +522,9 @@ pub async fn step(
     }
 }
 
+/// Fields left out arrive empty and are refused beside themselves, not as a bare 422.
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct PatrolForm {
     note: String,
 }
@@ -604,7 +607,9 @@ pub async fn helmets(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Ye
     Ok(html(axum::http::StatusCode::OK, &helmets_page(&state, &ctx, year, None).await?))
 }
 
+/// Fields left out arrive empty and are refused beside themselves, not as a bare 422.
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct SampleForm {
     place: String,
     lon: String,
@@ -612,9 +617,7 @@ pub struct SampleForm {
     road_type: String,
     drivers: String,
     drivers_helmet: String,
-    #[serde(default)]
     passengers: String,
-    #[serde(default)]
     passengers_helmet: String,
 }
 
@@ -660,6 +663,7 @@ struct DeathsPage {
     may_work: bool,
     years: Vec<i32>,
     chart_json: String,
+    config: std::sync::Arc<super::LifeConfig>,
 }
 
 impl DeathsPage {
@@ -700,6 +704,7 @@ async fn deaths_page(state: &AppState, ctx: &Ctx, year: i32, form: Option<FormSt
         may_work: ctx.may(Action::LifeWork),
         years: (this - 4..=this).rev().collect(),
         chart_json: chart.to_string(),
+        config: super::life(state).config,
         frame,
     })
 }
@@ -709,18 +714,18 @@ pub async fn deaths(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Yea
     Ok(html(axum::http::StatusCode::OK, &deaths_page(&state, &ctx, year, None).await?))
 }
 
+/// Fields left out arrive empty and are refused beside themselves, not as a bare 422.
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct IncidentForm {
     kind: String,
     deaths: String,
-    #[serde(default)]
     injuries: String,
     /// `YYYY-MM-DDTHH:MM` from a datetime-local field, China Standard Time.
     at: String,
     place: String,
     lon: String,
     lat: String,
-    #[serde(default)]
     note: String,
 }
 

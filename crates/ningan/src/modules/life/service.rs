@@ -347,7 +347,7 @@ pub async fn record_incident(state: &AppState, ctx: &Ctx, input: &IncidentInput)
     let id = records::incident_insert(&mut w, &actor, &new, now).await?;
     let mut reopened = Vec::new();
     if let Some(category) = model::incident_category(kind.0) {
-        let radius = model::reopen_radius_m(category);
+        let radius = super::life(state).config.reopen_radius_m(category);
         let deg = radius / 111_000.0;
         for (pid, st, lon, lat) in points::near(&mut w, category.as_str(), input.lon, input.lat, deg).await? {
             if model::distance_m([lon, lat], [input.lon, input.lat]) > radius {
