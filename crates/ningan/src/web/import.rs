@@ -129,6 +129,17 @@ pub fn split(rows: &[Row], max: usize) -> Result<(&[String], &[Row]), ApiError> 
     Ok((headings, body))
 }
 
+/// What a page says when a file was refused as a whole: the first field error's text, else
+/// the problem's, in the page's language.
+pub fn error_text(e: &ApiError, tr: crate::web::Tr) -> String {
+    let (zh, en) = e
+        .errors
+        .first()
+        .map(|f| crate::http::error::split_bilingual(&f.message))
+        .unwrap_or((&e.detail_zh, &e.detail_en));
+    tr.pick(zh, en).to_string()
+}
+
 /// A cell that must be a number; the text names the field in both languages.
 pub fn number(field: &str, v: &str) -> Result<f64, String> {
     v.parse::<f64>().map_err(|_| format!("{field}“{v}”不是数字 / {field} “{v}” is not a number"))

@@ -214,29 +214,50 @@ impl Index {
                 && wanted.severities[s.severity as usize]
                 && wanted.overdue_at.is_none_or(|t| late(s, t))
         };
-        let seen: Vec<&Entry> = self.tree.locate_in_envelope(&envelope).filter(|e| keeps(&e.data)).collect();
-        let total = seen.len();
-        if total <= MAX_POINTS || zoom >= POINT_ZOOM {
-            let points = seen.iter().take(MAX_POINTS * 5).map(|e| map_point(e, now)).collect();
-            return Layer { total, clusters: Vec::new(), points };
-        }
-        // A cell of about a quarter of a 256-pixel tile: clusters some 64 pixels apart.
+        // One pass: count, keep the first points in case there are few, and add each to its
+        // grid cell (a cell of about a quarter of a 256-pixel tile: clusters some 64 pixels
+        // apart), in a flat grid over the viewport unless that would be huge.
+        let close = zoom >= POINT_ZOOM;
+        let keep = if close { MAX_POINTS * 5 } else { MAX_POINTS + 1 };
         let cell = 360.0 / 2f64.powf(zoom.clamp(0.0, 22.0)) / 4.0;
+        let (cx0, cy0) = ((bbox[0] / cell).floor() as i64, (bbox[1] / cell).floor() as i64);
+        let nx = ((bbox[2] / cell).floor() as i64 - cx0 + 1).max(1) as usize;
+        let ny = ((bbox[3] / cell).floor() as i64 - cy0 + 1).max(1) as usize;
+        let dense = nx.saturating_mul(ny) <= 65_536;
         // Per cell: sums of longitude and latitude, then how many, open and overdue.
         type Sums = (f64, f64, usize, usize, usize);
-        let mut cells: HashMap<(i64, i64), Sums> = HashMap::new();
-        for e in &seen {
+        let mut grid: Vec<Sums> = if dense && !close { vec![Sums::default(); nx * ny] } else { Vec::new() };
+        let mut sparse: HashMap<(i64, i64), Sums> = HashMap::new();
+        let mut few: Vec<&Entry> = Vec::new();
+        let mut total = 0usize;
+        for e in self.tree.locate_in_envelope(&envelope).filter(|e| keeps(&e.data)) {
+            total += 1;
+            if few.len() < keep {
+                few.push(e);
+            }
+            if close {
+                continue;
+            }
             let [lon, lat] = *e.geom();
-            let key = ((lon / cell).floor() as i64, (lat / cell).floor() as i64);
-            let c = cells.entry(key).or_default();
+            let (cx, cy) = ((lon / cell).floor() as i64, (lat / cell).floor() as i64);
+            let c = if dense {
+                let (x, y) = ((cx - cx0).clamp(0, nx as i64 - 1) as usize, (cy - cy0).clamp(0, ny as i64 - 1) as usize);
+                &mut grid[y * nx + x]
+            } else {
+                sparse.entry((cx, cy)).or_default()
+            };
             c.0 += lon;
             c.1 += lat;
             c.2 += 1;
             c.3 += usize::from(State::ALL.get(e.data.state as usize).is_some_and(|s| s.open()));
             c.4 += usize::from(late(&e.data, now));
         }
+        if total <= MAX_POINTS || close {
+            let points = few.iter().map(|e| map_point(e, now)).collect();
+            return Layer { total, clusters: Vec::new(), points };
+        }
+        let cells = grid.into_iter().filter(|c| c.2 > 0).chain(sparse.into_values());
         let mut clusters: Vec<Cluster> = cells
-            .into_values()
             .map(|(x, y, n, open, late)| Cluster {
                 lon: x / n as f64,
                 lat: y / n as f64,

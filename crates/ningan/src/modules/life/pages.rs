@@ -819,12 +819,7 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
     let (status, report, error) = match result {
         Ok(r) => (axum::http::StatusCode::OK, Some(r), None),
         Err(e) => {
-            let (zh, en) = e
-                .errors
-                .first()
-                .map(|f| crate::http::error::split_bilingual(&f.message))
-                .unwrap_or((&e.detail_zh, &e.detail_en));
-            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, None, Some(frame.tr.pick(zh, en).to_string()))
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, None, Some(crate::web::import::error_text(&e, frame.tr)))
         }
     };
     Ok(html(status, &ImportPage { frame, what, report, error }))
