@@ -202,6 +202,7 @@
 
   // A layer fetched per viewport: data-layer is the URL; the server answers with either
   // clusters (count, open, overdue) or points (id, state, overdue), from its spatial index.
+  var WATER_KINDS = ["river_steps", "pond", "reservoir", "pit", "beach"];
   var STATE_COLOURS = { found: "#b3261e", assigned: "#c77700", rectified: "#1c4f8a", verified: "#2e7d32", closed: "#2e7d32" };
   function drawLayers(root) {
     root.querySelectorAll("[data-layer]").forEach(function (el) {
@@ -231,8 +232,11 @@
               .addTo(group);
           });
           (layer.points || []).forEach(function (p) {
-            var m = L.circleMarker([p.lat, p.lon], { radius: 6, weight: p.overdue ? 3 : 1, color: p.overdue ? "#000" : "#fff",
-              fillColor: STATE_COLOURS[p.state] || "#666", fillOpacity: 0.9 });
+            // Fill by state; water points ringed in blue, overdue ones in black.
+            var water = WATER_KINDS.indexOf(p.kind) >= 0;
+            var m = L.circleMarker([p.lat, p.lon], { radius: water ? 7 : 6, weight: p.overdue ? 3 : 2,
+              color: p.overdue ? "#000" : (water ? "#1565c0" : "#fff"), fillColor: STATE_COLOURS[p.state] || "#666", fillOpacity: 0.9 });
+            m.bindTooltip(escapeHtml(p.label || ""));
             m.on("click", function () { window.location.href = "/life/points/" + p.id; });
             m.addTo(group);
           });

@@ -958,6 +958,18 @@ async fn a_hazard_point_found_on_the_map_is_assigned_rectified_verified_and_clos
     s.type_into("input[name=address]", "海曙区西门口中山西路").await;
     s.click("[data-testid=point-save]").await;
     s.wait_text("[data-testid=point-state]", "已发现").await;
+    // A photo of the crossing as found.
+    let found = profile.path().join("crossing.png");
+    std::fs::write(&found, ningan::modules::life::demo::png([120, 120, 120])).unwrap();
+    client
+        .find(Locator::Css("[data-testid=add-photos]"))
+        .await
+        .unwrap()
+        .send_keys(&found.display().to_string())
+        .await
+        .unwrap();
+    s.click("[data-testid=add-photos-save]").await;
+    s.text("[data-testid=point-photos] img").await;
     let point_url = client.current_url().await.unwrap().to_string();
     let point_path = point_url.trim_start_matches(&app.base).split('?').next().unwrap().to_string();
     s.logout().await;

@@ -320,6 +320,27 @@ on_both_backends!(the_pages_render_for_officers_and_departments_in_both_language
         assert!(body.contains("生命至上"), "{path}");
     }
     assert_eq!(dept.raw_get("/life/points/new").await.status(), 403);
+    // A water point's measures and parties from its page: a typo stays beside its field.
+    let (s, body) = officer
+        .post_form(&format!("/life/points/{id}/water"), &[("railing_m", "12o"), ("party_school", "望春小学")])
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("data-testid=\"error-railing_m\"") && body.contains("12o"), "{body}");
+    let (s, _) = officer
+        .post_form(&format!("/life/points/{id}/water"), &[("railing_m", "120"), ("party_school", "望春小学")])
+        .await;
+    assert_eq!(s, 303);
+    let (_, d) = officer.get(&format!("/api/life/points/{id}")).await;
+    assert_eq!(
+        (d["point"]["water"]["railing_m"].as_f64(), d["point"]["water"]["party_school"].as_str()),
+        (Some(120.0), Some("望春小学"))
+    );
+    // Photos of the place as found; a file that is not a picture is refused.
+    let (s, r) = officer.post(&format!("/api/life/points/{id}/photos"), json!({"photos": [photo(b"GIF89a")]})).await;
+    assert_eq!((s, r["errors"][0]["field"].as_str()), (422, Some("photos")), "{r}");
+    let (s, r) = officer.post(&format!("/api/life/points/{id}/photos"), json!({"photos": [photo(PNG)]})).await;
+    assert_eq!((s, r["added"].as_i64()), (200, Some(1)), "{r}");
+    assert_eq!(dept.post(&format!("/api/life/points/{id}/photos"), json!({"photos": [photo(PNG)]})).await.0, 403);
     // A form typed wrong keeps what was typed and says why beside the field.
     let (s, body) = officer
         .post_form(

@@ -191,14 +191,8 @@ pub struct StepDone {
     pub state: String,
 }
 
-pub async fn step(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Json(req): Json<StepRequest>,
-) -> ApiResult<axum::Json<StepDone>> {
-    let photos = req
-        .photos
+fn decode(photos: &[PhotoUpload]) -> Result<Vec<Photo>, LifeError> {
+    photos
         .iter()
         .map(|p| {
             base64::engine::general_purpose::STANDARD
@@ -206,8 +200,31 @@ pub async fn step(
                 .map(|bytes| Photo { name: p.name.clone(), bytes })
                 .map_err(|_| LifeError::field_of("photos", "照片内容不是有效的 base64", "a photo's data is not base64"))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let to = service::take_step(&state, &ctx, id, &req.step, &photos).await?;
+        .collect()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct PhotosRequest {
+    pub photos: Vec<PhotoUpload>,
+}
+
+pub async fn photos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<PhotosRequest>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let n = service::add_photos(&state, &ctx, id, &decode(&req.photos)?).await?;
+    Ok(axum::Json(serde_json::json!({ "added": n })))
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<StepRequest>,
+) -> ApiResult<axum::Json<StepDone>> {
+    let to = service::take_step(&state, &ctx, id, &req.step, &decode(&req.photos)?).await?;
     Ok(axum::Json(StepDone { state: to.as_str().into() }))
 }
 
@@ -279,7 +296,11 @@ pub async fn map(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MapQue
         severity: q.severity,
         overdue_at: (q.overdue.as_deref() == Some("1")).then_some(now),
     };
-    let layer = super::with_index(&state, |i| i.layer(&viewer, bbox, zoom, &filter, now)).await?;
+    let mut layer = super::with_index(&state, |i| i.layer(&viewer, bbox, zoom, &filter, now)).await?;
+    let en = ctx.language() == "en";
+    for p in &mut layer.points {
+        p.label = Kind::parse(&p.kind).map(|k| k.label(en)).unwrap_or_default().to_string();
+    }
     Ok(axum::Json(layer))
 }
 

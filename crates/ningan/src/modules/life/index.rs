@@ -138,6 +138,8 @@ pub struct Cluster {
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct MapPoint {
     pub id: i64,
+    /// The kind's name in the reader's language (set by the API).
+    pub label: String,
     pub lon: f64,
     pub lat: f64,
     pub kind: String,
@@ -280,6 +282,7 @@ fn map_point(e: &Entry, now: i64) -> MapPoint {
     let s = &e.data;
     MapPoint {
         id: s.id,
+        label: String::new(),
         lon,
         lat,
         kind: name(Kind::ALL, s.kind, Kind::as_str),

@@ -307,6 +307,11 @@ pub fn routes(api: Api) -> Api {
         post(api::patrol),
     )
     .add(
+        Op::api(Method::POST, "/api/life/points/{id}/photos", work, "life", "补充现场照片（JPEG、PNG，base64）")
+            .request::<api::PhotosRequest>(),
+        post(api::photos),
+    )
+    .add(
         Op::api(Method::GET, "/api/life/map", read, "life", "地图图层：视窗内的隐患点或聚合（空间索引）")
             .query(&[
                 ("bbox", "西,南,东,北（经纬度）"),
@@ -380,6 +385,8 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/life/points/{id}", read, "隐患点详情与整改"), get(pages::detail))
     .add(Op::page(Method::POST, "/life/points/{id}/steps", read, "办理隐患点"), post(pages::step))
     .add(Op::page(Method::POST, "/life/points/{id}/patrols", work, "记录巡查"), post(pages::patrol))
+    .add(Op::page(Method::POST, "/life/points/{id}/water", work, "防溺水措施与四位一体责任人"), post(pages::water))
+    .add(Op::page(Method::POST, "/life/points/{id}/photos", work, "补充现场照片"), post(pages::photos))
     .add(Op::page(Method::GET, "/life/photos/{id}", read, "隐患点照片"), get(api::photo))
     .add(Op::page(Method::GET, "/life/helmets", read, "头盔佩戴率"), get(pages::helmets))
     .add(Op::page(Method::POST, "/life/helmets", work, "录入头盔佩戴抽样"), post(pages::sample))

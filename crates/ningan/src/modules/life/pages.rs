@@ -389,9 +389,19 @@ struct PointPage {
     measures: Vec<(&'static str, &'static str, &'static str)>,
     form: FormState,
     may_patrol: bool,
+    may_work: bool,
 }
 
 impl PointPage {
+    fn opt_f64(&self, v: &Option<f64>) -> String {
+        v.map(|v| v.to_string()).unwrap_or_default()
+    }
+    fn opt_i64(&self, v: &Option<i64>) -> String {
+        v.map(|v| v.to_string()).unwrap_or_default()
+    }
+    fn opt_text(&self, v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
     fn state_label(&self, s: &str) -> &'static str {
         PointState::parse(s).map(|s| s.label(self.frame.tr.is_en())).unwrap_or("")
     }
@@ -438,6 +448,7 @@ async fn point_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormState
         photos: points::photos(&state.db, id).await?,
         patrols: points::patrols(&state.db, id).await?,
         may_patrol: ctx.may(Action::LifeWork) && p.category == Category::Water.as_str(),
+        may_work: ctx.may(Action::LifeWork),
         p: PointDto::new(p, en, ningan_core::time::now_ms()),
         point_json,
         steps,
@@ -823,4 +834,80 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
         }
     };
     Ok(html(status, &ImportPage { frame, what, report, error }))
+}
+
+/// The water form's fields as typed.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct WaterForm {
+    railing_m: String,
+    signs: String,
+    buoys: String,
+    patrol: String,
+    party_government: String,
+    party_school: String,
+    party_family: String,
+    party_society: String,
+}
+
+pub async fn water(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<WaterForm>,
+) -> PageResult<Response> {
+    let result = async {
+        let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        let water = points::Water {
+            railing_m: form_value("railing_m", "护栏长度", "railing length", &f.railing_m)?,
+            signs: form_value("signs", "警示牌数量", "signs", &f.signs)?,
+            buoys: form_value("buoys", "救生圈数量", "life buoys", &f.buoys)?,
+            patrol: text(&f.patrol),
+            party_government: text(&f.party_government),
+            party_school: text(&f.party_school),
+            party_family: text(&f.party_family),
+            party_society: text(&f.party_society),
+        };
+        service::set_water(&state, &ctx, id, &water).await.map_err(ApiError::from)
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/life/points/{id}?done=water")).into_response()),
+        Err(e) => {
+            let fields = [
+                "railing_m",
+                "signs",
+                "buoys",
+                "patrol",
+                "party_government",
+                "party_school",
+                "party_family",
+                "party_society",
+            ];
+            let form = FormState::new(Tr::new(ctx.language())).with_values(&f).refused(&e, &fields);
+            let page = point_page(&state, &ctx, id, Some(form)).await?;
+            Ok(html(page.form.status(), &page))
+        }
+    }
+}
+
+/// Photos of the place added outside a step (as found, on a patrol).
+pub async fn photos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    form: axum::extract::Multipart,
+) -> PageResult<Response> {
+    let result = match read_step(form).await {
+        Ok((_, photos, _)) => service::add_photos(&state, &ctx, id, &photos).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/life/points/{id}?done=photos")).into_response()),
+        Err(e) => {
+            let form = FormState::new(Tr::new(ctx.language())).refused(&e, &["photos"]);
+            let page = point_page(&state, &ctx, id, Some(form)).await?;
+            Ok(html(page.form.status(), &page))
+        }
+    }
 }

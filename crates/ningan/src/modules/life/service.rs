@@ -271,6 +271,24 @@ pub async fn set_water(state: &AppState, ctx: &Ctx, id: i64, input: &Water) -> R
     Ok(())
 }
 
+/// Photos of a point's place outside a step: as found, or as a patrol saw it.
+pub async fn add_photos(state: &AppState, ctx: &Ctx, id: i64, uploads: &[Photo]) -> Result<usize, LifeError> {
+    points::get(&state.db, &Viewer::officer(ctx.scope()), id).await?;
+    let photos = photos::check(uploads)?;
+    if photos.is_empty() {
+        return Err(LifeError::field_of("photos", "请选择照片", "choose a photo"));
+    }
+    let now = ningan_core::time::now_ms();
+    let mut w = state.db.write().await?;
+    for (p, content_type) in &photos {
+        points::photo_insert(&mut w, id, None, &p.name, content_type, &p.bytes, now).await?;
+    }
+    w.audit(ctx.actor().audit("life.point.photos", "life_point", id, None, None, &format!("{} photos", photos.len())))
+        .await?;
+    w.commit().await?;
+    Ok(photos.len())
+}
+
 pub async fn add_patrol(state: &AppState, ctx: &Ctx, id: i64, at: Option<i64>, note: &str) -> Result<i64, LifeError> {
     let point = points::get(&state.db, &Viewer::officer(ctx.scope()), id).await?;
     if point.category != Category::Water.as_str() {
