@@ -13,6 +13,7 @@ pub use sqlx::{Error, query, query_as, query_scalar};
 pub use crate::query::Filter;
 
 use crate::db::{Db, Write};
+use crate::{Page, PageRequest, Result};
 
 impl Db {
     /// The pool reads run on (never writes: those go through [`Db::write`]).
@@ -26,4 +27,56 @@ impl Write {
     pub fn connection(&mut self) -> &mut Connection {
         self.conn()
     }
+}
+
+/// Counting stops here: a pager over a million rows needs "10000+" (500 pages; a filter
+/// narrows further), not an exact total that costs a scan of them all. The same bound a search
+/// engine's default total tracking uses.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Runs `SELECT {columns} FROM {from} WHERE {filter} ORDER BY {order}` for one page, with the
+/// total counted over `count_from` (the same rows without the joins that only decorate
+/// them) up to [`COUNT_CAP`], mapping each row.
+#[allow(clippy::too_many_arguments)]
+pub async fn paged<T>(
+    db: &Db,
+    columns: &str,
+    from: &str,
+    count_from: &str,
+    filter: &Filter,
+    order: &str,
+    page: PageRequest,
+    map: impl Fn(&Row) -> Result<T>,
+) -> Result<Page<T>> {
+    paged_counted(db, columns, from, (count_from, filter), filter, order, page, map).await
+}
+
+/// [`paged`] with the count's own filter: the same rows, written so that a different index
+/// answers the count (a covering one) than the page (one in the list's order).
+#[allow(clippy::too_many_arguments)]
+pub async fn paged_counted<T>(
+    db: &Db,
+    columns: &str,
+    from: &str,
+    (count_from, count): (&str, &Filter),
+    filter: &Filter,
+    order: &str,
+    page: PageRequest,
+    map: impl Fn(&Row) -> Result<T>,
+) -> Result<Page<T>> {
+    use sqlx::Row as _;
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} WHERE {} LIMIT {COUNT_CAP}) c",
+        count.where_sql()
+    );
+    let total: i64 = count.bind(&count_sql).fetch_one(db.reader()).await?.try_get("n")?;
+    let sql = format!(
+        "SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {} OFFSET {}",
+        filter.where_sql(),
+        page.per_page,
+        page.offset()
+    );
+    let rows = filter.bind(&sql).fetch_all(db.reader()).await?;
+    let items = rows.iter().map(map).collect::<Result<Vec<T>>>()?;
+    Ok(Page { items, page: page.page, per_page: page.per_page, total })
 }

@@ -118,6 +118,18 @@ pub fn roads_geojson() -> &'static [u8] {
     })
 }
 
+/// The station owning a point: the district it lies in, then that district's nearest station.
+pub fn owning_station(stations: &[ningan_store::OrgUnit], lon: f64, lat: f64) -> Option<&ningan_store::OrgUnit> {
+    let district = districts().iter().find(|d| d.shape.contains([lon, lat]))?.district.code;
+    let prefix = format!("/{}/{district}/", ningan_core::district::NINGBO_CODE);
+    stations
+        .iter()
+        .filter(|u| u.kind == ningan_store::UnitKind::Station && u.path.starts_with(&prefix))
+        .filter_map(|u| u.location.map(|[x, y]| (u, (x - lon).powi(2) + ((y - lat) * 1.15).powi(2))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(u, _)| u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

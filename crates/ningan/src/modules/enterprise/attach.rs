@@ -2,8 +2,7 @@
 //! first bytes rather than their names, at most [`MAX_FILES`] of at most [`MAX_BYTES`] each;
 //! and serving them back with headers that stop a browser from reading them as anything else.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::store::attachments::Attachment;
 use crate::http::error::ApiError;
@@ -18,18 +17,7 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// The content type the bytes really are, if allowed.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
+pub use crate::http::files::sniff;
 
 /// Checks every file before anything is written; returns each with its real type.
 pub fn check(files: &[Upload]) -> Result<Vec<(&Upload, &'static str)>, ApiError> {
@@ -66,32 +54,7 @@ pub fn check(files: &[Upload]) -> Result<Vec<(&Upload, &'static str)>, ApiError>
 
 /// The file as a download, never rendered in place of a page.
 pub fn serve(a: &Attachment, bytes: Vec<u8>) -> Response {
-    let encoded: String = a
-        .name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(sniff_static(&a.content_type)));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    r
-}
-
-fn sniff_static(stored: &str) -> &'static str {
-    match stored {
-        "image/png" => "image/png",
-        "image/jpeg" => "image/jpeg",
-        "application/pdf" => "application/pdf",
-        _ => "application/octet-stream",
-    }
+    crate::http::files::download(&a.name, &a.content_type, bytes)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8], format: Format) -
             let mut new = service::validate(&input).map_err(|e| e.to_string())?;
             let code = cell(cells, "station");
             let station = if code.is_empty() {
-                service::owning_station(&units, new.lon, new.lat)
+                crate::geo::owning_station(&units, new.lon, new.lat)
             } else {
                 units.iter().find(|u| u.code == code && u.kind == UnitKind::Station)
             }

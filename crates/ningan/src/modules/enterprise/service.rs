@@ -75,18 +75,6 @@ pub fn validate(input: &EnterpriseInput) -> Result<enterprises::NewEnterprise, E
     })
 }
 
-/// The station owning a point: the district it lies in, then that district's nearest station.
-pub fn owning_station(stations: &[OrgUnit], lon: f64, lat: f64) -> Option<&OrgUnit> {
-    let district = crate::geo::districts().iter().find(|d| d.shape.contains([lon, lat]))?.district.code;
-    let prefix = format!("/{}/{district}/", ningan_core::district::NINGBO_CODE);
-    stations
-        .iter()
-        .filter(|u| u.kind == UnitKind::Station && u.path.starts_with(&prefix))
-        .filter_map(|u| u.location.map(|[x, y]| (u, (x - lon).powi(2) + ((y - lat) * 1.15).powi(2))))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(u, _)| u)
-}
-
 /// Registers an enterprise in the caller's scope.
 pub async fn register(state: &AppState, ctx: &Ctx, input: &EnterpriseInput) -> Result<i64, EnterpriseError> {
     let mut new = validate(input)?;
@@ -94,7 +82,7 @@ pub async fn register(state: &AppState, ctx: &Ctx, input: &EnterpriseInput) -> R
     let units = state.db.units_in_scope(&scope).await?;
     let station = match input.unit_id {
         Some(id) => units.iter().find(|u| u.id == id && u.kind == UnitKind::Station).ok_or(EnterpriseError::Station)?,
-        None => owning_station(&units, new.lon, new.lat).ok_or(EnterpriseError::Station)?,
+        None => crate::geo::owning_station(&units, new.lon, new.lat).ok_or(EnterpriseError::Station)?,
     };
     new.unit_id = station.id;
     new.unit_path = station.path.clone();

@@ -139,9 +139,7 @@ pub async fn list(
     let now = ningan_core::time::now_ms();
     let page = points::list(&state.db, &viewer, &q.query(now), PageRequest::new(q.page, q.per_page)).await?;
     let en = ctx.language() == "en";
-    Ok(axum::Json(
-        PageDto::from_page(page, |p| PointDto::new(p, en, now)).capped_at(crate::modules::enterprise::store::COUNT_CAP),
-    ))
+    Ok(axum::Json(PageDto::from_page(page, |p| PointDto::new(p, en, now)).capped_at(ningan_store::sql::COUNT_CAP)))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -311,14 +309,7 @@ pub async fn photo(
 ) -> ApiResult<axum::response::Response> {
     let (p, bytes) = points::photo(&state.db, id).await?;
     points::get(&state.db, &service::viewer(&state, &ctx).await?, p.point_id).await?;
-    let a = crate::modules::enterprise::store::attachments::Attachment {
-        id: p.id,
-        request_id: p.point_id,
-        name: p.name,
-        content_type: p.content_type,
-        size: p.size,
-    };
-    Ok(crate::modules::enterprise::attach::serve(&a, bytes))
+    Ok(crate::http::files::download(&p.name, &p.content_type, bytes))
 }
 
 pub async fn incident(

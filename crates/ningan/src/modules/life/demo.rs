@@ -90,7 +90,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         if district_at(lon, lat).is_none() {
             continue;
         }
-        let Some(station) = crate::modules::enterprise::service::owning_station(&units, lon, lat) else { continue };
+        let Some(station) = crate::geo::owning_station(&units, lon, lat) else { continue };
         let (kind, word) =
             if is_water { WATER[rng.gen_range(0..WATER.len())] } else { TRAFFIC[rng.gen_range(0..TRAFFIC.len())] };
         let severity = match rng.gen_range(0..100) {
@@ -250,7 +250,7 @@ async fn helmets_and_incidents(
     let mut made = 0;
     while made < samples {
         let n = nodes[rng.gen_range(0..nodes.len())];
-        let Some(station) = crate::modules::enterprise::service::owning_station(units, n[0], n[1]) else { continue };
+        let Some(station) = crate::geo::owning_station(units, n[0], n[1]) else { continue };
         let highway = rng.gen_bool(0.3);
         // Wearing rose over the two years: about 88 → 95 % in town, 82 → 90 % on highways.
         let at = rng.gen_range(start..now);
@@ -289,7 +289,7 @@ async fn helmets_and_incidents(
         for (kind, count) in [("traffic", traffic), ("drowning", drowning), ("other", other)] {
             for _ in 0..((count * scale) as usize).max(2) {
                 let n = nodes[rng.gen_range(0..nodes.len())];
-                let Some(station) = crate::modules::enterprise::service::owning_station(units, n[0], n[1]) else {
+                let Some(station) = crate::geo::owning_station(units, n[0], n[1]) else {
                     continue;
                 };
                 // Drownings cluster in the summer months.

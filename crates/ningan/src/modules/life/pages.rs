@@ -201,8 +201,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Filte
     if let Some(size) = nonempty(&f.size) {
         pairs.push(("size", size));
     }
-    let pager =
-        Pager::new("/life/points", &pairs, &page).sizable().capped_at(crate::modules::enterprise::store::COUNT_CAP);
+    let pager = Pager::new("/life/points", &pairs, &page).sizable().capped_at(ningan_store::sql::COUNT_CAP);
     let rows = page.items.into_iter().map(|p| PointDto::new(p, en, now)).collect();
     let page = ListPage {
         rows,

@@ -29,7 +29,7 @@ pub fn check(files: &[Photo]) -> Result<Vec<(&Photo, &'static str)>, LifeError> 
                     format!("照片“{name}”超过2 MB / photo “{name}” is larger than 2 MB"),
                 ));
             }
-            match crate::modules::enterprise::attach::sniff(&f.bytes) {
+            match crate::http::files::sniff(&f.bytes) {
                 Some(kind @ ("image/png" | "image/jpeg")) => Ok((f, kind)),
                 _ => Err(LifeError::Field(
                     "photos",

@@ -62,7 +62,7 @@ pub fn station_among(units: &[OrgUnit], lon: f64, lat: f64) -> Result<OrgUnit, L
     if !lon.is_finite() || !lat.is_finite() || district_at(lon, lat).is_none() {
         return Err(LifeError::OutsideCity);
     }
-    crate::modules::enterprise::service::owning_station(units, lon, lat)
+    crate::geo::owning_station(units, lon, lat)
         .filter(|u| u.kind == UnitKind::Station)
         .cloned()
         .ok_or(LifeError::OutsideArea)

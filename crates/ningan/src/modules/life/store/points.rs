@@ -211,7 +211,7 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &PointQuery, page: PageRequest) -
         Some("deadline") => "p.deadline IS NULL, p.deadline, p.id",
         _ => "p.id DESC",
     };
-    crate::modules::enterprise::store::paged(db, COLUMNS, FROM, "life_points p", &f, order, page, from_row).await
+    ningan_store::sql::paged(db, COLUMNS, FROM, "life_points p", &f, order, page, from_row).await
 }
 
 /// An event in a point's history.

@@ -82,7 +82,7 @@ pub async fn incidents(db: &Db, scope: &Scope, kind: Option<&str>, page: PageReq
         let a = f.arg_text(k.to_string());
         f.cond(format!("i.kind = {a}"));
     }
-    crate::modules::enterprise::store::paged(
+    ningan_store::sql::paged(
         db,
         "i.id, i.kind, i.deaths, i.injuries, i.at, i.place, i.lon, i.lat, i.unit_id, i.unit_path, i.note",
         "life_incidents i",
@@ -157,7 +157,7 @@ pub async fn sample_insert(w: &mut Write, actor: &Actor, s: &NewSample, now: i64
 pub async fn samples(db: &Db, scope: &Scope, page: PageRequest) -> Result<Page<Sample>> {
     let mut f = Filter::new();
     f.within(scope, "s.unit_path");
-    crate::modules::enterprise::store::paged(
+    ningan_store::sql::paged(
         db,
         "s.id, s.at, s.place, s.lon, s.lat, s.road_type, s.drivers, s.drivers_helmet, s.passengers, \
          s.passengers_helmet, s.unit_path, s.created_by",
