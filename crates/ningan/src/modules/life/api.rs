@@ -395,7 +395,11 @@ fn rate_row(key: String, road: &str, c: &stats::Counts) -> RateRow {
 
 pub async fn rates_for(state: &AppState, ctx: &Ctx, year: i32) -> Result<RatesDto, ApiError> {
     let h = stats::helmets(&state.db, &ctx.scope(), stats::year_start(year), stats::year_start(year + 1)).await?;
-    let en = ctx.language() == "en";
+    Ok(rates_from(&h, year, ctx.language() == "en"))
+}
+
+/// The year's samples as rates with their intervals.
+pub fn rates_from(h: &stats::Helmets, year: i32, en: bool) -> RatesDto {
     let road = |r: &str| model::label(model::ROAD_TYPES, r, en);
     let district = |code: u32| {
         ningan_core::DISTRICTS
@@ -405,12 +409,12 @@ pub async fn rates_for(state: &AppState, ctx: &Ctx, year: i32) -> Result<RatesDt
             .unwrap_or_default()
             .to_string()
     };
-    Ok(RatesDto {
+    RatesDto {
         year,
         by_road: h.by_road.iter().map(|(r, c)| rate_row(road(r), r, c)).collect(),
         by_district: h.by_district.iter().map(|((d, r), c)| rate_row(district(*d), r, c)).collect(),
         by_month: h.by_month.iter().map(|((y, m, r), c)| rate_row(format!("{y}-{m:02}"), r, c)).collect(),
-    })
+    }
 }
 
 pub async fn rates(

@@ -577,18 +577,11 @@ impl HelmetsPage {
 
 async fn helmets_page(state: &AppState, ctx: &Ctx, year: i32, form: Option<FormState>) -> PageResult<HelmetsPage> {
     let frame = Frame::for_principal(ctx).crumb("/life", "nav.life").crumb("/life/helmets", "nav.life_helmets");
-    let rates = api::rates_for(state, ctx, year).await?;
     let h = stats::helmets(&state.db, &ctx.scope(), stats::year_start(year), stats::year_start(year + 1)).await?;
     let en = frame.tr.is_en();
-    let mut per_district: std::collections::BTreeMap<u32, stats::Counts> = Default::default();
-    for ((d, _), c) in &h.by_district {
-        let e = per_district.entry(*d).or_default();
-        e.drivers += c.drivers;
-        e.drivers_helmet += c.drivers_helmet;
-        e.passengers += c.passengers;
-        e.passengers_helmet += c.passengers_helmet;
-    }
-    let map: Vec<serde_json::Value> = per_district
+    let rates = api::rates_from(&h, year, en);
+    let map: Vec<serde_json::Value> = h
+        .per_district()
         .iter()
         .filter_map(|(code, c)| {
             let (yes, n) = c.riders();

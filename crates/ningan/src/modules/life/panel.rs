@@ -67,15 +67,8 @@ pub fn panel(p: &PointStats, d: &Deaths, h: &Helmets, year: i32, tr: Tr) -> Pane
             value: pct(rate("highway")),
         },
     ];
-    let mut per_district: std::collections::BTreeMap<u32, stats::Counts> = Default::default();
-    for ((code, _), c) in &h.by_district {
-        let e = per_district.entry(*code).or_default();
-        e.drivers += c.drivers;
-        e.drivers_helmet += c.drivers_helmet;
-        e.passengers += c.passengers;
-        e.passengers_helmet += c.passengers_helmet;
-    }
-    let helmet_rows: Vec<(String, i64)> = per_district
+    let helmet_rows: Vec<(String, i64)> = h
+        .per_district()
         .iter()
         .filter_map(|(code, c)| {
             let (yes, n) = c.riders();

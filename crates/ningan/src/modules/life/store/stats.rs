@@ -105,7 +105,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, o: Counts) {
+    pub fn add(&mut self, o: Counts) {
         self.drivers += o.drivers;
         self.drivers_helmet += o.drivers_helmet;
         self.passengers += o.passengers;
@@ -125,6 +125,17 @@ pub struct Helmets {
     pub by_month: BTreeMap<(i32, u32, String), Counts>,
     /// `road type → counts`.
     pub by_road: BTreeMap<String, Counts>,
+}
+
+impl Helmets {
+    /// Both road types together, per district.
+    pub fn per_district(&self) -> BTreeMap<u32, Counts> {
+        let mut out: BTreeMap<u32, Counts> = BTreeMap::new();
+        for ((code, _), c) in &self.by_district {
+            out.entry(*code).or_default().add(*c);
+        }
+        out
+    }
 }
 
 /// Helmet samples in `scope` taken in `[from, to)`.
