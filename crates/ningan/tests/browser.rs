@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,10 +14,14 @@ use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+/// chromedriver in a process group of its own: killing only the driver left its Chromium
+/// running after every test (fifteen browsers outlived one suite), so the whole group goes.
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -32,6 +37,7 @@ async fn browser() -> (Client, Driver, tempfile::TempDir) {
     let port = free_port();
     let driver = Driver(
         Command::new(&driver_bin)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
