@@ -131,6 +131,7 @@ on_both_backends!(a_victim_journey_becomes_a_red_warning_worked_to_dissuaded, |b
     // Bad outcomes change nothing.
     let (s, e) = c.officer.post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "maybe"})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("outcome")), "{e}");
+    assert_eq!(e["errors"][0]["code"], "fraud.one_of", "the refusal's stable code: {e}");
     let (s, e) = c
         .officer
         .post(&format!("/api/fraud/tasks/{id}/outcome"), json!({"outcome": "mismatch", "amount_protected": 5}))

@@ -215,6 +215,7 @@ on_both_backends!(gates_decide_from_signed_passes_statuses_and_zones, |b| async 
         .post("/api/zones", json!({"name": "坏", "level": "sealed", "geometry": bad_shape, "unit_id": station.id}))
         .await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("geometry")), "{e}");
+    assert_eq!(e["errors"][0]["code"], "precise.invalid", "the refusal's stable code: {e}");
 
     // Passes let through are recorded for tracing: were the neighbour a case, the released
     // contact who went out through the same gate minutes apart is a close contact.

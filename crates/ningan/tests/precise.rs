@@ -458,7 +458,7 @@ on_both_backends!(the_zone_form_names_its_errors_beside_the_fields_and_keeps_wha
     let (s, page) = epi.post_form("/precise/zones", &late).await;
     assert_eq!(s, 422);
     assert!(page.contains("data-testid=\"error-planned_end\""), "{page}");
-    assert!(page.contains("planned_end must be after starts_at"), "in English");
+    assert!(page.contains("the planned end must be after the start"), "in English");
     let (_, zones) = epi.get("/api/zones").await;
     assert_eq!(zones["total"], 0, "nothing stored: {zones}");
 

@@ -200,10 +200,12 @@ on_both_backends!(a_clerk_enters_an_application_at_the_counter, |b| async move {
     let correction = json!({"id_number": id_number(1), "item": "correct-id-number", "consent": true, "details": {"correct_id_number": id_number(3), "reason": "录入错误"}});
     let (s, e) = clerk.post("/api/services/applications", correction.clone()).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("citizen_code")), "{e}");
+    assert_eq!(e["errors"][0]["code"], "services.confirmation_needed", "each kind of refusal has its stable code");
     let mut wrong = correction.clone();
     wrong["citizen_code"] = json!("000000");
     let (s, e) = clerk.post("/api/services/applications", wrong).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("citizen_code")), "{e}");
+    assert_eq!(e["errors"][0]["code"], "services.code_rejected");
     let code = counter_code(&app, &clerk, &id_number(1), "13912340001").await;
     // A household-station item taken elsewhere goes to the household station.
     let mut signed = correction;

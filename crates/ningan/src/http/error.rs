@@ -57,6 +57,10 @@ error_codes! {
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The module's stable code for this kind of refusal (`precise.length`), where the
+    /// module has typed its errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug)]
@@ -101,7 +105,7 @@ impl ApiError {
         let en = en.into();
         ApiError {
             code: ErrorCode::Validation,
-            errors: vec![FieldError { field: field.into(), message: format!("{zh} / {en}") }],
+            errors: vec![FieldError { field: field.into(), message: format!("{zh} / {en}"), code: None }],
             detail_zh: format!("{field}：{zh}"),
             detail_en: format!("{field}: {en}"),
             cause: None,
@@ -191,7 +195,11 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => {
                 let mut err =
                     ApiError::new(ErrorCode::Conflict, format!("{what} 已存在"), format!("{what} already exists"));
-                err.errors.push(FieldError { field: what.clone(), message: "已存在 / already exists".into() });
+                err.errors.push(FieldError {
+                    field: what.clone(),
+                    message: "已存在 / already exists".into(),
+                    code: None,
+                });
                 err
             }
             StoreError::State(msg) => {
@@ -204,7 +212,7 @@ impl From<StoreError> for ApiError {
                 let (zh, en) = split_bilingual(message);
                 let mut err = ApiError::new(ErrorCode::Validation, zh, en);
                 let message = if zh == en { zh.to_string() } else { format!("{zh} / {en}") };
-                err.errors.push(FieldError { field: field.into(), message });
+                err.errors.push(FieldError { field: field.into(), message, code: None });
                 err
             }
             other => ApiError::internal(cause_chain(&other)),

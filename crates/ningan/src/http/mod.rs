@@ -13,4 +13,5 @@ pub mod ndjson;
 pub mod openapi;
 pub mod principal;
 pub mod reveal;
+pub mod rule;
 pub mod shown;

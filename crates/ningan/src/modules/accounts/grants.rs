@@ -13,6 +13,7 @@ use crate::http::dto::ts;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 /// A requested role set split into what applies now (removals and roles without personal
 /// data) and what waits for a second administrator (added personal-data roles).
@@ -124,11 +125,9 @@ pub fn parse_status(status: Option<&str>) -> ApiResult<Option<&str>> {
     match status.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) if ningan_store::GRANT_STATUSES.contains(&s) => Ok(Some(s)),
-        Some(_) => Err(ApiError::field(
-            "status",
-            "状态只能是 pending、approved 或 rejected",
-            "status is one of pending, approved, rejected",
-        )),
+        Some(_) => {
+            Err(Rule::one_of("待审批、已批准或已驳回", ningan_store::GRANT_STATUSES).refuse("accounts", "status"))
+        }
     }
 }
 

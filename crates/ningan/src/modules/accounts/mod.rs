@@ -19,6 +19,7 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::modules::auth::hash_blocking;
 use crate::secrets;
 
@@ -170,18 +171,14 @@ pub struct ResetPasswordResponse {
 
 pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
     if names.is_empty() {
-        return Err(ApiError::field("roles", "至少一个角色", "at least one role"));
+        return Err(Rule::other("至少一个角色", "at least one role").refuse("accounts", "roles"));
     }
     names
         .iter()
         .map(|n| {
             n.parse::<Role>().map_err(|_| {
                 let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                ApiError::field(
-                    "roles",
-                    format!("未知角色 {n}"),
-                    format!("unknown role {n}; known: {}", known.join(", ")),
-                )
+                Rule::one_of(format!("已有角色之一（“{n}”不是）"), &known).refuse("accounts", "roles")
             })
         })
         .collect()

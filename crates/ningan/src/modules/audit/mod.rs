@@ -19,6 +19,7 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Query;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 pub fn routes(api: Api) -> Api {
     let read = Access::Action(Action::AuditRead);
@@ -98,12 +99,11 @@ struct SearchQuery {
 
 /// Midnight CST of a `YYYY-MM-DD` date, in epoch milliseconds.
 pub(crate) fn day_start(field: &str, s: &str) -> Result<i64, ApiError> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::field(field, "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD"))?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Rule::Date.refuse("audit", field))?;
     let t = ningan_core::time::cst()
         .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()
-        .ok_or_else(|| ApiError::field(field, "日期无效", "invalid date"))?;
+        .ok_or_else(|| Rule::Date.refuse("audit", field))?;
     Ok(t.timestamp_millis())
 }
 

@@ -23,6 +23,7 @@ use crate::http::api::{Access, Api, Op};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::Json;
 use crate::http::principal::{Ctx, MaybePrincipal, Who, is_cross_site};
+use crate::http::rule::Rule;
 use crate::web::{Frame, Tr, html, safe_next};
 
 pub fn routes(api: Api) -> Api {
@@ -167,7 +168,7 @@ async fn api_me(ctx: Ctx) -> axum::Json<Me> {
 
 async fn set_language(state: &AppState, ctx: &Ctx, language: &str) -> ApiResult<()> {
     if !matches!(language, "zh" | "en") {
-        return Err(ApiError::field("language", "只支持 zh 或 en", "must be zh or en"));
+        return Err(Rule::one_of("zh（中文）或 en（English）", &["zh", "en"]).refuse("auth", "language"));
     }
     let user = ctx.user().ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
     let mut w = state.db.write().await?;

@@ -192,13 +192,13 @@ pub async fn assign(
 pub async fn assign_officer(state: &AppState, ctx: &Ctx, id: i64, req: &AssignRequest) -> ApiResult<()> {
     let reason = ningan_core::text::note(&req.reason, 200).map_err(|e| ApiError::field_from("reason", e))?;
     if reason.as_str().chars().count() < 2 {
-        return Err(ApiError::field("reason", "请说明理由", "state a reason"));
+        return Err(super::error::refuse("reason", "请说明理由", "state a reason"));
     }
     let e = enterprises::get(&state.db, &ctx.scope(), id).await?;
     service::check_officer(state, &ningan_store::Scope::subtree(&e.unit_path), req.officer_id).await?;
     let phone = req.work_phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
     if phone.is_some_and(|p| !enterprises::valid_work_phone(p)) {
-        return Err(ApiError::field(
+        return Err(super::error::refuse(
             "work_phone",
             "工作电话格式无效（如 0574-87654321）",
             "a work phone looks like 0574-87654321",
@@ -249,17 +249,17 @@ pub async fn log_contact(state: &AppState, ctx: &Ctx, id: i64, req: &ContactRequ
         return Err(ApiError::plain(crate::http::error::ErrorCode::Forbidden));
     };
     if !matches!(req.kind.as_str(), "contact" | "visit") {
-        return Err(ApiError::field("kind", "请选择联系或走访", "kind must be contact or visit"));
+        return Err(super::error::refuse("kind", "请选择联系或走访", "kind must be contact or visit"));
     }
     let now = ningan_core::time::now_ms();
     let at = match req.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)
             .map(|t| t.timestamp_millis())
-            .map_err(|_| ApiError::field("at", "时间格式无效（RFC 3339）", "at must be RFC 3339"))?,
+            .map_err(|_| super::error::refuse("at", "时间格式无效（RFC 3339）", "at must be RFC 3339"))?,
         None => now,
     };
     if at > now + 5 * 60_000 || at < now - 365 * model::DAY {
-        return Err(ApiError::field("at", "时间须在过去一年内", "at must be within the past year"));
+        return Err(super::error::refuse("at", "时间须在过去一年内", "at must be within the past year"));
     }
     let topics = ningan_core::text::line(&req.topics, 2, 500).map_err(|e| ApiError::field_from("topics", e))?;
     let problems = ningan_core::text::note(&req.problems, 2000).map_err(|e| ApiError::field_from("problems", e))?;
@@ -451,7 +451,7 @@ pub async fn act(
     Json(req): Json<ActRequest>,
 ) -> ApiResult<StatusCode> {
     let action = RequestAction::parse(&req.action).ok_or_else(|| {
-        ApiError::field(
+        super::error::refuse(
             "action",
             "无此操作",
             "action must be accept, assign, reply, close, escalate, return or supervise",
@@ -486,13 +486,17 @@ pub async fn send_notice(state: &AppState, ctx: &Ctx, req: &NoticeRequest) -> Ap
     if let Some(d) = req.district
         && !ningan_core::DISTRICTS.iter().any(|x| i64::from(x.code) == d)
     {
-        return Err(ApiError::field("district", "无此区县", "district must be one of Ningbo's ten district codes"));
+        return Err(super::error::refuse(
+            "district",
+            "无此区县",
+            "district must be one of Ningbo's ten district codes",
+        ));
     }
     // A district branch addresses its own district only; the city bureau any.
     if let Some(own) = crate::modules::cockpit::panels::district_of(&ctx.unit.path)
         && req.district != Some(i64::from(own))
     {
-        return Err(ApiError::field(
+        return Err(super::error::refuse(
             "district",
             "分局只能向本区企业发布",
             "a district branch notifies its own district only",
@@ -502,7 +506,7 @@ pub async fn send_notice(state: &AppState, ctx: &Ctx, req: &NoticeRequest) -> Ap
     if let Some(i) = industry
         && model::named(model::INDUSTRIES, i).is_none()
     {
-        return Err(ApiError::field("industry", "行业门类无效", "industry must be a GB/T 4754 section A–T"));
+        return Err(super::error::refuse("industry", "行业门类无效", "industry must be a GB/T 4754 section A–T"));
     }
     let mut w = state.db.write().await?;
     portal::notice_insert(
@@ -529,7 +533,7 @@ pub async fn import(
 ) -> ApiResult<axum::Json<super::import::ImportReport>> {
     let ct = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = super::import::Format::detect(ct, "")
-        .ok_or_else(|| ApiError::field("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))?;
+        .ok_or_else(|| super::error::refuse("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))?;
     Ok(axum::Json(super::import::import(&state, &ctx, &body, format).await?))
 }
 

@@ -22,7 +22,7 @@ pub use crate::http::files::sniff;
 /// Checks every file before anything is written; returns each with its real type.
 pub fn check(files: &[Upload]) -> Result<Vec<(&Upload, &'static str)>, ApiError> {
     if files.len() > MAX_FILES {
-        return Err(ApiError::field(
+        return Err(super::error::refuse(
             "files",
             format!("最多上传{MAX_FILES}个附件"),
             format!("at most {MAX_FILES} attachments"),
@@ -34,14 +34,14 @@ pub fn check(files: &[Upload]) -> Result<Vec<(&Upload, &'static str)>, ApiError>
             let name: String =
                 f.name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(100).collect();
             if f.bytes.len() > MAX_BYTES {
-                return Err(ApiError::field(
+                return Err(super::error::refuse(
                     "files",
                     format!("附件“{name}”超过1 MB"),
                     format!("attachment “{name}” is larger than 1 MB"),
                 ));
             }
             let kind = sniff(&f.bytes).ok_or_else(|| {
-                ApiError::field(
+                super::error::refuse(
                     "files",
                     format!("附件“{name}”不是 JPEG、PNG 图片或 PDF 文件"),
                     format!("attachment “{name}” is not a JPEG or PNG picture or a PDF"),

@@ -4,6 +4,7 @@
 
 use super::uscc::UsccError;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::rule::{Refusal, coded_field_error};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnterpriseError {
@@ -32,26 +33,26 @@ pub enum EnterpriseError {
     Store(#[from] ningan_store::StoreError),
 }
 
-impl EnterpriseError {
-    /// The stable code of this kind of error.
-    pub fn code(&self) -> &'static str {
+impl Refusal for EnterpriseError {
+    const MODULE: &'static str = "enterprise";
+
+    fn kind(&self) -> &'static str {
         match self {
-            EnterpriseError::Uscc(_) => "enterprise.uscc",
-            EnterpriseError::Field(..) => "enterprise.field",
-            EnterpriseError::OutsideCity => "enterprise.outside_city",
-            EnterpriseError::Industry(_) => "enterprise.industry",
-            EnterpriseError::Size(_) => "enterprise.size",
-            EnterpriseError::Category(_) => "enterprise.category",
-            EnterpriseError::Station => "enterprise.station",
-            EnterpriseError::Officer => "enterprise.officer",
-            EnterpriseError::Transition { .. } => "enterprise.transition",
-            EnterpriseError::Forbidden => "enterprise.forbidden",
-            EnterpriseError::Store(_) => "enterprise.store",
+            EnterpriseError::Uscc(_) => "uscc",
+            EnterpriseError::Field(..) => "field",
+            EnterpriseError::OutsideCity => "outside_city",
+            EnterpriseError::Industry(_) => "industry",
+            EnterpriseError::Size(_) => "size",
+            EnterpriseError::Category(_) => "category",
+            EnterpriseError::Station => "station",
+            EnterpriseError::Officer => "officer",
+            EnterpriseError::Transition { .. } => "transition",
+            EnterpriseError::Forbidden => "forbidden",
+            EnterpriseError::Store(_) => "store",
         }
     }
 
-    /// The form field the error belongs beside, if any.
-    pub fn field(&self) -> Option<&'static str> {
+    fn field(&self) -> Option<&str> {
         match self {
             EnterpriseError::Uscc(_) => Some("uscc"),
             EnterpriseError::Field(f, _) => Some(f),
@@ -66,6 +67,11 @@ impl EnterpriseError {
     }
 }
 
+/// `field` refused for a reason of its own, as handlers return it.
+pub fn refuse(field: &'static str, zh: impl std::fmt::Display, en: impl std::fmt::Display) -> ApiError {
+    EnterpriseError::Field(field, format!("{zh} / {en}")).into()
+}
+
 impl From<EnterpriseError> for ApiError {
     fn from(e: EnterpriseError) -> ApiError {
         match e {
@@ -76,11 +82,8 @@ impl From<EnterpriseError> for ApiError {
                 let (zh, en) = crate::http::error::split_bilingual(&text);
                 ApiError::new(ErrorCode::Conflict, zh, en)
             }
-            EnterpriseError::Field(field, text) => ApiError::field_from(field, text),
-            other => {
-                let field = other.field().unwrap_or("");
-                ApiError::field_from(field, other)
-            }
+            EnterpriseError::Field(field, ref text) => coded_field_error(e.code(), field, text),
+            other => other.refused(),
         }
     }
 }
@@ -93,6 +96,8 @@ mod tests {
     fn codes_are_stable_and_texts_carry_both_languages() {
         let e = EnterpriseError::Industry("Z".into());
         assert_eq!(e.code(), "enterprise.industry");
+        let api = ApiError::from(EnterpriseError::Field("name", "必填 / required".into()));
+        assert_eq!(api.errors[0].code.as_deref(), Some("enterprise.field"));
         let api = ApiError::from(e);
         assert_eq!(api.errors[0].field, "industry");
         assert!(api.errors[0].message.contains("行业") && api.errors[0].message.contains("GB/T 4754 section"));

@@ -33,6 +33,8 @@ use ningan_core::Action;
 use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
 use crate::http::dto::PageDto;
+use crate::http::error::cause_chain;
+use crate::http::rule::Refusal;
 
 pub use store::migrations::MIGRATIONS;
 
@@ -248,7 +250,9 @@ pub fn start(state: &AppState) {
             match service::sweep_overdue(&db, ningan_core::time::now_ms()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(moved = n, "overdue enterprise requests sent up a tier"),
-                Err(e) => tracing::warn!(error = %e, code = e.code(), "enterprise request sweep failed"),
+                Err(e) => {
+                    tracing::warn!(error = %cause_chain(&e), code = Refusal::code(&e), "enterprise request sweep failed")
+                }
             }
         }
     });

@@ -406,7 +406,7 @@ pub async fn act(
 ) -> PageResult<Response> {
     let result = match RequestAction::parse(&f.action) {
         Some(a) => service::act(&state, &ctx, id, a, &f.note).await.map_err(crate::http::error::ApiError::from),
-        None => Err(crate::http::error::ApiError::field("action", "无此操作", "no such action")),
+        None => Err(super::error::refuse("action", "无此操作", "no such action")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/enterprises/requests/{id}")).into_response()),
@@ -443,11 +443,7 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
             let name = field.file_name().unwrap_or_default().to_string();
             let ct = field.content_type().unwrap_or_default().to_string();
             let bytes = field.bytes().await.map_err(|e| {
-                crate::http::error::ApiError::field(
-                    "file",
-                    format!("上传中断：{e}"),
-                    format!("the upload broke off: {e}"),
-                )
+                super::error::refuse("file", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
             })?;
             file = Some((name, ct, bytes));
         }
@@ -455,11 +451,9 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
     let result = match file {
         Some((name, ct, bytes)) => match super::import::Format::detect(&ct, &name) {
             Some(format) => super::import::import(&state, &ctx, &bytes, format).await,
-            None => {
-                Err(crate::http::error::ApiError::field("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file"))
-            }
+            None => Err(super::error::refuse("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file")),
         },
-        None => Err(crate::http::error::ApiError::field("file", "请选择文件", "choose a file")),
+        None => Err(super::error::refuse("file", "请选择文件", "choose a file")),
     };
     let (status, report, error) = match result {
         Ok(r) => (axum::http::StatusCode::OK, Some(r), None),
@@ -616,10 +610,7 @@ pub struct NoticeForm {
 pub async fn notice(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NoticeForm>) -> PageResult<Response> {
     let district = match f.district.trim() {
         "" => Ok(None),
-        d => d
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| crate::http::error::ApiError::field("district", "无此区县", "no such district")),
+        d => d.parse::<i64>().map(Some).map_err(|_| super::error::refuse("district", "无此区县", "no such district")),
     };
     let result = match district {
         Ok(district) => {

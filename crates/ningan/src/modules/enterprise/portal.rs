@@ -207,7 +207,7 @@ impl<S: Send + Sync> FromRequest<S> for MemberMultipart {
         let mut fields = std::collections::HashMap::new();
         let mut files = Vec::new();
         let broke = |e: axum::extract::multipart::MultipartError| {
-            ApiError::field("files", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
+            super::error::refuse("files", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
         };
         while let Some(field) = form.next_field().await.map_err(broke)? {
             let name = field.name().unwrap_or_default().to_string();

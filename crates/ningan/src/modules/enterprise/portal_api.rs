@@ -181,14 +181,14 @@ pub async fn file_request(
     use base64::Engine as _;
     let mut files = files;
     for a in &req.attachments {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(a.content_base64.trim())
-            .map_err(|_| ApiError::field("files", "附件内容不是有效的 base64", "an attachment is not valid base64"))?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(a.content_base64.trim()).map_err(|_| {
+            super::error::refuse("files", "附件内容不是有效的 base64", "an attachment is not valid base64")
+        })?;
         files.push(Upload { name: a.name.clone(), bytes });
     }
     let checked = super::attach::check(&files)?;
     let category = model::category(req.category.trim()).ok_or_else(|| {
-        ApiError::field(
+        super::error::refuse(
             "category",
             "请选择诉求类别",
             "category must be security_risk, dispute, fraud, licence, workforce or other",
@@ -197,7 +197,7 @@ pub async fn file_request(
     let title = ningan_core::text::line(&req.title, 4, 100).map_err(|e| ApiError::field_from("title", e))?;
     let body = ningan_core::text::note(&req.body, 5000).map_err(|e| ApiError::field_from("body", e))?;
     if body.as_str().chars().count() < 10 {
-        return Err(ApiError::field(
+        return Err(super::error::refuse(
             "body",
             "请具体描述诉求（至少10字）",
             "describe the request in at least 10 characters",
@@ -312,7 +312,7 @@ pub struct RatingBody {
 
 pub async fn rate_request(state: &AppState, m: &Member, id: i64, body: &RatingBody) -> ApiResult<()> {
     if !(1..=5).contains(&body.rating) {
-        return Err(ApiError::field("rating", "请选择1–5星", "rating must be 1 to 5"));
+        return Err(super::error::refuse("rating", "请选择1–5星", "rating must be 1 to 5"));
     }
     let note = ningan_core::text::note(&body.note, 500).map_err(|e| ApiError::field_from("note", e))?;
     let r = requests::get_for_enterprise(&state.db, m.account.enterprise_id, id).await?;

@@ -18,7 +18,6 @@ use super::portal::{self as session, MaybeMember, Member, MemberForm, MemberMult
 use super::portal_api::{self, NewRequestBody, NoticeDto, RatingBody};
 use super::store::{enterprises, portal, requests};
 use crate::app::AppState;
-use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::web::lang::Lang;
 use crate::web::{FormState, PageResult, Tr, html, url_encode};
@@ -142,7 +141,7 @@ pub async fn sign_in(
     match session::sign_in(&state, &f.uscc, &f.phone, &f.code).await {
         Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to("/enterprise")).into_response(),
         Err(e) => {
-            let e = if e.errors.is_empty() { ApiError::field("code", &e.detail_zh, &e.detail_en) } else { e };
+            let e = if e.errors.is_empty() { super::error::refuse("code", &e.detail_zh, &e.detail_en) } else { e };
             login(tr, FormState::new(tr).with_values(&f).refused(&e, &["uscc", "phone", "code"]), true, None)
         }
     }

@@ -11,16 +11,27 @@ use ningan_store::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::{FraudError, refuse};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
-fn parse_time_ms(field: &str, s: &str) -> Result<i64, ApiError> {
+/// What a watch-list kind may be, as a refusal names it.
+pub(super) fn kinds_rule() -> Rule {
+    let codes: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+    Rule::one_of(
+        "phone（电话）、url（网址）、domain（域名）、bank_account（银行账户）、pay_account（支付账户）或 app（应用）",
+        &codes,
+    )
+}
+
+fn parse_time_ms(field: &str, s: &str) -> Result<i64, FraudError> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.timestamp_millis())
-        .map_err(|_| ApiError::field(field, "时间格式无效（应为 RFC 3339）", "must be an RFC 3339 time"))
+        .map_err(|_| FraudError::Field(field.to_string().into(), Rule::Time))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -72,7 +83,7 @@ pub(super) async fn watchlist(
     if let Some(k) = &kind
         && EntryKind::parse(k).is_none()
     {
-        return Err(ApiError::field("kind", "名单类别无效", "unknown kind"));
+        return Err(refuse("kind", kinds_rule()));
     }
     let page = state.db.watchlist_page(kind.as_deref(), q.q.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, WatchEntryDto::from)))
@@ -106,7 +117,7 @@ pub struct WatchReport {
 /// Checks every entry; one bad entry refuses the whole batch with its position.
 pub fn validate_entries(entries: &[WatchEntryRequest]) -> Result<Vec<NewWatchEntry>, ApiError> {
     if entries.is_empty() || entries.len() > 10_000 {
-        return Err(ApiError::field("entries", "每批1至10000条", "send 1 to 10,000 entries"));
+        return Err(refuse("entries", Rule::other("每批1至10000条", "send 1 to 10,000 entries")));
     }
     let now = ningan_core::time::now_ms();
     entries
@@ -114,27 +125,21 @@ pub fn validate_entries(entries: &[WatchEntryRequest]) -> Result<Vec<NewWatchEnt
         .enumerate()
         .map(|(i, e)| {
             let field = |name: &str| format!("entries[{i}].{name}");
-            let kind = EntryKind::parse(&e.kind).ok_or_else(|| {
-                ApiError::field(
-                    &field("kind"),
-                    "名单类别应为 phone/url/domain/bank_account/pay_account/app",
-                    "unknown kind",
-                )
-            })?;
+            let kind = EntryKind::parse(&e.kind).ok_or_else(|| refuse(field("kind"), kinds_rule()))?;
             let value = kind.normalize(&e.value).map_err(|err| ApiError::field_from(&field("value"), err))?;
             let source = e.source.trim();
             if source.is_empty() || source.chars().count() > 100 {
-                return Err(ApiError::field(&field("source"), "请填写来源（最多100字）", "source is required"));
+                return Err(refuse(field("source"), Rule::RequiredUpTo(100)));
             }
             let confidence = e.confidence.unwrap_or(80);
             if !(0..=100).contains(&confidence) {
-                return Err(ApiError::field(&field("confidence"), "可信度应为0至100", "confidence is 0 to 100"));
+                return Err(refuse(field("confidence"), Rule::Range(0, 100)));
             }
             let expires_at = match e.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
                 Some(s) => {
                     let ms = parse_time_ms(&field("expires_at"), s)?;
                     if ms <= now {
-                        return Err(ApiError::field(&field("expires_at"), "到期时间已过", "already expired"));
+                        return Err(refuse(field("expires_at"), Rule::other("到期时间已过", "already expired")));
                     }
                     Some(ms)
                 }
@@ -191,7 +196,7 @@ pub(super) async fn watchlist_remove(
 /// Takes an entry off the list, in the store and in the running engine.
 pub async fn remove_entry(state: &AppState, ctx: &Ctx, id: i64, reason: &str) -> ApiResult<()> {
     if reason.chars().count() > 200 {
-        return Err(ApiError::field("reason", "理由最多200字", "reason: at most 200 characters"));
+        return Err(refuse("reason", Rule::TooLong(200)));
     }
     let mut w = state.db.write().await?;
     let entry = w.watchlist_remove(&ctx.actor(), id, reason.trim()).await?;
@@ -265,14 +270,8 @@ pub(super) async fn rules_replace(
 pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str, reason: &str) -> ApiResult<RulesDto> {
     state.fraud.service.ensure_loaded(&state.db).await?;
     let set = state.fraud.service.replace_rules(source).map_err(|e| {
-        let mut err = ApiError::field(
-            "rules",
-            format!("第{}行：{}", e.line, crate::http::error::split_bilingual(&e.message).0),
-            format!("line {}: {}", e.line, crate::http::error::split_bilingual(&e.message).1),
-        );
-        err.detail_zh = format!("规则文件第{}行：{}", e.line, e.message);
-        err.detail_en = format!("rules line {}: {}", e.line, e.message);
-        err
+        let (zh, en) = crate::http::error::split_bilingual(&e.message);
+        FraudError::Rules { line: e.line, zh: zh.into(), en: en.into() }
     })?;
     let mut w = state.db.write().await?;
     w.fraud_rule_version_insert(&ctx.actor(), &set.version, source, set.rules.len() as i64).await?;
@@ -356,12 +355,12 @@ pub async fn new_case(
 ) -> ApiResult<NewFraudCase> {
     let occurred_at = parse_time_ms("occurred_at", &req.occurred_at)?;
     if occurred_at > ningan_core::time::now_ms() + 300_000 {
-        return Err(ApiError::field("occurred_at", "发案时间晚于当前时间", "occurred_at is in the future"));
+        return Err(refuse("occurred_at", Rule::Future));
     }
     let amount_fen = ningan_fraud::amount_fen(req.amount).map_err(|e| ApiError::field_from("amount", e))?;
     let typology = req.typology.trim();
     if typology.is_empty() || typology.chars().count() > 50 {
-        return Err(ApiError::field("typology", "请填写诈骗类型", "typology is required"));
+        return Err(refuse("typology", Rule::RequiredUpTo(50)));
     }
     let subject = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => {
@@ -372,9 +371,7 @@ pub async fn new_case(
     };
     let (unit_id, unit_path) = match (&subject, req.unit_id) {
         (_, Some(id)) => {
-            let u = state.db.unit_get(&ctx.scope(), id).await.map_err(|_| {
-                ApiError::field("unit_id", "单位不存在或不在本单位范围内", "unit unknown or outside your scope")
-            })?;
+            let u = state.db.unit_get(&ctx.scope(), id).await.map_err(|_| refuse("unit_id", Rule::NotInScope))?;
             (u.id, u.path)
         }
         (Some(s), None) => (s.unit_id, s.unit_path.clone()),
@@ -445,7 +442,7 @@ pub(super) async fn reports(
     if let Some(s) = &status
         && !["pending", "accepted", "rejected"].contains(&s.as_str())
     {
-        return Err(ApiError::field("status", "状态应为 pending/accepted/rejected", "unknown status"));
+        return Err(refuse("status", Rule::one_of("待审核、已受理或不予受理", &["pending", "accepted", "rejected"])));
     }
     let page = state.db.fraud_reports(&ctx.scope(), status.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, ReportDto::from)))
@@ -463,11 +460,11 @@ pub struct ReportReviewRequest {
 pub async fn review_report(state: &AppState, ctx: &Ctx, id: i64, req: &ReportReviewRequest) -> ApiResult<Option<i64>> {
     let case = match (req.accept, &req.case) {
         (true, Some(c)) => Some(new_case(state, ctx, c, Some(id)).await?),
-        (true, None) => return Err(ApiError::field("case", "受理须登记发案信息", "accepting files a case: send it")),
+        (true, None) => return Err(FraudError::CaseRequired.into()),
         (false, _) => None,
     };
     if !req.accept && req.note.trim().chars().count() < 2 {
-        return Err(ApiError::field("note", "不予受理须说明理由", "say why the report is rejected"));
+        return Err(refuse("note", Rule::Reason(2, 500)));
     }
     let mut w = state.db.write().await?;
     let case_id = w.fraud_report_review(&ctx.actor(), &ctx.scope(), id, case, req.note.trim()).await?;
@@ -531,26 +528,24 @@ pub struct NewLectureRequest {
 }
 
 pub async fn add_lecture(state: &AppState, ctx: &Ctx, req: &NewLectureRequest) -> ApiResult<i64> {
-    let date = chrono::NaiveDate::parse_from_str(req.held_on.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::field("held_on", "日期格式应为 YYYY-MM-DD", "held_on must be YYYY-MM-DD"))?;
+    let date =
+        chrono::NaiveDate::parse_from_str(req.held_on.trim(), "%Y-%m-%d").map_err(|_| refuse("held_on", Rule::Date))?;
     if date > ningan_core::time::today_cst() {
-        return Err(ApiError::field("held_on", "宣讲日期不能晚于今天", "held_on is in the future"));
+        return Err(refuse("held_on", Rule::Future));
     }
     let venue = req.venue.trim();
     if venue.is_empty() || venue.chars().count() > 100 {
-        return Err(ApiError::field("venue", "请填写宣讲地点（最多100字）", "venue is required"));
+        return Err(refuse("venue", Rule::RequiredUpTo(100)));
     }
     let topic = req.topic.trim();
     if topic.is_empty() || topic.chars().count() > 100 {
-        return Err(ApiError::field("topic", "请填写宣讲主题（最多100字）", "topic is required"));
+        return Err(refuse("topic", Rule::RequiredUpTo(100)));
     }
     if !(1..=100_000).contains(&req.audience) {
-        return Err(ApiError::field("audience", "受众人数应为1至100000", "audience is 1 to 100,000"));
+        return Err(refuse("audience", Rule::Range(1, 100_000)));
     }
     let unit = match req.unit_id {
-        Some(id) => state.db.unit_get(&ctx.scope(), id).await.map_err(|_| {
-            ApiError::field("unit_id", "单位不存在或不在本单位范围内", "unit unknown or outside your scope")
-        })?,
+        Some(id) => state.db.unit_get(&ctx.scope(), id).await.map_err(|_| refuse("unit_id", Rule::NotInScope))?,
         None => ctx.unit.clone(),
     };
     let mut w = state.db.write().await?;

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod error;
 mod housekeeping;
 pub mod import;
 pub mod pages;

@@ -16,11 +16,13 @@ use super::admin::{
     self, BoardDto, FiguresDto, LectureDto, NewCaseRequest, NewLectureRequest, ReportDto, ReportReviewRequest,
     WatchEntryDto, WatchEntryRequest,
 };
+use super::error::refuse;
 use super::tasks::{self, OutcomeRequest, ReviewRequest, TaskDetailDto, TaskDto, TransferRequest};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::web::page::{form_value, nonempty, opt_i64};
 use crate::web::{FormState, Frame, PageResult, Pager, Tr, html};
 
@@ -365,7 +367,7 @@ pub async fn task_transfer(
             let req = TransferRequest { to_unit_id, reason: form.reason.clone() };
             tasks::request_transfer(&state, &ctx, id, &req).await
         }
-        Ok(None) => Err(ApiError::field("to_unit_id", "请选择接收单位", "choose the receiving unit")),
+        Ok(None) => Err(refuse("to_unit_id", Rule::Required)),
         Err(e) => Err(e),
     };
     match requested {
@@ -508,10 +510,9 @@ fn expiry(raw: &str) -> Result<Option<String>, ApiError> {
     if raw.is_empty() {
         return Ok(None);
     }
-    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| ApiError::field("expires_on", "到期日应为 YYYY-MM-DD", "the expiry date is YYYY-MM-DD"))?;
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| refuse("expires_on", Rule::Date))?;
     if day < ningan_core::time::today_cst() {
-        return Err(ApiError::field("expires_on", "到期日不能早于今天", "the expiry date cannot be in the past"));
+        return Err(refuse("expires_on", Rule::other("到期日不能早于今天", "the expiry date cannot be in the past")));
     }
     Ok(Some(format!("{}T23:59:59+08:00", day.format("%Y-%m-%d"))))
 }
@@ -558,7 +559,7 @@ pub async fn watchlist_remove(
     Form(form): Form<RemoveForm>,
 ) -> PageResult<Response> {
     let removed = if form.reason.trim().chars().count() < 2 {
-        Err(ApiError::field("reason", "移出名单须说明理由", "say why the entry comes off the list"))
+        Err(refuse("reason", Rule::Reason(2, 200)))
     } else {
         admin::remove_entry(&state, &ctx, id, &form.reason).await
     };
@@ -641,7 +642,7 @@ pub async fn lecture_add(
     };
     let added = match audience {
         Ok(Some(_)) => admin::add_lecture(&state, &ctx, &req).await.map(|_| ()),
-        Ok(None) => Err(ApiError::field("audience", "请填写听众人数", "enter the audience size")),
+        Ok(None) => Err(refuse("audience", Rule::Required)),
         Err(e) => Err(e),
     };
     match added {
@@ -795,7 +796,7 @@ pub struct RulesForm {
 
 pub async fn rules_edit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<RulesForm>) -> PageResult<Response> {
     let done = if form.reason.trim().chars().count() < 2 {
-        Err(ApiError::field("reason", "规则生效须说明理由", "say why the rules change"))
+        Err(refuse("reason", Rule::Reason(2, 200)))
     } else {
         admin::replace_rules(&state, &ctx, &form.rules, &form.reason).await
     };

@@ -14,22 +14,16 @@ use ningan_store::{Actor, NewReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::{FraudError, refuse};
 use super::wire::{SignalLine, When};
 use crate::app::AppState;
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Query};
+use crate::http::rule::Rule;
 use crate::web::html;
 
 fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
-    if state.fraud.public_limiter.admit(addr.ip()) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::TooManyAttempts,
-            "查询过于频繁，请一分钟后再试",
-            "too many look-ups from this address; try again in a minute",
-        ))
-    }
+    if state.fraud.public_limiter.admit(addr.ip()) { Ok(()) } else { Err(FraudError::TooManyLookups.into()) }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -51,11 +45,12 @@ pub struct CheckDto {
 }
 
 pub fn check(state: &AppState, kind: &str, value: &str) -> ApiResult<CheckDto> {
-    let kind = EntryKind::parse(kind).ok_or_else(|| {
-        ApiError::field("kind", "类别应为 phone/url/domain/bank_account/pay_account/app", "unknown kind")
-    })?;
+    let kind = EntryKind::parse(kind).ok_or_else(|| refuse("kind", super::admin::kinds_rule()))?;
     if value.trim().is_empty() || value.len() > 500 {
-        return Err(ApiError::field("value", "请输入要查询的号码、网址或账号", "value is required"));
+        return Err(refuse(
+            "value",
+            Rule::other("请输入要查询的号码、网址或账号", "enter a number, address or account"),
+        ));
     }
     let canonical = kind.normalize(value).map_err(|e| ApiError::field_from("value", e))?;
     let hit = state.fraud.service.check(kind, value)?;
@@ -114,17 +109,12 @@ pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<Rep
     let description = req.description.trim();
     let n = description.chars().count();
     if !(10..=2000).contains(&n) {
-        return Err(ApiError::field(
-            "description",
-            "请描述经过（10–2000字）",
-            "describe what happened in 10–2000 characters",
-        ));
+        return Err(refuse("description", Rule::Length(10, 2000)));
     }
     let identifier = match (req.identifier_kind.trim(), req.identifier.trim()) {
         (_, "") => None,
         (k, v) => {
-            let kind = EntryKind::parse(k)
-                .ok_or_else(|| ApiError::field("identifier_kind", "请选择对方使用的号码类别", "unknown kind"))?;
+            let kind = EntryKind::parse(k).ok_or_else(|| refuse("identifier_kind", super::admin::kinds_rule()))?;
             Some((kind, kind.normalize(v).map_err(|e| ApiError::field_from("identifier", e))?))
         }
     };
@@ -146,7 +136,8 @@ pub async fn file_report(state: &AppState, req: &ReportRequest) -> ApiResult<Rep
         via: None,
         amount: Some(amount_fen as f64 / 100.0),
     };
-    let incoming = line.check(ningan_core::time::now_ms() / 1000).map_err(|r| ApiError::field("report", r.zh, r.en))?;
+    let incoming =
+        line.check(ningan_core::time::now_ms() / 1000).map_err(|r| refuse("report", Rule::other(r.zh, r.en)))?;
     let actor = Actor { name: "public:report".into(), unit_id: None };
     state.fraud.service.ingest(&state.db, &actor, "report", vec![incoming]).await?;
     let subject = state.fraud.service.subject(&state.db, &phone).await?;

@@ -4,11 +4,13 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::refuse;
 use super::wire::{Incoming, SignalLine};
 use crate::app::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::Json;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 /// Signals one request may carry.
 pub const MAX_BATCH: usize = 10_000;
@@ -53,10 +55,9 @@ pub async fn ingest_lines(
     lines: Vec<(usize, Result<SignalLine, String>)>,
 ) -> ApiResult<SignalReport> {
     if lines.len() > MAX_BATCH {
-        return Err(ApiError::field(
+        return Err(refuse(
             "signals",
-            format!("每批最多{MAX_BATCH}条"),
-            format!("at most {MAX_BATCH} per batch"),
+            Rule::other(format!("每批最多{MAX_BATCH}条"), format!("at most {MAX_BATCH} per batch")),
         ));
     }
     let now = ningan_core::time::now_ms() / 1000;
@@ -118,7 +119,7 @@ pub(super) async fn signals(
     Json(batch): Json<SignalBatch>,
 ) -> ApiResult<axum::Json<SignalReport>> {
     if batch.signals.is_empty() {
-        return Err(ApiError::field("signals", "至少一条信号", "send at least one signal"));
+        return Err(refuse("signals", Rule::other("至少一条信号", "send at least one signal")));
     }
     let lines = batch.signals.into_iter().enumerate().map(|(i, s)| (i, Ok(s))).collect();
     Ok(axum::Json(ingest_lines(&state, &ctx.actor(), "api", lines).await?))
@@ -139,12 +140,12 @@ pub(super) async fn signals_ndjson(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<SignalReport>> {
     let body = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::field("body", "请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}")))?;
+        .map_err(|e| refuse("body", Rule::other("请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}"))))?;
     // Every line counts toward the limit, before any is parsed.
     crate::http::ndjson::lines(body, MAX_BATCH)?;
     let lines = parse_ndjson(body);
     if lines.is_empty() {
-        return Err(ApiError::field("body", "请求体没有信号", "the body holds no signals"));
+        return Err(refuse("body", Rule::other("请求体没有信号", "the body holds no signals")));
     }
     Ok(axum::Json(ingest_lines(&state, &ctx.actor(), "api", lines).await?))
 }

@@ -8,11 +8,13 @@ use ningan_store::{LoggedSignal, PageRequest, Task, TaskOutcome, TaskQuery, Task
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::{FraudError, refuse};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TaskDto {
@@ -312,27 +314,21 @@ impl TaskListQuery {
         if let Some(s) = &status
             && !["open", "transfer", "done", "overdue", "escalated"].contains(&s.as_str())
         {
-            return Err(ApiError::field(
-                "status",
-                "状态应为待劝阻、已超时、已上报督办、移交待审核或已办结",
-                "status must be open, overdue, escalated, transfer or done",
-            ));
+            let zh = "待劝阻、已超时、已上报督办、移交待审核或已办结";
+            return Err(refuse("status", Rule::one_of(zh, &["open", "overdue", "escalated", "transfer", "done"])));
         }
         if let Some(l) = &level
             && Level::parse(l).is_none()
         {
-            return Err(ApiError::field("level", "等级应为高、中或低", "level must be high, medium or low"));
+            return Err(refuse("level", Rule::one_of("高、中或低", &["high", "medium", "low"])));
         }
         let sort = TaskSort::parse(self.sort.as_deref().map(str::trim).unwrap_or("")).ok_or_else(|| {
-            ApiError::field(
-                "sort",
-                "排序应为处置时限、分值或预警时间",
-                "sort is deadline, -deadline, score, -score, warned or -warned",
-            )
+            let zh = "处置时限、分值或预警时间（前加 - 为倒序）";
+            refuse("sort", Rule::one_of(zh, &["deadline", "-deadline", "score", "-score", "warned", "-warned"]))
         })?;
         let text = given(&self.q);
         if text.as_deref().is_some_and(|t| t.chars().count() > 50) {
-            return Err(ApiError::field("q", "搜索内容不超过50个字", "search text is at most 50 characters"));
+            return Err(refuse("q", Rule::TooLong(50)));
         }
         Ok(TaskQuery { status, level, subject_id: None, typology: given(&self.typology), text, sort })
     }
@@ -378,27 +374,21 @@ pub struct OutcomeRequest {
 pub fn validate_outcome(req: &OutcomeRequest) -> Result<TaskOutcome, ApiError> {
     let known = ningan_core::labels::TASK_OUTCOME.iter().any(|o| o.code == req.outcome && o.code != "sms");
     if !known {
-        return Err(ApiError::field(
-            "outcome",
-            "处置结果应为 已劝阻/暂时找不到/确实找不到/不符/重复预警",
-            "outcome must be dissuaded, not_reached, unreachable, mismatch or duplicate",
-        ));
+        let zh = "已劝阻、暂时找不到、确实找不到、不符或重复预警";
+        let codes = ["dissuaded", "not_reached", "unreachable", "mismatch", "duplicate"];
+        return Err(refuse("outcome", Rule::one_of(zh, &codes)));
     }
     let fen = |field: &str, v: f64| ningan_fraud::amount_fen(v).map_err(|e| ApiError::field_from(field, e));
     let money_lost_fen = fen("money_lost", req.money_lost)?;
     let amount_protected_fen = fen("amount_protected", req.amount_protected)?;
     if !(0..=90).contains(&req.watch_days) {
-        return Err(ApiError::field("watch_days", "回访观察期应为0至90天", "watch_days must be 0 to 90"));
+        return Err(refuse("watch_days", Rule::Range(0, 90)));
     }
     if req.note.chars().count() > 500 {
-        return Err(ApiError::field("note", "说明最多500字", "note is at most 500 characters"));
+        return Err(refuse("note", Rule::TooLong(500)));
     }
     if req.outcome != "dissuaded" && amount_protected_fen > 0 {
-        return Err(ApiError::field(
-            "amount_protected",
-            "只有“已劝阻”才能登记避免损失金额",
-            "only a dissuasion protects money",
-        ));
+        return Err(FraudError::OnlyDissuasionProtects.into());
     }
     let now = ningan_core::time::now_ms();
     Ok(TaskOutcome {
@@ -437,17 +427,17 @@ pub struct TransferRequest {
 pub async fn request_transfer(state: &AppState, ctx: &Ctx, id: i64, req: &TransferRequest) -> ApiResult<()> {
     let reason = req.reason.trim();
     if !(2..=200).contains(&reason.chars().count()) {
-        return Err(ApiError::field("reason", "请说明移交理由（2–200字）", "state a reason of 2–200 characters"));
+        return Err(refuse("reason", Rule::Reason(2, 200)));
     }
     let target = match state.db.unit_by_id(req.to_unit_id).await {
         Ok(u) => u,
         Err(ningan_store::StoreError::NotFound) => {
-            return Err(ApiError::field("to_unit_id", "接收单位不存在", "no such unit"));
+            return Err(refuse("to_unit_id", Rule::NotInScope));
         }
         Err(e) => return Err(e.into()),
     };
     if target.kind != ningan_store::UnitKind::Station {
-        return Err(ApiError::field("to_unit_id", "只能移交给派出所", "tasks go to police stations"));
+        return Err(FraudError::NotStation.into());
     }
     let mut w = state.db.write().await?;
     w.fraud_task_request_transfer(&ctx.actor(), &ctx.scope(), id, target.id, reason).await?;

@@ -267,7 +267,8 @@ pub struct MapQuery {
 /// `west,south,east,north`, each a finite degree, west ≤ east and south ≤ north.
 pub fn parse_bbox(raw: Option<&str>) -> Result<[f64; 4], ApiError> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return Ok([120.5, 28.8, 122.5, 30.5]) };
-    let bad = || ApiError::field("bbox", "视窗应为“西,南,东,北”四个经纬度", "bbox is west,south,east,north in degrees");
+    let bad =
+        || super::error::refuse("bbox", "视窗应为“西,南,东,北”四个经纬度", "bbox is west,south,east,north in degrees");
     let v: Vec<f64> = raw.split(',').map(|s| s.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
     match v.as_slice() {
         [w, s, e, n] if [*w, *s, *e, *n].iter().all(|x| x.is_finite()) && w <= e && s <= n => Ok([*w, *s, *e, *n]),
@@ -283,7 +284,7 @@ pub async fn map(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MapQue
             .parse::<f64>()
             .ok()
             .filter(|z| (0.0..=22.0).contains(z))
-            .ok_or_else(|| ApiError::field("zoom", "缩放级别应为0至22", "zoom is 0 to 22"))?,
+            .ok_or_else(|| super::error::refuse("zoom", "缩放级别应为0至22", "zoom is 0 to 22"))?,
     };
     let viewer = service::viewer(&state, &ctx).await?;
     let now = ningan_core::time::now_ms();
@@ -355,11 +356,9 @@ pub fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
     let this = stats::month_of(ningan_core::time::now_ms()).0;
     match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         None => Ok(this),
-        Some(y) => {
-            y.parse::<i32>().ok().filter(|y| (2000..=this).contains(y)).ok_or_else(|| {
-                ApiError::field("year", format!("年份应为2000至{this}"), format!("year is 2000 to {this}"))
-            })
-        }
+        Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=this).contains(y)).ok_or_else(|| {
+            super::error::refuse("year", format!("年份应为2000至{this}"), format!("year is 2000 to {this}"))
+        }),
     }
 }
 
@@ -515,7 +514,7 @@ pub async fn department(
 fn format_of(headers: &axum::http::HeaderMap) -> Result<crate::web::import::Format, ApiError> {
     let ct = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     crate::web::import::Format::detect(ct, "")
-        .ok_or_else(|| ApiError::field("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))
+        .ok_or_else(|| super::error::refuse("file", "请上传 CSV 或 XLSX 文件", "send a CSV (text/csv) or XLSX file"))
 }
 
 pub async fn import_points(

@@ -4,6 +4,7 @@
 
 use super::model::NotAllowed;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::rule::{Refusal, coded_field_error};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LifeError {
@@ -30,25 +31,25 @@ pub enum LifeError {
     Store(#[from] ningan_store::StoreError),
 }
 
-impl LifeError {
-    /// The stable code of this kind of error.
-    pub fn code(&self) -> &'static str {
+impl Refusal for LifeError {
+    const MODULE: &'static str = "life";
+
+    fn kind(&self) -> &'static str {
         match self {
-            LifeError::Field(..) => "life.field",
-            LifeError::OutsideCity => "life.outside_city",
-            LifeError::OutsideArea => "life.outside_area",
-            LifeError::Kind(_) => "life.kind",
-            LifeError::Severity(_) => "life.severity",
-            LifeError::Department(_) => "life.department",
-            LifeError::Step(_) => "life.step",
-            LifeError::Evidence => "life.evidence",
-            LifeError::Forbidden => "life.forbidden",
-            LifeError::Store(_) => "life.store",
+            LifeError::Field(..) => "field",
+            LifeError::OutsideCity => "outside_city",
+            LifeError::OutsideArea => "outside_area",
+            LifeError::Kind(_) => "kind",
+            LifeError::Severity(_) => "severity",
+            LifeError::Department(_) => "department",
+            LifeError::Step(_) => "step",
+            LifeError::Evidence => "evidence",
+            LifeError::Forbidden => "forbidden",
+            LifeError::Store(_) => "store",
         }
     }
 
-    /// The form field the error belongs beside, if any.
-    pub fn field(&self) -> Option<&'static str> {
+    fn field(&self) -> Option<&str> {
         match self {
             LifeError::Field(f, _) => Some(f),
             LifeError::OutsideCity | LifeError::OutsideArea => Some("lon"),
@@ -59,10 +60,17 @@ impl LifeError {
             _ => None,
         }
     }
+}
 
+impl LifeError {
     pub(crate) fn field_of(field: &'static str, zh: &str, en: &str) -> LifeError {
         LifeError::Field(field, format!("{zh} / {en}"))
     }
+}
+
+/// `field` refused for a reason of its own, as handlers return it.
+pub fn refuse(field: &'static str, zh: impl std::fmt::Display, en: impl std::fmt::Display) -> ApiError {
+    LifeError::Field(field, format!("{zh} / {en}")).into()
 }
 
 impl From<LifeError> for ApiError {
@@ -71,11 +79,8 @@ impl From<LifeError> for ApiError {
             LifeError::Store(s) => ApiError::from(s),
             LifeError::Forbidden => ApiError::plain(ErrorCode::Forbidden),
             LifeError::Step(n) => ApiError::new(ErrorCode::Conflict, n.zh(), n.to_string()),
-            LifeError::Field(field, text) => ApiError::field_from(field, text),
-            other => {
-                let field = other.field().unwrap_or("");
-                ApiError::field_from(field, other)
-            }
+            LifeError::Field(field, ref text) => coded_field_error(e.code(), field, text),
+            other => other.refused(),
         }
     }
 }
@@ -88,7 +93,7 @@ mod tests {
     #[test]
     fn codes_are_stable_and_texts_carry_both_languages() {
         let e = LifeError::Department("police".into());
-        assert_eq!((e.code(), e.field()), ("life.department", Some("department")));
+        assert_eq!((e.code().as_str(), e.field()), ("life.department", Some("department")));
         let api = ApiError::from(e);
         assert!(api.errors[0].message.contains("责任部门") && api.errors[0].message.contains("unknown"));
         let step = ApiError::from(LifeError::Step(NotAllowed { state: State::Closed, step: Step::Verify }));

@@ -31,6 +31,8 @@ use ningan_core::Action;
 use crate::app::AppState;
 use crate::http::api::{Access, Api, Op};
 use crate::http::dto::PageDto;
+use crate::http::error::cause_chain;
+use crate::http::rule::Refusal;
 
 pub use store::migrations::MIGRATIONS;
 
@@ -247,7 +249,9 @@ pub fn start(state: &AppState) {
                     tracing::info!(escalated = ids.len(), "overdue risk points escalated to the district");
                     refresh(&state, &ids).await;
                 }
-                Err(e) => tracing::warn!(error = %e, code = e.code(), "life escalation sweep failed"),
+                Err(e) => {
+                    tracing::warn!(error = %cause_chain(&e), code = Refusal::code(&e), "life escalation sweep failed")
+                }
             }
         }
     });

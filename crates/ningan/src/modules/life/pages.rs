@@ -473,7 +473,7 @@ async fn read_step(
     let mut qtys = Vec::new();
     let mut kept = Vec::new();
     let broke = |e: axum::extract::multipart::MultipartError| {
-        ApiError::field("photos", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
+        super::error::refuse("photos", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
     };
     while let Some(field) = form.next_field().await.map_err(broke)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -732,13 +732,13 @@ pub struct IncidentForm {
     note: String,
 }
 
-fn parse_local(field: &str, raw: &str) -> Result<i64, ApiError> {
+fn parse_local(field: &'static str, raw: &str) -> Result<i64, ApiError> {
     use chrono::TimeZone as _;
     chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
         .ok()
         .and_then(|t| ningan_core::time::cst().from_local_datetime(&t).single())
         .map(|t| t.timestamp_millis())
-        .ok_or_else(|| ApiError::field(field, "请填写发生时间", "give the time it happened"))
+        .ok_or_else(|| super::error::refuse(field, "请填写发生时间", "give the time it happened"))
 }
 
 pub async fn incident(State(state): State<AppState>, ctx: Ctx, Form(f): Form<IncidentForm>) -> PageResult<Response> {
@@ -804,7 +804,7 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
                 let name = field.file_name().unwrap_or_default().to_string();
                 let ct = field.content_type().unwrap_or_default().to_string();
                 let bytes = field.bytes().await.map_err(|e| {
-                    ApiError::field("file", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
+                    super::error::refuse("file", format!("上传中断：{e}"), format!("the upload broke off: {e}"))
                 })?;
                 file = Some((name, ct, bytes));
             }
@@ -815,9 +815,9 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, mut form: axum::ext
         Some((name, ct, bytes)) => match crate::web::import::Format::detect(&ct, &name) {
             Some(format) if what == "samples" => super::import::samples(&state, &ctx, &bytes, format).await,
             Some(format) => super::import::points(&state, &ctx, &bytes, format).await,
-            None => Err(ApiError::field("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file")),
+            None => Err(super::error::refuse("file", "请上传 CSV 或 XLSX 文件", "choose a CSV or XLSX file")),
         },
-        None => Err(ApiError::field("file", "请选择文件", "choose a file")),
+        None => Err(super::error::refuse("file", "请选择文件", "choose a file")),
     };
     let (status, report, error) = match result {
         Ok(r) => (axum::http::StatusCode::OK, Some(r), None),

@@ -43,6 +43,7 @@ pub fn check(files: &[Photo]) -> Result<Vec<(&Photo, &'static str)>, LifeError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::rule::Refusal;
 
     #[test]
     fn only_pictures_pass_whatever_their_names() {

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 
 pub const HEADER: &str = "name,id_number,phone,origin,arrived_at,station_code";
 /// A risk area counts for people arriving up to 14 days after it ended.
@@ -58,12 +60,6 @@ pub struct RiskAreaDto {
     pub ends_at: Option<String>,
 }
 
-fn time(field: &str, s: &str) -> Result<i64, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339")))
-}
-
 pub(super) async fn risk_areas(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<RiskAreaDto>>> {
     Ok(axum::Json(
         state
@@ -89,16 +85,16 @@ pub(super) async fn risk_area_create(
 ) -> ApiResult<StatusCode> {
     let name = req.name.trim();
     if name.chars().count() < 2 || name.chars().count() > 60 {
-        return Err(ApiError::field("name", "地区名称2–60字", "name: 2–60 characters"));
+        return Err(refuse("name", Rule::Length(2, 60)));
     }
     if req.level != "high" && req.level != "medium" {
-        return Err(ApiError::field("level", "风险等级为 high 或 medium", "level must be high or medium"));
+        return Err(refuse("level", Rule::one_of("high（高风险）或 medium（中风险）", &["high", "medium"])));
     }
     let starts = match req.starts_at.as_deref() {
-        Some(s) => time("starts_at", s)?,
+        Some(s) => super::time_ms("starts_at", s)?,
         None => ningan_core::time::now_ms(),
     };
-    let ends = req.ends_at.as_deref().map(|s| time("ends_at", s)).transpose()?;
+    let ends = req.ends_at.as_deref().map(|s| super::time_ms("ends_at", s)).transpose()?;
     let mut w = state.db.write().await?;
     w.risk_area_insert(&ctx.actor(), name, &req.level, starts, ends).await?;
     w.commit().await?;
@@ -125,7 +121,7 @@ pub struct ArrivalsReport {
 pub async fn import_arrivals(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<ArrivalsReport> {
     let mut lines = csv.lines();
     if lines.next().map(str::trim) != Some(HEADER) {
-        return Err(ApiError::field("csv", format!("首行须为：{HEADER}"), format!("the first line must be: {HEADER}")));
+        return Err(refuse("csv", Rule::CsvHeader(HEADER)));
     }
     let areas = state.db.risk_areas().await?;
     let units = state.db.units_in_scope(&ctx.scope()).await?;
@@ -293,11 +289,7 @@ pub(super) async fn set_status(
 /// Records how far an arrival's screening has got, for the API and the page.
 pub async fn move_on(state: &AppState, ctx: &Ctx, id: i64, status: &str) -> ApiResult<()> {
     if !ARRIVAL_STATUSES.contains(&status) {
-        return Err(ApiError::field(
-            "status",
-            "状态无效",
-            format!("status must be one of {}", ARRIVAL_STATUSES.join(", ")),
-        ));
+        return Err(refuse("status", Rule::one_of(ARRIVAL_STATUSES.join("、"), ARRIVAL_STATUSES)));
     }
     let mut w = state.db.write().await?;
     w.arrival_set_status(&ctx.actor(), &ctx.scope(), id, status).await?;

@@ -8,6 +8,7 @@
 pub mod arrivals;
 pub mod control;
 pub mod demo;
+pub mod error;
 mod housekeeping;
 pub mod panel;
 pub mod quarantine;
@@ -86,6 +87,13 @@ struct ListQuery {
     pub status: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+/// An RFC 3339 time given in `field`, in milliseconds.
+fn time_ms(field: &'static str, s: &str) -> Result<i64, error::PreciseError> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| error::PreciseError::Field(field, crate::http::rule::Rule::Time))
 }
 
 fn parse_time(s: &str) -> Option<Time> {

@@ -24,6 +24,7 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 pub fn routes(api: Api) -> Api {
     api.add(
@@ -178,8 +179,10 @@ async fn list(
 ) -> ApiResult<axum::Json<PageDto<ResidentDto>>> {
     let sort = match q.sort.as_deref().filter(|s| !s.is_empty()) {
         None => ResidentSort::default(),
-        Some(s) => ResidentSort::parse(s)
-            .ok_or_else(|| ApiError::field("sort", "排序方式无效", "sort must be id, name, birth_date or newest"))?,
+        Some(s) => ResidentSort::parse(s).ok_or_else(|| {
+            let zh = "编号、姓名、出生日期或最新登记";
+            Rule::one_of(zh, &["id", "name", "birth_date", "newest"]).refuse("residents", "sort")
+        })?,
     };
     let purpose = identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref())?;
     let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose };

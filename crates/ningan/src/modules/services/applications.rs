@@ -13,11 +13,13 @@ use ningan_store::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::{ServicesError, refuse};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ApplicationDto {
@@ -100,15 +102,15 @@ pub fn check_details(item: &ServiceItem, details: &BTreeMap<String, String>) -> 
     for (key, label) in &item.fields {
         let v = details.get(key).map(|v| v.trim()).unwrap_or_default();
         if v.is_empty() || v.chars().count() > 200 {
-            return Err(ApiError::field(
-                &format!("details.{key}"),
+            let rule = Rule::other(
                 format!("请填写{label}（最多200字）"),
-                format!("{key} is required"),
-            ));
+                format!("{key} is required, at most 200 characters"),
+            );
+            return Err(refuse(format!("details.{key}"), rule));
         }
     }
     if let Some(extra) = details.keys().find(|k| !item.fields.iter().any(|(f, _)| f == *k)) {
-        return Err(ApiError::field(&format!("details.{extra}"), "该事项不需要此项", "this item has no such field"));
+        return Err(refuse(format!("details.{extra}"), Rule::other("该事项不需要此项", "this item has no such field")));
     }
     let trimmed: BTreeMap<&str, &str> = details.iter().map(|(k, v)| (k.as_str(), v.trim())).collect();
     serde_json::to_string(&trimmed).map_err(ApiError::internal)
@@ -138,47 +140,37 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
     let item = match state.db.service_item(item_code).await {
         Ok(i) if i.active => i,
         Ok(_) | Err(ningan_store::StoreError::NotFound) => {
-            return Err(ApiError::field("item", "办事事项不存在或已停办", "no such item"));
+            return Err(ServicesError::NoSuchItem.into());
         }
         Err(e) => return Err(e.into()),
     };
     let details = check_details(&item, details)?;
     let facts = super::exchange::facts_for(state, &item, resident_id).await?;
     if !consent && facts.iter().any(|f| f.verified.is_none()) {
-        return Err(ApiError::field(
-            "consent",
-            "需申请人同意向有关部门核验所需信息",
-            "the applicant must consent to the facts being fetched from the agencies that hold them",
-        ));
+        let zh = "需申请人同意向有关部门核验所需信息";
+        let rule =
+            Rule::other(zh, "the applicant must consent to the facts being fetched from the agencies that hold them");
+        return Err(refuse("consent", rule));
     }
     // An approved identity change is sent to every agency that subscribes to it: that is
     // asking agencies too, so it needs the applicant's consent like a fetched fact.
     if !consent && super::outbox::change_of(&item.code).is_some() {
-        return Err(ApiError::field(
-            "consent",
-            "变更后的身份信息将通知有关部门同步更新，需申请人同意",
-            "the changed identity is sent to the agencies that hold it: the applicant must consent",
-        ));
+        let zh = "变更后的身份信息将通知有关部门同步更新，需申请人同意";
+        let rule =
+            Rule::other(zh, "the changed identity is sent to the agencies that hold it: the applicant must consent");
+        return Err(refuse("consent", rule));
     }
     let home = state.db.resident_unit(resident_id).await?;
     let unit_id = match station {
         Some(s) if s != home && !item.citywide => {
-            return Err(ApiError::field(
-                "station",
-                "该事项不属于全城通办，须由户籍所在地派出所办理",
-                "this item is handled only by the household station",
-            ));
+            return Err(ServicesError::NotCitywide.into());
         }
         Some(s) => s,
         None => home,
     };
-    let unit = state
-        .db
-        .unit_by_id(unit_id)
-        .await
-        .map_err(|_| ApiError::field("station", "派出所不存在", "no such station"))?;
+    let unit = state.db.unit_by_id(unit_id).await.map_err(|_| refuse("station", Rule::NotInScope))?;
     if unit.kind != UnitKind::Station {
-        return Err(ApiError::field("station", "请选择派出所", "choose a police station"));
+        return Err(refuse("station", Rule::other("请选择派出所", "choose a police station")));
     }
     let now = ningan_core::time::now_ms();
     let mut w = state.db.write().await?;
@@ -207,7 +199,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
         let state = state.clone();
         tokio::spawn(async move {
             if let Err(e) = super::exchange::run_once(&state).await {
-                tracing::warn!(error = %e, "data exchange");
+                tracing::warn!(error = %crate::http::error::cause_chain(&e), "data exchange");
             }
         });
     }
@@ -244,16 +236,13 @@ pub fn application_query(
         "deadline" => ApplicationSort::Deadline,
         "-deadline" => ApplicationSort::DeadlineLast,
         _ => {
-            return Err(ApiError::field(
-                "sort",
-                "排序应为 created、-created、deadline 或 -deadline",
-                "sort is created, -created, deadline or -deadline",
-            ));
+            let zh = "受理时间或办理期限（前加 - 为倒序）";
+            return Err(refuse("sort", Rule::one_of(zh, &["created", "-created", "deadline", "-deadline"])));
         }
     };
     let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > 50) {
-        return Err(ApiError::field("q", "搜索内容最多50字", "search: at most 50 characters"));
+        return Err(refuse("q", Rule::TooLong(50)));
     }
     Ok(ApplicationQuery {
         status: status_filter(status)?,
@@ -270,7 +259,10 @@ pub fn status_filter(s: Option<String>) -> Result<Option<String>, ApiError> {
     if let Some(v) = &s
         && !ningan_core::labels::APPLICATION_STATUS.iter().any(|x| x.code == v && x.code != "forwarding")
     {
-        return Err(ApiError::field("status", "状态应为 submitted/accepted/approved/rejected", "unknown status"));
+        return Err(refuse(
+            "status",
+            Rule::one_of("已提交、已受理、已办结或不予办理", &["submitted", "accepted", "approved", "rejected"]),
+        ));
     }
     Ok(s)
 }
@@ -352,13 +344,8 @@ pub struct CounterCodeRequest {
 pub async fn send_counter_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResult<super::portal::CodeSent> {
     let id = ningan_core::IdNumber::parse(id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("id_number", e))?;
-    let (resident, phone) = state.db.resident_phone_by_id_number(id.as_str()).await?.ok_or_else(|| {
-        ApiError::field(
-            "id_number",
-            "未找到该公民的户籍登记或登记手机",
-            "no registered resident with a phone for this number",
-        )
-    })?;
+    let (resident, phone) =
+        state.db.resident_phone_by_id_number(id.as_str()).await?.ok_or(ServicesError::Unregistered)?;
     let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
     // The code first: station names may hold digits.
     let text = format!(
@@ -403,18 +390,15 @@ pub(super) async fn counter(
 pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> ApiResult<(i64, String)> {
     let id = ningan_core::IdNumber::parse(req.id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("id_number", e))?;
-    let resident =
-        state.db.resident_by_id_number(&ningan_store::Scope::everything(), id.as_str()).await?.ok_or_else(|| {
-            ApiError::field("id_number", "未找到该公民的户籍登记", "no registered resident with this number")
-        })?;
-    if ctx.unit.kind != UnitKind::Station {
-        return Err(ApiError::field("station", "窗口受理须在派出所账号下进行", "counter entry is made at a station"));
-    }
-    let item = state
+    let resident = state
         .db
-        .service_item(&req.item)
-        .await
-        .map_err(|_| ApiError::field("item", "办事事项不存在", "no such item"))?;
+        .resident_by_id_number(&ningan_store::Scope::everything(), id.as_str())
+        .await?
+        .ok_or(ServicesError::Unregistered)?;
+    if ctx.unit.kind != UnitKind::Station {
+        return Err(ServicesError::AtStation.into());
+    }
+    let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     let station = if item.citywide { Some(ctx.unit.id) } else { None };
     let citizen_signed = match req.citizen_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => {
@@ -422,18 +406,14 @@ pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> 
             let ok = w.citizen_code_check(resident, &super::portal::code_hash(resident, code)).await?;
             w.commit().await?;
             if !ok {
-                return Err(ApiError::field("citizen_code", "确认码错误或已过期", "the code is wrong or expired"));
+                return Err(ServicesError::CodeRejected.into());
             }
             true
         }
         None => false,
     };
     if !citizen_signed && super::outbox::change_of(&item.code).is_some() {
-        return Err(ApiError::field(
-            "citizen_code",
-            "身份信息变更须申请人本人确认：向其登记手机发送确认码后填写",
-            "an identity change needs the applicant's confirmation: send a code to their registered phone and enter it",
-        ));
+        return Err(ServicesError::ConfirmationNeeded.into());
     }
     let filing = Filing {
         citizen_signed,
@@ -464,15 +444,11 @@ pub struct DecideRequest {
 
 pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -> ApiResult<Application> {
     if !["accepted", "approved", "rejected"].contains(&req.status.as_str()) {
-        return Err(ApiError::field(
-            "status",
-            "应为 accepted/approved/rejected",
-            "status must be accepted, approved or rejected",
-        ));
+        return Err(refuse("status", Rule::one_of("已受理、已办结或不予办理", &["accepted", "approved", "rejected"])));
     }
     let note = req.note.trim();
     if req.status == "rejected" && note.chars().count() < 2 {
-        return Err(ApiError::field("note", "不予办理须说明理由", "say why the application is refused"));
+        return Err(refuse("note", Rule::Reason(2, 500)));
     }
     let mut w = state.db.write().await?;
     let decision = ningan_store::Decision {
@@ -490,13 +466,16 @@ pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -
         let details: BTreeMap<String, String> = serde_json::from_str(&app.details).unwrap_or_default();
         let value = details.get(key).map(|v| v.trim().to_string()).unwrap_or_default();
         if field == "id_number" && ningan_core::IdNumber::parse(&value, ningan_core::time::today_cst()).is_err() {
-            return Err(ApiError::field("details", "更正后的公民身份号码无效", "the corrected ID number is not valid"));
+            return Err(refuse(
+                "details",
+                Rule::other("更正后的公民身份号码无效", "the corrected ID number is not valid"),
+            ));
         }
         if field == "birth_date" && chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() {
-            return Err(ApiError::field("details", "出生日期应为 YYYY-MM-DD", "the corrected date must be YYYY-MM-DD"));
+            return Err(refuse("details", Rule::Date));
         }
         if value.is_empty() {
-            return Err(ApiError::field("details", "申请缺少变更后的内容", "the application lacks the new value"));
+            return Err(refuse("details", Rule::other("申请缺少变更后的内容", "the application lacks the new value")));
         }
         w.identity_change(&ctx.actor(), app.resident_id, field, &value, Some(app.id)).await?;
     }
@@ -553,7 +532,7 @@ pub struct ManualCheckRequest {
 pub async fn manual_check(state: &AppState, ctx: &Ctx, id: i64, fact: &str, note: &str) -> ApiResult<()> {
     let note = note.trim();
     if !(2..=200).contains(&note.chars().count()) {
-        return Err(ApiError::field("note", "请说明核验方式（2–200字）", "say how the fact was checked"));
+        return Err(refuse("note", Rule::Reason(2, 200)));
     }
     let app = state.db.application_in_scope(&ctx.scope(), id).await?;
     let mut w = state.db.write().await?;
@@ -602,21 +581,21 @@ pub async fn register_agency(
 ) -> ApiResult<()> {
     let valid_code = !code.is_empty() && code.len() <= 40 && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     if !valid_code {
-        return Err(ApiError::field("code", "单位代码只能含小写字母和下划线", "code is lowercase letters and _"));
+        return Err(refuse("code", Rule::other("单位代码只能含小写字母和下划线", "lowercase letters and _ only")));
     }
     let url_ok = |u: &str| (u.starts_with("http://") || u.starts_with("https://")) && u.len() <= 300;
     if !url_ok(&req.base_url) || req.webhook_url.as_deref().is_some_and(|u| !url_ok(u)) {
-        return Err(ApiError::field("base_url", "地址应为 http(s):// 开头", "URLs start with http:// or https://"));
+        return Err(refuse("base_url", Rule::other("地址应为 http(s):// 开头", "URLs start with http:// or https://")));
     }
     if req.secret.len() < 16 {
-        return Err(ApiError::field("secret", "密钥至少16个字符", "the secret has at least 16 characters"));
+        return Err(refuse("secret", Rule::other("密钥至少16个字符", "at least 16 characters")));
     }
     let known = state.db.service_facts().await?;
     if let Some(bad) = req.evidence.iter().find(|f| !known.iter().any(|k| &k.code == *f)) {
-        return Err(ApiError::field("evidence", format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}")));
+        return Err(refuse("evidence", Rule::other(format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}"))));
     }
     if req.name.trim().is_empty() {
-        return Err(ApiError::field("name", "请填写单位名称", "name is required"));
+        return Err(refuse("name", Rule::Required));
     }
     let mut w = state.db.write().await?;
     w.agency_upsert(

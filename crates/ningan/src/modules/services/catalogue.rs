@@ -7,10 +7,12 @@ use ningan_store::{NewServiceItem, ServiceFact, ServiceItem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::refuse;
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 pub const FACTS: &[(&str, &str, &str)] = &[
     ("identity", "身份信息（姓名、公民身份号码、出生日期）", "bureau"),
@@ -362,22 +364,18 @@ pub(super) async fn update(
     Json(req): Json<ItemRequest>,
 ) -> ApiResult<axum::Json<ItemDto>> {
     let facts = state.db.service_facts().await?;
-    let text = |field: &str, v: &str, max: usize| -> Result<String, ApiError> {
+    let text = |field: &'static str, v: &str, max: usize| -> Result<String, ApiError> {
         let v = v.trim();
         if v.is_empty() || v.chars().count() > max {
-            return Err(ApiError::field(
-                field,
-                format!("不能为空，最多{max}字"),
-                format!("required, at most {max} characters"),
-            ));
+            return Err(refuse(field, Rule::RequiredUpTo(max)));
         }
         Ok(v.to_string())
     };
     if let Some(bad) = req.facts.iter().find(|f| !facts.iter().any(|x| &x.code == *f)) {
-        return Err(ApiError::field("facts", format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}")));
+        return Err(refuse("facts", Rule::other(format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}"))));
     }
     if !(1..=180).contains(&req.time_limit_days) {
-        return Err(ApiError::field("time_limit_days", "办理时限应为1至180天", "time limit is 1 to 180 days"));
+        return Err(refuse("time_limit_days", Rule::Range(1, 180)));
     }
     let item = NewServiceItem {
         code: code.clone(),

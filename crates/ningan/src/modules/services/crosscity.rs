@@ -17,13 +17,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::applications::{self, Filing};
+use super::error::{ServicesError, refuse};
 use super::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
 use crate::app::AppState;
 use crate::config::PeerCity;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 pub const CITY_HEADER: &str = "x-ningan-city";
 
@@ -33,7 +35,7 @@ fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> {
 
 /// The calling city, if its signature holds.
 fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&'a PeerCity, ApiError> {
-    let refused = || ApiError::new(ErrorCode::Unauthenticated, "城市签名无效", "unknown city or bad signature");
+    let refused = || ApiError::from(ServicesError::BadSignature);
     let city = headers.get(CITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
     let p = peer(state, city).ok_or_else(refused)?;
     let ts_s: i64 =
@@ -113,15 +115,14 @@ pub(super) async fn incoming(
 ) -> ApiResult<(StatusCode, axum::Json<RemoteStatus>)> {
     let from = caller(&state, &headers, &body)?;
     let req: IncomingRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::Validation, format!("请求格式错误：{e}"), format!("malformed: {e}")))?;
+        .map_err(|e| refuse("body", Rule::other(format!("请求格式错误：{e}"), format!("malformed: {e}"))))?;
     if let Some(existing) = state.db.crosscity_in_lookup(&from.city, &req.origin_ref).await? {
         let app = state.db.application_by_id(existing).await?;
         return Ok((StatusCode::OK, axum::Json(remote_status(app))));
     }
-    let item =
-        state.db.service_item(&req.item).await.map_err(|_| ApiError::field("item", "事项不存在", "no such item"))?;
+    let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     if !item.crosscity {
-        return Err(ApiError::field("item", "该事项不属于跨市通办", "this item is not handled across cities"));
+        return Err(ServicesError::NotCrossCity.into());
     }
     let id = ningan_core::IdNumber::parse(req.applicant.id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("applicant.id_number", e))?;
@@ -129,11 +130,11 @@ pub(super) async fn incoming(
     let resident = match resident {
         Some(r) if state.db.resident_name(r).await? == req.applicant.name.trim() => r,
         _ => {
-            return Err(ApiError::field(
-                "applicant",
+            let rule = Rule::other(
                 "本市无此户籍登记（身份号码与姓名不符）",
                 "no registered resident with this number and name",
-            ));
+            );
+            return Err(refuse("applicant", rule));
         }
     };
     let actor = ningan_store::Actor { name: format!("city:{}", from.city), unit_id: None };
@@ -178,7 +179,7 @@ pub(super) async fn incoming_status(
     let app = state.db.application_by_no(&no).await?;
     match state.db.crosscity_origin(app.id).await? {
         Some((origin, _)) if origin == from.city => Ok(axum::Json(remote_status(app))),
-        _ => Err(ApiError::plain(ErrorCode::NotFound)),
+        _ => Err(ServicesError::NotFound.into()),
     }
 }
 
@@ -242,7 +243,7 @@ fn forwarded_dto(state: &AppState, f: Forwarded) -> ForwardedDto {
 
 /// Sends a forwarded application (again): the other city answers with its number, the same
 /// one on a retry.
-async fn push(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
+async fn push(state: &AppState, f: &Forwarded) -> Result<(), ServicesError> {
     let Some(p) = peer(state, &f.peer) else { return Ok(()) };
     let details: Value = serde_json::from_str(&f.details).unwrap_or(json!({}));
     let unit = state.db.unit_by_id(f.unit_id).await?;
@@ -265,7 +266,7 @@ async fn push(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn poll(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
+async fn poll(state: &AppState, f: &Forwarded) -> Result<(), ServicesError> {
     let (Some(p), Some(remote)) = (peer(state, &f.peer), f.remote_no.as_deref()) else { return Ok(()) };
     let outcome =
         call(state, p, reqwest::Method::GET, &format!("/api/crosscity/applications/{remote}"), String::new()).await;
@@ -278,7 +279,7 @@ async fn poll(state: &AppState, f: &Forwarded) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn run_once(state: &AppState) -> Result<(), ApiError> {
+pub async fn run_once(state: &AppState) -> Result<(), ServicesError> {
     for f in state.db.forwarded_open(50).await? {
         if f.remote_no.is_none() { push(state, &f).await? } else { poll(state, &f).await? }
     }
@@ -295,7 +296,7 @@ pub fn spawn_worker(state: AppState) {
                 continue;
             }
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "cross-city");
+                tracing::warn!(error = %crate::http::error::cause_chain(&e), "cross-city");
             }
         }
     });
@@ -317,29 +318,24 @@ pub async fn forwarded_page(state: &AppState, ctx: &Ctx) -> ApiResult<Vec<Forwar
 
 pub async fn forward_one(state: &AppState, ctx: &Ctx, req: ForwardRequest) -> ApiResult<ForwardedDto> {
     if peer(state, &req.city).is_none() {
-        return Err(ApiError::field("city", "未与该城市建立跨市通办", "no cross-city link with this city"));
+        return Err(refuse("city", Rule::other("未与该城市建立跨市通办", "no cross-city link with this city")));
     }
-    let item =
-        state.db.service_item(&req.item).await.map_err(|_| ApiError::field("item", "事项不存在", "no such item"))?;
+    let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     if !item.crosscity {
-        return Err(ApiError::field("item", "该事项不属于跨市通办", "this item is not handled across cities"));
+        return Err(ServicesError::NotCrossCity.into());
     }
     let details = applications::check_details(&item, &req.details)?;
     let id = ningan_core::IdNumber::parse(req.id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("id_number", e))?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::field("name", "请填写申请人姓名", "name is required"));
+        return Err(refuse("name", Rule::RequiredUpTo(50)));
     }
     if !req.consent {
-        return Err(ApiError::field("consent", "需申请人同意跨市核验与办理", "the applicant must consent"));
+        return Err(refuse("consent", Rule::other("需申请人同意跨市核验与办理", "the applicant must consent")));
     }
     if ctx.unit.kind != ningan_store::UnitKind::Station {
-        return Err(ApiError::field(
-            "station",
-            "跨市通办须由派出所受理",
-            "cross-city applications are taken at a station",
-        ));
+        return Err(ServicesError::AtStation.into());
     }
     let mut w = state.db.write().await?;
     let f = w

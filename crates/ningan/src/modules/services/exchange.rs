@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::app::AppState;
-use crate::http::error::ApiError;
 
 pub const SIGNATURE_HEADER: &str = "x-ningan-signature";
 pub const TIMESTAMP_HEADER: &str = "x-ningan-timestamp";
@@ -46,7 +45,7 @@ pub const BUREAU: &str = "宁波市公安局户籍登记";
 
 /// The facts of a new application: the bureau's own read from the register now, the rest
 /// waiting for the exchange.
-pub async fn facts_for(state: &AppState, item: &ServiceItem, resident_id: i64) -> Result<Vec<NewFact>, ApiError> {
+pub async fn facts_for(state: &AppState, item: &ServiceItem, resident_id: i64) -> Result<Vec<NewFact>, ServicesError> {
     let sources = state.db.service_facts().await?;
     let r = state.db.resident_record(resident_id).await?;
     Ok(item
@@ -69,7 +68,7 @@ pub async fn facts_for(state: &AppState, item: &ServiceItem, resident_id: i64) -
 }
 
 /// Asks the agencies for every due fact once; returns how many were settled.
-pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
+pub async fn run_once(state: &AppState) -> Result<usize, ServicesError> {
     let due = state.db.facts_due(ningan_core::time::now_ms(), 50).await?;
     if due.is_empty() {
         return Ok(0);
@@ -84,7 +83,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
     Ok(settled)
 }
 
-async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> Result<bool, ApiError> {
+async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> Result<bool, ServicesError> {
     let app = state.db.application_by_id(fact.application_id).await?;
     let agency = agencies.iter().find(|a| a.code == fact.source && a.evidence.contains(&fact.fact_code));
     let Some(agency) = agency else {
@@ -146,7 +145,7 @@ pub fn spawn_worker(state: AppState) {
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "data exchange");
+                tracing::warn!(error = %crate::http::error::cause_chain(&e), "data exchange");
             }
         }
     });
@@ -189,10 +188,11 @@ pub struct FactView {
     pub note: String,
 }
 
+use super::error::ServicesError;
 use std::collections::BTreeMap;
 
 /// `mask_ids` hides the full ID number from clerks (they reveal it with a purpose elsewhere).
-pub async fn fact_views(state: &AppState, application_id: i64, mask_ids: bool) -> Result<Vec<FactView>, ApiError> {
+pub async fn fact_views(state: &AppState, application_id: i64, mask_ids: bool) -> Result<Vec<FactView>, ServicesError> {
     let names = state.db.service_facts().await?;
     Ok(state
         .db

@@ -10,11 +10,13 @@ use ningan_store::{AccessFlag, PageRequest};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::refuse;
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -63,7 +65,7 @@ fn status_filter(s: &Option<String>) -> Result<Option<&str>, ApiError> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(s @ ("open" | "resolved")) => Ok(Some(s)),
-        Some(_) => Err(ApiError::field("status", "状态应为 open 或 resolved", "status is open or resolved")),
+        Some(_) => Err(refuse("status", Rule::one_of("open（待核查）或 resolved（已核查）", &["open", "resolved"]))),
     }
 }
 
@@ -104,7 +106,7 @@ pub(super) async fn resolve(
 async fn answer(state: &AppState, ctx: &Ctx, id: i64, finding: &str) -> ApiResult<()> {
     let finding = finding.trim();
     if !(2..=500).contains(&finding.chars().count()) {
-        return Err(ApiError::field("finding", "请填写核查结论（2–500字）", "state the finding (2–500 characters)"));
+        return Err(refuse("finding", Rule::Length(2, 500)));
     }
     let mut w = state.db.write().await?;
     w.access_flag_resolve(&ctx.actor(), &ctx.scope(), id, finding).await?;

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod catalogue;
 pub mod crosscity;
 pub mod demo;
+pub mod error;
 pub mod exchange;
 pub mod flags;
 pub mod outbox;

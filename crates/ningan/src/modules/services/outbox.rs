@@ -13,12 +13,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::error::{ServicesError, refuse};
 use super::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 
 pub const AGENCY_HEADER: &str = "x-ningan-agency";
 const MAX_ATTEMPTS: i64 = 8;
@@ -34,7 +36,7 @@ pub fn change_of(item_code: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ApiError> {
+async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ServicesError> {
     let change = state.db.identity_change(&d.change_id).await?;
     let person = state.db.resident_record(change.resident_id).await?;
     let Some(url) = d.webhook_url.clone() else {
@@ -85,7 +87,7 @@ fn public_url(state: &AppState) -> String {
     state.config.portal.public_url.clone().unwrap_or_else(|| format!("http://{}", state.config.listen))
 }
 
-pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
+pub async fn run_once(state: &AppState) -> Result<usize, ServicesError> {
     let due = state.db.deliveries_due(ningan_core::time::now_ms(), 50).await?;
     for d in &due {
         deliver(state, d).await?;
@@ -99,7 +101,7 @@ pub fn spawn_worker(state: AppState) {
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "identity-change outbox");
+                tracing::warn!(error = %crate::http::error::cause_chain(&e), "identity-change outbox");
             }
         }
     });
@@ -179,7 +181,10 @@ pub(super) async fn list(
     if let Some(s) = &status
         && !ningan_core::labels::DELIVERY_STATUS.iter().any(|x| x.code == s)
     {
-        return Err(ApiError::field("status", "状态无效", "unknown status"));
+        let labels = ningan_core::labels::DELIVERY_STATUS;
+        let zh: Vec<&str> = labels.iter().map(|l| l.zh).collect();
+        let codes: Vec<&str> = labels.iter().map(|l| l.code).collect();
+        return Err(refuse("status", Rule::one_of(zh.join("、"), &codes)));
     }
     let page = state.db.deliveries(status.as_deref(), PageRequest::new(q.page, Some(50))).await?;
     Ok(axum::Json(PageDto::from_page(page, delivery_dto)))
@@ -204,7 +209,7 @@ pub(super) async fn ack(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let refused = || ApiError::new(ErrorCode::Unauthenticated, "签名无效", "bad or missing signature");
+    let refused = || ApiError::from(ServicesError::BadSignature);
     let agency = headers.get(AGENCY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
     let agency = state.db.agency(agency).await.map_err(|_| refused())?;
     let ts_s =

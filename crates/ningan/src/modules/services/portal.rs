@@ -15,11 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use super::applications::{self, ApplicationDto, EventDto, event_dto};
 use super::catalogue::{ItemDto, item_dto};
+use super::error::{ServicesError, refuse};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path};
 use crate::http::principal::{CITIZEN_COOKIE, Citizen};
+use crate::http::rule::Rule;
 use crate::secrets::sha256_hex;
 
 const SESSION_HOURS: i64 = 2;
@@ -29,15 +31,7 @@ pub(super) fn code_hash(resident_id: i64, code: &str) -> String {
 }
 
 pub(super) fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
-    if state.portal_limiter.admit(addr.ip()) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::TooManyAttempts,
-            "操作过于频繁，请一分钟后再试",
-            "too many attempts; wait a minute",
-        ))
-    }
+    if state.portal_limiter.admit(addr.ip()) { Ok(()) } else { Err(ServicesError::TooManyAttempts.into()) }
 }
 
 pub(super) fn citizen_actor(c: &Citizen) -> ningan_store::Actor {
@@ -102,7 +96,7 @@ pub struct SignedIn {
 
 /// Checks the code and opens a session; returns the cookie header value and the CSRF token.
 pub async fn sign_in(state: &AppState, id_number: &str, code: &str) -> ApiResult<(String, String)> {
-    let wrong = || ApiError::new(ErrorCode::BadCredentials, "身份证号或验证码错误", "wrong ID number or code");
+    let wrong = || ApiError::from(ServicesError::SignInRefused);
     let id = ningan_core::IdNumber::parse(id_number.trim(), ningan_core::time::today_cst()).map_err(|_| wrong())?;
     let resident =
         state.db.resident_by_id_number(&ningan_store::Scope::everything(), id.as_str()).await?.ok_or_else(wrong)?;
@@ -193,7 +187,7 @@ pub struct MyApplicationDto {
 pub(super) async fn my_application(state: &AppState, citizen: &Citizen, no: &str) -> ApiResult<MyApplicationDto> {
     let app = state.db.application_by_no(no).await?;
     if app.resident_id != citizen.resident_id {
-        return Err(ApiError::plain(ErrorCode::NotFound));
+        return Err(ServicesError::NotFound.into());
     }
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
     let facts = super::exchange::fact_views(state, app.id, false).await?;
@@ -217,7 +211,7 @@ pub(super) async fn my_application_api(
 pub(super) async fn reject_fact(state: &AppState, citizen: &Citizen, no: &str, fact: &str) -> ApiResult<()> {
     let app = state.db.application_by_no(no).await?;
     if app.resident_id != citizen.resident_id {
-        return Err(ApiError::plain(ErrorCode::NotFound));
+        return Err(ServicesError::NotFound.into());
     }
     let mut w = state.db.write().await?;
     w.fact_reject_by_citizen(citizen.resident_id, app.id, fact).await?;
@@ -245,10 +239,10 @@ pub struct RateRequest {
 
 pub(super) async fn rate(state: &AppState, citizen: &Citizen, no: &str, req: &RateRequest) -> ApiResult<()> {
     if !(1..=5).contains(&req.rating) {
-        return Err(ApiError::field("rating", "评价应为1至5", "rating is 1 to 5"));
+        return Err(refuse("rating", Rule::Range(1, 5)));
     }
     if req.comment.chars().count() > 500 {
-        return Err(ApiError::field("comment", "评价内容最多500字", "comment is at most 500 characters"));
+        return Err(refuse("comment", Rule::TooLong(500)));
     }
     let mut w = state.db.write().await?;
     w.application_rate(citizen.resident_id, no, req.rating, req.comment.trim()).await?;
@@ -360,14 +354,12 @@ pub struct FlagRequest {
 pub(super) async fn flag(state: &AppState, citizen: &Citizen, seq: i64, reason: &str) -> ApiResult<i64> {
     let reason = reason.trim();
     if !(2..=500).contains(&reason.chars().count()) {
-        return Err(ApiError::field("reason", "请说明疑问（2–500字）", "say what you question (2–500 characters)"));
+        return Err(refuse("reason", Rule::Reason(2, 500)));
     }
     let mut w = state.db.write().await?;
     let id = w.access_flag(citizen.resident_id, seq, reason).await.map_err(|e| match e {
-        ningan_store::StoreError::Conflict(_) => {
-            ApiError::new(ErrorCode::Conflict, "已对该记录提出过疑问", "already flagged")
-        }
-        e => e.into(),
+        ningan_store::StoreError::Conflict(_) => ServicesError::AlreadyFlagged,
+        e => ServicesError::Store(e),
     })?;
     w.commit().await?;
     Ok(id)

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::applications::{self, ApplicationDto};
 use super::catalogue::{ItemDto, english, item_dto};
+use super::error::ServicesError;
 use super::portal::{
     AccessDto, MyApplicationDto, PageQuery, RateRequest, accesses, citizen_actor, flag, limited, my_application, rate,
     reject_fact, send_code, sign_in,
@@ -378,11 +379,12 @@ async fn apply_page(
         let item = match state.db.service_item(code).await {
             Ok(i) if i.active => i,
             Ok(_) | Err(ningan_store::StoreError::NotFound) => {
-                return Err(ApiError::new(
-                    crate::http::error::ErrorCode::NotFound,
-                    "没有这个办事事项，或该事项已停办",
-                    "There is no such service, or it is no longer offered",
-                ));
+                let mut e = ApiError::from(ServicesError::NotFound);
+                (e.detail_zh, e.detail_en) = (
+                    "没有这个办事事项，或该事项已停办".into(),
+                    "There is no such service, or it is no longer offered".into(),
+                );
+                return Err(e);
             }
             Err(e) => return Err(e.into()),
         };

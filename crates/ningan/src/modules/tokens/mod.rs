@@ -19,6 +19,7 @@ use crate::http::dto::ts;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::secrets;
 
 pub fn routes(api: Api) -> Api {
@@ -95,7 +96,7 @@ pub struct CreatedToken {
 
 pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
     if names.is_empty() {
-        return Err(ApiError::field("scopes", "至少一个权限", "at least one scope"));
+        return Err(Rule::other("至少一个权限", "at least one scope").refuse("tokens", "scopes"));
     }
     names
         .iter()
@@ -104,11 +105,7 @@ pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {
             _ => {
                 let allowed: Vec<&str> =
                     Action::ALL.iter().filter(|a| a.token_scopable()).map(|a| a.as_str()).collect();
-                Err(ApiError::field(
-                    "scopes",
-                    format!("令牌不能授予 {n}"),
-                    format!("{n} cannot be granted to a token; allowed: {}", allowed.join(", ")),
-                ))
+                Err(Rule::one_of(format!("可授予令牌的权限之一（“{n}”不能）"), &allowed).refuse("tokens", "scopes"))
             }
         })
         .collect()
@@ -134,7 +131,7 @@ pub async fn create_token(
 ) -> ApiResult<CreatedToken> {
     let TokenSpec { name, unit_id, scopes, days, created_by } = spec;
     if !(1..=366).contains(&days) {
-        return Err(ApiError::field("expires_in_days", "有效期为1–366天", "must be 1–366 days"));
+        return Err(Rule::Range(1, 366).refuse("tokens", "expires_in_days"));
     }
     let (secret, prefix, secret_hash) = secrets::new_api_token();
     let new = NewApiToken {
@@ -146,10 +143,7 @@ pub async fn create_token(
         created_by,
         expires_at: now_ms() + days * 86_400_000,
     };
-    let unit = db
-        .unit_by_id(unit_id)
-        .await
-        .map_err(|_| ApiError::field("unit_id", "您的管辖范围内没有该单位", "no such unit in your scope"))?;
+    let unit = db.unit_by_id(unit_id).await.map_err(|_| Rule::NotInScope.refuse("tokens", "unit_id"))?;
     let wide = crate::modules::accounts::grants::token_needs_second_admin(&new.scopes, &unit);
     let mut w = db.write().await?;
     let mut token = w.token_insert(actor, scope, &new).await?;

@@ -22,7 +22,9 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::modules::precise::ListQuery;
+use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::tracing::tracer::{Tracer, blocking, engine_id, now_s};
 
 /// How long a resident pass is valid.
@@ -87,12 +89,12 @@ pub(super) async fn gate_create(
 pub async fn create_gate(state: &AppState, ctx: &Ctx, req: &NewGateRequest) -> ApiResult<GateDto> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(ApiError::field("name", "门岗名称必填，最多60字", "name is required, at most 60 characters"));
+        return Err(refuse("name", Rule::RequiredUpTo(60)));
     }
     let location = match (req.lon, req.lat) {
         (Some(lon), Some(lat)) if crate::modules::precise::tracing::venues::in_ningbo(lon, lat) => Some([lon, lat]),
         (None, None) => None,
-        _ => return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo")),
+        _ => return Err(refuse("lon", Rule::OutsideCity)),
     };
     state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
@@ -232,9 +234,7 @@ pub async fn issue_pass(state: &AppState, ctx: &Ctx, resident_id: i64) -> ApiRes
     let mut w = state.db.write().await?;
     let r = w.resident_get(&ctx.actor(), &ctx.scope(), resident_id, None).await?;
     w.commit().await?;
-    let compound = r.compound_id.ok_or_else(|| {
-        ApiError::field("resident_id", "该人员未登记居住小区，不能签发通行码", "the resident has no compound on record")
-    })?;
+    let compound = r.compound_id.ok_or(PreciseError::NoCompound)?;
     let key = state.precise.registry.signing_key(&state.db).await?;
     let now = now_s();
     let pass = Pass { person: engine_id(resident_id)?, compound, issued: now, expires: now + PASS_DAYS * 86_400 };
@@ -346,7 +346,7 @@ pub(super) async fn gate_check(
     let direction = match req.direction.as_str() {
         "in" => Direction::In,
         "out" => Direction::Out,
-        _ => return Err(ApiError::field("direction", "方向为 in 或 out", "direction must be in or out")),
+        _ => return Err(refuse("direction", Rule::one_of("in（进）或 out（出）", &["in", "out"]))),
     };
     state.precise.registry.ensure_loaded(&state.db).await?;
     let gate = state.precise.registry.gate(id).filter(|g| ctx.scope().contains(&g.unit_path));

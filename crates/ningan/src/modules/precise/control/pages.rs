@@ -17,6 +17,8 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 use crate::modules::precise::tracing::followups::{FollowupDto, status_zh};
 use crate::web::page::{nonempty, opt_i64};
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
@@ -233,7 +235,7 @@ pub async fn followups_bulk(
         match v.trim().parse::<i64>() {
             Ok(id) => ids.push(id),
             Err(_) => {
-                let e = ApiError::field("ids", "所选人员编号无效", "a selected row is not a follow-up");
+                let e = refuse("ids", Rule::other("所选人员编号无效", "a selected row is not a follow-up"));
                 return Ok(followups_page(&state, &ctx, back, Some(e)).await?.into_response());
             }
         }
@@ -349,7 +351,7 @@ pub async fn zones(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Page
 pub async fn zone_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ZoneForm>) -> PageResult<Response> {
     let planned_end = form.planned_end.trim();
     let parsed = serde_json::from_str::<serde_json::Value>(&form.geometry)
-        .map_err(|_| ApiError::field("geometry", "请在地图上画出区域", "draw the zone on the map"))
+        .map_err(|_| refuse("geometry", Rule::other("请在地图上画出区域", "draw the zone on the map")))
         .and_then(|geometry| {
             let unit_id = crate::web::page::form_required::<i64>("unit_id", "责任单位", "Unit", &form.unit_id)?;
             Ok(super::zones::NewZoneRequest {

@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 use super::gates::{GateDto, gate_dto};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::modules::precise::ListQuery;
+use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::tracing::venues::in_ningbo;
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -106,25 +108,21 @@ pub struct NewZoneRequest {
     pub planned_end: Option<String>,
 }
 
-fn parse_level(level: &str) -> Result<ZoneLevel, ApiError> {
-    ZoneLevel::parse(level).ok_or_else(|| {
-        ApiError::field(
-            "level",
-            "级别为 sealed（封控区）、controlled（管控区）或 precaution（防范区）",
-            "level must be sealed, controlled or precaution",
-        )
-    })
+fn parse_level(level: &str) -> Result<ZoneLevel, PreciseError> {
+    let zh = "sealed（封控区）、controlled（管控区）或 precaution（防范区）";
+    let rule = || Rule::one_of(zh, &["sealed", "controlled", "precaution"]);
+    ZoneLevel::parse(level).ok_or_else(|| PreciseError::Field("level", rule()))
 }
 
 /// The geometry itself, checked: a (Multi)Polygon of closed rings of at least four points,
 /// inside Ningbo.
-fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, PreciseError> {
     let g = if v["type"] == "Feature" { &v["geometry"] } else { v };
     let bad = || {
-        ApiError::field(
+        let zh = "区域须为宁波市范围内的 GeoJSON 多边形（闭合、至少4个点）";
+        PreciseError::Field(
             "geometry",
-            "区域须为宁波市范围内的 GeoJSON 多边形（闭合、至少4个点）",
-            "geometry must be a GeoJSON Polygon or MultiPolygon of closed rings inside Ningbo",
+            Rule::other(zh, "a GeoJSON Polygon or MultiPolygon of closed rings inside Ningbo"),
         )
     };
     let shape = crate::geo::geometry(g).ok_or_else(bad)?;
@@ -138,13 +136,8 @@ fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, ApiError
     if ok { Ok(g.clone()) } else { Err(bad()) }
 }
 
-fn time_field(field: &str, v: Option<&str>) -> Result<Option<i64>, ApiError> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.timestamp_millis()))
-            .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339"))),
-    }
+fn time_field(field: &'static str, v: Option<&str>) -> Result<Option<i64>, PreciseError> {
+    v.map(str::trim).filter(|s| !s.is_empty()).map(|s| crate::modules::precise::time_ms(field, s)).transpose()
 }
 
 pub(super) async fn detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ZoneDetailDto> {
@@ -233,24 +226,19 @@ pub(super) async fn create(
 pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> ApiResult<i64> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("name", "区域名称必填，最多100字", "name is required, at most 100 characters"));
+        return Err(refuse("name", Rule::RequiredUpTo(100)));
     }
     let level = parse_level(&req.level)?;
     let geometry = checked_geometry(&req.geometry)?;
     let starts_at = time_field("starts_at", req.starts_at.as_deref())?.unwrap_or_else(ningan_core::time::now_ms);
     let planned_end = time_field("planned_end", req.planned_end.as_deref())?;
     if planned_end.is_some_and(|e| e <= starts_at) {
-        return Err(ApiError::field(
+        return Err(refuse(
             "planned_end",
-            "计划解除时间须晚于开始时间",
-            "planned_end must be after starts_at",
+            Rule::other("计划解除时间须晚于开始时间", "the planned end must be after the start"),
         ));
     }
-    let unit = state
-        .db
-        .unit_get(&ctx.scope(), req.unit_id)
-        .await
-        .map_err(|_| ApiError::field("unit_id", "辖区内无此单位", "unit_id: no such unit in your scope"))?;
+    let unit = state.db.unit_get(&ctx.scope(), req.unit_id).await.map_err(|_| refuse("unit_id", Rule::NotInScope))?;
     let new = NewZone {
         name,
         level: level.as_str().into(),
@@ -279,12 +267,12 @@ pub struct LiftRequest {
     pub reason: String,
 }
 
-fn reason(r: &str) -> Result<&str, ApiError> {
+fn reason(r: &str) -> Result<&str, PreciseError> {
     let r = r.trim();
     if (2..=200).contains(&r.chars().count()) {
         Ok(r)
     } else {
-        Err(ApiError::field("reason", "请说明理由（2–200字）", "state a reason of 2–200 characters"))
+        Err(PreciseError::Field("reason", Rule::Reason(2, 200)))
     }
 }
 

@@ -15,6 +15,8 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::tracing::venues::in_ningbo;
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -72,33 +74,29 @@ pub(super) async fn sites(State(state): State<AppState>, ctx: Ctx) -> ApiResult<
 pub async fn create_site(state: &AppState, ctx: &Ctx, req: NewSiteRequest) -> ApiResult<i64> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("name", "隔离点名称必填，最多100字", "name is required, at most 100 characters"));
+        return Err(refuse("name", Rule::RequiredUpTo(100)));
     }
     if req.address.trim().is_empty() {
-        return Err(ApiError::field("address", "地址必填", "address is required"));
+        return Err(refuse("address", Rule::Required));
     }
     if !in_ningbo(req.lon, req.lat) {
-        return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo"));
+        return Err(refuse("lon", Rule::OutsideCity));
     }
     if req.rooms.is_empty() || req.rooms.len() > 2000 {
-        return Err(ApiError::field("rooms", "房间数为1–2000", "give 1 to 2000 rooms"));
+        return Err(refuse("rooms", Rule::other("房间数为1–2000", "give 1 to 2000 rooms")));
     }
     let mut seen = std::collections::HashSet::new();
     for r in &req.rooms {
         let no = r.room_no.trim();
         if no.is_empty() || !(1..=8).contains(&r.beds) || !seen.insert(no.to_string()) {
-            return Err(ApiError::field(
-                "rooms",
+            let rule = Rule::other(
                 format!("房间“{no}”：房号必填且不重复，床位1–8"),
                 format!("room “{no}”: a unique number and 1–8 beds"),
-            ));
+            );
+            return Err(refuse("rooms", rule));
         }
     }
-    let unit = state
-        .db
-        .unit_get(&ctx.scope(), req.unit_id)
-        .await
-        .map_err(|_| ApiError::field("unit_id", "辖区内无此单位", "unit_id: no such unit in your scope"))?;
+    let unit = state.db.unit_get(&ctx.scope(), req.unit_id).await.map_err(|_| refuse("unit_id", Rule::NotInScope))?;
     let site = NewSite {
         name: name.into(),
         address: req.address.trim().into(),
@@ -183,41 +181,26 @@ pub struct NewStayRequest {
     pub last_exposure: Option<String>,
 }
 
-fn parse_ms(field: &str, s: &str) -> Result<i64, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| ApiError::field(field, "时间格式无效（RFC 3339）", format!("{field} must be RFC 3339")))
-}
-
 pub async fn start_stay(state: &AppState, ctx: &Ctx, req: NewStayRequest) -> ApiResult<i64> {
     let regime = Regime::parse(&req.regime)
-        .ok_or_else(|| ApiError::field("regime", "隔离方案为 14、7+3 或 5+3", "regime must be 14, 7+3 or 5+3"))?;
+        .ok_or_else(|| refuse("regime", Rule::other("隔离方案为 14、7+3 或 5+3", "regime must be 14, 7+3 or 5+3")))?;
     let (resident_id, last_exposure, followup) = match (req.followup_id, req.resident_id) {
         (Some(f), _) => {
-            let (resident, last_s, status) = state.db.followup_get(&ctx.scope(), f).await.map_err(|_| {
-                ApiError::field("followup_id", "辖区内无此管控任务", "followup_id: no such follow-up in your scope")
-            })?;
+            let (resident, last_s, status) =
+                state.db.followup_get(&ctx.scope(), f).await.map_err(|_| refuse("followup_id", Rule::NotInScope))?;
             if status == "released" || status == "quarantined" {
-                return Err(ApiError::field(
-                    "followup_id",
-                    "该人员已隔离或已解除",
-                    "the contact is already quarantined or released",
-                ));
+                return Err(PreciseError::AlreadyHeld.into());
             }
             (resident, last_s * 1000, Some((f, status)))
         }
         (None, Some(r)) => {
             let at = req.last_exposure.as_deref().ok_or_else(|| {
-                ApiError::field(
-                    "last_exposure",
-                    "无管控任务时须填写末次暴露时间",
-                    "last_exposure is required without a follow-up",
-                )
+                refuse("last_exposure", Rule::other("无管控任务时须填写末次暴露时间", "required without a follow-up"))
             })?;
-            (r, parse_ms("last_exposure", at)?, None)
+            (r, crate::modules::precise::time_ms("last_exposure", at)?, None)
         }
         (None, None) => {
-            return Err(ApiError::field("followup_id", "请指定管控任务或人员", "give followup_id or resident_id"));
+            return Err(refuse("followup_id", Rule::other("请指定管控任务或人员", "give followup_id or resident_id")));
         }
     };
     let (end_at, monitor_end_at) = regime.ends(last_exposure);
@@ -277,7 +260,7 @@ pub(super) async fn stays(
         && s != "active"
         && s != "released"
     {
-        return Err(ApiError::field("status", "状态为 active 或 released", "status must be active or released"));
+        return Err(refuse("status", Rule::one_of("active（隔离中）或 released（已解除）", &["active", "released"])));
     }
     let mut w = state.db.write().await?;
     let page =
@@ -315,19 +298,16 @@ pub async fn record_report(
     note: &str,
 ) -> ApiResult<()> {
     if TestResult::parse(test_result).is_none() {
-        return Err(ApiError::field(
-            "test_result",
-            "核酸结果为 negative、positive、pending 或 none",
-            "test_result must be negative, positive, pending or none",
-        ));
+        let zh = "negative（阴性）、positive（阳性）、pending（待出）或 none（未检）";
+        return Err(refuse("test_result", Rule::one_of(zh, &["negative", "positive", "pending", "none"])));
     }
     if let Some(t) = temperature
         && !(34.0..=43.0).contains(&t)
     {
-        return Err(ApiError::field("temperature", "体温应在34–43℃之间", "temperature must be 34–43 °C"));
+        return Err(refuse("temperature", Rule::other("体温应在34–43℃之间", "must be 34–43 °C")));
     }
     if note.chars().count() > 500 {
-        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+        return Err(refuse("note", Rule::TooLong(500)));
     }
     let mut w = state.db.write().await?;
     w.stay_report(&ctx.actor(), &ctx.scope(), id, temperature, test_result, note.trim()).await?;
@@ -348,7 +328,7 @@ pub(super) async fn change_end(
     Path(id): Path<i64>,
     Json(req): Json<EndRequest>,
 ) -> ApiResult<StatusCode> {
-    let new_end = parse_ms("end_at", &req.end_at)?;
+    let new_end = crate::modules::precise::time_ms("end_at", &req.end_at)?;
     move_end(&state, &ctx, id, new_end, &req.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -357,11 +337,11 @@ pub(super) async fn change_end(
 pub async fn move_end(state: &AppState, ctx: &Ctx, id: i64, new_end: i64, reason: &str) -> ApiResult<()> {
     let reason = reason.trim();
     if !(2..=200).contains(&reason.chars().count()) {
-        return Err(ApiError::field("reason", "请说明变更理由（2–200字）", "state a reason of 2–200 characters"));
+        return Err(refuse("reason", Rule::Reason(2, 200)));
     }
     let (_, regime, last_exposure, _, _) = state.db.stay_get(&ctx.scope(), id).await?;
     if new_end <= last_exposure {
-        return Err(ApiError::field("end_at", "解除时间须晚于末次暴露时间", "end_at must be after the last exposure"));
+        return Err(refuse("end_at", Rule::other("解除时间须晚于末次暴露时间", "must be after the last exposure")));
     }
     let home = Regime::parse(&regime).map_or(0, Regime::home_days) * ningan_core::quarantine::DAY_MS;
     let mut w = state.db.write().await?;
@@ -449,7 +429,7 @@ pub async fn release_stay(state: &AppState, ctx: &Ctx, id: i64, reason: &str) ->
     if !detail.may_release {
         let zh = detail.not_yet_zh.unwrap_or_else(|| "隔离已结束".into());
         let en = detail.not_yet.unwrap_or_else(|| "ended".into());
-        return Err(ApiError::field("id", format!("不能解除隔离：{zh}"), format!("cannot release yet: {en}")));
+        return Err(PreciseError::NotReleasable { zh, en }.into());
     }
     let mut w = state.db.write().await?;
     let (resident, followup) = w.stay_release(&ctx.actor(), &ctx.scope(), id, reason).await?;

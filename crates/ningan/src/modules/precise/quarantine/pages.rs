@@ -16,6 +16,8 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 use crate::web::page::opt_i64;
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
@@ -111,7 +113,7 @@ fn admit_request(form: &AdmitForm) -> Result<NewStayRequest, ApiError> {
         "" | "home" => (None, None),
         place => {
             let parsed = place.split_once(':').and_then(|(s, r)| Some((s.parse().ok()?, r.parse().ok()?)));
-            let (s, r) = parsed.ok_or_else(|| ApiError::field("place", "请选择隔离地点", "choose where"))?;
+            let (s, r) = parsed.ok_or_else(|| refuse("place", Rule::other("请选择隔离地点", "choose where")))?;
             (Some(s), Some(r))
         }
     };
@@ -245,7 +247,7 @@ pub async fn change_end(
         .and_then(|d| d.and_hms_opt(23, 59, 59))
         .and_then(|t| t.and_local_timezone(ningan_core::time::cst()).single())
         .map(|t| t.timestamp_millis())
-        .ok_or_else(|| ApiError::field("end_on", "请选择新的解除日期", "choose the new end date"));
+        .ok_or_else(|| refuse("end_on", Rule::other("请选择新的解除日期", "choose the new end date")));
     let done = match end {
         Ok(ms) => move_end(&state, &ctx, id, ms, &form.reason).await,
         Err(e) => Err(e),
@@ -277,7 +279,7 @@ pub async fn release(
     Form(form): Form<ReleaseForm>,
 ) -> PageResult<Response> {
     let done = if form.reason.trim().chars().count() < 2 {
-        Err(ApiError::field("reason", "解除隔离须填写理由", "releasing needs a reason"))
+        Err(refuse("reason", Rule::Reason(2, 200)))
     } else {
         release_stay(&state, &ctx, id, &form.reason).await
     };

@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::tracer::{self, blocking, engine_id, venue_kind_zh};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::{ListQuery, parse_time};
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -65,22 +67,18 @@ pub struct NewCaseRequest {
     pub note: Option<String>,
 }
 
-pub fn validate_case(req: NewCaseRequest) -> Result<NewEpiCase, ApiError> {
+pub fn validate_case(req: NewCaseRequest) -> Result<NewEpiCase, PreciseError> {
     if !CASE_STATUSES.contains(&req.status.as_str()) {
-        return Err(ApiError::field(
-            "status",
-            "病例类型无效：confirmed（确诊）、asymptomatic（无症状）、suspected（疑似）、discharged（已出院）",
-            format!("status must be one of {}", CASE_STATUSES.join(", ")),
-        ));
+        let zh = "confirmed（确诊）、asymptomatic（无症状）、suspected（疑似）或 discharged（已出院）";
+        return Err(PreciseError::Field("status", Rule::one_of(zh, CASE_STATUSES)));
     }
-    let onset = parse_time(&req.onset_at)
-        .ok_or_else(|| ApiError::field("onset_at", "发病时间格式无效（RFC 3339）", "onset_at must be RFC 3339"))?;
+    let onset = parse_time(&req.onset_at).ok_or(PreciseError::Field("onset_at", Rule::Time))?;
     if i64::from(onset) * 1000 > ningan_core::time::now_ms() + 300_000 {
-        return Err(ApiError::field("onset_at", "发病时间不能晚于现在", "onset_at is in the future"));
+        return Err(PreciseError::Field("onset_at", Rule::Future));
     }
     let note = req.note.unwrap_or_default().trim().to_string();
     if note.chars().count() > 500 {
-        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+        return Err(PreciseError::Field("note", Rule::TooLong(500)));
     }
     Ok(NewEpiCase { resident_id: req.resident_id, status: req.status, onset_at: i64::from(onset) * 1000, note })
 }
@@ -173,7 +171,7 @@ pub async fn run_investigation(
 ) -> ApiResult<(EpiCase, tracer::Investigation)> {
     let to = match to.map(str::trim).filter(|t| !t.is_empty()) {
         None => tracer::now_s(),
-        Some(t) => parse_time(t).ok_or_else(|| ApiError::field("to", "截止时间格式无效", "to must be RFC 3339"))?,
+        Some(t) => parse_time(t).ok_or(PreciseError::Field("to", Rule::Time))?,
     };
     let mut w = state.db.write().await?;
     let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
@@ -305,7 +303,7 @@ pub(super) async fn contacts(
     let secondary = match q.tier.as_deref().unwrap_or("close") {
         "close" => false,
         "secondary" => true,
-        _ => return Err(ApiError::field("tier", "名单类型为 close 或 secondary", "tier must be close or secondary")),
+        _ => return Err(refuse("tier", Rule::one_of("close（密接）或 secondary（次密接）", &["close", "secondary"]))),
     };
     let (_, inv) = run_investigation(&state, &ctx, id, q.to.as_deref()).await?;
     let page = contact_page(&state, &ctx, id, &inv, secondary, PageRequest::new(q.page, q.per_page)).await?;
@@ -345,7 +343,7 @@ pub(super) async fn common_sources(
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().parse::<i64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| ApiError::field("cases", "病例编号以逗号分隔", "cases: ids separated by commas"))?;
+        .map_err(|_| refuse("cases", Rule::other("病例编号以逗号分隔", "case ids separated by commas")))?;
     Ok(axum::Json(common(&state, &ctx, &ids, q.m.unwrap_or(2)).await?.1))
 }
 
@@ -358,7 +356,7 @@ pub async fn common(
     m: usize,
 ) -> ApiResult<(Vec<EpiCase>, Vec<CommonSourceDto>)> {
     if !(2..=50).contains(&ids.len()) {
-        return Err(ApiError::field("cases", "请选择2–50个病例", "choose 2 to 50 cases"));
+        return Err(refuse("cases", Rule::other("请选择2–50个病例", "choose 2 to 50 cases")));
     }
     let m = m.clamp(2, ids.len());
     let mut w = state.db.write().await?;

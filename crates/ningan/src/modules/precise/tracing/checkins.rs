@@ -13,6 +13,8 @@ use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 use crate::modules::precise::parse_time;
 
 /// Check-ins one request may carry.
@@ -95,11 +97,9 @@ pub async fn ingest_checkins(
     persons: Persons,
 ) -> ApiResult<CheckinReport> {
     if batch.is_empty() || batch.len() > MAX_BATCH {
-        return Err(ApiError::field(
-            "checkins",
-            format!("每批1–{MAX_BATCH}条"),
-            format!("send 1 to {MAX_BATCH} check-ins per batch"),
-        ));
+        let per_batch =
+            Rule::other(format!("每批1–{MAX_BATCH}条"), format!("send 1 to {MAX_BATCH} check-ins per batch"));
+        return Err(refuse("checkins", per_batch));
     }
     let mut ids: Vec<i64> = batch.iter().map(|c| c.resident_id).collect();
     ids.sort_unstable();
@@ -198,7 +198,7 @@ pub(super) async fn checkins_ndjson(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<CheckinReport>> {
     let body = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::field("body", "请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}")))?;
+        .map_err(|e| refuse("body", Rule::other("请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}"))))?;
     let mut batch = Vec::new();
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
@@ -217,7 +217,7 @@ pub(super) async fn checkins_ndjson(
     }
     let report = if batch.is_empty() {
         if unreadable.is_empty() {
-            return Err(ApiError::field("body", "请求体为空", "the body holds no check-ins"));
+            return Err(refuse("body", Rule::other("请求体为空", "the body holds no check-ins")));
         }
         CheckinReport::new(0, Vec::new())
     } else {

@@ -14,6 +14,8 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ConfirmDto {
@@ -141,20 +143,16 @@ pub fn followup_query(
     if let Some(s) = &status
         && !FOLLOWUP_STATUSES.contains(&s.as_str())
     {
-        return Err(ApiError::field(
-            "status",
-            "状态应为已通知、已转运、隔离中或已解除",
-            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
-        ));
+        return Err(refuse("status", Rule::one_of("已通知、已转运、隔离中或已解除", FOLLOWUP_STATUSES)));
     }
     let tier = given(tier);
     if let Some(t) = &tier
         && !["close", "secondary"].contains(&t.as_str())
     {
-        return Err(ApiError::field("tier", "类别应为密接或次密接", "tier must be close or secondary"));
+        return Err(refuse("tier", Rule::one_of("密接或次密接", &["close", "secondary"])));
     }
     if case_id.is_some_and(|c| c < 1) {
-        return Err(ApiError::field("case_id", "病例编号应为正整数", "case_id must be a positive number"));
+        return Err(refuse("case_id", Rule::Range(1, i64::MAX)));
     }
     Ok(ningan_store::FollowupQuery { status, case_id, tier })
 }
@@ -207,13 +205,12 @@ pub async fn change_status_many(
     note: &str,
 ) -> ApiResult<BulkReport> {
     if ids.is_empty() {
-        return Err(ApiError::field("ids", "请先勾选要处理的人员", "select at least one person"));
+        return Err(refuse("ids", Rule::other("请先勾选要处理的人员", "select at least one person")));
     }
     if ids.len() > BULK_MAX {
-        return Err(ApiError::field(
+        return Err(refuse(
             "ids",
-            format!("一次最多处理{BULK_MAX}人"),
-            format!("at most {BULK_MAX} people at a time"),
+            Rule::other(format!("一次最多处理{BULK_MAX}人"), format!("at most {BULK_MAX} people at a time")),
         ));
     }
     // What is wrong with the request itself is wrong for every row: refused as a whole.
@@ -281,22 +278,17 @@ pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, status: &str, n
 /// characters, and a reason for a release.
 fn check_step(status: &str, note: &str) -> ApiResult<()> {
     if !FOLLOWUP_STATUSES.contains(&status) {
-        return Err(ApiError::field(
+        return Err(refuse(
             "status",
-            "状态为 transferred（已转运）、quarantined（隔离中）或 released（已解除）",
-            format!("status must be one of {}", FOLLOWUP_STATUSES.join(", ")),
+            Rule::one_of("transferred（已转运）、quarantined（隔离中）或 released（已解除）", FOLLOWUP_STATUSES),
         ));
     }
     let note = note.trim();
     if note.chars().count() > 500 {
-        return Err(ApiError::field("note", "备注最多500字", "note: at most 500 characters"));
+        return Err(refuse("note", Rule::TooLong(500)));
     }
     if status == "released" && note.chars().count() < 2 {
-        return Err(ApiError::field(
-            "note",
-            "解除管控须填写理由（至少2个字）",
-            "releasing needs a reason (at least 2 characters)",
-        ));
+        return Err(refuse("note", Rule::Reason(2, 500)));
     }
     Ok(())
 }

@@ -18,9 +18,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::Json;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 
 pub const HEADER: &str = "kind,name,id_number,birth_date,phone,status,time,case_id_number";
 const MAX_ROWS: usize = 20_000;
@@ -179,7 +181,7 @@ fn group(rows: &[Row]) -> (Vec<usize>, Vec<Merge>) {
 pub async fn import_csv(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<ImportReport> {
     let mut lines = csv.lines();
     if lines.next().map(str::trim) != Some(HEADER) {
-        return Err(ApiError::field("csv", format!("首行须为：{HEADER}"), format!("the first line must be: {HEADER}")));
+        return Err(refuse("csv", Rule::CsvHeader(HEADER)));
     }
     let mut report = ImportReport::default();
     let mut rows = Vec::new();
@@ -194,7 +196,7 @@ pub async fn import_csv(state: &AppState, ctx: &Ctx, csv: &str) -> ApiResult<Imp
         }
     }
     if report.rows > MAX_ROWS {
-        return Err(ApiError::field("csv", format!("每次最多{MAX_ROWS}行"), format!("at most {MAX_ROWS} rows")));
+        return Err(refuse("csv", Rule::other(format!("每次最多{MAX_ROWS}行"), format!("at most {MAX_ROWS} rows"))));
     }
     let (leader, merges) = group(&rows);
     report.merged = merges;

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::cases::run_investigation;
 use crate::app::AppState;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::refuse;
 use crate::web::{PageResult, html};
 
 /// Notices stay on the public page for this long after their window ends.
@@ -31,11 +33,7 @@ pub struct PublishDto {
 pub async fn publish_case(state: &AppState, ctx: &Ctx, case_id: i64, reason: &str) -> ApiResult<PublishDto> {
     let reason = reason.trim();
     if !(2..=200).contains(&reason.chars().count()) {
-        return Err(ApiError::field(
-            "reason",
-            "发布须填写理由（2–200字）",
-            "publishing needs a reason (2–200 characters)",
-        ));
+        return Err(refuse("reason", Rule::Reason(2, 200)));
     }
     let (_, inv) = run_investigation(state, ctx, case_id, None).await?;
     let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();

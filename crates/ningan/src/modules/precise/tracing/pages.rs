@@ -16,6 +16,8 @@ use crate::http::dto::ts;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
+use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::{
     CaseDto, ContactDto, NewCaseRequest, NewVenueRequest, PlaceDto, RuleDto, VenueDto, contact_page, create_venue,
     exposure_places, rule_dto, run_investigation, status_zh,
@@ -220,17 +222,11 @@ pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
 /// The resident in the officer's area with this ID number, or an error on the field.
 async fn resident_by_id_number(state: &AppState, ctx: &Ctx, typed: &str) -> Result<i64, ApiError> {
     if typed.trim().is_empty() {
-        return Err(ApiError::field("id_number", "请填写病例的身份证号", "enter the case's ID number"));
+        return Err(refuse("id_number", Rule::Required));
     }
     let id = ningan_core::IdNumber::parse(typed, ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("id_number", e))?;
-    state.db.resident_by_id_number(&ctx.scope(), id.as_str()).await?.ok_or_else(|| {
-        ApiError::field(
-            "id_number",
-            "本辖区人口库中没有此身份证号，请先登记人口",
-            "no resident with this ID number in your area: register the person first",
-        )
-    })
+    state.db.resident_by_id_number(&ctx.scope(), id.as_str()).await?.ok_or_else(|| PreciseError::NotRegistered.into())
 }
 
 #[derive(Template)]

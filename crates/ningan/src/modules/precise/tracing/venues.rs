@@ -13,7 +13,9 @@ use crate::http::dto::{PageDto, ts};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
+use crate::http::rule::Rule;
 use crate::modules::precise::ListQuery;
+use crate::modules::precise::error::{PreciseError, refuse};
 
 /// The municipality's bounding box: venues lie inside it.
 const NINGBO_LON: std::ops::RangeInclusive<f64> = 120.8..=122.5;
@@ -78,24 +80,20 @@ fn new_code() -> String {
 }
 
 /// Validates a venue request; each wrong field is named.
-pub fn validate_venue(req: NewVenueRequest) -> Result<NewVenue, ApiError> {
+pub fn validate_venue(req: NewVenueRequest) -> Result<NewVenue, PreciseError> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("name", "场所名称必填，最多100字", "name is required, at most 100 characters"));
+        return Err(PreciseError::Field("name", Rule::RequiredUpTo(100)));
     }
     if venue_kind(&req.kind).is_none() {
         let kinds: Vec<&str> = tracer::VENUE_KINDS.iter().map(|k| k.0).collect();
-        return Err(ApiError::field(
-            "kind",
-            format!("场所类型无效，可选：{}", kinds.join("、")),
-            format!("kind must be one of {}", kinds.join(", ")),
-        ));
+        return Err(PreciseError::Field("kind", Rule::one_of(kinds.join("、"), &kinds)));
     }
     if req.address.trim().is_empty() {
-        return Err(ApiError::field("address", "地址必填", "address is required"));
+        return Err(PreciseError::Field("address", Rule::Required));
     }
     if !in_ningbo(req.lon, req.lat) {
-        return Err(ApiError::field("lon", "坐标不在宁波市范围内", "the location is outside Ningbo"));
+        return Err(PreciseError::Field("lon", Rule::OutsideCity));
     }
     let code = match req.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => new_code(),
@@ -103,11 +101,8 @@ pub fn validate_venue(req: NewVenueRequest) -> Result<NewVenue, ApiError> {
             c.to_ascii_uppercase()
         }
         Some(_) => {
-            return Err(ApiError::field(
-                "code",
-                "场所码为4–32位字母、数字或连字符",
-                "code: 4–32 letters, digits or '-'",
-            ));
+            let rule = Rule::other("场所码为4–32位字母、数字或连字符", "4–32 letters, digits or '-'");
+            return Err(PreciseError::Field("code", rule));
         }
     };
     let venue = NewVenue {
@@ -126,11 +121,7 @@ pub fn validate_venue(req: NewVenueRequest) -> Result<NewVenue, ApiError> {
 pub async fn create_venue(state: &AppState, ctx: &Ctx, req: NewVenueRequest) -> ApiResult<Venue> {
     let mut venue = validate_venue(req)?;
     // The unit's path is filled in once it is found within the caller's scope.
-    let unit = state
-        .db
-        .unit_get(&ctx.scope(), venue.unit_id)
-        .await
-        .map_err(|_| ApiError::field("unit_id", "辖区内无此派出所", "unit_id: no such station in your scope"))?;
+    let unit = state.db.unit_get(&ctx.scope(), venue.unit_id).await.map_err(|_| refuse("unit_id", Rule::NotInScope))?;
     venue.unit_path = unit.path;
     let mut w = state.db.write().await?;
     let ids = w.venues_insert(&ctx.actor(), &ctx.scope(), std::slice::from_ref(&venue)).await?;
