@@ -17,6 +17,9 @@ pub const STEP_M: f64 = 300.0;
 pub const ARTERIAL_EVERY: i64 = 5;
 /// How far from a district's centre the dense streets reach.
 pub const CORE_RADIUS_M: f64 = 2_500.0;
+/// The widest water an arterial bridges, in lattice steps (1.2 km): rivers, creeks and the
+/// narrows between the districts' shores, not the open bays.
+pub const BRIDGE_STEPS: i64 = 4;
 const M_PER_DEG_LAT: f64 = 111_320.0;
 
 /// Land to lay roads on: a district's shape and the point its dense centre grows from.
@@ -38,6 +41,15 @@ impl RoadClass {
             RoadClass::Street => "street",
         }
     }
+
+    /// The speed a patrol car keeps on such a road, in km/h: an urban arterial's limit, a
+    /// street's with crossings every 300 m.
+    pub fn speed_kmh(self) -> f64 {
+        match self {
+            RoadClass::Arterial => 50.0,
+            RoadClass::Street => 30.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +68,8 @@ pub struct Edge {
     pub to: u32,
     pub road: u32,
     pub metres: f64,
+    /// Crosses water between two shores.
+    pub bridge: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -149,13 +163,21 @@ pub fn generate(areas: &[Area<'_>]) -> RoadNetwork {
             };
             let arterial = line.rem_euclid(ARTERIAL_EVERY) == 0;
             let here = index[&(i, j)];
-            let joined = prev.is_some_and(|(pi, pj)| {
+            // An arterial is on every lattice point of land, so a gap along it is water: it
+            // bridges a narrow one. Streets stop at the shore.
+            let gap = prev.and_then(|(pi, pj)| {
                 let (pline, palong) = match axis {
                     Axis::Row => (pj, pi),
                     Axis::Column => (pi, pj),
                 };
-                pline == line && palong + 1 == along && (arterial || (core[&(pi, pj)] && core[&(i, j)]))
+                (pline == line).then_some((along - palong, core[&(pi, pj)] && core[&(i, j)]))
             });
+            let joined = match gap {
+                Some((1, both_core)) => arterial || both_core,
+                Some((steps, _)) => arterial && steps <= BRIDGE_STEPS,
+                None => false,
+            };
+            let bridge = gap.is_some_and(|(steps, _)| steps > 1);
             if joined {
                 let from = *run.last().unwrap_or(&here);
                 let road = match current {
@@ -169,7 +191,7 @@ pub fn generate(areas: &[Area<'_>]) -> RoadNetwork {
                 };
                 run.push(here);
                 let metres = distance_m(net.nodes[from as usize], net.nodes[here as usize], cos);
-                net.edges.push(Edge { from, to: here, road: road as u32, metres });
+                net.edges.push(Edge { from, to: here, road: road as u32, metres, bridge });
             } else {
                 flush(&mut net, current, &mut run);
                 if current.is_some_and(|(l, _)| l != line) {
@@ -344,6 +366,20 @@ mod tests {
         let net = generate(&[Area { shape: &a, core: [121.05, 29.05] }, Area { shape: &b, core: [121.35, 29.05] }]);
         assert_eq!(components(&net), 2);
         assert!(net.edges.iter().all(|e| e.metres < STEP_M * 1.01));
+    }
+
+    #[test]
+    fn arterials_bridge_a_narrow_strait_and_streets_stop_at_the_shore() {
+        // Two shores 600 m apart: two lattice steps of water.
+        let step = STEP_M / M_PER_DEG_LAT;
+        let (a, b) = (rect(121.0, 29.0, 0.1, 0.1), rect(121.1 + 2.0 * step * 1.15, 29.0, 0.1, 0.1));
+        let net = generate(&[Area { shape: &a, core: [121.05, 29.05] }, Area { shape: &b, core: [121.2, 29.05] }]);
+        assert_eq!(components(&net), 1, "the bridges join the shores");
+        let bridges: Vec<&Edge> = net.edges.iter().filter(|e| e.bridge).collect();
+        assert!(!bridges.is_empty());
+        assert!(bridges.iter().all(|e| net.roads[e.road as usize].class == RoadClass::Arterial));
+        assert!(bridges.iter().all(|e| e.metres > STEP_M * 1.5 && e.metres <= STEP_M * BRIDGE_STEPS as f64 + 1.0));
+        assert!(net.edges.iter().filter(|e| !e.bridge).all(|e| e.metres < STEP_M * 1.01), "the rest join neighbours");
     }
 
     #[test]

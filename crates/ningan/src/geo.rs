@@ -90,6 +90,38 @@ pub fn roads() -> &'static RoadNetwork {
     })
 }
 
+/// How fast a car gets from where it stands to the nearest crossing of the network (lanes,
+/// yards, a compound's gate): slower than any road.
+pub const ACCESS_KMH: f64 = 15.0;
+
+/// The demo city's roads prepared for routing (each stretch driven both ways at its class's
+/// speed), on first use; `None` only if there is no land to lay roads on.
+pub fn router() -> Option<&'static ningan_route::Router> {
+    static ROUTER: OnceLock<Option<ningan_route::Router>> = OnceLock::new();
+    ROUTER
+        .get_or_init(|| {
+            let net = roads();
+            let arcs: Vec<ningan_route::Arc> = net
+                .edges
+                .iter()
+                .map(|e| ningan_route::Arc {
+                    from: e.from,
+                    to: e.to,
+                    seconds: e.metres / (net.roads[e.road as usize].class.speed_kmh() / 3.6),
+                    both_ways: true,
+                })
+                .collect();
+            match ningan_route::Router::new(net.nodes.clone(), &arcs, ACCESS_KMH) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::error!(error = %e, "the demo road network cannot be routed");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
 /// The street network as GeoJSON, one feature per road (a MultiLineString of its stretches,
 /// each stretch straight, so two points each), with names in both languages and the class.
 pub fn roads_geojson() -> &'static [u8] {
@@ -160,5 +192,49 @@ mod tests {
         let features = doc["features"].as_array().unwrap();
         assert_eq!(features.len(), net.roads.len());
         assert!(features.iter().all(|f| f["properties"]["name_en"].as_str().is_some_and(|n| n.is_ascii())));
+    }
+
+    #[test]
+    fn haishu_to_yinzhou_by_road_takes_longer_than_the_crow_flies_but_not_absurdly() {
+        let started = std::time::Instant::now();
+        let router = router().unwrap();
+        eprintln!("{} nodes, {} arcs prepared in {:?}", router.nodes(), router.arcs(), started.elapsed());
+        let (a, b) = (district_shape(330203).unwrap().center, district_shape(330212).unwrap().center);
+        let (sa, sb) = (router.snap(a).unwrap(), router.snap(b).unwrap());
+        let ms = router.travel_ms(sa, sb).unwrap();
+        let straight_s = router.plane().metres(a, b) / (50.0 / 3.6);
+        assert!(ms as f64 / 1000.0 >= straight_s, "{ms} ms: no faster than a straight line at the top speed");
+        assert!((ms as f64 / 1000.0) < straight_s * 3.0, "{ms} ms: a lattice, not a maze");
+        assert_eq!(router.travel_ms(sb, sa), Some(ms), "two-way streets");
+    }
+
+    #[test]
+    fn the_nearest_five_of_two_thousand_units_match_routing_every_one() {
+        use rand::{Rng, SeedableRng};
+        let router = router().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+        let nodes = roads().nodes.len();
+        let units: Vec<ningan_route::Candidate> = (0..2000)
+            .map(|id| {
+                let p = roads().nodes[rng.gen_range(0..nodes)];
+                let jitter = [p[0] + rng.gen_range(-0.002..0.002), p[1] + rng.gen_range(-0.002..0.002)];
+                ningan_route::Candidate { id, at: router.snap(jitter).unwrap() }
+            })
+            .collect();
+        let mut spent = std::time::Duration::ZERO;
+        for _ in 0..5 {
+            let target = router.snap(roads().nodes[rng.gen_range(0..nodes)]).unwrap();
+            let started = std::time::Instant::now();
+            let best = router.nearest(target, &units, 5);
+            spent += started.elapsed();
+            let mut all: Vec<ningan_route::Reach> = units
+                .iter()
+                .filter_map(|u| Some(ningan_route::Reach { ms: router.travel_ms(u.at, target)?, id: u.id }))
+                .collect();
+            all.sort();
+            all.truncate(5);
+            assert_eq!(best, all);
+        }
+        eprintln!("nearest 5 of 2,000: {:?} a question (unoptimised build)", spent / 5);
     }
 }
