@@ -5,30 +5,6 @@
 
 use crate::quarantine::DAY_MS;
 
-macro_rules! vocabulary {
-    ($(#[$m:meta])* pub enum $name:ident { $($variant:ident => $s:literal, $zh:literal, $en:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($s => Some($name::$variant),)* _ => None }
-            }
-
-            pub fn label(self, en: bool) -> &'static str {
-                match self { $($name::$variant => if en { $en } else { $zh }),* }
-            }
-        }
-    };
-}
-
 vocabulary! {
     /// The two families of risk points.
     pub enum Category {

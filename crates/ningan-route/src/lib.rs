@@ -13,6 +13,7 @@
 //! handful of the candidates are routed. Times are whole milliseconds, so ties and
 //! comparisons with other engines (pgRouting in `bench/`) are exact.
 
+pub mod geojson;
 mod plane;
 mod router;
 
