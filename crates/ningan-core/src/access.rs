@@ -93,6 +93,8 @@ string_enum! {
         LifeWork => "life.work", "排查隐患点、现场验收、巡查、录入头盔抽样与事故";
         LifeManage => "life.manage", "交办与销号隐患点、管理责任部门账号";
         LifeRectify => "life.rectify", "责任部门报送隐患整改";
+        CommandRead => "command.read", "查看110警情";
+        CommandWork => "command.work", "接警、派警与处置110警情";
     }
 }
 
@@ -118,6 +120,8 @@ impl Role {
                 LifeRead,
                 LifeWork,
                 LifeManage,
+                CommandRead,
+                CommandWork,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -151,6 +155,8 @@ impl Role {
                 EnterpriseWork,
                 LifeRead,
                 LifeWork,
+                CommandRead,
+                CommandWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]
@@ -211,6 +217,8 @@ impl Action {
                 | FraudWork
                 | FraudManage
                 | ApplicationWork
+                | CommandRead
+                | CommandWork
         )
     }
 }

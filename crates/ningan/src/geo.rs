@@ -150,6 +150,26 @@ pub fn roads_geojson() -> &'static [u8] {
     })
 }
 
+/// The district a WGS-84 point lies in, if inside the city.
+pub fn district_at(lon: f64, lat: f64) -> Option<u32> {
+    if !(lon.is_finite() && lat.is_finite()) {
+        return None;
+    }
+    districts().iter().find(|d| d.shape.contains([lon, lat])).map(|d| d.district.code)
+}
+
+/// Within a district's built-up centre, where the 110 rules' city target (5 minutes) applies
+/// rather than the suburbs' (10): the dense street grid's reach and as far again.
+pub fn urban(lon: f64, lat: f64) -> bool {
+    let reach = 2.0 * ningan_core::roads::CORE_RADIUS_M;
+    let cos = lat.to_radians().cos();
+    districts().iter().any(|d| {
+        let dx = (lon - d.center[0]) * 111_320.0 * cos;
+        let dy = (lat - d.center[1]) * 111_320.0;
+        dx * dx + dy * dy <= reach * reach
+    })
+}
+
 /// The station owning a point: the district it lies in, then that district's nearest station.
 pub fn owning_station(stations: &[ningan_store::OrgUnit], lon: f64, lat: f64) -> Option<&ningan_store::OrgUnit> {
     let district = districts().iter().find(|d| d.shape.contains([lon, lat]))?.district.code;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;
+pub mod command;
 pub mod enterprise;
 pub mod fraud;
 pub mod life;
@@ -226,6 +227,18 @@ pub const ALL: &[Module] = &[
         migrations: life::MIGRATIONS,
         state: Some(life::open_state),
         config: Some(crate::config::Section::of::<life::LifeConfig>()),
+    },
+    Module {
+        name: "command",
+        routes: command::routes,
+        start: nothing,
+        panels: &[],
+        menu: &[],
+        texts: &[],
+        demo: None,
+        migrations: command::MIGRATIONS,
+        state: None,
+        config: None,
     },
     Module {
         name: "audit",

@@ -54,7 +54,7 @@ pub struct PointInput {
 
 /// The district a WGS-84 point lies in, if inside the city.
 pub fn district_at(lon: f64, lat: f64) -> Option<u32> {
-    crate::geo::districts().iter().find(|d| d.shape.contains([lon, lat])).map(|d| d.district.code)
+    crate::geo::district_at(lon, lat)
 }
 
 /// The station among `units` (the caller's area) owning a place.

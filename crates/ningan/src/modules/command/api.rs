@@ -1,0 +1,259 @@
+//! Integrated command's API: the category tree, taking calls, the incident list and detail
+//! (every interval, measured against the 110 targets), steps and links.
+
+use axum::extract::{Query, State};
+use ningan_core::incident::{Category, Family, Priority, Stage, arrival_target_s};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::service::{self, IncidentInput, StepInput};
+use super::store::incidents::{self, Event, Incident, IncidentQuery};
+use crate::app::AppState;
+use crate::http::dto::PageDto;
+use crate::http::error::ApiResult;
+use crate::http::json::{Json, Path};
+use crate::http::principal::Ctx;
+use ningan_store::PageRequest;
+
+fn ts(ms: Option<i64>) -> Option<String> {
+    ms.map(ningan_core::time::rfc3339_ms)
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IncidentDto {
+    pub id: i64,
+    /// `110` + the day + a sequence.
+    pub no: String,
+    pub category: String,
+    pub category_name: String,
+    pub family: String,
+    pub family_name: String,
+    pub priority: String,
+    pub priority_name: String,
+    pub stage: String,
+    pub stage_name: String,
+    /// Masked: 138****0001.
+    pub caller_phone: String,
+    pub address: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub district: i64,
+    /// In a built-up centre: the 5-minute target applies, else 10.
+    pub urban: bool,
+    pub narrative: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub received_at: String,
+    pub answered_at: Option<String>,
+    pub dispatched_at: Option<String>,
+    pub en_route_at: Option<String>,
+    pub on_scene_at: Option<String>,
+    pub cleared_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    /// Seconds from the call to its answer.
+    pub answer_s: Option<i64>,
+    /// Seconds from the call to the first unit on scene.
+    pub arrival_s: Option<i64>,
+    pub target_s: i64,
+    /// Whether the arrival met the target; null until someone is on scene.
+    pub on_target: Option<bool>,
+    pub taken_by: String,
+}
+
+impl IncidentDto {
+    pub fn new(i: Incident, en: bool) -> IncidentDto {
+        let category = Category::parse(&i.category);
+        let family = category.map(Category::family);
+        let stage = Stage::parse(&i.stage);
+        IncidentDto {
+            category_name: category.map_or_else(|| i.category.clone(), |c| c.label(en).to_string()),
+            family: family.map(|f| f.as_str().to_string()).unwrap_or_default(),
+            family_name: family.map(|f| f.label(en).to_string()).unwrap_or_default(),
+            priority_name: Priority::parse(&i.priority).map_or_else(|| i.priority.clone(), |p| p.label(en).to_string()),
+            stage_name: stage.map_or_else(|| i.stage.clone(), |s| s.label(en).to_string()),
+            caller_phone: ningan_core::phone::mask_phone_str(&i.caller_phone),
+            unit_name: if en { i.unit_name_en.clone() } else { i.unit_name.clone() },
+            received_at: ningan_core::time::rfc3339_ms(i.intervals.received),
+            answered_at: ts(i.intervals.answered),
+            dispatched_at: ts(i.intervals.dispatched),
+            en_route_at: ts(i.intervals.en_route),
+            on_scene_at: ts(i.intervals.on_scene),
+            cleared_at: ts(i.intervals.cleared),
+            cancelled_at: ts(i.cancelled_at),
+            answer_s: i.intervals.answer_s(),
+            arrival_s: i.intervals.arrival_s(),
+            target_s: arrival_target_s(i.urban),
+            on_target: i.intervals.on_target(i.urban),
+            id: i.id,
+            no: i.no,
+            category: i.category,
+            priority: i.priority,
+            stage: i.stage,
+            address: i.address,
+            lon: i.lon,
+            lat: i.lat,
+            district: i.district,
+            urban: i.urban,
+            narrative: i.narrative,
+            unit_id: i.unit_id,
+            taken_by: i.taken_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CategoryNode {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub categories: Vec<CategoryLeaf>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CategoryLeaf {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// The category tree a call-taker picks from.
+pub async fn categories() -> axum::Json<Vec<CategoryNode>> {
+    axum::Json(
+        Family::ALL
+            .iter()
+            .map(|f| CategoryNode {
+                code: f.as_str().into(),
+                name: f.label(false).into(),
+                name_en: f.label(true).into(),
+                categories: Category::of(*f)
+                    .map(|c| CategoryLeaf {
+                        code: c.as_str().into(),
+                        name: c.label(false).into(),
+                        name_en: c.label(true).into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Created {
+    pub id: i64,
+    pub no: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<IncidentInput>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<Created>)> {
+    let (id, no) = service::create(&state, &ctx, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(Created { id, no })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub stage: Option<String>,
+    pub category: Option<String>,
+    pub open: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<PageDto<IncidentDto>>> {
+    if let Some(s) = q.stage.as_deref().filter(|s| !s.is_empty())
+        && Stage::parse(s).is_none()
+    {
+        let codes: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(super::error::CommandError::Field(
+            "stage",
+            crate::http::rule::Rule::one_of("警情环节之一", &codes),
+        )
+        .into());
+    }
+    let query = IncidentQuery {
+        stage: q.stage,
+        category: q.category,
+        open: matches!(q.open.as_deref(), Some("1" | "true")),
+        q: q.q,
+    };
+    let page = incidents::list(&state.db, &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
+    let en = ctx.language() == "en";
+    Ok(axum::Json(PageDto::from_page(page, |i| IncidentDto::new(i, en)).capped_at(ningan_store::sql::COUNT_CAP)))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IncidentDetailDto {
+    pub incident: IncidentDto,
+    pub events: Vec<Event>,
+    /// Steps the incident's stage allows now.
+    pub steps: Vec<String>,
+    pub linked: Vec<LinkedDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LinkedDto {
+    pub id: i64,
+    pub no: String,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<IncidentDetailDto>> {
+    let i = incidents::get(&state.db, &ctx.scope(), id).await?;
+    let steps = Stage::parse(&i.stage).map(Stage::steps).unwrap_or_default();
+    // The caller is a person, even masked: who opened the incident is on record.
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit("command.incident.view", "cmd_incident", id, None, None, &i.no)).await?;
+    w.commit().await?;
+    Ok(axum::Json(IncidentDetailDto {
+        events: incidents::events(&state.db, id).await?,
+        linked: incidents::links(&state.db, &ctx.scope(), id)
+            .await?
+            .into_iter()
+            .map(|(id, no)| LinkedDto { id, no })
+            .collect(),
+        steps: steps.iter().map(|s| s.as_str().to_string()).collect(),
+        incident: IncidentDto::new(i, ctx.language() == "en"),
+    }))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StepDone {
+    pub stage: String,
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<StepInput>,
+) -> ApiResult<axum::Json<StepDone>> {
+    let to = service::step(&state, &ctx, id, &input).await?;
+    Ok(axum::Json(StepDone { stage: to.as_str().into() }))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LinkInput {
+    pub other_id: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<LinkInput>,
+) -> ApiResult<axum::http::StatusCode> {
+    service::link(&state, &ctx, id, input.other_id, &input.note).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

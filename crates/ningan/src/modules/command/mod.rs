@@ -1,0 +1,82 @@
+//! Integrated command (情指勤舆一体化), the command and duty half: 110 calls taken in seconds
+//! (category tree, priority, caller, place, narrative), every interval timestamped and
+//! measured against the 110 rules' arrival targets, related incidents linked. Dispatch by
+//! travel time over the road network (`ningan-route`, `geo::router`), units reporting their
+//! positions, the live board and duty rosters build on this.
+//!
+//! Built on the module seam: its storage and migration are in `store/`; outside this folder it
+//! touches `modules/mod.rs`, the access policy and the state machines in
+//! `ningan-core::incident`.
+
+pub mod api;
+pub mod error;
+pub mod service;
+pub mod store;
+
+use axum::http::Method;
+use axum::routing::{get, post};
+use ningan_core::Action;
+
+use crate::http::api::{Access, Api, Op};
+use crate::http::dto::PageDto;
+
+pub use store::migrations::MIGRATIONS;
+
+pub fn routes(api: Api) -> Api {
+    let read = Access::Action(Action::CommandRead);
+    let work = Access::Action(Action::CommandWork);
+    api.add(
+        Op::api(Method::GET, "/api/command/categories", read, "command", "警情类别树（类、项）")
+            .response::<Vec<api::CategoryNode>>(),
+        get(api::categories),
+    )
+    .add(
+        Op::api(Method::POST, "/api/command/incidents", work, "command", "接警登记（位置须在宁波市、本单位辖区内）")
+            .request::<service::IncidentInput>()
+            .response::<api::Created>()
+            .status(201),
+        post(api::create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/incidents", read, "command", "警情列表（本单位辖区；指挥中心全市）")
+            .query(&[
+                ("stage", "received | answered | dispatched | en_route | on_scene | cleared | cancelled"),
+                ("category", "类（如 traffic）或项（如 traffic.collision）"),
+                ("open", "1：仅未处结"),
+                ("q", "警情编号、地址或描述"),
+                ("page", "页码"),
+                ("per_page", "每页条数"),
+            ])
+            .response::<PageDto<api::IncidentDto>>(),
+        get(api::list),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/incidents/{id}",
+            read,
+            "command",
+            "警情详情：各环节时间、到场时限、处置记录与关联警情",
+        )
+        .response::<api::IncidentDetailDto>(),
+        get(api::detail),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/incidents/{id}/steps",
+            work,
+            "command",
+            "受理、派警、出发、到场、处结、撤销",
+        )
+        .request::<service::StepInput>()
+        .response::<api::StepDone>(),
+        post(api::step),
+    )
+    .add(
+        Op::api(Method::POST, "/api/command/incidents/{id}/links", work, "command", "关联同一事件的多起警情")
+            .request::<api::LinkInput>()
+            .status(204),
+        post(api::link),
+    )
+}

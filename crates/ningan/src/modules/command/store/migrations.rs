@@ -1,0 +1,60 @@
+//! Integrated command's tables. Versions continue the global sequence (see
+//! `ningan_store::all_migrations`, which refuses two migrations claiming one version).
+
+use ningan_store::Migration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 25,
+    name: "integrated command: 110 incidents with every interval, their history and links",
+    // One column per stage's time rather than a row per interval: the figures read them
+    // side by side (answer and arrival times per district) without a pivot.
+    common: r#"
+CREATE TABLE cmd_incidents (
+    id {id},
+    no TEXT NOT NULL UNIQUE,
+    category TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    caller_phone TEXT NOT NULL,
+    address TEXT NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    district BIGINT NOT NULL,
+    urban BIGINT NOT NULL,
+    narrative TEXT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    received_at BIGINT NOT NULL,
+    answered_at BIGINT,
+    dispatched_at BIGINT,
+    en_route_at BIGINT,
+    on_scene_at BIGINT,
+    cleared_at BIGINT,
+    cancelled_at BIGINT,
+    taken_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX cmd_incidents_scope ON cmd_incidents (unit_path, stage, id);
+CREATE INDEX cmd_incidents_received ON cmd_incidents (received_at);
+CREATE TABLE cmd_incident_events (
+    id {id},
+    incident_id BIGINT NOT NULL REFERENCES cmd_incidents(id),
+    step TEXT NOT NULL,
+    from_stage TEXT NOT NULL,
+    to_stage TEXT NOT NULL,
+    note TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE INDEX cmd_incident_events_incident ON cmd_incident_events (incident_id, id);
+CREATE TABLE cmd_incident_links (
+    a BIGINT NOT NULL REFERENCES cmd_incidents(id),
+    b BIGINT NOT NULL REFERENCES cmd_incidents(id),
+    note TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (a, b)
+);
+"#,
+    sqlite: "",
+    postgres: "",
+}];

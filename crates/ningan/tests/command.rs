@@ -1,0 +1,139 @@
+//! Integrated command over HTTP on both backends: a 110 call taken, numbered and moved through
+//! its stages with every interval stamped and the arrival measured against its target; steps
+//! out of order refused; bad calls refused beside their fields with nothing stored; a station
+//! seeing its own incidents and the command centre the city's; related incidents linked.
+
+mod common;
+
+use common::*;
+use ningan_core::Role;
+use serde_json::{Value, json};
+
+fn call(lon: f64, lat: f64) -> Value {
+    json!({"category": "traffic.collision", "priority": "urgent", "caller_phone": "13800000001",
+           "address": "海曙区中山西路100号", "lon": lon, "lat": lat,
+           "narrative": "两车追尾，一人受伤，占用两条车道"})
+}
+
+async fn step(c: &Client, id: i64, step: &str, note: &str) -> (u16, Value) {
+    c.post(&format!("/api/command/incidents/{id}/steps"), json!({"step": step, "note": note})).await
+}
+
+on_both_backends!(a_call_is_numbered_and_moved_through_every_stage_with_its_intervals, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let officer = app.login("officer").await;
+
+    let (s, tree) = officer.get("/api/command/categories").await;
+    assert_eq!(s, 200);
+    assert_eq!(tree.as_array().map(Vec::len), Some(6), "six families: {tree}");
+    assert!(tree[2]["categories"].as_array().unwrap().iter().any(|c| c["code"] == "traffic.collision"));
+
+    let (s, made) = officer.post("/api/command/incidents", call(121.551, 29.871)).await;
+    assert_eq!(s, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    assert!(made["no"].as_str().unwrap().starts_with("110"), "{made}");
+
+    let (_, d) = officer.get(&format!("/api/command/incidents/{id}")).await;
+    let i = &d["incident"];
+    assert_eq!(i["stage"], "received");
+    assert_eq!(i["caller_phone"], "138****0001", "the caller's number is masked");
+    assert!(!d.to_string().contains("13800000001"), "and appears nowhere in full");
+    assert_eq!(i["unit_id"], station.id, "the owning station found from the place");
+    assert_eq!(d["steps"], json!(["answer", "cancel"]));
+
+    assert_eq!(step(&officer, id, "answer", "").await.0, 200);
+    let (s, e) = step(&officer, id, "dispatch", "").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("note")), "say who was sent: {e}");
+    assert_eq!(step(&officer, id, "dispatch", "巡逻一组").await, (200, json!({"stage": "dispatched"})));
+    // A unit that reaches the scene before anyone marks it under way arrives from dispatched.
+    assert_eq!(step(&officer, id, "arrive", "").await.1["stage"], "on_scene");
+    assert_eq!(step(&officer, id, "clear", "已拖离现场").await.1["stage"], "cleared");
+    let (s, e) = step(&officer, id, "dispatch", "巡逻二组").await;
+    assert_eq!(s, 409, "a cleared incident is not dispatched again: {e}");
+    assert!(e["detail"].as_str().unwrap().contains("已处结"), "{e}");
+
+    let (_, d) = officer.get(&format!("/api/command/incidents/{id}")).await;
+    let i = &d["incident"];
+    for at in ["received_at", "answered_at", "dispatched_at", "on_scene_at", "cleared_at"] {
+        assert!(i[at].is_string(), "{at} stamped: {i}");
+    }
+    assert!(i["en_route_at"].is_null(), "a stage skipped stays unstamped");
+    assert_eq!(i["on_target"], true, "on scene within seconds of the call");
+    let target = i["target_s"].as_i64().unwrap();
+    assert_eq!(target, if i["urban"] == true { 300 } else { 600 });
+    let events: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+    assert_eq!(events, ["answer", "dispatch", "arrive", "clear"]);
+    assert_eq!(d["events"][1]["note"], "巡逻一组");
+});
+
+on_both_backends!(bad_calls_are_refused_beside_their_fields_and_nothing_is_stored, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let officer = app.login("officer").await;
+    let future = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let cases = [
+        ("category", json!("traffic.nope"), "command.one_of"),
+        ("priority", json!("soon"), "command.one_of"),
+        ("caller_phone", json!("12345"), ""),
+        ("lon", json!(120.0), "command.outside_city"),
+        ("narrative", json!(" "), ""),
+        ("received_at", json!(future), "command.future"),
+        ("received_at", json!("yesterday"), "command.time"),
+    ];
+    for (field, value, code) in cases {
+        let mut body = call(121.551, 29.871);
+        body[field] = value;
+        let (s, e) = officer.post("/api/command/incidents", body).await;
+        assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some(field)), "{field}: {e}");
+        if !code.is_empty() {
+            assert_eq!(e["errors"][0]["code"], code, "{field}: {e}");
+        }
+    }
+    let (_, list) = officer.get("/api/command/incidents").await;
+    assert_eq!(list["total"], 0, "nothing stored: {list}");
+    let (s, e) = officer.get("/api/command/incidents?stage=parked").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("stage")));
+});
+
+on_both_backends!(a_station_sees_its_own_incidents_and_the_command_centre_the_citys, |b| async move {
+    let app = spawn_app(b).await;
+    let haishu = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let yinzhou = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    app.user("haishu", &[Role::StationOfficer], haishu.id).await;
+    app.user("yinzhou", &[Role::StationOfficer], yinzhou.id).await;
+    app.user("centre", &[Role::Commander], app.unit("330200").await.id).await;
+    let (h, y, centre) = (app.login("haishu").await, app.login("yinzhou").await, app.login("centre").await);
+
+    let (_, a) = h.post("/api/command/incidents", call(121.551, 29.871)).await;
+    let a = a["id"].as_i64().unwrap();
+    let (s, e) = y.post("/api/command/incidents", call(121.551, 29.871)).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("lon")), "not Yinzhou's area: {e}");
+    let (s, made) = y.post("/api/command/incidents", call(121.561, 29.801)).await;
+    assert_eq!(s, 201, "{made}");
+    let bz = made["id"].as_i64().unwrap();
+
+    assert_eq!(y.get(&format!("/api/command/incidents/{a}")).await.0, 404, "another station's incident");
+    assert_eq!(step(&y, a, "answer", "").await.0, 404);
+    assert_eq!(y.get("/api/command/incidents").await.1["total"], 1);
+    let (_, all) = centre.get("/api/command/incidents?open=1").await;
+    assert_eq!(all["total"], 2, "the command centre sees the city: {all}");
+    let (_, traffic) = centre.get("/api/command/incidents?category=traffic").await;
+    assert_eq!(traffic["total"], 2, "a family filters its categories");
+
+    // Two callers reporting one crash: linked once, seen from both sides.
+    let (s, e) = h.post(&format!("/api/command/incidents/{a}/links"), json!({"other_id": bz})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("other_id")), "outside Haishu's scope: {e}");
+    assert_eq!(centre.post(&format!("/api/command/incidents/{a}/links"), json!({"other_id": bz})).await.0, 204);
+    assert_eq!(centre.post(&format!("/api/command/incidents/{bz}/links"), json!({"other_id": a})).await.0, 409);
+    let (s, e) = centre.post(&format!("/api/command/incidents/{a}/links"), json!({"other_id": a})).await;
+    assert_eq!((s, e["errors"][0]["code"].as_str()), (422, Some("command.self_link")));
+    let (_, d) = centre.get(&format!("/api/command/incidents/{bz}")).await;
+    assert_eq!(d["linked"][0]["id"], a, "{d}");
+
+    // Roles without the command actions are refused outright.
+    app.user("clerk", &[Role::ServiceClerk], haishu.id).await;
+    assert_eq!(app.login("clerk").await.get("/api/command/incidents").await.0, 403);
+});
