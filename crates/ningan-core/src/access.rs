@@ -95,6 +95,7 @@ string_enum! {
         LifeRectify => "life.rectify", "责任部门报送隐患整改";
         CommandRead => "command.read", "查看110警情";
         CommandWork => "command.work", "接警、派警与处置110警情";
+        UnitPosition => "command.position", "上报警力位置";
     }
 }
 
@@ -194,6 +195,7 @@ impl Action {
                 | Action::CheckinWrite
                 | Action::GateCheck
                 | Action::SignalWrite
+                | Action::UnitPosition
         )
     }
 }

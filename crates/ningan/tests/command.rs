@@ -137,3 +137,105 @@ on_both_backends!(a_station_sees_its_own_incidents_and_the_command_centre_the_ci
     app.user("clerk", &[Role::ServiceClerk], haishu.id).await;
     assert_eq!(app.login("clerk").await.get("/api/command/incidents").await.0, 403);
 });
+
+/// A device token for one unit, made by the station's administrator and bound by an officer.
+async fn device(app: &TestApp, admin: &Client, officer: &Client, unit: i64, station: i64) -> Client {
+    let (s, t) = admin
+        .post(
+            "/api/tokens",
+            json!({"name": format!("车载终端{unit}"), "scopes": ["command.position"], "unit_id": station}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let (s, e) = officer
+        .request("PUT", &format!("/api/command/units/{unit}/device"), json!({"token_id": t["token"]["id"]}))
+        .await;
+    assert_eq!(s, 204, "{e}");
+    app.bearer(t["secret"].as_str().unwrap())
+}
+
+async fn position(c: &Client, unit: i64, lon: f64, lat: f64) -> (u16, Value) {
+    c.post(&format!("/api/command/units/{unit}/positions"), json!({"lon": lon, "lat": lat})).await
+}
+
+on_both_backends!(the_nearest_unit_by_road_is_sent_and_its_device_moves_it_to_the_scene, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("admin", &[Role::Administrator], station.id).await;
+    let (officer, admin) = (app.login("officer").await, app.login("admin").await);
+
+    let mut ids = Vec::new();
+    for callsign in ["海曙01", "海曙02", "海曙03"] {
+        let (s, u) = officer
+            .post("/api/command/units", json!({"callsign": callsign, "kind": "car", "crew": 2, "unit_id": station.id}))
+            .await;
+        assert_eq!(s, 201, "{u}");
+        ids.push(u["id"].as_i64().unwrap());
+    }
+    let (near, far, unplaced) = (ids[0], ids[1], ids[2]);
+    let (s, e) = officer
+        .post("/api/command/units", json!({"callsign": "海曙01", "kind": "car", "crew": 2, "unit_id": station.id}))
+        .await;
+    assert_eq!(s, 409, "call signs are unique: {e}");
+    let (s, e) = officer
+        .post("/api/command/units", json!({"callsign": "海曙09", "kind": "boat", "crew": 9, "unit_id": station.id}))
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("kind")), "{e}");
+
+    let near_device = device(&app, &admin, &officer, near, station.id).await;
+    let far_device = device(&app, &admin, &officer, far, station.id).await;
+    assert_eq!(position(&near_device, near, 121.561, 29.871).await.0, 200);
+    assert_eq!(position(&far_device, far, 121.551, 29.92).await.0, 200);
+    let (s, e) = position(&far_device, near, 121.56, 29.87).await;
+    assert_eq!(s, 403, "a token reports only the unit it is bound to: {e}");
+    assert_eq!(position(&officer, near, 121.56, 29.87).await.0, 403, "nor does an officer's session");
+    let (s, e) = position(&near_device, near, 120.0, 29.0).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("lon")), "outside the city: {e}");
+
+    let (_, made) = officer.post("/api/command/incidents", call(121.551, 29.871)).await;
+    let incident = made["id"].as_i64().unwrap();
+    assert_eq!(step(&officer, incident, "answer", "").await.0, 200);
+    let (s, proposal) = officer.get(&format!("/api/command/incidents/{incident}/proposal?k=5")).await;
+    assert_eq!(s, 200, "{proposal}");
+    let proposed: Vec<i64> = proposal.as_array().unwrap().iter().map(|p| p["unit_id"].as_i64().unwrap()).collect();
+    assert_eq!(proposed, [near, far], "by travel time; a unit never placed is not proposed");
+    let (e0, e1) = (proposal[0]["eta_s"].as_f64().unwrap(), proposal[1]["eta_s"].as_f64().unwrap());
+    assert!(0.0 < e0 && e0 < e1, "{proposal}");
+    assert_eq!(officer.get(&format!("/api/command/incidents/{incident}/proposal?k=50")).await.0, 422);
+
+    let dispatch = |units: Value| {
+        let officer = &officer;
+        async move { officer.post(&format!("/api/command/incidents/{incident}/dispatch"), json!({"unit_ids": units})).await }
+    };
+    let (s, e) = dispatch(json!([])).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("unit_ids")));
+    assert_eq!(dispatch(json!([near])).await, (200, json!({"stage": "dispatched"})));
+    assert_eq!(dispatch(json!([far])).await.0, 409, "already dispatched");
+    let (_, units) = officer.get("/api/command/units?status=dispatched").await;
+    assert_eq!(units[0]["id"], near);
+    assert_eq!(units[0]["incident_id"], incident);
+
+    // The device drives: moving off puts unit and incident under way, reaching the scene
+    // puts both on scene.
+    assert_eq!(position(&near_device, near, 121.556, 29.871).await.1["status"], "en_route");
+    assert_eq!(position(&near_device, near, 121.5512, 29.8711).await.1["status"], "on_scene");
+    let (_, d) = officer.get(&format!("/api/command/incidents/{incident}")).await;
+    assert_eq!(d["incident"]["stage"], "on_scene", "{d}");
+    assert!(d["incident"]["en_route_at"].is_string() && d["incident"]["on_scene_at"].is_string());
+    assert_eq!(d["incident"]["on_target"], true);
+    let (_, proposal) = officer.get(&format!("/api/command/incidents/{incident}/proposal")).await;
+    assert_eq!(proposal.as_array().map(Vec::len), Some(1), "a unit on scene is not proposed: {proposal}");
+
+    // Clearing the incident frees its unit.
+    assert_eq!(step(&officer, incident, "clear", "已处理").await.0, 200);
+    let (_, units) = officer.get("/api/command/units?status=available").await;
+    let free: Vec<i64> = units.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    assert!(free.contains(&near) && free.contains(&unplaced), "{units}");
+    let (s, u) = officer.post(&format!("/api/command/units/{unplaced}/status"), json!({"step": "stand_down"})).await;
+    assert_eq!((s, u["status"].as_str()), (200, Some("out_of_service")));
+    assert_eq!(
+        officer.post(&format!("/api/command/units/{unplaced}/status"), json!({"step": "stand_down"})).await.0,
+        409
+    );
+});

@@ -12,6 +12,8 @@ pub mod api;
 pub mod error;
 pub mod service;
 pub mod store;
+pub mod units;
+pub mod units_api;
 
 use axum::http::Method;
 use axum::routing::{get, post};
@@ -78,5 +80,66 @@ pub fn routes(api: Api) -> Api {
             .request::<api::LinkInput>()
             .status(204),
         post(api::link),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/incidents/{id}/proposal",
+            read,
+            "command",
+            "按道路行程时间推荐最近的待命警力",
+        )
+        .query(&[("k", "推荐数量，1–20，默认5")])
+        .response::<Vec<units::Proposal>>(),
+        get(units_api::proposal),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/incidents/{id}/dispatch",
+            work,
+            "command",
+            "派遣选定警力（警情与警力状态同时变更）",
+        )
+        .request::<units_api::DispatchInput>()
+        .response::<api::StepDone>(),
+        post(units_api::dispatch),
+    )
+    .add(
+        Op::api(Method::POST, "/api/command/units", work, "command", "登记警力（呼号、类型、人数、所属派出所）")
+            .request::<units::UnitInput>()
+            .response::<units_api::UnitCreated>()
+            .status(201),
+        post(units_api::create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/units", read, "command", "警力及其位置、状态（本单位辖区）")
+            .query(&[("status", "available | dispatched | en_route | on_scene | out_of_service")])
+            .response::<Vec<units_api::UnitDto>>(),
+        get(units_api::list),
+    )
+    .add(
+        Op::api(Method::PUT, "/api/command/units/{id}/device", work, "command", "绑定车载终端的接口令牌")
+            .request::<units_api::DeviceInput>()
+            .status(204),
+        axum::routing::put(units_api::bind_device),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/units/{id}/positions",
+            Access::Action(Action::UnitPosition),
+            "command",
+            "车载终端上报位置（令牌须绑定该警力；到场、出发自动变更状态）",
+        )
+        .request::<units::PositionInput>()
+        .response::<units_api::UnitStatusDto>(),
+        post(units_api::position),
+    )
+    .add(
+        Op::api(Method::POST, "/api/command/units/{id}/status", work, "command", "警力下线、上线、归队")
+            .request::<units_api::UnitStepInput>()
+            .response::<units_api::UnitStatusDto>(),
+        post(units_api::status),
     )
 }

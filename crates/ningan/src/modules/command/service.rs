@@ -131,6 +131,10 @@ pub async fn step(state: &AppState, ctx: &Ctx, id: i64, input: &StepInput) -> Ap
     let mut w = state.db.write().await?;
     let at = ningan_core::time::now_ms();
     incidents::step(&mut w, &ctx.actor(), &ctx.scope(), id, Move { step, from, to, note: note.as_str(), at }).await?;
+    if !to.open() {
+        // Cleared or cancelled: its units are free for the next call.
+        super::units::release_all(&mut w, &ctx.actor(), id, at).await?;
+    }
     w.commit().await?;
     Ok(to)
 }

@@ -3,12 +3,13 @@
 
 use ningan_store::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 25,
-    name: "integrated command: 110 incidents with every interval, their history and links",
-    // One column per stage's time rather than a row per interval: the figures read them
-    // side by side (answer and arrival times per district) without a pivot.
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 25,
+        name: "integrated command: 110 incidents with every interval, their history and links",
+        // One column per stage's time rather than a row per interval: the figures read them
+        // side by side (answer and arrival times per district) without a pivot.
+        common: r#"
 CREATE TABLE cmd_incidents (
     id {id},
     no TEXT NOT NULL UNIQUE,
@@ -55,6 +56,32 @@ CREATE TABLE cmd_incident_links (
     PRIMARY KEY (a, b)
 );
 "#,
-    sqlite: "",
-    postgres: "",
-}];
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 26,
+        name: "integrated command: units, their last positions and bound device tokens",
+        common: r#"
+CREATE TABLE cmd_units (
+    id {id},
+    callsign TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    crew BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    status TEXT NOT NULL,
+    lon DOUBLE PRECISION,
+    lat DOUBLE PRECISION,
+    position_at BIGINT,
+    incident_id BIGINT REFERENCES cmd_incidents(id),
+    device_token_id BIGINT REFERENCES api_tokens(id),
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX cmd_units_scope ON cmd_units (unit_path, status);
+CREATE INDEX cmd_units_incident ON cmd_units (incident_id);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
+];

@@ -1,0 +1,275 @@
+//! Units and dispatch: registering a unit, binding its device token, positions reported by
+//! the device (which move the unit and its incident on by themselves: under way when it
+//! moves off, on scene when it comes within reach), proposals of the nearest available units
+//! by travel time over the roads, and dispatch as the operator confirms it.
+
+use ningan_core::incident::{Stage, Step, UnitStatus, UnitStep};
+use ningan_route::{Candidate, Reach};
+use ningan_store::{Scope, UnitKind};
+
+use super::error::CommandError;
+use super::store::incidents::{self, Move};
+use super::store::units::{self, NewUnit, Unit};
+use crate::app::AppState;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::principal::{Ctx, Who};
+use crate::http::rule::Rule;
+
+/// Within this distance of the incident a unit is on scene.
+pub const ARRIVE_M: f64 = 100.0;
+
+pub const KINDS: &[(&str, &str, &str)] =
+    &[("car", "巡逻车", "Patrol car"), ("motorcycle", "摩托车", "Motorcycle"), ("foot", "步巡", "Foot patrol")];
+
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+pub struct UnitInput {
+    /// A unique call sign, e.g. "海曙01".
+    pub callsign: String,
+    /// car | motorcycle | foot
+    pub kind: String,
+    /// Officers aboard, 1–6.
+    pub crew: i64,
+    /// The station the unit belongs to.
+    pub unit_id: i64,
+}
+
+pub async fn create(state: &AppState, ctx: &Ctx, input: &UnitInput) -> ApiResult<i64> {
+    let callsign = input.callsign.trim();
+    if callsign.is_empty() || callsign.chars().count() > 20 {
+        return Err(CommandError::Field("callsign", Rule::RequiredUpTo(20)).into());
+    }
+    if !KINDS.iter().any(|k| k.0 == input.kind) {
+        let zh = "car（巡逻车）、motorcycle（摩托车）或 foot（步巡）";
+        return Err(CommandError::Field("kind", Rule::one_of(zh, &["car", "motorcycle", "foot"])).into());
+    }
+    if !(1..=6).contains(&input.crew) {
+        return Err(CommandError::Field("crew", Rule::Range(1, 6)).into());
+    }
+    let station = state
+        .db
+        .unit_get(&ctx.scope(), input.unit_id)
+        .await
+        .ok()
+        .filter(|u| u.kind == UnitKind::Station)
+        .ok_or(CommandError::Field("unit_id", Rule::NotInScope))?;
+    let mut w = state.db.write().await?;
+    let new = NewUnit { callsign, kind: &input.kind, crew: input.crew, unit_id: station.id, unit_path: &station.path };
+    let id = units::insert(&mut w, &ctx.actor(), &new, ningan_core::time::now_ms()).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// Binds the API token a unit's device signs in with (or unbinds it with `None`). The token
+/// must carry the position scope and belong to the unit's station.
+pub async fn bind_device(state: &AppState, ctx: &Ctx, id: i64, token_id: Option<i64>) -> ApiResult<()> {
+    let unit = units::get(&state.db, &ctx.scope(), id).await?;
+    if let Some(t) = token_id {
+        let tokens = state.db.tokens_in_scope(&ctx.scope()).await?;
+        let token = tokens.iter().find(|k| k.id == t).ok_or(CommandError::Field("token_id", Rule::NotInScope))?;
+        if !token.scopes.contains(&ningan_core::Action::UnitPosition) || token.unit_id != unit.unit_id {
+            let rule = Rule::other(
+                "令牌须为本单位、带“上报警力位置”权限",
+                "the token must be the station's, scoped to command.position",
+            );
+            return Err(CommandError::Field("token_id", rule).into());
+        }
+    }
+    let mut w = state.db.write().await?;
+    units::bind_device(&mut w, &ctx.actor(), id, token_id, ningan_core::time::now_ms()).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+pub struct PositionInput {
+    pub lon: f64,
+    pub lat: f64,
+    /// When the device took the fix (RFC 3339); now when left out. Older fixes than the
+    /// last one kept are ignored.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+/// A device reports where its unit is. Refused unless the calling token is the one bound to
+/// this unit.
+pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &PositionInput) -> ApiResult<UnitStatus> {
+    let bound = match &ctx.who {
+        Who::Device { token } => Some(token.id),
+        Who::Officer { .. } => None,
+    };
+    let unit = units::get(&state.db, &ctx.scope(), id).await?;
+    if bound.is_none() || unit.device_token_id != bound {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "该令牌未绑定此警力，不能上报其位置",
+            "this token is not bound to the unit: it cannot report the unit's position",
+        ));
+    }
+    if crate::geo::district_at(input.lon, input.lat).is_none() {
+        return Err(CommandError::Field("lon", Rule::OutsideCity).into());
+    }
+    let now = ningan_core::time::now_ms();
+    let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => now,
+        Some(s) => {
+            let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|_| CommandError::Field("at", Rule::Time))?;
+            let t = t.timestamp_millis();
+            if t > now + 60_000 {
+                return Err(CommandError::Field("at", Rule::Future).into());
+            }
+            t
+        }
+    };
+    let status = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::Available);
+    let mut w = state.db.write().await?;
+    units::set_position(&mut w, id, input.lon, input.lat, at).await?;
+    let actor = ctx.actor();
+    let mut now_status = status;
+    if let (Some(incident_id), UnitStatus::Dispatched | UnitStatus::EnRoute) = (unit.incident_id, status) {
+        let incident = incidents::get(&state.db, &Scope::everything(), incident_id).await?;
+        let stage = Stage::parse(&incident.stage).unwrap_or(Stage::Received);
+        let metres = metres([input.lon, input.lat], [incident.lon, incident.lat]);
+        let (unit_step, incident_step) =
+            if metres <= ARRIVE_M { (UnitStep::Reach, Step::Arrive) } else { (UnitStep::Move, Step::Depart) };
+        if let Ok(next) = status.after(unit_step) {
+            units::set_status(&mut w, &actor, id, status, next, Some(incident_id), at).await?;
+            now_status = next;
+        }
+        // The first unit on scene puts the incident on scene; the first to move off, under way.
+        if let Ok(to) = stage.after(incident_step) {
+            let note = unit.callsign.as_str();
+            let m = Move { step: incident_step, from: stage, to, note, at };
+            incidents::step(&mut w, &actor, &Scope::everything(), incident_id, m).await?;
+        }
+    }
+    w.commit().await?;
+    Ok(now_status)
+}
+
+/// Metres between two points, in the routing plane.
+fn metres(a: [f64; 2], b: [f64; 2]) -> f64 {
+    ningan_route::Plane::around((a[1] + b[1]) / 2.0).metres(a, b)
+}
+
+/// A unit proposed for an incident, with its travel time by road.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Proposal {
+    pub unit_id: i64,
+    pub callsign: String,
+    pub station: String,
+    /// Seconds by road from its last position.
+    pub eta_s: f64,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The `k` available units in the caller's scope that reach the incident first by road.
+pub async fn propose(state: &AppState, ctx: &Ctx, incident_id: i64, k: usize) -> ApiResult<Vec<Proposal>> {
+    let incident = incidents::get(&state.db, &ctx.scope(), incident_id).await?;
+    let Some(router) = crate::geo::router() else { return Ok(Vec::new()) };
+    let Some(target) = router.snap([incident.lon, incident.lat]) else { return Ok(Vec::new()) };
+    let available = units::all(&state.db, &ctx.scope(), Some(UnitStatus::Available.as_str())).await?;
+    let candidates: Vec<Candidate> =
+        available.iter().filter_map(|u| Some(Candidate { id: u.id, at: router.snap([u.lon?, u.lat?])? })).collect();
+    let best: Vec<Reach> = router.nearest(target, &candidates, k.clamp(1, 20));
+    let en = ctx.language() == "en";
+    Ok(best
+        .into_iter()
+        .filter_map(|r| {
+            let u: &Unit = available.iter().find(|u| u.id == r.id)?;
+            Some(Proposal {
+                unit_id: u.id,
+                callsign: u.callsign.clone(),
+                station: if en { u.unit_name_en.clone() } else { u.unit_name.clone() },
+                eta_s: r.ms as f64 / 1000.0,
+                lon: u.lon?,
+                lat: u.lat?,
+            })
+        })
+        .collect())
+}
+
+/// Sends the chosen units: each goes from available to dispatched on this incident, and the
+/// incident from answered to dispatched, in one transaction.
+pub async fn dispatch(state: &AppState, ctx: &Ctx, incident_id: i64, unit_ids: &[i64]) -> ApiResult<Stage> {
+    let mut ids = unit_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > 5 {
+        return Err(CommandError::Field("unit_ids", Rule::other("请选择1–5个警力", "choose 1 to 5 units")).into());
+    }
+    let incident = incidents::get(&state.db, &ctx.scope(), incident_id).await?;
+    let stage = Stage::parse(&incident.stage).unwrap_or(Stage::Received);
+    let to = stage.after(Step::Dispatch).map_err(CommandError::Step)?;
+    let mut chosen = Vec::new();
+    for id in &ids {
+        let u = units::get(&state.db, &ctx.scope(), *id)
+            .await
+            .map_err(|_| CommandError::Field("unit_ids", Rule::NotInScope))?;
+        let status = UnitStatus::parse(&u.status).unwrap_or(UnitStatus::OutOfService);
+        let next = status.after(UnitStep::Assign).map_err(|e| {
+            let rule = Rule::other(format!("{}：{}", u.callsign, e.zh()), format!("{}: {e}", u.callsign));
+            CommandError::Field("unit_ids", rule)
+        })?;
+        chosen.push((u, status, next));
+    }
+    let now = ningan_core::time::now_ms();
+    let actor = ctx.actor();
+    let names: Vec<&str> = chosen.iter().map(|c| c.0.callsign.as_str()).collect();
+    let note = names.join("、");
+    let mut w = state.db.write().await?;
+    for (u, from, next) in &chosen {
+        units::set_status(&mut w, &actor, u.id, *from, *next, Some(incident_id), now).await?;
+    }
+    incidents::step(
+        &mut w,
+        &actor,
+        &ctx.scope(),
+        incident_id,
+        Move { step: Step::Dispatch, from: stage, to, note: &note, at: now },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(to)
+}
+
+/// Releases the units of an incident that was cleared or cancelled, in the caller's
+/// transaction.
+pub async fn release_all(
+    w: &mut ningan_store::Write,
+    actor: &ningan_store::Actor,
+    incident_id: i64,
+    now: i64,
+) -> ningan_store::Result<()> {
+    for (id, status) in units::on_incident(w, incident_id).await? {
+        let from = UnitStatus::parse(&status).unwrap_or(UnitStatus::Dispatched);
+        if let Ok(to) = from.after(UnitStep::Release) {
+            units::set_status(w, actor, id, from, to, None, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A manual change of a unit's status: standing down, back on duty, released by the
+/// operator.
+pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, step: &str) -> ApiResult<UnitStatus> {
+    let step = UnitStep::parse(step)
+        .filter(|s| matches!(s, UnitStep::StandDown | UnitStep::Resume | UnitStep::Release))
+        .ok_or_else(|| {
+            CommandError::Field(
+                "step",
+                Rule::one_of(
+                    "stand_down（下线）、resume（上线）或 release（归队）",
+                    &["stand_down", "resume", "release"],
+                ),
+            )
+        })?;
+    let unit = units::get(&state.db, &ctx.scope(), id).await?;
+    let from = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::OutOfService);
+    let to = from.after(step).map_err(|e| ApiError::new(ErrorCode::Conflict, e.zh(), e.to_string()))?;
+    let incident = if to == UnitStatus::Available { None } else { unit.incident_id };
+    let mut w = state.db.write().await?;
+    units::set_status(&mut w, &ctx.actor(), id, from, to, incident, ningan_core::time::now_ms()).await?;
+    w.commit().await?;
+    Ok(to)
+}
