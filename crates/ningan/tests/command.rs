@@ -239,3 +239,85 @@ on_both_backends!(the_nearest_unit_by_road_is_sent_and_its_device_moves_it_to_th
         409
     );
 });
+
+/// Reads the next `n` events (type, id, data) off a server-sent event stream.
+async fn next_events(resp: &mut reqwest::Response, buf: &mut String, n: usize) -> Vec<(String, u64, Value)> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut out = Vec::new();
+    while out.len() < n {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim_start().to_string()).unwrap_or_default()
+            };
+            let (kind, id, data) = (field("event:"), field("id:"), field("data:"));
+            if !kind.is_empty() {
+                out.push((kind, id.parse().unwrap_or(0), serde_json::from_str(&data).unwrap_or(Value::String(data))));
+            }
+        }
+        if out.len() >= n {
+            break;
+        }
+        let chunk = tokio::time::timeout_at(deadline, resp.chunk()).await.expect("an event within 10 s").unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
+    }
+    out
+}
+
+async fn subscribe(c: &Client, last: Option<u64>) -> reqwest::Response {
+    let mut req = c.http.get(format!("{}/api/command/board/events", c.base));
+    if let Some(last) = last {
+        req = req.header("last-event-id", last.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    resp
+}
+
+on_both_backends!(the_live_board_pushes_each_change_in_scope_and_resumes_after_a_drop, |b| async move {
+    let app = spawn_app(b).await;
+    let haishu = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let yinzhou = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    app.user("haishu", &[Role::StationOfficer], haishu.id).await;
+    app.user("yinzhou", &[Role::StationOfficer], yinzhou.id).await;
+    let (h, y) = (app.login("haishu").await, app.login("yinzhou").await);
+
+    let (_, snapshot) = h.get("/api/command/board").await;
+    let head = snapshot["head"].as_u64().unwrap();
+    let mut stream = subscribe(&h, Some(head)).await;
+    let mut other = subscribe(&y, None).await;
+    let (mut buf, mut other_buf) = (String::new(), String::new());
+
+    let (_, made) = h.post("/api/command/incidents", call(121.551, 29.871)).await;
+    let incident = made["id"].as_i64().unwrap();
+    assert_eq!(step(&h, incident, "answer", "").await.0, 200);
+    let seen = next_events(&mut stream, &mut buf, 2).await;
+    assert_eq!(seen[0].0, "incident");
+    assert_eq!((seen[0].2["id"].as_i64(), seen[0].2["stage"].as_str()), (Some(incident), Some("received")));
+    assert_eq!(seen[1].2["stage"], "answered");
+    assert!(seen[0].1 < seen[1].1, "numbered in order");
+
+    // Yinzhou's board shows nothing of Haishu's: its first event is its own call.
+    let (_, own) = y.post("/api/command/incidents", call(121.561, 29.801)).await;
+    let first = next_events(&mut other, &mut other_buf, 1).await;
+    assert_eq!(first[0].2["id"], own["id"], "{first:?}");
+
+    // The connection drops after the first event; what happened meanwhile is replayed.
+    drop(stream);
+    assert_eq!(step(&h, incident, "dispatch", "巡逻一组").await.0, 200);
+    let mut resumed = subscribe(&h, Some(seen[0].1)).await;
+    let mut buf = String::new();
+    let replay = next_events(&mut resumed, &mut buf, 2).await;
+    let stages: Vec<&str> = replay.iter().map(|e| e.2["stage"].as_str().unwrap_or("")).collect();
+    assert_eq!(stages, ["answered", "dispatched"], "nothing lost, nothing twice");
+
+    // An id the board never gave (from before a restart) asks the client to reload.
+    let mut stale = subscribe(&h, Some(1_000_000)).await;
+    let mut buf = String::new();
+    assert_eq!(next_events(&mut stale, &mut buf, 1).await[0].0, "reset");
+    let (s, e) = h.get("/api/command/board/events?after=soon").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("after")));
+    let (_, snapshot) = h.get("/api/command/board").await;
+    assert_eq!(snapshot["incidents"].as_array().map(Vec::len), Some(1), "open incidents in scope: {snapshot}");
+});

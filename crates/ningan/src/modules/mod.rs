@@ -237,7 +237,7 @@ pub const ALL: &[Module] = &[
         texts: &[],
         demo: None,
         migrations: command::MIGRATIONS,
-        state: None,
+        state: Some(command::open_state),
         config: None,
     },
     Module {

@@ -257,3 +257,59 @@ pub async fn link(
     service::link(&state, &ctx, id, input.other_id, &input.note).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BoardDto {
+    /// The board's sequence at this snapshot: subscribe to the events after it.
+    pub head: u64,
+    /// Open incidents in scope, newest first (at most 500).
+    pub incidents: Vec<IncidentDto>,
+    pub units: Vec<super::units_api::UnitDto>,
+}
+
+/// The board as it stands, with the sequence number to follow it from.
+pub async fn board(
+    State(state): State<AppState>,
+    State(command): State<super::CommandState>,
+    ctx: Ctx,
+) -> ApiResult<axum::Json<BoardDto>> {
+    // Taken first: a change between the snapshot and the subscription is then replayed.
+    let head = command.board.head();
+    let query = IncidentQuery { open: true, ..Default::default() };
+    let page = incidents::list(&state.db, &ctx.scope(), &query, PageRequest::new(Some(1), Some(500))).await?;
+    let en = ctx.language() == "en";
+    let units = super::store::units::all(&state.db, &ctx.scope(), None).await?;
+    Ok(axum::Json(BoardDto {
+        head,
+        incidents: page.items.into_iter().map(|i| IncidentDto::new(i, en)).collect(),
+        units: units.into_iter().map(|u| super::units_api::UnitDto::new(u, en)).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    /// The last sequence seen, for clients that cannot set `Last-Event-ID`.
+    pub after: Option<String>,
+}
+
+/// Server-sent events of every change in scope after `Last-Event-ID` (or `after`); with
+/// neither, from now on.
+pub async fn events(
+    State(command): State<super::CommandState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse as _;
+    let given = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(q.after);
+    let last = match given.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => command.board.head(),
+        Some(s) => s.parse::<u64>().map_err(|_| {
+            super::error::CommandError::Field(
+                "after",
+                crate::http::rule::Rule::other("应为事件序号", "must be an event number"),
+            )
+        })?,
+    };
+    Ok(super::board::stream(command.board.clone(), ctx.scope(), last).into_response())
+}

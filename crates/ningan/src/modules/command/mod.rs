@@ -9,6 +9,7 @@
 //! `ningan-core::incident`.
 
 pub mod api;
+pub mod board;
 pub mod error;
 pub mod service;
 pub mod store;
@@ -23,6 +24,44 @@ use crate::http::api::{Access, Api, Op};
 use crate::http::dto::PageDto;
 
 pub use store::migrations::MIGRATIONS;
+
+/// The module's own state: the live board's sequence and ring.
+#[derive(Clone, Default)]
+pub struct CommandState {
+    pub board: std::sync::Arc<board::Board>,
+}
+
+pub fn open_state(_: &crate::config::Config) -> Result<crate::modules::ModuleState, crate::modules::StateError> {
+    Ok(std::sync::Arc::new(CommandState::default()))
+}
+
+impl axum::extract::FromRef<crate::app::AppState> for CommandState {
+    fn from_ref(s: &crate::app::AppState) -> CommandState {
+        s.modules.get::<CommandState>().map(|c| (*c).clone()).unwrap_or_default()
+    }
+}
+
+/// Puts an incident's committed state on the live board.
+pub fn publish_incident(state: &crate::app::AppState, i: &store::incidents::Incident, stage: &str) {
+    let body = serde_json::json!({
+        "id": i.id, "no": i.no, "stage": stage, "category": i.category, "priority": i.priority,
+        "lon": i.lon, "lat": i.lat, "unit_id": i.unit_id,
+    });
+    board_of(state).publish("incident", i.id, &i.unit_path, body);
+}
+
+/// Puts a unit's committed status and position on the live board.
+pub fn publish_unit(state: &crate::app::AppState, u: &store::units::Unit, status: &str, at: Option<[f64; 2]>) {
+    let [lon, lat] = at.map_or([u.lon, u.lat], |p| [Some(p[0]), Some(p[1])]);
+    let body = serde_json::json!({
+        "id": u.id, "callsign": u.callsign, "status": status, "lon": lon, "lat": lat, "station_id": u.unit_id,
+    });
+    board_of(state).publish("unit", u.id, &u.unit_path, body);
+}
+
+fn board_of(state: &crate::app::AppState) -> std::sync::Arc<board::Board> {
+    <CommandState as axum::extract::FromRef<crate::app::AppState>>::from_ref(state).board
+}
 
 pub fn routes(api: Api) -> Api {
     let read = Access::Action(Action::CommandRead);
@@ -80,6 +119,22 @@ pub fn routes(api: Api) -> Api {
             .request::<api::LinkInput>()
             .status(204),
         post(api::link),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/board", read, "command", "指挥大屏快照：未处结警情、警力及事件序号")
+            .response::<api::BoardDto>(),
+        get(api::board),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/board/events",
+            read,
+            "command",
+            "指挥大屏实时事件（text/event-stream；断线后以 Last-Event-ID 续传）",
+        )
+        .query(&[("after", "已收到的最后事件序号（不能设置 Last-Event-ID 时）")]),
+        get(api::events),
     )
     .add(
         Op::api(

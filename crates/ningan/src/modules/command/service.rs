@@ -98,6 +98,9 @@ pub async fn create(state: &AppState, ctx: &Ctx, input: &IncidentInput) -> ApiRe
     let mut w = state.db.write().await?;
     let created = incidents::insert(&mut w, &ctx.actor(), &new, now).await?;
     w.commit().await?;
+    if let Ok(i) = incidents::get(&state.db, &ctx.scope(), created.0).await {
+        super::publish_incident(state, &i, &i.stage);
+    }
     Ok(created)
 }
 
@@ -131,11 +134,15 @@ pub async fn step(state: &AppState, ctx: &Ctx, id: i64, input: &StepInput) -> Ap
     let mut w = state.db.write().await?;
     let at = ningan_core::time::now_ms();
     incidents::step(&mut w, &ctx.actor(), &ctx.scope(), id, Move { step, from, to, note: note.as_str(), at }).await?;
-    if !to.open() {
+    let released = if to.open() {
+        Vec::new()
+    } else {
         // Cleared or cancelled: its units are free for the next call.
-        super::units::release_all(&mut w, &ctx.actor(), id, at).await?;
-    }
+        super::units::release_all(&mut w, &ctx.actor(), id, at).await?
+    };
     w.commit().await?;
+    super::publish_incident(state, &incident, to.as_str());
+    super::units::publish_units(state, &released).await;
     Ok(to)
 }
 

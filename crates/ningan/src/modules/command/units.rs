@@ -56,6 +56,7 @@ pub async fn create(state: &AppState, ctx: &Ctx, input: &UnitInput) -> ApiResult
     let new = NewUnit { callsign, kind: &input.kind, crew: input.crew, unit_id: station.id, unit_path: &station.path };
     let id = units::insert(&mut w, &ctx.actor(), &new, ningan_core::time::now_ms()).await?;
     w.commit().await?;
+    publish_units(state, &[id]).await;
     Ok(id)
 }
 
@@ -125,6 +126,7 @@ pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &Posit
     units::set_position(&mut w, id, input.lon, input.lat, at).await?;
     let actor = ctx.actor();
     let mut now_status = status;
+    let mut moved_incident = None;
     if let (Some(incident_id), UnitStatus::Dispatched | UnitStatus::EnRoute) = (unit.incident_id, status) {
         let incident = incidents::get(&state.db, &Scope::everything(), incident_id).await?;
         let stage = Stage::parse(&incident.stage).unwrap_or(Stage::Received);
@@ -140,9 +142,14 @@ pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &Posit
             let note = unit.callsign.as_str();
             let m = Move { step: incident_step, from: stage, to, note, at };
             incidents::step(&mut w, &actor, &Scope::everything(), incident_id, m).await?;
+            moved_incident = Some((incident, to));
         }
     }
     w.commit().await?;
+    super::publish_unit(state, &unit, now_status.as_str(), Some([input.lon, input.lat]));
+    if let Some((incident, to)) = moved_incident {
+        super::publish_incident(state, &incident, to.as_str());
+    }
     Ok(now_status)
 }
 
@@ -230,24 +237,40 @@ pub async fn dispatch(state: &AppState, ctx: &Ctx, incident_id: i64, unit_ids: &
     )
     .await?;
     w.commit().await?;
+    super::publish_incident(state, &incident, to.as_str());
+    for (u, _, next) in &chosen {
+        super::publish_unit(state, u, next.as_str(), None);
+    }
     Ok(to)
 }
 
 /// Releases the units of an incident that was cleared or cancelled, in the caller's
-/// transaction.
+/// transaction; returns those released.
 pub async fn release_all(
     w: &mut ningan_store::Write,
     actor: &ningan_store::Actor,
     incident_id: i64,
     now: i64,
-) -> ningan_store::Result<()> {
+) -> ningan_store::Result<Vec<i64>> {
+    let mut released = Vec::new();
     for (id, status) in units::on_incident(w, incident_id).await? {
         let from = UnitStatus::parse(&status).unwrap_or(UnitStatus::Dispatched);
         if let Ok(to) = from.after(UnitStep::Release) {
             units::set_status(w, actor, id, from, to, None, now).await?;
+            released.push(id);
         }
     }
-    Ok(())
+    Ok(released)
+}
+
+/// Puts the committed state of `ids` on the live board (a unit that cannot be read is left
+/// for its next change to show).
+pub async fn publish_units(state: &AppState, ids: &[i64]) {
+    for id in ids {
+        if let Ok(u) = units::get(&state.db, &Scope::everything(), *id).await {
+            super::publish_unit(state, &u, &u.status, None);
+        }
+    }
 }
 
 /// A manual change of a unit's status: standing down, back on duty, released by the
@@ -271,5 +294,6 @@ pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, step: &str) -> 
     let mut w = state.db.write().await?;
     units::set_status(&mut w, &ctx.actor(), id, from, to, incident, ningan_core::time::now_ms()).await?;
     w.commit().await?;
+    super::publish_unit(state, &unit, to.as_str(), None);
     Ok(to)
 }
