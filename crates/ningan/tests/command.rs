@@ -321,3 +321,41 @@ on_both_backends!(the_live_board_pushes_each_change_in_scope_and_resumes_after_a
     let (_, snapshot) = h.get("/api/command/board").await;
     assert_eq!(snapshot["incidents"].as_array().map(Vec::len), Some(1), "open incidents in scope: {snapshot}");
 });
+
+on_both_backends!(the_days_figures_count_calls_and_arrivals_against_the_targets_per_district, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let officer = app.login("officer").await;
+    for _ in 0..3 {
+        let (_, made) = officer.post("/api/command/incidents", call(121.551, 29.871)).await;
+        let id = made["id"].as_i64().unwrap();
+        assert_eq!(step(&officer, id, "answer", "").await.0, 200);
+        assert_eq!(step(&officer, id, "dispatch", "巡逻一组").await.0, 200);
+        assert_eq!(step(&officer, id, "arrive", "").await.0, 200);
+    }
+    // A call typed up late: received two hours ago, on scene only now.
+    let mut late = call(121.551, 29.871);
+    late["received_at"] = json!((chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339());
+    let (_, made) = officer.post("/api/command/incidents", late).await;
+    let id = made["id"].as_i64().unwrap();
+    for s in ["answer", "dispatch", "arrive"] {
+        let note = if s == "dispatch" { "巡逻二组" } else { "" };
+        assert_eq!(step(&officer, id, s, note).await.0, 200);
+    }
+    let (s, f) = officer.get("/api/command/figures").await;
+    assert_eq!(s, 200, "{f}");
+    // The late call may fall on yesterday just after midnight; count what today holds.
+    let calls = f["calls"].as_i64().unwrap();
+    assert!(calls == 4 || calls == 3, "{f}");
+    assert_eq!(f["by_hour"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum::<i64>(), calls);
+    let haishu = f["by_district"].as_array().unwrap().iter().find(|d| d["code"] == 330203).unwrap().clone();
+    assert_eq!(haishu["arrived"], calls);
+    assert_eq!(haishu["on_target"], 3, "the late one took two hours: {haishu}");
+    assert_eq!(f["by_family"][0]["code"], "traffic");
+    assert_eq!(f["open"], 4, "none cleared yet");
+    let (s, e) = officer.get("/api/command/figures?date=30-11").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("date")));
+    let (_, cockpit) = officer.get("/api/cockpit").await;
+    assert!(cockpit.to_string().contains("command_on_target"), "the cockpit shows the panel");
+});

@@ -232,7 +232,7 @@ pub const ALL: &[Module] = &[
         name: "command",
         routes: command::routes,
         start: nothing,
-        panels: &[],
+        panels: &[command::panel::PANEL],
         menu: &[],
         texts: &[],
         demo: None,

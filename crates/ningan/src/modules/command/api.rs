@@ -313,3 +313,96 @@ pub async fn events(
     };
     Ok(super::board::stream(command.board.clone(), ctx.scope(), last).into_response())
 }
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DistrictFigures {
+    pub code: u32,
+    pub name: String,
+    pub calls: i64,
+    pub answered: i64,
+    pub mean_answer_s: Option<i64>,
+    pub arrived: i64,
+    pub on_target: i64,
+    pub on_target_pct: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Counted {
+    pub code: String,
+    pub name: String,
+    pub n: i64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FiguresDto {
+    pub date: String,
+    pub calls: i64,
+    pub open: i64,
+    pub on_target_pct: Option<i64>,
+    pub mean_answer_s: Option<i64>,
+    /// Calls received in each hour of the day (Ningbo time), 0–23.
+    pub by_hour: Vec<i64>,
+    pub by_family: Vec<Counted>,
+    pub by_district: Vec<DistrictFigures>,
+    pub units: Vec<Counted>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FiguresQuery {
+    /// YYYY-MM-DD; today when left out.
+    pub date: Option<String>,
+}
+
+/// A day's calls by hour and kind, answer and arrival times per district against the
+/// targets, and the units by status now.
+pub async fn figures(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FiguresQuery>,
+) -> ApiResult<axum::Json<FiguresDto>> {
+    let date = match q.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => ningan_core::time::today_cst(),
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| super::error::CommandError::Field("date", crate::http::rule::Rule::Date))?,
+    };
+    let start =
+        super::panel::day_start(date.and_hms_opt(12, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default());
+    let day = super::store::stats::day(&state.db, &ctx.scope(), start, start + 86_400_000).await?;
+    let units = super::store::stats::units_by_status(&state.db, &ctx.scope()).await?;
+    let en = ctx.language() == "en";
+    Ok(axum::Json(FiguresDto {
+        date: date.format("%Y-%m-%d").to_string(),
+        calls: day.calls(),
+        open: day.open,
+        on_target_pct: day.on_target_pct(),
+        mean_answer_s: day.mean_answer_s(),
+        by_hour: day.by_hour.to_vec(),
+        by_family: day
+            .by_family
+            .iter()
+            .map(|(f, n)| Counted { code: f.as_str().into(), name: f.label(en).into(), n: *n })
+            .collect(),
+        by_district: day
+            .by_district
+            .iter()
+            .map(|(code, d)| DistrictFigures {
+                code: *code,
+                name: ningan_core::district::DISTRICTS
+                    .iter()
+                    .find(|x| x.code == *code)
+                    .map(|x| if en { x.name_en.to_string() } else { x.name.to_string() })
+                    .unwrap_or_default(),
+                calls: d.calls,
+                answered: d.answered,
+                mean_answer_s: (d.answered > 0).then(|| d.answer_s / d.answered),
+                arrived: d.arrived,
+                on_target: d.on_target,
+                on_target_pct: (d.arrived > 0).then(|| d.on_target * 100 / d.arrived),
+            })
+            .collect(),
+        units: units
+            .iter()
+            .map(|(s, n)| Counted { code: s.as_str().into(), name: s.label(en).into(), n: *n })
+            .collect(),
+    }))
+}

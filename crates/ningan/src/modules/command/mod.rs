@@ -11,6 +11,7 @@
 pub mod api;
 pub mod board;
 pub mod error;
+pub mod panel;
 pub mod service;
 pub mod store;
 pub mod units;
@@ -119,6 +120,18 @@ pub fn routes(api: Api) -> Api {
             .request::<api::LinkInput>()
             .status(204),
         post(api::link),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/figures",
+            read,
+            "command",
+            "一日警情：按小时、类别，各区受理与到场用时及按时率，警力状态",
+        )
+        .query(&[("date", "YYYY-MM-DD，默认今天")])
+        .response::<api::FiguresDto>(),
+        get(api::figures),
     )
     .add(
         Op::api(Method::GET, "/api/command/board", read, "command", "指挥大屏快照：未处结警情、警力及事件序号")

@@ -4,4 +4,5 @@
 
 pub mod incidents;
 pub mod migrations;
+pub mod stats;
 pub mod units;
