@@ -359,3 +359,29 @@ on_both_backends!(the_days_figures_count_calls_and_arrivals_against_the_targets_
     let (_, cockpit) = officer.get("/api/cockpit").await;
     assert!(cockpit.to_string().contains("command_on_target"), "the cockpit shows the panel");
 });
+
+on_both_backends!(the_demo_city_has_units_at_every_station_and_two_days_of_calls, |b| async move {
+    let app = spawn_app(b).await;
+    ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None }).await.unwrap();
+    app.user("centre", &[Role::Commander], app.unit("330200").await.id).await;
+    let centre = app.login("centre").await;
+    let (_, units) = centre.get("/api/command/units").await;
+    let units = units.as_array().unwrap();
+    let stations: std::collections::HashSet<i64> = units.iter().map(|u| u["station_id"].as_i64().unwrap()).collect();
+    assert!(stations.len() >= 40, "units at {} stations", stations.len());
+    assert!(units.iter().all(|u| u["lon"].is_number()), "every unit placed");
+    assert!(units.iter().any(|u| u["status"] == "out_of_service") && units.iter().any(|u| u["status"] == "available"));
+    let (_, all) = centre.get("/api/command/incidents?per_page=1").await;
+    assert!(all["total"].as_i64().unwrap() >= 60, "{all}");
+    let yesterday = (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(1)).format("%Y-%m-%d");
+    let (_, f) = centre.get(&format!("/api/command/figures?date={yesterday}")).await;
+    let arrived: i64 = f["by_district"].as_array().unwrap().iter().map(|d| d["arrived"].as_i64().unwrap()).sum();
+    assert!(f["calls"].as_i64().unwrap() >= 50 && arrived > 0, "{f}");
+    let pct = f["on_target_pct"].as_i64().unwrap();
+    assert!((55..=95).contains(&pct), "most arrive within the target: {pct} %");
+    let (_, cancelled) = centre.get("/api/command/incidents?stage=cancelled").await;
+    if let Some(dup) = cancelled["items"].as_array().and_then(|a| a.first()) {
+        let (_, d) = centre.get(&format!("/api/command/incidents/{}", dup["id"])).await;
+        assert_eq!(d["linked"].as_array().map(Vec::len), Some(1), "a duplicate is linked to the first report: {d}");
+    }
+});

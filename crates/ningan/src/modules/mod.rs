@@ -235,7 +235,7 @@ pub const ALL: &[Module] = &[
         panels: &[command::panel::PANEL],
         menu: &[],
         texts: &[],
-        demo: None,
+        demo: Some(command::demo::DEMO),
         migrations: command::MIGRATIONS,
         state: Some(command::open_state),
         config: None,

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod board;
+pub mod demo;
 pub mod error;
 pub mod panel;
 pub mod service;
