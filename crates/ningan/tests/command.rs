@@ -385,3 +385,43 @@ on_both_backends!(the_demo_city_has_units_at_every_station_and_two_days_of_calls
         assert_eq!(d["linked"].as_array().map(Vec::len), Some(1), "a duplicate is linked to the first report: {d}");
     }
 });
+
+on_both_backends!(an_incident_travels_as_eido_json_and_comes_back_checked_like_a_call, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let officer = app.login("officer").await;
+    let (_, made) = officer.post("/api/command/incidents", call(121.551, 29.871)).await;
+    let id = made["id"].as_i64().unwrap();
+    assert_eq!(step(&officer, id, "answer", "").await.0, 200);
+
+    let (s, doc) = officer.get(&format!("/api/command/incidents/{id}/eido")).await;
+    assert_eq!(s, 200, "{doc}");
+    assert_eq!(doc["incidentComponent"]["incidentTrackingIdentifier"], made["no"]);
+    assert_eq!(doc["incidentComponent"]["incidentTypeCommonRegistryText"][0], "traffic.collision");
+    assert_eq!(doc["callComponent"][0]["callbackNumber"], "138****0001", "masked on the way out");
+    assert_eq!(doc["locationComponent"][0]["locationByValue"]["coordinates"], json!([121.551, 29.871]));
+    assert_eq!(doc["notesComponent"][0]["notesActionComment"], "两车追尾，一人受伤，占用两条车道");
+    assert!(doc["x-ningan-intervals"]["answered"].is_string(), "{doc}");
+
+    // A masked number cannot file a call; the full one can.
+    let (s, e) = officer.post("/api/command/incidents/eido", doc.clone()).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("caller_phone")), "{e}");
+    let mut full = doc.clone();
+    full["callComponent"][0]["callbackNumber"] = json!("13900000002");
+    full["callComponent"][0]["callStartTimestamp"] = json!(chrono::Utc::now().to_rfc3339());
+    let (s, again) = officer.post("/api/command/incidents/eido", full.clone()).await;
+    assert_eq!(s, 201, "{again}");
+    let (_, d) = officer.get(&format!("/api/command/incidents/{}", again["id"])).await;
+    assert_eq!(
+        (d["incident"]["category"].as_str(), d["incident"]["stage"].as_str()),
+        (Some("traffic.collision"), Some("received"))
+    );
+    let mut outside = full;
+    outside["locationComponent"][0]["locationByValue"]["coordinates"] = json!([120.0, 29.0]);
+    let (s, e) = officer.post("/api/command/incidents/eido", outside).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("lon")));
+    let (s, _) = officer.post("/api/command/incidents/eido", json!({"incidentComponent": {}})).await;
+    assert!(s == 400 || s == 422, "a document without its parts is refused: {s}");
+    assert_eq!(officer.get("/api/command/incidents").await.1["total"], 2, "only the good one was filed");
+});

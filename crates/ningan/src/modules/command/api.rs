@@ -406,3 +406,29 @@ pub async fn figures(
             .collect(),
     }))
 }
+
+/// The incident as an EIDO-shaped document (the callback number masked).
+pub async fn eido_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let i = incidents::get(&state.db, &ctx.scope(), id).await?;
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit("command.incident.export", "cmd_incident", id, None, None, &i.no)).await?;
+    w.commit().await?;
+    let events = incidents::events(&state.db, id).await?;
+    let linked = incidents::links(&state.db, &ctx.scope(), id).await?;
+    Ok(axum::Json(super::eido::export(&i, &events, &linked)))
+}
+
+/// Files a call received as an EIDO-shaped document, checked as one typed in.
+pub async fn eido_import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(doc): Json<super::eido::EidoIn>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<Created>)> {
+    let input = super::eido::import(&doc);
+    let (id, no) = service::create(&state, &ctx, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(Created { id, no })))
+}

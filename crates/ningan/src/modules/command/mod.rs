@@ -11,6 +11,7 @@
 pub mod api;
 pub mod board;
 pub mod demo;
+pub mod eido;
 pub mod error;
 pub mod panel;
 pub mod service;
@@ -121,6 +122,29 @@ pub fn routes(api: Api) -> Api {
             .request::<api::LinkInput>()
             .status(204),
         post(api::link),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/incidents/{id}/eido",
+            read,
+            "command",
+            "以 EIDO（NENA-STA-021）格式导出警情（报警电话脱敏）",
+        ),
+        get(api::eido_export),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/incidents/eido",
+            work,
+            "command",
+            "导入 EIDO 格式警情（与人工接警同样校验）",
+        )
+        .request::<eido::EidoIn>()
+        .response::<api::Created>()
+        .status(201),
+        post(api::eido_import),
     )
     .add(
         Op::api(
