@@ -425,3 +425,42 @@ on_both_backends!(an_incident_travels_as_eido_json_and_comes_back_checked_like_a
     assert!(s == 400 || s == 422, "a document without its parts is refused: {s}");
     assert_eq!(officer.get("/api/command/incidents").await.1["total"], 2, "only the good one was filed");
 });
+
+on_both_backends!(duty_shows_who_is_on_at_each_station_and_which_are_short, |b| async move {
+    let app = spawn_app(b).await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    app.user("chief", &[Role::StationOfficer], station.id).await;
+    let mut officers = Vec::new();
+    for n in 0..3 {
+        officers.push(app.user(&format!("patrol{n}"), &[Role::StationOfficer], station.id).await);
+    }
+    let stranger = app.user("far", &[Role::StationOfficer], other.id).await;
+    let chief = app.login("chief").await;
+    let now = chrono::Utc::now();
+    let shift = |user: i64, from: i64, hours: i64| {
+        json!({"user_id": user, "starts_at": (now + chrono::Duration::hours(from)).to_rfc3339(),
+               "ends_at": (now + chrono::Duration::hours(from + hours)).to_rfc3339(), "post": "巡逻一组"})
+    };
+    assert_eq!(chief.post("/api/command/shifts", shift(officers[0], -2, 8)).await.0, 201);
+    assert_eq!(chief.post("/api/command/shifts", shift(officers[1], -1, 8)).await.0, 201);
+    assert_eq!(chief.post("/api/command/shifts", shift(officers[2], 5, 8)).await.0, 201, "a later shift");
+    let (s, e) = chief.post("/api/command/shifts", shift(officers[0], 4, 8)).await;
+    assert_eq!(s, 409, "overlapping shifts of one officer: {e}");
+    let (s, e) = chief.post("/api/command/shifts", shift(officers[1], 20, 30)).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("ends_at")), "longer than a day: {e}");
+    let (s, e) = chief.post("/api/command/shifts", shift(stranger, 0, 8)).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("user_id")), "not the station's officer: {e}");
+
+    let (s, duty) = chief.get("/api/command/duty").await;
+    assert_eq!(s, 200, "{duty}");
+    let here = duty.as_array().unwrap().iter().find(|d| d["station_id"] == station.id).unwrap().clone();
+    assert_eq!(here["on_duty"].as_array().map(Vec::len), Some(2), "{here}");
+    assert_eq!(here["short"], true, "two on duty, three needed");
+    assert!(duty.as_array().unwrap().iter().all(|d| d["station_id"] != other.id), "only the caller's stations");
+    let later = (now + chrono::Duration::minutes(330)).to_rfc3339();
+    let (_, duty) = chief.get(&format!("/api/command/duty?at={}", later.replace('+', "%2B"))).await;
+    let here = duty.as_array().unwrap().iter().find(|d| d["station_id"] == station.id).unwrap().clone();
+    assert_eq!(here["on_duty"].as_array().map(Vec::len), Some(3), "at five and a half hours all three overlap: {here}");
+    assert_eq!(here["short"], false);
+});

@@ -432,3 +432,32 @@ pub async fn eido_import(
     let (id, no) = service::create(&state, &ctx, &input).await?;
     Ok((axum::http::StatusCode::CREATED, axum::Json(Created { id, no })))
 }
+
+pub async fn add_shift(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<super::duty::ShiftInput>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<super::units_api::UnitCreated>)> {
+    let id = super::duty::add_shift(&state, &ctx, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(super::units_api::UnitCreated { id })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DutyQuery {
+    /// RFC 3339; now when left out.
+    pub at: Option<String>,
+}
+
+pub async fn duty(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DutyQuery>,
+) -> ApiResult<axum::Json<Vec<super::duty::StationDuty>>> {
+    let at = match q.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => ningan_core::time::now_ms(),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|_| super::error::CommandError::Field("at", crate::http::rule::Rule::Time))?
+            .timestamp_millis(),
+    };
+    Ok(axum::Json(super::duty::on_duty(&state, &ctx, at).await?))
+}

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod board;
 pub mod demo;
+pub mod duty;
 pub mod eido;
 pub mod error;
 pub mod panel;
@@ -157,6 +158,25 @@ pub fn routes(api: Api) -> Api {
         .query(&[("date", "YYYY-MM-DD，默认今天")])
         .response::<api::FiguresDto>(),
         get(api::figures),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/shifts",
+            work,
+            "command",
+            "排班：民警在本所的一个班次（不超过24小时，不与其本人其他班次重叠）",
+        )
+        .request::<duty::ShiftInput>()
+        .response::<units_api::UnitCreated>()
+        .status(201),
+        post(api::add_shift),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/duty", read, "command", "各派出所当前在岗民警及警力不足提示")
+            .query(&[("at", "RFC 3339 时刻，默认现在")])
+            .response::<Vec<duty::StationDuty>>(),
+        get(api::duty),
     )
     .add(
         Op::api(Method::GET, "/api/command/board", read, "command", "指挥大屏快照：未处结警情、警力及事件序号")

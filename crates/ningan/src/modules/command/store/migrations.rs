@@ -84,4 +84,25 @@ CREATE INDEX cmd_units_incident ON cmd_units (incident_id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 27,
+        name: "integrated command: duty shifts of officers at their stations",
+        common: r#"
+CREATE TABLE cmd_shifts (
+    id {id},
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT NOT NULL,
+    post TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX cmd_shifts_scope ON cmd_shifts (unit_path, starts_at);
+CREATE INDEX cmd_shifts_user ON cmd_shifts (user_id, starts_at);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

@@ -2,6 +2,7 @@
 //! `ningan_store::sql`: incidents, their history and links (`incidents.rs`); units, their positions and device
 //! tokens (`units.rs`).
 
+pub mod duty;
 pub mod incidents;
 pub mod migrations;
 pub mod stats;
