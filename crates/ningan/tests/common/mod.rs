@@ -255,6 +255,10 @@ impl Client {
 async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if ct.starts_with("text/event-stream") {
+        // An event stream does not end: the status and the headers are the answer.
+        return (status, Value::Null);
+    }
     let text = r.text().await.unwrap();
     if status >= 400 && !text.is_empty() && !ct.starts_with("text/html") {
         assert_eq!(ct, "application/problem+json", "errors are problem documents: {text}");
