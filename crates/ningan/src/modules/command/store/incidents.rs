@@ -88,8 +88,8 @@ pub struct NewIncident {
 
 /// Stores a call as received and gives it its number: `110` and the day, then the id.
 pub async fn insert(w: &mut Write, actor: &Actor, n: &NewIncident, now: i64) -> Result<(i64, String)> {
-    // A placeholder unique per transaction until the id is known.
-    let pending = format!("pending-{}-{now}", actor.name);
+    // A placeholder until the id is known, unique even between concurrent transactions.
+    let pending = format!("pending-{:016x}", rand::random::<u64>());
     let id: i64 = query(
         "INSERT INTO cmd_incidents (no, category, priority, stage, caller_phone, address, lon, lat, district, urban, \
          narrative, unit_id, unit_path, received_at, taken_by, updated_at) \
