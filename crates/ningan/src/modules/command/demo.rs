@@ -131,8 +131,13 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     let mut w = db.write().await?;
     let mut made = 0;
     for day_start in [today - 86_400_000, today] {
+        let mut before = 0;
         for (hour, share) in BY_HOUR.iter().enumerate() {
-            let calls = per_day * share / weight;
+            // Shares rounded on the running total, so a day holds exactly `per_day` calls
+            // (rounding each hour down lost a sixth of a small city's).
+            let upto = (per_day * (before + share) + weight / 2) / weight;
+            let calls = upto - (per_day * before + weight / 2) / weight;
+            before += share;
             for _ in 0..calls {
                 let received = day_start + hour as i64 * 3_600_000 + rng.gen_range(0..3_600_000);
                 if received > now {
@@ -140,7 +145,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 }
                 let station = stations[rng.gen_range(0..stations.len())];
                 let Some(home) = station.location else { continue };
-                let Some(place) = near(&mut rng, home, 0.03) else { continue };
+                // A coastal station's random spot may be at sea: tried again a few times.
+                let Some(place) = (0..8).find_map(|_| near(&mut rng, home, 0.03)) else { continue };
                 let Some(owner) = crate::geo::owning_station(ctx.stations, place[0], place[1]) else { continue };
                 let Some(district) = crate::geo::district_at(place[0], place[1]) else { continue };
                 let c = category(&mut rng);
