@@ -453,11 +453,6 @@ pub async fn duty(
     ctx: Ctx,
     Query(q): Query<DutyQuery>,
 ) -> ApiResult<axum::Json<Vec<super::duty::StationDuty>>> {
-    let at = match q.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => ningan_core::time::now_ms(),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|_| super::error::CommandError::Field("at", crate::http::rule::Rule::Time))?
-            .timestamp_millis(),
-    };
+    let at = super::error::time_or("at", q.at.as_deref(), ningan_core::time::now_ms())?;
     Ok(axum::Json(super::duty::on_duty(&state, &ctx, at).await?))
 }

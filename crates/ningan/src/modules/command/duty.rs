@@ -29,15 +29,9 @@ pub struct ShiftInput {
     pub post: String,
 }
 
-fn time(field: &'static str, s: &str) -> Result<i64, CommandError> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| CommandError::Field(field, Rule::Time))
-}
-
 pub async fn add_shift(state: &AppState, ctx: &Ctx, input: &ShiftInput) -> ApiResult<i64> {
-    let starts_at = time("starts_at", &input.starts_at)?;
-    let ends_at = time("ends_at", &input.ends_at)?;
+    let starts_at = super::error::time_ms("starts_at", &input.starts_at)?;
+    let ends_at = super::error::time_ms("ends_at", &input.ends_at)?;
     if ends_at <= starts_at || ends_at - starts_at > LONGEST_MS {
         let rule =
             Rule::other("结束须晚于开始，且一班不超过24小时", "the end follows the start, at most 24 hours later");

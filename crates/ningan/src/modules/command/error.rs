@@ -40,6 +40,21 @@ impl Refusal for CommandError {
     }
 }
 
+/// An RFC 3339 time given in `field`, in milliseconds.
+pub fn time_ms(field: &'static str, s: &str) -> Result<i64, CommandError> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| CommandError::Field(field, Rule::Time))
+}
+
+/// An optional time in `field`: `default` when left out or blank.
+pub fn time_or(field: &'static str, given: Option<&str>, default: i64) -> Result<i64, CommandError> {
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => time_ms(field, s),
+    }
+}
+
 impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> ApiError {
         match e {

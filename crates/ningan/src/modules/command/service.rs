@@ -58,22 +58,14 @@ pub fn validate(input: &IncidentInput, units: &[OrgUnit], now: i64) -> Result<Ne
         crate::geo::owning_station(units, input.lon, input.lat).filter(|u| u.kind == UnitKind::Station).ok_or(
             CommandError::Field("lon", Rule::other("该位置不在本单位辖区内", "the place is outside your units' area")),
         )?;
-    let received_at = match input.received_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => now,
-        Some(s) => {
-            let t = chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|_| CommandError::Field("received_at", Rule::Time))?
-                .timestamp_millis();
-            if t > now + 60_000 {
-                return Err(CommandError::Field("received_at", Rule::Future).into());
-            }
-            if t < now - LATE_MS {
-                let rule = Rule::other("只能补录24小时内的警情", "only calls of the last 24 hours are entered late");
-                return Err(CommandError::Field("received_at", rule).into());
-            }
-            t
-        }
-    };
+    let received_at = super::error::time_or("received_at", input.received_at.as_deref(), now)?;
+    if received_at > now + 60_000 {
+        return Err(CommandError::Field("received_at", Rule::Future).into());
+    }
+    if received_at < now - LATE_MS {
+        let rule = Rule::other("只能补录24小时内的警情", "only calls of the last 24 hours are entered late");
+        return Err(CommandError::Field("received_at", rule).into());
+    }
     Ok(NewIncident {
         category: category.as_str().into(),
         priority: priority.as_str().into(),

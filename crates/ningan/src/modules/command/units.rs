@@ -110,17 +110,10 @@ pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &Posit
         return Err(CommandError::Field("lon", Rule::OutsideCity).into());
     }
     let now = ningan_core::time::now_ms();
-    let at = match input.at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => now,
-        Some(s) => {
-            let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|_| CommandError::Field("at", Rule::Time))?;
-            let t = t.timestamp_millis();
-            if t > now + 60_000 {
-                return Err(CommandError::Field("at", Rule::Future).into());
-            }
-            t
-        }
-    };
+    let at = super::error::time_or("at", input.at.as_deref(), now)?;
+    if at > now + 60_000 {
+        return Err(CommandError::Field("at", Rule::Future).into());
+    }
     let status = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::Available);
     let mut w = state.db.write().await?;
     units::set_position(&mut w, id, input.lon, input.lat, at).await?;
