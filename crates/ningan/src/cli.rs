@@ -300,6 +300,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut config = load(cfg_path, &data, Some(&listen))?;
             // The demo city has no SMS gateway: the portal shows citizens their sign-in code.
             config.portal.show_codes = true;
+            // Its units have no devices: the server drives them, and takes a call now and
+            // then, so the live board moves while the demo serves.
+            let command = config.modules.entry("command".into()).or_insert_with(|| serde_json::json!({}));
+            // (The section holds every default already: a zero rate is the default's.)
+            if let Some(section) = command.as_object_mut() {
+                section.insert("patrols".into(), serde_json::json!(true));
+                if section.get("demo_calls_per_hour").and_then(|v| v.as_u64()).unwrap_or(0) == 0 {
+                    section.insert("demo_calls_per_hour".into(), serde_json::json!(30));
+                }
+            }
             crate::telemetry::init(&config.log, std::io::stderr);
             let db = open(&config).await?;
             let trace_dir = Some(config.data_dir.join("trace"));

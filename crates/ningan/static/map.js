@@ -266,6 +266,15 @@
         if (pin) pin.setLatLng([lat, lon]); else pin = L.marker([lat, lon], { icon: dot("#b3261e") }).addTo(map);
       };
       if (have) place(+latIn.value, +lonIn.value);
+      // A place found by name (or typed in) moves the pin and the view.
+      var typed = function () {
+        var lat = parseFloat(latIn.value), lon = parseFloat(lonIn.value);
+        if (!isFinite(lat) || !isFinite(lon)) return;
+        place(lat, lon);
+        map.setView([lat, lon], Math.max(map.getZoom(), 15));
+      };
+      lonIn.addEventListener("change", typed);
+      latIn.addEventListener("change", typed);
       map.on("click", function (e) {
         lonIn.value = (Math.round(e.latlng.lng * 1e6) / 1e6).toFixed(6);
         latIn.value = (Math.round(e.latlng.lat * 1e6) / 1e6).toFixed(6);
@@ -292,6 +301,9 @@
       el.dataset.markers = String(rows.length);
     });
   }
+
+  // For the pages' own scripts (the live board).
+  window.ningan = { baseMap: baseMap, escapeHtml: escapeHtml, dot: dot };
 
   function init(root) {
     if (!window.L) return;

@@ -465,3 +465,153 @@ on_both_backends!(duty_shows_who_is_on_at_each_station_and_which_are_short, |b| 
     assert_eq!(here["on_duty"].as_array().map(Vec::len), Some(3), "at five and a half hours all three overlap: {here}");
     assert_eq!(here["short"], false);
 });
+
+on_both_backends!(off_duty_officers_are_mobilised_and_each_answers_for_themself, |b| async move {
+    let app = spawn_app_configured(b, |c| {
+        c.modules.insert("command".into(), json!({"min_on_duty": 1}));
+    })
+    .await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    let other = seated_station(&app, 330212, 1, [121.56, 29.80]).await;
+    let branch = app.unit("330203").await;
+    app.user("branchchief", &[Role::Commander], branch.id).await;
+    let on = app.user("patrol0", &[Role::StationOfficer], station.id).await;
+    let off1 = app.user("patrol1", &[Role::StationOfficer], station.id).await;
+    let off2 = app.user("patrol2", &[Role::StationOfficer], station.id).await;
+    app.user("clerk", &[Role::ServiceClerk], station.id).await;
+    let chief = app.login("branchchief").await;
+    let now = chrono::Utc::now();
+    let (s, e) = chief
+        .post(
+            "/api/command/shifts",
+            json!({"user_id": on, "starts_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                   "ends_at": (now + chrono::Duration::hours(7)).to_rfc3339(), "post": "值班室"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let (_, duty) = chief.get("/api/command/duty").await;
+    let here = duty.as_array().unwrap().iter().find(|d| d["station_id"] == station.id).unwrap().clone();
+    assert_eq!((here["minimum"].as_i64(), here["short"].as_bool()), (Some(1), Some(false)), "the configured minimum");
+
+    let order = |needed: i64, stations: Value| {
+        json!({"title": "梅山港区疫情处置", "post": "梅山港区卡口", "reason": "封控区外围执勤", "needed": needed,
+               "station_ids": stations})
+    };
+    let (s, e) = chief.post("/api/command/mobilisations", order(0, json!([station.id]))).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("needed")), "{e}");
+    let (s, e) = chief.post("/api/command/mobilisations", order(5, json!([other.id]))).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("station_ids")), "another district's: {e}");
+    let (s, made) = chief.post("/api/command/mobilisations", order(2, json!([station.id]))).await;
+    assert_eq!(s, 201, "{made}");
+    assert_eq!(made["called"], 2, "the two off duty; not the one on duty, not the clerk: {made}");
+    let id = made["id"].as_i64().unwrap();
+
+    let patrol1 = app.login("patrol1").await;
+    let (_, mine) = patrol1.get("/api/command/mobilisations/mine").await;
+    assert_eq!(mine.as_array().map(|m| m.iter().map(|x| x["id"].as_i64()).collect::<Vec<_>>()), Some(vec![Some(id)]));
+    let answer = |accept: bool| json!({"accept": accept, "note": "二十分钟到"});
+    assert_eq!(patrol1.post(&format!("/api/command/mobilisations/{id}/answer"), answer(true)).await.0, 204);
+    assert_eq!(patrol1.post(&format!("/api/command/mobilisations/{id}/answer"), answer(false)).await.0, 409, "once");
+    let (_, mine) = patrol1.get("/api/command/mobilisations/mine").await;
+    assert_eq!(mine, json!([]));
+    let (s, seen) = patrol1.get(&format!("/api/command/mobilisations/{id}")).await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen["called"].as_array().map(Vec::len), Some(1), "an officer called sees only their own line");
+    let patrol0 = app.login("patrol0").await;
+    assert_eq!(patrol0.post(&format!("/api/command/mobilisations/{id}/answer"), answer(true)).await.0, 403);
+    assert_eq!(patrol0.get(&format!("/api/command/mobilisations/{id}")).await.0, 404, "not called, not in scope");
+    assert_eq!(
+        app.login("patrol2").await.post(&format!("/api/command/mobilisations/{id}/answer"), answer(false)).await.0,
+        204
+    );
+
+    let (_, d) = chief.get(&format!("/api/command/mobilisations/{id}")).await;
+    let m = &d["mobilisation"];
+    assert_eq!((m["called"].as_i64(), m["accepted"].as_i64(), m["declined"].as_i64()), (Some(2), Some(1), Some(1)));
+    let answers: Vec<(i64, &str)> = d["called"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["user_id"].as_i64().unwrap(), c["answer"].as_str().unwrap()))
+        .collect();
+    assert!(answers.contains(&(off1, "accepted")) && answers.contains(&(off2, "declined")), "{d}");
+    let (_, list) = chief.get("/api/command/mobilisations").await;
+    assert_eq!(list["items"][0]["id"], id);
+});
+
+on_both_backends!(the_demo_patrols_drive_a_dispatched_unit_along_the_roads_to_the_scene, |b| async move {
+    let app = spawn_app_configured(b, |c| {
+        c.modules.insert("command".into(), json!({"patrols": true, "patrol_speedup": 60.0}));
+    })
+    .await;
+    let station = seated_station(&app, 330203, 1, [121.55, 29.87]).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("admin", &[Role::Administrator], station.id).await;
+    let (officer, admin) = (app.login("officer").await, app.login("admin").await);
+    let (_, u) = officer
+        .post("/api/command/units", json!({"callsign": "海曙07", "kind": "car", "crew": 2, "unit_id": station.id}))
+        .await;
+    let unit = u["id"].as_i64().unwrap();
+    // Placed once by a device, then left to the simulation (no device bound).
+    let dev = device(&app, &admin, &officer, unit, station.id).await;
+    assert_eq!(position(&dev, unit, 121.565, 29.875).await.0, 200);
+    let (s, e) = officer.request("PUT", &format!("/api/command/units/{unit}/device"), json!({"token_id": null})).await;
+    assert_eq!(s, 204, "{e}");
+
+    // Available, it patrols: its position changes by itself.
+    let start = tokio::time::Instant::now();
+    loop {
+        let (_, units) = officer.get("/api/command/units").await;
+        if units[0]["lon"].as_f64() != Some(121.565) {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 20, "an available unit patrols: {units}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+
+    let (_, made) = officer.post("/api/command/incidents", call(121.551, 29.871)).await;
+    let incident = made["id"].as_i64().unwrap();
+    assert_eq!(step(&officer, incident, "answer", "").await.0, 200);
+    let sent = officer.post(&format!("/api/command/incidents/{incident}/dispatch"), json!({"unit_ids": [unit]})).await;
+    assert_eq!(sent.0, 200, "{sent:?}");
+    let start = tokio::time::Instant::now();
+    let mut stages = Vec::new();
+    loop {
+        let (_, d) = officer.get(&format!("/api/command/incidents/{incident}")).await;
+        let stage = d["incident"]["stage"].as_str().unwrap().to_string();
+        if stages.last() != Some(&stage) {
+            stages.push(stage.clone());
+        }
+        if stage == "on_scene" {
+            assert!(d["incident"]["en_route_at"].is_string(), "it moved off before it arrived: {d}");
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 40, "the unit drives to the scene: {stages:?} {d}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert!(stages.contains(&"en_route".to_string()) || stages.len() >= 2, "{stages:?}");
+    let (_, units) = officer.get("/api/command/units").await;
+    assert_eq!(units[0]["status"], "on_scene", "{units}");
+    let (lon, lat) = (units[0]["lon"].as_f64().unwrap(), units[0]["lat"].as_f64().unwrap());
+    assert!((lon - 121.551).abs() < 0.002 && (lat - 29.871).abs() < 0.002, "at the scene: {lon},{lat}");
+});
+
+on_both_backends!(a_call_taker_finds_the_place_by_name, |b| async move {
+    let app = spawn_app(b).await;
+    ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 5, trace_dir: None }).await.unwrap();
+    let city = app.unit("330200").await;
+    app.user("taker", &[Role::Commander], city.id).await;
+    let taker = app.login("taker").await;
+    let (s, found) = taker.get("/api/command/places?q=%E5%B0%8F%E5%8C%BA").await;
+    assert_eq!(s, 200, "{found}");
+    let found = found.as_array().unwrap();
+    assert!(!found.is_empty() && found.len() <= 10, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|p| p["name"].as_str().unwrap().contains("小区") || p["address"].as_str().unwrap().contains("小区"))
+    );
+    assert!(found.iter().all(|p| p["lon"].as_f64().is_some_and(|x| (120.5..122.5).contains(&x))));
+    let (s, e) = taker.get("/api/command/places?q=a").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("q")), "{e}");
+});

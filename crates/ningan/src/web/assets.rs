@@ -24,6 +24,7 @@ pub fn ningbo_geojson() -> &'static [u8] {
 const CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
 const MAP_JS: &str = include_str!("../../static/map.js");
+const BOARD_JS: &str = include_str!("../../static/board.js");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 struct Asset {
@@ -41,6 +42,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "app.css", path: "/static/app.css", content_type: STYLE, body: || CSS.as_bytes() },
     Asset { name: "app.js", path: "/static/app.js", content_type: JS, body: || APP_JS.as_bytes() },
     Asset { name: "map.js", path: "/static/map.js", content_type: JS, body: || MAP_JS.as_bytes() },
+    Asset { name: "board.js", path: "/static/board.js", content_type: JS, body: || BOARD_JS.as_bytes() },
     Asset { name: "echarts.min.js", path: "/static/echarts.min.js", content_type: JS, body: || npm::ECHARTS_JS },
     Asset { name: "htmx.min.js", path: "/static/htmx.min.js", content_type: JS, body: || npm::HTMX_JS },
     Asset { name: "leaflet.js", path: "/static/leaflet.js", content_type: JS, body: || npm::LEAFLET_JS },

@@ -456,3 +456,102 @@ pub async fn duty(
     let at = super::error::time_or("at", q.at.as_deref(), ningan_core::time::now_ms())?;
     Ok(axum::Json(super::duty::on_duty(&state, &ctx, at).await?))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct PlacesQuery {
+    pub q: Option<String>,
+}
+
+/// Compounds whose name or address holds `q`, for the call-taker to put the call on the map.
+pub async fn places(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PlacesQuery>,
+) -> ApiResult<axum::Json<Vec<super::store::places::Place>>> {
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let n = text.chars().count();
+    if !(2..=50).contains(&n) {
+        return Err(super::error::CommandError::Field("q", crate::http::rule::Rule::Length(2, 50)).into());
+    }
+    Ok(axum::Json(super::store::places::search(&state.db, &ctx.scope(), text, 10).await?))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Mobilised {
+    pub id: i64,
+    /// Off-duty officers called.
+    pub called: usize,
+}
+
+pub async fn mobilise(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<super::mobilise::MobiliseInput>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<Mobilised>)> {
+    let (id, called) = super::mobilise::mobilise(&state, &ctx, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(Mobilised { id, called })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn mobilisations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<super::store::mobilise::Mobilisation>>> {
+    let page = super::store::mobilise::list(&state.db, &ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, |m| m)))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MobilisationDto {
+    pub mobilisation: super::store::mobilise::Mobilisation,
+    pub called: Vec<super::store::mobilise::Called>,
+}
+
+/// A mobilisation in the caller's scope, or one that called the caller.
+pub async fn mobilisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<MobilisationDto>> {
+    let me = ctx.user().map(|u| u.id);
+    let mobilisation = super::store::mobilise::get(&state.db, &ctx.scope(), me, id).await?;
+    let mut called = super::store::mobilise::called(&state.db, id).await?;
+    // An officer called sees their own line; the list is the issuer's.
+    if !ctx.scope().contains(&mobilisation.unit_path) {
+        called.retain(|c| Some(c.user_id) == me);
+    }
+    Ok(axum::Json(MobilisationDto { mobilisation, called }))
+}
+
+/// The call-ups the caller has not answered yet.
+pub async fn my_call_ups(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> ApiResult<axum::Json<Vec<super::store::mobilise::Mobilisation>>> {
+    let Some(me) = ctx.user() else { return Ok(axum::Json(Vec::new())) };
+    Ok(axum::Json(super::store::mobilise::pending_for(&state.db, me.id).await?))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AnswerInput {
+    /// Coming (true) or not (false).
+    pub accept: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<AnswerInput>,
+) -> ApiResult<axum::http::StatusCode> {
+    super::mobilise::answer(&state, &ctx, id, input.accept, &input.note).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -25,7 +25,7 @@ fn generate_part<'a>(ctx: &'a DemoContext<'a>) -> crate::demo::DemoFuture<'a> {
 const BY_HOUR: [u32; 24] = [4, 3, 2, 2, 2, 3, 5, 7, 9, 10, 10, 9, 8, 8, 8, 9, 9, 10, 11, 12, 12, 10, 8, 6];
 
 /// Relative frequency of each category, roughly as 110 centres see them.
-fn category(rng: &mut impl Rng) -> Category {
+pub(super) fn category(rng: &mut impl Rng) -> Category {
     let weighted: [(Category, u32); 19] = [
         (Category::Theft, 8),
         (Category::Robbery, 1),
@@ -58,7 +58,18 @@ fn category(rng: &mut impl Rng) -> Category {
     Category::Collision
 }
 
-fn narrative(c: Category) -> &'static str {
+/// The priority a call-taker gives a call of this kind.
+pub(super) fn priority_of(c: Category) -> Priority {
+    match c {
+        Category::Fire | Category::Drowning | Category::Robbery | Category::Assault | Category::Rescue => {
+            Priority::Urgent
+        }
+        Category::Noise | Category::LostProperty | Category::Congestion => Priority::Routine,
+        _ => Priority::High,
+    }
+}
+
+pub(super) fn narrative(c: Category) -> &'static str {
     match c {
         Category::Theft => "报警人称电动车在小区楼下被盗",
         Category::Robbery => "报警人称在路边被抢走手机",
@@ -150,13 +161,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 let Some(owner) = crate::geo::owning_station(ctx.stations, place[0], place[1]) else { continue };
                 let Some(district) = crate::geo::district_at(place[0], place[1]) else { continue };
                 let c = category(&mut rng);
-                let priority = match c {
-                    Category::Fire | Category::Drowning | Category::Robbery | Category::Assault | Category::Rescue => {
-                        Priority::Urgent
-                    }
-                    Category::Noise | Category::LostProperty | Category::Congestion => Priority::Routine,
-                    _ => Priority::High,
-                };
+                let priority = priority_of(c);
                 let new = NewIncident {
                     category: c.as_str().into(),
                     priority: priority.as_str().into(),

@@ -12,8 +12,6 @@ use crate::http::error::ApiResult;
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
-/// Officers a station keeps on duty at any hour; fewer raises a warning.
-pub const MIN_ON_DUTY: usize = 3;
 /// The longest shift (a 24-hour duty day).
 const LONGEST_MS: i64 = 24 * 3_600_000;
 
@@ -89,17 +87,18 @@ pub async fn on_duty(state: &AppState, ctx: &Ctx, at: i64) -> ApiResult<Vec<Stat
         });
     }
     let stations = state.db.units_in_scope(&ctx.scope()).await?;
+    let minimum = state.config.module::<super::config::CommandConfig>().min_on_duty;
     Ok(stations
         .into_iter()
         .filter(|u| u.kind == UnitKind::Station)
         .map(|u| {
             let on_duty = by_station.remove(&u.id).unwrap_or_default();
             StationDuty {
-                short: on_duty.len() < MIN_ON_DUTY,
+                short: on_duty.len() < minimum,
                 station_id: u.id,
                 station: if en { u.name_en } else { u.name },
                 on_duty,
-                minimum: MIN_ON_DUTY,
+                minimum,
             }
         })
         .collect())

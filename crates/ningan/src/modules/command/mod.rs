@@ -10,13 +10,19 @@
 
 pub mod api;
 pub mod board;
+pub mod config;
 pub mod demo;
 pub mod duty;
+pub mod duty_pages;
 pub mod eido;
 pub mod error;
+pub mod mobilise;
+pub mod pages;
 pub mod panel;
+pub mod patrol;
 pub mod service;
 pub mod store;
+pub mod texts;
 pub mod units;
 pub mod units_api;
 
@@ -49,16 +55,38 @@ impl axum::extract::FromRef<crate::app::AppState> for CommandState {
 pub fn publish_incident(state: &crate::app::AppState, i: &store::incidents::Incident, stage: &str) {
     let body = serde_json::json!({
         "id": i.id, "no": i.no, "stage": stage, "category": i.category, "priority": i.priority,
-        "lon": i.lon, "lat": i.lat, "unit_id": i.unit_id,
+        "lon": i.lon, "lat": i.lat, "unit_id": i.unit_id, "address": i.address,
+        "received_at": ningan_core::time::rfc3339_ms(i.intervals.received),
     });
     board_of(state).publish("incident", i.id, &i.unit_path, body);
 }
 
-/// Puts a unit's committed status and position on the live board.
+/// Puts a unit's committed status and position on the live board, with the incident it is
+/// on (its status tells whether it is on one at all).
 pub fn publish_unit(state: &crate::app::AppState, u: &store::units::Unit, status: &str, at: Option<[f64; 2]>) {
+    publish_unit_on(state, u, status, at, u.incident_id)
+}
+
+/// [`publish_unit`] for a unit just sent to `incident` (its row as read before says none).
+pub fn publish_unit_on(
+    state: &crate::app::AppState,
+    u: &store::units::Unit,
+    status: &str,
+    at: Option<[f64; 2]>,
+    incident: Option<i64>,
+) {
     let [lon, lat] = at.map_or([u.lon, u.lat], |p| [Some(p[0]), Some(p[1])]);
+    let busy = matches!(
+        ningan_core::incident::UnitStatus::parse(status),
+        Some(
+            ningan_core::incident::UnitStatus::Dispatched
+                | ningan_core::incident::UnitStatus::EnRoute
+                | ningan_core::incident::UnitStatus::OnScene
+        )
+    );
     let body = serde_json::json!({
         "id": u.id, "callsign": u.callsign, "status": status, "lon": lon, "lat": lat, "station_id": u.unit_id,
+        "incident_id": if busy { incident } else { None },
     });
     board_of(state).publish("unit", u.id, &u.unit_path, body);
 }
@@ -249,6 +277,71 @@ pub fn routes(api: Api) -> Api {
         .response::<units_api::UnitStatusDto>(),
         post(units_api::position),
     )
+    .add(
+        Op::api(Method::GET, "/api/command/places", read, "command", "按小区名称或地址查找事发地点（最多10个）")
+            .query(&[("q", "名称或地址的一部分，至少2个字")])
+            .response::<Vec<store::places::Place>>(),
+        get(api::places),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/command/mobilisations",
+            work,
+            "command",
+            "警力调集：所选派出所不在岗的民警到指定地点集结",
+        )
+        .request::<mobilise::MobiliseInput>()
+        .response::<api::Mobilised>()
+        .status(201),
+        post(api::mobilise),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/mobilisations", read, "command", "本单位发起的警力调集及应答情况")
+            .query(&[("page", "页码"), ("per_page", "每页条数")])
+            .response::<PageDto<store::mobilise::Mobilisation>>(),
+        get(api::mobilisations),
+    )
+    .add(
+        Op::api(Method::GET, "/api/command/mobilisations/mine", read, "command", "本人尚未应答的调集")
+            .response::<Vec<store::mobilise::Mobilisation>>(),
+        get(api::my_call_ups),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/command/mobilisations/{id}",
+            read,
+            "command",
+            "调集详情：被调集民警及应答（被调集者只见本人）",
+        )
+        .response::<api::MobilisationDto>(),
+        get(api::mobilisation),
+    )
+    .add(
+        Op::api(Method::POST, "/api/command/mobilisations/{id}/answer", read, "command", "被调集民警本人应答")
+            .request::<api::AnswerInput>()
+            .status(204),
+        post(api::answer),
+    )
+    .add(Op::page(Method::GET, "/command/duty", read, "勤务：在岗警力、排班与警力调集"), get(duty_pages::duty))
+    .add(Op::page(Method::POST, "/command/shifts", work, "排班"), post(duty_pages::add_shift))
+    .add(Op::page(Method::POST, "/command/mobilisations", work, "警力调集"), post(duty_pages::mobilise))
+    .add(Op::page(Method::GET, "/command/mobilisations/{id}", read, "调集详情"), get(duty_pages::mobilisation))
+    .add(Op::page(Method::POST, "/command/mobilisations/{id}/answer", read, "应答调集"), post(duty_pages::answer))
+    .add(Op::page(Method::GET, "/command", read, "指挥大屏：警情与警力实时态势"), get(pages::board))
+    .add(Op::page(Method::GET, "/command/incidents", read, "警情列表"), get(pages::list))
+    .add(Op::page(Method::GET, "/command/incidents.csv", read, "导出警情（CSV）"), get(pages::export_csv))
+    .add(Op::page(Method::GET, "/command/incidents/new", work, "接警登记"), get(pages::new_form))
+    .add(Op::page(Method::POST, "/command/incidents", work, "接警登记"), post(pages::create))
+    .add(Op::page(Method::GET, "/command/incidents/{id}", read, "警情详情、推荐警力与处置"), get(pages::detail))
+    .add(Op::page(Method::POST, "/command/incidents/{id}/steps", work, "办理警情"), post(pages::step))
+    .add(Op::page(Method::POST, "/command/incidents/{id}/dispatch", work, "派警"), post(pages::dispatch))
+    .add(Op::page(Method::POST, "/command/incidents/{id}/links", work, "关联警情"), post(pages::link))
+    .add(Op::page(Method::GET, "/command/units", read, "警力"), get(pages::units_list))
+    .add(Op::page(Method::POST, "/command/units", work, "登记警力"), post(pages::unit_create))
+    .add(Op::page(Method::POST, "/command/units/{id}/status", work, "警力下线、上线、归队"), post(pages::unit_status))
+    .add(Op::page(Method::GET, "/command/figures", read, "警情统计"), get(pages::figures))
     .add(
         Op::api(Method::POST, "/api/command/units/{id}/status", work, "command", "警力下线、上线、归队")
             .request::<units_api::UnitStepInput>()

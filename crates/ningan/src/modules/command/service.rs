@@ -120,17 +120,30 @@ pub async fn step(state: &AppState, ctx: &Ctx, id: i64, input: &StepInput) -> Ap
         };
         return Err(CommandError::Field("note", rule).into());
     }
-    let incident = incidents::get(&state.db, &ctx.scope(), id).await?;
+    step_as(state, &ctx.actor(), &ctx.scope(), id, step, note.as_str()).await
+}
+
+/// [`step`] by `actor` within `scope`, its note already checked (the demo's own calls are
+/// answered and cleared by it).
+pub async fn step_as(
+    state: &AppState,
+    actor: &ningan_store::Actor,
+    scope: &ningan_store::Scope,
+    id: i64,
+    step: Step,
+    note: &str,
+) -> ApiResult<Stage> {
+    let incident = incidents::get(&state.db, scope, id).await?;
     let from = Stage::parse(&incident.stage).unwrap_or(Stage::Received);
     let to = from.after(step).map_err(CommandError::Step)?;
     let mut w = state.db.write().await?;
     let at = ningan_core::time::now_ms();
-    incidents::step(&mut w, &ctx.actor(), &ctx.scope(), id, Move { step, from, to, note: note.as_str(), at }).await?;
+    incidents::step(&mut w, actor, scope, id, Move { step, from, to, note, at }).await?;
     let released = if to.open() {
         Vec::new()
     } else {
         // Cleared or cancelled: its units are free for the next call.
-        super::units::release_all(&mut w, &ctx.actor(), id, at).await?
+        super::units::release_all(&mut w, actor, id, at).await?
     };
     w.commit().await?;
     super::publish_incident(state, &incident, to.as_str());

@@ -114,10 +114,24 @@ pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &Posit
     if at > now + 60_000 {
         return Err(CommandError::Field("at", Rule::Future).into());
     }
+    Ok(apply_position(state, &ctx.actor(), &unit, [input.lon, input.lat], at).await?)
+}
+
+/// Moves a unit to `at_point` as of `at`, and moves it and its incident on: under way when a
+/// dispatched unit moves off, on scene when it comes within [`ARRIVE_M`]. The device's report
+/// and the demo's patrols both come through here.
+pub async fn apply_position(
+    state: &AppState,
+    actor: &ningan_store::Actor,
+    unit: &Unit,
+    at_point: [f64; 2],
+    at: i64,
+) -> ningan_store::Result<UnitStatus> {
+    let id = unit.id;
+    let input = PositionInput { lon: at_point[0], lat: at_point[1], at: None };
     let status = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::Available);
     let mut w = state.db.write().await?;
     units::set_position(&mut w, id, input.lon, input.lat, at).await?;
-    let actor = ctx.actor();
     let mut now_status = status;
     let mut moved_incident = None;
     if let (Some(incident_id), UnitStatus::Dispatched | UnitStatus::EnRoute) = (unit.incident_id, status) {
@@ -127,19 +141,19 @@ pub async fn report_position(state: &AppState, ctx: &Ctx, id: i64, input: &Posit
         let (unit_step, incident_step) =
             if metres <= ARRIVE_M { (UnitStep::Reach, Step::Arrive) } else { (UnitStep::Move, Step::Depart) };
         if let Ok(next) = status.after(unit_step) {
-            units::set_status(&mut w, &actor, id, status, next, Some(incident_id), at).await?;
+            units::set_status(&mut w, actor, id, status, next, Some(incident_id), at).await?;
             now_status = next;
         }
         // The first unit on scene puts the incident on scene; the first to move off, under way.
         if let Ok(to) = stage.after(incident_step) {
             let note = unit.callsign.as_str();
             let m = Move { step: incident_step, from: stage, to, note, at };
-            incidents::step(&mut w, &actor, &Scope::everything(), incident_id, m).await?;
+            incidents::step(&mut w, actor, &Scope::everything(), incident_id, m).await?;
             moved_incident = Some((incident, to));
         }
     }
     w.commit().await?;
-    super::publish_unit(state, &unit, now_status.as_str(), Some([input.lon, input.lat]));
+    super::publish_unit(state, unit, now_status.as_str(), Some([input.lon, input.lat]));
     if let Some((incident, to)) = moved_incident {
         super::publish_incident(state, &incident, to.as_str());
     }
@@ -192,20 +206,30 @@ pub async fn propose(state: &AppState, ctx: &Ctx, incident_id: i64, k: usize) ->
 /// Sends the chosen units: each goes from available to dispatched on this incident, and the
 /// incident from answered to dispatched, in one transaction.
 pub async fn dispatch(state: &AppState, ctx: &Ctx, incident_id: i64, unit_ids: &[i64]) -> ApiResult<Stage> {
+    dispatch_as(state, &ctx.actor(), &ctx.scope(), incident_id, unit_ids).await
+}
+
+/// [`dispatch`] by `actor` within `scope` (the demo's own calls are dispatched by it).
+pub async fn dispatch_as(
+    state: &AppState,
+    actor: &ningan_store::Actor,
+    scope: &Scope,
+    incident_id: i64,
+    unit_ids: &[i64],
+) -> ApiResult<Stage> {
     let mut ids = unit_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() || ids.len() > 5 {
         return Err(CommandError::Field("unit_ids", Rule::other("请选择1–5个警力", "choose 1 to 5 units")).into());
     }
-    let incident = incidents::get(&state.db, &ctx.scope(), incident_id).await?;
+    let incident = incidents::get(&state.db, scope, incident_id).await?;
     let stage = Stage::parse(&incident.stage).unwrap_or(Stage::Received);
     let to = stage.after(Step::Dispatch).map_err(CommandError::Step)?;
     let mut chosen = Vec::new();
     for id in &ids {
-        let u = units::get(&state.db, &ctx.scope(), *id)
-            .await
-            .map_err(|_| CommandError::Field("unit_ids", Rule::NotInScope))?;
+        let u =
+            units::get(&state.db, scope, *id).await.map_err(|_| CommandError::Field("unit_ids", Rule::NotInScope))?;
         let status = UnitStatus::parse(&u.status).unwrap_or(UnitStatus::OutOfService);
         let next = status.after(UnitStep::Assign).map_err(|e| {
             let rule = Rule::other(format!("{}：{}", u.callsign, e.zh()), format!("{}: {e}", u.callsign));
@@ -214,17 +238,16 @@ pub async fn dispatch(state: &AppState, ctx: &Ctx, incident_id: i64, unit_ids: &
         chosen.push((u, status, next));
     }
     let now = ningan_core::time::now_ms();
-    let actor = ctx.actor();
     let names: Vec<&str> = chosen.iter().map(|c| c.0.callsign.as_str()).collect();
     let note = names.join("、");
     let mut w = state.db.write().await?;
     for (u, from, next) in &chosen {
-        units::set_status(&mut w, &actor, u.id, *from, *next, Some(incident_id), now).await?;
+        units::set_status(&mut w, actor, u.id, *from, *next, Some(incident_id), now).await?;
     }
     incidents::step(
         &mut w,
-        &actor,
-        &ctx.scope(),
+        actor,
+        scope,
         incident_id,
         Move { step: Step::Dispatch, from: stage, to, note: &note, at: now },
     )
@@ -232,7 +255,7 @@ pub async fn dispatch(state: &AppState, ctx: &Ctx, incident_id: i64, unit_ids: &
     w.commit().await?;
     super::publish_incident(state, &incident, to.as_str());
     for (u, _, next) in &chosen {
-        super::publish_unit(state, u, next.as_str(), None);
+        super::publish_unit_on(state, u, next.as_str(), None, Some(incident_id));
     }
     Ok(to)
 }
@@ -287,6 +310,6 @@ pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, step: &str) -> 
     let mut w = state.db.write().await?;
     units::set_status(&mut w, &ctx.actor(), id, from, to, incident, ningan_core::time::now_ms()).await?;
     w.commit().await?;
-    super::publish_unit(state, &unit, to.as_str(), None);
+    super::publish_unit_on(state, &unit, to.as_str(), None, incident);
     Ok(to)
 }

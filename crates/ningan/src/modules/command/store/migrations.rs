@@ -105,4 +105,34 @@ CREATE INDEX cmd_shifts_user ON cmd_shifts (user_id, starts_at);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 28,
+        name: "integrated command: mobilisation of off-duty officers, with their answers",
+        common: r#"
+CREATE TABLE cmd_mobilisations (
+    id {id},
+    title TEXT NOT NULL,
+    post TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    needed BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL REFERENCES org_units(id),
+    unit_path {path} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX cmd_mobilisations_scope ON cmd_mobilisations (unit_path, id);
+CREATE TABLE cmd_mobilised (
+    mobilisation_id BIGINT NOT NULL REFERENCES cmd_mobilisations(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    station_id BIGINT NOT NULL REFERENCES org_units(id),
+    answer TEXT NOT NULL,
+    answered_at BIGINT,
+    note TEXT NOT NULL,
+    PRIMARY KEY (mobilisation_id, user_id)
+);
+CREATE INDEX cmd_mobilised_user ON cmd_mobilised (user_id, answer);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];
