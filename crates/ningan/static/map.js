@@ -39,14 +39,21 @@
           .addTo(map).bringToBack();
         return load(cfg.roads);
       }).then(function (roads) {
-        L.geoJSON(roads, {
+        var streets = L.geoJSON(roads, {
           style: function (f) {
             return f.properties["class"] === "arterial" ? { color: "#e8b04a", weight: 4, opacity: 0.9 } : { color: "#b9c0c8", weight: 2, opacity: 0.9 };
           },
           onEachFeature: function (f, layer) {
             layer.bindTooltip(cfg.english ? f.properties.name_en : f.properties.name, { sticky: true });
           }
-        }).addTo(map);
+        });
+        // The whole city's streets would paint it solid: they show from district scale in.
+        var show = function () {
+          if (map.getZoom() >= 11.5) { if (!map.hasLayer(streets)) streets.addTo(map); }
+          else if (map.hasLayer(streets)) map.removeLayer(streets);
+        };
+        map.on("zoomend", show);
+        show();
       });
     }
     var place = function () {

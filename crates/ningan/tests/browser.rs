@@ -131,6 +131,34 @@ impl Session<'_> {
         }
     }
 
+    /// [`Session::wait_text`] with a longer patience, for what takes simulated driving.
+    async fn wait_text_within(&self, css: &str, expected: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.text(css).await;
+            if t.contains(expected) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} shows {t:?}, not {expected:?} after {secs} s");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until nothing matches `css`.
+    async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.c.find(Locator::Css(css)).await.is_ok() {
+            assert!(Instant::now() < deadline, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Clicks `css` once it has appeared (results drawn by a script).
+    async fn click_when(&self, css: &str) {
+        self.text(css).await;
+        self.click(css).await;
+    }
+
     async fn click(&self, css: &str) {
         self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
     }
@@ -1047,4 +1075,114 @@ async fn a_hazard_point_found_on_the_map_is_assigned_rectified_verified_and_clos
     s.go("/life/deaths").await;
     s.text("[data-testid=deaths-by-kind]").await;
     assert_no_sideways_scroll(&client, "/life/deaths").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_is_dispatched_by_road_driven_to_and_cleared_while_a_second_board_watches() {
+    // The demo's patrols drive units without devices; a minute of driving takes a second.
+    let app = spawn_app_configured(Backend::Sqlite, |c| {
+        c.modules.insert("command".into(), json!({"patrols": true, "patrol_speedup": 60.0}));
+    })
+    .await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let api = app.login_with("commander", &pw("commander")).await;
+    let haishu = app.unit("330203").await;
+    let compounds = app.db.compounds_with_counts(&ningan_store::Scope::subtree(&haishu.path)).await.unwrap();
+    let place = &compounds.first().expect("the demo has compounds in Haishu").0;
+
+    let (taker_client, _d1, _p1) = browser().await;
+    let (board_client, _d2, _p2) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let taker = Session { c: &taker_client, base: app.base.clone(), shots: shots.clone() };
+    let board = Session { c: &board_client, base: app.base.clone(), shots };
+
+    // The watcher opens the board: live, with the demo's open incidents and its units.
+    board.login("commander", &pw("commander")).await;
+    board.go("/command").await;
+    board.wait_text("[data-testid=board-live]", "实时").await;
+    assert!(board.text("[data-testid=board-free]").await.parse::<i64>().unwrap() > 0, "units are available");
+
+    // The call-taker notes the day's arrivals, then takes a call: the place found by name.
+    taker.login("commander", &pw("commander")).await;
+    taker.go("/command/figures").await;
+    taker.text("[data-testid=fig-districts]").await;
+    // A district without a call yet today has no row.
+    let arrived_before: i64 = match taker_client.find(Locator::Css("[data-testid=fig-arrived-330203]")).await {
+        Ok(el) => el.text().await.unwrap().parse().unwrap(),
+        Err(_) => 0,
+    };
+    taker.go("/command").await;
+    taker.click("[data-testid=new-call]").await;
+    taker.text("[data-testid=call-form]").await;
+    taker.type_into("[data-testid=place-q]", &place.name).await;
+    taker.click("[data-testid=place-go]").await;
+    taker.click_when("[data-testid=place-0]").await;
+    let lon = taker_client.find(Locator::Css("[data-testid=call-lon]")).await.unwrap().prop("value").await.unwrap();
+    assert!(lon.is_some_and(|v| v.starts_with("121.")), "choosing the place fills the coordinates");
+    taker.type_into("[data-testid=call-phone]", "13800138000").await;
+    taker.click("select[name=category] option[value='traffic.collision']").await;
+    taker.click("select[name=priority] option[value=urgent]").await;
+    taker.type_into("[data-testid=call-narrative]", "两车相撞，一人受伤，车辆占道").await;
+    taker.click("[data-testid=call-save]").await;
+    taker.wait_text("[data-testid=incident-stage]", "已受理").await;
+    assert_eq!(taker.text("[data-testid=incident-caller]").await, "138****8000", "the caller's number is masked");
+    let url = taker_client.current_url().await.unwrap().to_string();
+    let id: i64 =
+        url.trim_start_matches(&app.base).split('?').next().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+    taker.shot("command-proposal").await;
+
+    // The second browser has it already.
+    board.wait_text(&format!("[data-testid=stage-{id}]"), "已受理").await;
+
+    // The nearest unit by road is proposed first; the call-taker sends it.
+    let unit: i64 = taker_client
+        .find(Locator::Css("[data-testid=propose-1]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, proposal) = api.get(&format!("/api/command/incidents/{id}/proposal")).await;
+    assert_eq!(proposal[0]["unit_id"], unit, "the page proposes what the API does: {proposal}");
+    taker.click("[data-testid=dispatch]").await;
+    taker.text("[data-testid=done]").await;
+    board.text(&format!("[data-testid=unit-{unit}]")).await;
+
+    // It drives there by itself; both pages follow without reloading.
+    taker.wait_text_within("[data-testid=incident-stage]", "已到场", 90).await;
+    board.wait_text_within(&format!("[data-testid=stage-{id}]"), "已到场", 15).await;
+    board.wait_text(&format!("[data-testid=unit-{unit}]"), "现场").await;
+    board.shot("command-board").await;
+    assert!(taker.text("[data-testid=interval-en_route]").await.contains(':'), "under way was stamped");
+
+    // Cleared: every interval recorded, the arrival measured, the unit free again.
+    taker.type_into("[data-testid=step-note]", "双方协商处理，车辆已挪离").await;
+    taker.click("[data-testid=step-clear]").await;
+    taker.wait_text("[data-testid=incident-stage]", "已处结").await;
+    for key in ["received", "answered", "dispatched", "en_route", "on_scene", "cleared"] {
+        assert!(taker.text(&format!("[data-testid=interval-{key}]")).await.contains(':'), "{key} stamped");
+    }
+    taker.text("[data-testid=on-target]").await;
+    board.wait_gone(&format!("[data-incident='{id}']")).await;
+    board.wait_gone(&format!("[data-unit='{unit}']")).await;
+
+    let (_, d) = api.get(&format!("/api/command/incidents/{id}")).await;
+    assert_eq!(d["incident"]["district"], 330203, "{d}");
+    taker.go("/command/figures").await;
+    let arrived_after: i64 = taker.text("[data-testid=fig-arrived-330203]").await.parse().unwrap();
+    assert_eq!(arrived_after, arrived_before + 1, "the district's compliance figures count the arrival");
+
+    // The board and the call form fit a phone.
+    taker_client.set_window_size(390, 844).await.unwrap();
+    for page in ["/command", "/command/incidents/new", "/command/duty"] {
+        taker.go(page).await;
+        taker.text("h1").await;
+        assert_no_sideways_scroll(&taker_client, page).await;
+    }
 }

@@ -98,8 +98,13 @@ mod tests {
         let n = keys.len();
         keys.dedup();
         assert_eq!(keys.len(), n);
+        let mut labels = std::collections::HashMap::new();
         for m in crate::modules::ALL.iter().flat_map(|m| m.menu) {
             assert!(all_texts().any(|t| t.0 == m.key), "{}", m.key);
+            // Two entries under one label would read as one page listed twice.
+            if let Some(other) = labels.insert(m.key, m.href) {
+                panic!("menu key {} names both {other} and {}", m.key, m.href);
+            }
         }
     }
 }

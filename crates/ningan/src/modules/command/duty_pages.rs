@@ -36,7 +36,7 @@ struct DutyPage {
 }
 
 async fn duty_page(state: &AppState, ctx: &Ctx, form: Option<FormState>) -> PageResult<DutyPage> {
-    let frame = Frame::for_principal(ctx).crumb("/command", "nav.command").crumb("/command/duty", "nav.duty");
+    let frame = Frame::for_principal(ctx).crumb("/command", "nav.command").crumb("/command/duty", "nav.command_duty");
     let en = frame.tr.is_en();
     let stations = duty::on_duty(state, ctx, ningan_core::time::now_ms()).await?;
     let may_work = ctx.may(Action::CommandWork);
@@ -204,7 +204,7 @@ async fn mobilisation_page(
     }
     let frame = Frame::for_principal(ctx)
         .crumb("/command", "nav.command")
-        .crumb("/command/duty", "nav.duty")
+        .crumb("/command/duty", "nav.command_duty")
         .crumb_text(&format!("/command/mobilisations/{id}"), &m.title);
     Ok(MobilisationPage { form: form.unwrap_or_else(|| FormState::new(frame.tr)), m, called, my_answer, frame })
 }

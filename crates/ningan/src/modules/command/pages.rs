@@ -217,8 +217,9 @@ impl ListPage {
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Filters>) -> PageResult {
-    let frame =
-        Frame::for_principal(&ctx).crumb("/command", "nav.command").crumb("/command/incidents", "nav.incidents");
+    let frame = Frame::for_principal(&ctx)
+        .crumb("/command", "nav.command")
+        .crumb("/command/incidents", "nav.command_incidents");
     let en = frame.tr.is_en();
     let request = PageRequest::new(crate::web::page::opt_i64(&f.page), Some(crate::web::page::page_size(&f.size)));
     let page = incidents::list(&state.db, &ctx.scope(), &f.query(), request).await?;
@@ -351,7 +352,7 @@ async fn incident_page(state: &AppState, ctx: &Ctx, id: i64, form: Option<FormSt
     w.commit().await?;
     let frame = Frame::for_principal(ctx)
         .crumb("/command", "nav.command")
-        .crumb("/command/incidents", "nav.incidents")
+        .crumb("/command/incidents", "nav.command_incidents")
         .crumb_text(&format!("/command/incidents/{id}"), &i.no);
     let en = frame.tr.is_en();
     let stage = Stage::parse(&i.stage).unwrap_or(Stage::Received);
@@ -545,7 +546,7 @@ impl UnitsPage {
 }
 
 async fn units_page(state: &AppState, ctx: &Ctx, f: UnitFilters, form: Option<FormState>) -> PageResult<UnitsPage> {
-    let frame = Frame::for_principal(ctx).crumb("/command", "nav.command").crumb("/command/units", "nav.units");
+    let frame = Frame::for_principal(ctx).crumb("/command", "nav.command").crumb("/command/units", "nav.command_units");
     let en = frame.tr.is_en();
     let status = nonempty(&f.status).filter(|s| UnitStatus::parse(s).is_some());
     let station = crate::web::page::opt_i64(&f.station);
@@ -651,7 +652,8 @@ pub struct DateQuery {
 }
 
 pub async fn figures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DateQuery>) -> PageResult<Response> {
-    let frame = Frame::for_principal(&ctx).crumb("/command", "nav.command").crumb("/command/figures", "nav.figures");
+    let frame =
+        Frame::for_principal(&ctx).crumb("/command", "nav.command").crumb("/command/figures", "nav.command_figures");
     let query = super::api::FiguresQuery { date: q.date };
     let d = super::api::figures(State(state), ctx, Query(query)).await?.0;
     let peak = d.by_hour.iter().copied().max().unwrap_or(0);
