@@ -47,8 +47,13 @@ async fn session(base: &str, user: &str, password: &str) -> reqwest::Client {
     reqwest::Client::builder().cookie_provider(jar).default_headers(h).build().unwrap()
 }
 
-/// When each report was posted, by (unit, longitude bits): the longitude is unique per report.
-type Sent = Arc<RwLock<HashMap<(i64, u64), Instant>>>;
+/// When each report was posted, by (unit, longitude in nanodegrees): unique per report, and
+/// whole, because a float that has been through JSON twice may come back an ulp away.
+type Sent = Arc<RwLock<HashMap<(i64, i64), Instant>>>;
+
+fn key(id: i64, lon: f64) -> (i64, i64) {
+    (id, (lon * 1e9).round() as i64)
+}
 
 /// What one client saw of the reports.
 #[derive(Default)]
@@ -77,7 +82,7 @@ async fn follow(mut resp: reqwest::Response, sent: Sent, until: Instant) -> Seen
             let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
             let Ok(v) = serde_json::from_str::<Value>(data.trim_start()) else { continue };
             let (Some(id), Some(lon)) = (v["id"].as_i64(), v["lon"].as_f64()) else { continue };
-            if let Some(t) = sent.read().unwrap().get(&(id, lon.to_bits())) {
+            if let Some(t) = sent.read().unwrap().get(&key(id, lon)) {
                 seen.lags_ms.push(at.duration_since(*t).as_secs_f64() * 1000.0);
             }
         }
@@ -138,7 +143,7 @@ where
             // A unique longitude per report: a few centimetres apart.
             let lon = home[0] + (n as f64) * 1e-9;
             let lat = home[1];
-            sent.write().unwrap().insert((id, lon.to_bits()), Instant::now());
+            sent.write().unwrap().insert(key(id, lon), Instant::now());
             let (post, ok, bad) = (post.clone(), ok.clone(), bad.clone());
             tasks.spawn(async move {
                 if post(k, id, lon, lat).await {
@@ -155,10 +160,18 @@ where
     (ok.load(Ordering::Relaxed), bad.load(Ordering::Relaxed))
 }
 
-async fn through_ningan(base: &str, logins: &HashMap<String, String>, rate: u64, clients: u64, units: u64, secs: u64) -> Run {
+async fn through_ningan(
+    base: &str,
+    logins: &HashMap<String, String>,
+    rate: u64,
+    clients: u64,
+    units: u64,
+    secs: u64,
+) -> Run {
     let admin = session(base, "admin", &logins["admin"]).await;
     let commander = session(base, "commander", &logins["commander"]).await;
-    let all: Value = commander.get(format!("{base}/api/command/units?status=available")).send().await.unwrap().json().await.unwrap();
+    let all: Value =
+        commander.get(format!("{base}/api/command/units?status=available")).send().await.unwrap().json().await.unwrap();
     let mut chosen = Vec::new();
     for u in all.as_array().expect("units").iter().filter(|u| u["lon"].is_f64()).take(units as usize) {
         let (id, station) = (u["id"].as_i64().unwrap(), u["station_id"].as_i64().unwrap());

@@ -16,6 +16,7 @@ pub mod duty;
 pub mod duty_pages;
 pub mod eido;
 pub mod error;
+pub mod fixes;
 pub mod mobilise;
 pub mod pages;
 pub mod panel;
@@ -35,10 +36,12 @@ use crate::http::dto::PageDto;
 
 pub use store::migrations::MIGRATIONS;
 
-/// The module's own state: the live board's sequence and ring.
+/// The module's own state: the live board's sequence and ring, and the group writer of
+/// unit positions (started on first use).
 #[derive(Clone, Default)]
 pub struct CommandState {
     pub board: std::sync::Arc<board::Board>,
+    pub fixes: std::sync::Arc<std::sync::OnceLock<fixes::Fixes>>,
 }
 
 pub fn open_state(_: &crate::config::Config) -> Result<crate::modules::ModuleState, crate::modules::StateError> {
@@ -92,7 +95,11 @@ pub fn publish_unit_on(
 }
 
 fn board_of(state: &crate::app::AppState) -> std::sync::Arc<board::Board> {
-    <CommandState as axum::extract::FromRef<crate::app::AppState>>::from_ref(state).board
+    command(state).board
+}
+
+pub fn command(state: &crate::app::AppState) -> CommandState {
+    <CommandState as axum::extract::FromRef<crate::app::AppState>>::from_ref(state)
 }
 
 pub fn routes(api: Api) -> Api {

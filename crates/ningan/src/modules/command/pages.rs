@@ -521,6 +521,9 @@ pub async fn link(
 pub struct UnitFilters {
     status: Option<String>,
     station: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
 }
 
 #[derive(Template)]
@@ -528,6 +531,7 @@ pub struct UnitFilters {
 struct UnitsPage {
     frame: Frame,
     rows: Vec<UnitDto>,
+    pager: Pager,
     stations: Vec<(String, String)>,
     statuses: Options,
     kinds: Options,
@@ -550,12 +554,35 @@ async fn units_page(state: &AppState, ctx: &Ctx, f: UnitFilters, form: Option<Fo
     let en = frame.tr.is_en();
     let status = nonempty(&f.status).filter(|s| UnitStatus::parse(s).is_some());
     let station = crate::web::page::opt_i64(&f.station);
-    let rows = unit_store::all(&state.db, &ctx.scope(), status.as_deref())
+    let q = nonempty(&f.q);
+    // A city's units are a few thousand at most: filtered and paged here.
+    let matching: Vec<_> = unit_store::all(&state.db, &ctx.scope(), status.as_deref())
         .await?
         .into_iter()
         .filter(|u| station.is_none_or(|s| u.unit_id == s))
-        .map(|u| UnitDto::new(u, en))
+        .filter(|u| q.as_deref().is_none_or(|q| u.callsign.contains(q)))
         .collect();
+    let request = PageRequest::new(crate::web::page::opt_i64(&f.page), Some(crate::web::page::page_size(&f.size)));
+    let page = ningan_store::Page {
+        total: matching.len() as i64,
+        items: matching
+            .into_iter()
+            .skip(request.offset().max(0) as usize)
+            .take(request.per_page as usize)
+            .map(|u| UnitDto::new(u, en))
+            .collect::<Vec<_>>(),
+        page: request.page,
+        per_page: request.per_page,
+    };
+    let mut pairs: Vec<(&str, String)> = [("status", &f.status), ("station", &f.station), ("q", &f.q)]
+        .into_iter()
+        .filter_map(|(k, v)| nonempty(v).map(|v| (k, v)))
+        .collect();
+    if let Some(size) = nonempty(&f.size) {
+        pairs.push(("size", size));
+    }
+    let pager = Pager::new("/command/units", &pairs, &page).sizable();
+    let rows = page.items;
     let stations = state
         .db
         .units_in_scope(&ctx.scope())
@@ -566,6 +593,7 @@ async fn units_page(state: &AppState, ctx: &Ctx, f: UnitFilters, form: Option<Fo
         .collect();
     Ok(UnitsPage {
         rows,
+        pager,
         stations,
         statuses: statuses(en),
         kinds: unit_kinds(en),

@@ -130,6 +130,15 @@ pub async fn apply_position(
     let id = unit.id;
     let input = PositionInput { lon: at_point[0], lat: at_point[1], at: None };
     let status = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::Available);
+    let on_the_way = unit.incident_id.is_some() && matches!(status, UnitStatus::Dispatched | UnitStatus::EnRoute);
+    if !on_the_way {
+        // Nothing moves on with it: committed with the other reports of the moment.
+        let command = super::command(state);
+        let fixes = command.fixes.get_or_init(|| super::fixes::Fixes::start(state.db.clone()));
+        fixes.put(id, at_point, at).await?;
+        super::publish_unit(state, unit, status.as_str(), Some(at_point));
+        return Ok(status);
+    }
     let mut w = state.db.write().await?;
     units::set_position(&mut w, id, input.lon, input.lat, at).await?;
     let mut now_status = status;
