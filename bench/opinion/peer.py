@@ -1,9 +1,8 @@
 """The same work as ningan-opinion's ingest bench, in Python with jieba: each NDJSON post
-parsed, cut (HMM on) with the same user dictionary, scored against the same lexicon rules,
-matched against the same topics and fingerprinted with the same SimHash, then grouped by
-comparing with every group (Python has no band index here: at the bench's group counts the
-scan is not what dominates). Prints posts a second and compares the cuts of the first
-posts with the ones the Rust side wrote.
+parsed, cut (HMM on) with the same user dictionary, scored against the same lexicon (read
+from the engine's source), matched against the same topics, fingerprinted with the same
+SimHash and grouped through the same four-band index. Prints posts a second and compares
+the cuts of the first posts with the ones the Rust side wrote.
 
   python3 bench/opinion/peer.py DIR [--posts N]
 """
@@ -44,10 +43,22 @@ def simhash(words):
     return out
 
 
-POSITIVE = {"满意": 2, "感谢": 2, "点赞": 2, "及时": 1.5, "耐心": 1, "方便": 1, "专业": 1, "辛苦": 1, "安全": 1}
-NEGATIVE = {"投诉": 2, "失望": 2, "积水": 1.5, "被困": 2, "车祸": 2, "堵车": 1.5, "被骗": 2, "打架": 1, "被盗": 1.5, "乱": 1}
-NEGATORS = {"不", "没", "没有", "未", "别", "无", "非", "不是", "毫无"}
-DEGREES = {"非常": 2.0, "特别": 1.8, "十分": 1.8, "太": 1.8, "很": 1.5, "有点": 0.7}
+def lexicon():
+    """The engine's own lists, read from its source so that both sides score alike."""
+    import re
+    with open("crates/ningan-opinion/src/sentiment.rs", encoding="utf-8") as f:
+        src = f.read()
+
+    def block(name):
+        start = src.index(f"const {name}:")
+        return src[start:src.index("];", start)]
+
+    pairs = lambda name: {w: float(v) for w, v in re.findall(r'\("([^"]+)", ([0-9.]+)\)', block(name))}
+    words = lambda name: set(re.findall(r'"([^"]+)"', block(name)))
+    return pairs("POSITIVE"), pairs("NEGATIVE"), words("NEGATORS"), pairs("DEGREES")
+
+
+POSITIVE, NEGATIVE, NEGATORS, DEGREES = lexicon()
 
 
 def score(words):
@@ -90,6 +101,7 @@ def main():
     if limit:
         lines = lines[:limit]
     groups = []
+    bands = {}
     started = time.perf_counter()
     for line in lines:
         text = json.loads(line)["text"]
@@ -100,15 +112,20 @@ def main():
         [t["id"] for t in topics if (is_local or not t.get("local")) and any(w in ws for w in t["any"])
          and all(w in ws for w in t.get("all", [])) and not any(w in ws for w in t.get("none", []))]
         h = simhash(words)
-        if not any(bin(h ^ g).count("1") <= 3 for g in groups):
+        # The same four-band index as the engine's: only groups sharing a band are compared.
+        keys = [(b, (h >> (16 * b)) & 0xFFFF) for b in range(4)]
+        near = any(bin(h ^ g).count("1") <= 3 for k in keys for g in bands.get(k, ()))
+        if not near:
             groups.append(h)
+            for k in keys:
+                bands.setdefault(k, []).append(h)
     took = time.perf_counter() - started
     rate = len(lines) / took
     print(f"python jieba: {len(lines)} posts in {took:.2f} s: {rate:.0f} posts/s; {len(groups)} groups")
     same = differ = 0
     examples = []
     with open(f"{folder}/rust_cuts.txt", encoding="utf-8") as f:
-        rust = f.read().split("\n")
+        rust = f.read().splitlines()
     for line, theirs in zip(lines, rust):
         ours = "/".join(jieba.lcut(json.loads(line)["text"], HMM=True))
         if ours == theirs:

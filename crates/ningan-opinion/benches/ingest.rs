@@ -62,6 +62,17 @@ fn post(rng: &mut ChaCha8Rng, n: usize) -> String {
         .to_string()
 }
 
+/// A post as the API takes it; the text borrowed from the line when it has no escapes.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Post<'a> {
+    id: &'a str,
+    source: &'a str,
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
+    at: &'a str,
+}
+
 fn main() {
     let n: usize = arg("--posts").and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let sample: usize = arg("--sample").and_then(|v| v.parse().ok()).unwrap_or(2_000);
@@ -78,9 +89,8 @@ fn main() {
     let (mut next, mut topical, mut negative) = (1i64, 0usize, 0usize);
     let started = Instant::now();
     for line in &lines {
-        let v: serde_json::Value = serde_json::from_str(line).expect("a post");
-        let text = v["text"].as_str().unwrap_or_default();
-        let a = analyzer.analyze(text);
+        let post: Post = serde_json::from_str(line).expect("a post");
+        let a = analyzer.analyze(&post.text);
         topical += usize::from(!a.topics.is_empty());
         negative += usize::from(a.mood == ningan_opinion::Mood::Negative);
         if groups.find(a.simhash).is_none() {
@@ -99,6 +109,28 @@ fn main() {
         negative,
         groups.len()
     );
+
+    if arg("--parts").is_some() {
+        let texts: Vec<String> = lines
+            .iter()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].as_str().unwrap().to_string())
+            .collect();
+        let t = Instant::now();
+        let pieces: usize = texts.iter().map(|x| analyzer.segmenter.cut(x).len()).sum();
+        println!("  cut alone: {:.2} s ({pieces} pieces)", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let words: Vec<Vec<std::borrow::Cow<str>>> = texts.iter().map(|x| analyzer.segmenter.words(x)).collect();
+        println!("  words: {:.2} s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let h: u64 = words.iter().map(|w| ningan_opinion::simhash(w)).fold(0, |a, b| a ^ b);
+        println!("  simhash: {:.2} s ({h:x})", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let s: f64 = words.iter().map(|w| analyzer.lexicon.score(w).0).sum();
+        println!("  sentiment: {:.2} s ({s:.0})", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let m: usize = words.iter().map(|w| analyzer.rules.matching(w, true).len()).sum();
+        println!("  topics: {:.2} s ({m})", t.elapsed().as_secs_f64());
+    }
 
     if let Some(dir) = arg("--write") {
         let dir = std::path::PathBuf::from(dir);

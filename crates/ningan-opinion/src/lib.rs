@@ -23,8 +23,6 @@ pub use spike::{Baseline, Spike, SpikeParams};
 /// What the engine makes of one post.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// The words kept (no punctuation or spaces; Latin letters lower-cased).
-    pub words: Vec<String>,
     /// −1 (very negative) to 1 (very positive).
     pub sentiment: f64,
     pub mood: Mood,
@@ -52,6 +50,6 @@ impl Analyzer {
         let (sentiment, mood) = self.lexicon.score(&words);
         let mentions_city = words.iter().any(|w| self.segmenter.is_local(w));
         let topics = self.rules.matching(&words, mentions_city);
-        Analysis { simhash: simhash(&words), words, sentiment, mood, topics, mentions_city }
+        Analysis { simhash: simhash(&words), sentiment, mood, topics, mentions_city }
     }
 }

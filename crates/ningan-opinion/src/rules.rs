@@ -164,8 +164,8 @@ impl RuleSet {
     }
 
     /// The ids of the topics `words` match, in rule order.
-    pub fn matching(&self, words: &[String], local: bool) -> Vec<String> {
-        let set: FxHashSet<&str> = words.iter().map(String::as_str).collect();
+    pub fn matching(&self, words: &[impl AsRef<str>], local: bool) -> Vec<String> {
+        let set: FxHashSet<&str> = words.iter().map(AsRef::as_ref).collect();
         self.topics.iter().filter(|t| t.matches(&set, local)).map(|t| t.id.clone()).collect()
     }
 
