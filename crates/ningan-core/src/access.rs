@@ -96,6 +96,10 @@ string_enum! {
         CommandRead => "command.read", "查看110警情";
         CommandWork => "command.work", "接警、派警与处置110警情";
         UnitPosition => "command.position", "上报警力位置";
+        OpinionRead => "opinion.read", "查看舆情与交办的舆情预警";
+        OpinionWork => "opinion.work", "回复交办的舆情预警";
+        OpinionManage => "opinion.manage", "研判舆情、交办与办结预警、维护话题规则";
+        OpinionIngest => "opinion.ingest", "推送、导入舆情信息";
     }
 }
 
@@ -123,6 +127,10 @@ impl Role {
                 LifeManage,
                 CommandRead,
                 CommandWork,
+                OpinionRead,
+                OpinionWork,
+                OpinionManage,
+                OpinionIngest,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -158,6 +166,8 @@ impl Role {
                 LifeWork,
                 CommandRead,
                 CommandWork,
+                OpinionRead,
+                OpinionWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]
@@ -196,6 +206,7 @@ impl Action {
                 | Action::GateCheck
                 | Action::SignalWrite
                 | Action::UnitPosition
+                | Action::OpinionIngest
         )
     }
 }

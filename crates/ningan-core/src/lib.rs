@@ -36,6 +36,7 @@ pub mod idnumber;
 pub mod incident;
 pub mod labels;
 pub mod lifting;
+pub mod opinion;
 pub mod pass;
 pub mod phone;
 pub mod quarantine;

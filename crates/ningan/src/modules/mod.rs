@@ -11,6 +11,7 @@ pub mod command;
 pub mod enterprise;
 pub mod fraud;
 pub mod life;
+pub mod opinion;
 pub mod org_units;
 pub mod precise;
 pub mod residents;
@@ -245,6 +246,21 @@ pub const ALL: &[Module] = &[
         migrations: command::MIGRATIONS,
         state: Some(command::open_state),
         config: Some(crate::config::Section::of::<command::config::CommandConfig>()),
+    },
+    Module {
+        name: "opinion",
+        routes: opinion::routes,
+        start: opinion::start,
+        panels: &[opinion::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/opinion", key: "nav.opinion", action: Some(Action::OpinionManage) },
+            MenuItem { href: "/opinion/alerts", key: "nav.opinion_alerts", action: Some(Action::OpinionRead) },
+        ],
+        texts: opinion::texts::TEXTS,
+        demo: Some(opinion::demo::DEMO),
+        migrations: opinion::MIGRATIONS,
+        state: Some(opinion::open_state),
+        config: None,
     },
     Module {
         name: "audit",

@@ -218,6 +218,7 @@ impl TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
@@ -252,7 +253,7 @@ impl Client {
     }
 }
 
-async fn status_json(r: reqwest::Response) -> (u16, Value) {
+pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     if ct.starts_with("text/event-stream") {
