@@ -1186,3 +1186,63 @@ async fn a_call_is_dispatched_by_road_driven_to_and_cleared_while_a_second_board
         assert_no_sideways_scroll(&taker_client, page).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spiking_story_becomes_a_stations_task_and_is_answered() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let officer = app.db.user_by_username("officer").await.unwrap();
+    let station = app.db.unit_get(&ningan_store::Scope::everything(), officer.unit_id).await.unwrap();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    // The analyst sees the story spike on the board and its alert waiting.
+    s.login("commander", &pw("commander")).await;
+    s.go("/opinion").await;
+    assert!(s.text("[data-testid=open-alerts]").await.parse::<i64>().unwrap() >= 1, "the demo's story raised an alert");
+    assert!(painted_pixels(&client, "[data-testid=topics-chart]").await > 0, "the topics' hours are drawn");
+    assert!(s.text("[data-testid=stories]").await.contains("暴雨"), "the reposted story leads the day");
+    s.shot("opinion-board").await;
+    s.go("/opinion/alerts?state=open").await;
+    s.click("[data-testid=alerts] tbody a").await;
+    s.wait_text("[data-testid=alert-state]", "待研判").await;
+    assert!(painted_pixels(&client, "[data-testid=alert-chart]").await > 0);
+    let url = client.current_url().await.unwrap().to_string();
+    let alert_path = url.trim_start_matches(&app.base).to_string();
+    s.click(&format!("[data-testid=assign-unit] option[value='{}']", station.id)).await;
+    s.click("[data-testid=alert-assign]").await;
+    s.wait_text("[data-testid=alert-state]", "已交办").await;
+    assert!(s.text("[data-testid=alert-unit]").await.contains(&station.name), "the officer's station has it");
+    s.logout().await;
+
+    // The station answers: an empty answer is refused beside the field, a real one taken.
+    s.login("officer", &pw("officer")).await;
+    s.go("/opinion/alerts").await;
+    s.click("[data-testid=alerts] tbody a").await;
+    s.wait_text("[data-testid=alert-state]", "已交办").await;
+    s.click("[data-testid=alert-answer]").await;
+    s.text("[data-testid=error-note]").await;
+    s.type_into("[data-testid=alert-note]", "已到天童南路现场，积水已排，被困车辆全部拖离，道路恢复通行").await;
+    s.click("[data-testid=alert-answer]").await;
+    s.wait_text("[data-testid=alert-state]", "已回复").await;
+    s.shot("opinion-answered").await;
+    s.go("/opinion").await;
+    s.text("h1").await;
+    assert!(
+        client.current_url().await.unwrap().path() != "/opinion" || s.text("body").await.contains("无权"),
+        "the board is the analysts'"
+    );
+    s.logout().await;
+
+    // The analyst reads the answer and closes the alert.
+    s.login("commander", &pw("commander")).await;
+    s.go(&alert_path).await;
+    assert!(s.text("[data-testid=alert-reply]").await.contains("恢复通行"));
+    s.click("[data-testid=alert-close]").await;
+    s.wait_text("[data-testid=alert-state]", "已办结").await;
+    assert!(s.text("[data-testid=alert-events]").await.contains("已回复"));
+}
