@@ -1,8 +1,9 @@
-// ningan integrated command in the browser: the live board (a snapshot, then the server's
+// ningan's live parts in the browser: the command board (a snapshot, then the server's
 // event stream moving incidents and units on the map and in the lists), an incident page
 // that follows its own changes, and finding a caller's place by name on the call form.
 // EventSource reconnects by itself and sends the last event id, so the server replays what
 // a dropped connection missed; a `reset` (fell behind what it keeps) reloads the snapshot.
+// Parts marked data-refresh-every (the opinion board, the alert list) fetch themselves again.
 (function () {
   "use strict";
 
@@ -264,7 +265,25 @@
     });
   }
 
+  // A part of a page that keeps itself current: [data-refresh-every=SECONDS] with an id is
+  // replaced by the same part of the page fetched again, while the tab is visible.
+  function drawRefresh(el) {
+    if (el.dataset.drawn || !el.id) return;
+    el.dataset.drawn = "1";
+    var secs = Math.max(5, +el.dataset.refreshEvery || 60);
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(window.location.href, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.text() : Promise.reject(r.status);
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
+        if (fresh) el.innerHTML = fresh.innerHTML;
+      }).catch(function () { /* the next round tries again */ });
+    }, secs * 1000);
+  }
+
   function init(root) {
+    root.querySelectorAll("[data-refresh-every]").forEach(drawRefresh);
     if (!window.L) return;
     root.querySelectorAll("[data-board]").forEach(drawBoard);
     root.querySelectorAll("[data-watch-incident]").forEach(drawIncident);
