@@ -28,6 +28,7 @@ macro_rules! vocabulary {
 }
 
 pub mod access;
+pub mod cap;
 pub mod district;
 pub mod gate;
 pub mod geo;
