@@ -280,6 +280,11 @@ pub fn form_required<T: std::str::FromStr>(
     })
 }
 
+/// A place picked on a form's map: its `lon` and `lat` fields, each required and a number.
+pub fn form_place(lon: &str, lat: &str) -> Result<(f64, f64), crate::http::error::ApiError> {
+    Ok((form_required("lon", "经度", "longitude", lon)?, form_required("lat", "纬度", "latitude", lat)?))
+}
+
 /// Parses an optional numeric query field, treating empty and malformed values as absent.
 pub fn opt_i64(s: &Option<String>) -> Option<i64> {
     nonempty(s).and_then(|v| v.parse().ok())

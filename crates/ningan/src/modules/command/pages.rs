@@ -135,8 +135,7 @@ pub struct NewForm {
 
 pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) -> PageResult<Response> {
     let result = async {
-        let lon = form_required::<f64>("lon", "位置（经度）", "place (longitude)", &f.lon)?;
-        let lat = form_required::<f64>("lat", "位置（纬度）", "place (latitude)", &f.lat)?;
+        let (lon, lat) = crate::web::page::form_place(&f.lon, &f.lat)?;
         let input = IncidentInput {
             category: f.category.clone(),
             priority: f.priority.clone(),

@@ -346,8 +346,7 @@ pub struct NewForm {
 
 pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) -> PageResult<Response> {
     let result = async {
-        let lon = form_required::<f64>("lon", "经度", "longitude", &f.lon)?;
-        let lat = form_required::<f64>("lat", "纬度", "latitude", &f.lat)?;
+        let (lon, lat) = crate::web::page::form_place(&f.lon, &f.lat)?;
         let input = PointInput {
             kind: f.kind.clone(),
             severity: f.severity.clone(),
