@@ -7,45 +7,16 @@
 //! ratio. Run by bench/board/run.sh, which starts the server; arguments:
 //! --base URL --logins FILE [--rate N] [--clients N] [--units N] [--seconds N]
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, num, pct, session};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-fn num(name: &str, default: u64) -> u64 {
-    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn session(base: &str, user: &str, password: &str) -> reqwest::Client {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let login: Value = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("x-csrf-token", login["csrf_token"].as_str().expect("signed in").parse().unwrap());
-    reqwest::Client::builder().cookie_provider(jar).default_headers(h).build().unwrap()
-}
 
 /// When each report was posted, by (unit, longitude in nanodegrees): unique per report, and
 /// whole, because a float that has been through JSON twice may come back an ulp away.

@@ -4,23 +4,15 @@
 //! same batches unthrottled, for the ceiling. Run by bench/fraud/run.sh, which starts the
 //! server; arguments: --base URL --user NAME --password PW [--rate N] [--seconds N] [--batch N]
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, pct, session};
+
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 struct Gen {
     rng: ChaCha8Rng,
@@ -55,23 +47,6 @@ async fn post(http: &reqwest::Client, base: &str, lines: &[Value]) -> Value {
         .expect("post signals");
     assert_eq!(r.status(), 200, "signals refused");
     r.json().await.expect("report")
-}
-
-async fn session(base: &str, user: &str, password: &str) -> reqwest::Client {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let login: Value = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("x-csrf-token", login["csrf_token"].as_str().expect("logged in").parse().unwrap());
-    reqwest::Client::builder().cookie_provider(jar).default_headers(h).pool_max_idle_per_host(64).build().unwrap()
 }
 
 #[tokio::main]
