@@ -16,6 +16,24 @@ pub const GROUP_DAYS: i64 = 30;
 pub struct Engine {
     pub analyzer: Analyzer,
     pub source: String,
+    /// Keys authors' pseudonyms: without it a guessed handle cannot be checked against one.
+    pub author_key: Vec<u8>,
+}
+
+const AUTHOR_KEY: &str = "opinion.author_key";
+
+/// The key authors' pseudonyms are made with, created at random on first use and kept in
+/// the settings (another process's, if it stored one first).
+async fn author_key(db: &Db) -> Result<Vec<u8>> {
+    if let Some(k) = db.setting(AUTHOR_KEY).await?.and_then(|h| hex::decode(h).ok()) {
+        return Ok(k);
+    }
+    let fresh = crate::secrets::random_hex(32);
+    let mut w = db.write().await?;
+    w.setting_set(AUTHOR_KEY, &fresh).await?;
+    w.commit().await?;
+    let stored = db.setting(AUTHOR_KEY).await?.unwrap_or(fresh);
+    hex::decode(stored).map_err(|e| ningan_store::StoreError::Invalid(format!("{AUTHOR_KEY}: {e}")))
 }
 
 impl Engine {
@@ -57,7 +75,7 @@ pub async fn build(db: &Db, rules: RuleSet, source: String) -> Result<Engine> {
     })
     .await
     .map_err(|e| ningan_store::StoreError::Invalid(format!("building the opinion engine: {e}")))?;
-    Ok(Engine { analyzer, source })
+    Ok(Engine { analyzer, source, author_key: author_key(db).await? })
 }
 
 impl Shared {

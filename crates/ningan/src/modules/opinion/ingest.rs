@@ -128,12 +128,16 @@ pub fn parse_ndjson(body: &str) -> (Vec<(usize, PostIn)>, Vec<Refused>) {
     (posts, refused)
 }
 
-/// A pseudonym for an author: the handle is not kept.
-fn pseudonym(source: &str, author: &str) -> String {
+/// A pseudonym for an author: a keyed hash of source and handle, which is not kept. The
+/// same author on the same source keeps one pseudonym (reposts can be counted per author).
+fn pseudonym(key: &[u8], source: &str, author: &str) -> String {
+    use hmac::Mac as _;
     if author.trim().is_empty() {
         return String::new();
     }
-    crate::secrets::sha256_hex(format!("ningan-opinion-author:{source}:{}", author.trim()).as_bytes())[..16].to_string()
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else { return String::new() };
+    mac.update(format!("{source}:{}", author.trim()).as_bytes());
+    hex::encode(mac.finalize().into_bytes())[..16].to_string()
 }
 
 /// A story's title: its first post's text, cut to a line.
@@ -214,7 +218,7 @@ pub async fn run(
                 id
             }
         };
-        let author = pseudonym(&c.post.source, &c.post.author);
+        let author = pseudonym(&engine.author_key, &c.post.source, &c.post.author);
         let new = NewPost {
             source: &c.post.source,
             ext_id: &c.post.id,
@@ -319,10 +323,12 @@ mod tests {
     }
 
     #[test]
-    fn an_authors_handle_is_not_kept() {
-        let p = pseudonym("weibo", "甬城小王");
+    fn an_authors_handle_is_not_kept_and_its_pseudonym_needs_the_key() {
+        let p = pseudonym(b"key one", "weibo", "甬城小王");
         assert_eq!(p.len(), 16);
-        assert_ne!(p, pseudonym("douyin", "甬城小王"), "per source");
-        assert!(pseudonym("weibo", " ").is_empty());
+        assert_eq!(p, pseudonym(b"key one", "weibo", " 甬城小王 "), "one author, one pseudonym");
+        assert_ne!(p, pseudonym(b"key one", "douyin", "甬城小王"), "per source");
+        assert_ne!(p, pseudonym(b"key two", "weibo", "甬城小王"), "another server's key, another pseudonym");
+        assert!(pseudonym(b"key one", "weibo", " ").is_empty());
     }
 }
