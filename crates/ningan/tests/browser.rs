@@ -730,7 +730,18 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
 async fn assert_no_sideways_scroll(client: &fantoccini::Client, page: &str) {
     let r = client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
     let (content, window) = (r[0].as_i64().unwrap(), r[1].as_i64().unwrap());
-    assert!(content <= window, "{page}: {content} px of content in a {window} px window");
+    if content > window {
+        // Name the elements that reach past the window's right edge, for whoever mends it.
+        let wide = client
+            .execute(
+                "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)\
+                 .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.dataset.testid || '') + ' → ' + e.getBoundingClientRect().right);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("{page}: {content} px of content in a {window} px window; past the edge: {wide}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
