@@ -29,6 +29,8 @@ pub enum RouteError {
     NoSuchNode { index: usize, node: u32, nodes: usize },
     #[error("arc {index} has a travel time of {seconds} s: it must be positive and finite")]
     BadTime { index: usize, seconds: f64 },
+    #[error("arc {index} was asked to be closed, but the network has {arcs} arcs")]
+    NoSuchArc { index: usize, arcs: usize },
     #[error("node {index} is not a finite longitude/latitude")]
     BadPoint { index: usize },
 }

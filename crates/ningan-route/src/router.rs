@@ -2,6 +2,7 @@
 //! time between two snapped points, the k nearest candidates by travel time, and the way to
 //! drive.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use fast_paths::{FastGraph, InputGraph, PathCalculator};
@@ -62,7 +63,13 @@ pub struct Router {
     /// this speed bounds every travel time from below.
     top_m_per_ms: f64,
     access_m_per_ms: f64,
-    arcs: usize,
+    /// The arcs as given, and which of them are closed.
+    arcs: Vec<Arc>,
+    closed: Vec<bool>,
+    kept: usize,
+    /// Arc indices by their two ends (lower node first), and by each node they touch.
+    between: HashMap<(u32, u32), Vec<u32>>,
+    touching: Vec<Vec<u32>>,
     /// Calculators hold per-node scratch space; reused rather than allocated per query.
     calculators: Mutex<Vec<PathCalculator>>,
 }
@@ -71,6 +78,32 @@ impl Router {
     /// Prepares `arcs` over `points` (longitude, latitude). Points off the network join it at
     /// `access_kmh`. Preparation takes seconds for a city; queries then take microseconds.
     pub fn new(points: Vec<[f64; 2]>, arcs: &[Arc], access_kmh: f64) -> Result<Router, RouteError> {
+        Router::build(points, arcs.to_vec(), vec![false; arcs.len()], access_kmh, None)
+    }
+
+    /// The same network with `closed` arcs (indices into the arcs given to [`Router::new`])
+    /// taken out — roads shut by a flood or a typhoon — and every other arc as it was. The
+    /// hierarchy is prepared again in the node order already found, which is several times
+    /// faster than finding one; closures of a previous call are not kept.
+    pub fn without(&self, closed: &[usize]) -> Result<Router, RouteError> {
+        let mut shut = vec![false; self.arcs.len()];
+        for &i in closed {
+            match shut.get_mut(i) {
+                Some(s) => *s = true,
+                None => return Err(RouteError::NoSuchArc { index: i, arcs: self.arcs.len() }),
+            }
+        }
+        let order = fast_paths::get_node_ordering(&self.graph);
+        Router::build(self.points.clone(), self.arcs.clone(), shut, self.access_m_per_ms * 3600.0, Some(&order))
+    }
+
+    fn build(
+        points: Vec<[f64; 2]>,
+        arcs: Vec<Arc>,
+        closed: Vec<bool>,
+        access_kmh: f64,
+        order: Option<&[usize]>,
+    ) -> Result<Router, RouteError> {
         if let Some(index) = points.iter().position(|p| !(p[0].is_finite() && p[1].is_finite())) {
             return Err(RouteError::BadPoint { index });
         }
@@ -90,7 +123,7 @@ impl Router {
             if !(a.seconds.is_finite() && a.seconds > 0.0) {
                 return Err(RouteError::BadTime { index, seconds: a.seconds });
             }
-            if a.from == a.to {
+            if a.from == a.to || closed[index] {
                 continue;
             }
             let ms = weight(a.seconds);
@@ -109,7 +142,12 @@ impl Router {
             return Err(RouteError::Empty);
         }
         input.freeze();
-        let graph = fast_paths::prepare(&input);
+        // The old order fits only while the closures leave the highest node on the network;
+        // otherwise the graph has fewer nodes and the order is found anew.
+        let graph = match order.map(|o| fast_paths::prepare_with_order(&input, o)) {
+            Some(Ok(g)) => g,
+            _ => fast_paths::prepare(&input),
+        };
         let index = RTree::bulk_load(
             on_network
                 .iter()
@@ -118,6 +156,15 @@ impl Router {
                 .map(|(i, _)| GeomWithData::new(projected[i], i as u32))
                 .collect(),
         );
+        let mut between: HashMap<(u32, u32), Vec<u32>> = HashMap::with_capacity(arcs.len());
+        let mut touching = vec![Vec::new(); points.len()];
+        for (i, a) in arcs.iter().enumerate() {
+            if a.from != a.to {
+                between.entry((a.from.min(a.to), a.from.max(a.to))).or_default().push(i as u32);
+                touching[a.from as usize].push(i as u32);
+                touching[a.to as usize].push(i as u32);
+            }
+        }
         Ok(Router {
             plane,
             points,
@@ -126,9 +173,65 @@ impl Router {
             index,
             top_m_per_ms,
             access_m_per_ms: access_kmh.max(1.0) / 3600.0,
-            arcs: kept,
+            arcs,
+            closed,
+            kept,
+            between,
+            touching,
             calculators: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The arcs (indices as given) that the fastest way from `a` to `b` drives along: the
+    /// stretch of road between two points picked on a map. Empty when no road leads there.
+    pub fn arcs_between(&self, a: [f64; 2], b: [f64; 2]) -> Vec<usize> {
+        let Some(route) = self.route_nodes(a, b) else { return Vec::new() };
+        let mut out = Vec::new();
+        for pair in route.windows(2) {
+            let (x, y) = (pair[0] as u32, pair[1] as u32);
+            // Parallel arcs: the open one that is driven this way in the least time.
+            let best = self.between.get(&(x.min(y), x.max(y))).and_then(|ids| {
+                ids.iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| !self.closed[i])
+                    .filter(|&i| self.arcs[i].both_ways || self.arcs[i].from == x)
+                    .min_by(|&i, &j| self.arcs[i].seconds.total_cmp(&self.arcs[j].seconds))
+            });
+            out.extend(best);
+        }
+        out
+    }
+
+    /// The open arc nearest to a point, measured to the arc's straight stretch.
+    pub fn arc_near(&self, p: [f64; 2]) -> Option<usize> {
+        if !(p[0].is_finite() && p[1].is_finite()) {
+            return None;
+        }
+        let q = self.plane.project(p);
+        // The nearest arc touches one of the nearest few nodes unless arcs are very long;
+        // checking the arcs of the eight nearest nodes covers the city's street lattice.
+        let mut best: Option<(f64, usize)> = None;
+        for node in self.index.nearest_neighbor_iter(&q).take(8) {
+            for &i in &self.touching[node.data as usize] {
+                let a = &self.arcs[i as usize];
+                let d = segment_distance(q, self.projected[a.from as usize], self.projected[a.to as usize]);
+                if !self.closed[i as usize] && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, i as usize));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// The arcs closed in this router.
+    pub fn closed(&self) -> impl Iterator<Item = usize> + '_ {
+        self.closed.iter().enumerate().filter(|(_, c)| **c).map(|(i, _)| i)
+    }
+
+    /// The two ends of an arc (longitude, latitude), for drawing it.
+    pub fn arc_line(&self, i: usize) -> Option<[[f64; 2]; 2]> {
+        let a = self.arcs.get(i)?;
+        Some([self.points[a.from as usize], self.points[a.to as usize]])
     }
 
     pub fn plane(&self) -> Plane {
@@ -139,8 +242,9 @@ impl Router {
         self.points.len()
     }
 
+    /// The arcs driven over (self-loops and closed arcs left out).
     pub fn arcs(&self) -> usize {
-        self.arcs
+        self.kept
     }
 
     pub fn point(&self, node: u32) -> Option<[f64; 2]> {
@@ -214,6 +318,15 @@ impl Router {
         Some(Route { ms: a.access_ms + path.get_weight() as u64 + b.access_ms, points })
     }
 
+    fn route_nodes(&self, from: [f64; 2], to: [f64; 2]) -> Option<Vec<usize>> {
+        let (a, b) = (self.snap(from)?, self.snap(to)?);
+        if !(self.on_graph(a.node) && self.on_graph(b.node)) {
+            return None;
+        }
+        let path = self.with_calculator(|calc| calc.calc_path(&self.graph, a.node as usize, b.node as usize))?;
+        Some(path.get_nodes().clone())
+    }
+
     /// Whether the hierarchy knows this node (ids past the last one with an arc it does not).
     fn on_graph(&self, node: u32) -> bool {
         (node as usize) < self.graph.get_num_nodes()
@@ -243,6 +356,14 @@ fn weight(seconds: f64) -> u64 {
 
 fn distance(a: [f64; 2], b: [f64; 2]) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+/// Distance from `p` to the segment `a`–`b`, in the plane.
+fn segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    distance(p, [a[0] + t * dx, a[1] + t * dy])
 }
 
 #[cfg(test)]

@@ -36,9 +36,17 @@ fn case() -> impl Strategy<Value = Case> {
 /// Shortest times in whole milliseconds from every node to `target`, by Dijkstra over the
 /// arcs turned around.
 fn times_to(case: &Case, target: u32) -> Vec<Option<u64>> {
+    times_without(case, target, &[])
+}
+
+/// The same, with the arcs at `closed` taken out of the network.
+fn times_without(case: &Case, target: u32, closed: &[usize]) -> Vec<Option<u64>> {
     let n = case.points.len();
     let mut into: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
-    for a in &case.arcs {
+    for (i, a) in case.arcs.iter().enumerate() {
+        if closed.contains(&i) {
+            continue;
+        }
         let ms = ((a.seconds * 1000.0).round() as u64).max(1);
         into[a.to as usize].push((a.from as usize, ms));
         if a.both_ways {
@@ -94,4 +102,65 @@ proptest! {
             prop_assert_eq!(router.travel_ms(u.at, target), brute);
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Roads shut by a flood: the router without them answers what Dijkstra finds on the
+    /// network that is left, and the stretch between two nodes is a chain of open arcs.
+    #[test]
+    fn closed_arcs_are_driven_around_exactly(case in case(), shut in prop::collection::vec(any::<prop::sample::Index>(), 0..6)) {
+        let Ok(router) = Router::new(case.points.clone(), &case.arcs, 5.0) else { return Ok(()) };
+        let mut closed: Vec<usize> = shut.iter().map(|i| i.index(case.arcs.len())).collect();
+        closed.sort_unstable();
+        closed.dedup();
+        let Ok(open) = router.without(&closed) else {
+            // Closing every real arc leaves nothing to drive.
+            prop_assert!(case.arcs.iter().enumerate().all(|(i, a)| a.from == a.to || closed.contains(&i)));
+            return Ok(());
+        };
+        prop_assert_eq!(open.closed().collect::<Vec<_>>(), closed.clone());
+        let driven = |node: u32| case.arcs.iter().enumerate().any(|(i, a)| a.from != a.to && !closed.contains(&i) && (a.from == node || a.to == node));
+        for target in 0..case.points.len() as u32 {
+            if !driven(target) {
+                continue;
+            }
+            let times = times_without(&case, target, &closed);
+            for from in 0..case.points.len() as u32 {
+                if !driven(from) {
+                    continue;
+                }
+                let got = open.travel_ms(Snap { node: from, access_ms: 0 }, Snap { node: target, access_ms: 0 });
+                prop_assert_eq!(got, times[from as usize], "from {} to {}", from, target);
+            }
+        }
+        if let Some(i) = open.arc_near(case.points[0]) {
+            prop_assert!(!closed.contains(&i));
+        }
+    }
+}
+
+/// A square with two ways round: closing the short side sends the route the long way, and
+/// the stretch picked between two corners is the arcs along it.
+#[test]
+fn a_closed_street_is_routed_round_and_picked_by_its_ends() {
+    let d = 1000.0 / 111_320.0;
+    let points = vec![[121.55, 29.87], [121.55 + d, 29.87], [121.55 + d, 29.87 + d], [121.55, 29.87 + d]];
+    let arcs = [
+        Arc { from: 0, to: 1, seconds: 60.0, both_ways: true },
+        Arc { from: 1, to: 2, seconds: 60.0, both_ways: true },
+        Arc { from: 2, to: 3, seconds: 60.0, both_ways: true },
+        Arc { from: 3, to: 0, seconds: 60.0, both_ways: true },
+    ];
+    let router = Router::new(points.clone(), &arcs, 5.0).expect("a square routes");
+    let corner = |i: usize| Snap { node: i as u32, access_ms: 0 };
+    assert_eq!(router.travel_ms(corner(0), corner(1)), Some(60_000));
+    assert_eq!(router.arcs_between(points[0], points[1]), vec![0]);
+    assert_eq!(router.arc_near([121.55 + d / 2.0, 29.87 + 0.0001]), Some(0));
+    let shut = router.without(&[0]).expect("three sides still route");
+    assert_eq!(shut.travel_ms(corner(0), corner(1)), Some(180_000));
+    assert_eq!(shut.arcs_between(points[0], points[1]), vec![3, 2, 1]);
+    assert_eq!(shut.arc_near([121.55 + d / 2.0, 29.87 + 0.0001]).map(|i| i == 0), Some(false));
+    assert!(router.without(&[9]).is_err(), "an arc that does not exist cannot be closed");
 }
