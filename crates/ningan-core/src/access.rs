@@ -100,6 +100,9 @@ string_enum! {
         OpinionWork => "opinion.work", "回复交办的舆情预警";
         OpinionManage => "opinion.manage", "研判舆情、交办与办结预警、维护话题规则";
         OpinionIngest => "opinion.ingest", "推送、导入舆情信息";
+        EmergencyRead => "emergency.read", "查看抗台防汛事件、转移任务与安置点";
+        EmergencyWork => "emergency.work", "上门转移群众、安置点登记、登记困难群众需求";
+        EmergencyCommand => "emergency.command", "启动事件、发布预警、封闭道路、管理安置点";
     }
 }
 
@@ -131,6 +134,9 @@ impl Role {
                 OpinionWork,
                 OpinionManage,
                 OpinionIngest,
+                EmergencyRead,
+                EmergencyWork,
+                EmergencyCommand,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -168,6 +174,8 @@ impl Role {
                 CommandWork,
                 OpinionRead,
                 OpinionWork,
+                EmergencyRead,
+                EmergencyWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]
@@ -232,6 +240,8 @@ impl Action {
                 | ApplicationWork
                 | CommandRead
                 | CommandWork
+                | EmergencyRead
+                | EmergencyWork
         )
     }
 }

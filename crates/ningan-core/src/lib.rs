@@ -30,6 +30,7 @@ macro_rules! vocabulary {
 pub mod access;
 pub mod cap;
 pub mod district;
+pub mod emergency;
 pub mod gate;
 pub mod geo;
 pub mod hazard;

@@ -27,6 +27,12 @@ impl Write {
     pub fn connection(&mut self) -> &mut Connection {
         self.conn()
     }
+
+    /// Whether the write runs on PostgreSQL, for the few statements one dialect needs
+    /// (`FOR UPDATE`: SQLite has one writer at a time and no row locks).
+    pub fn is_postgres(&self) -> bool {
+        self.dialect == crate::db::Dialect::Postgres
+    }
 }
 
 /// Counting stops here: a pager over a million rows needs "10000+" (500 pages; a filter

@@ -160,7 +160,9 @@
       var target = document.getElementById(el.dataset.draw);
       var points = [];
       var map = baseMap(el, null, { doubleClickZoom: false });
-      var shape = L.polygon([], { color: "#b3261e", weight: 2, fillOpacity: 0.15 }).addTo(map);
+      // data-shape="line": a road to close, drawn point by point, not a closed area.
+      var line = el.dataset.shape === "line";
+      var shape = (line ? L.polyline([], { color: "#b3261e", weight: 5 }) : L.polygon([], { color: "#b3261e", weight: 2, fillOpacity: 0.15 })).addTo(map);
       var corners = L.layerGroup().addTo(map);
       var info = L.control({ position: "bottomleft" });
       var box;
@@ -181,9 +183,11 @@
         corners.clearLayers();
         points.forEach(function (p) { L.circleMarker([p[1], p[0]], { radius: 4, color: "#b3261e", fillOpacity: 1 }).addTo(corners); });
         var ring = points.length > 2 ? points.concat([points[0]]) : [];
-        if (target) target.value = ring.length ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
+        if (target && line) target.value = points.length ? JSON.stringify({ type: "LineString", coordinates: points }) : "";
+        else if (target) target.value = ring.length ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
         var hint = box && box.querySelector("p");
-        if (hint) {
+        if (hint && line) hint.textContent = texts.hint_line || texts.hint || "";
+        else if (hint) {
           var a = areaM2(points);
           hint.textContent = points.length > 2 ? (texts.area || "") + " " + Math.round(a).toLocaleString() + " m²" : (texts.hint || "");
         }
@@ -192,8 +196,12 @@
       // A polygon typed or pasted into the textarea is shown too.
       if (target && target.value) {
         try {
-          var r = rings(JSON.parse(target.value))[0] || [];
-          points = r.slice(0, r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? -1 : r.length);
+          var given = JSON.parse(target.value);
+          if (given.type === "LineString") points = given.coordinates.slice();
+          else {
+            var r = rings(given)[0] || [];
+            points = r.slice(0, r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? -1 : r.length);
+          }
           if (points.length) map.fitBounds(points.map(function (p) { return [p[1], p[0]]; }), { maxZoom: 17 });
         } catch (e) { points = []; }
       }
@@ -309,6 +317,59 @@
     });
   }
 
+  // An emergency's situation (data-situation: the map API's URL), fetched again every few
+  // seconds: warning areas by level, shelters as circles labelled with their occupancy,
+  // compounds with households still to move, closed roads, rescues. The element carries
+  // the people in shelters and the households outstanding, for whoever watches it.
+  var WARNING_COLOURS = { blue: "#1c4f8a", yellow: "#d4a900", orange: "#c77700", red: "#b3261e" };
+  function drawSituation(root) {
+    root.querySelectorAll("[data-situation]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      el.dataset.drawn = "1";
+      var map = baseMap(el, null);
+      var layer = L.layerGroup().addTo(map);
+      var fitted = false;
+      var refresh = function () {
+        if (document.hidden && fitted) return;
+        fetch(el.dataset.situation, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); }).then(function (d) {
+          layer.clearLayers();
+          var bounds = [];
+          d.warnings.forEach(function (w) {
+            var ll = latlngs(w.ring);
+            bounds = bounds.concat(ll);
+            L.polygon(ll, { color: WARNING_COLOURS[w.level] || "#b3261e", weight: 2, fillOpacity: 0.08 }).bindTooltip(escapeHtml(w.area_name)).addTo(layer);
+          });
+          d.compounds.forEach(function (c) {
+            if (!c[2]) return;
+            L.circleMarker([c[1], c[0]], { radius: 3 + Math.min(6, c[2]), color: "#b3261e", weight: 1, fillOpacity: 0.5 })
+              .bindTooltip((texts.to_move || "") + " " + c[2] + "/" + c[3]).addTo(layer);
+          });
+          d.closures.forEach(function (c) {
+            c.lines.forEach(function (l) { L.polyline(latlngs(l), { color: "#111", weight: 6, dashArray: "6 4" }).bindTooltip(escapeHtml(c.name)).addTo(layer); });
+          });
+          d.rescues.forEach(function (r) {
+            L.marker([r.lat, r.lon], { icon: dot("#6a1b9a") }).bindTooltip(escapeHtml(r.no)).addTo(layer);
+          });
+          d.shelters.forEach(function (s) {
+            var full = s.capacity ? s.occupancy / s.capacity : 0;
+            var colour = full >= 0.9 ? "#b3261e" : (full >= 0.6 ? "#c77700" : "#2e7d32");
+            var m = L.circleMarker([s.lat, s.lon], { radius: 7 + Math.round(10 * Math.min(1, full)), color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.9 })
+              .bindTooltip(escapeHtml(s.name) + " " + s.occupancy + "/" + s.capacity, { permanent: s.occupancy > 0, direction: "right", className: "shelter-label" })
+              .addTo(layer);
+            m.on("click", function () { if (el.dataset.desk) window.location.href = el.dataset.desk + s.id; });
+          });
+          el.dataset.sheltered = String(d.in_shelters);
+          el.dataset.outstanding = String(d.outstanding);
+          var count = document.querySelector("[data-testid=map-sheltered]");
+          if (count) count.textContent = String(d.in_shelters);
+          if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); fitted = true; }
+        }).catch(function () { /* the next round tries again */ });
+      };
+      refresh();
+      setInterval(refresh, (+el.dataset.every || 5) * 1000);
+    });
+  }
+
   // For the pages' own scripts (the live board).
   window.ningan = { baseMap: baseMap, escapeHtml: escapeHtml, dot: dot };
 
@@ -320,6 +381,7 @@
     drawLayers(root);
     drawPicks(root);
     drawRates(root);
+    drawSituation(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });

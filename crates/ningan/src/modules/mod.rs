@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cockpit;
 pub mod command;
+pub mod emergency;
 pub mod enterprise;
 pub mod fraud;
 pub mod life;
@@ -261,6 +262,25 @@ pub const ALL: &[Module] = &[
         migrations: opinion::MIGRATIONS,
         state: Some(opinion::open_state),
         config: None,
+    },
+    Module {
+        name: "emergency",
+        routes: emergency::routes,
+        start: emergency::start,
+        panels: &[emergency::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/emergency", key: "nav.emergency", action: Some(Action::EmergencyRead) },
+            MenuItem {
+                href: "/emergency/shelters",
+                key: "nav.emergency_shelters",
+                action: Some(Action::EmergencyRead),
+            },
+        ],
+        texts: emergency::texts::TEXTS,
+        demo: Some(emergency::demo::DEMO),
+        migrations: emergency::MIGRATIONS,
+        state: Some(emergency::open_state),
+        config: Some(crate::config::Section::of::<emergency::EmergencyConfig>()),
     },
     Module {
         name: "audit",

@@ -33,6 +33,12 @@ const TEXT: &[Text] = &[
         "Zoom in to the streets, then click each corner of the boundary (three or more)",
     ),
     ("map.area", "面积约", "Area about"),
+    (
+        "map.draw_line_hint",
+        "沿道路依次点击封闭路段的起点、途经点和终点",
+        "Click along the road: where the closure starts, any points on the way, where it ends",
+    ),
+    ("map.to_move", "待转移户", "Households to move"),
     ("map.home", "回到本辖区", "Back to my area"),
     ("common.all", "全部", "All"),
     ("common.none", "无记录", "Nothing found"),

@@ -59,6 +59,8 @@ pub fn frame_config(unit: &OrgUnit, tr: Tr) -> String {
             "clear": tr.t("map.clear"),
             "hint": tr.t("map.draw_hint"),
             "area": tr.t("map.area"),
+            "hint_line": tr.t("map.draw_line_hint"),
+            "to_move": tr.t("map.to_move"),
             "home": tr.t("map.home"),
         },
     })

@@ -137,7 +137,8 @@ pub fn start(state: &AppState) {
 
 impl Patrols {
     async fn step(&mut self, state: &AppState, config: &CommandConfig) -> Result<(), crate::http::error::ApiError> {
-        let Some(router) = crate::geo::router() else { return Ok(()) };
+        // Closed roads (a flood, a typhoon) are driven round.
+        let Some(router) = crate::modules::emergency::routing(state) else { return Ok(()) };
         self.tick += 1;
         let dt = config.patrol_speedup;
         let now = ningan_core::time::now_ms();
@@ -296,7 +297,8 @@ impl Patrols {
         i: &incidents::Incident,
     ) -> Result<(), crate::http::error::ApiError> {
         let everything = Scope::everything();
-        let Some(router) = crate::geo::router() else { return Ok(()) };
+        // Closed roads (a flood, a typhoon) are driven round.
+        let Some(router) = crate::modules::emergency::routing(state) else { return Ok(()) };
         let Some(target) = router.snap([i.lon, i.lat]) else { return Ok(()) };
         let free = units::all(&state.db, &everything, Some(UnitStatus::Available.as_str())).await?;
         let candidates: Vec<ningan_route::Candidate> = free

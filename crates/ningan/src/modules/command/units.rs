@@ -189,7 +189,8 @@ pub struct Proposal {
 /// The `k` available units in the caller's scope that reach the incident first by road.
 pub async fn propose(state: &AppState, ctx: &Ctx, incident_id: i64, k: usize) -> ApiResult<Vec<Proposal>> {
     let incident = incidents::get(&state.db, &ctx.scope(), incident_id).await?;
-    let Some(router) = crate::geo::router() else { return Ok(Vec::new()) };
+    // Closed roads (a flood, a typhoon) are driven round.
+    let Some(router) = crate::modules::emergency::routing(state) else { return Ok(Vec::new()) };
     let Some(target) = router.snap([incident.lon, incident.lat]) else { return Ok(Vec::new()) };
     let available = units::all(&state.db, &ctx.scope(), Some(UnitStatus::Available.as_str())).await?;
     let candidates: Vec<Candidate> =
