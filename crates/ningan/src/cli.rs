@@ -65,6 +65,10 @@ enum Command {
         /// Generate, print the logins, and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Play a scenario while serving: `typhoon` warns two coastal districts and
+        /// evacuates their risk households into shelters.
+        #[arg(long, value_parser = ["typhoon"])]
+        scenario: Option<String>,
     },
     /// Run the partner-agency simulator (evidence for certificate-free handling, identity-change
     /// webhooks): a separate process for the demo and the tests.
@@ -296,7 +300,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&config).await?;
             serve(config, db, None).await?;
         }
-        Command::Demo { data, listen, people, seed, no_serve } => {
+        Command::Demo { data, listen, people, seed, no_serve, scenario } => {
             let mut config = load(cfg_path, &data, Some(&listen))?;
             // The demo city has no SMS gateway: the portal shows citizens their sign-in code.
             config.portal.show_codes = true;
@@ -308,6 +312,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 section.insert("patrols".into(), serde_json::json!(true));
                 if section.get("demo_calls_per_hour").and_then(|v| v.as_u64()).unwrap_or(0) == 0 {
                     section.insert("demo_calls_per_hour".into(), serde_json::json!(30));
+                }
+            }
+            if let Some(name) = scenario {
+                let section = config.modules.entry("emergency".into()).or_insert_with(|| serde_json::json!({}));
+                if let Some(section) = section.as_object_mut() {
+                    section.insert("scenario".into(), serde_json::json!(name));
                 }
             }
             crate::telemetry::init(&config.log, std::io::stderr);

@@ -1257,3 +1257,70 @@ async fn a_spiking_story_becomes_a_stations_task_and_is_answered() {
     s.wait_text("[data-testid=alert-state]", "已办结").await;
     assert!(s.text("[data-testid=alert-events]").await.contains("已回复"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typhoon_evacuates_the_coast_into_shelters_while_the_commander_watches_the_map() {
+    // `ningan demo --scenario typhoon`, slowed so that the rise can be watched.
+    let app = spawn_app_configured(Backend::Sqlite, |c| {
+        c.modules.insert("emergency".into(), serde_json::json!({"scenario": "typhoon", "households_per_minute": 60}));
+    })
+    .await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    s.login("commander", &pw("commander")).await;
+    s.go("/emergency").await;
+    s.wait_text_within("[data-testid=events]", "烟花", 30).await;
+    s.click("[data-testid=events] tbody a").await;
+    s.wait_text("[data-testid=event-state]", "进行中").await;
+    assert!(s.text("[data-testid=warnings]").await.contains("象山县沿海"), "the coast was warned");
+    // The map shows the people in shelters; it rises while the stations work the lists.
+    let sheltered = || async { s.text("[data-testid=map-sheltered]").await.trim().parse::<i64>().unwrap_or(-1) };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut first = sheltered().await;
+    while first <= 0 {
+        assert!(std::time::Instant::now() < deadline, "nobody reached a shelter");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        first = sheltered().await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let now = sheltered().await;
+        if now > first {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "occupancy stayed at {first} on the map");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(painted_pixels(&client, "[data-testid=situation-map]").await > 0, "the map is drawn");
+    // (Read from the page: the map redraws its layer every few seconds.)
+    let labels = client
+        .execute("return [...document.querySelectorAll('.shelter-label')].map(e => e.textContent);", vec![])
+        .await
+        .unwrap();
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert!(!labels.is_empty(), "shelters with people carry their occupancy on the map");
+    assert!(labels.iter().all(|l| l.contains('/')), "staying/places: {labels:?}");
+    s.shot("typhoon-map").await;
+
+    // The figures refresh themselves; the stations' table and the report agree.
+    s.wait_text_within("[data-testid=fig-sheltered]", "", 10).await;
+    assert!(!s.text("[data-testid=stations]").await.is_empty());
+    s.click("[data-testid=to-report]").await;
+    s.wait_text("[data-testid=report-summary]", "列入转移名单").await;
+    assert!(s.text("[data-testid=report-shelters]").await.contains("避灾安置点"));
+    s.shot("typhoon-report").await;
+
+    // On a phone the situation page fits the screen.
+    client.set_window_size(390, 844).await.unwrap();
+    s.go("/emergency").await;
+    s.click("[data-testid=events] tbody a").await;
+    s.text("[data-testid=situation-map]").await;
+    assert_no_sideways_scroll(&client, "/emergency/events").await;
+    client.set_window_size(1400, 1000).await.unwrap();
+}

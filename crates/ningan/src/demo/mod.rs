@@ -215,6 +215,8 @@ const OFFICERS: &[(&str, Role, Unit)] = &[
     ("officer", Role::StationOfficer, Unit::FirstStation(330203)),
     ("clerk", Role::ServiceClerk, Unit::FirstStation(330203)),
     ("officer2", Role::StationOfficer, Unit::FirstStation(330206)),
+    // A coastal station, whose households the typhoon scenario evacuates.
+    ("coast", Role::StationOfficer, Unit::FirstStation(330225)),
     // The Transport Bureau's liaison for the risk points assigned to it in Haishu.
     ("dept", Role::Department, Unit::District(330203)),
 ];

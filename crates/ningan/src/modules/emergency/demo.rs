@@ -45,8 +45,10 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             continue;
         }
         let capacity = (people / 2 / SITES.len() as i64).clamp(30, 20_000);
-        for (i, site) in SITES.iter().enumerate() {
-            let r = here[rng.gen_range(0..here.len())];
+        // Three different compounds, so that no two shelters stand on one spot.
+        let picks = rand::seq::index::sample(&mut rng, here.len(), SITES.len().min(here.len()));
+        for (i, (site, pick)) in SITES.iter().zip(picks.iter()).enumerate() {
+            let r = here[pick];
             let unit_path: String = r.try_get("unit_path")?;
             let address: String = r.try_get("address")?;
             let name = format!("{}{}", d.name.trim_end_matches(['区', '县', '市']), site);

@@ -356,6 +356,9 @@ pub async fn households(
         .crumb_text(&format!("/emergency/events/{id}"), &event.name)
         .crumb(&format!("/emergency/events/{id}/households"), "emergency.households");
     let en = frame.tr.is_en();
+    // A state the page does not know (an old bookmark) is no filter, not an error.
+    let mut f = f;
+    f.state = nonempty(&f.state).filter(|s| Evacuation::parse(s).is_some());
     let mut lq = f.list_query()?;
     lq.by_rank = ctx.unit.kind == ningan_store::UnitKind::Station && ctx.may(Action::EmergencyWork);
     let path = format!("/emergency/events/{id}/households");

@@ -22,6 +22,7 @@ use crate::http::principal::{Ctx, Principal, Who};
 
 /// The event's name: a scenario started again finds its event and carries on.
 pub const EVENT: &str = "台风“烟花”（演练）";
+/// Xiangshan and Ninghai, where In-Fa's rain fell hardest on the Ningbo coast.
 const COAST: [u32; 2] = [330225, 330226];
 
 /// Acts as the demo's commander (the audit trail names them).
@@ -33,8 +34,11 @@ async fn commander(state: &AppState) -> Result<Ctx> {
 }
 
 pub async fn run(state: &AppState, cfg: &EmergencyConfig) -> Result<()> {
-    // Let the server finish starting (and the demo finish generating) first.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The server starts before the demo city is generated on a first run: wait for the city
+    // (its seed is stored last).
+    while state.db.setting("demo.seed").await?.is_none() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let ctx = commander(state).await?;
     let event = match events::list(&state.db).await?.into_iter().find(|e| e.state == "active" && e.name == EVENT) {
         Some(e) => e.id,
@@ -56,8 +60,7 @@ pub async fn run(state: &AppState, cfg: &EmergencyConfig) -> Result<()> {
             tracing::info!(event, "typhoon scenario: every listed household has been called at");
             return Ok(());
         }
-        // Some are still being talked round: pick among the first few, not strictly in order.
-        for h in page.items.iter().filter(|h| h.state != "refused").take(per_tick) {
+        for h in page.items.iter().take(per_tick) {
             if let Err(e) = call_at(state, &ctx, event, h, &mut rng).await {
                 tracing::debug!(household = h.id, error = %e, "typhoon scenario: a household was not moved");
             }
@@ -113,18 +116,23 @@ async fn open(state: &AppState, ctx: &Ctx) -> Result<i64> {
     Ok(event)
 }
 
-/// The coastal (eastern) half of a district's compounds, as their convex hull, a little
-/// widened: the area a red warning evacuates.
+/// The coastal (eastern) half of a district's compounds and those of its first station (the
+/// demo's `coast` officer works there), as their convex hull, a little widened: the area a
+/// red warning evacuates.
 pub async fn coastal_ring(state: &AppState, code: u32) -> Result<Option<Vec<[f64; 2]>>> {
     let prefix = format!("/{}/{code}/", ningan_core::district::NINGBO_CODE);
-    let all = shelters_free_compounds(state, &prefix).await?;
+    let all = compounds_under(state, &prefix).await?;
     if all.len() < 3 {
         return Ok(None);
     }
+    let first = match state.db.unit_by_code(&format!("{code}001")).await {
+        Ok(u) => compounds_under(state, &u.path).await?,
+        Err(_) => Vec::new(),
+    };
     let mut lons: Vec<f64> = all.iter().map(|p| p[0]).collect();
     lons.sort_by(f64::total_cmp);
     let median = lons[lons.len() / 2];
-    let east: Vec<[f64; 2]> = all.into_iter().filter(|p| p[0] >= median).collect();
+    let east: Vec<[f64; 2]> = all.into_iter().filter(|p| p[0] >= median).chain(first).collect();
     let hull = hull(&east);
     if hull.len() < 3 {
         return Ok(None);
@@ -142,7 +150,7 @@ pub async fn coastal_ring(state: &AppState, code: u32) -> Result<Option<Vec<[f64
     Ok(Some(ring))
 }
 
-async fn shelters_free_compounds(state: &AppState, prefix: &str) -> Result<Vec<[f64; 2]>> {
+async fn compounds_under(state: &AppState, prefix: &str) -> Result<Vec<[f64; 2]>> {
     use ningan_store::sql::{RowExt as _, query};
     let (lo, hi) = ningan_store::Scope::subtree(prefix).range();
     let rows = query("SELECT lon, lat FROM compounds WHERE unit_path >= $1 AND unit_path < $2")
@@ -194,6 +202,11 @@ async fn call_at(
     let roll = rng.gen_range(0..100);
     let step = |s: EvacuationStep, note: &str| StepInput { step: s.as_str().into(), note: note.into() };
     let err = |e: crate::http::error::ApiError| anyhow::anyhow!("{}", e.detail_en);
+    // A household that refused is visited again: half of them come round each time.
+    let roll = if h.state == "refused" && roll < 50 { 99 } else { roll };
+    if h.state == "refused" && roll < 99 {
+        return Ok(());
+    }
     if roll < 4 {
         let input = step(EvacuationStep::Refuse, "户主表示房屋坚固不愿转移，已告知风险，稍后再次劝导");
         service::household_step(state, ctx, h.id, &input).await.map_err(err)?;
