@@ -103,6 +103,8 @@ string_enum! {
         EmergencyRead => "emergency.read", "查看抗台防汛事件、转移任务与安置点";
         EmergencyWork => "emergency.work", "上门转移群众、安置点登记、登记困难群众需求";
         EmergencyCommand => "emergency.command", "启动事件、发布预警、封闭道路、管理安置点";
+        SecurityRead => "security.read", "查看重大活动安保方案、本人岗位签到";
+        SecurityManage => "security.manage", "制定安保方案、设置岗位、安排民警";
     }
 }
 
@@ -137,6 +139,8 @@ impl Role {
                 EmergencyRead,
                 EmergencyWork,
                 EmergencyCommand,
+                SecurityRead,
+                SecurityManage,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -176,6 +180,7 @@ impl Role {
                 OpinionWork,
                 EmergencyRead,
                 EmergencyWork,
+                SecurityRead,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]

@@ -350,11 +350,15 @@
           d.rescues.forEach(function (r) {
             L.marker([r.lat, r.lon], { icon: dot("#6a1b9a") }).bindTooltip(escapeHtml(r.no)).addTo(layer);
           });
+          // data-kind="posts": a security plan's posts, where full is good (officers at
+          // their post) and empty is the alarm; shelters are the other way round.
+          var posts = el.dataset.kind === "posts";
           d.shelters.forEach(function (s) {
             var full = s.capacity ? s.occupancy / s.capacity : 0;
-            var colour = full >= 0.9 ? "#b3261e" : (full >= 0.6 ? "#c77700" : "#2e7d32");
+            var colour = posts ? (full >= 1 ? "#2e7d32" : (full > 0 ? "#c77700" : "#b3261e"))
+              : (full >= 0.9 ? "#b3261e" : (full >= 0.6 ? "#c77700" : "#2e7d32"));
             var m = L.circleMarker([s.lat, s.lon], { radius: 7 + Math.round(10 * Math.min(1, full)), color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.9 })
-              .bindTooltip(escapeHtml(s.name) + " " + s.occupancy + "/" + s.capacity, { permanent: s.occupancy > 0, direction: "right", className: "shelter-label" })
+              .bindTooltip(escapeHtml(s.name) + " " + s.occupancy + "/" + s.capacity, { permanent: posts || s.occupancy > 0, direction: "right", className: "shelter-label" })
               .addTo(layer);
             m.on("click", function () { if (el.dataset.desk) window.location.href = el.dataset.desk + s.id; });
           });
@@ -370,6 +374,24 @@
     });
   }
 
+  // A form that wants where its user stands (an officer checking in at a post):
+  // data-geolocate names the longitude and latitude inputs, filled from the device when it
+  // allows; otherwise the user picks the place on the form's map.
+  function fillPosition(root) {
+    root.querySelectorAll("[data-geolocate]").forEach(function (form) {
+      if (form.dataset.located || !navigator.geolocation) return;
+      form.dataset.located = "1";
+      var ids = form.dataset.geolocate.split(",");
+      var lonIn = document.getElementById(ids[0]), latIn = document.getElementById(ids[1]);
+      if (!lonIn || !latIn || lonIn.value || latIn.value) return;
+      navigator.geolocation.getCurrentPosition(function (p) {
+        lonIn.value = p.coords.longitude.toFixed(6);
+        latIn.value = p.coords.latitude.toFixed(6);
+        lonIn.dispatchEvent(new Event("change"));
+      }, function () { /* refused or unavailable: the map is there */ }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  }
+
   // For the pages' own scripts (the live board).
   window.ningan = { baseMap: baseMap, escapeHtml: escapeHtml, dot: dot };
 
@@ -382,6 +404,7 @@
     drawPicks(root);
     drawRates(root);
     drawSituation(root);
+    fillPosition(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });

@@ -1324,3 +1324,56 @@ async fn a_typhoon_evacuates_the_coast_into_shelters_while_the_commander_watches
     assert_no_sideways_scroll(&client, "/emergency/events").await;
     client.set_window_size(1400, 1000).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_checks_in_at_a_centenary_post_and_the_board_counts_them() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let officer = app.db.user_by_username("officer").await.unwrap();
+    // Where the demo posted the officer (they stand there with their phone).
+    let (lon, lat): (f64, f64) = ningan_store::sql::query_as(
+        "SELECT p.lon, p.lat FROM sec_assignments a JOIN sec_posts p ON p.id = a.post_id WHERE a.user_id = $1",
+    )
+    .bind(officer.id)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    s.login("officer", &pw("officer")).await;
+    s.go("/security").await;
+    s.click("[data-testid=plans] tbody a").await;
+    s.wait_text("[data-testid=my-post]", "我的岗位").await;
+    let before: i64 = s.text("[data-testid=fig-checked]").await.trim().parse().unwrap();
+    // From across the river it is refused, with the distance beside the field.
+    s.type_into("[data-testid=checkin-lon]", &format!("{:.6}", lon + 0.02)).await;
+    s.type_into("[data-testid=checkin-lat]", &format!("{lat:.6}")).await;
+    s.click("[data-testid=checkin-save]").await;
+    s.wait_text("[data-testid=error-lon]", "米").await;
+    let lon_in = client.find(Locator::Css("[data-testid=checkin-lon]")).await.unwrap();
+    lon_in.clear().await.unwrap();
+    lon_in.send_keys(&format!("{:.6}", lon + 0.0003)).await.unwrap();
+    let lat_in = client.find(Locator::Css("[data-testid=checkin-lat]")).await.unwrap();
+    lat_in.clear().await.unwrap();
+    lat_in.send_keys(&format!("{lat:.6}")).await.unwrap();
+    s.click("[data-testid=checkin-save]").await;
+    s.wait_text("[data-testid=my-checked-in]", "已于").await;
+    assert_eq!(s.text("[data-testid=fig-checked]").await.trim().parse::<i64>().unwrap(), before + 1);
+    assert!(s.text("[data-testid=plan-incidents]").await.contains("人员走失"), "the missing child is on the board");
+    assert!(painted_pixels(&client, "[data-testid=plan-map]").await > 0);
+    s.shot("security-checked-in").await;
+    s.logout().await;
+
+    // The commander's board shows the officer at the post.
+    s.login("commander", &pw("commander")).await;
+    s.go("/security").await;
+    s.click("[data-testid=plans] tbody a").await;
+    assert!(s.text("[data-testid=posts]").await.contains(&format!("{} ✓", officer.display_name)));
+    s.go("/").await;
+    s.wait_text("[data-counter=security_checked_in] .figure", &(before + 1).to_string()).await;
+}

@@ -16,6 +16,7 @@ pub mod opinion;
 pub mod org_units;
 pub mod precise;
 pub mod residents;
+pub mod security;
 pub mod services;
 pub mod system;
 pub mod tokens;
@@ -281,6 +282,18 @@ pub const ALL: &[Module] = &[
         migrations: emergency::MIGRATIONS,
         state: Some(emergency::open_state),
         config: Some(crate::config::Section::of::<emergency::EmergencyConfig>()),
+    },
+    Module {
+        name: "security",
+        routes: security::routes,
+        start: nothing,
+        panels: &[security::panel::PANEL],
+        menu: &[MenuItem { href: "/security", key: "nav.security", action: Some(Action::SecurityRead) }],
+        texts: security::texts::TEXTS,
+        demo: Some(security::demo::DEMO),
+        migrations: security::MIGRATIONS,
+        state: None,
+        config: None,
     },
     Module {
         name: "audit",
