@@ -55,10 +55,11 @@ pub struct RuleSet {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("规则文件第{line}行：{message} / rules line {line}: {message}")]
+#[error("规则文件第{line}行：{zh} / rules line {line}: {en}")]
 pub struct RuleError {
     pub line: usize,
-    pub message: String,
+    pub zh: String,
+    pub en: String,
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
@@ -96,12 +97,17 @@ impl RuleSet {
     pub fn parse(src: &str) -> Result<RuleSet, RuleError> {
         let file: FileToml = toml::from_str(src).map_err(|e| RuleError {
             line: e.span().map(|s| line_of(src, s.start)).unwrap_or(0),
-            message: e.message().to_string(),
+            zh: format!("TOML 格式有误：{}", e.message()),
+            en: e.message().to_string(),
         })?;
-        let at = |offset: usize, message: String| RuleError { line: line_of(src, offset), message };
+        let at = |offset: usize, zh: String, en: String| RuleError { line: line_of(src, offset), zh, en };
         let version = file.version.get_ref().trim();
         if version.is_empty() || version.chars().count() > 64 {
-            return Err(at(file.version.span().start, "version 应为1至64个字符".into()));
+            return Err(at(
+                file.version.span().start,
+                "version 应为1至64个字符".into(),
+                "version must be 1 to 64 characters".into(),
+            ));
         }
         let spike = match &file.spike {
             None => SpikeParams::default(),
@@ -109,7 +115,11 @@ impl RuleSet {
                 let p = *s.get_ref();
                 let sane = (0.0 < p.alpha && p.alpha <= 1.0) && (0.0 < p.p && p.p < 0.5) && p.floor >= 0.0;
                 if !sane {
-                    return Err(at(s.span().start, "spike 须满足 0 < alpha ≤ 1、0 < p < 0.5、floor ≥ 0".into()));
+                    return Err(at(
+                        s.span().start,
+                        "spike 须满足 0 < alpha ≤ 1、0 < p < 0.5、floor ≥ 0".into(),
+                        "spike needs 0 < alpha ≤ 1, 0 < p < 0.5 and floor ≥ 0".into(),
+                    ));
                 }
                 p
             }
@@ -123,23 +133,39 @@ impl RuleSet {
                 && t.id.len() <= 40
                 && t.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !id_ok {
-                return Err(at(start, format!("id “{}” 应为1至40个小写字母、数字或连字符", t.id)));
+                return Err(at(
+                    start,
+                    format!("id “{}” 应为1至40个小写字母、数字或连字符", t.id),
+                    format!("id “{}” must be 1 to 40 lowercase letters, digits or hyphens", t.id),
+                ));
             }
             if !seen.insert(t.id.clone()) {
-                return Err(at(start, format!("id “{}” 重复", t.id)));
+                return Err(at(start, format!("id “{}” 重复", t.id), format!("id “{}” is used twice", t.id)));
             }
             if t.name.trim().is_empty() || t.name.chars().count() > 40 {
-                return Err(at(start, format!("{}：name 应为1至40个字符", t.id)));
+                return Err(at(
+                    start,
+                    format!("{}：name 应为1至40个字符", t.id),
+                    format!("{}: name must be 1 to 40 characters", t.id),
+                ));
             }
             if t.any.is_empty() || t.any.len() > 200 || t.all.len() > 20 || t.none.len() > 200 {
-                return Err(at(start, format!("{}：any 须有1至200个词，all 至多20个，none 至多200个", t.id)));
+                return Err(at(
+                    start,
+                    format!("{}：any 须有1至200个词，all 至多20个，none 至多200个", t.id),
+                    format!("{}: any takes 1 to 200 words, all at most 20, none at most 200", t.id),
+                ));
             }
             let clean = |v: &[String]| -> Result<Vec<String>, RuleError> {
                 v.iter()
                     .map(|w| {
                         let w = w.trim();
                         if w.is_empty() || w.chars().count() > 20 || w.chars().any(char::is_whitespace) {
-                            Err(at(start, format!("{}：词“{w}”应为1至20个字符、不含空格", t.id)))
+                            Err(at(
+                                start,
+                                format!("{}：词“{w}”应为1至20个字符、不含空格", t.id),
+                                format!("{}: the word “{w}” must be 1 to 20 characters without spaces", t.id),
+                            ))
                         } else if w.is_ascii() {
                             Ok(w.to_ascii_lowercase())
                         } else {
@@ -158,7 +184,11 @@ impl RuleSet {
             });
         }
         if topics.is_empty() {
-            return Err(RuleError { line: 1, message: "至少需要一个 [[topic]]".into() });
+            return Err(RuleError {
+                line: 1,
+                zh: "至少需要一个 [[topic]]".into(),
+                en: "at least one [[topic]] is needed".into(),
+            });
         }
         Ok(RuleSet { version: version.to_string(), spike, topics })
     }
@@ -204,7 +234,7 @@ mod tests {
             RuleSet::parse("version = \"t\"\n[[topic]]\nid = \"Bad Id\"\nname = \"x\"\nany = [\"a\"]\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         let e = RuleSet::parse("version = \"t\"\n[[topic]]\nid = \"a\"\nname = \"x\"\nany = []\n").unwrap_err();
-        assert!(e.message.contains("any"), "{e}");
+        assert!(e.zh.contains("any") && e.en.contains("any takes"), "{e}");
         let e = RuleSet::parse("version = \"t\"\nfoo = 1\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
     }

@@ -177,6 +177,20 @@ on_both_backends!(
         let (_, list) = commander.get(&format!("/api/emergency/events/{event}/warnings")).await;
         assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing was sent: {list}");
 
+        // Haishu's commander lists Haishu's households, not Xiangshan's.
+        let haishu = app.unit("330203").await;
+        app.user("haishu", &[Role::Commander], haishu.id).await;
+        let other = app.login("haishu").await;
+        let mine = json!({"level": "orange", "area_name": "海曙区沿江", "ring": square(c, 0.01), "evacuate": true});
+        let (s, theirs) = other.post(&format!("/api/emergency/events/{event}/warnings"), mine).await;
+        assert_eq!((s, theirs["households"].as_i64()), (201, Some(0)), "{theirs}");
+        let (s, e) = other
+            .post(
+                &format!("/api/emergency/events/{event}/closures"),
+                json!({"name": "丹城路", "reason": "积水", "points": [c]}),
+            )
+            .await;
+        assert_eq!((s, field(&e)), (422, Some("points")), "not their district's road: {e}");
         let (s, sent) = commander.post(&format!("/api/emergency/events/{event}/warnings"), warn(square(c, 0.01))).await;
         assert_eq!(s, 201, "{sent}");
         assert_eq!(sent["households"], 2, "the two households inside, not the one outside: {sent}");

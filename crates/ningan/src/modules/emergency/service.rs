@@ -236,10 +236,12 @@ pub async fn send_warning(state: &AppState, ctx: &Ctx, event_id: i64, input: &Wa
     if input.evacuate {
         let (min, max) = bbox(&input.ring);
         let poly = ningan_core::geo::Polygon { rings: vec![input.ring.clone()] };
+        // A district's commander lists their own district's households; the city's, all.
+        let scope = ctx.scope();
         let inside: Vec<households::Compound> = households::compounds_in_box(&mut w, min, max)
             .await?
             .into_iter()
-            .filter(|c| poly.contains([c.lon, c.lat]))
+            .filter(|c| poly.contains([c.lon, c.lat]) && scope.contains(&c.unit_path))
             .collect();
         let ids: Vec<i64> = inside.iter().map(|c| c.id).collect();
         let found: Vec<(Found, i64, String)> = households::households_in(&mut w, &ids)
@@ -482,6 +484,20 @@ pub async fn close_road(state: &AppState, ctx: &Ctx, event_id: i64, input: &Clos
     }
     if let Some(i) = input.points.iter().position(|p| crate::geo::district_at(p[0], p[1]).is_none()) {
         let rule = Rule::other(format!("第{}个点不在市域内", i + 1), format!("point {} is outside the city", i + 1));
+        return Err(EmergencyError::Field("points", rule).into());
+    }
+    // Roads are closed by those who command where they run: the city, or the district.
+    let scope = ctx.scope();
+    let outside = input.points.iter().position(|p| {
+        let district = crate::geo::district_at(p[0], p[1]).unwrap_or(0);
+        let path = format!("/{}/{district}/", ningan_core::district::NINGBO_CODE);
+        !(scope.contains(&path) || Scope::subtree(&path).contains(scope.path()))
+    });
+    if let Some(i) = outside {
+        let rule = Rule::other(
+            format!("第{}个点不在本单位辖区内", i + 1),
+            format!("point {} is outside your units' area", i + 1),
+        );
         return Err(EmergencyError::Field("points", rule).into());
     }
     let Some(router) = crate::geo::router() else {

@@ -356,8 +356,8 @@ pub async fn rules(State(state): State<AppState>) -> ApiResult<axum::Json<RulesD
 pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str) -> ApiResult<RulesDto> {
     let set = ningan_opinion::RuleSet::parse(source).map_err(|e| super::error::OpinionError::Rules {
         line: e.line,
-        zh: e.message.clone(),
-        en: e.message.clone(),
+        zh: e.zh.clone(),
+        en: e.en.clone(),
     })?;
     let (version, topics) = (set.version.clone(), set.topics.len() as i64);
     let engine = super::engine::build(&state.db, set, source.to_string()).await?;
