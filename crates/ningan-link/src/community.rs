@@ -145,16 +145,36 @@ pub fn communities(g: &Graph, f: &Filter) -> Communities {
     Communities { of, count, modularity }
 }
 
-/// Degree (neighbours within `nodes`) and betweenness (shortest paths between other pairs of
-/// `nodes` that pass through it, each pair counted once, ties shared) on the subgraph of
-/// `nodes`, in the order given.
-pub fn centrality(g: &Graph, f: &Filter, nodes: &[u32]) -> Vec<(u32, u32, f64)> {
+/// How central a member is within a group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Centrality {
+    pub node: u32,
+    /// Others in the group it is linked to.
+    pub degree: u32,
+    /// Records joining it to the others: who is on the phone to the group the most.
+    pub strength: u32,
+    /// Shortest paths between other pairs of the group through it (each pair once, ties
+    /// shared).
+    pub betweenness: f64,
+}
+
+/// Degree, strength and betweenness on the subgraph of `nodes`, in the order given.
+pub fn centrality(g: &Graph, f: &Filter, nodes: &[u32]) -> Vec<Centrality> {
     let index: FxHashMap<u32, usize> = nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let mut strength = vec![0u32; nodes.len()];
     let adj: Vec<Vec<usize>> = nodes
         .iter()
-        .map(|&n| {
-            let mut v: Vec<usize> =
-                g.neighbours(n, f).into_iter().filter_map(|l| index.get(&l.node).copied()).collect();
+        .enumerate()
+        .map(|(i, &n)| {
+            let mut v: Vec<usize> = g
+                .neighbours(n, f)
+                .into_iter()
+                .filter_map(|l| {
+                    let j = index.get(&l.node).copied()?;
+                    strength[i] += l.count;
+                    Some(j)
+                })
+                .collect();
             v.sort_unstable();
             v
         })
@@ -193,5 +213,14 @@ pub fn centrality(g: &Graph, f: &Filter, nodes: &[u32]) -> Vec<(u32, u32, f64)> 
             }
         }
     }
-    nodes.iter().enumerate().map(|(i, &n)| (n, adj[i].len() as u32, between[i] / 2.0)).collect()
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, &node)| Centrality {
+            node,
+            degree: adj[i].len() as u32,
+            strength: strength[i],
+            betweenness: between[i] / 2.0,
+        })
+        .collect()
 }

@@ -18,8 +18,9 @@
 mod community;
 mod graph;
 mod paths;
+pub mod synth;
 
-pub use community::{Communities, centrality, communities, modularity};
+pub use community::{Centrality, Communities, centrality, communities, modularity};
 pub use graph::{Expansion, Filter, Graph, Kind, LeftOut, Link, Relation};
 pub use paths::MoneyPath;
 

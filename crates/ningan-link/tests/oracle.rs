@@ -220,7 +220,14 @@ proptest! {
         let d = floyd(&adj);
         let all: Vec<u32> = (0..n).collect();
         let got = centrality(&g, &f, &all);
-        for (v, degree, between) in got {
+        for c in got {
+            let (v, degree, between) = (c.node, c.degree, c.betweenness);
+            let strength: u32 = rels
+                .iter()
+                .filter(|r| f.admits(r) && r.from != r.to && (r.from == v || r.to == v))
+                .filter(|r| adj[r.from as usize][r.to as usize])
+                .count() as u32;
+            prop_assert_eq!(c.strength, strength, "records joining {} to the others", v);
             prop_assert_eq!(degree as usize, (0..n).filter(|&b| adj[v as usize][b as usize]).count());
             let mut want = 0.0;
             for s in 0..n as usize {
@@ -270,8 +277,8 @@ fn two_gangs_joined_by_one_call_are_two_communities_with_the_bridge_in_between()
     assert!(c.modularity > 0.4, "{}", c.modularity);
     let all: Vec<u32> = (0..10).collect();
     let cent = centrality(&g, &f, &all);
-    let top = cent.iter().max_by(|a, b| a.2.total_cmp(&b.2)).unwrap();
-    assert!(top.0 == 4 || top.0 == 5, "a bridge end is the key member: {cent:?}");
+    let top = cent.iter().max_by(|a, b| a.betweenness.total_cmp(&b.betweenness)).unwrap();
+    assert!(top.node == 4 || top.node == 5, "a bridge end is the key member: {cent:?}");
     assert_eq!(g.shortest_path(0, 9, &f, 6), Some(vec![0, 4, 5, 9]));
 }
 
