@@ -28,7 +28,9 @@ impl Communities {
 
 /// Weighted undirected adjacency: each pair the filter keeps, weighted by its record count.
 fn weighted(g: &Graph, f: &Filter) -> Vec<Vec<(u32, f64)>> {
-    (0..g.nodes()).map(|n| g.neighbours(n, f).into_iter().map(|l| (l.node, f64::from(l.count))).collect()).collect()
+    (0..g.nodes())
+        .map(|n| g.neighbours_by_node(n, f).into_iter().map(|l| (l.node, f64::from(l.count))).collect())
+        .collect()
 }
 
 /// Newman's modularity of a partition of a weighted undirected graph.

@@ -116,7 +116,14 @@ pub struct Graph {
     inn: Vec<u32>,
 }
 
-fn csr(nodes: u32, relations: &[Relation], key: impl Fn(&Relation) -> u32) -> (Vec<u32>, Vec<u32>) {
+/// Relation indices grouped by `key`, each group ordered by `other` (then time), so that a
+/// node's links to one neighbour lie together and are summed in one pass, without hashing.
+fn csr(
+    nodes: u32,
+    relations: &[Relation],
+    key: impl Fn(&Relation) -> u32,
+    other: impl Fn(&Relation) -> u32,
+) -> (Vec<u32>, Vec<u32>) {
     let mut start = vec![0u32; nodes as usize + 1];
     for r in relations {
         start[key(r) as usize + 1] += 1;
@@ -130,6 +137,10 @@ fn csr(nodes: u32, relations: &[Relation], key: impl Fn(&Relation) -> u32) -> (V
         let k = key(r) as usize;
         idx[fill[k] as usize] = i as u32;
         fill[k] += 1;
+    }
+    for n in 0..nodes as usize {
+        let slice = &mut idx[start[n] as usize..start[n + 1] as usize];
+        slice.sort_unstable_by_key(|&i| (other(&relations[i as usize]), relations[i as usize].at));
     }
     (start, idx)
 }
@@ -147,8 +158,8 @@ impl Graph {
                 return Err(LinkError::NegativeAmount { index });
             }
         }
-        let (out_start, out) = csr(nodes, &relations, |r| r.from);
-        let (in_start, inn) = csr(nodes, &relations, |r| r.to);
+        let (out_start, out) = csr(nodes, &relations, |r| r.from, |r| r.to);
+        let (in_start, inn) = csr(nodes, &relations, |r| r.to, |r| r.from);
         Ok(Graph { nodes, relations, out_start, out, in_start, inn })
     }
 
@@ -176,15 +187,53 @@ impl Graph {
     /// reaches the filter's least count and amount; strongest first. A record from a node to
     /// itself is no neighbour.
     pub fn neighbours(&self, n: u32, f: &Filter) -> Vec<Link> {
+        let mut links = self.neighbours_by_node(n, f);
+        links.sort_by_key(Link::rank);
+        links
+    }
+
+    /// [`Graph::neighbours`] in order of node number: the two runs (out and in), each
+    /// already ordered by the other end, merged and summed in one pass.
+    pub(crate) fn neighbours_by_node(&self, n: u32, f: &Filter) -> Vec<Link> {
         if n >= self.nodes {
             return Vec::new();
         }
-        let mut by: FxHashMap<u32, Link> = FxHashMap::default();
-        let mut add = |other: u32, r: &Relation, out: bool| {
+        let out = &self.out[self.out_start[n as usize] as usize..self.out_start[n as usize + 1] as usize];
+        let inn = &self.inn[self.in_start[n as usize] as usize..self.in_start[n as usize + 1] as usize];
+        let (mut i, mut j) = (0, 0);
+        let mut links: Vec<Link> = Vec::new();
+        let mut cur: Option<Link> = None;
+        loop {
+            let (other, r, is_out) = match (out.get(i), inn.get(j)) {
+                (Some(&a), Some(&b)) => {
+                    let (ra, rb) = (&self.relations[a as usize], &self.relations[b as usize]);
+                    if ra.to <= rb.from {
+                        i += 1;
+                        (ra.to, ra, true)
+                    } else {
+                        j += 1;
+                        (rb.from, rb, false)
+                    }
+                }
+                (Some(&a), None) => {
+                    i += 1;
+                    let r = &self.relations[a as usize];
+                    (r.to, r, true)
+                }
+                (None, Some(&b)) => {
+                    j += 1;
+                    let r = &self.relations[b as usize];
+                    (r.from, r, false)
+                }
+                (None, None) => break,
+            };
             if other == n || !f.admits(r) {
-                return;
+                continue;
             }
-            let l = by.entry(other).or_insert(Link {
+            if cur.is_some_and(|c| c.node != other) {
+                links.extend(cur.take().filter(|l| f.keeps(l)));
+            }
+            let l = cur.get_or_insert(Link {
                 node: other,
                 count: 0,
                 amount: 0,
@@ -196,7 +245,7 @@ impl Graph {
             });
             l.count += 1;
             l.amount += r.amount;
-            if out {
+            if is_out {
                 l.out += 1;
             } else {
                 l.back += 1;
@@ -204,15 +253,8 @@ impl Graph {
             l.first = l.first.min(r.at);
             l.last = l.last.max(r.at);
             l.kinds |= r.kind.bit();
-        };
-        for r in self.outgoing(n) {
-            add(r.to, r, true);
         }
-        for r in self.incoming(n) {
-            add(r.from, r, false);
-        }
-        let mut links: Vec<Link> = by.into_values().filter(|l| f.keeps(l)).collect();
-        links.sort_by_key(Link::rank);
+        links.extend(cur.filter(|l| f.keeps(l)));
         links
     }
 
@@ -246,15 +288,23 @@ impl Graph {
                 order.push((s, 0));
             }
         }
+        // Each node's links, by node number, kept for the links among the shown nodes.
+        let mut known: FxHashMap<u32, Vec<Link>> = FxHashMap::default();
         let mut left_out = Vec::new();
-        let mut links = Vec::new();
         let mut frontier: Vec<u32> = order.iter().map(|p| p.0).collect();
         for hop in 1..=hops {
             let mut next = Vec::new();
             for &n in &frontier {
-                let all = self.neighbours(n, f);
-                let mut dropped = all.len().saturating_sub(per_node);
-                for l in all.iter().take(per_node) {
+                let all = known.entry(n).or_insert_with(|| self.neighbours_by_node(n, f));
+                let total = all.len();
+                let mut strongest = all.clone();
+                if strongest.len() > per_node {
+                    strongest.select_nth_unstable_by_key(per_node, Link::rank);
+                    strongest.truncate(per_node);
+                }
+                strongest.sort_by_key(Link::rank);
+                let mut dropped = total.saturating_sub(per_node);
+                for l in &strongest {
                     if hop_of.contains_key(&l.node) {
                         continue;
                     }
@@ -267,14 +317,19 @@ impl Graph {
                     next.push(l.node);
                 }
                 if dropped > 0 {
-                    left_out.push(LeftOut { node: n, links: all.len(), dropped });
+                    left_out.push(LeftOut { node: n, links: total, dropped });
                 }
             }
             frontier = next;
         }
         // Every link between two nodes shown, once.
+        let mut links = Vec::new();
         for &(n, _) in &order {
-            for l in self.neighbours(n, f) {
+            let all = match known.get(&n) {
+                Some(a) => a.clone(),
+                None => self.neighbours_by_node(n, f),
+            };
+            for l in all {
                 if n < l.node && hop_of.contains_key(&l.node) {
                     links.push((n, l));
                 }

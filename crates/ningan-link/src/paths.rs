@@ -18,7 +18,7 @@ pub struct MoneyPath {
 
 impl Graph {
     fn adjacent(&self, n: u32, f: &Filter) -> Vec<u32> {
-        self.neighbours(n, f).into_iter().map(|l| l.node).collect()
+        self.neighbours_by_node(n, f).into_iter().map(|l| l.node).collect()
     }
 
     /// A shortest way from `a` to `b` (nodes, both ends included) within `max_hops`, over
