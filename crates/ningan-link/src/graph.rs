@@ -275,6 +275,44 @@ impl Graph {
         out
     }
 
+    /// Every entity within `hops` steps of `seeds`, with its distance, in the order reached
+    /// (uncapped: what a neighbourhood holds, for counting and for export). When the filter
+    /// asks no least count or amount, any admitted record is a step and no pair is summed.
+    pub fn reach(&self, seeds: &[u32], hops: u32, f: &Filter) -> Vec<(u32, u32)> {
+        let simple = f.min_count <= 1 && f.min_amount <= 0;
+        let mut seen: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
+        let mut order = Vec::new();
+        for &s in seeds {
+            if s < self.nodes && seen.insert(s) {
+                order.push((s, 0));
+            }
+        }
+        let mut frontier: Vec<u32> = order.iter().map(|p| p.0).collect();
+        for hop in 1..=hops {
+            let mut next = Vec::new();
+            for &n in &frontier {
+                if simple {
+                    let outs = self.outgoing(n).filter(|r| f.admits(r)).map(|r| r.to);
+                    let ins = self.incoming(n).filter(|r| f.admits(r)).map(|r| r.from);
+                    for m in outs.chain(ins) {
+                        if m != n && seen.insert(m) {
+                            next.push(m);
+                        }
+                    }
+                } else {
+                    for l in self.neighbours_by_node(n, f) {
+                        if seen.insert(l.node) {
+                            next.push(l.node);
+                        }
+                    }
+                }
+            }
+            order.extend(next.iter().map(|&m| (m, hop)));
+            frontier = next;
+        }
+        order
+    }
+
     /// Up to `hops` steps out from `seeds`. A node with more than `per_node` neighbours
     /// contributes its strongest `per_node`, and no more than `max_nodes` nodes are returned
     /// in all (nearer first, then stronger); whatever was not followed is in `left_out`, so a
@@ -297,14 +335,14 @@ impl Graph {
             for &n in &frontier {
                 let all = known.entry(n).or_insert_with(|| self.neighbours_by_node(n, f));
                 let total = all.len();
-                let mut strongest = all.clone();
+                let mut strongest: Vec<&Link> = all.iter().collect();
                 if strongest.len() > per_node {
-                    strongest.select_nth_unstable_by_key(per_node, Link::rank);
+                    strongest.select_nth_unstable_by_key(per_node, |l| l.rank());
                     strongest.truncate(per_node);
                 }
-                strongest.sort_by_key(Link::rank);
+                strongest.sort_by_key(|l| l.rank());
                 let mut dropped = total.saturating_sub(per_node);
-                for l in &strongest {
+                for l in strongest {
                     if hop_of.contains_key(&l.node) {
                         continue;
                     }
@@ -325,13 +363,17 @@ impl Graph {
         // Every link between two nodes shown, once.
         let mut links = Vec::new();
         for &(n, _) in &order {
+            let computed;
             let all = match known.get(&n) {
-                Some(a) => a.clone(),
-                None => self.neighbours_by_node(n, f),
+                Some(a) => a,
+                None => {
+                    computed = self.neighbours_by_node(n, f);
+                    &computed
+                }
             };
             for l in all {
                 if n < l.node && hop_of.contains_key(&l.node) {
-                    links.push((n, l));
+                    links.push((n, *l));
                 }
             }
         }

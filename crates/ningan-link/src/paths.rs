@@ -17,7 +17,14 @@ pub struct MoneyPath {
 }
 
 impl Graph {
+    /// The entities one step from `n` (a neighbour may come more than once). Without a least
+    /// count or amount any admitted record is a step, and no pair needs summing.
     fn adjacent(&self, n: u32, f: &Filter) -> Vec<u32> {
+        if f.min_count <= 1 && f.min_amount <= 0 {
+            let outs = self.outgoing(n).filter(|r| f.admits(r)).map(|r| r.to);
+            let ins = self.incoming(n).filter(|r| f.admits(r)).map(|r| r.from);
+            return outs.chain(ins).filter(|&m| m != n).collect();
+        }
         self.neighbours_by_node(n, f).into_iter().map(|l| l.node).collect()
     }
 
@@ -146,6 +153,7 @@ impl Graph {
         let Some(&last) = path.last() else { return };
         let mut next = self.adjacent(last, f);
         next.sort_unstable();
+        next.dedup();
         for m in next {
             if *more {
                 return;
