@@ -161,9 +161,28 @@ on_both_backends!(
             [c[0] - 0.01, c[1] + 0.01],
             [c[0] - 0.01, c[1] - 0.01]
         ]);
-        let (s, e) = commander.post(&format!("/api/emergency/events/{event}/warnings"), warn(bow)).await;
+        let (s, e) = commander.post(&format!("/api/emergency/events/{event}/warnings"), warn(bow.clone())).await;
         assert_eq!((s, field(&e)), (422, Some("ring")), "{e}");
         assert!(e["errors"][0]["message"].as_str().unwrap().contains("相交"), "the crossing edges are named: {e}");
+        // The same on the page: the crossing is named beside the drawing, and an area never
+        // drawn asks for one.
+        let drawn = json!({"type": "Polygon", "coordinates": [bow.clone()]}).to_string();
+        let form = |area: String| {
+            vec![
+                ("level".to_string(), "red".to_string()),
+                ("area_name".into(), "象山县沿海".into()),
+                ("area".into(), area),
+                ("evacuate".into(), "1".into()),
+            ]
+        };
+        for (area, says) in [(drawn, "相交"), (String::new(), "顶点")] {
+            let fields = form(area);
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (s, html) = commander.post_form(&format!("/emergency/events/{event}/warnings"), &pairs).await;
+            assert_eq!(s, 422);
+            let beside = html.split("data-testid=\"error-area\"").nth(1).unwrap_or("");
+            assert!(beside.split("</span>").next().unwrap_or("").contains(says), "{says} beside the drawing");
+        }
         let open = json!([[c[0], c[1]], [c[0] + 0.01, c[1]], [c[0] + 0.01, c[1] + 0.01]]);
         assert_eq!(
             commander.post(&format!("/api/emergency/events/{event}/warnings"), warn(open)).await.0,

@@ -285,6 +285,39 @@ pub fn form_place(lon: &str, lat: &str) -> Result<(f64, f64), crate::http::error
     Ok((form_required("lon", "经度", "longitude", lon)?, form_required("lat", "纬度", "latitude", lat)?))
 }
 
+/// The points of a shape drawn on a form's map (`map.js` writes it into the field as GeoJSON):
+/// a polygon's outer ring, or a line's points. Anything else is refused beside `field`
+/// with the form's own instruction.
+pub fn drawn_points(field: &str, raw: &str, zh: &str, en: &str) -> Result<Vec<[f64; 2]>, ApiError> {
+    let bad = || ApiError::field(field, zh, en);
+    let v: serde_json::Value = serde_json::from_str(raw.trim()).map_err(|_| bad())?;
+    let points = match v["type"].as_str() {
+        Some("Polygon") => &v["coordinates"][0],
+        Some("LineString") => &v["coordinates"],
+        _ => return Err(bad()),
+    };
+    points
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|p| match (p[0].as_f64(), p[1].as_f64()) {
+            (Some(x), Some(y)) => Ok([x, y]),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// The error with its field `from` named `to`: the service checks `ring`, the form that
+/// drew it calls the field `area`, and the error belongs beside the form's field.
+pub fn refield(mut e: ApiError, from: &str, to: &str) -> ApiError {
+    for fe in &mut e.errors {
+        if fe.field == from {
+            fe.field = to.into();
+        }
+    }
+    e
+}
+
 /// Parses an optional numeric query field, treating empty and malformed values as absent.
 pub fn opt_i64(s: &Option<String>) -> Option<i64> {
     nonempty(s).and_then(|v| v.parse().ok())
@@ -293,6 +326,22 @@ pub fn opt_i64(s: &Option<String>) -> Option<i64> {
 #[cfg(test)]
 mod form_tests {
     use super::*;
+
+    #[test]
+    fn a_drawn_polygon_or_line_gives_its_points_and_anything_else_is_refused_beside_the_field() {
+        let polygon = r#"{"type":"Polygon","coordinates":[[[121.5,29.8],[121.6,29.8],[121.6,29.9],[121.5,29.8]]]}"#;
+        assert_eq!(drawn_points("area", polygon, "画", "draw").unwrap().len(), 4);
+        let line = r#"{"type":"LineString","coordinates":[[121.5,29.8],[121.6,29.8]]}"#;
+        assert_eq!(drawn_points("line", line, "画", "draw").unwrap(), vec![[121.5, 29.8], [121.6, 29.8]]);
+        for bad in
+            ["", "{", r#"{"type":"Point","coordinates":[1,2]}"#, r#"{"type":"LineString","coordinates":[["a",1]]}"#]
+        {
+            let e = drawn_points("line", bad, "画", "draw").unwrap_err();
+            assert_eq!(e.errors[0].field, "line", "{bad}");
+        }
+        let e = refield(ApiError::field("ring", "环", "ring"), "ring", "area");
+        assert_eq!(e.errors[0].field, "area");
+    }
 
     #[test]
     fn a_typo_in_a_number_is_an_error_not_a_zero() {

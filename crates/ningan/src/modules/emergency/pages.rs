@@ -21,7 +21,7 @@ use crate::http::dto::PageDto;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
-use crate::web::page::{form_place, form_required, nonempty, opt_i64};
+use crate::web::page::{drawn_points, form_place, form_required, nonempty, opt_i64, refield};
 use crate::web::{FormState, Frame, PageResult, Pager, Tr, html};
 
 /// Epoch milliseconds as the pages show them (Beijing time, to the minute).
@@ -174,25 +174,6 @@ pub struct WarningForm {
     instruction: String,
 }
 
-/// The area drawn on the map: a GeoJSON polygon's outer ring.
-fn ring_of(area: &str) -> Result<Vec<[f64; 2]>, ApiError> {
-    let bad = || {
-        ApiError::field(
-            "area",
-            "请在地图上依次点击预警区域的各个顶点（至少三个）",
-            "click the corners of the warning area on the map (three or more)",
-        )
-    };
-    let v: serde_json::Value = serde_json::from_str(area.trim()).map_err(|_| bad())?;
-    let ring = v["coordinates"][0].as_array().ok_or_else(bad)?;
-    ring.iter()
-        .map(|p| match (p[0].as_f64(), p[1].as_f64()) {
-            (Some(x), Some(y)) => Ok([x, y]),
-            _ => Err(bad()),
-        })
-        .collect()
-}
-
 pub async fn warning_send(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -200,7 +181,12 @@ pub async fn warning_send(
     Form(f): Form<WarningForm>,
 ) -> PageResult<Response> {
     let result = async {
-        let ring = ring_of(&f.area)?;
+        let ring = drawn_points(
+            "area",
+            &f.area,
+            "请在地图上依次点击预警区域的各个顶点（至少三个）",
+            "click the corners of the warning area on the map (three or more)",
+        )?;
         let input = WarningInput {
             level: f.level.clone(),
             area_name: f.area_name.clone(),
@@ -216,12 +202,7 @@ pub async fn warning_send(
         Ok(_) => Ok(Redirect::to(&format!("/emergency/events/{id}")).into_response()),
         Err(e) => {
             // A refusal of the ring is shown beside the drawing.
-            let mut e = e;
-            for fe in &mut e.errors {
-                if fe.field == "ring" {
-                    fe.field = "area".into();
-                }
-            }
+            let e = refield(e, "ring", "area");
             refused_on(&state, &ctx, id, "warning", &f, &e, &["level", "area_name", "area", "instruction"]).await
         }
     }
@@ -242,32 +223,20 @@ pub async fn closure_create(
     Form(f): Form<ClosureForm>,
 ) -> PageResult<Response> {
     let result = async {
-        let bad = || {
-            ApiError::field(
-                "line",
-                "请沿道路在地图上点击封闭路段的起点和终点",
-                "click where the closure starts and ends along the road",
-            )
-        };
-        let v: serde_json::Value = serde_json::from_str(f.line.trim()).map_err(|_| bad())?;
-        let points: Vec<[f64; 2]> = v["coordinates"]
-            .as_array()
-            .ok_or_else(bad)?
-            .iter()
-            .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?]))
-            .collect();
+        let points = drawn_points(
+            "line",
+            &f.line,
+            "请沿道路在地图上点击封闭路段的起点和终点",
+            "click where the closure starts and ends along the road",
+        )?;
         let input = ClosureInput { name: f.name.clone(), reason: f.reason.clone(), points };
         service::close_road(&state, &ctx, id, &input).await
     }
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/emergency/events/{id}#closures")).into_response()),
-        Err(mut e) => {
-            for fe in &mut e.errors {
-                if fe.field == "points" {
-                    fe.field = "line".into();
-                }
-            }
+        Err(e) => {
+            let e = refield(e, "points", "line");
             refused_on(&state, &ctx, id, "closure", &f, &e, &["name", "reason", "line"]).await
         }
     }

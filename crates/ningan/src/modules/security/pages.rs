@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::json::Path;
 use crate::http::principal::Ctx;
-use crate::web::page::{form_place, form_required};
+use crate::web::page::{drawn_points, form_place, form_required, refield};
 use crate::web::{FormState, Frame, PageResult, Tr, html};
 
 #[derive(Template)]
@@ -174,31 +174,19 @@ pub async fn venue_create(
     Form(f): Form<VenueForm>,
 ) -> PageResult<Response> {
     let result = async {
-        let bad = || {
-            ApiError::field(
-                "area",
-                "请在地图上依次点击周界各顶点（至少三个）",
-                "click the perimeter's corners on the map (three or more)",
-            )
-        };
-        let v: serde_json::Value = serde_json::from_str(f.area.trim()).map_err(|_| bad())?;
-        let ring: Vec<[f64; 2]> = v["coordinates"][0]
-            .as_array()
-            .ok_or_else(bad)?
-            .iter()
-            .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?]))
-            .collect();
+        let ring = drawn_points(
+            "area",
+            &f.area,
+            "请在地图上依次点击周界各顶点（至少三个）",
+            "click the perimeter's corners on the map (three or more)",
+        )?;
         service::add_venue(&state, &ctx, id, &VenueInput { name: f.name.clone(), ring }).await
     }
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/security/plans/{id}")).into_response()),
-        Err(mut e) => {
-            for fe in &mut e.errors {
-                if fe.field == "ring" {
-                    fe.field = "area".into();
-                }
-            }
+        Err(e) => {
+            let e = refield(e, "ring", "area");
             refused_on(&state, &ctx, id, "venue", &f, &e, &["name", "area"]).await
         }
     }
