@@ -20,17 +20,6 @@ use std::time::Instant;
 use ningan_link::{Filter, Graph, synth};
 use support::{arg, num, pct};
 
-struct SplitMix(u64);
-impl SplitMix {
-    fn below(&mut self, n: u32) -> u32 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % u64::from(n)) as u32
-    }
-}
-
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -66,8 +55,9 @@ fn main() {
     println!("built the graph in {:.1} s", t.elapsed().as_secs_f64());
 
     let f = Filter::default();
-    let mut rng = SplitMix(7);
-    let seeds: Vec<u32> = (0..queries).map(|_| rng.below(g.nodes())).collect();
+    let mut rng = synth::Rng(7);
+    let mut pick = |n: u32| rng.below(u64::from(n)) as u32;
+    let seeds: Vec<u32> = (0..queries).map(|_| pick(g.nodes())).collect();
     let mut two_hop = Vec::new();
     let mut shown = 0usize;
     for &s in &seeds {
@@ -89,7 +79,7 @@ fn main() {
     println!("  {} entities within two hops on average", held / queries.max(1));
     let mut sp = Vec::new();
     let mut lengths = Vec::new();
-    let targets: Vec<u32> = (0..queries).map(|_| rng.below(g.nodes())).collect();
+    let targets: Vec<u32> = (0..queries).map(|_| pick(g.nodes())).collect();
     for (&a, &b) in seeds.iter().zip(&targets) {
         let t = Instant::now();
         let p = g.shortest_path(a, b, &f, 6);

@@ -6,7 +6,7 @@
 
 use ningan_core::cap::Ring;
 use ningan_core::time::now_ms;
-use ningan_store::{Scope, StoreError};
+use ningan_store::StoreError;
 
 use super::error::SecurityError;
 use super::store::plans::{self, Assignment, NewPlan, NewPost, Plan, Post, Venue};
@@ -365,11 +365,6 @@ async fn incidents_in(state: &AppState, plan: &Plan, venues: &[Venue]) -> ApiRes
     }
     out.sort_by_key(|i| std::cmp::Reverse(i.received_at));
     Ok(out)
-}
-
-/// Within `scope` (for the caller's officer list).
-pub fn scope_of(ctx: &Ctx) -> Scope {
-    ctx.scope()
 }
 
 #[cfg(test)]
