@@ -145,6 +145,98 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
     );
 });
 
+/// Shelter check-ins the server acknowledged are there after a SIGKILL in the middle of
+/// concurrent desks, each with its stay, and the audit chain still verifies.
+on_both_backends!(acknowledged_shelter_check_ins_survive_kill_9, |b| async move {
+    let (loc, dir) = ningan_testkit::fresh_location(b);
+    let args = data_args(dir.path(), &loc);
+    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "600", "--no-serve"]).output().expect("demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("commander").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
+        .expect("commander login printed");
+    let db = Db::open(&loc).await.unwrap();
+    let people: Vec<i64> =
+        ningan_store::sql::query_scalar("SELECT id FROM residents ORDER BY id").fetch_all(db.reader()).await.unwrap();
+    let shelter: i64 = ningan_store::sql::query_scalar("SELECT id FROM em_shelters ORDER BY id LIMIT 1")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    // Room for everyone: the kill, not a full shelter, ends the check-ins.
+    let mut w = db.write().await.unwrap();
+    ningan_store::sql::query("UPDATE em_shelters SET capacity = 20000").execute(w.connection()).await.unwrap();
+    w.commit().await.unwrap();
+    db.close().await;
+
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let client = login(port, "commander", &password).await;
+    let ev: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/api/emergency/events"))
+        .json(&json!({"name": "暴雨演练", "kind": "rainstorm"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let event = ev["id"].as_i64().expect("event");
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let mut desks = Vec::new();
+    for d in 0..3usize {
+        let (client, acked) = (client.clone(), acked.clone());
+        let mine: Vec<i64> = people.iter().copied().skip(d).step_by(3).collect();
+        desks.push(tokio::spawn(async move {
+            for r in mine {
+                let body = json!({"shelter_id": shelter, "resident_id": r});
+                match client
+                    .post(format!("http://127.0.0.1:{port}/api/emergency/events/{event}/stays"))
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(resp) if resp.status() == 201 => acked.lock().unwrap().push(r),
+                    Ok(resp) => panic!("unexpected {}", resp.status()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 60 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    for d in desks {
+        let _ = d.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 60, "only {} check-ins acknowledged before the kill", acked.len());
+    assert!(acked.len() < people.len(), "the kill came while desks were still checking people in");
+
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let db = Db::open(&loc).await.unwrap();
+    let staying: Vec<i64> =
+        ningan_store::sql::query_scalar("SELECT resident_id FROM em_stays WHERE event_id = $1 AND left_at IS NULL")
+            .bind(event)
+            .fetch_all(db.reader())
+            .await
+            .unwrap();
+    let missing: Vec<i64> = acked.iter().copied().filter(|r| !staying.contains(r)).collect();
+    assert!(missing.is_empty(), "{} of {} acknowledged check-ins lost: {missing:?}", missing.len(), acked.len());
+    server.kill().unwrap();
+    server.wait().unwrap();
+    db.close().await;
+    let verify = Command::new(BIN).args(["audit", "verify"]).args(&args).output().unwrap();
+    assert!(verify.status.success(), "audit chain after the crash: {}", String::from_utf8_lossy(&verify.stdout));
+});
+
 /// Risk signals the server answered for are logged, and the warnings it reported are tasks,
 /// after a SIGKILL in the middle of concurrent batches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
