@@ -145,8 +145,8 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
     );
 });
 
-/// Shelter check-ins the server acknowledged are there after a SIGKILL in the middle of
-/// concurrent desks, each with its stay, and the audit chain still verifies.
+// Shelter check-ins the server acknowledged are there after a SIGKILL in the middle of
+// concurrent desks, each with its stay, and the audit chain still verifies.
 on_both_backends!(acknowledged_shelter_check_ins_survive_kill_9, |b| async move {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
