@@ -105,6 +105,9 @@ string_enum! {
         EmergencyCommand => "emergency.command", "启动事件、发布预警、封闭道路、管理安置点";
         SecurityRead => "security.read", "查看重大活动安保方案、本人岗位签到";
         SecurityManage => "security.manage", "制定安保方案、设置岗位、安排民警";
+        InvestigationRead => "investigation.read", "查看本人所在专案组的案件与打击战果";
+        InvestigationWork => "investigation.work", "立案，在本人所在专案组内记录日志、提交证据、导入话单与资金流水、关系研判";
+        InvestigationSupervise => "investigation.supervise", "督导本单位及下级单位的全部案件";
     }
 }
 
@@ -141,6 +144,8 @@ impl Role {
                 EmergencyCommand,
                 SecurityRead,
                 SecurityManage,
+                InvestigationRead,
+                InvestigationSupervise,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -195,7 +200,9 @@ impl Role {
                 FraudManage,
                 SignalWrite,
             ],
-            Role::Investigator => &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView],
+            Role::Investigator => {
+                &[OrgUnitRead, ResidentRead, ResidentReveal, CockpitView, InvestigationRead, InvestigationWork]
+            }
             // A department (transport, water, housing…) sees the risk points assigned to it
             // and reports their rectification; nothing of named people.
             Role::Department => &[LifeRead, LifeRectify],
@@ -247,6 +254,9 @@ impl Action {
                 | CommandWork
                 | EmergencyRead
                 | EmergencyWork
+                | InvestigationRead
+                | InvestigationWork
+                | InvestigationSupervise
         )
     }
 }

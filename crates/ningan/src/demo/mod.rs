@@ -212,6 +212,8 @@ const OFFICERS: &[(&str, Role, Unit)] = &[
     ("epi", Role::Epidemiologist, Unit::City),
     ("analyst", Role::FraudAnalyst, Unit::District(330203)),
     ("detective", Role::Investigator, Unit::District(330212)),
+    // Of the same unit but on none of its cases: opens none of them.
+    ("detective2", Role::Investigator, Unit::District(330212)),
     ("officer", Role::StationOfficer, Unit::FirstStation(330203)),
     ("clerk", Role::ServiceClerk, Unit::FirstStation(330203)),
     ("officer2", Role::StationOfficer, Unit::FirstStation(330206)),

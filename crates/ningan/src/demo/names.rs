@@ -114,6 +114,7 @@ pub fn officer_display_name(username: &str) -> &'static str {
         "epi" => "流调员甲",
         "analyst" => "反诈分析员甲",
         "detective" => "侦查员甲",
+        "detective2" => "侦查员乙",
         "officer" => "民警甲",
         "clerk" => "窗口受理员甲",
         "officer2" => "民警乙",

@@ -31,6 +31,9 @@ pub enum Access {
     CityWide(Action),
     /// A citizen signed in on the portal (one-time code to the registered phone).
     Citizen,
+    /// One criminal case's records (the case is the path's `{id}`): the action, and being on
+    /// the case's team or supervising its unit. Anyone else is told the case does not exist.
+    Case(Action),
 }
 
 impl Access {
@@ -38,7 +41,7 @@ impl Access {
     /// routes).
     pub fn actions(self) -> Vec<Action> {
         match self {
-            Access::Action(a) | Access::CityWide(a) => vec![a],
+            Access::Action(a) | Access::CityWide(a) | Access::Case(a) => vec![a],
             Access::Reveal(a) => vec![a, Action::ResidentReveal],
             Access::Public | Access::SignedIn | Access::Citizen => Vec::new(),
         }
@@ -150,6 +153,14 @@ impl Api {
 
 async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<MaybePrincipal>().and_then(|m| m.0.clone());
+    // What a case route's check needs, taken before any await: the request is not `Sync`.
+    let case = match access {
+        Access::Case(_) => {
+            let pattern = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+            Some((path_id(req.uri().path(), pattern.as_deref()), req.extensions().get::<AppState>().cloned()))
+        }
+        _ => None,
+    };
     let citizen = req.extensions().get::<MaybeCitizen>().is_some_and(|c| c.0.is_some());
     let outcome = match (access, &principal) {
         (Access::Public, _) => Ok(()),
@@ -183,11 +194,22 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
                 Err(ErrorCode::Forbidden)
             }
         }
+        (Access::Case(a), Some(p)) => {
+            if !p.may(a) {
+                Err(ErrorCode::Forbidden)
+            } else {
+                case_member(case, p).await
+            }
+        }
     };
     match (outcome, face) {
         // Replays of idempotent posts come after the check, so revoked rights replay nothing.
         (Ok(()), _) => crate::http::idempotency::apply(req, next).await,
         (Err(code), Face::Api) => ApiError::plain(code).into_response(),
+        (Err(ErrorCode::NotFound), Face::Page) => match &principal {
+            Some(p) => crate::web::page::PageError::not_found().framed(p).into_response(),
+            None => crate::web::page::PageError::not_found().into_response(),
+        },
         (Err(ErrorCode::Unauthenticated), Face::Page) => {
             let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let login = if access == Access::Citizen { "/portal/login" } else { "/login" };
@@ -200,4 +222,28 @@ async fn guard(access: Access, face: Face, req: Request, next: Next) -> Response
             (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
         }
     }
+}
+
+/// Whether the caller is on the team of the case named by the path's `{id}`, or supervises
+/// its unit; a case they may not open is not found, as if it did not exist.
+async fn case_member(
+    case: Option<(Option<i64>, Option<AppState>)>,
+    p: &crate::http::principal::Principal,
+) -> Result<(), ErrorCode> {
+    let Some((Some(id), state)) = case else { return Err(ErrorCode::NotFound) };
+    let Some(state) = state else { return Err(ErrorCode::Internal) };
+    match crate::modules::investigation::store::cases::may_open(&state.db, p, id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ErrorCode::NotFound),
+        Err(e) => {
+            tracing::error!(error = %e, "case access check failed");
+            Err(ErrorCode::Internal)
+        }
+    }
+}
+
+/// The value of `{id}` in `path`, matched against the route's pattern.
+fn path_id(path: &str, pattern: Option<&str>) -> Option<i64> {
+    let pattern = pattern?;
+    pattern.split('/').zip(path.split('/')).find(|(p, _)| *p == "{id}").and_then(|(_, v)| v.parse().ok())
 }

@@ -66,6 +66,10 @@ pub fn document(ops: &[Op]) -> Value {
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
                 operation.insert("x-ningan-city-unit".into(), json!(true));
             }
+            Access::Case(a) => {
+                operation.insert("x-ningan-action".into(), json!(a.as_str()));
+                operation.insert("x-ningan-case-team".into(), json!(true));
+            }
             Access::Reveal(a) => {
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
                 operation.insert("x-ningan-reveal".into(), json!(Action::ResidentReveal.as_str()));

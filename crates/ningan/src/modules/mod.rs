@@ -11,6 +11,7 @@ pub mod command;
 pub mod emergency;
 pub mod enterprise;
 pub mod fraud;
+pub mod investigation;
 pub mod life;
 pub mod opinion;
 pub mod org_units;
@@ -293,6 +294,18 @@ pub const ALL: &[Module] = &[
         demo: Some(security::demo::DEMO),
         migrations: security::MIGRATIONS,
         state: None,
+        config: None,
+    },
+    Module {
+        name: "investigation",
+        routes: investigation::routes,
+        start: investigation::start,
+        panels: &[investigation::panel::PANEL],
+        menu: &[MenuItem { href: "/investigation", key: "nav.investigation", action: Some(Action::InvestigationRead) }],
+        texts: investigation::texts::TEXTS,
+        demo: Some(investigation::demo::DEMO),
+        migrations: investigation::MIGRATIONS,
+        state: Some(investigation::open_state),
         config: None,
     },
     Module {

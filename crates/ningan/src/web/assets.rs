@@ -25,6 +25,7 @@ const CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
 const MAP_JS: &str = include_str!("../../static/map.js");
 const BOARD_JS: &str = include_str!("../../static/board.js");
+const GRAPH_JS: &str = include_str!("../../static/graph.js");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 struct Asset {
@@ -43,6 +44,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "app.js", path: "/static/app.js", content_type: JS, body: || APP_JS.as_bytes() },
     Asset { name: "map.js", path: "/static/map.js", content_type: JS, body: || MAP_JS.as_bytes() },
     Asset { name: "board.js", path: "/static/board.js", content_type: JS, body: || BOARD_JS.as_bytes() },
+    Asset { name: "graph.js", path: "/static/graph.js", content_type: JS, body: || GRAPH_JS.as_bytes() },
     Asset { name: "echarts.min.js", path: "/static/echarts.min.js", content_type: JS, body: || npm::ECHARTS_JS },
     Asset { name: "htmx.min.js", path: "/static/htmx.min.js", content_type: JS, body: || npm::HTMX_JS },
     Asset { name: "leaflet.js", path: "/static/leaflet.js", content_type: JS, body: || npm::LEAFLET_JS },
