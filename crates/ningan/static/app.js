@@ -318,7 +318,15 @@
       bar.hidden = false;
       xhr.upload.onprogress = function (ev) { if (ev.lengthComputable) bar.value = Math.round(ev.loaded * 100 / ev.total); };
     }
-    xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
+    xhr.onload = function () {
+      // Redirected (the upload made a record with a page of its own): go there, so the page
+      // has its own address and its scripts start as on any visit.
+      if (xhr.responseURL && xhr.status < 400 && xhr.responseURL !== form.action && xhr.responseURL.split("#")[0] !== window.location.href.split("#")[0]) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      document.open(); document.write(xhr.responseText); document.close();
+    };
     xhr.onerror = function () { toast(english() ? "Upload failed: check the connection" : "上传失败，请检查网络", true); if (bar) bar.hidden = true; };
     var data = new FormData(form);
     // The button pressed says what to do (a point's step): FormData leaves it out.

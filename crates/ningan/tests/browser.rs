@@ -1377,3 +1377,84 @@ async fn an_officer_checks_in_at_a_centenary_post_and_the_board_counts_them() {
     s.go("/").await;
     s.wait_text("[data-counter=security_checked_in] .figure", &(before + 1).to_string()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investigator_imports_records_finds_the_gang_and_its_leader_and_saves_the_chart() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    let files = tempfile::tempdir().unwrap();
+    let (calls, transfers, gang) = common::gangs::gang_files(40_000, 5);
+    let calls_csv = files.path().join("话单.csv");
+    let transfers_csv = files.path().join("流水.csv");
+    std::fs::write(&calls_csv, calls).unwrap();
+    std::fs::write(&transfers_csv, transfers).unwrap();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    s.login("detective", &pw("detective")).await;
+    s.go("/investigation").await;
+    s.shot("investigation-cases").await;
+    let case_link = client
+        .find(Locator::XPath("//table[@data-testid='cases']//tr[td[contains(., '开设赌场案')]]//a"))
+        .await
+        .unwrap();
+    case_link.click().await.unwrap();
+    s.wait_text("[data-testid=case-title]", "开设赌场").await;
+    let case_url = client.current_url().await.unwrap().to_string();
+    for (kind, file, rows) in [("calls", &calls_csv, "话单"), ("transfers", &transfers_csv, "流水")] {
+        s.go(case_url.trim_start_matches(&app.base)).await;
+        client
+            .find(Locator::Css(&format!("[data-testid=import-kind] option[value={kind}]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("[data-testid=import-file]"))
+            .await
+            .unwrap()
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap();
+        s.click("[data-testid=import-save]").await;
+        s.wait_text_within("[data-testid=import-state]", "已完成", 90).await;
+        assert_eq!(s.text("[data-testid=import-refused]").await.trim(), "0", "{rows}: nothing refused");
+    }
+    s.shot("investigation-import").await;
+
+    // The chart: groups of people in touch at least three times; the tightest is the gang,
+    // its core member the leader.
+    s.click("[data-testid=to-chart]").await;
+    let min = client.find(Locator::Css("[data-testid=link-min-count]")).await.unwrap();
+    min.clear().await.unwrap();
+    min.send_keys("3").await.unwrap();
+    s.click("[data-testid=link-groups]").await;
+    let leader = ningan_core::idnumber::mask_id_str(&gang[0]);
+    s.wait_text_within("[data-testid=group-leader-1]", &leader, 60).await;
+    s.wait_text("[data-testid=group-1]", &format!("{} 人", gang.len())).await;
+    wait_attr(&client, "[data-testid=link-canvas]", "data-nodes", &gang.len().to_string()).await;
+    assert!(painted_pixels(&client, "[data-testid=link-canvas]").await > 0, "the chart is drawn");
+    s.type_into("[data-testid=link-title]", "赌场团伙结构").await;
+    s.click("[data-testid=link-save]").await;
+    s.wait_text("[data-testid=link-status]", "已保存").await;
+    s.shot("investigation-chart").await;
+    s.go(case_url.trim_start_matches(&app.base)).await;
+    s.wait_text("[data-testid=chart-versions]", "赌场团伙结构").await;
+    s.logout().await;
+
+    // A colleague of the same brigade, not on the team: the case and its chart do not exist.
+    s.login("detective2", &pw("detective2")).await;
+    s.go("/investigation").await;
+    assert!(!s.text("[data-testid=cases]").await.contains("开设赌场"), "not listed");
+    let path = case_url.trim_start_matches(&app.base).to_string();
+    for p in [path.clone(), format!("{path}/chart")] {
+        s.go(&p).await;
+        s.wait_text("main", "未找到").await;
+    }
+    s.shot("investigation-outsider").await;
+}

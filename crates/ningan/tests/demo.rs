@@ -76,9 +76,9 @@ async fn a_second_run_keeps_the_city_and_prints_the_same_logins() {
     let before = fingerprint(&db).await.unwrap();
     let logins = ensure(&db, &DemoSpec { people: 500, seed: 3, trace_dir: None }).await.unwrap();
     assert_eq!(before, fingerprint(&db).await.unwrap());
-    // One account per role, a second station officer, a coastal station's officer, and a
-    // second administrator for grants.
-    assert_eq!(logins.len(), ningan_core::Role::ALL.len() + 3);
+    // One account per role, a second station officer, a coastal station's officer, a
+    // second administrator for grants, and a second investigator on none of the cases.
+    assert_eq!(logins.len(), ningan_core::Role::ALL.len() + 4);
     for l in &logins {
         let u = db.user_by_username(&l.username).await.unwrap();
         assert!(ningan::secrets::verify_password(&u.password_hash, &l.password), "{} can sign in", l.username);

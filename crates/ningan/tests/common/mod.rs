@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod gangs;
+
 use std::net::SocketAddr;
 
 use chrono::NaiveDate;
