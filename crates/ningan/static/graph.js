@@ -191,7 +191,7 @@
         body.innerHTML = page.items.map(function (r) {
           var k = KIND_NAME[r.kind] || [r.kind, r.kind];
           var size = r.kind === "transfer" ? "¥" + (r.amount / 100).toFixed(2) : (r.kind === "call" ? r.duration + t(" 秒", " s") : "");
-          return "<tr><td>" + esc(new Date(r.at).toLocaleString(en() ? "en-GB" : "zh-CN", { timeZone: "Asia/Shanghai" })) + "</td><td>" + esc(en() ? k[1] : k[0]) + "</td><td>" + r.src + "</td><td>" + r.dst + "</td><td>" + esc(size) + "</td><td>" + esc(r.file_name + ":" + r.line) + "</td></tr>";
+          return "<tr><td>" + esc(new Date(r.at).toLocaleString(en() ? "en-GB" : "zh-CN", { timeZone: "Asia/Shanghai" })) + "</td><td>" + esc(en() ? k[1] : k[0]) + "</td><td>" + esc(r.src_label) + "</td><td>" + esc(r.dst_label) + "</td><td>" + esc(size) + "</td><td>" + esc(r.file_name + ":" + r.line) + "</td></tr>";
         }).join("") || "<tr><td colspan=\"6\" class=\"empty\">—</td></tr>";
         var byDay = {};
         page.items.forEach(function (r) {

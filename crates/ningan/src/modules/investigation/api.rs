@@ -335,7 +335,7 @@ pub async fn records(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<RecordsQuery>,
-) -> ApiResult<axum::Json<PageDto<records::Record>>> {
+) -> ApiResult<axum::Json<PageDto<RecordDto>>> {
     let g = analysis::graph(&state, &inv, id).await?;
     let stands_for = |e: Option<i64>| e.map(|e| g.stands_for(e)).unwrap_or_default();
     let query = RecordQuery {
@@ -346,8 +346,28 @@ pub async fn records(
         to: q.to,
     };
     let page = records::records(&state.db, id, &query, PageRequest::new(q.page, q.per_page)).await?;
-    audit_shown(&state, &ctx, "investigation.records.view", "inv_case", &[id], &[]).await?;
-    Ok(axum::Json(PageDto::from_page(page, |r| r)))
+    let mut ids: Vec<i64> = page.items.iter().flat_map(|r| [r.src, r.dst]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let known: std::collections::HashMap<i64, records::Entity> =
+        records::entities_by_id(&state.db, id, &ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    let label = |e: i64| known.get(&e).map(|x| mask_key(&x.kind, &x.key)).unwrap_or_default();
+    let persons: Vec<i64> = known.values().filter_map(|e| e.resident_id).collect();
+    audit_shown(&state, &ctx, "investigation.records.view", "inv_case", &[id], &persons).await?;
+    Ok(axum::Json(PageDto::from_page(page, |r| RecordDto {
+        src_label: label(r.src),
+        dst_label: label(r.dst),
+        record: r,
+    })))
+}
+
+/// A source record with its two ends as the team sees them (masked).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RecordDto {
+    #[serde(flatten)]
+    pub record: records::Record,
+    pub src_label: String,
+    pub dst_label: String,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

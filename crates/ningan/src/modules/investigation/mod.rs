@@ -280,7 +280,7 @@ pub fn routes(api: Api) -> Api {
                 ("page", ""),
                 ("per_page", ""),
             ])
-            .response::<crate::http::dto::PageDto<store::records::Record>>(),
+            .response::<crate::http::dto::PageDto<api::RecordDto>>(),
             get(api::records),
         )
         .add(
