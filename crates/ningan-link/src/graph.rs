@@ -280,37 +280,38 @@ impl Graph {
     /// asks no least count or amount, any admitted record is a step and no pair is summed.
     pub fn reach(&self, seeds: &[u32], hops: u32, f: &Filter) -> Vec<(u32, u32)> {
         let simple = f.min_count <= 1 && f.min_amount <= 0;
-        let mut seen: rustc_hash::FxHashSet<u32> = rustc_hash::FxHashSet::default();
-        let mut order = Vec::new();
-        for &s in seeds {
-            if s < self.nodes && seen.insert(s) {
-                order.push((s, 0));
+        crate::marks::with_marks::<1, _>(self.nodes, |[seen]| {
+            let mut order = Vec::new();
+            for &s in seeds {
+                if s < self.nodes && seen.insert(s, 0) {
+                    order.push((s, 0));
+                }
             }
-        }
-        let mut frontier: Vec<u32> = order.iter().map(|p| p.0).collect();
-        for hop in 1..=hops {
-            let mut next = Vec::new();
-            for &n in &frontier {
-                if simple {
-                    let outs = self.outgoing(n).filter(|r| f.admits(r)).map(|r| r.to);
-                    let ins = self.incoming(n).filter(|r| f.admits(r)).map(|r| r.from);
-                    for m in outs.chain(ins) {
-                        if m != n && seen.insert(m) {
-                            next.push(m);
+            let mut frontier: Vec<u32> = order.iter().map(|p| p.0).collect();
+            for hop in 1..=hops {
+                let mut next = Vec::new();
+                for &n in &frontier {
+                    if simple {
+                        let outs = self.outgoing(n).filter(|r| f.admits(r)).map(|r| r.to);
+                        let ins = self.incoming(n).filter(|r| f.admits(r)).map(|r| r.from);
+                        for m in outs.chain(ins) {
+                            if seen.insert(m, hop) {
+                                next.push(m);
+                            }
                         }
-                    }
-                } else {
-                    for l in self.neighbours_by_node(n, f) {
-                        if seen.insert(l.node) {
-                            next.push(l.node);
+                    } else {
+                        for l in self.neighbours_by_node(n, f) {
+                            if seen.insert(l.node, hop) {
+                                next.push(l.node);
+                            }
                         }
                     }
                 }
+                order.extend(next.iter().map(|&m| (m, hop)));
+                frontier = next;
             }
-            order.extend(next.iter().map(|&m| (m, hop)));
-            frontier = next;
-        }
-        order
+            order
+        })
     }
 
     /// Up to `hops` steps out from `seeds`. A node with more than `per_node` neighbours

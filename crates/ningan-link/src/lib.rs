@@ -17,6 +17,7 @@
 
 mod community;
 mod graph;
+mod marks;
 mod paths;
 pub mod synth;
 

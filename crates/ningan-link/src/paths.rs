@@ -38,58 +38,80 @@ impl Graph {
         if a == b {
             return Some(vec![a]);
         }
-        let mut from_a: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut from_b: FxHashMap<u32, u32> = FxHashMap::default();
-        from_a.insert(a, a);
-        from_b.insert(b, b);
-        let (mut fa, mut fb) = (vec![a], vec![b]);
-        let (mut da, mut db) = (0u32, 0u32);
-        while !fa.is_empty() && !fb.is_empty() && da + db < max_hops {
-            let grow_a = fa.len() <= fb.len();
-            let (frontier, seen, other) =
-                if grow_a { (&mut fa, &mut from_a, &from_b) } else { (&mut fb, &mut from_b, &from_a) };
-            let mut next = Vec::new();
-            let mut meet: Option<(u32, u32)> = None;
-            for &n in frontier.iter() {
-                for m in self.adjacent(n, f) {
-                    if seen.contains_key(&m) {
-                        continue;
+        crate::marks::with_marks::<2, _>(self.nodes(), |[from_a, from_b]| {
+            from_a.insert(a, a);
+            from_b.insert(b, b);
+            let (mut fa, mut fb) = (vec![a], vec![b]);
+            let (mut da, mut db) = (0u32, 0u32);
+            while !fa.is_empty() && !fb.is_empty() && da + db < max_hops {
+                let grow_a = fa.len() <= fb.len();
+                let (frontier, seen, other) =
+                    if grow_a { (&mut fa, &mut *from_a, &*from_b) } else { (&mut fb, &mut *from_b, &*from_a) };
+                let mut next = Vec::new();
+                let mut meet: Option<(u32, u32)> = None;
+                for &n in frontier.iter() {
+                    self.each_adjacent(n, f, |m| {
+                        if !seen.insert(m, n) {
+                            return;
+                        }
+                        next.push(m);
+                        if other.contains(m) && meet.is_none_or(|(x, _)| m < x) {
+                            meet = Some((m, n));
+                        }
+                    });
+                }
+                if grow_a {
+                    da += 1;
+                } else {
+                    db += 1;
+                }
+                if let Some((m, _)) = meet {
+                    let mut left = vec![m];
+                    let mut cur = m;
+                    while let Some(p) = from_a.get(cur) {
+                        if p == cur {
+                            break;
+                        }
+                        left.push(p);
+                        cur = p;
                     }
-                    seen.insert(m, n);
-                    next.push(m);
-                    if other.contains_key(&m) && meet.is_none_or(|(x, _)| m < x) {
-                        meet = Some((m, n));
+                    left.reverse();
+                    let mut cur = m;
+                    while let Some(p) = from_b.get(cur) {
+                        if p == cur {
+                            break;
+                        }
+                        left.push(p);
+                        cur = p;
                     }
+                    return Some(left);
+                }
+                next.sort_unstable();
+                *frontier = next;
+            }
+            None
+        })
+    }
+
+    /// Calls `visit` with each entity one step from `n` (a neighbour may come more than
+    /// once), without collecting them: [`Graph::adjacent`] for walks that only mark.
+    fn each_adjacent(&self, n: u32, f: &Filter, mut visit: impl FnMut(u32)) {
+        if f.min_count <= 1 && f.min_amount <= 0 {
+            for r in self.outgoing(n) {
+                if r.to != n && f.admits(r) {
+                    visit(r.to);
                 }
             }
-            if grow_a {
-                da += 1;
-            } else {
-                db += 1;
-            }
-            if let Some((m, _)) = meet {
-                let mut left = vec![m];
-                while let Some(&p) = from_a.get(left.last()?) {
-                    if p == *left.last()? {
-                        break;
-                    }
-                    left.push(p);
+            for r in self.incoming(n) {
+                if r.from != n && f.admits(r) {
+                    visit(r.from);
                 }
-                left.reverse();
-                let mut cur = m;
-                while let Some(&p) = from_b.get(&cur) {
-                    if p == cur {
-                        break;
-                    }
-                    left.push(p);
-                    cur = p;
-                }
-                return Some(left);
             }
-            next.sort_unstable();
-            *frontier = next;
+        } else {
+            for l in self.neighbours_by_node(n, f) {
+                visit(l.node);
+            }
         }
-        None
     }
 
     /// Hops from `src` to every node within `limit`.

@@ -374,3 +374,60 @@ on_both_backends!(evidence_is_append_only_and_a_change_behind_the_triggers_is_ca
     let (_, log) = lead.get(&format!("/api/investigation/cases/{case}/log")).await;
     assert!(log["total"].as_i64().unwrap() >= 6, "{log}");
 });
+
+on_both_backends!(co_presence_comes_from_the_tracing_engine_for_the_cases_people, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330212, 1).await;
+    app.user("lead", &[Role::Investigator], station.id).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    let suspect = app.resident("嫌疑人甲", 330212, 1, station.id).await;
+    let met = app.resident("同行乙", 330212, 2, station.id).await;
+    app.resident("无关丙", 330212, 3, station.id).await;
+    let number = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            ningan_store::sql::query_scalar::<_, String>("SELECT id_number FROM residents WHERE id = $1")
+                .bind(id)
+                .fetch_one(db.reader())
+                .await
+                .unwrap()
+        }
+    };
+    let officer = app.login("officer").await;
+    let (_, v) = officer
+        .post("/api/venues", json!({"name": "台球室", "kind": "restaurant", "address": "鄞州区某路", "unit_id": station.id, "lon": 121.55, "lat": 29.82}))
+        .await;
+    let code = v["code"].as_str().unwrap().to_string();
+    let at = |h: i64| (chrono::Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let visits: Vec<Value> = [suspect, met]
+        .iter()
+        .map(|r| json!({"resident_id": r, "venue_code": code, "at": at(30), "left_at": at(29)}))
+        .collect();
+    assert_eq!(officer.post("/api/checkins", json!({"checkins": visits})).await.1["accepted"], 2);
+
+    let lead = app.login("lead").await;
+    let case = open_case(&lead, "同行研判测试案", true).await;
+    let url = format!("/api/investigation/cases/{case}/copresence");
+    let (s, e) = lead.post(&url, json!({"days": 3})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("persons")), "no suspect in the register yet: {e}");
+    // The suspect's phone, with its holder, makes the suspect a person of the case.
+    let calls = format!(
+        "caller,callee,start,caller_holder\n13800000001,13900000002,2026-01-02 03:04:05,{}\n",
+        number(suspect).await
+    );
+    let (_, imp) = upload(&lead, case, "calls", "calls.csv", calls.into_bytes()).await;
+    finished(&lead, case, imp["id"].as_i64().unwrap()).await;
+    let (s, e) = lead.post(&url, json!({"days": 30})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("days")));
+    let (s, imp) = lead.post(&url, json!({"days": 3})).await;
+    assert_eq!((s, imp["state"].as_str(), imp["accepted"].as_i64()), (201, Some("done"), Some(1)), "{imp}");
+    let (_, recs) = lead.get(&format!("/api/investigation/cases/{case}/records?kind=copresence")).await;
+    assert_eq!(recs["total"], 1, "{recs}");
+    let other = person(&lead, case, &number(met).await).await;
+    let mine = person(&lead, case, &number(suspect).await).await;
+    let r = &recs["items"][0];
+    assert_eq!((r["src"].as_i64(), r["dst"].as_i64()), (Some(mine), Some(other)));
+    assert!(r["file_name"].as_str().unwrap().contains("精密智控"), "{r}");
+    let (s, _) = lead.post(&url, json!({"days": 3, "persons": [other + 1000]})).await;
+    assert_eq!(s, 422);
+});

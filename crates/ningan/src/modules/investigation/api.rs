@@ -608,3 +608,12 @@ fn download(name: &str, content_type: &str, body: String) -> Response {
     )
         .into_response()
 }
+
+pub async fn copresence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<super::copresence::CoPresenceInput>,
+) -> ApiResult<(StatusCode, axum::Json<Import>)> {
+    Ok((StatusCode::CREATED, axum::Json(super::copresence::from_tracing(&state, &ctx, id, &input).await?)))
+}

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod copresence;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -234,6 +235,19 @@ pub fn routes(api: Api) -> Api {
             .response::<store::records::Import>()
             .status(202),
             post(api::import_upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .add(
+            Op::api(
+                Method::POST,
+                "/api/investigation/cases/{id}/copresence",
+                work,
+                "investigation",
+                "由精密智控轨迹生成本案人员的同行关系",
+            )
+            .request::<copresence::CoPresenceInput>()
+            .response::<store::records::Import>()
+            .status(201),
+            post(api::copresence),
         )
         .add(
             Op::api(Method::GET, "/api/investigation/cases/{id}/imports", case, "investigation", "导入记录与进度")

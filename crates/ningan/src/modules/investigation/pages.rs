@@ -51,6 +51,7 @@ pub fn routes(api: Api) -> Api {
             get(import_detail),
         )
         .add(Op::page(Method::GET, "/investigation/cases/{id}/chart", in_case, "关系研判"), get(chart))
+        .add(Op::page(Method::POST, "/investigation/cases/{id}/copresence", work, "生成同行关系"), post(copresence))
 }
 
 pub fn at(ms: &i64) -> String {
@@ -593,4 +594,28 @@ fn opt_num(field: &str, v: &str) -> Result<Option<i64>, ApiError> {
         return Ok(None);
     }
     v.parse().map(Some).map_err(|_| ApiError::field(field, "应为整数", "must be a whole number"))
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct CoPresenceForm {
+    days: String,
+}
+
+pub async fn copresence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CoPresenceForm>,
+) -> PageResult<Response> {
+    let result = async {
+        let days = crate::web::page::form_required("days", "天数", "days", &f.days)?;
+        let input = super::copresence::CoPresenceInput { persons: Vec::new(), days };
+        super::copresence::from_tracing(&state, &ctx, id, &input).await
+    }
+    .await;
+    match result {
+        Ok(imp) => Ok(Redirect::to(&format!("/investigation/cases/{id}/imports/{}", imp.id)).into_response()),
+        Err(e) => refused(&state, &ctx, id, "copresence", &f, &e, &["days", "persons"]).await,
+    }
 }

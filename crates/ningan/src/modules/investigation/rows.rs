@@ -295,7 +295,7 @@ pub fn parse_time(v: &str, now: i64) -> Result<i64, String> {
     };
     match ms {
         None => Err(format!(
-            "时间“{v}”无法识别（应为 YYYY-MM-DD HH:MM:SS 或 RFC 3339）/ time “{v}” is not YYYY-MM-DD HH:MM:SS or RFC 3339"
+            "时间“{v}”无法识别（应为 YYYY-MM-DD HH:MM:SS 或 RFC 3339） / time “{v}” is not YYYY-MM-DD HH:MM:SS or RFC 3339"
         )),
         Some(ms) if !(EARLIEST_MS..=now + 86_400_000).contains(&ms) => {
             Err(format!("时间“{v}”不在2000年至今之间 / time “{v}” is not between 2000 and now"))

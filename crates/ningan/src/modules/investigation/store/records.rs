@@ -528,3 +528,18 @@ pub async fn import_loaded(w: &mut Write, id: i64, rows: i64, now: i64) -> Resul
         .await?;
     Ok(())
 }
+
+/// ID numbers of register residents, for adding the people a suspect met to the case.
+pub async fn resident_numbers(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut f = Filter::new();
+        let list: Vec<String> = chunk.iter().map(|&i| f.arg_i64(i)).collect();
+        f.cond(format!("id IN ({})", list.join(", ")));
+        let sql = format!("SELECT id, id_number FROM residents WHERE {}", f.where_sql());
+        for r in f.bind(&sql).fetch_all(db.reader()).await? {
+            out.insert(r.try_get("id")?, r.try_get("id_number")?);
+        }
+    }
+    Ok(out)
+}

@@ -167,6 +167,13 @@ impl Tracer {
         Ok(Investigation { rule, from, to, windows, close, secondary })
     }
 
+    /// Who shared a place with `person` in `[from, to]` under the 9th-edition rule: the
+    /// co-presence an investigation asks of its suspects.
+    pub fn met(&self, person: u32, from: Time, to: Time) -> Result<Vec<ningan_trace::CloseContact>, TraceError> {
+        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        Ok(engine.close_contacts(&ExposureRule::ninth_edition(), person, from, to))
+    }
+
     /// Spaces and times where at least `m` of `people` were present together in
     /// `[from, to]`, most people first.
     pub fn common_sources(
