@@ -431,3 +431,37 @@ on_both_backends!(co_presence_comes_from_the_tracing_engine_for_the_cases_people
     let (s, _) = lead.post(&url, json!({"days": 3, "persons": [other + 1000]})).await;
     assert_eq!(s, 422);
 });
+
+on_both_backends!(entities_are_added_by_hand_checked_by_kind_and_tied_to_their_person, |b| async move {
+    let app = spawn_app(b).await;
+    let yinzhou = app.unit("330212").await;
+    app.user("lead", &[Role::Investigator], yinzhou.id).await;
+    let lead = app.login("lead").await;
+    let case = open_case(&lead, "对象登记测试案", false).await;
+    let url = format!("/api/investigation/cases/{case}/entities");
+    let id_number = common::gangs::holder_id(7);
+    let (s, p) = lead.post(&url, json!({"kind": "person", "key": id_number})).await;
+    assert_eq!(s, 201, "{p}");
+    let person = p["id"].as_i64().unwrap();
+    for (kind, key, field) in [
+        ("vehicle", "ABC", "key"),
+        ("phone", "123", "key"),
+        ("ufo", "x", "kind"),
+        ("person", "11010519491231002", "key"),
+    ] {
+        let (s, e) = lead.post(&url, json!({"kind": kind, "key": key})).await;
+        assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some(field)), "{kind} {key}: {e}");
+    }
+    let (s, e) = lead.post(&url, json!({"kind": "vehicle", "key": "浙B12345", "holder": person + 1000})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("holder")), "{e}");
+    let (s, car) = lead.post(&url, json!({"kind": "vehicle", "key": "浙b 12345", "holder": person})).await;
+    assert_eq!(s, 201, "{car}");
+    // On the chart the vehicle hangs off its owner.
+    let (s, v) = lead.get(&format!("/api/investigation/cases/{case}/graph/expand?seeds={person}")).await;
+    assert_eq!(s, 200, "{v}");
+    let ids: Vec<i64> = v["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![person, car["id"].as_i64().unwrap()], "{v}");
+    assert_eq!(v["links"][0]["kinds"], json!(["tie"]));
+    let (_, found) = lead.get(&format!("{url}?kind=vehicle")).await;
+    assert_eq!(found["items"][0]["label"], "浙B12345");
+});

@@ -191,13 +191,20 @@ pub async fn evidence_file(
 
 pub async fn evidence_verify(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<evidence::Verification>> {
+    audit_shown(&state, &ctx, "investigation.evidence.verify", "inv_case", &[id], &[]).await?;
     let case = cases::get(&state.db, id).await?;
     Ok(axum::Json(evidence::verify(&state.db, id, case.created_at).await?))
 }
 
-pub async fn tasks_list(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<tasks::Task>>> {
+pub async fn tasks_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<tasks::Task>>> {
+    audit_shown(&state, &ctx, "investigation.tasks.view", "inv_case", &[id], &[]).await?;
     Ok(axum::Json(tasks::list(&state.db, id).await?))
 }
 
@@ -241,7 +248,12 @@ pub async fn import_upload(
     Ok((StatusCode::ACCEPTED, axum::Json(imp)))
 }
 
-pub async fn imports_list(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<Import>>> {
+pub async fn imports_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<Import>>> {
+    audit_shown(&state, &ctx, "investigation.imports.view", "inv_case", &[id], &[]).await?;
     Ok(axum::Json(records::imports(&state.db, id).await?))
 }
 
@@ -255,8 +267,10 @@ pub struct ImportDto {
 
 pub async fn import_get(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path((id, import)): Path<(i64, i64)>,
 ) -> ApiResult<axum::Json<ImportDto>> {
+    audit_shown(&state, &ctx, "investigation.import.view", "inv_case", &[id], &[]).await?;
     let import = records::import_get(&state.db, id, import).await?;
     let refusals = records::refusals(&state.db, import.id, 1000).await?;
     Ok(axum::Json(ImportDto { import, refusals }))
@@ -474,7 +488,12 @@ pub async fn groups(
     shown(&state, &ctx, id, view).await
 }
 
-pub async fn charts(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<charts::Version>>> {
+pub async fn charts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<charts::Version>>> {
+    audit_shown(&state, &ctx, "investigation.charts.view", "inv_case", &[id], &[]).await?;
     Ok(axum::Json(charts::versions(&state.db, id).await?))
 }
 
@@ -616,4 +635,23 @@ pub async fn copresence(
     Json(input): Json<super::copresence::CoPresenceInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Import>)> {
     Ok((StatusCode::CREATED, axum::Json(super::copresence::from_tracing(&state, &ctx, id, &input).await?)))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+pub struct EntityInput {
+    /// person (ID number), phone, account, vehicle (plate), address or org (name).
+    pub kind: String,
+    pub key: String,
+    /// The person it belongs to (an entity of this case), tying it to them.
+    #[serde(default)]
+    pub holder: Option<i64>,
+}
+
+pub async fn entity_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<EntityInput>,
+) -> ApiResult<(StatusCode, axum::Json<Created>)> {
+    Ok((StatusCode::CREATED, axum::Json(Created { id: super::service::add_entity(&state, &ctx, id, &input).await? })))
 }

@@ -279,6 +279,19 @@ pub fn routes(api: Api) -> Api {
         )
         .add(
             Op::api(
+                Method::POST,
+                "/api/investigation/cases/{id}/entities",
+                work,
+                "investigation",
+                "添加对象（车辆、地址、单位、人员…），可关联其所属人员",
+            )
+            .request::<api::EntityInput>()
+            .response::<api::Created>()
+            .status(201),
+            post(api::entity_add),
+        )
+        .add(
+            Op::api(
                 Method::GET,
                 "/api/investigation/cases/{id}/records",
                 case,

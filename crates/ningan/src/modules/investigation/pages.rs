@@ -52,6 +52,7 @@ pub fn routes(api: Api) -> Api {
         )
         .add(Op::page(Method::GET, "/investigation/cases/{id}/chart", in_case, "关系研判"), get(chart))
         .add(Op::page(Method::POST, "/investigation/cases/{id}/copresence", work, "生成同行关系"), post(copresence))
+        .add(Op::page(Method::POST, "/investigation/cases/{id}/entities", work, "添加对象"), post(entity_add))
 }
 
 pub fn at(ms: &i64) -> String {
@@ -211,6 +212,9 @@ impl CasePage {
                 .map(|i| (i.id.to_string(), format!("#{} {}", i.seq, i.title))),
         );
         v
+    }
+    fn entity_kinds(&self) -> Vec<(&'static str, &'static str)> {
+        records::ENTITY_KINDS.iter().map(|k| (k.0, if self.en() { k.2 } else { k.1 })).collect()
     }
     fn file_kinds(&self) -> Vec<(&'static str, &'static str)> {
         FileKind::ALL.iter().map(|k| (k.as_str(), k.label(self.en()))).collect()
@@ -617,5 +621,31 @@ pub async fn copresence(
     match result {
         Ok(imp) => Ok(Redirect::to(&format!("/investigation/cases/{id}/imports/{}", imp.id)).into_response()),
         Err(e) => refused(&state, &ctx, id, "copresence", &f, &e, &["days", "persons"]).await,
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct EntityForm {
+    kind: String,
+    key: String,
+    holder: String,
+}
+
+pub async fn entity_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<EntityForm>,
+) -> PageResult<Response> {
+    let result = async {
+        let holder = opt_num("holder", &f.holder)?;
+        let input = super::api::EntityInput { kind: f.kind.clone(), key: f.key.clone(), holder };
+        service::add_entity(&state, &ctx, id, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(back(id, "entities")),
+        Err(e) => refused(&state, &ctx, id, "entity", &f, &e, &["kind", "key", "holder"]).await,
     }
 }

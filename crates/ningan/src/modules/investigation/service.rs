@@ -316,3 +316,68 @@ pub fn day_end_ms(day: chrono::NaiveDate) -> i64 {
     let end = day.and_hms_milli_opt(23, 59, 59, 999).unwrap_or_default();
     ningan_core::time::cst().from_local_datetime(&end).single().map(|t| t.timestamp_millis()).unwrap_or(i64::MAX)
 }
+
+/// Adds an entity by hand (a vehicle seen, an address, an organisation, a person), checked
+/// by its kind, tied to the person it belongs to when given.
+pub async fn add_entity(state: &AppState, p: &Principal, id: i64, input: &super::api::EntityInput) -> ApiResult<i64> {
+    use super::store::records::{self, ENTITY_KINDS};
+    if !ENTITY_KINDS.iter().any(|k| k.0 == input.kind) {
+        let codes = ENTITY_KINDS.iter().map(|s| s.0).collect::<Vec<_>>().join(", ");
+        let zh = ENTITY_KINDS.iter().map(|s| s.1).collect::<Vec<_>>().join("、");
+        return Err(E::Field("kind", Rule::OneOf { zh: zh.into(), codes: codes.into() }).into());
+    }
+    let bad = |zh: String, en: String| -> ApiError { E::Field("key", Rule::other(zh, en)).into() };
+    let raw = input.key.trim();
+    let key = match input.kind.as_str() {
+        "person" => ningan_core::idnumber::IdNumber::parse(raw, ningan_core::time::today_cst())
+            .map(|i| i.as_str().to_string())
+            .map_err(|e| bad(e.to_string(), e.to_string()))?,
+        "phone" => ningan_core::phone::Phone::parse(raw)
+            .map(|x| x.as_str().to_string())
+            .map_err(|e| bad(e.to_string(), e.to_string()))?,
+        "account" => {
+            let c: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+            if !(8..=30).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("账号应为8–30位数字".into(), "an account has 8 to 30 digits".into()));
+            }
+            c
+        }
+        "vehicle" => {
+            let plate: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+            let n = plate.chars().count();
+            let first_is_han = plate.chars().next().is_some_and(|c| !c.is_ascii());
+            if !(7..=8).contains(&n) || !first_is_han || !plate.chars().skip(1).all(|c| c.is_ascii_alphanumeric()) {
+                return Err(bad(
+                    "车牌应为省份简称加6–7位字母数字，如浙B12345".into(),
+                    "a plate is a province character and 6 or 7 letters or digits, e.g. 浙B12345".into(),
+                ));
+            }
+            plate
+        }
+        _ => text("key", "名称或地址", "name or address", raw, 2, 120)?,
+    };
+    let holder = match input.holder {
+        None => None,
+        Some(h) => {
+            let found = records::entities_by_id(&state.db, id, &[h]).await?;
+            if !found.iter().any(|e| e.kind == "person") {
+                return Err(E::Field("holder", Rule::other("须为本案的人员", "must be a person of this case")).into());
+            }
+            Some(h)
+        }
+    };
+    let resident = if input.kind == "person" {
+        state.db.resident_by_id_number(&ningan_store::Scope::everything(), &key).await?
+    } else {
+        None
+    };
+    let mut w = state.db.write().await?;
+    let eid = records::entity_upsert(&mut w, id, &input.kind, &key, holder, resident).await?;
+    let shown = records::mask_key(&input.kind, &key);
+    let label = records::entity_kind_label(&input.kind, false);
+    cases::log(&mut w, &p.actor(), id, "entity", &format!("添加对象 / entity added: {label} {shown}"), now_ms())
+        .await?;
+    w.audit(p.actor().audit("investigation.entity.add", "inv_case", id, resident, None, &input.kind)).await?;
+    w.commit().await?;
+    Ok(eid)
+}
