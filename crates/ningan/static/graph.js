@@ -80,7 +80,7 @@
           name: String(n.id), value: n.id,
           symbolSize: lead ? 40 : 22,
           itemStyle: { color: colour, borderColor: selected.has(n.id) ? "#111" : "#fff", borderWidth: selected.has(n.id) ? 4 : 1 },
-          label: { show: true, formatter: (lead ? t("【核心】", "[core] ") : "") + n.label, fontSize: 11 },
+          label: { show: true, position: "right", color: "#1f2933", formatter: (lead ? t("【核心】", "[core] ") : "") + n.label, fontSize: 11 },
           tooltip: { formatter: esc(n.kind_label + " " + n.label) + (n.holds && n.holds.length ? "<br>" + n.holds.map(esc).join("<br>") : "") }
         };
         var p = at[String(n.id)] || (n.x != null ? [n.x, n.y] : null);

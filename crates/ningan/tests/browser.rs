@@ -1439,12 +1439,45 @@ async fn an_investigator_imports_records_finds_the_gang_and_its_leader_and_saves
     s.wait_text("[data-testid=group-1]", &format!("{} 人", gang.len())).await;
     wait_attr(&client, "[data-testid=link-canvas]", "data-nodes", &gang.len().to_string()).await;
     assert!(painted_pixels(&client, "[data-testid=link-canvas]").await > 0, "the chart is drawn");
+    client.execute("document.querySelector('[data-testid=link-canvas]').scrollIntoView()", vec![]).await.unwrap();
+    s.shot("investigation-groups").await;
     s.type_into("[data-testid=link-title]", "赌场团伙结构").await;
     s.click("[data-testid=link-save]").await;
     s.wait_text("[data-testid=link-status]", "已保存").await;
     s.shot("investigation-chart").await;
     s.go(case_url.trim_start_matches(&app.base)).await;
     s.wait_text("[data-testid=chart-versions]", "赌场团伙结构").await;
+    // In English, nothing the interface itself says is left in Chinese (titles are data).
+    s.click("[data-testid=lang-switch]").await;
+    s.wait_text("[data-testid=lang-switch]", "中文").await;
+    let path = case_url.trim_start_matches(&app.base).to_string();
+    for p in ["/investigation".to_string(), path.clone(), format!("{path}/chart")] {
+        s.go(&p).await;
+        s.text("h1").await;
+        let chrome = client
+            .execute(
+                "return Array.from(document.querySelectorAll('.menu a, h2, thead th, label, button, summary, .crumbs a'))\
+                 .map(e => e.childNodes.length ? Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ') : e.textContent)\
+                 .join(' | ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let chrome = chrome.as_str().unwrap_or_default().replace("中文", "");
+        let han: String = chrome.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
+        assert!(chrome.contains("Investigation") && han.is_empty(), "{p} in English still says “{han}” in: {chrome}");
+    }
+    // On a phone, the case and its chart fit the screen's width.
+    client.set_window_size(390, 844).await.unwrap();
+    for p in [path.clone(), format!("{path}/chart")] {
+        s.go(&p).await;
+        s.text("h1").await;
+        assert_no_sideways_scroll(&client, &p).await;
+    }
+    s.shot("investigation-phone").await;
+    client.set_window_size(1400, 1000).await.unwrap();
+    s.click("[data-testid=lang-switch]").await;
+    s.wait_text("[data-testid=lang-switch]", "English").await;
     s.logout().await;
 
     // A colleague of the same brigade, not on the team: the case and its chart do not exist.
