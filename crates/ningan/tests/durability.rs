@@ -349,7 +349,7 @@ on_both_backends!(an_import_killed_mid_way_resumes_and_counts_every_row_once, |b
         .lines()
         .find_map(|l| l.strip_prefix("detective ").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
         .expect("detective login printed");
-    const ROWS: i64 = 120_000;
+    const ROWS: i64 = 60_000;
     let mut csv = String::from("caller,callee,start,duration_s\n");
     for i in 0..ROWS {
         csv.push_str(&format!(
