@@ -449,6 +449,10 @@ async fn openapi_document_lists_every_api_route_with_its_action() {
     }
     assert!(doc["components"]["schemas"]["ResidentDto"].is_object());
     assert!(doc.to_string().find("#/$defs").is_none(), "references point into components");
+    // A 401, 403 or 404 carries no field errors: the schema must not require them.
+    let required = doc["components"]["schemas"]["Problem"]["required"].as_array().cloned().unwrap_or_default();
+    assert!(required.contains(&serde_json::json!("status")), "{required:?}");
+    assert!(!required.contains(&serde_json::json!("errors")), "errors only come with a 422: {required:?}");
 }
 
 #[tokio::test]

@@ -83,7 +83,8 @@ pub struct Problem {
     pub detail: String,
     pub title_en: String,
     pub detail_en: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Only when fields were refused (422): each field with its message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 
