@@ -226,3 +226,18 @@ pub fn centrality(g: &Graph, f: &Filter, nodes: &[u32]) -> Vec<Centrality> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod empty {
+    use super::*;
+
+    #[test]
+    fn a_graph_with_nothing_in_it_has_no_communities_and_no_central_members() {
+        let g = Graph::build(0, Vec::new()).unwrap();
+        let c = communities(&g, &Filter::default());
+        assert_eq!((c.count, c.of.len()), (0, 0));
+        assert!(centrality(&g, &Filter::default(), &[]).is_empty());
+        let lone = Graph::build(3, Vec::new()).unwrap();
+        assert_eq!(communities(&lone, &Filter::default()).members().len(), 3);
+    }
+}
