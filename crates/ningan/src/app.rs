@@ -118,6 +118,7 @@ pub fn build(config: Config, db: Db) -> Result<(Router, AppState), StartError> {
         )
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::metrics::record))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::headers::secure))
         // Pages and API answers: a fast level, since they are made per request; static assets
         // arrive compressed already and pass through untouched.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))

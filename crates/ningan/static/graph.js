@@ -229,6 +229,8 @@
     });
     chart.on("dblclick", function (e) { if (e.dataType === "node") expand([+e.data.value]); });
 
+    // The page's forms are driven here, never sent.
+    root.querySelectorAll("form").forEach(function (f) { f.addEventListener("submit", function (e) { e.preventDefault(); }); });
     q("[data-link-search]").addEventListener("click", function () {
       var p = new URLSearchParams({ q: q("[data-link-q]").value.trim(), per_page: "20" });
       var k = q("[data-link-kind]").value;

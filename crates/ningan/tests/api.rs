@@ -601,3 +601,20 @@ on_both_backends!(the_resident_list_pages_at_the_size_asked_and_exports_masked, 
     let all = officer.http.get(app.url("/residents.xlsx")).send().await.unwrap();
     assert_eq!(all.status(), 200);
 });
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for path in ["/login", "/api/openapi.json", "/api/residents", "/no/such/page"] {
+        let r = app.anonymous().raw_get(path).await;
+        let h = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(h("content-security-policy").contains("script-src 'self'"), "{path}: {:?}", r.headers());
+        assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(
+            (h("x-frame-options"), h("x-content-type-options")),
+            ("DENY".to_string(), "nosniff".to_string()),
+            "{path}"
+        );
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
+    }
+}

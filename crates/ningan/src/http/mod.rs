@@ -5,6 +5,7 @@ pub mod api;
 pub mod dto;
 pub mod error;
 pub mod files;
+pub mod headers;
 pub mod idempotency;
 pub mod json;
 pub mod limit;
