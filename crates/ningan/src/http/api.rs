@@ -71,6 +71,8 @@ pub struct Op {
     pub status: u16,
     /// Path and query parameters, for the OpenAPI document.
     pub params: &'static [(&'static str, &'static str)],
+    /// Media types of a request body that is a file rather than JSON.
+    pub file_body: &'static [&'static str],
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
@@ -90,6 +92,7 @@ impl Op {
             response: None,
             status: 200,
             params: &[],
+            file_body: &[],
         }
     }
 
@@ -109,6 +112,12 @@ impl Op {
 
     pub fn status(mut self, s: u16) -> Op {
         self.status = s;
+        self
+    }
+
+    /// The request body is a file of one of these media types.
+    pub fn file_body(mut self, types: &'static [&'static str]) -> Op {
+        self.file_body = types;
         self
     }
 

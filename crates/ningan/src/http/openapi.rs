@@ -33,6 +33,14 @@ pub fn document(ops: &[Op]) -> Value {
         if !params.is_empty() {
             operation.insert("parameters".into(), Value::Array(params));
         }
+        if !op.file_body.is_empty() {
+            let content: Map<String, Value> = op
+                .file_body
+                .iter()
+                .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}})))
+                .collect();
+            operation.insert("requestBody".into(), json!({"required": true, "content": content}));
+        }
         if let Some(req) = op.request {
             let schema = serde_json::to_value(req(&mut generator)).unwrap_or_default();
             operation.insert(

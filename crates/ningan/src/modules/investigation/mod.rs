@@ -232,6 +232,7 @@ pub fn routes(api: Api) -> Api {
                 "导入话单、资金流水或同行轨迹（CSV或Parquet，请求体为文件）",
             )
             .query(&[("kind", "calls, transfers or copresence"), ("name", "file name")])
+            .file_body(&["text/csv", "application/vnd.apache.parquet", "application/octet-stream"])
             .response::<store::records::Import>()
             .status(202),
             post(api::import_upload).layer(axum::extract::DefaultBodyLimit::disable()),
