@@ -432,19 +432,10 @@ async fn officers_work_through_the_workbench() {
     for path in ["/", "/residents", "/precise/followups", "/precise/quarantine", "/fraud/tasks", "/precise/venues"] {
         s.go(path).await;
         s.text("h1").await;
-        let chrome = client
-            .execute(
-                "return Array.from(document.querySelectorAll('.menu a, h1, h2, thead th, label, button, .crumbs a'))\
-                 .map(e => e.childNodes.length ? Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ') : e.textContent)\
-                 .join(' | ');",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let chrome = chrome.as_str().unwrap_or_default().replace("中文", "");
+        let chrome = interface_text(&client, ", h1").await;
         assert!(chrome.len() > 40 && chrome.contains("Residents"), "{path}: the interface text was read: {chrome}");
-        let han: String = chrome.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
-        assert!(han.is_empty(), "{path} in English still says “{han}” in: {chrome}");
+        let left = han(&chrome);
+        assert!(left.is_empty(), "{path} in English still says “{left}” in: {chrome}");
     }
 
     // Pages outside one's role are refused.
@@ -727,6 +718,22 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
 }
 
 /// Fails when the page is wider than the window (a phone scrolls it sideways).
+/// What the interface itself says on the page (menu, headings, column heads, labels,
+/// buttons, crumbs and whatever else `extra` names), joined; data such as names is not in it.
+async fn interface_text(client: &Client, extra: &str) -> String {
+    let script = format!(
+        "return Array.from(document.querySelectorAll('.menu a, h2, thead th, label, button, .crumbs a{extra}'))\
+         .map(e => e.childNodes.length ? Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ') : e.textContent)\
+         .join(' | ');"
+    );
+    let v = client.execute(&script, vec![]).await.unwrap();
+    v.as_str().unwrap_or_default().replace("中文", "")
+}
+
+fn han(text: &str) -> String {
+    text.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect()
+}
+
 async fn assert_no_sideways_scroll(client: &fantoccini::Client, page: &str) {
     let r = client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
     let (content, window) = (r[0].as_i64().unwrap(), r[1].as_i64().unwrap());
@@ -1454,18 +1461,9 @@ async fn an_investigator_imports_records_finds_the_gang_and_its_leader_and_saves
     for p in ["/investigation".to_string(), path.clone(), format!("{path}/chart")] {
         s.go(&p).await;
         s.text("h1").await;
-        let chrome = client
-            .execute(
-                "return Array.from(document.querySelectorAll('.menu a, h2, thead th, label, button, summary, .crumbs a'))\
-                 .map(e => e.childNodes.length ? Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ') : e.textContent)\
-                 .join(' | ');",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let chrome = chrome.as_str().unwrap_or_default().replace("中文", "");
-        let han: String = chrome.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).collect();
-        assert!(chrome.contains("Investigation") && han.is_empty(), "{p} in English still says “{han}” in: {chrome}");
+        let chrome = interface_text(&client, ", summary").await;
+        let left = han(&chrome);
+        assert!(chrome.contains("Investigation") && left.is_empty(), "{p} in English still says “{left}” in: {chrome}");
     }
     // On a phone, the case and its chart fit the screen's width.
     client.set_window_size(390, 844).await.unwrap();

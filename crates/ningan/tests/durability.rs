@@ -33,6 +33,25 @@ fn start(args: &[String], port: u16) -> Child {
         .expect("start ningan")
 }
 
+/// Generates a demo city of `people` on `args` and returns `username`'s demo password.
+fn demo_city(args: &[String], people: u32, username: &str) -> String {
+    let out = Command::new(BIN)
+        .arg("demo")
+        .args(args)
+        .args(["--people", &people.to_string(), "--no-serve"])
+        .output()
+        .expect("demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(username)).then(|| words.next().unwrap_or("").to_string())
+        })
+        .unwrap_or_else(|| panic!("{username}'s login printed"))
+}
+
 async fn wait_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -66,13 +85,7 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
     // A small demo city gives stations and a clerk with a known password.
-    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("clerk").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
-        .expect("clerk login printed");
+    let password = demo_city(&args, 50, "clerk");
 
     let port = free_port();
     let mut server = start(&args, port);
@@ -150,13 +163,7 @@ on_both_backends!(acknowledged_writes_survive_kill_9, |b| async move {
 on_both_backends!(acknowledged_shelter_check_ins_survive_kill_9, |b| async move {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
-    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "600", "--no-serve"]).output().expect("demo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("commander").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
-        .expect("commander login printed");
+    let password = demo_city(&args, 600, "commander");
     let db = Db::open(&loc).await.unwrap();
     let people: Vec<i64> =
         ningan_store::sql::query_scalar("SELECT id FROM residents ORDER BY id").fetch_all(db.reader()).await.unwrap();
@@ -252,13 +259,7 @@ async fn acknowledged_signals_and_warnings_survive_kill_9_postgres() {
 async fn signals_survive_kill_9(b: Backend) {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
-    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("analyst").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
-        .expect("analyst login printed");
+    let password = demo_city(&args, 50, "analyst");
     let port = free_port();
     let mut server = start(&args, port);
     wait_healthy(port).await;
@@ -342,13 +343,7 @@ async fn signals_survive_kill_9(b: Backend) {
 on_both_backends!(an_import_killed_mid_way_resumes_and_counts_every_row_once, |b| async move {
     let (loc, dir) = ningan_testkit::fresh_location(b);
     let args = data_args(dir.path(), &loc);
-    let out = Command::new(BIN).arg("demo").args(&args).args(["--people", "50", "--no-serve"]).output().expect("demo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("detective ").map(|r| r.split_whitespace().next().unwrap_or("").to_string()))
-        .expect("detective login printed");
+    let password = demo_city(&args, 50, "detective");
     const ROWS: i64 = 60_000;
     let mut csv = String::from("caller,callee,start,duration_s\n");
     for i in 0..ROWS {

@@ -55,6 +55,20 @@ pub fn routes(api: Api) -> Api {
         .add(Op::page(Method::POST, "/investigation/cases/{id}/entities", work, "添加对象"), post(entity_add))
 }
 
+/// An import's state as the pages name it.
+fn import_state_label(state: &str, en: bool) -> &'static str {
+    match (state, en) {
+        ("queued", false) => "排队中",
+        ("queued", true) => "Queued",
+        ("running", false) => "导入中",
+        ("running", true) => "Importing",
+        ("done", false) => "已完成",
+        ("done", true) => "Done",
+        (_, false) => "失败",
+        (_, true) => "Failed",
+    }
+}
+
 pub fn at(ms: &i64) -> String {
     crate::modules::emergency::pages::at(ms)
 }
@@ -223,16 +237,7 @@ impl CasePage {
         FileKind::parse(k).map(|k| k.label(self.en())).unwrap_or("?")
     }
     fn import_state(&self, s: &str) -> &'static str {
-        match (s, self.en()) {
-            ("queued", false) => "排队中",
-            ("queued", true) => "Queued",
-            ("running", false) => "导入中",
-            ("running", true) => "Importing",
-            ("done", false) => "已完成",
-            ("done", true) => "Done",
-            (_, false) => "失败",
-            (_, true) => "Failed",
-        }
+        import_state_label(s, self.en())
     }
     fn short(&self, h: &str) -> String {
         h.chars().take(12).collect()
@@ -524,16 +529,7 @@ struct ImportPage {
 
 impl ImportPage {
     fn state_label(&self) -> &'static str {
-        match (self.imp.state.as_str(), self.frame.tr.is_en()) {
-            ("queued", false) => "排队中",
-            ("queued", true) => "Queued",
-            ("running", false) => "导入中",
-            ("running", true) => "Importing",
-            ("done", false) => "已完成",
-            ("done", true) => "Done",
-            (_, false) => "失败",
-            (_, true) => "Failed",
-        }
+        import_state_label(&self.imp.state, self.frame.tr.is_en())
     }
     fn kind_label(&self) -> &'static str {
         FileKind::parse(&self.imp.kind).map(|k| k.label(self.frame.tr.is_en())).unwrap_or("?")
