@@ -206,6 +206,7 @@ async fn run(state: &AppState, inv: &InvestigationState, imp: &Import) -> Result
     let mut done = skip as i64;
     while let Some(batch) = rx.recv().await {
         let mut w = state.db.write().await?;
+        add_new_entities(&mut w, imp.case_id, &mut ids, &batch).await?;
         let (mut relations, mut refusals) = (Vec::with_capacity(batch.len()), Vec::new());
         for (line, row) in &batch {
             match row {
@@ -238,6 +239,38 @@ async fn run(state: &AppState, inv: &InvestigationState, imp: &Import) -> Result
     let mut w = state.db.write().await?;
     records::import_finish(&mut w, &actor, imp, None, now_ms()).await?;
     w.commit().await?;
+    Ok(())
+}
+
+/// Adds the phones and accounts a batch names for the first time, without a holder, in a few
+/// multi-row statements rather than one round trip each; [`resolve`] then finds them known
+/// (and gives a holder to those whose row names one).
+async fn add_new_entities(
+    w: &mut ningan_store::Write,
+    case_id: i64,
+    ids: &mut HashMap<(&'static str, String), (i64, bool)>,
+    batch: &[(u64, Result<Parsed, String>)],
+) -> Result<(), ningan_store::StoreError> {
+    for kind in ["phone", "account"] {
+        let mut fresh: Vec<String> = batch
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .flat_map(|p| [&p.a, &p.b])
+            .filter(|e| e.kind == kind && !ids.contains_key(&(kind, e.key.clone())))
+            .map(|e| e.key.clone())
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        if fresh.is_empty() {
+            continue;
+        }
+        let rows: Vec<(&str, String, Option<i64>, Option<i64>)> =
+            fresh.iter().map(|k| (kind, k.clone(), None, None)).collect();
+        records::entities_bulk(w, case_id, &rows).await?;
+        for (key, id) in records::ids_for_keys(w, case_id, kind, &fresh).await? {
+            ids.insert((kind, key), (id, false));
+        }
+    }
     Ok(())
 }
 

@@ -543,3 +543,20 @@ pub async fn resident_numbers(db: &Db, ids: &[i64]) -> Result<std::collections::
     }
     Ok(out)
 }
+
+/// The ids of a case's entities of one kind with these keys.
+pub async fn ids_for_keys(w: &mut Write, case_id: i64, kind: &str, keys: &[String]) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        let mut f = Filter::new();
+        let c = f.arg_i64(case_id);
+        let k = f.arg_text(kind.to_string());
+        let list: Vec<String> = chunk.iter().map(|key| f.arg_text(key.clone())).collect();
+        f.cond(format!("case_id = {c} AND kind = {k} AND ekey IN ({})", list.join(", ")));
+        let sql = format!("SELECT id, ekey FROM inv_entities WHERE {}", f.where_sql());
+        for r in f.bind(&sql).fetch_all(w.connection()).await? {
+            out.push((r.try_get("ekey")?, r.try_get("id")?));
+        }
+    }
+    Ok(out)
+}
