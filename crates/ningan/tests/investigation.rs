@@ -452,6 +452,11 @@ on_both_backends!(entities_are_added_by_hand_checked_by_kind_and_tied_to_their_p
         let (s, e) = lead.post(&url, json!({"kind": kind, "key": key})).await;
         assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some(field)), "{kind} {key}: {e}");
     }
+    // The graph is built now, with the person alone; what is added later shows on the next ask.
+    let (_, alone) = lead.get(&format!("/api/investigation/cases/{case}/graph/expand?seeds={person}")).await;
+    assert_eq!(alone["nodes"].as_array().map(Vec::len), Some(1), "{alone}");
+    let (s, _) = lead.post(&format!("/api/investigation/cases/{case}/log"), json!({"text": "走访车主"})).await;
+    assert_eq!(s, 201);
     let (s, e) = lead.post(&url, json!({"kind": "vehicle", "key": "浙B12345", "holder": person + 1000})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("holder")), "{e}");
     let (s, car) = lead.post(&url, json!({"kind": "vehicle", "key": "浙b 12345", "holder": person})).await;

@@ -16,7 +16,7 @@ use crate::http::error::{ApiError, ApiResult};
 
 /// A case's graph with the mapping between its node numbers and the case's entities.
 pub struct CaseGraph {
-    version: (i64, i64, i64),
+    version: (i64, i64),
     pub graph: Graph,
     /// The entity each node stands for.
     pub rep: Vec<i64>,
@@ -83,7 +83,7 @@ pub async fn graph(state: &AppState, inv: &InvestigationState, case_id: i64) -> 
 }
 
 fn build(
-    version: (i64, i64, i64),
+    version: (i64, i64),
     entities: Vec<Entity>,
     edges: Vec<records::Edge>,
     names: HashMap<i64, String>,

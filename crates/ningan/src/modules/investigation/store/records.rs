@@ -372,21 +372,20 @@ pub async fn edges(db: &Db, case_id: i64) -> Result<Vec<Edge>> {
         .collect()
 }
 
-/// What the graph of a case was built from: it is built again when this changes.
-pub async fn version(db: &Db, case_id: i64) -> Result<(i64, i64, i64)> {
-    let r = query("SELECT COUNT(*) AS n, MAX(id) AS last FROM inv_relations WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_one(db.reader())
-        .await?;
-    let entities = query("SELECT MAX(id) AS last FROM inv_entities WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_one(db.reader())
-        .await?
-        .try_get::<Option<i64>, _>("last")?
-        .unwrap_or(0);
-    let n: i64 = r.try_get("n")?;
-    let last = r.try_get::<Option<i64>, _>("last")?.unwrap_or(0);
-    Ok((n, last, entities))
+/// What the graph of a case was built from: it is built again when this changes. Relations
+/// are only ever added, and every other change to entities (a holder learnt, an entity added
+/// by hand) comes with new relations or an import or entity line in the case log, so the
+/// newest of each says it — not a count of a million rows on every question, and a note in
+/// the log does not make the graph be built again.
+pub async fn version(db: &Db, case_id: i64) -> Result<(i64, i64)> {
+    let r = query(
+        "SELECT (SELECT MAX(id) FROM inv_relations WHERE case_id = $1) AS rel, \
+         (SELECT MAX(id) FROM inv_log WHERE case_id = $1 AND kind IN ('import', 'entity')) AS log",
+    )
+    .bind(case_id)
+    .fetch_one(db.reader())
+    .await?;
+    Ok((r.try_get::<Option<i64>, _>("rel")?.unwrap_or(0), r.try_get::<Option<i64>, _>("log")?.unwrap_or(0)))
 }
 
 /// A source record as the team reads it.
