@@ -546,6 +546,7 @@ pub async fn import_detail(
 ) -> PageResult {
     let c = cases::get(&state.db, id).await?;
     let imp = records::import_get(&state.db, id, import).await?;
+    crate::http::shown::audit_shown(&state, &ctx, "investigation.import.view", "inv_case", &[id], &[]).await?;
     let frame = Frame::for_principal(&ctx)
         .crumb("/investigation", "nav.investigation")
         .crumb_text(&format!("/investigation/cases/{id}"), &c.no)
@@ -571,6 +572,7 @@ pub async fn chart(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         .crumb_text(&format!("/investigation/cases/{id}"), &c.no)
         .crumb_text(&format!("/investigation/cases/{id}/chart"), ctx_label(&ctx));
     let relations = cases::counts(&state.db, id).await?.3;
+    crate::http::shown::audit_shown(&state, &ctx, "investigation.chart.open", "inv_case", &[id], &[]).await?;
     Ok(html(
         StatusCode::OK,
         &ChartPage {

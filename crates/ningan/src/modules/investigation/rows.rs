@@ -2,7 +2,6 @@
 //! call-detail, bank-transfer or co-presence file checked and turned into a relation between
 //! two entities — or refused with its line and the reason, in Chinese and English.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{NaiveDateTime, TimeZone as _};
@@ -390,15 +389,6 @@ pub fn parse_row(kind: FileKind, f: &[Option<String>], now: i64) -> Result<Parse
         return Err("两端相同 / both ends are the same".into());
     }
     Ok(parsed)
-}
-
-/// Lines of refused rows by reason, for a summary.
-pub fn tally<'a>(refusals: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
-    let mut out = HashMap::new();
-    for r in refusals {
-        *out.entry(r).or_default() += 1;
-    }
-    out
 }
 
 #[cfg(test)]
