@@ -108,6 +108,9 @@ string_enum! {
         InvestigationRead => "investigation.read", "查看本人所在专案组的案件与打击战果";
         InvestigationWork => "investigation.work", "立案，在本人所在专案组内记录日志、提交证据、导入话单与资金流水、关系研判";
         InvestigationSupervise => "investigation.supervise", "督导本单位及下级单位的全部案件";
+        EvaluationRead => "evaluation.read", "查看群众安全感与满意度测评、民主评议和应用场景";
+        EvaluationWork => "evaluation.work", "录入电话访问答卷、回复对本单位的评议意见";
+        EvaluationManage => "evaluation.manage", "设计问卷、组织测评与民主评议、维护应用场景目录、生成月报";
     }
 }
 
@@ -146,6 +149,9 @@ impl Role {
                 SecurityManage,
                 InvestigationRead,
                 InvestigationSupervise,
+                EvaluationRead,
+                EvaluationWork,
+                EvaluationManage,
             ],
             Role::Epidemiologist => &[
                 OrgUnitRead,
@@ -186,6 +192,8 @@ impl Role {
                 EmergencyRead,
                 EmergencyWork,
                 SecurityRead,
+                EvaluationRead,
+                EvaluationWork,
             ],
             Role::ServiceClerk => {
                 &[OrgUnitRead, ResidentRead, ResidentWrite, ResidentReveal, CockpitView, PassIssue, ApplicationWork]

@@ -43,6 +43,7 @@ pub mod pass;
 pub mod phone;
 pub mod quarantine;
 pub mod roads;
+pub mod survey;
 pub mod text;
 pub mod time;
 
