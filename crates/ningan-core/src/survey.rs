@@ -152,7 +152,11 @@ pub fn check_questions(questions: &[Question]) -> Result<(), Vec<Problem>> {
             problems.push(problem(&at, "编号重复", "the key is used twice"));
         }
         if !text_ok(&q.text) {
-            problems.push(problem(&at, format!("题目应为1至{MAX_TEXT}字"), format!("the text is 1–{MAX_TEXT} characters")));
+            problems.push(problem(
+                &at,
+                format!("题目应为1至{MAX_TEXT}字"),
+                format!("the text is 1–{MAX_TEXT} characters"),
+            ));
         }
         let Some(kind) = Kind::parse(&q.kind) else {
             problems.push(problem(&at, "题型应为单选、多选、量表或文字", "the kind is single, multi, scale or text"));
@@ -188,7 +192,11 @@ pub fn check_questions(questions: &[Question]) -> Result<(), Vec<Problem>> {
                 Some(_) => {
                     let from = q.positive_from.unwrap_or(3) as usize;
                     if from < 2 || from > q.scale.len() {
-                        problems.push(problem(&at, "计入指数的最低刻度不在量表内", "the lowest counted point is off the scale"));
+                        problems.push(problem(
+                            &at,
+                            "计入指数的最低刻度不在量表内",
+                            "the lowest counted point is off the scale",
+                        ));
                     }
                 }
             }
@@ -305,10 +313,7 @@ pub fn rake(sample: &[Cell], population: &Margins) -> Vec<f64> {
         Sex::ALL.iter().map(|s| (present_sex.contains(s), population.sex.get(s).copied().unwrap_or(0.0))).collect(),
     );
     let age_target = targets(
-        AgeBand::ALL
-            .iter()
-            .map(|a| (present_age.contains(a), population.age.get(a).copied().unwrap_or(0.0)))
-            .collect(),
+        AgeBand::ALL.iter().map(|a| (present_age.contains(a), population.age.get(a).copied().unwrap_or(0.0))).collect(),
     );
     let sex_at = |s: Sex| Sex::ALL.iter().position(|x| *x == s).unwrap_or(0);
     let age_at = |a: AgeBand| AgeBand::ALL.iter().position(|x| *x == a).unwrap_or(0);
@@ -462,7 +467,8 @@ mod tests {
     #[test]
     fn impossible_answers_are_refused_and_good_ones_normalised() {
         let qs = vec![scale("safe", Some("security")), choice("why", "multi", 4), choice("who", "single", 3)];
-        let qs = [qs, vec![Question { kind: "text".into(), required: false, scale: vec![], ..scale("note", None) }]].concat();
+        let qs = [qs, vec![Question { kind: "text".into(), required: false, scale: vec![], ..scale("note", None) }]]
+            .concat();
         let mut a = BTreeMap::new();
         a.insert("safe".to_string(), Value::One(4));
         a.insert("why".to_string(), Value::Many(vec![3, 1, 3]));

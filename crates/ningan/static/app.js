@@ -32,7 +32,7 @@
         var zhOf = {};
         Object.keys(cfg.names || {}).forEach(function (zh) { zhOf[cfg.names[zh]] = zh; });
         var visual = function (max, dim) {
-          return { min: 0, max: max || 1, left: "left", bottom: 10, text: [cfg.high, cfg.low], calculable: true, dimension: dim,
+          return { min: dim === undefined ? (cfg.min || 0) : 0, max: max || 1, left: "left", bottom: 10, text: [cfg.high, cfg.low], calculable: true, dimension: dim,
                    inRange: { color: ["#e0ecf8", "#1c4f8a"] } };
         };
         var city = function () {
@@ -336,6 +336,12 @@
   // A select that applies itself (the page size): no button to press.
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
+  });
+
+  // The wall's full-screen button (browsers allow it only from a click).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-fullscreen]");
+    if (b && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
   });
 
   function init(root) { itemFields(root); drawCharts(root); drawMaps(root); drawGraphs(root); }

@@ -277,7 +277,17 @@
         return r.ok ? r.text() : Promise.reject(r.status);
       }).then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
-        if (fresh) el.innerHTML = fresh.innerHTML;
+        if (!fresh) return;
+        // Charts inside are drawn again by app.js: let go of the old ones first, or a wall
+        // left running for days gathers dead chart instances.
+        if (window.echarts) {
+          el.querySelectorAll("[_echarts_instance_]").forEach(function (c) {
+            var chart = echarts.getInstanceByDom(c);
+            if (chart) chart.dispose();
+          });
+        }
+        el.innerHTML = fresh.innerHTML;
+        el.dispatchEvent(new CustomEvent("htmx:afterSwap", { bubbles: true }));
       }).catch(function () { /* the next round tries again */ });
     }, secs * 1000);
   }

@@ -10,6 +10,7 @@ pub mod cockpit;
 pub mod command;
 pub mod emergency;
 pub mod enterprise;
+pub mod evaluation;
 pub mod fraud;
 pub mod investigation;
 pub mod life;
@@ -307,6 +308,21 @@ pub const ALL: &[Module] = &[
         migrations: investigation::MIGRATIONS,
         state: Some(investigation::open_state),
         config: None,
+    },
+    Module {
+        name: "evaluation",
+        routes: evaluation::routes,
+        start: nothing,
+        panels: &[evaluation::panel::PANEL],
+        menu: &[
+            MenuItem { href: "/evaluation", key: "nav.evaluation", action: Some(Action::EvaluationRead) },
+            MenuItem { href: "/evaluation/reports", key: "nav.reports", action: Some(Action::EvaluationRead) },
+        ],
+        texts: evaluation::texts::TEXTS,
+        demo: Some(evaluation::demo::DEMO),
+        migrations: evaluation::MIGRATIONS,
+        state: Some(evaluation::open_state),
+        config: Some(crate::config::Section::of::<evaluation::report::EvaluationConfig>()),
     },
     Module {
         name: "audit",

@@ -268,6 +268,8 @@ async fn logout_submit(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Res
 #[derive(Deserialize)]
 struct HomeQuery {
     figure: Option<String>,
+    /// A unit under the viewer's, drilled into on the cockpit.
+    unit: Option<i64>,
 }
 
 #[derive(Template)]
@@ -279,7 +281,7 @@ struct HomePage {
 
 async fn home_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<HomeQuery>) -> Response {
     if ctx.may(ningan_core::Action::CockpitView) {
-        return match crate::modules::cockpit::page(&state, &ctx, q.figure).await {
+        return match crate::modules::cockpit::page(&state, &ctx, q.figure, q.unit).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         };

@@ -3,6 +3,7 @@
 //! and trend charts, all computed for the viewer's scope. Figures aggregate whole tables, so
 //! they are cached per scope and refreshed in the background: at most 30 s old.
 
+pub mod monthly;
 pub mod panels;
 pub mod texts;
 
@@ -62,6 +63,7 @@ pub fn routes(api: Api) -> Api {
         get(api_figures),
     )
     .add(Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"), get(map_fragment))
+    .add(Op::page(Method::GET, "/cockpit/wall", view, "指挥中心大屏（全屏、自动刷新）"), get(wall))
 }
 
 /// The panels for the viewer's scope. Fresh ones come from the cache; stale ones are served
@@ -190,25 +192,36 @@ async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum:
 
 /// The map's configuration for `app.js`: the figure per district (named as the map shows
 /// them in the viewer's language), and per station with its seat for the drill-down into a
-/// district; a viewer inside one district opens on it.
+/// district; a view inside one district opens on it. Figures in basis points (`_bp`) are
+/// drawn as per cent, coloured from just below the lowest district.
 async fn map_config(
     state: &AppState,
-    ctx: &Ctx,
+    view: &View,
     figure: &MapFigure,
     tr: Tr,
 ) -> Result<String, ningan_store::StoreError> {
     let label = |d: &ningan_core::District| if tr.is_en() { d.name_en } else { d.name };
+    let scaled = figure.key.ends_with("_bp");
+    let shown = |v: i64| if scaled { json!(v as f64 / 100.0) } else { json!(v) };
     let data: Vec<serde_json::Value> = figure
         .districts()
         .iter()
-        .filter_map(|(zh, v)| DISTRICTS.iter().find(|d| d.name == *zh).map(|d| json!({"name": label(d), "value": v})))
+        .filter(|(_, v)| !scaled || *v > 0)
+        .filter_map(|(zh, v)| {
+            DISTRICTS.iter().find(|d| d.name == *zh).map(|d| json!({"name": label(d), "value": shown(*v)}))
+        })
         .collect();
-    let max = figure.districts().iter().map(|v| v.1).max().unwrap_or(0).max(1);
+    let (max, min) = if scaled {
+        let low = figure.districts().iter().map(|v| v.1).filter(|v| *v > 0).min().unwrap_or(9000);
+        (json!(100), json!(((low as f64 / 100.0).floor() - 1.0).min(95.0)))
+    } else {
+        (json!(figure.districts().iter().map(|v| v.1).max().unwrap_or(0).max(1)), json!(0))
+    };
     let per_station = figure.stations();
-    let units = state.db.units_in_scope(&ctx.scope()).await?;
+    let units = state.db.units_in_scope(&view.scope).await?;
     let stations: Vec<serde_json::Value> = units
         .iter()
-        .filter(|u| u.kind == UnitKind::Station)
+        .filter(|u| u.kind == UnitKind::Station && !scaled)
         .filter_map(|u| {
             let [lon, lat] = u.location?;
             let district = DISTRICTS.iter().find(|d| Some(d.code) == panels::district_of(&u.path))?;
@@ -221,11 +234,12 @@ async fn map_config(
             }))
         })
         .collect();
-    let focus = panels::district_of(&ctx.unit.path).and_then(|c| DISTRICTS.iter().find(|d| d.code == c));
+    let focus = panels::district_of(&view.unit.path).and_then(|c| DISTRICTS.iter().find(|d| d.code == c));
     Ok(json!({
         "title": figure.label,
         "data": data,
         "max": max,
+        "min": min,
         "high": tr.pick("高", "high"),
         "low": tr.pick("低", "low"),
         "back": tr.pick("← 返回全市", "← Whole city"),
@@ -236,11 +250,63 @@ async fn map_config(
     .to_string())
 }
 
+/// A counter's value as shown: basis points (`_bp`) as per cent with two decimals.
+pub fn shown(key: &str, value: i64) -> String {
+    if key.ends_with("_bp") { format!("{:.2}", value as f64 / 100.0) } else { value.to_string() }
+}
+
+/// What the cockpit shows: the viewer's own units, or one unit under them drilled into.
+pub struct View {
+    pub unit: ningan_store::OrgUnit,
+    pub scope: Scope,
+    /// From the viewer's unit down to the one shown: the drill-down's trail.
+    pub trail: Vec<(i64, String)>,
+    /// The units one level down, to drill into: `(id, name)`.
+    pub below: Vec<(i64, String)>,
+}
+
+/// The view for `unit` (an id under the viewer's units), or the viewer's own; a unit outside
+/// their units is not found.
+pub async fn view(state: &AppState, ctx: &Ctx, unit: Option<i64>, tr: Tr) -> Result<View, crate::web::PageError> {
+    let scope = ctx.scope();
+    let unit = match unit {
+        Some(id) if id != ctx.unit.id => {
+            let u = state.db.unit_by_id(id).await.map_err(|_| crate::web::PageError::not_found())?;
+            if !scope.contains(&u.path) {
+                return Err(crate::web::PageError::not_found());
+            }
+            u
+        }
+        _ => ctx.unit.clone(),
+    };
+    let within = state.db.units_in_scope(&scope).await?;
+    let name = |u: &ningan_store::OrgUnit| tr.pick(&u.name, &u.name_en).to_string();
+    let mut trail: Vec<(i64, String)> = within
+        .iter()
+        .filter(|u| unit.path.starts_with(&u.path) && u.path.len() <= unit.path.len())
+        .map(|u| (u.id, name(u)))
+        .collect();
+    if trail.is_empty() {
+        trail.push((unit.id, name(&unit)));
+    }
+    let below = if unit.kind == UnitKind::Station || unit.kind == UnitKind::Community {
+        Vec::new()
+    } else {
+        within
+            .iter()
+            .filter(|u| u.parent_id == Some(unit.id) && u.kind != UnitKind::Community)
+            .map(|u| (u.id, name(u)))
+            .collect()
+    };
+    Ok(View { scope: unit.scope(), unit, trail, below })
+}
+
 #[derive(Template)]
 #[template(path = "cockpit/home.html")]
 struct CockpitPage {
     frame: Frame,
-    counters: Vec<(String, i64, &'static str)>,
+    view: View,
+    counters: Vec<(String, String, &'static str)>,
     figures: Vec<(&'static str, &'static str)>,
     chosen: String,
     map: String,
@@ -256,23 +322,41 @@ impl CockpitPage {
 #[derive(Deserialize)]
 pub struct FigureQuery {
     figure: Option<String>,
+    unit: Option<i64>,
 }
 
-pub async fn page(state: &AppState, ctx: &Ctx, figure: Option<String>) -> PageResult {
-    let frame = Frame::for_principal(ctx);
-    let data = panels(state, ctx, frame.tr).await?;
+/// The panels, the chosen map figure and its map for a view.
+async fn contents(
+    state: &AppState,
+    view: &View,
+    figure: Option<String>,
+    tr: Tr,
+) -> Result<(Arc<Vec<PanelData>>, String, String), crate::web::PageError> {
+    let data = panels_for(state, view.scope.clone(), tr).await?;
     let all_figures: Vec<&MapFigure> = data.iter().flat_map(|p| &p.map_figures).collect();
     let chosen = figure.filter(|f| all_figures.iter().any(|m| m.key == f)).unwrap_or_else(|| "residents".into());
     let map = match all_figures.iter().find(|m| m.key == chosen) {
-        Some(m) => map_config(state, ctx, m, frame.tr).await?,
+        Some(m) => map_config(state, view, m, tr).await?,
         None => String::new(),
     };
+    Ok((data.clone(), chosen, map))
+}
+
+pub async fn page(state: &AppState, ctx: &Ctx, figure: Option<String>, unit: Option<i64>) -> PageResult {
+    let frame = Frame::for_principal(ctx);
+    let view = view(state, ctx, unit, frame.tr).await?;
+    let (data, chosen, map) = contents(state, &view, figure, frame.tr).await?;
     let page = CockpitPage {
-        counters: data.iter().flat_map(|p| &p.counters).map(|c| (c.label.to_string(), c.value, c.key)).collect(),
-        figures: all_figures.iter().map(|m| (m.key, m.label)).collect(),
+        counters: data
+            .iter()
+            .flat_map(|p| &p.counters)
+            .map(|c| (c.label.to_string(), shown(c.key, c.value), c.key))
+            .collect(),
+        figures: data.iter().flat_map(|p| &p.map_figures).map(|m| (m.key, m.label)).collect(),
         charts: data.iter().flat_map(|p| &p.charts).map(|c| (c.id, c.title, c.option.to_string())).collect(),
         chosen,
         map,
+        view,
         frame,
     };
     Ok(html(StatusCode::OK, &page))
@@ -286,11 +370,50 @@ struct MapFragment {
 
 async fn map_fragment(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FigureQuery>) -> PageResult<Response> {
     let tr = Tr::new(ctx.language());
-    let data = panels(&state, &ctx, tr).await?;
-    let figure = q.figure.unwrap_or_else(|| "residents".into());
-    let map = match data.iter().flat_map(|p| &p.map_figures).find(|m| m.key == figure) {
-        Some(m) => map_config(&state, &ctx, m, tr).await?,
-        None => String::new(),
-    };
+    let view = view(&state, &ctx, q.unit, tr).await?;
+    let (_, _, map) = contents(&state, &view, q.figure, tr).await?;
     Ok(html(StatusCode::OK, &MapFragment { map }))
+}
+
+/// One module's block on the wall: its title and counters.
+pub struct WallBlock {
+    pub title: &'static str,
+    pub counters: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "cockpit/wall.html")]
+struct WallPage {
+    tr: Tr,
+    view: View,
+    blocks: Vec<WallBlock>,
+    map: String,
+    charts: Vec<(&'static str, &'static str, String)>,
+    updated: String,
+}
+
+/// The command centre's wall: every module's counters, the map and the charts, full screen,
+/// refreshing itself every 30 seconds (the cockpit's cache keeps that cheap).
+async fn wall(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FigureQuery>) -> PageResult {
+    let tr = Tr::new(ctx.language());
+    let view = view(&state, &ctx, q.unit, tr).await?;
+    let (data, _, map) = contents(&state, &view, q.figure, tr).await?;
+    let names = crate::modules::ALL.iter().flat_map(|m| m.panels).map(|p| p.name);
+    let blocks = names
+        .zip(data.iter())
+        .filter(|(_, d)| !d.counters.is_empty())
+        .map(|(name, d)| WallBlock {
+            title: crate::modules::evaluation::texts::module_label(name, tr.is_en()),
+            counters: d.counters.iter().map(|c| (c.label.to_string(), shown(c.key, c.value), c.key)).collect(),
+        })
+        .collect();
+    let page = WallPage {
+        tr,
+        blocks,
+        map,
+        charts: data.iter().flat_map(|p| &p.charts).map(|c| (c.id, c.title, c.option.to_string())).collect(),
+        updated: ningan_core::time::format_ms(ningan_core::time::now_ms()),
+        view,
+    };
+    Ok(html(StatusCode::OK, &page))
 }

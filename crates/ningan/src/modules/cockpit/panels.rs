@@ -71,10 +71,12 @@ pub struct PanelData {
 /// What a panel's computation returns.
 pub type PanelFuture<'a> = Pin<Box<dyn Future<Output = Result<PanelData, StoreError>> + Send + 'a>>;
 
-/// One module's share of the cockpit: counters, map figures and charts for a scope.
+/// One module's share of the cockpit: counters, map figures and charts for a scope; and
+/// its figures for a month, for the monthly report.
 pub struct Panel {
     pub name: &'static str,
     pub compute: for<'a> fn(&'a Db, &'a Scope, Tr) -> PanelFuture<'a>,
+    pub monthly: for<'a> fn(&'a Db, &'a Scope, super::monthly::Month, Tr) -> super::monthly::MonthlyFuture<'a>,
 }
 
 /// `/330200/330203/…` → 330203; units above the districts have none.

@@ -9,7 +9,7 @@ use super::store::stats::{self, Day};
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "command", compute };
+pub const PANEL: Panel = Panel { name: "command", compute, monthly };
 
 /// Midnight in Ningbo of the day holding `now` (ms).
 pub fn day_start(now: i64) -> i64 {
@@ -94,6 +94,44 @@ pub fn panel(day: &Day, units: &[(UnitStatus, i64)], tr: Tr) -> PanelData {
             },
         ],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let calls = Tally { from: "cmd_incidents", path: "unit_path", time: "received_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let arrived = Tally {
+            from: "cmd_incidents",
+            path: "unit_path",
+            time: "received_at",
+            agg: "COUNT(*)",
+            extra: "on_scene_at IS NOT NULL",
+        }
+        .both(db, scope, m)
+        .await?;
+        let ontime = Tally { from: "cmd_incidents", path: "unit_path", time: "received_at", agg: "COUNT(*)", extra: "on_scene_at IS NOT NULL AND on_scene_at - received_at < CASE WHEN urban <> 0 THEN 301000 ELSE 601000 END" }.both(db, scope, m).await?;
+        let en = tr.is_en();
+        Ok(Section::new("command", tr.pick("110接处警", "110 calls"))
+            .figure(Figure::count(tr.pick("110警情", "110 calls"), calls.0, calls.1))
+            .figure(Figure::percent(
+                tr.pick("按时到场率", "Arrivals on target"),
+                ratio(ontime.0, arrived.0),
+                ratio(ontime.1, arrived.1),
+            ))
+            .chart(tr.pick("110警情（按区县）", "Calls, by district"), &calls.2, en))
+    })
+}
+
+/// A share in per cent, two decimals; none of nothing.
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 10_000.0 / whole as f64).round() / 100.0)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::store::{events, households, shelters};
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "emergency", compute };
+pub const PANEL: Panel = Panel { name: "emergency", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
@@ -79,6 +79,34 @@ pub fn panel(
             }),
         }],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let listed = Tally { from: "em_households", path: "unit_path", time: "updated_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let sheltered = Tally {
+            from: "em_stays s JOIN em_households h ON h.id = s.household_id",
+            path: "h.unit_path",
+            time: "s.arrived_at",
+            agg: "COUNT(*)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
+        let en = tr.is_en();
+        Ok(Section::new("emergency", tr.pick("抗台防汛", "Typhoon and flood"))
+            .figure(Figure::count(tr.pick("转移户处置", "Households worked"), listed.0, listed.1))
+            .figure(Figure::count(tr.pick("安置点入住人次", "Shelter check-ins"), sheltered.0, sheltered.1))
+            .chart(tr.pick("安置入住（按区县）", "Sheltered, by district"), &sheltered.2, en))
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::store::stats::{EnterpriseStats, stats};
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "enterprise", compute };
+pub const PANEL: Panel = Panel { name: "enterprise", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move { Ok(panel(&stats(db, scope, ningan_core::time::now_ms()).await?, tr)) })
@@ -67,6 +67,30 @@ pub fn panel(s: &EnterpriseStats, tr: Tr) -> PanelData {
         map_figures: vec![MapFigure::new("enterprises", tr.pick("服务企业", "Enterprises served"), &s.by_unit)],
         charts: vec![chart],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let filed =
+            Tally { from: "enterprise_requests", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+                .both(db, scope, m)
+                .await?;
+        let closed =
+            Tally { from: "enterprise_requests", path: "unit_path", time: "closed_at", agg: "COUNT(*)", extra: "" }
+                .both(db, scope, m)
+                .await?;
+        let en = tr.is_en();
+        Ok(Section::new("enterprise", tr.pick("惠企服务", "Enterprise services"))
+            .figure(Figure::count(tr.pick("受理涉企诉求", "Requests filed"), filed.0, filed.1))
+            .figure(Figure::count(tr.pick("办结涉企诉求", "Requests closed"), closed.0, closed.1))
+            .chart(tr.pick("涉企诉求（按区县）", "Requests, by district"), &filed.2, en))
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::modules::cockpit::panels::{Chart, Counter, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "fraud", compute };
+pub const PANEL: Panel = Panel { name: "fraud", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move { Ok(fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr)) })
@@ -47,4 +47,46 @@ pub fn fraud(f: &FraudFigures, b: &SupervisionBoard, tr: Tr) -> PanelData {
         }),
     };
     PanelData { counters, map_figures: Vec::new(), charts: vec![chart] }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let warned = Tally { from: "fraud_tasks", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let dissuaded = Tally {
+            from: "fraud_tasks",
+            path: "unit_path",
+            time: "closed_at",
+            agg: "COUNT(*)",
+            extra: "outcome = 'dissuaded'",
+        }
+        .both(db, scope, m)
+        .await?;
+        let protected = Tally {
+            from: "fraud_tasks",
+            path: "unit_path",
+            time: "closed_at",
+            agg: "SUM(amount_protected_fen)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
+        let cases = Tally { from: "fraud_cases", path: "unit_path", time: "occurred_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let en = tr.is_en();
+        Ok(Section::new("fraud", tr.pick("反诈预警劝阻", "Anti-fraud"))
+            .figure(Figure::count(tr.pick("预警下发", "Warnings issued"), warned.0, warned.1))
+            .figure(Figure::count(tr.pick("成功劝阻", "People dissuaded"), dissuaded.0, dissuaded.1))
+            .figure(Figure::yuan(tr.pick("避免损失（元）", "Losses prevented (yuan)"), protected.0, protected.1))
+            .figure(Figure::count(tr.pick("电诈发案", "Fraud cases"), cases.0, cases.1))
+            .chart(tr.pick("成功劝阻（按区县）", "Dissuaded, by district"), &dissuaded.2, en))
+    })
 }

@@ -7,7 +7,7 @@ use super::store::cases::{self, Figures, STAGES};
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "investigation", compute };
+pub const PANEL: Panel = Panel { name: "investigation", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move { Ok(panel(&cases::figures(db, scope).await?, tr)) })
@@ -51,6 +51,33 @@ pub fn panel(f: &Figures, tr: Tr) -> PanelData {
             }),
         }],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let opened = Tally { from: "inv_cases", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let solved = Tally { from: "inv_cases", path: "unit_path", time: "solved_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let gangs =
+            Tally { from: "inv_cases", path: "unit_path", time: "solved_at", agg: "SUM(gangs_broken)", extra: "" }
+                .both(db, scope, m)
+                .await?;
+        let en = tr.is_en();
+        Ok(Section::new("investigation", tr.pick("侦查打击", "Investigation"))
+            .figure(Figure::count(tr.pick("立案", "Cases opened"), opened.0, opened.1))
+            .figure(Figure::count(tr.pick("破案", "Cases solved"), solved.0, solved.1))
+            .figure(Figure::count(tr.pick("打掉涉黑涉恶团伙", "Gangs broken up"), gangs.0, gangs.1))
+            .chart(tr.pick("破案（按区县）", "Solved, by district"), &solved.2, en))
+    })
 }
 
 #[cfg(test)]

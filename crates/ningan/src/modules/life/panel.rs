@@ -10,7 +10,7 @@ use super::store::stats::{self, Deaths, Helmets, PointStats};
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "life", compute };
+pub const PANEL: Panel = Panel { name: "life", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
@@ -111,6 +111,66 @@ pub fn panel(p: &PointStats, d: &Deaths, h: &Helmets, year: i32, tr: Tr) -> Pane
         ],
         charts: vec![chart],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let found = Tally { from: "life_points", path: "unit_path", time: "found_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let verified = Tally {
+            from: "life_point_events e JOIN life_points p ON p.id = e.point_id",
+            path: "p.unit_path",
+            time: "e.at",
+            agg: "COUNT(*)",
+            extra: "e.to_state = 'verified'",
+        }
+        .both(db, scope, m)
+        .await?;
+        let riders = Tally {
+            from: "life_helmet_samples",
+            path: "unit_path",
+            time: "at",
+            agg: "SUM(drivers + passengers)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
+        let helmets = Tally {
+            from: "life_helmet_samples",
+            path: "unit_path",
+            time: "at",
+            agg: "SUM(drivers_helmet + passengers_helmet)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
+        let deaths = Tally { from: "life_incidents", path: "unit_path", time: "at", agg: "SUM(deaths)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let en = tr.is_en();
+        Ok(Section::new("life", tr.pick("生命至上", "Life first"))
+            .figure(Figure::count(tr.pick("排查隐患点", "Risk points found"), found.0, found.1))
+            .figure(Figure::count(tr.pick("整改验收", "Rectified and verified"), verified.0, verified.1))
+            .figure(Figure::percent(
+                tr.pick("头盔佩戴率", "Helmet wearing"),
+                ratio(helmets.0, riders.0),
+                ratio(helmets.1, riders.1),
+            ))
+            .figure(Figure::count(tr.pick("事故亡人（交通、溺水等）", "Accidental deaths"), deaths.0, deaths.1))
+            .chart(tr.pick("整改验收（按区县）", "Rectified, by district"), &verified.2, en))
+    })
+}
+
+/// A share in per cent, two decimals; none of nothing.
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 10_000.0 / whole as f64).round() / 100.0)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::store::posts;
 use crate::modules::cockpit::panels::{Chart, Counter, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "opinion", compute };
+pub const PANEL: Panel = Panel { name: "opinion", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
@@ -61,6 +61,34 @@ pub fn panel(
             option: json!({"tooltip": {"trigger": "item"}, "series": [{"type": "pie", "radius": ["35%", "65%"], "data": data}]}),
         }],
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let alerts = Tally { from: "op_alerts", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let closed = Tally {
+            from: "op_alerts",
+            path: "unit_path",
+            time: "updated_at",
+            agg: "COUNT(*)",
+            extra: "state = 'closed'",
+        }
+        .both(db, scope, m)
+        .await?;
+        let en = tr.is_en();
+        Ok(Section::new("opinion", tr.pick("舆情", "Public opinion"))
+            .figure(Figure::count(tr.pick("舆情预警", "Alerts raised"), alerts.0, alerts.1))
+            .figure(Figure::count(tr.pick("办结", "Alerts closed"), closed.0, closed.1))
+            .chart(tr.pick("舆情预警（按区县）", "Alerts, by district"), &alerts.2, en))
+    })
 }
 
 #[cfg(test)]

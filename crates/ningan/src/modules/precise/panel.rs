@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "precise", compute };
+pub const PANEL: Panel = Panel { name: "precise", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move { Ok(precise(&db.precise_stats(scope).await?, tr)) })
@@ -57,4 +57,30 @@ pub fn precise(s: &PreciseStats, tr: Tr) -> PanelData {
         }),
     };
     PanelData { counters, map_figures, charts: vec![chart] }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let cases = Tally { from: "cases", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let contacts = Tally { from: "followups", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let stays = Tally { from: "quarantines", path: "unit_path", time: "starts_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let en = tr.is_en();
+        Ok(Section::new("precise", tr.pick("精密智控", "Precise control"))
+            .figure(Figure::count(tr.pick("登记病例", "Cases registered"), cases.0, cases.1))
+            .figure(Figure::count(tr.pick("追踪密接、次密接", "Contacts traced"), contacts.0, contacts.1))
+            .figure(Figure::count(tr.pick("集中隔离入住", "Quarantine admissions"), stays.0, stays.1))
+            .chart(tr.pick("追踪密接（按区县）", "Contacts traced, by district"), &contacts.2, en))
+    })
 }

@@ -11,7 +11,7 @@ use crate::modules::cockpit::panels::station_rows;
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "population", compute };
+pub const PANEL: Panel = Panel { name: "population", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move { Ok(population(&db.population_stats(scope).await?, tr)) })
@@ -103,6 +103,24 @@ fn sex_chart(s: &PopulationStats, tr: Tr) -> Chart {
             ]}]
         }),
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let reg = Tally { from: "residents", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let en = tr.is_en();
+        Ok(Section::new("residents", tr.pick("人口管理", "Population"))
+            .figure(Figure::count(tr.pick("新登记人口", "Residents registered"), reg.0, reg.1))
+            .chart(tr.pick("新登记人口（按区县）", "Residents registered, by district"), &reg.2, en))
+    })
 }
 
 #[cfg(test)]

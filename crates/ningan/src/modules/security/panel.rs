@@ -5,7 +5,7 @@ use super::store::plans;
 use crate::modules::cockpit::panels::{Counter, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "security", compute };
+pub const PANEL: Panel = Panel { name: "security", compute, monthly };
 
 fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
@@ -53,6 +53,34 @@ pub fn panel(f: &Figures, tr: Tr) -> PanelData {
         map_figures: Vec::new(),
         charts: Vec::new(),
     }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let plans = Tally { from: "sec_plans", path: "unit_path", time: "starts_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let checked = Tally {
+            from: "sec_assignments a JOIN sec_plans p ON p.id = a.plan_id",
+            path: "p.unit_path",
+            time: "a.checked_in_at",
+            agg: "COUNT(*)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
+        let en = tr.is_en();
+        Ok(Section::new("security", tr.pick("重大活动安保", "Major-event security"))
+            .figure(Figure::count(tr.pick("安保活动", "Events secured"), plans.0, plans.1))
+            .figure(Figure::count(tr.pick("民警到岗签到", "Officer check-ins"), checked.0, checked.1))
+            .chart(tr.pick("到岗签到（按区县）", "Check-ins, by district"), &checked.2, en))
+    })
 }
 
 #[cfg(test)]

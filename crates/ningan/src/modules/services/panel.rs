@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
-pub const PANEL: Panel = Panel { name: "services", compute };
+pub const PANEL: Panel = Panel { name: "services", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
@@ -91,4 +91,42 @@ pub fn services(s: &ServiceStats, ratings: &[StationRating], tr: Tr) -> PanelDat
         }),
     };
     PanelData { counters, map_figures, charts: vec![by_stage, by_station] }
+}
+
+fn monthly<'a>(
+    db: &'a ningan_store::Db,
+    scope: &'a ningan_store::Scope,
+    m: crate::modules::cockpit::monthly::Month,
+    tr: Tr,
+) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
+    use crate::modules::cockpit::monthly::{Figure, Section, Tally};
+    Box::pin(async move {
+        let filed = Tally { from: "applications", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
+            .both(db, scope, m)
+            .await?;
+        let approved = Tally {
+            from: "applications",
+            path: "unit_path",
+            time: "decided_at",
+            agg: "COUNT(*)",
+            extra: "status = 'approved'",
+        }
+        .both(db, scope, m)
+        .await?;
+        let facts = Tally {
+            from: "application_facts f JOIN applications a ON a.id = f.application_id",
+            path: "a.unit_path",
+            time: "f.verified_at",
+            agg: "COUNT(*)",
+            extra: "f.status = 'verified'",
+        }
+        .both(db, scope, m)
+        .await?;
+        let en = tr.is_en();
+        Ok(Section::new("services", tr.pick("便民服务", "Citizen services"))
+            .figure(Figure::count(tr.pick("受理办事申请", "Applications filed"), filed.0, filed.1))
+            .figure(Figure::count(tr.pick("办结（准予）", "Approved"), approved.0, approved.1))
+            .figure(Figure::count(tr.pick("免证明核验事项", "Certificate-free facts verified"), facts.0, facts.1))
+            .chart(tr.pick("免证明核验（按区县）", "Certificate-free facts, by district"), &facts.2, en))
+    })
 }
