@@ -1489,3 +1489,82 @@ async fn an_investigator_imports_records_finds_the_gang_and_its_leader_and_saves
     }
     s.shot("investigation-outsider").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_answers_the_survey_on_a_phone_and_the_commander_reads_it_on_the_wall() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let logins = ningan::demo::ensure(&app.db, &ningan::demo::DemoSpec { people: 2000, seed: 11, trace_dir: None })
+        .await
+        .unwrap();
+    let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
+    // A link of this month's wave, as the text message would carry it.
+    let wave: i64 = ningan_store::sql::query_scalar("SELECT MAX(id) FROM ev_waves").fetch_one(app.db.reader()).await.unwrap();
+    let mut w = app.db.write().await.unwrap();
+    let tokens = ningan::modules::evaluation::store::links::issue(
+        &mut w,
+        &actor(),
+        &ningan::modules::evaluation::store::links::Target::Wave(wave),
+        330203,
+        1,
+        ningan_core::time::now_ms(),
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+
+    // On a phone: sent without answers, each missing one is marked beside its question.
+    client.set_window_size(390, 844).await.unwrap();
+    s.go(&format!("/s/{}", tokens[0])).await;
+    s.wait_text("h1", "安全感").await;
+    assert_no_sideways_scroll(&client, "survey form").await;
+    client.execute("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))", vec![]).await.unwrap();
+    s.click("[data-testid=survey-submit]").await;
+    s.wait_text("[data-testid=error-security]", "请回答此题").await;
+    s.wait_text("[data-testid=error-sex]", "").await;
+    s.shot("survey-refused").await;
+    for css in [
+        "input[name=sex][value=female]",
+        "input[name=age_band][value='45-59']",
+        "input[name='q.security'][value='4']",
+        "input[name='q.approval'][value='5']",
+        "input[name='q.concern'][value='1']",
+        "input[name='q.contact'][value='2']",
+    ] {
+        s.click(css).await;
+    }
+    s.click("[data-testid=survey-submit]").await;
+    s.wait_text("[data-testid=survey-done]", "感谢").await;
+    s.shot("survey-done").await;
+    // The same link again: used, in English too.
+    s.go(&format!("/language/en?next=/s/{}", tokens[0])).await;
+    s.wait_text("[data-testid=survey-stop]", "has been used").await;
+    assert_eq!(han(&interface_text(&client, ", h1, p").await), "", "the English page has no Chinese");
+    s.go(&format!("/language/zh?next=/s/{}", tokens[0])).await;
+
+    // The commander: the results with their map, then the wall with every module.
+    client.set_window_size(1440, 900).await.unwrap();
+    s.login("commander", &pw("commander")).await;
+    s.go("/evaluation").await;
+    assert!(s.text("[data-testid=security-index]").await.ends_with('%'));
+    s.go(&format!("/evaluation/waves/{wave}")).await;
+    s.wait_text("[data-testid=districts]", "海曙").await;
+    wait_positive_attr(&client, "[data-testid=security-map] canvas", "width").await;
+    assert!(painted_pixels(&client, "[data-testid=security-map]").await > 0, "the districts are coloured");
+    assert!(painted_pixels(&client, "[data-testid=trend]").await > 0, "the trend is drawn");
+    s.shot("survey-results").await;
+    s.go("/cockpit/wall").await;
+    s.wait_text("[data-testid=wall]", "测评与评议").await;
+    let blocks = client.find_all(Locator::Css("[data-testid=wall-block]")).await.unwrap().len();
+    assert_eq!(blocks, ningan::modules::ALL.iter().flat_map(|m| m.panels).count());
+    wait_positive_attr(&client, "[data-testid=wall-map] canvas", "width").await;
+    assert!(painted_pixels(&client, "[data-testid=wall-map]").await > 0);
+    s.shot("wall").await;
+    // The month's report, as it prints.
+    s.go("/evaluation/reports/preview").await;
+    s.wait_text("[data-testid=report-title]", "工作月报").await;
+    assert!(client.find_all(Locator::Css("section[data-module] svg")).await.unwrap().len() >= 10);
+    s.shot("monthly-report").await;
+}
