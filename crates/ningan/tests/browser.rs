@@ -1497,8 +1497,20 @@ async fn a_resident_answers_the_survey_on_a_phone_and_the_commander_reads_it_on_
         .await
         .unwrap();
     let pw = |u: &str| logins.iter().find(|l| l.username == u).unwrap().password.clone();
-    // A link of this month's wave, as the text message would carry it.
-    let wave: i64 = ningan_store::sql::query_scalar("SELECT MAX(id) FROM ev_waves").fetch_one(app.db.reader()).await.unwrap();
+    // The demo's survey: a wave a month for a year and this month's, answers in every district.
+    let wave: i64 =
+        ningan_store::sql::query_scalar("SELECT MAX(id) FROM ev_waves").fetch_one(app.db.reader()).await.unwrap();
+    let waves: i64 =
+        ningan_store::sql::query_scalar("SELECT COUNT(*) FROM ev_waves").fetch_one(app.db.reader()).await.unwrap();
+    let districts: i64 =
+        ningan_store::sql::query_scalar("SELECT COUNT(DISTINCT district) FROM ev_answers WHERE wave_id = $1")
+            .bind(wave - 1)
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    let scenarios: i64 =
+        ningan_store::sql::query_scalar("SELECT COUNT(*) FROM ev_scenarios").fetch_one(app.db.reader()).await.unwrap();
+    assert_eq!((waves, districts, scenarios), (13, 10, 42));
     let mut w = app.db.write().await.unwrap();
     let tokens = ningan::modules::evaluation::store::links::issue(
         &mut w,
@@ -1520,7 +1532,10 @@ async fn a_resident_answers_the_survey_on_a_phone_and_the_commander_reads_it_on_
     s.go(&format!("/s/{}", tokens[0])).await;
     s.wait_text("h1", "安全感").await;
     assert_no_sideways_scroll(&client, "survey form").await;
-    client.execute("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))", vec![]).await.unwrap();
+    client
+        .execute("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))", vec![])
+        .await
+        .unwrap();
     s.click("[data-testid=survey-submit]").await;
     s.wait_text("[data-testid=error-security]", "请回答此题").await;
     s.wait_text("[data-testid=error-sex]", "").await;

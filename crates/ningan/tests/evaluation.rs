@@ -364,6 +364,10 @@ on_both_backends!(the_cockpit_drills_down_within_the_viewers_units_and_the_wall_
         404,
         "not above one's own unit"
     );
+    let (s, api) = boss.get(&format!("/api/cockpit?unit={}", district.id)).await;
+    assert_eq!((s, api["unit"].as_str()), (200, Some("海曙分局")), "{api}");
+    assert!(api["counters"].as_array().unwrap().iter().any(|c| c["key"] == "evaluation_security_bp"));
+    assert_eq!(officer.get(&format!("/api/cockpit?unit={}", other.id)).await.0, 404);
     let wall = boss.raw_get("/cockpit/wall").await;
     assert_eq!(wall.status().as_u16(), 200);
     let body = wall.text().await.unwrap();

@@ -59,7 +59,9 @@ pub struct Cache {
 pub fn routes(api: Api) -> Api {
     let view = Access::Action(Action::CockpitView);
     api.add(
-        Op::api(Method::GET, "/api/cockpit", view, "cockpit", "驾驶舱指标（本单位范围）").response::<CockpitDto>(),
+        Op::api(Method::GET, "/api/cockpit", view, "cockpit", "驾驶舱指标（本单位范围，可下钻到下级单位）")
+            .query(&[("unit", "下级单位编号（下钻）")])
+            .response::<CockpitDto>(),
         get(api_figures),
     )
     .add(Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"), get(map_fragment))
@@ -170,10 +172,21 @@ pub struct DistrictFiguresDto {
     pub values: Vec<(String, i64)>,
 }
 
-async fn api_figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<CockpitDto>> {
-    let data = panels(&state, &ctx, Tr::new(ctx.language())).await?;
+#[derive(Deserialize, JsonSchema)]
+pub struct UnitQuery {
+    /// A unit under the caller's (its id), to drill into; the caller's own when absent.
+    unit: Option<i64>,
+}
+
+async fn api_figures(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::http::json::Query(q): crate::http::json::Query<UnitQuery>,
+) -> ApiResult<axum::Json<CockpitDto>> {
+    let unit = drilled(&state, &ctx, q.unit).await?;
+    let data = panels_for(&state, unit.scope(), Tr::new(ctx.language())).await?;
     Ok(axum::Json(CockpitDto {
-        unit: ctx.unit.name.clone(),
+        unit: unit.name.clone(),
         counters: data
             .iter()
             .flat_map(|p| &p.counters)
@@ -255,6 +268,22 @@ pub fn shown(key: &str, value: i64) -> String {
     if key.ends_with("_bp") { format!("{:.2}", value as f64 / 100.0) } else { value.to_string() }
 }
 
+/// The unit `id` names if it is the viewer's or under it (else not found); the viewer's own
+/// when none is named.
+async fn drilled(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Option<i64>,
+) -> Result<ningan_store::OrgUnit, ningan_store::StoreError> {
+    match id {
+        Some(id) if id != ctx.unit.id => {
+            let u = state.db.unit_by_id(id).await?;
+            if ctx.scope().contains(&u.path) { Ok(u) } else { Err(ningan_store::StoreError::NotFound) }
+        }
+        _ => Ok(ctx.unit.clone()),
+    }
+}
+
 /// What the cockpit shows: the viewer's own units, or one unit under them drilled into.
 pub struct View {
     pub unit: ningan_store::OrgUnit,
@@ -269,16 +298,7 @@ pub struct View {
 /// their units is not found.
 pub async fn view(state: &AppState, ctx: &Ctx, unit: Option<i64>, tr: Tr) -> Result<View, crate::web::PageError> {
     let scope = ctx.scope();
-    let unit = match unit {
-        Some(id) if id != ctx.unit.id => {
-            let u = state.db.unit_by_id(id).await.map_err(|_| crate::web::PageError::not_found())?;
-            if !scope.contains(&u.path) {
-                return Err(crate::web::PageError::not_found());
-            }
-            u
-        }
-        _ => ctx.unit.clone(),
-    };
+    let unit = drilled(state, ctx, unit).await?;
     let within = state.db.units_in_scope(&scope).await?;
     let name = |u: &ningan_store::OrgUnit| tr.pick(&u.name, &u.name_en).to_string();
     let mut trail: Vec<(i64, String)> = within

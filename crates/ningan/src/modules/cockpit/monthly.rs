@@ -165,9 +165,10 @@ impl Tally<'_> {
         let mut out = BTreeMap::new();
         for r in rows {
             let d: Option<String> = r.try_get("d")?;
-            if let Some(code) = d.and_then(|d| d.parse::<u32>().ok()) {
-                *out.entry(code).or_default() += r.try_get::<i64, _>("n")?;
-            }
+            // Rows of units above the districts (the city's own) count under 0: in the
+            // total, on no district's bar.
+            let code = d.and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
+            *out.entry(code).or_default() += r.try_get::<i64, _>("n")?;
         }
         Ok(out)
     }

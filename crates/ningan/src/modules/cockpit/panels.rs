@@ -79,6 +79,27 @@ pub struct Panel {
     pub monthly: for<'a> fn(&'a Db, &'a Scope, super::monthly::Month, Tr) -> super::monthly::MonthlyFuture<'a>,
 }
 
+/// A table's rows in `scope` aggregated per org unit (`agg`: `COUNT(*)`, `SUM(x)`), with
+/// `extra` conditions: the rows of a [`MapFigure`]. Table, columns and conditions are the
+/// calling module's literals, never input.
+pub async fn by_unit(
+    db: &Db,
+    scope: &Scope,
+    from: &str,
+    path: &str,
+    agg: &str,
+    extra: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    use ningan_store::sql::{RowExt as _, query};
+    let (lo, hi) = scope.range();
+    let extra = if extra.is_empty() { String::new() } else { format!(" AND {extra}") };
+    let sql = format!(
+        "SELECT {path} AS p, CAST(COALESCE({agg}, 0) AS BIGINT) AS n FROM {from} WHERE {path} >= $1 AND {path} < $2{extra} GROUP BY {path}"
+    );
+    let rows = query(&sql).bind(lo).bind(hi).fetch_all(db.reader()).await?;
+    rows.iter().map(|r| Ok((r.try_get("p")?, r.try_get("n")?))).collect()
+}
+
 /// `/330200/330203/…` → 330203; units above the districts have none.
 pub fn district_of(path: &str) -> Option<u32> {
     path.split('/').nth(2).and_then(|s| s.parse().ok())

@@ -691,12 +691,19 @@ pub fn answers_of(questions: &[Question], p: &[(String, String)]) -> BTreeMap<St
         let name = format!("q.{}", q.key);
         let given: Vec<&str> =
             p.iter().filter(|(k, v)| *k == name && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect();
+        // A choice that is not a number goes on as text, which the check refuses for that
+        // question by name.
         let value = match Kind::parse(&q.kind) {
             Some(Kind::Text) => given.first().map(|t| Value::Text(t.to_string())),
-            Some(Kind::Multi) if !given.is_empty() => {
-                Some(Value::Many(given.iter().map(|v| v.parse().unwrap_or(0)).collect()))
-            }
-            _ => given.first().map(|v| Value::One(v.parse().unwrap_or(0))),
+            Some(Kind::Multi) if !given.is_empty() => Some(
+                given
+                    .iter()
+                    .map(|v| v.parse::<u32>())
+                    .collect::<Result<Vec<u32>, _>>()
+                    .map(Value::Many)
+                    .unwrap_or_else(|_| Value::Text(given.join(","))),
+            ),
+            _ => given.first().map(|v| v.parse::<u32>().map(Value::One).unwrap_or_else(|_| Value::Text(v.to_string()))),
         };
         if let Some(v) = value {
             answers.insert(q.key.clone(), v);
@@ -953,7 +960,6 @@ async fn round_interview(
 #[serde(default)]
 struct ReplyForm {
     body: String,
-    round: String,
 }
 
 async fn reply(
@@ -962,7 +968,7 @@ async fn reply(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<ReplyForm>,
 ) -> PageResult<Response> {
-    let round: i64 = f.round.parse().unwrap_or(0);
+    let (round, _, _) = super::store::reviews::rating_unit(&state.db, id).await?;
     match reviews::reply(&state, &ctx, id, &f.body).await {
         Ok(()) => Ok(Redirect::to(&format!("/evaluation/reviews/{round}#comment-{id}")).into_response()),
         Err(e) => {

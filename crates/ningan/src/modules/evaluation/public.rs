@@ -293,12 +293,21 @@ pub async fn submit(
             service::answer_by_link(&state, &token, &input).await
         }
         Opened::Round(..) => {
-            let input = RatingInput {
-                unit_id: one("unit_id").parse().unwrap_or(0),
-                score: one("score").parse().unwrap_or(0),
-                comment: Some(one("comment")),
-            };
-            reviews::rate_by_link(&state, &token, &input).await
+            let unit = one("unit_id").parse().map_err(|_| {
+                super::error::field(
+                    "unit_id",
+                    crate::http::rule::Rule::other("请选择评议单位", "choose the unit you rate"),
+                )
+            });
+            let score =
+                one("score").parse().map_err(|_| super::error::field("score", crate::http::rule::Rule::Range(1, 5)));
+            match (unit, score) {
+                (Ok(unit_id), Ok(score)) => {
+                    let input = RatingInput { unit_id, score, comment: Some(one("comment")) };
+                    reviews::rate_by_link(&state, &token, &input).await
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
         }
     };
     match outcome {

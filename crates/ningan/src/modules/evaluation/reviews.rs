@@ -147,7 +147,7 @@ pub async fn rate_by_phone(state: &AppState, ctx: &Ctx, round: i64, input: &Rati
 }
 
 pub async fn reply(state: &AppState, ctx: &Ctx, rating: i64, body: &str) -> Result<()> {
-    let (unit_id, unit_path) = reviews::rating_unit(&state.db, rating).await?;
+    let (_, unit_id, unit_path) = reviews::rating_unit(&state.db, rating).await?;
     if !ctx.scope().contains(&unit_path) {
         return Err(ningan_store::StoreError::NotFound.into());
     }

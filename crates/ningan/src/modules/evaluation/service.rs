@@ -259,11 +259,31 @@ pub struct AnswerInput {
     pub answers: BTreeMap<String, Value>,
 }
 
-fn respondent(input: &AnswerInput) -> Result<(Sex, AgeBand)> {
-    let sex = Sex::parse(&input.sex).ok_or_else(|| field("sex", Rule::one_of("男或女", &["male", "female"])))?;
-    let band = AgeBand::parse(&input.age_band)
-        .ok_or_else(|| field("age_band", Rule::one_of("年龄段", &["18-29", "30-44", "45-59", "60+"])))?;
-    Ok((sex, band))
+/// The respondent's sex and age band and their checked answers, or every problem at once
+/// (the form marks each beside its question).
+fn checked(input: &AnswerInput, questions: &[Question]) -> Result<(Sex, AgeBand, BTreeMap<String, Value>)> {
+    let mut problems = Vec::new();
+    let sex = Sex::parse(&input.sex);
+    if sex.is_none() {
+        problems.push(survey::Problem {
+            at: "sex".into(),
+            zh: "请选择性别（男或女）".into(),
+            en: "choose male or female".into(),
+        });
+    }
+    let band = AgeBand::parse(&input.age_band);
+    if band.is_none() {
+        problems.push(survey::Problem {
+            at: "age_band".into(),
+            zh: "请选择年龄段（18–29、30–44、45–59、60岁及以上）".into(),
+            en: "choose an age band: 18-29, 30-44, 45-59 or 60+".into(),
+        });
+    }
+    let answers = survey::check_answers(questions, &input.answers).map_err(|p| problems.extend(p)).ok();
+    match (sex, band, answers) {
+        (Some(s), Some(b), Some(a)) if problems.is_empty() => Ok((s, b, a)),
+        _ => Err(EvaluationError::Answers(problems)),
+    }
 }
 
 async fn record(
@@ -279,9 +299,8 @@ async fn record(
     if now < wave.opens_at || now >= wave.closes_at {
         return Err(EvaluationError::NotOpen);
     }
-    let (sex, band) = respondent(input)?;
     let version = surveys::version_get(&state.db, wave.version_id).await?;
-    let answers = survey::check_answers(&version.questions, &input.answers).map_err(EvaluationError::Answers)?;
+    let (sex, band, answers) = checked(input, &version.questions)?;
     let body = serde_json::to_string(&answers).map_err(|e| ningan_store::StoreError::State(e.to_string()))?;
     let day = today();
     let mut w = state.db.write().await?;

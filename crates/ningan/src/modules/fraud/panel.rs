@@ -3,13 +3,26 @@
 use ningan_store::{Db, FraudFigures, Scope, SupervisionBoard};
 use serde_json::json;
 
-use crate::modules::cockpit::panels::{Chart, Counter, Panel, PanelData, PanelFuture};
+use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
 pub const PANEL: Panel = Panel { name: "fraud", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
-    Box::pin(async move { Ok(fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr)) })
+    Box::pin(async move {
+        let mut data = fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr);
+        let dissuaded = crate::modules::cockpit::panels::by_unit(
+            db,
+            scope,
+            "fraud_tasks",
+            "unit_path",
+            "COUNT(*)",
+            "outcome = 'dissuaded'",
+        )
+        .await?;
+        data.map_figures.push(MapFigure::new("fraud_dissuaded", tr.pick("劝阻人数", "People dissuaded"), &dissuaded));
+        Ok(data)
+    })
 }
 
 /// Anti-fraud: people dissuaded and money protected, work in hand, cases by month.

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::store::alerts::{self, Viewer};
 use super::store::posts;
-use crate::modules::cockpit::panels::{Chart, Counter, Panel, PanelData, PanelFuture};
+use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
 pub const PANEL: Panel = Panel { name: "opinion", compute, monthly };
@@ -25,7 +25,22 @@ fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr)
         for (topic, _, n, _, _) in hours {
             *by_topic.entry(topic).or_default() += n;
         }
-        Ok(panel(count, negative, &states, &by_topic, tr))
+        let mut data = panel(count, negative, &states, &by_topic, tr);
+        let assigned = crate::modules::cockpit::panels::by_unit(
+            db,
+            scope,
+            "op_alerts",
+            "unit_path",
+            "COUNT(*)",
+            "state <> 'closed'",
+        )
+        .await?;
+        data.map_figures.push(MapFigure::new(
+            "opinion_alerts",
+            tr.pick("未办结舆情预警", "Alerts not closed"),
+            &assigned,
+        ));
+        Ok(data)
     })
 }
 
@@ -71,9 +86,15 @@ fn monthly<'a>(
 ) -> crate::modules::cockpit::monthly::MonthlyFuture<'a> {
     use crate::modules::cockpit::monthly::{Figure, Section, Tally};
     Box::pin(async move {
-        let alerts = Tally { from: "op_alerts", path: "unit_path", time: "created_at", agg: "COUNT(*)", extra: "" }
-            .both(db, scope, m)
-            .await?;
+        let alerts = Tally {
+            from: "op_alerts",
+            path: "COALESCE(unit_path, '/330200/')",
+            time: "created_at",
+            agg: "COUNT(*)",
+            extra: "",
+        }
+        .both(db, scope, m)
+        .await?;
         let closed = Tally {
             from: "op_alerts",
             path: "unit_path",

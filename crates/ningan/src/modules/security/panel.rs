@@ -2,7 +2,7 @@
 //! officers needed, assigned and at their posts, and the incidents inside the perimeters.
 
 use super::store::plans;
-use crate::modules::cockpit::panels::{Counter, Panel, PanelData, PanelFuture};
+use crate::modules::cockpit::panels::{Chart, Counter, MapFigure, Panel, PanelData, PanelFuture};
 use crate::web::Tr;
 
 pub const PANEL: Panel = Panel { name: "security", compute, monthly };
@@ -12,14 +12,51 @@ fn compute<'a>(db: &'a ningan_store::Db, scope: &'a ningan_store::Scope, tr: Tr)
         let now = ningan_core::time::now_ms();
         let running = plans::under_way(db, scope, now).await?;
         let mut figures = Figures { events: running.len() as i64, ..Default::default() };
+        let mut per_plan = Vec::new();
         for p in &running {
+            let (mut required, mut checked) = (0, 0);
             for post in plans::posts(db, p.id).await? {
                 figures.required += post.required;
                 figures.assigned += post.assigned;
                 figures.checked_in += post.checked_in;
+                required += post.required;
+                checked += post.checked_in;
             }
+            per_plan.push((p.name.clone(), required, checked));
         }
-        Ok(panel(&figures, tr))
+        let mut data = panel(&figures, tr);
+        // Officers at their posts, by the unit that runs the event, for events under way.
+        let under_way = format!("p.starts_at <= {now} AND p.ends_at > {now} AND a.checked_in_at IS NOT NULL");
+        let at_posts = crate::modules::cockpit::panels::by_unit(
+            db,
+            scope,
+            "sec_assignments a JOIN sec_plans p ON p.id = a.plan_id",
+            "p.unit_path",
+            "COUNT(*)",
+            &under_way,
+        )
+        .await?;
+        data.map_figures.push(MapFigure::new(
+            "security_checked_in",
+            tr.pick("安保民警到岗", "Officers at their posts"),
+            &at_posts,
+        ));
+        let (needed, present) = (tr.pick("所需警力", "Needed"), tr.pick("已到岗", "At posts"));
+        data.charts.push(Chart {
+            id: "security_staffing",
+            title: tr.pick("进行中的活动：所需警力与到岗", "Events under way: officers needed and at posts"),
+            option: serde_json::json!({
+                "tooltip": {"trigger": "axis"},
+                "legend": {"data": [needed, present]},
+                "xAxis": {"type": "category", "data": per_plan.iter().map(|p| p.0.clone()).collect::<Vec<_>>()},
+                "yAxis": {"type": "value"},
+                "series": [
+                    {"name": needed, "type": "bar", "data": per_plan.iter().map(|p| p.1).collect::<Vec<_>>()},
+                    {"name": present, "type": "bar", "data": per_plan.iter().map(|p| p.2).collect::<Vec<_>>()},
+                ]
+            }),
+        });
+        Ok(data)
     })
 }
 

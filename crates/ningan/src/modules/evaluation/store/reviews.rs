@@ -205,14 +205,16 @@ pub async fn comments(
     .await
 }
 
-/// The rated unit's id and path, for checking who may reply.
-pub async fn rating_unit(db: &Db, rating: i64) -> Result<(i64, String)> {
-    let row = query("SELECT x.unit_id, u.path FROM ev_ratings x JOIN org_units u ON u.id = x.unit_id WHERE x.id = $1")
-        .bind(rating)
-        .fetch_optional(db.reader())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    Ok((row.try_get("unit_id")?, row.try_get("path")?))
+/// The rating's round, and the rated unit's id and path, for checking who may reply.
+pub async fn rating_unit(db: &Db, rating: i64) -> Result<(i64, i64, String)> {
+    let row = query(
+        "SELECT x.round_id, x.unit_id, u.path FROM ev_ratings x JOIN org_units u ON u.id = x.unit_id WHERE x.id = $1",
+    )
+    .bind(rating)
+    .fetch_optional(db.reader())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((row.try_get("round_id")?, row.try_get("unit_id")?, row.try_get("path")?))
 }
 
 /// The unit's reply to a rating; `false` if it was already answered.
