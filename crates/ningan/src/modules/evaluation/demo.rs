@@ -135,7 +135,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         let targets = ningan_core::survey::allocate(600, &per_district.into_iter().collect::<Vec<_>>(), 30);
         let frame: Vec<(u32, &str, &str, i64)> =
             cells.iter().map(|((d, s, a), n)| (*d, s.as_str(), a.as_str(), *n)).collect();
-        let name = format!("{}年{}月", first.year(), first.month());
+        // Named by the month alone, which reads the same in both languages.
+        let name = first.format("%Y-%m").to_string();
         let opens = super::service::day_ms(first);
         let closes = super::service::day_ms(next);
         let mut w = ctx.db.write().await?;

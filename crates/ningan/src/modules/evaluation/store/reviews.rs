@@ -160,6 +160,7 @@ pub struct Comment {
     pub id: i64,
     pub unit_id: i64,
     pub unit_name: String,
+    pub unit_name_en: String,
     pub unit_path: String,
     pub score: i64,
     pub comment: String,
@@ -182,7 +183,7 @@ pub async fn comments(
     f.within(scope, "u.path");
     ningan_store::sql::paged(
         db,
-        "x.id, x.unit_id, u.name, u.path, x.score, x.comment, x.received_on, p.body, p.replied_by",
+        "x.id, x.unit_id, u.name, u.name_en, u.path, x.score, x.comment, x.received_on, p.body, p.replied_by",
         "ev_ratings x JOIN org_units u ON u.id = x.unit_id LEFT JOIN ev_replies p ON p.rating_id = x.id",
         "ev_ratings x JOIN org_units u ON u.id = x.unit_id",
         &f,
@@ -193,6 +194,7 @@ pub async fn comments(
                 id: r.try_get("id")?,
                 unit_id: r.try_get("unit_id")?,
                 unit_name: r.try_get("name")?,
+                unit_name_en: r.try_get("name_en")?,
                 unit_path: r.try_get("path")?,
                 score: r.try_get("score")?,
                 comment: r.try_get::<Option<String>, _>("comment")?.unwrap_or_default(),
