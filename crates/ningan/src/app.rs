@@ -125,8 +125,11 @@ pub fn build(config: Config, db: Db) -> Result<(Router, AppState), StartError> {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template only: paths and queries can carry identifiers.
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
-            tracing::info_span!("http", method = %req.method(), route)
+            let id =
+                req.extensions().get::<crate::http::request_id::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+            tracing::info_span!("http", request_id = %id, method = %req.method(), route)
         }))
+        .layer(axum::middleware::from_fn(crate::http::request_id::assign))
         .with_state(state.clone());
     Ok((router, state))
 }

@@ -296,7 +296,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve { data, listen } => {
             let config = load(cfg_path, &data, Some(&listen))?;
-            crate::telemetry::init(&config.log, std::io::stderr);
+            crate::telemetry::init(&config.log, &config.log_format, std::io::stderr);
             let db = open(&config).await?;
             serve(config, db, None).await?;
         }
@@ -320,7 +320,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     section.insert("scenario".into(), serde_json::json!(name));
                 }
             }
-            crate::telemetry::init(&config.log, std::io::stderr);
+            crate::telemetry::init(&config.log, &config.log_format, std::io::stderr);
             let db = open(&config).await?;
             let trace_dir = Some(config.data_dir.join("trace"));
             let logins = crate::demo::ensure(&db, &crate::demo::DemoSpec { people, seed, trace_dir }).await?;

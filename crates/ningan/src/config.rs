@@ -19,6 +19,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `tracing` filter, e.g. `info` or `ningan=debug,tower_http=info`.
     pub log: String,
+    /// `text` for people reading a terminal, `json` (one object a line, with the request's
+    /// id) for a log collector.
+    pub log_format: String,
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub http: HttpConfig,
@@ -208,6 +211,7 @@ impl Default for Config {
             database_url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".into(),
+            log_format: "text".into(),
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             http: HttpConfig::default(),
@@ -321,6 +325,9 @@ impl Config {
         }
         if self.log.trim().is_empty() {
             return invalid("log", "must name a level such as info");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return invalid("log_format", "must be text or json");
         }
         if let Err(e) = ningan_store::Location::resolve(&self.data_dir, self.database_url.as_deref()) {
             return Err(ConfigError::Invalid { key: "database_url", message: e.to_string() });

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use ningan_core::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn station_with_officer(app: &TestApp) -> i64 {
     let s = app.station(330212, 1).await;
@@ -467,6 +467,64 @@ async fn health_and_metrics_report_without_personal_data() {
     assert!(text.contains("route=\"/api/residents/{id}\""), "labels are templates");
     assert!(!text.contains("330203198506010019"));
 }
+
+on_both_backends!(metrics_hold_the_families_the_shipped_dashboard_and_alerts_read, |b| async move {
+    let app = spawn_app(b).await;
+    let anon = app.anonymous();
+    // A failed sign-in is counted.
+    let (s, _) = anon.post("/api/auth/login", json!({"username": "nobody", "password": "wrong-password"})).await;
+    assert_eq!(s, 401);
+    let text = anon.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    // Every sample line is `name{labels} value` in Prometheus' text format.
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        assert!(value.parse::<f64>().is_ok(), "not a number in {line}");
+        let name = series.split('{').next().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{line}");
+        assert!(
+            text.contains(&format!(
+                "# TYPE {} ",
+                name.trim_end_matches("_bucket").trim_end_matches("_sum").trim_end_matches("_count")
+            )),
+            "{name} has no TYPE"
+        );
+    }
+    let failures: f64 = text
+        .lines()
+        .find(|l| l.starts_with("ningan_login_failures_total "))
+        .and_then(|l| l.rsplit_once(' '))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap();
+    assert!(failures >= 1.0, "{text}");
+    assert!(text.contains("ningan_fraud_tasks_overdue{level=\"red\"} 0"), "{text}");
+    // What the shipped Grafana dashboard and alerting rules query is all there.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let dashboard = std::fs::read_to_string(root.join("grafana/ningan-dashboard.json")).unwrap();
+    let dashboard: Value = serde_json::from_str(&dashboard).unwrap();
+    let mut exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter().map(|t| t["expr"].as_str().unwrap().to_string()))
+        .collect();
+    let alerts = std::fs::read_to_string(root.join("prometheus/alerts.yml")).unwrap();
+    exprs.extend(alerts.lines().filter_map(|l| l.trim().strip_prefix("expr: ").map(String::from)));
+    assert!(exprs.len() > 15);
+    let mut names = std::collections::BTreeSet::new();
+    for e in &exprs {
+        for (i, _) in e.match_indices("ningan_") {
+            let name: String = e[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            names.insert(name);
+        }
+    }
+    for name in &names {
+        let family = name.trim_end_matches("_bucket");
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "the dashboard or alerts read {name}, which /metrics lacks"
+        );
+    }
+});
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_as_problems() {

@@ -420,3 +420,82 @@ on_both_backends!(an_import_killed_mid_way_resumes_and_counts_every_row_once, |b
     let verify = Command::new(BIN).args(["audit", "verify"]).args(&args).output().unwrap();
     assert!(verify.status.success(), "audit chain after the crash: {}", String::from_utf8_lossy(&verify.stdout));
 });
+
+/// With `log_format = "json"` every log line of the running binary is one JSON object, the
+/// requests' lines carry their id (the one sent back as `X-Request-Id`), and no line holds a
+/// resident's ID number or phone, whatever the requests carried in paths, queries and bodies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_request_ids_and_no_personal_data() {
+    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
+    let args = data_args(dir.path(), &loc);
+    let password = demo_city(&args, 200, "officer");
+    let db = Db::open(&loc).await.unwrap();
+    let people: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, id_number, phone FROM residents").fetch_all(db.reader()).await.unwrap();
+    db.close().await;
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let mut server = Command::new(BIN)
+        .arg("serve")
+        .args(&args)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("NINGAN_LOG", "debug")
+        .env("NINGAN_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start ningan");
+    wait_healthy(port).await;
+    let client = login(port, "officer", &password).await;
+    let base = format!("http://127.0.0.1:{port}");
+    // Identifiers where a careless log would copy them: path, query, body, a failed sign-in.
+    let (id, number, phone) = people.iter().find(|p| p.2.is_some()).cloned().unwrap();
+    let phone = phone.unwrap_or_default();
+    let r = client
+        .get(format!("{base}/api/residents/{number}"))
+        .header("x-request-id", "req-abc12345")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "req-abc12345");
+    client.get(format!("{base}/api/residents?q={number}&purpose=核查")).send().await.unwrap();
+    client.get(format!("{base}/api/residents?phone={phone}&purpose=核查")).send().await.unwrap();
+    client
+        .post(format!("{base}/api/residents/{id}/reveal"))
+        .json(&json!({"purpose": "核查身份"}))
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/api/residents"))
+        .json(&json!({"name": "测试", "id_number": number, "phone": phone, "hukou_address": "宁波"}))
+        .send()
+        .await
+        .unwrap();
+    reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": number, "password": phone}))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() > 5, "{text}");
+    let mut with_id = 0;
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["span"]["request_id"] == "req-abc12345" {
+            with_id += 1;
+        }
+    }
+    assert!(with_id >= 1, "the request's own id is in its lines: {text}");
+    for (_, n, p) in &people {
+        assert!(!text.contains(n.as_str()), "an ID number is in the log: {n}");
+        if let Some(p) = p {
+            assert!(!text.contains(p.as_str()), "a phone is in the log: {p}");
+        }
+    }
+}

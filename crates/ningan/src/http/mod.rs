@@ -4,6 +4,7 @@
 pub mod api;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod headers;
 pub mod idempotency;
@@ -13,6 +14,7 @@ pub mod metrics;
 pub mod ndjson;
 pub mod openapi;
 pub mod principal;
+pub mod request_id;
 pub mod reveal;
 pub mod rule;
 pub mod shown;

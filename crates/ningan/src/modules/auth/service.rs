@@ -47,6 +47,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
         )
     };
     if !state.throttle.allowed(client, username) {
+        crate::http::events::count("ningan_login_throttled_total", &[]);
         return Err(too_many());
     }
     let user = match state.db.user_by_username(username.trim()).await {
@@ -54,6 +55,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
         Err(StoreError::NotFound) => {
             verify_blocking(secrets::dummy_hash().to_string(), password.to_string()).await?;
             slow_down(state.throttle.failed(client, username)).await;
+            crate::http::events::count("ningan_login_failures_total", &[]);
             return Err(ApiError::plain(ErrorCode::BadCredentials));
         }
         Err(e) => return Err(e.into()),
@@ -68,6 +70,7 @@ pub async fn login(state: &AppState, username: &str, password: &str, client: IpA
             w.commit().await?;
         }
         slow_down(slow).await;
+        crate::http::events::count("ningan_login_failures_total", &[]);
         return Err(ApiError::plain(ErrorCode::BadCredentials));
     }
     let now = now_ms();

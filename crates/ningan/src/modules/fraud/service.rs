@@ -235,6 +235,11 @@ impl FraudService {
         w.audit(actor.audit("fraud.signals", "fraud_signal", "-", None, None, &detail)).await?;
         w.commit().await?;
         self.loaded.store(true, Ordering::Release);
+        crate::http::events::add("ningan_fraud_signals_total", &[("outcome", "scored")], summary.accepted as f64);
+        crate::http::events::add("ningan_fraud_signals_total", &[("outcome", "duplicate")], summary.duplicates as f64);
+        for (_, level) in &summary.warnings {
+            crate::http::events::count("ningan_fraud_warnings_total", &[("level", level.as_str())]);
+        }
         Ok(summary)
     }
 

@@ -121,6 +121,12 @@ async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> 
         Err(e) if e.is_timeout() => Err("timed out".into()),
         Err(e) => Err(format!("unreachable: {e}")),
     };
+    let outcome = match &answer {
+        Ok(v) if v["found"] == true => "found",
+        Ok(_) => "not_found",
+        Err(_) => "failed",
+    };
+    crate::http::events::count("ningan_exchange_requests_total", &[("agency", &agency.code), ("outcome", outcome)]);
     let mut w = state.db.write().await?;
     let settled = match answer {
         Ok(v) if v["found"] == true => {

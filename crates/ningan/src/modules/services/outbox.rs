@@ -77,6 +77,8 @@ async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ServicesError> {
         Err(e) if e.is_timeout() => Err("timed out".into()),
         Err(e) => Err(format!("unreachable: {e}")),
     };
+    let result = if outcome.is_ok() { "delivered" } else { "failed" };
+    crate::http::events::count("ningan_outbox_deliveries_total", &[("agency", &d.agency_code), ("outcome", result)]);
     let mut w = state.db.write().await?;
     w.delivery_result(d, outcome.as_deref().map_err(String::as_str), MAX_ATTEMPTS).await?;
     w.commit().await?;

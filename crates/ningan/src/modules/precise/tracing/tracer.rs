@@ -151,7 +151,15 @@ impl Tracer {
     /// Logs a batch durably and indexes it; blocking (one fsync).
     pub fn ingest(&self, batch: &[Observation]) -> Result<IngestReport, TraceError> {
         let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
-        Ok(engine.ingest(batch, now_s())?)
+        let report = engine.ingest(batch, now_s())?;
+        crate::http::events::add("ningan_checkins_total", &[("outcome", "accepted")], report.accepted as f64);
+        crate::http::events::add("ningan_checkins_total", &[("outcome", "refused")], report.rejected.len() as f64);
+        Ok(report)
+    }
+
+    /// Presences the engine holds, for `/metrics`.
+    pub fn presences(&self) -> usize {
+        self.engine.read().map(|e| e.index().len()).unwrap_or(0)
     }
 
     /// Close and secondary contacts and exposure places of `person` from the rule's
@@ -160,10 +168,13 @@ impl Tracer {
         let rule = ExposureRule::ninth_edition();
         let from = onset.saturating_sub(rule.lookback);
         let to = to.max(from);
+        let started = std::time::Instant::now();
         let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
         let windows = engine.exposure_windows(&rule, person, from, to);
         let close = engine.close_contacts(&rule, person, from, to);
         let secondary = engine.secondary_contacts(&rule, person, &close, to);
+        crate::http::events::count("ningan_trace_investigations_total", &[]);
+        crate::http::events::add("ningan_trace_investigation_seconds_total", &[], started.elapsed().as_secs_f64());
         Ok(Investigation { rule, from, to, windows, close, secondary })
     }
 
@@ -193,7 +204,10 @@ impl Tracer {
         let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
         engine.apply_retention(now_s());
         if engine.unfolded_days() > 0 {
+            let started = std::time::Instant::now();
             engine.checkpoint()?;
+            crate::http::events::count("ningan_trace_checkpoints_total", &[]);
+            crate::http::events::add("ningan_trace_checkpoint_seconds_total", &[], started.elapsed().as_secs_f64());
         }
         Ok(())
     }
