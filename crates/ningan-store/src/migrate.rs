@@ -219,6 +219,30 @@ impl Db {
         self.migrate_with(&[]).await
     }
 
+    /// What [`Db::migrate_with`] would do, without doing it: the migrations not yet applied,
+    /// in order, and refused with its name if an applied one was changed since.
+    pub async fn pending_migrations(&self, modules: &[&'static [Migration]]) -> Result<Vec<&'static Migration>> {
+        let all = all_migrations(modules)?;
+        // A database never migrated has neither table: everything is pending.
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations").fetch_all(&self.pool).await.unwrap_or_default();
+        let sums: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_checksums")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+        let mut pending = Vec::new();
+        for m in all {
+            if applied.iter().any(|(v,)| *v == m.version) {
+                if sums.iter().any(|(v, c)| *v == m.version && *c != m.checksum()) {
+                    return Err(StoreError::MigrationChanged { version: m.version, name: m.name });
+                }
+            } else {
+                pending.push(m);
+            }
+        }
+        Ok(pending)
+    }
+
     /// Like [`Db::migrate`], with the migrations of modules whose storage lives in their own
     /// folder of the application (their `Module::migrations`).
     pub async fn migrate_with(&self, modules: &[&'static [Migration]]) -> Result<Vec<i64>> {

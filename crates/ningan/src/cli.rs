@@ -83,6 +83,9 @@ enum Command {
     Migrate {
         #[command(flatten)]
         data: DataArgs,
+        /// List what an upgrade would apply, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Manage officer accounts.
     User {
@@ -338,7 +341,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::PartnerSim { listen, secret } => {
             crate::sim::serve(listen, secret).await.context("partner simulator")?;
         }
-        Command::Migrate { data } => {
+        Command::Migrate { data, dry_run: true } => {
+            let config = load(cfg_path, &data, None)?;
+            let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
+            let db = Db::open(&location).await?;
+            let pending = db.pending_migrations(&crate::modules::migrations()).await?;
+            println!("{}: {} migration(s) to apply", location.describe(), pending.len());
+            for m in pending {
+                println!("  {:>3}  {}", m.version, m.name);
+            }
+        }
+        Command::Migrate { data, dry_run: false } => {
             let config = load(cfg_path, &data, None)?;
             let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
             let db = Db::open(&location).await?;

@@ -33,6 +33,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
     serving: JoinHandle<std::io::Result<()>>,
+    /// Fires when the shutdown future resolves: the drain's clock starts.
+    stopping: tokio::sync::oneshot::Receiver<()>,
 }
 
 impl Server {
@@ -56,13 +58,58 @@ impl Server {
         crate::modules::start_all(&state);
         crate::web::assets::warm();
         crate::app::start_streams(&state).await?;
+        let (stopping_tx, stopping) = tokio::sync::oneshot::channel();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(());
+        };
         let serving = tokio::spawn(crate::app::serve(listener, app, shutdown));
-        Ok(Server { addr, state, serving })
+        Ok(Server { addr, state, serving, stopping })
     }
 
-    /// Waits until the server has stopped (after the shutdown future resolved).
+    /// Waits until the server has stopped: once the shutdown future resolves, requests in
+    /// flight get [`DRAIN`] to finish (a live board's event stream would hold the server
+    /// forever), then gate passes still queued are logged and the tracing engine folds its
+    /// log, so the next start replays nothing.
     pub async fn wait(self) -> Result<(), ServerError> {
-        self.serving.await??;
+        let Server { state, mut serving, stopping, .. } = self;
+        tokio::select! {
+            done = &mut serving => {
+                done??;
+            }
+            Ok(()) = stopping => {
+                let started = std::time::Instant::now();
+                match tokio::time::timeout(DRAIN, &mut serving).await {
+                    Ok(done) => done??,
+                    Err(_) => {
+                        serving.abort();
+                        tracing::warn!(seconds = DRAIN.as_secs(), "connections still open after the drain were closed");
+                    }
+                }
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "requests drained");
+            }
+        }
+        stop(&state).await;
         Ok(())
+    }
+}
+
+/// How long requests in flight may take once a stop is asked for.
+pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What a stop must not leave behind: queued gate passes logged, the engine's log folded.
+pub async fn stop(state: &AppState) {
+    let left = state.precise.pass_recorder.flush(std::time::Duration::from_secs(5)).await;
+    if left > 0 {
+        tracing::warn!(passes = left, "gate passes still queued at the stop were not recorded");
+    }
+    let tracer = state.precise.tracer.clone();
+    let started = std::time::Instant::now();
+    match tokio::task::spawn_blocking(move || tracer.checkpoint_now()).await {
+        Ok(Ok(folded)) => {
+            tracing::info!(folded, ms = started.elapsed().as_millis() as u64, "stopped: tracing engine checkpointed")
+        }
+        Ok(Err(e)) => tracing::error!(error = %e, "stopping: the tracing engine's checkpoint failed; its log is kept"),
+        Err(e) => tracing::error!(error = %e, "stopping: the checkpoint did not run"),
     }
 }

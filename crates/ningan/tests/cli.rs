@@ -171,3 +171,20 @@ fn signals_import_scores_a_journey_and_names_refused_lines() {
     assert!(again.contains("0 条接收") && again.contains("0 条预警"), "{again}");
     assert!(ningan(&["audit", "verify", "--data", d], &[]).status.success());
 }
+
+#[test]
+fn migrate_dry_run_lists_what_an_upgrade_would_apply_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let fresh = text(&ningan(&["migrate", "--dry-run", "--data", d], &[]));
+    assert!(fresh.contains("evaluation: questionnaires"), "{fresh}");
+    let total: usize =
+        fresh.lines().next().and_then(|l| l.split(": ").nth(1)?.split(' ').next()?.parse().ok()).unwrap();
+    assert!(total >= 33, "{fresh}");
+    // Nothing was applied: the same list again, then a real run, then nothing left.
+    assert_eq!(text(&ningan(&["migrate", "--dry-run", "--data", d], &[])), fresh);
+    let applied = ningan(&["migrate", "--data", d], &[]);
+    assert!(applied.status.success(), "{}", text(&applied));
+    let after = text(&ningan(&["migrate", "--dry-run", "--data", d], &[]));
+    assert!(after.contains(": 0 migration(s) to apply"), "{after}");
+}

@@ -499,3 +499,87 @@ async fn json_logs_carry_request_ids_and_no_personal_data() {
         }
     }
 }
+
+/// SIGTERM stops the server within a bounded time even with a live board's event stream
+/// open, and the check-ins it took are folded into the engine's day segments (a new
+/// generation), so the next start replays no log; the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_checkpoints_the_engine_and_exits() {
+    let (loc, dir) = ningan_testkit::fresh_location(Backend::Sqlite);
+    let args = data_args(dir.path(), &loc);
+    let password = demo_city(&args, 200, "officer");
+    let commander = demo_city(&args, 200, "commander");
+    let db = Db::open(&loc).await.unwrap();
+    let people: Vec<(i64,)> = sqlx::query_as(
+        "SELECT r.id FROM residents r JOIN users u ON u.unit_id = r.unit_id WHERE u.username = 'officer' LIMIT 3",
+    )
+    .fetch_all(db.reader())
+    .await
+    .unwrap();
+    db.close().await;
+    assert_eq!(people.len(), 3);
+    let generation = |dir: &std::path::Path| -> u64 {
+        std::fs::read_dir(dir.join("trace"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_prefix("log-")?.strip_suffix(".wal")?.parse().ok())
+            .max()
+            .unwrap_or(0)
+    };
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let before = generation(dir.path());
+    let officer = login(port, "officer", &password).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let me: serde_json::Value = officer.get(format!("{base}/api/me")).send().await.unwrap().json().await.unwrap();
+    let unit = me["unit_id"].as_i64().unwrap();
+    let v: serde_json::Value = officer
+        .post(format!("{base}/api/venues"))
+        .json(&json!({"name": "鼓楼面馆", "kind": "restaurant", "address": "中山西路1号", "unit_id": unit, "lon": 121.55, "lat": 29.87}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = v["code"].as_str().unwrap_or_else(|| panic!("{v}")).to_string();
+    let ago = |h: i64| (chrono::Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let checkins: Vec<serde_json::Value> = people
+        .iter()
+        .map(|(id,)| json!({"resident_id": id, "venue_code": code, "at": ago(3), "left_at": ago(2)}))
+        .collect();
+    let r: serde_json::Value = officer
+        .post(format!("{base}/api/checkins"))
+        .json(&json!({"checkins": checkins}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["accepted"], 3, "{r}");
+    // A live board stays connected through the stop.
+    let board = login(port, "commander", &commander).await;
+    let stream = board.get(format!("{base}/api/command/board/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let held = tokio::spawn(async move {
+        let mut s = stream;
+        while let Ok(Some(_)) = s.chunk().await {}
+    });
+
+    let asked = Instant::now();
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(40), "still running 40 s after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    held.abort();
+    assert!(status.success(), "{status}");
+    assert!(asked.elapsed() >= Duration::from_secs(9), "the open stream was given the drain time");
+    assert!(generation(dir.path()) > before, "the stop folded the log into a new generation");
+}

@@ -294,6 +294,8 @@ pub fn reason_zh(reason: &str) -> &'static str {
 /// Gate passes waiting to be recorded; the writer folds them into one engine batch.
 pub struct PassRecorder {
     tx: mpsc::Sender<Observation>,
+    /// Passes taken and not yet logged, so a stopping server can wait for them.
+    pending: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl PassRecorder {
@@ -301,6 +303,8 @@ impl PassRecorder {
     /// as one durable batch.
     pub fn start(tracer: Arc<Tracer>) -> PassRecorder {
         let (tx, mut rx) = mpsc::channel::<Observation>(65_536);
+        let pending = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let done = pending.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(4096);
             while let Some(first) = rx.recv().await {
@@ -324,15 +328,31 @@ impl PassRecorder {
                 if let Err(e) = blocking(&tracer, write).await {
                     tracing::error!(error = %e, passes = n, "recording gate passes failed");
                 }
+                done.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
             }
         });
-        PassRecorder { tx }
+        PassRecorder { tx, pending }
     }
 
     fn record(&self, o: Observation) {
+        self.pending.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         // A full queue means the disk is far behind: the decision still stands.
         if self.tx.try_send(o).is_err() {
+            self.pending.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
             tracing::warn!("gate pass queue full; a pass was not recorded");
+        }
+    }
+
+    /// Waits until every pass taken so far is logged, or `within` has passed; the passes
+    /// still waiting then.
+    pub async fn flush(&self, within: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = self.pending.load(std::sync::atomic::Ordering::Acquire);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return left;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }

@@ -198,6 +198,20 @@ impl Tracer {
         Ok(engine.common_sources(people, from, to, m))
     }
 
+    /// Folds the log into day segments if anything is unfolded: a stopping server's last
+    /// write, so the next start replays no log. Whether it folded anything.
+    pub fn checkpoint_now(&self) -> Result<bool, TraceError> {
+        let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+        if engine.unfolded_days() == 0 {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        engine.checkpoint()?;
+        crate::http::events::count("ningan_trace_checkpoints_total", &[]);
+        crate::http::events::add("ningan_trace_checkpoint_seconds_total", &[], started.elapsed().as_secs_f64());
+        Ok(true)
+    }
+
     /// Folds the log into day segments when anything changed and drops days past
     /// retention; run by the housekeeping loop.
     pub fn housekeep(&self) -> Result<(), TraceError> {
