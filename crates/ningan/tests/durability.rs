@@ -583,3 +583,49 @@ async fn sigterm_drains_checkpoints_the_engine_and_exits() {
     assert!(asked.elapsed() >= Duration::from_secs(9), "the open stream was given the drain time");
     assert!(generation(dir.path()) > before, "the stop folded the log into a new generation");
 }
+
+/// A data directory made by the previous release (see `tests/fixtures/previous-release/`)
+/// opens with this one: `migrate --dry-run` lists what this release adds, the server
+/// migrates it forward and serves it, every resident and account is still there, the
+/// tracing engine reads its files, the new module answers, and the audit chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_from_the_previous_release_upgrades_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/previous-release/data.tar.gz");
+    let unpacked = Command::new("tar").arg("xzf").arg(&fixture).arg("-C").arg(dir.path()).status().unwrap();
+    assert!(unpacked.success());
+    let data = dir.path().join("data");
+    let args = vec!["--data".to_string(), data.display().to_string()];
+    let loc = Location::Sqlite(data.join("ningan.db"));
+    let count = |db: Db, table: &'static str| async move {
+        let n: (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(db.reader()).await.unwrap();
+        db.close().await;
+        n.0
+    };
+    let residents = count(Db::open(&loc).await.unwrap(), "residents").await;
+    let users = count(Db::open(&loc).await.unwrap(), "users").await;
+    assert!(residents > 0 && users > 0);
+
+    let dry = Command::new(BIN).args(["migrate", "--dry-run"]).args(&args).output().unwrap();
+    let dry = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(dry.contains("evaluation"), "{dry}");
+    let password = demo_city(&args, 50, "officer");
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let officer = login(port, "officer", &password).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let r = officer.get(format!("{base}/api/residents?per_page=5")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(officer.get(format!("{base}/api/evaluation/waves")).send().await.unwrap().status(), 200);
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("ningan_trace_presences "), "the engine opened its files");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(count(Db::open(&loc).await.unwrap(), "residents").await, residents);
+    assert_eq!(count(Db::open(&loc).await.unwrap(), "users").await, users);
+    let after = Command::new(BIN).args(["migrate", "--dry-run"]).args(&args).output().unwrap();
+    assert!(String::from_utf8_lossy(&after.stdout).contains(": 0 migration(s)"));
+    let verify = Command::new(BIN).args(["audit", "verify"]).args(&args).output().unwrap();
+    assert!(verify.status.success(), "audit chain after the upgrade: {}", String::from_utf8_lossy(&verify.stdout));
+}
