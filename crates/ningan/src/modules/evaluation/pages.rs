@@ -644,6 +644,16 @@ struct LinksForm {
     count: String,
 }
 
+impl LinksForm {
+    /// The district and how many links, each required and a number.
+    fn parsed(&self) -> Result<(i64, i64), ApiError> {
+        Ok((
+            form_required("district", "区县", "district", &self.district)?,
+            form_required("count", "数量", "count", &self.count)?,
+        ))
+    }
+}
+
 /// The links as a CSV download: the only time their tokens exist outside the respondents' messages.
 fn links_csv(tokens: Vec<String>, district: &str, name: &str) -> Response {
     let mut body = String::from("district,link\n");
@@ -669,8 +679,7 @@ async fn wave_links(
     axum::Form(f): axum::Form<LinksForm>,
 ) -> PageResult<Response> {
     let result = async {
-        let district: i64 = form_required("district", "区县", "district", &f.district)?;
-        let count: i64 = form_required("count", "数量", "count", &f.count)?;
+        let (district, count) = f.parsed()?;
         service::issue_links(&state, &ctx, id, district, count).await.map_err(ApiError::from)
     }
     .await;
@@ -909,8 +918,7 @@ async fn round_links(
     axum::Form(f): axum::Form<LinksForm>,
 ) -> PageResult<Response> {
     let result = async {
-        let district: i64 = form_required("district", "区县", "district", &f.district)?;
-        let count: i64 = form_required("count", "数量", "count", &f.count)?;
+        let (district, count) = f.parsed()?;
         reviews::issue_links(&state, &ctx, id, district, count).await.map_err(ApiError::from)
     }
     .await;

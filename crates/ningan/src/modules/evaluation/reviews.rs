@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::error::{EvaluationError, field};
-use super::service::{Opened, Result, day_start, district_code, open_link, today};
+use super::service::{Opened, Result, day_start, open_link, today};
 use super::store::links::{self, Target};
 use super::store::reviews::{self, NewRating, NewRound, Standing};
 use crate::app::AppState;
@@ -64,21 +64,7 @@ pub async fn create_round(state: &AppState, ctx: &Ctx, input: &RoundInput) -> Re
 
 pub async fn issue_links(state: &AppState, ctx: &Ctx, round: i64, district: i64, count: i64) -> Result<Vec<String>> {
     let r = reviews::get(&state.db, &ctx.scope(), &ctx.unit.path, round).await?;
-    if !ctx.scope().contains(&r.unit_path) {
-        return Err(ningan_store::StoreError::NotFound.into());
-    }
-    let district = district_code("district", district)?;
-    if !(1..=5000).contains(&count) {
-        return Err(field("count", Rule::Range(1, 5000)));
-    }
-    if r.closes_at <= ningan_core::time::now_ms() {
-        return Err(EvaluationError::NotOpen);
-    }
-    let mut w = state.db.write().await?;
-    let now = ningan_core::time::now_ms();
-    let tokens = links::issue(&mut w, &ctx.actor(), &Target::Round(round), district, count as usize, now).await?;
-    w.commit().await?;
-    Ok(tokens)
+    super::service::issue(state, ctx, Target::Round(round), (&r.unit_path, r.closes_at), district, count).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]

@@ -227,21 +227,33 @@ pub fn district_code(name: &'static str, v: i64) -> Result<u32> {
 
 /// Issues one-time links of a wave for a district; the tokens are returned once.
 pub async fn issue_links(state: &AppState, ctx: &Ctx, wave: i64, district: i64, count: i64) -> Result<Vec<String>> {
-    let w0 = surveys::wave_get(&state.db, &ctx.scope(), &ctx.unit.path, wave).await?;
-    if !ctx.scope().contains(&w0.unit_path) {
+    let w = surveys::wave_get(&state.db, &ctx.scope(), &ctx.unit.path, wave).await?;
+    issue(state, ctx, Target::Wave(wave), (&w.unit_path, w.closes_at), district, count).await
+}
+
+/// One-time links for a wave or a review round, issued by a caller whose units own it
+/// (`owner`: its unit path and when it closes) while it is still open.
+pub async fn issue(
+    state: &AppState,
+    ctx: &Ctx,
+    target: Target,
+    (owner, closes_at): (&str, i64),
+    district: i64,
+    count: i64,
+) -> Result<Vec<String>> {
+    if !ctx.scope().contains(owner) {
         return Err(ningan_store::StoreError::NotFound.into());
     }
     let district = district_code("district", district)?;
     if !(1..=5000).contains(&count) {
         return Err(field("count", Rule::Range(1, 5000)));
     }
-    if w0.closes_at <= ningan_core::time::now_ms() {
+    let now = ningan_core::time::now_ms();
+    if closes_at <= now {
         return Err(EvaluationError::NotOpen);
     }
     let mut w = state.db.write().await?;
-    let tokens =
-        links::issue(&mut w, &ctx.actor(), &Target::Wave(wave), district, count as usize, ningan_core::time::now_ms())
-            .await?;
+    let tokens = links::issue(&mut w, &ctx.actor(), &target, district, count as usize, now).await?;
     w.commit().await?;
     Ok(tokens)
 }
