@@ -344,8 +344,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate { data, dry_run: true } => {
             let config = load(cfg_path, &data, None)?;
             let location = ningan_store::Location::resolve(&config.data_dir, config.database_url.as_deref())?;
-            let db = Db::open(&location).await?;
-            let pending = db.pending_migrations(&crate::modules::migrations()).await?;
+            // Opening a SQLite file that is not there would create it: a dry run changes nothing.
+            let pending = match &location {
+                ningan_store::Location::Sqlite(path) if !path.exists() => {
+                    ningan_store::all_migrations(&crate::modules::migrations())?
+                }
+                _ => Db::open(&location).await?.pending_migrations(&crate::modules::migrations()).await?,
+            };
             println!("{}: {} migration(s) to apply", location.describe(), pending.len());
             for m in pending {
                 println!("  {:>3}  {}", m.version, m.name);

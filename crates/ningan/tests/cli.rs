@@ -183,6 +183,7 @@ fn migrate_dry_run_lists_what_an_upgrade_would_apply_and_changes_nothing() {
     assert!(total >= 33, "{fresh}");
     // Nothing was applied: the same list again, then a real run, then nothing left.
     assert_eq!(text(&ningan(&["migrate", "--dry-run", "--data", d], &[])), fresh);
+    assert!(!dir.path().join("ningan.db").exists(), "a dry run creates no database");
     let applied = ningan(&["migrate", "--data", d], &[]);
     assert!(applied.status.success(), "{}", text(&applied));
     let after = text(&ningan(&["migrate", "--dry-run", "--data", d], &[]));
