@@ -64,6 +64,8 @@ impl Write {
 
     pub async fn session_delete(&mut self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.conn()).await?;
+        // Servers remember resolved sessions until access data changes: a sign-out is one.
+        self.touch(crate::Area::Access);
         Ok(())
     }
 }

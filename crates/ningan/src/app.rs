@@ -33,7 +33,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub openapi: Arc<serde_json::Value>,
     pub cockpit: Arc<crate::modules::cockpit::Cache>,
-    pub device_cache: Arc<crate::http::principal::DeviceCache>,
+    pub principal_cache: Arc<crate::http::principal::PrincipalCache>,
     /// Each module with state of its own keeps it in one field, reached by its handlers as
     /// `State<PreciseState>` / `State<FraudState>` too.
     pub precise: crate::modules::precise::PreciseState,
@@ -85,7 +85,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         )),
         http: reqwest::Client::builder().user_agent("ningan").build().unwrap_or_default(),
         db,
-        device_cache: Arc::default(),
+        principal_cache: Arc::default(),
         throttle: Arc::new(LoginThrottle::new(
             config.login.max_failures_per_client,
             config.login.max_failures,

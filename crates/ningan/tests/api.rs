@@ -373,6 +373,57 @@ on_both_backends!(cookie_sessions_need_the_csrf_token_to_change_anything, |b| as
     assert_eq!(browser.get(app.url("/")).send().await.unwrap().status(), 303, "signed out: back to login");
 });
 
+/// Signs in without a cookie jar: the session cookie and CSRF token, to replay by hand.
+async fn bare_session(app: &TestApp, username: &str) -> (String, String) {
+    let r = app
+        .anonymous()
+        .http
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let body: Value = r.json().await.unwrap();
+    (cookie, body["csrf_token"].as_str().unwrap().to_string())
+}
+
+async fn me_with(app: &TestApp, cookie: &str) -> u16 {
+    app.anonymous().http.get(app.url("/api/me")).header("cookie", cookie).send().await.unwrap().status().as_u16()
+}
+
+// Servers remember resolved sessions; a sign-out or a disabled account still ends a session
+// on the very next request, even for a cookie kept and replayed after the sign-out.
+on_both_backends!(a_session_ends_at_once_on_sign_out_or_disabling_though_sessions_are_remembered, |b| async move {
+    let app = spawn_app(b).await;
+    station_with_officer(&app).await;
+    let city = app.unit("330200").await;
+    app.user("root", &[Role::Administrator], city.id).await;
+    let (cookie, csrf) = bare_session(&app, "officer").await;
+    assert_eq!((me_with(&app, &cookie).await, me_with(&app, &cookie).await), (200, 200));
+    let out = app
+        .anonymous()
+        .http
+        .post(app.url("/api/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(me_with(&app, &cookie).await, 401, "the replayed cookie of a signed-out session");
+
+    let (cookie, _) = bare_session(&app, "officer").await;
+    assert_eq!(me_with(&app, &cookie).await, 200);
+    let admin = app.login("root").await;
+    let (_, users) = admin.get("/api/users?q=officer").await;
+    let id =
+        users["items"].as_array().unwrap().iter().find(|u| u["username"] == "officer").unwrap()["id"].as_i64().unwrap();
+    assert_eq!(admin.post(&format!("/api/users/{id}/disable"), json!({})).await.0, 204);
+    assert_eq!(me_with(&app, &cookie).await, 401, "a disabled account's session");
+});
+
 on_both_backends!(changing_the_password_ends_old_sessions, |b| async move {
     let app = spawn_app(b).await;
     station_with_officer(&app).await;

@@ -219,6 +219,11 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Op
         return Ok(None);
     };
     let session_hash = sha256_hex(token.as_bytes());
+    let key = format!("s:{session_hash}");
+    let generation = cache_generation(state);
+    if let Some(p) = state.principal_cache.get(&key, generation, SESSION_CACHE_TTL) {
+        return Ok(Some(p));
+    }
     let Some(session) = state.db.session_get(&session_hash).await? else {
         return Ok(None);
     };
@@ -227,56 +232,74 @@ async fn resolve(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Op
         return Ok(None);
     }
     let unit = state.db.unit_by_id(user.unit_id).await?;
-    Ok(Some(Principal { who: Who::Officer { user, csrf_token: session.csrf_token, session_hash }, unit }))
+    let p = Principal { who: Who::Officer { user, csrf_token: session.csrf_token, session_hash }, unit };
+    state.principal_cache.put(key, p.clone(), session.expires_at, generation);
+    Ok(Some(p))
 }
 
-/// Devices (gates, the venue-code back end) call many times a second: a verified token is
-/// remembered for [`DEVICE_CACHE_TTL`], keyed by the hash of the whole token, so the hot path
-/// reads no database. Revoking in this server clears it; a revocation made by another process
-/// takes effect within the TTL.
+/// What a cached principal was read from: accounts, roles, tokens and sessions (`Access`),
+/// and the units they belong to (`People`).
+fn cache_generation(state: &AppState) -> u64 {
+    state.db.changes().generation(&[ningan_store::Area::Access, ningan_store::Area::People])
+}
+
+/// Every authenticated request needs its principal, and devices (gates, the venue-code back
+/// end) call many times a second: a resolved principal is remembered, keyed by the hash of
+/// its session or token, so the hot path reads no database. Any commit touching accounts,
+/// sessions, tokens or units in this process makes every entry stale at once (a sign-out, a
+/// revocation, a role or unit change takes effect on the next request); what another process
+/// changes takes effect within the entry's time to live.
 #[derive(Default)]
-/// Tokens resolved recently, with the generation of account and token data they were read
-/// at: a revocation or an approval committed in this process makes them stale at once.
-pub struct DeviceCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (Principal, std::time::Instant, u64)>>,
+pub struct PrincipalCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, Cached>>,
+}
+
+struct Cached {
+    principal: Principal,
+    /// When the session or token ends, in ms.
+    expires_at: i64,
+    at: std::time::Instant,
+    generation: u64,
 }
 
 pub const DEVICE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-const DEVICE_CACHE_MAX: usize = 10_000;
+/// Shorter than a device's: a session ended by another server process (a sign-out behind a
+/// load balancer) must stop working soon.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const CACHE_MAX: usize = 10_000;
 
-impl DeviceCache {
-    fn get(&self, key: &str, generation: u64) -> Option<Principal> {
+impl PrincipalCache {
+    fn get(&self, key: &str, generation: u64, ttl: std::time::Duration) -> Option<Principal> {
         let entries = self.entries.read().ok()?;
-        let (p, at, at_generation) = entries.get(key)?;
-        if *at_generation != generation {
-            return None;
-        }
-        let live = match &p.who {
-            Who::Device { token } => token.is_live(ningan_core::time::now_ms()),
-            Who::Officer { .. } => false,
+        let c = entries.get(key)?;
+        let now = ningan_core::time::now_ms();
+        let live = match &c.principal.who {
+            Who::Device { token } => token.is_live(now),
+            Who::Officer { .. } => c.expires_at > now,
         };
-        (live && at.elapsed() < DEVICE_CACHE_TTL).then(|| p.clone())
+        (live && c.generation == generation && c.at.elapsed() < ttl).then(|| c.principal.clone())
     }
 
-    fn put(&self, key: String, p: Principal, generation: u64) {
+    fn put(&self, key: String, principal: Principal, expires_at: i64, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= DEVICE_CACHE_MAX {
+            if entries.len() >= CACHE_MAX {
                 entries.clear();
             }
-            entries.insert(key, (p, std::time::Instant::now(), generation));
+            let at = std::time::Instant::now();
+            entries.insert(key, Cached { principal, expires_at, at, generation });
         }
     }
 }
 
 /// `ngn_<prefix>_<secret>`: the prefix finds the row, the secret's hash must match.
 async fn device(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
-    let key = sha256_hex(raw.as_bytes());
-    let generation = state.db.changes().generation(&[ningan_store::Area::Access]);
-    if let Some(p) = state.device_cache.get(&key, generation) {
+    let key = format!("d:{}", sha256_hex(raw.as_bytes()));
+    let generation = cache_generation(state);
+    if let Some(p) = state.principal_cache.get(&key, generation, DEVICE_CACHE_TTL) {
         return Ok(p);
     }
     let p = device_from_db(state, raw).await?;
-    state.device_cache.put(key, p.clone(), generation);
+    state.principal_cache.put(key, p.clone(), i64::MAX, generation);
     Ok(p)
 }
 

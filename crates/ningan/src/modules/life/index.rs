@@ -1,6 +1,10 @@
 //! The map layer's spatial index: every risk point as a pin in an R-tree, so a viewport is
 //! answered from memory — the points inside it one by one when they are few or the map is
-//! close, otherwise gathered into grid clusters sized to the zoom.
+//! close, otherwise gathered into grid clusters sized to the zoom. The clusters come from a
+//! pyramid of counts kept per grid cell at every zoom level down to [`LEAF`] (by unit, state,
+//! kind, severity and department, so scope and filters still apply): a cell wholly inside the
+//! viewport is read from its counts, and only cells cut by the viewport's edge are looked
+//! into, level by level, down to the pins themselves.
 //!
 //! Loaded from storage when the server starts; this process's writes update their pins as
 //! they commit (`life::refresh`), and a map catches up with other processes' writes every
@@ -23,6 +27,12 @@ struct Slot {
     id: i64,
     /// `i64::MAX` when there is none.
     deadline: i64,
+    class: Class,
+}
+
+/// What scope and filters ask of a pin, and what the pyramid counts pins by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Class {
     unit: u32,
     state: u8,
     kind: u8,
@@ -52,6 +62,7 @@ fn department_code(d: Option<&str>) -> u8 {
 pub struct Index {
     tree: RTree<Entry>,
     by_id: HashMap<i64, Entry>,
+    pyramid: Pyramid,
     /// Unit paths by code, so the viewer's scope is tested once per unit, not per point.
     units: Vec<String>,
     unit_codes: HashMap<String, u32>,
@@ -76,7 +87,6 @@ struct Wanted {
     kinds: [bool; 256],
     states: [bool; 256],
     severities: [bool; 256],
-    overdue_at: Option<i64>,
 }
 
 impl Wanted {
@@ -99,13 +109,130 @@ impl Wanted {
             kinds,
             states: set(State::ALL, &f.state, State::as_str),
             severities: set(Severity::ALL, &f.severity, Severity::as_str),
-            overdue_at: f.overdue_at,
         }
     }
 }
 
 fn late(s: &Slot, now: i64) -> bool {
-    s.state == ASSIGNED && s.deadline < now
+    s.class.state == ASSIGNED && s.deadline < now
+}
+
+fn is_open(state: u8) -> bool {
+    State::ALL.get(state as usize).is_some_and(|s| s.open())
+}
+
+/// Clusters at zoom level `level` are cells of a grid aligned to the globe, a quarter of a
+/// 256-pixel tile wide (some 64 pixels apart); each level's cells split in four at the next,
+/// exactly, since the width halves by a power of two.
+fn cell_size(level: u8) -> f64 {
+    360.0 / f64::from(1u32 << level.min(22)) / 4.0
+}
+
+fn cell_of(lon: f64, lat: f64, size: f64) -> (i64, i64) {
+    ((lon / size).floor() as i64, (lat / size).floor() as i64)
+}
+
+/// The deepest level the pyramid counts; past it a viewport is small enough to walk.
+pub const LEAF: u8 = 14;
+
+/// Coordinates summed exactly (in 1e-7 degrees), so taking a pin out leaves no drift.
+fn e7(x: f64) -> i64 {
+    (x * 1e7).round() as i64
+}
+
+/// The pins of one class in one cell.
+#[derive(Debug, Clone)]
+struct ClassSum {
+    class: Class,
+    n: u32,
+    lon: i64,
+    lat: i64,
+    /// Deadlines of the assigned ones, sorted: how many are overdue at any instant.
+    deadlines: Vec<i64>,
+}
+
+/// Counts per cell at every level from 0 to [`LEAF`].
+#[derive(Debug, Default)]
+struct Pyramid {
+    levels: Vec<HashMap<(i64, i64), Vec<ClassSum>>>,
+}
+
+impl Pyramid {
+    fn change(&mut self, e: &Entry, add: bool) {
+        if self.levels.is_empty() {
+            self.levels = vec![HashMap::new(); LEAF as usize + 1];
+        }
+        let [lon, lat] = *e.geom();
+        let s = &e.data;
+        let assigned = s.class.state == ASSIGNED;
+        for (level, cells) in self.levels.iter_mut().enumerate() {
+            let cell = cell_of(lon, lat, cell_size(level as u8));
+            let sums = cells.entry(cell).or_default();
+            let i = match sums.iter().position(|c| c.class == s.class) {
+                Some(i) => i,
+                None if add => {
+                    sums.push(ClassSum { class: s.class, n: 0, lon: 0, lat: 0, deadlines: Vec::new() });
+                    sums.len() - 1
+                }
+                None => continue,
+            };
+            let c = &mut sums[i];
+            if add {
+                c.n += 1;
+                c.lon += e7(lon);
+                c.lat += e7(lat);
+                if assigned {
+                    let at = c.deadlines.partition_point(|d| *d < s.deadline);
+                    c.deadlines.insert(at, s.deadline);
+                }
+            } else {
+                c.n = c.n.saturating_sub(1);
+                c.lon -= e7(lon);
+                c.lat -= e7(lat);
+                if assigned && let Some(at) = c.deadlines.iter().position(|d| *d == s.deadline) {
+                    c.deadlines.remove(at);
+                }
+                if c.n == 0 {
+                    sums.swap_remove(i);
+                    if sums.is_empty() {
+                        cells.remove(&cell);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A cluster's running sums: coordinates in 1e-7 degrees, then how many, open and overdue.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    lon: i64,
+    lat: i64,
+    n: usize,
+    open: usize,
+    overdue: usize,
+}
+
+impl Sums {
+    fn pin(&mut self, e: &Entry, now: i64) {
+        let [lon, lat] = *e.geom();
+        self.lon += e7(lon);
+        self.lat += e7(lat);
+        self.n += 1;
+        self.open += usize::from(is_open(e.data.class.state));
+        self.overdue += usize::from(late(&e.data, now));
+    }
+
+    fn cluster(self) -> Cluster {
+        let n = self.n.max(1) as f64;
+        Cluster {
+            lon: self.lon as f64 / 1e7 / n,
+            lat: self.lat as f64 / 1e7 / n,
+            count: self.n,
+            open: self.open,
+            overdue: self.overdue,
+        }
+    }
 }
 
 /// `State::Assigned`'s code (its place in `State::ALL`; a test holds the two together).
@@ -156,6 +283,9 @@ impl Index {
     pub fn from_pins(pins: Vec<Pin>) -> Index {
         let mut index = Index::default();
         let entries: Vec<Entry> = pins.iter().map(|p| index.entry(p)).collect();
+        for e in &entries {
+            index.pyramid.change(e, true);
+        }
         index.by_id = entries.iter().map(|e| (e.data.id, *e)).collect();
         index.tree = RTree::bulk_load(entries);
         index
@@ -172,11 +302,13 @@ impl Index {
         let slot = Slot {
             id: p.id,
             deadline: p.deadline.unwrap_or(i64::MAX),
-            unit,
-            state: code_of(State::ALL, State::parse(&p.state)),
-            kind: code_of(Kind::ALL, Kind::parse(&p.kind)),
-            severity: code_of(Severity::ALL, Severity::parse(&p.severity)),
-            department: department_code(p.department.as_deref()),
+            class: Class {
+                unit,
+                state: code_of(State::ALL, State::parse(&p.state)),
+                kind: code_of(Kind::ALL, Kind::parse(&p.kind)),
+                severity: code_of(Severity::ALL, Severity::parse(&p.severity)),
+                department: department_code(p.department.as_deref()),
+            },
         };
         GeomWithData::new([p.lon, p.lat], slot)
     }
@@ -193,41 +325,157 @@ impl Index {
     pub fn upsert(&mut self, pin: Pin) {
         if let Some(old) = self.by_id.remove(&pin.id) {
             self.tree.remove(&old);
+            self.pyramid.change(&old, false);
         }
         let e = self.entry(&pin);
         self.tree.insert(e);
+        self.pyramid.change(&e, true);
         self.by_id.insert(pin.id, e);
     }
 
     /// The viewport `[west, south, east, north]` at `zoom`, as the viewer may see it.
     pub fn layer(&self, viewer: &Viewer, bbox: [f64; 4], zoom: f64, filter: &PinFilter, now: i64) -> Layer {
-        let envelope = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+        let level = zoom.clamp(0.0, 22.0).floor() as u8;
+        // An overdue-only map asks about instants the counts do not keep apart by place.
+        if zoom < POINT_ZOOM && level <= LEAF && filter.overdue_at.is_none() {
+            let (total, clusters) = self.counted(viewer, bbox, level, filter, now);
+            if total > MAX_POINTS {
+                return Layer { total, clusters, points: Vec::new() };
+            }
+        }
+        self.walked(viewer, bbox, zoom, filter, now)
+    }
+
+    /// Which classes of pin the viewer may see and the filter keeps.
+    fn keeps(&self, viewer: &Viewer, filter: &PinFilter) -> impl Fn(&Class) -> bool {
         let visible: Vec<bool> = self.units.iter().map(|p| viewer.scope.contains(p)).collect();
         let department = viewer.department.as_deref().map(|d| match department_code(Some(d)) {
             UNKNOWN => NOBODY,
             code => code,
         });
         let wanted = Wanted::of(filter);
-        let keeps = |s: &Slot| {
-            visible[s.unit as usize]
-                && department.is_none_or(|d| s.department == d)
-                && wanted.kinds[s.kind as usize]
-                && wanted.states[s.state as usize]
-                && wanted.severities[s.severity as usize]
-                && wanted.overdue_at.is_none_or(|t| late(s, t))
+        move |c: &Class| {
+            visible.get(c.unit as usize).copied().unwrap_or(false)
+                && department.is_none_or(|d| c.department == d)
+                && wanted.kinds[c.kind as usize]
+                && wanted.states[c.state as usize]
+                && wanted.severities[c.severity as usize]
+        }
+    }
+
+    /// Clusters from the pyramid's counts: each cell of `level` in the viewport, read whole
+    /// when it lies inside, otherwise from its parts inside.
+    fn counted(
+        &self,
+        viewer: &Viewer,
+        bbox: [f64; 4],
+        level: u8,
+        filter: &PinFilter,
+        now: i64,
+    ) -> (usize, Vec<Cluster>) {
+        let keeps = self.keeps(viewer, filter);
+        let size = cell_size(level);
+        let (x0, y0) = cell_of(bbox[0], bbox[1], size);
+        let (x1, y1) = cell_of(bbox[2], bbox[3], size);
+        let Some(cells) = self.pyramid.levels.get(level as usize) else { return (0, Vec::new()) };
+        let span = (x1 - x0 + 1).saturating_mul(y1 - y0 + 1);
+        let inside = |&(x, y): &(i64, i64)| (x0..=x1).contains(&x) && (y0..=y1).contains(&y);
+        // Walk the viewport's cells, or the level's cells when the viewport is the larger.
+        let wanted: Vec<(i64, i64)> = if span as usize <= cells.len() {
+            (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y))).filter(|c| cells.contains_key(c)).collect()
+        } else {
+            cells.keys().copied().filter(inside).collect()
         };
+        let mut total = 0;
+        let mut clusters = Vec::new();
+        for cell in wanted {
+            let mut sums = Sums::default();
+            self.gather(level, cell, bbox, &keeps, now, &mut sums);
+            if sums.n > 0 {
+                total += sums.n;
+                clusters.push(sums.cluster());
+            }
+        }
+        clusters.sort_by(|a, b| b.count.cmp(&a.count).then(a.lon.total_cmp(&b.lon)));
+        (total, clusters)
+    }
+
+    /// Adds the pins of one cell that lie in `bbox` to `sums`.
+    fn gather(
+        &self,
+        level: u8,
+        (x, y): (i64, i64),
+        bbox: [f64; 4],
+        keeps: &impl Fn(&Class) -> bool,
+        now: i64,
+        sums: &mut Sums,
+    ) {
+        let size = cell_size(level);
+        let (w, s, e, n) = (x as f64 * size, y as f64 * size, (x + 1) as f64 * size, (y + 1) as f64 * size);
+        if w >= bbox[0] && e <= bbox[2] && s >= bbox[1] && n <= bbox[3] {
+            let Some(classes) = self.pyramid.levels.get(level as usize).and_then(|l| l.get(&(x, y))) else { return };
+            for c in classes.iter().filter(|c| keeps(&c.class)) {
+                sums.lon += c.lon;
+                sums.lat += c.lat;
+                sums.n += c.n as usize;
+                if is_open(c.class.state) {
+                    sums.open += c.n as usize;
+                }
+                sums.overdue += c.deadlines.partition_point(|d| *d < now);
+            }
+            return;
+        }
+        if e < bbox[0] || w > bbox[2] || n < bbox[1] || s > bbox[3] {
+            return;
+        }
+        if level < LEAF {
+            for (cx, cy) in [(2 * x, 2 * y), (2 * x + 1, 2 * y), (2 * x, 2 * y + 1), (2 * x + 1, 2 * y + 1)] {
+                if self.pyramid.levels.get(level as usize + 1).is_some_and(|l| l.contains_key(&(cx, cy))) {
+                    self.gather(level + 1, (cx, cy), bbox, keeps, now, sums);
+                }
+            }
+            return;
+        }
+        // A leaf cut by the edge: its pins one by one (those on its far edges belong to the
+        // next cells).
+        let part = AABB::from_corners([w.max(bbox[0]), s.max(bbox[1])], [e.min(bbox[2]), n.min(bbox[3])]);
+        for pin in self.tree.locate_in_envelope(&part) {
+            let [lon, lat] = *pin.geom();
+            if cell_of(lon, lat, size) == (x, y) && keeps(&pin.data.class) {
+                sums.pin(pin, now);
+            }
+        }
+    }
+
+    /// The viewport by walking every pin in it: the points when they are few or the map is
+    /// close, otherwise the same clusters as [`Index::counted`].
+    fn walked(&self, viewer: &Viewer, bbox: [f64; 4], zoom: f64, filter: &PinFilter, now: i64) -> Layer {
+        self.walk(viewer, bbox, zoom, filter, now, MAX_POINTS)
+    }
+
+    /// [`Index::walked`], listing the points themselves up to `max_points`.
+    fn walk(
+        &self,
+        viewer: &Viewer,
+        bbox: [f64; 4],
+        zoom: f64,
+        filter: &PinFilter,
+        now: i64,
+        max_points: usize,
+    ) -> Layer {
+        let envelope = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+        let class_keeps = self.keeps(viewer, filter);
+        let overdue_at = filter.overdue_at;
+        let keeps = |s: &Slot| class_keeps(&s.class) && overdue_at.is_none_or(|t| late(s, t));
         // One pass: count, keep the first points in case there are few, and add each to its
-        // grid cell (a cell of about a quarter of a 256-pixel tile: clusters some 64 pixels
-        // apart), in a flat grid over the viewport unless that would be huge.
+        // grid cell, in a flat grid over the viewport unless that would be huge.
         let close = zoom >= POINT_ZOOM;
-        let keep = if close { MAX_POINTS * 5 } else { MAX_POINTS + 1 };
-        let cell = 360.0 / 2f64.powf(zoom.clamp(0.0, 22.0)) / 4.0;
-        let (cx0, cy0) = ((bbox[0] / cell).floor() as i64, (bbox[1] / cell).floor() as i64);
-        let nx = ((bbox[2] / cell).floor() as i64 - cx0 + 1).max(1) as usize;
-        let ny = ((bbox[3] / cell).floor() as i64 - cy0 + 1).max(1) as usize;
+        let keep = if close { MAX_POINTS * 5 } else { max_points + 1 };
+        let size = cell_size(zoom.clamp(0.0, 22.0).floor() as u8);
+        let (cx0, cy0) = cell_of(bbox[0], bbox[1], size);
+        let nx = ((bbox[2] / size).floor() as i64 - cx0 + 1).max(1) as usize;
+        let ny = ((bbox[3] / size).floor() as i64 - cy0 + 1).max(1) as usize;
         let dense = nx.saturating_mul(ny) <= 65_536;
-        // Per cell: sums of longitude and latitude, then how many, open and overdue.
-        type Sums = (f64, f64, usize, usize, usize);
         let mut grid: Vec<Sums> = if dense && !close { vec![Sums::default(); nx * ny] } else { Vec::new() };
         let mut sparse: HashMap<(i64, i64), Sums> = HashMap::new();
         let mut few: Vec<&Entry> = Vec::new();
@@ -241,33 +489,21 @@ impl Index {
                 continue;
             }
             let [lon, lat] = *e.geom();
-            let (cx, cy) = ((lon / cell).floor() as i64, (lat / cell).floor() as i64);
+            let (cx, cy) = cell_of(lon, lat, size);
             let c = if dense {
                 let (x, y) = ((cx - cx0).clamp(0, nx as i64 - 1) as usize, (cy - cy0).clamp(0, ny as i64 - 1) as usize);
                 &mut grid[y * nx + x]
             } else {
                 sparse.entry((cx, cy)).or_default()
             };
-            c.0 += lon;
-            c.1 += lat;
-            c.2 += 1;
-            c.3 += usize::from(State::ALL.get(e.data.state as usize).is_some_and(|s| s.open()));
-            c.4 += usize::from(late(&e.data, now));
+            c.pin(e, now);
         }
-        if total <= MAX_POINTS || close {
+        if total <= max_points || close {
             let points = few.iter().map(|e| map_point(e, now)).collect();
             return Layer { total, clusters: Vec::new(), points };
         }
-        let cells = grid.into_iter().filter(|c| c.2 > 0).chain(sparse.into_values());
-        let mut clusters: Vec<Cluster> = cells
-            .map(|(x, y, n, open, late)| Cluster {
-                lon: x / n as f64,
-                lat: y / n as f64,
-                count: n,
-                open,
-                overdue: late,
-            })
-            .collect();
+        let cells = grid.into_iter().filter(|c| c.n > 0).chain(sparse.into_values());
+        let mut clusters: Vec<Cluster> = cells.map(Sums::cluster).collect();
         clusters.sort_by(|a, b| b.count.cmp(&a.count).then(a.lon.total_cmp(&b.lon)));
         Layer { total, clusters, points: Vec::new() }
     }
@@ -285,9 +521,9 @@ fn map_point(e: &Entry, now: i64) -> MapPoint {
         label: String::new(),
         lon,
         lat,
-        kind: name(Kind::ALL, s.kind, Kind::as_str),
-        state: name(State::ALL, s.state, State::as_str),
-        severity: name(Severity::ALL, s.severity, Severity::as_str),
+        kind: name(Kind::ALL, s.class.kind, Kind::as_str),
+        state: name(State::ALL, s.class.state, State::as_str),
+        severity: name(Severity::ALL, s.class.severity, Severity::as_str),
         overdue: late(s, now),
     }
 }
@@ -368,6 +604,45 @@ mod tests {
                 prop_assert_eq!(layer.clusters.iter().map(|c| c.count).sum::<usize>(), want.len());
             }
             prop_assert_eq!(index.len(), all.len());
+        }
+
+        /// Clusters read from the pyramid's counts are the clusters of a walk over every pin
+        /// in the viewport: same cells, counts, open and overdue, same centres — after moves,
+        /// for any viewport, level, scope and filter.
+        #[test]
+        fn counted_clusters_are_the_walked_clusters(
+            pins in proptest::collection::vec((0.0f64..1.0, 0.0f64..1.0, 0usize..2, 0usize..5, 0i64..200), 0..600),
+            moves in proptest::collection::vec((0usize..600, 0.0f64..1.0, 0.0f64..1.0, 0usize..5), 0..40),
+            (w, s) in (-0.2f64..1.0, -0.2f64..1.0), (dw, dh) in (0.0f64..1.3, 0.0f64..1.3), level in 0u8..=LEAF,
+            station in proptest::bool::ANY, state_filter in proptest::option::of(0usize..5), now in 0i64..200,
+        ) {
+            let states = ["found", "assigned", "rectified", "verified", "closed"];
+            let paths = ["/330200/330203/1/", "/330200/330212/2/"];
+            let mut all: Vec<Pin> = pins.iter().enumerate()
+                .map(|(i, (x, y, u, st, d))| Pin { deadline: Some(*d), ..pin(i as i64 + 1, 121.0 + x, 29.5 + y, states[*st], paths[*u]) })
+                .collect();
+            let mut index = Index::from_pins(all.clone());
+            for (i, x, y, st) in moves {
+                if let Some(p) = all.get_mut(i) {
+                    p.lon = 121.0 + x;
+                    p.lat = 29.5 + y;
+                    p.state = states[st].into();
+                    index.upsert(p.clone());
+                }
+            }
+            let bbox = [121.0 + w, 29.5 + s, 121.0 + w + dw, 29.5 + s + dh];
+            let v = viewer(if station { "/330200/330203/" } else { "/330200/" });
+            let filter = PinFilter { state: state_filter.map(|i| states[i].to_string()), ..Default::default() };
+            let (total, counted) = index.counted(&v, bbox, level, &filter, now);
+            let walked = index.walk(&v, bbox, f64::from(level), &filter, now, 0);
+            prop_assert_eq!(total, walked.total);
+            prop_assert_eq!(counted.len(), walked.clusters.len());
+            {
+                for (a, b) in counted.iter().zip(&walked.clusters) {
+                    prop_assert_eq!((a.count, a.open, a.overdue), (b.count, b.open, b.overdue));
+                    prop_assert!((a.lon - b.lon).abs() < 1e-6 && (a.lat - b.lat).abs() < 1e-6, "{a:?} vs {b:?}");
+                }
+            }
         }
     }
 
