@@ -40,8 +40,8 @@ pub enum ImportError {
     Engine(#[from] EngineError),
 }
 
-/// One observation as it arrives: a scan without an exit time takes the default dwell of
-/// the space's kind.
+/// One observation as it arrives: a scan without an exit time, or with an exit equal to its
+/// entry (which records no stay), takes the default dwell of the space's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Observation {
     pub person: PersonId,
@@ -59,7 +59,11 @@ pub struct Rejection {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IngestReport {
+    /// New presences kept.
     pub accepted: usize,
+    /// Observations that repeat a presence already held (or an earlier one of the same
+    /// batch): the same person, space, start and end. Kept once; resending is harmless.
+    pub duplicates: usize,
     pub rejected: Vec<Rejection>,
 }
 
@@ -316,7 +320,10 @@ impl Engine {
             return Err("not a cell of the grid");
         }
         let kind = self.index.kind(o.space).ok_or("unknown space")?;
-        let end = o.end.unwrap_or_else(|| o.start.saturating_add(kind.default_dwell()));
+        let end = match o.end {
+            Some(end) if end != o.start => end,
+            _ => o.start.saturating_add(kind.default_dwell()),
+        };
         if end < o.start {
             return Err("end before start");
         }
@@ -335,7 +342,10 @@ impl Engine {
     /// Validates a batch, logs the accepted presences durably, then indexes them. Refused
     /// observations are reported with their position and reason; the rest are kept.
     pub fn ingest(&mut self, batch: &[Observation], now: Time) -> Result<IngestReport, EngineError> {
-        let (accepted, mut report) = self.validate(batch, now);
+        self.advance_clock(now);
+        let (valid, mut report) = self.validate(batch, now);
+        let accepted = self.new_only(valid);
+        report.duplicates = batch.len() - report.rejected.len() - accepted.len();
         if !accepted.is_empty() {
             let mut payload = Vec::with_capacity(accepted.len() * 16);
             for p in &accepted {
@@ -346,16 +356,29 @@ impl Engine {
             self.wal.append(REC_PRESENCES, &payload)?;
         }
         report.accepted = accepted.len();
-        self.insert_all(accepted);
+        self.insert_all(accepted, true);
         self.index.seal_large(SEAL_THRESHOLD);
         Ok(report)
     }
 
-    fn insert_all(&mut self, presences: Vec<Presence>) {
+    /// The presences not held yet, each once.
+    pub fn new_only(&self, presences: Vec<Presence>) -> Vec<Presence> {
+        let mut seen = std::collections::HashSet::with_capacity(presences.len());
+        presences.into_iter().filter(|p| !self.index.contains(p) && seen.insert(*p)).collect()
+    }
+
+    /// Makes `now` the engine's clock for queries: what ended before retention's start is
+    /// no longer seen (the days holding it are dropped later, whole). Ingests, opening and
+    /// retention advance it too; it never moves back.
+    pub fn advance_clock(&mut self, now: Time) {
+        self.index.set_horizon(self.retention_start(now));
+    }
+
+    fn insert_all(&mut self, presences: Vec<Presence>, streamed: bool) {
         // Batches mostly run day by day: one lookup per run of the same day.
         for run in presences.chunk_by(|a, b| a.day() == b.day()) {
             self.dirty_days.insert(run[0].day());
-            self.index.extend_day(run);
+            self.index.extend_day(run, streamed);
         }
     }
 
@@ -424,10 +447,14 @@ impl Engine {
             held.push(kept);
         }
         report.rejected.sort_by_key(|r| r.index);
+        self.advance_clock(now);
         for kept in held {
-            self.insert_all(kept);
+            self.insert_all(kept, false);
         }
+        let repeats = self.index.repeats_dropped();
         self.checkpoint()?;
+        report.duplicates = self.index.repeats_dropped() - repeats;
+        report.accepted -= report.duplicates;
         Ok(report)
     }
 
@@ -454,6 +481,7 @@ impl Engine {
 
     /// Drops whole days that ended before the retention period; returns presences dropped.
     pub fn apply_retention(&mut self, now: Time) -> usize {
+        self.advance_clock(now);
         // A day partition holds stays that start that day and may run into the next.
         let first_kept_day = self.retention_start(now).saturating_sub(MAX_DWELL) / 86_400;
         self.index.drop_days_before(first_kept_day)
@@ -517,10 +545,14 @@ impl Import<'_> {
     }
 
     pub fn commit(self) -> Result<IngestReport, EngineError> {
-        let Import { engine, held, mut report, .. } = self;
-        report.accepted = held.len();
-        engine.insert_all(held);
+        let Import { engine, held, mut report, now, .. } = self;
+        engine.advance_clock(now);
+        let repeats = engine.index.repeats_dropped();
+        let given = held.len();
+        engine.insert_all(held, false);
         engine.checkpoint()?;
+        report.duplicates = engine.index.repeats_dropped() - repeats;
+        report.accepted = given - report.duplicates;
         Ok(report)
     }
 }

@@ -2,8 +2,16 @@
 //! (space, start) for "who was in this space then", with a person-ordered permutation for
 //! "where was this person then". New presences wait in a partition's pending list, which
 //! queries scan too, until [`Index::seal`] merges them in.
+//!
+//! A presence is held once: the same person in the same space over the same interval, sent
+//! twice (a file imported again, a batch retried), is one stay. Streamed presences are
+//! checked on arrival ([`Index::contains`]); bulk loads lose their repeats when sealed.
+//!
+//! Nothing that ended before the horizon (the start of the retention period, as of the
+//! latest clock the engine was given) is seen by a query, whatever the partitions still hold
+//! until whole days are dropped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::radix;
@@ -27,6 +35,8 @@ struct Partition {
     max_end: Time,
     /// Accepted but not yet merged; small, scanned linearly.
     pending: Vec<Presence>,
+    /// The streamed part of `pending`, to find a repeat without scanning it.
+    pending_keys: HashSet<Presence>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +57,17 @@ impl Partition {
         self.pending.push(p);
     }
 
+    /// Whether `p` is held already, in the sorted run or among streamed pending presences.
+    fn contains(&self, p: &Presence) -> bool {
+        if self.pending_keys.contains(p) {
+            return true;
+        }
+        let Some(run) = self.spaces.get(&p.space) else { return false };
+        let stays = &self.sorted[run.lo as usize..run.hi as usize];
+        let lo = stays.partition_point(|q| q.start < p.start);
+        stays[lo..].iter().take_while(|q| q.start == p.start).any(|q| q == p)
+    }
+
     /// The part of `by_person` holding `person`'s entries, found through the fence.
     fn person_entries(&self, person: PersonId) -> &[u32] {
         let post = self.person_fence.partition_point(|&f| f < person);
@@ -57,10 +78,12 @@ impl Partition {
         &self.by_person[first..]
     }
 
-    fn seal(&mut self) {
+    /// Merges the pending presences into the sorted run, dropping repeats; how many.
+    fn seal(&mut self) -> usize {
         if self.pending.is_empty() {
-            return;
+            return 0;
         }
+        self.pending_keys = HashSet::new();
         let mut pending = std::mem::take(&mut self.pending);
         let max_space = pending.iter().map(|p| p.space).max().unwrap_or(0);
         radix::sort_by_key(&mut pending, radix::bits_for(max_space.into()) + SECOND_BITS, |p| {
@@ -69,8 +92,9 @@ impl Partition {
         let old = std::mem::take(&mut self.sorted);
         if old.is_empty() {
             self.sorted = pending;
+            let repeats = self.drop_repeats();
             self.reindex();
-            return;
+            return repeats;
         }
         let mut merged = Vec::with_capacity(old.len() + pending.len());
         let (mut a, mut b) = (old.into_iter().peekable(), pending.into_iter().peekable());
@@ -90,7 +114,22 @@ impl Partition {
             merged.extend(next);
         }
         self.sorted = merged;
+        let repeats = self.drop_repeats();
         self.reindex();
+        repeats
+    }
+
+    /// Repeats of a presence sit among those of the same space and start: each such group is
+    /// put in full order, then equal neighbours go.
+    fn drop_repeats(&mut self) -> usize {
+        let before = self.sorted.len();
+        for group in self.sorted.chunk_by_mut(|a, b| a.space == b.space && a.start == b.start) {
+            if group.len() > 1 {
+                group.sort_unstable();
+            }
+        }
+        self.sorted.dedup();
+        before - self.sorted.len()
     }
 
     /// Rebuilds what derives from the sorted run: the person permutation and the longest
@@ -128,11 +167,11 @@ fn sort_key(p: &Presence) -> u64 {
 const SECOND_BITS: u32 = 17;
 
 /// Seals partitions on all cores: days are independent, and a bulk load seals all of them.
-fn seal_in_parallel(mut parts: Vec<&mut Partition>) {
+/// Returns the repeats dropped.
+fn seal_in_parallel(mut parts: Vec<&mut Partition>) -> usize {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if parts.len() <= 1 || threads == 1 {
-        parts.into_iter().for_each(Partition::seal);
-        return;
+        return parts.into_iter().map(Partition::seal).sum();
     }
     // Largest first, dealt round-robin, so the threads finish together.
     parts.sort_by_key(|p| std::cmp::Reverse(p.pending.len() + p.sorted.len()));
@@ -141,10 +180,12 @@ fn seal_in_parallel(mut parts: Vec<&mut Partition>) {
         shares[i % threads].push(p);
     }
     std::thread::scope(|s| {
-        for share in shares {
-            s.spawn(move || share.into_iter().for_each(Partition::seal));
-        }
-    });
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| s.spawn(move || share.into_iter().map(Partition::seal).sum::<usize>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).sum()
+    })
 }
 
 #[derive(Default, Debug, Clone)]
@@ -152,6 +193,10 @@ pub struct Index {
     kinds: HashMap<SpaceId, SpaceKind>,
     partitions: BTreeMap<u32, Partition>,
     len: usize,
+    /// Presences that ended before this are past retention: no query sees them.
+    horizon: Time,
+    /// Repeats dropped by sealing, since the index was made.
+    repeats: usize,
 }
 
 impl Index {
@@ -180,20 +225,46 @@ impl Index {
         self.len += 1;
     }
 
-    /// Adds validated presences that all start on the same day.
-    pub(crate) fn extend_day(&mut self, run: &[Presence]) {
+    /// Adds validated presences that all start on the same day. `streamed`: they were
+    /// checked against what is held ([`Index::contains`]) and are remembered for the next
+    /// check; a bulk load's are not (its repeats go when it is sealed).
+    pub(crate) fn extend_day(&mut self, run: &[Presence], streamed: bool) {
         let Some(first) = run.first() else { return };
         debug_assert!(run.iter().all(|p| p.day() == first.day()));
         let part = self.partitions.entry(first.day()).or_default();
         part.max_end = run.iter().map(|p| p.end).fold(part.max_end, Time::max);
         part.pending.extend_from_slice(run);
+        if streamed {
+            part.pending_keys.extend(run.iter().copied());
+        }
         self.len += run.len();
+    }
+
+    /// Whether this very presence is held already (a repeat of one streamed or sealed).
+    pub fn contains(&self, p: &Presence) -> bool {
+        self.partitions.get(&p.day()).is_some_and(|part| part.contains(p))
     }
 
     /// Merges every partition's pending presences into its sorted run.
     pub fn seal(&mut self) {
         let parts: Vec<&mut Partition> = self.partitions.values_mut().filter(|p| !p.pending.is_empty()).collect();
-        seal_in_parallel(parts);
+        let repeats = seal_in_parallel(parts);
+        self.len -= repeats;
+        self.repeats += repeats;
+    }
+
+    /// Repeats dropped by sealing so far: what a bulk load held twice.
+    pub fn repeats_dropped(&self) -> usize {
+        self.repeats
+    }
+
+    /// Hides every presence that ended before `horizon` from queries (never moves back).
+    pub fn set_horizon(&mut self, horizon: Time) {
+        self.horizon = self.horizon.max(horizon);
+    }
+
+    pub fn horizon(&self) -> Time {
+        self.horizon
     }
 
     /// Seals partitions whose pending list has grown past `threshold` or an eighth of the
@@ -202,7 +273,9 @@ impl Index {
     pub fn seal_large(&mut self, threshold: usize) {
         let parts: Vec<&mut Partition> =
             self.partitions.values_mut().filter(|p| p.pending.len() > threshold.max(p.sorted.len() / 8)).collect();
-        seal_in_parallel(parts);
+        let repeats = seal_in_parallel(parts);
+        self.len -= repeats;
+        self.repeats += repeats;
     }
 
     pub fn len(&self) -> usize {
@@ -237,43 +310,49 @@ impl Index {
         dropped
     }
 
+    /// Partitions that may hold stays ending at or after `from` and starting by `to`.
     fn days(&self, from: Time, to: Time) -> impl Iterator<Item = &Partition> {
         let first = from.saturating_sub(MAX_DWELL) / DAY;
-        self.partitions.range(first..=to / DAY).map(|(_, p)| p).filter(move |p| p.max_end > from)
+        self.partitions.range(first..=to / DAY).map(|(_, p)| p).filter(move |p| p.max_end >= from)
     }
 
-    /// Every presence in `space` sharing time with `[from, to]`.
+    /// Every presence in `space` sharing time with `[from, to]` (more than an instant).
     pub fn in_space(&self, space: SpaceId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
+        let horizon = self.horizon;
+        let seen = |p: &Presence| p.end > from && p.end >= horizon;
         for part in self.days(from, to) {
             if let Some(run) = part.spaces.get(&space) {
                 let earliest = from.saturating_sub(run.longest);
                 let stays = &part.sorted[run.lo as usize..run.hi as usize];
                 let lo = stays.partition_point(|p| p.start < earliest);
                 for p in stays[lo..].iter().take_while(|p| p.start < to) {
-                    if p.end > from {
+                    if seen(p) {
                         f(p);
                     }
                 }
             }
-            for p in part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from) {
+            for p in part.pending.iter().filter(|p| p.space == space && p.start < to && seen(p)) {
                 f(p);
             }
         }
     }
 
-    /// Every presence of `person` sharing time with `[from, to]`.
+    /// Every presence of `person` meeting `[from, to]`, edges included: a stay that ends
+    /// the instant the window opens, or starts the instant it closes, is in it.
     pub fn of_person(&self, person: PersonId, from: Time, to: Time, mut f: impl FnMut(&Presence)) {
+        let horizon = self.horizon;
+        let seen = |p: &Presence| p.end >= from && p.end >= horizon;
         for part in self.days(from, to) {
             for &i in part.person_entries(person) {
                 let p = &part.sorted[i as usize];
-                if p.person != person || p.start >= to {
+                if p.person != person || p.start > to {
                     break;
                 }
-                if p.end > from {
+                if seen(p) {
                     f(p);
                 }
             }
-            for p in part.pending.iter().filter(|p| p.person == person && p.start < to && p.end > from) {
+            for p in part.pending.iter().filter(|p| p.person == person && p.start <= to && seen(p)) {
                 f(p);
             }
         }
@@ -293,9 +372,10 @@ impl Index {
         }
     }
 
-    /// Every presence, in no particular order: for export and checks.
+    /// Every presence inside retention, in no particular order: for export and checks.
     pub fn all(&self) -> impl Iterator<Item = &Presence> {
-        self.partitions.values().flat_map(|p| p.sorted.iter().chain(p.pending.iter()))
+        let horizon = self.horizon;
+        self.partitions.values().flat_map(|p| p.sorted.iter().chain(p.pending.iter())).filter(move |p| p.end >= horizon)
     }
 }
 
@@ -319,7 +399,13 @@ mod tests {
             len in 0u32..20_000,
         ) {
             let mut ix = Index::new();
-            let all: Vec<Presence> = stays.iter().map(|&(person, space, start, d)| p(space, start, start + d, person)).collect();
+            // Held once each: repeats are the engine's to drop (tested there).
+            let mut once = std::collections::HashSet::new();
+            let all: Vec<Presence> = stays
+                .iter()
+                .map(|&(person, space, start, d)| p(space, start, start + d, person))
+                .filter(|q| once.insert(*q))
+                .collect();
             for (i, q) in all.iter().enumerate() {
                 ix.insert(*q);
                 if i == seal_at {
@@ -328,7 +414,8 @@ mod tests {
             }
             let to = from + len;
             let meets = |q: &Presence| q.start < to && q.end > from;
-            let mut want: Vec<Presence> = all.iter().filter(|q| q.person == person && meets(q)).copied().collect();
+            let touches = |q: &Presence| q.start <= to && q.end >= from;
+            let mut want: Vec<Presence> = all.iter().filter(|q| q.person == person && touches(q)).copied().collect();
             let mut got = Vec::new();
             ix.of_person(person, from, to, |q| got.push(*q));
             want.sort();

@@ -88,6 +88,13 @@ fn parse_u32(field: Option<&str>, name: &str) -> Result<u32, String> {
 /// Reads observations; a malformed line is reported with its number and reason and the rest
 /// are kept. The header line is optional.
 pub fn read_presences_csv(r: impl BufRead) -> std::io::Result<(Vec<Observation>, Vec<BadLine>)> {
+    let (numbered, bad) = read_presences_csv_numbered(r)?;
+    Ok((numbered.into_iter().map(|(_, o)| o).collect(), bad))
+}
+
+/// [`read_presences_csv`], each observation with its line number (from 1, the header
+/// counted), so what is refused later can be named by its line.
+pub fn read_presences_csv_numbered(r: impl BufRead) -> std::io::Result<(Vec<(usize, Observation)>, Vec<BadLine>)> {
     let (mut out, mut bad) = (Vec::new(), Vec::new());
     for (i, line) in r.lines().enumerate() {
         let line = line?;
@@ -110,7 +117,7 @@ pub fn read_presences_csv(r: impl BufRead) -> std::io::Result<(Vec<Observation>,
             Ok(Observation { person, space, start, end })
         })();
         match parsed {
-            Ok(o) => out.push(o),
+            Ok(o) => out.push((n, o)),
             Err(reason) => bad.push(BadLine { line: n, reason }),
         }
     }

@@ -49,22 +49,44 @@ pub struct CommonSource {
     pub cases: Vec<PersonId>,
 }
 
-/// The case's exposure windows in `[from, to]`: each visit clipped to the window, widened by
-/// the buffers, merged per space when they overlap or touch. Spaces of a kind weighted 0 are
+/// The case's exposure windows in `[from, to]`: each visit meeting that period (edges
+/// included: a visit ending the second it opens counts) clipped to it, widened by the
+/// buffers, merged per space when they overlap or touch. Spaces of a kind weighted 0 are
 /// left out.
 pub fn exposure_windows(ix: &Index, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<ExposureWindow> {
+    windows(ix, rule, case, from, to, 0)
+}
+
+/// Exposure windows that open no earlier than `floor`.
+fn windows(
+    ix: &Index,
+    rule: &ExposureRule,
+    person: PersonId,
+    from: Time,
+    to: Time,
+    floor: Time,
+) -> Vec<ExposureWindow> {
     let mut raw: Vec<ExposureWindow> = Vec::new();
-    ix.of_person(case, from, to, |p| {
+    ix.of_person(person, from, to, |p| {
         let counts = ix.kind(p.space).is_some_and(|k| rule.weight(k) > 0.0);
         if counts {
             raw.push(ExposureWindow {
                 space: p.space,
-                from: p.start.max(from).saturating_sub(rule.buffer_before),
+                from: p.start.max(from).saturating_sub(rule.buffer_before).max(floor),
                 to: p.end.min(to).saturating_add(rule.buffer_after),
             });
         }
     });
     merge_windows(raw)
+}
+
+/// A close contact's own windows, from which secondary contacts are found (the 9th
+/// edition: from the close contact's first contact with the case until they are
+/// controlled). The first exposure already lies up to `buffer_before` ahead of the case's
+/// arrival, so the buffer is not applied a second time before it: no window opens before
+/// the first exposure. Later visits get both buffers as usual.
+pub fn secondary_windows(ix: &Index, rule: &ExposureRule, close: &CloseContact, to: Time) -> Vec<ExposureWindow> {
+    windows(ix, rule, close.person, close.first_exposure, to, close.first_exposure)
 }
 
 fn merge_windows(mut raw: Vec<ExposureWindow>) -> Vec<ExposureWindow> {
@@ -207,7 +229,7 @@ pub fn secondary_contacts(
         let mut pairs = Vec::new();
         for c in share {
             let rank = vias.partition_point(|&v| v < c.person) as u32;
-            let windows = exposure_windows(ix, rule, c.person, c.first_exposure, to);
+            let windows = secondary_windows(ix, rule, c, to);
             collect_pairs(ix, c.person, rank, &windows, &mut pairs);
         }
         pairs

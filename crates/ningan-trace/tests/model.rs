@@ -39,15 +39,24 @@ impl Model {
         self.kinds.get(&s).map(|k| rule.weight(*k)).unwrap_or(1.0)
     }
 
-    fn windows(&self, rule: &ExposureRule, case: PersonId, from: Time, to: Time) -> Vec<(SpaceId, Time, Time)> {
+    /// The case's visits meeting `[from, to]`, edges included, clipped, widened, opening no
+    /// earlier than `floor`, merged.
+    fn windows(
+        &self,
+        rule: &ExposureRule,
+        case: PersonId,
+        from: Time,
+        to: Time,
+        floor: Time,
+    ) -> Vec<(SpaceId, Time, Time)> {
         let mut raw: Vec<(SpaceId, Time, Time)> = self
             .presences
             .iter()
-            .filter(|p| p.person == case && p.end > from && p.start < to && self.weight(rule, p.space) > 0.0)
+            .filter(|p| p.person == case && p.end >= from && p.start <= to && self.weight(rule, p.space) > 0.0)
             .map(|p| {
                 (
                     p.space,
-                    p.start.max(from).saturating_sub(rule.buffer_before),
+                    p.start.max(from).saturating_sub(rule.buffer_before).max(floor),
                     p.end.min(to).saturating_add(rule.buffer_after),
                 )
             })
@@ -73,7 +82,7 @@ impl Model {
             .presences
             .iter()
             .filter(|p| {
-                p.person == case && p.end > from && p.start < to && self.kinds.get(&p.space) == Some(&SpaceKind::Cell)
+                p.person == case && p.end >= from && p.start <= to && self.kinds.get(&p.space) == Some(&SpaceKind::Cell)
             })
             .map(|p| (p.space, p.start.max(from), p.end.min(to)))
             .collect();
@@ -244,7 +253,8 @@ fn accepted_by_rule(
     retention_days: u32,
 ) -> Option<Presence> {
     let kind = kinds.get(&o.space)?;
-    let end = o.end.unwrap_or(o.start + kind.default_dwell());
+    // An exit equal to the entry records no stay: the kind's usual one, as with no exit.
+    let end = o.end.filter(|e| *e != o.start).unwrap_or(o.start + kind.default_dwell());
     let ok = end >= o.start
         && end - o.start <= 86_400
         && o.start <= now + 300
@@ -270,7 +280,17 @@ proptest! {
         window in (0u32..(3 * DAY / STEP), 12u32..(4 * DAY / STEP)),
         retention_days in 1u32..6,
         companion in companion_strategy(),
+        resend in any::<bool>(),
+        later in 0u32..(2 * DAY / STEP),
     ) {
+        // The same check-ins sent again — a batch retried, a file imported twice, a scan
+        // repeated within a batch — are held once.
+        let mut batches = batches;
+        if resend {
+            let first = batches[0].clone();
+            batches[0].extend(first.iter().take(3).copied());
+            if let Some(last) = batches.last_mut() { last.extend(first); }
+        }
         let dir = tempfile::tempdir().unwrap();
         // Space 6 is never defined: observations there are refused as unknown.
         let spaces: Vec<(SpaceId, SpaceKind)> = kinds.iter().enumerate().map(|(i, k)| (i as u32, *k)).collect();
@@ -282,10 +302,17 @@ proptest! {
         for (i, batch) in batches.iter().enumerate() {
             // One batch (or none) arrives as a bulk import instead of through the log.
             let report = if i == import_batch { engine.import(batch, now) } else { engine.ingest(batch, now) }.unwrap();
-            let expected: Vec<Presence> = batch.iter().filter_map(|o| accepted_by_rule(o, &kinds_map, now, retention_days)).collect();
-            prop_assert_eq!(report.accepted, expected.len());
-            prop_assert_eq!(report.accepted + report.rejected.len(), batch.len());
-            model.presences.extend(expected);
+            let valid: Vec<Presence> = batch.iter().filter_map(|o| accepted_by_rule(o, &kinds_map, now, retention_days)).collect();
+            let mut fresh = Vec::new();
+            for p in &valid {
+                if !model.presences.contains(p) && !fresh.contains(p) {
+                    fresh.push(*p);
+                }
+            }
+            prop_assert_eq!(report.accepted, fresh.len());
+            prop_assert_eq!(report.duplicates, valid.len() - fresh.len());
+            prop_assert_eq!(report.accepted + report.duplicates + report.rejected.len(), batch.len());
+            model.presences.extend(fresh);
             if i == checkpoint_after {
                 engine.checkpoint().unwrap();
             }
@@ -295,7 +322,9 @@ proptest! {
                 engine = Engine::open(dir.path(), retention_days, now).unwrap();
             }
         }
-        // Retention drops whole start-days before the first one that can still overlap.
+        // Time passes before the questions: retention drops whole start-days before the
+        // first one that can still overlap.
+        let now = now + later * STEP;
         let first_day = (now - retention_days * DAY).saturating_sub(DAY) / DAY;
         engine.apply_retention(now);
         if checkpoint_after == restart_after {
@@ -306,10 +335,13 @@ proptest! {
         }
         model.presences.retain(|p| p.start / DAY >= first_day);
         prop_assert_eq!(engine.index().len(), model.presences.len());
+        // Queries see nothing that ended before retention's start, whatever days are kept.
+        let horizon = now - retention_days * DAY;
+        model.presences.retain(|p| p.end >= horizon);
 
         let (from, to) = (T0 + window.0 * STEP, T0 + (window.0 + window.1) * STEP);
         let windows: Vec<(SpaceId, Time, Time)> = engine.exposure_windows(&rule, case, from, to).iter().map(|w| (w.space, w.from, w.to)).collect();
-        prop_assert_eq!(&windows, &model.windows(&rule, case, from, to));
+        prop_assert_eq!(&windows, &model.windows(&rule, case, from, to, 0));
 
         let close = engine.close_contacts(&rule, case, from, to);
         let expected = model.contacts(&rule, &windows, &BTreeSet::from([case]));
@@ -319,7 +351,8 @@ proptest! {
         let excluded: BTreeSet<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
         let mut best: BTreeMap<PersonId, (Contact, PersonId)> = BTreeMap::new();
         for c in &close {
-            let w = model.windows(&rule, c.person, c.first_exposure, to);
+            // From the first exposure on, which already holds the buffer before it.
+            let w = model.windows(&rule, c.person, c.first_exposure, to, c.first_exposure);
             for s in model.contacts(&rule, &w, &excluded) {
                 let replace = best.get(&s.person).is_none_or(|(old, via)| (s.total, std::cmp::Reverse(c.person)) > (old.total, std::cmp::Reverse(*via)));
                 if replace { best.insert(s.person, (s, c.person)); }
@@ -443,7 +476,8 @@ fn a_checkpoint_rewrites_only_the_days_that_changed() {
     let before = segments(dir.path());
     assert_eq!(before.len(), 2, "{before:?}");
     assert_eq!(engine.unfolded_days(), 0);
-    engine.ingest(&day(2), now).unwrap();
+    let others: Vec<Observation> = day(2).into_iter().map(|o| Observation { person: o.person + 100, ..o }).collect();
+    engine.ingest(&others, now).unwrap();
     assert_eq!(engine.unfolded_days(), 1);
     engine.checkpoint().unwrap();
     let after = segments(dir.path());
@@ -509,4 +543,76 @@ fn a_second_engine_on_the_same_files_is_refused() {
     assert!(matches!(Engine::open(dir.path(), 28, T0), Err(ningan_trace::EngineError::Locked(_))));
     drop(engine);
     assert!(Engine::open(dir.path(), 28, T0).is_ok(), "the lock goes with the engine");
+}
+
+#[test]
+fn the_same_checkins_imported_or_sent_twice_are_held_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = T0 + 6 * DAY;
+    let mut engine = Engine::open(dir.path(), 28, now).unwrap();
+    engine.define_spaces(&[(1, SpaceKind::Shop)]).unwrap();
+    let file: Vec<Observation> =
+        (0..50).map(|i| Observation { person: i, space: 1, start: T0 + DAY + i * 60, end: None }).collect();
+    let first = engine.import(&file, now).unwrap();
+    assert_eq!((first.accepted, first.duplicates), (50, 0));
+    let again = engine.import(&file, now).unwrap();
+    assert_eq!((again.accepted, again.duplicates), (0, 50), "the file imported a second time");
+    let resent = engine.ingest(&file[..10], now).unwrap();
+    assert_eq!((resent.accepted, resent.duplicates), (0, 10), "a batch retried through the log");
+    // An exit equal to the entry is the same scan as one without an exit.
+    let same = Observation { end: Some(file[0].start), ..file[0] };
+    assert_eq!(engine.ingest(&[same, same], now).unwrap().duplicates, 2);
+    drop(engine);
+    let engine = Engine::open(dir.path(), 28, now).unwrap();
+    assert_eq!(engine.index().len(), 50);
+    let close = engine.close_contacts(&ExposureRule::ninth_edition(), 0, T0, now);
+    assert!(close.iter().all(|c| c.shared_visits == 1), "one visit each, not two: {close:?}");
+}
+
+/// The rule's edges, each a second apart from the other side.
+#[test]
+fn exposure_edges_follow_the_documented_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = T0 + 3 * DAY;
+    let now = t + DAY;
+    let mut engine = Engine::open(dir.path(), 28, now).unwrap();
+    engine.define_spaces(&[(1, SpaceKind::Restaurant), (2, SpaceKind::Shop)]).unwrap();
+    let rule = ExposureRule::ninth_edition();
+    let min = 60;
+    let at = |person, space, start: Time, end: Time| Observation { person, space, start, end: Some(end) };
+    let (case, close, s1, s2, p1, z) = (1, 2, 3, 4, 5, 6);
+    engine
+        .ingest(
+            &[
+                at(case, 1, t, t + 60 * min),
+                // The close contact arrives 20 minutes ahead of the case: first exposure t-20m.
+                at(close, 1, t - 20 * min, t + 10 * min),
+                at(close, 2, t + 120 * min, t + 180 * min),
+                // In the buffer before the close contact's later visit: a secondary contact.
+                at(s1, 2, t + 95 * min, t + 100 * min),
+                // Before the close contact's first exposure (the case's window opens at t-30m,
+                // this stay ends at t-31m): only a second buffer would catch them.
+                at(s2, 1, t - 50 * min, t - 31 * min),
+                // A zero-length scan during the case's stay: the restaurant's usual hour.
+                at(z, 1, t + 30 * min, t + 30 * min),
+            ],
+            now,
+        )
+        .unwrap();
+    let from = t + 60 * min; // the case's visit ends the second the period opens
+    let windows = engine.exposure_windows(&rule, case, from, now);
+    assert_eq!(windows.len(), 1, "a visit ending at the period's start still makes a window");
+    assert_eq!((windows[0].from, windows[0].to), (from - 30 * min, from + 30 * min));
+    engine.ingest(&[at(p1, 1, from + 10 * min, from + 20 * min)], now).unwrap();
+    let contacts = engine.close_contacts(&rule, case, from, now);
+    let people: BTreeSet<PersonId> = contacts.iter().map(|c| c.person).collect();
+    assert_eq!(people, BTreeSet::from([p1, z]), "the zero-length scan stayed the usual hour");
+
+    let contacts = engine.close_contacts(&rule, case, t - DAY, now);
+    let first = contacts.iter().find(|c| c.person == close).unwrap();
+    assert_eq!(first.first_exposure, t - 20 * min);
+    let secondary: BTreeSet<PersonId> =
+        engine.secondary_contacts(&rule, case, &contacts, now).iter().map(|s| s.contact.person).collect();
+    assert!(secondary.contains(&s1), "the buffer before a later visit applies: {secondary:?}");
+    assert!(!secondary.contains(&s2), "no second buffer before the first exposure: {secondary:?}");
 }

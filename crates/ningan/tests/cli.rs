@@ -130,6 +130,14 @@ fn checkins_import_from_csv_names_refused_rows() {
     assert!(said.contains("unknown space: 1"), "{said}");
     assert!(said.contains("end before start: 1"), "{said}");
     assert!(said.contains("line 6"), "the unreadable line is named: {said}");
+    // Every refused row by its line in the file (the header is line 1), whoever refused it.
+    for named in ["line 4: unknown resident", "line 5: unknown space", "line 7: end before start"] {
+        assert!(said.contains(named), "{named}: {said}");
+    }
+    // The same file again adds nothing: its check-ins are held already.
+    let again = ningan(&["import", "checkins", "--data", d, csv.to_str().unwrap()], &[]);
+    let said = text(&again);
+    assert!(said.contains("0 条接收") && said.contains("2 条已有"), "{said}");
     let wrong = ningan(&["import", "checkins", "--data", d, "/nonexistent.json"], &[]);
     assert!(!wrong.status.success());
     assert!(text(&wrong).contains(".parquet or .csv"), "{}", text(&wrong));

@@ -80,6 +80,20 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
         ]
     );
     assert_eq!(r["rejected"][0]["reason_zh"], "场所码不存在");
+    // The back end retries the batch (a timeout on its side): nothing is held twice, so the
+    // overlaps below are not doubled.
+    let (s, again) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code(&restaurant), "at": at(Duration::hours(50)), "left_at": at(Duration::hours(49))},
+                {"resident_id": close, "venue_code": code(&restaurant), "at": at(Duration::minutes(50 * 60 - 30)), "left_at": at(Duration::minutes(48 * 60 + 30))},
+                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
+                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
+            ]}),
+        )
+        .await;
+    assert_eq!((s, again["accepted"].as_u64(), again["duplicates"].as_u64()), (200, Some(0), Some(4)), "{again}");
 
     let epi = app.login("epi").await;
     let (s, c) = epi

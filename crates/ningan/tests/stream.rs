@@ -75,12 +75,13 @@ on_both_backends!(scans_accepted_by_one_process_reach_every_engine, |b| async mo
         .post("/api/venues", json!({"name": "面馆", "kind": "restaurant", "address": "某路", "unit_id": station.id, "lon": 121.55, "lat": 29.87}))
         .await;
     let code = v["code"].as_str().unwrap();
+    let (arrived, left) = (at(30), at(29));
     let (s, r) = officer
         .post(
             "/api/checkins",
             json!({"checkins": [
-                {"resident_id": case, "venue_code": code, "at": at(30), "left_at": at(29)},
-                {"resident_id": contact, "venue_code": code, "at": at(30), "left_at": at(29)},
+                {"resident_id": case, "venue_code": code, "at": arrived, "left_at": left},
+                {"resident_id": contact, "venue_code": code, "at": arrived, "left_at": left},
                 {"resident_id": contact, "venue_code": code, "at": at(1), "left_at": at(2)},
             ]}),
         )
@@ -106,6 +107,25 @@ on_both_backends!(scans_accepted_by_one_process_reach_every_engine, |b| async mo
     let epi_a = a.login("epi").await;
     let (_, inv) = epi_a.get(&format!("/api/cases/{}/investigation", c["id"])).await;
     assert_eq!(inv["close_contacts"], 1, "{inv}");
+    // The back end retries the batch through the other process: already held there, so
+    // nothing is published again and no overlap doubles.
+    let contacts = format!("/api/cases/{}/contacts?tier=close", c["id"]);
+    let overlap = epi_b.get(&contacts).await.1["items"][0]["total_overlap_s"].clone();
+    let (s, r) = b
+        .login("officer")
+        .await
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code, "at": arrived, "left_at": left},
+                {"resident_id": contact, "venue_code": code, "at": arrived, "left_at": left},
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64(), r["duplicates"].as_u64()), (200, Some(0), Some(2)), "{r}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(epi_a.get(&contacts).await.1["items"][0]["total_overlap_s"], overlap);
+    assert_eq!(epi_b.get(&contacts).await.1["items"][0]["total_overlap_s"], overlap);
 });
 
 // Risk signals published by a partner to the NATS subject are scored by the process that

@@ -18,7 +18,11 @@ pub struct Family {
 /// Every counter the modules increment, declared once so `/metrics` always lists them (at
 /// zero before the first event), which dashboards and alerts rely on.
 pub const FAMILIES: &[Family] = &[
-    Family { name: "ningan_checkins_total", kind: "counter", help: "Venue check-ins by outcome (accepted, refused)." },
+    Family {
+        name: "ningan_checkins_total",
+        kind: "counter",
+        help: "Venue check-ins by outcome (accepted, duplicate, refused).",
+    },
     Family {
         name: "ningan_fraud_signals_total",
         kind: "counter",

@@ -38,7 +38,11 @@ pub struct CheckinRequest {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckinReport {
+    /// New check-ins kept.
     pub accepted: usize,
+    /// Check-ins already held (the same person, venue and times), sent again: kept once,
+    /// so a retried batch is harmless.
+    pub duplicates: usize,
     /// The first refusals, in order (at most 100).
     pub rejected: Vec<CheckinRejection>,
     /// Every refusal, listed or not.
@@ -46,11 +50,11 @@ pub struct CheckinReport {
 }
 
 impl CheckinReport {
-    fn new(accepted: usize, mut rejected: Vec<CheckinRejection>) -> CheckinReport {
+    fn new(accepted: usize, duplicates: usize, mut rejected: Vec<CheckinRejection>) -> CheckinReport {
         rejected.sort_by_key(|r| r.index);
         let rejected_total = rejected.len();
         rejected.truncate(crate::http::ndjson::MAX_LISTED_REFUSALS);
-        CheckinReport { accepted, rejected, rejected_total }
+        CheckinReport { accepted, duplicates, rejected, rejected_total }
     }
 }
 
@@ -165,9 +169,11 @@ pub async fn ingest_checkins(
         ningan_trace::IngestReport::default()
     } else if let Some(stream) = state.precise.checkin_stream.get() {
         // Checked here by the engine's rules, kept by JetStream, folded in by every process.
-        let (kept, rejected) = state.precise.tracer.validate(&observations)?;
-        stream.publish(&kept).await.map_err(ApiError::internal)?;
-        ningan_trace::IngestReport { accepted: kept.len(), rejected }
+        let (kept, report) = state.precise.tracer.validate(&observations)?;
+        if !kept.is_empty() {
+            stream.publish(&kept).await.map_err(ApiError::internal)?;
+        }
+        report
     } else {
         blocking(&state.precise.tracer, move |t| t.ingest(&observations)).await?
     };
@@ -176,10 +182,11 @@ pub async fn ingest_checkins(
         rejected.push(CheckinRejection { index, reason: r.reason.into(), reason_zh: reason_zh(r.reason).into() });
     }
     let mut w = state.db.write().await?;
-    let detail = format!("{} accepted, {} refused", report.accepted, rejected.len());
+    let detail =
+        format!("{} accepted, {} already held, {} refused", report.accepted, report.duplicates, rejected.len());
     w.audit(ctx.actor().audit("checkin.ingest", "checkin", 0, None, None, &detail)).await?;
     w.commit().await?;
-    Ok(CheckinReport::new(report.accepted, rejected))
+    Ok(CheckinReport::new(report.accepted, report.duplicates, rejected))
 }
 
 pub(super) async fn checkins(
@@ -219,7 +226,7 @@ pub(super) async fn checkins_ndjson(
         if unreadable.is_empty() {
             return Err(refuse("body", Rule::other("请求体为空", "the body holds no check-ins")));
         }
-        CheckinReport::new(0, Vec::new())
+        CheckinReport::new(0, 0, Vec::new())
     } else {
         ingest_checkins(&state, &ctx, batch, Persons::InCallersUnits).await?
     };
@@ -230,7 +237,7 @@ pub(super) async fn checkins_ndjson(
     }
     let total = report.rejected_total + unreadable.len();
     rejected.extend(unreadable);
-    let mut report = CheckinReport::new(report.accepted, rejected);
+    let mut report = CheckinReport::new(report.accepted, report.duplicates, rejected);
     report.rejected_total = total;
     Ok(axum::Json(report))
 }

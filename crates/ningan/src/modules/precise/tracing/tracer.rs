@@ -128,19 +128,21 @@ impl Tracer {
         f(&mut engine)
     }
 
-    /// Checks a batch by the engine's rules without keeping it: the presences (missing ends
-    /// filled in) and the refusals by position.
-    pub fn validate(
-        &self,
-        batch: &[Observation],
-    ) -> Result<(Vec<Observation>, Vec<ningan_trace::Rejection>), TraceError> {
+    /// Checks a batch by the engine's rules without keeping it: the new presences (missing
+    /// ends filled in, repeats of what is held left out) and the report of what was refused
+    /// and repeated.
+    pub fn validate(&self, batch: &[Observation]) -> Result<(Vec<Observation>, IngestReport), TraceError> {
         let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
-        let (kept, report) = engine.validate(batch, now_s());
-        let kept = kept
+        let (valid, mut report) = engine.validate(batch, now_s());
+        let given = valid.len();
+        let kept: Vec<Observation> = engine
+            .new_only(valid)
             .into_iter()
             .map(|p| Observation { person: p.person, space: p.space, start: p.start, end: Some(p.end) })
             .collect();
-        Ok((kept, report.rejected))
+        report.duplicates = given - kept.len();
+        report.accepted = kept.len();
+        Ok((kept, report))
     }
 
     /// Whether the engine knows a space.
@@ -154,7 +156,15 @@ impl Tracer {
         let report = engine.ingest(batch, now_s())?;
         crate::http::events::add("ningan_checkins_total", &[("outcome", "accepted")], report.accepted as f64);
         crate::http::events::add("ningan_checkins_total", &[("outcome", "refused")], report.rejected.len() as f64);
+        crate::http::events::add("ningan_checkins_total", &[("outcome", "duplicate")], report.duplicates as f64);
         Ok(report)
+    }
+
+    /// The engine for a question asked now: its clock moved to now first, so nothing past
+    /// retention is seen even before the housekeeping drops its days.
+    fn at_now(&self) -> Result<std::sync::RwLockReadGuard<'_, Engine>, TraceError> {
+        self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?.advance_clock(now_s());
+        self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))
     }
 
     /// Presences the engine holds, for `/metrics`.
@@ -169,7 +179,7 @@ impl Tracer {
         let from = onset.saturating_sub(rule.lookback);
         let to = to.max(from);
         let started = std::time::Instant::now();
-        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let engine = self.at_now()?;
         let windows = engine.exposure_windows(&rule, person, from, to);
         let close = engine.close_contacts(&rule, person, from, to);
         let secondary = engine.secondary_contacts(&rule, person, &close, to);
@@ -181,7 +191,7 @@ impl Tracer {
     /// Who shared a place with `person` in `[from, to]` under the 9th-edition rule: the
     /// co-presence an investigation asks of its suspects.
     pub fn met(&self, person: u32, from: Time, to: Time) -> Result<Vec<ningan_trace::CloseContact>, TraceError> {
-        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let engine = self.at_now()?;
         Ok(engine.close_contacts(&ExposureRule::ninth_edition(), person, from, to))
     }
 
@@ -194,7 +204,7 @@ impl Tracer {
         to: Time,
         m: usize,
     ) -> Result<Vec<ningan_trace::CommonSource>, TraceError> {
-        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let engine = self.at_now()?;
         Ok(engine.common_sources(people, from, to, m))
     }
 
