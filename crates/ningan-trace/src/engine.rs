@@ -474,6 +474,19 @@ impl Engine {
         Import { engine: self, now, held: Vec::new(), report: IngestReport::default(), seen: 0 }
     }
 
+    /// Loads presences already checked by [`Engine::validate`] (perhaps while others used
+    /// the engine) in one bulk load made durable by a checkpoint, as [`Import::commit`]
+    /// does. Returns (new presences kept, repeats of what was held or of each other).
+    pub fn import_validated(&mut self, presences: Vec<Presence>, now: Time) -> Result<(usize, usize), EngineError> {
+        self.advance_clock(now);
+        let repeats = self.index.repeats_dropped();
+        let given = presences.len();
+        self.insert_all(presences, false);
+        self.checkpoint()?;
+        let duplicates = self.index.repeats_dropped() - repeats;
+        Ok((given - duplicates, duplicates))
+    }
+
     /// Merges pending presences into the sorted runs (after a bulk load, say).
     pub fn seal(&mut self) {
         self.index.seal();
@@ -546,13 +559,7 @@ impl Import<'_> {
 
     pub fn commit(self) -> Result<IngestReport, EngineError> {
         let Import { engine, held, mut report, now, .. } = self;
-        engine.advance_clock(now);
-        let repeats = engine.index.repeats_dropped();
-        let given = held.len();
-        engine.insert_all(held, false);
-        engine.checkpoint()?;
-        report.duplicates = engine.index.repeats_dropped() - repeats;
-        report.accepted = given - report.duplicates;
+        (report.accepted, report.duplicates) = engine.import_validated(held, now)?;
         Ok(report)
     }
 }

@@ -107,7 +107,8 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Bulk imports (stop the server first: the tracing engine takes one process at a time).
+    /// Bulk imports: through a running server with `--server` and an API token, or straight
+    /// into a stopped server's data directory.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
@@ -122,19 +123,36 @@ enum ImportCommand {
     Checkins {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
         /// A .parquet or .csv file.
         file: PathBuf,
     },
     /// Anti-fraud risk signals from an NDJSON file, one signal object per line (the format of
     /// POST /api/fraud/signals/ndjson). Signals already logged are skipped; refused lines are
     /// reported with their number. Warnings raised become dissuasion tasks as over HTTP.
-    /// Stop the server first: its scoring windows would not see these signals until restart.
+    /// Without `--server`, stop the server first: its scoring windows would not see these
+    /// signals until restart.
     Signals {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
         /// An .ndjson (or .jsonl) file.
         file: PathBuf,
     },
+}
+
+/// A running server to import through.
+#[derive(Args, Clone, Default)]
+struct RemoteArgs {
+    /// The server's base URL, e.g. http://127.0.0.1:8080: the import goes through it while
+    /// it serves.
+    #[arg(long)]
+    server: Option<String>,
+    /// An API token allowed to send check-ins or signals (`ningan token create`).
+    #[arg(long, env = "NINGAN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -371,14 +389,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User { command } => return user(cfg_path, command).await,
         Command::Token { command } => return token(cfg_path, command).await,
-        Command::Import { command: ImportCommand::Checkins { data, file } } => {
+        Command::Import {
+            command: ImportCommand::Checkins { remote: RemoteArgs { server: Some(server), token }, file, .. },
+        } => {
+            crate::remote::import_checkins(&server, token.as_deref(), &file).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Import {
+            command: ImportCommand::Signals { remote: RemoteArgs { server: Some(server), token }, file, .. },
+        } => {
+            crate::remote::import_signals(&server, token.as_deref(), &file).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Import { command: ImportCommand::Checkins { data, file, .. } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             crate::modules::precise::tracing::checkin_import::import_checkins(&config, &db, &file, &cli_actor())
                 .await?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Import { command: ImportCommand::Signals { data, file } } => {
+        Command::Import { command: ImportCommand::Signals { data, file, .. } } => {
             let config = load(cfg_path, &data, None)?;
             let db = open(&config).await?;
             crate::modules::fraud::import::import_signals(&config, &db, &file, &cli_actor()).await?;

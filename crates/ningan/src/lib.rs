@@ -8,6 +8,7 @@ pub mod demo;
 pub mod geo;
 pub mod http;
 pub mod modules;
+pub mod remote;
 pub mod secrets;
 pub mod server;
 pub mod sim;

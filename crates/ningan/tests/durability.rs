@@ -629,3 +629,84 @@ async fn a_data_directory_from_the_previous_release_upgrades_and_serves() {
     let verify = Command::new(BIN).args(["audit", "verify"]).args(&args).output().unwrap();
     assert!(verify.status.success(), "audit chain after the upgrade: {}", String::from_utf8_lossy(&verify.stdout));
 }
+
+fn ningan_cli(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).env("NINGAN_LOG", "warn").output().expect("run ningan")
+}
+
+// Operations import without a stop: the command line sends check-in files and signal files
+// through the running server's API, which checks each row as for a batch and names every
+// refused one by its line; sending the same file again adds nothing.
+on_both_backends!(bulk_imports_go_through_the_running_server, |b| async move {
+    let (loc, dir) = ningan_testkit::fresh_location(b);
+    let args = data_args(dir.path(), &loc);
+    demo_city(&args, 50, "clerk");
+    let port = free_port();
+    let mut server = start(&args, port);
+    wait_healthy(port).await;
+    let mut token_args: Vec<&str> = vec!["token", "create", "--name", "bulk", "--scope", "checkin.write"];
+    token_args.extend(["--scope", "fraud.signal"]);
+    token_args.extend(args.iter().map(String::as_str));
+    let made = ningan_cli(&token_args);
+    let said = String::from_utf8_lossy(&made.stdout).to_string() + &String::from_utf8_lossy(&made.stderr);
+    assert!(made.status.success(), "{said}");
+    let token =
+        said.split("secret (shown once): ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    let server_url = format!("http://127.0.0.1:{port}");
+
+    let t = chrono::Utc::now().timestamp() - 3600;
+    let csv = dir.path().join("scans.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "person_id,space_id,start_s,end_s\n1,1,{t},{}\n2,1,{t},\n999999,1,{t},\n1,1400000000,{t},\nx,1,{t},\n3,2,{t},{}\n",
+            t + 600,
+            t - 5
+        ),
+    )
+    .unwrap();
+    let file = csv.to_str().unwrap();
+    let sent = ningan_cli(&["import", "checkins", "--server", &server_url, "--token", &token, file]);
+    let said = String::from_utf8_lossy(&sent.stdout).to_string() + &String::from_utf8_lossy(&sent.stderr);
+    assert!(sent.status.success(), "{said}");
+    assert!(said.contains("2 条接收"), "{said}");
+    for named in ["line 4: unknown resident", "line 5: unknown space", "line 6", "line 7: end before start"] {
+        assert!(said.contains(named), "{named}: {said}");
+    }
+    let again = ningan_cli(&["import", "checkins", "--server", &server_url, "--token", &token, file]);
+    let said = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(said.contains("0 条接收") && said.contains("2 条已有"), "{said}");
+    // Straight into the files while the server holds them: refused, pointing the way.
+    let mut offline = vec!["import", "checkins"];
+    offline.extend(args.iter().map(String::as_str));
+    offline.push(file);
+    let blocked = ningan_cli(&offline);
+    assert!(!blocked.status.success());
+    assert!(
+        String::from_utf8_lossy(&blocked.stderr).contains("--server"),
+        "{}",
+        String::from_utf8_lossy(&blocked.stderr)
+    );
+    // A wrong token is refused by the server, and nothing is imported.
+    let wrong = ningan_cli(&["import", "checkins", "--server", &server_url, "--token", "ngn_nope_nope", file]);
+    assert!(!wrong.status.success());
+
+    let now = chrono::Utc::now().timestamp();
+    let ndjson = dir.path().join("signals.ndjson");
+    std::fs::write(
+        &ndjson,
+        [
+            json!({"id": "bulk-1", "phone": "13700000001", "at": now - 60, "kind": "sms", "from": "95588"}).to_string(),
+            "not json".to_string(),
+            json!({"id": "bulk-2", "phone": "13700000002", "at": now - 60, "kind": "sms", "from": "95588"}).to_string(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let sent = ningan_cli(&["import", "signals", "--server", &server_url, "--token", &token, ndjson.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&sent.stdout).to_string() + &String::from_utf8_lossy(&sent.stderr);
+    assert!(sent.status.success(), "{said}");
+    assert!(said.contains("2 条接收") && said.contains("1 条拒绝") && said.contains("line 2"), "{said}");
+    let _ = server.kill();
+    let _ = server.wait();
+});

@@ -447,6 +447,18 @@ impl Db {
         Ok(out)
     }
 
+    /// Record ids of every resident registered in `scope`, ascending: ids only.
+    pub async fn resident_ids_in(&self, scope: &Scope) -> Result<Vec<i64>> {
+        let (lo, hi) = scope.range();
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM residents WHERE unit_path >= $1 AND unit_path < $2 ORDER BY id")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Which of `ids` are residents registered in `scope`: ids only, no personal data.
     pub async fn residents_existing(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<i64>> {
         let (lo, hi) = scope.range();

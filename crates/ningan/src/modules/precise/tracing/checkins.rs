@@ -302,6 +302,18 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
         post(scan),
     )
     .add(
+        Op::api(
+            Method::POST,
+            "/api/checkins/import",
+            Access::Action(Action::CheckinWrite),
+            "precise",
+            "批量导入场所码扫码文件（CSV 或 Parquet），服务运行中导入，按行号报告拒收",
+        )
+        .query(&[("format", "csv 或 parquet（缺省按文件内容判断）")])
+        .response::<super::checkin_import::ImportReport>(),
+        post(super::checkin_import::import).layer(axum::extract::DefaultBodyLimit::disable()),
+    )
+    .add(
         Op::api(Method::POST, "/api/checkins", Access::Action(Action::CheckinWrite), "precise", "批量上报场所码扫码")
             .request::<CheckinBatch>()
             .response::<CheckinReport>(),

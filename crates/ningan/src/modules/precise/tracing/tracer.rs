@@ -145,6 +145,29 @@ impl Tracer {
         Ok((kept, report))
     }
 
+    /// Checks a bulk load's batch by the engine's rules (a read: others go on using the
+    /// engine meanwhile): the presences and the refusals by position.
+    pub fn check(
+        &self,
+        batch: &[Observation],
+    ) -> Result<(Vec<ningan_trace::Presence>, Vec<ningan_trace::Rejection>), TraceError> {
+        let engine = self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let (kept, report) = engine.validate(batch, now_s());
+        Ok((kept, report.rejected))
+    }
+
+    /// Loads checked presences in one durable bulk load: (new ones kept, repeats).
+    pub fn bulk_commit(&self, presences: Vec<ningan_trace::Presence>) -> Result<(usize, usize), TraceError> {
+        let mut engine = self.engine.write().map_err(|e| TraceError::Worker(e.to_string()))?;
+        let started = std::time::Instant::now();
+        let (accepted, duplicates) = engine.import_validated(presences, now_s())?;
+        crate::http::events::count("ningan_trace_checkpoints_total", &[]);
+        crate::http::events::add("ningan_trace_checkpoint_seconds_total", &[], started.elapsed().as_secs_f64());
+        crate::http::events::add("ningan_checkins_total", &[("outcome", "accepted")], accepted as f64);
+        crate::http::events::add("ningan_checkins_total", &[("outcome", "duplicate")], duplicates as f64);
+        Ok((accepted, duplicates))
+    }
+
     /// Whether the engine knows a space.
     pub fn knows(&self, space: SpaceId) -> bool {
         self.engine.read().map(|e| e.index().kind(space).is_some()).unwrap_or(false)
