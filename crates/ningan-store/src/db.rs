@@ -145,6 +145,17 @@ impl Db {
         self.dialect
     }
 
+    /// Writes a consistent copy of the embedded database to `to` while others go on writing
+    /// (SQLite's `VACUUM INTO`: one read transaction). PostgreSQL is copied with its own
+    /// tools (`pg_dump`) instead.
+    pub async fn snapshot_sqlite(&self, to: &Path) -> Result<()> {
+        if self.dialect != Dialect::Sqlite {
+            return Err(StoreError::Invalid("a PostgreSQL database is copied with pg_dump".into()));
+        }
+        sqlx::query("VACUUM INTO $1").bind(to.display().to_string()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// What committed writes of this process changed, for caches to compare against.
     pub fn changes(&self) -> &Changes {
         &self.changes

@@ -109,6 +109,30 @@ fn log_generations(dir: &Path) -> Result<Vec<u64>, EngineError> {
     Ok(gens)
 }
 
+/// What a consistent copy of an engine's directory holds, as read now: the manifest's bytes
+/// (to copy as they are) and the names of the files it needs beside them — the segments and
+/// spaces file the manifest names, and every log from the generation it covers up to. A
+/// running engine may checkpoint meanwhile and delete some of them: a copy that finds one
+/// gone takes a new snapshot and starts again. Records acknowledged before the snapshot are
+/// in these files (logs are synced before a batch is acknowledged; a torn tail copied from a
+/// log being written is cut when the copy is opened).
+pub fn snapshot_files(dir: &Path) -> Result<(Option<Vec<u8>>, Vec<String>), EngineError> {
+    let path = dir.join("MANIFEST");
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
+    let manifest = match &bytes {
+        Some(b) => Manifest::parse(&path, b.clone())?,
+        None => Manifest::default(),
+    };
+    let mut files: Vec<String> = manifest.segments.clone();
+    files.extend(manifest.spaces.clone());
+    files.extend(log_generations(dir)?.into_iter().filter(|g| *g >= manifest.covers_below).map(log_name));
+    Ok((bytes, files))
+}
+
 /// What replaying a log changed: the days it added to and whether it defined spaces.
 #[derive(Default)]
 struct Replayed {

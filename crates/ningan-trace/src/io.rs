@@ -92,9 +92,12 @@ pub fn read_presences_csv(r: impl BufRead) -> std::io::Result<(Vec<Observation>,
     Ok((numbered.into_iter().map(|(_, o)| o).collect(), bad))
 }
 
+/// An observation and the line it was read from.
+pub type Numbered = (usize, Observation);
+
 /// [`read_presences_csv`], each observation with its line number (from 1, the header
 /// counted), so what is refused later can be named by its line.
-pub fn read_presences_csv_numbered(r: impl BufRead) -> std::io::Result<(Vec<(usize, Observation)>, Vec<BadLine>)> {
+pub fn read_presences_csv_numbered(r: impl BufRead) -> std::io::Result<(Vec<Numbered>, Vec<BadLine>)> {
     let (mut out, mut bad) = (Vec::new(), Vec::new());
     for (i, line) in r.lines().enumerate() {
         let line = line?;

@@ -18,7 +18,7 @@ mod wal;
 
 pub mod engine;
 
-pub use engine::{Engine, EngineError, Import, ImportError, IngestReport, Observation, Rejection};
+pub use engine::{Engine, EngineError, Import, ImportError, IngestReport, Observation, Rejection, snapshot_files};
 pub use grid::{CellGrid, GridError};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};

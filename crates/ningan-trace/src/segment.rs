@@ -42,7 +42,11 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Reads a file written by [`write_atomic`], checking its CRC and magic.
 fn read_checked(path: &Path, magic: &[u8; 8]) -> io::Result<Vec<u8>> {
-    let mut bytes = fs::read(path)?;
+    check_bytes(path, fs::read(path)?, magic)
+}
+
+/// The body of a file's bytes, its CRC and magic checked.
+fn check_bytes(path: &Path, mut bytes: Vec<u8>, magic: &[u8; 8]) -> io::Result<Vec<u8>> {
     if bytes.len() < magic.len() + 4 {
         return Err(invalid(path, "truncated"));
     }
@@ -180,23 +184,26 @@ impl Manifest {
         if !path.exists() {
             return Ok(None);
         }
-        let text = String::from_utf8(read_checked(&path, b"MANIFEST")?).map_err(|_| invalid(&path, "not UTF-8"))?;
+        Manifest::parse(&path, fs::read(&path)?).map(Some)
+    }
+
+    /// A manifest from the bytes of its file (read once, so a copy holds what was parsed).
+    pub fn parse(path: &Path, bytes: Vec<u8>) -> io::Result<Manifest> {
+        let text = String::from_utf8(check_bytes(path, bytes, b"MANIFEST")?).map_err(|_| invalid(path, "not UTF-8"))?;
         let mut lines = text.lines();
         if lines.next() != Some(MANIFEST_HEAD) {
-            return Err(invalid(&path, "unknown manifest version"));
+            return Err(invalid(path, "unknown manifest version"));
         }
         let mut m = Manifest::default();
         for line in lines {
             match line.split_once(' ') {
-                Some(("covers_below", n)) => {
-                    m.covers_below = n.parse().map_err(|_| invalid(&path, "bad generation"))?
-                }
+                Some(("covers_below", n)) => m.covers_below = n.parse().map_err(|_| invalid(path, "bad generation"))?,
                 Some(("spaces", f)) => m.spaces = Some(f.to_string()),
                 Some(("segment", f)) => m.segments.push(f.to_string()),
-                _ => return Err(invalid(&path, "unknown line")),
+                _ => return Err(invalid(path, "unknown line")),
             }
         }
-        Ok(Some(m))
+        Ok(m)
     }
 
     pub fn write(&self, dir: &Path) -> io::Result<()> {

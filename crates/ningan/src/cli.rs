@@ -107,6 +107,24 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Back up the database, the tracing engine's files and the rest of the data directory,
+    /// encrypted with `backup.key`, while the server runs.
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A new (or empty) directory for the backup.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new data directory (and, for PostgreSQL, an empty database
+    /// named by --database-url); a damaged or partial backup is refused by name.
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The backup's directory.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Bulk imports: through a running server with `--server` and an API token, or straight
     /// into a stopped server's data directory.
     Import {
@@ -385,6 +403,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 location.describe(),
                 db.schema_version().await?,
                 applied.len()
+            );
+        }
+        Command::Backup { data, to } => {
+            let config = load(cfg_path, &data, None)?;
+            let done = crate::backup::backup(&config, &to, |step| eprintln!("{step}")).await?;
+            println!(
+                "备份完成 / backed up: {} 个文件 / files, {} 字节 / bytes, {:.1} s → {}",
+                done.files,
+                done.bytes,
+                done.seconds,
+                to.display()
+            );
+        }
+        Command::Restore { data, from } => {
+            let config = load(cfg_path, &data, None)?;
+            let done = crate::backup::restore(&config, &from, |step| eprintln!("{step}")).await?;
+            println!(
+                "恢复完成 / restored: {} 个文件 / files, {} 字节 / bytes, {:.1} s → {}",
+                done.files,
+                done.bytes,
+                done.seconds,
+                config.data_dir.display()
             );
         }
         Command::User { command } => return user(cfg_path, command).await,

@@ -31,6 +31,7 @@ pub struct Config {
     pub portal: PortalConfig,
     pub crosscity: CrossCityConfig,
     pub map: MapConfig,
+    pub backup: BackupConfig,
     /// Sections declared by modules (`Module::config`), as `[modules.<name>]`; a module reads
     /// its own, typed, with [`Config::module`].
     pub modules: std::collections::BTreeMap<String, serde_json::Value>,
@@ -115,6 +116,16 @@ pub struct PeerCity {
     pub url: String,
     /// Shared with that city; signs requests both ways.
     pub secret: String,
+}
+
+/// `ningan backup` and `ningan restore`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct BackupConfig {
+    /// 64 hex digits (32 random bytes, e.g. `openssl rand -hex 32`): backups hold personal
+    /// data, so every file in one is encrypted with this key. Keep it apart from the backups;
+    /// `NINGAN_BACKUP__KEY` sets it from the environment.
+    pub key: Option<String>,
 }
 
 /// The citizen portal.
@@ -221,6 +232,7 @@ impl Default for Config {
             portal: PortalConfig::default(),
             crosscity: CrossCityConfig::default(),
             map: MapConfig::default(),
+            backup: BackupConfig::default(),
             modules: crate::modules::ALL
                 .iter()
                 .filter_map(|m| m.config.as_ref())
@@ -326,6 +338,11 @@ impl Config {
         if self.log.trim().is_empty() {
             return invalid("log", "must name a level such as info");
         }
+        if let Some(k) = &self.backup.key
+            && (k.len() != 64 || !k.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return invalid("backup.key", "must be 64 hex digits (32 random bytes)");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
         }
@@ -347,6 +364,7 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = shown.database_url.map(|u| ningan_store::redact_url(&u));
+        shown.backup.key = shown.backup.key.map(|_| "***".into());
         toml_string(&shown)
     }
 }

@@ -2,6 +2,7 @@
 //! over the storage crate. `main.rs` is only the edge that turns errors into exit codes.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;
