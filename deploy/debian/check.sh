@@ -12,12 +12,14 @@ cargo deb -p ningan --no-build --profile dev --fast --output "$out/ningan.deb"
 dpkg-deb --info "$out/ningan.deb" | grep -E "Package|Version|Depends"
 dpkg -i "$out/ningan.deb"
 runuser -u ningan -- /usr/bin/ningan --version
-runuser -u ningan -- /usr/bin/ningan --config /etc/ningan/ningan.toml config check | grep -q '^data_dir = "/var/lib/ningan"'
+config=$(runuser -u ningan -- /usr/bin/ningan --config /etc/ningan/ningan.toml config check)
+grep -q '^data_dir = "/var/lib/ningan"' <<< "$config"
 [ "$(stat -c %U:%a /var/lib/ningan)" = "ningan:750" ]
 [ "$(stat -c %G:%a /etc/ningan/ningan.toml)" = "ningan:640" ]
 unit=$(dpkg -L ningan | grep -E 'systemd/system/ningan\.service$')
 grep -q '^ExecStart=/usr/bin/ningan serve' "$unit"
 # The service user can open its data directory: a migration creates the database there.
-runuser -u ningan -- /usr/bin/ningan --config /etc/ningan/ningan.toml migrate | grep -q "schema version"
+migrated=$(runuser -u ningan -- /usr/bin/ningan --config /etc/ningan/ningan.toml migrate)
+grep -q "schema version" <<< "$migrated"
 dpkg --purge ningan >/dev/null
 echo "ningan.deb: installs, runs as the ningan user, removes cleanly"
