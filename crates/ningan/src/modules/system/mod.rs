@@ -68,6 +68,8 @@ async fn gauges(state: &AppState, out: &mut String) -> Result<(), ningan_store::
     };
     gauge(out, "ningan_trace_presences", "Presences held by the tracing engine.");
     let _ = writeln!(out, "ningan_trace_presences {}", state.precise.tracer.presences());
+    gauge(out, "ningan_trace_memory_bytes", "Heap bytes the tracing engine's index holds.");
+    let _ = writeln!(out, "ningan_trace_memory_bytes {}", state.precise.tracer.memory_bytes());
     let now = ningan_core::time::now_ms();
     let rows = query(
         "SELECT level, COUNT(*) AS open, CAST(COALESCE(SUM(CASE WHEN deadline < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \

@@ -190,6 +190,11 @@ impl Tracer {
         self.engine.read().map_err(|e| TraceError::Worker(e.to_string()))
     }
 
+    /// Heap bytes of the engine's index, for `/metrics`.
+    pub fn memory_bytes(&self) -> usize {
+        self.engine.read().map(|e| e.index().heap_bytes()).unwrap_or(0)
+    }
+
     /// Presences the engine holds, for `/metrics`.
     pub fn presences(&self) -> usize {
         self.engine.read().map(|e| e.index().len()).unwrap_or(0)
