@@ -129,6 +129,31 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let (s, bad) = epi.get(&format!("/api/cases/{id}/contacts?tier=tertiary")).await;
     assert_eq!(s, 422, "{bad}");
 
+    // The line lists as files, each row naming the rule; the export is audited with it.
+    let csv = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=close&format=csv")).await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("密接乙") && csv.contains("第九版") && csv.contains("60"), "{csv}");
+    let secondary = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=secondary&format=csv")).await;
+    let secondary = secondary.text().await.unwrap();
+    assert!(
+        secondary.contains("次密丙") && secondary.contains(&close.to_string()),
+        "via the close contact: {secondary}"
+    );
+    let parquet = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=close&format=parquet")).await;
+    assert_eq!(parquet.status(), 200);
+    assert!(parquet.bytes().await.unwrap().starts_with(b"PAR1"));
+    let xlsx = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=close&format=xlsx")).await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    assert_eq!(epi.raw_get(&format!("/precise/cases/{id}/contacts/export?format=pdf")).await.status(), 422);
+    let filter = ningan_store::AuditFilter { action: Some("case.contacts.export".into()), ..Default::default() };
+    let audited = app
+        .db
+        .audit_search(&ningan_store::Scope::everything(), &filter, ningan_store::PageRequest::default())
+        .await
+        .unwrap();
+    assert!(audited.items.iter().any(|e| e.entry.detail.contains("第九版")), "{:?}", audited.items);
+
     // Common source: the contact falls ill too; the two cases met at the restaurant.
     let (s, c2) = epi
         .post("/api/cases", json!({"resident_id": close, "status": "asymptomatic", "onset_at": at(Duration::hours(2))}))

@@ -1,5 +1,6 @@
 //! Lists as files: the filtered rows of a workbench list as CSV (UTF-8 with a byte-order mark,
-//! so Excel opens Chinese text right) or XLSX. Values are what the page shows, masked the same
+//! so Excel opens Chinese text right), XLSX or Parquet (text columns named by the headings,
+//! for DuckDB, pandas or Spark). Values are what the page shows, masked the same
 //! way; the caller audits the export like the list. Files hold at most [`EXPORT_CAP`] rows.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -49,6 +50,7 @@ impl Table {
 pub enum Format {
     Csv,
     Xlsx,
+    Parquet,
 }
 
 impl Format {
@@ -56,6 +58,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Parquet => "parquet",
         }
     }
 }
@@ -104,11 +107,45 @@ pub fn xlsx_bytes(t: &Table) -> Result<Vec<u8>, ApiError> {
     book.save_to_buffer().map_err(fail)
 }
 
+/// The table as Parquet: one text column per heading (repeated headings get a suffix, as
+/// column names must differ).
+pub fn parquet_bytes(t: &Table) -> Result<Vec<u8>, ApiError> {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    let mut names: Vec<String> = Vec::with_capacity(t.headers.len());
+    for h in &t.headers {
+        let mut name = h.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{h} {n}");
+            n += 1;
+        }
+        names.push(name);
+    }
+    let schema = Arc::new(Schema::new(names.iter().map(|n| Field::new(n, DataType::Utf8, false)).collect::<Vec<_>>()));
+    let columns: Vec<ArrayRef> = (0..names.len())
+        .map(|c| {
+            Arc::new(StringArray::from_iter_values(t.rows.iter().map(|r| r.get(c).map(String::as_str).unwrap_or(""))))
+                as ArrayRef
+        })
+        .collect();
+    let fail = |e: &dyn std::fmt::Display| ApiError::internal(format!("parquet: {e}"));
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| fail(&e))?;
+    let mut out = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut out, schema, None).map_err(|e| fail(&e))?;
+    writer.write(&batch).map_err(|e| fail(&e))?;
+    writer.close().map_err(|e| fail(&e))?;
+    Ok(out)
+}
+
 /// The file as a download named `<name>-<date>.<ext>`.
 pub fn download(t: &Table, format: Format) -> Result<Response, ApiError> {
     let (body, content_type) = match format {
         Format::Csv => (csv_bytes(t), "text/csv; charset=utf-8"),
         Format::Xlsx => (xlsx_bytes(t)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        Format::Parquet => (parquet_bytes(t)?, "application/vnd.apache.parquet"),
     };
     let date = ningan_core::time::today_cst().format("%Y%m%d");
     let disposition = format!("attachment; filename=\"{}-{date}.{}\"", t.name, format.ext());
@@ -163,6 +200,18 @@ mod tests {
         assert!(text.starts_with('\u{feff}'), "a byte-order mark for Excel");
         assert!(text.contains("\"说 \"\"好\"\"\""));
         assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    }
+
+    #[test]
+    fn parquet_reads_back_with_the_headings_and_every_cell() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let bytes = parquet_bytes(&table()).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(axum::body::Bytes::from(bytes)).unwrap().build().unwrap();
+        let batches: Vec<_> = reader.map(Result::unwrap).collect();
+        let names: Vec<String> = batches[0].schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, vec!["编号", "备注"]);
+        let col = batches[0].column(1).as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+        assert_eq!(col.value(1), "=HYPERLINK(\"x\")", "kept as text: Parquet has no formulas");
     }
 
     #[test]

@@ -150,7 +150,7 @@ async fn followups_page(state: &AppState, ctx: &Ctx, q: FollowupFilter, refused:
     Ok(html(page.form.status(), &page))
 }
 
-/// The filtered follow-ups as a file (CSV or XLSX), at most [`EXPORT_CAP`] rows; the search
+/// The filtered follow-ups as a file (CSV, XLSX or Parquet), at most [`EXPORT_CAP`] rows; the search
 /// audits every person it reads, as the list does.
 ///
 /// [`EXPORT_CAP`]: crate::web::export::EXPORT_CAP
@@ -214,6 +214,14 @@ pub async fn followups_xlsx(
     Query(q): Query<FollowupFilter>,
 ) -> PageResult<Response> {
     followups_export(&state, &ctx, q, crate::web::export::Format::Xlsx).await
+}
+
+pub async fn followups_parquet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FollowupFilter>,
+) -> PageResult<Response> {
+    followups_export(&state, &ctx, q, crate::web::export::Format::Parquet).await
 }
 
 /// Moves the ticked follow-ups one way, then back to the same list with what happened.
@@ -479,6 +487,15 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::page(Method::GET, "/precise/followups.xlsx", Access::Action(Action::CaseRead), "密接管控导出（XLSX）"),
         get(followups_xlsx),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/precise/followups.parquet",
+            Access::Action(Action::CaseRead),
+            "密接管控导出（Parquet）",
+        ),
+        get(followups_parquet),
     )
     .add(
         Op::page(Method::POST, "/precise/followups/bulk", Access::Action(Action::FollowupWrite), "批量推进管控状态"),

@@ -477,4 +477,102 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(Op::page(Method::GET, "/precise/cases", Access::Action(Action::CaseRead), "病例列表"), get(cases))
     .add(Op::page(Method::POST, "/precise/cases", Access::Action(Action::CaseManage), "登记病例"), post(case_create))
     .add(Op::page(Method::GET, "/precise/cases/{id}", Access::Action(Action::CaseRead), "流调页"), get(investigation))
+    .add(
+        Op::page(
+            Method::GET,
+            "/precise/cases/{id}/contacts/export",
+            Access::Action(Action::CaseRead),
+            "密接、次密接名单导出（CSV、XLSX、Parquet）",
+        )
+        .query(&[("tier", "close 或 secondary"), ("format", "csv、xlsx 或 parquet")]),
+        get(contacts_export),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactsExportQuery {
+    tier: Option<String>,
+    format: Option<String>,
+}
+
+/// A case's close or secondary contacts as a line list (at most [`EXPORT_CAP`] rows), each
+/// row naming the rule the tracing followed; the names are read, and audited, as the page's
+/// are, and the export itself is audited with the rule.
+///
+/// [`EXPORT_CAP`]: crate::web::export::EXPORT_CAP
+async fn contacts_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ContactsExportQuery>,
+) -> PageResult<Response> {
+    use crate::web::export::{Format, Table, download, gather};
+    let tr = Tr::new(ctx.language());
+    let framed = |e: ApiError| PageError::from(e).framed(&ctx);
+    let secondary = match q.tier.as_deref().unwrap_or("close") {
+        "close" => false,
+        "secondary" => true,
+        _ => return Err(framed(refuse("tier", Rule::one_of("close 或 secondary", &["close", "secondary"])))),
+    };
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        "parquet" => Format::Parquet,
+        _ => return Err(framed(refuse("format", Rule::one_of("csv、xlsx 或 parquet", &["csv", "xlsx", "parquet"])))),
+    };
+    let (_, inv) = run_investigation(&state, &ctx, id, None).await.map_err(framed)?;
+    let (state, ctx, inv) = (&state, &ctx, &inv);
+    let contacts =
+        gather(|page| async move { contact_page(state, ctx, id, inv, secondary, page).await.map(|p| p.items) })
+            .await
+            .map_err(framed)?;
+    let rule = rule_dto(inv);
+    let rule_text = format!(
+        "{}（{} h / ±{} min / ≥{} min）",
+        rule.version, rule.lookback_hours, rule.buffer_minutes, rule.min_overlap_minutes
+    );
+    let tier_label = if secondary { tr.pick("次密接", "secondary") } else { tr.pick("密接", "close") };
+    let rows: Vec<Vec<String>> = contacts
+        .iter()
+        .map(|c| {
+            vec![
+                c.resident_id.to_string(),
+                c.name.clone().unwrap_or_else(|| tr.pick("（辖区外）", "(outside your area)").to_string()),
+                tier_label.to_string(),
+                c.via_resident_id.map(|v| v.to_string()).unwrap_or_default(),
+                (c.total_overlap_s / 60).to_string(),
+                c.shared_visits.to_string(),
+                crate::web::fmt::when(&c.first_exposure),
+                crate::web::fmt::when(&c.last_exposure),
+                c.venue_ids.len().to_string(),
+                rule_text.clone(),
+            ]
+        })
+        .collect();
+    let headers = [
+        ("人员编号", "Person no."),
+        ("姓名", "Name"),
+        ("类别", "Tier"),
+        ("经由（密接编号）", "Via (close contact no.)"),
+        ("共同停留（分钟）", "Shared (minutes)"),
+        ("共同到访次数", "Shared visits"),
+        ("首次暴露", "First exposure"),
+        ("末次暴露", "Last exposure"),
+        ("场所数", "Places"),
+        ("研判规则", "Rule"),
+    ];
+    let mut w = state.db.write().await.map_err(|e| framed(e.into()))?;
+    let detail = format!(
+        "{} {} contacts as {}, rule {}",
+        rows.len(),
+        if secondary { "secondary" } else { "close" },
+        format.ext(),
+        rule.version
+    );
+    w.audit(ctx.actor().audit("case.contacts.export", "epi_case", id, None, None, &detail))
+        .await
+        .map_err(|e| framed(e.into()))?;
+    w.commit().await.map_err(|e| framed(e.into()))?;
+    let name = if secondary { "secondary-contacts" } else { "close-contacts" };
+    Ok(download(&Table::new(name, tr, &headers, rows), format).map_err(framed)?)
 }
