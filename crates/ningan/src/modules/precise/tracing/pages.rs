@@ -574,5 +574,5 @@ async fn contacts_export(
         .map_err(|e| framed(e.into()))?;
     w.commit().await.map_err(|e| framed(e.into()))?;
     let name = if secondary { "secondary-contacts" } else { "close-contacts" };
-    Ok(download(&Table::new(name, tr, &headers, rows), format).map_err(framed)?)
+    download(&Table::new(name, tr, &headers, rows), format).map_err(framed)
 }
