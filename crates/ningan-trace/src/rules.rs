@@ -41,6 +41,30 @@ impl ExposureRule {
         }
     }
 
+    /// The editions an investigator may choose, by key, newest first: the 9th (2022-06) and
+    /// 8th (2021-05) editions of the national protocol look four days back from onset (or
+    /// sampling), the 6th (2020-03) two; the venue-code practice of ±30 minutes and any
+    /// shared minute is applied under each.
+    pub const EDITIONS: &'static [&'static str] = &["ninth", "eighth", "sixth"];
+
+    /// The edition named `key` (one of [`ExposureRule::EDITIONS`]).
+    pub fn edition(key: &str) -> Option<ExposureRule> {
+        let ninth = ExposureRule::ninth_edition();
+        match key {
+            "ninth" => Some(ninth),
+            "eighth" => {
+                Some(ExposureRule { version: "第八版 (2021-05)".into(), effective_from: 1_620_662_400, ..ninth })
+            }
+            "sixth" => Some(ExposureRule {
+                version: "第六版 (2020-03)".into(),
+                effective_from: 1_583_510_400,
+                lookback: 2 * 86_400,
+                ..ninth
+            }),
+            _ => None,
+        }
+    }
+
     pub fn weight(&self, kind: SpaceKind) -> f32 {
         self.kind_weights.get(&kind).copied().unwrap_or(1.0)
     }

@@ -129,6 +129,18 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let (s, bad) = epi.get(&format!("/api/cases/{id}/contacts?tier=tertiary")).await;
     assert_eq!(s, 422, "{bad}");
 
+    // Another edition of the rule, chosen for this investigation: two days back, not four.
+    let (s, sixth) = epi.get(&format!("/api/cases/{id}/investigation?rule=sixth")).await;
+    assert_eq!(s, 200, "{sixth}");
+    assert_eq!((sixth["rule"]["key"].as_str(), sixth["rule"]["lookback_hours"].as_u64()), (Some("sixth"), Some(48)));
+    assert!(sixth["rule"]["version"].as_str().unwrap().contains("第六版"), "{sixth}");
+    let (s, e) = epi.get(&format!("/api/cases/{id}/investigation?rule=tenth")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("rule")), "{e}");
+    let page = epi.raw_get(&format!("/precise/cases/{id}?rule=eighth")).await.text().await.unwrap();
+    assert!(page.contains("第八版") && page.contains("rule=eighth"), "the page shows and keeps the edition");
+    let csv = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?rule=eighth")).await.text().await.unwrap();
+    assert!(csv.contains("第八版") && csv.contains("密接乙"), "{csv}");
+
     // The line lists as files, each row naming the rule; the export is audited with it.
     let csv = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=close&format=csv")).await;
     assert_eq!(csv.status(), 200);

@@ -155,7 +155,12 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
     }
     w.commit().await?;
     if let Some(&(case_id, resident)) = cases.first() {
-        let inv = tracer.investigate(engine_id(resident)?, now - DAY / 2, now)?;
+        let inv = tracer.investigate(
+            engine_id(resident)?,
+            now - DAY / 2,
+            now,
+            ningan_trace::ExposureRule::ninth_edition(),
+        )?;
         let found: Vec<FoundContact> = inv
             .close
             .iter()

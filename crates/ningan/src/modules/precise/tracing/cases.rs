@@ -124,6 +124,8 @@ pub(super) async fn case_create(
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct RuleDto {
+    /// The edition's key, to ask for it again (`?rule=`).
+    pub key: String,
     pub version: String,
     pub lookback_hours: u32,
     pub buffer_minutes: u32,
@@ -157,18 +159,31 @@ pub struct InvestigationDto {
 #[derive(Debug, Deserialize)]
 pub(super) struct InvestigationQuery {
     to: Option<String>,
+    /// The rule edition: ninth (default), eighth or sixth.
+    rule: Option<String>,
     tier: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
 
-/// The case (read, audited) and its tracing up to `to` (default now).
+/// The rule edition `key` names (the 9th edition when none), or a refusal of the field.
+pub fn rule_edition(key: Option<&str>) -> Result<(String, ningan_trace::ExposureRule), PreciseError> {
+    let key = key.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("ninth");
+    ningan_trace::ExposureRule::edition(key).map(|r| (key.to_string(), r)).ok_or_else(|| {
+        PreciseError::Field("rule", Rule::one_of("第九版、第八版或第六版", ningan_trace::ExposureRule::EDITIONS))
+    })
+}
+
+/// The case (read, audited) and its tracing up to `to` (default now) under the rule edition
+/// `rule` (default the 9th).
 pub async fn run_investigation(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     to: Option<&str>,
+    rule: Option<&str>,
 ) -> ApiResult<(EpiCase, tracer::Investigation)> {
+    let (key, rule) = rule_edition(rule)?;
     let to = match to.map(str::trim).filter(|t| !t.is_empty()) {
         None => tracer::now_s(),
         Some(t) => parse_time(t).ok_or(PreciseError::Field("to", Rule::Time))?,
@@ -178,7 +193,8 @@ pub async fn run_investigation(
     w.commit().await?;
     let person = engine_id(case.resident_id)?;
     let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
-    let inv = blocking(&state.precise.tracer, move |t| t.investigate(person, onset, to)).await?;
+    let mut inv = blocking(&state.precise.tracer, move |t| t.investigate(person, onset, to, rule)).await?;
+    inv.key = key;
     Ok((case, inv))
 }
 
@@ -208,6 +224,7 @@ pub async fn exposure_places(state: &AppState, inv: &tracer::Investigation) -> A
 
 pub fn rule_dto(inv: &tracer::Investigation) -> RuleDto {
     RuleDto {
+        key: inv.key.clone(),
         version: inv.rule.version.clone(),
         lookback_hours: inv.rule.lookback / 3600,
         buffer_minutes: inv.rule.buffer_before / 60,
@@ -221,7 +238,7 @@ pub(super) async fn investigation(
     Path(id): Path<i64>,
     Query(q): Query<InvestigationQuery>,
 ) -> ApiResult<axum::Json<InvestigationDto>> {
-    let (case, inv) = run_investigation(&state, &ctx, id, q.to.as_deref()).await?;
+    let (case, inv) = run_investigation(&state, &ctx, id, q.to.as_deref(), q.rule.as_deref()).await?;
     let places = exposure_places(&state, &inv).await?;
     Ok(axum::Json(InvestigationDto {
         rule: rule_dto(&inv),
@@ -305,7 +322,7 @@ pub(super) async fn contacts(
         "secondary" => true,
         _ => return Err(refuse("tier", Rule::one_of("close（密接）或 secondary（次密接）", &["close", "secondary"]))),
     };
-    let (_, inv) = run_investigation(&state, &ctx, id, q.to.as_deref()).await?;
+    let (_, inv) = run_investigation(&state, &ctx, id, q.to.as_deref(), q.rule.as_deref()).await?;
     let page = contact_page(&state, &ctx, id, &inv, secondary, PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, |c| c)))
 }

@@ -34,7 +34,7 @@ pub fn status_zh(s: &str) -> &'static str {
 
 /// Runs the case's investigation and makes its contacts follow-up tasks.
 pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<(ConfirmReport, String)> {
-    let (_, inv) = run_investigation(state, ctx, case_id, None).await?;
+    let (_, inv) = run_investigation(state, ctx, case_id, None, None).await?;
     let mut found: Vec<FoundContact> = inv
         .close
         .iter()

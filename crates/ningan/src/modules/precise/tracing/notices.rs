@@ -35,7 +35,7 @@ pub async fn publish_case(state: &AppState, ctx: &Ctx, case_id: i64, reason: &st
     if !(2..=200).contains(&reason.chars().count()) {
         return Err(refuse("reason", Rule::Reason(2, 200)));
     }
-    let (_, inv) = run_investigation(state, ctx, case_id, None).await?;
+    let (_, inv) = run_investigation(state, ctx, case_id, None, None).await?;
     let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();
     let venues: std::collections::HashMap<i64, ningan_store::Venue> =
         state.db.venues_by_ids(&ids).await?.into_iter().map(|v| (v.id, v)).collect();

@@ -28,6 +28,7 @@ use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
+    rule: Option<String>,
     status: Option<String>,
     page: Option<String>,
     tier: Option<String>,
@@ -242,6 +243,8 @@ struct InvestigationPage {
     close_count: usize,
     secondary_count: usize,
     tier: String,
+    /// The rule editions to choose from: key and name.
+    editions: Vec<(String, String)>,
     contacts: Vec<ContactDto>,
     pager: Pager,
     graph_json: String,
@@ -360,13 +363,19 @@ pub async fn investigation(
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let (case, inv) = run_investigation(&state, &ctx, id, None).await.map_err(|e| PageError::from(e).framed(&ctx))?;
+    let (case, inv) = run_investigation(&state, &ctx, id, None, q.rule.as_deref())
+        .await
+        .map_err(|e| PageError::from(e).framed(&ctx))?;
     let places = exposure_places(&state, &inv).await?;
     let tier = if q.tier.as_deref() == Some("secondary") { "secondary" } else { "close" };
     let page_req = PageRequest::new(opt_i64(&q.page), Some(50));
     let contacts = contact_page(&state, &ctx, id, &inv, tier == "secondary", page_req).await?;
     let href = format!("/precise/cases/{id}");
-    let pager = Pager::new(&href, &[("tier", tier.to_string())], &contacts);
+    let pager = Pager::new(&href, &[("tier", tier.to_string()), ("rule", inv.key.clone())], &contacts);
+    let editions = ningan_trace::ExposureRule::EDITIONS
+        .iter()
+        .filter_map(|k| ningan_trace::ExposureRule::edition(k).map(|r| (k.to_string(), r.version)))
+        .collect();
     let places_json = serde_json::to_string(&places).unwrap_or_else(|_| "[]".into());
     let case = CaseDto::from(case);
     let (graph_json, graph_nodes) = graph(&state, &ctx, id, &case, &inv).await?;
@@ -403,6 +412,7 @@ pub async fn investigation(
     });
     let page = InvestigationPage {
         frame,
+        editions,
         rule: rule_dto(&inv),
         from: ts(i64::from(inv.from) * 1000),
         to: ts(i64::from(inv.to) * 1000),
@@ -484,7 +494,11 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             Access::Action(Action::CaseRead),
             "密接、次密接名单导出（CSV、XLSX、Parquet）",
         )
-        .query(&[("tier", "close 或 secondary"), ("format", "csv、xlsx 或 parquet")]),
+        .query(&[
+            ("tier", "close 或 secondary"),
+            ("format", "csv、xlsx 或 parquet"),
+            ("rule", "研判规则版本：ninth（缺省）、eighth、sixth"),
+        ]),
         get(contacts_export),
     )
 }
@@ -492,6 +506,7 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
 #[derive(Deserialize, Default)]
 pub struct ContactsExportQuery {
     tier: Option<String>,
+    rule: Option<String>,
     format: Option<String>,
 }
 
@@ -520,7 +535,7 @@ async fn contacts_export(
         "parquet" => Format::Parquet,
         _ => return Err(framed(refuse("format", Rule::one_of("csv、xlsx 或 parquet", &["csv", "xlsx", "parquet"])))),
     };
-    let (_, inv) = run_investigation(&state, &ctx, id, None).await.map_err(framed)?;
+    let (_, inv) = run_investigation(&state, &ctx, id, None, q.rule.as_deref()).await.map_err(framed)?;
     let (state, ctx, inv) = (&state, &ctx, &inv);
     let contacts =
         gather(|page| async move { contact_page(state, ctx, id, inv, secondary, page).await.map(|p| p.items) })

@@ -48,6 +48,8 @@ pub enum TraceError {
 #[derive(Debug, Clone)]
 pub struct Investigation {
     pub rule: ExposureRule,
+    /// The edition's key (`ExposureRule::EDITIONS`), as asked for.
+    pub key: String,
     pub from: Time,
     pub to: Time,
     pub windows: Vec<ExposureWindow>,
@@ -202,8 +204,13 @@ impl Tracer {
 
     /// Close and secondary contacts and exposure places of `person` from the rule's
     /// look-back before `onset` to `to`.
-    pub fn investigate(&self, person: u32, onset: Time, to: Time) -> Result<Investigation, TraceError> {
-        let rule = ExposureRule::ninth_edition();
+    pub fn investigate(
+        &self,
+        person: u32,
+        onset: Time,
+        to: Time,
+        rule: ExposureRule,
+    ) -> Result<Investigation, TraceError> {
         let from = onset.saturating_sub(rule.lookback);
         let to = to.max(from);
         let started = std::time::Instant::now();
@@ -213,7 +220,7 @@ impl Tracer {
         let secondary = engine.secondary_contacts(&rule, person, &close, to);
         crate::http::events::count("ningan_trace_investigations_total", &[]);
         crate::http::events::add("ningan_trace_investigation_seconds_total", &[], started.elapsed().as_secs_f64());
-        Ok(Investigation { rule, from, to, windows, close, secondary })
+        Ok(Investigation { rule, key: "ninth".into(), from, to, windows, close, secondary })
     }
 
     /// Who shared a place with `person` in `[from, to]` under the 9th-edition rule: the
