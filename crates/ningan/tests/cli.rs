@@ -1,6 +1,8 @@
 //! The command line as an operator uses it: help lists every command, configuration errors
 //! name their key, accounts and tokens are managed, and `audit verify` catches tampering.
 
+mod common;
+
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ningan");
@@ -110,18 +112,8 @@ fn checkins_import_from_csv_names_refused_rows() {
     // A small demo city has venues (ids from 1) and residents (ids from 1), and check-ins of
     // its own dated back from today.
     assert!(ningan(&["demo", "--data", d, "--people", "300", "--no-serve"], &[]).status.success());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let t = now - 3600;
     let csv = dir.path().join("in.csv");
-    std::fs::write(
-        &csv,
-        format!(
-            "person_id,space_id,start_s,end_s\n1,1,{t},{}\n2,1,{t},\n999999,1,{t},\n1,1400000000,{t},\nx,1,{t},\n3,2,{t},{}\n",
-            t + 600,
-            t - 5
-        ),
-    )
-    .unwrap();
+    std::fs::write(&csv, common::checkins_csv(chrono::Utc::now().timestamp() - 3600)).unwrap();
     let out = ningan(&["import", "checkins", "--data", d, csv.to_str().unwrap()], &[]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");

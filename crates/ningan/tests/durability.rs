@@ -654,17 +654,8 @@ on_both_backends!(bulk_imports_go_through_the_running_server, |b| async move {
         said.split("secret (shown once): ").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
     let server_url = format!("http://127.0.0.1:{port}");
 
-    let t = chrono::Utc::now().timestamp() - 3600;
     let csv = dir.path().join("scans.csv");
-    std::fs::write(
-        &csv,
-        format!(
-            "person_id,space_id,start_s,end_s\n1,1,{t},{}\n2,1,{t},\n999999,1,{t},\n1,1400000000,{t},\nx,1,{t},\n3,2,{t},{}\n",
-            t + 600,
-            t - 5
-        ),
-    )
-    .unwrap();
+    std::fs::write(&csv, checkins_csv(chrono::Utc::now().timestamp() - 3600)).unwrap();
     let file = csv.to_str().unwrap();
     let sent = ningan_cli(&["import", "checkins", "--server", &server_url, "--token", &token, file]);
     let said = String::from_utf8_lossy(&sent.stdout).to_string() + &String::from_utf8_lossy(&sent.stderr);
@@ -726,6 +717,19 @@ fn said(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// Posts a batch of check-ins with a device token; the server's report.
+async fn post_checkins(port: u16, token: &str, body: &serde_json::Value) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/checkins"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 async fn presences(port: u16) -> u64 {
     let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap().text().await.unwrap();
     text.lines().find_map(|l| l.strip_prefix("ningan_trace_presences ")).and_then(|v| v.trim().parse().ok()).unwrap()
@@ -785,14 +789,7 @@ on_both_backends!(a_backup_under_write_load_restores_everything_acknowledged_bef
         {"resident_id": 41, "venue_code": code, "at": two_h, "left_at": one_h},
         {"resident_id": 42, "venue_code": code, "at": two_h, "left_at": one_h},
     ]});
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/checkins"))
-        .bearer_auth(&token)
-        .json(&scans_in)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(post_checkins(port, &token, &scans_in).await["accepted"], 2);
     let made: serde_json::Value = epi
         .post(format!("{base}/api/cases"))
         .json(&json!({"resident_id": 41, "status": "confirmed", "onset_at": chrono::Utc::now().to_rfc3339()}))
@@ -843,7 +840,6 @@ on_both_backends!(a_backup_under_write_load_restores_everything_acknowledged_bef
     {
         let (acked, stop, token) = (scans.clone(), stop.clone(), token.clone());
         writers.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
             let t0 = chrono::Utc::now() - chrono::Duration::days(21);
             for i in 0..5000i64 {
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -851,15 +847,7 @@ on_both_backends!(a_backup_under_write_load_restores_everything_acknowledged_bef
                 }
                 let at = (t0 + chrono::Duration::seconds(i * 7)).to_rfc3339();
                 let body = json!({"checkins": [{"resident_id": 1 + i % 40, "venue_code": code, "at": at}]});
-                let r = http
-                    .post(format!("http://127.0.0.1:{port}/api/checkins"))
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let report: serde_json::Value = r.json().await.unwrap();
-                if report["accepted"] == 1 {
+                if post_checkins(port, &token, &body).await["accepted"] == 1 {
                     acked.lock().unwrap().push((Instant::now(), at));
                 }
             }

@@ -40,18 +40,21 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_string();
     assert!(code(&restaurant).starts_with("NB"), "{restaurant}");
 
+    let kept = [
+        // The case and the close contact share the restaurant for half an hour.
+        json!({"resident_id": case, "venue_code": code(&restaurant), "at": at(Duration::hours(50)), "left_at": at(Duration::hours(49))}),
+        json!({"resident_id": close, "venue_code": code(&restaurant), "at": at(Duration::minutes(50 * 60 - 30)), "left_at": at(Duration::minutes(48 * 60 + 30))}),
+        // The close contact later meets the secondary contact in the shop.
+        json!({"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))}),
+        json!({"resident_id": second, "venue_code": code(&shop), "at": at(Duration::minutes(20 * 60 - 10)), "left_at": at(Duration::minutes(19 * 60 + 20))}),
+        // In the shop before the close contact was exposed: not a secondary contact.
+        json!({"resident_id": before, "venue_code": code(&shop), "at": at(Duration::hours(60)), "left_at": at(Duration::hours(59))}),
+    ];
     let (s, r) = officer
         .post(
             "/api/checkins",
             json!({"checkins": [
-                // The case and the close contact share the restaurant for half an hour.
-                {"resident_id": case, "venue_code": code(&restaurant), "at": at(Duration::hours(50)), "left_at": at(Duration::hours(49))},
-                {"resident_id": close, "venue_code": code(&restaurant), "at": at(Duration::minutes(50 * 60 - 30)), "left_at": at(Duration::minutes(48 * 60 + 30))},
-                // The close contact later meets the secondary contact in the shop.
-                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
-                {"resident_id": second, "venue_code": code(&shop), "at": at(Duration::minutes(20 * 60 - 10)), "left_at": at(Duration::minutes(19 * 60 + 20))},
-                // In the shop before the close contact was exposed: not a secondary contact.
-                {"resident_id": before, "venue_code": code(&shop), "at": at(Duration::hours(60)), "left_at": at(Duration::hours(59))},
+                kept[0], kept[1], kept[2], kept[3], kept[4],
                 // Refused, each with its reason; the rest are kept.
                 {"resident_id": case, "venue_code": "NBNOSUCHCODE", "at": at(Duration::hours(1))},
                 {"resident_id": 987654, "venue_code": code(&shop), "at": at(Duration::hours(1))},
@@ -82,17 +85,7 @@ on_both_backends!(a_case_investigation_finds_close_and_secondary_contacts, |b| a
     assert_eq!(r["rejected"][0]["reason_zh"], "场所码不存在");
     // The back end retries the batch (a timeout on its side): nothing is held twice, so the
     // overlaps below are not doubled.
-    let (s, again) = officer
-        .post(
-            "/api/checkins",
-            json!({"checkins": [
-                {"resident_id": case, "venue_code": code(&restaurant), "at": at(Duration::hours(50)), "left_at": at(Duration::hours(49))},
-                {"resident_id": close, "venue_code": code(&restaurant), "at": at(Duration::minutes(50 * 60 - 30)), "left_at": at(Duration::minutes(48 * 60 + 30))},
-                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
-                {"resident_id": close, "venue_code": code(&shop), "at": at(Duration::hours(20)), "left_at": at(Duration::minutes(19 * 60 + 30))},
-            ]}),
-        )
-        .await;
+    let (s, again) = officer.post("/api/checkins", json!({"checkins": [kept[0], kept[1], kept[2], kept[2]]})).await;
     assert_eq!((s, again["accepted"].as_u64(), again["duplicates"].as_u64()), (200, Some(0), Some(4)), "{again}");
 
     let epi = app.login("epi").await;

@@ -290,3 +290,14 @@ pub async fn seated_station(app: &TestApp, district: u32, n: u32, at: [f64; 2]) 
     w.commit().await.unwrap();
     unit
 }
+
+/// A check-in file for the demo city (venues and residents numbered from 1), scanned at `t`:
+/// lines 2–3 good, then line 4 an unknown resident, 5 an unknown venue, 6 unreadable, 7 an
+/// exit before the entry.
+pub fn checkins_csv(t: i64) -> String {
+    format!(
+        "person_id,space_id,start_s,end_s\n1,1,{t},{}\n2,1,{t},\n999999,1,{t},\n1,1400000000,{t},\nx,1,{t},\n3,2,{t},{}\n",
+        t + 600,
+        t - 5
+    )
+}
