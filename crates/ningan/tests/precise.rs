@@ -628,3 +628,88 @@ on_both_backends!(follow_ups_filter_by_tier_and_move_in_bulk_each_checked_and_au
         assert_eq!(moves, 2, "notified → transferred → quarantined, each audited for {person}");
     }
 });
+
+// What the interview tells where no code was scanned: a stay at a venue joins the contact
+// search (the person who scanned there then becomes a close contact), a place without one
+// joins the exposure places; bad entries are refused field by field, beside the field on the
+// page too, and change nothing.
+on_both_backends!(interview_trajectories_join_the_contact_search_and_the_exposure_places, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = app.resident("病例戊", 330203, 5, station.id).await;
+    let met = app.resident("同店己", 330203, 6, station.id).await;
+    let officer = app.login("officer").await;
+    let market = venue(&officer, "鼓楼菜场", "market", station.id).await;
+    let code = market["code"].as_str().unwrap().to_string();
+    let (from, to) = (at(Duration::hours(30)), at(Duration::hours(29)));
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [{"resident_id": met, "venue_code": code, "at": from, "left_at": to}]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(1)), "{r}");
+    let epi = app.login("epi").await;
+    let (s, c) = epi
+        .post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let inv = |epi: Client| async move { epi.get(&format!("/api/cases/{id}/investigation")).await.1 };
+    assert_eq!(inv(epi.clone()).await["close_contacts"], 0, "no scan of the case's own");
+
+    let path = format!("/api/cases/{id}/trajectory");
+    let (s, e) = epi.post(&path, json!({"address": "", "lon": 0.0, "lat": 0.0, "from": "x", "to": ""})).await;
+    assert_eq!(s, 422, "{e}");
+    let fields: Vec<&str> = e["errors"].as_array().unwrap().iter().filter_map(|x| x["field"].as_str()).collect();
+    for f in ["address", "lon", "from", "to"] {
+        assert!(fields.contains(&f), "{f} refused: {e}");
+    }
+    let (s, e) = epi.post(&path, json!({"venue_code": "NBNOSUCH", "from": from, "to": to})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("venue_code")), "{e}");
+    let (s, e) = epi.post(&path, json!({"venue_code": code, "from": to, "to": from})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("to")), "{e}");
+    assert_eq!(epi.get(&path).await.1.as_array().map(Vec::len), Some(0), "nothing kept from refusals");
+    assert_eq!(officer.post(&path, json!({"venue_code": code, "from": from, "to": to})).await.0, 403);
+
+    let (s, e) = epi.post(&path, json!({"venue_code": code, "from": from, "to": to, "note": "自述买菜"})).await;
+    assert_eq!(s, 201, "{e}");
+    assert_eq!(e["address"], "鼓楼菜场");
+    let after = inv(epi.clone()).await;
+    assert_eq!(after["close_contacts"], 1, "the stay told joins the contact search: {after}");
+    let (s, e) = epi
+        .post(&path, json!({"address": "海曙区某小区北门", "lon": 121.55, "lat": 29.87, "from": at(Duration::hours(10)), "to": at(Duration::hours(9))}))
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let places = inv(epi.clone()).await["exposure_places"].clone();
+    assert!(
+        places.as_array().unwrap().iter().any(|p| p["name"] == "海曙区某小区北门" && p["kind_zh"] == "访谈轨迹"),
+        "{places}"
+    );
+    assert_eq!(epi.get(&path).await.1.as_array().map(Vec::len), Some(2));
+
+    // The page's form keeps what was typed and names the refused field beside it.
+    let page = epi.raw_get(&format!("/precise/cases/{id}")).await.text().await.unwrap();
+    assert!(page.contains("海曙区某小区北门") && page.contains("trajectory-form"), "listed with the form");
+    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let (s, body) = epi
+        .post_form(
+            &format!("/precise/cases/{id}/trajectory"),
+            &[
+                ("csrf_token", &csrf),
+                ("address", "某处"),
+                ("lon", "200"),
+                ("lat", "29"),
+                ("from", "2026-01-01T10:00"),
+                ("to", "2026-01-01T11:00"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("data-testid=\"error-lon\"") && body.contains("value=\"某处\""),
+        "beside the field, as typed"
+    );
+});

@@ -136,7 +136,7 @@ pub const ALL: &[Module] = &[
         ],
         texts: precise::texts::TEXTS,
         demo: Some(precise::demo::DEMO),
-        migrations: &[],
+        migrations: precise::tracing::trajectory::MIGRATIONS,
         state: None,
         config: None,
     },

@@ -323,6 +323,13 @@ pub fn opt_i64(s: &Option<String>) -> Option<i64> {
     nonempty(s).and_then(|v| v.parse().ok())
 }
 
+/// A `datetime-local` value (Beijing time, no offset) as RFC 3339; anything else as typed,
+/// for the time check to refuse or take.
+pub fn local_time_rfc3339(v: &str) -> String {
+    let v = v.trim();
+    if v.len() == 16 { format!("{v}:00+08:00") } else { v.to_string() }
+}
+
 #[cfg(test)]
 mod form_tests {
     use super::*;

@@ -54,11 +54,7 @@ pub struct PlanForm {
     ends_at: String,
 }
 
-/// A `datetime-local` value (Beijing time, no offset) as RFC 3339.
-fn local(v: &str) -> String {
-    let v = v.trim();
-    if v.len() == 16 { format!("{v}:00+08:00") } else { v.to_string() }
-}
+use crate::web::page::local_time_rfc3339 as local;
 
 pub async fn plan_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PlanForm>) -> PageResult<Response> {
     let input = PlanInput { name: f.name.clone(), starts_at: local(&f.starts_at), ends_at: local(&f.ends_at) };

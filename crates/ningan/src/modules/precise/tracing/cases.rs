@@ -239,7 +239,9 @@ pub(super) async fn investigation(
     Query(q): Query<InvestigationQuery>,
 ) -> ApiResult<axum::Json<InvestigationDto>> {
     let (case, inv) = run_investigation(&state, &ctx, id, q.to.as_deref(), q.rule.as_deref()).await?;
-    let places = exposure_places(&state, &inv).await?;
+    let mut places = exposure_places(&state, &inv).await?;
+    places.extend(super::trajectory::interview_places(&state.db, id).await?);
+    places.sort_by(|a, b| a.from.cmp(&b.from));
     Ok(axum::Json(InvestigationDto {
         rule: rule_dto(&inv),
         from: ts(i64::from(inv.from) * 1000),

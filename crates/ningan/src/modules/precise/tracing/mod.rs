@@ -11,12 +11,13 @@ pub mod notices;
 pub mod pages;
 pub mod stream;
 pub mod tracer;
+pub mod trajectory;
 pub mod venues;
 
 use crate::http::api::Api;
 
 pub fn routes(api: Api) -> Api {
-    let parts: [fn(Api) -> Api; 7] = [
+    let parts: [fn(Api) -> Api; 8] = [
         venues::routes,
         checkins::routes,
         cases::routes,
@@ -24,6 +25,7 @@ pub fn routes(api: Api) -> Api {
         import::routes,
         notices::routes,
         pages::routes,
+        trajectory::routes,
     ];
     parts.into_iter().fold(api, |api, routes| routes(api))
 }

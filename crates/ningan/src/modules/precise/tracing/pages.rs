@@ -245,6 +245,10 @@ struct InvestigationPage {
     tier: String,
     /// The rule editions to choose from: key and name.
     editions: Vec<(String, String)>,
+    /// What the interview added, and the form to add more.
+    trajectory: Vec<super::trajectory::TrajectoryEntry>,
+    form: FormState,
+    status: StatusCode,
     contacts: Vec<ContactDto>,
     pager: Pager,
     graph_json: String,
@@ -363,10 +367,38 @@ pub async fn investigation(
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
+    let form = FormState::new(Tr::new(ctx.language()));
+    investigation_page(&state, &ctx, id, q, form).await
+}
+
+/// An interview entry added from the investigation page; refused fields are shown beside
+/// themselves with what was typed.
+pub async fn trajectory_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<super::trajectory::TrajectoryForm>,
+) -> PageResult<Response> {
+    let parsed = input.parsed();
+    match super::trajectory::add(&state, &ctx, id, &parsed).await {
+        Ok(_) => Ok(Redirect::to(&format!("/precise/cases/{id}#trajectory")).into_response()),
+        Err(e) => {
+            let fields = ["venue_code", "address", "lon", "from", "to", "note"];
+            let form = FormState::new(Tr::new(ctx.language())).with_values(&input).refused(&e, &fields);
+            Ok(investigation_page(&state, &ctx, id, ListQuery::default(), form).await?.into_response())
+        }
+    }
+}
+
+async fn investigation_page(state: &AppState, ctx: &Ctx, id: i64, q: ListQuery, form: FormState) -> PageResult {
+    let (state, ctx) = (state.clone(), ctx.clone());
     let (case, inv) = run_investigation(&state, &ctx, id, None, q.rule.as_deref())
         .await
         .map_err(|e| PageError::from(e).framed(&ctx))?;
-    let places = exposure_places(&state, &inv).await?;
+    let mut places = exposure_places(&state, &inv).await?;
+    places.extend(super::trajectory::interview_places(&state.db, id).await?);
+    let trajectory = super::trajectory::entries(&state.db, id).await?;
+    places.sort_by(|a, b| a.from.cmp(&b.from));
     let tier = if q.tier.as_deref() == Some("secondary") { "secondary" } else { "close" };
     let page_req = PageRequest::new(opt_i64(&q.page), Some(50));
     let contacts = contact_page(&state, &ctx, id, &inv, tier == "secondary", page_req).await?;
@@ -428,8 +460,11 @@ pub async fn investigation(
         may_manage: ctx.may(Action::CaseManage),
         confirmed,
         case,
+        trajectory,
+        status: form.status(),
+        form,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(page.status, &page))
 }
 
 #[derive(Template)]
@@ -487,6 +522,10 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(Op::page(Method::GET, "/precise/cases", Access::Action(Action::CaseRead), "病例列表"), get(cases))
     .add(Op::page(Method::POST, "/precise/cases", Access::Action(Action::CaseManage), "登记病例"), post(case_create))
     .add(Op::page(Method::GET, "/precise/cases/{id}", Access::Action(Action::CaseRead), "流调页"), get(investigation))
+    .add(
+        Op::page(Method::POST, "/precise/cases/{id}/trajectory", Access::Action(Action::CaseManage), "补录访谈轨迹"),
+        post(trajectory_add),
+    )
     .add(
         Op::page(
             Method::GET,
