@@ -129,11 +129,8 @@ pub async fn import_signals(server: &str, token_: Option<&str>, file: &Path) -> 
             let line = x["line"].as_u64().unwrap_or(0) as usize + k * per;
             eprintln!("  第 {line} 行 / line {line}: {}", x["reason"].as_str().unwrap_or(""));
         }
-        eprintln!(
-            "已发送 {} 行 / {} lines sent",
-            (k * per + batch.len()).min(lines.len()),
-            (k * per + batch.len()).min(lines.len())
-        );
+        let sent = k * per + batch.len();
+        eprintln!("已发送 {sent} 行 / {sent} lines sent");
     }
     println!(
         "导入完成 / imported: {accepted} 条接收 / accepted, {duplicates} 条已有 / already logged, {refused} 条拒绝 / refused, {warnings} 条预警 / warnings"

@@ -671,6 +671,11 @@ on_both_backends!(interview_trajectories_join_the_contact_search_and_the_exposur
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("venue_code")), "{e}");
     let (s, e) = epi.post(&path, json!({"venue_code": code, "from": to, "to": from})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("to")), "{e}");
+    // Past the engine's retention: refused before anything is stored.
+    let (s, e) = epi
+        .post(&path, json!({"venue_code": code, "from": at(Duration::days(40)), "to": at(Duration::days(40) - Duration::hours(1))}))
+        .await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("from")), "{e}");
     assert_eq!(epi.get(&path).await.1.as_array().map(Vec::len), Some(0), "nothing kept from refusals");
     assert_eq!(officer.post(&path, json!({"venue_code": code, "from": from, "to": to})).await.0, 403);
 

@@ -68,9 +68,10 @@ pub struct BulkReport {
     pub refused: Vec<(usize, String)>,
 }
 
-/// Loads `file` into the engine: residents not in `residents` (sorted) are refused, the rest
-/// checked by the engine's rules batch by batch, then committed at once. With `publish`, the
-/// new presences are handed to it instead (the stream every process folds in).
+/// Reads and checks `file`: residents not in `residents` (sorted) are refused, the rest
+/// checked by the engine's rules batch by batch (a read: the engine goes on serving). Returns
+/// the report and the presences that passed, for the caller to commit in one bulk load or to
+/// publish to the stream every process folds in.
 pub fn load(
     tracer: &Tracer,
     residents: &[u32],

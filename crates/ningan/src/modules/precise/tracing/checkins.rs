@@ -66,7 +66,8 @@ pub struct CheckinRejection {
     pub reason_zh: String,
 }
 
-fn reason_zh(reason: &str) -> &'static str {
+/// The Chinese of a refusal's reason.
+pub(super) fn reason_zh(reason: &str) -> &'static str {
     match reason {
         "unknown venue code" => "场所码不存在",
         "unknown resident" => "人员不存在",

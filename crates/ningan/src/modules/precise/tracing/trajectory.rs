@@ -7,11 +7,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ningan_store::sql::{Row, RowExt as _, query};
 use ningan_store::{Db, Migration};
+use ningan_trace::Observation;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::checkins::{CheckinRequest, Persons, ingest_checkins};
-use super::tracer::now_s;
+use super::checkins::{CheckinRequest, Persons, ingest_checkins, reason_zh};
+use super::tracer::{blocking, engine_id, now_s};
 use crate::app::AppState;
 use crate::http::dto::ts;
 use crate::http::error::ApiResult;
@@ -219,8 +220,28 @@ pub async fn add(state: &AppState, ctx: &Ctx, case_id: i64, input: &TrajectoryIn
         return Err(all);
     }
     let (Some(from), Some(to)) = (from, to) else { return Err(refuse("from", Rule::Time)) };
+    let case = {
+        let mut w = state.db.write().await?;
+        let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), case_id).await?;
+        w.commit().await?;
+        case
+    };
+    // A venue's stay must pass the engine's rules (retention, say) before anything is kept:
+    // a refusal after the entry was stored would leave it half recorded.
+    if let Some(v) = &venue {
+        let tracer = state.precise.tracer.clone();
+        let (person, venue) = (engine_id(case.resident_id)?, (v.id, v.kind.clone(), v.code.clone()));
+        let rejected = blocking(&state.precise.tracer, move |t| {
+            t.sync_venues(std::slice::from_ref(&venue))?;
+            let space = tracer.venue_by_code(&venue.2).ok_or(super::tracer::TraceError::IdRange(venue.0))?;
+            Ok(t.check(&[Observation { person, space, start: from, end: Some(to) }])?.1)
+        })
+        .await?;
+        if let Some(r) = rejected.first() {
+            return Err(refuse("from", Rule::other(reason_zh(r.reason), r.reason)));
+        }
+    }
     let mut w = state.db.write().await?;
-    let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), case_id).await?;
     let new = NewEntry {
         case_id,
         venue_id: venue.as_ref().map(|v| v.id),
