@@ -5,7 +5,7 @@
 //! one reply each; the public scenarios catalogue; the monthly report's figures and its PDF;
 //! the cockpit's drill-down and wall.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::*;

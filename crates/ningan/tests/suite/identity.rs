@@ -4,7 +4,7 @@
 //! and is applied by each agency exactly once under one change id; an agency's later
 //! validation shows as acknowledged; the citizen sees every agency's status.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! a regime, beds run out, health reports come in, the end date moves with a reason on
 //! record, and release happens only when the rule allows it — releasing the follow-up too.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::*;

@@ -3,7 +3,7 @@
 //! an enterprise files a request, its station cannot resolve it, the district branch closes
 //! it, the enterprise rates it — plus escalation of overdue requests by the sweep's clock.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan::modules::enterprise::service::sweep_overdue;

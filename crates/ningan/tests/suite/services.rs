@@ -4,7 +4,7 @@
 //! it, the station's ratings; counter entry and its refusals; the citizen's record of who
 //! looked at their data and a questioned access reaching the auditors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::Role;

@@ -1,7 +1,7 @@
 //! The command line as an operator uses it: help lists every command, configuration errors
 //! name their key, accounts and tokens are managed, and `audit verify` catches tampering.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -2,7 +2,7 @@
 //! records, against the real server. Roles grant actions; the org-unit tree scopes data; an
 //! out-of-scope record is a 404, never a 403 that would confirm it exists.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan::http::api::{Access, Face};

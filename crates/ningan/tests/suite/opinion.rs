@@ -4,7 +4,7 @@
 //! answered there, sent back, answered again and closed, each by whom the rules allow; topic
 //! rules replaced as a new version, a mistake named by its line.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::Role;

@@ -4,7 +4,7 @@
 //! board and figures; the public check and report; rule replacement; a restart in the middle
 //! of a journey.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::*;

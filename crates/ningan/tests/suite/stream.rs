@@ -2,7 +2,7 @@
 //! ningan processes on one database, each with its own tracing engine; scans accepted by one
 //! are folded into both, so an investigation run on the other finds the contact.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The demo city generator: deterministic by seed (on either backend), valid identifiers,
 //! stations inside their district, residents spread by the configured shares.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::*;

@@ -2,7 +2,7 @@
 //! killed with SIGKILL in the middle of them, restarts, and every resident it answered 201
 //! for is there, with the audit chain intact.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! the follow-up tasks an investigation creates, and to the control zone the gate stands in;
 //! forged and foreign passes are refused; passes are recorded for tracing.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::*;

@@ -2,7 +2,7 @@
 //! ones refused by position and reason), a case is registered, and its investigation names
 //! the exposure places, the close contact and the secondary contact under the rule used.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::*;

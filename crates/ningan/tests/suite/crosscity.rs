@@ -4,7 +4,7 @@
 //! station and decides it; Hangzhou follows its progress to the decision. Forged requests are
 //! refused; a repeated forward is the same application; an unreachable city is retried.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

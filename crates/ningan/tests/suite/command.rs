@@ -3,7 +3,7 @@
 //! out of order refused; bad calls refused beside their fields with nothing stored; a station
 //! seeing its own incidents and the command centre the city's; related incidents linked.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::Role;

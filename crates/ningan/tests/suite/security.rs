@@ -3,7 +3,7 @@
 //! once each, an officer checking in only at their own post and only from near it, and the
 //! board counting officers at their posts and the 110 incidents inside the perimeter.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::Role;

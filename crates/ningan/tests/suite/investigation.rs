@@ -3,7 +3,7 @@
 //! analysis finds a gang hidden in a synthetic call and transfer graph, with its leader;
 //! evidence cannot be changed, and a change made behind the triggers' back is caught.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

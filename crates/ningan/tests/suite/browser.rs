@@ -4,7 +4,7 @@
 //! log, switching language, the cockpit's map and charts actually drawn, refusals.
 //! Set NINGAN_SCREENSHOTS=DIR to keep a screenshot of each page visited.
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};

@@ -7,7 +7,7 @@
 //! room); door steps by the state machine; a closed road that dispatch then drives round;
 //! a rescue filed as a 110 incident; and a closed event that takes nothing more.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::{IdNumber, Role};

@@ -4,7 +4,7 @@
 //! the map layer bounded by scope; helmet rates with their intervals; abnormal-death figures;
 //! and overdue points escalated by the sweep's clock.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::*;

@@ -1,7 +1,7 @@
 //! The HTTP API end to end, on SQLite and PostgreSQL: signing in, masking and audited
 //! reveals, validation that changes nothing, idempotent retries, CSRF, OpenAPI, metrics.
 
-mod common;
+use crate::common;
 
 use common::*;
 use ningan_core::Role;

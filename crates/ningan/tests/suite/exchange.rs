@@ -3,7 +3,7 @@
 //! citizen's consent, signed, retried while an agency is down; no record or a citizen's
 //! objection falls back to a hand check; approval waits for every fact; all of it audited.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,31 @@
+//! The server's integration tests as one binary: one link instead of one per file, so a clean
+//! build takes a fraction of the disk and time. Each module is one capability's tests; they
+//! share `common` (the test server, clients, both databases) and run side by side.
+
+mod common;
+
+mod api;
+mod authorization;
+mod browser;
+mod cap;
+mod cli;
+mod command;
+mod crosscity;
+mod demo;
+mod durability;
+mod emergency;
+mod enterprise;
+mod evaluation;
+mod exchange;
+mod fraud;
+mod gates;
+mod identity;
+mod investigation;
+mod isolation;
+mod life;
+mod opinion;
+mod precise;
+mod security;
+mod services;
+mod stream;
+mod tidy;
