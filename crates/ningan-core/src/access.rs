@@ -72,6 +72,7 @@ string_enum! {
         VenueRead => "venue.read", "查看场所";
         VenueManage => "venue.manage", "登记场所";
         CheckinWrite => "checkin.write", "上报场所码扫码";
+        CellStayWrite => "cellstay.write", "上报手机信令驻留（运营商）";
         CaseRead => "case.read", "查看病例与流调";
         CaseManage => "case.manage", "登记病例、开展流调";
         FollowupWrite => "followup.write", "处置密接、次密接";
@@ -222,8 +223,8 @@ impl Action {
     /// Actions an API token for a device or partner agency may be scoped to. Managing
     /// accounts, tokens and the audit trail stays with people.
     pub fn token_scopable(self) -> bool {
-        // Check-ins come from devices (the venue-code app's back end, gates); risk signals
-        // from carriers, banks and app stores.
+        // Check-ins come from devices (the venue-code app's back end, gates); cell stays and
+        // risk signals from carriers, banks and app stores.
         matches!(
             self,
             Action::OrgUnitRead
@@ -231,6 +232,7 @@ impl Action {
                 | Action::CockpitView
                 | Action::VenueRead
                 | Action::CheckinWrite
+                | Action::CellStayWrite
                 | Action::GateCheck
                 | Action::SignalWrite
                 | Action::UnitPosition

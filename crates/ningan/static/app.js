@@ -101,8 +101,8 @@
       if (el.dataset.drawn) return;
       var g;
       try { g = JSON.parse(el.dataset.graph); } catch (e) { return; }
-      var colours = { "case": "#b3261e", close: "#e07b00", secondary: "#e8c547" };
-      var tiers = { "case": 0, close: 1, secondary: 2 };
+      var colours = { "case": "#b3261e", close: "#e07b00", secondary: "#e8c547", companion: "#3a7bd5" };
+      var tiers = { "case": 0, close: 1, secondary: 2, companion: 3 };
       var chart = echarts.init(el, null, { renderer: "canvas" });
       var layout = root.querySelector("[data-graph-layout]");
       var status = root.querySelector("[data-graph-status]");
@@ -146,7 +146,7 @@
         var series = {
           type: "graph", layout: mode === "force" ? "force" : "none", roam: true, draggable: mode === "force",
           categories: g.categories.map(function (c, i) {
-            return { name: c, itemStyle: { color: [colours["case"], colours.close, colours.secondary][i] } };
+            return { name: c, itemStyle: { color: [colours["case"], colours.close, colours.secondary, colours.companion][i] } };
           }),
           force: { repulsion: 120, edgeLength: [40, 90] },
           label: { show: nodes.length < 60, position: "right", fontSize: 11 },

@@ -136,7 +136,7 @@ pub const ALL: &[Module] = &[
         ],
         texts: precise::texts::TEXTS,
         demo: Some(precise::demo::DEMO),
-        migrations: precise::tracing::trajectory::MIGRATIONS,
+        migrations: precise::tracing::MIGRATIONS,
         state: None,
         config: None,
     },

@@ -718,3 +718,133 @@ on_both_backends!(interview_trajectories_join_the_contact_search_and_the_exposur
         "beside the field, as typed"
     );
 });
+
+// Carriers' cell stays give a case its companions (时空伴随): the same cell for more than ten
+// minutes. A registered number is the resident; any other number is a pseudonym whose digits
+// are never kept, joined to the resident once the number is registered. Bad stays are
+// refused by position and reason, repeats are held once, and only a carrier's token may send.
+on_both_backends!(cell_stays_give_a_case_its_companions_registered_or_not, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("admin", &[Role::Administrator], station.id).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = app.resident("病例庚", 330203, 11, station.id).await;
+    let companion = app.resident("伴随辛", 330203, 12, station.id).await;
+    app.resident("路过壬", 330203, 13, station.id).await;
+    app.resident("远处癸", 330203, 14, station.id).await;
+    let (s, t) = app
+        .login("admin")
+        .await
+        .post("/api/tokens", json!({"name": "运营商信令驻留", "scopes": ["cellstay.write"], "days": 30}))
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let carrier = app.bearer(t["secret"].as_str().unwrap());
+    let stay = |phone: &str, lat: f64, lng: f64, from: Duration, to: Duration| json!({"phone": phone, "lat": lat, "lng": lng, "at": at(from), "left_at": at(to)});
+    let (lat, lng) = (29.8683, 121.5440);
+    let h = Duration::hours;
+    let m = Duration::minutes;
+    let stays = json!({"stays": [
+        stay("13912340011", lat, lng, h(30), h(20)),
+        stay("+86 139 1234 0012", lat, lng, h(25), h(25) - m(30)),
+        stay("13912340013", lat, lng, h(25), h(25) - m(5)),
+        stay("13912340014", 29.95, 121.70, h(25), h(24)),
+        stay("17012345678", lat, lng, h(26), h(25)),
+        stay("12345", lat, lng, h(26), h(25)),
+        stay("13912340012", 95.0, lng, h(26), h(25)),
+        json!({"phone": "13912340012", "lat": lat, "lng": lng, "at": "yesterday", "left_at": at(h(1))}),
+        stay("13912340012", lat, lng, h(40), h(10)),
+    ]});
+    let (s, r) = carrier.post("/api/cellstays", stays.clone()).await;
+    assert_eq!((s, r["accepted"].as_u64(), r["rejected_total"].as_u64()), (200, Some(5), Some(4)), "{r}");
+    let reasons: Vec<(u64, &str)> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["index"].as_u64().unwrap(), x["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [(5, "bad phone"), (6, "bad position"), (7, "bad time"), (8, "stay longer than 24 hours")],
+        "{r}"
+    );
+    let (s, again) = carrier.post("/api/cellstays", stays).await;
+    assert_eq!((s, again["accepted"].as_u64(), again["duplicates"].as_u64()), (200, Some(0), Some(5)), "{again}");
+    let officer = app.login("officer").await;
+    assert_eq!(officer.post("/api/cellstays", json!({"stays": []})).await.0, 403, "officers are not carriers");
+    let (s, e) = carrier.post("/api/cellstays", json!({"stays": []})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("stays")), "{e}");
+    let ndjson = format!("{}\nnot json\n", stay("13912340013", lat, lng, h(3), h(2)));
+    let r = carrier.http.post(app.url("/api/cellstays/ndjson")).body(ndjson).send().await.unwrap();
+    let (s, r) = status_json(r).await;
+    assert_eq!((s, r["accepted"].as_u64(), r["rejected"][0]["index"].as_u64()), (200, Some(1), Some(1)), "{r}");
+
+    let epi = app.login("epi").await;
+    let (s, c) =
+        epi.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(h(1))})).await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let (s, inv) = epi.get(&format!("/api/cases/{id}/investigation")).await;
+    assert_eq!((s, inv["companions"].as_u64()), (200, Some(2)), "over ten minutes in the case's cell: {inv}");
+    let (s, list) = epi.get(&format!("/api/cases/{id}/contacts?tier=companion")).await;
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    // The longer share first: the unregistered number's hour, then the resident's half hour.
+    assert_eq!((items[0]["resident_id"].clone(), items[0]["pseudonym"].as_str()), (Value::Null, Some("P-000001")));
+    assert_eq!(items[0]["total_overlap_s"], 3600);
+    assert_eq!((items[1]["resident_id"].as_i64(), items[1]["name"].as_str()), (Some(companion), Some("伴随辛")));
+    assert_eq!(items[1]["total_overlap_s"], 1800);
+    assert_eq!(items[1]["cells"].as_array().map(Vec::len), Some(1), "{list}");
+    assert!(!list.to_string().contains("17012345678") && !list.to_string().contains("5678"), "{list}");
+    let (s, e) = epi.get(&format!("/api/cases/{id}/contacts?tier=nearby")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("tier")), "{e}");
+    // The number itself is kept nowhere: only its keyed hash.
+    let kept: Vec<(String,)> =
+        sqlx::query_as("SELECT phone_key FROM cell_pseudonyms").fetch_all(app.db.reader()).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].0.len() == 64 && !kept[0].0.contains("17012345678"), "{kept:?}");
+
+    // Registered later, the number's next stay joins its pseudonym to the resident.
+    let mut w = app.db.write().await.unwrap();
+    let joined = w
+        .resident_insert(
+            &actor(),
+            &ningan_store::Scope::everything(),
+            &ningan_store::NewResident {
+                name: "后登记子".into(),
+                id_number: ningan_core::IdNumber::synthesize(
+                    330203,
+                    chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+                    15,
+                ),
+                phone: Some(ningan_core::Phone::parse("17012345678").unwrap()),
+                hukou_address: "宁波市测试路2号".into(),
+                residence_address: None,
+                unit_id: station.id,
+            },
+        )
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let (s, r) =
+        carrier.post("/api/cellstays", json!({"stays": [stay("17012345678", 29.95, 121.70, h(5), h(4))]})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(1)), "{r}");
+    let (_, list) = epi.get(&format!("/api/cases/{id}/contacts?tier=companion")).await;
+    assert_eq!(
+        (list["items"][0]["resident_id"].as_i64(), list["items"][0]["name"].as_str()),
+        (Some(joined.id), Some("后登记子"))
+    );
+
+    // The page's tab, and the line list with the companion rule.
+    let page = epi.raw_get(&format!("/precise/cases/{id}?tier=companion")).await.text().await.unwrap();
+    assert!(
+        page.contains("tab-companion") && page.contains("伴随辛") && page.contains("时空伴随"),
+        "companions on the page"
+    );
+    let csv = epi.raw_get(&format!("/precise/cases/{id}/contacts/export?tier=companion&format=csv")).await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("伴随辛") && csv.contains("时空伴随 (10 min / 30 h / 14 d)"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "header and two companions: {csv}");
+});

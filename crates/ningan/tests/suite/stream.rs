@@ -126,6 +126,24 @@ on_both_backends!(scans_accepted_by_one_process_reach_every_engine, |b| async mo
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(epi_a.get(&contacts).await.1["items"][0]["total_overlap_s"], overlap);
     assert_eq!(epi_b.get(&contacts).await.1["items"][0]["total_overlap_s"], overlap);
+
+    // A carrier's cell stays go the same way: accepted by A, companions in B.
+    a.user("admin", &[Role::Administrator], station.id).await;
+    let (_, t) =
+        a.login("admin").await.post("/api/tokens", json!({"name": "运营商", "scopes": ["cellstay.write"]})).await;
+    let carrier = a.bearer(t["secret"].as_str().unwrap());
+    let stay = |phone: &str| json!({"phone": phone, "lat": 29.87, "lng": 121.55, "at": at(20), "left_at": at(19)});
+    let (s, r) = carrier.post("/api/cellstays", json!({"stays": [stay("13912340001"), stay("13912340002")]})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(2)), "{r}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, inv) = epi_b.get(&format!("/api/cases/{}/investigation", c["id"])).await;
+        if inv["companions"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "process B never folded the cell stays: {inv}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 });
 
 // Risk signals published by a partner to the NATS subject are scored by the process that

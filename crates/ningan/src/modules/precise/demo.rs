@@ -1,6 +1,7 @@
 //! Precise control in the demo city: venues with codes around every station, two weeks of
 //! venue-code check-ins by a sample of residents (dated back from today, so they are inside
-//! the tracing engine's retention), and a few confirmed cases to investigate.
+//! the tracing engine's retention), a few confirmed cases to investigate, and carriers' cell
+//! stays that give the cases companions.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -179,7 +180,76 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
         w.commit().await?;
         eprintln!("  {} 名密接转为管控任务 / contacts became follow-ups", found.len());
     }
+    let stays = cell_stays(ctx, &tracer, &cases, &residents, &mut rng).await?;
+    tracer.housekeep()?;
+    eprintln!("  {stays} 条手机信令驻留 / cell stays (时空伴随)");
     places(ctx, &cases).await
+}
+
+/// Carriers' cell stays around the cases, as a carrier would send them (number, cell
+/// position, times) and resolved the way the server does: each case at home and at work
+/// every day of the last two weeks; per case, 20 residents of the same station and 8 numbers
+/// not in the register sharing the home cell for a quarter to an hour and a half on one day
+/// (companions), a colleague at work every day (30 hours and more), and 20 residents passing
+/// through for a few minutes (not companions).
+async fn cell_stays(
+    ctx: &DemoContext<'_>,
+    tracer: &Tracer,
+    cases: &[(i64, i64)],
+    residents: &[(i64, i64)],
+    rng: &mut impl Rng,
+) -> Result<usize> {
+    use crate::modules::precise::tracing::cellstays;
+    let now = now_s();
+    let today = now - now % DAY;
+    // (number, latitude, longitude, start, end)
+    let mut stays: Vec<(String, f64, f64, Time, Time)> = Vec::new();
+    for &(_, resident) in cases {
+        let Some(unit) = residents.iter().find(|(r, _)| *r == resident).map(|r| r.1) else { continue };
+        let Some([lon, lat]) = ctx.stations.iter().find(|s| s.id == unit).and_then(|s| s.location) else { continue };
+        let (work_lat, work_lon) = (lat + 0.02, lon + 0.03);
+        let neighbours: Vec<i64> =
+            residents.iter().filter(|(r, u)| *u == unit && *r != resident).map(|r| r.0).take(41).collect();
+        let mut ids = neighbours.clone();
+        ids.push(resident);
+        let phones: HashMap<i64, String> = cellstays::phones_of(ctx.db, &ids).await?.into_iter().collect();
+        let Some(own) = phones.get(&resident) else { continue };
+        let colleague = neighbours.first().and_then(|n| phones.get(n));
+        for day in 1..=DAYS {
+            let midnight = today - day * DAY;
+            // 19:00–07:00 and 09:00–17:00 China time (UTC+8).
+            stays.push((own.clone(), lat, lon, midnight + 11 * 3600, midnight + 23 * 3600));
+            stays.push((own.clone(), work_lat, work_lon, midnight + 3600, midnight + 9 * 3600));
+            if let Some(c) = colleague {
+                stays.push((c.clone(), work_lat, work_lon, midnight + 3600, midnight + 9 * 3600));
+            }
+        }
+        for (i, n) in neighbours.iter().skip(1).enumerate() {
+            let Some(phone) = phones.get(n) else { continue };
+            let midnight = today - rng.gen_range(1..=DAYS) * DAY;
+            // Evenings at home, 19:00–23:00 China time.
+            let start = midnight + 11 * 3600 + rng.gen_range(0..3 * 3600);
+            let minutes = if i < 20 { rng.gen_range(15..=90) } else { rng.gen_range(2..=8) };
+            stays.push((phone.clone(), lat, lon, start, start + minutes * 60));
+        }
+        for _ in 0..8 {
+            let phone = format!("170{:08}", rng.gen_range(0..100_000_000u32));
+            let midnight = today - rng.gen_range(1..=DAYS) * DAY;
+            let start = midnight + 11 * 3600 + rng.gen_range(0..3 * 3600);
+            stays.push((phone, lat, lon, start, start + rng.gen_range(15..=90) * 60));
+        }
+    }
+    let secret = cellstays::key_secret(ctx.db).await?;
+    let mut phones: Vec<String> = stays.iter().map(|s| s.0.clone()).collect();
+    phones.sort_unstable();
+    phones.dedup();
+    let persons = cellstays::persons_for(ctx.db, &secret, &phones).await?;
+    let mut batch = Vec::with_capacity(stays.len());
+    for (phone, lat, lng, start, end) in stays {
+        let (Some(person), Ok(space)) = (persons.get(&phone), tracer.cell_space(lat, lng)) else { continue };
+        batch.push(Observation { person: *person, space, start, end: Some(end.min(now)) });
+    }
+    Ok(tracer.ingest(&batch)?.accepted)
 }
 
 /// A quarantine hotel per district seat, a risk area, a gate at the first compounds and a

@@ -44,6 +44,8 @@ pub struct PreciseState {
     pub pass_recorder: std::sync::Arc<control::gates::PassRecorder>,
     /// Set by `app::start_streams` when `nats.url` is configured.
     pub checkin_stream: std::sync::Arc<std::sync::OnceLock<tracing::stream::CheckinStream>>,
+    /// The key of the keyed hash that stands for carriers' numbers not in the register.
+    pub phone_key: std::sync::Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 impl PreciseState {
@@ -57,6 +59,7 @@ impl PreciseState {
         Ok(PreciseState {
             registry: std::sync::Arc::default(),
             checkin_stream: std::sync::Arc::default(),
+            phone_key: std::sync::Arc::default(),
             pass_recorder: std::sync::Arc::new(control::gates::PassRecorder::start(tracer.clone())),
             tracer,
         })

@@ -1,5 +1,5 @@
 //! Cases and their investigation: exposure places, close and secondary contacts under the
-//! rule used, pages of contacts with names for the caller's units.
+//! rule used, cell-stay companions, pages of contacts with names for the caller's units.
 
 use std::collections::HashMap;
 
@@ -154,6 +154,8 @@ pub struct InvestigationDto {
     pub exposure_places: Vec<PlaceDto>,
     pub close_contacts: usize,
     pub secondary_contacts: usize,
+    /// Cell-stay companions (时空伴随), 14 days back from onset.
+    pub companions: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +197,7 @@ pub async fn run_investigation(
     let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
     let mut inv = blocking(&state.precise.tracer, move |t| t.investigate(person, onset, to, rule)).await?;
     inv.key = key;
+    super::cellstays::attach_companions(state, &case, &mut inv).await?;
     Ok((case, inv))
 }
 
@@ -249,63 +252,136 @@ pub(super) async fn investigation(
         exposure_places: places,
         close_contacts: inv.close.len(),
         secondary_contacts: inv.secondary.len(),
+        companions: inv.companions.len(),
         case: case.into(),
     }))
 }
 
+/// Which list of a case's contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Close,
+    Secondary,
+    /// Cell-stay companions (时空伴随).
+    Companion,
+}
+
+impl Tier {
+    pub const KEYS: &'static [&'static str] = &["close", "secondary", "companion"];
+
+    /// The tier a query names (close when none), or a refusal of the field.
+    pub fn parse(key: Option<&str>) -> Result<Tier, PreciseError> {
+        match key.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("close") {
+            "close" => Ok(Tier::Close),
+            "secondary" => Ok(Tier::Secondary),
+            "companion" => Ok(Tier::Companion),
+            _ => Err(PreciseError::Field(
+                "tier",
+                Rule::one_of("close（密接）、secondary（次密接）或 companion（时空伴随）", Tier::KEYS),
+            )),
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Tier::Close => "close",
+            Tier::Secondary => "secondary",
+            Tier::Companion => "companion",
+        }
+    }
+
+    pub fn label(self, tr: &crate::web::i18n::Tr) -> &'static str {
+        match self {
+            Tier::Close => tr.pick("密接", "close"),
+            Tier::Secondary => tr.pick("次密接", "secondary"),
+            Tier::Companion => tr.pick("时空伴随", "companion"),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ContactDto {
-    pub resident_id: i64,
+    /// The register's record; absent for a companion whose number is not registered.
+    pub resident_id: Option<i64>,
+    /// A companion whose number is not registered, by pseudonym (`P-000042`): the carrier's
+    /// number is kept only as a keyed hash.
+    pub pseudonym: Option<String>,
     /// Absent when the person lives outside the caller's area.
     pub name: Option<String>,
     pub unit_id: Option<i64>,
-    /// Seconds shared with the case's (or the close contact's) exposure windows.
+    /// Seconds shared with the case's (or the close contact's) exposure windows; for a
+    /// companion, seconds in the case's cells.
     pub total_overlap_s: u32,
     pub shared_visits: u32,
     pub first_exposure: String,
     pub last_exposure: String,
     pub venue_ids: Vec<i64>,
+    /// For a companion: the centres (longitude, latitude) of the cells shared.
+    pub cells: Vec<[f64; 2]>,
     /// For a secondary contact: the close contact it came through.
     pub via_resident_id: Option<i64>,
 }
 
-/// One page of a case's close or secondary contacts, with names from the register.
+/// One page of a case's contacts of one tier, with names from the register.
 pub async fn contact_page(
     state: &AppState,
     ctx: &Ctx,
     case_id: i64,
     inv: &tracer::Investigation,
-    secondary: bool,
+    tier: Tier,
     page: PageRequest,
 ) -> ApiResult<ningan_store::Page<ContactDto>> {
-    let rows: Vec<(&ningan_trace::CloseContact, Option<u32>)> = if secondary {
-        inv.secondary.iter().map(|s| (&s.contact, Some(s.via))).collect()
-    } else {
-        inv.close.iter().map(|c| (c, None)).collect()
+    let rows: Vec<(&ningan_trace::CloseContact, Option<u32>)> = match tier {
+        Tier::Close => inv.close.iter().map(|c| (c, None)).collect(),
+        Tier::Secondary => inv.secondary.iter().map(|s| (&s.contact, Some(s.via))).collect(),
+        Tier::Companion => inv.companions.iter().map(|c| (c, None)).collect(),
     };
     let total = rows.len() as i64;
     let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(rows.len());
     let shown = &rows[start..(start + page.per_page as usize).min(rows.len())];
-    let ids: Vec<i64> = shown.iter().map(|(c, _)| i64::from(c.person)).collect();
-    let tier = if secondary { "secondary" } else { "close" };
+    let engine_ids: Vec<u32> = shown.iter().map(|(c, _)| c.person).collect();
+    let who = super::cellstays::who(state, &engine_ids).await?;
+    let resident_of = |p: u32| match who.get(&p) {
+        Some(super::cellstays::Who::Resident(r)) => Some(*r),
+        _ => None,
+    };
+    let ids: Vec<i64> = engine_ids.iter().filter_map(|p| resident_of(*p)).collect();
     let mut w = state.db.write().await?;
     let labels =
-        w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} {tier} contacts")).await?;
+        w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} {} contacts", tier.key())).await?;
     w.commit().await?;
     let labels: HashMap<i64, ningan_store::ResidentLabel> = labels.into_iter().map(|l| (l.id, l)).collect();
     let items = shown
         .iter()
         .map(|(c, via)| {
-            let label = labels.get(&i64::from(c.person));
+            let resident = resident_of(c.person);
+            let label = resident.and_then(|r| labels.get(&r));
+            let pseudonym = match who.get(&c.person) {
+                Some(super::cellstays::Who::Unregistered(row)) => Some(super::cellstays::Who::pseudonym(*row)),
+                _ => None,
+            };
+            let (venue_ids, cells) = if tier == Tier::Companion {
+                let cells = c
+                    .spaces
+                    .iter()
+                    .filter_map(|s| state.precise.tracer.cell_center(*s))
+                    .map(|(lat, lng)| [lng, lat])
+                    .collect();
+                (Vec::new(), cells)
+            } else {
+                (c.spaces.iter().map(|s| i64::from(*s)).collect(), Vec::new())
+            };
             ContactDto {
-                resident_id: i64::from(c.person),
+                resident_id: resident,
+                pseudonym,
                 name: label.map(|l| l.name.clone()),
                 unit_id: label.map(|l| l.unit_id),
                 total_overlap_s: c.total_overlap,
                 shared_visits: c.shared_visits,
                 first_exposure: ts(i64::from(c.first_exposure) * 1000),
                 last_exposure: ts(i64::from(c.last_exposure) * 1000),
-                venue_ids: c.spaces.iter().map(|s| i64::from(*s)).collect(),
+                venue_ids,
+                cells,
                 via_resident_id: via.map(i64::from),
             }
         })
@@ -319,13 +395,9 @@ pub(super) async fn contacts(
     Path(id): Path<i64>,
     Query(q): Query<InvestigationQuery>,
 ) -> ApiResult<axum::Json<PageDto<ContactDto>>> {
-    let secondary = match q.tier.as_deref().unwrap_or("close") {
-        "close" => false,
-        "secondary" => true,
-        _ => return Err(refuse("tier", Rule::one_of("close（密接）或 secondary（次密接）", &["close", "secondary"]))),
-    };
+    let tier = Tier::parse(q.tier.as_deref())?;
     let (_, inv) = run_investigation(&state, &ctx, id, q.to.as_deref(), q.rule.as_deref()).await?;
-    let page = contact_page(&state, &ctx, id, &inv, secondary, PageRequest::new(q.page, q.per_page)).await?;
+    let page = contact_page(&state, &ctx, id, &inv, tier, PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, |c| c)))
 }
 
@@ -440,7 +512,7 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "precise",
             "流调：风险点位、密接与次密接人数及所用规则",
         )
-        .query(&[("to", "流调截止时间（RFC 3339，默认现在）")])
+        .query(&[("to", "流调截止时间（RFC 3339，默认现在）"), ("rule", "研判规则版本：ninth（缺省）、eighth、sixth")])
         .response::<InvestigationDto>(),
         get(investigation),
     )
@@ -450,9 +522,14 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "/api/cases/{id}/contacts",
             Access::Action(Action::CaseRead),
             "precise",
-            "流调：密接或次密接名单（分页）",
+            "流调：密接、次密接或时空伴随名单（分页）",
         )
-        .query(&[("tier", "close | secondary"), ("to", "流调截止时间"), ("page", "页码"), ("per_page", "每页条数")])
+        .query(&[
+            ("tier", "close | secondary | companion"),
+            ("to", "流调截止时间"),
+            ("page", "页码"),
+            ("per_page", "每页条数"),
+        ])
         .response::<PageDto<ContactDto>>(),
         get(contacts),
     )

@@ -50,7 +50,7 @@ pub struct CheckinReport {
 }
 
 impl CheckinReport {
-    fn new(accepted: usize, duplicates: usize, mut rejected: Vec<CheckinRejection>) -> CheckinReport {
+    pub(super) fn new(accepted: usize, duplicates: usize, mut rejected: Vec<CheckinRejection>) -> CheckinReport {
         rejected.sort_by_key(|r| r.index);
         let rejected_total = rejected.len();
         rejected.truncate(crate::http::ndjson::MAX_LISTED_REFUSALS);
@@ -71,6 +71,8 @@ pub(super) fn reason_zh(reason: &str) -> &'static str {
     match reason {
         "unknown venue code" => "场所码不存在",
         "unknown resident" => "人员不存在",
+        "bad phone" => "手机号无效",
+        "bad position" => "位置无效（纬度 -90–90，经度 -180–180）",
         "bad time" => "时间格式无效（应为 RFC 3339）",
         "unknown space" => "场所未登记",
         "end before start" => "离开时间早于到达时间",
@@ -166,18 +168,7 @@ pub async fn ingest_checkins(
         observations.push(Observation { person, space: *space, start, end });
         positions.push(index);
     }
-    let report = if observations.is_empty() {
-        ningan_trace::IngestReport::default()
-    } else if let Some(stream) = state.precise.checkin_stream.get() {
-        // Checked here by the engine's rules, kept by JetStream, folded in by every process.
-        let (kept, report) = state.precise.tracer.validate(&observations)?;
-        if !kept.is_empty() {
-            stream.publish(&kept).await.map_err(ApiError::internal)?;
-        }
-        report
-    } else {
-        blocking(&state.precise.tracer, move |t| t.ingest(&observations)).await?
-    };
+    let report = keep(state, observations).await?;
     for r in &report.rejected {
         let index = positions[r.index];
         rejected.push(CheckinRejection { index, reason: r.reason.into(), reason_zh: reason_zh(r.reason).into() });
@@ -188,6 +179,23 @@ pub async fn ingest_checkins(
     w.audit(ctx.actor().audit("checkin.ingest", "checkin", 0, None, None, &detail)).await?;
     w.commit().await?;
     Ok(CheckinReport::new(report.accepted, report.duplicates, rejected))
+}
+
+/// Presences into the engine, durable when this returns: through JetStream when a stream is
+/// configured (checked here by the engine's rules, folded in by every process), else logged
+/// by this process's engine.
+pub(super) async fn keep(state: &AppState, observations: Vec<Observation>) -> ApiResult<ningan_trace::IngestReport> {
+    if observations.is_empty() {
+        return Ok(ningan_trace::IngestReport::default());
+    }
+    if let Some(stream) = state.precise.checkin_stream.get() {
+        let (kept, report) = state.precise.tracer.validate(&observations)?;
+        if !kept.is_empty() {
+            stream.publish(&kept).await.map_err(ApiError::internal)?;
+        }
+        return Ok(report);
+    }
+    Ok(blocking(&state.precise.tracer, move |t| t.ingest(&observations)).await?)
 }
 
 pub(super) async fn checkins(
@@ -205,13 +213,27 @@ pub(super) async fn checkins_ndjson(
     ctx: Ctx,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<CheckinReport>> {
-    let body = std::str::from_utf8(&body)
+    let report =
+        over_ndjson(&body, "checkins", |batch| ingest_checkins(&state, &ctx, batch, Persons::InCallersUnits)).await?;
+    Ok(axum::Json(report))
+}
+
+/// An NDJSON body of `T`, one per line, through `ingest`: a line that is not a `T` is refused
+/// with its number (counted from 1), the rest are ingested, and refusals are reported by line
+/// (from 0, like `index` elsewhere).
+pub(super) async fn over_ndjson<T, F, Fut>(body: &[u8], what: &'static str, ingest: F) -> ApiResult<CheckinReport>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<CheckinReport>>,
+{
+    let body = std::str::from_utf8(body)
         .map_err(|e| refuse("body", Rule::other("请求体不是 UTF-8 文本", format!("the body is not UTF-8: {e}"))))?;
     let mut batch = Vec::new();
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
     for (i, line) in crate::http::ndjson::lines(body, MAX_BATCH)? {
-        match serde_json::from_str::<CheckinRequest>(line) {
+        match serde_json::from_str::<T>(line) {
             Ok(c) => {
                 batch.push(c);
                 lines.push(i);
@@ -225,13 +247,12 @@ pub(super) async fn checkins_ndjson(
     }
     let report = if batch.is_empty() {
         if unreadable.is_empty() {
-            return Err(refuse("body", Rule::other("请求体为空", "the body holds no check-ins")));
+            return Err(refuse("body", Rule::other("请求体为空", format!("the body holds no {what}"))));
         }
         CheckinReport::new(0, 0, Vec::new())
     } else {
-        ingest_checkins(&state, &ctx, batch, Persons::InCallersUnits).await?
+        ingest(batch).await?
     };
-    // Positions in the batch back to line numbers (from 0, like `index` elsewhere).
     let mut rejected = report.rejected;
     for r in &mut rejected {
         r.index = lines[r.index];
@@ -240,7 +261,7 @@ pub(super) async fn checkins_ndjson(
     rejected.extend(unreadable);
     let mut report = CheckinReport::new(report.accepted, report.duplicates, rejected);
     report.rejected_total = total;
-    Ok(axum::Json(report))
+    Ok(report)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

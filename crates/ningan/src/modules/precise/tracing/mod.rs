@@ -1,8 +1,10 @@
-//! Tracing (流调): venues and their codes, check-ins (API, NATS stream, bulk import) into the
-//! tracing engine, cases and their investigation, contacts as follow-up tasks, exposure
-//! notices to the public, and the case and venue pages.
+//! Tracing (流调): venues and their codes, check-ins (API, NATS stream, bulk import) and
+//! carriers' cell stays into the tracing engine, cases and their investigation (close,
+//! secondary and companion contacts), contacts as follow-up tasks, exposure notices to the
+//! public, and the case and venue pages.
 
 pub mod cases;
+pub mod cellstays;
 pub mod checkin_import;
 pub mod checkins;
 pub mod followups;
@@ -16,10 +18,14 @@ pub mod venues;
 
 use crate::http::api::Api;
 
+/// The tracing capability's own tables, after the store's precise-control tables.
+pub const MIGRATIONS: &[ningan_store::Migration] = &[trajectory::MIGRATION, cellstays::MIGRATION];
+
 pub fn routes(api: Api) -> Api {
-    let parts: [fn(Api) -> Api; 8] = [
+    let parts: [fn(Api) -> Api; 9] = [
         venues::routes,
         checkins::routes,
+        cellstays::routes,
         cases::routes,
         followups::routes,
         import::routes,

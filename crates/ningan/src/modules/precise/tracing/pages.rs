@@ -242,6 +242,7 @@ struct InvestigationPage {
     places_json: String,
     close_count: usize,
     secondary_count: usize,
+    companion_count: usize,
     tier: String,
     /// The rule editions to choose from: key and name.
     editions: Vec<(String, String)>,
@@ -266,9 +267,11 @@ impl InvestigationPage {
 /// Nodes the transmission graph draws at most, per tier.
 const GRAPH_CLOSE: usize = 150;
 const GRAPH_SECONDARY: usize = 300;
+const GRAPH_COMPANIONS: usize = 150;
 
-/// The transmission graph (case → close contacts → secondary contacts) as the JSON the page's
-/// script draws; names only for people in the caller's units (the listing is audited).
+/// The transmission graph (case → close contacts → secondary contacts, and the case's
+/// cell-stay companions) as the JSON the page's script draws; names only for people in the
+/// caller's units (the listing is audited), unregistered numbers by pseudonym.
 async fn graph(
     state: &AppState,
     ctx: &Ctx,
@@ -280,10 +283,17 @@ async fn graph(
     let shown: std::collections::HashSet<u32> = close.iter().map(|c| c.person).collect();
     let secondary: Vec<&ningan_trace::SecondaryContact> =
         inv.secondary.iter().filter(|s| shown.contains(&s.via)).take(GRAPH_SECONDARY).collect();
+    let companions: Vec<&ningan_trace::CloseContact> = inv.companions.iter().take(GRAPH_COMPANIONS).collect();
+    let companion_ids: Vec<u32> = companions.iter().map(|c| c.person).collect();
+    let who = super::cellstays::who(state, &companion_ids).await.map_err(ApiError::from)?;
     let ids: Vec<i64> = close
         .iter()
         .map(|c| i64::from(c.person))
         .chain(secondary.iter().map(|s| i64::from(s.contact.person)))
+        .chain(who.values().filter_map(|w| match w {
+            super::cellstays::Who::Resident(r) => Some(*r),
+            super::cellstays::Who::Unregistered(_) => None,
+        }))
         .collect();
     let mut w = state.db.write().await?;
     let labels =
@@ -330,8 +340,32 @@ async fn graph(
         nodes.push(node(i64::from(s.contact.person), "secondary", &s.contact));
         links.push([i64::from(s.via), i64::from(s.contact.person)]);
     }
+    // A companion who is also a close or secondary contact is drawn once, as the contact.
+    let drawn: std::collections::HashSet<i64> = nodes.iter().filter_map(|n| n["id"].as_i64()).collect();
+    for c in &companions {
+        let at = c.spaces.first().and_then(|s| state.precise.tracer.cell_center(*s)).map(|(lat, lng)| [lng, lat]);
+        let (id, name, href) = match who.get(&c.person) {
+            Some(super::cellstays::Who::Resident(r)) => {
+                (*r, names.get(r).cloned().unwrap_or_else(|| format!("#{r}")), format!("/residents/{r}"))
+            }
+            // Pseudonyms get ids apart from record ids (negative) so the two never meet.
+            Some(super::cellstays::Who::Unregistered(row)) => {
+                (-row, super::cellstays::Who::pseudonym(*row), String::new())
+            }
+            None => continue,
+        };
+        if drawn.contains(&id) {
+            continue;
+        }
+        nodes.push(serde_json::json!({
+            "id": id, "name": name, "tier": "companion", "href": href,
+            "day": i64::from(c.first_exposure) / 86_400, "date": date(c.first_exposure),
+            "status": statuses.get(&id).cloned().unwrap_or_else(|| "untracked".into()), "lonlat": at,
+        }));
+        links.push([case.resident_id, id]);
+    }
     let count = nodes.len();
-    let categories = ["病例", "密接", "次密接"];
+    let categories = ["病例", "密接", "次密接", "时空伴随"];
     let json = serde_json::json!({"nodes": nodes, "links": links, "categories": categories});
     Ok((json.to_string(), count))
 }
@@ -399,9 +433,11 @@ async fn investigation_page(state: &AppState, ctx: &Ctx, id: i64, q: ListQuery, 
     places.extend(super::trajectory::interview_places(&state.db, id).await?);
     let trajectory = super::trajectory::entries(&state.db, id).await?;
     places.sort_by(|a, b| a.from.cmp(&b.from));
-    let tier = if q.tier.as_deref() == Some("secondary") { "secondary" } else { "close" };
+    // An unknown tier in a typed address shows the close contacts.
+    let shown_tier = super::cases::Tier::parse(q.tier.as_deref()).unwrap_or(super::cases::Tier::Close);
+    let tier = shown_tier.key();
     let page_req = PageRequest::new(opt_i64(&q.page), Some(50));
-    let contacts = contact_page(&state, &ctx, id, &inv, tier == "secondary", page_req).await?;
+    let contacts = contact_page(&state, &ctx, id, &inv, shown_tier, page_req).await?;
     let href = format!("/precise/cases/{id}");
     let pager = Pager::new(&href, &[("tier", tier.to_string()), ("rule", inv.key.clone())], &contacts);
     let editions = ningan_trace::ExposureRule::EDITIONS
@@ -450,6 +486,7 @@ async fn investigation_page(state: &AppState, ctx: &Ctx, id: i64, q: ListQuery, 
         to: ts(i64::from(inv.to) * 1000),
         close_count: inv.close.len(),
         secondary_count: inv.secondary.len(),
+        companion_count: inv.companions.len(),
         places,
         places_json,
         tier: tier.into(),
@@ -531,10 +568,10 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             Method::GET,
             "/precise/cases/{id}/contacts/export",
             Access::Action(Action::CaseRead),
-            "密接、次密接名单导出（CSV、XLSX、Parquet）",
+            "密接、次密接、时空伴随名单导出（CSV、XLSX、Parquet）",
         )
         .query(&[
-            ("tier", "close 或 secondary"),
+            ("tier", "close、secondary 或 companion"),
             ("format", "csv、xlsx 或 parquet"),
             ("rule", "研判规则版本：ninth（缺省）、eighth、sixth"),
         ]),
@@ -563,11 +600,7 @@ async fn contacts_export(
     use crate::web::export::{Format, Table, download, gather};
     let tr = Tr::new(ctx.language());
     let framed = |e: ApiError| PageError::from(e).framed(&ctx);
-    let secondary = match q.tier.as_deref().unwrap_or("close") {
-        "close" => false,
-        "secondary" => true,
-        _ => return Err(framed(refuse("tier", Rule::one_of("close 或 secondary", &["close", "secondary"])))),
-    };
+    let tier = super::cases::Tier::parse(q.tier.as_deref()).map_err(|e| framed(e.into()))?;
     let format = match q.format.as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
         "xlsx" => Format::Xlsx,
@@ -576,29 +609,35 @@ async fn contacts_export(
     };
     let (_, inv) = run_investigation(&state, &ctx, id, None, q.rule.as_deref()).await.map_err(framed)?;
     let (state, ctx, inv) = (&state, &ctx, &inv);
-    let contacts =
-        gather(|page| async move { contact_page(state, ctx, id, inv, secondary, page).await.map(|p| p.items) })
-            .await
-            .map_err(framed)?;
+    let contacts = gather(|page| async move { contact_page(state, ctx, id, inv, tier, page).await.map(|p| p.items) })
+        .await
+        .map_err(framed)?;
     let rule = rule_dto(inv);
-    let rule_text = format!(
-        "{}（{} h / ±{} min / ≥{} min）",
-        rule.version, rule.lookback_hours, rule.buffer_minutes, rule.min_overlap_minutes
-    );
-    let tier_label = if secondary { tr.pick("次密接", "secondary") } else { tr.pick("密接", "close") };
+    let rule_text = match tier {
+        super::cases::Tier::Companion => ningan_trace::CompanionRule::standard().version,
+        _ => format!(
+            "{}（{} h / ±{} min / ≥{} min）",
+            rule.version, rule.lookback_hours, rule.buffer_minutes, rule.min_overlap_minutes
+        ),
+    };
+    let tier_label = tier.label(&tr);
     let rows: Vec<Vec<String>> = contacts
         .iter()
         .map(|c| {
+            let unnamed = match &c.pseudonym {
+                Some(_) => tr.pick("（未登记号码）", "(number not registered)"),
+                None => tr.pick("（辖区外）", "(outside your area)"),
+            };
             vec![
-                c.resident_id.to_string(),
-                c.name.clone().unwrap_or_else(|| tr.pick("（辖区外）", "(outside your area)").to_string()),
+                c.resident_id.map(|r| r.to_string()).or_else(|| c.pseudonym.clone()).unwrap_or_default(),
+                c.name.clone().unwrap_or_else(|| unnamed.to_string()),
                 tier_label.to_string(),
                 c.via_resident_id.map(|v| v.to_string()).unwrap_or_default(),
                 (c.total_overlap_s / 60).to_string(),
                 c.shared_visits.to_string(),
                 crate::web::fmt::when(&c.first_exposure),
                 crate::web::fmt::when(&c.last_exposure),
-                c.venue_ids.len().to_string(),
+                (c.venue_ids.len() + c.cells.len()).to_string(),
                 rule_text.clone(),
             ]
         })
@@ -612,21 +651,19 @@ async fn contacts_export(
         ("共同到访次数", "Shared visits"),
         ("首次暴露", "First exposure"),
         ("末次暴露", "Last exposure"),
-        ("场所数", "Places"),
+        ("场所（基站网格）数", "Places (cells)"),
         ("研判规则", "Rule"),
     ];
     let mut w = state.db.write().await.map_err(|e| framed(e.into()))?;
-    let detail = format!(
-        "{} {} contacts as {}, rule {}",
-        rows.len(),
-        if secondary { "secondary" } else { "close" },
-        format.ext(),
-        rule.version
-    );
+    let detail = format!("{} {} contacts as {}, rule {}", rows.len(), tier.key(), format.ext(), rule.version);
     w.audit(ctx.actor().audit("case.contacts.export", "epi_case", id, None, None, &detail))
         .await
         .map_err(|e| framed(e.into()))?;
     w.commit().await.map_err(|e| framed(e.into()))?;
-    let name = if secondary { "secondary-contacts" } else { "close-contacts" };
+    let name = match tier {
+        super::cases::Tier::Close => "close-contacts",
+        super::cases::Tier::Secondary => "secondary-contacts",
+        super::cases::Tier::Companion => "companions",
+    };
     download(&Table::new(name, tr, &headers, rows), format).map_err(framed)
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use ningan_trace::{
-    CellGrid, CloseContact, Engine, EngineError, ExposureRule, ExposureWindow, IngestReport, Observation,
-    SecondaryContact, SpaceId, SpaceKind, Time,
+    CellGrid, CloseContact, CompanionRule, Engine, EngineError, ExposureRule, ExposureWindow, IngestReport,
+    Observation, SecondaryContact, SpaceId, SpaceKind, Time,
 };
 
 /// Venue kinds a station may register, with their Chinese names.
@@ -55,6 +55,9 @@ pub struct Investigation {
     pub windows: Vec<ExposureWindow>,
     pub close: Vec<CloseContact>,
     pub secondary: Vec<SecondaryContact>,
+    /// Cell-stay companions (时空伴随) under [`CompanionRule::standard`], from its own
+    /// look-back before onset; filled in by the cell-stay capability.
+    pub companions: Vec<CloseContact>,
 }
 
 pub struct Tracer {
@@ -220,7 +223,57 @@ impl Tracer {
         let secondary = engine.secondary_contacts(&rule, person, &close, to);
         crate::http::events::count("ningan_trace_investigations_total", &[]);
         crate::http::events::add("ningan_trace_investigation_seconds_total", &[], started.elapsed().as_secs_f64());
-        Ok(Investigation { rule, key: "ninth".into(), from, to, windows, close, secondary })
+        Ok(Investigation { rule, key: "ninth".into(), from, to, windows, close, secondary, companions: Vec::new() })
+    }
+
+    /// The space id of the cell holding a point, at the engine's grid.
+    pub fn cell_space(&self, lat: f64, lng: f64) -> Result<SpaceId, ningan_trace::grid::GridError> {
+        let grid = self.engine.read().map(|e| e.cell_grid()).unwrap_or_default();
+        grid.space_at(lat, lng)
+    }
+
+    /// The centre of a cell space (latitude, longitude).
+    pub fn cell_center(&self, space: SpaceId) -> Option<(f64, f64)> {
+        self.engine.read().ok()?.cell_grid().center(space)
+    }
+
+    /// Companions (时空伴随) under `rule` of one person known by several engine ids (a
+    /// resident and the pseudonyms their number had before it was registered), in `[from,
+    /// to]`: one entry per other person, their shares summed, most shared first.
+    pub fn companions(
+        &self,
+        rule: &CompanionRule,
+        persons: &[u32],
+        from: Time,
+        to: Time,
+    ) -> Result<Vec<CloseContact>, TraceError> {
+        let engine = self.at_now()?;
+        let mut merged: HashMap<u32, CloseContact> = HashMap::new();
+        for &p in persons {
+            for c in engine.companions(rule, p, from, to) {
+                if persons.contains(&c.person) {
+                    continue;
+                }
+                match merged.get_mut(&c.person) {
+                    None => {
+                        merged.insert(c.person, c);
+                    }
+                    Some(m) => {
+                        m.total_overlap += c.total_overlap;
+                        m.shared_visits += c.shared_visits;
+                        m.first_exposure = m.first_exposure.min(c.first_exposure);
+                        m.last_exposure = m.last_exposure.max(c.last_exposure);
+                        m.score += c.score;
+                        m.spaces.extend(c.spaces);
+                        m.spaces.sort_unstable();
+                        m.spaces.dedup();
+                    }
+                }
+            }
+        }
+        let mut out: Vec<CloseContact> = merged.into_values().collect();
+        out.sort_by(|a, b| b.total_overlap.cmp(&a.total_overlap).then(a.person.cmp(&b.person)));
+        Ok(out)
     }
 
     /// Who shared a place with `person` in `[from, to]` under the 9th-edition rule: the

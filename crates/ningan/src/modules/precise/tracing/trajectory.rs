@@ -22,7 +22,7 @@ use crate::http::rule::Rule;
 use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::parse_time;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
+pub const MIGRATION: Migration = Migration {
     version: 34,
     name: "precise control: interview trajectories of a case (places and times without a scan)",
     common: r#"
@@ -43,7 +43,7 @@ CREATE INDEX case_trajectories_case ON case_trajectories (case_id, from_ms);
 "#,
     sqlite: "",
     postgres: "",
-}];
+};
 
 /// The longest stay one entry may cover, as for a scan.
 const MAX_STAY_S: i64 = 24 * 3600;
