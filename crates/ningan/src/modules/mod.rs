@@ -133,6 +133,7 @@ pub const ALL: &[Module] = &[
             MenuItem { href: "/precise/arrivals", key: "nav.arrivals", action: Some(Action::CaseRead) },
             MenuItem { href: "/precise/gates", key: "nav.gates", action: Some(Action::VenueRead) },
             MenuItem { href: "/precise/venues", key: "nav.venues", action: Some(Action::VenueRead) },
+            MenuItem { href: "/precise/visitors", key: "nav.visitors", action: Some(Action::CaseRead) },
         ],
         texts: precise::texts::TEXTS,
         demo: Some(precise::demo::DEMO),

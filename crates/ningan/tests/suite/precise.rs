@@ -786,6 +786,7 @@ on_both_backends!(cell_stays_give_a_case_its_companions_registered_or_not, |b| a
     let id = c["id"].as_i64().unwrap();
     let (s, inv) = epi.get(&format!("/api/cases/{id}/investigation")).await;
     assert_eq!((s, inv["companions"].as_u64()), (200, Some(2)), "over ten minutes in the case's cell: {inv}");
+    assert_eq!(inv["close_contacts"], 0, "a cell is where companions meet, not a shared place: {inv}");
     let (s, list) = epi.get(&format!("/api/cases/{id}/contacts?tier=companion")).await;
     assert_eq!(s, 200, "{list}");
     let items = list["items"].as_array().unwrap();
@@ -847,4 +848,130 @@ on_both_backends!(cell_stays_give_a_case_its_companions_registered_or_not, |b| a
     let csv = csv.text().await.unwrap();
     assert!(csv.contains("伴随辛") && csv.contains("时空伴随 (10 min / 30 h / 14 d)"), "{csv}");
     assert_eq!(csv.lines().count(), 3, "header and two companions: {csv}");
+});
+
+// Visitors and the floating population: recorded by the station where they stay (every
+// field checked, one record per document), they check in and are traced like residents,
+// their names show to that station only, and once matched to the register they count as the
+// resident.
+on_both_backends!(a_visitor_checks_in_and_is_traced_like_a_resident, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    let other = app.station(330203, 2).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("officer_b", &[Role::StationOfficer], other.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    app.user("admin", &[Role::Administrator], station.id).await;
+    let case = app.resident("病例丑", 330203, 21, station.id).await;
+    let local = app.resident("本地寅", 330203, 22, station.id).await;
+    let officer = app.login("officer").await;
+
+    let (s, e) = officer.post("/api/visitors", json!({})).await;
+    assert_eq!(s, 422, "{e}");
+    let fields: Vec<&str> = e["errors"].as_array().unwrap().iter().filter_map(|x| x["field"].as_str()).collect();
+    for f in ["name", "document_type", "document_number", "staying_address"] {
+        assert!(fields.contains(&f), "{f} refused: {e}");
+    }
+    let visitor = |name: &str, kind: &str, number: &str, phone: &str| json!({"name": name, "document_type": kind, "document_number": number, "phone": phone, "staying_address": "海曙区某宾馆301"});
+    let (s, e) = officer.post("/api/visitors", visitor("访客甲", "id_card", "330203198506010000", "")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("document_number")), "{e}");
+    let (s, e) = officer.post("/api/visitors", visitor("访客甲", "passport", "E1234", "12345")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("phone")), "{e}");
+    let (s, v) = officer.post("/api/visitors", visitor("访客甲", "passport", "e 1234 5678", "17098765432")).await;
+    assert_eq!(s, 201, "{v}");
+    let vid = v["id"].as_i64().unwrap();
+    assert_eq!((v["document_masked"].as_str(), v["phone_masked"].as_str()), (Some("E*******8"), Some("170****5432")));
+    assert!(!v.to_string().contains("E12345678") && !v.to_string().contains("17098765432"), "masked: {v}");
+    let (s, e) = officer.post("/api/visitors", visitor("访客甲", "passport", "E12345678", "")).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("document_number")), "one record per document: {e}");
+    // An ID card already in the register is matched at once.
+    let local_id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 22);
+    let (s, m) = officer.post("/api/visitors", visitor("本地寅", "id_card", local_id.as_str(), "")).await;
+    assert_eq!((s, m["resident_id"].as_i64()), (201, Some(local)), "{m}");
+    // Another station sees none of them.
+    let officer_b = app.login("officer_b").await;
+    assert_eq!(officer_b.get("/api/visitors").await.1["total"], 0);
+    assert_eq!(officer_b.get(&format!("/api/visitors/{vid}")).await.0, 404);
+    let (s, list) = officer.get("/api/visitors?q=访客").await;
+    assert_eq!((s, list["total"].as_i64()), (200, Some(1)), "name prefix: {list}");
+
+    // Check-ins name the visitor; one naming both, or another station's visitor, is refused.
+    let code = venue(&officer, "鼓楼面馆", "restaurant", station.id).await["code"].as_str().unwrap().to_string();
+    let (from, to) = (at(Duration::hours(30)), at(Duration::hours(29)));
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code, "at": from, "left_at": to},
+                {"visitor_id": vid, "venue_code": code, "at": from, "left_at": to},
+                {"resident_id": case, "visitor_id": vid, "venue_code": code, "at": from, "left_at": to},
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64(), r["rejected"][0]["index"].as_u64()), (200, Some(2), Some(2)), "{r}");
+    let (_, r) = officer_b
+        .post(
+            "/api/checkins",
+            json!({"checkins": [{"visitor_id": vid, "venue_code": code, "at": from, "left_at": to}]}),
+        )
+        .await;
+    assert_eq!(r["rejected"][0]["reason"], "unknown resident", "{r}");
+    // A carrier's stays find the visitor by number.
+    let (_, t) =
+        app.login("admin").await.post("/api/tokens", json!({"name": "运营商", "scopes": ["cellstay.write"]})).await;
+    let carrier = app.bearer(t["secret"].as_str().unwrap());
+    let stay = |phone: &str| json!({"phone": phone, "lat": 29.87, "lng": 121.55, "at": at(Duration::hours(20)), "left_at": at(Duration::hours(19))});
+    let (s, r) = carrier.post("/api/cellstays", json!({"stays": [stay("13912340021"), stay("17098765432")]})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(2)), "{r}");
+
+    let epi = app.login("epi").await;
+    let (_, c) = epi
+        .post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(Duration::hours(1))}))
+        .await;
+    let id = c["id"].as_i64().unwrap();
+    let (_, inv) = epi.get(&format!("/api/cases/{id}/investigation")).await;
+    assert_eq!((inv["close_contacts"].as_u64(), inv["companions"].as_u64()), (Some(1), Some(1)), "{inv}");
+    for tier in ["close", "companion"] {
+        let (_, list) = epi.get(&format!("/api/cases/{id}/contacts?tier={tier}")).await;
+        let item = &list["items"][0];
+        assert_eq!((item["visitor_id"].as_i64(), item["name"].as_str()), (Some(vid), Some("访客甲")), "{tier}: {list}");
+        assert_eq!(item["resident_id"], Value::Null);
+    }
+    let page = epi.raw_get(&format!("/precise/cases/{id}")).await.text().await.unwrap();
+    assert!(page.contains("访客甲") && page.contains("visitor-contact"), "the visitor on the investigation page");
+
+    // Matched to the register later: the visitor counts as the resident.
+    let later = app.resident("访客甲", 330203, 23, station.id).await;
+    let later_id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 23);
+    let (s, e) = officer_b.post(&format!("/api/visitors/{vid}/match"), json!({"id_number": later_id.as_str()})).await;
+    assert!(s == 404 || s == 422, "another station cannot match: {s} {e}");
+    let (s, m) = officer.post(&format!("/api/visitors/{vid}/match"), json!({"id_number": later_id.as_str()})).await;
+    assert_eq!((s, m["resident_id"].as_i64()), (200, Some(later)), "{m}");
+    let (_, list) = epi.get(&format!("/api/cases/{id}/contacts?tier=close")).await;
+    assert_eq!(
+        (list["items"][0]["resident_id"].as_i64(), list["items"][0]["visitor_id"].clone()),
+        (Some(later), Value::Null)
+    );
+
+    // The page: refusals beside the fields, what was typed kept.
+    let page = officer.raw_get("/precise/visitors").await.text().await.unwrap();
+    assert!(page.contains("visitor-form") && page.contains("访客甲"), "listed with the form");
+    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let (s, body) = officer
+        .post_form(
+            "/precise/visitors",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "访客卯"),
+                ("document_type", "passport"),
+                ("document_number", "!"),
+                ("phone", ""),
+                ("staying_address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("error-document_number") && body.contains("error-staying_address") && body.contains("访客卯")
+    );
 });

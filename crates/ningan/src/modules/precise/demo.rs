@@ -180,10 +180,64 @@ pub async fn generate(ctx: &DemoContext<'_>, trace_dir: Option<&Path>) -> Result
         w.commit().await?;
         eprintln!("  {} 名密接转为管控任务 / contacts became follow-ups", found.len());
     }
+    let visitors = visitors(ctx, &tracer, &cases, &residents, &mut rng).await?;
+    eprintln!("  {visitors} 名外来人员 / visitors");
     let stays = cell_stays(ctx, &tracer, &cases, &residents, &mut rng).await?;
     tracer.housekeep()?;
     eprintln!("  {stays} 条手机信令驻留 / cell stays (时空伴随)");
     places(ctx, &cases).await
+}
+
+/// Visitors staying at each case's station, recorded as a station would; three of them at a
+/// place and time the case was, so the investigation finds visitors among its contacts.
+async fn visitors(
+    ctx: &DemoContext<'_>,
+    tracer: &Tracer,
+    cases: &[(i64, i64)],
+    residents: &[(i64, i64)],
+    rng: &mut impl Rng,
+) -> Result<usize> {
+    use crate::modules::precise::tracing::visitors::{NewVisitor, insert, visitor_person};
+    const NAMES: &[&str] = &["赵", "钱", "孙", "李", "周", "吴", "郑", "王"];
+    let now = now_s();
+    let mut batch = Vec::new();
+    let mut recorded = 0;
+    for (n, &(_, resident)) in cases.iter().enumerate() {
+        let Some(unit) = residents.iter().find(|(r, _)| *r == resident).map(|r| r.1) else { continue };
+        let Some(station) = ctx.stations.iter().find(|s| s.id == unit) else { continue };
+        let inv = tracer.investigate(
+            engine_id(resident)?,
+            now - DAY / 2,
+            now,
+            ningan_trace::ExposureRule::ninth_edition(),
+        )?;
+        let mut w = ctx.db.write().await?;
+        for i in 0..6 {
+            let v = NewVisitor {
+                name: format!("{}{}（访客）", pick(rng, NAMES), ["一", "二", "三", "四", "五", "六"][i]),
+                document_type: "passport".into(),
+                document_number: format!("E{:02}{:06}", n, rng.gen_range(0..1_000_000)),
+                phone: Some(format!("171{:08}", rng.gen_range(0..100_000_000u32))),
+                staying_address: format!("{}宾馆{}室", station.name.trim_end_matches("派出所"), 200 + i),
+                unit: ningan_store::OrgUnit::clone(station),
+            };
+            let id = insert(&mut w, &v, None, &ctx.actor.name).await?;
+            recorded += 1;
+            // The first three shared a place with the case.
+            if let Some(window) = inv.windows.get(i).filter(|_| i < 3) {
+                let start = window.from + (window.to - window.from) / 2;
+                batch.push(Observation {
+                    person: visitor_person(id)?,
+                    space: window.space,
+                    start,
+                    end: Some(start + 1200),
+                });
+            }
+        }
+        w.commit().await?;
+    }
+    tracer.ingest(&batch)?;
+    Ok(recorded)
 }
 
 /// Carriers' cell stays around the cases, as a carrier would send them (number, cell

@@ -10,5 +10,6 @@ pub const TEXTS: &[Text] = &[
     ("nav.quarantine", "隔离管理", "Quarantine"),
     ("nav.arrivals", "来甬人员", "Arrivals"),
     ("nav.gates", "小区门岗", "Compound gates"),
+    ("nav.visitors", "外来人员", "Visitors"),
     ("pass.title", "通行码", "Pass"),
 ];

@@ -303,6 +303,8 @@ impl Tier {
 pub struct ContactDto {
     /// The register's record; absent for a companion whose number is not registered.
     pub resident_id: Option<i64>,
+    /// A visitor or floating person not matched to the register (`/api/visitors/{id}`).
+    pub visitor_id: Option<i64>,
     /// A companion whose number is not registered, by pseudonym (`P-000042`): the carrier's
     /// number is kept only as a keyed hash.
     pub pseudonym: Option<String>,
@@ -340,7 +342,8 @@ pub async fn contact_page(
     let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(rows.len());
     let shown = &rows[start..(start + page.per_page as usize).min(rows.len())];
     let engine_ids: Vec<u32> = shown.iter().map(|(c, _)| c.person).collect();
-    let who = super::cellstays::who(state, &engine_ids).await?;
+    let vias: Vec<u32> = shown.iter().filter_map(|(_, via)| *via).collect();
+    let who = super::cellstays::who(state, &[engine_ids.as_slice(), vias.as_slice()].concat()).await?;
     let resident_of = |p: u32| match who.get(&p) {
         Some(super::cellstays::Who::Resident(r)) => Some(*r),
         _ => None,
@@ -351,6 +354,10 @@ pub async fn contact_page(
         w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} {} contacts", tier.key())).await?;
     w.commit().await?;
     let labels: HashMap<i64, ningan_store::ResidentLabel> = labels.into_iter().map(|l| (l.id, l)).collect();
+    let visitor_ids: Vec<i64> =
+        who.values().filter_map(|w| if let super::cellstays::Who::Visitor(v) = w { Some(*v) } else { None }).collect();
+    let why = format!("case {case_id} {} contacts", tier.key());
+    let visitor_names = super::visitors::names_in_scope(state, ctx, &visitor_ids, &why).await?;
     let items = shown
         .iter()
         .map(|(c, via)| {
@@ -359,6 +366,14 @@ pub async fn contact_page(
             let pseudonym = match who.get(&c.person) {
                 Some(super::cellstays::Who::Unregistered(row)) => Some(super::cellstays::Who::pseudonym(*row)),
                 _ => None,
+            };
+            let visitor = match who.get(&c.person) {
+                Some(super::cellstays::Who::Visitor(v)) => Some(*v),
+                _ => None,
+            };
+            let name = match visitor {
+                Some(v) => visitor_names.get(&v).cloned(),
+                None => label.map(|l| l.name.clone()),
             };
             let (venue_ids, cells) = if tier == Tier::Companion {
                 let cells = c
@@ -373,8 +388,9 @@ pub async fn contact_page(
             };
             ContactDto {
                 resident_id: resident,
+                visitor_id: visitor,
                 pseudonym,
-                name: label.map(|l| l.name.clone()),
+                name,
                 unit_id: label.map(|l| l.unit_id),
                 total_overlap_s: c.total_overlap,
                 shared_visits: c.shared_visits,
@@ -382,7 +398,7 @@ pub async fn contact_page(
                 last_exposure: ts(i64::from(c.last_exposure) * 1000),
                 venue_ids,
                 cells,
-                via_resident_id: via.map(i64::from),
+                via_resident_id: via.and_then(resident_of),
             }
         })
         .collect();

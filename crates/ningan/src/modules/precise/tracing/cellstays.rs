@@ -92,10 +92,12 @@ pub struct CellStayRequest {
     pub left_at: String,
 }
 
-/// Who an engine id names, for showing a companion.
+/// Who an engine id names, for showing a contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
     Resident(i64),
+    /// A visitor not matched to the register: the visitor's record.
+    Visitor(i64),
     /// A number not (yet) in the register: the pseudonym's row.
     Unregistered(i64),
 }
@@ -149,7 +151,7 @@ fn marks(n: usize) -> String {
 }
 
 /// The engine person of every number: the registered resident with it (the lowest record
-/// id if several share it), else its pseudonym, made if new. Pseudonyms of numbers found
+/// id if several share it), else the visitor recorded with it, else its pseudonym, made if new. Pseudonyms of numbers found
 /// registered now are joined to the resident.
 pub async fn persons_for(
     db: &ningan_store::Db,
@@ -157,13 +159,19 @@ pub async fn persons_for(
     phones: &[String],
 ) -> Result<HashMap<String, u32>, PseudonymError> {
     let residents = residents_by_phone(db, phones).await?;
-    let keys: Vec<(String, String)> = phones.iter().map(|p| (p.clone(), phone_key(secret, p))).collect();
+    let rest: Vec<String> = phones.iter().filter(|p| !residents.contains_key(*p)).cloned().collect();
+    let visitors = super::visitors::by_phone(db, &rest).await?;
+    let keys: Vec<(String, String)> =
+        phones.iter().filter(|p| !visitors.contains_key(*p)).map(|p| (p.clone(), phone_key(secret, p))).collect();
     let mut w = db.write().await?;
     let pseudonyms = pseudonyms_of(&mut w, &keys, &residents).await?;
     w.commit().await?;
     let mut out = HashMap::with_capacity(phones.len());
     for (phone, id) in residents {
         out.insert(phone, engine_id(id)?);
+    }
+    for (phone, id) in visitors {
+        out.insert(phone, super::visitors::visitor_person(id)?);
     }
     for (phone, row) in pseudonyms {
         out.insert(phone, pseudonym_id(row)?);
@@ -365,17 +373,23 @@ pub async fn attach_companions(
     Ok(())
 }
 
-/// Who each engine id names: residents as they are, pseudonyms joined to a resident as that
-/// resident, the rest as unregistered numbers.
+/// Who each engine id names: residents as they are, visitors and pseudonyms matched to a
+/// resident as that resident, the rest as visitors and unregistered numbers.
 pub async fn who(state: &AppState, ids: &[u32]) -> Result<HashMap<u32, Who>, PseudonymError> {
     let mut out = HashMap::with_capacity(ids.len());
     let mut rows_wanted = Vec::new();
+    let mut visitors = Vec::new();
     for &id in ids {
         if id >= PSEUDONYM_BASE {
             rows_wanted.push(i64::from(id - PSEUDONYM_BASE));
+        } else if let Some(v) = super::visitors::visitor_of(id) {
+            visitors.push(v);
         } else {
             out.insert(id, Who::Resident(i64::from(id)));
         }
+    }
+    for (v, _, _, resident) in super::visitors::labels(&state.db, &visitors).await? {
+        out.insert(super::visitors::visitor_person(v)?, resident.map_or(Who::Visitor(v), Who::Resident));
     }
     for (row_id, resident) in pseudonym_rows(&state.db, &rows_wanted).await? {
         out.insert(pseudonym_id(row_id)?, resident.map_or(Who::Unregistered(row_id), Who::Resident));

@@ -27,8 +27,13 @@ pub struct CheckinBatch {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CheckinRequest {
-    /// The resident's record id (the venue-code app's back end resolves the person).
-    pub resident_id: i64,
+    /// The resident's record id (the venue-code app's back end resolves the person); exactly
+    /// one of `resident_id` and `visitor_id`.
+    #[serde(default)]
+    pub resident_id: Option<i64>,
+    /// A visitor's record id, for people not in the register.
+    #[serde(default)]
+    pub visitor_id: Option<i64>,
     pub venue_code: String,
     /// When the code was scanned (RFC 3339).
     pub at: String,
@@ -70,7 +75,7 @@ pub struct CheckinRejection {
 pub(super) fn reason_zh(reason: &str) -> &'static str {
     match reason {
         "unknown venue code" => "场所码不存在",
-        "unknown resident" => "人员不存在",
+        "unknown resident" => "人员不存在（须为本辖区人口或外来人员，二者取一）",
         "bad phone" => "手机号无效",
         "bad position" => "位置无效（纬度 -90–90，经度 -180–180）",
         "bad time" => "时间格式无效（应为 RFC 3339）",
@@ -108,14 +113,18 @@ pub async fn ingest_checkins(
             Rule::other(format!("每批1–{MAX_BATCH}条"), format!("send 1 to {MAX_BATCH} check-ins per batch"));
         return Err(refuse("checkins", per_batch));
     }
-    let mut ids: Vec<i64> = batch.iter().map(|c| c.resident_id).collect();
+    let mut ids: Vec<i64> = batch.iter().filter_map(|c| c.resident_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    let mut visitor_ids: Vec<i64> = batch.iter().filter_map(|c| c.visitor_id).collect();
+    visitor_ids.sort_unstable();
+    visitor_ids.dedup();
     let scope = match persons {
         Persons::InCallersUnits => ctx.scope(),
         Persons::ShownTheirPass => ningan_store::Scope::everything(),
     };
     let known = state.db.residents_existing(&scope, &ids).await?;
+    let visitors = super::visitors::existing(&state.db, &scope, &visitor_ids).await?;
     let mut codes: HashMap<String, Option<u32>> = HashMap::new();
     for c in &batch {
         if codes.contains_key(&c.venue_code) {
@@ -146,12 +155,14 @@ pub async fn ingest_checkins(
             rejected.push(reject("unknown venue code"));
             continue;
         };
-        let person = match engine_id(c.resident_id) {
-            Ok(p) if known.binary_search(&c.resident_id).is_ok() => p,
-            _ => {
-                rejected.push(reject("unknown resident"));
-                continue;
-            }
+        let person = match (c.resident_id, c.visitor_id) {
+            (Some(r), None) if known.binary_search(&r).is_ok() => engine_id(r).ok(),
+            (None, Some(v)) if visitors.binary_search(&v).is_ok() => super::visitors::visitor_person(v).ok(),
+            _ => None,
+        };
+        let Some(person) = person else {
+            rejected.push(reject("unknown resident"));
+            continue;
         };
         let (Some(start), end) = (parse_time(&c.at), c.left_at.as_deref().map(parse_time)) else {
             rejected.push(reject("bad time"));
@@ -290,7 +301,13 @@ pub(super) async fn scan(
         Some(a) => a,
         None => ningan_core::time::rfc3339_ms(ningan_core::time::now_ms()),
     };
-    let request = CheckinRequest { resident_id: i64::from(pass.person), venue_code: req.venue_code, at, left_at: None };
+    let request = CheckinRequest {
+        resident_id: Some(i64::from(pass.person)),
+        visitor_id: None,
+        venue_code: req.venue_code,
+        at,
+        left_at: None,
+    };
     Ok(axum::Json(ingest_checkins(&state, &ctx, vec![request], Persons::ShownTheirPass).await?))
 }
 

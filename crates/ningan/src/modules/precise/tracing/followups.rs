@@ -35,25 +35,42 @@ pub fn status_zh(s: &str) -> &'static str {
 /// Runs the case's investigation and makes its contacts follow-up tasks.
 pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<(ConfirmReport, String)> {
     let (_, inv) = run_investigation(state, ctx, case_id, None, None).await?;
+    // Tasks are for register entries (visitors matched to one count as it); the engine's
+    // other people are left to the list.
+    let people: Vec<u32> = inv
+        .close
+        .iter()
+        .map(|c| c.person)
+        .chain(inv.secondary.iter().flat_map(|s| [s.contact.person, s.via]))
+        .collect();
+    let who = super::cellstays::who(state, &people).await?;
+    let resident = |p: u32| match who.get(&p) {
+        Some(super::cellstays::Who::Resident(r)) => Some(*r),
+        _ => None,
+    };
     let mut found: Vec<FoundContact> = inv
         .close
         .iter()
-        .map(|c| FoundContact {
-            resident_id: i64::from(c.person),
-            tier: "close",
-            via_resident_id: None,
-            overlap_s: i64::from(c.total_overlap),
-            first_exposure: i64::from(c.first_exposure),
-            last_exposure: i64::from(c.last_exposure),
+        .filter_map(|c| {
+            Some(FoundContact {
+                resident_id: resident(c.person)?,
+                tier: "close",
+                via_resident_id: None,
+                overlap_s: i64::from(c.total_overlap),
+                first_exposure: i64::from(c.first_exposure),
+                last_exposure: i64::from(c.last_exposure),
+            })
         })
         .collect();
-    found.extend(inv.secondary.iter().map(|s| FoundContact {
-        resident_id: i64::from(s.contact.person),
-        tier: "secondary",
-        via_resident_id: Some(i64::from(s.via)),
-        overlap_s: i64::from(s.contact.total_overlap),
-        first_exposure: i64::from(s.contact.first_exposure),
-        last_exposure: i64::from(s.contact.last_exposure),
+    found.extend(inv.secondary.iter().filter_map(|s| {
+        Some(FoundContact {
+            resident_id: resident(s.contact.person)?,
+            tier: "secondary",
+            via_resident_id: resident(s.via),
+            overlap_s: i64::from(s.contact.total_overlap),
+            first_exposure: i64::from(s.contact.first_exposure),
+            last_exposure: i64::from(s.contact.last_exposure),
+        })
     }));
     let mut w = state.db.write().await?;
     let report = w.followups_confirm(&ctx.actor(), case_id, &found).await?;

@@ -15,14 +15,15 @@ pub mod stream;
 pub mod tracer;
 pub mod trajectory;
 pub mod venues;
+pub mod visitors;
 
 use crate::http::api::Api;
 
 /// The tracing capability's own tables, after the store's precise-control tables.
-pub const MIGRATIONS: &[ningan_store::Migration] = &[trajectory::MIGRATION, cellstays::MIGRATION];
+pub const MIGRATIONS: &[ningan_store::Migration] = &[trajectory::MIGRATION, cellstays::MIGRATION, visitors::MIGRATION];
 
 pub fn routes(api: Api) -> Api {
-    let parts: [fn(Api) -> Api; 9] = [
+    let parts: [fn(Api) -> Api; 10] = [
         venues::routes,
         checkins::routes,
         cellstays::routes,
@@ -32,6 +33,7 @@ pub fn routes(api: Api) -> Api {
         notices::routes,
         pages::routes,
         trajectory::routes,
+        visitors::routes,
     ];
     parts.into_iter().fold(api, |api, routes| routes(api))
 }

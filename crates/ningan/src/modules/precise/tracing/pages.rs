@@ -271,7 +271,8 @@ const GRAPH_COMPANIONS: usize = 150;
 
 /// The transmission graph (case → close contacts → secondary contacts, and the case's
 /// cell-stay companions) as the JSON the page's script draws; names only for people in the
-/// caller's units (the listing is audited), unregistered numbers by pseudonym.
+/// caller's units (the listing is audited), visitors as visitors, unregistered numbers by
+/// pseudonym.
 async fn graph(
     state: &AppState,
     ctx: &Ctx,
@@ -279,27 +280,26 @@ async fn graph(
     case: &CaseDto,
     inv: &super::tracer::Investigation,
 ) -> Result<(String, usize), PageError> {
+    use super::cellstays::Who;
     let close: Vec<&ningan_trace::CloseContact> = inv.close.iter().take(GRAPH_CLOSE).collect();
     let shown: std::collections::HashSet<u32> = close.iter().map(|c| c.person).collect();
     let secondary: Vec<&ningan_trace::SecondaryContact> =
         inv.secondary.iter().filter(|s| shown.contains(&s.via)).take(GRAPH_SECONDARY).collect();
     let companions: Vec<&ningan_trace::CloseContact> = inv.companions.iter().take(GRAPH_COMPANIONS).collect();
-    let companion_ids: Vec<u32> = companions.iter().map(|c| c.person).collect();
-    let who = super::cellstays::who(state, &companion_ids).await.map_err(ApiError::from)?;
-    let ids: Vec<i64> = close
+    let people: Vec<u32> = close
         .iter()
-        .map(|c| i64::from(c.person))
-        .chain(secondary.iter().map(|s| i64::from(s.contact.person)))
-        .chain(who.values().filter_map(|w| match w {
-            super::cellstays::Who::Resident(r) => Some(*r),
-            super::cellstays::Who::Unregistered(_) => None,
-        }))
+        .map(|c| c.person)
+        .chain(secondary.iter().map(|s| s.contact.person))
+        .chain(companions.iter().map(|c| c.person))
         .collect();
+    let who = super::cellstays::who(state, &people).await.map_err(ApiError::from)?;
+    let ids: Vec<i64> = who.values().filter_map(|w| if let Who::Resident(r) = w { Some(*r) } else { None }).collect();
     let mut w = state.db.write().await?;
     let labels =
         w.resident_labels(&ctx.actor(), &ctx.scope(), &ids, &format!("case {case_id} transmission graph")).await?;
     w.commit().await?;
     let names: std::collections::HashMap<i64, String> = labels.into_iter().map(|l| (l.id, l.name)).collect();
+    let visitor_names = visitor_names_in_scope(state, ctx, case_id, &who).await?;
     let statuses: std::collections::HashMap<i64, String> =
         state.db.followup_statuses(case_id).await?.into_iter().collect();
     // Where each contact met its source: the first venue they shared, for the map layout.
@@ -312,17 +312,25 @@ async fn graph(
     let places: std::collections::HashMap<i64, [f64; 2]> =
         state.db.venues_by_ids(&venue_ids).await?.into_iter().map(|v| (v.id, v.location)).collect();
     let date = |t: u32| ningan_core::time::format_ms(i64::from(t) * 1000).chars().take(10).collect::<String>();
-    let node = |id: i64, tier: &str, c: &ningan_trace::CloseContact| {
-        let at = c.spaces.first().and_then(|v| places.get(&i64::from(*v)));
-        serde_json::json!({
-            "id": id,
-            "name": names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
-            "tier": tier,
-            "href": format!("/residents/{id}"),
-            "day": i64::from(c.first_exposure) / 86_400,
-            "date": date(c.first_exposure),
-            "status": statuses.get(&id).cloned().unwrap_or_else(|| "untracked".into()),
-            "lonlat": at,
+    // A node's id, name and link: residents by record id, visitors ("v…") and unregistered
+    // numbers ("p…") apart, so the three never meet.
+    let identity = |person: u32| -> Option<(serde_json::Value, String, String, Option<i64>)> {
+        Some(match who.get(&person)? {
+            Who::Resident(r) => (
+                serde_json::json!(r),
+                names.get(r).cloned().unwrap_or_else(|| format!("#{r}")),
+                format!("/residents/{r}"),
+                Some(*r),
+            ),
+            Who::Visitor(v) => (
+                serde_json::json!(format!("v{v}")),
+                visitor_names.get(v).cloned().unwrap_or_else(|| format!("外来人员 #{v}")),
+                "/precise/visitors".to_string(),
+                None,
+            ),
+            Who::Unregistered(row) => {
+                (serde_json::json!(format!("p{row}")), super::cellstays::Who::pseudonym(*row), String::new(), None)
+            }
         })
     };
     let case_place = inv.windows.first().and_then(|w| places.get(&i64::from(w.space)).copied());
@@ -332,42 +340,51 @@ async fn graph(
         "date": date(inv.from), "status": "case", "lonlat": case_place,
     })];
     let mut links = Vec::new();
-    for c in &close {
-        nodes.push(node(i64::from(c.person), "close", c));
-        links.push([case.resident_id, i64::from(c.person)]);
-    }
-    for s in &secondary {
-        nodes.push(node(i64::from(s.contact.person), "secondary", &s.contact));
-        links.push([i64::from(s.via), i64::from(s.contact.person)]);
-    }
-    // A companion who is also a close or secondary contact is drawn once, as the contact.
-    let drawn: std::collections::HashSet<i64> = nodes.iter().filter_map(|n| n["id"].as_i64()).collect();
-    for c in &companions {
-        let at = c.spaces.first().and_then(|s| state.precise.tracer.cell_center(*s)).map(|(lat, lng)| [lng, lat]);
-        let (id, name, href) = match who.get(&c.person) {
-            Some(super::cellstays::Who::Resident(r)) => {
-                (*r, names.get(r).cloned().unwrap_or_else(|| format!("#{r}")), format!("/residents/{r}"))
-            }
-            // Pseudonyms get ids apart from record ids (negative) so the two never meet.
-            Some(super::cellstays::Who::Unregistered(row)) => {
-                (-row, super::cellstays::Who::pseudonym(*row), String::new())
-            }
-            None => continue,
-        };
-        if drawn.contains(&id) {
-            continue;
+    let mut drawn = std::collections::HashSet::new();
+    let mut add = |tier: &str, c: &ningan_trace::CloseContact, from: serde_json::Value, at: Option<[f64; 2]>| {
+        let Some((id, name, href, resident)) = identity(c.person) else { return };
+        links.push(serde_json::json!([from, id.clone()]));
+        if !drawn.insert(id.to_string()) {
+            return;
         }
         nodes.push(serde_json::json!({
-            "id": id, "name": name, "tier": "companion", "href": href,
+            "id": id, "name": name, "tier": tier, "href": href,
             "day": i64::from(c.first_exposure) / 86_400, "date": date(c.first_exposure),
-            "status": statuses.get(&id).cloned().unwrap_or_else(|| "untracked".into()), "lonlat": at,
+            "status": resident.and_then(|r| statuses.get(&r).cloned()).unwrap_or_else(|| "untracked".into()),
+            "lonlat": at,
         }));
-        links.push([case.resident_id, id]);
+    };
+    let venue_at = |c: &ningan_trace::CloseContact| c.spaces.first().and_then(|v| places.get(&i64::from(*v)).copied());
+    for c in &close {
+        add("close", c, serde_json::json!(case.resident_id), venue_at(c));
+    }
+    for s in &secondary {
+        let via = identity(s.via).map_or(serde_json::Value::Null, |i| i.0);
+        add("secondary", &s.contact, via, venue_at(&s.contact));
+    }
+    // A companion who is also a close or secondary contact is drawn once, as the contact.
+    for c in &companions {
+        let at = c.spaces.first().and_then(|s| state.precise.tracer.cell_center(*s)).map(|(lat, lng)| [lng, lat]);
+        add("companion", c, serde_json::json!(case.resident_id), at);
     }
     let count = nodes.len();
     let categories = ["病例", "密接", "次密接", "时空伴随"];
     let json = serde_json::json!({"nodes": nodes, "links": links, "categories": categories});
     Ok((json.to_string(), count))
+}
+
+/// Names of the visitors among `who` staying in the caller's area (the reading audited).
+async fn visitor_names_in_scope(
+    state: &AppState,
+    ctx: &Ctx,
+    case_id: i64,
+    who: &std::collections::HashMap<u32, super::cellstays::Who>,
+) -> Result<std::collections::HashMap<i64, String>, PageError> {
+    let ids: Vec<i64> =
+        who.values().filter_map(|w| if let super::cellstays::Who::Visitor(v) = w { Some(*v) } else { None }).collect();
+    let names =
+        super::visitors::names_in_scope(state, ctx, &ids, &format!("case {case_id} transmission graph")).await?;
+    Ok(names)
 }
 
 pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {

@@ -214,6 +214,7 @@ impl Tracer {
         to: Time,
         rule: ExposureRule,
     ) -> Result<Investigation, TraceError> {
+        let rule = venues_only(rule);
         let from = onset.saturating_sub(rule.lookback);
         let to = to.max(from);
         let started = std::time::Instant::now();
@@ -280,7 +281,7 @@ impl Tracer {
     /// co-presence an investigation asks of its suspects.
     pub fn met(&self, person: u32, from: Time, to: Time) -> Result<Vec<ningan_trace::CloseContact>, TraceError> {
         let engine = self.at_now()?;
-        Ok(engine.close_contacts(&ExposureRule::ninth_edition(), person, from, to))
+        Ok(engine.close_contacts(&venues_only(ExposureRule::ninth_edition()), person, from, to))
     }
 
     /// Spaces and times where at least `m` of `people` were present together in
@@ -323,6 +324,13 @@ impl Tracer {
         }
         Ok(())
     }
+}
+
+/// `rule` for close contacts: a cell (some 900 m across) is where companions meet, not a
+/// shared place, so cell stays count only under the companion rule.
+pub fn venues_only(mut rule: ExposureRule) -> ExposureRule {
+    rule.kind_weights.insert(SpaceKind::Cell, 0.0);
+    rule
 }
 
 /// Runs blocking engine work on tokio's blocking pool.

@@ -258,7 +258,8 @@ pub async fn add(state: &AppState, ctx: &Ctx, case_id: i64, input: &TrajectoryIn
     if let Some(v) = &venue {
         // The interview's stay is the case's presence at the venue, as a scan would be.
         let scan = CheckinRequest {
-            resident_id: case.resident_id,
+            resident_id: Some(case.resident_id),
+            visitor_id: None,
             venue_code: v.code.clone(),
             at: ts(i64::from(from) * 1000),
             left_at: Some(ts(i64::from(to) * 1000)),
