@@ -1617,3 +1617,102 @@ async fn a_resident_answers_the_survey_on_a_phone_and_the_commander_reads_it_on_
     s.click("[data-testid=lang-switch]").await;
     s.wait_text("[data-testid=lang-switch]", "English").await;
 }
+
+// A station records a visitor on the visitors page (a refused field shown beside itself
+// first); the visitor and a registered neighbour share a restaurant and the case's cell with
+// the case; the epidemiologist finds the visitor among the close contacts, the companions
+// (resident, visitor and an unregistered number) on their tab and in the graph, and exports
+// the companion list with its rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investigation_lists_a_visitor_and_companions_and_exports_them() {
+    use chrono::Utc;
+    let app = spawn_app(Backend::Sqlite).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[ningan_core::Role::StationOfficer], station.id).await;
+    app.user("epi", &[ningan_core::Role::Epidemiologist], station.id).await;
+    app.user("admin", &[ningan_core::Role::Administrator], station.id).await;
+    let case = app.resident("病例辰", 330203, 31, station.id).await;
+    app.resident("邻居巳", 330203, 32, station.id).await;
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    s.login("officer", PASSWORD).await;
+    s.go("/precise/visitors").await;
+    s.click("details summary").await;
+    s.type_into("[data-testid=visitor-name]", "访客午").await;
+    s.click("[data-testid=visitor-document-type] option[value=passport]").await;
+    s.type_into("[data-testid=visitor-document]", "G12345678").await;
+    s.type_into("[data-testid=visitor-phone]", "17011112222").await;
+    s.click("[data-testid=visitor-submit]").await;
+    s.wait_text("[data-testid=error-staying_address]", "").await;
+    assert!(!s.text("[data-testid=error-staying_address]").await.is_empty(), "the address is asked for beside it");
+    let kept = client.find(Locator::Css("[data-testid=visitor-name]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("访客午"), "what was typed is kept");
+    s.type_into("[data-testid=visitor-address]", "海曙区某宾馆502").await;
+    s.click("[data-testid=visitor-submit]").await;
+    s.wait_text("[data-testid=visitors] tbody", "访客午").await;
+    assert!(!s.text("[data-testid=visitors] tbody").await.contains("G12345678"), "the document is masked");
+    s.shot("visitors").await;
+    s.logout().await;
+
+    let officer = app.login("officer").await;
+    let visitor = officer.get("/api/visitors?q=访客午").await.1["items"][0]["id"].as_i64().unwrap();
+    let (_, v) = officer
+        .post(
+            "/api/venues",
+            json!({"name": "鼓楼面馆", "kind": "restaurant", "address": "中山西路1号", "unit_id": station.id, "lon": 121.55, "lat": 29.87}),
+        )
+        .await;
+    let code = v["code"].as_str().unwrap().to_string();
+    let ago = |h: i64| (Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let (s1, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code, "at": ago(30), "left_at": ago(29)},
+                {"visitor_id": visitor, "venue_code": code, "at": ago(30), "left_at": ago(29)},
+            ]}),
+        )
+        .await;
+    assert_eq!((s1, r["accepted"].as_u64()), (200, Some(2)), "{r}");
+    let (_, t) =
+        app.login("admin").await.post("/api/tokens", json!({"name": "运营商", "scopes": ["cellstay.write"]})).await;
+    let carrier = app.bearer(t["secret"].as_str().unwrap());
+    let stay = |phone: &str, from: i64, to: i64| json!({"phone": phone, "lat": 29.8683, "lng": 121.5440, "at": ago(from), "left_at": ago(to)});
+    let (s2, r) = carrier
+        .post(
+            "/api/cellstays",
+            json!({"stays": [stay("13912340031", 12, 2), stay("13912340032", 8, 7), stay("17011112222", 6, 5), stay("17099990000", 4, 3)]}),
+        )
+        .await;
+    assert_eq!((s2, r["accepted"].as_u64()), (200, Some(4)), "{r}");
+    let epi_api = app.login("epi").await;
+    let (_, c) =
+        epi_api.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": ago(1)})).await;
+    let case_id = c["id"].as_i64().unwrap();
+
+    s.login("epi", PASSWORD).await;
+    s.go(&format!("/precise/cases/{case_id}")).await;
+    s.wait_text("[data-testid=contacts] tbody", "访客午").await;
+    assert!(!s.text("[data-testid=contacts] [data-testid=visitor-contact]").await.is_empty(), "marked as a visitor");
+    s.click("[data-testid=tab-companion]").await;
+    s.wait_text("[data-testid=contacts] tbody", "邻居巳").await;
+    let companions = s.text("[data-testid=contacts] tbody").await;
+    assert!(companions.contains("访客午") && companions.contains("P-000001"), "{companions}");
+    assert!(painted_pixels(&client, "[data-testid=transmission-graph]").await > 200, "the graph is drawn");
+    s.shot("companions").await;
+    let href = client
+        .find(Locator::Css("[data-testid=export-csv]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(href.contains("tier=companion"), "the export follows the tab: {href}");
+    let csv = epi_api.raw_get(&href).await.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 4, "header and three companions: {csv}");
+    assert!(csv.contains("邻居巳") && csv.contains("时空伴随 (10 min / 30 h / 14 d)"), "{csv}");
+    assert!(!csv.contains("17099990000") && !csv.contains("17011112222"), "no number in the list: {csv}");
+}
