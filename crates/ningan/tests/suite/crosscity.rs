@@ -125,3 +125,138 @@ on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides
     let again: serde_json::Value = post(sig, body).await.unwrap().json().await.unwrap();
     assert_eq!(first["no"], again["no"], "a repeated forward is the same application");
 });
+
+// Hand-over (协查) between two instances: a Ningbo case's close contact is a visitor whose ID
+// card Hangzhou issued; Ningbo hands them over, Hangzhou finds them in its register and makes
+// a task for the household station, and Ningbo sees Hangzhou's progress. A repeat is the same
+// hand-over; people who are not contacts, or whose card no linked city issued, are refused;
+// an unsigned request is refused.
+on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_the_progress, |b| async move {
+    let (nb_port, hz_port) = (free_port(), free_port());
+    let (nb_dir, hz_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut nb_cfg = city("330200", "宁波市公安局", vec![peer("330100", "杭州市公安局", hz_port)], &nb_dir);
+    let mut hz_cfg = city("330100", "杭州市公安局", vec![peer("330200", "宁波市公安局", nb_port)], &hz_dir);
+    if b == Backend::Postgres {
+        nb_cfg.database_url = Some(ningan_testkit::fresh_pg_database());
+        hz_cfg.database_url = Some(ningan_testkit::fresh_pg_database());
+    }
+    let ningbo = spawn_app_at(nb_cfg, b, nb_dir, nb_port).await;
+    let hangzhou = spawn_app_at(hz_cfg, b, hz_dir, hz_port).await;
+
+    let station = ningbo.station(330203, 1).await;
+    ningbo.user("officer", &[Role::StationOfficer], station.id).await;
+    ningbo.user("epi", &[Role::Epidemiologist], station.id).await;
+    let case = ningbo.resident("甬病例", 330203, 1, station.id).await;
+    let hz_station = hangzhou.station(330203, 7).await;
+    hangzhou.user("hz_officer", &[Role::StationOfficer], hz_station.id).await;
+    // The Hangzhou register holds the visitor (ID card issued in Xihu district, 330106).
+    hangzhou.resident("杭州访客", 330106, 5, hz_station.id).await;
+    let card = ningan_core::IdNumber::synthesize(330106, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 5);
+
+    let officer = ningbo.login("officer").await;
+    let visitor = |name: &str, kind: &str, number: &str| json!({"name": name, "document_type": kind, "document_number": number, "staying_address": "海曙区某宾馆"});
+    let (s, v) = officer.post("/api/visitors", visitor("杭州访客", "id_card", card.as_str())).await;
+    assert_eq!(s, 201, "{v}");
+    let (_, foreign) = officer.post("/api/visitors", visitor("外籍访客", "passport", "P9876543")).await;
+    let (_, stranger) = officer
+        .post(
+            "/api/visitors",
+            visitor(
+                "路人",
+                "id_card",
+                ningan_core::IdNumber::synthesize(330106, chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), 9)
+                    .as_str(),
+            ),
+        )
+        .await;
+    let (_, venue) = officer
+        .post("/api/venues", json!({"name": "面馆", "kind": "restaurant", "address": "某路", "unit_id": station.id, "lon": 121.55, "lat": 29.87}))
+        .await;
+    let code = venue["code"].as_str().unwrap();
+    let ago = |h: i64| (chrono::Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let (s, r) = officer
+        .post(
+            "/api/checkins",
+            json!({"checkins": [
+                {"resident_id": case, "venue_code": code, "at": ago(30), "left_at": ago(29)},
+                {"visitor_id": v["id"], "venue_code": code, "at": ago(30), "left_at": ago(29)},
+                {"visitor_id": foreign["id"], "venue_code": code, "at": ago(30), "left_at": ago(29)},
+            ]}),
+        )
+        .await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(3)), "{r}");
+    let epi = ningbo.login("epi").await;
+    let (_, c) = epi.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": ago(1)})).await;
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("/api/cases/{id}/handovers");
+    let (s, e) = epi.post(&path, json!({"visitor_id": foreign["id"]})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("visitor_id")), "a passport names no city: {e}");
+    let (s, e) = epi.post(&path, json!({"visitor_id": stranger["id"]})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("visitor_id")), "not a contact: {e}");
+    assert_eq!(officer.post(&path, json!({"visitor_id": v["id"]})).await.0, 403, "epidemiologists hand over");
+    let (s, h) = epi.post(&path, json!({"visitor_id": v["id"]})).await;
+    assert_eq!((s, h["status"].as_str(), h["city"].as_str()), (201, Some("notified"), Some("330100")), "{h}");
+    let (_, again) = epi.post(&path, json!({"visitor_id": v["id"]})).await;
+    assert_eq!(again["id"], h["id"], "the same hand-over");
+
+    // Hangzhou: a task for the household station, once.
+    let hz = hangzhou.login("hz_officer").await;
+    let (s, tasks) = hz.get("/api/handovers").await;
+    assert_eq!((s, tasks.as_array().map(Vec::len)), (200, Some(1)), "{tasks}");
+    assert_eq!((tasks[0]["resident_name"].as_str(), tasks[0]["tier"].as_str()), (Some("杭州访客"), Some("close")));
+    let task = tasks[0]["id"].as_i64().unwrap();
+    let (s, e) = hz.post(&format!("/api/handovers/{task}/status"), json!({"status": "notified"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("status")), "forward only: {e}");
+    let (s, _) = hz
+        .post(&format!("/api/handovers/{task}/status"), json!({"status": "transferred", "note": "已转运至集中隔离点"}))
+        .await;
+    assert_eq!(s, 204);
+    // Ningbo follows it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, list) = epi.get(&path).await;
+        if list[0]["status"] == "transferred" {
+            assert_eq!(list[0]["note"], "已转运至集中隔离点");
+            break;
+        }
+        assert!(Instant::now() < deadline, "Ningbo never saw Hangzhou's progress: {list}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The pages: the household station moves the task on from its list; the investigation
+    // page shows where it stands.
+    let page = hz.raw_get("/precise/handovers").await.text().await.unwrap();
+    assert!(page.contains("杭州访客") && page.contains("received-advance"), "listed with its form");
+    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let (s, _) = hz
+        .post_form(
+            &format!("/precise/handovers/{task}/status"),
+            &[("csrf_token", &csrf), ("status", "notified"), ("note", "")],
+        )
+        .await;
+    assert!(s < 400, "a refusal comes back to the list: {s}");
+    assert!(hz.raw_get("/precise/handovers?error=x").await.text().await.unwrap().contains("handover-error"));
+    let (s, _) = hz
+        .post_form(
+            &format!("/precise/handovers/{task}/status"),
+            &[("csrf_token", &csrf), ("status", "quarantined"), ("note", "")],
+        )
+        .await;
+    assert!(s < 400, "{s}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = epi.raw_get(&format!("/precise/cases/{id}")).await.text().await.unwrap();
+        if page.contains("handover-row") && page.contains("隔离中") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the investigation page never showed the progress");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // Nobody else may hand a contact over or read a task's progress.
+    let r =
+        hangzhou.anonymous().http.post(hangzhou.url("/api/crosscity/handovers")).json(&json!({})).send().await.unwrap();
+    assert!(matches!(r.status().as_u16(), 401 | 403), "unsigned: {}", r.status());
+    let r =
+        hangzhou.anonymous().http.get(hangzhou.url(&format!("/api/crosscity/handovers/{task}"))).send().await.unwrap();
+    assert!(matches!(r.status().as_u16(), 401 | 403), "unsigned: {}", r.status());
+});

@@ -1,4 +1,5 @@
-//! Precise control's housekeeping: the tracing engine's checkpoints and retention.
+//! Precise control's housekeeping: the tracing engine's checkpoints and retention, and the
+//! worker that sends and follows hand-overs to other cities.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use crate::app::AppState;
 /// Folds the tracing log into day segments (and drops days past retention) every five
 /// minutes, so a restart replays little.
 pub fn start(state: &AppState) {
+    super::tracing::handover::spawn_worker(state.clone());
     let tracer = state.precise.tracer.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));

@@ -11,5 +11,6 @@ pub const TEXTS: &[Text] = &[
     ("nav.arrivals", "来甬人员", "Arrivals"),
     ("nav.gates", "小区门岗", "Compound gates"),
     ("nav.visitors", "外来人员", "Visitors"),
+    ("nav.handovers", "外市协查", "Hand-overs received"),
     ("pass.title", "通行码", "Pass"),
 ];

@@ -29,12 +29,12 @@ use crate::http::rule::Rule;
 
 pub const CITY_HEADER: &str = "x-ningan-city";
 
-fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> {
+pub(crate) fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> {
     state.config.crosscity.peers.iter().find(|p| p.city == city)
 }
 
 /// The calling city, if its signature holds.
-fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&'a PeerCity, ApiError> {
+pub(crate) fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&'a PeerCity, ApiError> {
     let refused = || ApiError::from(ServicesError::BadSignature);
     let city = headers.get(CITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
     let p = peer(state, city).ok_or_else(refused)?;
@@ -47,7 +47,7 @@ fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&
     Ok(p)
 }
 
-async fn call(
+pub(crate) async fn call(
     state: &AppState,
     p: &PeerCity,
     method: reqwest::Method,

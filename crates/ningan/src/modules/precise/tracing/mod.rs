@@ -8,6 +8,7 @@ pub mod cellstays;
 pub mod checkin_import;
 pub mod checkins;
 pub mod followups;
+pub mod handover;
 pub mod import;
 pub mod notices;
 pub mod pages;
@@ -20,10 +21,11 @@ pub mod visitors;
 use crate::http::api::Api;
 
 /// The tracing capability's own tables, after the store's precise-control tables.
-pub const MIGRATIONS: &[ningan_store::Migration] = &[trajectory::MIGRATION, cellstays::MIGRATION, visitors::MIGRATION];
+pub const MIGRATIONS: &[ningan_store::Migration] =
+    &[trajectory::MIGRATION, cellstays::MIGRATION, visitors::MIGRATION, handover::MIGRATION];
 
 pub fn routes(api: Api) -> Api {
-    let parts: [fn(Api) -> Api; 10] = [
+    let parts: [fn(Api) -> Api; 11] = [
         venues::routes,
         checkins::routes,
         cellstays::routes,
@@ -34,6 +36,7 @@ pub fn routes(api: Api) -> Api {
         pages::routes,
         trajectory::routes,
         visitors::routes,
+        handover::routes,
     ];
     parts.into_iter().fold(api, |api, routes| routes(api))
 }

@@ -34,6 +34,8 @@ pub struct ListQuery {
     tier: Option<String>,
     confirmed: Option<String>,
     published: Option<u64>,
+    /// A hand-over refused on the investigation page: why, as the page's language says.
+    handover_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -256,6 +258,9 @@ struct InvestigationPage {
     graph_nodes: usize,
     may_manage: bool,
     confirmed: Option<String>,
+    /// Contacts handed over to other cities, with their progress there.
+    handovers: Vec<super::handover::HandoverDto>,
+    handover_error: Option<String>,
 }
 
 impl InvestigationPage {
@@ -387,6 +392,33 @@ async fn visitor_names_in_scope(
     Ok(names)
 }
 
+#[derive(Deserialize)]
+pub struct HandoverForm {
+    #[serde(default)]
+    visitor_id: String,
+}
+
+/// A visitor contact handed over from the investigation page; a refusal comes back to the
+/// page as a message.
+pub async fn handover(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<HandoverForm>,
+) -> PageResult<Response> {
+    let visitor: i64 = form.visitor_id.trim().parse().unwrap_or(-1);
+    match super::handover::hand_over(&state, &ctx, id, visitor).await {
+        Ok(_) => Ok(Redirect::to(&format!("/precise/cases/{id}#handovers")).into_response()),
+        Err(e) if e.code.status().is_client_error() => {
+            let tr = Tr::new(ctx.language());
+            let message = tr.pick(&e.detail_zh, &e.detail_en).to_string();
+            let query = serde_urlencoded::to_string([("handover_error", message)]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/precise/cases/{id}?{query}#handovers")).into_response())
+        }
+        Err(e) => Err(PageError::from(e).framed(&ctx)),
+    }
+}
+
 pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
     let (r, _) =
         super::followups::confirm_contacts(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
@@ -495,7 +527,10 @@ async fn investigation_page(state: &AppState, ctx: &Ctx, id: i64, q: ListQuery, 
                 .to_string()
         })
     });
+    let handovers = super::handover::of_case(&state, &ctx, id).await?;
     let page = InvestigationPage {
+        handovers,
+        handover_error: q.handover_error.clone(),
         frame,
         editions,
         rule: rule_dto(&inv),
@@ -570,6 +605,15 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::page(Method::POST, "/precise/cases/{id}/publish", Access::Action(Action::CaseManage), "发布风险点位"),
         post(publish),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/precise/cases/{id}/handovers",
+            Access::Action(Action::CaseManage),
+            "协查移交外市户籍接触者",
+        ),
+        post(handover),
     )
     .add(Op::page(Method::GET, "/precise/venues", Access::Action(Action::VenueRead), "场所列表"), get(venues))
     .add(Op::page(Method::POST, "/precise/venues", Access::Action(Action::VenueManage), "登记场所"), post(venue_create))
