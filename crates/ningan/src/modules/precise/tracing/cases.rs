@@ -10,7 +10,7 @@ use ningan_trace::Time;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::tracer::{self, blocking, engine_id, venue_kind_zh};
+use super::tracer::{self, blocking, venue_kind_zh};
 use crate::app::AppState;
 use crate::http::dto::{PageDto, ts};
 use crate::http::error::ApiResult;
@@ -193,7 +193,7 @@ pub async fn run_investigation(
     let mut w = state.db.write().await?;
     let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), id).await?;
     w.commit().await?;
-    let person = engine_id(case.resident_id)?;
+    let person = tracer::resident_person(case.resident_id)?;
     let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
     let mut inv = blocking(&state.precise.tracer, move |t| t.investigate(person, onset, to, rule)).await?;
     inv.key = key;
@@ -473,7 +473,7 @@ pub async fn common(
     let mut from = tracer::now_s();
     for id in ids {
         let case = w.epi_case_open(&ctx.actor(), &ctx.scope(), *id).await?;
-        let person = engine_id(case.resident_id)?;
+        let person = tracer::resident_person(case.resident_id)?;
         let onset = Time::try_from(case.onset_at / 1000).unwrap_or(0);
         from = from.min(onset.saturating_sub(ningan_trace::ExposureRule::ninth_edition().lookback));
         people.push(person);

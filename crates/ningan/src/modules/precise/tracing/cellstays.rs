@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::checkins::{CheckinRejection, CheckinReport, MAX_BATCH, keep, reason_zh};
-use super::tracer::{TraceError, blocking, engine_id};
+use super::tracer::{TraceError, blocking, resident_person};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
@@ -168,7 +168,7 @@ pub async fn persons_for(
     w.commit().await?;
     let mut out = HashMap::with_capacity(phones.len());
     for (phone, id) in residents {
-        out.insert(phone, engine_id(id)?);
+        out.insert(phone, resident_person(id)?);
     }
     for (phone, id) in visitors {
         out.insert(phone, super::visitors::visitor_person(id)?);
@@ -334,7 +334,7 @@ async fn engine_ids_of(state: &AppState, resident_id: i64) -> Result<Vec<u32>, P
         Some(p) => phone_key(&cached_key(state).await?, &p),
         None => String::new(),
     };
-    let mut ids = vec![engine_id(resident_id)?];
+    let mut ids = vec![resident_person(resident_id)?];
     for row in pseudonyms_joined(&state.db, resident_id, &key).await? {
         ids.push(pseudonym_id(row)?);
     }

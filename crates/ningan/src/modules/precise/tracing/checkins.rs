@@ -8,7 +8,7 @@ use ningan_trace::Observation;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::tracer::{blocking, engine_id};
+use super::tracer::{blocking, resident_person};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::Json;
@@ -156,7 +156,7 @@ pub async fn ingest_checkins(
             continue;
         };
         let person = match (c.resident_id, c.visitor_id) {
-            (Some(r), None) if known.binary_search(&r).is_ok() => engine_id(r).ok(),
+            (Some(r), None) if known.binary_search(&r).is_ok() => resident_person(r).ok(),
             (None, Some(v)) if visitors.binary_search(&v).is_ok() => super::visitors::visitor_person(v).ok(),
             _ => None,
         };

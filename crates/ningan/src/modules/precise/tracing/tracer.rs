@@ -76,6 +76,11 @@ pub fn engine_id(id: i64) -> Result<u32, TraceError> {
     u32::try_from(id).ok().filter(|v| *v < ningan_trace::grid::CELL_BIT).ok_or(TraceError::IdRange(id))
 }
 
+/// A resident's engine person: the record id, below the range visitors and pseudonyms take.
+pub fn resident_person(id: i64) -> Result<u32, TraceError> {
+    engine_id(id).ok().filter(|p| *p < super::visitors::VISITOR_BASE).ok_or(TraceError::IdRange(id))
+}
+
 impl Tracer {
     pub fn open(dir: &Path, retention_days: u32, cell_resolution: u8) -> Result<Tracer, TraceError> {
         let mut engine = Engine::open(dir, retention_days, now_s())?;

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checkins::{CheckinRequest, Persons, ingest_checkins, reason_zh};
-use super::tracer::{blocking, engine_id, now_s};
+use super::tracer::{blocking, now_s, resident_person};
 use crate::app::AppState;
 use crate::http::dto::ts;
 use crate::http::error::ApiResult;
@@ -230,7 +230,7 @@ pub async fn add(state: &AppState, ctx: &Ctx, case_id: i64, input: &TrajectoryIn
     // a refusal after the entry was stored would leave it half recorded.
     if let Some(v) = &venue {
         let tracer = state.precise.tracer.clone();
-        let (person, venue) = (engine_id(case.resident_id)?, (v.id, v.kind.clone(), v.code.clone()));
+        let (person, venue) = (resident_person(case.resident_id)?, (v.id, v.kind.clone(), v.code.clone()));
         let rejected = blocking(&state.precise.tracer, move |t| {
             t.sync_venues(std::slice::from_ref(&venue))?;
             let space = tracer.venue_by_code(&venue.2).ok_or(super::tracer::TraceError::IdRange(venue.0))?;
