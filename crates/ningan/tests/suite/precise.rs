@@ -940,6 +940,30 @@ on_both_backends!(a_visitor_checks_in_and_is_traced_like_a_resident, |b| async m
     let page = epi.raw_get(&format!("/precise/cases/{id}")).await.text().await.unwrap();
     assert!(page.contains("访客甲") && page.contains("visitor-contact"), "the visitor on the investigation page");
 
+    // Confirmed, the visitor becomes a task at the station where they stay, worked forward.
+    let (s, r) = epi.post(&format!("/api/cases/{id}/contacts/confirm"), json!({})).await;
+    assert_eq!((s, r["added_visitors"].as_u64(), r["added_close"].as_u64()), (200, Some(1), Some(0)), "{r}");
+    let (_, again) = epi.post(&format!("/api/cases/{id}/contacts/confirm"), json!({})).await;
+    assert_eq!((again["added_visitors"].as_u64(), again["updated_visitors"].as_u64()), (Some(0), Some(1)), "{again}");
+    let (s, tasks) = officer.get("/api/visitor-followups").await;
+    assert_eq!((s, tasks.as_array().map(Vec::len)), (200, Some(1)), "{tasks}");
+    assert_eq!((tasks[0]["visitor_name"].as_str(), tasks[0]["tier"].as_str()), (Some("访客甲"), Some("close")));
+    assert_eq!(
+        officer_b.get("/api/visitor-followups").await.1.as_array().map(Vec::len),
+        Some(0),
+        "not another station's"
+    );
+    let task = tasks[0]["id"].as_i64().unwrap();
+    let (s, e) = officer.post(&format!("/api/visitor-followups/{task}/status"), json!({"status": "notified"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("status")), "forward only: {e}");
+    let (s, _) =
+        officer_b.post(&format!("/api/visitor-followups/{task}/status"), json!({"status": "transferred"})).await;
+    assert_eq!(s, 404, "another station's task does not exist for them");
+    let (s, _) = officer.post(&format!("/api/visitor-followups/{task}/status"), json!({"status": "transferred"})).await;
+    assert_eq!(s, 204);
+    let page = officer.raw_get("/precise/visitors").await.text().await.unwrap();
+    assert!(page.contains("visitor-task") && page.contains("已转运"), "the task on the visitors page");
+
     // Matched to the register later: the visitor counts as the resident.
     let later = app.resident("访客甲", 330203, 23, station.id).await;
     let later_id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 23);

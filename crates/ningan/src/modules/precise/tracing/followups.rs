@@ -24,6 +24,10 @@ pub struct ConfirmDto {
     pub updated: u64,
     pub promoted: u64,
     pub unchanged: u64,
+    /// Visitors among the contacts made tasks at the stations where they stay, and those
+    /// already tasks updated.
+    pub added_visitors: u64,
+    pub updated_visitors: u64,
     /// The rule the investigation ran under.
     pub rule: String,
 }
@@ -33,7 +37,7 @@ pub fn status_zh(s: &str) -> &'static str {
 }
 
 /// Runs the case's investigation and makes its contacts follow-up tasks.
-pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<(ConfirmReport, String)> {
+pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiResult<(Confirmed, String)> {
     let (_, inv) = run_investigation(state, ctx, case_id, None, None).await?;
     // Tasks are for register entries (visitors matched to one count as it); the engine's
     // other people are left to the list.
@@ -72,12 +76,43 @@ pub async fn confirm_contacts(state: &AppState, ctx: &Ctx, case_id: i64) -> ApiR
             last_exposure: i64::from(s.contact.last_exposure),
         })
     }));
+    let visitor = |p: u32| match who.get(&p) {
+        Some(super::cellstays::Who::Visitor(v)) => Some(*v),
+        _ => None,
+    };
+    let visitors: Vec<super::visitor_followups::FoundVisitor> = inv
+        .close
+        .iter()
+        .map(|c| (c, "close"))
+        .chain(inv.secondary.iter().map(|s| (&s.contact, "secondary")))
+        .filter_map(|(c, tier)| {
+            Some(super::visitor_followups::FoundVisitor {
+                visitor_id: visitor(c.person)?,
+                tier,
+                overlap_s: i64::from(c.total_overlap),
+                first_exposure: i64::from(c.first_exposure),
+                last_exposure: i64::from(c.last_exposure),
+            })
+        })
+        .collect();
     let mut w = state.db.write().await?;
     let report = w.followups_confirm(&ctx.actor(), case_id, &found).await?;
+    let (added_visitors, updated_visitors) = super::visitor_followups::confirm(&mut w, case_id, &visitors).await?;
+    if !visitors.is_empty() {
+        let detail = format!("visitors: {added_visitors} added, {updated_visitors} updated");
+        w.audit(ctx.actor().audit("followup.confirm.visitors", "epi_case", case_id, None, None, &detail)).await?;
+    }
     w.commit().await?;
     let people: Vec<i64> = found.iter().map(|c| c.resident_id).collect();
     state.precise.registry.refresh_people(&state.db, &people).await?;
-    Ok((report, inv.rule.version))
+    Ok((Confirmed { report, added_visitors, updated_visitors }, inv.rule.version))
+}
+
+/// What confirming changed: residents' follow-ups and visitors' tasks.
+pub struct Confirmed {
+    pub report: ConfirmReport,
+    pub added_visitors: u64,
+    pub updated_visitors: u64,
 }
 
 pub(super) async fn confirm(
@@ -85,13 +120,16 @@ pub(super) async fn confirm(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<ConfirmDto>> {
-    let (r, rule) = confirm_contacts(&state, &ctx, id).await?;
+    let (c, rule) = confirm_contacts(&state, &ctx, id).await?;
+    let r = c.report;
     Ok(axum::Json(ConfirmDto {
         added_close: r.added_close,
         added_secondary: r.added_secondary,
         updated: r.updated,
         promoted: r.promoted,
         unchanged: r.unchanged,
+        added_visitors: c.added_visitors,
+        updated_visitors: c.updated_visitors,
         rule,
     }))
 }

@@ -16,16 +16,22 @@ pub mod stream;
 pub mod tracer;
 pub mod trajectory;
 pub mod venues;
+pub mod visitor_followups;
 pub mod visitors;
 
 use crate::http::api::Api;
 
 /// The tracing capability's own tables, after the store's precise-control tables.
-pub const MIGRATIONS: &[ningan_store::Migration] =
-    &[trajectory::MIGRATION, cellstays::MIGRATION, visitors::MIGRATION, handover::MIGRATION];
+pub const MIGRATIONS: &[ningan_store::Migration] = &[
+    trajectory::MIGRATION,
+    cellstays::MIGRATION,
+    visitors::MIGRATION,
+    handover::MIGRATION,
+    visitor_followups::MIGRATION,
+];
 
 pub fn routes(api: Api) -> Api {
-    let parts: [fn(Api) -> Api; 11] = [
+    let parts: [fn(Api) -> Api; 12] = [
         venues::routes,
         checkins::routes,
         cellstays::routes,
@@ -37,6 +43,7 @@ pub fn routes(api: Api) -> Api {
         trajectory::routes,
         visitors::routes,
         handover::routes,
+        visitor_followups::routes,
     ];
     parts.into_iter().fold(api, |api, routes| routes(api))
 }

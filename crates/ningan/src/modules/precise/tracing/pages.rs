@@ -420,9 +420,13 @@ pub async fn handover(
 }
 
 pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
-    let (r, _) =
+    let (c, _) =
         super::followups::confirm_contacts(&state, &ctx, id).await.map_err(|e| PageError::from(e).framed(&ctx))?;
-    let summary = format!("{},{},{},{},{}", r.added_close, r.added_secondary, r.updated, r.promoted, r.unchanged);
+    let r = c.report;
+    let summary = format!(
+        "{},{},{},{},{},{}",
+        r.added_close, r.added_secondary, r.updated, r.promoted, r.unchanged, c.added_visitors
+    );
     Ok(Redirect::to(&format!("/precise/cases/{id}?confirmed={summary}")).into_response())
 }
 
@@ -497,20 +501,21 @@ async fn investigation_page(state: &AppState, ctx: &Ctx, id: i64, q: ListQuery, 
     let case = CaseDto::from(case);
     let (graph_json, graph_nodes) = graph(&state, &ctx, id, &case, &inv).await?;
     let frame = Frame::for_principal(&ctx).crumb("/precise/cases", "nav.cases").crumb_text(&href, &case.resident_name);
-    // "added close, added secondary, updated, promoted, unchanged" after a confirmation.
+    // "added close, added secondary, updated, promoted, unchanged, added visitors" after a
+    // confirmation.
     let confirmed = q.confirmed.as_deref().and_then(|c| {
         let n: Vec<u64> = c.split(',').filter_map(|x| x.parse().ok()).collect();
-        (n.len() == 5).then(|| {
+        (n.len() == 6).then(|| {
             frame
                 .tr
                 .pick(
                     &format!(
-                        "已转为管控任务：新增密接 {}、次密接 {}；更新 {}；升为密接 {}；无变化 {}",
-                        n[0], n[1], n[2], n[3], n[4]
+                        "已转为管控任务：新增密接 {}、次密接 {}；更新 {}；升为密接 {}；无变化 {}；外来人员交暂住地派出所 {}",
+                        n[0], n[1], n[2], n[3], n[4], n[5]
                     ),
                     &format!(
-                        "Follow-ups: {} new close, {} new secondary; {} updated; {} promoted; {} unchanged",
-                        n[0], n[1], n[2], n[3], n[4]
+                        "Follow-ups: {} new close, {} new secondary; {} updated; {} promoted; {} unchanged; {} visitors to the stations where they stay",
+                        n[0], n[1], n[2], n[3], n[4], n[5]
                     ),
                 )
                 .to_string()

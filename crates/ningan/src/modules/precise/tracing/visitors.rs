@@ -533,12 +533,32 @@ struct VisitorsPage {
     documents: Vec<(&'static str, &'static str)>,
     form: crate::web::FormState,
     may_write: bool,
+    /// Visitors' follow-up tasks at the caller's stations.
+    tasks: Vec<super::visitor_followups::VisitorFollowupDto>,
+    may_work: bool,
+    task_error: Option<String>,
+}
+
+impl VisitorsPage {
+    /// The statuses a task in `status` may move to, with their names.
+    fn next(&self, status: &str) -> Vec<(&'static str, &'static str)> {
+        let english = self.frame.tr.pick("zh", "en") == "en";
+        ningan_store::FOLLOWUP_STATUSES
+            .iter()
+            .filter(|to| ningan_store::followup_transition_allowed(status, to))
+            .map(|to| {
+                let labels = ningan_core::labels::FOLLOWUP_STATUS;
+                (*to, if english { ningan_core::labels::en(labels, to) } else { ningan_core::labels::zh(labels, to) })
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub(super) struct PageQuery {
     q: Option<String>,
     page: Option<String>,
+    task_error: Option<String>,
 }
 
 async fn visitors_page(
@@ -556,7 +576,16 @@ async fn visitors_page(
     let frame = crate::web::Frame::for_principal(ctx).crumb("/precise/visitors", "nav.visitors");
     let english = frame.tr.pick("zh", "en") == "en";
     let documents = DOCUMENT_TYPES.iter().map(|(k, zh, en)| (*k, if english { *en } else { *zh })).collect();
+    let may_work = ctx.may(ningan_core::Action::FollowupWrite);
+    let tasks = if ctx.may(ningan_core::Action::CaseRead) {
+        super::visitor_followups::list(state, ctx).await.map_err(|e| crate::web::PageError::from(e).framed(ctx))?
+    } else {
+        Vec::new()
+    };
     let page = VisitorsPage {
+        tasks,
+        may_work,
+        task_error: q.task_error.clone(),
         may_write: ctx.may(ningan_core::Action::ResidentWrite),
         frame,
         q: text,
