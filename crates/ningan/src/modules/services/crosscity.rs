@@ -288,6 +288,17 @@ pub async fn run_once(state: &AppState) -> Result<(), ServicesError> {
 
 /// Forwards and follows cross-city applications every two seconds.
 pub fn spawn_worker(state: AppState) {
+    every_two_seconds_while_linked(state, "cross-city", |state| async move { run_once(&state).await });
+}
+
+/// Runs `round` every two seconds while other cities are linked, logging a failed round
+/// (`what` names the work) and going on.
+pub(crate) fn every_two_seconds_while_linked<F, Fut, E>(state: AppState, what: &'static str, round: F)
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), E>> + Send,
+    E: std::error::Error,
+{
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
@@ -295,8 +306,8 @@ pub fn spawn_worker(state: AppState) {
             if state.config.crosscity.peers.is_empty() {
                 continue;
             }
-            if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %crate::http::error::cause_chain(&e), "cross-city");
+            if let Err(e) = round(state.clone()).await {
+                tracing::warn!(error = %crate::http::error::cause_chain(&e), "{what}");
             }
         }
     });

@@ -6,8 +6,6 @@
 //! it is released. A request that cannot be sent is retried; the other side knows a repeat
 //! by its reference, so it never becomes two tasks.
 
-use std::time::Duration;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -333,17 +331,8 @@ pub async fn run_once(state: &AppState) -> Result<(), ApiError> {
 
 /// Sends and follows hand-overs every two seconds while other cities are linked.
 pub fn spawn_worker(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            if state.config.crosscity.peers.is_empty() {
-                continue;
-            }
-            if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "hand-over");
-            }
-        }
+    crate::modules::services::crosscity::every_two_seconds_while_linked(state, "hand-over", |state| async move {
+        run_once(&state).await
     });
 }
 
@@ -544,13 +533,7 @@ pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &ReceivedStatusR
             .ok_or(ningan_store::StoreError::NotFound)?;
     let current: String = row.try_get("status").map_err(ningan_store::StoreError::from)?;
     let resident: i64 = row.try_get("resident_id").map_err(ningan_store::StoreError::from)?;
-    if !ningan_store::followup_transition_allowed(&current, &req.status) {
-        let rule = Rule::other(
-            format!("不能从“{current}”变为“{}”", req.status),
-            format!("cannot go from {current} to {}", req.status),
-        );
-        return Err(refuse("status", rule));
-    }
+    super::visitor_followups::check_move(&current, &req.status)?;
     let mut w = state.db.write().await?;
     query("UPDATE handovers_in SET status = $1, note = $2, updated_at = $3 WHERE id = $4")
         .bind(&req.status)
@@ -609,14 +592,8 @@ struct ReceivedPage {
 }
 
 impl ReceivedPage {
-    /// The statuses a task in `status` may move to, with their names.
     fn next(&self, status: &str) -> Vec<(&'static str, &'static str)> {
-        let english = self.frame.tr.pick("zh", "en") == "en";
-        ningan_store::FOLLOWUP_STATUSES
-            .iter()
-            .filter(|to| ningan_store::followup_transition_allowed(status, to))
-            .map(|to| (*to, if english { status_en(to) } else { status_zh(to) }))
-            .collect()
+        super::visitor_followups::next_statuses(&self.frame.tr, status)
     }
 }
 
@@ -650,18 +627,8 @@ pub(super) async fn page_status(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<StatusForm>,
 ) -> crate::web::PageResult<axum::response::Response> {
-    use axum::response::{IntoResponse, Redirect};
     let req = ReceivedStatusRequest { status: form.status, note: form.note };
-    match advance(&state, &ctx, id, &req).await {
-        Ok(()) => Ok(Redirect::to("/precise/handovers").into_response()),
-        Err(e) if e.code.status().is_client_error() => {
-            let tr = crate::web::Tr::new(ctx.language());
-            let query =
-                serde_urlencoded::to_string([("error", tr.pick(&e.detail_zh, &e.detail_en))]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/precise/handovers?{query}")).into_response())
-        }
-        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
-    }
+    Ok(super::visitor_followups::back_to(&ctx, advance(&state, &ctx, id, &req).await, "/precise/handovers", "error"))
 }
 
 /// This capability's routes.

@@ -179,6 +179,41 @@ pub struct StatusRequest {
     pub note: String,
 }
 
+/// The statuses a task in `status` may move to, with their names in the page's language.
+pub fn next_statuses(tr: &crate::web::Tr, status: &str) -> Vec<(&'static str, &'static str)> {
+    let labels = ningan_core::labels::FOLLOWUP_STATUS;
+    ningan_store::FOLLOWUP_STATUSES
+        .iter()
+        .filter(|to| ningan_store::followup_transition_allowed(status, to))
+        .map(|to| (*to, tr.pick(ningan_core::labels::zh(labels, to), ningan_core::labels::en(labels, to))))
+        .collect()
+}
+
+/// Refuses a move a follow-up may not make (forward only), on the `status` field.
+pub fn check_move(current: &str, to: &str) -> ApiResult<()> {
+    if ningan_store::followup_transition_allowed(current, to) {
+        return Ok(());
+    }
+    let rule = Rule::other(format!("不能从“{current}”变为“{to}”"), format!("cannot go from {current} to {to}"));
+    Err(refuse("status", rule))
+}
+
+/// Where a task page's status form goes after the move: back to `back`, with the refusal
+/// as `param` in the page's language when the move was refused.
+pub fn back_to(ctx: &Ctx, moved: ApiResult<()>, back: &str, param: &str) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    match moved {
+        Ok(()) => Redirect::to(back).into_response(),
+        Err(e) if e.code.status().is_client_error() => {
+            let tr = crate::web::Tr::new(ctx.language());
+            let query = serde_urlencoded::to_string([(param, tr.pick(&e.detail_zh, &e.detail_en))]).unwrap_or_default();
+            let (path, anchor) = back.split_once('#').map_or((back, String::new()), |(p, a)| (p, format!("#{a}")));
+            Redirect::to(&format!("{path}?{query}{anchor}")).into_response()
+        }
+        Err(e) => crate::web::PageError::from(e).framed(ctx).into_response(),
+    }
+}
+
 /// Moves a visitor task of the caller's stations forward.
 pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &StatusRequest) -> ApiResult<()> {
     if req.note.chars().count() > 500 {
@@ -196,13 +231,7 @@ pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &StatusRequest) 
             .ok_or(ningan_store::StoreError::NotFound)?
             .try_get("status")
             .map_err(ningan_store::StoreError::from)?;
-    if !ningan_store::followup_transition_allowed(&current, &req.status) {
-        let rule = Rule::other(
-            format!("不能从“{current}”变为“{}”", req.status),
-            format!("cannot go from {current} to {}", req.status),
-        );
-        return Err(refuse("status", rule));
-    }
+    check_move(&current, &req.status)?;
     let mut w = state.db.write().await?;
     query("UPDATE visitor_followups SET status = $1, note = $2, updated_at = $3 WHERE id = $4")
         .bind(&req.status)
@@ -241,17 +270,7 @@ pub(super) async fn page_status(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<StatusRequest>,
 ) -> crate::web::PageResult<axum::response::Response> {
-    use axum::response::{IntoResponse, Redirect};
-    match advance(&state, &ctx, id, &form).await {
-        Ok(()) => Ok(Redirect::to("/precise/visitors#tasks").into_response()),
-        Err(e) if e.code.status().is_client_error() => {
-            let tr = crate::web::Tr::new(ctx.language());
-            let query =
-                serde_urlencoded::to_string([("task_error", tr.pick(&e.detail_zh, &e.detail_en))]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/precise/visitors?{query}#tasks")).into_response())
-        }
-        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
-    }
+    Ok(back_to(&ctx, advance(&state, &ctx, id, &form).await, "/precise/visitors#tasks", "task_error"))
 }
 
 /// This capability's routes.

@@ -540,17 +540,8 @@ struct VisitorsPage {
 }
 
 impl VisitorsPage {
-    /// The statuses a task in `status` may move to, with their names.
     fn next(&self, status: &str) -> Vec<(&'static str, &'static str)> {
-        let english = self.frame.tr.pick("zh", "en") == "en";
-        ningan_store::FOLLOWUP_STATUSES
-            .iter()
-            .filter(|to| ningan_store::followup_transition_allowed(status, to))
-            .map(|to| {
-                let labels = ningan_core::labels::FOLLOWUP_STATUS;
-                (*to, if english { ningan_core::labels::en(labels, to) } else { ningan_core::labels::zh(labels, to) })
-            })
-            .collect()
+        super::visitor_followups::next_statuses(&self.frame.tr, status)
     }
 }
 
