@@ -252,6 +252,17 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    let (_, cockpit) = hz.get("/api/cockpit").await;
+    assert!(
+        cockpit["counters"].as_array().unwrap().iter().any(|c| c["key"] == "handovers_received" && c["value"] == 1),
+        "{cockpit}"
+    );
+    let (_, cockpit) = epi.get("/api/cockpit").await;
+    assert!(
+        cockpit["counters"].as_array().unwrap().iter().any(|c| c["key"] == "handovers_sent" && c["value"] == 1),
+        "{cockpit}"
+    );
+
     // Nobody else may hand a contact over or read a task's progress.
     let r =
         hangzhou.anonymous().http.post(hangzhou.url("/api/crosscity/handovers")).json(&json!({})).send().await.unwrap();

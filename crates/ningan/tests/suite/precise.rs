@@ -963,6 +963,10 @@ on_both_backends!(a_visitor_checks_in_and_is_traced_like_a_resident, |b| async m
     assert_eq!(s, 204);
     let page = officer.raw_get("/precise/visitors").await.text().await.unwrap();
     assert!(page.contains("visitor-task") && page.contains("已转运"), "the task on the visitors page");
+    let (_, cockpit) = officer.get("/api/cockpit").await;
+    let counter =
+        |k: &str| cockpit["counters"].as_array().unwrap().iter().find(|c| c["key"] == k).map(|c| c["value"].clone());
+    assert_eq!(counter("visitor_followups"), Some(json!(1)), "the cockpit counts the visitor's open task");
 
     // Matched to the register later: the visitor counts as the resident.
     let later = app.resident("访客甲", 330203, 23, station.id).await;

@@ -9,7 +9,44 @@ use crate::web::Tr;
 pub const PANEL: Panel = Panel { name: "precise", compute, monthly };
 
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
-    Box::pin(async move { Ok(precise(&db.precise_stats(scope).await?, tr)) })
+    Box::pin(async move {
+        let mut data = precise(&db.precise_stats(scope).await?, tr);
+        data.counters.extend(beyond_the_register(db, scope, tr).await?);
+        Ok(data)
+    })
+}
+
+/// People beyond the register in the scope: visitors' follow-ups open at the stations where
+/// they stay, contacts other cities handed over still being worked here, and contacts handed
+/// over to other cities not yet released there.
+async fn beyond_the_register(db: &Db, scope: &Scope, tr: Tr) -> Result<Vec<Counter>, ningan_store::StoreError> {
+    use ningan_store::sql::{RowExt as _, query};
+    let (lo, hi) = scope.range();
+    let mut counts = Vec::with_capacity(3);
+    for sql in [
+        "SELECT COUNT(*) AS n FROM visitor_followups WHERE status <> 'released' AND unit_path >= $1 AND unit_path < $2",
+        "SELECT COUNT(*) AS n FROM handovers_in WHERE status <> 'released' AND unit_path >= $1 AND unit_path < $2",
+        "SELECT COUNT(*) AS n FROM handovers_out WHERE status NOT IN ('released', 'refused') \
+         AND unit_path >= $1 AND unit_path < $2",
+    ] {
+        let n: i64 = query(sql).bind(&lo).bind(&hi).fetch_one(db.reader()).await?.try_get("n")?;
+        counts.push(n);
+    }
+    Ok(vec![
+        Counter {
+            key: "visitor_followups",
+            label: tr.pick("外来人员在管", "Visitors under follow-up"),
+            value: counts[0],
+        },
+        Counter {
+            key: "handovers_received",
+            label: tr.pick("外市协查在办", "Hand-overs being worked"),
+            value: counts[1],
+        },
+        Counter {
+            key: "handovers_sent", label: tr.pick("移交外市在办", "Handed over, open there"), value: counts[2]
+        },
+    ])
 }
 
 /// Precise control: cases in care, contacts under follow-up, zones in force.
