@@ -150,8 +150,39 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
     let hz_station = hangzhou.station(330203, 7).await;
     hangzhou.user("hz_officer", &[Role::StationOfficer], hz_station.id).await;
     // The Hangzhou register holds the visitor (ID card issued in Xihu district, 330106).
-    hangzhou.resident("杭州访客", 330106, 5, hz_station.id).await;
+    let hz_person = hangzhou.resident("杭州访客", 330106, 5, hz_station.id).await;
     let card = ningan_core::IdNumber::synthesize(330106, chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(), 5);
+    // At home in Hangzhou a compound gate checks the person's pass.
+    let home = {
+        let mut w = hangzhou.db.write().await.unwrap();
+        let compound = ningan_store::NewCompound {
+            name: "西湖小区".into(),
+            address: "测试路".into(),
+            unit_id: hz_station.id,
+            unit_path: hz_station.path.clone(),
+            location: [120.13, 30.26],
+        };
+        let ids = w.compounds_insert(&actor(), &ningan_store::Scope::everything(), &[compound]).await.unwrap();
+        w.resident_set_compound(&actor(), &ningan_store::Scope::everything(), hz_person, ids[0]).await.unwrap();
+        w.commit().await.unwrap();
+        ids[0]
+    };
+    hangzhou.user("hz_admin", &[Role::Administrator], hz_station.id).await;
+    let hz_officer = hangzhou.login("hz_officer").await;
+    let gate_id =
+        hz_officer.post("/api/gates", json!({"compound_id": home, "name": "东门"})).await.1["id"].as_i64().unwrap();
+    let (_, t) =
+        hangzhou.login("hz_admin").await.post("/api/tokens", json!({"name": "闸机", "scopes": ["gate.check"]})).await;
+    let gate = hangzhou.bearer(t["secret"].as_str().unwrap());
+    let pass = hz_officer.post(&format!("/api/residents/{hz_person}/pass"), json!({})).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at_gate = |gate: Client, pass: String| async move {
+        let (_, r) = gate.post(&format!("/api/gates/{gate_id}/check"), json!({"pass": pass, "direction": "out"})).await;
+        (r["verdict"].as_str().unwrap_or("").to_string(), r["reason"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(at_gate(gate.clone(), pass.clone()).await.0, "allow", "nothing known yet");
 
     let officer = ningbo.login("officer").await;
     let visitor = |name: &str, kind: &str, number: &str| json!({"name": name, "document_type": kind, "document_number": number, "staying_address": "海曙区某宾馆"});
@@ -205,6 +236,8 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
     assert_eq!((s, tasks.as_array().map(Vec::len)), (200, Some(1)), "{tasks}");
     assert_eq!((tasks[0]["resident_name"].as_str(), tasks[0]["tier"].as_str()), (Some("杭州访客"), Some("close")));
     let task = tasks[0]["id"].as_i64().unwrap();
+    let verdict = at_gate(gate.clone(), pass.clone()).await;
+    assert_eq!((verdict.0.as_str(), verdict.1.as_str()), ("deny", "status_close_contact"), "the gate knows at once");
     let (s, e) = hz.post(&format!("/api/handovers/{task}/status"), json!({"status": "notified"})).await;
     assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("status")), "forward only: {e}");
     let (s, _) = hz
@@ -251,17 +284,17 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
         assert!(Instant::now() < deadline, "the investigation page never showed the progress");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-
-    let (_, cockpit) = hz.get("/api/cockpit").await;
-    assert!(
-        cockpit["counters"].as_array().unwrap().iter().any(|c| c["key"] == "handovers_received" && c["value"] == 1),
-        "{cockpit}"
-    );
-    let (_, cockpit) = epi.get("/api/cockpit").await;
-    assert!(
-        cockpit["counters"].as_array().unwrap().iter().any(|c| c["key"] == "handovers_sent" && c["value"] == 1),
-        "{cockpit}"
-    );
+    // Open on both sides until Hangzhou releases the person.
+    let counter = |cockpit: &serde_json::Value, key: &str| {
+        cockpit["counters"].as_array().unwrap().iter().find(|c| c["key"] == key).map(|c| c["value"].clone())
+    };
+    assert_eq!(counter(&epi.get("/api/cockpit").await.1, "handovers_sent"), Some(json!(1)));
+    assert_eq!(counter(&hz.get("/api/cockpit").await.1, "handovers_received"), Some(json!(1)));
+    let (s, _) =
+        hz.post(&format!("/api/handovers/{task}/status"), json!({"status": "released", "note": "隔离期满"})).await;
+    assert_eq!(s, 204);
+    assert_eq!(at_gate(gate.clone(), pass.clone()).await.0, "allow", "released, the gate lets them out");
+    assert_eq!(counter(&hz.get("/api/cockpit").await.1, "handovers_received"), Some(json!(0)));
 
     // Nobody else may hand a contact over or read a task's progress.
     let r =

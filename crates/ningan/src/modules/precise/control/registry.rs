@@ -66,7 +66,8 @@ impl Registry {
     pub async fn ensure_loaded(&self, db: &Db) -> Result<(), StoreError> {
         self.loaded
             .get_or_try_init(|| async {
-                let statuses = db.person_statuses(None).await?;
+                let mut statuses = db.person_statuses(None).await?;
+                statuses.extend(crate::modules::precise::tracing::handover::received_statuses(db, None).await?);
                 let zones: Vec<ZoneShape> = db.zones_unlifted().await?.iter().filter_map(zone_shape).collect();
                 if let Ok(mut z) = self.zones.write() {
                     *z = zones;
@@ -144,7 +145,10 @@ impl Registry {
             return Ok(());
         }
         let mut worst: HashMap<i64, PersonStatus> = HashMap::new();
-        for (id, s) in db.person_statuses(Some(resident_ids)).await? {
+        let mut statuses = db.person_statuses(Some(resident_ids)).await?;
+        // Contacts other cities handed over count as this city's own follow-ups.
+        statuses.extend(crate::modules::precise::tracing::handover::received_statuses(db, Some(resident_ids)).await?);
+        for (id, s) in statuses {
             let e = worst.entry(id).or_insert(PersonStatus::Normal);
             *e = (*e).max(severity(s));
         }

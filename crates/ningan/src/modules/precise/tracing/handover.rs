@@ -427,6 +427,7 @@ pub(super) async fn incoming(
     let detail = format!("{} contact handed over by {} ({})", req.tier, from.city, req.origin_ref);
     w.audit(actor.audit("handover.receive", "handover", 0, Some(resident), None, &detail)).await?;
     w.commit().await?;
+    state.precise.registry.refresh_person(&state.db, resident).await?;
     Ok((StatusCode::CREATED, axum::Json(answer)))
 }
 
@@ -455,6 +456,33 @@ pub(super) async fn incoming_status(
         .map_err(ningan_store::StoreError::from)?
         .ok_or(ningan_store::StoreError::NotFound)?;
     Ok(axum::Json(remote(&row)?))
+}
+
+/// (resident, severity) of the people with a received hand-over not yet released — 2 for a
+/// close contact, 1 otherwise, as for follow-ups — for the gates; only `only`'s when given.
+pub async fn received_statuses(
+    db: &ningan_store::Db,
+    only: Option<&[i64]>,
+) -> Result<Vec<(i64, i64)>, ningan_store::StoreError> {
+    const SQL: &str = "SELECT resident_id, CASE WHEN tier = 'close' THEN 2 ELSE 1 END AS severity \
+                       FROM handovers_in WHERE status <> 'released'";
+    let rows = match only {
+        None => query(SQL).fetch_all(db.reader()).await?,
+        Some(ids) => {
+            let mut rows = Vec::new();
+            for chunk in ids.chunks(400) {
+                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!("{SQL} AND resident_id IN ({})", marks.join(", "));
+                let mut q = query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                rows.extend(q.fetch_all(db.reader()).await?);
+            }
+            rows
+        }
+    };
+    rows.iter().map(|r| Ok((r.try_get("resident_id")?, r.try_get("severity")?))).collect()
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -546,6 +574,7 @@ pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &ReceivedStatusR
     let detail = format!("{current} → {}", req.status);
     w.audit(ctx.actor().audit("handover.status", "handover", id, Some(resident), None, &detail)).await?;
     w.commit().await?;
+    state.precise.registry.refresh_person(&state.db, resident).await?;
     Ok(())
 }
 
