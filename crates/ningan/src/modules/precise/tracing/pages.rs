@@ -406,8 +406,11 @@ pub async fn handover(
     Path(id): Path<i64>,
     Form(form): Form<HandoverForm>,
 ) -> PageResult<Response> {
-    let visitor: i64 = form.visitor_id.trim().parse().unwrap_or(-1);
-    match super::handover::hand_over(&state, &ctx, id, visitor).await {
+    let handed = match form.visitor_id.trim().parse::<i64>() {
+        Ok(visitor) => super::handover::hand_over(&state, &ctx, id, visitor).await,
+        Err(_) => Err(refuse("visitor_id", Rule::other("请选择外来人员", "choose a visitor"))),
+    };
+    match handed {
         Ok(_) => Ok(Redirect::to(&format!("/precise/cases/{id}#handovers")).into_response()),
         Err(e) if e.code.status().is_client_error() => {
             let tr = Tr::new(ctx.language());
