@@ -373,7 +373,13 @@ async fn graph(
         add("companion", c, serde_json::json!(case.resident_id), at);
     }
     let count = nodes.len();
-    let categories = ["病例", "密接", "次密接", "时空伴随"];
+    let tr = Tr::new(ctx.language());
+    let categories = [
+        tr.pick("病例", "Case"),
+        tr.pick("密接", "Close contacts"),
+        tr.pick("次密接", "Secondary contacts"),
+        tr.pick("时空伴随", "Companions"),
+    ];
     let json = serde_json::json!({"nodes": nodes, "links": links, "categories": categories});
     Ok((json.to_string(), count))
 }
