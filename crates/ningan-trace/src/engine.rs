@@ -542,6 +542,19 @@ impl Engine {
         query::secondary_contacts(&self.index, rule, case, close, to)
     }
 
+    /// [`query::secondary_by_person`]: one row per person with the number of links, windows of
+    /// more than `cap` presences left out as crowded.
+    pub fn secondary_by_person(
+        &self,
+        rule: &ExposureRule,
+        case: PersonId,
+        close: &[CloseContact],
+        to: Time,
+        cap: usize,
+    ) -> query::SecondaryAnswer {
+        query::secondary_by_person(&self.index, rule, case, close, to, cap)
+    }
+
     pub fn companions(&self, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {
         query::companions(&self.index, rule, case, from, to)
     }

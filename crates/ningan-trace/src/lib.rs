@@ -22,5 +22,8 @@ pub use engine::{Engine, EngineError, Import, ImportError, IngestReport, Observa
 pub use grid::{CellGrid, GridError};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
-pub use query::{CaseTrace, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
+pub use query::{
+    CaseTrace, CloseContact, ClusterTrace, CommonSource, CrowdedWindow, ExposureWindow, SecondaryAnswer,
+    SecondaryContact, SecondaryPerson,
+};
 pub use rules::{Combine, CompanionRule, ExposureRule};

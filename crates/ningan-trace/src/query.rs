@@ -280,6 +280,124 @@ pub fn secondary_contacts(
     out
 }
 
+/// A close contact's secondary window too crowded to trace person by person: more than the
+/// cap's presences of others met it. Investigators publish such a place and time as an
+/// exposure place instead of listing everyone there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CrowdedWindow {
+    pub space: SpaceId,
+    pub from: Time,
+    pub to: Time,
+    /// The close contact whose window it is.
+    pub via: PersonId,
+    /// Presences of others that met it.
+    pub presences: u32,
+}
+
+/// One secondary contact per person: the contact through the strongest link (as
+/// [`secondary_contacts`] gives it) and how many close contacts link them at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondaryPerson {
+    pub contact: CloseContact,
+    pub via: PersonId,
+    /// Close contacts through whom the person qualifies, the strongest included.
+    pub links: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SecondaryAnswer {
+    /// Most exposed first, as [`secondary_contacts`].
+    pub people: Vec<SecondaryPerson>,
+    /// Windows left out as too crowded, by space and time.
+    pub crowded: Vec<CrowdedWindow>,
+}
+
+/// Secondary contacts answered per person with a cap for mass venues: a close contact's window
+/// that more than `cap` presences of others met is not traced person by person but returned
+/// as a [`CrowdedWindow`]; everyone else is traced as in [`secondary_contacts`], each person
+/// once, through the strongest link, with the number of links. With `cap` at `usize::MAX`
+/// the people are exactly [`secondary_contacts`]'s.
+pub fn secondary_by_person(
+    ix: &Index,
+    rule: &ExposureRule,
+    case: PersonId,
+    close: &[CloseContact],
+    to: Time,
+    cap: usize,
+) -> SecondaryAnswer {
+    let mut excluded: Vec<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
+    excluded.sort_unstable();
+    let mut vias: Vec<PersonId> = close.iter().map(|c| c.person).collect();
+    vias.sort_unstable();
+    let collect = |share: &[CloseContact]| {
+        let (mut pairs, mut crowded) = (Vec::new(), Vec::new());
+        let mut window_pairs = Vec::new();
+        for c in share {
+            let rank = vias.partition_point(|&v| v < c.person) as u32;
+            for w in secondary_windows(ix, rule, c, to) {
+                window_pairs.clear();
+                collect_pairs(ix, c.person, rank, std::slice::from_ref(&w), &mut window_pairs);
+                if window_pairs.len() > cap {
+                    let presences = u32::try_from(window_pairs.len()).unwrap_or(u32::MAX);
+                    crowded.push(CrowdedWindow { space: w.space, from: w.from, to: w.to, via: c.person, presences });
+                } else {
+                    pairs.extend_from_slice(&window_pairs);
+                }
+            }
+        }
+        (pairs, crowded)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (mut pairs, mut crowded) = if close.len() < 64 || threads == 1 {
+        collect(close)
+    } else {
+        let share = close.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = close.chunks(share).map(|chunk| s.spawn(move || collect(chunk))).collect();
+            let (mut all, mut crowded) = (Vec::new(), Vec::new());
+            for h in handles {
+                let (p, c) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                all.extend(p);
+                crowded.extend(c);
+            }
+            (all, crowded)
+        })
+    };
+    crowded.sort_unstable();
+    let rank_bits = radix::bits_for(vias.len() as u64);
+    let max_person = pairs.iter().map(|p| p.person).max().unwrap_or(0);
+    radix::sort_by_key(&mut pairs, radix::bits_for(max_person.into()) + rank_bits, |p| {
+        (u64::from(p.person) << rank_bits) | u64::from(p.via)
+    });
+    let mut people = Vec::new();
+    for group in pairs.chunk_by(|a, b| a.person == b.person) {
+        if excluded.binary_search(&group[0].person).is_ok() {
+            continue;
+        }
+        let mut best: Option<(&[Pair], Time)> = None;
+        let mut links = 0;
+        for by_via in group.chunk_by(|a, b| a.via == b.via) {
+            let (single, total) = tally(by_via);
+            if exposure_qualifies(rule, single, total) {
+                links += 1;
+                if best.is_none_or(|(_, t)| total > t) {
+                    best = Some((by_via, total));
+                }
+            }
+        }
+        if let Some((by_via, _)) = best {
+            let mut by_space = by_via.to_vec();
+            by_space.sort_unstable_by_key(|p| p.space);
+            let via = vias[by_via[0].via as usize];
+            people.push(SecondaryPerson { contact: contact_of(ix, rule, &by_space), via, links });
+        }
+    }
+    people.sort_by(|a, b| {
+        b.contact.total_overlap.cmp(&a.contact.total_overlap).then(a.contact.person.cmp(&b.contact.person))
+    });
+    SecondaryAnswer { people, crowded }
+}
+
 /// Spaces and intervals in `[from, to]` where at least `m` of `cases` were present at once,
 /// split where the set of cases present changes; most cases first, then longest.
 pub fn common_sources(ix: &Index, cases: &[PersonId], from: Time, to: Time, m: usize) -> Vec<CommonSource> {

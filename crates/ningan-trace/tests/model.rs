@@ -282,6 +282,7 @@ proptest! {
         companion in companion_strategy(),
         resend in any::<bool>(),
         later in 0u32..(2 * DAY / STEP),
+        cap in prop_oneof![0usize..6, Just(usize::MAX)],
     ) {
         // The same check-ins sent again — a batch retried, a file imported twice, a scan
         // repeated within a batch — are held once.
@@ -362,6 +363,40 @@ proptest! {
         expected.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
         let got: Vec<(Contact, PersonId)> = secondary.iter().map(|s| (to_contact(&s.contact), s.via)).collect();
         prop_assert_eq!(got, expected);
+
+        // Per person with a cap: crowded windows left out, the strongest link and the number
+        // of links over the rest; without a cap, the same people and links as above.
+        let answer = engine.secondary_by_person(&rule, case, &close, to, cap);
+        let mut crowded = Vec::new();
+        let mut per_person: BTreeMap<PersonId, (Contact, PersonId, u32)> = BTreeMap::new();
+        for c in &close {
+            let mut kept = Vec::new();
+            for w in model.windows(&rule, c.person, c.first_exposure, to, c.first_exposure) {
+                let n = model.presences.iter().filter(|q| q.space == w.0 && q.person != c.person && q.end.min(w.2) > q.start.max(w.1)).count();
+                if n > cap { crowded.push((w.0, w.1, w.2, c.person, n as u32)); } else { kept.push(w); }
+            }
+            for s in model.contacts(&rule, &kept, &excluded) {
+                match per_person.get_mut(&s.person) {
+                    None => { per_person.insert(s.person, (s, c.person, 1)); }
+                    Some(e) => {
+                        e.2 += 1;
+                        if (s.total, std::cmp::Reverse(c.person)) > (e.0.total, std::cmp::Reverse(e.1)) { e.0 = s; e.1 = c.person; }
+                    }
+                }
+            }
+        }
+        crowded.sort();
+        let got_crowded: Vec<(SpaceId, Time, Time, PersonId, u32)> = answer.crowded.iter().map(|w| (w.space, w.from, w.to, w.via, w.presences)).collect();
+        prop_assert_eq!(got_crowded, crowded);
+        let mut expected: Vec<(Contact, PersonId, u32)> = per_person.into_values().collect();
+        expected.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
+        let got: Vec<(Contact, PersonId, u32)> = answer.people.iter().map(|p| (to_contact(&p.contact), p.via, p.links)).collect();
+        prop_assert_eq!(got, expected);
+        if cap == usize::MAX {
+            let plain: Vec<(Contact, PersonId)> = secondary.iter().map(|s| (to_contact(&s.contact), s.via)).collect();
+            let capped: Vec<(Contact, PersonId)> = answer.people.iter().map(|p| (to_contact(&p.contact), p.via)).collect();
+            prop_assert_eq!(capped, plain, "no cap, the same answer");
+        }
 
         let got: Vec<Contact> = engine.companions(&companion, case, from, to).iter().map(to_contact).collect();
         prop_assert_eq!(got, model.companions(&companion, case, from, to));
