@@ -181,11 +181,19 @@ pub struct TraceConfig {
     pub retention_days: u32,
     /// H3 resolution of the cell grid for space-time companions (0–8; 8 is about 900 m).
     pub cell_resolution: u8,
+    /// A close contact's window met by more presences than this is a crowded place (a mass
+    /// venue): published as an exposure place, not traced for secondary contacts person by
+    /// person.
+    pub crowd_cap: u32,
 }
 
 impl Default for TraceConfig {
     fn default() -> Self {
-        TraceConfig { retention_days: 28, cell_resolution: 8 }
+        TraceConfig {
+            retention_days: 28,
+            cell_resolution: 8,
+            crowd_cap: crate::modules::precise::tracing::tracer::CROWD_CAP,
+        }
     }
 }
 
@@ -322,6 +330,9 @@ impl Config {
         }
         if self.trace.cell_resolution > ningan_trace::grid::FINEST {
             return invalid("trace.cell_resolution", "must be between 0 and 8");
+        }
+        if self.trace.crowd_cap == 0 {
+            return invalid("trace.crowd_cap", "must be at least 1");
         }
         if self.http.request_timeout_secs == 0 {
             return invalid("http.request_timeout_secs", "must be at least 1");

@@ -1003,3 +1003,59 @@ on_both_backends!(a_visitor_checks_in_and_is_traced_like_a_resident, |b| async m
         body.contains("error-document_number") && body.contains("error-staying_address") && body.contains("访客卯")
     );
 });
+
+// Secondary tracing at mass venues: a close contact's window at a place more crowded than
+// `trace.crowd_cap` is listed among the exposure places instead of making everyone there a
+// secondary contact; every other secondary contact is one row with the number of close
+// contacts linking them.
+on_both_backends!(crowded_places_are_exposure_places_and_secondary_contacts_count_their_links, |b| async move {
+    let app = spawn_app_configured(b, |c| c.trace.crowd_cap = 2).await;
+    let station = app.station(330203, 1).await;
+    app.user("officer", &[Role::StationOfficer], station.id).await;
+    app.user("epi", &[Role::Epidemiologist], station.id).await;
+    let mut people = Vec::new();
+    for (i, name) in ["病例午", "密接未", "密接申", "次密酉", "市场戌", "市场亥", "市场子"].iter().enumerate()
+    {
+        people.push(app.resident(name, 330203, 40 + i as u16, station.id).await);
+    }
+    let (case, c1, c2, x) = (people[0], people[1], people[2], people[3]);
+    let officer = app.login("officer").await;
+    let code = |v: Value| v["code"].as_str().unwrap().to_string();
+    let restaurant = code(venue(&officer, "面馆", "restaurant", station.id).await);
+    let shop = code(venue(&officer, "便利店", "shop", station.id).await);
+    let market = code(venue(&officer, "大菜场", "market", station.id).await);
+    let h = Duration::hours;
+    let visit = |person: i64, code: &str, from: Duration, to: Duration| json!({"resident_id": person, "venue_code": code, "at": at(from), "left_at": at(to)});
+    let mut checkins = vec![
+        visit(case, &restaurant, h(30), h(29)),
+        visit(c1, &restaurant, h(30), h(29)),
+        visit(c2, &restaurant, h(30), h(29)),
+        visit(c1, &shop, h(20), h(19)),
+        visit(c2, &shop, h(20), h(19)),
+        visit(x, &shop, h(20), h(19)),
+        visit(c1, &market, h(10), h(9)),
+    ];
+    for m in &people[4..] {
+        checkins.push(visit(*m, &market, h(10), h(9)));
+    }
+    let (s, r) = officer.post("/api/checkins", json!({"checkins": checkins})).await;
+    assert_eq!((s, r["accepted"].as_u64()), (200, Some(10)), "{r}");
+    let epi = app.login("epi").await;
+    let (_, c) =
+        epi.post("/api/cases", json!({"resident_id": case, "status": "confirmed", "onset_at": at(h(1))})).await;
+    let id = c["id"].as_i64().unwrap();
+    let (_, inv) = epi.get(&format!("/api/cases/{id}/investigation")).await;
+    assert_eq!((inv["close_contacts"].as_u64(), inv["secondary_contacts"].as_u64()), (Some(2), Some(1)), "{inv}");
+    assert_eq!(inv["crowded_places"], 1, "{inv}");
+    let places = inv["exposure_places"].as_array().unwrap();
+    assert!(places.iter().any(|p| p["name"] == "大菜场" && p["kind_zh"].as_str().unwrap().contains("3 人次")), "{inv}");
+    let (_, list) = epi.get(&format!("/api/cases/{id}/contacts?tier=secondary")).await;
+    let item = &list["items"][0];
+    assert_eq!((item["resident_id"].as_i64(), item["links"].as_u64()), (Some(x), Some(2)), "{list}");
+    assert_eq!(item["via_resident_id"].as_i64(), Some(c1.min(c2)), "the strongest link, the lower id on a tie");
+    let page = epi.raw_get(&format!("/precise/cases/{id}?tier=secondary")).await.text().await.unwrap();
+    assert!(
+        page.contains("大菜场") && page.contains("data-testid=\"links\""),
+        "the crowded place and the links on the page"
+    );
+});

@@ -51,11 +51,14 @@ pub struct PreciseState {
 impl PreciseState {
     /// Opens the tracing engine under the data directory (replaying its log).
     pub fn open(config: &crate::config::Config) -> Result<PreciseState, TraceError> {
-        let tracer = std::sync::Arc::new(tracing::tracer::Tracer::open(
-            &config.data_dir.join("trace"),
-            config.trace.retention_days,
-            config.trace.cell_resolution,
-        )?);
+        let tracer = std::sync::Arc::new(
+            tracing::tracer::Tracer::open(
+                &config.data_dir.join("trace"),
+                config.trace.retention_days,
+                config.trace.cell_resolution,
+            )?
+            .with_crowd_cap(config.trace.crowd_cap),
+        );
         Ok(PreciseState {
             registry: std::sync::Arc::default(),
             checkin_stream: std::sync::Arc::default(),

@@ -156,6 +156,9 @@ pub struct InvestigationDto {
     pub secondary_contacts: usize,
     /// Cell-stay companions (时空伴随), 14 days back from onset.
     pub companions: usize,
+    /// Close contacts' windows at places too crowded to trace person by person (more than
+    /// `trace.crowd_cap` presences): among the exposure places.
+    pub crowded_places: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,8 +204,29 @@ pub async fn run_investigation(
     Ok((case, inv))
 }
 
-/// The case's exposure places in time order: the timeline of where the case was.
+/// The case's exposure places in time order: the timeline of where the case was, then the
+/// places too crowded to trace secondary contacts person by person (mass venues), marked so.
 pub async fn exposure_places(state: &AppState, inv: &tracer::Investigation) -> ApiResult<Vec<PlaceDto>> {
+    let mut places = case_places(state, inv).await?;
+    let ids: Vec<i64> = inv.crowded.iter().map(|w| i64::from(w.space)).collect();
+    let venues: HashMap<i64, Venue> = state.db.venues_by_ids(&ids).await?.into_iter().map(|v| (v.id, v)).collect();
+    places.extend(inv.crowded.iter().filter_map(|w| {
+        let v = venues.get(&i64::from(w.space))?;
+        Some(PlaceDto {
+            venue_id: v.id,
+            name: v.name.clone(),
+            code: v.code.clone(),
+            kind_zh: format!("人员密集场所（{} 人次，次密接未逐人追踪）", w.presences),
+            lon: v.location[0],
+            lat: v.location[1],
+            from: ts(i64::from(w.from) * 1000),
+            to: ts(i64::from(w.to) * 1000),
+        })
+    }));
+    Ok(places)
+}
+
+async fn case_places(state: &AppState, inv: &tracer::Investigation) -> ApiResult<Vec<PlaceDto>> {
     let ids: Vec<i64> = inv.windows.iter().map(|w| i64::from(w.space)).collect();
     let venues: HashMap<i64, Venue> = state.db.venues_by_ids(&ids).await?.into_iter().map(|v| (v.id, v)).collect();
     let mut windows: Vec<&ningan_trace::ExposureWindow> = inv.windows.iter().collect();
@@ -253,6 +277,7 @@ pub(super) async fn investigation(
         close_contacts: inv.close.len(),
         secondary_contacts: inv.secondary.len(),
         companions: inv.companions.len(),
+        crowded_places: inv.crowded.len(),
         case: case.into(),
     }))
 }
@@ -320,8 +345,10 @@ pub struct ContactDto {
     pub venue_ids: Vec<i64>,
     /// For a companion: the centres (longitude, latitude) of the cells shared.
     pub cells: Vec<[f64; 2]>,
-    /// For a secondary contact: the close contact it came through.
+    /// For a secondary contact: the close contact it came through (the strongest link).
     pub via_resident_id: Option<i64>,
+    /// For a secondary contact: how many close contacts link them.
+    pub links: Option<u32>,
 }
 
 /// One page of a case's contacts of one tier, with names from the register.
@@ -333,16 +360,23 @@ pub async fn contact_page(
     tier: Tier,
     page: PageRequest,
 ) -> ApiResult<ningan_store::Page<ContactDto>> {
-    let rows: Vec<(&ningan_trace::CloseContact, Option<u32>)> = match tier {
-        Tier::Close => inv.close.iter().map(|c| (c, None)).collect(),
-        Tier::Secondary => inv.secondary.iter().map(|s| (&s.contact, Some(s.via))).collect(),
-        Tier::Companion => inv.companions.iter().map(|c| (c, None)).collect(),
+    // (contact, through whom, links)
+    type Row<'a> = (&'a ningan_trace::CloseContact, Option<u32>, Option<u32>);
+    let rows: Vec<Row<'_>> = match tier {
+        Tier::Close => inv.close.iter().map(|c| (c, None, None)).collect(),
+        Tier::Secondary => inv
+            .secondary
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (&s.contact, Some(s.via), inv.links.get(i).copied()))
+            .collect(),
+        Tier::Companion => inv.companions.iter().map(|c| (c, None, None)).collect(),
     };
     let total = rows.len() as i64;
     let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(rows.len());
     let shown = &rows[start..(start + page.per_page as usize).min(rows.len())];
-    let engine_ids: Vec<u32> = shown.iter().map(|(c, _)| c.person).collect();
-    let vias: Vec<u32> = shown.iter().filter_map(|(_, via)| *via).collect();
+    let engine_ids: Vec<u32> = shown.iter().map(|(c, _, _)| c.person).collect();
+    let vias: Vec<u32> = shown.iter().filter_map(|(_, via, _)| *via).collect();
     let who = super::cellstays::who(state, &[engine_ids.as_slice(), vias.as_slice()].concat()).await?;
     let resident_of = |p: u32| match who.get(&p) {
         Some(super::cellstays::Who::Resident(r)) => Some(*r),
@@ -360,7 +394,7 @@ pub async fn contact_page(
     let visitor_names = super::visitors::names_in_scope(state, ctx, &visitor_ids, &why).await?;
     let items = shown
         .iter()
-        .map(|(c, via)| {
+        .map(|(c, via, links)| {
             let resident = resident_of(c.person);
             let label = resident.and_then(|r| labels.get(&r));
             let pseudonym = match who.get(&c.person) {
@@ -399,6 +433,7 @@ pub async fn contact_page(
                 venue_ids,
                 cells,
                 via_resident_id: via.and_then(resident_of),
+                links: *links,
             }
         })
         .collect();

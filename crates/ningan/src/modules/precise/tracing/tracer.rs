@@ -55,13 +55,24 @@ pub struct Investigation {
     pub windows: Vec<ExposureWindow>,
     pub close: Vec<CloseContact>,
     pub secondary: Vec<SecondaryContact>,
+    /// For each secondary contact, how many close contacts link them.
+    pub links: Vec<u32>,
+    /// Close contacts' windows too crowded to trace person by person (mass venues): published
+    /// as exposure places.
+    pub crowded: Vec<ningan_trace::CrowdedWindow>,
     /// Cell-stay companions (时空伴随) under [`CompanionRule::standard`], from its own
     /// look-back before onset; filled in by the cell-stay capability.
     pub companions: Vec<CloseContact>,
 }
 
+/// Presences of others above which a close contact's window is a crowded place (a mass
+/// venue), by default.
+pub const CROWD_CAP: u32 = 500;
+
 pub struct Tracer {
     engine: RwLock<Engine>,
+    /// See [`CROWD_CAP`].
+    crowd_cap: usize,
     /// Venue code → venue id, for scans.
     codes: RwLock<HashMap<String, SpaceId>>,
 }
@@ -86,7 +97,13 @@ impl Tracer {
         let mut engine = Engine::open(dir, retention_days, now_s())?;
         // The configuration is validated at load; a bad resolution falls back to the default.
         engine.set_cell_grid(CellGrid::new(cell_resolution).unwrap_or_default());
-        Ok(Tracer { engine: RwLock::new(engine), codes: RwLock::default() })
+        Ok(Tracer { engine: RwLock::new(engine), codes: RwLock::default(), crowd_cap: CROWD_CAP as usize })
+    }
+
+    /// The same tracer with another crowd cap (`trace.crowd_cap`).
+    pub fn with_crowd_cap(mut self, cap: u32) -> Tracer {
+        self.crowd_cap = usize::try_from(cap).unwrap_or(usize::MAX).max(1);
+        self
     }
 
     /// Registers venues with the engine (those it lacks or knows by another kind) and
@@ -226,10 +243,24 @@ impl Tracer {
         let engine = self.at_now()?;
         let windows = engine.exposure_windows(&rule, person, from, to);
         let close = engine.close_contacts(&rule, person, from, to);
-        let secondary = engine.secondary_contacts(&rule, person, &close, to);
+        let answer = engine.secondary_by_person(&rule, person, &close, to, self.crowd_cap);
+        let links = answer.people.iter().map(|p| p.links).collect();
+        let secondary =
+            answer.people.into_iter().map(|p| SecondaryContact { contact: p.contact, via: p.via }).collect();
         crate::http::events::count("ningan_trace_investigations_total", &[]);
         crate::http::events::add("ningan_trace_investigation_seconds_total", &[], started.elapsed().as_secs_f64());
-        Ok(Investigation { rule, key: "ninth".into(), from, to, windows, close, secondary, companions: Vec::new() })
+        Ok(Investigation {
+            rule,
+            key: "ninth".into(),
+            from,
+            to,
+            windows,
+            close,
+            secondary,
+            links,
+            crowded: answer.crowded,
+            companions: Vec::new(),
+        })
     }
 
     /// The space id of the cell holding a point, at the engine's grid.
