@@ -4,6 +4,7 @@ each peer returns exactly ningan's answer for every sampled case, and prints one
 load time, storage per presence, p50/p95 per query and engine, and the ratios to ningan.
 
 Queries (numbers as in the tracing issue): 1 close contacts, 2 secondary contacts,
+3 secondary contacts per person with a crowd cap (mass venues as crowded windows),
 4 common source (groups of five cases, at least two present), 6 cell-grid companions.
 
 Input: a directory written by
@@ -51,7 +52,7 @@ ordered_{visits} AS (
 CLOSE_CTE = """
 visits AS (
     SELECT space_id, greatest(start_s, $from) - $before AS wf, least(end_s, $to) + $after AS wt
-    FROM p WHERE person_id = $case AND end_s > $from AND start_s < $to
+    FROM p WHERE person_id = $case AND end_s >= $from AND start_s <= $to
 ),""" + merged("visits") + """, shared AS (
     SELECT q.person_id, least(q.end_s, w.wt) - greatest(q.start_s, w.wf) AS ov,
            greatest(q.start_s, w.wf) AS first_s, least(q.end_s, w.wt) AS last_s
@@ -70,14 +71,18 @@ ORDER BY total DESC, person_id
 # the window, as windows; everyone outside the case and its close contacts in them, tallied
 # per (person, close contact); each person through the close contact with the most shared
 # time (the lowest id on ties).
-SECONDARY_CONTACTS = "WITH " + CLOSE_CTE + """, close AS (
+# A close contact's windows open no earlier than its first exposure (which already holds the
+# buffer before the case's arrival); visits meeting the period at an edge count.
+SECONDARY_WINDOWS = "WITH " + CLOSE_CTE + """, close AS (
     SELECT person_id, min(first_s) AS first_s FROM shared WHERE ov > 0
     GROUP BY person_id HAVING max(ov) >= $min_overlap
 ), cvisits AS (
-    SELECT c.person_id AS via, q.space_id, greatest(q.start_s, c.first_s) - $before AS wf,
+    SELECT c.person_id AS via, q.space_id, greatest(greatest(q.start_s, c.first_s) - $before, c.first_s) AS wf,
            least(q.end_s, $to) + $after AS wt
-    FROM close c JOIN p q ON q.person_id = c.person_id AND q.end_s > c.first_s AND q.start_s < $to
-),""" + merged("cvisits", "via, ") + """, sshared AS (
+    FROM close c JOIN p q ON q.person_id = c.person_id AND q.end_s >= c.first_s AND q.start_s <= $to
+),""" + merged("cvisits", "via, ")
+
+SECONDARY_CONTACTS = SECONDARY_WINDOWS + """, sshared AS (
     SELECT w.via, q.person_id, least(q.end_s, w.wt) - greatest(q.start_s, w.wf) AS ov,
            greatest(q.start_s, w.wf) AS first_s, least(q.end_s, w.wt) AS last_s
     FROM windows_cvisits w JOIN p q ON q.space_id = w.space_id AND q.start_s < w.wt AND q.end_s > w.wf
@@ -89,6 +94,35 @@ SECONDARY_CONTACTS = "WITH " + CLOSE_CTE + """, close AS (
     SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY total DESC, via) AS rn FROM per_via
 )
 SELECT person_id, via, total, visits, f, l FROM ranked WHERE rn = 1
+"""
+
+# 3. Secondary contacts per person with a crowd cap: a close contact's window that more than
+# $cap presences of others met is returned as crowded (not traced); everyone else through the
+# strongest link, with the number of close contacts through whom they qualify.
+SECONDARY_PER_PERSON = SECONDARY_WINDOWS + """, wcount AS (
+    SELECT w.via, w.space_id, w.wf, w.wt, count(*) AS n
+    FROM windows_cvisits w JOIN p q ON q.space_id = w.space_id AND q.start_s < w.wt AND q.end_s > w.wf
+    WHERE q.person_id <> w.via GROUP BY w.via, w.space_id, w.wf, w.wt
+), crowded AS (
+    SELECT * FROM wcount WHERE n > $cap
+), traced AS (
+    SELECT w.* FROM windows_cvisits w WHERE NOT EXISTS (
+        SELECT 1 FROM crowded c WHERE c.via = w.via AND c.space_id = w.space_id AND c.wf = w.wf AND c.wt = w.wt)
+), sshared AS (
+    SELECT w.via, q.person_id, least(q.end_s, w.wt) - greatest(q.start_s, w.wf) AS ov,
+           greatest(q.start_s, w.wf) AS first_s, least(q.end_s, w.wt) AS last_s
+    FROM traced w JOIN p q ON q.space_id = w.space_id AND q.start_s < w.wt AND q.end_s > w.wf
+    WHERE q.person_id <> $case AND q.person_id NOT IN (SELECT person_id FROM close)
+), per_via AS (
+    SELECT person_id, via, sum(ov) AS total, count(*) AS visits, min(first_s) AS f, max(last_s) AS l
+    FROM sshared WHERE ov > 0 GROUP BY person_id, via HAVING max(ov) >= $min_overlap
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY total DESC, via) AS rn,
+           count(*) OVER (PARTITION BY person_id) AS links FROM per_via
+)
+SELECT 0, person_id, via, total, visits, f, l, links FROM ranked WHERE rn = 1
+UNION ALL
+SELECT 1, space_id, wf, wt, via, n, 0, 0 FROM crowded
 """
 
 # 6. Cell-grid companions: the case's cell stays (no buffers) merged per cell; everyone else
@@ -141,6 +175,21 @@ SELECT space_id, min(t), max(nt), ids FROM isl GROUP BY space_id, g, ids
 def pct(samples, q):
     s = sorted(samples)
     return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
+
+
+def capped_digest(rows):
+    """Counts and order-free checksum of people (with links) and crowded windows, as the city
+    bench computes them."""
+    total, people, crowded = 0, 0, 0
+    for kind, a, b, c, d, e, f, g in rows:
+        if kind == 0:
+            people += 1
+            total += a * 1_000_003 + b * 7_919 + c * 31 + d * 17 + e * 3 + f + g * 101
+        else:
+            crowded += 1
+            total += a * 1_000_033 + b * 13 + c * 7 + d * 5 + e * 11
+        total %= 1 << 61
+    return {"people": people, "crowded": crowded, "sum": total}
 
 
 def secondary_digest(rows):
@@ -228,7 +277,7 @@ def main():
     rule, comp = meta["rule"], meta["companion"]
     base = {"from": meta["from"], "to": meta["to"], "comp_from": meta["comp_from"], "before": rule["before"],
             "after": rule["after"], "min_overlap": rule["min_overlap"], "min_stay": comp["min_stay"],
-            "min_cumulative": comp["min_cumulative"]}
+            "min_cumulative": comp["min_cumulative"], "cap": meta.get("crowd_cap", 500)}
     companions_sql = COMPANIONS.replace("$combine", "OR" if comp["either"] else "AND")
     cases = meta["cases"]
     queries = {
@@ -237,6 +286,9 @@ def main():
         "2 secondary contacts": [
             (SECONDARY_CONTACTS, {**base, "case": c["case"]}, c["secondary"], c["secondary_ms"])
             for c in cases[:n_second]],
+        "3 secondary per person": [
+            (SECONDARY_PER_PERSON, {**base, "case": c["case"]}, c["capped"], c["capped_ms"])
+            for c in cases[:n_second] if "capped" in c],
         "4 common source (5)": [
             (COMMON_SOURCE.replace("$cases", ", ".join(map(str, g["cases"]))), {**base, "m": 2},
              sorted(tuple(r) for r in g["sources"]), g["ms"]) for g in meta["common"]],
@@ -249,6 +301,8 @@ def main():
             return None
         if name.startswith("2"):
             return secondary_digest(rows)
+        if name.startswith("3"):
+            return capped_digest(rows)
         if name.startswith("4"):
             return sorted((r[0], r[1], r[2], r[3]) for r in rows)
         return [list(r) for r in rows]

@@ -9,8 +9,8 @@
 use std::time::Instant;
 
 use ningan_trace::{
-    CloseContact, Combine, CommonSource, CompanionRule, Engine, ExposureRule, Observation, SecondaryContact, SpaceKind,
-    Time,
+    CloseContact, Combine, CommonSource, CompanionRule, Engine, ExposureRule, Observation, SecondaryAnswer,
+    SecondaryContact, SpaceKind, Time,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,10 +28,12 @@ struct Args {
     dump: Option<std::path::PathBuf>,
     /// Only times importing a dumped directory's presences.parquet and spaces.csv.
     import: Option<std::path::PathBuf>,
+    /// The crowd cap of the per-person secondary answer (presences in a window).
+    crowd_cap: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None, import: None };
+    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None, import: None, crowd_cap: 500 };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -42,6 +44,7 @@ fn args() -> Args {
             "--parquet" => a.parquet = Some(value().into()),
             "--dump" => a.dump = Some(value().into()),
             "--import" => a.import = Some(value().into()),
+            "--crowd-cap" => a.crowd_cap = value().parse().expect("--crowd-cap N"),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -190,7 +193,7 @@ fn main() {
     let companion_rule = CompanionRule::standard();
     let comp_from = now - 14 * DAY;
     let mut answers = Vec::with_capacity(cases.len());
-    let (mut close_ms, mut second_ms, mut comp_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut close_ms, mut second_ms, mut comp_ms, mut capped_ms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for &case in &cases {
         let t = Instant::now();
         let close = engine.close_contacts(&rule, case, from, now);
@@ -198,6 +201,10 @@ fn main() {
         let t = Instant::now();
         let secondary = engine.secondary_contacts(&rule, case, &close, now);
         let second_t = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let capped = engine.secondary_by_person(&rule, case, &close, now, a.crowd_cap);
+        let capped_t = t.elapsed().as_secs_f64() * 1e3;
+        capped_ms.push(capped_t);
         let t = Instant::now();
         let companions = engine.companions(&companion_rule, case, comp_from, now);
         let comp_t = t.elapsed().as_secs_f64() * 1e3;
@@ -210,6 +217,8 @@ fn main() {
             close_ms: close_t,
             secondary,
             secondary_ms: second_t,
+            capped,
+            capped_ms: capped_t,
             companions,
             companions_ms: comp_t,
         });
@@ -223,15 +232,24 @@ fn main() {
     let mut common_ms: Vec<f64> = common.iter().map(|c| c.2).collect();
     let n_close: usize = answers.iter().map(|a| a.close.len()).sum();
     let n_second: usize = answers.iter().map(|a| a.secondary.len()).sum();
+    let n_capped: usize = answers.iter().map(|a| a.capped.people.len()).sum();
+    let n_crowded: usize = answers.iter().map(|a| a.capped.crowded.len()).sum();
     println!(
         "cases                {} (mean {:.0} close, {:.0} secondary contacts)",
         cases.len(),
         n_close as f64 / cases.len() as f64,
         n_second as f64 / cases.len() as f64
     );
+    println!(
+        "per person, cap {}   mean {:.0} secondary contacts, {:.0} crowded windows",
+        a.crowd_cap,
+        n_capped as f64 / cases.len() as f64,
+        n_crowded as f64 / cases.len() as f64
+    );
     for (name, v) in [
         ("close contacts", &mut close_ms),
         ("secondary contacts", &mut second_ms),
+        ("secondary per person", &mut capped_ms),
         ("cell companions", &mut comp_ms),
         ("common source (5)", &mut common_ms),
     ] {
@@ -239,7 +257,7 @@ fn main() {
         println!("{name:20} p50 {p50:8.3} ms   p95 {p95:8.3} ms");
     }
     if let Some(dir) = &a.dump {
-        let query = Query { rule: &rule, companion: &companion_rule, from, comp_from, to: now };
+        let query = Query { rule: &rule, companion: &companion_rule, from, comp_from, to: now, crowd_cap: a.crowd_cap };
         let parquet = dump(dir, &engine, &spaces, &query, &answers, &common);
         drop(engine);
         let (secs, n) = import(&parquet, &spaces, now);
@@ -267,6 +285,8 @@ struct CaseAnswers {
     close_ms: f64,
     secondary: Vec<SecondaryContact>,
     secondary_ms: f64,
+    capped: SecondaryAnswer,
+    capped_ms: f64,
     companions: Vec<CloseContact>,
     companions_ms: f64,
 }
@@ -277,6 +297,7 @@ struct Query<'a> {
     from: Time,
     comp_from: Time,
     to: Time,
+    crowd_cap: usize,
 }
 
 fn contact_rows(contacts: &[CloseContact]) -> String {
@@ -308,6 +329,31 @@ fn secondary_digest(s: &[SecondaryContact]) -> String {
     format!("{{\"n\": {}, \"sum\": {sum}}}", s.len())
 }
 
+/// The per-person answer's count and order-free checksum: people (with their links) and
+/// crowded windows, as `bench/trace/peers.py` computes them.
+fn capped_digest(a: &SecondaryAnswer) -> String {
+    let people = a.people.iter().fold(0u128, |acc, p| {
+        let c = &p.contact;
+        let row = u128::from(c.person) * 1_000_003
+            + u128::from(p.via) * 7_919
+            + u128::from(c.total_overlap) * 31
+            + u128::from(c.shared_visits) * 17
+            + u128::from(c.first_exposure) * 3
+            + u128::from(c.last_exposure)
+            + u128::from(p.links) * 101;
+        (acc + row) % (1u128 << 61)
+    });
+    let sum = a.crowded.iter().fold(people, |acc, w| {
+        let row = u128::from(w.space) * 1_000_033
+            + u128::from(w.from) * 13
+            + u128::from(w.to) * 7
+            + u128::from(w.via) * 5
+            + u128::from(w.presences) * 11;
+        (acc + row) % (1u128 << 61)
+    });
+    format!("{{\"people\": {}, \"crowded\": {}, \"sum\": {sum}}}", a.people.len(), a.crowded.len())
+}
+
 /// The presences and spaces as files, and for each case the window, the rules and ningan's
 /// answers with its times, as JSON: the input `bench/trace/peers.py` runs the peers on.
 /// Returns the Parquet file's path.
@@ -328,7 +374,7 @@ fn dump(
     let mut json = format!(
         "{{\"presences\": {n}, \"rule\": {{\"before\": {}, \"after\": {}, \"min_overlap\": {}}}, \
          \"companion\": {{\"min_stay\": {}, \"min_cumulative\": {}, \"either\": {}}}, \
-         \"from\": {}, \"comp_from\": {}, \"to\": {}, \"cases\": [",
+         \"from\": {}, \"comp_from\": {}, \"to\": {}, \"crowd_cap\": {}, \"cases\": [",
         rule.buffer_before,
         rule.buffer_after,
         rule.min_overlap,
@@ -337,19 +383,22 @@ fn dump(
         comp.combine == Combine::Either,
         q.from,
         q.comp_from,
-        q.to
+        q.to,
+        q.crowd_cap
     );
     let cases: Vec<String> = answers
         .iter()
         .map(|a| {
             format!(
                 "{{\"case\": {}, \"ms\": {:.4}, \"close\": {}, \"secondary_ms\": {:.4}, \"secondary\": {}, \
-                 \"companions_ms\": {:.4}, \"companions\": {}}}",
+                 \"capped_ms\": {:.4}, \"capped\": {}, \"companions_ms\": {:.4}, \"companions\": {}}}",
                 a.case,
                 a.close_ms,
                 contact_rows(&a.close),
                 a.secondary_ms,
                 secondary_digest(&a.secondary),
+                a.capped_ms,
+                capped_digest(&a.capped),
                 a.companions_ms,
                 contact_rows(&a.companions)
             )
