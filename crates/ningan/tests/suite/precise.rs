@@ -1058,4 +1058,16 @@ on_both_backends!(crowded_places_are_exposure_places_and_secondary_contacts_coun
         page.contains("大菜场") && page.contains("data-testid=\"links\""),
         "the crowded place and the links on the page"
     );
+
+    // The case line list as filtered on the page, in each format; a bad filter is refused.
+    let csv = epi.raw_get("/precise/cases/export?status=confirmed&format=csv").await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("病例午") && csv.lines().count() == 2, "header and the one confirmed case: {csv}");
+    let none = epi.raw_get("/precise/cases/export?status=discharged&format=csv").await.text().await.unwrap();
+    assert_eq!(none.lines().count(), 1, "only the header: {none}");
+    let parquet = epi.raw_get("/precise/cases/export?format=parquet").await.bytes().await.unwrap();
+    assert!(parquet.starts_with(b"PAR1"), "a Parquet file");
+    assert_eq!(epi.raw_get("/precise/cases/export?status=sleeping").await.status(), 422);
+    assert_eq!(epi.raw_get("/precise/cases/export?format=pdf").await.status(), 422);
 });

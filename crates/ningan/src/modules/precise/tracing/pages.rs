@@ -199,6 +199,78 @@ pub async fn cases(State(state): State<AppState>, ctx: Ctx, Query(q): Query<List
     cases_page(&state, &ctx, q, None).await
 }
 
+#[derive(Deserialize, Default)]
+pub struct CasesExportQuery {
+    status: Option<String>,
+    format: Option<String>,
+}
+
+/// The case line list as filtered on the page (status), as CSV, XLSX or Parquet, at most
+/// [`EXPORT_CAP`] rows; every page of cases read is audited as the list's is, and the export
+/// itself.
+///
+/// [`EXPORT_CAP`]: crate::web::export::EXPORT_CAP
+async fn cases_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CasesExportQuery>,
+) -> PageResult<Response> {
+    use crate::web::export::{Format, Table, download, gather};
+    let tr = Tr::new(ctx.language());
+    let framed = |e: ApiError| PageError::from(e).framed(&ctx);
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        "parquet" => Format::Parquet,
+        _ => return Err(framed(refuse("format", Rule::one_of("csv、xlsx 或 parquet", &["csv", "xlsx", "parquet"])))),
+    };
+    let status = nonempty(&q.status);
+    if let Some(s) = &status
+        && !CASE_STATUSES.contains(&s.as_str())
+    {
+        return Err(framed(refuse("status", Rule::one_of("病例状态", CASE_STATUSES))));
+    }
+    let (state, ctx, status) = (&state, &ctx, status.as_deref());
+    let cases = gather(|page| async move {
+        let found = state.db.epi_case_search(&ctx.scope(), status, page).await?;
+        super::cases::audit_cases_shown(state, ctx, &found.items).await?;
+        Ok::<_, ApiError>(found.items)
+    })
+    .await
+    .map_err(framed)?;
+    let rows: Vec<Vec<String>> = cases
+        .into_iter()
+        .map(CaseDto::from)
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.resident_name,
+                tr.pick(&c.status_zh, &c.status_en).to_string(),
+                crate::web::fmt::when(&c.onset_at),
+                crate::web::fmt::when(&c.created_at),
+                c.unit_id.to_string(),
+                c.note,
+            ]
+        })
+        .collect();
+    let headers = [
+        ("病例编号", "Case no."),
+        ("姓名", "Name"),
+        ("状态", "Status"),
+        ("发病/采样", "Onset"),
+        ("登记时间", "Registered"),
+        ("单位编号", "Unit no."),
+        ("备注", "Note"),
+    ];
+    let mut w = state.db.write().await.map_err(|e| framed(e.into()))?;
+    let detail = format!("{} cases as {}", rows.len(), format.ext());
+    w.audit(ctx.actor().audit("case.export", "epi_case", 0, None, None, &detail))
+        .await
+        .map_err(|e| framed(e.into()))?;
+    w.commit().await.map_err(|e| framed(e.into()))?;
+    download(&Table::new("cases", tr, &headers, rows), format).map_err(framed)
+}
+
 pub async fn case_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CaseForm>) -> PageResult<Response> {
     // The form's local time is China Standard Time.
     let onset = form.onset_at.trim();
@@ -637,6 +709,16 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::page(Method::POST, "/precise/cases/{id}/trajectory", Access::Action(Action::CaseManage), "补录访谈轨迹"),
         post(trajectory_add),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/precise/cases/export",
+            Access::Action(Action::CaseRead),
+            "病例名单导出（CSV、XLSX、Parquet）",
+        )
+        .query(&[("status", "病例状态（可选）"), ("format", "csv、xlsx 或 parquet")]),
+        get(cases_export),
     )
     .add(
         Op::page(
