@@ -219,65 +219,11 @@ pub fn secondary_contacts(
     close: &[CloseContact],
     to: Time,
 ) -> Vec<SecondaryContact> {
-    let mut excluded: Vec<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
-    excluded.sort_unstable();
-    // Pairs carry the close contact's rank among the close contacts' ids, not the id: the
-    // sort key shrinks to (person, rank), a few radix passes, and rank order is id order.
-    let mut vias: Vec<PersonId> = close.iter().map(|c| c.person).collect();
-    vias.sort_unstable();
-    let collect = |share: &[CloseContact]| {
-        let mut pairs = Vec::new();
-        for c in share {
-            let rank = vias.partition_point(|&v| v < c.person) as u32;
-            let windows = secondary_windows(ix, rule, c, to);
-            collect_pairs(ix, c.person, rank, &windows, &mut pairs);
-        }
-        pairs
-    };
-    // The scans are independent reads: a large fan-out is split over the cores.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut pairs = if close.len() < 64 || threads == 1 {
-        collect(close)
-    } else {
-        let share = close.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = close.chunks(share).map(|chunk| s.spawn(move || collect(chunk))).collect();
-            let mut all = Vec::new();
-            for h in handles {
-                all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            }
-            all
-        })
-    };
-    let rank_bits = radix::bits_for(vias.len() as u64);
-    let max_person = pairs.iter().map(|p| p.person).max().unwrap_or(0);
-    radix::sort_by_key(&mut pairs, radix::bits_for(max_person.into()) + rank_bits, |p| {
-        (u64::from(p.person) << rank_bits) | u64::from(p.via)
-    });
-    let mut out = Vec::new();
-    for group in pairs.chunk_by(|a, b| a.person == b.person) {
-        if excluded.binary_search(&group[0].person).is_ok() {
-            continue;
-        }
-        let mut best: Option<(&[Pair], Time)> = None;
-        // Close contacts in ascending order: a later one wins only with more shared time.
-        for by_via in group.chunk_by(|a, b| a.via == b.via) {
-            let (single, total) = tally(by_via);
-            if exposure_qualifies(rule, single, total) && best.is_none_or(|(_, t)| total > t) {
-                best = Some((by_via, total));
-            }
-        }
-        if let Some((by_via, _)) = best {
-            let mut by_space = by_via.to_vec();
-            by_space.sort_unstable_by_key(|p| p.space);
-            let via = vias[by_via[0].via as usize];
-            out.push(SecondaryContact { contact: contact_of(ix, rule, &by_space), via });
-        }
-    }
-    out.sort_by(|a, b| {
-        b.contact.total_overlap.cmp(&a.contact.total_overlap).then(a.contact.person.cmp(&b.contact.person))
-    });
-    out
+    secondary_by_person(ix, rule, case, close, to, usize::MAX)
+        .people
+        .into_iter()
+        .map(|p| SecondaryContact { contact: p.contact, via: p.via })
+        .collect()
 }
 
 /// A close contact's secondary window too crowded to trace person by person: more than the
