@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::cases::{Tier, run_investigation};
+use super::visitor_followups::StatusRequest;
 use crate::app::AppState;
 use crate::http::dto::ts;
 use crate::http::error::{ApiError, ApiResult};
@@ -535,17 +536,9 @@ pub async fn received(state: &AppState, ctx: &Ctx) -> ApiResult<Vec<ReceivedDto>
     Ok(out)
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ReceivedStatusRequest {
-    /// transferred | quarantined | released (forward only)
-    pub status: String,
-    #[serde(default)]
-    pub note: String,
-}
-
 /// Moves a received hand-over forward, as a follow-up moves; the other city sees it on its
 /// next poll.
-pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &ReceivedStatusRequest) -> ApiResult<()> {
+pub async fn advance(state: &AppState, ctx: &Ctx, id: i64, req: &StatusRequest) -> ApiResult<()> {
     if req.note.chars().count() > 500 {
         return Err(refuse("note", Rule::TooLong(500)));
     }
@@ -603,7 +596,7 @@ pub(super) async fn set_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Json(req): Json<ReceivedStatusRequest>,
+    Json(req): Json<StatusRequest>,
 ) -> ApiResult<StatusCode> {
     advance(&state, &ctx, id, &req).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -642,21 +635,12 @@ pub(super) async fn page(
     Ok(crate::web::html(StatusCode::OK, &page))
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct StatusForm {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    note: String,
-}
-
 pub(super) async fn page_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<StatusForm>,
+    axum::Form(req): axum::Form<StatusRequest>,
 ) -> crate::web::PageResult<axum::response::Response> {
-    let req = ReceivedStatusRequest { status: form.status, note: form.note };
     Ok(super::visitor_followups::back_to(&ctx, advance(&state, &ctx, id, &req).await, "/precise/handovers", "error"))
 }
 
@@ -703,7 +687,7 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "precise",
             "处置外市移交的协查任务（只进不退）",
         )
-        .request::<ReceivedStatusRequest>()
+        .request::<StatusRequest>()
         .status(204),
         post(set_status),
     )
