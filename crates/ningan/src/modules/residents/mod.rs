@@ -302,3 +302,45 @@ async fn reveal(
     w.commit().await?;
     Ok(axum::Json(ResidentDto::revealed(r)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text as clients send it: anything, digit runs that look like ID numbers or phones,
+    /// and printable Unicode of any length.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[0-9Xx]{0,20}", "1[0-9]{10}", "\\PC{0,60}"]
+    }
+
+    proptest! {
+        // What the request-to-problem fuzz target asks, run with the suite: whatever a body
+        // holds, the answer is a resident or a 4xx problem document naming a field.
+        #[test]
+        fn any_resident_request_is_accepted_or_refused_with_a_problem_naming_a_field(
+            name in text(),
+            id_number in text(),
+            phone in proptest::option::of(text()),
+            hukou_address in text(),
+            residence_address in proptest::option::of(text()),
+            unit_id in any::<i64>(),
+        ) {
+            let req = NewResidentRequest { name, id_number, phone, hukou_address, residence_address, unit_id };
+            if let Err(e) = validate(req) {
+                let problem = e.problem();
+                prop_assert!((400..500).contains(&problem.status), "refused with {}", problem.status);
+                let back: serde_json::Value = serde_json::to_value(&problem).expect("serialises");
+                prop_assert!(back["type"].as_str().is_some_and(|t| t.starts_with("/problems/")));
+                prop_assert!(!problem.errors.is_empty(), "validation errors name a field");
+            }
+        }
+
+        #[test]
+        fn any_body_parses_or_is_refused_without_a_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(req) = serde_json::from_slice::<NewResidentRequest>(&body) {
+                let _ = validate(req);
+            }
+        }
+    }
+}
