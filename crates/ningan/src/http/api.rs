@@ -73,6 +73,11 @@ pub struct Op {
     pub params: &'static [(&'static str, &'static str)],
     /// Media types of a request body that is a file rather than JSON.
     pub file_body: &'static [&'static str],
+    /// Error statuses the handler itself can answer beyond those its shape implies (see
+    /// [`crate::http::openapi::answers`]): a conflict, a rate limit, a refusal of credentials.
+    pub answers: &'static [u16],
+    /// The media type of a success that is not JSON (a feed, metrics, a file).
+    pub produces: Option<&'static str>,
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
@@ -93,6 +98,8 @@ impl Op {
             status: 200,
             params: &[],
             file_body: &[],
+            answers: &[],
+            produces: None,
         }
     }
 
@@ -118,6 +125,18 @@ impl Op {
     /// The request body is a file of one of these media types.
     pub fn file_body(mut self, types: &'static [&'static str]) -> Op {
         self.file_body = types;
+        self
+    }
+
+    /// The success is a document of this media type rather than JSON of a declared shape.
+    pub fn produces(mut self, media: &'static str) -> Op {
+        self.produces = Some(media);
+        self
+    }
+
+    /// Error statuses the handler answers besides those every route of its shape can.
+    pub fn answers(mut self, statuses: &'static [u16]) -> Op {
+        self.answers = statuses;
         self
     }
 

@@ -11,7 +11,6 @@ pub struct PageDto<T> {
     pub total: i64,
     pub pages: i64,
     /// Set when counting stopped at a cap: `total` is a lower bound.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub total_capped: bool,
 }
 

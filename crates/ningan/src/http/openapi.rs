@@ -2,6 +2,8 @@
 //! each needs, request and response schemas (JSON Schema 2020-12 from the DTO types), and
 //! the problem document every error uses.
 
+use std::collections::BTreeSet;
+
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
@@ -53,32 +55,55 @@ pub fn document(ops: &[Op]) -> Value {
                 let schema = serde_json::to_value(resp(&mut generator)).unwrap_or_default();
                 json!({"description": "成功 / success", "content": {"application/json": {"schema": schema}}})
             }
-            None => json!({"description": "成功 / success"}),
+            None => match op.produces {
+                Some(media) => {
+                    let schema =
+                        if media.ends_with("json") { json!({"type": "object"}) } else { json!({"type": "string"}) };
+                    json!({"description": "成功 / success", "content": {media: {"schema": schema}}})
+                }
+                None => json!({"description": "成功 / success"}),
+            },
         };
         let mut responses = Map::new();
         responses.insert(op.status.to_string(), success);
-        responses.insert("default".into(), json!({"description": "问题 / problem (RFC 9457)", "content": {"application/problem+json": {"schema": problem}}}));
+        for status in answers(op) {
+            responses.insert(status.to_string(), json!({"$ref": format!("#/components/responses/{status}")}));
+        }
+        // Whatever no route can foresee: the database gone, a fault.
+        responses.insert("default".into(), json!({"$ref": "#/components/responses/default"}));
         operation.insert("responses".into(), Value::Object(responses));
+        if unsafe_method(op) && !matches!(op.access, Access::Public) {
+            if let Some(Value::Array(params)) = operation.get_mut("parameters") {
+                params.push(csrf_header());
+            } else {
+                operation.insert("parameters".into(), json!([csrf_header()]));
+            }
+        }
         match op.access {
             Access::Public => {
                 operation.insert("security".into(), json!([]));
             }
             Access::SignedIn => {}
             Access::Citizen => {
+                operation.insert("security".into(), json!([{"citizen": []}]));
                 operation.insert("x-ningan-citizen".into(), json!(true));
             }
             Access::Action(a) => {
+                operation.insert("security".into(), scoped(a));
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
             }
             Access::CityWide(a) => {
+                operation.insert("security".into(), scoped(a));
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
                 operation.insert("x-ningan-city-unit".into(), json!(true));
             }
             Access::Case(a) => {
+                operation.insert("security".into(), scoped(a));
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
                 operation.insert("x-ningan-case-team".into(), json!(true));
             }
             Access::Reveal(a) => {
+                operation.insert("security".into(), scoped(a));
                 operation.insert("x-ningan-action".into(), json!(a.as_str()));
                 operation.insert("x-ningan-reveal".into(), json!(Action::ResidentReveal.as_str()));
             }
@@ -99,14 +124,95 @@ pub fn document(ops: &[Op]) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
+            "responses": problem_responses(&problem),
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": crate::http::principal::SESSION_COOKIE,
                     "description": "登录后的会话；写操作需同时携带 X-CSRF-Token / session cookie; state-changing requests also need X-CSRF-Token"},
-                "bearer": {"type": "http", "scheme": "bearer", "description": "接口令牌 ngn_… / API token"}
+                "bearer": {"type": "http", "scheme": "bearer", "description": "接口令牌 ngn_…，其权限范围即所列动作 / API token; the scopes listed are the actions it must carry"},
+                "citizen": {"type": "apiKey", "in": "cookie", "name": crate::http::principal::CITIZEN_COOKIE,
+                    "description": "市民门户会话；写操作需同时携带 X-CSRF-Token / citizen portal session; state-changing requests also need X-CSRF-Token"}
             }
         },
         "security": [{"session": []}, {"bearer": []}]
     })
+}
+
+/// Every error status `op` can answer besides the unforeseeable (the `default` answer):
+/// what the layers in front of every handler add, what the operation's shape implies, and
+/// what its handler declares with [`Op::answers`].
+pub fn answers(op: &Op) -> BTreeSet<u16> {
+    // A malformed or unknown bearer token is refused on every route, public ones too; every
+    // request runs under the configured timeout.
+    let mut s = BTreeSet::from([401, 408]);
+    if unsafe_method(op) {
+        // The CSRF check reads the body, under the body limit.
+        s.extend([403, 413]);
+    }
+    if matches!(op.access, Access::Action(_) | Access::CityWide(_) | Access::Case(_) | Access::Reveal(_)) {
+        s.insert(403);
+    }
+    if !path_params(op.path).is_empty() {
+        s.insert(404);
+    }
+    if !op.params.is_empty() {
+        s.insert(422);
+    }
+    if op.request.is_some() || !op.file_body.is_empty() {
+        s.extend([400, 413, 422]);
+    }
+    if op.method == axum::http::Method::POST {
+        // Idempotency-Key: still running (409), or reused for another request (422).
+        s.extend([409, 422]);
+    }
+    s.extend(op.answers.iter().copied());
+    s
+}
+
+fn unsafe_method(op: &Op) -> bool {
+    !matches!(op.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS)
+}
+
+fn csrf_header() -> Value {
+    json!({"name": "X-CSRF-Token", "in": "header", "required": false,
+        "description": "以会话登录时必填（登录响应中的 csrf_token）；令牌调用无需 / required with a session (the csrf_token of the sign-in answer); not with a bearer token",
+        "schema": {"type": "string"}})
+}
+
+/// A session may do what its roles allow; a token must carry the action as a scope.
+fn scoped(action: Action) -> Value {
+    json!([{"session": []}, {"bearer": [action.as_str()]}])
+}
+
+/// One shared response per error status, each a problem document.
+fn problem_responses(problem: &Value) -> Value {
+    let described = [
+        ("400", "请求格式错误 / malformed request"),
+        ("401", "未登录或凭据无效 / not signed in, or credentials refused"),
+        ("403", "无权执行，或缺少 CSRF 令牌 / not allowed, or the CSRF token is missing"),
+        ("404", "未找到，或不在本单位范围 / not found, or outside the caller's scope"),
+        ("408", "请求超时 / request timed out"),
+        (
+            "409",
+            "冲突：记录已存在、状态不允许，或相同幂等键的请求仍在处理 / conflict: exists already, not in a state that allows it, or the same idempotency key still running",
+        ),
+        ("413", "请求内容过大 / request body too large"),
+        (
+            "422",
+            "输入有误（逐字段说明），或幂等键已用于另一请求 / invalid input (by field), or the idempotency key reused for another request",
+        ),
+        ("429", "请求过于频繁 / too many requests"),
+        ("502", "对方系统不可用 / the partner system did not answer"),
+        ("503", "暂不可用 / temporarily unavailable"),
+        ("default", "意外错误 / unexpected error"),
+    ];
+    let mut out = Map::new();
+    for (status, description) in described {
+        out.insert(
+            status.into(),
+            json!({"description": description, "content": {"application/problem+json": {"schema": problem}}}),
+        );
+    }
+    Value::Object(out)
 }
 
 fn path_params(path: &str) -> Vec<&str> {

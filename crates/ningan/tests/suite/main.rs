@@ -10,6 +10,7 @@ mod browser;
 mod cap;
 mod cli;
 mod command;
+mod contract;
 mod crosscity;
 mod demo;
 mod durability;

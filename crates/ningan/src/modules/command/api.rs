@@ -1,7 +1,8 @@
 //! Integrated command's API: the category tree, taking calls, the incident list and detail
 //! (every interval, measured against the 110 targets), steps and links.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use ningan_core::incident::{Category, Family, Priority, Stage, arrival_target_s};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

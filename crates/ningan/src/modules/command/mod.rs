@@ -166,7 +166,8 @@ pub fn routes(api: Api) -> Api {
             read,
             "command",
             "以 EIDO（NENA-STA-021）格式导出警情（报警电话脱敏）",
-        ),
+        )
+        .response::<eido::EidoIn>(),
         get(api::eido_export),
     )
     .add(

@@ -682,7 +682,7 @@ pub async fn figures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Da
     let frame =
         Frame::for_principal(&ctx).crumb("/command", "nav.command").crumb("/command/figures", "nav.command_figures");
     let query = super::api::FiguresQuery { date: q.date };
-    let d = super::api::figures(State(state), ctx, Query(query)).await?.0;
+    let d = super::api::figures(State(state), ctx, crate::http::json::Query(query)).await?.0;
     let peak = d.by_hour.iter().copied().max().unwrap_or(0);
     Ok(html(axum::http::StatusCode::OK, &FiguresPage { frame, d, peak }))
 }

@@ -1,7 +1,8 @@
 //! Integrated command's API for units: registering them, binding a device's token, the
 //! device's position reports, manual status changes, proposals and dispatch.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

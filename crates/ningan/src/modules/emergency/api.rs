@@ -2,7 +2,8 @@
 //! XML), the map, evacuation lists and a household's door steps, shelters and check-ins,
 //! road closures, rescues, and the needs that put households first.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use ningan_core::emergency::{Basis, Evacuation, Need};
 use ningan_core::time::now_ms;

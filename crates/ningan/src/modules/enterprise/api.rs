@@ -2,7 +2,8 @@
 //! 11087 requests board with its actions. Contact phones are masked: the liaison officer
 //! reaches the enterprise through its accounts, and nothing in an answer shows a whole number.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use ningan_core::Action;
 use ningan_store::PageRequest;

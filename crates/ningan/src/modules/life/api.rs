@@ -1,7 +1,8 @@
 //! Life first's API: risk points and their steps, the map layer, incidents, helmet samples
 //! and rates, abnormal-death figures, department accounts.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use base64::Engine as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

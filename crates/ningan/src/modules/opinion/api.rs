@@ -1,7 +1,8 @@
 //! Public opinion's API: posts in (JSON and NDJSON), the topic board, stories (groups) with
 //! their spread, alerts and their handling, the topic rules and their versions.
 
-use axum::extract::{Query, State};
+use crate::http::json::Query;
+use axum::extract::State;
 use ningan_core::opinion::AlertState;
 use ningan_store::PageRequest;
 use schemars::JsonSchema;

@@ -139,6 +139,7 @@ pub fn routes(api: Api) -> Api {
             "opinion",
             "更新话题规则（TOML；逐行报告错误，保留历史版本）",
         )
+        .file_body(&["application/toml", "text/plain"])
         .response::<api::RulesDto>(),
         put(api::put_rules),
     )

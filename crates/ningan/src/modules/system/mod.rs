@@ -15,9 +15,19 @@ pub use housekeeping::start;
 
 pub fn routes(api: Api) -> Api {
     api.add(Op::api(Method::GET, "/healthz", Access::Public, "system", "健康检查").response::<Health>(), get(health))
-        .add(Op::api(Method::GET, "/livez", Access::Public, "system", "存活检查（不访问数据库）"), get(live))
-        .add(Op::api(Method::GET, "/metrics", Access::Public, "system", "Prometheus 指标"), get(metrics))
-        .add(Op::api(Method::GET, "/api/openapi.json", Access::Public, "system", "OpenAPI 3.1 文档"), get(openapi))
+        .add(
+            Op::api(Method::GET, "/livez", Access::Public, "system", "存活检查（不访问数据库）").produces("text/plain"),
+            get(live),
+        )
+        .add(
+            Op::api(Method::GET, "/metrics", Access::Public, "system", "Prometheus 指标").produces("text/plain"),
+            get(metrics),
+        )
+        .add(
+            Op::api(Method::GET, "/api/openapi.json", Access::Public, "system", "OpenAPI 3.1 文档")
+                .produces("application/json"),
+            get(openapi),
+        )
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -6,8 +6,9 @@
 
 use std::path::Path;
 
+use crate::http::json::Query;
 use anyhow::{Context, Result};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use futures_util::StreamExt as _;
 use ningan_store::{Actor, Db};
 use ningan_trace::Observation;

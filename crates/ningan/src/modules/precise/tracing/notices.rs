@@ -173,7 +173,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
         post(publish),
     )
     .add(
-        Op::api(Method::GET, "/public/exposure.xml", Access::Public, "public", "风险点位公告（CAP 1.2）"),
+        Op::api(Method::GET, "/public/exposure.xml", Access::Public, "public", "风险点位公告（CAP 1.2）")
+            .produces("application/cap+xml"),
         get(public_cap),
     )
     .add(Op::page(Method::GET, "/public/exposure", Access::Public, "风险点位公告"), get(public_page))

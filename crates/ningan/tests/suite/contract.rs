@@ -1,0 +1,224 @@
+//! The API as a contract: whatever the demo city answers, to each of its roles and to no
+//! one, is what `/api/openapi.json` promises — a status the operation lists, the media type
+//! the document names for it, and a body its schema accepts. Never a 5xx.
+
+use crate::common;
+
+use std::collections::HashMap;
+
+use common::*;
+use ningan::demo::{DemoSpec, ensure};
+use serde_json::{Value, json};
+
+/// An id no record has: an operation on it must answer with a status it lists (a 404).
+const NO_SUCH_ID: &str = "987654321";
+
+struct Contract<'a> {
+    doc: &'a Value,
+    validators: HashMap<String, jsonschema::Validator>,
+    calls: usize,
+    failures: Vec<String>,
+}
+
+impl Contract<'_> {
+    /// The response object the document gives `op` for `status`, its `$ref` followed.
+    fn response(&self, op: &Value, status: u16) -> Option<Value> {
+        let r = op["responses"].get(status.to_string())?;
+        match r["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.strip_prefix("#/components/responses/")?;
+                self.doc["components"]["responses"].get(name).cloned()
+            }
+            None => Some(r.clone()),
+        }
+    }
+
+    fn check(&mut self, who: &str, method: &str, path: &str, op: &Value, r: Answer) {
+        self.calls += 1;
+        let what = format!("{who}: {method} {path} → {}", r.status);
+        if r.status >= 500 {
+            self.failures.push(format!("{what}: a server error: {}", r.text));
+            return;
+        }
+        let Some(declared) = self.response(op, r.status) else {
+            self.failures.push(format!("{what}: status not in the document: {}", r.text));
+            return;
+        };
+        let content = &declared["content"];
+        if !content.is_object() {
+            if !r.text.is_empty() && r.status != 204 {
+                // A body the document does not describe.
+                if !r.media.is_empty() {
+                    self.failures.push(format!("{what}: {} body the document does not describe", r.media));
+                }
+            }
+            return;
+        }
+        let Some(media) = content.get(&r.media) else {
+            self.failures.push(format!("{what}: media type {} not among {:?}", r.media, keys(content)));
+            return;
+        };
+        let Some(schema) = media.get("schema") else { return };
+        if !r.media.contains("json") {
+            return;
+        }
+        let body: Value = match serde_json::from_str(&r.text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.failures.push(format!("{what}: not JSON ({e})"));
+                return;
+            }
+        };
+        let key = schema.to_string();
+        let doc = self.doc;
+        let validator = self.validators.entry(key).or_insert_with(|| {
+            let root = json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "components": doc["components"],
+                "allOf": [schema],
+            });
+            jsonschema::validator_for(&root).expect("the document's schemas compile")
+        });
+        let errors: Vec<String> =
+            validator.iter_errors(&body).take(3).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        if !errors.is_empty() {
+            let shown: String = r.text.chars().take(200).collect();
+            self.failures.push(format!("{what}: body breaks its schema: {errors:?} in {shown}"));
+        }
+    }
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
+struct Answer {
+    status: u16,
+    media: String,
+    text: String,
+}
+
+async fn call(client: &Client, method: &str, path: &str, body: Option<Value>) -> Answer {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = client.http.request(m, format!("{}{path}", client.base));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    answer(req.send().await.unwrap()).await
+}
+
+async fn answer(r: reqwest::Response) -> Answer {
+    let status = r.status().as_u16();
+    let media = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    // An event stream does not end: its status and media type are the answer.
+    let text = if media == "text/event-stream" { String::new() } else { r.text().await.unwrap_or_default() };
+    Answer { status, media, text }
+}
+
+/// Sends `text` as a JSON body, whatever it holds.
+async fn call_raw(client: &Client, method: &str, path: &str, text: &'static str) -> Answer {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let r = client
+        .http
+        .request(m, format!("{}{path}", client.base))
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
+/// `path` with each `{param}` replaced: by an id a list of the same collection answered
+/// with, else by one no record has.
+fn fill(path: &str, ids: &HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut prefix = String::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        if seg.starts_with('{') {
+            out.push('/');
+            out.push_str(ids.get(&prefix).map_or(NO_SUCH_ID, String::as_str));
+        } else {
+            out.push('/');
+            out.push_str(seg);
+        }
+        prefix = format!("{prefix}/{seg}");
+    }
+    out
+}
+
+on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
+    let app = spawn_app(b).await;
+    let logins = ensure(&app.db, &DemoSpec { people: 300, seed: 5, trace_dir: None }).await.unwrap();
+    let (_, doc) = app.anonymous().get("/api/openapi.json").await;
+    let mut callers = vec![("anonymous".to_string(), app.anonymous())];
+    for l in &logins {
+        callers.push((format!("{:?} {}", l.role, l.username), app.login_with(&l.username, &l.password).await));
+    }
+    let mut ops: Vec<(String, String, Value)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops.push((method.to_ascii_uppercase(), path.clone(), op.clone()));
+        }
+    }
+    // Lists before the records in them, so their ids fill the records' paths; signing out
+    // last, since it ends the caller's session.
+    ops.sort_by_key(|(m, p, _)| (p.contains("logout"), m != "GET", p.matches('{').count(), p.clone()));
+    let mut contract = Contract { doc: &doc, validators: HashMap::new(), calls: 0, failures: Vec::new() };
+    for (who, client) in &callers {
+        let mut ids: HashMap<String, String> = HashMap::new();
+        for (method, path, op) in &ops {
+            // Changes go to records that do not exist: the answer is checked, the demo kept.
+            let target = if method == "GET" { fill(path, &ids) } else { fill(path, &HashMap::new()) };
+            let body = (method != "GET" && method != "DELETE").then(|| json!({}));
+            let r = call(client, method, &target, body).await;
+            if method == "GET" && r.status == 200 && !path.contains('{') {
+                let found = serde_json::from_str::<Value>(&r.text).ok().and_then(|v| {
+                    let first = v["items"].get(0).or_else(|| v.get(0)).cloned()?;
+                    first["id"].as_i64().map(|i| i.to_string())
+                });
+                if let Some(id) = found {
+                    ids.insert(path.clone(), id);
+                }
+            }
+            contract.check(who, method, &target, op, r);
+            // Every declared query parameter given a value no parameter takes.
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            if method == "GET" && !params.is_empty() {
+                let query: Vec<String> = params.iter().map(|p| format!("{p}=%E2%80%BDx")).collect();
+                let target = format!("{target}?{}", query.join("&"));
+                let r = call(client, method, &target, None).await;
+                contract.check(who, method, &target, op, r);
+            }
+            // A body of the wrong shape, and one that is not JSON at all.
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                let r = call(client, method, &target, Some(json!([1]))).await;
+                contract.check(who, method, &target, op, r);
+                let r = call_raw(client, method, &target, "{\"unclosed\": ").await;
+                contract.check(who, method, &target, op, r);
+            }
+        }
+    }
+    let n = contract.failures.len();
+    assert!(
+        contract.failures.is_empty(),
+        "{n} of {} answers break the document:\n{}",
+        contract.calls,
+        contract.failures.join("\n")
+    );
+});
