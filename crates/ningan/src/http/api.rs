@@ -78,10 +78,19 @@ pub struct Op {
     pub answers: &'static [u16],
     /// The media type of a success that is not JSON (a feed, metrics, a file).
     pub produces: Option<&'static str>,
+    /// The type the handler parses the query string into: the document's query parameters,
+    /// their types and which are required come from it.
+    pub query_type: Option<SchemaFn>,
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
+}
+
+/// The type's own schema rather than a reference to it: a query type's fields are read one
+/// by one into parameters.
+fn inline_schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    T::json_schema(g)
 }
 
 impl Op {
@@ -100,6 +109,7 @@ impl Op {
             file_body: &[],
             answers: &[],
             produces: None,
+            query_type: None,
         }
     }
 
@@ -137,6 +147,13 @@ impl Op {
     /// Error statuses the handler answers besides those every route of its shape can.
     pub fn answers(mut self, statuses: &'static [u16]) -> Op {
         self.answers = statuses;
+        self
+    }
+
+    /// The handler reads its query string as `T`: each field a parameter, typed and
+    /// required as `T` says (descriptions from [`Op::query`] where given).
+    pub fn query_type<T: JsonSchema>(mut self) -> Op {
+        self.query_type = Some(inline_schema_of::<T>);
         self
     }
 

@@ -17,4 +17,5 @@ pub mod principal;
 pub mod request_id;
 pub mod reveal;
 pub mod rule;
+pub mod schema;
 pub mod shown;

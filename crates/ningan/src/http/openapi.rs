@@ -26,7 +26,7 @@ pub fn document(ops: &[Op]) -> Value {
             .into_iter()
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
             .collect();
-        params.extend(op.params.iter().map(|(n, d)| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}})));
+        params.extend(query_params(op, &mut generator));
         if op.method == axum::http::Method::POST {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "重试同一请求时携带相同的键，服务器返回首次的响应 / retries with the same key get the first response",
@@ -168,6 +168,70 @@ pub fn answers(op: &Op) -> BTreeSet<u16> {
     s
 }
 
+/// The query parameters: from the type the handler parses the query into when the operation
+/// names it (typed, required as the type says), else the described names as strings.
+fn query_params(op: &Op, generator: &mut schemars::SchemaGenerator) -> Vec<Value> {
+    let Some(of) = op.query_type else {
+        return op
+            .params
+            .iter()
+            .map(|(n, d)| json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}}))
+            .collect();
+    };
+    let schema = serde_json::to_value(of(generator)).unwrap_or_default();
+    let required: Vec<&str> =
+        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else { return Vec::new() };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let described = op.params.iter().find(|(n, _)| n == name).map(|(_, d)| *d).filter(|d| !d.is_empty());
+            let mut param = json!({
+                "name": name,
+                "in": "query",
+                "required": required.contains(&name.as_str()),
+                "schema": without_null(property),
+            });
+            if let Some(d) = described.or_else(|| property["description"].as_str()) {
+                param["description"] = json!(d);
+            }
+            param
+        })
+        .collect()
+}
+
+/// A parameter's schema without the null an optional field allows: leaving the parameter out
+/// is how a query says "none".
+fn without_null(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    if let Some(m) = s.as_object_mut() {
+        m.remove("description");
+        m.remove("default");
+        if let Some(Value::Array(types)) = m.get("type") {
+            let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+            if kept.len() == 1 {
+                m.insert("type".into(), kept[0].clone());
+            } else {
+                m.insert("type".into(), Value::Array(kept));
+            }
+        }
+        for key in ["anyOf", "oneOf"] {
+            if let Some(Value::Array(branches)) = m.get(key) {
+                let kept: Vec<Value> = branches.iter().filter(|b| b["type"] != "null").cloned().collect();
+                if kept.len() == 1 {
+                    m.remove(key);
+                    if let Value::Object(only) = &kept[0] {
+                        for (k, v) in only {
+                            m.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
 fn unsafe_method(op: &Op) -> bool {
     !matches!(op.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS)
 }
@@ -226,4 +290,39 @@ fn operation_id(op: &Op) -> String {
         id.push_str(&seg.replace(['{', '}'], "").replace(['-', '.'], "_"));
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_described_query_parameter_is_one_the_handler_reads() {
+        let (_, ops) = crate::modules::api().into_parts();
+        let mut generator = SchemaSettings::draft2020_12().into_generator();
+        let mut stale = Vec::new();
+        for op in ops.iter().filter(|o| o.query_type.is_some()) {
+            let names: Vec<String> =
+                query_params(op, &mut generator).iter().filter_map(|p| p["name"].as_str().map(String::from)).collect();
+            for (described, _) in op.params {
+                if !names.iter().any(|n| n == described) {
+                    stale.push(format!("{} {}: {described} is not read (reads {names:?})", op.method, op.path));
+                }
+            }
+        }
+        assert!(stale.is_empty(), "{}", stale.join("\n"));
+    }
+
+    #[test]
+    fn a_required_query_field_is_a_required_parameter_and_options_lose_their_null() {
+        let (_, ops) = crate::modules::api().into_parts();
+        let check = ops.iter().find(|o| o.path == "/api/public/fraud/check").expect("the public check");
+        let mut generator = SchemaSettings::draft2020_12().into_generator();
+        let params = query_params(check, &mut generator);
+        let kind = params.iter().find(|p| p["name"] == "kind").expect("kind");
+        assert_eq!(kind["required"], true, "{params:?}");
+        for p in &params {
+            assert!(!p["schema"].to_string().contains("null"), "{p}");
+        }
+    }
 }

@@ -116,8 +116,9 @@ impl From<Grant> for GrantDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct GrantQuery {
+    #[schemars(extend("enum" = ningan_store::GRANT_STATUSES))]
     status: Option<String>,
 }
 

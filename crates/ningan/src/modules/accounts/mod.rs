@@ -29,7 +29,8 @@ pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::GET, "/api/users", read, "accounts", "账号列表")
             .query(&[("unit_id", "只看某单位"), ("q", "用户名或姓名前缀"), ("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<UserDto>>(),
+            .response::<PageDto<UserDto>>()
+            .query_type::<ListQuery>(),
         get(list),
     )
     .add(
@@ -57,7 +58,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/grants", manage, "accounts", "待审批与已审批的授权")
             .query(&[("status", "pending、approved 或 rejected")])
-            .response::<Vec<grants::GrantDto>>(),
+            .response::<Vec<grants::GrantDto>>()
+            .query_type::<grants::GrantQuery>(),
         get(grants::list),
     )
     .add(
@@ -117,7 +119,7 @@ impl From<User> for UserDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ListQuery {
     unit_id: Option<i64>,
     q: Option<String>,

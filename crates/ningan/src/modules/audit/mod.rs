@@ -34,7 +34,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<AuditDto>>(),
+            .response::<PageDto<AuditDto>>()
+            .query_type::<SearchQuery>(),
         get(search),
     )
     .add(
@@ -86,12 +87,14 @@ pub struct ChainDto {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct SearchQuery {
     actor: Option<String>,
     person_id: Option<i64>,
     action: Option<String>,
+    #[schemars(extend("format" = "date"))]
     from: Option<String>,
+    #[schemars(extend("format" = "date"))]
     to: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,

@@ -31,7 +31,8 @@ pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::POST, "/api/auth/login", Public, "auth", "登录，建立会话")
             .request::<LoginRequest>()
-            .response::<LoginResponse>(),
+            .response::<LoginResponse>()
+            .answers(&[429]),
         post(api_login),
     )
     .add(Op::api(Method::POST, "/api/auth/logout", SignedIn, "auth", "退出登录").status(204), post(api_logout))

@@ -61,7 +61,9 @@ pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::GET, "/api/cockpit", view, "cockpit", "驾驶舱指标（本单位范围，可下钻到下级单位）")
             .query(&[("unit", "下级单位编号（下钻）")])
-            .response::<CockpitDto>(),
+            .answers(&[404])
+            .response::<CockpitDto>()
+            .query_type::<UnitQuery>(),
         get(api_figures),
     )
     .add(Op::page(Method::GET, "/cockpit/map", view, "驾驶舱地图（按指标着色）"), get(map_fragment))

@@ -153,14 +153,19 @@ pub async fn create(
     Ok((axum::http::StatusCode::CREATED, axum::Json(Created { id, no })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
+    #[schemars(schema_with = "stages")]
     pub stage: Option<String>,
     pub category: Option<String>,
     pub open: Option<String>,
     pub q: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+fn stages(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Stage::ALL.iter().map(|s| s.as_str()))
 }
 
 pub async fn list(
@@ -287,9 +292,10 @@ pub async fn board(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct EventsQuery {
     /// The last sequence seen, for clients that cannot set `Last-Event-ID`.
+    #[schemars(extend("type" = "integer", "minimum" = 0))]
     pub after: Option<String>,
 }
 
@@ -348,9 +354,10 @@ pub struct FiguresDto {
     pub units: Vec<Counted>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct FiguresQuery {
     /// YYYY-MM-DD; today when left out.
+    #[schemars(extend("format" = "date"))]
     pub date: Option<String>,
 }
 
@@ -443,9 +450,10 @@ pub async fn add_shift(
     Ok((axum::http::StatusCode::CREATED, axum::Json(super::units_api::UnitCreated { id })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DutyQuery {
     /// RFC 3339; now when left out.
+    #[schemars(extend("format" = "date-time"))]
     pub at: Option<String>,
 }
 
@@ -458,8 +466,9 @@ pub async fn duty(
     Ok(axum::Json(super::duty::on_duty(&state, &ctx, at).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct PlacesQuery {
+    #[schemars(length(min = 2, max = 50))]
     pub q: Option<String>,
 }
 
@@ -493,7 +502,7 @@ pub async fn mobilise(
     Ok((axum::http::StatusCode::CREATED, axum::Json(Mobilised { id, called })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct PageQuery {
     pub page: Option<i64>,
     pub per_page: Option<i64>,

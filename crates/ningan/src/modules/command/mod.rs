@@ -127,7 +127,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<api::IncidentDto>>(),
+            .response::<PageDto<api::IncidentDto>>()
+            .query_type::<api::ListQuery>(),
         get(api::list),
     )
     .add(
@@ -192,7 +193,8 @@ pub fn routes(api: Api) -> Api {
             "一日警情：按小时、类别，各区受理与到场用时及按时率，警力状态",
         )
         .query(&[("date", "YYYY-MM-DD，默认今天")])
-        .response::<api::FiguresDto>(),
+        .response::<api::FiguresDto>()
+        .query_type::<api::FiguresQuery>(),
         get(api::figures),
     )
     .add(
@@ -211,7 +213,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/command/duty", read, "command", "各派出所当前在岗民警及警力不足提示")
             .query(&[("at", "RFC 3339 时刻，默认现在")])
-            .response::<Vec<duty::StationDuty>>(),
+            .response::<Vec<duty::StationDuty>>()
+            .query_type::<api::DutyQuery>(),
         get(api::duty),
     )
     .add(
@@ -227,7 +230,8 @@ pub fn routes(api: Api) -> Api {
             "command",
             "指挥大屏实时事件（text/event-stream；断线后以 Last-Event-ID 续传）",
         )
-        .query(&[("after", "已收到的最后事件序号（不能设置 Last-Event-ID 时）")]),
+        .query(&[("after", "已收到的最后事件序号（不能设置 Last-Event-ID 时）")])
+        .query_type::<api::EventsQuery>(),
         get(api::events),
     )
     .add(
@@ -239,7 +243,8 @@ pub fn routes(api: Api) -> Api {
             "按道路行程时间推荐最近的待命警力",
         )
         .query(&[("k", "推荐数量，1–20，默认5")])
-        .response::<Vec<units::Proposal>>(),
+        .response::<Vec<units::Proposal>>()
+        .query_type::<units_api::ProposalQuery>(),
         get(units_api::proposal),
     )
     .add(
@@ -264,7 +269,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/command/units", read, "command", "警力及其位置、状态（本单位辖区）")
             .query(&[("status", "available | dispatched | en_route | on_scene | out_of_service")])
-            .response::<Vec<units_api::UnitDto>>(),
+            .response::<Vec<units_api::UnitDto>>()
+            .query_type::<units_api::UnitQuery>(),
         get(units_api::list),
     )
     .add(
@@ -288,7 +294,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/command/places", read, "command", "按小区名称或地址查找事发地点（最多10个）")
             .query(&[("q", "名称或地址的一部分，至少2个字")])
-            .response::<Vec<store::places::Place>>(),
+            .response::<Vec<store::places::Place>>()
+            .query_type::<api::PlacesQuery>(),
         get(api::places),
     )
     .add(
@@ -307,7 +314,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/command/mobilisations", read, "command", "本单位发起的警力调集及应答情况")
             .query(&[("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<store::mobilise::Mobilisation>>(),
+            .response::<PageDto<store::mobilise::Mobilisation>>()
+            .query_type::<api::PageQuery>(),
         get(api::mobilisations),
     )
     .add(

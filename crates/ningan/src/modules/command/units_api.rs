@@ -66,9 +66,14 @@ pub async fn create(
     Ok((axum::http::StatusCode::CREATED, axum::Json(UnitCreated { id })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct UnitQuery {
+    #[schemars(schema_with = "unit_statuses")]
     pub status: Option<String>,
+}
+
+fn unit_statuses(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(ningan_core::incident::UnitStatus::ALL.iter().map(|s| s.as_str()))
 }
 
 pub async fn list(
@@ -136,8 +141,10 @@ pub async fn status(
     Ok(axum::Json(UnitStatusDto { status: status.as_str().into() }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ProposalQuery {
+    /// How many units to propose: 1 to 20, 5 when left out.
+    #[schemars(extend("type" = "integer", "minimum" = 1, "maximum" = 20))]
     pub k: Option<String>,
 }
 

@@ -305,7 +305,7 @@ pub async fn map(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -
     Ok(axum::Json(map_data(&state, &ctx, id).await?))
 }
 
-#[derive(Debug, Deserialize, Default, Clone, Serialize)]
+#[derive(Debug, Deserialize, Default, Clone, Serialize, schemars::JsonSchema)]
 pub struct HouseholdsQuery {
     pub state: Option<String>,
     /// `1`: only those still needing someone at the door.
@@ -472,7 +472,7 @@ pub async fn household_step(
     Ok(axum::Json(StepDone { state: to.as_str().into() }))
 }
 
-#[derive(Debug, Deserialize, Default, Clone, Serialize)]
+#[derive(Debug, Deserialize, Default, Clone, Serialize, schemars::JsonSchema)]
 pub struct SheltersQuery {
     /// The event whose occupancy to show.
     pub event: Option<i64>,
@@ -517,7 +517,7 @@ pub struct StayDto {
     pub arrived_at: String,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 pub struct PageQuery {
     pub page: Option<String>,
     pub per_page: Option<i64>,

@@ -251,7 +251,8 @@ pub fn routes(api: Api) -> Api {
             ("page", "页码"),
             ("per_page", "每页条数"),
         ])
-        .response::<PageDto<api::HouseholdDto>>(),
+        .response::<PageDto<api::HouseholdDto>>()
+        .query_type::<api::HouseholdsQuery>(),
         get(api::households_list),
     )
     .add(
@@ -280,7 +281,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/emergency/shelters", read, "emergency", "避灾安置点")
             .query(&[("event", "显示该事件的占用"), ("q", "名称或地址"), ("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<api::ShelterDto>>(),
+            .response::<PageDto<api::ShelterDto>>()
+            .query_type::<api::SheltersQuery>(),
         get(api::shelters_list),
     )
     .add(
@@ -299,7 +301,8 @@ pub fn routes(api: Api) -> Api {
             "安置点在住人员（逐人留痕）",
         )
         .query(&[("page", "页码"), ("per_page", "每页条数")])
-        .response::<PageDto<api::StayDto>>(),
+        .response::<PageDto<api::StayDto>>()
+        .query_type::<api::PageQuery>(),
         get(api::stays),
     )
     .add(
@@ -346,7 +349,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/emergency/needs", work, "emergency", "本所登记的困难群众需求（逐人留痕）")
             .query(&[("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<api::NeedRow>>(),
+            .response::<PageDto<api::NeedRow>>()
+            .query_type::<api::PageQuery>(),
         get(api::needs),
     )
     .add(

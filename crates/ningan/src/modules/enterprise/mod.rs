@@ -83,7 +83,8 @@ pub fn routes(api: Api) -> Api {
             ("page", "页码"),
             ("per_page", "每页条数"),
         ])
-        .response::<PageDto<api::EnterpriseDto>>(),
+        .response::<PageDto<api::EnterpriseDto>>()
+        .query_type::<api::ListQuery>(),
         get(api::list),
     )
     .add(
@@ -129,7 +130,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<api::RequestDto>>(),
+            .response::<PageDto<api::RequestDto>>()
+            .query_type::<api::BoardQuery>(),
         get(api::board),
     )
     .add(
@@ -187,13 +189,15 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::POST, "/api/enterprise/code", Access::Public, "enterprise-portal", "11087：发送登录验证码")
             .request::<portal_api::CodeRequest>()
-            .response::<portal_api::CodeSent>(),
+            .response::<portal_api::CodeSent>()
+            .answers(&[429]),
         post(portal_api::code),
     )
     .add(
         Op::api(Method::POST, "/api/enterprise/session", Access::Public, "enterprise-portal", "11087：验证码登录")
             .request::<portal_api::SignInRequest>()
-            .response::<portal_api::SignedIn>(),
+            .response::<portal_api::SignedIn>()
+            .answers(&[429]),
         post(portal_api::sign_in),
     )
     .add(
@@ -208,7 +212,8 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::GET, "/api/enterprise/requests", Access::Public, "enterprise-portal", "11087：本企业诉求")
-            .response::<PageDto<api::RequestDto>>(),
+            .response::<PageDto<api::RequestDto>>()
+            .query_type::<portal_api::PageQuery>(),
         get(portal_api::my_requests),
     )
     .add(
@@ -235,7 +240,8 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::GET, "/api/enterprise/notices", Access::Public, "enterprise-portal", "11087：发给本企业的通知")
-            .response::<PageDto<portal_api::NoticeDto>>(),
+            .response::<PageDto<portal_api::NoticeDto>>()
+            .query_type::<portal_api::PageQuery>(),
         get(portal_api::notices),
     )
 }

@@ -179,7 +179,8 @@ pub fn routes(api: Api) -> Api {
         .add(
             Op::api(Method::GET, "/api/evaluation/rounds/{id}/comments", read, "evaluation", "评议意见（本单位范围）")
                 .query(&[("page", "页码"), ("per_page", "每页条数")])
-                .response::<crate::http::dto::PageDto<store::reviews::Comment>>(),
+                .response::<crate::http::dto::PageDto<store::reviews::Comment>>()
+                .query_type::<api::PageQuery>(),
             get(api::round_comments),
         )
         .add(
@@ -191,7 +192,8 @@ pub fn routes(api: Api) -> Api {
         .add(
             Op::api(Method::GET, "/api/public/scenarios", Access::Public, "public", "多跨协同应用场景目录")
                 .query(&[("status", "planned | pilot | live | retired")])
-                .response::<Vec<store::scenarios::Scenario>>(),
+                .response::<Vec<store::scenarios::Scenario>>()
+                .query_type::<api::ScenarioQuery>(),
             get(api::scenarios_list),
         )
         .add(
@@ -209,7 +211,8 @@ pub fn routes(api: Api) -> Api {
         )
         .add(
             Op::api(Method::GET, "/api/public/links/{token}", Access::Public, "public", "一次性链接：问卷或评议内容")
-                .response::<public::LinkDto>(),
+                .response::<public::LinkDto>()
+                .answers(&[429]),
             get(public::link_api),
         )
         .add(
@@ -222,7 +225,8 @@ pub fn routes(api: Api) -> Api {
             )
             .request::<service::AnswerInput>()
             .response::<public::Thanks>()
-            .status(201),
+            .status(201)
+            .answers(&[429]),
             post(public::answer_api),
         )
         .add(
@@ -235,7 +239,8 @@ pub fn routes(api: Api) -> Api {
             )
             .request::<reviews::RatingInput>()
             .response::<public::Thanks>()
-            .status(201),
+            .status(201)
+            .answers(&[429]),
             post(public::rating_api),
         )
         .add(Op::page(Method::GET, "/s/{token}", Access::Public, "群众测评与评议表单"), get(public::form))

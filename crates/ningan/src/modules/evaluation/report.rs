@@ -83,7 +83,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/evaluation/reports/figures", read, "evaluation", "某月各模块指标（本单位范围）")
             .query(&[("month", "YYYY-MM")])
-            .response::<Vec<Section>>(),
+            .response::<Vec<Section>>()
+            .query_type::<MonthQuery>(),
         axum::routing::get(figures_api),
     )
     .add(Op::page(Method::GET, "/evaluation/reports", read, "月度报告"), axum::routing::get(list_page))
@@ -223,6 +224,7 @@ async fn render(state: &AppState, ctx: &Ctx, m: Month, tr: Tr, screen: bool) -> 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MonthQuery {
     /// `YYYY-MM`; the month before this one when absent.
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}$"), extend("examples" = ["2026-10"]))]
     pub month: Option<String>,
 }
 

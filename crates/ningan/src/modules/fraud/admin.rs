@@ -19,6 +19,13 @@ use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
+const REPORT_STATUSES: &[&str] = &["pending", "accepted", "rejected"];
+
+/// A watch-list kind, as the document states it.
+pub(super) fn kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(EntryKind::ALL.iter().map(|k| k.as_str()))
+}
+
 /// What a watch-list kind may be, as a refusal names it.
 pub(super) fn kinds_rule() -> Rule {
     let codes: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -68,6 +75,7 @@ impl From<WatchEntry> for WatchEntryDto {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WatchListQuery {
     /// phone | url | domain | bank_account | pay_account | app
+    #[schemars(schema_with = "kinds")]
     pub kind: Option<String>,
     /// Part of the value or the source.
     pub q: Option<String>,
@@ -321,6 +329,8 @@ impl From<FraudCase> for CaseDto {
 pub struct PageQuery {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// Reports only.
+    #[schemars(extend("enum" = REPORT_STATUSES))]
     pub status: Option<String>,
 }
 
@@ -442,7 +452,7 @@ pub(super) async fn reports(
     if let Some(s) = &status
         && !["pending", "accepted", "rejected"].contains(&s.as_str())
     {
-        return Err(refuse("status", Rule::one_of("待审核、已受理或不予受理", &["pending", "accepted", "rejected"])));
+        return Err(refuse("status", Rule::one_of("待审核、已受理或不予受理", REPORT_STATUSES)));
     }
     let page = state.db.fraud_reports(&ctx.scope(), status.as_deref(), PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, ReportDto::from)))

@@ -59,7 +59,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<tasks::TaskDto>>(),
+            .response::<PageDto<tasks::TaskDto>>()
+            .query_type::<tasks::TaskListQuery>(),
         get(tasks::list),
     )
     .add(
@@ -100,7 +101,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/fraud/watchlist", read, "fraud", "涉诈名单")
             .query(&[("kind", "类别"), ("q", "标识或来源"), ("page", "页码")])
-            .response::<PageDto<admin::WatchEntryDto>>(),
+            .response::<PageDto<admin::WatchEntryDto>>()
+            .query_type::<admin::WatchListQuery>(),
         get(admin::watchlist),
     )
     .add(
@@ -113,7 +115,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::DELETE, "/api/fraud/watchlist/{id}", manage, "fraud", "移出涉诈名单")
             .query(&[("reason", "理由（记入审计）")])
-            .status(204),
+            .status(204)
+            .query_type::<admin::RemoveQuery>(),
         delete(admin::watchlist_remove),
     )
     .add(
@@ -139,7 +142,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/fraud/cases", read, "fraud", "电诈发案登记")
             .query(&[("page", "页码")])
-            .response::<PageDto<admin::CaseDto>>(),
+            .response::<PageDto<admin::CaseDto>>()
+            .query_type::<admin::PageQuery>(),
         get(admin::cases),
     )
     .add(
@@ -151,7 +155,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/fraud/reports", read, "fraud", "群众举报")
             .query(&[("status", "pending | accepted | rejected"), ("page", "页码")])
-            .response::<PageDto<admin::ReportDto>>(),
+            .response::<PageDto<admin::ReportDto>>()
+            .query_type::<admin::PageQuery>(),
         get(admin::reports),
     )
     .add(
@@ -162,7 +167,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/fraud/lectures", read, "fraud", "反诈宣讲记录")
             .query(&[("page", "页码")])
-            .response::<PageDto<admin::LectureDto>>(),
+            .response::<PageDto<admin::LectureDto>>()
+            .query_type::<admin::PageQuery>(),
         get(admin::lectures),
     )
     .add(
@@ -190,7 +196,9 @@ pub fn routes(api: Api) -> Api {
             "涉诈号码、网址、账号查询（按客户端限流）",
         )
         .query(&[("kind", "phone | url | domain | bank_account | pay_account | app"), ("value", "要查询的标识")])
-        .response::<public::CheckDto>(),
+        .response::<public::CheckDto>()
+        .query_type::<public::CheckQuery>()
+        .answers(&[429]),
         get(public::check_api),
     )
     .add(
@@ -203,7 +211,8 @@ pub fn routes(api: Api) -> Api {
         )
         .request::<public::ReportRequest>()
         .response::<public::ReportReceipt>()
-        .status(201),
+        .status(201)
+        .answers(&[429]),
         post(public::report_api),
     )
     .add(Op::page(Method::GET, "/public/fraud", Access::Public, "反诈查询与举报"), get(public::page))

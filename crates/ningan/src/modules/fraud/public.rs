@@ -29,7 +29,14 @@ fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CheckQuery {
     /// phone | url | domain | bank_account | pay_account | app
+    #[schemars(schema_with = "super::admin::kinds")]
     pub kind: String,
+    /// A number, address, account or app name of the kind asked for (the examples follow the
+    /// kinds' order: a phone, a URL, a domain, a bank account, a payment account, an app).
+    #[schemars(
+        length(min = 1, max = 200),
+        extend("examples" = ["13905740000", "https://example.com/pay", "example.com", "6222020200112233445", "wx_example01", "com.example.app"])
+    )]
     pub value: String,
 }
 

@@ -287,11 +287,17 @@ pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Task
     })
 }
 
+const TASK_FILTERS: &[&str] = &["open", "overdue", "escalated", "transfer", "done"];
+const LEVELS: &[&str] = &["high", "medium", "low"];
+const TASK_SORTS: &[&str] = &["deadline", "-deadline", "score", "-score", "warned", "-warned"];
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct TaskListQuery {
     /// open | transfer | done | overdue | escalated
+    #[schemars(extend("enum" = TASK_FILTERS))]
     pub status: Option<String>,
     /// high | medium | low
+    #[schemars(extend("enum" = LEVELS))]
     pub level: Option<String>,
     /// The typology the warning named (as the rule set spells it).
     pub typology: Option<String>,
@@ -300,6 +306,7 @@ pub struct TaskListQuery {
     pub q: Option<String>,
     /// deadline | -deadline | score | -score | warned | -warned (default: open work first,
     /// nearest deadline first).
+    #[schemars(extend("enum" = TASK_SORTS))]
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -315,16 +322,16 @@ impl TaskListQuery {
             && !["open", "transfer", "done", "overdue", "escalated"].contains(&s.as_str())
         {
             let zh = "待劝阻、已超时、已上报督办、移交待审核或已办结";
-            return Err(refuse("status", Rule::one_of(zh, &["open", "overdue", "escalated", "transfer", "done"])));
+            return Err(refuse("status", Rule::one_of(zh, TASK_FILTERS)));
         }
         if let Some(l) = &level
             && Level::parse(l).is_none()
         {
-            return Err(refuse("level", Rule::one_of("高、中或低", &["high", "medium", "low"])));
+            return Err(refuse("level", Rule::one_of("高、中或低", LEVELS)));
         }
         let sort = TaskSort::parse(self.sort.as_deref().map(str::trim).unwrap_or("")).ok_or_else(|| {
             let zh = "处置时限、分值或预警时间（前加 - 为倒序）";
-            refuse("sort", Rule::one_of(zh, &["deadline", "-deadline", "score", "-score", "warned", "-warned"]))
+            refuse("sort", Rule::one_of(zh, TASK_SORTS))
         })?;
         let text = given(&self.q);
         if text.as_deref().is_some_and(|t| t.chars().count() > 50) {

@@ -136,12 +136,15 @@ fn build(
 pub struct FilterQuery {
     /// Comma-separated: call, transfer, copresence, tie. All when absent.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^(call|transfer|copresence|tie)(,(call|transfer|copresence|tie))*$"), extend("examples" = ["call,transfer"]))]
     pub kinds: Option<String>,
     /// Epoch ms, inclusive.
     #[serde(default, deserialize_with = "number")]
+    #[schemars(extend("examples" = [1_700_000_000_000_i64]))]
     pub from: Option<i64>,
-    /// Epoch ms, exclusive.
+    /// Epoch ms, exclusive; after `from`.
     #[serde(default, deserialize_with = "number")]
+    #[schemars(extend("examples" = [1_900_000_000_000_i64]))]
     pub to: Option<i64>,
     #[serde(default, deserialize_with = "number")]
     pub min_count: Option<u32>,

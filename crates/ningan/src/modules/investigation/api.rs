@@ -286,11 +286,16 @@ pub struct EntityDto {
     pub in_register: bool,
 }
 
+fn entity_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(records::ENTITY_KINDS.iter().map(|e| e.0))
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct EntityQuery {
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "entity_kinds")]
     pub kind: Option<String>,
     #[serde(default)]
     pub page: Option<i64>,
@@ -387,6 +392,7 @@ pub struct RecordDto {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ExpandQuery {
     /// Entity ids, comma-separated.
+    #[schemars(regex(pattern = r"^\d+(,\d+)*$"), extend("examples" = ["1,2"]))]
     pub seeds: String,
     #[serde(default)]
     pub hops: Option<u32>,

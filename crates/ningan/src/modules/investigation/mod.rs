@@ -102,7 +102,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", ""),
                 ("per_page", ""),
             ])
-            .response::<crate::http::dto::PageDto<store::cases::Case>>(),
+            .response::<crate::http::dto::PageDto<store::cases::Case>>()
+            .query_type::<api::ListQuery>(),
             get(api::cases_list),
         )
         .add(
@@ -166,7 +167,8 @@ pub fn routes(api: Api) -> Api {
         .add(
             Op::api(Method::GET, "/api/investigation/cases/{id}/log", case, "investigation", "案件日志")
                 .query(&[("page", ""), ("per_page", "")])
-                .response::<crate::http::dto::PageDto<store::cases::LogEntry>>(),
+                .response::<crate::http::dto::PageDto<store::cases::LogEntry>>()
+                .query_type::<api::PageQuery>(),
             get(api::log),
         )
         .add(
@@ -234,7 +236,8 @@ pub fn routes(api: Api) -> Api {
             .query(&[("kind", "calls, transfers or copresence"), ("name", "file name")])
             .file_body(&["text/csv", "application/vnd.apache.parquet", "application/octet-stream"])
             .response::<store::records::Import>()
-            .status(202),
+            .status(202)
+            .query_type::<api::UploadQuery>(),
             post(api::import_upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .add(
@@ -275,7 +278,8 @@ pub fn routes(api: Api) -> Api {
                 "本案对象（人员、手机号、账户…）",
             )
             .query(&[("q", "号码片段"), ("kind", "person, phone, account…"), ("page", ""), ("per_page", "")])
-            .response::<crate::http::dto::PageDto<api::EntityDto>>(),
+            .response::<crate::http::dto::PageDto<api::EntityDto>>()
+            .query_type::<api::EntityQuery>(),
             get(api::entities),
         )
         .add(
@@ -308,7 +312,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", ""),
                 ("per_page", ""),
             ])
-            .response::<crate::http::dto::PageDto<api::RecordDto>>(),
+            .response::<crate::http::dto::PageDto<api::RecordDto>>()
+            .query_type::<api::RecordsQuery>(),
             get(api::records),
         )
         .add(
@@ -320,7 +325,8 @@ pub fn routes(api: Api) -> Api {
                 "关系扩展（k跳，限量并报告未展开部分）",
             )
             .query(filters)
-            .response::<analysis::View>(),
+            .response::<analysis::View>()
+            .query_type::<api::ExpandQuery>(),
             get(api::expand),
         )
         .add(
@@ -332,7 +338,8 @@ pub fn routes(api: Api) -> Api {
                 "两对象间的最短路径或资金流向",
             )
             .query(filters)
-            .response::<analysis::View>(),
+            .response::<analysis::View>()
+            .query_type::<api::PathsQuery>(),
             get(api::paths),
         )
         .add(
@@ -344,7 +351,8 @@ pub fn routes(api: Api) -> Api {
                 "团伙发现（社区划分）与核心成员（中心度）",
             )
             .query(filters)
-            .response::<analysis::View>(),
+            .response::<analysis::View>()
+            .query_type::<api::GroupsQuery>(),
             get(api::groups),
         )
         .add(
@@ -374,7 +382,8 @@ pub fn routes(api: Api) -> Api {
                 "一个版本的关系图",
             )
             .query(&[("format", "json (default), graphml or csv")])
-            .response::<store::charts::Chart>(),
+            .response::<store::charts::Chart>()
+            .query_type::<api::ChartQuery>(),
             get(api::chart_get),
         );
     pages::routes(api)

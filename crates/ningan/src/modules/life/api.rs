@@ -101,7 +101,7 @@ pub async fn create(
     Ok(axum::Json(PointDto::new(p, ctx.language() == "en", ningan_core::time::now_ms())))
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct ListQuery {
     pub q: Option<String>,
     pub category: Option<String>,
@@ -254,9 +254,13 @@ pub async fn patrol(
     Ok(axum::Json(serde_json::json!({ "id": pid })))
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct MapQuery {
+    /// West, south, east and north in degrees.
+    #[schemars(extend("examples" = ["121.4,29.7,121.8,30.0"]))]
     pub bbox: Option<String>,
+    /// 0 to 22; 10 when left out.
+    #[schemars(extend("type" = "number", "minimum" = 0, "maximum" = 22))]
     pub zoom: Option<String>,
     pub category: Option<String>,
     pub kind: Option<String>,
@@ -322,7 +326,7 @@ pub async fn incident(
     Ok(axum::Json(service::record_incident(&state, &ctx, &input).await?))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct IncidentQuery {
     pub kind: Option<String>,
     pub page: Option<i64>,
@@ -348,8 +352,10 @@ pub async fn sample(
     Ok(axum::Json(serde_json::json!({ "id": id })))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct YearQuery {
+    /// From 2000 to this year; this year when left out.
+    #[schemars(extend("type" = "integer", "minimum" = 2000))]
     pub year: Option<String>,
 }
 

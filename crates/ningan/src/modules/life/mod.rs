@@ -281,7 +281,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<api::PointDto>>(),
+            .response::<PageDto<api::PointDto>>()
+            .query_type::<api::ListQuery>(),
         get(api::list),
     )
     .add(
@@ -326,7 +327,8 @@ pub fn routes(api: Api) -> Api {
                 ("severity", "等级"),
                 ("overdue", "1：仅超期"),
             ])
-            .response::<index::Layer>(),
+            .response::<index::Layer>()
+            .query_type::<api::MapQuery>(),
         get(api::map),
     )
     .add(
@@ -338,7 +340,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/life/incidents", read, "life", "事故列表")
             .query(&[("kind", "traffic | drowning | other"), ("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<store::records::Incident>>(),
+            .response::<PageDto<store::records::Incident>>()
+            .query_type::<api::IncidentQuery>(),
         get(api::incidents),
     )
     .add(
@@ -354,13 +357,15 @@ pub fn routes(api: Api) -> Api {
             "头盔佩戴率（按区县、道路类型、月份，含95%置信区间）",
         )
         .query(&[("year", "年份，默认今年")])
-        .response::<api::RatesDto>(),
+        .response::<api::RatesDto>()
+        .query_type::<api::YearQuery>(),
         get(api::rates),
     )
     .add(
         Op::api(Method::GET, "/api/life/deaths", read, "life", "非正常亡人数（按月、区县，同比）")
             .query(&[("year", "年份，默认今年")])
-            .response::<api::DeathsDto>(),
+            .response::<api::DeathsDto>()
+            .query_type::<api::YearQuery>(),
         get(api::deaths),
     )
     .add(

@@ -59,7 +59,7 @@ pub struct BoardDto {
     pub topics: Vec<TopicDto>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct BoardQuery {
     pub hours: Option<i64>,
 }
@@ -103,7 +103,7 @@ pub async fn board(State(state): State<AppState>, Query(q): Query<BoardQuery>) -
     Ok(axum::Json(board_data(&state, hours).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct GroupsQuery {
     pub topic: Option<String>,
     pub q: Option<String>,
@@ -205,8 +205,11 @@ pub async fn topic_names(state: &AppState) -> ApiResult<std::collections::HashMa
     Ok(engine.analyzer.rules.topics.iter().map(|t| (t.id.clone(), t.name.clone())).collect())
 }
 
-#[derive(Debug, Deserialize)]
+const ALERT_STATES: &[&str] = &["open", "assigned", "answered", "closed"];
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AlertsQuery {
+    #[schemars(extend("enum" = ALERT_STATES))]
     pub state: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -221,7 +224,7 @@ pub async fn alerts(
     if let Some(s) = st
         && AlertState::parse(s).is_none()
     {
-        let rule = crate::http::rule::Rule::one_of("预警状态之一", &["open", "assigned", "answered", "closed"]);
+        let rule = crate::http::rule::Rule::one_of("预警状态之一", ALERT_STATES);
         return Err(super::error::OpinionError::Field("state", rule).into());
     }
     let names = topic_names(&state).await?;

@@ -83,7 +83,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/opinion/topics", manage, "opinion", "话题看板：各话题逐小时信息量")
             .query(&[("hours", "最近小时数，1–336，默认24")])
-            .response::<api::BoardDto>(),
+            .response::<api::BoardDto>()
+            .query_type::<api::BoardQuery>(),
         get(api::board),
     )
     .add(
@@ -95,7 +96,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数"),
             ])
-            .response::<PageDto<store::posts::Group>>(),
+            .response::<PageDto<store::posts::Group>>()
+            .query_type::<api::GroupsQuery>(),
         get(api::groups),
     )
     .add(
@@ -106,7 +108,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/opinion/alerts", read, "opinion", "舆情预警（本单位交办的；研判人员另见待研判的）")
             .query(&[("state", "open | assigned | answered | closed"), ("page", "页码"), ("per_page", "每页条数")])
-            .response::<PageDto<api::AlertDto>>(),
+            .response::<PageDto<api::AlertDto>>()
+            .query_type::<api::AlertsQuery>(),
         get(api::alerts),
     )
     .add(

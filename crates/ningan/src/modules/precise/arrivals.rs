@@ -251,7 +251,7 @@ impl From<Arrival> for ArrivalDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct ArrivalQuery {
     risk: Option<String>,
     page: Option<i64>,
@@ -393,7 +393,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::api(Method::GET, "/api/arrivals", Access::Action(Action::CaseRead), "precise", "来甬人员（高风险在前）")
             .query(&[("risk", "high | medium | low"), ("page", "页码")])
-            .response::<PageDto<ArrivalDto>>(),
+            .response::<PageDto<ArrivalDto>>()
+            .query_type::<ArrivalQuery>(),
         get(list),
     )
     .add(

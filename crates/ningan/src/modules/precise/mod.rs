@@ -87,8 +87,8 @@ impl From<TraceError> for ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct ListQuery {
     pub q: Option<String>,
     pub status: Option<String>,
     pub page: Option<i64>,

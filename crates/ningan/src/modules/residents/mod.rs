@@ -29,6 +29,7 @@ use crate::http::rule::Rule;
 pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::GET, "/api/residents", Access::Action(Action::ResidentRead), "residents", "查询人口（脱敏）")
+            .answers(&[403, 429])
             .query(&[
                 ("q", "姓名前缀、脱敏身份证号（330203***********4）；完整身份证号或手机号须有查看权限并说明事由"),
                 ("purpose", "按完整身份证号或手机号查询时的事由（记入审计）"),
@@ -37,7 +38,8 @@ pub fn routes(api: Api) -> Api {
                 ("page", "页码"),
                 ("per_page", "每页条数（最多200）"),
             ])
-            .response::<PageDto<ResidentDto>>(),
+            .response::<PageDto<ResidentDto>>()
+            .query_type::<ListQuery>(),
         get(list),
     )
     .add(
@@ -144,11 +146,12 @@ impl ResidentDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ListQuery {
     q: Option<String>,
     purpose: Option<String>,
     unit_id: Option<i64>,
+    #[schemars(extend("enum" = ["id", "name", "birth_date", "newest"]))]
     sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,

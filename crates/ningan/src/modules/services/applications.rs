@@ -209,6 +209,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListQuery {
     /// submitted | accepted | approved | rejected
+    #[schemars(extend("enum" = ["submitted", "accepted", "approved", "rejected"]))]
     pub status: Option<String>,
     /// Part of the application number, the applicant's name or the item's name.
     pub q: Option<String>,
@@ -217,6 +218,7 @@ pub struct ListQuery {
     /// `true`: only open applications past their deadline.
     pub overdue: Option<bool>,
     /// created | -created (default) | deadline | -deadline
+    #[schemars(extend("enum" = ["created", "-created", "deadline", "-deadline"]))]
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

@@ -57,6 +57,7 @@ fn dto(f: AccessFlag) -> FlagDto {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct FlagQuery {
     /// open | resolved
+    #[schemars(extend("enum" = ["open", "resolved"]))]
     pub status: Option<String>,
     pub page: Option<i64>,
 }

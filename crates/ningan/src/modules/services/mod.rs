@@ -56,7 +56,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/services/applications", work, "services", "本单位办事申请")
             .query(&[("status", "submitted | accepted | approved | rejected"), ("page", "页码")])
-            .response::<PageDto<applications::ApplicationDto>>(),
+            .response::<PageDto<applications::ApplicationDto>>()
+            .query_type::<applications::ListQuery>(),
         get(applications::list),
     )
     .add(
@@ -143,7 +144,8 @@ pub fn routes(api: Api) -> Api {
             ("status", "pending | delivered | acknowledged | awaiting_validation | failed | dead"),
             ("page", "页码"),
         ])
-        .response::<PageDto<outbox::DeliveryDto>>(),
+        .response::<PageDto<outbox::DeliveryDto>>()
+        .query_type::<outbox::DeliveryQuery>(),
         get(outbox::list),
     )
     .add(
@@ -184,7 +186,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/services/crosscity", work, "services", "跨市通办：本单位转递的申请及对方办理进度")
             .query(&[("page", "页码")])
-            .response::<PageDto<crosscity::ForwardedDto>>(),
+            .response::<PageDto<crosscity::ForwardedDto>>()
+            .query_type::<crosscity::ListQuery>(),
         get(crosscity::list),
     )
     .add(
@@ -219,7 +222,8 @@ pub fn routes(api: Api) -> Api {
             "群众对数据访问提出的疑问",
         )
         .query(&[("status", "open（待答复）或 resolved（已答复）"), ("page", "页码")])
-        .response::<PageDto<flags::FlagDto>>(),
+        .response::<PageDto<flags::FlagDto>>()
+        .query_type::<flags::FlagQuery>(),
         get(flags::list),
     )
     .add(Op::page(Method::GET, "/audit/questions", Access::Action(Action::AuditRead), "群众疑问处理"), get(flags::page))
@@ -248,13 +252,15 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::POST, "/api/portal/code", Access::Public, "portal", "群众登录：向登记手机发送验证码")
             .request::<portal::CodeRequest>()
             .response::<portal::CodeSent>()
-            .status(202),
+            .status(202)
+            .answers(&[429]),
         post(portal::code_api),
     )
     .add(
         Op::api(Method::POST, "/api/portal/session", Access::Public, "portal", "群众登录：验证码换取会话")
             .request::<portal::SignInRequest>()
-            .response::<portal::SignedIn>(),
+            .response::<portal::SignedIn>()
+            .answers(&[429]),
         post(portal::session_api),
     )
     .add(
@@ -298,7 +304,8 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::GET, "/api/portal/data-access", citizen, "portal", "我的数据查询记录")
             .query(&[("page", "页码")])
-            .response::<PageDto<portal::AccessDto>>(),
+            .response::<PageDto<portal::AccessDto>>()
+            .query_type::<portal::PageQuery>(),
         get(portal::accesses_api),
     )
     .add(

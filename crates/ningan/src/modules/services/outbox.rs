@@ -168,9 +168,14 @@ pub async fn changes_of(state: &AppState, application_id: i64) -> Result<Vec<Cha
     Ok(out)
 }
 
+fn delivery_statuses(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(ningan_core::labels::DELIVERY_STATUS.iter().map(|l| l.code))
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DeliveryQuery {
     /// pending | delivered | acknowledged | awaiting_validation | failed | dead
+    #[schemars(schema_with = "delivery_statuses")]
     pub status: Option<String>,
     pub page: Option<i64>,
 }

@@ -401,7 +401,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     api.add(
         Op::api(Method::GET, "/api/gates", Access::Action(Action::VenueRead), "precise", "小区门岗")
             .query(&[("page", "页码")])
-            .response::<PageDto<GateDto>>(),
+            .response::<PageDto<GateDto>>()
+            .query_type::<ListQuery>(),
         get(gate_list),
     )
     .add(Op::page(Method::GET, "/precise/gates", Access::Action(Action::VenueRead), "小区门岗"), get(gates_page))

@@ -333,7 +333,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "管控区域（status=all 含已解封）",
         )
         .query(&[("status", "all：含已解封"), ("page", "页码")])
-        .response::<PageDto<ZoneDto>>(),
+        .response::<PageDto<ZoneDto>>()
+        .query_type::<ListQuery>(),
         get(list),
     )
     .add(

@@ -242,8 +242,9 @@ pub(super) async fn stay_create(
     Ok((StatusCode::CREATED, axum::Json(StayCreated { id })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct StayQuery {
+    #[schemars(extend("enum" = ["active", "released"]))]
     status: Option<String>,
     site_id: Option<i64>,
     page: Option<i64>,
@@ -476,7 +477,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     .add(
         Op::api(Method::GET, "/api/quarantine", Access::Action(Action::CaseRead), "precise", "隔离人员（按解除日期）")
             .query(&[("status", "active | released"), ("site_id", "隔离点"), ("page", "页码")])
-            .response::<PageDto<StayDto>>(),
+            .response::<PageDto<StayDto>>()
+            .query_type::<StayQuery>(),
         get(stays),
     )
     .add(

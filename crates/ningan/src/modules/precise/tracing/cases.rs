@@ -161,11 +161,15 @@ pub struct InvestigationDto {
     pub crowded_places: usize,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct InvestigationQuery {
+    /// RFC 3339; now when left out.
+    #[schemars(extend("format" = "date-time"))]
     to: Option<String>,
     /// The rule edition: ninth (default), eighth or sixth.
+    #[schemars(extend("enum" = ningan_trace::ExposureRule::EDITIONS))]
     rule: Option<String>,
+    #[schemars(extend("enum" = Tier::KEYS))]
     tier: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -452,9 +456,10 @@ pub(super) async fn contacts(
     Ok(axum::Json(PageDto::from_page(page, |c| c)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct CommonQuery {
     /// Case ids, comma-separated.
+    #[schemars(regex(pattern = r"^\d+(,\d+)*$"), extend("examples" = ["1,2"]))]
     cases: Option<String>,
     /// How many of them must have been there together (default 2).
     m: Option<usize>,
@@ -545,7 +550,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     api.add(
         Op::api(Method::GET, "/api/cases", Access::Action(Action::CaseRead), "precise", "查询病例")
             .query(&[("status", "confirmed | asymptomatic | suspected | discharged"), ("page", "页码")])
-            .response::<PageDto<CaseDto>>(),
+            .response::<PageDto<CaseDto>>()
+            .query_type::<ListQuery>(),
         get(case_list),
     )
     .add(
@@ -564,7 +570,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "流调：风险点位、密接与次密接人数及所用规则",
         )
         .query(&[("to", "流调截止时间（RFC 3339，默认现在）"), ("rule", "研判规则版本：ninth（缺省）、eighth、sixth")])
-        .response::<InvestigationDto>(),
+        .response::<InvestigationDto>()
+        .query_type::<InvestigationQuery>(),
         get(investigation),
     )
     .add(
@@ -581,7 +588,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             ("page", "页码"),
             ("per_page", "每页条数"),
         ])
-        .response::<PageDto<ContactDto>>(),
+        .response::<PageDto<ContactDto>>()
+        .query_type::<InvestigationQuery>(),
         get(contacts),
     )
     .add(
@@ -593,7 +601,9 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "溯源：多个病例共同到过的场所与时段",
         )
         .query(&[("cases", "病例编号，逗号分隔（2–50个）"), ("m", "至少几个病例同时在场（默认2）")])
-        .response::<Vec<CommonSourceDto>>(),
+        .response::<Vec<CommonSourceDto>>()
+        .query_type::<CommonQuery>()
+        .answers(&[404]),
         get(common_sources),
     )
 }

@@ -349,7 +349,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "批量导入场所码扫码文件（CSV 或 Parquet），服务运行中导入，按行号报告拒收",
         )
         .query(&[("format", "csv 或 parquet（缺省按文件内容判断）")])
-        .response::<super::checkin_import::ImportReport>(),
+        .response::<super::checkin_import::ImportReport>()
+        .query_type::<super::checkin_import::ImportQuery>(),
         post(super::checkin_import::import).layer(axum::extract::DefaultBodyLimit::disable()),
     )
     .add(

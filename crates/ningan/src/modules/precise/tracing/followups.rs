@@ -178,10 +178,12 @@ impl From<Followup> for FollowupDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct FollowupQuery {
+    #[schemars(extend("enum" = FOLLOWUP_STATUSES))]
     status: Option<String>,
     case_id: Option<i64>,
+    #[schemars(extend("enum" = ["close", "secondary"]))]
     tier: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -374,7 +376,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
                 ("tier", "close | secondary"),
                 ("page", "页码"),
             ])
-            .response::<PageDto<FollowupDto>>(),
+            .response::<PageDto<FollowupDto>>()
+            .query_type::<FollowupQuery>(),
         get(list),
     )
     .add(

@@ -168,7 +168,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
     api.add(
         Op::api(Method::GET, "/api/venues", Access::Action(Action::VenueRead), "precise", "查询场所")
             .query(&[("q", "名称前缀或场所码"), ("page", "页码"), ("per_page", "每页条数（最多200）")])
-            .response::<PageDto<VenueDto>>(),
+            .response::<PageDto<VenueDto>>()
+            .query_type::<ListQuery>(),
         get(venue_list),
     )
     .add(

@@ -474,7 +474,7 @@ pub async fn by_phone(
     Ok(out)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct VisitorQuery {
     q: Option<String>,
     page: Option<i64>,
@@ -684,7 +684,8 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "外来人员、流动人口查询",
         )
         .query(&[("q", "姓名（前缀）"), ("page", "页码"), ("per_page", "每页条数")])
-        .response::<PageDto<VisitorDto>>(),
+        .response::<PageDto<VisitorDto>>()
+        .query_type::<VisitorQuery>(),
         get(list),
     )
     .add(
