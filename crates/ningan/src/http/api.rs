@@ -81,6 +81,9 @@ pub struct Op {
     /// The type the handler parses the query string into: the document's query parameters,
     /// their types and which are required come from it.
     pub query_type: Option<SchemaFn>,
+    /// Marked `deprecated` in the document: still served for at least one release, then
+    /// removed (CHANGELOG.md, "API").
+    pub deprecated: bool,
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
@@ -110,6 +113,7 @@ impl Op {
             answers: &[],
             produces: None,
             query_type: None,
+            deprecated: false,
         }
     }
 
@@ -141,6 +145,12 @@ impl Op {
     /// The success is a document of this media type rather than JSON of a declared shape.
     pub fn produces(mut self, media: &'static str) -> Op {
         self.produces = Some(media);
+        self
+    }
+
+    /// Served as before, but going: clients are told by the document for at least one release.
+    pub fn deprecated(mut self) -> Op {
+        self.deprecated = true;
         self
     }
 

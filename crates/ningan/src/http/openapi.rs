@@ -22,6 +22,9 @@ pub fn document(ops: &[Op]) -> Value {
         operation.insert("summary".into(), json!(op.summary));
         operation.insert("tags".into(), json!([op.tag]));
         operation.insert("operationId".into(), json!(operation_id(op)));
+        if op.deprecated {
+            operation.insert("deprecated".into(), json!(true));
+        }
         let mut params: Vec<Value> = path_params(op.path)
             .into_iter()
             .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
@@ -113,7 +116,10 @@ pub fn document(ops: &[Op]) -> Value {
             m.insert(op.method.as_str().to_ascii_lowercase(), Value::Object(operation));
         }
     }
-    let schemas = generator.take_definitions(true);
+    let mut schemas = Value::Object(generator.take_definitions(true));
+    let mut paths = Value::Object(paths);
+    without_boolean_schemas(&mut schemas);
+    without_boolean_schemas(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -232,6 +238,44 @@ fn without_null(schema: &Value) -> Value {
     s
 }
 
+/// `true` as a schema (any JSON value, what a `serde_json::Value` field gets) written as
+/// the equivalent `{}`: client generators read a schema as an object and stop at a boolean.
+fn without_boolean_schemas(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (key, child) in m.iter_mut() {
+                let schema_slot = matches!(key.as_str(), "items" | "additionalProperties" | "not" | "contains");
+                if schema_slot && *child == Value::Bool(true) {
+                    *child = json!({});
+                } else if matches!(key.as_str(), "anyOf" | "oneOf" | "allOf" | "prefixItems") {
+                    if let Value::Array(branches) = child {
+                        for b in branches {
+                            if *b == Value::Bool(true) {
+                                *b = json!({});
+                            }
+                            without_boolean_schemas(b);
+                        }
+                    }
+                } else if key == "properties" || key == "$defs" || key == "patternProperties" {
+                    if let Value::Object(props) = child {
+                        for p in props.values_mut() {
+                            if *p == Value::Bool(true) {
+                                *p = json!({});
+                            }
+                            without_boolean_schemas(p);
+                        }
+                    }
+                } else {
+                    without_boolean_schemas(child);
+                }
+            }
+        }
+        // Other arrays (enums, examples, parameter lists) hold values, not schemas.
+        Value::Array(items) => items.iter_mut().for_each(without_boolean_schemas),
+        _ => {}
+    }
+}
+
 fn unsafe_method(op: &Op) -> bool {
     !matches!(op.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS)
 }
@@ -311,6 +355,22 @@ mod tests {
             }
         }
         assert!(stale.is_empty(), "{}", stale.join("\n"));
+    }
+
+    #[test]
+    fn a_deprecated_operation_says_so_and_lists_its_statuses() {
+        let op = Op::api(axum::http::Method::POST, "/api/things/{id}", Access::Action(Action::ResidentWrite), "t", "x")
+            .deprecated()
+            .answers(&[429]);
+        let doc = document(&[op]);
+        let entry = &doc["paths"]["/api/things/{id}"]["post"];
+        assert_eq!(entry["deprecated"], true);
+        let statuses: Vec<&str> = entry["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+        for s in ["401", "403", "404", "408", "409", "413", "422", "429", "default"] {
+            assert!(statuses.contains(&s), "{s} missing from {statuses:?}");
+            assert!(doc["components"]["responses"][s].is_object(), "{s} has no shared response");
+        }
+        assert_eq!(entry["security"][1]["bearer"][0], Action::ResidentWrite.as_str());
     }
 
     #[test]

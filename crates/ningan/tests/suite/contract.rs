@@ -265,3 +265,88 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
         contract.failures.join("\n")
     );
 });
+
+// A partner's engineer generates a client from the document with a well-kept generator
+// (openapi-python-client, from PyPI; `.ci/run` installs it) and runs the partners' journey
+// through it (`partner/journey.py`): a carrier's signals and the status of the red warning
+// they raised, a venue app's check-ins. The generated models parse every answer, and a status
+// the document does not list raises.
+on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, |b| async move {
+    let app = spawn_app(b).await;
+    let logins = ensure(&app.db, &DemoSpec { people: 300, seed: 5, trace_dir: None }).await.unwrap();
+    let password = |name: &str| logins.iter().find(|l| l.username == name).map(|l| l.password.clone()).unwrap();
+    let admin = app.login_with("admin", &password("admin")).await;
+    let analyst = app.login_with("analyst", &password("analyst")).await;
+    let (s, r) = analyst
+        .post(
+            "/api/fraud/watchlist",
+            json!({"entries": [
+                {"kind": "phone", "value": "0574-66669901", "source": "反诈中心", "confidence": 95, "typology": "冒充客服"},
+                {"kind": "app", "value": "com.partner.fakemeeting", "source": "应用商店", "typology": "冒充客服"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let station = app
+        .db
+        .units_in_scope(&ningan_store::Scope::everything())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.kind == ningan_store::UnitKind::Station && u.code.starts_with("330203"))
+        .unwrap();
+    let victim = app.resident("伙伴测试", 330203, 9901, station.id).await;
+    let token = |name: &'static str, scopes: Value| {
+        let admin = admin.clone();
+        async move {
+            let (s, t) = admin.post("/api/tokens", json!({"name": name, "scopes": scopes, "days": 30})).await;
+            assert_eq!(s, 201, "{t}");
+            t["secret"].as_str().unwrap().to_string()
+        }
+    };
+    let carrier = token("运营商信令", json!(["fraud.signal"])).await;
+    let venue_app = token("场所码", json!(["checkin.write"])).await;
+    let epidemiologist = app.login_with("epi", &password("epi")).await;
+    let (s, venues) = epidemiologist.get("/api/venues").await;
+    assert_eq!(s, 200, "{venues}");
+    let venue_code = venues["items"][0]["code"].as_str().unwrap().to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_, doc) = app.anonymous().get("/api/openapi.json").await;
+    std::fs::write(dir.path().join("openapi.json"), doc.to_string()).unwrap();
+    let generated = std::process::Command::new("openapi-python-client")
+        .args(["generate", "--path", "openapi.json", "--meta", "none", "--output-path", "ningan_client"])
+        .current_dir(dir.path())
+        .output()
+        .expect("openapi-python-client (pip install openapi-python-client)");
+    let said = String::from_utf8_lossy(&generated.stdout).to_string() + &String::from_utf8_lossy(&generated.stderr);
+    assert!(generated.status.success(), "the generator refused the document:\n{said}");
+    assert!(!said.contains("Unable to parse"), "the generator skipped parts of the document:\n{said}");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/partner/journey.py");
+    let run = tokio::process::Command::new("python3")
+        .arg(script)
+        .env("CLIENT_DIR", dir.path())
+        .env("NINGAN_BASE", &app.base)
+        .env("CARRIER_TOKEN", carrier)
+        .env("VENUE_TOKEN", venue_app)
+        .env("VICTIM_PHONE", "13912349901")
+        .env("LISTED_PHONE", "+86 574 6666 9901")
+        .env("LISTED_APP", "COM.PARTNER.FAKEMEETING")
+        .env("VENUE_CODE", &venue_code)
+        .env("RESIDENT_ID", victim.to_string())
+        .output()
+        .await
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "the journey failed:\n{out}\n{}", String::from_utf8_lossy(&run.stderr));
+    let seen: Value = serde_json::from_str(out.trim().lines().last().unwrap_or_default()).unwrap();
+    assert_eq!(seen["accepted_signals"], 3, "{seen}");
+    assert_eq!(seen["levels"].as_array().unwrap().last(), Some(&json!("high")), "{seen}");
+    assert_eq!(
+        (seen["warning"]["level"].as_str(), seen["warning"]["status"].as_str()),
+        (Some("high"), Some("open")),
+        "{seen}"
+    );
+    assert!(!seen["warning"].to_string().contains("9901"), "nothing names the person: {seen}");
+    assert_eq!((seen["accepted_checkins"].as_u64(), seen["refused_checkins"].as_u64()), (Some(1), Some(1)), "{seen}");
+});

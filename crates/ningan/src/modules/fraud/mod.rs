@@ -52,6 +52,17 @@ pub fn routes(api: Api) -> Api {
         post(signals::signals_ndjson),
     )
     .add(
+        Op::api(
+            Method::GET,
+            "/api/fraud/warnings/{id}",
+            signal,
+            "fraud",
+            "报送方查询预警处置进度（级别、状态、结果；不含当事人信息）",
+        )
+        .response::<signals::WarningStatusDto>(),
+        get(signals::warning_status),
+    )
+    .add(
         Op::api(Method::GET, "/api/fraud/tasks", read, "fraud", "劝阻任务（本单位范围）")
             .query(&[
                 ("status", "open | transfer | done | overdue | escalated"),

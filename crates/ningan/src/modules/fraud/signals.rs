@@ -8,7 +8,7 @@ use super::error::refuse;
 use super::wire::{Incoming, SignalLine};
 use crate::app::AppState;
 use crate::http::error::ApiResult;
-use crate::http::json::Json;
+use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
@@ -37,6 +37,41 @@ pub struct SignalReport {
 pub struct WarningRef {
     pub task_id: i64,
     pub level: String,
+}
+
+/// Where a warning stands, for the carrier or bank whose signals raised it: enough to stop
+/// a payment or keep watching, nothing about who it concerns.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WarningStatusDto {
+    pub task_id: i64,
+    /// low | medium | high
+    pub level: String,
+    /// open | transfer | done
+    pub status: String,
+    /// How the station closed it (dissuaded, sms, unreachable …), once closed.
+    pub outcome: Option<String>,
+    /// RFC 3339.
+    pub warned_at: String,
+    /// RFC 3339, once closed.
+    pub closed_at: Option<String>,
+}
+
+/// The status of warning `id` within the caller's unit scope (a token's is its issuer's).
+/// Nothing personal is shown, so nothing is audited as a reading of a person.
+pub async fn warning_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<WarningStatusDto>> {
+    let t = state.db.fraud_task(&ctx.scope(), id).await?;
+    Ok(axum::Json(WarningStatusDto {
+        task_id: t.id,
+        level: t.level,
+        status: t.status,
+        outcome: t.outcome,
+        warned_at: ningan_core::time::rfc3339_ms(t.warned_at),
+        closed_at: t.closed_at.map(ningan_core::time::rfc3339_ms),
+    }))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

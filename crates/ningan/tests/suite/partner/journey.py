@@ -1,0 +1,81 @@
+"""A partner's journey through a client generated from ningan's OpenAPI document.
+
+Run by tests/suite/contract.rs after `openapi-python-client generate`: a carrier posts a
+victim's signals and follows its red warning; a venue app posts
+check-ins, one of them refused by field. Every answer is parsed by the generated models, so
+a document that no longer matches the server fails here as it would for an integrator.
+Prints one JSON line of what it saw.
+"""
+
+import datetime
+import json
+import os
+import sys
+
+sys.path.insert(0, os.environ["CLIENT_DIR"])
+
+from ningan_client import AuthenticatedClient  # noqa: E402
+from ningan_client.api.fraud import get_fraud_warnings_id, post_fraud_signals  # noqa: E402
+from ningan_client.api.precise import post_checkins  # noqa: E402
+from ningan_client.models import (  # noqa: E402
+    CheckinBatch,
+    CheckinReport,
+    CheckinRequest,
+    SignalBatch,
+    SignalLine,
+    SignalReport,
+    WarningStatusDto,
+)
+
+base = os.environ["NINGAN_BASE"]
+now = datetime.datetime.now(datetime.timezone.utc)
+
+
+def ago(minutes: int) -> str:
+    return (now - datetime.timedelta(minutes=minutes)).isoformat()
+
+
+def client(token: str) -> AuthenticatedClient:
+    # An undeclared status raises: the document must list every status the server answers.
+    return AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
+
+
+carrier = client(os.environ["CARRIER_TOKEN"])
+phone = os.environ["VICTIM_PHONE"]
+batch = SignalBatch(
+    signals=[
+        SignalLine(id="p-1", phone=phone, at=ago(50), kind="call", from_=os.environ["LISTED_PHONE"], duration=300),
+        SignalLine(id="p-2", phone=phone, at=ago(30), kind="app", package=os.environ["LISTED_APP"]),
+        SignalLine(id="p-3", phone=phone, at=ago(10), kind="transfer", account="6217000011112222", amount=52000.0),
+    ]
+)
+report = post_fraud_signals.sync(client=carrier, body=batch)
+assert isinstance(report, SignalReport), report
+levels = [w.level for w in report.warnings]
+red = [w for w in report.warnings if w.level == "high"]
+assert red, f"no red warning: {report}"
+status = get_fraud_warnings_id.sync(red[0].task_id, client=carrier)
+assert isinstance(status, WarningStatusDto), status
+
+venue_app = client(os.environ["VENUE_TOKEN"])
+resident = int(os.environ["RESIDENT_ID"])
+checkins = CheckinBatch(
+    checkins=[
+        CheckinRequest(venue_code=os.environ["VENUE_CODE"], resident_id=resident, at=ago(40), left_at=ago(5)),
+        CheckinRequest(venue_code="NO-SUCH-VENUE", resident_id=resident, at=ago(40)),
+    ]
+)
+checked = post_checkins.sync(client=venue_app, body=checkins)
+assert isinstance(checked, CheckinReport), checked
+
+print(
+    json.dumps(
+        {
+            "accepted_signals": report.accepted,
+            "levels": levels,
+            "warning": status.to_dict(),
+            "accepted_checkins": checked.accepted,
+            "refused_checkins": checked.rejected_total,
+        }
+    )
+)
