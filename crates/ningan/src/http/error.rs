@@ -113,6 +113,15 @@ impl ApiError {
         }
     }
 
+    /// Gives every field error the stable `code`: `{module}.unknown_reference` marks a
+    /// well-formed value naming a record that does not exist (no schema can say that).
+    pub fn with_code(mut self, code: &str) -> ApiError {
+        for e in &mut self.errors {
+            e.code = Some(code.to_string());
+        }
+        self
+    }
+
     /// One field is wrong, with a library error whose text is `中文 / English` (the form the
     /// validators in `ningan-core` and `secrets` use).
     pub fn field_from(field: &str, e: impl std::fmt::Display) -> ApiError {

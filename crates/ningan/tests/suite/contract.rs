@@ -1,6 +1,7 @@
-//! The API as a contract: whatever the demo city answers, to each of its roles and to no
-//! one, is what `/api/openapi.json` promises — a status the operation lists, the media type
-//! the document names for it, and a body its schema accepts. Never a 5xx.
+//! The API as a contract: whatever the demo city answers, to each of its roles, to a token
+//! of each scope and to no one, is what `/api/openapi.json` promises — a status the
+//! operation lists, the media type the document names for it, and a body its schema
+//! accepts. Never a 5xx.
 
 use crate::common;
 
@@ -186,6 +187,15 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
     for l in &logins {
         callers.push((format!("{:?} {}", l.role, l.username), app.login_with(&l.username, &l.password).await));
     }
+    // A token of each scope a token may carry, issued by the city's administrator.
+    let admin = logins.iter().find(|l| l.username == "admin").unwrap();
+    let admin = app.login_with(&admin.username, &admin.password).await;
+    for action in ningan_core::Action::ALL.iter().filter(|a| a.token_scopable()) {
+        let (s, t) =
+            admin.post("/api/tokens", json!({"name": action.as_str(), "scopes": [action.as_str()], "days": 1})).await;
+        assert_eq!(s, 201, "{t}");
+        callers.push((format!("token {}", action.as_str()), app.bearer(t["secret"].as_str().unwrap())));
+    }
     let mut ops: Vec<(String, String, Value)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -243,7 +253,14 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
                     .collect();
                 let target = format!("{target}?{}", query.join("&"));
                 let r = call(client, method, &target, None).await;
-                if r.status == 422 {
+                // A well-formed id of a record that does not exist is refused by its own code:
+                // no schema can say which records exist.
+                let unknown_reference = serde_json::from_str::<Value>(&r.text).ok().is_some_and(|p| {
+                    p["errors"].as_array().is_some_and(|errors| {
+                        errors.iter().all(|e| e["code"].as_str().is_some_and(|c| c.ends_with(".unknown_reference")))
+                    })
+                });
+                if r.status == 422 && !unknown_reference {
                     contract.failures.push(format!("{who}: GET {target}: a schema-valid query refused: {}", r.text));
                 }
                 contract.check(who, method, &target, op, r);

@@ -38,6 +38,7 @@ pub fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CodeRequest {
     pub uscc: String,
+    #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
 }
 
@@ -63,6 +64,7 @@ pub async fn code(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SignInRequest {
     pub uscc: String,
+    #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
     pub code: String,
 }

@@ -346,6 +346,7 @@ pub(super) async fn cases(
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewCaseRequest {
     /// The victim's phone, linking the case to earlier warnings; absent for an unknown victim.
+    #[schemars(extend("format" = "phone-cn"))]
     pub phone: Option<String>,
     pub occurred_at: String,
     /// Yuan lost.

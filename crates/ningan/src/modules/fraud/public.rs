@@ -90,6 +90,7 @@ pub(super) async fn check_api(
 pub struct ReportRequest {
     /// The reporter's phone, to be called back (the report is about this subscriber).
     #[serde(default)]
+    #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
     /// What the fraudster used: phone | url | domain | bank_account | pay_account | app.
     #[serde(default)]

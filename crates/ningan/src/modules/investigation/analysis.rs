@@ -389,7 +389,10 @@ pub struct Member {
 }
 
 fn resolve(g: &CaseGraph, field: &'static str, entity: i64) -> ApiResult<u32> {
-    g.node(entity).ok_or_else(|| ApiError::field(field, "本案没有该对象", "no such entity in this case"))
+    g.node(entity).ok_or_else(|| {
+        ApiError::field(field, "本案没有该对象", "no such entity in this case")
+            .with_code("investigation.unknown_reference")
+    })
 }
 
 fn finish(g: &CaseGraph, mut view: View, hops: &[(u32, u32)], f: &Filter, en: bool) -> View {

@@ -93,6 +93,7 @@ pub struct IncomingRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Applicant {
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
     pub name: String,
 }
@@ -189,6 +190,7 @@ pub(super) async fn incoming_status(
 pub struct ForwardRequest {
     /// The city where the applicant is registered.
     pub city: String,
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
     pub name: String,
     pub item: String,

@@ -40,8 +40,10 @@ pub(super) fn citizen_actor(c: &Citizen) -> ningan_store::Actor {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CodeRequest {
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
     /// The phone registered with the bureau.
+    #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
 }
 
@@ -84,6 +86,7 @@ pub(super) async fn code_api(
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SignInRequest {
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
     pub code: String,
 }

@@ -352,6 +352,7 @@ pub struct IncomingHandover {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Person {
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
     pub name: String,
 }

@@ -509,6 +509,7 @@ pub(super) async fn get_one(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MatchRequest {
     /// The ID number of the register entry (in the caller's area).
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
     pub id_number: String,
 }
 
