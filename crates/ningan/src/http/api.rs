@@ -84,6 +84,9 @@ pub struct Op {
     /// Marked `deprecated` in the document: still served for at least one release, then
     /// removed (CHANGELOG.md, "API").
     pub deprecated: bool,
+    /// Request headers the operation requires, as (name, description): the signature
+    /// scheme of calls between systems.
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
@@ -114,6 +117,7 @@ impl Op {
             produces: None,
             query_type: None,
             deprecated: false,
+            headers: &[],
         }
     }
 
@@ -145,6 +149,12 @@ impl Op {
     /// The success is a document of this media type rather than JSON of a declared shape.
     pub fn produces(mut self, media: &'static str) -> Op {
         self.produces = Some(media);
+        self
+    }
+
+    /// The caller signs: these headers are required.
+    pub fn headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Op {
+        self.headers = headers;
         self
     }
 

@@ -27,9 +27,19 @@ pub fn document(ops: &[Op]) -> Value {
         }
         let mut params: Vec<Value> = path_params(op.path)
             .into_iter()
-            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
+            .map(|p| {
+                let schema = if TEXT_PATH_PARAMS.contains(&p) {
+                    json!({"type": "string"})
+                } else {
+                    json!({"type": "integer", "format": "int64"})
+                };
+                json!({"name": p, "in": "path", "required": true, "schema": schema})
+            })
             .collect();
         params.extend(query_params(op, &mut generator));
+        params.extend(op.headers.iter().map(|(name, description)| {
+            json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}})
+        }));
         if op.method == axum::http::Method::POST {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "重试同一请求时携带相同的键，服务器返回首次的响应 / retries with the same key get the first response",
@@ -68,10 +78,17 @@ pub fn document(ops: &[Op]) -> Value {
             },
         };
         let mut responses = Map::new();
-        responses.insert(op.status.to_string(), success);
         for status in answers(op) {
-            responses.insert(status.to_string(), json!({"$ref": format!("#/components/responses/{status}")}));
+            // A second success (a repeat answered 200 where a new record is 201) has the
+            // same body; errors share the problem responses.
+            let answer = if status < 300 {
+                success.clone()
+            } else {
+                json!({"$ref": format!("#/components/responses/{status}")})
+            };
+            responses.insert(status.to_string(), answer);
         }
+        responses.insert(op.status.to_string(), success);
         // Whatever no route can foresee: the database gone, a fault.
         responses.insert("default".into(), json!({"$ref": "#/components/responses/default"}));
         operation.insert("responses".into(), Value::Object(responses));
@@ -142,6 +159,10 @@ pub fn document(ops: &[Op]) -> Value {
         "security": [{"session": []}, {"bearer": []}]
     })
 }
+
+/// Path parameters that are codes or numbers written as text (an application's number, a
+/// one-time link's token, a service item's code, a change's id); every other is a row id.
+const TEXT_PATH_PARAMS: &[&str] = &["no", "token", "fact", "code", "ref", "change_id"];
 
 /// Every error status `op` can answer besides the unforeseeable (the `default` answer):
 /// what the layers in front of every handler add, what the operation's shape implies, and

@@ -328,6 +328,20 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
     assert_eq!(s, 200, "{venues}");
     let venue_code = venues["items"][0]["code"].as_str().unwrap().to_string();
 
+    // A name change the demo pushed to an agency, delivered and waiting for (or already
+    // given) the agency's confirmation.
+    let (s, sent) = admin.get("/api/services/deliveries?per_page=200").await;
+    assert_eq!(s, 200, "{sent}");
+    let delivery = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| ["delivered", "awaiting_validation", "acknowledged"].contains(&d["status"].as_str().unwrap_or("")))
+        .unwrap_or_else(|| panic!("no delivered change in the demo: {sent}"));
+    let agency = delivery["agency"].as_str().unwrap().to_string();
+    let change_id = delivery["change_id"].as_str().unwrap().to_string();
+    let agency_secret = app.db.agency(&agency).await.unwrap().secret;
+
     let dir = tempfile::tempdir().unwrap();
     let (_, doc) = app.anonymous().get("/api/openapi.json").await;
     std::fs::write(dir.path().join("openapi.json"), doc.to_string()).unwrap();
@@ -351,6 +365,9 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
         .env("LISTED_APP", "COM.PARTNER.FAKEMEETING")
         .env("VENUE_CODE", &venue_code)
         .env("RESIDENT_ID", victim.to_string())
+        .env("AGENCY", &agency)
+        .env("AGENCY_SECRET", &agency_secret)
+        .env("CHANGE_ID", &change_id)
         .output()
         .await
         .unwrap();
@@ -366,4 +383,8 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
     );
     assert!(!seen["warning"].to_string().contains("9901"), "nothing names the person: {seen}");
     assert_eq!((seen["accepted_checkins"].as_u64(), seen["refused_checkins"].as_u64()), (Some(1), Some(1)), "{seen}");
+    assert_eq!((seen["ack"].as_u64(), seen["forged_ack"].as_u64()), (Some(204), Some(401)), "{seen}");
+    let (_, after) = admin.get("/api/services/deliveries?status=acknowledged").await;
+    let acked = after["items"].as_array().unwrap().iter().any(|d| d["change_id"] == change_id.as_str());
+    assert!(acked, "the agency's signed acknowledgement is recorded: {after}");
 });

@@ -29,6 +29,19 @@ use crate::http::rule::Rule;
 
 pub const CITY_HEADER: &str = "x-ningan-city";
 
+/// How a call between cities is signed, for the document.
+pub const SIGNED_BY_CITY: &[(&str, &str)] = &[
+    ("X-Ningan-City", "调用方城市代码 / the calling city's code"),
+    (
+        "X-Ningan-Timestamp",
+        "Unix 秒，与本机相差不超过 5 分钟 / Unix seconds, within five minutes of the server's clock",
+    ),
+    (
+        "X-Ningan-Signature",
+        "HMAC-SHA256（共享密钥）对“时间戳.请求体”的十六进制 / hex HMAC-SHA256 with the shared secret over `{timestamp}.{body}`",
+    ),
+];
+
 pub(crate) fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> {
     state.config.crosscity.peers.iter().find(|p| p.city == city)
 }

@@ -167,6 +167,7 @@ pub fn routes(api: Api) -> Api {
             "services",
             "协作单位确认已核验身份变更（以单位密钥签名）",
         )
+        .headers(outbox::SIGNED_BY_AGENCY)
         .status(204),
         post(outbox::ack),
     )
@@ -198,8 +199,11 @@ pub fn routes(api: Api) -> Api {
             "crosscity",
             "（城市间）接收外市转递的申请，以共享密钥签名",
         )
+        .headers(crosscity::SIGNED_BY_CITY)
+        .request::<crosscity::IncomingRequest>()
         .response::<crosscity::RemoteStatus>()
-        .status(201),
+        .status(201)
+        .answers(&[200]),
         post(crosscity::incoming),
     )
     .add(
@@ -210,6 +214,7 @@ pub fn routes(api: Api) -> Api {
             "crosscity",
             "（城市间）查询转递申请的办理进度",
         )
+        .headers(crosscity::SIGNED_BY_CITY)
         .response::<crosscity::RemoteStatus>(),
         get(crosscity::incoming_status),
     )

@@ -23,6 +23,19 @@ use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
 pub const AGENCY_HEADER: &str = "x-ningan-agency";
+
+/// How an agency signs its acknowledgement, for the document.
+pub const SIGNED_BY_AGENCY: &[(&str, &str)] = &[
+    ("X-Ningan-Agency", "协作单位代码 / the agency's code"),
+    (
+        "X-Ningan-Timestamp",
+        "Unix 秒，与本机相差不超过 5 分钟 / Unix seconds, within five minutes of the server's clock",
+    ),
+    (
+        "X-Ningan-Signature",
+        "HMAC-SHA256（单位密钥）对“时间戳.请求体”的十六进制 / hex HMAC-SHA256 with the agency's secret over `{timestamp}.{body}`",
+    ),
+];
 const MAX_ATTEMPTS: i64 = 8;
 
 /// Which register field an approved item changes, and from which detail.

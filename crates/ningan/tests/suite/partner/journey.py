@@ -2,21 +2,26 @@
 
 Run by tests/suite/contract.rs after `openapi-python-client generate`: a carrier posts a
 victim's signals and follows its red warning; a venue app posts
-check-ins, one of them refused by field. Every answer is parsed by the generated models, so
+check-ins, one of them refused by field; an agency signs its acknowledgement of a name
+change. Every answer is parsed by the generated models, so
 a document that no longer matches the server fails here as it would for an integrator.
 Prints one JSON line of what it saw.
 """
 
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.environ["CLIENT_DIR"])
 
-from ningan_client import AuthenticatedClient  # noqa: E402
+from ningan_client import AuthenticatedClient, Client  # noqa: E402
 from ningan_client.api.fraud import get_fraud_warnings_id, post_fraud_signals  # noqa: E402
 from ningan_client.api.precise import post_checkins  # noqa: E402
+from ningan_client.api.services import post_services_changes_change_id_ack  # noqa: E402
 from ningan_client.models import (  # noqa: E402
     CheckinBatch,
     CheckinReport,
@@ -68,6 +73,26 @@ checkins = CheckinBatch(
 checked = post_checkins.sync(client=venue_app, body=checkins)
 assert isinstance(checked, CheckinReport), checked
 
+# An agency confirms it has verified a name change pushed to it, signing with its own key
+# as the document's header parameters describe.
+agency = os.environ["AGENCY"]
+stamp = str(int(time.time()))
+signature = hmac.new(os.environ["AGENCY_SECRET"].encode(), f"{stamp}.".encode(), hashlib.sha256).hexdigest()
+acked = post_services_changes_change_id_ack.sync_detailed(
+    os.environ["CHANGE_ID"],
+    client=Client(base_url=base, raise_on_unexpected_status=True),
+    x_ningan_agency=agency,
+    x_ningan_timestamp=stamp,
+    x_ningan_signature=signature,
+)
+forged = post_services_changes_change_id_ack.sync_detailed(
+    os.environ["CHANGE_ID"],
+    client=Client(base_url=base, raise_on_unexpected_status=True),
+    x_ningan_agency=agency,
+    x_ningan_timestamp=stamp,
+    x_ningan_signature="00" * 32,
+)
+
 print(
     json.dumps(
         {
@@ -76,6 +101,8 @@ print(
             "warning": status.to_dict(),
             "accepted_checkins": checked.accepted,
             "refused_checkins": checked.rejected_total,
+            "ack": acked.status_code,
+            "forged_ack": forged.status_code,
         }
     )
 )

@@ -700,8 +700,11 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "crosscity",
             "（城市间）接收外市移交的接触者，以共享密钥签名",
         )
+        .headers(crate::modules::services::crosscity::SIGNED_BY_CITY)
+        .request::<IncomingHandover>()
         .response::<RemoteHandover>()
-        .status(201),
+        .status(201)
+        .answers(&[200]),
         post(incoming),
     )
     .add(
