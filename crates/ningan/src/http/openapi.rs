@@ -43,7 +43,7 @@ pub fn document(ops: &[Op]) -> Value {
         if op.method == axum::http::Method::POST {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "重试同一请求时携带相同的键，服务器返回首次的响应 / retries with the same key get the first response",
-                "schema": {"type": "string", "maxLength": 200}}));
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[ -~]+$"}}));
         }
         if !params.is_empty() {
             operation.insert("parameters".into(), Value::Array(params));

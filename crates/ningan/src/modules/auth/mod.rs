@@ -60,7 +60,9 @@ pub fn routes(api: Api) -> Api {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LoginRequest {
+    #[schemars(length(min = 1))]
     pub username: String,
+    #[schemars(length(min = 1))]
     pub password: String,
 }
 

@@ -37,6 +37,8 @@ pub fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CodeRequest {
+    /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
+    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
     pub uscc: String,
     #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
@@ -63,6 +65,8 @@ pub async fn code(
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SignInRequest {
+    /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
+    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
     pub uscc: String,
     #[schemars(extend("format" = "phone-cn"))]
     pub phone: String,
@@ -88,6 +92,8 @@ pub async fn sign_in(
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MeDto {
     pub enterprise: String,
+    /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
+    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
     pub uscc: String,
     pub account: String,
     pub is_admin: bool,
