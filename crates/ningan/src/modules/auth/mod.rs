@@ -96,6 +96,7 @@ pub struct PasswordRequest {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LanguageRequest {
     /// `zh` or `en`.
+    #[schemars(extend("enum" = ["zh", "en"]))]
     pub language: String,
 }
 

@@ -174,6 +174,7 @@ pub struct NewResidentRequest {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RevealRequest {
     /// Why the full identifiers are needed; recorded in the audit log.
+    #[schemars(length(min = 2, max = 200))]
     pub purpose: String,
 }
 

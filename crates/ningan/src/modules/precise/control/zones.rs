@@ -98,6 +98,7 @@ impl From<Zone> for ZoneDto {
 pub struct NewZoneRequest {
     pub name: String,
     /// sealed | controlled | precaution
+    #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
     pub level: String,
     /// A GeoJSON Polygon or MultiPolygon (a Feature holding one is accepted too).
     pub geometry: serde_json::Value,
@@ -258,6 +259,7 @@ pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> Ap
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LevelRequest {
+    #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
     pub level: String,
     pub reason: String,
 }

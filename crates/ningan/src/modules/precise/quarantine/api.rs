@@ -176,8 +176,10 @@ pub struct NewStayRequest {
     pub site_id: Option<i64>,
     pub room_id: Option<i64>,
     /// 14 | 7+3 | 5+3
+    #[schemars(extend("enum" = ["14", "7+3", "5+3"]))]
     pub regime: String,
     /// RFC 3339; required without a follow-up.
+    #[schemars(extend("format" = "date-time"))]
     pub last_exposure: Option<String>,
 }
 
@@ -275,6 +277,7 @@ pub struct ReportRequest {
     /// Body temperature, °C.
     pub temperature: Option<f64>,
     /// negative | positive | pending | none
+    #[schemars(extend("enum" = ["negative", "positive", "pending", "none"]))]
     pub test_result: String,
     pub note: Option<String>,
 }
@@ -319,7 +322,9 @@ pub async fn record_report(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct EndRequest {
     /// The new end of quarantine (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
     pub end_at: String,
+    #[schemars(length(min = 2, max = 200))]
     pub reason: String,
 }
 

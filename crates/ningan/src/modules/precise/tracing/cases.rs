@@ -60,9 +60,11 @@ impl From<EpiCase> for CaseDto {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewCaseRequest {
     pub resident_id: i64,
-    /// confirmed | asymptomatic | suspected
+    /// confirmed | asymptomatic | suspected | discharged
+    #[schemars(extend("enum" = CASE_STATUSES))]
     pub status: String,
     /// Onset or sampling time (RFC 3339); tracing looks back from here.
+    #[schemars(extend("format" = "date-time"))]
     pub onset_at: String,
     pub note: Option<String>,
 }
