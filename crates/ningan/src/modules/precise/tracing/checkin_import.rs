@@ -199,6 +199,7 @@ async fn resident_ids(db: &Db, scope: &ningan_store::Scope) -> Result<Vec<u32>, 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ImportQuery {
     /// `csv` or `parquet`; read from the file's first bytes when absent.
+    #[schemars(extend("enum" = ["csv", "parquet"]))]
     pub format: Option<String>,
 }
 
