@@ -403,8 +403,19 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
     let dir = tempfile::tempdir().unwrap();
     let (_, doc) = app.anonymous().get("/api/openapi.json").await;
     std::fs::write(dir.path().join("openapi.json"), doc.to_string()).unwrap();
-    let generated = std::process::Command::new("openapi-python-client")
-        .args(["generate", "--path", "openapi.json", "--meta", "none", "--output-path", "ningan_client"])
+    // Through the interpreter that runs the journey, wherever pip put the command.
+    let generated = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            "openapi.json",
+            "--meta",
+            "none",
+            "--output-path",
+            "ningan_client",
+        ])
         .current_dir(dir.path())
         .output()
         .expect("openapi-python-client (pip install openapi-python-client)");
