@@ -275,6 +275,7 @@ pub(super) async fn stays(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReportRequest {
     /// Body temperature, °C.
+    #[schemars(range(min = 34, max = 43))]
     pub temperature: Option<f64>,
     /// negative | positive | pending | none
     #[schemars(extend("enum" = ["negative", "positive", "pending", "none"]))]

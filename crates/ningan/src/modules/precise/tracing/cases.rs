@@ -460,8 +460,8 @@ pub(super) async fn contacts(
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct CommonQuery {
-    /// Case ids, comma-separated.
-    #[schemars(regex(pattern = r"^\d+(,\d+)*$"), extend("examples" = ["1,2"]))]
+    /// Case ids, comma-separated: 2 to 50 of them.
+    #[schemars(regex(pattern = r"^\d+(,\d+){1,49}$"), extend("examples" = ["1,2"]))]
     cases: Option<String>,
     /// How many of them must have been there together (default 2).
     m: Option<usize>,
