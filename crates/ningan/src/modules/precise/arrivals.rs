@@ -44,10 +44,14 @@ pub fn screen(origin: &str, arrived_at: i64, areas: &[RiskArea]) -> (&'static st
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewRiskArea {
     /// As origins are written, e.g. 上海市浦东新区.
+    #[schemars(length(min = 2, max = 60))]
     pub name: String,
     /// high | medium
+    #[schemars(extend("enum" = ["high", "medium"]))]
     pub level: String,
+    #[schemars(extend("format" = "date-time"))]
     pub starts_at: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub ends_at: Option<String>,
 }
 

@@ -96,6 +96,7 @@ impl From<Zone> for ZoneDto {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewZoneRequest {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
     /// sealed | controlled | precaution
     #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
@@ -261,11 +262,13 @@ pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> Ap
 pub struct LevelRequest {
     #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
     pub level: String,
+    #[schemars(length(min = 2, max = 200))]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LiftRequest {
+    #[schemars(length(min = 2, max = 200))]
     pub reason: String,
 }
 

@@ -59,7 +59,9 @@ pub struct RoomRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewSiteRequest {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
+    #[schemars(regex(pattern = r"\S"))]
     pub address: String,
     pub unit_id: i64,
     pub lon: f64,
