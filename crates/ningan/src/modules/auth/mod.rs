@@ -26,6 +26,9 @@ use crate::http::principal::{Ctx, MaybePrincipal, Who, is_cross_site};
 use crate::http::rule::Rule;
 use crate::web::{Frame, Tr, html, safe_next};
 
+/// The interface languages.
+const LANGUAGES: &[&str] = &["zh", "en"];
+
 pub fn routes(api: Api) -> Api {
     use Access::*;
     api.add(
@@ -96,7 +99,7 @@ pub struct PasswordRequest {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LanguageRequest {
     /// `zh` or `en`.
-    #[schemars(extend("enum" = ["zh", "en"]))]
+    #[schemars(extend("enum" = LANGUAGES))]
     pub language: String,
 }
 
@@ -171,8 +174,8 @@ async fn api_me(ctx: Ctx) -> axum::Json<Me> {
 }
 
 async fn set_language(state: &AppState, ctx: &Ctx, language: &str) -> ApiResult<()> {
-    if !matches!(language, "zh" | "en") {
-        return Err(Rule::one_of("zh（中文）或 en（English）", &["zh", "en"]).refuse("auth", "language"));
+    if !LANGUAGES.contains(&language) {
+        return Err(Rule::one_of("zh（中文）或 en（English）", LANGUAGES).refuse("auth", "language"));
     }
     let user = ctx.user().ok_or_else(|| ApiError::plain(ErrorCode::Forbidden))?;
     let mut w = state.db.write().await?;

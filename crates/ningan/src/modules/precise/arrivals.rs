@@ -20,6 +20,9 @@ use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::modules::precise::error::refuse;
 
+/// The levels a risk area is declared at.
+const RISK_LEVELS: &[&str] = &["high", "medium"];
+
 pub const HEADER: &str = "name,id_number,phone,origin,arrived_at,station_code";
 /// A risk area counts for people arriving up to 14 days after it ended.
 const AFTER_END_MS: i64 = 14 * 86_400_000;
@@ -47,7 +50,7 @@ pub struct NewRiskArea {
     #[schemars(length(min = 2, max = 60))]
     pub name: String,
     /// high | medium
-    #[schemars(extend("enum" = ["high", "medium"]))]
+    #[schemars(extend("enum" = RISK_LEVELS))]
     pub level: String,
     #[schemars(extend("format" = "date-time"))]
     pub starts_at: Option<String>,
@@ -91,8 +94,8 @@ pub(super) async fn risk_area_create(
     if name.chars().count() < 2 || name.chars().count() > 60 {
         return Err(refuse("name", Rule::Length(2, 60)));
     }
-    if req.level != "high" && req.level != "medium" {
-        return Err(refuse("level", Rule::one_of("high（高风险）或 medium（中风险）", &["high", "medium"])));
+    if !RISK_LEVELS.contains(&req.level.as_str()) {
+        return Err(refuse("level", Rule::one_of("high（高风险）或 medium（中风险）", RISK_LEVELS)));
     }
     let starts = match req.starts_at.as_deref() {
         Some(s) => super::time_ms("starts_at", s)?,

@@ -26,6 +26,9 @@ use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
+/// The orders the resident list takes.
+const RESIDENT_SORTS: &[&str] = &["id", "name", "birth_date", "newest"];
+
 pub fn routes(api: Api) -> Api {
     api.add(
         Op::api(Method::GET, "/api/residents", Access::Action(Action::ResidentRead), "residents", "查询人口（脱敏）")
@@ -151,7 +154,7 @@ struct ListQuery {
     q: Option<String>,
     purpose: Option<String>,
     unit_id: Option<i64>,
-    #[schemars(extend("enum" = ["id", "name", "birth_date", "newest"]))]
+    #[schemars(extend("enum" = RESIDENT_SORTS))]
     sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -187,7 +190,7 @@ async fn list(
         None => ResidentSort::default(),
         Some(s) => ResidentSort::parse(s).ok_or_else(|| {
             let zh = "编号、姓名、出生日期或最新登记";
-            Rule::one_of(zh, &["id", "name", "birth_date", "newest"]).refuse("residents", "sort")
+            Rule::one_of(zh, RESIDENT_SORTS).refuse("residents", "sort")
         })?,
     };
     let purpose = identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref())?;

@@ -21,6 +21,12 @@ use crate::http::json::{Json, Path, Query};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
+/// The orders the application list takes.
+const APPLICATION_SORTS: &[&str] = &["created", "-created", "deadline", "-deadline"];
+
+/// An application's states, as the list filters them.
+const APPLICATION_STATUSES: &[&str] = &["submitted", "accepted", "approved", "rejected"];
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ApplicationDto {
     pub id: i64,
@@ -209,7 +215,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListQuery {
     /// submitted | accepted | approved | rejected
-    #[schemars(extend("enum" = ["submitted", "accepted", "approved", "rejected"]))]
+    #[schemars(extend("enum" = APPLICATION_STATUSES))]
     pub status: Option<String>,
     /// Part of the application number, the applicant's name or the item's name.
     pub q: Option<String>,
@@ -218,7 +224,7 @@ pub struct ListQuery {
     /// `true`: only open applications past their deadline.
     pub overdue: Option<bool>,
     /// created | -created (default) | deadline | -deadline
-    #[schemars(extend("enum" = ["created", "-created", "deadline", "-deadline"]))]
+    #[schemars(extend("enum" = APPLICATION_SORTS))]
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -239,7 +245,7 @@ pub fn application_query(
         "-deadline" => ApplicationSort::DeadlineLast,
         _ => {
             let zh = "受理时间或办理期限（前加 - 为倒序）";
-            return Err(refuse("sort", Rule::one_of(zh, &["created", "-created", "deadline", "-deadline"])));
+            return Err(refuse("sort", Rule::one_of(zh, APPLICATION_SORTS)));
         }
     };
     let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
@@ -261,10 +267,7 @@ pub fn status_filter(s: Option<String>) -> Result<Option<String>, ApiError> {
     if let Some(v) = &s
         && !ningan_core::labels::APPLICATION_STATUS.iter().any(|x| x.code == v && x.code != "forwarding")
     {
-        return Err(refuse(
-            "status",
-            Rule::one_of("已提交、已受理、已办结或不予办理", &["submitted", "accepted", "approved", "rejected"]),
-        ));
+        return Err(refuse("status", Rule::one_of("已提交、已受理、已办结或不予办理", APPLICATION_STATUSES)));
     }
     Ok(s)
 }

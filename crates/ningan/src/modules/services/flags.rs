@@ -19,6 +19,9 @@ use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::web::{FormState, Frame, PageError, PageResult, Pager, Tr, html};
 
+/// A flag's states, as the list filters them.
+const FLAG_STATUSES: &[&str] = &["open", "resolved"];
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FlagDto {
     pub id: i64,
@@ -57,7 +60,7 @@ fn dto(f: AccessFlag) -> FlagDto {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 pub struct FlagQuery {
     /// open | resolved
-    #[schemars(extend("enum" = ["open", "resolved"]))]
+    #[schemars(extend("enum" = FLAG_STATUSES))]
     pub status: Option<String>,
     pub page: Option<i64>,
 }
@@ -65,8 +68,8 @@ pub struct FlagQuery {
 fn status_filter(s: &Option<String>) -> Result<Option<&str>, ApiError> {
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s @ ("open" | "resolved")) => Ok(Some(s)),
-        Some(_) => Err(refuse("status", Rule::one_of("open（待核查）或 resolved（已核查）", &["open", "resolved"]))),
+        Some(s) if FLAG_STATUSES.contains(&s) => Ok(Some(s)),
+        Some(_) => Err(refuse("status", Rule::one_of("open（待核查）或 resolved（已核查）", FLAG_STATUSES))),
     }
 }
 

@@ -21,6 +21,9 @@ use crate::modules::precise::ListQuery;
 use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::tracing::venues::in_ningbo;
 
+/// The levels of a control zone.
+const ZONE_LEVELS: &[&str] = &["sealed", "controlled", "precaution"];
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ZoneDto {
     pub id: i64,
@@ -99,7 +102,7 @@ pub struct NewZoneRequest {
     #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
     /// sealed | controlled | precaution
-    #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
+    #[schemars(extend("enum" = ZONE_LEVELS))]
     pub level: String,
     /// A GeoJSON Polygon or MultiPolygon (a Feature holding one is accepted too).
     pub geometry: serde_json::Value,
@@ -112,7 +115,7 @@ pub struct NewZoneRequest {
 
 fn parse_level(level: &str) -> Result<ZoneLevel, PreciseError> {
     let zh = "sealed（封控区）、controlled（管控区）或 precaution（防范区）";
-    let rule = || Rule::one_of(zh, &["sealed", "controlled", "precaution"]);
+    let rule = || Rule::one_of(zh, ZONE_LEVELS);
     ZoneLevel::parse(level).ok_or_else(|| PreciseError::Field("level", rule()))
 }
 
@@ -260,7 +263,7 @@ pub async fn create_zone(state: &AppState, ctx: &Ctx, req: NewZoneRequest) -> Ap
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LevelRequest {
-    #[schemars(extend("enum" = ["sealed", "controlled", "precaution"]))]
+    #[schemars(extend("enum" = ZONE_LEVELS))]
     pub level: String,
     #[schemars(length(min = 2, max = 200))]
     pub reason: String,

@@ -19,6 +19,12 @@ use crate::http::rule::Rule;
 use crate::modules::precise::error::{PreciseError, refuse};
 use crate::modules::precise::tracing::venues::in_ningbo;
 
+/// What a daily report may say of the test.
+const TEST_RESULTS: &[&str] = &["negative", "positive", "pending", "none"];
+
+/// A quarantine stay's states, as the list filters them.
+const STAY_STATUSES: &[&str] = &["active", "released"];
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SiteDto {
     pub id: i64,
@@ -248,7 +254,7 @@ pub(super) async fn stay_create(
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct StayQuery {
-    #[schemars(extend("enum" = ["active", "released"]))]
+    #[schemars(extend("enum" = STAY_STATUSES))]
     status: Option<String>,
     site_id: Option<i64>,
     page: Option<i64>,
@@ -262,10 +268,9 @@ pub(super) async fn stays(
 ) -> ApiResult<axum::Json<PageDto<StayDto>>> {
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     if let Some(s) = status
-        && s != "active"
-        && s != "released"
+        && !STAY_STATUSES.contains(&s)
     {
-        return Err(refuse("status", Rule::one_of("active（隔离中）或 released（已解除）", &["active", "released"])));
+        return Err(refuse("status", Rule::one_of("active（隔离中）或 released（已解除）", STAY_STATUSES)));
     }
     let mut w = state.db.write().await?;
     let page =
@@ -280,7 +285,7 @@ pub struct ReportRequest {
     #[schemars(range(min = 34, max = 43))]
     pub temperature: Option<f64>,
     /// negative | positive | pending | none
-    #[schemars(extend("enum" = ["negative", "positive", "pending", "none"]))]
+    #[schemars(extend("enum" = TEST_RESULTS))]
     pub test_result: String,
     pub note: Option<String>,
 }
@@ -306,7 +311,7 @@ pub async fn record_report(
 ) -> ApiResult<()> {
     if TestResult::parse(test_result).is_none() {
         let zh = "negative（阴性）、positive（阳性）、pending（待出）或 none（未检）";
-        return Err(refuse("test_result", Rule::one_of(zh, &["negative", "positive", "pending", "none"])));
+        return Err(refuse("test_result", Rule::one_of(zh, TEST_RESULTS)));
     }
     if let Some(t) = temperature
         && !(34.0..=43.0).contains(&t)

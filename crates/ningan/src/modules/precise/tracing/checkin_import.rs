@@ -24,6 +24,9 @@ use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::modules::precise::error::refuse;
 
+/// The file formats a check-in import reads.
+const IMPORT_FORMATS: &[&str] = &["csv", "parquet"];
+
 /// The largest file the server takes (a day of a city's scans is far less).
 pub const MAX_UPLOAD_BYTES: u64 = 8 << 30;
 /// Refused rows an answer lists (all are counted).
@@ -199,7 +202,7 @@ async fn resident_ids(db: &Db, scope: &ningan_store::Scope) -> Result<Vec<u32>, 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ImportQuery {
     /// `csv` or `parquet`; read from the file's first bytes when absent.
-    #[schemars(extend("enum" = ["csv", "parquet"]))]
+    #[schemars(extend("enum" = IMPORT_FORMATS))]
     pub format: Option<String>,
 }
 
@@ -235,7 +238,7 @@ pub(super) async fn import(
         None => None,
         Some("csv") => Some(FileFormat::Csv),
         Some("parquet") => Some(FileFormat::Parquet),
-        Some(_) => return Err(refuse("format", Rule::one_of("csv 或 parquet", &["csv", "parquet"]))),
+        Some(_) => return Err(refuse("format", Rule::one_of("csv 或 parquet", IMPORT_FORMATS))),
     };
     let dir = state.config.data_dir.join("imports");
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;

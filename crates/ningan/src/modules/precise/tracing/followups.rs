@@ -17,6 +17,9 @@ use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::modules::precise::error::refuse;
 
+/// The tiers a follow-up is for.
+const FOLLOWUP_TIERS: &[&str] = &["close", "secondary"];
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ConfirmDto {
     pub added_close: u64,
@@ -183,7 +186,7 @@ pub(super) struct FollowupQuery {
     #[schemars(extend("enum" = FOLLOWUP_STATUSES))]
     status: Option<String>,
     case_id: Option<i64>,
-    #[schemars(extend("enum" = ["close", "secondary"]))]
+    #[schemars(extend("enum" = FOLLOWUP_TIERS))]
     tier: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -204,9 +207,9 @@ pub fn followup_query(
     }
     let tier = given(tier);
     if let Some(t) = &tier
-        && !["close", "secondary"].contains(&t.as_str())
+        && !FOLLOWUP_TIERS.contains(&t.as_str())
     {
-        return Err(refuse("tier", Rule::one_of("密接或次密接", &["close", "secondary"])));
+        return Err(refuse("tier", Rule::one_of("密接或次密接", FOLLOWUP_TIERS)));
     }
     if case_id.is_some_and(|c| c < 1) {
         return Err(refuse("case_id", Rule::Range(1, i64::MAX)));
