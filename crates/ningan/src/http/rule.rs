@@ -38,6 +38,10 @@ pub enum Rule {
     CsvHeader(&'static str),
     #[error("不存在或不在本单位范围内 / unknown or outside your scope")]
     NotInScope,
+    /// A rule about stored records, the clock or several fields together, which no schema
+    /// of the field can state: a client cannot check it before sending.
+    #[error("{zh} / {en}")]
+    Context { zh: Text, en: Text },
     /// A rule of one field only; the module's code still tells it apart from the others.
     #[error("{zh} / {en}")]
     Other { zh: Text, en: Text },
@@ -57,12 +61,18 @@ impl Rule {
             Rule::OneOf { .. } => "one_of",
             Rule::CsvHeader(_) => "csv_header",
             Rule::NotInScope => "not_in_scope",
+            Rule::Context { .. } => "context",
             Rule::Other { .. } => "invalid",
         }
     }
 
     pub fn other(zh: impl Into<Text>, en: impl Into<Text>) -> Rule {
         Rule::Other { zh: zh.into(), en: en.into() }
+    }
+
+    /// See [`Rule::Context`].
+    pub fn context(zh: impl Into<Text>, en: impl Into<Text>) -> Rule {
+        Rule::Context { zh: zh.into(), en: en.into() }
     }
 
     pub fn one_of(zh: impl Into<Text>, codes: &[&str]) -> Rule {

@@ -14,3 +14,113 @@ pub fn enum_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Schema {
 pub fn integer_in(min: i64, max: i64) -> Schema {
     json_schema!({"type": "integer", "minimum": min, "maximum": max})
 }
+
+/// A synthetic resident's ID number with a valid check digit: the example every GB 11643
+/// field shows, so a client built from the document sends one the server accepts.
+pub const ID_NUMBER_EXAMPLE: &str = "330203199001011236";
+
+/// A mobile number, as phone fields show it.
+pub const PHONE_EXAMPLE: &str = "13805740000";
+
+/// A unified social credit code (GB 32100) with a valid check character.
+pub const USCC_EXAMPLE: &str = "9133020300000ACJXJ";
+
+/// CSV text whose first line is `header` (blanks around it allowed), as the import checks it.
+pub fn csv_with_header(header: &str) -> Schema {
+    let pattern = format!(r"^[ \t]*{}[ \t\r]*(\n|$)", regex_escape(header));
+    json_schema!({"type": "string", "pattern": pattern, "examples": [format!("{header}\n")]})
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = r"\.+*?()|[]{}^$".contains(c);
+            special.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// Characters `ningan_core::text` refuses in a line: controls and bidirectional overrides.
+const NOT_IN_A_LINE: &str = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c";
+/// The same for a note, which keeps line breaks and tabs.
+const NOT_IN_A_NOTE: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c";
+/// Letters and digits as a schema can name them (ASCII and the CJK block); the server
+/// counts every script's, so text this accepts the server accepts.
+const MEANINGFUL: &str = r"[0-9A-Za-z\u4e00-\u9fff]";
+
+/// A one-line text as `ningan_core::text::line(min_meaningful, max)` accepts it: at most
+/// `max` characters, at least `min_meaningful` letters or digits, no control characters.
+pub fn line(min_meaningful: usize, max: usize) -> Schema {
+    text(NOT_IN_A_LINE, min_meaningful, max)
+}
+
+/// A note as `ningan_core::text::note` accepts it, with at least `min_meaningful` letters or
+/// digits.
+pub fn note(min_meaningful: usize, max: usize) -> Schema {
+    text(NOT_IN_A_NOTE, min_meaningful, max)
+}
+
+fn text(refused: &str, min_meaningful: usize, max: usize) -> Schema {
+    let clean = format!("^[^{refused}]*$");
+    let mut schema = json_schema!({"type": "string", "maxLength": max, "pattern": clean});
+    if min_meaningful > 0 {
+        let words = vec![MEANINGFUL; min_meaningful].join(r"[\s\S]*");
+        schema.insert("minLength".into(), min_meaningful.into());
+        schema.insert("allOf".into(), serde_json::json!([{"pattern": words}]));
+    }
+    schema
+}
+
+/// A schema function per text rule, for `#[schemars(schema_with = "…")]` on a field.
+macro_rules! texts {
+    ($($name:ident = $kind:ident($min:expr, $max:expr);)*) => {
+        $(
+            pub fn $name(_: &mut schemars::SchemaGenerator) -> Schema {
+                $kind($min, $max)
+            }
+        )*
+    };
+}
+
+texts! {
+    line_1_20 = line(1, 20);
+    line_1_30 = line(1, 30);
+    line_1_50 = line(1, 50);
+    line_1_64 = line(1, 64);
+    line_2_60 = line(2, 60);
+    line_2_20 = line(2, 20);
+    line_2_80 = line(2, 80);
+    line_2_100 = line(2, 100);
+    line_2_120 = line(2, 120);
+    line_2_200 = line(2, 200);
+    line_4_100 = line(4, 100);
+    line_2_500 = line(2, 500);
+    note_0_500 = note(0, 500);
+    note_0_1000 = note(0, 1000);
+    note_0_2000 = note(0, 2000);
+    note_0_5000 = note(0, 5000);
+    note_2_200 = note(2, 200);
+    note_2_500 = note(2, 500);
+    note_2_2000 = note(2, 2000);
+}
+
+/// A point in Ningbo's centre, the example every longitude shows.
+pub const LON_EXAMPLE: f64 = 121.55;
+pub const LAT_EXAMPLE: f64 = 29.87;
+/// A time, as every RFC 3339 field shows it.
+pub const TIME_EXAMPLE: &str = "2026-11-30T08:00:00+08:00";
+
+/// One of Ningbo's district codes (GB/T 2260), as a number.
+pub fn district_code(_: &mut schemars::SchemaGenerator) -> Schema {
+    let codes: Vec<i64> = ningan_core::DISTRICTS.iter().map(|d| i64::from(d.code)).collect();
+    json_schema!({"type": "integer", "enum": codes})
+}
+
+/// A unified social credit code (GB 32100), as the server reads it.
+pub fn uscc(_: &mut schemars::SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$",
+        "examples": [USCC_EXAMPLE]
+    })
+}

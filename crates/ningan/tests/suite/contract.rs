@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use common::*;
 use ningan::demo::{DemoSpec, ensure};
@@ -140,7 +140,8 @@ fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
     if let Some(c) = schema.get("const") {
         return c.clone();
     }
-    for key in ["allOf", "anyOf", "oneOf"] {
+    // Combinators beside a type only narrow it (a text's patterns); alone they are the shape.
+    for key in ["allOf", "anyOf", "oneOf"].into_iter().filter(|_| schema.get("type").is_none()) {
         if let Some(first) = schema[key].as_array().and_then(|b| b.iter().find(|b| b["type"] != "null")) {
             return instance(doc, first, depth + 1);
         }
@@ -193,6 +194,65 @@ fn allowed_value(schema: &Value, last: bool) -> String {
         "boolean" => "true".into(),
         _ => "a".repeat(schema["minLength"].as_u64().unwrap_or(1).max(1) as usize),
     }
+}
+
+/// Operations whose request bodies the document does not yet state in full: the server
+/// refuses some bodies their schema allows (a kind-dependent value, a rule about stored
+/// records not yet given a context code). The walk tolerates their refusals and fails once
+/// one of them is no longer refused, so this list only shrinks.
+const BODIES_NOT_YET_STATED: &[&str] = &[
+    "POST /api/auth/password",
+    "POST /api/checkins/scan",
+    "POST /api/command/units/{id}/status",
+    "POST /api/evaluation/questionnaires",
+    "POST /api/evaluation/questionnaires/{id}/versions",
+    "POST /api/evaluation/reports",
+    "POST /api/followups/status",
+    "POST /api/fraud/tasks/{id}/transfer",
+    "POST /api/fraud/watchlist",
+    "POST /api/gates",
+    "POST /api/investigation/cases/{id}/charts",
+    "POST /api/investigation/cases/{id}/copresence",
+    "POST /api/life/helmets",
+    "POST /api/life/incidents",
+    "POST /api/life/points",
+    "POST /api/life/points/{id}/patrols",
+    "POST /api/life/points/{id}/photos",
+    "POST /api/life/points/{id}/steps",
+    "POST /api/opinion/alerts/{id}/steps",
+    "POST /api/quarantine",
+    "POST /api/residents",
+    "POST /api/security/plans",
+    "POST /api/security/plans/{id}/assignments",
+    "POST /api/security/plans/{id}/posts",
+    "POST /api/security/plans/{id}/venues",
+    "POST /api/services/applications",
+    "POST /api/services/counter/code",
+    "POST /api/services/crosscity",
+    "POST /api/tokens",
+    "POST /api/users",
+    "POST /api/visitors",
+    "POST /api/zones",
+    "PUT /api/users/{id}/roles",
+];
+
+/// What no schema can state is refused by its own code, which a client can branch on: a
+/// well-formed id of a record that does not exist or lies outside the caller's scope, a
+/// place outside the city's boundary, a time after now, a rule about stored records or
+/// several fields together (`Rule::Context`).
+const CONTEXT_CODES: [&str; 5] = ["unknown_reference", "not_in_scope", "outside_city", "future", "context"];
+
+fn only_context_refusals(problem: &str) -> bool {
+    serde_json::from_str::<Value>(problem).ok().is_some_and(|p| {
+        p["errors"].as_array().is_some_and(|errors| {
+            errors.iter().all(|e| {
+                e["code"]
+                    .as_str()
+                    .and_then(|c| c.rsplit_once('.'))
+                    .is_some_and(|(_, kind)| CONTEXT_CODES.contains(&kind))
+            })
+        })
+    })
 }
 
 /// Sends `text` as a JSON body, whatever it holds.
@@ -254,6 +314,9 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
     // last, since it ends the caller's session.
     ops.sort_by_key(|(m, p, _)| (p.contains("logout"), m != "GET", p.matches('{').count(), p.clone()));
     let mut contract = Contract { doc: &doc, validators: HashMap::new(), calls: 0, failures: Vec::new() };
+    // Listed operations a schema-built body reached (answered, or refused by a constraint)
+    // and those among them that refused it.
+    let (mut listed_reached, mut listed_refused) = (HashSet::new(), HashSet::new());
     for (who, client) in &callers {
         let mut ids: HashMap<String, String> = HashMap::new();
         for (method, path, op) in &ops {
@@ -269,6 +332,15 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
                 if let Some(id) = found {
                     ids.insert(path.clone(), id);
                 }
+            }
+            // Sent without its query: an operation that says a parameter is required must
+            // not answer as if it were optional.
+            let required_query =
+                op["parameters"].as_array().into_iter().flatten().any(|p| p["in"] == "query" && p["required"] == true);
+            if required_query && r.status < 300 {
+                contract
+                    .failures
+                    .push(format!("{who}: {method} {target}: a required parameter left out, yet {}", r.status));
             }
             contract.check(who, method, &target, op, r);
             // Every declared query parameter given a value no parameter takes.
@@ -301,14 +373,7 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
                     .collect();
                 let target = format!("{target}?{}", query.join("&"));
                 let r = call(client, method, &target, None).await;
-                // A well-formed id of a record that does not exist is refused by its own code:
-                // no schema can say which records exist.
-                let unknown_reference = serde_json::from_str::<Value>(&r.text).ok().is_some_and(|p| {
-                    p["errors"].as_array().is_some_and(|errors| {
-                        errors.iter().all(|e| e["code"].as_str().is_some_and(|c| c.ends_with(".unknown_reference")))
-                    })
-                });
-                if r.status == 422 && !unknown_reference {
+                if r.status == 422 && !only_context_refusals(&r.text) {
                     contract.failures.push(format!("{who}: GET {target}: a schema-valid query refused: {}", r.text));
                 }
                 contract.check(who, method, &target, op, r);
@@ -324,10 +389,39 @@ on_both_backends!(every_answer_is_one_the_document_promises, |b| async move {
                 // one the document lists.
                 let schema = &op["requestBody"]["content"]["application/json"]["schema"];
                 let body = instance(&doc, schema, 0);
-                let r = call(client, method, &target, Some(body)).await;
-                contract.check(who, method, &target, op, r);
+                let r = call(client, method, &target, Some(body.clone())).await;
+                // To a collection, or to a record that exists: refusing it by a constraint
+                // (422) would mean the document hides one the server enforces.
+                let real = Some(fill(path, &ids)).filter(|p| !p.contains(NO_SUCH_ID));
+                let (at, r) = match real {
+                    Some(real) if real != target => {
+                        contract.check(who, method, &target, op, r);
+                        let r = call(client, method, &real, Some(body.clone())).await;
+                        (real, r)
+                    }
+                    _ => (target.clone(), r),
+                };
+                let op_name = format!("{method} {path}");
+                let listed = BODIES_NOT_YET_STATED.contains(&op_name.as_str());
+                let reached = !at.contains(NO_SUCH_ID) && (r.status < 300 || r.status == 422);
+                let refused = reached && r.status == 422 && !only_context_refusals(&r.text);
+                if listed && reached {
+                    listed_reached.insert(op_name.clone());
+                }
+                if listed && refused {
+                    listed_refused.insert(op_name);
+                } else if refused {
+                    let refused = format!("{who}: {method} {at} {body}: a schema-valid body refused: {}", r.text);
+                    contract.failures.push(refused);
+                }
+                contract.check(who, method, &at, op, r);
             }
         }
+    }
+    for op in listed_reached.difference(&listed_refused) {
+        contract
+            .failures
+            .push(format!("{op}: its schema-built body is accepted now: take it off BODIES_NOT_YET_STATED"));
     }
     let n = contract.failures.len();
     assert!(

@@ -133,6 +133,7 @@ pub struct NewUserRequest {
     #[serde(default)]
     pub display_name: String,
     pub unit_id: i64,
+    #[schemars(length(min = 1))]
     pub roles: Vec<String>,
     /// Omit to have one generated and returned once.
     pub password: Option<String>,
@@ -158,6 +159,7 @@ pub struct RolesChanged {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RolesRequest {
+    #[schemars(length(min = 1))]
     pub roles: Vec<String>,
 }
 

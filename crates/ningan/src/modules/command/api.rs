@@ -155,6 +155,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
+    #[serde(default)]
     #[schemars(schema_with = "stages")]
     pub stage: Option<String>,
     pub category: Option<String>,

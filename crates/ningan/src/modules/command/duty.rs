@@ -20,10 +20,13 @@ pub struct ShiftInput {
     /// The officer's account.
     pub user_id: i64,
     /// RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     pub starts_at: String,
     /// RFC 3339, after the start and at most 24 hours later.
+    #[schemars(extend("format" = "date-time", "examples" = ["2026-11-30T16:00:00+08:00"]))]
     pub ends_at: String,
     /// Where: "值班室", "巡逻一组", "卡口"…
+    #[schemars(length(min = 1, max = 30), regex(pattern = r"\S"))]
     pub post: String,
 }
 
@@ -32,7 +35,7 @@ pub async fn add_shift(state: &AppState, ctx: &Ctx, input: &ShiftInput) -> ApiRe
     let ends_at = super::error::time_ms("ends_at", &input.ends_at)?;
     if ends_at <= starts_at || ends_at - starts_at > LONGEST_MS {
         let rule =
-            Rule::other("结束须晚于开始，且一班不超过24小时", "the end follows the start, at most 24 hours later");
+            Rule::context("结束须晚于开始，且一班不超过24小时", "the end follows the start, at most 24 hours later");
         return Err(CommandError::Field("ends_at", rule).into());
     }
     let post = input.post.trim();
@@ -46,7 +49,7 @@ pub async fn add_shift(state: &AppState, ctx: &Ctx, input: &ShiftInput) -> ApiRe
         .map_err(|_| CommandError::Field("user_id", Rule::NotInScope))?;
     let station =
         state.db.unit_get(&ctx.scope(), officer.unit_id).await.ok().filter(|u| u.kind == UnitKind::Station).ok_or(
-            CommandError::Field("user_id", Rule::other("该民警不属于派出所", "the officer is not at a station")),
+            CommandError::Field("user_id", Rule::context("该民警不属于派出所", "the officer is not at a station")),
         )?;
     let mut w = state.db.write().await?;
     let new = NewShift { user_id: officer.id, unit_id: station.id, unit_path: &station.path, starts_at, ends_at, post };

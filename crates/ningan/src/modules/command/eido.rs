@@ -65,30 +65,56 @@ pub fn export(i: &Incident, events: &[Event], linked: &[(i64, String)]) -> Value
     })
 }
 
+/// The category codes of the call, the first of which the import files it under.
+fn category_list(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let item = super::service::categories(g);
+    schemars::json_schema!({"type": "array", "minItems": 1, "items": item})
+}
+
+fn geojson_point(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    use crate::http::schema::{LAT_EXAMPLE, LON_EXAMPLE};
+    schemars::json_schema!({
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"const": "Point"},
+            "coordinates": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}
+        },
+        "examples": [{"type": "Point", "coordinates": [LON_EXAMPLE, LAT_EXAMPLE]}]
+    })
+}
+
 /// The parts of an EIDO document an import reads.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EidoIn {
     pub incident_component: EidoIncident,
+    #[schemars(length(min = 1))]
     pub call_component: Vec<EidoCall>,
+    #[schemars(length(min = 1))]
     pub location_component: Vec<EidoLocation>,
-    #[serde(default)]
+    /// The first note is the call's narrative (2–2000 characters).
+    #[schemars(length(min = 1))]
     pub notes_component: Vec<EidoNote>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EidoIncident {
+    #[schemars(schema_with = "category_list")]
     pub incident_type_common_registry_text: Vec<String>,
     #[serde(default)]
+    #[schemars(schema_with = "super::service::priorities")]
     pub incident_priority_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EidoCall {
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub callback_number: String,
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     pub call_start_timestamp: Option<String>,
 }
 
@@ -96,14 +122,16 @@ pub struct EidoCall {
 #[serde(rename_all = "camelCase")]
 pub struct EidoLocation {
     /// A GeoJSON point: `{"type": "Point", "coordinates": [lon, lat]}`.
+    #[schemars(schema_with = "geojson_point")]
     pub location_by_value: Value,
-    #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub civic_address_text: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EidoNote {
+    #[schemars(schema_with = "crate::http::schema::note_2_2000")]
     pub notes_action_comment: String,
 }
 

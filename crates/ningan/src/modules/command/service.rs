@@ -16,19 +16,39 @@ use crate::http::rule::Rule;
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct IncidentInput {
     /// A category code, e.g. `traffic.collision` (see `GET /api/command/categories`).
+    #[schemars(schema_with = "categories")]
     pub category: String,
     /// urgent | high | routine
+    #[schemars(schema_with = "priorities")]
     pub priority: String,
     /// The caller's mobile number.
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub caller_phone: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub address: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// What the caller says happened.
+    #[schemars(schema_with = "crate::http::schema::note_2_2000")]
     pub narrative: String,
     /// When the call came in (RFC 3339); now when left out.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     pub received_at: Option<String>,
+}
+
+pub(super) fn categories(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Category::ALL.iter().map(|c| c.as_str()))
+}
+
+pub(super) fn priorities(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Priority::ALL.iter().map(|c| c.as_str()))
+}
+
+fn steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Step::ALL.iter().map(|c| c.as_str()))
 }
 
 /// How far back a call may be entered late (a radio report typed up after the event).
@@ -54,16 +74,18 @@ pub fn validate(input: &IncidentInput, units: &[OrgUnit], now: i64) -> Result<Ne
     }
     let district =
         crate::geo::district_at(input.lon, input.lat).ok_or(CommandError::Field("lon", Rule::OutsideCity))?;
-    let station =
-        crate::geo::owning_station(units, input.lon, input.lat).filter(|u| u.kind == UnitKind::Station).ok_or(
-            CommandError::Field("lon", Rule::other("该位置不在本单位辖区内", "the place is outside your units' area")),
-        )?;
+    let station = crate::geo::owning_station(units, input.lon, input.lat)
+        .filter(|u| u.kind == UnitKind::Station)
+        .ok_or(CommandError::Field(
+            "lon",
+            Rule::context("该位置不在本单位辖区内", "the place is outside your units' area"),
+        ))?;
     let received_at = super::error::time_or("received_at", input.received_at.as_deref(), now)?;
     if received_at > now + 60_000 {
         return Err(CommandError::Field("received_at", Rule::Future).into());
     }
     if received_at < now - LATE_MS {
-        let rule = Rule::other("只能补录24小时内的警情", "only calls of the last 24 hours are entered late");
+        let rule = Rule::context("只能补录24小时内的警情", "only calls of the last 24 hours are entered late");
         return Err(CommandError::Field("received_at", rule).into());
     }
     Ok(NewIncident {
@@ -100,9 +122,11 @@ pub async fn create(state: &AppState, ctx: &Ctx, input: &IncidentInput) -> ApiRe
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct StepInput {
     /// answer | dispatch | depart | arrive | clear | cancel
+    #[schemars(schema_with = "steps")]
     pub step: String,
     /// Required to dispatch (who was sent, e.g. "巡逻一组") and to cancel (why).
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_500")]
     pub note: String,
 }
 
@@ -115,8 +139,8 @@ pub async fn step(state: &AppState, ctx: &Ctx, id: i64, input: &StepInput) -> Ap
         .map_err(|e| crate::modules::residents::text_error("note", "备注", "note", e))?;
     if matches!(step, Step::Dispatch | Step::Cancel) && note.as_str().chars().count() < 2 {
         let rule = match step {
-            Step::Dispatch => Rule::other("请注明派出的警力（如“巡逻一组”）", "name the units sent"),
-            _ => Rule::Reason(2, 500),
+            Step::Dispatch => Rule::context("派警须注明派出的警力（如“巡逻一组”）", "to dispatch, name the units sent"),
+            _ => Rule::context("撤销须说明理由（2–500字）", "to cancel, state a reason of 2–500 characters"),
         };
         return Err(CommandError::Field("note", rule).into());
     }

@@ -21,13 +21,20 @@ pub const ARRIVE_M: f64 = 100.0;
 pub const KINDS: &[(&str, &str, &str)] =
     &[("car", "巡逻车", "Patrol car"), ("motorcycle", "摩托车", "Motorcycle"), ("foot", "步巡", "Foot patrol")];
 
+fn kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(KINDS.iter().map(|k| k.0))
+}
+
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct UnitInput {
     /// A unique call sign, e.g. "海曙01".
+    #[schemars(length(min = 1, max = 20), regex(pattern = r"\S"))]
     pub callsign: String,
     /// car | motorcycle | foot
+    #[schemars(schema_with = "kinds")]
     pub kind: String,
     /// Officers aboard, 1–6.
+    #[schemars(range(min = 1, max = 6))]
     pub crew: i64,
     /// The station the unit belongs to.
     pub unit_id: i64,
@@ -242,7 +249,7 @@ pub async fn dispatch_as(
             units::get(&state.db, scope, *id).await.map_err(|_| CommandError::Field("unit_ids", Rule::NotInScope))?;
         let status = UnitStatus::parse(&u.status).unwrap_or(UnitStatus::OutOfService);
         let next = status.after(UnitStep::Assign).map_err(|e| {
-            let rule = Rule::other(format!("{}：{}", u.callsign, e.zh()), format!("{}: {e}", u.callsign));
+            let rule = Rule::context(format!("{}：{}", u.callsign, e.zh()), format!("{}: {e}", u.callsign));
             CommandError::Field("unit_ids", rule)
         })?;
         chosen.push((u, status, next));

@@ -68,6 +68,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct UnitQuery {
+    #[serde(default)]
     #[schemars(schema_with = "unit_statuses")]
     pub status: Option<String>,
 }
@@ -125,9 +126,14 @@ pub async fn position(
     Ok(axum::Json(UnitStatusDto { status: status.as_str().into() }))
 }
 
+fn unit_steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(ningan_core::incident::UnitStep::ALL.iter().map(|s| s.as_str()))
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UnitStepInput {
     /// stand_down | resume | release
+    #[schemars(schema_with = "unit_steps")]
     pub step: String,
 }
 
@@ -168,6 +174,7 @@ pub async fn proposal(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DispatchInput {
     /// The units sent, 1–5, each available.
+    #[schemars(length(min = 1, max = 5))]
     pub unit_ids: Vec<i64>,
 }
 

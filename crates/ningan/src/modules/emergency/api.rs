@@ -307,6 +307,8 @@ pub async fn map(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -
 
 #[derive(Debug, Deserialize, Default, Clone, Serialize, schemars::JsonSchema)]
 pub struct HouseholdsQuery {
+    #[serde(default)]
+    #[schemars(schema_with = "evacuation_states")]
     pub state: Option<String>,
     /// `1`: only those still needing someone at the door.
     pub outstanding: Option<String>,
@@ -638,14 +640,29 @@ pub async fn rescue_create(
     Ok((StatusCode::CREATED, axum::Json(RescueFiled { incident_id, no })))
 }
 
+fn need_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Need::ALL.iter().map(|n| n.as_str()))
+}
+
+fn bases(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Basis::ALL.iter().map(|n| n.as_str()))
+}
+
+fn evacuation_states(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Evacuation::ALL.iter().map(|e| e.as_str()))
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct NeedInput {
     pub resident_id: i64,
     /// dialysis | disabled | elderly_alone | pregnancy
+    #[schemars(schema_with = "need_kinds")]
     pub need: String,
     /// consent | agency
+    #[schemars(schema_with = "bases")]
     pub basis: String,
     /// The agency that supplied it, or how the consent was taken (form number, officer).
+    #[schemars(schema_with = "crate::http::schema::line_2_100")]
     pub source: String,
 }
 

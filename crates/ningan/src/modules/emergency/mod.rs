@@ -357,7 +357,8 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::POST, "/api/emergency/needs", work, "emergency", "登记需求（须本人同意或部门提供）")
             .request::<api::NeedInput>()
             .response::<api::Created>()
-            .status(201),
+            .status(201)
+            .answers(&[404]),
         post(api::need_create),
     )
     .add(

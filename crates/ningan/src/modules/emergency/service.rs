@@ -29,11 +29,17 @@ fn text(field: &'static str, zh: &str, en: &str, input: &str, min: usize, max: u
         .map_err(|e| crate::modules::residents::text_error(field, zh, en, e))
 }
 
+fn event_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(EventKind::ALL.iter().map(|k| k.as_str()))
+}
+
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EventInput {
     /// e.g. 台风“烟花”
+    #[schemars(schema_with = "crate::http::schema::line_2_60")]
     pub name: String,
     /// typhoon | flood | rainstorm
+    #[schemars(schema_with = "event_kinds")]
     pub kind: String,
 }
 
@@ -425,11 +431,16 @@ pub async fn leave(state: &AppState, ctx: &Ctx, stay_id: i64) -> ApiResult<()> {
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct ShelterInput {
+    #[schemars(schema_with = "crate::http::schema::line_2_60")]
     pub name: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub address: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// People it can take, 1–20000.
+    #[schemars(range(min = 1, max = 20_000))]
     pub capacity: i64,
 }
 
@@ -447,7 +458,7 @@ pub async fn create_shelter(state: &AppState, ctx: &Ctx, input: &ShelterInput) -
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let station = crate::geo::owning_station(&units, input.lon, input.lat).ok_or(EmergencyError::Field(
         "lon",
-        Rule::other("该位置不在本单位辖区内", "the place is outside your units' area"),
+        Rule::context("该位置不在本单位辖区内", "the place is outside your units' area"),
     ))?;
     let new = shelters::NewShelter {
         name: &name,

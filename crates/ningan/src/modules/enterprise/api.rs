@@ -174,9 +174,11 @@ pub async fn detail(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct AssignRequest {
     pub officer_id: i64,
+    #[schemars(schema_with = "crate::http::schema::note_2_200")]
     pub reason: String,
     /// The officer's work phone, shown to the enterprise (kept for all their enterprises).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\s*(?=(?:-*[0-9]){7,12}-*\s*$)[0-9][0-9-]*\s*$"), extend("examples" = ["0574-87654321"]))]
     pub work_phone: Option<String>,
 }
 
@@ -226,12 +228,16 @@ pub async fn assign_officer(state: &AppState, ctx: &Ctx, id: i64, req: &AssignRe
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ContactRequest {
     /// `contact` or `visit`.
+    #[schemars(extend("enum" = ["contact", "visit"]))]
     pub kind: String,
     /// RFC 3339; now when absent.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     pub at: Option<String>,
+    #[schemars(schema_with = "crate::http::schema::line_2_500")]
     pub topics: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub problems: String,
 }
 
@@ -260,7 +266,8 @@ pub async fn log_contact(state: &AppState, ctx: &Ctx, id: i64, req: &ContactRequ
         None => now,
     };
     if at > now + 5 * 60_000 || at < now - 365 * model::DAY {
-        return Err(super::error::refuse("at", "时间须在过去一年内", "at must be within the past year"));
+        let rule = crate::http::rule::Rule::context("时间须在过去一年内", "at must be within the past year");
+        return Err(rule.refuse("enterprise", "at"));
     }
     let topics = ningan_core::text::line(&req.topics, 2, 500).map_err(|e| ApiError::field_from("topics", e))?;
     let problems = ningan_core::text::note(&req.problems, 2000).map_err(|e| ApiError::field_from("problems", e))?;
@@ -280,7 +287,9 @@ pub async fn log_contact(state: &AppState, ctx: &Ctx, id: i64, req: &ContactRequ
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct AccountRequest {
+    #[schemars(schema_with = "crate::http::schema::line_1_64")]
     pub name: String,
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
 }
 
@@ -440,8 +449,10 @@ pub async fn request_detail(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ActRequest {
     /// accept, assign, reply, close, escalate, return or supervise.
+    #[schemars(schema_with = "request_actions")]
     pub action: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub note: String,
 }
 
@@ -462,15 +473,27 @@ pub async fn act(
     Ok(StatusCode::NO_CONTENT)
 }
 
+fn industries(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::INDUSTRIES.iter().map(|i| i.0))
+}
+
+fn request_actions(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(super::service::RequestAction::ALL.iter().map(|a| a.as_str()))
+}
+
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct NoticeRequest {
+    #[schemars(schema_with = "crate::http::schema::line_4_100")]
     pub title: String,
+    #[schemars(schema_with = "crate::http::schema::note_0_5000")]
     pub body: String,
     /// A district code (GB/T 2260) to address only its enterprises.
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::district_code")]
     pub district: Option<i64>,
     /// A GB/T 4754 section to address only its enterprises.
     #[serde(default)]
+    #[schemars(schema_with = "industries")]
     pub industry: Option<String>,
 }
 
@@ -497,11 +520,11 @@ pub async fn send_notice(state: &AppState, ctx: &Ctx, req: &NoticeRequest) -> Ap
     if let Some(own) = crate::modules::cockpit::panels::district_of(&ctx.unit.path)
         && req.district != Some(i64::from(own))
     {
-        return Err(super::error::refuse(
-            "district",
+        let rule = crate::http::rule::Rule::context(
             "分局只能向本区企业发布",
             "a district branch notifies its own district only",
-        ));
+        );
+        return Err(rule.refuse("enterprise", "district"));
     }
     let industry = req.industry.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if let Some(i) = industry

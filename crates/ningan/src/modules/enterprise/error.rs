@@ -13,6 +13,10 @@ pub enum EnterpriseError {
     /// A field's own validator refused it; the text is `中文 / English`.
     #[error("{0}: {1}")]
     Field(&'static str, String),
+    /// A rule about the request's stage or several fields together, which the document
+    /// cannot state; the text is `中文 / English`.
+    #[error("{0}: {1}")]
+    Context(&'static str, String),
     #[error("位置不在宁波市范围内 / the point is outside Ningbo")]
     OutsideCity,
     #[error("行业门类“{0}”无效（GB/T 4754 的 A–T） / industry “{0}” is not a GB/T 4754 section A–T")]
@@ -40,12 +44,13 @@ impl Refusal for EnterpriseError {
         match self {
             EnterpriseError::Uscc(_) => "uscc",
             EnterpriseError::Field(..) => "field",
+            EnterpriseError::Context(..) => "context",
             EnterpriseError::OutsideCity => "outside_city",
             EnterpriseError::Industry(_) => "industry",
             EnterpriseError::Size(_) => "size",
             EnterpriseError::Category(_) => "category",
-            EnterpriseError::Station => "station",
-            EnterpriseError::Officer => "officer",
+            // Which units and officers exist is stored, not stated by any schema.
+            EnterpriseError::Station | EnterpriseError::Officer => "not_in_scope",
             EnterpriseError::Transition { .. } => "transition",
             EnterpriseError::Forbidden => "forbidden",
             EnterpriseError::Store(_) => "store",
@@ -55,7 +60,7 @@ impl Refusal for EnterpriseError {
     fn field(&self) -> Option<&str> {
         match self {
             EnterpriseError::Uscc(_) => Some("uscc"),
-            EnterpriseError::Field(f, _) => Some(f),
+            EnterpriseError::Field(f, _) | EnterpriseError::Context(f, _) => Some(f),
             EnterpriseError::OutsideCity => Some("lon"),
             EnterpriseError::Industry(_) => Some("industry"),
             EnterpriseError::Size(_) => Some("size"),
@@ -82,7 +87,9 @@ impl From<EnterpriseError> for ApiError {
                 let (zh, en) = crate::http::error::split_bilingual(&text);
                 ApiError::new(ErrorCode::Conflict, zh, en)
             }
-            EnterpriseError::Field(field, ref text) => coded_field_error(e.code(), field, text),
+            EnterpriseError::Field(field, ref text) | EnterpriseError::Context(field, ref text) => {
+                coded_field_error(e.code(), field, text)
+            }
             other => other.refused(),
         }
     }

@@ -99,7 +99,8 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::POST, "/api/enterprises/{id}/contacts", work, "enterprise", "记录联系或走访")
-            .request::<api::ContactRequest>(),
+            .request::<api::ContactRequest>()
+            .status(201),
         post(api::contact),
     )
     .add(
@@ -110,12 +111,14 @@ pub fn routes(api: Api) -> Api {
             "enterprise",
             "开通企业管理员账号（11087 平台）",
         )
-        .request::<api::AccountRequest>(),
+        .request::<api::AccountRequest>()
+        .status(201),
         post(api::account),
     )
     .add(
         Op::api(Method::POST, "/api/enterprise-notices", manage, "enterprise", "向企业发布通知（按区县、行业）")
-            .request::<api::NoticeRequest>(),
+            .request::<api::NoticeRequest>()
+            .status(201),
         post(api::notice),
     )
     .add(
@@ -190,6 +193,7 @@ pub fn routes(api: Api) -> Api {
         Op::api(Method::POST, "/api/enterprise/code", Access::Public, "enterprise-portal", "11087：发送登录验证码")
             .request::<portal_api::CodeRequest>()
             .response::<portal_api::CodeSent>()
+            .status(202)
             .answers(&[429]),
         post(portal_api::code),
     )

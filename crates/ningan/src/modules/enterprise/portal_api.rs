@@ -38,9 +38,9 @@ pub fn limited(state: &AppState, addr: SocketAddr) -> Result<(), ApiError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CodeRequest {
     /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
-    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
+    #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
 }
 
@@ -66,9 +66,9 @@ pub async fn code(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SignInRequest {
     /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
-    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
+    #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     pub code: String,
 }
@@ -93,7 +93,7 @@ pub async fn sign_in(
 pub struct MeDto {
     pub enterprise: String,
     /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
-    #[schemars(regex(pattern = r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$"))]
+    #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
     pub account: String,
     pub is_admin: bool,

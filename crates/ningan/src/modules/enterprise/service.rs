@@ -13,21 +13,38 @@ use super::uscc::Uscc;
 use crate::app::AppState;
 use crate::http::principal::Ctx;
 
+fn industries(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::INDUSTRIES.iter().map(|i| i.0))
+}
+
+fn sizes(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::SIZES.iter().map(|i| i.0))
+}
+
 /// What a person typed to register an enterprise.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EnterpriseInput {
+    #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_100")]
     pub name: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub address: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// GB/T 4754 section letter (A–T).
+    #[schemars(schema_with = "industries")]
     pub industry: String,
     /// large, medium, small or micro.
+    #[schemars(schema_with = "sizes")]
     pub size: String,
     #[serde(default)]
     pub key_enterprise: bool,
+    #[schemars(schema_with = "crate::http::schema::line_1_64")]
     pub contact_name: String,
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub contact_phone: String,
     /// The owning station; found from the point when absent.
     #[serde(default)]
@@ -219,10 +236,11 @@ pub async fn act(
     }
     let note = note.trim();
     if action.needs_note() && note.chars().count() < 2 {
-        return Err(EnterpriseError::Field(
-            "note",
-            "请填写说明（至少2字） / write a note of at least 2 characters".into(),
-        ));
+        let rule = crate::http::rule::Rule::context(
+            "此操作须填写说明（至少2字）",
+            "this action needs a note of at least 2 characters",
+        );
+        return Err(EnterpriseError::Context("note", rule.to_string()));
     }
     if note.chars().count() > 2000 {
         return Err(EnterpriseError::Field("note", "说明最多2000字 / at most 2000 characters".into()));

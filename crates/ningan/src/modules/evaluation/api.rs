@@ -63,6 +63,7 @@ pub async fn questionnaire_get(
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct QuestionsInput {
+    #[schemars(length(min = 1, max = 60))]
     pub questions: Vec<ningan_core::survey::Question>,
 }
 
@@ -117,8 +118,10 @@ pub async fn series(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LinksInput {
     /// The district's code (GB/T 2260), e.g. 330203.
+    #[schemars(schema_with = "crate::http::schema::district_code")]
     pub district: i64,
     /// 1 to 5000.
+    #[schemars(range(min = 1, max = 5000))]
     pub count: i64,
 }
 

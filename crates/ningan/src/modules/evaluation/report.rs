@@ -296,6 +296,7 @@ async fn print_pdf(chromium: &str, html: &str) -> Result<Vec<u8>, ApiError> {
 pub struct GenerateInput {
     /// `YYYY-MM`.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\s*\d{4}-\d{2}\s*$"), extend("examples" = ["2026-10"]))]
     pub month: String,
 }
 

@@ -17,8 +17,11 @@ use ningan_store::{Actor, Db, UnitKind};
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct RoundInput {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
+    #[schemars(extend("format" = "date"))]
     pub opens_on: String,
+    #[schemars(extend("format" = "date", "examples" = ["2026-12-30"]))]
     pub closes_on: String,
     /// Units reviewed; every branch and station within the caller's units when empty.
     #[serde(default)]
@@ -33,7 +36,7 @@ pub async fn create_round(state: &AppState, ctx: &Ctx, input: &RoundInput) -> Re
     let opens = day_start("opens_on", &input.opens_on)?;
     let closes = day_start("closes_on", &input.closes_on)? + 86_400_000;
     if closes <= opens || closes - opens > 92 * 86_400_000 {
-        return Err(field("closes_on", Rule::other("评议期为1至92天", "a round runs 1 to 92 days")));
+        return Err(field("closes_on", Rule::context("评议期为1至92天", "a round runs 1 to 92 days")));
     }
     let within = state.db.units_in_scope(&ctx.scope()).await?;
     let units: Vec<(i64, String)> = if input.units.is_empty() {
@@ -53,7 +56,7 @@ pub async fn create_round(state: &AppState, ctx: &Ctx, input: &RoundInput) -> Re
         out
     };
     if units.len() < 2 {
-        return Err(field("units", Rule::other("至少评议两个单位", "a round reviews two units or more")));
+        return Err(field("units", Rule::context("至少评议两个单位", "a round reviews two units or more")));
     }
     let mut w = state.db.write().await?;
     let new = NewRound { name, opens_at: opens, closes_at: closes, unit_id: ctx.unit.id, unit_path: &ctx.unit.path };
@@ -71,8 +74,10 @@ pub async fn issue_links(state: &AppState, ctx: &Ctx, round: i64, district: i64,
 pub struct RatingInput {
     pub unit_id: i64,
     /// 1 (very dissatisfied) to 5 (very satisfied).
+    #[schemars(range(min = 1, max = 5))]
     pub score: i64,
     #[serde(default)]
+    #[schemars(length(max = 500))]
     pub comment: Option<String>,
 }
 
@@ -89,7 +94,7 @@ async fn record(
         return Err(EvaluationError::NotOpen);
     }
     if !reviews::standings(db, round.id).await?.iter().any(|s| s.unit_id == input.unit_id) {
-        return Err(field("unit_id", Rule::other("请选择本轮评议的单位", "choose a unit this round reviews")));
+        return Err(field("unit_id", Rule::context("请选择本轮评议的单位", "choose a unit this round reviews")));
     }
     if !(1..=5).contains(&input.score) {
         return Err(field("score", Rule::Range(1, 5)));

@@ -43,27 +43,47 @@ pub fn status_label(s: &str, en: bool) -> &'static str {
     }
 }
 
+/// 1 to 12 partner agencies, each named in at most 40 characters without 、 (the list's
+/// separator on the page).
+fn partner_list(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 12,
+        "items": {"type": "string", "maxLength": 40, "pattern": "^[^、]*\\S[^、]*$"},
+        "examples": [["市大数据局"]]
+    })
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct ScenarioInput {
+    #[schemars(length(min = 2, max = 60), regex(pattern = r"\S[\s\S]*\S"))]
     pub name: String,
     #[serde(default)]
+    #[schemars(length(max = 120))]
     pub name_en: String,
     /// The owning department or unit; the caller's own unit when absent.
     #[serde(default)]
     pub owner_unit_id: Option<i64>,
     /// Partner agencies (外部协同单位), 1 to 12.
+    #[schemars(schema_with = "partner_list")]
     pub partners: Vec<String>,
     /// The ningan module that runs it.
+    #[schemars(extend("enum" = MODULES))]
     pub module: String,
     /// planned | pilot | live | retired
+    #[schemars(extend("enum" = STATUSES))]
     pub status: String,
     /// A cockpit counter key whose live value is shown with it.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\s*[a-z0-9_]{0,40}\s*$"))]
     pub counter: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = 300))]
     pub figures: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub launched_on: Option<String>,
 }
 

@@ -88,6 +88,7 @@ pub struct QuestionnaireInput {
     pub title: String,
     #[serde(default)]
     pub title_en: String,
+    #[schemars(length(min = 1, max = 60))]
     pub questions: Vec<Question>,
 }
 
@@ -154,10 +155,13 @@ pub struct WaveInput {
     #[serde(default)]
     pub version: Option<i64>,
     /// First day answers are taken, `YYYY-MM-DD`.
+    #[schemars(extend("format" = "date"))]
     pub opens_on: String,
     /// Last day answers are taken, `YYYY-MM-DD`.
+    #[schemars(extend("format" = "date", "examples" = ["2026-12-30"]))]
     pub closes_on: String,
     /// Interviews wanted across the city, shared among districts by their adults.
+    #[schemars(range(min = 300, max = 100_000))]
     pub sample_size: i64,
 }
 
@@ -172,11 +176,11 @@ pub async fn plan_wave(state: &AppState, ctx: &Ctx, questionnaire: i64, input: &
     if closes <= opens {
         return Err(field(
             "closes_on",
-            Rule::other("结束日期不能早于开始日期", "the last day cannot be before the first"),
+            Rule::context("结束日期不能早于开始日期", "the last day cannot be before the first"),
         ));
     }
     if closes - opens > 92 * 86_400_000 {
-        return Err(field("closes_on", Rule::other("一轮测评最长92天", "a wave runs at most 92 days")));
+        return Err(field("closes_on", Rule::context("一轮测评最长92天", "a wave runs at most 92 days")));
     }
     if !(300..=100_000).contains(&input.sample_size) {
         return Err(field("sample_size", Rule::Range(300, 100_000)));
@@ -258,15 +262,25 @@ pub async fn issue(
     Ok(tokens)
 }
 
+fn sexes(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Sex::ALL.iter().map(|s| s.as_str()))
+}
+
+fn age_bands(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(AgeBand::ALL.iter().map(|s| s.as_str()))
+}
+
 /// A respondent's answers: who they are only as the weighting needs (sex and age band), and
 /// their district when an interviewer enters them (a link knows its own).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct AnswerInput {
+    /// Required when an interviewer enters the answers (a link knows its own district).
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::district_code")]
     pub district: Option<i64>,
-    /// male | female
+    #[schemars(schema_with = "sexes")]
     pub sex: String,
-    /// 18-29 | 30-44 | 45-59 | 60+
+    #[schemars(schema_with = "age_bands")]
     pub age_band: String,
     pub answers: BTreeMap<String, Value>,
 }
@@ -382,7 +396,12 @@ pub async fn answer_by_link(state: &AppState, token: &str, input: &AnswerInput) 
 /// An answer an interviewer took by phone.
 pub async fn answer_by_phone(state: &AppState, ctx: &Ctx, wave: i64, input: &AnswerInput) -> Result<i64> {
     let wave = surveys::wave_get(&state.db, &ctx.scope(), &ctx.unit.path, wave).await?;
-    let district = district_code("district", input.district.ok_or_else(|| field("district", Rule::Required))?)?;
+    let district = district_code(
+        "district",
+        input.district.ok_or_else(|| {
+            field("district", Rule::context("电话访问须填写区县", "a phone interview names the district"))
+        })?,
+    )?;
     if !Viewer::of(ctx).sees_district(district) && !ctx.scope().contains(&wave.unit_path) {
         return Err(field("district", Rule::NotInScope));
     }

@@ -75,6 +75,7 @@ impl From<WatchEntry> for WatchEntryDto {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WatchListQuery {
     /// phone | url | domain | bank_account | pay_account | app
+    #[serde(default)]
     #[schemars(schema_with = "kinds")]
     pub kind: Option<String>,
     /// Part of the value or the source.
@@ -113,6 +114,7 @@ pub struct WatchEntryRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WatchBatch {
+    #[schemars(length(min = 1, max = 10_000))]
     pub entries: Vec<WatchEntryRequest>,
 }
 
@@ -346,11 +348,14 @@ pub(super) async fn cases(
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewCaseRequest {
     /// The victim's phone, linking the case to earlier warnings; absent for an unknown victim.
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub occurred_at: String,
     /// Yuan lost.
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
     pub amount: f64,
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"\S"))]
     pub typology: String,
     /// The station filing it, when there is no victim number to route by.
     pub unit_id: Option<i64>,
@@ -400,16 +405,22 @@ pub async fn new_case(
     })
 }
 
+/// The id of what was just recorded.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}
+
 pub(super) async fn case_add(
     State(state): State<AppState>,
     ctx: Ctx,
     Json(req): Json<NewCaseRequest>,
-) -> ApiResult<(axum::http::StatusCode, axum::Json<serde_json::Value>)> {
+) -> ApiResult<(axum::http::StatusCode, axum::Json<CreatedId>)> {
     let case = new_case(&state, &ctx, &req, None).await?;
     let mut w = state.db.write().await?;
     let id = w.fraud_case_add(&ctx.actor(), &case).await?;
     w.commit().await?;
-    Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
+    Ok((axum::http::StatusCode::CREATED, axum::Json(CreatedId { id })))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -530,11 +541,15 @@ pub(super) async fn lectures(
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct NewLectureRequest {
     /// YYYY-MM-DD
+    #[schemars(extend("format" = "date", "examples" = ["2026-11-20"]))]
     pub held_on: String,
     /// The unit that held it; the caller's unit when absent.
     pub unit_id: Option<i64>,
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub venue: String,
+    #[schemars(range(min = 1, max = 100_000))]
     pub audience: i64,
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub topic: String,
 }
 
@@ -581,9 +596,9 @@ pub(super) async fn lecture_add(
     State(state): State<AppState>,
     ctx: Ctx,
     Json(req): Json<NewLectureRequest>,
-) -> ApiResult<(axum::http::StatusCode, axum::Json<serde_json::Value>)> {
+) -> ApiResult<(axum::http::StatusCode, axum::Json<CreatedId>)> {
     let id = add_lecture(&state, &ctx, &req).await?;
-    Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))))
+    Ok((axum::http::StatusCode::CREATED, axum::Json(CreatedId { id })))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

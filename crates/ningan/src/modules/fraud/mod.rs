@@ -160,6 +160,7 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::POST, "/api/fraud/cases", manage, "fraud", "登记电诈发案")
             .request::<admin::NewCaseRequest>()
+            .response::<admin::CreatedId>()
             .status(201),
         post(admin::case_add),
     )
@@ -185,6 +186,7 @@ pub fn routes(api: Api) -> Api {
     .add(
         Op::api(Method::POST, "/api/fraud/lectures", work, "fraud", "登记反诈宣讲")
             .request::<admin::NewLectureRequest>()
+            .response::<admin::CreatedId>()
             .status(201),
         post(admin::lecture_add),
     )

@@ -89,18 +89,19 @@ pub(super) async fn check_api(
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ReportRequest {
     /// The reporter's phone, to be called back (the report is about this subscriber).
-    #[serde(default)]
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// What the fraudster used: phone | url | domain | bank_account | pay_account | app.
     #[serde(default)]
     pub identifier_kind: String,
     #[serde(default)]
     pub identifier: String,
-    #[serde(default)]
+    /// What happened, 10–2000 characters.
+    #[schemars(length(min = 10, max = 2000), regex(pattern = r"\S[\s\S]{8,}\S"))]
     pub description: String,
     /// Yuan lost, if any.
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
     pub amount: Option<f64>,
 }
 

@@ -17,6 +17,7 @@ pub const MAX_BATCH: usize = 10_000;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SignalBatch {
+    #[schemars(length(min = 1, max = 10_000))]
     pub signals: Vec<SignalLine>,
 }
 

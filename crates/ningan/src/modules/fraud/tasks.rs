@@ -364,18 +364,29 @@ pub(super) async fn show(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct OutcomeRequest {
     /// dissuaded | not_reached | unreachable | mismatch | duplicate
+    #[schemars(schema_with = "station_outcomes")]
     pub outcome: String,
     #[serde(default)]
+    #[schemars(length(max = 500))]
     pub note: String,
     /// Yuan already transferred.
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
     pub money_lost: f64,
     /// Yuan the dissuasion kept.
     #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
     pub amount_protected: f64,
     /// Days to keep watching the person (0–90).
     #[serde(default)]
+    #[schemars(range(min = 0, max = 90))]
     pub watch_days: i64,
+}
+
+/// The outcomes a station records (an SMS warning is the system's, not an officer's).
+fn station_outcomes(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes = ningan_core::labels::TASK_OUTCOME.iter().map(|o| o.code).filter(|c| *c != "sms");
+    crate::http::schema::enum_of(codes)
 }
 
 pub fn validate_outcome(req: &OutcomeRequest) -> Result<TaskOutcome, ApiError> {
@@ -428,6 +439,7 @@ pub(super) async fn outcome(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TransferRequest {
     pub to_unit_id: i64,
+    #[schemars(length(min = 2, max = 200), regex(pattern = r"\S[\s\S]*\S"))]
     pub reason: String,
 }
 
@@ -499,6 +511,7 @@ pub struct ReviewDto {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RevealRequest {
     /// Why the full number is needed (2–200 characters); written to the audit trail.
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub purpose: String,
 }
 

@@ -505,6 +505,7 @@ pub async fn charts(
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct ChartInput {
+    #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub title: String,
     /// Nodes (entity ids) and their positions, links, the filter: as the chart page keeps them.
     pub body: ChartBody,
@@ -646,6 +647,7 @@ pub async fn copresence(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct EntityInput {
     /// person (ID number), phone, account, vehicle (plate), address or org (name).
+    #[schemars(schema_with = "super::service::entity_kinds")]
     pub kind: String,
     pub key: String,
     /// The person it belongs to (an entity of this case), tying it to them.

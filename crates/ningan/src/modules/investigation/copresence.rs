@@ -15,6 +15,7 @@ pub struct CoPresenceInput {
     #[serde(default)]
     pub persons: Vec<i64>,
     /// How many days back, 1–14 (the engine keeps its retention's worth).
+    #[schemars(range(min = 1, max = 14))]
     pub days: u32,
 }
 

@@ -16,6 +16,32 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::principal::Principal;
 use crate::http::rule::Rule;
 
+/// The codes of a `(code, 中文, English)` table, as a closed set the document states.
+fn codes_of(table: &[(&str, &str, &str)]) -> schemars::Schema {
+    crate::http::schema::enum_of(table.iter().map(|t| t.0))
+}
+
+fn stages(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    codes_of(&STAGES)
+}
+
+fn duties(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    codes_of(&DUTIES)
+}
+
+/// The teams a task goes to: every duty but the lead.
+fn teams(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    codes_of(&DUTIES[1..])
+}
+
+fn evidence_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    codes_of(&KINDS)
+}
+
+pub(super) fn entity_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    codes_of(&super::store::records::ENTITY_KINDS)
+}
+
 fn text(field: &'static str, zh: &str, en: &str, input: &str, min: usize, max: usize) -> ApiResult<String> {
     ningan_core::text::line(input, min, max)
         .map(|t| t.into_string())
@@ -60,10 +86,13 @@ async fn directed(state: &AppState, p: &Principal, id: i64) -> ApiResult<Case> {
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct CaseInput {
+    #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub title: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub summary: String,
     /// 故意伤害、诈骗、寻衅滋事、敲诈勒索、非法拘禁、开设赌场…
+    #[schemars(schema_with = "crate::http::schema::line_2_20")]
     pub category: String,
     /// An organised-crime case (涉黑涉恶).
     #[serde(default)]
@@ -99,11 +128,13 @@ pub async fn open(state: &AppState, p: &Principal, input: &CaseInput) -> ApiResu
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct StageInput {
     /// The next stage: investigating, solved, prosecution or closed (one step at a time).
+    #[schemars(schema_with = "stages")]
     pub stage: String,
     #[serde(default)]
     pub note: String,
     /// When solving: the gangs the case broke up (涉黑涉恶 cases).
     #[serde(default)]
+    #[schemars(range(min = 0, max = 100))]
     pub gangs_broken: Option<i64>,
 }
 
@@ -116,7 +147,7 @@ pub async fn set_stage(state: &AppState, p: &Principal, id: i64, input: &StageIn
     }
     if cases::next_stage(&c.stage) != Some(input.stage.as_str()) {
         let next = cases::next_stage(&c.stage);
-        let rule = Rule::other(
+        let rule = Rule::context(
             format!(
                 "案件现处于“{}”，下一阶段为“{}”",
                 cases::stage_label(&c.stage, false),
@@ -133,11 +164,12 @@ pub async fn set_stage(state: &AppState, p: &Principal, id: i64, input: &StageIn
     let gangs = match input.gangs_broken {
         Some(g) if !(0..=100).contains(&g) => return Err(E::Field("gangs_broken", Rule::Range(0, 100)).into()),
         Some(_) if input.stage != "solved" => {
-            let rule = Rule::other("打掉团伙数在破案时填写", "gangs broken are recorded when the case is solved");
+            let rule = Rule::context("打掉团伙数在破案时填写", "gangs broken are recorded when the case is solved");
             return Err(E::Field("gangs_broken", rule).into());
         }
         Some(_) if !c.organised => {
-            let rule = Rule::other("只有涉黑涉恶案件记录打掉团伙数", "only organised-crime cases record gangs broken");
+            let rule =
+                Rule::context("只有涉黑涉恶案件记录打掉团伙数", "only organised-crime cases record gangs broken");
             return Err(E::Field("gangs_broken", rule).into());
         }
         g => g,
@@ -155,6 +187,7 @@ pub struct MemberInput {
     /// cross units).
     pub user_id: i64,
     /// analysis, technical or field (lead for a second lead).
+    #[schemars(schema_with = "duties")]
     pub duty: String,
 }
 
@@ -171,7 +204,7 @@ pub async fn add_member(state: &AppState, p: &Principal, id: i64, input: &Member
         Err(e) => return Err(e.into()),
     };
     if officer.disabled || !ningan_core::access::roles_grant(&officer.roles, Action::InvestigationWork) {
-        let rule = Rule::other("只能加入在岗的侦查员", "only serving investigators join a case team");
+        let rule = Rule::context("只能加入在岗的侦查员", "only serving investigators join a case team");
         return Err(E::Field("user_id", rule).into());
     }
     let mut w = state.db.write().await?;
@@ -205,6 +238,7 @@ pub async fn remove_member(state: &AppState, p: &Principal, id: i64, user: i64) 
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct NoteInput {
+    #[schemars(length(min = 2, max = 2000), regex(pattern = r"\S[\s\S]*\S"))]
     pub text: String,
 }
 
@@ -223,11 +257,15 @@ pub async fn note(state: &AppState, p: &Principal, id: i64, input: &NoteInput) -
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EvidenceInput {
     /// document, physical, electronic, testimony, statement or record.
+    #[schemars(schema_with = "evidence_kinds")]
     pub kind: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub title: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_5000")]
     pub body: String,
     /// Where it came from: seized at, extracted from, taken by.
+    #[schemars(schema_with = "crate::http::schema::line_2_120")]
     pub source: String,
     /// The item this one corrects (filed items are never changed).
     #[serde(default)]
@@ -256,14 +294,18 @@ pub async fn file_evidence(state: &AppState, p: &Principal, id: i64, input: &Evi
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct TaskInput {
     /// analysis, technical or field.
+    #[schemars(schema_with = "teams")]
     pub team: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub title: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub detail: String,
     /// A member of the case team, if the task is for one officer.
     #[serde(default)]
     pub assignee: Option<i64>,
     /// YYYY-MM-DD (China time), today or later.
+    #[schemars(extend("format" = "date", "examples" = ["2099-12-31"]))]
     pub due: String,
 }
 
@@ -279,12 +321,12 @@ pub async fn add_task(state: &AppState, p: &Principal, id: i64, input: &TaskInpu
         chrono::NaiveDate::parse_from_str(input.due.trim(), "%Y-%m-%d").map_err(|_| E::Field("due", Rule::Date))?;
     let due_at = day_end_ms(due);
     if due_at < now_ms() {
-        return Err(E::Field("due", Rule::other("期限不能早于今天", "the deadline is today or later")).into());
+        return Err(E::Field("due", Rule::context("期限不能早于今天", "the deadline is today or later")).into());
     }
     if let Some(a) = input.assignee
         && !cases::members(&state.db, id).await?.iter().any(|m| m.user_id == a)
     {
-        return Err(E::Field("assignee", Rule::other("须为专案组成员", "must be on the case team")).into());
+        return Err(E::Field("assignee", Rule::context("须为专案组成员", "must be on the case team")).into());
     }
     let new = NewTask { team: &input.team, title: &title, detail: &detail, assignee: input.assignee, due_at };
     let mut w = state.db.write().await?;
@@ -326,7 +368,8 @@ pub async fn add_entity(state: &AppState, p: &Principal, id: i64, input: &super:
         let zh = ENTITY_KINDS.iter().map(|s| s.1).collect::<Vec<_>>().join("、");
         return Err(E::Field("kind", Rule::OneOf { zh: zh.into(), codes: codes.into() }).into());
     }
-    let bad = |zh: String, en: String| -> ApiError { E::Field("key", Rule::other(zh, en)).into() };
+    // The key's form depends on the kind: a rule of two fields together.
+    let bad = |zh: String, en: String| -> ApiError { E::Field("key", Rule::context(zh, en)).into() };
     let raw = input.key.trim();
     let key = match input.kind.as_str() {
         "person" => ningan_core::idnumber::IdNumber::parse(raw, ningan_core::time::today_cst())
@@ -361,7 +404,7 @@ pub async fn add_entity(state: &AppState, p: &Principal, id: i64, input: &super:
         Some(h) => {
             let found = records::entities_by_id(&state.db, id, &[h]).await?;
             if !found.iter().any(|e| e.kind == "person") {
-                return Err(E::Field("holder", Rule::other("须为本案的人员", "must be a person of this case")).into());
+                return Err(E::Field("holder", Rule::context("须为本案的人员", "must be a person of this case")).into());
             }
             Some(h)
         }

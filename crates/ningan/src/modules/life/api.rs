@@ -204,6 +204,7 @@ fn decode(photos: &[PhotoUpload]) -> Result<Vec<Photo>, LifeError> {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct PhotosRequest {
+    #[schemars(length(min = 1))]
     pub photos: Vec<PhotoUpload>,
 }
 

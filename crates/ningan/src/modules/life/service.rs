@@ -39,13 +39,20 @@ pub async fn viewer(state: &AppState, ctx: &Ctx) -> Result<Viewer, LifeError> {
 /// What a person entered to record a risk point.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct PointInput {
+    #[schemars(schema_with = "kinds")]
     pub kind: String,
+    #[schemars(schema_with = "severities")]
     pub severity: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_100")]
     pub title: String,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub description: String,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub address: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// For water points: measures and responsible parties.
     #[serde(default)]
@@ -113,6 +120,22 @@ pub async fn create_point(state: &AppState, ctx: &Ctx, input: &PointInput) -> Re
     w.commit().await?;
     super::refresh(state, &[id]).await;
     Ok(id)
+}
+
+fn kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Kind::ALL.iter().map(|k| k.as_str()))
+}
+
+fn severities(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Severity::ALL.iter().map(|k| k.as_str()))
+}
+
+fn incident_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::INCIDENT_KINDS.iter().map(|k| k.0))
+}
+
+fn road_types(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::ROAD_TYPES.iter().map(|k| k.0))
 }
 
 /// A new point's fields checked, with its station among `units`.
@@ -309,16 +332,23 @@ pub async fn add_patrol(state: &AppState, ctx: &Ctx, id: i64, at: Option<i64>, n
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct IncidentInput {
     /// traffic, drowning or other.
+    #[schemars(schema_with = "incident_kinds")]
     pub kind: String,
+    #[schemars(range(min = 0, max = 1000))]
     pub deaths: i64,
     #[serde(default)]
+    #[schemars(range(min = 0, max = 10_000))]
     pub injuries: i64,
     /// When it happened (ms since the epoch).
     pub at: i64,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub place: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_1000")]
     pub note: String,
 }
 
@@ -402,16 +432,24 @@ pub struct SampleInput {
     /// When the count was taken (ms since the epoch); now when absent.
     #[serde(default)]
     pub at: Option<i64>,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub place: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// urban or highway.
+    #[schemars(schema_with = "road_types")]
     pub road_type: String,
+    #[schemars(range(min = 0, max = 10_000))]
     pub drivers: i64,
+    #[schemars(range(min = 0, max = 10_000))]
     pub drivers_helmet: i64,
     #[serde(default)]
+    #[schemars(range(min = 0, max = 10_000))]
     pub passengers: i64,
     #[serde(default)]
+    #[schemars(range(min = 0, max = 10_000))]
     pub passengers_helmet: i64,
 }
 

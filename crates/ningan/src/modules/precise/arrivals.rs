@@ -108,8 +108,13 @@ pub(super) async fn risk_area_create(
     Ok(StatusCode::CREATED)
 }
 
+fn csv_body(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::csv_with_header(HEADER)
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ArrivalsImport {
+    #[schemars(schema_with = "csv_body")]
     pub csv: String,
 }
 

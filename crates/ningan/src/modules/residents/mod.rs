@@ -164,9 +164,9 @@ struct ListQuery {
 pub struct NewResidentRequest {
     pub name: String,
     /// 18 characters, validated per GB 11643.
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: Option<String>,
     pub hukou_address: String,
     pub residence_address: Option<String>,

@@ -26,6 +26,8 @@ const APPLICATION_SORTS: &[&str] = &["created", "-created", "deadline", "-deadli
 
 /// An application's states, as the list filters them.
 const APPLICATION_STATUSES: &[&str] = &["submitted", "accepted", "approved", "rejected"];
+/// What an officer may decide on an application.
+const DECISIONS: &[&str] = &["accepted", "approved", "rejected"];
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ApplicationDto {
@@ -325,7 +327,7 @@ pub(super) async fn show(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CounterRequest {
     /// The applicant's citizen ID number, read from their card.
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     pub item: String,
     #[serde(default)]
@@ -342,7 +344,7 @@ pub struct CounterRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CounterCodeRequest {
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
 }
 
@@ -444,14 +446,15 @@ pub async fn counter_file(state: &AppState, ctx: &Ctx, req: &CounterRequest) -> 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DecideRequest {
     /// accepted | approved | rejected
+    #[schemars(extend("enum" = DECISIONS))]
     pub status: String,
     #[serde(default)]
     pub note: String,
 }
 
 pub async fn decide(state: &AppState, ctx: &Ctx, id: i64, req: &DecideRequest) -> ApiResult<Application> {
-    if !["accepted", "approved", "rejected"].contains(&req.status.as_str()) {
-        return Err(refuse("status", Rule::one_of("已受理、已办结或不予办理", &["accepted", "approved", "rejected"])));
+    if !DECISIONS.contains(&req.status.as_str()) {
+        return Err(refuse("status", Rule::one_of("已受理、已办结或不予办理", DECISIONS)));
     }
     let note = req.note.trim();
     if req.status == "rejected" && note.chars().count() < 2 {

@@ -188,6 +188,7 @@ fn delivery_statuses(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DeliveryQuery {
     /// pending | delivered | acknowledged | awaiting_validation | failed | dead
+    #[serde(default)]
     #[schemars(schema_with = "delivery_statuses")]
     pub status: Option<String>,
     pub page: Option<i64>,

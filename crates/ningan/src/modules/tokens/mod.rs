@@ -80,6 +80,7 @@ pub struct NewTokenRequest {
     /// Defaults to the caller's own unit.
     pub unit_id: Option<i64>,
     /// Actions the token may take, e.g. `resident.read`.
+    #[schemars(length(min = 1))]
     pub scopes: Vec<String>,
     /// 1–366; default 90.
     pub expires_in_days: Option<i64>,

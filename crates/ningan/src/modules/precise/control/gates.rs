@@ -261,6 +261,7 @@ pub struct CheckRequest {
     /// The pass token read from the QR code.
     pub pass: String,
     /// in | out
+    #[schemars(extend("enum" = ["in", "out"]))]
     pub direction: String,
 }
 

@@ -76,6 +76,7 @@ impl From<PseudonymError> for ApiError {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CellStayBatch {
+    #[schemars(length(min = 1, max = 10_000))]
     pub stays: Vec<CellStayRequest>,
 }
 
@@ -83,7 +84,7 @@ pub struct CellStayBatch {
 pub struct CellStayRequest {
     /// The subscriber's mobile number (11 digits, `+86` allowed). Kept only when it is a
     /// registered resident's; otherwise only its keyed hash is.
-    #[schemars(extend("format" = "phone-cn"))]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// Where the serving cell is (WGS 84 degrees).
     pub lat: f64,

@@ -22,6 +22,7 @@ pub const MAX_BATCH: usize = 10_000;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CheckinBatch {
+    #[schemars(length(min = 1, max = 10_000))]
     pub checkins: Vec<CheckinRequest>,
 }
 

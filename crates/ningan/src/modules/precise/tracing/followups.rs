@@ -235,6 +235,7 @@ pub const BULK_MAX: usize = 200;
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct BulkStatusRequest {
     /// The follow-ups to move (at most 200).
+    #[schemars(length(min = 1))]
     pub ids: Vec<i64>,
     /// transferred | quarantined | released
     pub status: String,

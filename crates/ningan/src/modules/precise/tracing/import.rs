@@ -27,9 +27,14 @@ use crate::modules::precise::error::refuse;
 pub const HEADER: &str = "kind,name,id_number,birth_date,phone,status,time,case_id_number";
 const MAX_ROWS: usize = 20_000;
 
+fn csv_body(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::csv_with_header(HEADER)
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ImportRequest {
     /// The CSV text, header first.
+    #[schemars(schema_with = "csv_body")]
     pub csv: String,
 }
 

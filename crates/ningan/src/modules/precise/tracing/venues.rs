@@ -58,15 +58,22 @@ impl From<Venue> for VenueDto {
     }
 }
 
+fn venue_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(tracer::VENUE_KINDS.iter().map(|k| k.0))
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewVenueRequest {
     pub name: String,
     /// restaurant | market | shop | office | school | hospital | transport | gate
+    #[schemars(schema_with = "venue_kinds")]
     pub kind: String,
     pub address: String,
     /// The station (派出所) the venue belongs to.
     pub unit_id: i64,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// A code to print; generated when absent.
     pub code: Option<String>,

@@ -509,7 +509,7 @@ pub(super) async fn get_one(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MatchRequest {
     /// The ID number of the register entry (in the caller's area).
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643"))]
+    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
 }
 
