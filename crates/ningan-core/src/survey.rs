@@ -74,31 +74,68 @@ pub const MAX_ANSWER: usize = 1000;
 pub const MAX_QUESTIONS: usize = 60;
 pub const MAX_OPTIONS: usize = 20;
 
-/// One question of a questionnaire version.
+fn question_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    schemars::json_schema!({"type": "string", "enum": codes})
+}
+
+/// An index's code, or none (`null` as stored questions are read back).
+fn indices(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes: Vec<Option<&str>> = Index::ALL.iter().map(|k| Some(k.as_str())).chain([None]).collect();
+    schemars::json_schema!({"type": ["string", "null"], "enum": codes})
+}
+
+fn texts(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "maxItems": MAX_OPTIONS, "items": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": "\\S"}})
+}
+
+/// One question of a questionnaire version. Choices come with a single or multiple choice
+/// question (2 to 20), points with a scale (3 to 11), and only a scale feeds an index.
+/// Keys are unique within the questionnaire and an index is read from one question: rules
+/// across questions, which the server checks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend(
+    "examples" = [{"key": "q1", "kind": "single", "text": "您是否接到过诈骗电话？", "options": ["是", "否"]}],
+    "allOf" = [
+        {"if": {"properties": {"kind": {"enum": ["single", "multi"]}}, "required": ["kind"]},
+         "then": {"required": ["options"], "properties": {"options": {"minItems": 2}}}},
+        {"if": {"properties": {"kind": {"const": "scale"}}, "required": ["kind"]},
+         "then": {"required": ["scale"], "properties": {"scale": {"minItems": 3, "maxItems": 11}}}},
+        {"if": {"required": ["index"], "properties": {"index": {"type": "string", "minLength": 1}}},
+         "then": {"properties": {"kind": {"const": "scale"}}}}
+    ]
+))]
 pub struct Question {
     /// Stable within the questionnaire (`q1`, `safety`): answers are keyed by it.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_-]{1,40}$"))]
     pub key: String,
     /// single | multi | scale | text
+    #[schemars(schema_with = "question_kinds")]
     pub kind: String,
+    #[schemars(length(min = 1, max = 300), regex(pattern = r"\S"))]
     pub text: String,
     #[serde(default)]
     pub text_en: String,
     /// The choices of a single or multiple choice question, in order.
     #[serde(default)]
+    #[schemars(schema_with = "texts")]
     pub options: Vec<String>,
     #[serde(default)]
+    #[schemars(schema_with = "texts")]
     pub options_en: Vec<String>,
     /// A scale's points, lowest first (e.g. 不安全 … 很安全); answers are 1..=len.
     #[serde(default)]
+    #[schemars(schema_with = "texts")]
     pub scale: Vec<String>,
     #[serde(default)]
+    #[schemars(schema_with = "texts")]
     pub scale_en: Vec<String>,
     /// Whether an answer must be given.
     #[serde(default = "yes")]
     pub required: bool,
     /// security | approval: the scale question the headline figure is read from.
     #[serde(default)]
+    #[schemars(schema_with = "indices")]
     pub index: Option<String>,
     /// The lowest scale point that counts towards the index (基本安全 and above on a
     /// five-point scale: 3, the way the bureau's survey counts).

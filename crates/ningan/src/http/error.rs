@@ -222,7 +222,11 @@ impl From<StoreError> for ApiError {
                 let (zh, en) = split_bilingual(message);
                 let mut err = ApiError::new(ErrorCode::Validation, zh, en);
                 let message = if zh == en { zh.to_string() } else { format!("{zh} / {en}") };
-                err.errors.push(FieldError { field: field.into(), message, code: None });
+                // The store refuses a reference outside the caller's units in these words;
+                // which records those are is stored, so the refusal carries the same code as a
+                // module's own `Rule::NotInScope`.
+                let code = en.ends_with("in your scope").then(|| "store.not_in_scope".to_string());
+                err.errors.push(FieldError { field: field.into(), message, code });
                 err
             }
             other => ApiError::internal(cause_chain(&other)),

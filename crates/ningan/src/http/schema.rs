@@ -85,6 +85,7 @@ macro_rules! texts {
 texts! {
     line_1_20 = line(1, 20);
     line_1_30 = line(1, 30);
+    line_2_30 = line(2, 30);
     line_1_50 = line(1, 50);
     line_1_64 = line(1, 64);
     line_2_60 = line(2, 60);
@@ -123,4 +124,62 @@ pub fn uscc(_: &mut schemars::SchemaGenerator) -> Schema {
         "pattern": r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$",
         "examples": [USCC_EXAMPLE]
     })
+}
+
+/// A password the policy accepts (`secrets::check_password_policy`): 10–128 characters
+/// with a letter and a digit.
+pub fn password(_: &mut schemars::SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "minLength": 10,
+        "maxLength": 128,
+        "allOf": [{"pattern": r"[A-Za-z\u4e00-\u9fff]"}, {"pattern": "[0-9]"}],
+        "examples": ["harbour-lantern-2046"]
+    })
+}
+
+/// A signed pass as the person's QR carries it: 85 bytes in unpadded base64url. Whether
+/// its signature holds is the server's to say.
+pub fn pass_token(_: &mut schemars::SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": r"^\s*A[A-Za-z0-9_-]{113}\s*$",
+        "examples": [format!("AQ{}", "A".repeat(112))]
+    })
+}
+
+/// A closed ring of [lon, lat] points (the last repeats the first), as a perimeter or an
+/// area is drawn; whether it is simple is the server's check.
+pub fn ring(_: &mut schemars::SchemaGenerator) -> Schema {
+    let closed = ring_example();
+    json_schema!({
+        "type": "array",
+        "minItems": 4,
+        "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}},
+        "examples": [closed]
+    })
+}
+
+/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one) of closed rings: what an
+/// area drawn on the map is sent as.
+pub fn geojson_area(_: &mut schemars::SchemaGenerator) -> Schema {
+    let position = json_schema!({"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}});
+    let ring = json_schema!({"type": "array", "minItems": 4, "items": position});
+    let polygon = json_schema!({"type": "array", "minItems": 1, "items": ring});
+    let geometry = json_schema!({"oneOf": [
+        {"type": "object", "required": ["type", "coordinates"],
+         "properties": {"type": {"const": "Polygon"}, "coordinates": polygon}},
+        {"type": "object", "required": ["type", "coordinates"],
+         "properties": {"type": {"const": "MultiPolygon"}, "coordinates": {"type": "array", "minItems": 1, "items": polygon}}}
+    ]});
+    let feature = json_schema!({"type": "object", "required": ["type", "geometry"],
+        "properties": {"type": {"const": "Feature"}, "geometry": geometry}});
+    let example = json_schema!({"type": "Polygon", "coordinates": [ring_example()]});
+    json_schema!({"anyOf": [geometry, feature], "examples": [example]})
+}
+
+fn ring_example() -> Vec<[f64; 2]> {
+    let (x, y) = (LON_EXAMPLE, LAT_EXAMPLE);
+    let square = [[x - 0.001, y - 0.001], [x + 0.001, y - 0.001], [x + 0.001, y + 0.001], [x - 0.001, y + 0.001]];
+    square.iter().chain(square.first()).copied().collect()
 }

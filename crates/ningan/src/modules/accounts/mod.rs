@@ -129,13 +129,16 @@ struct ListQuery {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewUserRequest {
+    #[schemars(regex(pattern = r"^[a-z0-9._-]{3,32}$"), extend("examples" = ["wang.li"]))]
     pub username: String,
     #[serde(default)]
     pub display_name: String,
     pub unit_id: i64,
-    #[schemars(length(min = 1))]
+    #[schemars(schema_with = "role_list")]
     pub roles: Vec<String>,
     /// Omit to have one generated and returned once.
+    #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::password")]
     pub password: Option<String>,
 }
 
@@ -159,18 +162,26 @@ pub struct RolesChanged {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RolesRequest {
-    #[schemars(length(min = 1))]
+    #[schemars(schema_with = "role_list")]
     pub roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ResetPasswordRequest {
+    #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::password")]
     pub password: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ResetPasswordResponse {
     pub password: Option<String>,
+}
+
+/// One or more of the roles an account may hold.
+fn role_list(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let item = crate::http::schema::enum_of(Role::ALL.iter().map(|r| r.as_str()));
+    schemars::json_schema!({"type": "array", "minItems": 1, "items": item})
 }
 
 pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ApiError> {

@@ -93,6 +93,7 @@ pub struct LoginResponse {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PasswordRequest {
     pub current: String,
+    #[schemars(schema_with = "crate::http::schema::password")]
     pub new: String,
 }
 

@@ -99,7 +99,8 @@ pub fn clear_cookie() -> String {
 /// Changes the signed-in officer's own password after checking the current one.
 pub async fn change_password(state: &AppState, user: &User, current: &str, new: &str) -> Result<(), ApiError> {
     if !verify_blocking(user.password_hash.clone(), current.to_string()).await? {
-        return Err(ApiError::field("current", "当前密码不正确", "current password is wrong"));
+        let rule = crate::http::rule::Rule::context("当前密码不正确", "current password is wrong");
+        return Err(rule.refuse("auth", "current"));
     }
     secrets::check_password_policy(new).map_err(|e| ApiError::field_from("new", e))?;
     let hash = hash_blocking(new.to_string()).await?;

@@ -306,20 +306,16 @@ pub async fn publish_units(state: &AppState, ids: &[i64]) {
     }
 }
 
+/// The steps an operator takes by hand; the others happen by themselves.
+pub const MANUAL_STEPS: [UnitStep; 3] = [UnitStep::StandDown, UnitStep::Resume, UnitStep::Release];
+
 /// A manual change of a unit's status: standing down, back on duty, released by the
 /// operator.
 pub async fn change_status(state: &AppState, ctx: &Ctx, id: i64, step: &str) -> ApiResult<UnitStatus> {
-    let step = UnitStep::parse(step)
-        .filter(|s| matches!(s, UnitStep::StandDown | UnitStep::Resume | UnitStep::Release))
-        .ok_or_else(|| {
-            CommandError::Field(
-                "step",
-                Rule::one_of(
-                    "stand_down（下线）、resume（上线）或 release（归队）",
-                    &["stand_down", "resume", "release"],
-                ),
-            )
-        })?;
+    let step = UnitStep::parse(step).filter(|s| MANUAL_STEPS.contains(s)).ok_or_else(|| {
+        let codes: Vec<&str> = MANUAL_STEPS.iter().map(|s| s.as_str()).collect();
+        CommandError::Field("step", Rule::one_of("stand_down（下线）、resume（上线）或 release（归队）", &codes))
+    })?;
     let unit = units::get(&state.db, &ctx.scope(), id).await?;
     let from = UnitStatus::parse(&unit.status).unwrap_or(UnitStatus::OutOfService);
     let to = from.after(step).map_err(|e| ApiError::new(ErrorCode::Conflict, e.zh(), e.to_string()))?;

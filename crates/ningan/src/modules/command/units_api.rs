@@ -127,7 +127,7 @@ pub async fn position(
 }
 
 fn unit_steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    crate::http::schema::enum_of(ningan_core::incident::UnitStep::ALL.iter().map(|s| s.as_str()))
+    crate::http::schema::enum_of(super::units::MANUAL_STEPS.iter().map(|s| s.as_str()))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

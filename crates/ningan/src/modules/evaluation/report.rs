@@ -294,9 +294,8 @@ async fn print_pdf(chromium: &str, html: &str) -> Result<Vec<u8>, ApiError> {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema, Default)]
 pub struct GenerateInput {
-    /// `YYYY-MM`.
-    #[serde(default)]
-    #[schemars(regex(pattern = r"^\s*\d{4}-\d{2}\s*$"), extend("examples" = ["2026-10"]))]
+    /// `YYYY-MM`, a month that has begun.
+    #[schemars(regex(pattern = r"^\d{4}-(0[1-9]|1[0-2])$"), extend("examples" = ["2026-10"]))]
     pub month: String,
 }
 

@@ -98,17 +98,32 @@ pub(super) async fn watchlist(
     Ok(axum::Json(PageDto::from_page(page, WatchEntryDto::from)))
 }
 
+/// What the value is depends on the kind: each kind's form is named by a format (a mobile
+/// or fixed line, a URL, a host name, a bank card, a payment account, an app package).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(extend("allOf" = [
+    {"if": {"properties": {"kind": {"const": "phone"}}}, "then": {"properties": {"value": {"format": "phone-cn"}}}},
+    {"if": {"properties": {"kind": {"const": "url"}}}, "then": {"properties": {"value": {"format": "uri"}}}},
+    {"if": {"properties": {"kind": {"const": "domain"}}}, "then": {"properties": {"value": {"format": "hostname"}}}},
+    {"if": {"properties": {"kind": {"const": "bank_account"}}}, "then": {"properties": {"value": {"format": "bank-account"}}}},
+    {"if": {"properties": {"kind": {"const": "pay_account"}}}, "then": {"properties": {"value": {"format": "pay-account"}}}},
+    {"if": {"properties": {"kind": {"const": "app"}}}, "then": {"properties": {"value": {"format": "app-package"}}}}
+]))]
 pub struct WatchEntryRequest {
     /// phone | url | domain | bank_account | pay_account | app
+    #[schemars(schema_with = "kinds")]
     pub kind: String,
+    #[schemars(extend("examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub value: String,
     /// Who listed it: 反诈中心, a bank, a carrier…
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub source: String,
     /// 0–100; 80 when absent.
+    #[schemars(range(min = 0, max = 100))]
     pub confidence: Option<i64>,
     pub typology: Option<String>,
     /// RFC 3339; never when absent.
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
 }
 
@@ -149,7 +164,7 @@ pub fn validate_entries(entries: &[WatchEntryRequest]) -> Result<Vec<NewWatchEnt
                 Some(s) => {
                     let ms = parse_time_ms(&field("expires_at"), s)?;
                     if ms <= now {
-                        return Err(refuse(field("expires_at"), Rule::other("到期时间已过", "already expired")));
+                        return Err(refuse(field("expires_at"), Rule::context("到期时间已过", "already expired")));
                     }
                     Some(ms)
                 }

@@ -32,7 +32,8 @@ impl Refusal for FraudError {
     fn kind(&self) -> &'static str {
         match self {
             FraudError::Field(_, rule) => rule.code(),
-            FraudError::NotStation => "not_station",
+            // Which units are stations is stored, not stated by any schema.
+            FraudError::NotStation => "not_in_scope",
             FraudError::OnlyDissuasionProtects => "only_dissuasion_protects",
             FraudError::CaseRequired => "case_required",
             FraudError::Rules { .. } => "rules",

@@ -513,12 +513,15 @@ pub struct ChartInput {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct ChartBody {
+    #[schemars(length(min = 1, max = 2000))]
     pub nodes: Vec<ChartNode>,
     #[serde(default)]
+    #[schemars(length(max = 20_000))]
     pub links: Vec<ChartLink>,
     #[serde(default)]
     pub filter: FilterQuery,
     #[serde(default)]
+    #[schemars(length(max = 2000))]
     pub note: String,
 }
 
@@ -562,11 +565,11 @@ pub async fn save_chart(
     input.body.filter.filter()?;
     let g = analysis::graph(state, inv, id).await?;
     if let Some(bad) = input.body.nodes.iter().find(|n| g.node(n.id).is_none()) {
-        return Err(ApiError::field(
-            "body",
+        let rule = crate::http::rule::Rule::context(
             format!("对象 {} 不属于本案", bad.id),
             format!("entity {} is not in this case", bad.id),
-        ));
+        );
+        return Err(rule.refuse("investigation", "body"));
     }
     if input.body.nodes.iter().any(|n| n.x.is_some_and(|x| !x.is_finite()) || n.y.is_some_and(|y| !y.is_finite())) {
         return Err(ApiError::field("body", "坐标无效", "positions must be numbers"));

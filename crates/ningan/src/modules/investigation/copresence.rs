@@ -8,11 +8,13 @@ use super::store::records::{self, Import, NewImport, NewRelation};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::principal::Principal;
+use crate::http::rule::Rule;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct CoPresenceInput {
     /// Person entities of the case to trace (those in the register); all of them when empty.
     #[serde(default)]
+    #[schemars(length(max = 50))]
     pub persons: Vec<i64>,
     /// How many days back, 1–14 (the engine keeps its retention's worth).
     #[schemars(range(min = 1, max = 14))]
@@ -24,7 +26,7 @@ const MAX_SUSPECTS: usize = 50;
 
 pub async fn from_tracing(state: &AppState, p: &Principal, case_id: i64, input: &CoPresenceInput) -> ApiResult<Import> {
     if !(1..=14).contains(&input.days) {
-        return Err(ApiError::field("days", "天数应为1–14", "days are 1 to 14"));
+        return Err(Rule::Range(1, 14).refuse("investigation", "days"));
     }
     let all = records::entities(&state.db, case_id).await?;
     let suspects: Vec<(i64, i64)> = all
@@ -33,25 +35,22 @@ pub async fn from_tracing(state: &AppState, p: &Principal, case_id: i64, input: 
         .filter_map(|e| e.resident_id.map(|r| (e.id, r)))
         .collect();
     if let Some(bad) = input.persons.iter().find(|id| !suspects.iter().any(|s| s.0 == **id)) {
-        return Err(ApiError::field(
-            "persons",
+        let rule = Rule::context(
             format!("对象 {bad} 不是本案在人口库中的人员"),
             format!("entity {bad} is not a person of this case found in the register"),
-        ));
+        );
+        return Err(rule.refuse("investigation", "persons"));
     }
     if suspects.is_empty() {
-        return Err(ApiError::field(
-            "persons",
-            "本案还没有在人口库中的人员",
-            "no person of this case is in the register yet",
-        ));
+        let rule = Rule::context("本案还没有在人口库中的人员", "no person of this case is in the register yet");
+        return Err(rule.refuse("investigation", "persons"));
     }
     if suspects.len() > MAX_SUSPECTS {
-        return Err(ApiError::field(
-            "persons",
+        let rule = Rule::context(
             format!("一次最多追踪{MAX_SUSPECTS}人"),
             format!("at most {MAX_SUSPECTS} people are traced at once"),
-        ));
+        );
+        return Err(rule.refuse("investigation", "persons"));
     }
     let now_s = crate::modules::precise::tracing::tracer::now_s();
     let from = now_s.saturating_sub(input.days * 86_400);

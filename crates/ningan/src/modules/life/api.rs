@@ -170,18 +170,54 @@ pub async fn detail(
     }))
 }
 
+/// The patrol just logged.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PatrolLogged {
+    pub id: i64,
+}
+
+/// How many photos were added.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PhotosAdded {
+    pub added: usize,
+}
+
+/// A 1×1 PNG, the example of a photo's data.
+const PHOTO_EXAMPLE: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct PhotoUpload {
+    #[schemars(extend("examples" = ["现场.png"]))]
     pub name: String,
     /// The file's bytes in base64.
+    #[schemars(regex(pattern = r"^\s*([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*$"), extend("contentEncoding" = "base64", "examples" = [PHOTO_EXAMPLE]))]
     pub data: String,
 }
 
+/// What each step needs beside its name: assigning names the department; sending back,
+/// verifying and reopening say why in a note; reporting a rectification lists its
+/// measures and at least one photo.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[schemars(extend(
+    "examples" = [{"step": "assign", "department": "transport", "note": "请限期整改"}],
+    "allOf" = [
+        {"if": {"properties": {"step": {"const": "assign"}}, "required": ["step"]}, "then": {"required": ["department"]}},
+        {
+            "if": {"properties": {"step": {"enum": ["reject", "verify", "reopen"]}}, "required": ["step"]},
+            "then": {"required": ["note"], "properties": {"note": {"pattern": "[0-9A-Za-z\\u4e00-\\u9fff][\\s\\S]*[0-9A-Za-z\\u4e00-\\u9fff]"}}}
+        },
+        {
+            "if": {"properties": {"step": {"const": "rectify"}}, "required": ["step"]},
+            "then": {"required": ["measures", "photos"], "properties": {"measures": {"minItems": 1}, "photos": {"minItems": 1}}}
+        }
+    ]
+))]
 pub struct StepRequest {
     #[serde(flatten)]
     pub step: StepInput,
     #[serde(default)]
+    #[schemars(length(max = 4))]
     pub photos: Vec<PhotoUpload>,
 }
 
@@ -204,7 +240,7 @@ fn decode(photos: &[PhotoUpload]) -> Result<Vec<Photo>, LifeError> {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct PhotosRequest {
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 4))]
     pub photos: Vec<PhotoUpload>,
 }
 
@@ -213,9 +249,9 @@ pub async fn photos(
     ctx: Ctx,
     Path(id): Path<i64>,
     Json(req): Json<PhotosRequest>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<PhotosAdded>> {
     let n = service::add_photos(&state, &ctx, id, &decode(&req.photos)?).await?;
-    Ok(axum::Json(serde_json::json!({ "added": n })))
+    Ok(axum::Json(PhotosAdded { added: n }))
 }
 
 pub async fn step(
@@ -242,6 +278,7 @@ pub async fn water(
 pub struct PatrolRequest {
     #[serde(default)]
     pub at: Option<i64>,
+    #[schemars(schema_with = "crate::http::schema::line_2_500")]
     pub note: String,
 }
 
@@ -250,9 +287,9 @@ pub async fn patrol(
     ctx: Ctx,
     Path(id): Path<i64>,
     Json(p): Json<PatrolRequest>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<PatrolLogged>> {
     let pid = service::add_patrol(&state, &ctx, id, p.at, &p.note).await?;
-    Ok(axum::Json(serde_json::json!({ "id": pid })))
+    Ok(axum::Json(PatrolLogged { id: pid }))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]

@@ -11,6 +11,10 @@ pub enum LifeError {
     /// A field's own validator refused it; the text is `中文 / English`.
     #[error("{1}")]
     Field(&'static str, String),
+    /// A rule about the point's kind or state, the clock or several fields together, which
+    /// the document cannot state; the text is `中文 / English`.
+    #[error("{1}")]
+    Context(&'static str, String),
     #[error("位置不在宁波市范围内 / the point is outside Ningbo")]
     OutsideCity,
     #[error("该位置不在本单位辖区内 / the point is outside your units' area")]
@@ -37,8 +41,10 @@ impl Refusal for LifeError {
     fn kind(&self) -> &'static str {
         match self {
             LifeError::Field(..) => "field",
+            LifeError::Context(..) => "context",
             LifeError::OutsideCity => "outside_city",
-            LifeError::OutsideArea => "outside_area",
+            // Which units' areas the caller works in is stored, not stated by any schema.
+            LifeError::OutsideArea => "not_in_scope",
             LifeError::Kind(_) => "kind",
             LifeError::Severity(_) => "severity",
             LifeError::Department(_) => "department",
@@ -51,7 +57,7 @@ impl Refusal for LifeError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            LifeError::Field(f, _) => Some(f),
+            LifeError::Field(f, _) | LifeError::Context(f, _) => Some(f),
             LifeError::OutsideCity | LifeError::OutsideArea => Some("lon"),
             LifeError::Kind(_) => Some("kind"),
             LifeError::Severity(_) => Some("severity"),
@@ -63,6 +69,10 @@ impl Refusal for LifeError {
 }
 
 impl LifeError {
+    pub(crate) fn context_of(field: &'static str, zh: &str, en: &str) -> LifeError {
+        LifeError::Context(field, format!("{zh} / {en}"))
+    }
+
     pub(crate) fn field_of(field: &'static str, zh: &str, en: &str) -> LifeError {
         LifeError::Field(field, format!("{zh} / {en}"))
     }
@@ -79,7 +89,9 @@ impl From<LifeError> for ApiError {
             LifeError::Store(s) => ApiError::from(s),
             LifeError::Forbidden => ApiError::plain(ErrorCode::Forbidden),
             LifeError::Step(n) => ApiError::new(ErrorCode::Conflict, n.zh(), n.to_string()),
-            LifeError::Field(field, ref text) => coded_field_error(e.code(), field, text),
+            LifeError::Field(field, ref text) | LifeError::Context(field, ref text) => {
+                coded_field_error(e.code(), field, text)
+            }
             other => other.refused(),
         }
     }

@@ -308,12 +308,14 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::POST, "/api/life/points/{id}/patrols", work, "life", "记录巡查")
-            .request::<api::PatrolRequest>(),
+            .request::<api::PatrolRequest>()
+            .response::<api::PatrolLogged>(),
         post(api::patrol),
     )
     .add(
         Op::api(Method::POST, "/api/life/points/{id}/photos", work, "life", "补充现场照片（JPEG、PNG，base64）")
-            .request::<api::PhotosRequest>(),
+            .request::<api::PhotosRequest>()
+            .response::<api::PhotosAdded>(),
         post(api::photos),
     )
     .add(

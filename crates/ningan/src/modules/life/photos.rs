@@ -24,14 +24,15 @@ pub fn check(files: &[Photo]) -> Result<Vec<(&Photo, &'static str)>, LifeError> 
             let name: String =
                 f.name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(100).collect();
             if f.bytes.len() > MAX_BYTES {
-                return Err(LifeError::Field(
+                return Err(LifeError::Context(
                     "photos",
                     format!("照片“{name}”超过2 MB / photo “{name}” is larger than 2 MB"),
                 ));
             }
             match crate::http::files::sniff(&f.bytes) {
                 Some(kind @ ("image/png" | "image/jpeg")) => Ok((f, kind)),
-                _ => Err(LifeError::Field(
+                // What the bytes are is theirs to say, not the schema's.
+                _ => Err(LifeError::Context(
                     "photos",
                     format!("“{name}”不是 JPEG 或 PNG 图片 / “{name}” is not a JPEG or PNG picture"),
                 )),

@@ -138,6 +138,18 @@ fn road_types(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     crate::http::schema::enum_of(model::ROAD_TYPES.iter().map(|k| k.0))
 }
 
+fn steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(Step::ALL.iter().map(|k| k.as_str()))
+}
+
+fn departments(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::DEPARTMENTS.iter().map(|k| k.0))
+}
+
+fn measure_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(model::MEASURES.iter().map(|k| k.0))
+}
+
 /// A new point's fields checked, with its station among `units`.
 pub fn check_point(input: &PointInput, units: &[OrgUnit]) -> Result<NewPoint, LifeError> {
     let kind = Kind::parse(&input.kind).ok_or_else(|| LifeError::Kind(input.kind.clone()))?;
@@ -169,7 +181,9 @@ pub fn check_point(input: &PointInput, units: &[OrgUnit]) -> Result<NewPoint, Li
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct Measure {
     /// railing, fence, sign, lighting, speed_bump, marking, buoy, camera or other.
+    #[schemars(schema_with = "measure_kinds")]
     pub kind: String,
+    #[schemars(range(max = 100_000.0), extend("exclusiveMinimum" = 0))]
     pub quantity: f64,
 }
 
@@ -177,14 +191,18 @@ pub struct Measure {
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct StepInput {
     /// assign, rectify, reject, verify, close or reopen.
+    #[schemars(schema_with = "steps")]
     pub step: String,
     /// For `assign`: the responsible department.
     #[serde(default)]
+    #[schemars(schema_with = "departments")]
     pub department: Option<String>,
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_1000")]
     pub note: String,
     /// For `rectify`: what was done.
     #[serde(default)]
+    #[schemars(length(max = 20))]
     pub measures: Vec<Measure>,
 }
 
@@ -248,12 +266,13 @@ pub async fn take_step(
     if matches!(step, Step::Reject | Step::Verify | Step::Reopen)
         && note.chars().filter(|c| c.is_alphanumeric()).count() < 2
     {
-        return Err(LifeError::field_of("note", "请写明现场情况或原因", "say what you found or why"));
+        return Err(LifeError::context_of("note", "请写明现场情况或原因", "say what you found or why"));
     }
     let measures = validate_measures(&input.measures)?;
     let photos = photos::check(uploads)?;
     if step == Step::Rectify && (input.measures.is_empty() || photos.is_empty()) {
-        return Err(LifeError::Evidence);
+        let text = LifeError::Evidence.to_string();
+        return Err(LifeError::Context("photos", text));
     }
     let severity = Severity::parse(&point.severity).unwrap_or(Severity::General);
     let now = ningan_core::time::now_ms();
@@ -281,7 +300,7 @@ pub async fn take_step(
 pub async fn set_water(state: &AppState, ctx: &Ctx, id: i64, input: &Water) -> Result<(), LifeError> {
     let point = points::get(&state.db, &Viewer::officer(ctx.scope()), id).await?;
     if point.category != Category::Water.as_str() {
-        return Err(LifeError::field_of(
+        return Err(LifeError::context_of(
             "kind",
             "只有溺水风险点登记防溺水措施",
             "only water points carry drowning measures",
@@ -315,12 +334,12 @@ pub async fn add_photos(state: &AppState, ctx: &Ctx, id: i64, uploads: &[Photo])
 pub async fn add_patrol(state: &AppState, ctx: &Ctx, id: i64, at: Option<i64>, note: &str) -> Result<i64, LifeError> {
     let point = points::get(&state.db, &Viewer::officer(ctx.scope()), id).await?;
     if point.category != Category::Water.as_str() {
-        return Err(LifeError::field_of("kind", "只有溺水风险点登记巡查", "only water points keep patrol logs"));
+        return Err(LifeError::context_of("kind", "只有溺水风险点登记巡查", "only water points keep patrol logs"));
     }
     let now = ningan_core::time::now_ms();
     let at = at.unwrap_or(now);
     if at > now + 60_000 || at < now - 30 * ningan_core::quarantine::DAY_MS {
-        return Err(LifeError::field_of("at", "巡查时间应在过去30天内", "a patrol is logged within 30 days"));
+        return Err(LifeError::context_of("at", "巡查时间应在过去30天内", "a patrol is logged within 30 days"));
     }
     let note = text("note", ningan_core::text::line(note, 2, 500))?;
     let mut w = state.db.write().await?;
@@ -373,7 +392,11 @@ pub async fn record_incident(state: &AppState, ctx: &Ctx, input: &IncidentInput)
     }
     let now = ningan_core::time::now_ms();
     if input.at > now + 60_000 || input.at < now - 5 * 366 * ningan_core::quarantine::DAY_MS {
-        return Err(LifeError::field_of("at", "发生时间应在过去五年内", "the time must be within the last five years"));
+        return Err(LifeError::context_of(
+            "at",
+            "发生时间应在过去五年内",
+            "the time must be within the last five years",
+        ));
     }
     let place = text("place", ningan_core::text::address(&input.place))?;
     let note = text("note", ningan_core::text::note(&input.note, 1000))?;
@@ -494,11 +517,11 @@ pub fn check_sample(input: &SampleInput, units: &[OrgUnit], now: i64) -> Result<
         ));
     }
     if drivers + passengers == 0 {
-        return Err(LifeError::field_of("drivers", "至少清点一名骑乘人员", "count at least one rider"));
+        return Err(LifeError::context_of("drivers", "至少清点一名骑乘人员", "count at least one rider"));
     }
     let at = input.at.unwrap_or(now);
     if at > now + 60_000 || at < now - 400 * ningan_core::quarantine::DAY_MS {
-        return Err(LifeError::field_of("at", "抽样时间应在过去一年内", "a sample is taken within the last year"));
+        return Err(LifeError::context_of("at", "抽样时间应在过去一年内", "a sample is taken within the last year"));
     }
     let place = text("place", ningan_core::text::address(&input.place))?;
     let station = station_among(units, input.lon, input.lat)?;

@@ -21,18 +21,34 @@ pub fn viewer(ctx: &Ctx) -> Viewer {
     Viewer { scope: ctx.scope(), unassigned: ctx.may(Action::OpinionManage) }
 }
 
+fn steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(AlertStep::ALL.iter().map(|s| s.as_str()))
+}
+
+/// Assigning names the unit; answering and sending back carry a note of two characters or
+/// more.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(extend("examples" = [{"step": "assign", "unit_id": 2, "hours": 24, "note": "请核实并回应"}], "allOf" = [
+    {"if": {"properties": {"step": {"const": "assign"}}, "required": ["step"]}, "then": {"required": ["unit_id"]}},
+    {
+        "if": {"properties": {"step": {"enum": ["answer", "return"]}}, "required": ["step"]},
+        "then": {"required": ["note"], "properties": {"note": {"minLength": 2, "pattern": "\\S[\\s\\S]*\\S"}}}
+    }
+]))]
 pub struct StepInput {
     /// assign | answer | return | close
+    #[schemars(schema_with = "steps")]
     pub step: String,
     /// To assign: the unit (a station or branch in scope).
     #[serde(default)]
     pub unit_id: Option<i64>,
     /// To assign: hours to answer in, 1–168 (default 24).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 168))]
     pub hours: Option<i64>,
     /// The answer (2–2,000 characters) or a note; required to send back.
     #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::note_0_2000")]
     pub note: String,
 }
 
@@ -40,7 +56,7 @@ pub async fn step(state: &AppState, ctx: &Ctx, id: i64, input: &StepInput) -> Ap
     let step = AlertStep::parse(&input.step).ok_or_else(|| {
         OpinionError::Field(
             "step",
-            Rule::one_of("交办、回复、退回重办或办结", &["assign", "answer", "return", "close"]),
+            Rule::one_of("交办、回复、退回重办或办结", &AlertStep::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         )
     })?;
     let manage = matches!(step, AlertStep::Assign | AlertStep::Return | AlertStep::Close);

@@ -162,13 +162,17 @@ struct ListQuery {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewResidentRequest {
+    #[schemars(schema_with = "crate::http::schema::line_1_64")]
     pub name: String,
     /// 18 characters, validated per GB 11643.
     #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: Option<String>,
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub hukou_address: String,
+    #[serde(default)]
+    #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub residence_address: Option<String>,
     /// The registered station (户籍派出所).
     pub unit_id: i64,

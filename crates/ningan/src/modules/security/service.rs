@@ -45,10 +45,13 @@ async fn managed(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Plan> {
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct PlanInput {
+    #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub name: String,
     /// RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     pub starts_at: String,
     /// RFC 3339, after the start and at most 14 days later.
+    #[schemars(extend("format" = "date-time", "examples" = ["2026-11-30T20:00:00+08:00"]))]
     pub ends_at: String,
 }
 
@@ -62,7 +65,7 @@ pub async fn create_plan(state: &AppState, ctx: &Ctx, input: &PlanInput) -> ApiR
     let starts_at = time("starts_at", &input.starts_at)?;
     let ends_at = time("ends_at", &input.ends_at)?;
     if ends_at <= starts_at || ends_at - starts_at > 14 * 86_400_000 {
-        let rule = Rule::other("结束须晚于开始，且不超过14天", "the end follows the start, at most 14 days later");
+        let rule = Rule::context("结束须晚于开始，且不超过14天", "the end follows the start, at most 14 days later");
         return Err(SecurityError::Field("ends_at", rule).into());
     }
     let unit = &ctx.unit;
@@ -75,15 +78,18 @@ pub async fn create_plan(state: &AppState, ctx: &Ctx, input: &PlanInput) -> ApiR
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct VenueInput {
+    #[schemars(schema_with = "crate::http::schema::line_2_60")]
     pub name: String,
     /// The perimeter: [lon, lat] points, closed, a simple polygon.
+    #[schemars(schema_with = "crate::http::schema::ring")]
     pub ring: Vec<[f64; 2]>,
 }
 
 pub async fn add_venue(state: &AppState, ctx: &Ctx, plan_id: i64, input: &VenueInput) -> ApiResult<i64> {
     managed(state, ctx, plan_id).await?;
     let name = text("name", "场馆名称", "venue name", &input.name, 60)?;
-    Ring(input.ring.clone()).check().map_err(|e| SecurityError::Field("ring", Rule::other(e.zh(), e.to_string())))?;
+    // Closure and crossings are the ring's geometry, which no schema states.
+    Ring(input.ring.clone()).check().map_err(|e| SecurityError::Field("ring", Rule::context(e.zh(), e.to_string())))?;
     if !input.ring.iter().all(|p| crate::geo::district_at(p[0], p[1]).is_some()) {
         return Err(SecurityError::Field("ring", Rule::OutsideCity).into());
     }
@@ -96,12 +102,17 @@ pub async fn add_venue(state: &AppState, ctx: &Ctx, plan_id: i64, input: &VenueI
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct PostInput {
     pub venue_id: i64,
+    #[schemars(schema_with = "crate::http::schema::line_2_60")]
     pub name: String,
     /// 门岗、巡逻、制高点、安检…
+    #[schemars(schema_with = "crate::http::schema::line_2_30")]
     pub duty: String,
+    #[schemars(extend("examples" = [crate::http::schema::LON_EXAMPLE]))]
     pub lon: f64,
+    #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// Officers needed, 1–200.
+    #[schemars(range(min = 1, max = 200))]
     pub required: i64,
 }
 
@@ -119,7 +130,7 @@ pub async fn add_post(state: &AppState, ctx: &Ctx, plan_id: i64, input: &PostInp
     let metres = distance_to_ring([input.lon, input.lat], &venue.ring);
     if !metres.is_finite() || metres > 1000.0 {
         let rule =
-            Rule::other("岗位应在场馆周界内或周界外1公里以内", "a post stands inside its venue or within 1 km of it");
+            Rule::context("岗位应在场馆周界内或周界外1公里以内", "a post stands inside its venue or within 1 km of it");
         return Err(SecurityError::Field("lon", rule).into());
     }
     let new = NewPost {
@@ -179,7 +190,7 @@ pub async fn assign(state: &AppState, ctx: &Ctx, plan_id: i64, input: &AssignInp
         .await
         .map_err(|_| SecurityError::Field("user_id", Rule::NotInScope))?;
     if officer.disabled || !officer.roles.contains(&ningan_core::Role::StationOfficer) {
-        let rule = Rule::other("只能安排在岗的派出所民警", "only serving station officers are posted");
+        let rule = Rule::context("只能安排在岗的派出所民警", "only serving station officers are posted");
         return Err(SecurityError::Field("user_id", rule).into());
     }
     let mut w = state.db.write().await?;

@@ -344,7 +344,7 @@ pub async fn forwarded_page(state: &AppState, ctx: &Ctx) -> ApiResult<Vec<Forwar
 
 pub async fn forward_one(state: &AppState, ctx: &Ctx, req: ForwardRequest) -> ApiResult<ForwardedDto> {
     if peer(state, &req.city).is_none() {
-        return Err(refuse("city", Rule::other("未与该城市建立跨市通办", "no cross-city link with this city")));
+        return Err(refuse("city", Rule::context("未与该城市建立跨市通办", "no cross-city link with this city")));
     }
     let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     if !item.crosscity {

@@ -53,7 +53,8 @@ impl Refusal for ServicesError {
             ServicesError::NotCrossCity => "not_cross_city",
             ServicesError::NotCitywide => "not_citywide",
             ServicesError::AtStation => "at_station",
-            ServicesError::Unregistered => "unregistered",
+            // Who is registered is stored, not stated by any schema.
+            ServicesError::Unregistered => "unknown_reference",
             ServicesError::CodeRejected => "code_rejected",
             ServicesError::ConfirmationNeeded => "confirmation_needed",
             ServicesError::SignInRefused => "sign_in_refused",

@@ -80,7 +80,7 @@ pub struct NewTokenRequest {
     /// Defaults to the caller's own unit.
     pub unit_id: Option<i64>,
     /// Actions the token may take, e.g. `resident.read`.
-    #[schemars(length(min = 1))]
+    #[schemars(schema_with = "scope_list")]
     pub scopes: Vec<String>,
     /// 1–366; default 90.
     pub expires_in_days: Option<i64>,
@@ -93,6 +93,12 @@ pub struct CreatedToken {
     pub secret: String,
     /// Present when the token waits for a second administrator before it works.
     pub pending_grant: Option<crate::modules::accounts::grants::GrantDto>,
+}
+
+/// One or more of the actions a token may carry.
+fn scope_list(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let item = crate::http::schema::enum_of(Action::ALL.iter().filter(|a| a.token_scopable()).map(|a| a.as_str()));
+    schemars::json_schema!({"type": "array", "minItems": 1, "items": item})
 }
 
 pub fn parse_scopes(names: &[String]) -> Result<Vec<Action>, ApiError> {

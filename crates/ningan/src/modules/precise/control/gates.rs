@@ -98,7 +98,10 @@ pub async fn create_gate(state: &AppState, ctx: &Ctx, req: &NewGateRequest) -> A
     };
     state.precise.registry.ensure_loaded(&state.db).await?;
     let mut w = state.db.write().await?;
-    let id = w.gate_insert(&ctx.actor(), &ctx.scope(), req.compound_id, name, location).await?;
+    let id = w.gate_insert(&ctx.actor(), &ctx.scope(), req.compound_id, name, location).await.map_err(|e| match e {
+        ningan_store::StoreError::Invalid(_) => refuse("compound_id", Rule::NotInScope),
+        other => other.into(),
+    })?;
     w.commit().await?;
     let g = state.db.gate_get(&ctx.scope(), id).await?;
     state.precise.registry.put_gate(&g);

@@ -105,6 +105,7 @@ pub struct NewZoneRequest {
     #[schemars(extend("enum" = ZONE_LEVELS))]
     pub level: String,
     /// A GeoJSON Polygon or MultiPolygon (a Feature holding one is accepted too).
+    #[schemars(schema_with = "crate::http::schema::geojson_area")]
     pub geometry: serde_json::Value,
     /// The unit responsible (a station or district branch).
     pub unit_id: i64,
@@ -131,6 +132,11 @@ fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, PreciseE
         )
     };
     let shape = crate::geo::geometry(g).ok_or_else(bad)?;
+    // Closure and the city's boundary are the shape's geometry, which no schema states.
+    let outside = || {
+        let zh = "区域须为宁波市范围内的闭合多边形";
+        PreciseError::Field("geometry", Rule::context(zh, "closed rings inside Ningbo"))
+    };
     let ok = !shape.polygons.is_empty()
         && shape.polygons.iter().all(|p| {
             !p.rings.is_empty()
@@ -138,7 +144,7 @@ fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, PreciseE
                     .iter()
                     .all(|r| r.len() >= 4 && r.first() == r.last() && r.iter().all(|q| in_ningbo(q[0], q[1])))
         });
-    if ok { Ok(g.clone()) } else { Err(bad()) }
+    if ok { Ok(g.clone()) } else { Err(outside()) }
 }
 
 fn time_field(field: &'static str, v: Option<&str>) -> Result<Option<i64>, PreciseError> {

@@ -174,7 +174,9 @@ impl From<Stay> for StayDto {
     }
 }
 
+/// A follow-up names the person and the last exposure; without one both are given.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("anyOf" = [{"required": ["followup_id"]}, {"required": ["resident_id", "last_exposure"]}]))]
 pub struct NewStayRequest {
     /// The contact's follow-up task; its person and last exposure are used.
     pub followup_id: Option<i64>,

@@ -279,9 +279,11 @@ where
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ScanRequest {
     /// The person's signed pass token, as the venue-code app reads it from the person's QR.
+    #[schemars(schema_with = "crate::http::schema::pass_token")]
     pub person_token: String,
     pub venue_code: String,
     /// When scanned (RFC 3339); now when absent.
+    #[schemars(extend("format" = "date-time"))]
     pub at: Option<String>,
 }
 
@@ -293,11 +295,15 @@ pub(super) async fn scan(
     Json(req): Json<ScanRequest>,
 ) -> ApiResult<axum::Json<CheckinReport>> {
     let key = state.precise.registry.signing_key(&state.db).await?.verifying_key();
-    let pass = state
-        .precise
-        .registry
-        .open_pass(&req.person_token, &key)
-        .map_err(|e| ApiError::field_from("person_token", e))?;
+    let pass = state.precise.registry.open_pass(&req.person_token, &key).map_err(|e| match e {
+        ningan_core::pass::PassError::Malformed => ApiError::field_from("person_token", e),
+        // Whether a well-formed pass is signed by this city is its key's to say.
+        other => {
+            let text = other.to_string();
+            let (zh, en) = crate::http::error::split_bilingual(&text);
+            crate::http::rule::Rule::context(zh.to_string(), en.to_string()).refuse("precise", "person_token")
+        }
+    })?;
     let at = match req.at {
         Some(a) => a,
         None => ningan_core::time::rfc3339_ms(ningan_core::time::now_ms()),

@@ -238,6 +238,7 @@ pub struct BulkStatusRequest {
     #[schemars(length(min = 1))]
     pub ids: Vec<i64>,
     /// transferred | quarantined | released
+    #[schemars(extend("enum" = FOLLOWUP_STATUSES))]
     pub status: String,
     pub note: Option<String>,
 }

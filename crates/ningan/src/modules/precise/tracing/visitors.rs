@@ -77,20 +77,47 @@ pub fn visitor_of(person: u32) -> Option<i64> {
     (VISITOR_BASE..super::cellstays::PSEUDONYM_BASE).contains(&person).then(|| i64::from(person - VISITOR_BASE))
 }
 
+fn document_types(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(DOCUMENT_TYPES.iter().map(|d| d.0))
+}
+
+/// An ID card's number is GB 11643's; any other document's 5–20 letters or digits.
+fn document_number(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": r"^\s*([A-Za-z0-9]\s*){5,20}$",
+        "examples": [crate::http::schema::ID_NUMBER_EXAMPLE]
+    })
+}
+
+/// The page's form sends every field, blank or not, so the fields default to blank; the
+/// API still needs these four.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(extend(
+    "required" = ["name", "document_type", "document_number", "staying_address"],
+    "allOf" = [{
+        "if": {"properties": {"document_type": {"const": "id_card"}}, "required": ["document_type"]},
+        "then": {"properties": {"document_number": {"pattern": r"^\s*[0-9]{17}[0-9Xx]\s*$", "format": "gb11643"}}}
+    }]
+))]
 pub struct VisitorInput {
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"\S"))]
     pub name: String,
     /// id_card | passport | hk_macao | taiwan | foreign_permanent
     #[serde(default)]
+    #[schemars(schema_with = "document_types")]
     pub document_type: String,
     #[serde(default)]
+    #[schemars(schema_with = "document_number")]
     pub document_number: String,
     /// Mobile number (11 digits); optional, but cell stays find the visitor by it.
     #[serde(default)]
+    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// Where the visitor stays (hotel, rented room, relatives).
     #[serde(default)]
+    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
     pub staying_address: String,
     /// The station where they stay; the caller's own unit when absent.
     #[serde(default)]
@@ -278,7 +305,7 @@ pub async fn register(state: &AppState, ctx: &Ctx, input: &VisitorInput) -> ApiR
     if held.is_some() {
         return Err(refuse(
             "document_number",
-            Rule::other("此证件已登记为外来人员", "a visitor with this document is already recorded"),
+            Rule::context("此证件已登记为外来人员", "a visitor with this document is already recorded"),
         ));
     }
     let id = insert(&mut w, &v, resident, &ctx.actor().name).await?;
@@ -356,7 +383,7 @@ pub async fn match_to_register(state: &AppState, ctx: &Ctx, id: i64, id_number: 
     let resident = state.db.resident_by_id_number(&ctx.scope(), number.as_str()).await?.ok_or_else(|| {
         refuse(
             "id_number",
-            Rule::other("本辖区未登记此身份证号", "no one in your area is registered with this ID number"),
+            Rule::context("本辖区未登记此身份证号", "no one in your area is registered with this ID number"),
         )
     })?;
     let (lo, hi) = ctx.scope().range();
