@@ -183,3 +183,55 @@ fn ring_example() -> Vec<[f64; 2]> {
     let square = [[x - 0.001, y - 0.001], [x + 0.001, y - 0.001], [x + 0.001, y + 0.001], [x - 0.001, y + 0.001]];
     square.iter().chain(square.first()).copied().collect()
 }
+
+/// A mainland mobile number as `ningan_core::Phone` reads it (`+86`/`0086` allowed), a
+/// little stricter than the parser (no spaces between the digits).
+pub const MOBILE_PATTERN: &str = r"^\s*(\+86|0086)?[ -]?1[3-9][0-9]{9}\s*$";
+/// The same, or blank where the number is optional.
+pub const MOBILE_OR_BLANK_PATTERN: &str = r"^\s*$|^\s*(\+86|0086)?[ -]?1[3-9][0-9]{9}\s*$";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn matching(pattern: &'static str) -> impl Strategy<Value = String> {
+        let inner = pattern.trim_start_matches('^').trim_end_matches('$');
+        proptest::string::string_regex(inner).expect("the pattern compiles")
+    }
+
+    proptest! {
+        // Whatever the document's phone pattern allows, the phone parser takes.
+        #[test]
+        fn every_mobile_the_document_allows_is_parsed(phone in matching(MOBILE_PATTERN)) {
+            prop_assert!(ningan_core::Phone::parse(&phone).is_ok(), "{:?}", phone);
+        }
+
+        // A text the document's schema accepts (as a JSON Schema validator reads it) the
+        // server's text rules accept: over strings of letters, CJK, blanks, tabs, line
+        // breaks, controls, bidirectional overrides and punctuation.
+        #[test]
+        fn texts_the_document_allows_pass_the_text_rules(s in "[ aZ9\u{4e00}\t\n\u{0}\u{7f}\u{202e}\u{200b}.,]{0,8}") {
+            for (schema, min, note) in [(line(2, 6), 2, false), (line(1, 6), 1, false), (note(2, 6), 2, true)] {
+                let validator = jsonschema::validator_for(&serde_json::to_value(&schema).expect("json"))
+                    .expect("the schema compiles");
+                if validator.is_valid(&serde_json::Value::String(s.clone())) {
+                    let taken = if note {
+                        ningan_core::text::note(&s, 6).is_ok_and(|t| t.as_str().chars().filter(|c| c.is_alphanumeric()).count() >= min)
+                    } else {
+                        ningan_core::text::line(&s, min, 6).is_ok()
+                    };
+                    prop_assert!(taken, "{:?} allowed by {:?}", s, schema);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_examples_are_accepted_by_the_server_s_own_parsers() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
+        assert!(ningan_core::IdNumber::parse(ID_NUMBER_EXAMPLE, today).is_ok());
+        assert!(ningan_core::Phone::parse(PHONE_EXAMPLE).is_ok());
+        assert!(crate::geo::district_at(LON_EXAMPLE, LAT_EXAMPLE).is_some());
+    }
+}

@@ -29,6 +29,9 @@ pub enum Format {
     Xlsx,
 }
 
+/// The media types an import takes, as the document states them.
+pub const MEDIA_TYPES: &[&str] = &["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"];
+
 impl Format {
     /// From a content type or a file name.
     pub fn detect(content_type: &str, file_name: &str) -> Option<Format> {

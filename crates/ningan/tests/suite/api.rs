@@ -727,3 +727,22 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(h("referrer-policy"), "same-origin", "{path}");
     }
 }
+
+// JSON Schema's `integer`, which the document states, includes `30.0`: a client whose numbers
+// always carry a fraction is understood; a real fraction is still refused.
+on_both_backends!(a_whole_number_written_with_a_fraction_is_an_integer, |b| async move {
+    let app = spawn_app(b).await;
+    let city = app.unit("330200").await;
+    app.user("root", &[Role::Administrator], city.id).await;
+    let root = app.login("root").await;
+    let (s, made) =
+        root.post("/api/tokens", json!({"name": "闸机", "scopes": ["gate.check"], "expires_in_days": 30.0})).await;
+    assert_eq!(s, 201, "{made}");
+    let at = |k: &str| chrono::DateTime::parse_from_rfc3339(made["token"][k].as_str().unwrap()).unwrap();
+    let days = (at("expires_at") - at("created_at")).num_seconds() as f64 / 86_400.0;
+    assert_eq!(days.round(), 30.0, "{made}");
+    let (s, e) =
+        root.post("/api/tokens", json!({"name": "闸机二", "scopes": ["gate.check"], "expires_in_days": 1.5})).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(root.get("/api/tokens").await.1.as_array().map(Vec::len), Some(1), "the refused one was not made");
+});

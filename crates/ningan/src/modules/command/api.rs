@@ -469,7 +469,7 @@ pub async fn duty(
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct PlacesQuery {
-    #[schemars(length(min = 2, max = 50))]
+    #[schemars(length(min = 2, max = 50), regex(pattern = r"\S[\s\S]*\S"))]
     pub q: Option<String>,
 }
 

@@ -111,6 +111,8 @@ pub struct EidoIncident {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EidoCall {
+    /// The caller's mobile; masked (`138****0001`) in an export, which is why the document
+    /// names its format rather than a pattern: a masked number does not file a call.
     #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub callback_number: String,
     #[serde(default)]

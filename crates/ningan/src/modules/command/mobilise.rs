@@ -17,12 +17,16 @@ use crate::http::rule::Rule;
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct MobiliseInput {
     /// What for, e.g. "梅山港区疫情处置".
+    #[schemars(length(min = 1, max = 60), regex(pattern = r"\S"))]
     pub title: String,
     /// Where to report.
+    #[schemars(length(min = 1, max = 60), regex(pattern = r"\S"))]
     pub post: String,
     #[serde(default)]
+    #[schemars(length(max = 500))]
     pub reason: String,
     /// Officers wanted, 1–5000.
+    #[schemars(range(min = 1, max = 5000))]
     pub needed: i64,
     /// The stations whose off-duty officers are called; empty: every station in scope.
     #[serde(default)]

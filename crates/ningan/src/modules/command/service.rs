@@ -22,7 +22,7 @@ pub struct IncidentInput {
     #[schemars(schema_with = "priorities")]
     pub priority: String,
     /// The caller's mobile number.
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub caller_phone: String,
     #[schemars(schema_with = "crate::http::schema::line_2_200")]
     pub address: String,

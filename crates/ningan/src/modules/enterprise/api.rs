@@ -289,7 +289,7 @@ pub async fn log_contact(state: &AppState, ctx: &Ctx, id: i64, req: &ContactRequ
 pub struct AccountRequest {
     #[schemars(schema_with = "crate::http::schema::line_1_64")]
     pub name: String,
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
 }
 

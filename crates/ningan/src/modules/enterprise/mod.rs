@@ -62,6 +62,7 @@ pub fn routes(api: Api) -> Api {
             "enterprise",
             "导入企业名录（CSV 或 XLSX，逐行报告拒收原因）",
         )
+        .file_body(crate::web::import::MEDIA_TYPES)
         .response::<import::ImportReport>(),
         post(api::import),
     )

@@ -40,7 +40,7 @@ pub struct CodeRequest {
     /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
     #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
 }
 
@@ -68,7 +68,7 @@ pub struct SignInRequest {
     /// The enterprise's unified social credit code (GB 32100: 18 characters, check digit last).
     #[schemars(schema_with = "crate::http::schema::uscc")]
     pub uscc: String,
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     pub code: String,
 }

@@ -44,7 +44,7 @@ pub struct EnterpriseInput {
     pub key_enterprise: bool,
     #[schemars(schema_with = "crate::http::schema::line_1_64")]
     pub contact_name: String,
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub contact_phone: String,
     /// The owning station; found from the point when absent.
     #[serde(default)]

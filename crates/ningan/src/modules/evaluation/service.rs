@@ -85,8 +85,10 @@ pub fn today() -> String {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct QuestionnaireInput {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub title: String,
     #[serde(default)]
+    #[schemars(length(max = 200))]
     pub title_en: String,
     #[schemars(length(min = 1, max = 60))]
     pub questions: Vec<Question>,
@@ -150,6 +152,7 @@ pub async fn version_of(state: &AppState, questionnaire: i64, number: i64) -> Re
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct WaveInput {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
     /// The questionnaire version asked (its number); the newest when absent.
     #[serde(default)]

@@ -98,16 +98,28 @@ pub(super) async fn watchlist(
     Ok(axum::Json(PageDto::from_page(page, WatchEntryDto::from)))
 }
 
-/// What the value is depends on the kind: each kind's form is named by a format (a mobile
-/// or fixed line, a URL, a host name, a bank card, a payment account, an app package).
+/// Forms of each kind's value the normalisers (`ningan_fraud::normalize`) accept, written
+/// as patterns a little stricter than they are (ASCII hosts, the usual ways of writing a
+/// number), so that whatever matches is taken.
+const PHONE_PATTERN: &str =
+    r"^\s*(\+86[ -]?|0086[ -]?)?(1[3-9][0-9]{9}|0[12][0-9][ -]?[0-9]{7,8}|0[3-9][0-9]{2}[ -]?[0-9]{7,8})\s*$";
+const DOMAIN_PATTERN: &str = r"^\s*([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{1,63}\.?\s*$";
+const URL_PATTERN: &str =
+    r"^\s*([A-Za-z]+://)?([^/?#@\s]*@)?([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{1,63}(:[0-9]*)?([/?#]\S*)?\s*$";
+const BANK_ACCOUNT_PATTERN: &str = r"^\s*[ -]*([0-9][ -]*){10,30}\s*$";
+const PAY_ACCOUNT_PATTERN: &str = r"^\s*[A-Za-z0-9_.@-]{3,64}\s*$";
+const APP_PATTERN: &str = r"^\s*[A-Za-z][A-Za-z0-9_]{0,30}(\.[A-Za-z][A-Za-z0-9_]{0,30}){1,5}\s*$";
+
+/// What the value is depends on the kind: a mobile or fixed line, a URL, a host name, a
+/// bank card, a payment account, an app package.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(extend("allOf" = [
-    {"if": {"properties": {"kind": {"const": "phone"}}}, "then": {"properties": {"value": {"format": "phone-cn"}}}},
-    {"if": {"properties": {"kind": {"const": "url"}}}, "then": {"properties": {"value": {"format": "uri"}}}},
-    {"if": {"properties": {"kind": {"const": "domain"}}}, "then": {"properties": {"value": {"format": "hostname"}}}},
-    {"if": {"properties": {"kind": {"const": "bank_account"}}}, "then": {"properties": {"value": {"format": "bank-account"}}}},
-    {"if": {"properties": {"kind": {"const": "pay_account"}}}, "then": {"properties": {"value": {"format": "pay-account"}}}},
-    {"if": {"properties": {"kind": {"const": "app"}}}, "then": {"properties": {"value": {"format": "app-package"}}}}
+    {"if": {"properties": {"kind": {"const": "phone"}}}, "then": {"properties": {"value": {"pattern": PHONE_PATTERN}}}},
+    {"if": {"properties": {"kind": {"const": "url"}}}, "then": {"properties": {"value": {"pattern": URL_PATTERN}}}},
+    {"if": {"properties": {"kind": {"const": "domain"}}}, "then": {"properties": {"value": {"pattern": DOMAIN_PATTERN}}}},
+    {"if": {"properties": {"kind": {"const": "bank_account"}}}, "then": {"properties": {"value": {"pattern": BANK_ACCOUNT_PATTERN}}}},
+    {"if": {"properties": {"kind": {"const": "pay_account"}}}, "then": {"properties": {"value": {"pattern": PAY_ACCOUNT_PATTERN}}}},
+    {"if": {"properties": {"kind": {"const": "app"}}}, "then": {"properties": {"value": {"pattern": APP_PATTERN}}}}
 ]))]
 pub struct WatchEntryRequest {
     /// phone | url | domain | bank_account | pay_account | app
@@ -363,7 +375,7 @@ pub(super) async fn cases(
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewCaseRequest {
     /// The victim's phone, linking the case to earlier warnings; absent for an unknown victim.
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_OR_BLANK_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: Option<String>,
     #[schemars(extend("format" = "date-time"))]
     pub occurred_at: String,
@@ -749,4 +761,41 @@ pub fn figures_dto(f: &FraudFigures) -> FiguresDto {
 
 pub(super) async fn figures(State(state): State<AppState>, ctx: Ctx) -> ApiResult<axum::Json<FiguresDto>> {
     Ok(axum::Json(figures_dto(&state.db.fraud_figures(&ctx.scope()).await?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A value generated from `pattern` (anchors dropped: the generator writes whole strings).
+    fn matching(pattern: &'static str) -> impl Strategy<Value = String> {
+        let inner = pattern.trim_start_matches('^').trim_end_matches('$');
+        proptest::string::string_regex(inner).expect("the pattern compiles")
+    }
+
+    proptest! {
+        // The document promises that a watch-list value matching its kind's pattern is taken:
+        // each normaliser accepts everything its pattern describes.
+        #[test]
+        fn every_value_the_document_allows_for_a_kind_is_normalised(
+            phone in matching(PHONE_PATTERN),
+            url in matching(URL_PATTERN),
+            domain in matching(DOMAIN_PATTERN),
+            bank in matching(BANK_ACCOUNT_PATTERN),
+            pay in matching(PAY_ACCOUNT_PATTERN),
+            app in matching(APP_PATTERN),
+        ) {
+            for (kind, value) in [
+                (EntryKind::Phone, &phone),
+                (EntryKind::Url, &url),
+                (EntryKind::Domain, &domain),
+                (EntryKind::BankAccount, &bank),
+                (EntryKind::PayAccount, &pay),
+                (EntryKind::App, &app),
+            ] {
+                prop_assert!(kind.normalize(value).is_ok(), "{:?} {:?}", kind, value);
+            }
+        }
+    }
 }

@@ -89,7 +89,7 @@ pub(super) async fn check_api(
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ReportRequest {
     /// The reporter's phone, to be called back (the report is about this subscriber).
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// What the fraudster used: phone | url | domain | bank_account | pay_account | app.
     #[serde(default)]

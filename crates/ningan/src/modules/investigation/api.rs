@@ -473,6 +473,7 @@ pub async fn paths(
 pub struct GroupsQuery {
     /// The group to draw (1 = the tightest).
     #[serde(default)]
+    #[schemars(range(max = 1_000_000))]
     pub group: Option<usize>,
     #[serde(flatten)]
     pub filter: FilterQuery,

@@ -402,7 +402,13 @@ pub fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
     match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         None => Ok(this),
         Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=this).contains(y)).ok_or_else(|| {
-            super::error::refuse("year", format!("年份应为2000至{this}"), format!("year is 2000 to {this}"))
+            // The last year is this one: the clock's, not the document's to state.
+            super::error::LifeError::context_of(
+                "year",
+                &format!("年份应为2000至{this}"),
+                &format!("year is 2000 to {this}"),
+            )
+            .into()
         }),
     }
 }
@@ -541,8 +547,13 @@ pub async fn deaths(
     Ok(axum::Json(deaths_for(&state, &ctx, year_of(&q)?).await?))
 }
 
+fn departments(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::http::schema::enum_of(super::model::DEPARTMENTS.iter().map(|d| d.0))
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct DepartmentRequest {
+    #[schemars(schema_with = "departments")]
     pub department: String,
 }
 

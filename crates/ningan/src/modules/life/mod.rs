@@ -377,11 +377,13 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(Method::POST, "/api/life/points/import", work, "life", "导入隐患点（CSV 或 XLSX，逐行报告拒收原因）")
+            .file_body(crate::web::import::MEDIA_TYPES)
             .response::<crate::web::import::ImportReport>(),
         post(api::import_points),
     )
     .add(
         Op::api(Method::POST, "/api/life/helmets/import", work, "life", "导入头盔佩戴抽样（CSV 或 XLSX）")
+            .file_body(crate::web::import::MEDIA_TYPES)
             .response::<crate::web::import::ImportReport>(),
         post(api::import_samples),
     )

@@ -43,7 +43,7 @@ pub struct CodeRequest {
     #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     /// The phone registered with the bureau.
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
 }
 

@@ -137,14 +137,13 @@ fn checked_geometry(v: &serde_json::Value) -> Result<serde_json::Value, PreciseE
         let zh = "区域须为宁波市范围内的闭合多边形";
         PreciseError::Field("geometry", Rule::context(zh, "closed rings inside Ningbo"))
     };
-    let ok = !shape.polygons.is_empty()
-        && shape.polygons.iter().all(|p| {
-            !p.rings.is_empty()
-                && p.rings
-                    .iter()
-                    .all(|r| r.len() >= 4 && r.first() == r.last() && r.iter().all(|q| in_ningbo(q[0], q[1])))
-        });
-    if ok { Ok(g.clone()) } else { Err(outside()) }
+    let rings = || shape.polygons.iter().flat_map(|p| p.rings.iter());
+    let shaped = !shape.polygons.is_empty() && shape.polygons.iter().all(|p| !p.rings.is_empty());
+    if !shaped || rings().any(|r| r.len() < 4) {
+        return Err(bad());
+    }
+    let closed_inside = rings().all(|r| r.first() == r.last() && r.iter().all(|q| in_ningbo(q[0], q[1])));
+    if closed_inside { Ok(g.clone()) } else { Err(outside()) }
 }
 
 fn time_field(field: &'static str, v: Option<&str>) -> Result<Option<i64>, PreciseError> {

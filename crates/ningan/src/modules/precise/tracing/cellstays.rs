@@ -84,7 +84,7 @@ pub struct CellStayBatch {
 pub struct CellStayRequest {
     /// The subscriber's mobile number (11 digits, `+86` allowed). Kept only when it is a
     /// registered resident's; otherwise only its keyed hash is.
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// Where the serving cell is (WGS 84 degrees).
     pub lat: f64,

@@ -113,7 +113,7 @@ pub struct VisitorInput {
     pub document_number: String,
     /// Mobile number (11 digits); optional, but cell stays find the visitor by it.
     #[serde(default)]
-    #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
+    #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_OR_BLANK_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: String,
     /// Where the visitor stays (hotel, rented room, relatives).
     #[serde(default)]
