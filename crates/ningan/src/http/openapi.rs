@@ -52,7 +52,8 @@ pub fn document(ops: &[Op]) -> Value {
             let content: Map<String, Value> = op
                 .file_body
                 .iter()
-                .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}})))
+                // An empty file is refused: there is nothing to import.
+                .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary", "minLength": 1}})))
                 .collect();
             operation.insert("requestBody".into(), json!({"required": true, "content": content}));
         }

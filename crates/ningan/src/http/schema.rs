@@ -19,6 +19,11 @@ pub fn integer_in(min: i64, max: i64) -> Schema {
 /// field shows, so a client built from the document sends one the server accepts.
 pub const ID_NUMBER_EXAMPLE: &str = "330203199001011236";
 
+/// A GB 11643 number as the server reads it: a province it knows, a county, a birth date's
+/// shape, the sequence; the check digit (`format: gb11643`) and a birth date after today are
+/// the server's to refuse.
+pub const ID_NUMBER_PATTERN: &str = r"^\s*(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])(?!0000)[0-9]{4}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]\s*$";
+
 /// A mobile number, as phone fields show it.
 pub const PHONE_EXAMPLE: &str = "13805740000";
 
@@ -110,6 +115,12 @@ pub const LON_EXAMPLE: f64 = 121.55;
 pub const LAT_EXAMPLE: f64 = 29.87;
 /// A time, as every RFC 3339 field shows it.
 pub const TIME_EXAMPLE: &str = "2026-11-30T08:00:00+08:00";
+/// RFC 3339 as the server parses it (`chrono`'s `parse_from_rfc3339`), written out: the
+/// `date-time` format alone is an annotation many validators do not check. A day past its
+/// month's end (`02-30`) fits the pattern and is still refused.
+pub const TIME_PATTERN: &str = r"^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)\s*$";
+/// A calendar day, `YYYY-MM-DD`.
+pub const DATE_PATTERN: &str = r"^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\s*$";
 
 /// One of Ningbo's district codes (GB/T 2260), as a number.
 pub fn district_code(_: &mut schemars::SchemaGenerator) -> Schema {
@@ -117,11 +128,14 @@ pub fn district_code(_: &mut schemars::SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "enum": codes})
 }
 
-/// A unified social credit code (GB 32100), as the server reads it.
+/// A unified social credit code (GB 32100), as the server reads it: its registration
+/// authority, organisation category, province (11–82) and alphabet; the two check
+/// characters (`format: gb32100`) are the server's to verify.
 pub fn uscc(_: &mut schemars::SchemaGenerator) -> Schema {
     json_schema!({
         "type": "string",
-        "pattern": r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$",
+        "format": "gb32100",
+        "pattern": r"^\s*[1-9ANYany][1239](1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}\s*$",
         "examples": [USCC_EXAMPLE]
     })
 }

@@ -92,9 +92,9 @@ struct SearchQuery {
     actor: Option<String>,
     person_id: Option<i64>,
     action: Option<String>,
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     from: Option<String>,
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     to: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,

@@ -358,7 +358,7 @@ pub struct FiguresDto {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct FiguresQuery {
     /// YYYY-MM-DD; today when left out.
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     pub date: Option<String>,
 }
 
@@ -454,7 +454,7 @@ pub async fn add_shift(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DutyQuery {
     /// RFC 3339; now when left out.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub at: Option<String>,
 }
 

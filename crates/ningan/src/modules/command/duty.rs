@@ -20,10 +20,10 @@ pub struct ShiftInput {
     /// The officer's account.
     pub user_id: i64,
     /// RFC 3339.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub starts_at: String,
     /// RFC 3339, after the start and at most 24 hours later.
-    #[schemars(extend("format" = "date-time", "examples" = ["2026-11-30T16:00:00+08:00"]))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN, "examples" = ["2026-11-30T16:00:00+08:00"]))]
     pub ends_at: String,
     /// Where: "值班室", "巡逻一组", "卡口"…
     #[schemars(length(min = 1, max = 30), regex(pattern = r"\S"))]

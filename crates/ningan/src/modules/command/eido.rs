@@ -116,7 +116,7 @@ pub struct EidoCall {
     #[schemars(extend("format" = "phone-cn", "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub callback_number: String,
     #[serde(default)]
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub call_start_timestamp: Option<String>,
 }
 

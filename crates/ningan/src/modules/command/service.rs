@@ -35,7 +35,7 @@ pub struct IncidentInput {
     pub narrative: String,
     /// When the call came in (RFC 3339); now when left out.
     #[serde(default)]
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub received_at: Option<String>,
 }
 

@@ -232,7 +232,7 @@ pub struct ContactRequest {
     pub kind: String,
     /// RFC 3339; now when absent.
     #[serde(default)]
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub at: Option<String>,
     #[schemars(schema_with = "crate::http::schema::line_2_500")]
     pub topics: String,

@@ -19,9 +19,9 @@ use ningan_store::{Actor, Db, UnitKind};
 pub struct RoundInput {
     #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     pub opens_on: String,
-    #[schemars(extend("format" = "date", "examples" = ["2026-12-30"]))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN, "examples" = ["2026-12-30"]))]
     pub closes_on: String,
     /// Units reviewed; every branch and station within the caller's units when empty.
     #[serde(default)]

@@ -83,7 +83,7 @@ pub struct ScenarioInput {
     pub figures: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     pub launched_on: Option<String>,
 }
 

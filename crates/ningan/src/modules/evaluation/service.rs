@@ -158,10 +158,10 @@ pub struct WaveInput {
     #[serde(default)]
     pub version: Option<i64>,
     /// First day answers are taken, `YYYY-MM-DD`.
-    #[schemars(extend("format" = "date"))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN))]
     pub opens_on: String,
     /// Last day answers are taken, `YYYY-MM-DD`.
-    #[schemars(extend("format" = "date", "examples" = ["2026-12-30"]))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN, "examples" = ["2026-12-30"]))]
     pub closes_on: String,
     /// Interviews wanted across the city, shared among districts by their adults.
     #[schemars(range(min = 300, max = 100_000))]

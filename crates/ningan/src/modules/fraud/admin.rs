@@ -135,7 +135,7 @@ pub struct WatchEntryRequest {
     pub confidence: Option<i64>,
     pub typology: Option<String>,
     /// RFC 3339; never when absent.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub expires_at: Option<String>,
 }
 
@@ -377,7 +377,7 @@ pub struct NewCaseRequest {
     /// The victim's phone, linking the case to earlier warnings; absent for an unknown victim.
     #[schemars(extend("format" = "phone-cn", "pattern" = crate::http::schema::MOBILE_OR_BLANK_PATTERN, "examples" = [crate::http::schema::PHONE_EXAMPLE]))]
     pub phone: Option<String>,
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub occurred_at: String,
     /// Yuan lost.
     #[schemars(range(min = 0.0, max = 100_000_000.0))]
@@ -568,7 +568,7 @@ pub(super) async fn lectures(
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct NewLectureRequest {
     /// YYYY-MM-DD
-    #[schemars(extend("format" = "date", "examples" = ["2026-11-20"]))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN, "examples" = ["2026-11-20"]))]
     pub held_on: String,
     /// The unit that held it; the caller's unit when absent.
     pub unit_id: Option<i64>,

@@ -305,7 +305,7 @@ pub struct TaskInput {
     #[serde(default)]
     pub assignee: Option<i64>,
     /// YYYY-MM-DD (China time), today or later.
-    #[schemars(extend("format" = "date", "examples" = ["2099-12-31"]))]
+    #[schemars(extend("format" = "date", "pattern" = crate::http::schema::DATE_PATTERN, "examples" = ["2099-12-31"]))]
     pub due: String,
 }
 

@@ -52,9 +52,9 @@ pub struct NewRiskArea {
     /// high | medium
     #[schemars(extend("enum" = RISK_LEVELS))]
     pub level: String,
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub starts_at: Option<String>,
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub ends_at: Option<String>,
 }
 
@@ -285,6 +285,7 @@ pub(super) async fn list(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ArrivalStatus {
     /// pending | contacted | quarantined | cleared
+    #[schemars(extend("enum" = ARRIVAL_STATUSES))]
     pub status: String,
 }
 

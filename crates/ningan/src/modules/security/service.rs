@@ -48,10 +48,10 @@ pub struct PlanInput {
     #[schemars(schema_with = "crate::http::schema::line_2_80")]
     pub name: String,
     /// RFC 3339.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub starts_at: String,
     /// RFC 3339, after the start and at most 14 days later.
-    #[schemars(extend("format" = "date-time", "examples" = ["2026-11-30T20:00:00+08:00"]))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN, "examples" = ["2026-11-30T20:00:00+08:00"]))]
     pub ends_at: String,
 }
 

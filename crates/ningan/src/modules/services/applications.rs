@@ -327,7 +327,7 @@ pub(super) async fn show(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CounterRequest {
     /// The applicant's citizen ID number, read from their card.
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
+    #[schemars(extend("pattern" = crate::http::schema::ID_NUMBER_PATTERN, "format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     pub item: String,
     #[serde(default)]
@@ -344,7 +344,7 @@ pub struct CounterRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CounterCodeRequest {
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
+    #[schemars(extend("pattern" = crate::http::schema::ID_NUMBER_PATTERN, "format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
 }
 

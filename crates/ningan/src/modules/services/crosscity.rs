@@ -106,7 +106,7 @@ pub struct IncomingRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Applicant {
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
+    #[schemars(extend("pattern" = crate::http::schema::ID_NUMBER_PATTERN, "format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     pub name: String,
 }
@@ -203,7 +203,7 @@ pub(super) async fn incoming_status(
 pub struct ForwardRequest {
     /// The city where the applicant is registered.
     pub city: String,
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
+    #[schemars(extend("pattern" = crate::http::schema::ID_NUMBER_PATTERN, "format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
     pub name: String,
     pub item: String,

@@ -46,6 +46,7 @@ pub struct GateDto {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewGateRequest {
     pub compound_id: i64,
+    #[schemars(length(min = 1, max = 60), regex(pattern = r"\S"))]
     pub name: String,
     /// Where the gate stands, when not at the compound's point.
     pub lon: Option<f64>,

@@ -189,7 +189,7 @@ pub struct NewStayRequest {
     #[schemars(extend("enum" = ["14", "7+3", "5+3"]))]
     pub regime: String,
     /// RFC 3339; required without a follow-up.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub last_exposure: Option<String>,
 }
 
@@ -332,7 +332,7 @@ pub async fn record_report(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct EndRequest {
     /// The new end of quarantine (RFC 3339).
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub end_at: String,
     #[schemars(length(min = 2, max = 200))]
     pub reason: String,

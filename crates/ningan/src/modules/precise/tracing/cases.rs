@@ -64,7 +64,7 @@ pub struct NewCaseRequest {
     #[schemars(extend("enum" = CASE_STATUSES))]
     pub status: String,
     /// Onset or sampling time (RFC 3339); tracing looks back from here.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub onset_at: String,
     pub note: Option<String>,
 }
@@ -166,7 +166,7 @@ pub struct InvestigationDto {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(super) struct InvestigationQuery {
     /// RFC 3339; now when left out.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     to: Option<String>,
     /// The rule edition: ninth (default), eighth or sixth.
     #[schemars(extend("enum" = ningan_trace::ExposureRule::EDITIONS))]

@@ -283,7 +283,7 @@ pub struct ScanRequest {
     pub person_token: String,
     pub venue_code: String,
     /// When scanned (RFC 3339); now when absent.
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
     pub at: Option<String>,
 }
 

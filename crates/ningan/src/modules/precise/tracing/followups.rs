@@ -307,10 +307,17 @@ pub(super) async fn set_status_many(
     Ok(axum::Json(report))
 }
 
+/// A release says why (two characters or more).
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("allOf" = [{
+    "if": {"properties": {"status": {"const": "released"}}, "required": ["status"]},
+    "then": {"required": ["note"], "properties": {"note": {"type": "string", "minLength": 2, "pattern": "\\S[\\s\\S]*\\S"}}}
+}]))]
 pub struct StatusRequest {
     /// transferred | quarantined | released
+    #[schemars(extend("enum" = FOLLOWUP_STATUSES))]
     pub status: String,
+    #[schemars(length(max = 500))]
     pub note: Option<String>,
 }
 

@@ -64,10 +64,12 @@ fn venue_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NewVenueRequest {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
     /// restaurant | market | shop | office | school | hospital | transport | gate
     #[schemars(schema_with = "venue_kinds")]
     pub kind: String,
+    #[schemars(regex(pattern = r"\S"))]
     pub address: String,
     /// The station (派出所) the venue belongs to.
     pub unit_id: i64,
@@ -76,6 +78,7 @@ pub struct NewVenueRequest {
     #[schemars(extend("examples" = [crate::http::schema::LAT_EXAMPLE]))]
     pub lat: f64,
     /// A code to print; generated when absent.
+    #[schemars(regex(pattern = r"^\s*([A-Za-z0-9-]{4,32})?\s*$"))]
     pub code: Option<String>,
 }
 

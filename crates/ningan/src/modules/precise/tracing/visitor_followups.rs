@@ -171,11 +171,17 @@ pub async fn list(state: &AppState, ctx: &Ctx) -> ApiResult<Vec<VisitorFollowupD
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(extend("required" = ["status"], "allOf" = [{
+    "if": {"properties": {"status": {"const": "released"}}, "required": ["status"]},
+    "then": {"required": ["note"], "properties": {"note": {"minLength": 2, "pattern": "\\S[\\s\\S]*\\S"}}}
+}]))]
 pub struct StatusRequest {
     /// transferred | quarantined | released (forward only)
     #[serde(default)]
+    #[schemars(extend("enum" = ningan_store::FOLLOWUP_STATUSES))]
     pub status: String,
     #[serde(default)]
+    #[schemars(length(max = 500))]
     pub note: String,
 }
 

@@ -97,7 +97,7 @@ fn document_number(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     "required" = ["name", "document_type", "document_number", "staying_address"],
     "allOf" = [{
         "if": {"properties": {"document_type": {"const": "id_card"}}, "required": ["document_type"]},
-        "then": {"properties": {"document_number": {"pattern": r"^\s*[0-9]{17}[0-9Xx]\s*$", "format": "gb11643"}}}
+        "then": {"properties": {"document_number": {"pattern": crate::http::schema::ID_NUMBER_PATTERN, "format": "gb11643"}}}
     }]
 ))]
 pub struct VisitorInput {
@@ -536,7 +536,7 @@ pub(super) async fn get_one(
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MatchRequest {
     /// The ID number of the register entry (in the caller's area).
-    #[schemars(regex(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$"), extend("format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
+    #[schemars(extend("pattern" = crate::http::schema::ID_NUMBER_PATTERN, "format" = "gb11643", "examples" = [crate::http::schema::ID_NUMBER_EXAMPLE]))]
     pub id_number: String,
 }
 
