@@ -137,7 +137,9 @@ impl Write {
     }
 
     /// Records one delivery attempt's outcome: the agency's status on success, otherwise a
-    /// retry with backoff, dead after `max_attempts`.
+    /// retry with backoff, dead after `max_attempts`. Only a delivery still pending or failed
+    /// takes it: one that another attempt or the agency's acknowledgement has moved on since
+    /// `d` was read keeps its state.
     pub async fn delivery_result(
         &mut self,
         d: &Delivery,
@@ -154,7 +156,8 @@ impl Write {
                 };
                 sqlx::query(
                     "UPDATE change_deliveries SET status = $1, attempts = $2, last_error = NULL, delivered_at = $3, \
-                     acked_at = CASE WHEN $1 = 'acknowledged' THEN $3 ELSE acked_at END, updated_at = $3 WHERE id = $4",
+                     acked_at = CASE WHEN $1 = 'acknowledged' THEN $3 ELSE acked_at END, updated_at = $3 \
+                     WHERE id = $4 AND status IN ('pending', 'failed')",
                 )
                 .bind(status)
                 .bind(attempts)
@@ -167,9 +170,11 @@ impl Write {
                 let dead = attempts >= max_attempts;
                 // 1 s, 2 s, 4 s… capped at ten minutes.
                 let backoff = (1_000i64 << attempts.min(10)).min(600_000);
+                // Only a delivery still waiting: an attempt that fails after another one (or the
+                // agency's acknowledgement) moved it on must not undo that.
                 sqlx::query(
                     "UPDATE change_deliveries SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4, \
-                     updated_at = $5 WHERE id = $6",
+                     updated_at = $5 WHERE id = $6 AND status IN ('pending', 'failed')",
                 )
                 .bind(if dead { "dead" } else { "failed" })
                 .bind(attempts)

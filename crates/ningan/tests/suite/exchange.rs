@@ -205,16 +205,24 @@ on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_
     app.user("clerk", &[Role::ServiceClerk], station.id).await;
     let resident = app.resident("申请人", 330203, 1, station.id).await;
     let admin = app.login("admin").await;
-    let (s, _) = admin
-        .request(
-            "PUT",
-            "/api/services/agencies/hrss",
-            json!({"name": "人社局", "base_url": format!("http://127.0.0.1:{}/hrss", sim.1), "secret": SECRET,
-                   "evidence": ["social_insurance"], "webhook_url": format!("http://127.0.0.1:{}/hrss/identity-changes", sim.1)}),
-        )
-        .await;
-    assert_eq!(s, 200);
-    // A change whose only delivery has used up its attempts.
+    let register = |webhook: String| {
+        let admin = admin.clone();
+        let base = format!("http://127.0.0.1:{}/hrss", sim.1);
+        async move {
+            let (s, _) = admin
+                .request(
+                    "PUT",
+                    "/api/services/agencies/hrss",
+                    json!({"name": "人社局", "base_url": base, "secret": SECRET,
+                           "evidence": ["social_insurance"], "webhook_url": webhook}),
+                )
+                .await;
+            assert_eq!(s, 200);
+        }
+    };
+    // While the agency's webhook is down the worker can only fail, so the delivery is made
+    // dead here and nothing moves it on meanwhile.
+    register("http://127.0.0.1:9/hrss/identity-changes".into()).await;
     let mut w = app.db.write().await.unwrap();
     let change = w.identity_change(&actor(), resident, "hukou_address", "宁波市海曙区新地址1号", None).await.unwrap();
     w.commit().await.unwrap();
@@ -222,6 +230,7 @@ on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_
     let mut w = app.db.write().await.unwrap();
     w.delivery_result(&d, Err("HTTP 503"), 1).await.unwrap();
     w.commit().await.unwrap();
+    register(format!("http://127.0.0.1:{}/hrss/identity-changes", sim.1)).await;
     let (_, dead) = admin.get("/api/services/deliveries?status=dead").await;
     assert_eq!(dead["total"], 1, "{dead}");
     let id = dead["items"][0]["id"].as_i64().unwrap();
@@ -241,4 +250,35 @@ on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_
     let received: Value =
         reqwest::get(format!("http://127.0.0.1:{}/control/received", sim.1)).await.unwrap().json().await.unwrap();
     assert_eq!(received["applied"]["hrss"], json!([change]));
+});
+
+// The worker reads a waiting delivery, and while its attempt runs the agency's answer (or
+// another attempt) moves it on: the late failure must not undo that.
+on_both_backends!(a_failure_written_late_does_not_undo_a_delivery_already_acknowledged, |b| async move {
+    let app = spawn_app(b).await;
+    let station = app.station(330203, 1).await;
+    app.user("admin", &[Role::Administrator], app.unit("330200").await.id).await;
+    let resident = app.resident("申请人", 330203, 2, station.id).await;
+    let admin = app.login("admin").await;
+    let (s, _) = admin
+        .request(
+            "PUT",
+            "/api/services/agencies/hrss",
+            json!({"name": "人社局", "base_url": "http://127.0.0.1:9/hrss", "secret": SECRET,
+                   "evidence": ["social_insurance"], "webhook_url": "http://127.0.0.1:9/hrss/identity-changes"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let mut w = app.db.write().await.unwrap();
+    let change = w.identity_change(&actor(), resident, "hukou_address", "宁波市海曙区新地址2号", None).await.unwrap();
+    w.commit().await.unwrap();
+    let stale = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
+    let mut w = app.db.write().await.unwrap();
+    w.delivery_result(&stale, Ok("acknowledged"), 8).await.unwrap();
+    w.commit().await.unwrap();
+    let mut w = app.db.write().await.unwrap();
+    w.delivery_result(&stale, Err("connection refused"), 8).await.unwrap();
+    w.commit().await.unwrap();
+    let now = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
+    assert_eq!(now.status, "acknowledged", "the acknowledgement stands");
 });
