@@ -766,13 +766,8 @@ pub(super) async fn figures(State(state): State<AppState>, ctx: Ctx) -> ApiResul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::schema::matching;
     use proptest::prelude::*;
-
-    /// A value generated from `pattern` (anchors dropped: the generator writes whole strings).
-    fn matching(pattern: &'static str) -> impl Strategy<Value = String> {
-        let inner = pattern.trim_start_matches('^').trim_end_matches('$');
-        proptest::string::string_regex(inner).expect("the pattern compiles")
-    }
 
     proptest! {
         // The document promises that a watch-list value matching its kind's pattern is taken:
