@@ -473,10 +473,6 @@ pub async fn act(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn industries(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    crate::http::schema::enum_of(model::INDUSTRIES.iter().map(|i| i.0))
-}
-
 fn request_actions(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     crate::http::schema::enum_of(super::service::RequestAction::ALL.iter().map(|a| a.as_str()))
 }
@@ -493,7 +489,7 @@ pub struct NoticeRequest {
     pub district: Option<i64>,
     /// A GB/T 4754 section to address only its enterprises.
     #[serde(default)]
-    #[schemars(schema_with = "industries")]
+    #[schemars(schema_with = "super::service::industries")]
     pub industry: Option<String>,
 }
 

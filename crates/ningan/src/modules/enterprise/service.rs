@@ -13,7 +13,7 @@ use super::uscc::Uscc;
 use crate::app::AppState;
 use crate::http::principal::Ctx;
 
-fn industries(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub(super) fn industries(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     crate::http::schema::enum_of(model::INDUSTRIES.iter().map(|i| i.0))
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InvestigationState;
 use super::analysis::{self, FilterQuery, View};
+use super::service::entity_kinds;
 use super::service::{self, CaseInput, EvidenceInput, MemberInput, NoteInput, StageInput, TaskDoneInput, TaskInput};
 use super::store::cases::{self, Case, CaseQuery, Member};
 use super::store::records::{self, Import, RecordQuery, mask_key};
@@ -284,10 +285,6 @@ pub struct EntityDto {
     pub label: String,
     pub holder: Option<i64>,
     pub in_register: bool,
-}
-
-fn entity_kinds(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    crate::http::schema::enum_of(records::ENTITY_KINDS.iter().map(|e| e.0))
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -651,7 +648,7 @@ pub async fn copresence(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 pub struct EntityInput {
     /// person (ID number), phone, account, vehicle (plate), address or org (name).
-    #[schemars(schema_with = "super::service::entity_kinds")]
+    #[schemars(schema_with = "entity_kinds")]
     pub kind: String,
     pub key: String,
     /// The person it belongs to (an entity of this case), tying it to them.

@@ -547,13 +547,9 @@ pub async fn deaths(
     Ok(axum::Json(deaths_for(&state, &ctx, year_of(&q)?).await?))
 }
 
-fn departments(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    crate::http::schema::enum_of(super::model::DEPARTMENTS.iter().map(|d| d.0))
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct DepartmentRequest {
-    #[schemars(schema_with = "departments")]
+    #[schemars(schema_with = "super::service::departments")]
     pub department: String,
 }
 

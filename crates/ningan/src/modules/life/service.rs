@@ -142,7 +142,7 @@ fn steps(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     crate::http::schema::enum_of(Step::ALL.iter().map(|k| k.as_str()))
 }
 
-fn departments(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub(super) fn departments(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     crate::http::schema::enum_of(model::DEPARTMENTS.iter().map(|k| k.0))
 }
 
