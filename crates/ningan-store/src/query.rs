@@ -8,6 +8,7 @@ use sqlx::{Any, FromRow};
 enum Arg {
     I64(i64),
     Text(String),
+    OptText(Option<String>),
 }
 
 #[derive(Default)]
@@ -29,6 +30,11 @@ impl Filter {
 
     pub fn arg_text(&mut self, v: String) -> String {
         self.args.push(Arg::Text(v));
+        format!("${}", self.args.len())
+    }
+
+    pub fn arg_opt_text(&mut self, v: Option<String>) -> String {
+        self.args.push(Arg::OptText(v));
         format!("${}", self.args.len())
     }
 
@@ -66,6 +72,7 @@ impl Filter {
             q = match a {
                 Arg::I64(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
+                Arg::OptText(v) => q.bind(v.clone()),
             };
         }
         q
@@ -80,6 +87,7 @@ impl Filter {
             q = match a {
                 Arg::I64(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
+                Arg::OptText(v) => q.bind(v.clone()),
             };
         }
         q

@@ -63,7 +63,7 @@ pub struct FieldError {
     pub code: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub detail_zh: String,

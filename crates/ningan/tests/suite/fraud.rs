@@ -317,6 +317,62 @@ on_both_backends!(signals_are_refused_clearly_and_bad_batches_change_nothing, |b
     assert_eq!(list["total"], 1, "the batch with a bad entry listed nothing: {list}");
 });
 
+on_both_backends!(concurrent_batches_log_each_signal_once_and_audit_each_batch_with_its_ids, |b| async move {
+    let c = city(b).await;
+    // Eight senders at once, each batch sharing ten ids with the next (a sender's retry racing
+    // another's), and one batch carrying a victim journey: the batches are written together,
+    // and across them every id is logged and scored exactly once.
+    let line = |id: String| {
+        json!({"id": id, "phone": "13900000000", "at": ago(5), "kind": "sms", "from": "95588"}).to_string()
+    };
+    let bodies: Vec<String> = (0..8)
+        .map(|k| {
+            let mut lines: Vec<String> = (0..40).map(|i| line(format!("c-{k}-{i}"))).collect();
+            lines.extend((0..10).map(|i| line(format!("c-{}-{i}", (k + 1) % 8))));
+            if k == 3 {
+                lines.push(journey("cj", "13912340001"));
+            }
+            lines.join("\n")
+        })
+        .collect();
+    let sent = bodies.iter().map(|b| b.lines().count()).sum::<usize>();
+    let posts = bodies.iter().map(|body| ndjson(&c.carrier, body));
+    let reports = futures_util::future::join_all(posts).await;
+    let (mut accepted, mut duplicates, mut high) = (0, 0, 0);
+    for (s, r) in &reports {
+        assert_eq!(*s, 200, "{r}");
+        accepted += r["accepted"].as_u64().unwrap();
+        duplicates += r["duplicates"].as_u64().unwrap();
+        high += r["warnings"].as_array().unwrap().iter().filter(|w| w["level"] == "high").count();
+    }
+    assert_eq!((accepted, duplicates), (8 * 40 + 3, 8 * 10), "every id once, every repeat counted");
+    assert_eq!(accepted + duplicates, sent as u64);
+    assert_eq!(high, 1, "the journey warned once: {reports:?}");
+
+    // One audit entry per batch, naming exactly the signals that batch logged.
+    let everything = ningan_store::Scope::everything();
+    let filter = ningan_store::AuditFilter { action: Some("fraud.signals".into()), ..Default::default() };
+    let page = ningan_store::PageRequest { per_page: 100, ..Default::default() };
+    let entries = c.app.db.audit_search(&everything, &filter, page).await.unwrap();
+    assert_eq!(entries.items.len(), 8, "one entry per batch");
+    let mut named: Vec<String> = entries
+        .items
+        .iter()
+        .flat_map(|e| e.entry.detail.split_once("logged: ").map(|(_, ids)| ids.to_string()))
+        .flat_map(|ids| ids.split(' ').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    named.sort();
+    let before = named.len();
+    named.dedup();
+    assert_eq!((before, named.len()), (8 * 40 + 3, 8 * 40 + 3), "each logged id named by one batch");
+    let ids: Vec<String> = named.clone();
+    let mut found = 0;
+    for chunk in ids.chunks(50) {
+        found += c.app.db.fraud_signals_by_ids(chunk).await.unwrap().len();
+    }
+    assert_eq!(found, ids.len(), "the ids the audit names are the ones in the log");
+});
+
 on_both_backends!(the_public_checks_identifiers_and_reports_fraud_within_a_rate_limit, |b| async move {
     let c = city(b).await;
     let anon = c.app.anonymous();

@@ -48,11 +48,63 @@ pub struct IngestSummary {
     pub warnings: Vec<(i64, Level)>,
 }
 
+/// A caller's batch waiting to be written with the next group.
+struct Queued {
+    actor: Actor,
+    channel: String,
+    items: std::sync::Arc<[Incoming]>,
+    historical: bool,
+    reply: tokio::sync::oneshot::Sender<Result<IngestSummary, ApiError>>,
+}
+
+/// A signal keyed and looked up, ready for the log and the engine.
+struct Prepared<'a> {
+    batch: usize,
+    phone: &'a str,
+    signal: Signal,
+    fact: Fact,
+    body: String,
+    fact_json: String,
+    listed: Option<String>,
+}
+
+/// Answers every batch of a group with its own summary, or all with the group's error.
+fn answer_group(group: Vec<Queued>, outcome: Result<Vec<IngestSummary>, ApiError>) {
+    match outcome {
+        Ok(summaries) => {
+            for (q, summary) in group.into_iter().zip(summaries) {
+                crate::http::events::add(
+                    "ningan_fraud_signals_total",
+                    &[("outcome", "scored")],
+                    summary.accepted as f64,
+                );
+                crate::http::events::add(
+                    "ningan_fraud_signals_total",
+                    &[("outcome", "duplicate")],
+                    summary.duplicates as f64,
+                );
+                for (_, level) in &summary.warnings {
+                    crate::http::events::count("ningan_fraud_warnings_total", &[("level", level.as_str())]);
+                }
+                // A caller that gave up no longer listens; its batch is committed all the same.
+                let _ = q.reply.send(Ok(summary));
+            }
+        }
+        Err(e) => {
+            for q in group {
+                let _ = q.reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
 pub struct FraudService {
     engine: Mutex<Engine>,
     /// Keys the pseudonymous person ids: without it a person id cannot be tied to a number.
     key_secret: std::sync::OnceLock<[u8; 32]>,
     ingest: tokio::sync::Mutex<()>,
+    /// Batches waiting for the ingest lock; see [`FraudService::ingest_at`].
+    queue: Mutex<Vec<Queued>>,
     loaded: AtomicBool,
     rules_path: PathBuf,
     centre: tokio::sync::OnceCell<OrgUnit>,
@@ -79,6 +131,7 @@ impl FraudService {
             engine: Mutex::new(Engine::new(rules, Watchlist::default())),
             key_secret: std::sync::OnceLock::new(),
             ingest: tokio::sync::Mutex::new(()),
+            queue: Mutex::new(Vec::new()),
             loaded: AtomicBool::new(false),
             rules_path,
             centre: tokio::sync::OnceCell::new(),
@@ -162,6 +215,11 @@ impl FraudService {
 
     /// [`Self::ingest`], with warnings dated at their signal's time instead of now: for
     /// loading history (the demo city's past week), never for live traffic.
+    ///
+    /// Batches arriving while another group is being written wait in a queue, and whoever
+    /// takes the ingest lock next writes every waiting batch in one transaction (group
+    /// commit): under concurrent senders one commit serves them all, and a batch is answered
+    /// only after the commit that holds it.
     pub async fn ingest_at(
         &self,
         db: &Db,
@@ -172,75 +230,133 @@ impl FraudService {
     ) -> Result<IngestSummary, ApiError> {
         self.ensure_loaded(db).await?;
         let centre = self.centre(db).await?.clone();
-        let _g = self.ingest.lock().await;
+        let items: std::sync::Arc<[Incoming]> = items.into();
+        loop {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let queued =
+                Queued { actor: actor.clone(), channel: channel.to_string(), items: items.clone(), historical, reply };
+            self.queue.lock().map_err(|_| poisoned())?.push(queued);
+            {
+                let _g = self.ingest.lock().await;
+                let group = std::mem::take(&mut *self.queue.lock().map_err(|_| poisoned())?);
+                if !group.is_empty() {
+                    let outcome = self.write_group(db, &centre, &group).await;
+                    answer_group(group, outcome);
+                }
+            }
+            match answer.await {
+                Ok(outcome) => return outcome,
+                // The request that was writing our group went away before committing (its
+                // client hung up): nothing of ours was kept, so queue again.
+                Err(_) => continue,
+            }
+        }
+    }
+
+    /// Logs, scores and routes the queued batches in one transaction, in queue order.
+    async fn write_group(&self, db: &Db, centre: &OrgUnit, group: &[Queued]) -> Result<Vec<IngestSummary>, ApiError> {
         if !self.loaded.load(Ordering::Acquire) {
             self.rebuild_locked(db).await?;
         }
         // Until the commit succeeds the engine may hold signals the log does not.
         self.loaded.store(false, Ordering::Release);
-        let mut w = db.write().await?;
-        let mut subjects: HashMap<String, ningan_store::Subject> = HashMap::new();
-        let mut summary = IngestSummary::default();
-        let now = now_ms();
-        for item in items {
+        let mut summaries = vec![IngestSummary::default(); group.len()];
+        let mut seen = std::collections::HashSet::new();
+        let mut prepared = Vec::with_capacity(group.iter().map(|q| q.items.len()).sum());
+        {
             // The engine and the log know the person only by a keyed hash of the number; a
             // subject row (number, station) is made when someone needs it: a warning.
-            let person_key = self.person_key(&item.phone)?;
-            let signal =
-                Signal { id: item.id.into_boxed_str(), person: person_key as u64, at: item.at, kind: item.kind };
-            let (fact, listed) = self.engine.lock().map_err(|_| poisoned())?.fact(&signal);
-            let body = serde_json::to_string(&signal.kind).map_err(ApiError::internal)?;
-            let fact_json = serde_json::to_string(&fact).map_err(ApiError::internal)?;
-            let listed = listed.map(|(k, v, _)| format!("{}:{v}", k.as_str()));
-            let logged = w
-                .fraud_signal_log(&NewSignal {
-                    signal_id: &signal.id,
-                    person_key,
-                    at: signal.at,
-                    kind: signal.kind.tag().as_str(),
-                    body: &body,
-                    fact: &fact_json,
-                    listed: listed.as_deref(),
-                    channel,
-                })
-                .await?;
-            if !logged {
-                summary.duplicates += 1;
-                continue;
-            }
-            summary.accepted += 1;
-            let (_, warning) =
-                self.engine.lock().map_err(|_| poisoned())?.apply(person_key as u64, signal.at, &signal.id, fact);
-            if let Some(warning) = warning {
-                let subject = match subjects.get(&item.phone) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s = w.fraud_subject(&item.phone, person_key, (centre.id, &centre.path)).await?;
-                        subjects.insert(item.phone.clone(), s.clone());
-                        s
+            let engine = self.engine.lock().map_err(|_| poisoned())?;
+            for (batch, q) in group.iter().enumerate() {
+                for item in q.items.iter() {
+                    if !seen.insert(item.id.as_str()) {
+                        summaries[batch].duplicates += 1;
+                        continue;
                     }
-                };
-                let warned_at = if historical { signal.at * 1000 } else { now };
-                let task = w.fraud_task_open(&subject, &new_task(&warning, subject.id, warned_at)).await?;
-                summary.warnings.push((task, warning.level));
+                    let signal = Signal {
+                        id: item.id.as_str().into(),
+                        person: self.person_key(&item.phone)? as u64,
+                        at: item.at,
+                        kind: item.kind.clone(),
+                    };
+                    let (fact, listed) = engine.fact(&signal);
+                    prepared.push(Prepared {
+                        batch,
+                        phone: &item.phone,
+                        body: serde_json::to_string(&signal.kind).map_err(ApiError::internal)?,
+                        fact_json: serde_json::to_string(&fact).map_err(ApiError::internal)?,
+                        listed: listed.map(|(k, v, _)| format!("{}:{v}", k.as_str())),
+                        signal,
+                        fact,
+                    });
+                }
             }
         }
-        let detail = format!(
-            "{} signals via {channel}: {} new, {} repeated, {} warnings",
-            summary.accepted + summary.duplicates,
-            summary.accepted,
-            summary.duplicates,
-            summary.warnings.len()
-        );
-        w.audit(actor.audit("fraud.signals", "fraud_signal", "-", None, None, &detail)).await?;
+        let mut w = db.write().await?;
+        let rows: Vec<NewSignal<'_>> = prepared
+            .iter()
+            .map(|p| NewSignal {
+                signal_id: &p.signal.id,
+                person_key: p.signal.person as i64,
+                at: p.signal.at,
+                kind: p.signal.kind.tag().as_str(),
+                body: &p.body,
+                fact: &p.fact_json,
+                listed: p.listed.as_deref(),
+                channel: &group[p.batch].channel,
+            })
+            .collect();
+        let fresh = w.fraud_signals_log(&rows).await?;
+        drop(rows);
+        let mut logged: Vec<Vec<&str>> = vec![Vec::new(); group.len()];
+        let mut warned = Vec::new();
+        {
+            let mut engine = self.engine.lock().map_err(|_| poisoned())?;
+            for p in &prepared {
+                if !fresh.contains(&*p.signal.id) {
+                    summaries[p.batch].duplicates += 1;
+                    continue;
+                }
+                summaries[p.batch].accepted += 1;
+                logged[p.batch].push(&p.signal.id);
+                let (_, warning) = engine.apply(p.signal.person, p.signal.at, &p.signal.id, p.fact);
+                if let Some(warning) = warning {
+                    warned.push((p, warning));
+                }
+            }
+        }
+        let now = now_ms();
+        let mut subjects: HashMap<&str, ningan_store::Subject> = HashMap::new();
+        for (p, warning) in warned {
+            let subject = match subjects.get(p.phone) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = w.fraud_subject(p.phone, p.signal.person as i64, (centre.id, &centre.path)).await?;
+                    subjects.insert(p.phone, s.clone());
+                    s
+                }
+            };
+            let warned_at = if group[p.batch].historical { p.signal.at * 1000 } else { now };
+            let task = w.fraud_task_open(&subject, &new_task(&warning, subject.id, warned_at)).await?;
+            summaries[p.batch].warnings.push((task, warning.level));
+        }
+        // One entry per caller's batch, naming every signal it logged.
+        for (batch, q) in group.iter().enumerate() {
+            let s = &summaries[batch];
+            let detail = format!(
+                "{} signals via {}: {} new, {} repeated, {} warnings; logged: {}",
+                s.accepted + s.duplicates,
+                q.channel,
+                s.accepted,
+                s.duplicates,
+                s.warnings.len(),
+                logged[batch].join(" ")
+            );
+            w.audit(q.actor.audit("fraud.signals", "fraud_signal", "-", None, None, &detail)).await?;
+        }
         w.commit().await?;
         self.loaded.store(true, Ordering::Release);
-        crate::http::events::add("ningan_fraud_signals_total", &[("outcome", "scored")], summary.accepted as f64);
-        crate::http::events::add("ningan_fraud_signals_total", &[("outcome", "duplicate")], summary.duplicates as f64);
-        for (_, level) in &summary.warnings {
-            crate::http::events::count("ningan_fraud_warnings_total", &[("level", level.as_str())]);
-        }
-        Ok(summary)
+        Ok(summaries)
     }
 
     /// An engine with a given rule set and nothing loaded yet (the demo generator's).
@@ -249,6 +365,7 @@ impl FraudService {
             engine: Mutex::new(Engine::new(rules, Watchlist::default())),
             key_secret: std::sync::OnceLock::new(),
             ingest: tokio::sync::Mutex::new(()),
+            queue: Mutex::new(Vec::new()),
             loaded: AtomicBool::new(false),
             rules_path: PathBuf::from("fraud-rules.toml"),
             centre: tokio::sync::OnceCell::new(),
