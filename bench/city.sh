@@ -7,7 +7,7 @@
 #   PEOPLE=N                 the demo city's size (default 100,000)
 
 people=${PEOPLE:-100000}
-bin_ningan=${BIN:-./target/release/ningan}
+bin_ningan=${BIN:-${CARGO_TARGET_DIR:-./target}/release/ningan}
 [ -z "${BIN:-}" ] && cargo build --release -p ningan >&2
 pid=
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

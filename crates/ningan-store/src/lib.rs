@@ -51,8 +51,8 @@ pub use precise::{
     NewVenue, NewZone, Notice, RiskArea, SiteBoard, Stay, Venue, Zone, ZoneChange, followup_transition_allowed,
 };
 pub use residents::{
-    BulkResident, Compound, NewCompound, NewResident, Resident, ResidentLabel, ResidentQuery, ResidentSort,
-    is_identifier_search,
+    BulkResident, Compound, NewCompound, NewResident, Resident, ResidentCursor, ResidentLabel, ResidentQuery,
+    ResidentSort, is_identifier_search,
 };
 pub use scope::Scope;
 pub use services::{

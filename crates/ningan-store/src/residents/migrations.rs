@@ -4,10 +4,11 @@
 
 use crate::migrate::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 2,
-    name: "places: unit locations, residential compounds, households",
-    common: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 2,
+        name: "places: unit locations, residential compounds, households",
+        common: r#"
 ALTER TABLE org_units ADD COLUMN lon DOUBLE PRECISION;
 ALTER TABLE org_units ADD COLUMN lat DOUBLE PRECISION;
 CREATE TABLE compounds (
@@ -26,6 +27,15 @@ ALTER TABLE residents ADD COLUMN household_no TEXT;
 CREATE INDEX residents_household ON residents (household_no);
 CREATE INDEX residents_compound ON residents (compound_id);
 "#,
-    sqlite: "",
-    postgres: "",
-}];
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 39,
+        name: "residents: name-prefix search and keyset pages by name served by an index range",
+        common: "",
+        // Both compare names by code point, so a prefix is a range and both list in one order.
+        sqlite: "CREATE INDEX residents_name_key ON residents (name, id);",
+        postgres: r#"CREATE INDEX residents_name_key ON residents (name COLLATE "C", id);"#,
+    },
+];

@@ -11,6 +11,7 @@ use crate::audit::Actor;
 use crate::db::{Db, Write};
 use crate::org_units::UnitKind;
 use crate::query::Filter;
+use crate::sql::COUNT_CAP;
 use crate::{Page, PageRequest, Result, Scope, StoreError};
 
 #[derive(Debug, Clone)]
@@ -83,12 +84,33 @@ impl ResidentSort {
         })
     }
 
-    fn order_by(self) -> &'static str {
+    /// PostgreSQL orders names by code point (`COLLATE "C"`) as SQLite does, so a prefix is
+    /// an index range and both backends list in one order.
+    fn order_by(self, pg: bool) -> &'static str {
         match self {
             ResidentSort::Id => "id",
+            ResidentSort::Name if pg => r#"name COLLATE "C", id"#,
             ResidentSort::Name => "name, id",
             ResidentSort::BirthDate => "birth_date, id",
             ResidentSort::Newest => "id DESC",
+        }
+    }
+
+    /// The condition that a row comes after `c` in this order.
+    fn after(self, pg: bool, c: &ResidentCursor, f: &mut Filter) -> String {
+        let id = f.arg_i64(c.id);
+        match self {
+            ResidentSort::Id => format!("id > {id}"),
+            ResidentSort::Newest => format!("id < {id}"),
+            ResidentSort::Name => {
+                let key = f.arg_text(c.key.clone());
+                let name = if pg { r#"name COLLATE "C""# } else { "name" };
+                format!("({name}, id) > ({key}, {id})")
+            }
+            ResidentSort::BirthDate => {
+                let key = f.arg_text(c.key.clone());
+                format!("(birth_date, id) > ({key}, {id})")
+            }
         }
     }
 }
@@ -101,6 +123,50 @@ pub struct ResidentQuery {
     pub sort: ResidentSort,
     /// Why, for a search by a full identifier (recorded with the search).
     pub purpose: Option<String>,
+    /// Where the previous page ended: the page starts after it (keyset paging), whatever
+    /// its number, so a deep page costs what the first does. Without it the page number
+    /// decides (a jump).
+    pub after: Option<ResidentCursor>,
+}
+
+/// The last row of a page in the list's order: its sort key and id. Written as `{id}` or
+/// `{id}~{key}`; opaque to clients, which hand back the `next_after` they were given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentCursor {
+    pub id: i64,
+    pub key: String,
+}
+
+impl ResidentCursor {
+    /// The cursor after `r` in `sort`'s order.
+    pub fn after(r: &Resident, sort: ResidentSort) -> String {
+        match sort {
+            ResidentSort::Id | ResidentSort::Newest => r.id.to_string(),
+            ResidentSort::Name => format!("{}~{}", r.id, r.name),
+            ResidentSort::BirthDate => format!("{}~{}", r.id, r.birth_date),
+        }
+    }
+
+    /// Every cursor of any sort matches this (as stated in the API's schema).
+    pub const PATTERN: &str = "^[1-9][0-9]{0,17}(~.+)?$";
+
+    /// None when `s` is not a cursor of `sort`'s shape.
+    pub fn parse(s: &str, sort: ResidentSort) -> Option<ResidentCursor> {
+        let (c, keyed) = Self::parse_any(s)?;
+        (keyed == matches!(sort, ResidentSort::Name | ResidentSort::BirthDate)).then_some(c)
+    }
+
+    /// A cursor of some sort, and whether it carries a key (sorts by name or birth date do).
+    pub fn parse_any(s: &str) -> Option<(ResidentCursor, bool)> {
+        let (id, key) = match s.split_once('~') {
+            Some((_, "")) => return None,
+            Some((id, key)) => (id, Some(key)),
+            None => (s, None),
+        };
+        let digits = !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0');
+        let id = id.parse::<i64>().ok().filter(|_| digits)?;
+        Some((ResidentCursor { id, key: key.unwrap_or_default().to_string() }, key.is_some()))
+    }
 }
 
 /// Whether `q` would be matched as a full ID number or phone: such a search confirms a
@@ -119,6 +185,23 @@ enum Term {
     MaskedId(String),
     Phone(String),
     NamePrefix(String),
+}
+
+/// The least string above every string that starts with `prefix`, in code-point order: the
+/// prefix with its last character raised by one (None if none can be).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        if (0xD800..0xE000).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 fn classify(q: &str) -> Term {
@@ -235,6 +318,7 @@ impl Write {
         query: &ResidentQuery,
         page: PageRequest,
     ) -> Result<Page<Resident>> {
+        let pg = self.is_postgres();
         let mut f = Filter::new();
         f.within(scope, "unit_path");
         let mut term_kind = "all";
@@ -257,8 +341,16 @@ impl Write {
                 }
                 Term::NamePrefix(v) => {
                     term_kind = "name";
-                    let i = f.arg_text(format!("{v}%"));
-                    f.cond(format!("name LIKE {i}"));
+                    // A range, not LIKE: an index serves it on both backends.
+                    let name = if pg { r#"name COLLATE "C""# } else { "name" };
+                    let lo = f.arg_text(v.clone());
+                    match prefix_end(&v) {
+                        Some(end) => {
+                            let hi = f.arg_text(end);
+                            f.cond(format!("{name} >= {lo} AND {name} < {hi}"));
+                        }
+                        None => f.cond(format!("{name} >= {lo}")),
+                    }
                 }
             }
         }
@@ -267,14 +359,29 @@ impl Write {
             f.cond(format!("unit_id = {i}"));
         }
         let where_sql = f.where_sql();
-        let total: (i64,) =
-            f.bind_as(&format!("SELECT COUNT(*) FROM residents WHERE {where_sql}")).fetch_one(self.conn()).await?;
-        let lim = f.arg_i64(page.per_page);
-        let off = f.arg_i64(page.offset());
-        let sql = format!(
-            "SELECT {COLUMNS} FROM residents WHERE {where_sql} ORDER BY {} LIMIT {lim} OFFSET {off}",
-            query.sort.order_by()
-        );
+        // Counting stops at the cap: the pager says "10000+" rather than scan a city.
+        let total: (i64,) = f
+            .bind_as(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM residents WHERE {where_sql} LIMIT {COUNT_CAP}) c"))
+            .fetch_one(self.conn())
+            .await?;
+        let order = query.sort.order_by(pg);
+        let sql = match &query.after {
+            Some(cursor) => {
+                let after = query.sort.after(pg, cursor, &mut f);
+                let lim = f.arg_i64(page.per_page);
+                format!("SELECT {COLUMNS} FROM residents WHERE {where_sql} AND {after} ORDER BY {order} LIMIT {lim}")
+            }
+            // A jump to a page by number still skips its offset, but over ids alone (an
+            // index) before reading the page's rows.
+            None => {
+                let lim = f.arg_i64(page.per_page);
+                let off = f.arg_i64(page.offset());
+                format!(
+                    "SELECT {COLUMNS} FROM residents WHERE id IN (SELECT id FROM residents WHERE {where_sql} \
+                     ORDER BY {order} LIMIT {lim} OFFSET {off}) ORDER BY {order}"
+                )
+            }
+        };
         let rows = f.bind(&sql).fetch_all(self.conn()).await?;
         let items = rows.iter().map(Resident::from_row).collect::<Result<Vec<_>>>()?;
         let ids: Vec<String> = items.iter().map(|r| r.id.to_string()).collect();

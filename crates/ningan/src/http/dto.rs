@@ -12,18 +12,39 @@ pub struct PageDto<T> {
     pub pages: i64,
     /// Set when counting stopped at a cap: `total` is a lower bound.
     pub total_capped: bool,
+    /// On lists paged by key: pass as `after` (with `page` one higher, for the number shown)
+    /// for the next page, which then costs what the first does however deep. Absent on the
+    /// last page and on lists paged by number only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 impl<T> PageDto<T> {
     pub fn from_page<U>(p: ningan_store::Page<U>, f: impl FnMut(U) -> T) -> PageDto<T> {
         let pages = p.pages();
         let (page, per_page, total) = (p.page, p.per_page, p.total);
-        PageDto { items: p.items.into_iter().map(f).collect(), page, per_page, total, pages, total_capped: false }
+        PageDto {
+            items: p.items.into_iter().map(f).collect(),
+            page,
+            per_page,
+            total,
+            pages,
+            total_capped: false,
+            next_after: None,
+        }
     }
 
     /// Marks the total as a lower bound when it reached `cap`.
     pub fn capped_at(mut self, cap: i64) -> PageDto<T> {
         self.total_capped = self.total >= cap;
+        self
+    }
+
+    /// The key the next page starts after, given when this page is full.
+    pub fn next_after(mut self, cursor: Option<String>) -> PageDto<T> {
+        if self.items.len() as i64 >= self.per_page {
+            self.next_after = cursor;
+        }
         self
     }
 }

@@ -134,6 +134,8 @@ pub struct Pager {
     pub sizable: bool,
     /// `path?filters&` to which `page=N` is appended.
     base: String,
+    /// Where this page ended, on a list paged by key: the next link starts after it.
+    next_after: Option<String>,
 }
 
 /// The page sizes a list offers.
@@ -154,6 +156,7 @@ impl Pager {
             path: path.to_string(),
             base: format!("{path}?{}", query(&pairs)),
             filters: kept,
+            next_after: None,
         }
     }
 
@@ -175,8 +178,23 @@ impl Pager {
         self
     }
 
+    /// For a list paged by key: `cursor` is where this page ended, given by the caller when
+    /// the page is full; the next link then starts there rather than skip the pages before.
+    pub fn next_after(mut self, cursor: Option<String>) -> Pager {
+        self.next_after = cursor;
+        self
+    }
+
     pub fn href(&self, page: i64) -> String {
         format!("{}page={page}", self.base)
+    }
+
+    /// The next page's link: by key where the list has one, else by number.
+    pub fn next_href(&self) -> String {
+        match &self.next_after {
+            Some(after) => format!("{}page={}&after={}", self.base, self.next(), url_encode(after)),
+            None => self.href(self.next()),
+        }
     }
 
     pub fn has_prev(&self) -> bool {
@@ -184,7 +202,7 @@ impl Pager {
     }
 
     pub fn has_next(&self) -> bool {
-        self.page < self.pages
+        self.page < self.pages || self.next_after.is_some()
     }
 
     pub fn prev(&self) -> i64 {

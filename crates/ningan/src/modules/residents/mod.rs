@@ -14,7 +14,7 @@ use ningan_core::idnumber::{age_band, mask_id_str};
 use ningan_core::phone::mask_phone_str;
 use ningan_core::time::today_cst;
 use ningan_core::{Action, IdNumber, Phone, text};
-use ningan_store::{NewResident, PageRequest, Resident, ResidentQuery, ResidentSort};
+use ningan_store::{NewResident, PageRequest, Resident, ResidentCursor, ResidentQuery, ResidentSort};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +156,10 @@ struct ListQuery {
     unit_id: Option<i64>,
     #[schemars(extend("enum" = RESIDENT_SORTS))]
     sort: Option<String>,
+    /// The `next_after` of the page before: this page starts after it (then `page` is only
+    /// the number shown). It belongs to the sort it was given with.
+    #[schemars(extend("pattern" = ningan_store::ResidentCursor::PATTERN, "examples" = ["20"]))]
+    after: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -198,11 +202,36 @@ async fn list(
         })?,
     };
     let purpose = identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref())?;
-    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose };
+    let after = cursor(q.after.as_deref(), sort)?;
+    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose, after };
     let mut w = state.db.write().await?;
     let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
-    Ok(axum::Json(PageDto::from_page(page, ResidentDto::masked)))
+    let next = page.items.last().map(|r| ResidentCursor::after(r, sort));
+    Ok(axum::Json(
+        PageDto::from_page(page, ResidentDto::masked).capped_at(ningan_store::sql::COUNT_CAP).next_after(next),
+    ))
+}
+
+/// The `after` of a keyset page, checked against the sort it was made for.
+pub fn cursor(after: Option<&str>, sort: ResidentSort) -> Result<Option<ResidentCursor>, ApiError> {
+    match after.filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(a) => match ResidentCursor::parse(a, sort) {
+            Some(c) => Ok(Some(c)),
+            // The right shape for another sort: which one it is depends on `sort`.
+            None if ResidentCursor::parse_any(a).is_some() => Err(Rule::context(
+                "翻页位置属于另一种排序：请使用本排序上一页返回的 next_after",
+                "the position belongs to another sort: pass the next_after of the page before in this sort",
+            )
+            .refuse("residents", "after")),
+            None => Err(ApiError::field(
+                "after",
+                "翻页位置无效：请使用上一页返回的 next_after",
+                "not a page position: pass the next_after of the page before",
+            )),
+        },
+    }
 }
 
 /// A refused text field, named in both languages.

@@ -25,6 +25,8 @@ pub struct ListQuery {
     sort: Option<String>,
     size: Option<String>,
     page: Option<String>,
+    /// Where the page before ended (keyset paging; see `ningan_store::ResidentCursor`).
+    after: Option<String>,
 }
 
 /// The filtered list as a file (CSV or XLSX), masked as on the page, at most
@@ -35,7 +37,7 @@ async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::e
     let purpose = super::identifier_search_allowed(state, ctx, q.q.as_deref(), q.purpose.as_deref())
         .map_err(|e| PageError::from(e).framed(ctx))?;
     let sort = ResidentSort::parse(&nonempty(&q.sort).unwrap_or_else(|| "id".into())).unwrap_or_default();
-    let query = ResidentQuery { q: nonempty(&q.q), unit_id: opt_i64(&q.unit_id), sort, purpose };
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id: opt_i64(&q.unit_id), sort, purpose, after: None };
     let tr = crate::web::Tr::new(ctx.language());
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let station = |id: i64| {
@@ -124,7 +126,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
                 (None, Some(msg.unwrap_or_else(|| tr.pick(&e.detail_zh, &e.detail_en).to_string())))
             }
         };
-    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose };
+    // A stale or edited position is dropped: the page number still says where to go.
+    let after = nonempty(&q.after).and_then(|a| ningan_store::ResidentCursor::parse(&a, sort));
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose, after };
     let size = crate::web::page::page_size(&q.size);
     let page_req = PageRequest::new(opt_i64(&q.page), Some(size));
     let units = state.db.units_in_scope(&ctx.scope()).await?;
@@ -145,7 +149,10 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         ("sort", sort_name.clone()),
         ("purpose", if identifier { nonempty(&q.purpose).unwrap_or_default() } else { String::new() }),
     ];
-    let pager = Pager::new("/residents", &filters, &page).sizable();
+    let full = page.items.len() as i64 == page.per_page;
+    let next = page.items.last().filter(|_| full).map(|r| ningan_store::ResidentCursor::after(r, sort));
+    let pager =
+        Pager::new("/residents", &filters, &page).sizable().capped_at(ningan_store::sql::COUNT_CAP).next_after(next);
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
     let en = ctx.language() == "en";
     let unit_name = |id: i64| {
