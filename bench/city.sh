@@ -18,12 +18,25 @@ city_sqlite() {
   local port=$1
   shift
   dir=$(mktemp -d)
-  trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+  trap city_sqlite_cleanup EXIT
   "$bin_ningan" demo --data "$dir" --people "$people" --no-serve > "$dir/logins.txt" 2> /dev/null
   "$@" "$dir"
   NINGAN_LOG=warn "$bin_ningan" serve --data "$dir" --listen "127.0.0.1:$port" > /dev/null 2>&1 &
   pid=$!
   wait_for "$port"
+}
+
+# The server is stopped and waited for, so it writes nothing into the directory being removed.
+city_sqlite_cleanup() {
+  stop_server
+  rm -rf "$dir" || true
+}
+
+stop_server() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
 }
 
 # city_pg PORT PGPORT FILL...: the same on PostgreSQL ($url), FILL given `--pg URL`.
@@ -53,7 +66,7 @@ city_pg() {
 }
 
 city_pg_cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  stop_server
   [ -n "${KEEP:-}" ] && { echo "kept: $dir, psql $url" >&2; return; }
   as_pg "$pg_bin/pg_ctl" -D "$dir/pg" -m immediate stop > /dev/null 2>&1 || true
   rm -rf "$dir"

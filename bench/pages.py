@@ -102,22 +102,32 @@ def main():
     district.request("GET", "/api/cockpit")
     cold_cockpit = (time.perf_counter() - t) * 1000
 
+    # Where page 1,999 ends, as the next link of page 1,999 hands it on: page 2,000 reached by
+    # key. The jump (the page number alone) is timed too.
+    _, data = commander.request("GET", "/api/residents?per_page=20&page=1999")
+    after = urllib.parse.quote(json.loads(data).get("next_after") or "")
+    surname_prefix = urllib.parse.quote(first["name"][:2]) if len(first["name"]) > 1 else surname
+
     cases = [
         ("floor: /healthz", commander, "/healthz"),
         ("page: cockpit (city)", commander, "/"),
         ("page: residents (city)", commander, "/residents"),
-        ("page: residents, deep page (city)", commander, "/residents?page=2000"),
+        ("page: residents, deep page by key (city)", commander, f"/residents?page=2000&after={after}"),
+        ("page: residents, jump to page 2000 (city)", commander, "/residents?page=2000"),
         (f"page: residents by surname (city)", commander, f"/residents?q={surname}"),
         ("page: residents (station)", officer, "/residents"),
         ("page: resident detail", officer, f"/residents/{rid}"),
         ("page: org units (city)", commander, "/units"),
         ("api: residents (city)", commander, "/api/residents"),
         ("api: residents sorted by name (city)", commander, "/api/residents?sort=name"),
+        ("api: residents, page 2000 by key (city)", commander, f"/api/residents?page=2000&after={after}"),
+        ("api: residents by surname (city)", commander, f"/api/residents?q={surname}"),
+        ("api: residents by name prefix (city)", commander, f"/api/residents?q={surname_prefix}&sort=name"),
         ("api: resident detail", officer, f"/api/residents/{rid}"),
         ("api: cockpit (city)", commander, "/api/cockpit"),
         ("api: org units (city)", commander, "/api/org-units"),
     ]
-    print(f"{'request':40} {'median':>8} {'p95':>8} {'p99':>8} {'×floor':>7}  <{TARGET_MS:.0f} ms")
+    print(f"{'request':44} {'median':>8} {'p95':>8} {'p99':>8} {'×floor':>7}  <{TARGET_MS:.0f} ms")
     floor = None
     worst = 0.0
     for name, session, path in cases:
@@ -125,8 +135,8 @@ def main():
         floor = floor or med
         worst = max(worst, med) if not name.startswith("floor") else worst
         ok = "yes" if med < TARGET_MS else "NO"
-        print(f"{name:40} {med:8.2f} {p95:8.2f} {p99:8.2f} {med / floor:7.1f}  {ok}")
-    print(f"{'api: cockpit, district, first view':40} {cold_cockpit:8.2f}")
+        print(f"{name:44} {med:8.2f} {p95:8.2f} {p99:8.2f} {med / floor:7.1f}  {ok}")
+    print(f"{'api: cockpit, district, first view':44} {cold_cockpit:8.2f}")
     print(f"\nslowest median {worst:.2f} ms; target {TARGET_MS:.0f} ms: {'met' if worst < TARGET_MS else 'NOT met'}")
 
 

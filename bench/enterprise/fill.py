@@ -11,62 +11,15 @@ With --pg the rows go to PostgreSQL through `psql` and `\copy` (standard library
 """
 
 import argparse
-import csv
 import os
 import random
 import sqlite3
-import subprocess
-import tempfile
+import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pgdb import Pg  # noqa: E402
 
-class Pg:
-    """Just enough of a DB-API connection over psql for this script."""
-
-    def __init__(self, url):
-        self.url = url
-
-    def execute(self, sql, params=()):
-        assert not params
-        out = subprocess.run(["psql", self.url, "-tA", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True)
-        return Rows([line.split("\t") for line in out.stdout.splitlines() if line])
-
-    def executemany(self, sql, rows):
-        table = sql.split("INSERT INTO ")[1].split(" (")[0]
-        cols = sql.split("(", 1)[1].split(")", 1)[0]
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as f:
-            w = csv.writer(f)
-            for r in rows:
-                w.writerow(["" if v is None else v for v in r])
-            name = f.name
-        os.chmod(name, 0o644)
-        subprocess.run(["psql", self.url, "-c", f"\\copy {table} ({cols}) FROM '{name}' WITH (FORMAT csv)"], check=True,
-                       capture_output=True)
-        os.unlink(name)
-
-    def commit(self):
-        pass
-
-
-class Rows(list):
-    def fetchall(self):
-        return [tuple(conv(v) for v in r) for r in list.__iter__(self)]
-
-    def fetchone(self):
-        rows = self.fetchall()
-        return rows[0] if rows else None
-
-    def __iter__(self):
-        return iter(self.fetchall())
-
-
-def conv(v):
-    for f in (int, float):
-        try:
-            return f(v)
-        except ValueError:
-            pass
-    return v
 
 STAGES = ["submitted"] * 2 + ["accepted"] * 2 + ["assigned"] + ["replied"] + ["closed"] * 4 + ["evaluated"] * 10
 CATEGORIES = ["security_risk", "dispute", "fraud", "licence", "workforce", "other"]

@@ -20,7 +20,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "== engine alone (one core) =="
 cargo bench -p ningan-fraud --bench score -- --signals "${SIGNALS:-2000000}" 2>/dev/null | tail -5 | tee "$out/engine.txt"
-cargo bench -p ningan --bench fraud_server --no-run >&2
+# GEN=path runs an already built load generator (target/release/deps/fraud_server-*).
+[ -z "${GEN:-}" ] && cargo bench -p ningan --bench fraud_server --no-run >&2
+generate() { if [ -n "${GEN:-}" ]; then "$GEN" "$@"; else cargo bench -p ningan --bench fraud_server -- "$@"; fi; }
 load() { # BACKEND PORT: serves a city on BACKEND and runs the load generator against it
   (
     source bench/city.sh
@@ -28,7 +30,7 @@ load() { # BACKEND PORT: serves a city on BACKEND and runs the load generator ag
     password=$(awk '$1 == "analyst" {print $2}' "$dir/logins.txt")
     reader=$(awk '$1 == "commander" {print $2}' "$dir/logins.txt")
     echo "== through the server ($1, demo city $PEOPLE residents) =="
-    cargo bench -p ningan --bench fraud_server -- --base "http://127.0.0.1:$2" --user analyst \
+    generate --base "http://127.0.0.1:$2" --user analyst \
       --password "$password" --reader-password "$reader" --rate "$rate" --seconds "$seconds"
   )
 }
@@ -43,7 +45,7 @@ for backend in ${BACKEND:-sqlite postgres}; do
   awk -v b="$backend" -v rate="$rate" -v engine="$engine" '
     /^ceiling:/ { for (i = 1; i <= NF; i++) if ($i == "signals/s") c = $(i - 1); per = $2 " " $3
                   printf "%-9s ceiling %-11s %8.0f/s = %5.1f x the steady %d/s, %5.2f %% of the engine alone (%d/s)\n",
-                         b, per, c, c / rate, 100 * c / engine, rate, engine }
+                         b, per, c, c / rate, rate, 100 * c / engine, engine }
     /red warning posted/ { p99 = $0; sub(/.*p99 /, "", p99); sub(/ ms.*/, "", p99)
                   printf "%-9s posted -> task readable p99 %s ms at %d/s offered\n", b, p99, rate }' "$out/$backend.txt"
 done

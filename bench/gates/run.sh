@@ -1,32 +1,34 @@
 #!/usr/bin/env bash
 # Gate checks under load: builds ningan in release, generates the demo city (PEOPLE, default
-# 100,000), serves it, prepares a gate with passes (setup.py), then runs wrk in the same run
-# against the server's plain /healthz and against POST /api/gates/{id}/check, and prints the
-# throughput ratio and the latency percentiles. Needs wrk (Debian package `wrk`).
+# 100,000) on each backend in BACKEND (default "sqlite postgres"; see ../city.sh), serves it,
+# prepares a gate with passes (setup.py), then runs wrk in the same run against the server's
+# plain /healthz and against POST /api/gates/{id}/check, and prints the throughput ratio and
+# the latency percentiles. Needs wrk (Debian package `wrk`).
 #   bash bench/gates/run.sh
+#   BACKEND=postgres bash bench/gates/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk > /dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
-people=${PEOPLE:-100000}
 port=${PORT:-18091}
 duration=${DURATION:-15s}
 conns=${CONNS:-32}
-cargo build --release -p ningan >&2
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-./target/release/ningan demo --data "$dir" --people "$people" --no-serve > "$dir/logins.txt" 2> "$dir/demo.log"
-NINGAN_LOG=warn ./target/release/ningan serve --data "$dir" --listen "127.0.0.1:$port" > /dev/null 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.1; done
-python3 bench/gates/setup.py --base "http://127.0.0.1:$port" --logins "$dir/logins.txt" --out "$dir"
-gate=$(python3 -c "import json; print(json.load(open('$dir/gate.json'))['gate'])")
-# Warm both paths (the device cache, the registry, the signing key).
-wrk -t2 -c"$conns" -d2s -s "$dir/check.lua" "http://127.0.0.1:$port/api/gates/$gate/check" > /dev/null
-wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$port/healthz" > /dev/null
-wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/livez" > "$dir/livez.txt"
-wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/healthz" > "$dir/healthz.txt"
-wrk -t2 -c"$conns" -d"$duration" --latency -s "$dir/check.lua" "http://127.0.0.1:$port/api/gates/$gate/check" > "$dir/check.txt"
-python3 - "$dir/livez.txt" "$dir/healthz.txt" "$dir/check.txt" "$people" "$conns" <<'PY'
+# One backend: a city served on it (see ../city.sh), the three wrk runs, the table.
+run() {
+  source bench/city.sh
+  if [ "$1" = postgres ]; then city_pg "$port" "${PGPORT:-25435}" true; else city_sqlite "$port" true; fi
+  python3 bench/gates/setup.py --base "http://127.0.0.1:$port" --logins "$dir/logins.txt" --out "$dir"
+  gate=$(python3 -c "import json; print(json.load(open('$dir/gate.json'))['gate'])")
+  # Warm both paths (the device cache, the registry, the signing key).
+  wrk -t2 -c"$conns" -d2s -s "$dir/check.lua" "http://127.0.0.1:$port/api/gates/$gate/check" > /dev/null
+  wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$port/healthz" > /dev/null
+  wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/livez" > "$dir/livez.txt"
+  wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/healthz" > "$dir/healthz.txt"
+  wrk -t2 -c"$conns" -d"$duration" --latency -s "$dir/check.lua" "http://127.0.0.1:$port/api/gates/$gate/check" > "$dir/check.txt"
+  echo "== $1 =="
+  table "$dir/livez.txt" "$dir/healthz.txt" "$dir/check.txt" "$people" "$conns"
+}
+table() {
+python3 - "$@" <<'PY'
 import re, sys
 def read(path):
     text = open(path).read()
@@ -41,3 +43,8 @@ for name, (rps, pct, bad) in [("GET /livez (no database)", l), ("GET /healthz (p
     print(f"{name:28} {rps:10.0f} {pct.get('50','-'):>9} {pct.get('90','-'):>9} {pct.get('99','-'):>9} {bad:>8}")
 print(f"gate checks at {100 * c[0] / h[0]:.0f} % of /healthz and {100 * c[0] / l[0]:.0f} % of /livez throughput (goal ≥ 80 % of /healthz)")
 PY
+}
+for backend in ${BACKEND:-sqlite postgres}; do
+  (run "$backend")
+  port=$((port + 1))
+done

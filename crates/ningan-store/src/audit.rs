@@ -209,7 +209,7 @@ impl Write {
             new.person_id = Some(persons[0]);
         }
         let seq = self.audit(new).await?;
-        for chunk in persons.chunks(400) {
+        for chunk in persons.chunks(self.rows_per_insert(2)) {
             let mut f = Filter::new();
             let rows: Vec<String> = chunk
                 .iter()
@@ -256,7 +256,7 @@ impl Db {
         let mut q = Filter::new();
         let lo_i = q.arg_text(lo);
         let hi_i = q.arg_text(hi);
-        let whole_city = scope.path().matches('/').count() <= 2;
+        let whole_city = scope.is_whole_tree();
         q.cond(format!(
             "(actor_unit_id IN (SELECT id FROM org_units WHERE path >= {lo_i} AND path < {hi_i}){})",
             if whole_city { " OR actor_unit_id IS NULL" } else { "" }

@@ -39,6 +39,13 @@ impl Scope {
     pub fn contains(&self, path: &str) -> bool {
         path.starts_with(&self.path)
     }
+
+    /// Whether this subtree holds every record: the whole tree, or the city's (the tree's one
+    /// root: every other unit is made under a parent). A list in such a scope needs no
+    /// condition on the path, which leaves the planner free to read it in the list's order.
+    pub fn is_whole_tree(&self) -> bool {
+        self.path.matches('/').count() <= 2
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +64,13 @@ mod tests {
             assert!(!(outside >= lo.as_str() && outside < hi.as_str()), "{outside}");
             assert!(!s.contains(outside));
         }
+    }
+
+    #[test]
+    fn only_the_tree_and_the_city_hold_every_record() {
+        assert!(Scope::everything().is_whole_tree());
+        assert!(Scope::subtree("/330200/").is_whole_tree());
+        assert!(!Scope::subtree("/330200/330203/").is_whole_tree());
+        assert!(!Scope::subtree("/330200/330203/330203001").is_whole_tree());
     }
 }

@@ -363,8 +363,8 @@ impl Write {
     /// Logs a batch of signals in order and returns the ids that were new: an id seen before
     /// (a retry) is left as logged, so it is not scored twice. The caller passes each id once.
     ///
-    /// One statement per 500 signals on SQLite (a multi-row insert: SQLite prepares it in
-    /// microseconds and has no round trip); one statement per batch on PostgreSQL, whose rows
+    /// Multi-row inserts of [`crate::sql::rows_per_insert`] signals on SQLite (it prepares
+    /// one in microseconds and has no round trip); one statement per batch on PostgreSQL, whose rows
     /// arrive as one JSON parameter (`json_array_elements … WITH ORDINALITY`), so the
     /// statement is prepared once whatever the batch size and the log keeps the batch's order,
     /// which the engine's rebuild replays.
@@ -392,7 +392,7 @@ impl Write {
             fresh.extend(ids);
             return Ok(fresh);
         }
-        for chunk in rows.chunks(500) {
+        for chunk in rows.chunks(crate::sql::rows_per_insert(9)) {
             let mut f = Filter::new();
             let received = f.arg_i64(now);
             let values: Vec<String> = chunk

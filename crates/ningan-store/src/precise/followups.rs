@@ -266,8 +266,11 @@ impl Write {
             .await?;
         let lim = f.arg_i64(page.per_page);
         let off = f.arg_i64(page.offset());
+        // The pages before are skipped over the follow-ups' own index (no join, no row read);
+        // only the page's rows are then joined to their residents.
         let sql = format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY f.unit_path DESC, f.id DESC LIMIT {lim} OFFSET {off}",
+            "SELECT {COLUMNS} FROM {FROM} WHERE f.id IN (SELECT f.id FROM followups f WHERE {} \
+             ORDER BY f.unit_path DESC, f.id DESC LIMIT {lim} OFFSET {off}) ORDER BY f.unit_path DESC, f.id DESC",
             f.where_sql()
         );
         let rows = f.bind(&sql).fetch_all(self.conn()).await?;

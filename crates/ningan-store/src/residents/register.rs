@@ -320,7 +320,9 @@ impl Write {
     ) -> Result<Page<Resident>> {
         let pg = self.is_postgres();
         let mut f = Filter::new();
-        f.within(scope, "unit_path");
+        if !scope.is_whole_tree() {
+            f.within(scope, "unit_path");
+        }
         let mut term_kind = "all";
         if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
             match classify(q) {
@@ -602,15 +604,12 @@ pub struct BulkResident {
     pub registered_at: i64,
 }
 
-/// Rows per INSERT statement: 12 parameters each stays far below both backends' limits.
-const BULK_ROWS: usize = 500;
-
 impl Write {
     /// Inserts many residents in this transaction with one audit entry for the batch.
     pub async fn residents_bulk_insert(&mut self, actor: &Actor, rows: &[BulkResident], detail: &str) -> Result<u64> {
         self.touch(crate::Area::People);
         let mut inserted = 0;
-        for chunk in rows.chunks(BULK_ROWS) {
+        for chunk in rows.chunks(self.rows_per_insert(13)) {
             let mut sql = String::from(
                 "INSERT INTO residents (name, id_number, gender, birth_date, phone, hukou_address, residence_address, \
                  unit_id, unit_path, compound_id, household_no, created_at, updated_at) VALUES ",

@@ -225,11 +225,11 @@ pub fn cursor(after: Option<&str>, sort: ResidentSort) -> Result<Option<Resident
                 "the position belongs to another sort: pass the next_after of the page before in this sort",
             )
             .refuse("residents", "after")),
-            None => Err(ApiError::field(
-                "after",
+            None => Err(Rule::other(
                 "翻页位置无效：请使用上一页返回的 next_after",
                 "not a page position: pass the next_after of the page before",
-            )),
+            )
+            .refuse("residents", "after")),
         },
     }
 }

@@ -263,7 +263,7 @@ pub async fn batch(
     rows_done: i64,
 ) -> Result<()> {
     const COLS: usize = 9;
-    for chunk in relations.chunks(500) {
+    for chunk in relations.chunks(w.rows_per_insert(COLS)) {
         let mut sql = String::from(
             "INSERT INTO inv_relations (case_id, import_id, line, src, dst, kind, at, amount, duration) VALUES ",
         );
@@ -489,7 +489,7 @@ pub async fn entities_bulk(
     case_id: i64,
     rows: &[(&str, String, Option<i64>, Option<i64>)],
 ) -> Result<()> {
-    for chunk in rows.chunks(500) {
+    for chunk in rows.chunks(w.rows_per_insert(5)) {
         let mut sql = String::from("INSERT INTO inv_entities (case_id, kind, ekey, holder, resident_id) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
