@@ -197,6 +197,23 @@ on_both_backends!(requests_to_an_agency_that_is_down_are_retried_until_it_answer
     assert!(fact["attempts"].as_i64().unwrap() >= 2, "the first attempt met the outage: {fact}");
 });
 
+/// Records a change of `resident`'s registered address; returns the change id and its first
+/// delivery.
+async fn address_changed(app: &TestApp, resident: i64, address: &str) -> (String, ningan_store::Delivery) {
+    let mut w = app.db.write().await.unwrap();
+    let change = w.identity_change(&actor(), resident, "hukou_address", address, None).await.unwrap();
+    w.commit().await.unwrap();
+    let d = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
+    (change, d)
+}
+
+/// Writes one attempt's outcome for `d` as the outbox worker does, dead after `max_attempts`.
+async fn record_attempt(app: &TestApp, d: &ningan_store::Delivery, outcome: Result<&str, &str>, max_attempts: i64) {
+    let mut w = app.db.write().await.unwrap();
+    w.delivery_result(d, outcome, max_attempts).await.unwrap();
+    w.commit().await.unwrap();
+}
+
 on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_change_id, |b| async move {
     let sim = partner_sim().await;
     let app = spawn_app(b).await;
@@ -223,13 +240,8 @@ on_both_backends!(a_dead_delivery_is_redriven_by_an_administrator_with_the_same_
     // While the agency's webhook is down the worker can only fail, so the delivery is made
     // dead here and nothing moves it on meanwhile.
     register("http://127.0.0.1:9/hrss/identity-changes".into()).await;
-    let mut w = app.db.write().await.unwrap();
-    let change = w.identity_change(&actor(), resident, "hukou_address", "宁波市海曙区新地址1号", None).await.unwrap();
-    w.commit().await.unwrap();
-    let d = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
-    let mut w = app.db.write().await.unwrap();
-    w.delivery_result(&d, Err("HTTP 503"), 1).await.unwrap();
-    w.commit().await.unwrap();
+    let (change, d) = address_changed(&app, resident, "宁波市海曙区新地址1号").await;
+    record_attempt(&app, &d, Err("HTTP 503"), 1).await;
     register(format!("http://127.0.0.1:{}/hrss/identity-changes", sim.1)).await;
     let (_, dead) = admin.get("/api/services/deliveries?status=dead").await;
     assert_eq!(dead["total"], 1, "{dead}");
@@ -269,13 +281,8 @@ on_both_backends!(a_failure_written_late_does_not_undo_a_delivery_already_acknow
         )
         .await;
     assert_eq!(s, 200);
-    let mut w = app.db.write().await.unwrap();
-    let change = w.identity_change(&actor(), resident, "hukou_address", "宁波市海曙区新地址2号", None).await.unwrap();
-    w.commit().await.unwrap();
-    let stale = app.db.deliveries_of_change(&change).await.unwrap().remove(0);
-    let mut w = app.db.write().await.unwrap();
-    w.delivery_result(&stale, Ok("acknowledged"), 8).await.unwrap();
-    w.commit().await.unwrap();
+    let (change, stale) = address_changed(&app, resident, "宁波市海曙区新地址2号").await;
+    record_attempt(&app, &stale, Ok("acknowledged"), 8).await;
     let mut w = app.db.write().await.unwrap();
     w.delivery_result(&stale, Err("connection refused"), 8).await.unwrap();
     w.commit().await.unwrap();
