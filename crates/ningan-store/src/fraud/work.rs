@@ -55,8 +55,9 @@ pub struct Subject {
     pub unit_path: String,
 }
 
-/// A signal as logged: `body` and `fact` are the engine's JSON forms.
-#[derive(Debug, Clone)]
+/// A signal as logged: `body` and `fact` are the engine's JSON forms. Serialised as one
+/// element of the batch PostgreSQL expands (field names as the columns).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewSignal<'a> {
     pub signal_id: &'a str,
     pub person_key: i64,
@@ -363,7 +364,7 @@ impl Write {
     /// Logs a batch of signals in order and returns the ids that were new: an id seen before
     /// (a retry) is left as logged, so it is not scored twice. The caller passes each id once.
     ///
-    /// Multi-row inserts of [`crate::sql::rows_per_insert`] signals on SQLite (it prepares
+    /// Multi-row inserts of [`Write::rows_per_insert`] signals on SQLite (it prepares
     /// one in microseconds and has no round trip); one statement per batch on PostgreSQL, whose rows
     /// arrive as one JSON parameter (`json_array_elements … WITH ORDINALITY`), so the
     /// statement is prepared once whatever the batch size and the log keeps the batch's order,
@@ -372,27 +373,21 @@ impl Write {
         let mut fresh = std::collections::HashSet::with_capacity(rows.len());
         let now = now_ms();
         if self.is_postgres() {
-            let json: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    serde_json::json!({"s": r.signal_id, "p": r.person_key, "a": r.at, "k": r.kind,
-                        "b": r.body, "f": r.fact, "l": r.listed, "c": r.channel})
-                })
-                .collect();
             let ids: Vec<String> = sqlx::query_scalar(
                 "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
-                 SELECT e.v->>'s', (e.v->>'p')::bigint, (e.v->>'a')::bigint, e.v->>'k', e.v->>'b', e.v->>'f', \
-                 e.v->>'l', e.v->>'c', $2 FROM json_array_elements($1::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n \
+                 SELECT e.v->>'signal_id', (e.v->>'person_key')::bigint, (e.v->>'at')::bigint, e.v->>'kind', \
+                 e.v->>'body', e.v->>'fact', e.v->>'listed', e.v->>'channel', $2 \
+                 FROM json_array_elements($1::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n \
                  ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id",
             )
-            .bind(serde_json::Value::Array(json).to_string())
+            .bind(serde_json::to_string(rows).map_err(|e| StoreError::Invalid(format!("signal batch: {e}")))?)
             .bind(now)
             .fetch_all(self.conn())
             .await?;
             fresh.extend(ids);
             return Ok(fresh);
         }
-        for chunk in rows.chunks(crate::sql::rows_per_insert(9)) {
+        for chunk in rows.chunks(self.rows_per_insert(9)) {
             let mut f = Filter::new();
             let received = f.arg_i64(now);
             let values: Vec<String> = chunk

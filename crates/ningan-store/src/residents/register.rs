@@ -147,6 +147,12 @@ impl ResidentCursor {
         }
     }
 
+    /// Where the page after `page` starts, when there may be one (the page is full).
+    pub fn next(page: &Page<Resident>, sort: ResidentSort) -> Option<String> {
+        let full = page.items.len() as i64 >= page.per_page;
+        page.items.last().filter(|_| full).map(|r| Self::after(r, sort))
+    }
+
     /// Every cursor of any sort matches this (as stated in the API's schema).
     pub const PATTERN: &str = "^[1-9][0-9]{0,17}(~.+)?$";
 

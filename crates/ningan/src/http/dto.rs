@@ -40,11 +40,9 @@ impl<T> PageDto<T> {
         self
     }
 
-    /// The key the next page starts after, given when this page is full.
+    /// The key the next page starts after (the list decides whether there may be one).
     pub fn next_after(mut self, cursor: Option<String>) -> PageDto<T> {
-        if self.items.len() as i64 >= self.per_page {
-            self.next_after = cursor;
-        }
+        self.next_after = cursor;
         self
     }
 }

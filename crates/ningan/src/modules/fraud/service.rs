@@ -246,8 +246,10 @@ impl FraudService {
             }
             match answer.await {
                 Ok(outcome) => return outcome,
-                // The request that was writing our group went away before committing (its
-                // client hung up): nothing of ours was kept, so queue again.
+                // The request writing our group went away before answering it (its client
+                // hung up mid-write): the transaction was dropped, so queue again. Should its
+                // commit have landed regardless, the retry finds every id logged and reports
+                // them as repeats, as any retried batch.
                 Err(_) => continue,
             }
         }

@@ -207,7 +207,7 @@ async fn list(
     let mut w = state.db.write().await?;
     let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
-    let next = page.items.last().map(|r| ResidentCursor::after(r, sort));
+    let next = ResidentCursor::next(&page, sort);
     Ok(axum::Json(
         PageDto::from_page(page, ResidentDto::masked).capped_at(ningan_store::sql::COUNT_CAP).next_after(next),
     ))

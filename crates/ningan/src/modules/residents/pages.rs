@@ -149,8 +149,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         ("sort", sort_name.clone()),
         ("purpose", if identifier { nonempty(&q.purpose).unwrap_or_default() } else { String::new() }),
     ];
-    let full = page.items.len() as i64 == page.per_page;
-    let next = page.items.last().filter(|_| full).map(|r| ningan_store::ResidentCursor::after(r, sort));
+    let next = ningan_store::ResidentCursor::next(&page, sort);
     let pager =
         Pager::new("/residents", &filters, &page).sizable().capped_at(ningan_store::sql::COUNT_CAP).next_after(next);
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
