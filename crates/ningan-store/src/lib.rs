@@ -36,7 +36,7 @@ pub use changes::{Area, Changes, area_of};
 pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use fraud::{
-    FraudCase, FraudFigures, Lecture, LoggedSignal, MonthCount, NewFraudCase, NewLecture, NewReport, NewSignal,
+    FraudCase, FraudFigures, Lecture, LogRow, LoggedSignal, MonthCount, NewFraudCase, NewLecture, NewReport, NewSignal,
     NewTask, NewWatchEntry, Report, RuleVersion, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, TaskSort,
     UnitRank, WatchEntry, fraud_outcome_zh, outcome_finishes,
 };

@@ -322,6 +322,57 @@ on_both_backends!(a_write_dropped_without_commit_rolls_back_and_blocks_nobody, |
     assert_eq!(db.verify_audit_chain().await.unwrap().first_broken, None);
 });
 
+on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_once, |b| async move {
+    let (db, _d) = open(b).await;
+    let body = |i: usize| format!(r#"{{"Sms":{{"from":"9558{i}","note":"退款\"客服\" ✓"}}}}"#);
+    let mut expected: Vec<String> = Vec::new();
+    let mut next = 0usize;
+    // Sizes across the statement shapes SQLite cuts a batch into, and PostgreSQL's one.
+    for size in [1usize, 7, 8, 9, 41, 200] {
+        let ids: Vec<String> = (0..size).map(|k| format!("sig-{}", next + k)).collect();
+        next += size;
+        let bodies: Vec<String> = (0..size).map(body).collect();
+        let mut rows = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            let listed = (k % 3 == 0).then_some("phone:+8657466660001");
+            let signal = NewSignal {
+                signal_id: id,
+                person_key: (k as i64) * 7_919 + 1,
+                at: 1_790_000_000 + k as i64,
+                kind: "sms",
+                body: &bodies[k],
+                fact: r#"{"listed":null}"#,
+                listed,
+                channel: "api",
+            };
+            rows.push(db.fraud_log_row(&signal).unwrap());
+        }
+        // The first half again: a retried batch, whose old ids must not come back as new.
+        let mut w = db.write().await.unwrap();
+        let refs: Vec<&LogRow> = rows.iter().collect();
+        let fresh = w.fraud_signals_log(&refs).await.unwrap();
+        assert_eq!(fresh.len(), size, "a batch of {size}");
+        let again = w.fraud_signals_log(&refs[..size.div_ceil(2)]).await.unwrap();
+        assert!(again.is_empty(), "a repeat of a batch of {size} was logged again: {again:?}");
+        w.commit().await.unwrap();
+        expected.extend(ids);
+    }
+    let page = db.fraud_replay_page(0, 0, 10_000).await.unwrap();
+    let order: Vec<&str> = page.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(order, expected.iter().map(String::as_str).collect::<Vec<_>>(), "the log keeps arrival order");
+    let stored = db.fraud_signals_by_ids(&["sig-1".to_string(), "sig-2".to_string()]).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    // sig-1 is the first of the batch of 7 (k = 0): listed; sig-2 (k = 1) is not.
+    assert_eq!((stored[0].body.as_str(), stored[0].fact.as_str()), (body(0).as_str(), r#"{"listed":null}"#));
+    assert_eq!((stored[0].person_key, stored[0].at), (1, 1_790_000_000));
+    assert_eq!(stored[0].listed.as_deref(), Some("phone:+8657466660001"));
+    assert_eq!(
+        (stored[1].listed.as_deref(), stored[1].kind.as_str(), stored[1].channel.as_str()),
+        (None, "sms", "api")
+    );
+    assert!(stored[0].received_at > 0);
+});
+
 // Versions are global: the application's modules hold some of the numbers between the
 // store's (30–38), and `all_migrations` refuses two with one number.
 #[test]

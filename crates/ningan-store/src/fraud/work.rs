@@ -56,7 +56,7 @@ pub struct Subject {
 }
 
 /// A signal as logged: `body` and `fact` are the engine's JSON forms. Serialised as one
-/// element of the batch PostgreSQL expands (field names as the columns).
+/// element of the batch the database expands (field names as the columns).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewSignal<'a> {
     pub signal_id: &'a str,
@@ -68,6 +68,53 @@ pub struct NewSignal<'a> {
     pub listed: Option<&'a str>,
     pub channel: &'a str,
 }
+
+/// A [`NewSignal`] encoded for the log ahead of time (by [`Db::fraud_log_row`]), so that a
+/// caller does it before it queues for the single writer rather than while every other
+/// caller waits.
+#[derive(Debug, Clone)]
+pub struct LogRow(Encoded);
+
+#[derive(Debug, Clone)]
+enum Encoded {
+    /// PostgreSQL: one element of the JSON array the statement expands.
+    Json(String),
+    /// SQLite: the columns, bound one by one.
+    Columns {
+        signal_id: String,
+        person_key: i64,
+        at: i64,
+        kind: String,
+        body: String,
+        fact: String,
+        listed: Option<String>,
+        channel: String,
+    },
+}
+
+impl Db {
+    /// `signal` encoded the way this database's log takes it.
+    pub fn fraud_log_row(&self, signal: &NewSignal<'_>) -> Result<LogRow> {
+        Ok(LogRow(if self.dialect() == crate::db::Dialect::Postgres {
+            Encoded::Json(serde_json::to_string(signal).map_err(|e| StoreError::Invalid(format!("signal: {e}")))?)
+        } else {
+            Encoded::Columns {
+                signal_id: signal.signal_id.to_string(),
+                person_key: signal.person_key,
+                at: signal.at,
+                kind: signal.kind.to_string(),
+                body: signal.body.to_string(),
+                fact: signal.fact.to_string(),
+                listed: signal.listed.map(str::to_string),
+                channel: signal.channel.to_string(),
+            }
+        }))
+    }
+}
+
+/// Rows per SQLite insert, largest first: a batch is cut into these so the statements come
+/// in four shapes, each prepared once and cached.
+const SQLITE_SHAPES: [usize; 4] = [128, 32, 8, 1];
 
 #[derive(Debug, Clone)]
 pub struct LoggedSignal {
@@ -363,58 +410,67 @@ impl Write {
 
     /// Logs a batch of signals in order and returns the ids that were new: an id seen before
     /// (a retry) is left as logged, so it is not scored twice. The caller passes each id once.
-    ///
-    /// Multi-row inserts of [`Write::rows_per_insert`] signals on SQLite (it prepares
-    /// one in microseconds and has no round trip); one statement per batch on PostgreSQL, whose rows
-    /// arrive as one JSON parameter (`json_array_elements … WITH ORDINALITY`), so the
-    /// statement is prepared once whatever the batch size and the log keeps the batch's order,
-    /// which the engine's rebuild replays.
-    pub async fn fraud_signals_log(&mut self, rows: &[NewSignal<'_>]) -> Result<std::collections::HashSet<String>> {
+    pub async fn fraud_signals_log(&mut self, rows: &[&LogRow]) -> Result<std::collections::HashSet<String>> {
         let mut fresh = std::collections::HashSet::with_capacity(rows.len());
         let now = now_ms();
         if self.is_postgres() {
+            // The whole batch is one JSON parameter, expanded in one statement whatever its
+            // size; json_to_recordset reads each element once (`->>` per column would parse
+            // it once per column). The array's order is the log's (`seq`), which the engine's
+            // rebuild replays.
+            let mut batch = String::with_capacity(rows.len() * 256);
+            batch.push('[');
+            for (i, r) in rows.iter().enumerate() {
+                let Encoded::Json(json) = &r.0 else {
+                    return Err(StoreError::Invalid("a signal encoded for another database".into()));
+                };
+                if i > 0 {
+                    batch.push(',');
+                }
+                batch.push_str(json);
+            }
+            batch.push(']');
             let ids: Vec<String> = sqlx::query_scalar(
                 "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
-                 SELECT e.v->>'signal_id', (e.v->>'person_key')::bigint, (e.v->>'at')::bigint, e.v->>'kind', \
-                 e.v->>'body', e.v->>'fact', e.v->>'listed', e.v->>'channel', $2 \
-                 FROM json_array_elements($1::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n \
+                 SELECT s.signal_id, s.person_key, s.at, s.kind, s.body, s.fact, s.listed, s.channel, $2 \
+                 FROM ROWS FROM (json_to_recordset($1::json) AS (signal_id text, person_key bigint, at bigint, \
+                 kind text, body text, fact text, listed text, channel text)) \
+                 WITH ORDINALITY AS s(signal_id, person_key, at, kind, body, fact, listed, channel, n) ORDER BY s.n \
                  ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id",
             )
-            .bind(serde_json::to_string(rows).map_err(|e| StoreError::Invalid(format!("signal batch: {e}")))?)
+            .bind(batch)
             .bind(now)
             .fetch_all(self.conn())
             .await?;
             fresh.extend(ids);
             return Ok(fresh);
         }
-        for chunk in rows.chunks(self.rows_per_insert(9)) {
-            let mut f = Filter::new();
-            let received = f.arg_i64(now);
-            let values: Vec<String> = chunk
-                .iter()
-                .map(|r| {
-                    let cols = [
-                        f.arg_text(r.signal_id.to_string()),
-                        f.arg_i64(r.person_key),
-                        f.arg_i64(r.at),
-                        f.arg_text(r.kind.to_string()),
-                        f.arg_text(r.body.to_string()),
-                        f.arg_text(r.fact.to_string()),
-                        f.arg_opt_text(r.listed.map(str::to_string)),
-                        f.arg_text(r.channel.to_string()),
-                    ];
-                    format!("({}, {received})", cols.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
-                 VALUES {} ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id",
-                values.join(", ")
-            );
-            let rows = f.bind(&sql).fetch_all(self.conn()).await?;
-            for r in rows {
-                fresh.insert(r.try_get::<String, _>(0)?);
+        // Anonymous `?` parameters: the driver looks a parameter's name up before binding it,
+        // which SQLite answers by walking the statement's list of named ones, so `$n` costs
+        // the square of the parameters and `?`, having no name, nothing. Rows go in order.
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let size = SQLITE_SHAPES.into_iter().find(|&k| k <= rest.len()).unwrap_or(1);
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let sql = sqlite_signal_insert(size);
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for r in chunk {
+                let Encoded::Columns { signal_id, person_key, at, kind, body, fact, listed, channel } = &r.0 else {
+                    return Err(StoreError::Invalid("a signal encoded for another database".into()));
+                };
+                q = q
+                    .bind(signal_id.as_str())
+                    .bind(*person_key)
+                    .bind(*at)
+                    .bind(kind.as_str())
+                    .bind(body.as_str())
+                    .bind(fact.as_str())
+                    .bind(listed.as_deref())
+                    .bind(channel.as_str())
+                    .bind(now);
             }
+            fresh.extend(q.fetch_all(self.conn()).await?);
         }
         Ok(fresh)
     }
@@ -636,6 +692,18 @@ impl Write {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The SQLite insert of `rows` signals (see [`SQLITE_SHAPES`]).
+fn sqlite_signal_insert(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" });
+    }
+    sql.push_str(" ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id");
+    sql
 }
 
 const SUBJECT_COLUMNS: &str = "id, phone, person_key, resident_id, unit_id, unit_path";

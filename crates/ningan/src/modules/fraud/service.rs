@@ -18,7 +18,7 @@ use ningan_fraud::{
     DEFAULT_RULES, Engine, EntryKind, Fact, Level, Listing, NormalizeError, RuleError, RuleSet, Signal, Warning,
     Watchlist,
 };
-use ningan_store::{Actor, Db, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
+use ningan_store::{Actor, Db, LogRow, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
 
 use super::wire::Incoming;
 use crate::http::error::ApiError;
@@ -52,20 +52,18 @@ pub struct IngestSummary {
 struct Queued {
     actor: Actor,
     channel: String,
-    items: std::sync::Arc<[Incoming]>,
+    items: std::sync::Arc<[Prepared]>,
     historical: bool,
     reply: tokio::sync::oneshot::Sender<Result<IngestSummary, ApiError>>,
 }
 
-/// A signal keyed and looked up, ready for the log and the engine.
-struct Prepared<'a> {
-    batch: usize,
-    phone: &'a str,
+/// A signal keyed, looked up and serialised for the log by its own caller before it
+/// queues, so the single writer only writes and scores.
+struct Prepared {
+    phone: String,
     signal: Signal,
     fact: Fact,
-    body: String,
-    fact_json: String,
-    listed: Option<String>,
+    row: LogRow,
 }
 
 /// Answers every batch of a group with its own summary, or all with the group's error.
@@ -230,7 +228,7 @@ impl FraudService {
     ) -> Result<IngestSummary, ApiError> {
         self.ensure_loaded(db).await?;
         let centre = self.centre(db).await?.clone();
-        let items: std::sync::Arc<[Incoming]> = items.into();
+        let items: std::sync::Arc<[Prepared]> = self.prepare(db, channel, items)?.into();
         loop {
             let (reply, answer) = tokio::sync::oneshot::channel();
             let queued =
@@ -255,6 +253,44 @@ impl FraudService {
         }
     }
 
+    /// Keys each signal, asks the watchlist for its fact and serialises its log row. A fact
+    /// is the watchlist's answer when the signal arrived; the log keeps it, so a rebuild
+    /// scores the signal the same way.
+    fn prepare(&self, db: &Db, channel: &str, items: Vec<Incoming>) -> Result<Vec<Prepared>, ApiError> {
+        let mut signals = Vec::with_capacity(items.len());
+        for item in items {
+            let signal = Signal {
+                id: item.id.into(),
+                person: self.person_key(&item.phone)? as u64,
+                at: item.at,
+                kind: item.kind,
+            };
+            signals.push((item.phone, signal));
+        }
+        let facts: Vec<_> = {
+            let engine = self.engine.lock().map_err(|_| poisoned())?;
+            signals.iter().map(|(_, signal)| engine.fact(signal)).collect()
+        };
+        let mut prepared = Vec::with_capacity(signals.len());
+        for ((phone, signal), (fact, listed)) in signals.into_iter().zip(facts) {
+            let body = serde_json::to_string(&signal.kind).map_err(ApiError::internal)?;
+            let fact_json = serde_json::to_string(&fact).map_err(ApiError::internal)?;
+            let listed = listed.map(|(k, v, _)| format!("{}:{v}", k.as_str()));
+            let row = db.fraud_log_row(&NewSignal {
+                signal_id: &signal.id,
+                person_key: signal.person as i64,
+                at: signal.at,
+                kind: signal.kind.tag().as_str(),
+                body: &body,
+                fact: &fact_json,
+                listed: listed.as_deref(),
+                channel,
+            })?;
+            prepared.push(Prepared { phone, signal, fact, row });
+        }
+        Ok(prepared)
+    }
+
     /// Logs, scores and routes the queued batches in one transaction, in queue order.
     async fn write_group(&self, db: &Db, centre: &OrgUnit, group: &[Queued]) -> Result<Vec<IngestSummary>, ApiError> {
         if !self.loaded.load(Ordering::Acquire) {
@@ -264,83 +300,52 @@ impl FraudService {
         self.loaded.store(false, Ordering::Release);
         let mut summaries = vec![IngestSummary::default(); group.len()];
         let mut seen = std::collections::HashSet::new();
-        let mut prepared = Vec::with_capacity(group.iter().map(|q| q.items.len()).sum());
-        {
-            // The engine and the log know the person only by a keyed hash of the number; a
-            // subject row (number, station) is made when someone needs it: a warning.
-            let engine = self.engine.lock().map_err(|_| poisoned())?;
-            for (batch, q) in group.iter().enumerate() {
-                for item in q.items.iter() {
-                    if !seen.insert(item.id.as_str()) {
-                        summaries[batch].duplicates += 1;
-                        continue;
-                    }
-                    let signal = Signal {
-                        id: item.id.as_str().into(),
-                        person: self.person_key(&item.phone)? as u64,
-                        at: item.at,
-                        kind: item.kind.clone(),
-                    };
-                    let (fact, listed) = engine.fact(&signal);
-                    prepared.push(Prepared {
-                        batch,
-                        phone: &item.phone,
-                        body: serde_json::to_string(&signal.kind).map_err(ApiError::internal)?,
-                        fact_json: serde_json::to_string(&fact).map_err(ApiError::internal)?,
-                        listed: listed.map(|(k, v, _)| format!("{}:{v}", k.as_str())),
-                        signal,
-                        fact,
-                    });
+        // (batch, signal): each id once per group, the first batch to carry it owning it.
+        let mut prepared: Vec<(usize, &Prepared)> = Vec::with_capacity(group.iter().map(|q| q.items.len()).sum());
+        for (batch, q) in group.iter().enumerate() {
+            for p in q.items.iter() {
+                if seen.insert(&*p.signal.id) {
+                    prepared.push((batch, p));
+                } else {
+                    summaries[batch].duplicates += 1;
                 }
             }
         }
         let mut w = db.write().await?;
-        let rows: Vec<NewSignal<'_>> = prepared
-            .iter()
-            .map(|p| NewSignal {
-                signal_id: &p.signal.id,
-                person_key: p.signal.person as i64,
-                at: p.signal.at,
-                kind: p.signal.kind.tag().as_str(),
-                body: &p.body,
-                fact: &p.fact_json,
-                listed: p.listed.as_deref(),
-                channel: &group[p.batch].channel,
-            })
-            .collect();
+        let rows: Vec<&LogRow> = prepared.iter().map(|(_, p)| &p.row).collect();
         let fresh = w.fraud_signals_log(&rows).await?;
         drop(rows);
         let mut logged: Vec<Vec<&str>> = vec![Vec::new(); group.len()];
         let mut warned = Vec::new();
         {
             let mut engine = self.engine.lock().map_err(|_| poisoned())?;
-            for p in &prepared {
+            for &(batch, p) in &prepared {
                 if !fresh.contains(&*p.signal.id) {
-                    summaries[p.batch].duplicates += 1;
+                    summaries[batch].duplicates += 1;
                     continue;
                 }
-                summaries[p.batch].accepted += 1;
-                logged[p.batch].push(&p.signal.id);
+                summaries[batch].accepted += 1;
+                logged[batch].push(&p.signal.id);
                 let (_, warning) = engine.apply(p.signal.person, p.signal.at, &p.signal.id, p.fact);
                 if let Some(warning) = warning {
-                    warned.push((p, warning));
+                    warned.push((batch, p, warning));
                 }
             }
         }
         let now = now_ms();
         let mut subjects: HashMap<&str, ningan_store::Subject> = HashMap::new();
-        for (p, warning) in warned {
-            let subject = match subjects.get(p.phone) {
+        for (batch, p, warning) in warned {
+            let subject = match subjects.get(p.phone.as_str()) {
                 Some(s) => s.clone(),
                 None => {
-                    let s = w.fraud_subject(p.phone, p.signal.person as i64, (centre.id, &centre.path)).await?;
-                    subjects.insert(p.phone, s.clone());
+                    let s = w.fraud_subject(&p.phone, p.signal.person as i64, (centre.id, &centre.path)).await?;
+                    subjects.insert(&p.phone, s.clone());
                     s
                 }
             };
-            let warned_at = if group[p.batch].historical { p.signal.at * 1000 } else { now };
+            let warned_at = if group[batch].historical { p.signal.at * 1000 } else { now };
             let task = w.fraud_task_open(&subject, &new_task(&warning, subject.id, warned_at)).await?;
-            summaries[p.batch].warnings.push((task, warning.level));
+            summaries[batch].warnings.push((task, warning.level));
         }
         // One entry per caller's batch, naming every signal it logged.
         for (batch, q) in group.iter().enumerate() {
