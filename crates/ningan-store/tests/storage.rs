@@ -351,11 +351,27 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
         let mut w = db.write().await.unwrap();
         let refs: Vec<&LogRow> = rows.iter().collect();
         let fresh = w.fraud_signals_log(&refs).await.unwrap();
-        assert_eq!(fresh.len(), size, "a batch of {size}");
+        assert!(ids.iter().all(|id| fresh.contains(id)), "a batch of {size}: {fresh:?}");
         let again = w.fraud_signals_log(&refs[..size.div_ceil(2)]).await.unwrap();
-        assert!(again.is_empty(), "a repeat of a batch of {size} was logged again: {again:?}");
+        assert_eq!(again, Fresh::Only(Default::default()), "a repeat of a batch of {size} was logged again");
+        // A repeat and a new id together: only the new one is new.
+        let extra_id = format!("extra-{size}");
+        let extra = NewSignal {
+            signal_id: &extra_id,
+            person_key: 5,
+            at: 1_790_000_000,
+            kind: "sms",
+            body: "{}",
+            fact: "{}",
+            listed: None,
+            channel: "nats",
+        };
+        let extra = db.fraud_log_row(&extra).unwrap();
+        let mixed = w.fraud_signals_log(&[refs[size - 1], &extra]).await.unwrap();
+        assert_eq!(mixed, Fresh::Only([extra_id.clone()].into()), "a batch of {size}, then one repeat and one new");
         w.commit().await.unwrap();
         expected.extend(ids);
+        expected.push(extra_id);
     }
     let page = db.fraud_replay_page(0, 0, 10_000).await.unwrap();
     let order: Vec<&str> = page.iter().map(|r| r.1.as_str()).collect();

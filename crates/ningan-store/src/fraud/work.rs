@@ -112,6 +112,24 @@ impl Db {
     }
 }
 
+/// Which signals of a batch the log took as new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fresh {
+    /// Every one: no id had been logged before (the usual case, told without listing them).
+    All,
+    /// Only these ids.
+    Only(std::collections::HashSet<String>),
+}
+
+impl Fresh {
+    pub fn contains(&self, signal_id: &str) -> bool {
+        match self {
+            Fresh::All => true,
+            Fresh::Only(ids) => ids.contains(signal_id),
+        }
+    }
+}
+
 /// Rows per SQLite insert, largest first: a batch is cut into these so the statements come
 /// in four shapes, each prepared once and cached.
 const SQLITE_SHAPES: [usize; 4] = [128, 32, 8, 1];
@@ -410,8 +428,7 @@ impl Write {
 
     /// Logs a batch of signals in order and returns the ids that were new: an id seen before
     /// (a retry) is left as logged, so it is not scored twice. The caller passes each id once.
-    pub async fn fraud_signals_log(&mut self, rows: &[&LogRow]) -> Result<std::collections::HashSet<String>> {
-        let mut fresh = std::collections::HashSet::with_capacity(rows.len());
+    pub async fn fraud_signals_log(&mut self, rows: &[&LogRow]) -> Result<Fresh> {
         let now = now_ms();
         if self.is_postgres() {
             // The whole batch is one JSON parameter, expanded in one statement whatever its
@@ -442,19 +459,25 @@ impl Write {
             .bind(now)
             .fetch_all(self.conn())
             .await?;
-            fresh.extend(ids);
-            return Ok(fresh);
+            return Ok(Fresh::Only(ids.into_iter().collect()));
         }
         // Anonymous `?` parameters: the driver looks a parameter's name up before binding it,
         // which SQLite answers by walking the statement's list of named ones, so `$n` costs
         // the square of the parameters and `?`, having no name, nothing. Rows go in order.
+        //
+        // No RETURNING: the driver hands each returned row across threads on its own. This
+        // write holds SQLite's only write lock, so the rows past the log's last `seq` are
+        // exactly the ones it added, read back only when a repeat was skipped.
+        let (last,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM fraud_signals").fetch_one(self.conn()).await?;
+        let mut added = 0;
         let mut rest = rows;
         while !rest.is_empty() {
             let size = SQLITE_SHAPES.into_iter().find(|&k| k <= rest.len()).unwrap_or(1);
             let (chunk, tail) = rest.split_at(size);
             rest = tail;
             let sql = sqlite_signal_insert(size);
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            let mut q = sqlx::query(&sql);
             for r in chunk {
                 let Encoded::Columns { signal_id, person_key, at, kind, body, fact, listed, channel } = &r.0 else {
                     return Err(StoreError::Invalid("a signal encoded for another database".into()));
@@ -470,9 +493,16 @@ impl Write {
                     .bind(channel.as_str())
                     .bind(now);
             }
-            fresh.extend(q.fetch_all(self.conn()).await?);
+            added += q.execute(self.conn()).await?.rows_affected();
         }
-        Ok(fresh)
+        if added == rows.len() as u64 {
+            return Ok(Fresh::All);
+        }
+        let ids: Vec<String> = sqlx::query_scalar("SELECT signal_id FROM fraud_signals WHERE seq > $1")
+            .bind(last)
+            .fetch_all(self.conn())
+            .await?;
+        Ok(Fresh::Only(ids.into_iter().collect()))
     }
 
     /// Opens the dissuasion task of a warning at the subject's station.
@@ -702,7 +732,7 @@ fn sqlite_signal_insert(rows: usize) -> String {
     for i in 0..rows {
         sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" });
     }
-    sql.push_str(" ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id");
+    sql.push_str(" ON CONFLICT (signal_id) DO NOTHING");
     sql
 }
 

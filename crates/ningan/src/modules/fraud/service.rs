@@ -320,7 +320,7 @@ impl FraudService {
         {
             let mut engine = self.engine.lock().map_err(|_| poisoned())?;
             for &(batch, p) in &prepared {
-                if !fresh.contains(&*p.signal.id) {
+                if !fresh.contains(&p.signal.id) {
                     summaries[batch].duplicates += 1;
                     continue;
                 }
