@@ -322,6 +322,41 @@ on_both_backends!(a_write_dropped_without_commit_rolls_back_and_blocks_nobody, |
     assert_eq!(db.verify_audit_chain().await.unwrap().first_broken, None);
 });
 
+on_both_backends!(a_count_stops_at_the_cap_unless_an_exact_one_is_asked_for, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330205", "330205001").await;
+    let all = Scope::everything();
+    let over = sql::COUNT_CAP as usize + 50;
+    let rows: Vec<BulkResident> = (0..over)
+        .map(|i| BulkResident {
+            name: if i % 2 == 0 { format!("甲{i}") } else { format!("乙{i}") },
+            id_number: IdNumber::synthesize(
+                330205,
+                NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + chrono::Days::new((i / 1000) as u64),
+                (i % 1000) as u16,
+            ),
+            phone: None,
+            hukou_address: "宁波市某路1号".into(),
+            residence_address: None,
+            unit_id: s.id,
+            unit_path: s.path.clone(),
+            compound_id: None,
+            household_no: None,
+            registered_at: 0,
+        })
+        .collect();
+    let mut w = db.write().await.unwrap();
+    w.residents_bulk_insert(&actor(), &rows, "test").await.unwrap();
+    let mut totals = Vec::new();
+    let half = ResidentQuery { q: Some("乙".into()), exact_count: true, ..Default::default() };
+    for q in [ResidentQuery::default(), ResidentQuery { exact_count: true, ..Default::default() }, half] {
+        totals.push(w.resident_search(&actor(), &all, &q, PageRequest::default()).await.unwrap().total);
+    }
+    // Capped, exact, and exact under a filter (half the names start with 乙).
+    assert_eq!(totals, [sql::COUNT_CAP, over as i64, (over / 2) as i64]);
+    w.commit().await.unwrap();
+});
+
 on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_once, |b| async move {
     let (db, _d) = open(b).await;
     let body = |i: usize| format!(r#"{{"Sms":{{"from":"9558{i}","note":"退款\"客服\" ✓"}}}}"#);

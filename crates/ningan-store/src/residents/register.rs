@@ -127,6 +127,8 @@ pub struct ResidentQuery {
     /// its number, so a deep page costs what the first does. Without it the page number
     /// decides (a jump).
     pub after: Option<ResidentCursor>,
+    /// Count every match rather than stop at [`COUNT_CAP`]: asked for, since it reads them all.
+    pub exact_count: bool,
 }
 
 /// The last row of a page in the list's order: its sort key and id. Written as `{id}` or
@@ -367,11 +369,14 @@ impl Write {
             f.cond(format!("unit_id = {i}"));
         }
         let where_sql = f.where_sql();
-        // Counting stops at the cap: the pager says "10000+" rather than scan a city.
-        let total: (i64,) = f
-            .bind_as(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM residents WHERE {where_sql} LIMIT {COUNT_CAP}) c"))
-            .fetch_one(self.conn())
-            .await?;
+        // Counting stops at the cap unless asked: the pager says "10000+" rather than scan a
+        // city on every page.
+        let count = if query.exact_count {
+            format!("SELECT COUNT(*) FROM residents WHERE {where_sql}")
+        } else {
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM residents WHERE {where_sql} LIMIT {COUNT_CAP}) c")
+        };
+        let total: (i64,) = f.bind_as(&count).fetch_one(self.conn()).await?;
         let order = query.sort.order_by(pg);
         let sql = match &query.after {
             Some(cursor) => {

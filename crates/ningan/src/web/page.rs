@@ -136,6 +136,8 @@ pub struct Pager {
     base: String,
     /// Where this page ended, on a list paged by key: the next link starts after it.
     next_after: Option<String>,
+    /// The same page counted exactly, on a list that can (`count=exact`), once counting stopped.
+    pub exact_href: Option<String>,
 }
 
 /// The page sizes a list offers.
@@ -157,6 +159,7 @@ impl Pager {
             base: format!("{path}?{}", query(&pairs)),
             filters: kept,
             next_after: None,
+            exact_href: None,
         }
     }
 
@@ -182,6 +185,15 @@ impl Pager {
     /// the page is full; the next link then starts there rather than skip the pages before.
     pub fn next_after(mut self, cursor: Option<String>) -> Pager {
         self.next_after = cursor;
+        self
+    }
+
+    /// For a list that counts exactly on request: once its count stopped at the cap, the
+    /// pager links to this page counted in full.
+    pub fn exact_count_offered(mut self) -> Pager {
+        if self.capped {
+            self.exact_href = Some(format!("{}count=exact&page={}", self.base, self.page));
+        }
         self
     }
 
@@ -366,6 +378,18 @@ mod form_tests {
         }
         let e = refield(ApiError::field("ring", "环", "ring"), "ring", "area");
         assert_eq!(e.errors[0].field, "area");
+    }
+
+    #[test]
+    fn only_a_count_that_stopped_at_the_cap_offers_the_exact_one_keeping_the_filters() {
+        let page = |total| ningan_store::Page { items: vec![()], page: 3, per_page: 20, total };
+        let filters = [("q", "张".to_string()), ("sort", "name".to_string())];
+        let capped = Pager::new("/residents", &filters, &page(10_000)).capped_at(10_000).exact_count_offered();
+        let href = capped.exact_href.unwrap();
+        assert!(href.starts_with("/residents?") && href.ends_with("count=exact&page=3"), "{href}");
+        assert!(href.contains("sort=name") && href.contains("q="), "{href}");
+        let counted = Pager::new("/residents", &filters, &page(9_999)).capped_at(10_000).exact_count_offered();
+        assert_eq!(counted.exact_href, None, "a total under the cap is already exact");
     }
 
     #[test]

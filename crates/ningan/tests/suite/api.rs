@@ -742,6 +742,13 @@ on_both_backends!(the_resident_list_pages_at_the_size_asked_and_exports_masked, 
     let second = second.text().await.unwrap();
     assert_eq!(rows(&second), 5, "the rest from {next}");
     assert!(second.contains("居民25") && !second.contains("居民01"), "page two by key");
+
+    // An exact count on request (the store's test crosses the cap); an unknown mode is refused.
+    let (s, p) = officer.get("/api/residents?count=exact&per_page=10").await;
+    assert_eq!((s, p["total"].as_i64(), p["total_capped"].as_bool()), (200, Some(25), Some(false)), "{p}");
+    let (s, e) = officer.get("/api/residents?count=all").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("count")), "{e}");
+    assert_eq!(e["errors"][0]["code"].as_str(), Some("residents.one_of"), "{e}");
 });
 
 #[tokio::test]

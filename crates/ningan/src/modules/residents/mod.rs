@@ -162,6 +162,22 @@ struct ListQuery {
     after: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
+    /// `exact` counts every match (it reads them all); by default `total` stops at 10,000
+    /// and `total_capped` says so.
+    #[schemars(extend("enum" = COUNT_MODES))]
+    count: Option<String>,
+}
+
+/// How a list counts: `capped` (the default) stops at 10,000, `exact` does not.
+pub const COUNT_MODES: &[&str] = &["capped", "exact"];
+
+/// Whether `count` asks for an exact total; anything but the two modes is refused.
+pub fn exact_count(count: Option<&str>) -> Result<bool, ApiError> {
+    match count.filter(|c| !c.is_empty()) {
+        None | Some("capped") => Ok(false),
+        Some("exact") => Ok(true),
+        Some(_) => Err(Rule::one_of("计数至一万为止或精确计数", COUNT_MODES).refuse("residents", "count")),
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -203,14 +219,14 @@ async fn list(
     };
     let purpose = identifier_search_allowed(&state, &ctx, q.q.as_deref(), q.purpose.as_deref())?;
     let after = cursor(q.after.as_deref(), sort)?;
-    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose, after };
+    let exact_count = exact_count(q.count.as_deref())?;
+    let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose, after, exact_count };
     let mut w = state.db.write().await?;
     let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
     let next = ResidentCursor::next(&page, sort);
-    Ok(axum::Json(
-        PageDto::from_page(page, ResidentDto::masked).capped_at(ningan_store::sql::COUNT_CAP).next_after(next),
-    ))
+    let dto = PageDto::from_page(page, ResidentDto::masked).next_after(next);
+    Ok(axum::Json(if exact_count { dto } else { dto.capped_at(ningan_store::sql::COUNT_CAP) }))
 }
 
 /// The `after` of a keyset page, checked against the sort it was made for.

@@ -27,6 +27,8 @@ pub struct ListQuery {
     page: Option<String>,
     /// Where the page before ended (keyset paging; see `ningan_store::ResidentCursor`).
     after: Option<String>,
+    /// `exact` counts every match instead of stopping at 10,000.
+    count: Option<String>,
 }
 
 /// The filtered list as a file (CSV or XLSX), masked as on the page, at most
@@ -37,7 +39,14 @@ async fn export(state: &AppState, ctx: &Ctx, q: ListQuery, format: crate::web::e
     let purpose = super::identifier_search_allowed(state, ctx, q.q.as_deref(), q.purpose.as_deref())
         .map_err(|e| PageError::from(e).framed(ctx))?;
     let sort = ResidentSort::parse(&nonempty(&q.sort).unwrap_or_else(|| "id".into())).unwrap_or_default();
-    let query = ResidentQuery { q: nonempty(&q.q), unit_id: opt_i64(&q.unit_id), sort, purpose, after: None };
+    let query = ResidentQuery {
+        q: nonempty(&q.q),
+        unit_id: opt_i64(&q.unit_id),
+        sort,
+        purpose,
+        after: None,
+        exact_count: false,
+    };
     let tr = crate::web::Tr::new(ctx.language());
     let units = state.db.units_in_scope(&ctx.scope()).await?;
     let station = |id: i64| {
@@ -128,7 +137,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         };
     // A stale or edited position is dropped: the page number still says where to go.
     let after = nonempty(&q.after).and_then(|a| ningan_store::ResidentCursor::parse(&a, sort));
-    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose, after };
+    // Anything but `exact` counts as usual: the pager offers the exact count when it stops.
+    let exact_count = q.count.as_deref() == Some("exact");
+    let query = ResidentQuery { q: nonempty(&q.q), unit_id, sort, purpose, after, exact_count };
     let size = crate::web::page::page_size(&q.size);
     let page_req = PageRequest::new(opt_i64(&q.page), Some(size));
     let units = state.db.units_in_scope(&ctx.scope()).await?;
@@ -148,10 +159,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         ("unit_id", unit_id.map(|u| u.to_string()).unwrap_or_default()),
         ("sort", sort_name.clone()),
         ("purpose", if identifier { nonempty(&q.purpose).unwrap_or_default() } else { String::new() }),
+        ("count", if exact_count { "exact".to_string() } else { String::new() }),
     ];
     let next = ningan_store::ResidentCursor::next(&page, sort);
-    let pager =
-        Pager::new("/residents", &filters, &page).sizable().capped_at(ningan_store::sql::COUNT_CAP).next_after(next);
+    let pager = Pager::new("/residents", &filters, &page).sizable().next_after(next);
+    let pager = if exact_count { pager } else { pager.capped_at(ningan_store::sql::COUNT_CAP).exact_count_offered() };
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
     let en = ctx.language() == "en";
     let unit_name = |id: i64| {
