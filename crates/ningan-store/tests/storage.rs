@@ -369,18 +369,18 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
         let bodies: Vec<String> = (0..size).map(body).collect();
         let mut rows = Vec::new();
         for (k, id) in ids.iter().enumerate() {
-            let listed = (k % 3 == 0).then_some("phone:+8657466660001");
+            let listed = (k % 3 == 0).then(|| "phone:+8657466660001".to_string());
             let signal = NewSignal {
-                signal_id: id,
+                signal_id: id.clone(),
                 person_key: (k as i64) * 7_919 + 1,
                 at: 1_790_000_000 + k as i64,
-                kind: "sms",
-                body: &bodies[k],
-                fact: r#"{"listed":null}"#,
+                kind: "sms".into(),
+                body: bodies[k].clone(),
+                fact: r#"{"listed":null}"#.into(),
                 listed,
-                channel: "api",
+                channel: "api".into(),
             };
-            rows.push(db.fraud_log_row(&signal).unwrap());
+            rows.push(db.fraud_log_row(signal).unwrap());
         }
         // The first half again: a retried batch, whose old ids must not come back as new.
         let mut w = db.write().await.unwrap();
@@ -392,16 +392,16 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
         // A repeat and a new id together: only the new one is new.
         let extra_id = format!("extra-{size}");
         let extra = NewSignal {
-            signal_id: &extra_id,
+            signal_id: extra_id.clone(),
             person_key: 5,
             at: 1_790_000_000,
-            kind: "sms",
-            body: "{}",
-            fact: "{}",
+            kind: "sms".into(),
+            body: "{}".into(),
+            fact: "{}".into(),
             listed: None,
-            channel: "nats",
+            channel: "nats".into(),
         };
-        let extra = db.fraud_log_row(&extra).unwrap();
+        let extra = db.fraud_log_row(extra).unwrap();
         let mixed = w.fraud_signals_log(&[refs[size - 1], &extra]).await.unwrap();
         assert_eq!(mixed, Fresh::Only([extra_id.clone()].into()), "a batch of {size}, then one repeat and one new");
         w.commit().await.unwrap();

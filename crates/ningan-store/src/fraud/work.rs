@@ -56,17 +56,17 @@ pub struct Subject {
 }
 
 /// A signal as logged: `body` and `fact` are the engine's JSON forms. Serialised as one
-/// element of the batch the database expands (field names as the columns).
+/// element of the batch PostgreSQL expands (field names as the columns).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct NewSignal<'a> {
-    pub signal_id: &'a str,
+pub struct NewSignal {
+    pub signal_id: String,
     pub person_key: i64,
     pub at: i64,
-    pub kind: &'a str,
-    pub body: &'a str,
-    pub fact: &'a str,
-    pub listed: Option<&'a str>,
-    pub channel: &'a str,
+    pub kind: String,
+    pub body: String,
+    pub fact: String,
+    pub listed: Option<String>,
+    pub channel: String,
 }
 
 /// A [`NewSignal`] encoded for the log ahead of time (by [`Db::fraud_log_row`]), so that a
@@ -80,34 +80,16 @@ enum Encoded {
     /// PostgreSQL: one element of the JSON array the statement expands.
     Json(String),
     /// SQLite: the columns, bound one by one.
-    Columns {
-        signal_id: String,
-        person_key: i64,
-        at: i64,
-        kind: String,
-        body: String,
-        fact: String,
-        listed: Option<String>,
-        channel: String,
-    },
+    Columns(NewSignal),
 }
 
 impl Db {
     /// `signal` encoded the way this database's log takes it.
-    pub fn fraud_log_row(&self, signal: &NewSignal<'_>) -> Result<LogRow> {
+    pub fn fraud_log_row(&self, signal: NewSignal) -> Result<LogRow> {
         Ok(LogRow(if self.dialect() == crate::db::Dialect::Postgres {
-            Encoded::Json(serde_json::to_string(signal).map_err(|e| StoreError::Invalid(format!("signal: {e}")))?)
+            Encoded::Json(serde_json::to_string(&signal).map_err(|e| StoreError::Invalid(format!("signal: {e}")))?)
         } else {
-            Encoded::Columns {
-                signal_id: signal.signal_id.to_string(),
-                person_key: signal.person_key,
-                at: signal.at,
-                kind: signal.kind.to_string(),
-                body: signal.body.to_string(),
-                fact: signal.fact.to_string(),
-                listed: signal.listed.map(str::to_string),
-                channel: signal.channel.to_string(),
-            }
+            Encoded::Columns(signal)
         }))
     }
 }
@@ -479,18 +461,18 @@ impl Write {
             let sql = sqlite_signal_insert(size);
             let mut q = sqlx::query(&sql);
             for r in chunk {
-                let Encoded::Columns { signal_id, person_key, at, kind, body, fact, listed, channel } = &r.0 else {
+                let Encoded::Columns(s) = &r.0 else {
                     return Err(StoreError::Invalid("a signal encoded for another database".into()));
                 };
                 q = q
-                    .bind(signal_id.as_str())
-                    .bind(*person_key)
-                    .bind(*at)
-                    .bind(kind.as_str())
-                    .bind(body.as_str())
-                    .bind(fact.as_str())
-                    .bind(listed.as_deref())
-                    .bind(channel.as_str())
+                    .bind(s.signal_id.as_str())
+                    .bind(s.person_key)
+                    .bind(s.at)
+                    .bind(s.kind.as_str())
+                    .bind(s.body.as_str())
+                    .bind(s.fact.as_str())
+                    .bind(s.listed.as_deref())
+                    .bind(s.channel.as_str())
                     .bind(now);
             }
             added += q.execute(self.conn()).await?.rows_affected();

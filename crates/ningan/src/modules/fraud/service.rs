@@ -273,18 +273,15 @@ impl FraudService {
         };
         let mut prepared = Vec::with_capacity(signals.len());
         for ((phone, signal), (fact, listed)) in signals.into_iter().zip(facts) {
-            let body = serde_json::to_string(&signal.kind).map_err(ApiError::internal)?;
-            let fact_json = serde_json::to_string(&fact).map_err(ApiError::internal)?;
-            let listed = listed.map(|(k, v, _)| format!("{}:{v}", k.as_str()));
-            let row = db.fraud_log_row(&NewSignal {
-                signal_id: &signal.id,
+            let row = db.fraud_log_row(NewSignal {
+                signal_id: signal.id.to_string(),
                 person_key: signal.person as i64,
                 at: signal.at,
-                kind: signal.kind.tag().as_str(),
-                body: &body,
-                fact: &fact_json,
-                listed: listed.as_deref(),
-                channel,
+                kind: signal.kind.tag().as_str().to_string(),
+                body: serde_json::to_string(&signal.kind).map_err(ApiError::internal)?,
+                fact: serde_json::to_string(&fact).map_err(ApiError::internal)?,
+                listed: listed.map(|(k, v, _)| format!("{}:{v}", k.as_str())),
+                channel: channel.to_string(),
             })?;
             prepared.push(Prepared { phone, signal, fact, row });
         }
