@@ -131,6 +131,15 @@ pub struct ResidentQuery {
     pub exact_count: bool,
 }
 
+impl ResidentQuery {
+    /// Where this query's count stops: [`COUNT_CAP`], or nowhere when an exact count was
+    /// asked for. The store counts to it and the answer's `total_capped` is judged by it,
+    /// so an exact total past the cap is never shown as a lower bound.
+    pub fn count_cap(&self) -> i64 {
+        if self.exact_count { i64::MAX } else { COUNT_CAP }
+    }
+}
+
 /// The last row of a page in the list's order: its sort key and id. Written as `{id}` or
 /// `{id}~{key}`; opaque to clients, which hand back the `next_after` they were given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,10 +380,9 @@ impl Write {
         let where_sql = f.where_sql();
         // Counting stops at the cap unless asked: the pager says "10000+" rather than scan a
         // city on every page.
-        let count = if query.exact_count {
-            format!("SELECT COUNT(*) FROM residents WHERE {where_sql}")
-        } else {
-            format!("SELECT COUNT(*) FROM (SELECT 1 FROM residents WHERE {where_sql} LIMIT {COUNT_CAP}) c")
+        let count = match query.count_cap() {
+            i64::MAX => format!("SELECT COUNT(*) FROM residents WHERE {where_sql}"),
+            cap => format!("SELECT COUNT(*) FROM (SELECT 1 FROM residents WHERE {where_sql} LIMIT {cap}) c"),
         };
         let total: (i64,) = f.bind_as(&count).fetch_one(self.conn()).await?;
         let order = query.sort.order_by(pg);

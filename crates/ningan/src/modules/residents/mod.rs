@@ -221,12 +221,12 @@ async fn list(
     let after = cursor(q.after.as_deref(), sort)?;
     let exact_count = exact_count(q.count.as_deref())?;
     let query = ResidentQuery { q: q.q, unit_id: q.unit_id, sort, purpose, after, exact_count };
+    let cap = query.count_cap();
     let mut w = state.db.write().await?;
     let page = w.resident_search(&ctx.actor(), &ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     w.commit().await?;
     let next = ResidentCursor::next(&page, sort);
-    let dto = PageDto::from_page(page, ResidentDto::masked).next_after(next);
-    Ok(axum::Json(if exact_count { dto } else { dto.capped_at(ningan_store::sql::COUNT_CAP) }))
+    Ok(axum::Json(PageDto::from_page(page, ResidentDto::masked).capped_at(cap).next_after(next)))
 }
 
 /// The `after` of a keyset page, checked against the sort it was made for.

@@ -162,8 +162,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         ("count", if exact_count { "exact".to_string() } else { String::new() }),
     ];
     let next = ningan_store::ResidentCursor::next(&page, sort);
-    let pager = Pager::new("/residents", &filters, &page).sizable().next_after(next);
-    let pager = if exact_count { pager } else { pager.capped_at(ningan_store::sql::COUNT_CAP).exact_count_offered() };
+    let pager = Pager::new("/residents", &filters, &page)
+        .sizable()
+        .capped_at(query.count_cap())
+        .exact_count_offered()
+        .next_after(next);
     let frame = Frame::for_principal(&ctx).crumb("/residents", "nav.residents");
     let en = ctx.language() == "en";
     let unit_name = |id: i64| {
