@@ -6,12 +6,14 @@
 //! Architecture invariant: no HTTP, no SQL, no identities. People are opaque `u64` ids the
 //! application maps to subscribers; times are seconds since the Unix epoch.
 
+pub mod backtest;
 pub mod engine;
 pub mod normalize;
 pub mod rules;
 pub mod signal;
 pub mod watchlist;
 
+pub use backtest::{Backtest, Difference, Report as BacktestReport};
 pub use engine::{Engine, Firing, MAX_EVENTS_PER_PERSON, Outcome, SnapshotError, Warning};
 pub use normalize::NormalizeError;
 pub use rules::{Cond, DEFAULT_RULES, Level, Logic, Rule, RuleError, RuleSet};

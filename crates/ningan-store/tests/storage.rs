@@ -380,11 +380,11 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
                 listed,
                 channel: "api".into(),
             };
-            rows.push(db.fraud_log_row(signal).unwrap());
+            rows.push(signal);
         }
         // The first half again: a retried batch, whose old ids must not come back as new.
         let mut w = db.write().await.unwrap();
-        let refs: Vec<&LogRow> = rows.iter().collect();
+        let refs: Vec<&NewSignal> = rows.iter().collect();
         let fresh = w.fraud_signals_log(&refs).await.unwrap();
         assert!(ids.iter().all(|id| fresh.contains(id)), "a batch of {size}: {fresh:?}");
         let again = w.fraud_signals_log(&refs[..size.div_ceil(2)]).await.unwrap();
@@ -401,12 +401,32 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
             listed: None,
             channel: "nats".into(),
         };
-        let extra = db.fraud_log_row(extra).unwrap();
         let mixed = w.fraud_signals_log(&[refs[size - 1], &extra]).await.unwrap();
         assert_eq!(mixed, Fresh::Only([extra_id.clone()].into()), "a batch of {size}, then one repeat and one new");
         w.commit().await.unwrap();
         expected.extend(ids);
         expected.push(extra_id);
+    }
+    // A field holding the separator PostgreSQL's encoding cuts on, or empty, is refused with
+    // the batch around it, on both databases alike.
+    let good = NewSignal {
+        signal_id: "refused-with".into(),
+        person_key: 1,
+        at: 1_790_000_000,
+        kind: "sms".into(),
+        body: "{}".into(),
+        fact: "{}".into(),
+        listed: None,
+        channel: "api".into(),
+    };
+    let cut = NewSignal { signal_id: "cut".into(), body: "{\u{1f}}".into(), ..good.clone() };
+    let null_mark = NewSignal { signal_id: "null".into(), listed: Some("phone:\u{1e}".into()), ..good.clone() };
+    let empty = NewSignal { signal_id: "empty".into(), channel: String::new(), ..good.clone() };
+    for bad in [cut, null_mark, empty] {
+        let mut w = db.write().await.unwrap();
+        let err = w.fraud_signals_log(&[&good, &bad]).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{} was taken: {err:?}", bad.signal_id);
+        w.commit().await.unwrap();
     }
     let page = db.fraud_replay_page(0, 0, 10_000).await.unwrap();
     let order: Vec<&str> = page.iter().map(|r| r.1.as_str()).collect();
@@ -422,6 +442,35 @@ on_both_backends!(the_signal_log_keeps_batches_of_any_size_in_order_and_each_id_
         (None, "sms", "api")
     );
     assert!(stored[0].received_at > 0);
+});
+
+on_both_backends!(fraud_figures_count_people_dissuaded_once_and_dissuasions_each_time, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330203", "330203999").await;
+    let mut w = db.write().await.unwrap();
+    let twice = w.fraud_subject("+8613900000001", 11, (s.id, &s.path)).await.unwrap();
+    let once = w.fraud_subject("+8613900000002", 12, (s.id, &s.path)).await.unwrap();
+    let task = |subject: &Subject, n: usize, outcome: &str| NewTask {
+        subject_id: subject.id,
+        signal_id: format!("s-{}-{n}", subject.id),
+        level: "low".into(),
+        score: 30,
+        typology: "冒充客服".into(),
+        ruleset_version: "t".into(),
+        trace: "[]".into(),
+        warned_at: 1_790_000_000_000,
+        deadline: 1_790_000_000_000,
+        auto_outcome: Some((outcome.into(), String::new())),
+    };
+    // One person dissuaded on two occasions, another once, a third warning not dissuaded.
+    for (subject, n, outcome) in
+        [(&twice, 1, "dissuaded"), (&twice, 2, "dissuaded"), (&once, 1, "dissuaded"), (&once, 2, "notified")]
+    {
+        w.fraud_task_open(subject, &task(subject, n, outcome)).await.unwrap();
+    }
+    w.commit().await.unwrap();
+    let f = db.fraud_figures(&Scope::everything()).await.unwrap();
+    assert_eq!((f.persons_dissuaded, f.dissuasions), (2, 3), "人 and 人次");
 });
 
 // Versions are global: the application's modules hold some of the numbers between the

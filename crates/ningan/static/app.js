@@ -206,6 +206,8 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if ((form.method || "").toLowerCase() !== "post" || form.dataset.noToast !== undefined) return;
+    // A second button that only looks (a backtest) neither asks nor reports the form's action.
+    if (e.submitter && e.submitter.dataset.noConfirm !== undefined) return;
     var text = form.dataset.done || (english() ? "Done" : "操作成功");
     try { sessionStorage.setItem("ningan.done", text); } catch (err) { /* private mode */ }
   }, true);
@@ -216,6 +218,7 @@
     var form = e.target;
     var question = form.dataset.confirm;
     if (!question || form.dataset.confirmed) return;
+    if (e.submitter && e.submitter.dataset.noConfirm !== undefined) return;
     // `data-confirm-when="field=value"`: ask only when the form is set to do that (a bulk
     // form asks before releasing, not before every move).
     var when = (form.dataset.confirmWhen || "").split("=");

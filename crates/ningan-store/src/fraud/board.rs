@@ -39,6 +39,9 @@ pub struct FraudCase {
     pub after_dissuasion: bool,
     /// Whether the victim had been warned but not dissuaded (未劝阻发案).
     pub warned_not_dissuaded: bool,
+    /// One of [`CASE_STAGES`].
+    pub stage: String,
+    pub solved_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,11 +136,20 @@ pub struct MonthCount {
     pub month: String,
     pub cases: i64,
     pub amount_fen: i64,
+    /// Cases solved (破案) in the month, whenever they occurred.
+    pub solved: i64,
 }
+
+/// Where a fraud case stands: filed (立案), under investigation (侦查中), solved (破案).
+/// It only moves forward.
+pub const CASE_STAGES: [&str; 3] = ["filed", "investigating", "solved"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FraudFigures {
+    /// Distinct people dissuaded at least once (人).
     pub persons_dissuaded: i64,
+    /// Dissuasions, one per task closed as dissuaded (人次): how the bureau's reports count.
+    pub dissuasions: i64,
     pub amount_protected_fen: i64,
     pub money_lost_fen: i64,
     pub warnings: [i64; 3],
@@ -195,6 +207,55 @@ impl Write {
         let detail = format!("{} fen, {}", c.amount_fen, c.typology);
         self.audit(actor.audit("fraud.case", "fraud_case", id, person, None, &detail)).await?;
         Ok(id)
+    }
+
+    /// When a case in scope occurred (ms).
+    pub async fn fraud_case_occurred(&mut self, scope: &Scope, id: i64) -> Result<i64> {
+        let (lo, hi) = scope.range();
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT occurred_at FROM fraud_cases WHERE id = $1 AND unit_path >= $2 AND unit_path < $3")
+                .bind(id)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(row.ok_or(StoreError::NotFound)?.0)
+    }
+
+    /// Moves a case in scope forward to `stage` (solved on `solved_at`, ms); `Conflict` when
+    /// it already stands there or further on, `NotFound` outside the scope.
+    pub async fn fraud_case_stage(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        stage: &str,
+        solved_at: Option<i64>,
+    ) -> Result<()> {
+        let rank = |s: &str| CASE_STAGES.iter().position(|x| *x == s);
+        let to = rank(stage).ok_or_else(|| StoreError::Invalid(format!("stage {stage}")))?;
+        let (lo, hi) = scope.range();
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT stage FROM fraud_cases WHERE id = $1 AND unit_path >= $2 AND unit_path < $3")
+                .bind(id)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_optional(self.conn())
+                .await?;
+        let (now,) = row.ok_or(StoreError::NotFound)?;
+        if rank(&now).is_some_and(|r| r >= to) {
+            return Err(StoreError::Conflict("stage".into()));
+        }
+        let solved_at = if stage == "solved" { solved_at.or(Some(now_ms())) } else { None };
+        sqlx::query("UPDATE fraud_cases SET stage = $1, solved_at = $2 WHERE id = $3")
+            .bind(stage)
+            .bind(solved_at)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        let detail = format!("{now} -> {stage}");
+        self.audit(actor.audit("fraud.case_stage", "fraud_case", id, None, None, &detail)).await?;
+        Ok(())
     }
 
     pub async fn fraud_report_add(&mut self, actor: &Actor, r: &NewReport) -> Result<i64> {
@@ -304,16 +365,33 @@ const CASE_FLAGS: &str = "EXISTS (SELECT 1 FROM fraud_tasks t WHERE t.subject_id
       AND t.closed_at <= c.occurred_at) AS warned_not_dissuaded";
 
 impl Db {
-    pub async fn fraud_cases(&self, scope: &Scope, page: PageRequest) -> Result<Page<FraudCase>> {
+    /// Cases in scope, newest first; only those at `stage` when one is given.
+    pub async fn fraud_cases(&self, scope: &Scope, stage: Option<&str>, page: PageRequest) -> Result<Page<FraudCase>> {
         let (lo, hi) = scope.range();
-        let total = self.count_in_scope("fraud_cases", &lo, &hi).await?;
+        // `%` matches every stage; a stage name holds no wildcard.
+        let stage = stage.unwrap_or("%");
+        let (total,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2 AND stage LIKE $3",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(stage)
+        .fetch_one(&self.pool)
+        .await?;
         let sql = format!(
             "SELECT c.id, c.subject_id, c.occurred_at, c.amount_fen, c.typology, c.unit_id, u.name AS unit_name, \
-             c.report_id, c.note, {CASE_FLAGS} FROM fraud_cases c JOIN org_units u ON u.id = c.unit_id \
-             WHERE c.unit_path >= $1 AND c.unit_path < $2 ORDER BY c.occurred_at DESC, c.id DESC LIMIT $3 OFFSET $4"
+             c.report_id, c.note, c.stage, c.solved_at, {CASE_FLAGS} FROM fraud_cases c JOIN org_units u ON u.id = c.unit_id \
+             WHERE c.unit_path >= $1 AND c.unit_path < $2 AND c.stage LIKE $3 \
+             ORDER BY c.occurred_at DESC, c.id DESC LIMIT $4 OFFSET $5"
         );
-        let rows =
-            sqlx::query(&sql).bind(&lo).bind(&hi).bind(page.per_page).bind(page.offset()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(stage)
+            .bind(page.per_page)
+            .bind(page.offset())
+            .fetch_all(&self.pool)
+            .await?;
         let flag = |r: &AnyRow, name: &str| -> Result<bool> {
             // SQLite answers EXISTS with an integer, PostgreSQL with a boolean.
             Ok(r.try_get::<bool, _>(name).or_else(|_| r.try_get::<i64, _>(name).map(|v| v != 0))?)
@@ -333,6 +411,8 @@ impl Db {
                     note: r.try_get("note")?,
                     after_dissuasion: flag(r, "after_dissuasion")?,
                     warned_not_dissuaded: flag(r, "warned_not_dissuaded")?,
+                    stage: r.try_get("stage")?,
+                    solved_at: r.try_get("solved_at")?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -540,6 +620,7 @@ impl Db {
         let now = now_ms();
         let row = sqlx::query(
             "SELECT COUNT(DISTINCT CASE WHEN outcome = 'dissuaded' THEN subject_id END) AS persons, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'dissuaded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS dissuasions, \
              CAST(COALESCE(SUM(amount_protected_fen), 0) AS BIGINT) AS protected, \
              CAST(COALESCE(SUM(money_lost_fen), 0) AS BIGINT) AS lost, \
              CAST(COALESCE(SUM(CASE WHEN level = 'high' THEN 1 ELSE 0 END), 0) AS BIGINT) AS high, \
@@ -572,7 +653,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let mut by_month: Vec<MonthCount> =
-            months.into_iter().map(|month| MonthCount { month, cases: 0, amount_fen: 0 }).collect();
+            months.into_iter().map(|month| MonthCount { month, cases: 0, amount_fen: 0, solved: 0 }).collect();
         for (at, amount) in cases {
             let m = month_of(at);
             if let Some(slot) = by_month.iter_mut().find(|x| x.month == m) {
@@ -580,10 +661,25 @@ impl Db {
                 slot.amount_fen += amount;
             }
         }
+        let solved: Vec<(i64,)> = sqlx::query_as(
+            "SELECT solved_at FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2 AND solved_at >= $3",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        for (at,) in solved {
+            let m = month_of(at);
+            if let Some(slot) = by_month.iter_mut().find(|x| x.month == m) {
+                slot.solved += 1;
+            }
+        }
         let (signals,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM fraud_signals").fetch_one(&self.pool).await?;
         let (watchlist,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM fraud_watchlist").fetch_one(&self.pool).await?;
         Ok(FraudFigures {
             persons_dissuaded: row.try_get("persons")?,
+            dissuasions: row.try_get("dissuasions")?,
             amount_protected_fen: row.try_get("protected")?,
             money_lost_fen: row.try_get("lost")?,
             warnings: [row.try_get("high")?, row.try_get("medium")?, row.try_get("low")?],

@@ -4,8 +4,8 @@
 //! outcome, escalated when late, transferred with review.
 
 use ningan_core::time::now_ms;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Executor, Row};
 
 use crate::audit::Actor;
 use crate::db::{Db, Write};
@@ -55,9 +55,8 @@ pub struct Subject {
     pub unit_path: String,
 }
 
-/// A signal as logged: `body` and `fact` are the engine's JSON forms. Serialised as one
-/// element of the batch PostgreSQL expands (field names as the columns).
-#[derive(Debug, Clone, serde::Serialize)]
+/// A signal as logged: `body` and `fact` are the engine's JSON forms.
+#[derive(Debug, Clone)]
 pub struct NewSignal {
     pub signal_id: String,
     pub person_key: i64,
@@ -67,31 +66,6 @@ pub struct NewSignal {
     pub fact: String,
     pub listed: Option<String>,
     pub channel: String,
-}
-
-/// A [`NewSignal`] encoded for the log ahead of time (by [`Db::fraud_log_row`]), so that a
-/// caller does it before it queues for the single writer rather than while every other
-/// caller waits.
-#[derive(Debug, Clone)]
-pub struct LogRow(Encoded);
-
-#[derive(Debug, Clone)]
-enum Encoded {
-    /// PostgreSQL: one element of the JSON array the statement expands.
-    Json(String),
-    /// SQLite: the columns, bound one by one.
-    Columns(NewSignal),
-}
-
-impl Db {
-    /// `signal` encoded the way this database's log takes it.
-    pub fn fraud_log_row(&self, signal: NewSignal) -> Result<LogRow> {
-        Ok(LogRow(if self.dialect() == crate::db::Dialect::Postgres {
-            Encoded::Json(serde_json::to_string(&signal).map_err(|e| StoreError::Invalid(format!("signal: {e}")))?)
-        } else {
-            Encoded::Columns(signal)
-        }))
-    }
 }
 
 /// Which signals of a batch the log took as new.
@@ -111,6 +85,12 @@ impl Fresh {
         }
     }
 }
+
+/// Between the values of a column sent to PostgreSQL as one text: the unit separator, which
+/// no signal field holds (ids refuse control characters, JSON escapes them).
+const SEPARATOR: char = '\u{1f}';
+/// Stands for a NULL `listed` in that text: the record separator.
+const NULL_MARK: char = '\u{1e}';
 
 /// Rows per SQLite insert, largest first: a batch is cut into these so the statements come
 /// in four shapes, each prepared once and cached.
@@ -410,38 +390,23 @@ impl Write {
 
     /// Logs a batch of signals in order and returns the ids that were new: an id seen before
     /// (a retry) is left as logged, so it is not scored twice. The caller passes each id once.
-    pub async fn fraud_signals_log(&mut self, rows: &[&LogRow]) -> Result<Fresh> {
+    pub async fn fraud_signals_log(&mut self, rows: &[&NewSignal]) -> Result<Fresh> {
         let now = now_ms();
+        if rows.is_empty() {
+            return Ok(Fresh::All);
+        }
+        // Refused on both databases alike, though only PostgreSQL's encoding needs it: an
+        // empty value would be an empty text for a one-row batch, which `string_to_array`
+        // cuts into no elements at all, shifting the columns against each other.
+        let held = |v: &str| v.is_empty() || v.contains([SEPARATOR, NULL_MARK]);
+        if let Some(s) = rows.iter().find(|s| {
+            [&s.signal_id, &s.kind, &s.body, &s.fact, &s.channel].into_iter().any(|v| held(v))
+                || s.listed.as_deref().is_some_and(held)
+        }) {
+            return Err(StoreError::Invalid(format!("signal {}: an empty field or a control character", s.signal_id)));
+        }
         if self.is_postgres() {
-            // The whole batch is one JSON parameter, expanded in one statement whatever its
-            // size; json_to_recordset reads each element once (`->>` per column would parse
-            // it once per column). The array's order is the log's (`seq`), which the engine's
-            // rebuild replays.
-            let mut batch = String::with_capacity(rows.len() * 256);
-            batch.push('[');
-            for (i, r) in rows.iter().enumerate() {
-                let Encoded::Json(json) = &r.0 else {
-                    return Err(StoreError::Invalid("a signal encoded for another database".into()));
-                };
-                if i > 0 {
-                    batch.push(',');
-                }
-                batch.push_str(json);
-            }
-            batch.push(']');
-            let ids: Vec<String> = sqlx::query_scalar(
-                "INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
-                 SELECT s.signal_id, s.person_key, s.at, s.kind, s.body, s.fact, s.listed, s.channel, $2 \
-                 FROM ROWS FROM (json_to_recordset($1::json) AS (signal_id text, person_key bigint, at bigint, \
-                 kind text, body text, fact text, listed text, channel text)) \
-                 WITH ORDINALITY AS s(signal_id, person_key, at, kind, body, fact, listed, channel, n) ORDER BY s.n \
-                 ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id",
-            )
-            .bind(batch)
-            .bind(now)
-            .fetch_all(self.conn())
-            .await?;
-            return Ok(Fresh::Only(ids.into_iter().collect()));
+            return self.fraud_signals_log_postgres(rows, now).await;
         }
         // Anonymous `?` parameters: the driver looks a parameter's name up before binding it,
         // which SQLite answers by walking the statement's list of named ones, so `$n` costs
@@ -460,10 +425,7 @@ impl Write {
             rest = tail;
             let sql = sqlite_signal_insert(size);
             let mut q = sqlx::query(&sql);
-            for r in chunk {
-                let Encoded::Columns(s) = &r.0 else {
-                    return Err(StoreError::Invalid("a signal encoded for another database".into()));
-                };
+            for s in chunk {
                 q = q
                     .bind(s.signal_id.as_str())
                     .bind(s.person_key)
@@ -485,6 +447,89 @@ impl Write {
             .fetch_all(self.conn())
             .await?;
         Ok(Fresh::Only(ids.into_iter().collect()))
+    }
+
+    /// PostgreSQL's half of [`Self::fraud_signals_log`]: one statement whatever the batch's
+    /// size. Each column travels as one text parameter, its values joined by a separator
+    /// none of them can hold, and `string_to_array` cuts it: a plain scan, where a JSON
+    /// batch was parsed twice (validated as `json`, then expanded) and unescaped per value.
+    /// The arrays' order is the log's (`seq`), which the engine's rebuild replays.
+    async fn fraud_signals_log_postgres(&mut self, rows: &[&NewSignal], now: i64) -> Result<Fresh> {
+        let mut columns: [String; 8] = Default::default();
+        let mut null = [0; 4];
+        for (i, s) in rows.iter().enumerate() {
+            let values = [
+                &*s.signal_id,
+                &s.person_key.to_string(),
+                &s.at.to_string(),
+                &s.kind,
+                &s.body,
+                &s.fact,
+                s.listed.as_deref().unwrap_or(NULL_MARK.encode_utf8(&mut null)),
+                &s.channel,
+            ];
+            for (column, value) in columns.iter_mut().zip(values) {
+                if i > 0 {
+                    column.push(SEPARATOR);
+                }
+                column.push_str(value);
+            }
+        }
+        // Retries are rare, so the batch goes in first as if every id were new: a plain
+        // insert checks uniqueness as it adds each index entry, where ON CONFLICT looks every
+        // id up first and then inserts (two descents of the id index per signal). Only when
+        // an id was there does the savepoint undo the attempt and the careful insert run.
+        self.conn().execute("SAVEPOINT signals_log").await?;
+        match self.fraud_signals_insert_postgres(&columns, now, rows.len(), false).await {
+            Ok(_) => {
+                self.conn().execute("RELEASE SAVEPOINT signals_log").await?;
+                Ok(Fresh::All)
+            }
+            Err(StoreError::Conflict(_)) => {
+                self.conn().execute("ROLLBACK TO SAVEPOINT signals_log; RELEASE SAVEPOINT signals_log").await?;
+                self.fraud_signals_insert_postgres(&columns, now, rows.len(), true).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One insert of the columns built by [`Self::fraud_signals_log_postgres`]; `careful`
+    /// skips ids already logged and names the new ones.
+    async fn fraud_signals_insert_postgres(
+        &mut self,
+        columns: &[String; 8],
+        now: i64,
+        n: usize,
+        careful: bool,
+    ) -> Result<Fresh> {
+        const ROWS: &str = "WITH s AS (SELECT * FROM unnest(string_to_array($1, chr(31)), \
+             string_to_array($2, chr(31))::int8[], string_to_array($3, chr(31))::int8[], string_to_array($4, chr(31)), \
+             string_to_array($5, chr(31)), string_to_array($6, chr(31)), string_to_array($7, chr(31), chr(30)), \
+             string_to_array($8, chr(31))) WITH ORDINALITY AS s(signal_id, person_key, at, kind, body, fact, listed, channel, n)) \
+             INSERT INTO fraud_signals (signal_id, person_key, at, kind, body, fact, listed, channel, received_at) \
+             SELECT signal_id, person_key, at, kind, body, fact, listed, channel, $9 FROM s ORDER BY n";
+        if !careful {
+            let mut q = sqlx::query(ROWS);
+            for column in columns {
+                q = q.bind(column.as_str());
+            }
+            q.bind(now).execute(self.conn()).await?;
+            return Ok(Fresh::All);
+        }
+        // Counted rather than returned row by row; the ids only when a repeat was skipped.
+        let sql = format!(
+            "WITH ins AS ({ROWS} ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id) \
+             SELECT count(*), CASE WHEN count(*) < $10 THEN string_agg(signal_id, chr(31)) END FROM ins"
+        );
+        let mut q = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
+        for column in columns {
+            q = q.bind(column.as_str());
+        }
+        let (added, fresh) = q.bind(now).bind(n as i64).fetch_one(self.conn()).await?;
+        if added == n as i64 {
+            return Ok(Fresh::All);
+        }
+        Ok(Fresh::Only(fresh.iter().flat_map(|ids| ids.split(SEPARATOR)).map(str::to_string).collect()))
     }
 
     /// Opens the dissuasion task of a warning at the subject's station.

@@ -717,6 +717,93 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     s.shot("fraud-cockpit").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_backtests_a_draft_and_puts_an_earlier_version_back() {
+    use chrono::Utc;
+    let app = spawn_app(Backend::Sqlite).await;
+    let station = app.station(330203, 1).await;
+    let bureau = app.unit("330200").await;
+    app.user("analyst", &[ningan_core::Role::FraudAnalyst], bureau.id).await;
+    app.resident("受害人甲", 330203, 1, station.id).await;
+    let analyst = app.login("analyst").await;
+    let (s, r) = analyst
+        .post("/api/fraud/watchlist", json!({"entries": [{"kind": "phone", "value": "0574-66660001", "source": "反诈中心", "typology": "冒充客服"}]}))
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let ago = |m: i64| (Utc::now() - chrono::Duration::minutes(m)).to_rfc3339();
+    let call = json!({"id": "bt-1", "phone": "13912340001", "at": ago(40), "kind": "call", "from": "057466660001", "duration": 400});
+    let (s, r) = analyst.post("/api/fraud/signals", json!({"signals": [call]})).await;
+    assert_eq!((s, r["warnings"][0]["level"].as_str()), (200, Some("low")), "{r}");
+    let version =
+        |v: &str| ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", &format!("version = \"{v}\""));
+    for (v, reason) in [("v-a", "首版"), ("v-b", "第二版")] {
+        let (s, _) = analyst.post_form("/fraud/rules", &[("rules", version(v).as_str()), ("reason", reason)]).await;
+        assert_eq!(s, 303);
+    }
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    s.login("analyst", PASSWORD).await;
+    s.go("/fraud/rules").await;
+    assert_eq!(s.text("[data-testid=rules-version]").await, "v-b");
+    // A draft that raises the low threshold out of reach, over the last 3 days: no
+    // confirmation (nothing takes effect), the comparison below, the draft kept.
+    let blind = version("blind").replace("low = 25", "low = 45");
+    client
+        .execute("document.querySelector('[data-testid=rules-text]').value = arguments[0];", vec![json!(blind)])
+        .await
+        .unwrap();
+    let days = client.find(Locator::Css("[data-testid=backtest-days]")).await.unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("3").await.unwrap();
+    s.click("[data-testid=backtest]").await;
+    s.wait_text("[data-testid=backtest-result] h2", "blind").await;
+    assert!(s.text("[data-testid=backtest-signals]").await == "1");
+    assert!(
+        s.text("[data-testid=backtest-persons]").await.contains("仅现行规则预警 1"),
+        "{}",
+        s.text("[data-testid=backtest-persons]").await
+    );
+    assert!(s.text("[data-testid=backtest-differences]").await.contains("bt-1"));
+    assert_eq!(s.text("[data-testid=rules-version]").await, "v-b", "a backtest puts nothing in force");
+    let kept = client.find(Locator::Css("[data-testid=rules-text]")).await.unwrap();
+    assert!(kept.prop("value").await.unwrap().unwrap_or_default().contains("low = 45"), "the draft stays in the form");
+    s.shot("fraud-backtest").await;
+
+    // The first version goes back in force after the confirmation's reason.
+    s.click("[data-testid=rule-version]:nth-child(2) [data-testid=restore-form] button").await;
+    s.type_into("[data-testid=confirm-reason]", "第二版误报多，回退").await;
+    s.click("[data-testid=confirm-ok]").await;
+    s.wait_text("[data-testid=rules-version]", "v-a").await;
+    assert!(s.text("[data-testid=rule-version]:nth-child(1)").await.contains("第二版误报多，回退"));
+
+    // A case filed from the cases page, then solved from its row.
+    s.go("/fraud/board").await;
+    s.click("[data-testid=cases-link]").await;
+    s.click("[data-testid=case-file] summary").await;
+    s.type_into("[data-testid=case-form] input[name=amount]", "八千").await;
+    s.type_into("[data-testid=case-form] input[name=typology]", "刷单返利").await;
+    client
+        .execute(
+            "document.querySelector('[data-testid=case-form] input[name=occurred_at]').value = '2026-11-20T10:30';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.click("[data-testid=case-form] button").await;
+    s.wait_text("[data-testid=error-amount]", "损失金额").await;
+    let amount = client.find(Locator::Css("[data-testid=case-form] input[name=amount]")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("8000").await.unwrap();
+    s.click("[data-testid=case-form] button").await;
+    s.wait_text("[data-testid=case-row] [data-testid=case-stage]", "已立案").await;
+    s.click("[data-testid=stage-form] option[value=solved]").await;
+    s.click("[data-testid=stage-form] button").await;
+    s.wait_text("[data-testid=case-row] [data-testid=case-stage]", "已破案").await;
+    s.shot("fraud-case-solved").await;
+}
+
 /// Fails when the page is wider than the window (a phone scrolls it sideways).
 /// What the interface itself says on the page (menu, headings, column heads, labels,
 /// buttons, crumbs and whatever else `extra` names), joined; data such as names is not in it.

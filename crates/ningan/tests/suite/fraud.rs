@@ -491,6 +491,229 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
     assert_eq!(s, 403, "a district analyst edits no city-wide rules from the page either");
 });
 
+on_both_backends!(a_draft_is_backtested_against_the_live_rules_and_the_cases_that_followed, |b| async move {
+    let c = city(b).await;
+    let bureau = c.app.unit("330200").await;
+    c.app.user("city_analyst", &[Role::FraudAnalyst], bureau.id).await;
+    let city_analyst = c.app.login("city_analyst").await;
+    // A journey raises a red warning; a case for the same person follows it.
+    let (s, r) = ndjson(&c.carrier, &format!("{}\n{}", json!({"id": "n-1", "phone": "13912340002", "at": ago(40), "kind": "url", "url": "https://www.shop1.com/a"}), journey("bt", "13912340001"))).await;
+    assert_eq!((s, r["accepted"].as_i64()), (200, Some(4)), "{r}");
+    let (s, r) = c
+        .analyst
+        .post("/api/fraud/cases", json!({"phone": "13912340001", "occurred_at": Utc::now().to_rfc3339(), "amount": 3000, "typology": "冒充客服"}))
+        .await;
+    assert_eq!(s, 201, "{r}");
+
+    // The rules in force against themselves: the same warnings, nobody judged differently,
+    // and the replay agrees with what was actually raised.
+    let (s, same) =
+        city_analyst.post("/api/fraud/rules/backtest", json!({"rules": ningan_fraud::DEFAULT_RULES, "days": 7})).await;
+    assert_eq!(s, 200, "{same}");
+    assert_eq!(same["signals"], 4, "{same}");
+    assert_eq!(same["draft"], same["live"], "{same}");
+    assert_eq!(same["live"]["high"], 1, "{same}");
+    assert_eq!(same["raised"]["high"], 1, "{same}");
+    assert_eq!((same["only_draft"].as_i64(), same["only_live"].as_i64()), (Some(0), Some(0)), "{same}");
+    assert_eq!(
+        (same["cases"].as_i64(), same["draft_caught"].as_i64(), same["live_caught"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
+
+    // A draft whose thresholds nothing reaches would have missed the person warned, and the case.
+    let blind = ningan_fraud::DEFAULT_RULES
+        .replace("version = \"2026.11-1\"", "version = \"blind\"")
+        .replace("high = 80\nmedium = 50\nlow = 25", "high = 5000\nmedium = 4000\nlow = 3000");
+    let (s, r) = city_analyst.post("/api/fraud/rules/backtest", json!({"rules": blind})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["days"].as_i64(), r["draft_version"].as_str(), r["live_version"].as_str()),
+        (Some(7), Some("blind"), Some("2026.11-1"))
+    );
+    assert_eq!(r["draft"], json!({"low": 0, "medium": 0, "high": 0}), "{r}");
+    assert_eq!(
+        (r["only_live"].as_i64(), r["draft_caught"].as_i64(), r["live_caught"].as_i64()),
+        (Some(1), Some(0), Some(1))
+    );
+    // Listed by the signal that first warned, at the highest level reached.
+    assert_eq!(r["differences"], json!([{"signal_id": "bt-1", "draft": null, "live": "high"}]), "{r}");
+    let (_, live) = c.analyst.get("/api/fraud/rules").await;
+    assert_eq!(live["version"], "2026.11-1", "a backtest puts nothing in force");
+
+    // Refusals name their field; the rule set is the city's, so a district analyst may not.
+    let (s, e) = city_analyst.post("/api/fraud/rules/backtest", json!({"rules": blind, "days": 31})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("days")), "{e}");
+    let (s, e) = city_analyst.post("/api/fraud/rules/backtest", json!({"rules": "version = 1\n[[rule]]\n"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("rules")), "{e}");
+    let (s, _) = c.analyst.post("/api/fraud/rules/backtest", json!({"rules": blind})).await;
+    assert_eq!(s, 403);
+
+    // The page backtests the text in the form and keeps it there.
+    let (s, page) = city_analyst.post_form("/fraud/rules/backtest", &[("rules", blind.as_str()), ("days", "3")]).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("data-testid=\"backtest-result\""), "the comparison is shown");
+    assert!(
+        page.contains("version = &quot;blind&quot;") || page.contains("version = &#34;blind&#34;"),
+        "the draft stays in the form"
+    );
+    let (s, page) = city_analyst.post_form("/fraud/rules/backtest", &[("rules", blind.as_str()), ("days", "0")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-days\""), "the error sits beside the days");
+});
+
+on_both_backends!(rule_versions_keep_their_reason_compare_with_any_other_and_come_back, |b| async move {
+    let c = city(b).await;
+    let bureau = c.app.unit("330200").await;
+    c.app.user("city_analyst", &[Role::FraudAnalyst], bureau.id).await;
+    let a = c.app.login("city_analyst").await;
+    let first = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"v-a\"");
+    let second = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"v-b\"").replace(
+        "score = 30\nkind = \"single\"\nwhen = { signal = \"call\"",
+        "score = 35\nkind = \"single\"\nwhen = { signal = \"call\"",
+    );
+    assert!(second.contains("score = 35"), "the fixture changes the listed call's score");
+    for (text, reason) in [(&first, "首版"), (&second, "提高来电分值")] {
+        let (s, _) = a.post_form("/fraud/rules", &[("rules", text.as_str()), ("reason", reason)]).await;
+        assert_eq!(s, 303);
+    }
+    let (s, list) = a.get("/api/fraud/rules/versions").await;
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    assert_eq!((items[0]["version"].as_str(), items[0]["reason"].as_str()), (Some("v-b"), Some("提高来电分值")));
+    let (b_id, a_id) = (items[0]["id"].as_i64().unwrap(), items[1]["id"].as_i64().unwrap());
+    let (s, cmp) = a.get(&format!("/api/fraud/rules/versions/{b_id}?against={a_id}")).await;
+    assert_eq!(s, 200, "{cmp}");
+    let changed: Vec<String> = cmp["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["mark"] != " ")
+        .map(|l| format!("{}{}", l["mark"].as_str().unwrap(), l["line"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changed, ["-version = \"v-a\"", "+version = \"v-b\"", "-score = 30", "+score = 35"], "{cmp}");
+    let (s, _) = a.get(&format!("/api/fraud/rules/versions/{b_id}?against=999999")).await;
+    assert_eq!(s, 422);
+    let (s, _) = a.get("/api/fraud/rules/versions/999999").await;
+    assert_eq!(s, 404);
+
+    // Putting the first back needs a reason and records a new version that says so.
+    let (s, e) = a.post(&format!("/api/fraud/rules/versions/{a_id}/restore"), json!({"reason": "x"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("reason")), "{e}");
+    let (s, r) =
+        a.post(&format!("/api/fraud/rules/versions/{a_id}/restore"), json!({"reason": "误报增多，回退"})).await;
+    assert_eq!((s, r["version"].as_str()), (200, Some("v-a")), "{r}");
+    let (_, list) = a.get("/api/fraud/rules/versions").await;
+    assert_eq!(list["total"], 3, "{list}");
+    let reason = list["items"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("误报增多，回退") && reason.contains("v-a"), "{reason}");
+    let (s, _) =
+        c.analyst.post(&format!("/api/fraud/rules/versions/{a_id}/restore"), json!({"reason": "越权恢复"})).await;
+    assert_eq!(s, 403, "a district analyst restores no city-wide rules");
+    // And from the page, through the confirmation's reason.
+    let (s, _) = a.post_form(&format!("/fraud/rules/versions/{b_id}/restore"), &[("reason", "再次启用")]).await;
+    assert_eq!(s, 303);
+    let (_, now) = a.get("/api/fraud/rules").await;
+    assert_eq!(now["version"], "v-b");
+});
+
+on_both_backends!(a_case_moves_forward_to_solved_and_the_figures_count_it_by_month, |b| async move {
+    let c = city(b).await;
+    let (s, r) = c
+        .analyst
+        .post(
+            "/api/fraud/cases",
+            json!({"phone": "13912340001", "occurred_at": ago(600), "amount": 8000, "typology": "刷单返利"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let (_, list) = c.analyst.get("/api/fraud/cases").await;
+    assert_eq!(
+        (list["items"][0]["stage"].as_str(), list["items"][0]["stage_zh"].as_str()),
+        (Some("filed"), Some("已立案"))
+    );
+    let stage = |body: Value| {
+        let analyst = &c.analyst;
+        async move { analyst.post(&format!("/api/fraud/cases/{id}/stage"), body).await }
+    };
+    let (s, e) = stage(json!({"stage": "closed"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("stage")), "{e}");
+    let (s, e) = stage(json!({"stage": "investigating", "solved_at": ago(1)})).await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (422, Some("solved_at")),
+        "a solved time needs a solved case: {e}"
+    );
+    let (s, _) = stage(json!({"stage": "investigating"})).await;
+    assert_eq!(s, 204);
+    let (s, e) = stage(json!({"stage": "investigating"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("stage")), "a stage only moves forward: {e}");
+    let (s, e) = stage(json!({"stage": "solved", "solved_at": ago(700)})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("solved_at")), "not solved before it occurred: {e}");
+    let (s, e) = stage(json!({"stage": "solved", "solved_at": ago(-60)})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("solved_at")), "not solved in the future: {e}");
+    let (s, _) = c.officer.post(&format!("/api/fraud/cases/{id}/stage"), json!({"stage": "solved"})).await;
+    assert_eq!(s, 403, "an officer works tasks, not cases");
+    // Another district's analyst does not see the case to move it.
+    let other = c.app.unit("330212").await;
+    c.app.user("other_analyst", &[Role::FraudAnalyst], other.id).await;
+    let (s, _) = c
+        .app
+        .login("other_analyst")
+        .await
+        .post(&format!("/api/fraud/cases/{id}/stage"), json!({"stage": "solved"}))
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = stage(json!({"stage": "solved"})).await;
+    assert_eq!(s, 204);
+    let (_, solved) = c.analyst.get("/api/fraud/cases?stage=solved").await;
+    assert_eq!((solved["total"].as_i64(), solved["items"][0]["stage"].as_str()), (Some(1), Some("solved")), "{solved}");
+    assert!(solved["items"][0]["solved_at"].is_string(), "{solved}");
+    let (_, filed) = c.analyst.get("/api/fraud/cases?stage=filed").await;
+    assert_eq!(filed["total"], 0);
+    let (s, _) = c.analyst.get("/api/fraud/cases?stage=closed").await;
+    assert_eq!(s, 422);
+    let (_, f) = c.analyst.get("/api/fraud/figures").await;
+    let this_month = f["months"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(this_month["solved"], 1, "{f}");
+    let (_, cockpit) = c.analyst.get("/api/cockpit").await;
+    let counter = cockpit["counters"].as_array().unwrap().iter().find(|x| x["key"] == "fraud_solved_month").cloned();
+    assert_eq!(counter.unwrap()["value"], 1, "{cockpit}");
+
+    // The page files a case, refusing beside the field, and moves it from its row.
+    let (s, page) = c
+        .analyst
+        .post_form(
+            "/fraud/cases",
+            &[("phone", ""), ("occurred_at", "2026-11-20T10:30"), ("amount", "八千"), ("typology", "冒充公检法")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"error-amount\""), "the error sits beside the amount");
+    let (s, _) = c
+        .analyst
+        .post_form(
+            "/fraud/cases",
+            &[("phone", ""), ("occurred_at", "2026-11-20T10:30"), ("amount", "8000"), ("typology", "冒充公检法")],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let (_, list) = c.analyst.get("/api/fraud/cases?stage=filed").await;
+    let second = list["items"][0]["id"].as_i64().unwrap();
+    let (s, page) = c
+        .analyst
+        .post_form(&format!("/fraud/cases/{second}/stage"), &[("stage", "solved"), ("solved_at", "2026-11-19T10:30")])
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("data-testid=\"stage-error\""), "the refusal is shown on the row");
+    let (s, _) =
+        c.analyst.post_form(&format!("/fraud/cases/{second}/stage"), &[("stage", "solved"), ("solved_at", "")]).await;
+    assert_eq!(s, 303);
+    let page = c.analyst.http.get(c.app.url("/fraud/cases?stage=solved")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches("data-testid=\"case-row\"").count(), 2, "both solved cases are listed");
+});
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_a_journey_keeps_the_sequence() {
     // Two processes one after the other on one database (each with its own engine files):

@@ -302,21 +302,278 @@ pub(super) async fn rules_replace(
     Ok(axum::Json(replace_rules(&state, &ctx, &body, "").await?))
 }
 
+fn rule_error(e: ningan_fraud::RuleError) -> FraudError {
+    let (zh, en) = crate::http::error::split_bilingual(&e.message);
+    FraudError::Rules { line: e.line, zh: zh.into(), en: en.into() }
+}
+
 /// Validates and puts a rule set in force, for the API and the page alike: the text is kept
-/// as a new version (to compare with the one before) and the replacement is audited.
+/// as a new version with the reason given (to compare, and to put back) and the replacement
+/// is audited.
 pub async fn replace_rules(state: &AppState, ctx: &Ctx, source: &str, reason: &str) -> ApiResult<RulesDto> {
     state.fraud.service.ensure_loaded(&state.db).await?;
-    let set = state.fraud.service.replace_rules(source).map_err(|e| {
-        let (zh, en) = crate::http::error::split_bilingual(&e.message);
-        FraudError::Rules { line: e.line, zh: zh.into(), en: en.into() }
-    })?;
+    let set = state.fraud.service.replace_rules(source).map_err(rule_error)?;
+    let reason = reason.trim();
     let mut w = state.db.write().await?;
-    w.fraud_rule_version_insert(&ctx.actor(), &set.version, source, set.rules.len() as i64).await?;
+    w.fraud_rule_version_insert(&ctx.actor(), &set.version, source, set.rules.len() as i64, reason).await?;
     let detail = format!("rule set {} with {} rules", set.version, set.rules.len());
-    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+    let reason = Some(reason).filter(|r| !r.is_empty());
     w.audit(ctx.actor().audit("fraud.rules", "fraud_rules", &set.version, None, reason, &detail)).await?;
     w.commit().await?;
     rules_dto(state)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RuleVersionDto {
+    pub id: i64,
+    pub version: String,
+    pub rules: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub reason: String,
+    pub source: String,
+}
+
+impl From<ningan_store::RuleVersion> for RuleVersionDto {
+    fn from(v: ningan_store::RuleVersion) -> Self {
+        RuleVersionDto {
+            id: v.id,
+            version: v.version,
+            rules: v.rules,
+            created_by: v.created_by,
+            created_at: ts(v.created_at),
+            reason: v.reason,
+            source: v.source,
+        }
+    }
+}
+
+pub(super) async fn rule_versions(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<PageDto<RuleVersionDto>>> {
+    let page = state.db.fraud_rule_versions(PageRequest::new(q.page, q.per_page)).await?;
+    Ok(axum::Json(PageDto::from_page(page, RuleVersionDto::from)))
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct CompareQuery {
+    /// The version to compare with; the one in force before it when absent.
+    pub against: Option<i64>,
+}
+
+/// One line of a comparison: `-` only in the other version, `+` only in this one, ` ` both.
+#[derive(Debug, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct DiffLineDto {
+    pub mark: String,
+    pub line: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RuleVersionCompareDto {
+    pub version: RuleVersionDto,
+    pub against: Option<RuleVersionDto>,
+    pub diff: Vec<DiffLineDto>,
+}
+
+/// A version and the other one it is compared with: `against`, or the one before it.
+pub async fn version_pair(
+    state: &AppState,
+    id: i64,
+    against: Option<i64>,
+) -> ApiResult<(ningan_store::RuleVersion, Option<ningan_store::RuleVersion>)> {
+    Ok(match against {
+        Some(other) => {
+            let one = state.db.fraud_rule_version(id).await?;
+            let other = state.db.fraud_rule_version(other).await.map_err(|e| match e {
+                ningan_store::StoreError::NotFound => {
+                    refuse("against", Rule::other("没有这个规则版本", "no such rule version"))
+                }
+                e => e.into(),
+            })?;
+            (one, Some(other))
+        }
+        None => state.db.fraud_rule_version_pair(id).await?,
+    })
+}
+
+pub(super) async fn rule_version(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<CompareQuery>,
+) -> ApiResult<axum::Json<RuleVersionCompareDto>> {
+    let (one, other) = version_pair(&state, id, q.against).await?;
+    let diff = super::pages::line_diff(other.as_ref().map_or("", |o| o.source.as_str()), &one.source)
+        .into_iter()
+        .map(|(mark, line)| DiffLineDto { mark: mark.to_string(), line })
+        .collect();
+    Ok(axum::Json(RuleVersionCompareDto { version: one.into(), against: other.map(Into::into), diff }))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RestoreRequest {
+    /// Why the earlier version goes back in force; kept with the new version and audited.
+    #[schemars(length(min = 2, max = 200))]
+    pub reason: String,
+}
+
+/// Puts a recorded version back in force, as a new version that says which one it restores.
+pub async fn restore_rules(state: &AppState, ctx: &Ctx, id: i64, reason: &str) -> ApiResult<RulesDto> {
+    let reason = reason.trim();
+    if !(2..=200).contains(&reason.chars().count()) {
+        return Err(refuse("reason", Rule::Reason(2, 200)));
+    }
+    let old = state.db.fraud_rule_version(id).await?;
+    let reason = format!("{reason}（恢复第{id}号记录 {} / restores record {id}, {}）", old.version, old.version);
+    replace_rules(state, ctx, &old.source, &reason).await
+}
+
+pub(super) async fn rules_restore(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<RestoreRequest>,
+) -> ApiResult<axum::Json<RulesDto>> {
+    Ok(axum::Json(restore_rules(&state, &ctx, id, &req.reason).await?))
+}
+
+fn default_backtest_days() -> i64 {
+    7
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct BacktestRequest {
+    /// The draft rule set, TOML as `PUT /api/fraud/rules` takes it.
+    #[schemars(length(min = 1))]
+    pub rules: String,
+    /// How many days back from now to replay, 1 to 30.
+    #[serde(default = "default_backtest_days")]
+    #[schemars(range(min = 1, max = 30))]
+    pub days: i64,
+}
+
+/// Warnings by level.
+#[derive(Debug, Default, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct LevelsDto {
+    pub low: i64,
+    pub medium: i64,
+    pub high: i64,
+}
+
+impl LevelsDto {
+    fn of(by: ningan_fraud::backtest::ByLevel) -> LevelsDto {
+        LevelsDto { low: by[0] as i64, medium: by[1] as i64, high: by[2] as i64 }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.low + self.medium + self.high
+    }
+}
+
+/// A person the draft judges differently from the rules in force, by the signal that first
+/// raised a warning under either (the person stays pseudonymous).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DifferenceDto {
+    pub signal_id: String,
+    /// The highest level each set would have warned at; none when it would not have warned.
+    pub draft: Option<String>,
+    pub live: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BacktestDto {
+    pub days: i64,
+    pub since: String,
+    pub draft_version: String,
+    pub live_version: String,
+    /// Signals of the period scored.
+    pub signals: i64,
+    /// The period held more signals than one backtest scores; only the first were.
+    pub truncated: bool,
+    /// Warnings each set would have raised, replayed from the same start.
+    pub draft: LevelsDto,
+    pub live: LevelsDto,
+    /// Warnings actually raised in the period (by the sets then in force, live as they came).
+    pub raised: LevelsDto,
+    pub draft_persons: i64,
+    pub live_persons: i64,
+    pub only_draft: i64,
+    pub only_live: i64,
+    pub both: i64,
+    /// Warned under both, at a different highest level.
+    pub level_changed: i64,
+    /// Up to 20 of the people judged differently.
+    pub differences: Vec<DifferenceDto>,
+    /// Cases in the period whose victim is a known subject, and of them those each set had
+    /// warned before the case occurred.
+    pub cases: i64,
+    pub draft_caught: i64,
+    pub live_caught: i64,
+}
+
+/// Replays the period under a draft without putting it in force; audited.
+pub async fn backtest(state: &AppState, ctx: &Ctx, req: &BacktestRequest) -> ApiResult<BacktestDto> {
+    if !(1..=30).contains(&req.days) {
+        return Err(refuse("days", Rule::Range(1, 30)));
+    }
+    let draft = ningan_fraud::RuleSet::from_toml(&req.rules).map_err(rule_error)?;
+    let live_version = state.fraud.service.rules()?.version;
+    let draft_version = draft.version.clone();
+    let done = state.fraud.service.backtest(&state.db, draft, req.days).await?;
+    let r = &done.report;
+    let mut raised = LevelsDto::default();
+    for (level, n) in &done.raised {
+        match level.as_str() {
+            "low" => raised.low += n,
+            "medium" => raised.medium += n,
+            "high" => raised.high += n,
+            _ => {}
+        }
+    }
+    let detail = format!(
+        "backtest of {draft_version} against {live_version} over {} days: {} signals, {} / {} warnings",
+        req.days,
+        r.signals,
+        r.draft.iter().sum::<u64>(),
+        r.live.iter().sum::<u64>()
+    );
+    let mut w = state.db.write().await?;
+    w.audit(ctx.actor().audit("fraud.backtest", "fraud_rules", &draft_version, None, None, &detail)).await?;
+    w.commit().await?;
+    let level = |l: Option<ningan_fraud::Level>| l.map(|l| l.as_str().to_string());
+    Ok(BacktestDto {
+        days: req.days,
+        since: ts(done.since_ms),
+        draft_version,
+        live_version,
+        signals: r.signals as i64,
+        truncated: done.truncated,
+        draft: LevelsDto::of(r.draft),
+        live: LevelsDto::of(r.live),
+        raised,
+        draft_persons: r.draft_persons as i64,
+        live_persons: r.live_persons as i64,
+        only_draft: r.only_draft as i64,
+        only_live: r.only_live as i64,
+        both: r.both as i64,
+        level_changed: r.level_changed as i64,
+        differences: r
+            .sample
+            .iter()
+            .map(|d| DifferenceDto { signal_id: d.signal.clone(), draft: level(d.draft), live: level(d.live) })
+            .collect(),
+        cases: r.cases as i64,
+        draft_caught: r.draft_caught as i64,
+        live_caught: r.live_caught as i64,
+    })
+}
+
+pub(super) async fn rules_backtest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<BacktestRequest>,
+) -> ApiResult<axum::Json<BacktestDto>> {
+    Ok(axum::Json(backtest(&state, &ctx, &req).await?))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -334,6 +591,26 @@ pub struct CaseDto {
     pub after_dissuasion: bool,
     /// 预警未劝阻发案
     pub warned_not_dissuaded: bool,
+    /// `filed` (立案), `investigating` (侦查中) or `solved` (破案).
+    #[schemars(extend("enum" = ningan_store::CASE_STAGES))]
+    pub stage: String,
+    pub stage_zh: String,
+    pub solved_at: Option<String>,
+}
+
+/// What a case stage may be, as a refusal names it.
+pub fn stages_rule() -> Rule {
+    Rule::one_of("filed（已立案）、investigating（侦查中）或 solved（已破案）", &ningan_store::CASE_STAGES)
+}
+
+/// A case stage's Chinese name.
+pub fn stage_zh(stage: &str) -> &'static str {
+    match stage {
+        "filed" => "已立案",
+        "investigating" => "侦查中",
+        "solved" => "已破案",
+        _ => "",
+    }
 }
 
 impl From<FraudCase> for CaseDto {
@@ -350,8 +627,76 @@ impl From<FraudCase> for CaseDto {
             note: c.note,
             after_dissuasion: c.after_dissuasion,
             warned_not_dissuaded: c.warned_not_dissuaded,
+            stage_zh: stage_zh(&c.stage).into(),
+            stage: c.stage,
+            solved_at: c.solved_at.map(ts),
         }
     }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CaseStageRequest {
+    /// Where the case moves: `investigating` or `solved`; a case only moves forward.
+    #[schemars(extend("enum" = ["investigating", "solved"]))]
+    pub stage: String,
+    /// When it was solved; now when absent. Only with `solved`.
+    #[serde(default)]
+    #[schemars(extend("format" = "date-time", "pattern" = crate::http::schema::TIME_PATTERN))]
+    pub solved_at: Option<String>,
+}
+
+/// Moves a case in the caller's scope forward: under investigation, or solved on a day not
+/// in the future nor before the case occurred.
+pub async fn case_stage(state: &AppState, ctx: &Ctx, id: i64, req: &CaseStageRequest) -> ApiResult<()> {
+    let stage = req.stage.trim();
+    if !["investigating", "solved"].contains(&stage) {
+        return Err(refuse(
+            "stage",
+            Rule::one_of("investigating（侦查中）或 solved（已破案）", &["investigating", "solved"]),
+        ));
+    }
+    let solved_at = match req.solved_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(_) if stage != "solved" => {
+            return Err(refuse(
+                "solved_at",
+                Rule::other("只有破案时填写破案时间", "a solved time goes with a solved case"),
+            ));
+        }
+        Some(s) => {
+            let at = parse_time_ms("solved_at", s)?;
+            if at > ningan_core::time::now_ms() + 300_000 {
+                return Err(refuse("solved_at", Rule::Future));
+            }
+            Some(at)
+        }
+        None => None,
+    };
+    let mut w = state.db.write().await?;
+    if let Some(at) = solved_at {
+        let case = w.fraud_case_occurred(&ctx.scope(), id).await?;
+        if at < case {
+            return Err(refuse(
+                "solved_at",
+                Rule::other("破案时间不能早于发案时间", "a case is not solved before it occurred"),
+            ));
+        }
+    }
+    w.fraud_case_stage(&ctx.actor(), &ctx.scope(), id, stage, solved_at).await.map_err(|e| match e {
+        ningan_store::StoreError::Conflict(_) => ApiError::from(FraudError::StageBehind),
+        e => e.into(),
+    })?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn case_stage_set(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<CaseStageRequest>,
+) -> ApiResult<axum::http::StatusCode> {
+    case_stage(&state, &ctx, id, &req).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -361,6 +706,9 @@ pub struct PageQuery {
     /// Reports only.
     #[schemars(extend("enum" = REPORT_STATUSES))]
     pub status: Option<String>,
+    /// Cases only: `filed`, `investigating` or `solved`.
+    #[schemars(extend("enum" = ningan_store::CASE_STAGES))]
+    pub stage: Option<String>,
 }
 
 pub(super) async fn cases(
@@ -368,7 +716,12 @@ pub(super) async fn cases(
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<PageDto<CaseDto>>> {
-    let page = state.db.fraud_cases(&ctx.scope(), PageRequest::new(q.page, q.per_page)).await?;
+    let stage = match q.stage.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if ningan_store::CASE_STAGES.contains(&s) => Some(s),
+        Some(_) => return Err(refuse("stage", stages_rule())),
+        None => None,
+    };
+    let page = state.db.fraud_cases(&ctx.scope(), stage, PageRequest::new(q.page, q.per_page)).await?;
     Ok(axum::Json(PageDto::from_page(page, CaseDto::from)))
 }
 
@@ -694,7 +1047,10 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx) -> ApiResult<
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FiguresDto {
+    /// Distinct people dissuaded at least once (人).
     pub persons_dissuaded: i64,
+    /// Dissuasions counted per occurrence (人次), as the bureau's reports count them.
+    pub dissuasions: i64,
     pub amount_protected: f64,
     pub money_lost: f64,
     pub warnings_high: i64,
@@ -718,6 +1074,14 @@ pub struct MonthDto {
     pub amount: f64,
     /// Change against the month before, per cent; absent when that month had none.
     pub change_percent: Option<f64>,
+    /// Cases solved (破案) in the month, and the change against the month before (环比).
+    pub solved: i64,
+    pub solved_change_percent: Option<f64>,
+}
+
+/// Change of `now` against `before`, per cent to one decimal; none when `before` is zero.
+fn change_percent(now: i64, before: Option<i64>) -> Option<f64> {
+    before.filter(|p| *p > 0).map(|p| ((now - p) as f64 * 1000.0 / p as f64).round() / 10.0)
 }
 
 pub fn figures_dto(f: &FraudFigures) -> FiguresDto {
@@ -726,19 +1090,20 @@ pub fn figures_dto(f: &FraudFigures) -> FiguresDto {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let prev = i.checked_sub(1).map(|p| f.cases_by_month[p].cases);
+            let prev = i.checked_sub(1).map(|p| &f.cases_by_month[p]);
             MonthDto {
                 month: m.month.clone(),
                 cases: m.cases,
                 amount: m.amount_fen as f64 / 100.0,
-                change_percent: prev
-                    .filter(|p| *p > 0)
-                    .map(|p| ((m.cases - p) as f64 * 1000.0 / p as f64).round() / 10.0),
+                change_percent: change_percent(m.cases, prev.map(|p| p.cases)),
+                solved: m.solved,
+                solved_change_percent: change_percent(m.solved, prev.map(|p| p.solved)),
             }
         })
         .collect();
     FiguresDto {
         persons_dissuaded: f.persons_dissuaded,
+        dissuasions: f.dissuasions,
         amount_protected: f.amount_protected_fen as f64 / 100.0,
         money_lost: f.money_lost_fen as f64 / 100.0,
         warnings_high: f.warnings[0],

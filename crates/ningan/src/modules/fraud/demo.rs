@@ -239,20 +239,30 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         let occurred_at = year_ago + ((1.0 - age) * 355.0 * 86_400_000.0) as i64;
         let station = &ctx.stations[rng.gen_range(0..ctx.stations.len())];
         let typology = TYPOLOGIES[rng.gen_range(0..TYPOLOGIES.len())];
-        w.fraud_case_add(
-            &ctx.actor,
-            &NewFraudCase {
-                subject: None,
-                occurred_at,
-                amount_fen: rng.gen_range(yuan(1_000)..yuan(300_000)),
-                typology: typology.into(),
-                unit_id: station.id,
-                unit_path: station.path.clone(),
-                report_id: None,
-                note: format!("演示案件 {i}"),
-            },
-        )
-        .await?;
+        let id = w
+            .fraud_case_add(
+                &ctx.actor,
+                &NewFraudCase {
+                    subject: None,
+                    occurred_at,
+                    amount_fen: rng.gen_range(yuan(1_000)..yuan(300_000)),
+                    typology: typology.into(),
+                    unit_id: station.id,
+                    unit_path: station.path.clone(),
+                    report_id: None,
+                    note: format!("演示案件 {i}"),
+                },
+            )
+            .await?;
+        // More cases are solved as the year goes on (the report's 破获案件数大幅上升), each
+        // some weeks after it occurred; the rest are under investigation or just filed.
+        let solved_share = 0.2 + 0.5 * (1.0 - age);
+        let solved_at = occurred_at + rng.gen_range(5..80) * 86_400_000;
+        if rng.gen_bool(solved_share) && solved_at < now * 1000 {
+            w.fraud_case_stage(&ctx.actor, &scope, id, "solved", Some(solved_at)).await?;
+        } else if rng.gen_ratio(1, 2) {
+            w.fraud_case_stage(&ctx.actor, &scope, id, "investigating", None).await?;
+        }
     }
     for t in open.iter().take(40) {
         if rng.gen_ratio(1, 4) {

@@ -22,6 +22,10 @@ pub enum FraudError {
     Rules { line: usize, zh: String, en: String },
     #[error("查询过于频繁，请一分钟后再试 / too many look-ups from this address; try again in a minute")]
     TooManyLookups,
+    #[error(
+        "案件已处于该阶段或之后，阶段只能向前推进 / the case already stands there or further on; a stage only moves forward"
+    )]
+    StageBehind,
     #[error(transparent)]
     Store(#[from] ningan_store::StoreError),
 }
@@ -38,6 +42,7 @@ impl Refusal for FraudError {
             FraudError::CaseRequired => "case_required",
             FraudError::Rules { .. } => "rules",
             FraudError::TooManyLookups => "too_many_lookups",
+            FraudError::StageBehind => "stage_behind",
             FraudError::Store(_) => "store",
         }
     }
@@ -49,6 +54,7 @@ impl Refusal for FraudError {
             FraudError::OnlyDissuasionProtects => Some("amount_protected"),
             FraudError::CaseRequired => Some("case"),
             FraudError::Rules { .. } => Some("rules"),
+            FraudError::StageBehind => Some("stage"),
             FraudError::TooManyLookups | FraudError::Store(_) => None,
         }
     }

@@ -140,6 +140,19 @@ pub fn routes(api: Api) -> Api {
         post(pages::rules_edit),
     )
     .add(
+        Op::page(Method::POST, "/fraud/rules/backtest", Access::CityWide(Action::FraudManage), "回测规则草案"),
+        post(pages::rules_backtest),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/fraud/rules/versions/{id}/restore",
+            Access::CityWide(Action::FraudManage),
+            "恢复历史规则版本",
+        ),
+        post(pages::rules_restore),
+    )
+    .add(
         Op::api(
             Method::PUT,
             "/api/fraud/rules",
@@ -151,11 +164,61 @@ pub fn routes(api: Api) -> Api {
         put(admin::rules_replace),
     )
     .add(
+        Op::api(Method::GET, "/api/fraud/rules/versions", read, "fraud", "预警规则集版本记录（含修改理由）")
+            .query(&[("page", "页码"), ("per_page", "每页条数")])
+            .response::<PageDto<admin::RuleVersionDto>>()
+            .query_type::<admin::PageQuery>(),
+        get(admin::rule_versions),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/fraud/rules/versions/{id}",
+            read,
+            "fraud",
+            "规则版本及与另一版本（默认上一版）的逐行比较",
+        )
+        .query(&[("against", "比较的版本记录号")])
+        .response::<admin::RuleVersionCompareDto>()
+        .query_type::<admin::CompareQuery>(),
+        get(admin::rule_version),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/fraud/rules/versions/{id}/restore",
+            Access::CityWide(Action::FraudManage),
+            "fraud",
+            "恢复历史规则版本（作为新版本生效，须说明理由）",
+        )
+        .request::<admin::RestoreRequest>()
+        .response::<admin::RulesDto>(),
+        post(admin::rules_restore),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/fraud/rules/backtest",
+            Access::CityWide(Action::FraudManage),
+            "fraud",
+            "回测规则草案：以近若干天的信号重放，与现行规则及其后发案比较（不生效）",
+        )
+        .request::<admin::BacktestRequest>()
+        .response::<admin::BacktestDto>(),
+        post(admin::rules_backtest),
+    )
+    .add(
         Op::api(Method::GET, "/api/fraud/cases", read, "fraud", "电诈发案登记")
-            .query(&[("page", "页码")])
+            .query(&[("page", "页码"), ("stage", "案件阶段")])
             .response::<PageDto<admin::CaseDto>>()
             .query_type::<admin::PageQuery>(),
         get(admin::cases),
+    )
+    .add(
+        Op::api(Method::POST, "/api/fraud/cases/{id}/stage", manage, "fraud", "推进电诈案件阶段（侦查中、已破案）")
+            .request::<admin::CaseStageRequest>()
+            .status(204),
+        post(admin::case_stage_set),
     )
     .add(
         Op::api(Method::POST, "/api/fraud/cases", manage, "fraud", "登记电诈发案")
@@ -242,6 +305,9 @@ pub fn routes(api: Api) -> Api {
         post(pages::task_reveal),
     )
     .add(Op::page(Method::GET, "/fraud/board", read, "反诈督办看板"), get(pages::board))
+    .add(Op::page(Method::GET, "/fraud/cases", read, "电诈案件"), get(pages::cases))
+    .add(Op::page(Method::POST, "/fraud/cases", manage, "登记电诈发案"), post(pages::case_file))
+    .add(Op::page(Method::POST, "/fraud/cases/{id}/stage", manage, "推进案件阶段"), post(pages::case_stage))
     .add(Op::page(Method::GET, "/fraud/watchlist", read, "涉诈名单"), get(pages::watchlist))
     .add(Op::page(Method::POST, "/fraud/watchlist", manage, "加入或修改涉诈名单"), post(pages::watchlist_add))
     .add(Op::page(Method::POST, "/fraud/watchlist/{id}/remove", manage, "移出涉诈名单"), post(pages::watchlist_remove))

@@ -655,6 +655,150 @@ pub async fn lecture_add(
 }
 
 #[derive(Template)]
+#[template(path = "fraud/cases.html")]
+struct CasesPage {
+    frame: Frame,
+    rows: Vec<admin::CaseDto>,
+    pager: Pager,
+    stage: String,
+    stages: Vec<(&'static str, &'static str)>,
+    may_manage: bool,
+    /// The filing form, as typed.
+    form: FormState,
+    /// A stage change refused: the case it was for and why.
+    refused: Option<(i64, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CasesQuery {
+    stage: Option<String>,
+    page: Option<String>,
+}
+
+async fn cases_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: CasesQuery,
+    form: Option<FormState>,
+    refused: Option<(i64, String)>,
+) -> PageResult {
+    let stage = nonempty(&q.stage).filter(|s| ningan_store::CASE_STAGES.contains(&s.as_str())).unwrap_or_default();
+    let filter = Some(stage.as_str()).filter(|s| !s.is_empty());
+    let page = state.db.fraud_cases(&ctx.scope(), filter, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let pager = Pager::new("/fraud/cases", &[("stage", stage.clone())], &page);
+    let frame =
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/cases", "电诈案件");
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr));
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { form.status() };
+    let stages = ningan_store::CASE_STAGES
+        .iter()
+        .map(|s| (*s, if frame.tr.is_en() { *s } else { admin::stage_zh(s) }))
+        .collect();
+    let view = CasesPage {
+        rows: page.items.into_iter().map(admin::CaseDto::from).collect(),
+        pager,
+        stage,
+        stages,
+        may_manage: ctx.may(Action::FraudManage),
+        form,
+        refused,
+        frame,
+    };
+    Ok(html(status, &view))
+}
+
+pub async fn cases(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CasesQuery>) -> PageResult {
+    cases_page(&state, &ctx, q, None, None).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct CaseForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    typology: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Files a case from the page; refusals come back beside their fields with the form as typed.
+pub async fn case_file(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CaseForm>) -> PageResult<Response> {
+    let amount = form_value("amount", "损失金额", "the amount lost", &form.amount);
+    let filed = match amount {
+        Ok(Some(amount)) => {
+            let req = NewCaseRequest {
+                phone: Some(form.phone.clone()),
+                occurred_at: crate::web::page::local_time_rfc3339(&form.occurred_at),
+                amount,
+                typology: form.typology.clone(),
+                unit_id: None,
+                note: form.note.clone(),
+            };
+            match admin::new_case(&state, &ctx, &req, None).await {
+                Ok(case) => {
+                    async {
+                        let mut w = state.db.write().await?;
+                        w.fraud_case_add(&ctx.actor(), &case).await?;
+                        w.commit().await?;
+                        Ok::<_, ApiError>(())
+                    }
+                    .await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Ok(None) => Err(refuse("amount", Rule::Required)),
+        Err(e) => Err(e),
+    };
+    match filed {
+        Ok(()) => Ok(Redirect::to("/fraud/cases").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let refused = FormState::new(Tr::new(ctx.language()))
+                .with_values(&form)
+                .refused(&e, &["phone", "occurred_at", "amount", "typology", "note"]);
+            cases_page(&state, &ctx, CasesQuery::default(), Some(refused), None).await.map(IntoResponse::into_response)
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StageForm {
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    solved_at: String,
+}
+
+/// Moves a case forward from its row; a refusal is shown on that row.
+pub async fn case_stage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<StageForm>,
+) -> PageResult<Response> {
+    let solved_at = Some(form.solved_at.trim()).filter(|s| !s.is_empty()).map(crate::web::page::local_time_rfc3339);
+    let req = admin::CaseStageRequest { stage: form.stage, solved_at };
+    match admin::case_stage(&state, &ctx, id, &req).await {
+        Ok(()) => Ok(Redirect::to("/fraud/cases").into_response()),
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let why = e.errors.first().map_or_else(
+                || Tr::new(ctx.language()).pick(&e.detail_zh, &e.detail_en).to_string(),
+                |f| f.message.clone(),
+            );
+            cases_page(&state, &ctx, CasesQuery::default(), None, Some((id, why)))
+                .await
+                .map(IntoResponse::into_response)
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "fraud/reports.html")]
 struct ReportsPage {
     frame: Frame,
@@ -734,16 +878,22 @@ struct RulesPage {
     compared: Option<Compared>,
     may_edit: bool,
     form: FormState,
+    /// The draft backtested, when the form asked for a backtest.
+    backtest: Option<admin::BacktestDto>,
+    /// The id of the version in force (the newest recorded), which has nothing to restore.
+    newest: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct RulesQuery {
     compare: Option<String>,
+    /// The version to compare with, instead of the one before.
+    against: Option<String>,
     page: Option<String>,
 }
 
 /// Lines of `before` → `after` marked `-`, `+` or ` `.
-fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
+pub(super) fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
     use similar::{ChangeTag, TextDiff};
     TextDiff::from_lines(before, after)
         .iter_all_changes()
@@ -758,31 +908,44 @@ fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
         .collect()
 }
 
-async fn rules_view(state: &AppState, ctx: &Ctx, q: RulesQuery, form: Option<FormState>) -> PageResult {
+async fn rules_view(
+    state: &AppState,
+    ctx: &Ctx,
+    q: RulesQuery,
+    form: Option<FormState>,
+    backtest: Option<admin::BacktestDto>,
+) -> PageResult {
     let fail = |e: ApiError| crate::web::PageError::from(e).framed(ctx);
     state.fraud.service.ensure_loaded(&state.db).await.map_err(fail)?;
     let current = admin::rules_dto(state).map_err(fail)?;
     let page = state.db.fraud_rule_versions(PageRequest::new(opt_i64(&q.page), Some(20))).await?;
+    let newest = if page.page <= 1 { page.items.first().map(|v| v.id) } else { None };
     let pager = Pager::new("/fraud/rules", &[], &page);
     let compared = match nonempty(&q.compare) {
         Some(id) => {
-            let id: i64 = id.parse().map_err(|_| crate::web::PageError::not_found().framed(ctx))?;
-            let (one, before) = state.db.fraud_rule_version_pair(id).await.map_err(|e| fail(e.into()))?;
+            let not_found = || crate::web::PageError::not_found().framed(ctx);
+            let id: i64 = id.parse().map_err(|_| not_found())?;
+            let against = match nonempty(&q.against) {
+                Some(a) => Some(a.parse::<i64>().map_err(|_| not_found())?),
+                None => None,
+            };
+            let (one, before) = admin::version_pair(state, id, against).await.map_err(fail)?;
             let diff = line_diff(before.as_ref().map_or("", |b| b.source.as_str()), &one.source);
             Some((one, before.map(|b| b.version), diff))
         }
         None => None,
     };
     let frame = Frame::for_principal(ctx).crumb("/fraud/rules", "nav.fraud_rules");
-    let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("rules", current.source.clone()));
+    let form = form.unwrap_or_else(|| FormState::new(frame.tr).set("rules", current.source.clone()).set("days", "7"));
     let status = form.status();
     // The same rule as the route that takes the edit: city-wide analysts only.
     let may_edit = ctx.may(Action::FraudManage) && ctx.unit.kind == UnitKind::City;
-    Ok(html(status, &RulesPage { frame, current, versions: page.items, pager, compared, may_edit, form }))
+    let view = RulesPage { frame, current, versions: page.items, pager, compared, may_edit, form, backtest, newest };
+    Ok(html(status, &view))
 }
 
 pub async fn rules_show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RulesQuery>) -> PageResult {
-    rules_view(&state, &ctx, q, None).await
+    rules_view(&state, &ctx, q, None, None).await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -804,8 +967,56 @@ pub async fn rules_edit(State(state): State<AppState>, ctx: Ctx, Form(form): For
         Ok(_) => Ok(Redirect::to("/fraud/rules").into_response()),
         Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let refused = FormState::new(Tr::new(ctx.language())).with_values(&form).refused(&e, &["rules"]);
-            rules_view(&state, &ctx, RulesQuery::default(), Some(refused)).await
+            rules_view(&state, &ctx, RulesQuery::default(), Some(refused), None).await
         }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct BacktestForm {
+    #[serde(default)]
+    rules: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// Backtests the draft in the form and shows the page again with the draft kept and the
+/// comparison below it; nothing is put in force.
+pub async fn rules_backtest(State(state): State<AppState>, ctx: Ctx, Form(form): Form<BacktestForm>) -> PageResult {
+    let tr = Tr::new(ctx.language());
+    let done = match form.days.trim().parse::<i64>() {
+        Ok(days) => admin::backtest(&state, &ctx, &admin::BacktestRequest { rules: form.rules.clone(), days }).await,
+        Err(_) => Err(refuse("days", Rule::Range(1, 30))),
+    };
+    match done {
+        Ok(report) => {
+            let kept = FormState::new(tr).with_values(&form);
+            rules_view(&state, &ctx, RulesQuery::default(), Some(kept), Some(report)).await
+        }
+        Err(e) if e.code.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let refused = FormState::new(tr).with_values(&form).refused(&e, &["rules", "days"]);
+            rules_view(&state, &ctx, RulesQuery::default(), Some(refused), None).await
+        }
+        Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RestoreForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Puts a recorded version back in force (the confirmation dialog asks the reason).
+pub async fn rules_restore(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(form): Form<RestoreForm>,
+) -> PageResult<Response> {
+    match admin::restore_rules(&state, &ctx, id, &form.reason).await {
+        Ok(_) => Ok(Redirect::to("/fraud/rules").into_response()),
         Err(e) => Err(crate::web::PageError::from(e).framed(&ctx)),
     }
 }

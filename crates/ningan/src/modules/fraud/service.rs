@@ -18,7 +18,7 @@ use ningan_fraud::{
     DEFAULT_RULES, Engine, EntryKind, Fact, Level, Listing, NormalizeError, RuleError, RuleSet, Signal, Warning,
     Watchlist,
 };
-use ningan_store::{Actor, Db, LogRow, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
+use ningan_store::{Actor, Db, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
 
 use super::wire::Incoming;
 use crate::http::error::ApiError;
@@ -38,6 +38,23 @@ pub fn sms_text(typology: &str) -> String {
     format!(
         "【宁波反诈】温馨提示：近期“{typology}”类诈骗高发。凡是要求您下载陌生软件、向陌生账户转账的都是诈骗。如有疑问请拨打96110或110。"
     )
+}
+
+/// The most signals one backtest scores: a week of the demo is a few thousand, a busy city
+/// could log far more than a request should wait for.
+pub const BACKTEST_MAX_SIGNALS: usize = 5_000_000;
+/// How many of the people the two sets judge differently a backtest lists.
+pub const BACKTEST_SAMPLE: usize = 20;
+
+/// A backtest's comparison with what the live rules actually raised.
+#[derive(Debug, Clone)]
+pub struct Backtested {
+    pub report: ningan_fraud::BacktestReport,
+    /// Warnings actually raised in the period, by level name.
+    pub raised: Vec<(String, i64)>,
+    pub since_ms: i64,
+    /// The period held more than [`BACKTEST_MAX_SIGNALS`]; only the first were scored.
+    pub truncated: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,7 +80,7 @@ struct Prepared {
     phone: String,
     signal: Signal,
     fact: Fact,
-    row: LogRow,
+    row: NewSignal,
 }
 
 /// Answers every batch of a group with its own summary, or all with the group's error.
@@ -228,7 +245,7 @@ impl FraudService {
     ) -> Result<IngestSummary, ApiError> {
         self.ensure_loaded(db).await?;
         let centre = self.centre(db).await?.clone();
-        let items: std::sync::Arc<[Prepared]> = self.prepare(db, channel, items)?.into();
+        let items: std::sync::Arc<[Prepared]> = self.prepare(channel, items)?.into();
         loop {
             let (reply, answer) = tokio::sync::oneshot::channel();
             let queued =
@@ -256,7 +273,7 @@ impl FraudService {
     /// Keys each signal, asks the watchlist for its fact and serialises its log row. A fact
     /// is the watchlist's answer when the signal arrived; the log keeps it, so a rebuild
     /// scores the signal the same way.
-    fn prepare(&self, db: &Db, channel: &str, items: Vec<Incoming>) -> Result<Vec<Prepared>, ApiError> {
+    fn prepare(&self, channel: &str, items: Vec<Incoming>) -> Result<Vec<Prepared>, ApiError> {
         let mut signals = Vec::with_capacity(items.len());
         for item in items {
             let signal = Signal {
@@ -273,7 +290,7 @@ impl FraudService {
         };
         let mut prepared = Vec::with_capacity(signals.len());
         for ((phone, signal), (fact, listed)) in signals.into_iter().zip(facts) {
-            let row = db.fraud_log_row(NewSignal {
+            let row = NewSignal {
                 signal_id: signal.id.to_string(),
                 person_key: signal.person as i64,
                 at: signal.at,
@@ -282,7 +299,7 @@ impl FraudService {
                 fact: serde_json::to_string(&fact).map_err(ApiError::internal)?,
                 listed: listed.map(|(k, v, _)| format!("{}:{v}", k.as_str())),
                 channel: channel.to_string(),
-            })?;
+            };
             prepared.push(Prepared { phone, signal, fact, row });
         }
         Ok(prepared)
@@ -309,7 +326,7 @@ impl FraudService {
             }
         }
         let mut w = db.write().await?;
-        let rows: Vec<&LogRow> = prepared.iter().map(|(_, p)| &p.row).collect();
+        let rows: Vec<&NewSignal> = prepared.iter().map(|(_, p)| &p.row).collect();
         let fresh = w.fraud_signals_log(&rows).await?;
         drop(rows);
         let mut logged: Vec<Vec<&str>> = vec![Vec::new(); group.len()];
@@ -470,6 +487,38 @@ impl FraudService {
             self.engine.lock().map_err(|_| RuleError { line: 0, message: "engine lock poisoned".into() })?;
         engine.replace_rules(rules.clone());
         Ok(rules)
+    }
+
+    /// Scores the signals logged over the last `days` again under `draft` and under the rules
+    /// in force, from the same cold start, and compares the two with each other and with the
+    /// cases that followed. Reads the log in pages; stops after [`BACKTEST_MAX_SIGNALS`].
+    pub async fn backtest(&self, db: &Db, draft: RuleSet, days: i64) -> Result<Backtested, ApiError> {
+        let now = now_ms();
+        let since_ms = now - days * 86_400_000;
+        let mut run = ningan_fraud::Backtest::new(draft, self.rules()?);
+        let (mut after, mut read, mut truncated) = (0i64, 0usize, false);
+        'pages: loop {
+            let page = db.fraud_replay_page(since_ms, after, 50_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (_, signal_id, person_key, at, fact) in &page {
+                // Signals logged in the period but dated before it (a late import) are left out.
+                if *at * 1000 < since_ms {
+                    continue;
+                }
+                let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
+                if read == BACKTEST_MAX_SIGNALS {
+                    truncated = true;
+                    break 'pages;
+                }
+                run.apply(*person_key as u64, *at, signal_id, fact);
+                read += 1;
+            }
+        }
+        let cases: Vec<(u64, i64)> =
+            db.fraud_case_victims_since(since_ms).await?.into_iter().map(|(p, at)| (p as u64, at / 1000)).collect();
+        let raised = db.fraud_warnings_by_level_since(since_ms).await?;
+        Ok(Backtested { report: run.finish(&cases, BACKTEST_SAMPLE), raised, since_ms, truncated })
     }
 
     /// Forgets windows no rule can reach any more.

@@ -7,3 +7,8 @@ pub const TEXTS: &[Text] = &[
     ("nav.fraud_board", "反诈督办", "Fraud supervision"),
     ("nav.fraud_rules", "预警规则", "Warning rules"),
 ];
+
+/// A warning level's Chinese name, from its code (`high`, `medium`, `low`).
+pub fn level_zh(code: &str) -> &'static str {
+    ningan_fraud::Level::parse(code).map_or("", ningan_fraud::Level::zh)
+}
