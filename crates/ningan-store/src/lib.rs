@@ -58,8 +58,8 @@ pub use scope::Scope;
 pub use services::{
     AccessEntry, AccessFlag, Agency, AppFact, Application, ApplicationEvent, ApplicationQuery, ApplicationSort,
     Decision, Delivery, Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact,
-    NewForwarded, NewServiceItem, ServiceFact, ServiceItem, StationRating, application_status_zh, delivery_status_zh,
-    fact_status_zh,
+    NewForwarded, NewServiceItem, POOR_RATING, REPLY_DAYS, ServiceFact, ServiceItem, StationRating,
+    application_status_zh, delivery_status_zh, fact_status_zh,
 };
 pub use sessions::Session;
 pub use stats::{PopulationStats, PreciseStats, ServiceStats};

@@ -81,8 +81,18 @@ pub struct Application {
     pub decided_at: Option<i64>,
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
+    /// A poor rating (1 or 2) is to be answered by then; none for any other.
+    pub reply_due: Option<i64>,
+    /// The station's answer to a poor rating, which the citizen reads.
+    pub reply: Option<String>,
+    pub replied_at: Option<i64>,
     pub created_at: i64,
 }
+
+/// Ratings at or below this are poor: the station answers them.
+pub const POOR_RATING: i64 = 2;
+/// How long a station has to answer a poor rating.
+pub const REPLY_DAYS: i64 = 3;
 
 /// What a decision checks: status, resident, channel, signed at the counter, accepted by,
 /// the resident's unit path and the item code.
@@ -134,6 +144,8 @@ pub struct ApplicationQuery {
     pub item_code: Option<String>,
     /// Only open applications past their deadline.
     pub overdue_only: bool,
+    /// Only poor ratings not answered yet (soonest due first when sorted by deadline).
+    pub reply_due_only: bool,
     pub sort: ApplicationSort,
 }
 
@@ -170,6 +182,9 @@ pub struct StationRating {
     pub average: f64,
     /// Ratings of 1 or 2 (差评).
     pub poor: i64,
+    /// Poor ratings the station has not answered yet, and of them those past their deadline.
+    pub unanswered: i64,
+    pub unanswered_late: i64,
 }
 
 /// One access to a citizen's data, as the citizen may see it.
@@ -206,7 +221,7 @@ pub struct AccessFlag {
 
 const APP_COLUMNS: &str = "a.id, a.no, a.item_id, i.name AS item_name, i.code AS item_code, a.resident_id, \
     r.name AS resident_name, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, a.channel, a.status, a.details, a.deadline, \
-    a.decision_note, a.decided_at, a.rating, a.rating_comment, a.created_at";
+    a.decision_note, a.decided_at, a.rating, a.rating_comment, a.reply_due, a.reply, a.replied_at, a.created_at";
 const APP_FROM: &str = "applications a JOIN service_items i ON i.id = a.item_id JOIN residents r ON r.id = a.resident_id \
     JOIN org_units u ON u.id = a.unit_id";
 
@@ -231,6 +246,9 @@ impl Application {
             decided_at: r.try_get("decided_at")?,
             rating: r.try_get("rating")?,
             rating_comment: r.try_get("rating_comment")?,
+            reply_due: r.try_get("reply_due")?,
+            reply: r.try_get("reply")?,
+            replied_at: r.try_get("replied_at")?,
             created_at: r.try_get("created_at")?,
         })
     }
@@ -345,6 +363,9 @@ impl Db {
             let p = f.arg_i64(ningan_core::time::now_ms());
             f.cond(format!("a.deadline < {p} AND a.status IN ('submitted', 'accepted')"));
         }
+        if q.reply_due_only {
+            f.cond("a.reply_due IS NOT NULL AND a.reply IS NULL".to_string());
+        }
         let w = f.where_sql();
         let (total,): (i64,) =
             f.bind_as(&format!("SELECT COUNT(*) FROM {APP_FROM} WHERE {w}")).fetch_one(&self.pool).await?;
@@ -453,12 +474,15 @@ impl Db {
              CAST(SUM(CASE WHEN a.status IN ('approved', 'rejected') THEN 1 ELSE 0 END) AS BIGINT) AS handled, \
              CAST(SUM(CASE WHEN a.rating IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS rated, \
              CAST(COALESCE(SUM(a.rating), 0) AS BIGINT) AS rating_sum, \
-             CAST(SUM(CASE WHEN a.rating <= 2 THEN 1 ELSE 0 END) AS BIGINT) AS poor \
+             CAST(SUM(CASE WHEN a.rating <= 2 THEN 1 ELSE 0 END) AS BIGINT) AS poor, \
+             CAST(SUM(CASE WHEN a.reply_due IS NOT NULL AND a.reply IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS unanswered, \
+             CAST(SUM(CASE WHEN a.reply_due < $3 AND a.reply IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS unanswered_late \
              FROM applications a JOIN org_units u ON u.id = a.unit_id \
              WHERE a.unit_path >= $1 AND a.unit_path < $2 GROUP BY a.unit_id, u.name",
         )
         .bind(lo)
         .bind(hi)
+        .bind(now_ms())
         .fetch_all(&self.pool)
         .await?;
         let mut out = rows
@@ -473,6 +497,8 @@ impl Db {
                     rated,
                     average: if rated == 0 { 0.0 } else { (sum as f64 / rated as f64 * 100.0).round() / 100.0 },
                     poor: r.try_get("poor")?,
+                    unanswered: r.try_get("unanswered")?,
+                    unanswered_late: r.try_get("unanswered_late")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -845,14 +871,19 @@ impl Write {
     }
 
     /// The citizen rates a finished application once.
+    /// A poor rating (see [`POOR_RATING`]) is due an answer from the station within
+    /// [`REPLY_DAYS`].
     pub async fn application_rate(&mut self, resident_id: i64, no: &str, rating: i64, comment: &str) -> Result<()> {
+        let now = now_ms();
+        let due = (rating <= POOR_RATING).then_some(now + REPLY_DAYS * 86_400_000);
         let done = sqlx::query(
-            "UPDATE applications SET rating = $1, rating_comment = $2, rated_at = $3 \
-             WHERE no = $4 AND resident_id = $5 AND status IN ('approved', 'rejected') AND rating IS NULL",
+            "UPDATE applications SET rating = $1, rating_comment = $2, rated_at = $3, reply_due = $4 \
+             WHERE no = $5 AND resident_id = $6 AND status IN ('approved', 'rejected') AND rating IS NULL",
         )
         .bind(rating)
         .bind(comment)
-        .bind(now_ms())
+        .bind(now)
+        .bind(due)
         .bind(no)
         .bind(resident_id)
         .execute(self.conn())
@@ -864,6 +895,34 @@ impl Write {
         }
         let actor = Actor { name: format!("citizen:{resident_id}"), unit_id: None };
         self.audit(actor.audit("application.rate", "application", no, None, None, &rating.to_string())).await?;
+        Ok(())
+    }
+
+    /// The station's answer to a poor rating of an application in scope, once.
+    pub async fn application_reply(&mut self, actor: &Actor, scope: &Scope, id: i64, reply: &str) -> Result<()> {
+        let (lo, hi) = scope.range();
+        let row: Option<(Option<i64>, Option<String>, String)> = sqlx::query_as(
+            "SELECT reply_due, reply, no FROM applications WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+        )
+        .bind(id)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_optional(self.conn())
+        .await?;
+        let (due, answered, no) = row.ok_or(StoreError::NotFound)?;
+        if due.is_none() || answered.is_some() {
+            return Err(StoreError::State(
+                "只能答复一次差评（1至2分） / only a poor rating (1 or 2) is answered, and once".into(),
+            ));
+        }
+        sqlx::query("UPDATE applications SET reply = $1, reply_by = $2, replied_at = $3 WHERE id = $4")
+            .bind(reply)
+            .bind(&actor.name)
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        self.audit(actor.audit("application.reply", "application", &no, None, None, "answer to a poor rating")).await?;
         Ok(())
     }
 

@@ -208,4 +208,17 @@ CREATE INDEX access_flags_status ON access_flags (status, id);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 46,
+        name: "a poor rating (1 or 2) is answered by the station within a deadline, and the citizen reads the answer",
+        common: r#"
+ALTER TABLE applications ADD COLUMN reply_due BIGINT;
+ALTER TABLE applications ADD COLUMN reply TEXT;
+ALTER TABLE applications ADD COLUMN reply_by TEXT;
+ALTER TABLE applications ADD COLUMN replied_at BIGINT;
+CREATE INDEX applications_reply_due ON applications (reply_due);
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

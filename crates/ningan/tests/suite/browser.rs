@@ -914,11 +914,24 @@ async fn a_citizen_applies_online_follows_progress_and_rates_the_station() {
     client.refresh().await.unwrap();
     s.wait_text("[data-testid=application-status]", "已办结").await;
     assert!(s.text("[data-testid=timeline]").await.contains(&other.name), "the handling station is on the timeline");
+    // A poor rating: the station is due to answer it, and the answer shows here.
+    s.click("[data-testid=rating-form] option[value='2']").await;
     s.click("[data-testid=rating-submit]").await;
-    s.wait_text("[data-testid=rated]", "5 / 5").await;
+    s.wait_text("[data-testid=rated]", "2 / 5").await;
+    assert!(s.text("[data-testid=rating-reply-due]").await.contains("答复"), "the citizen is told an answer is due");
     s.shot("portal-rated").await;
     let (_, ratings) = clerk.get("/api/services/ratings").await;
-    assert_eq!(ratings[0]["average"], 5.0, "{ratings}");
+    assert_eq!((ratings[0]["average"].as_f64(), ratings[0]["unanswered"].as_i64()), (Some(2.0), Some(1)), "{ratings}");
+    let (st, _) = clerk
+        .post(
+            &format!("/api/services/applications/{id}/reply"),
+            json!({"reply": "已核实办理过程，改进告知方式，谢谢监督。"}),
+        )
+        .await;
+    assert_eq!(st, 204);
+    client.refresh().await.unwrap();
+    s.wait_text("[data-testid=rating-reply]", "改进告知方式").await;
+    assert_no_sideways_scroll(&client, "answered").await;
 }
 
 /// Signs an enterprise in on the portal with the code texted to its phone.

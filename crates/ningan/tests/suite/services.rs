@@ -382,3 +382,82 @@ on_both_backends!(the_application_list_searches_sorts_and_exports_what_it_shows,
     let (_, trail) = auditor.get(&format!("/api/audit?person_id={first}&action=application.list")).await;
     assert!(trail["total"].as_i64().unwrap() >= 2, "lists and exports are audited under the applicant: {trail}");
 });
+
+on_both_backends!(a_poor_rating_is_answered_by_the_station_in_time_and_the_citizen_reads_the_answer, |b| async move {
+    let app = spawn_app(b).await;
+    let home = app.station(330203, 1).await;
+    let other = app.station(330212, 1).await;
+    app.user("clerk", &[Role::ServiceClerk], home.id).await;
+    app.user("elsewhere", &[Role::ServiceClerk], other.id).await;
+    app.resident("申请人甲", 330203, 1, home.id).await;
+    let me = app.citizen(&id_number(1), "13912340001").await;
+    let change = json!({"item": "change-name", "details": {"new_name": "申请人乙", "reason": "本人意愿"}, "station_id": home.id, "consent": true});
+    let (s, filed) = me.post("/api/portal/applications", change).await;
+    assert_eq!(s, 201, "{filed}");
+    let (id, no) = (filed["id"].as_i64().unwrap(), filed["no"].as_str().unwrap().to_string());
+    let clerk = app.login("clerk").await;
+    for status in ["accepted", "approved"] {
+        let (s, d) = clerk.post(&format!("/api/services/applications/{id}/decide"), json!({"status": status})).await;
+        assert_eq!(s, 200, "{d}");
+    }
+    let (s, _) =
+        clerk.post(&format!("/api/services/applications/{id}/reply"), json!({"reply": "感谢您的评价。"})).await;
+    assert_eq!(s, 409, "nothing to answer before a poor rating");
+
+    // A rating of 2 is due an answer within three days.
+    let (s, _) =
+        me.post(&format!("/api/portal/applications/{no}/rating"), json!({"rating": 2, "comment": "等了很久"})).await;
+    assert_eq!(s, 204);
+    let (_, mine) = me.get(&format!("/api/portal/applications/{no}")).await;
+    let due = mine["application"]["reply_due"].as_str().expect("a due date").to_string();
+    let due = chrono::DateTime::parse_from_rfc3339(&due).unwrap();
+    let days = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    assert!((71..=72).contains(&days), "three days: {days} h");
+    assert_eq!(
+        (mine["application"]["reply"].as_str(), mine["application"]["reply_overdue"].as_bool()),
+        (None, Some(false))
+    );
+    let (_, due_list) = clerk.get("/api/services/applications?reply_due=true").await;
+    assert_eq!((due_list["total"].as_i64(), due_list["items"][0]["id"].as_i64()), (Some(1), Some(id)), "{due_list}");
+    let (_, ratings) = clerk.get("/api/services/ratings").await;
+    assert_eq!((ratings[0]["poor"].as_i64(), ratings[0]["unanswered"].as_i64()), (Some(1), Some(1)), "{ratings}");
+    let (_, cockpit) = clerk.get("/api/cockpit").await;
+    let counter = |c: &serde_json::Value| {
+        c["counters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == "poor_ratings_unanswered")
+            .map(|x| x["value"].clone())
+    };
+    assert_eq!(counter(&cockpit), Some(json!(1)), "{cockpit}");
+
+    // Another district's clerk does not see it; a short answer is refused beside the field.
+    let (s, _) = app
+        .login("elsewhere")
+        .await
+        .post(&format!("/api/services/applications/{id}/reply"), json!({"reply": "已核实情况并改进。"}))
+        .await;
+    assert_eq!(s, 404);
+    let (s, e) = clerk.post(&format!("/api/services/applications/{id}/reply"), json!({"reply": "好"})).await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("reply")), "{e}");
+    let answer = "您好，当天窗口人手不足致等候较久，已增开窗口并调整排班，感谢监督。";
+    let (s, _) = clerk.post(&format!("/api/services/applications/{id}/reply"), json!({"reply": answer})).await;
+    assert_eq!(s, 204);
+    let (s, _) = clerk.post(&format!("/api/services/applications/{id}/reply"), json!({"reply": answer})).await;
+    assert_eq!(s, 409, "answered once");
+    let (s, page) = clerk.post_form(&format!("/services/applications/{id}/reply"), &[("reply", answer)]).await;
+    assert_eq!(s, 422, "the page is shown again with the reason");
+    assert!(page.contains("decide-error"), "the page says why");
+
+    // The citizen reads it, on the API and the portal page; nothing is left to answer.
+    let (_, mine) = me.get(&format!("/api/portal/applications/{no}")).await;
+    assert_eq!(mine["application"]["reply"], answer, "{mine}");
+    let portal =
+        me.http.get(app.url(&format!("/portal/applications/{no}"))).send().await.unwrap().text().await.unwrap();
+    assert!(portal.contains("rating-reply") && portal.contains("已增开窗口"), "the portal shows the answer");
+    let (_, due_list) = clerk.get("/api/services/applications?reply_due=true").await;
+    assert_eq!(due_list["total"], 0);
+    let (_, cockpit) = clerk.get("/api/cockpit").await;
+    assert_eq!(counter(&cockpit), Some(json!(0)));
+});

@@ -53,6 +53,13 @@ pub struct ApplicationDto {
     pub decided_at: Option<String>,
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
+    /// A poor rating (1 or 2) is answered by the station by then.
+    pub reply_due: Option<String>,
+    /// The answer is past its deadline and not given.
+    pub reply_overdue: bool,
+    /// The station's answer to a poor rating, which the citizen reads.
+    pub reply: Option<String>,
+    pub replied_at: Option<String>,
     pub created_at: String,
 }
 
@@ -65,6 +72,9 @@ impl ApplicationDto {
             details: serde_json::from_str(&a.details).unwrap_or_default(),
             deadline: ts(a.deadline),
             decided_at: a.decided_at.map(ts),
+            reply_overdue: a.reply.is_none() && a.reply_due.is_some_and(|d| d < now),
+            reply_due: a.reply_due.map(ts),
+            replied_at: a.replied_at.map(ts),
             created_at: ts(a.created_at),
             id: a.id,
             no: a.no,
@@ -80,6 +90,7 @@ impl ApplicationDto {
             decision_note: a.decision_note,
             rating: a.rating,
             rating_comment: a.rating_comment,
+            reply: a.reply,
         }
     }
 }
@@ -225,6 +236,8 @@ pub struct ListQuery {
     pub item: Option<String>,
     /// `true`: only open applications past their deadline.
     pub overdue: Option<bool>,
+    /// `true`: only poor ratings (1 or 2) the station has not answered yet.
+    pub reply_due: Option<bool>,
     /// created | -created (default) | deadline | -deadline
     #[schemars(extend("enum" = APPLICATION_SORTS))]
     pub sort: Option<String>,
@@ -238,6 +251,7 @@ pub fn application_query(
     text: Option<String>,
     item: Option<String>,
     overdue: bool,
+    reply_due: bool,
     sort: Option<&str>,
 ) -> Result<ApplicationQuery, ApiError> {
     let sort = match sort.map(str::trim).unwrap_or("") {
@@ -260,6 +274,7 @@ pub fn application_query(
         text,
         item_code: item.filter(|i| !i.trim().is_empty()),
         overdue_only: overdue,
+        reply_due_only: reply_due,
         sort,
     })
 }
@@ -286,7 +301,14 @@ pub(super) async fn list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<PageDto<ApplicationDto>>> {
-    let query = application_query(q.status, q.q, q.item, q.overdue.unwrap_or(false), q.sort.as_deref())?;
+    let query = application_query(
+        q.status,
+        q.q,
+        q.item,
+        q.overdue.unwrap_or(false),
+        q.reply_due.unwrap_or(false),
+        q.sort.as_deref(),
+    )?;
     let page = state.db.applications(&ctx.scope(), &query, PageRequest::new(q.page, q.per_page)).await?;
     audit_applications_shown(&state, &ctx, &page.items).await?;
     let now = ningan_core::time::now_ms();
@@ -513,6 +535,9 @@ pub struct RatingDto {
     pub average: f64,
     /// Ratings of 1 or 2 (差评).
     pub poor: i64,
+    /// Poor ratings not answered yet, and of them those past their deadline.
+    pub unanswered: i64,
+    pub unanswered_late: i64,
 }
 
 impl From<ningan_store::StationRating> for RatingDto {
@@ -524,6 +549,8 @@ impl From<ningan_store::StationRating> for RatingDto {
             rated: r.rated,
             average: r.average,
             poor: r.poor,
+            unanswered: r.unanswered,
+            unanswered_late: r.unanswered_late,
         }
     }
 }
@@ -650,4 +677,34 @@ pub(super) async fn agencies(State(state): State<AppState>) -> ApiResult<axum::J
             })
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReplyRequest {
+    /// The station's answer to the citizen, 5 to 1,000 characters.
+    #[schemars(length(min = 5, max = 1000))]
+    pub reply: String,
+}
+
+/// Answers a poor rating of an application in the caller's scope, once; the citizen reads it
+/// on the application's page.
+pub async fn reply(state: &AppState, ctx: &Ctx, id: i64, text: &str) -> ApiResult<()> {
+    let text = text.trim();
+    if !(5..=1000).contains(&text.chars().count()) {
+        return Err(refuse("reply", Rule::Length(5, 1000)));
+    }
+    let mut w = state.db.write().await?;
+    w.application_reply(&ctx.actor(), &ctx.scope(), id, text).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn reply_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ReplyRequest>,
+) -> ApiResult<axum::http::StatusCode> {
+    reply(&state, &ctx, id, &req.reply).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

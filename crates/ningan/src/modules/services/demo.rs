@@ -10,6 +10,11 @@ use rand::Rng;
 use crate::demo::DemoContext;
 
 const COMMENTS: &[&str] = &["办得很快", "民警态度很好", "一次都没跑", "材料说明清楚", "等待时间有点长", ""];
+const POOR_COMMENTS: &[&str] = &["等待时间有点长", "材料要求没说清楚，跑了两次", "窗口人少排队久", ""];
+const REPLIES: &[&str] = &[
+    "您好，已核实当日窗口等候较久的情况，现已在高峰时段增开窗口，感谢您的监督。",
+    "您好，已完善办事指南中的材料说明，并安排专人电话回访，欢迎继续监督。",
+];
 
 /// What a generated application becomes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -155,7 +160,16 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             w.application_backdate(id, filed_at, decided_at).await?;
             if decided_at.is_some() && rng.gen_bool(0.55) {
                 let rating = [5, 5, 5, 4, 4, 3, 2][rng.gen_range(0..7)];
-                w.application_rate(resident_id, &no, rating, COMMENTS[rng.gen_range(0..COMMENTS.len())]).await?;
+                let comment = if rating <= ningan_store::POOR_RATING {
+                    POOR_COMMENTS[rng.gen_range(0..POOR_COMMENTS.len())]
+                } else {
+                    COMMENTS[rng.gen_range(0..COMMENTS.len())]
+                };
+                w.application_rate(resident_id, &no, rating, comment).await?;
+                // Most poor ratings are answered already; the rest wait on the stations' lists.
+                if rating <= ningan_store::POOR_RATING && rng.gen_bool(0.7) {
+                    w.application_reply(&ctx.actor, &all, id, REPLIES[rng.gen_range(0..REPLIES.len())]).await?;
+                }
             }
             if let (Fate::Approved, Some(new_name)) = (fate, &new_name)
                 && renamed.len() < 40

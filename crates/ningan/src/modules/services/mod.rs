@@ -92,6 +92,18 @@ pub fn routes(api: Api) -> Api {
         get(applications::show),
     )
     .add(
+        Op::api(
+            Method::POST,
+            "/api/services/applications/{id}/reply",
+            work,
+            "services",
+            "答复差评（1至2分，群众可见，一次）",
+        )
+        .request::<applications::ReplyRequest>()
+        .status(204),
+        post(applications::reply_api),
+    )
+    .add(
         Op::api(Method::POST, "/api/services/applications/{id}/decide", work, "services", "受理、准予或不予办理")
             .request::<applications::DecideRequest>()
             .response::<applications::ApplicationDetailDto>(),
@@ -358,6 +370,7 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::POST, "/services/crosscity", work, "跨市通办转递"), post(pages::forward))
     .add(Op::page(Method::GET, "/services/applications/{id}", work, "办事申请详情"), get(pages::show))
     .add(Op::page(Method::POST, "/services/applications/{id}/decide", work, "办理申请"), post(pages::decide))
+    .add(Op::page(Method::POST, "/services/applications/{id}/reply", work, "答复差评"), post(pages::reply))
     .add(
         Op::page(Method::POST, "/services/applications/{id}/facts/{fact}/verify", work, "人工核验"),
         post(pages::manual_check),

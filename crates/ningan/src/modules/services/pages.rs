@@ -37,6 +37,8 @@ pub struct ListQuery {
     item: Option<String>,
     /// "1": only overdue ones.
     overdue: Option<String>,
+    /// "1": only poor ratings awaiting the station's answer.
+    reply_due: Option<String>,
     sort: Option<String>,
     size: Option<String>,
     page: Option<String>,
@@ -49,6 +51,7 @@ impl ListQuery {
             nonempty(&self.q),
             nonempty(&self.item),
             self.overdue.as_deref() == Some("1"),
+            self.reply_due.as_deref() == Some("1"),
             self.sort.as_deref(),
         )
     }
@@ -61,6 +64,7 @@ impl ListQuery {
             ("q", v(&self.q)),
             ("item", v(&self.item)),
             ("overdue", v(&self.overdue)),
+            ("reply_due", v(&self.reply_due)),
             ("sort", v(&self.sort)),
         ]
     }
@@ -318,6 +322,28 @@ pub async fn decide(
     let req = DecideRequest { status: form.status, note: form.note };
     match applications::decide(&state, &ctx, id, &req).await {
         Ok(_) => Ok(Redirect::to(&format!("/services/applications/{id}")).into_response()),
+        Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
+            detail_page(&state, &ctx, id, Some(message(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReplyForm {
+    #[serde(default)]
+    reply: String,
+}
+
+/// The station answers a poor rating from the application's page.
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReplyForm>,
+) -> PageResult<Response> {
+    match applications::reply(&state, &ctx, id, &form.reply).await {
+        Ok(()) => Ok(Redirect::to(&format!("/services/applications/{id}")).into_response()),
         Err(e) if e.code.status().is_client_error() && e.code.status() != StatusCode::NOT_FOUND => {
             detail_page(&state, &ctx, id, Some(message(&e))).await
         }

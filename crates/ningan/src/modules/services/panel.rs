@@ -25,6 +25,7 @@ pub fn services(s: &ServiceStats, ratings: &[StationRating], tr: Tr) -> PanelDat
     let acknowledged: i64 = s.deliveries_by_status.iter().filter(|r| r.0 == "acknowledged").map(|r| r.1).sum();
     let dead: i64 = s.deliveries_by_status.iter().filter(|r| r.0 == "dead").map(|r| r.1).sum();
     let rated: i64 = ratings.iter().map(|r| r.rated).sum();
+    let unanswered: i64 = ratings.iter().map(|r| r.unanswered).sum();
     let counters = vec![
         Counter { key: "applications_open", label: tr.pick("办理中申请", "Applications in hand"), value: in_hand },
         Counter {
@@ -48,6 +49,11 @@ pub fn services(s: &ServiceStats, ratings: &[StationRating], tr: Tr) -> PanelDat
         },
         Counter { key: "deliveries_dead", label: tr.pick("推送死信", "Dead deliveries"), value: dead },
         Counter { key: "applications_rated", label: tr.pick("群众已评价", "Rated by citizens"), value: rated },
+        Counter {
+            key: "poor_ratings_unanswered",
+            label: tr.pick("差评待答复", "Poor ratings to answer"),
+            value: unanswered,
+        },
     ];
     let map_figures = vec![MapFigure::new("applications", tr.pick("办事申请", "Applications"), &s.by_unit)];
     let stages = ["submitted", "accepted", "approved", "rejected"];
