@@ -802,6 +802,24 @@ async fn an_analyst_backtests_a_draft_and_puts_an_earlier_version_back() {
     s.click("[data-testid=stage-form] button").await;
     s.wait_text("[data-testid=case-row] [data-testid=case-stage]", "已破案").await;
     s.shot("fraud-case-solved").await;
+
+    // In English nothing the interface says is left in Chinese (typologies and units are
+    // data), and on a phone no page scrolls sideways.
+    s.click("[data-testid=lang-switch]").await;
+    s.wait_text("[data-testid=lang-switch]", "中文").await;
+    for path in ["/fraud/rules", "/fraud/cases", "/fraud/board", "/fraud/lectures", "/fraud/reports"] {
+        s.go(path).await;
+        s.text("h1").await;
+        let chrome = interface_text(&client, ", h1, summary").await;
+        let left = han(&chrome);
+        assert!(left.is_empty(), "{path} in English still says “{left}” in: {chrome}");
+    }
+    client.set_window_size(390, 844).await.unwrap();
+    for path in ["/fraud/rules", "/fraud/cases", "/fraud/board"] {
+        s.go(path).await;
+        s.text("h1").await;
+        assert_no_sideways_scroll(&client, path).await;
+    }
 }
 
 /// Fails when the page is wider than the window (a phone scrolls it sideways).

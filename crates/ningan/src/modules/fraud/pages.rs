@@ -593,8 +593,9 @@ async fn lectures_page(
 ) -> PageResult {
     let page = state.db.fraud_lectures(&ctx.scope(), PageRequest::new(page_no, Some(20))).await?;
     let pager = Pager::new("/fraud/lectures", &[], &page);
-    let frame =
-        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/lectures", "反诈宣讲");
+    let frame = Frame::for_principal(ctx)
+        .crumb("/fraud/board", "nav.fraud_board")
+        .crumb("/fraud/lectures", "nav.fraud_lectures");
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = LecturesPage {
         rows: page.items.into_iter().map(LectureDto::from).collect(),
@@ -687,7 +688,7 @@ async fn cases_page(
     let page = state.db.fraud_cases(&ctx.scope(), filter, PageRequest::new(opt_i64(&q.page), Some(20))).await?;
     let pager = Pager::new("/fraud/cases", &[("stage", stage.clone())], &page);
     let frame =
-        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/cases", "电诈案件");
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb("/fraud/cases", "nav.fraud_cases");
     let form = form.unwrap_or_else(|| FormState::new(frame.tr));
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { form.status() };
     let stages = ningan_store::CASE_STAGES
@@ -812,7 +813,7 @@ async fn reports_page(state: &AppState, ctx: &Ctx, page_no: Option<i64>, error: 
     let page = state.db.fraud_reports(&ctx.scope(), None, PageRequest::new(page_no, Some(20))).await?;
     let pager = Pager::new("/fraud/reports", &[], &page);
     let frame =
-        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb_text("/fraud/reports", "群众举报");
+        Frame::for_principal(ctx).crumb("/fraud/board", "nav.fraud_board").crumb("/fraud/reports", "nav.fraud_reports");
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ReportsPage {
         rows: page.items.into_iter().map(ReportDto::from).collect(),
