@@ -23,6 +23,22 @@ const fn yuan(n: i64) -> i64 {
 }
 
 const TYPOLOGIES: &[&str] = &["冒充客服", "刷单返利", "虚假投资理财", "虚假贷款", "冒充公检法"];
+/// The typologies the bureau sees most, weighted by repetition as the public bulletins rank
+/// them (刷单返利 and 虚假投资理财 first).
+const CASE_TYPOLOGIES: &[&str] = &[
+    "刷单返利",
+    "刷单返利",
+    "刷单返利",
+    "虚假投资理财",
+    "虚假投资理财",
+    "虚假网络贷款",
+    "冒充电商物流客服",
+    "冒充公检法",
+    "网络婚恋交友",
+    "网络游戏虚假交易",
+    "冒充领导熟人",
+    "虚假征信",
+];
 const LISTED_PHONES: u64 = 2_000;
 const LISTED_SITES: u64 = 300;
 const LISTED_ACCOUNTS: u64 = 300;
@@ -238,7 +254,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         let age = rng.gen_range(0.0f64..1.0).powf(0.8);
         let occurred_at = year_ago + ((1.0 - age) * 355.0 * 86_400_000.0) as i64;
         let station = &ctx.stations[rng.gen_range(0..ctx.stations.len())];
-        let typology = TYPOLOGIES[rng.gen_range(0..TYPOLOGIES.len())];
+        // Cases come in every common typology, not only those the watchlist is tagged with.
+        let typology = CASE_TYPOLOGIES[rng.gen_range(0..CASE_TYPOLOGIES.len())];
         let id = w
             .fraud_case_add(
                 &ctx.actor,

@@ -206,7 +206,54 @@ pub fn script(typology: &str, en: bool) -> Vec<String> {
                 "Put no more money in; keep the chats and the transfer receipts.",
             ),
         ],
-        "虚假贷款" => &[
+        "冒充电商物流客服" => &[
+            (
+                "快递丢件、商品质量问题的理赔只在官方平台内处理，不会让您下载其他软件或转账。",
+                "Claims for a lost parcel or a faulty product are settled inside the official platform only, never through another app or a transfer.",
+            ),
+            (
+                "请不要点击对方发来的链接，不要提供银行卡号和验证码。",
+                "Do not open the link they sent; give no card number and no code.",
+            ),
+        ],
+        "冒充领导熟人" => &[
+            (
+                "自称领导、老师或亲友要求转账的，请先打对方原来的电话或当面核实。",
+                "Whoever says they are your boss, a teacher or a relative and asks for money: call their old number or ask in person first.",
+            ),
+            (
+                "对方以“不方便接电话”为由只用文字联系，正是诈骗的特征。",
+                "Writing only, saying a call is “not convenient right now”, is the mark of the scam.",
+            ),
+        ],
+        "网络婚恋交友" => &[
+            (
+                "网上认识、从未见面却带您投资、博彩或借钱的“恋人”，是“杀猪盘”诈骗。",
+                "An online “partner” you have never met who leads you to invest, gamble or lend money is running a “pig-butchering” scam.",
+            ),
+            (
+                "请停止充值，不要相信“只差一笔就能提现”，保留聊天记录。",
+                "Pay nothing more; “one more payment and you can withdraw” is a lie. Keep the chats.",
+            ),
+        ],
+        "网络游戏虚假交易" => &[
+            (
+                "游戏装备、账号只在官方交易平台买卖，私下交易、“解冻保证金”都是诈骗。",
+                "Game items and accounts are traded on the official platform only: private deals and “unfreezing deposits” are scams.",
+            ),
+            (
+                "未成年人请告诉家长，不要用家长的手机付款。",
+                "If you are under 18, tell your parents and do not pay with their phone.",
+            ),
+        ],
+        "虚假征信" => &[
+            (
+                "征信记录只能由征信机构依法更正，不存在“消除不良记录”“注销账户”的服务。",
+                "Only the credit bureau can correct a credit record by law: there is no service that “removes bad records” or “closes accounts”.",
+            ),
+            ("请立即挂断，不要转账到对方提供的账户。", "Hang up now and send nothing to the account they give you."),
+        ],
+        "虚假贷款" | "虚假网络贷款" => &[
             (
                 "正规贷款放款前不收取任何费用，“解冻费”“保证金”都是诈骗。",
                 "A real loan charges nothing before it pays out: “unfreezing fees” and “deposits” are scams.",
@@ -548,4 +595,20 @@ pub(super) async fn reveal(
     Json(req): Json<RevealRequest>,
 ) -> ApiResult<axum::Json<RevealedDto>> {
     Ok(axum::Json(RevealedDto { phone: reveal_phone(&state, &ctx, id, &req.purpose).await? }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script;
+
+    #[test]
+    fn every_common_typology_has_its_own_script_in_both_languages() {
+        let generic = script("其他", false);
+        for t in ningan_core::labels::FRAUD_TYPOLOGY {
+            let (zh, en) = (script(t.code, false), script(t.code, true));
+            assert_ne!(zh, generic, "{} falls back to the generic script", t.code);
+            assert_eq!(zh.len(), en.len(), "{}: the English script says as much", t.code);
+            assert!(en[0].contains(t.en), "{}: the English script names the typology", t.code);
+        }
+    }
 }
