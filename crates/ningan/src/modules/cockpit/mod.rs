@@ -35,7 +35,6 @@ const TTL: Duration = Duration::from_secs(30);
 
 /// Scope path and language.
 type CacheKey = (String, &'static str);
-/// When computed, and the panels.
 /// When computed, the data generation it was computed at, and the panels.
 type CacheEntry = (Instant, u64, Arc<Vec<PanelData>>);
 
@@ -54,6 +53,9 @@ pub struct Cache {
     entries: Mutex<HashMap<CacheKey, CacheEntry>>,
     /// Keys whose background refresh is under way, so only one runs per key.
     refreshing: Mutex<std::collections::HashSet<CacheKey>>,
+    /// One lock per key for the computations a viewer waits for: viewers who arrive while
+    /// one runs take its result instead of each running the city-wide aggregates again.
+    computing: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 pub fn routes(api: Api) -> Api {
@@ -98,18 +100,24 @@ async fn panels_for(state: &AppState, scope: Scope, tr: Tr) -> Result<Arc<Vec<Pa
     let key = (scope.path().to_string(), tr.lang());
     // Read before computing, so that a write committed meanwhile leaves the entry stale.
     let generation = state.db.changes().generation(AREAS);
-    let cached = state
-        .cockpit
-        .entries
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .filter(|(_, at_generation, _)| *at_generation == generation)
-        .cloned();
-    match cached {
+    match state.cockpit.current(&key, generation) {
         // Never computed, or changed in this process since: officers expect a recorded
         // dissuasion or a new case to count at once.
         None => {
+            let lock = state
+                .cockpit
+                .computing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key.clone())
+                .or_default()
+                .clone();
+            let _one_at_a_time = lock.lock().await;
+            // Whoever held the lock may have computed what this viewer needs meanwhile.
+            let generation = state.db.changes().generation(AREAS);
+            if let Some((_, _, data)) = state.cockpit.current(&key, generation) {
+                return Ok(data);
+            }
             let fresh = compute(&state.db, &scope, tr).await?;
             Ok(state.cockpit.store(key, generation, fresh))
         }
@@ -147,6 +155,16 @@ async fn compute(
 }
 
 impl Cache {
+    /// The entry for `key` if it was computed at `generation`.
+    fn current(&self, key: &CacheKey, generation: u64) -> Option<CacheEntry> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .filter(|(_, at_generation, _)| *at_generation == generation)
+            .cloned()
+    }
+
     fn store(&self, key: CacheKey, generation: u64, panels: Vec<PanelData>) -> Arc<Vec<PanelData>> {
         let data = Arc::new(panels);
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), generation, data.clone()));

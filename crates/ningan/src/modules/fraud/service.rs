@@ -497,22 +497,35 @@ impl FraudService {
         let since_ms = now - days * 86_400_000;
         let mut run = ningan_fraud::Backtest::new(draft, self.rules()?);
         let (mut after, mut read, mut truncated) = (0i64, 0usize, false);
-        'pages: loop {
+        loop {
             let page = db.fraud_replay_page(since_ms, after, 50_000).await?;
             let Some(last) = page.last() else { break };
             after = last.0;
-            for (_, signal_id, person_key, at, fact) in &page {
-                // Signals logged in the period but dated before it (a late import) are left out.
-                if *at * 1000 < since_ms {
-                    continue;
+            // Scoring a page is a second or so of one core: off the runtime's threads, so
+            // other requests are not kept waiting behind it.
+            let (scored, n, full) = tokio::task::spawn_blocking(move || {
+                let (mut n, mut full) = (read, false);
+                for (_, signal_id, person_key, at, fact) in &page {
+                    // Signals logged in the period but dated before it (a late import) are left out.
+                    if *at * 1000 < since_ms {
+                        continue;
+                    }
+                    let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
+                    if n == BACKTEST_MAX_SIGNALS {
+                        full = true;
+                        break;
+                    }
+                    run.apply(*person_key as u64, *at, signal_id, fact);
+                    n += 1;
                 }
-                let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
-                if read == BACKTEST_MAX_SIGNALS {
-                    truncated = true;
-                    break 'pages;
-                }
-                run.apply(*person_key as u64, *at, signal_id, fact);
-                read += 1;
+                (run, n, full)
+            })
+            .await
+            .map_err(ApiError::internal)?;
+            (run, read) = (scored, n);
+            if full {
+                truncated = true;
+                break;
             }
         }
         let cases: Vec<(u64, i64)> =
