@@ -209,21 +209,9 @@ impl Write {
         Ok(id)
     }
 
-    /// When a case in scope occurred (ms).
-    pub async fn fraud_case_occurred(&mut self, scope: &Scope, id: i64) -> Result<i64> {
-        let (lo, hi) = scope.range();
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT occurred_at FROM fraud_cases WHERE id = $1 AND unit_path >= $2 AND unit_path < $3")
-                .bind(id)
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_optional(self.conn())
-                .await?;
-        Ok(row.ok_or(StoreError::NotFound)?.0)
-    }
-
-    /// Moves a case in scope forward to `stage` (solved on `solved_at`, ms); `Conflict` when
-    /// it already stands there or further on, `NotFound` outside the scope.
+    /// Moves a case in scope forward to `stage` (solved on `solved_at`, ms, or now); `Conflict`
+    /// when it already stands there or further on, `Invalid` when solved before it occurred,
+    /// `NotFound` outside the scope.
     pub async fn fraud_case_stage(
         &mut self,
         actor: &Actor,
@@ -235,16 +223,20 @@ impl Write {
         let rank = |s: &str| CASE_STAGES.iter().position(|x| *x == s);
         let to = rank(stage).ok_or_else(|| StoreError::Invalid(format!("stage {stage}")))?;
         let (lo, hi) = scope.range();
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT stage FROM fraud_cases WHERE id = $1 AND unit_path >= $2 AND unit_path < $3")
-                .bind(id)
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_optional(self.conn())
-                .await?;
-        let (now,) = row.ok_or(StoreError::NotFound)?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT stage, occurred_at FROM fraud_cases WHERE id = $1 AND unit_path >= $2 AND unit_path < $3",
+        )
+        .bind(id)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_optional(self.conn())
+        .await?;
+        let (now, occurred_at) = row.ok_or(StoreError::NotFound)?;
         if rank(&now).is_some_and(|r| r >= to) {
             return Err(StoreError::Conflict("stage".into()));
+        }
+        if solved_at.is_some_and(|at| at < occurred_at) {
+            return Err(StoreError::Invalid("solved before it occurred".into()));
         }
         let solved_at = if stage == "solved" { solved_at.or(Some(now_ms())) } else { None };
         sqlx::query("UPDATE fraud_cases SET stage = $1, solved_at = $2 WHERE id = $3")

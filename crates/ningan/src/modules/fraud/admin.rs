@@ -672,17 +672,12 @@ pub async fn case_stage(state: &AppState, ctx: &Ctx, id: i64, req: &CaseStageReq
         None => None,
     };
     let mut w = state.db.write().await?;
-    if let Some(at) = solved_at {
-        let case = w.fraud_case_occurred(&ctx.scope(), id).await?;
-        if at < case {
-            return Err(refuse(
-                "solved_at",
-                Rule::other("破案时间不能早于发案时间", "a case is not solved before it occurred"),
-            ));
-        }
-    }
     w.fraud_case_stage(&ctx.actor(), &ctx.scope(), id, stage, solved_at).await.map_err(|e| match e {
         ningan_store::StoreError::Conflict(_) => ApiError::from(FraudError::StageBehind),
+        // The stage is checked above, so the store's only other refusal is the solved time.
+        ningan_store::StoreError::Invalid(_) => {
+            refuse("solved_at", Rule::other("破案时间不能早于发案时间", "a case is not solved before it occurred"))
+        }
         e => e.into(),
     })?;
     w.commit().await?;
