@@ -636,8 +636,11 @@ impl Db {
         .await?;
         let months = last_twelve_months(now);
         let since = now - 400 * 86_400_000;
-        let cases: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT occurred_at, amount_fen FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2 AND occurred_at >= $3",
+        // One pass over the scope's recent cases serves both series: when they occurred and
+        // when they were solved (a case solved this year may have occurred before it).
+        let cases: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT occurred_at, amount_fen, solved_at FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2 \
+             AND (occurred_at >= $3 OR solved_at >= $3)",
         )
         .bind(&lo)
         .bind(&hi)
@@ -646,24 +649,15 @@ impl Db {
         .await?;
         let mut by_month: Vec<MonthCount> =
             months.into_iter().map(|month| MonthCount { month, cases: 0, amount_fen: 0, solved: 0 }).collect();
-        for (at, amount) in cases {
+        for (at, amount, solved_at) in cases {
             let m = month_of(at);
             if let Some(slot) = by_month.iter_mut().find(|x| x.month == m) {
                 slot.cases += 1;
                 slot.amount_fen += amount;
             }
-        }
-        let solved: Vec<(i64,)> = sqlx::query_as(
-            "SELECT solved_at FROM fraud_cases WHERE unit_path >= $1 AND unit_path < $2 AND solved_at >= $3",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        for (at,) in solved {
-            let m = month_of(at);
-            if let Some(slot) = by_month.iter_mut().find(|x| x.month == m) {
+            if let Some(m) = solved_at.map(month_of)
+                && let Some(slot) = by_month.iter_mut().find(|x| x.month == m)
+            {
                 slot.solved += 1;
             }
         }
