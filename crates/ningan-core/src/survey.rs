@@ -335,6 +335,13 @@ impl Margins {
 /// the population. A category nobody in the sample falls into cannot be matched: its share
 /// is spread over the others. Returns one weight per respondent, in order; an empty sample
 /// or population gives none.
+///
+/// When the sample cannot meet both margins at once (only women among the 45–59s, but men
+/// are most of the district), plain raking drives some respondents' weights towards zero and,
+/// after enough rounds, to exactly zero: an answer given would vanish. Each weight is kept
+/// within [`WEIGHT_BOUND`] of the equal share either way (bounded raking), far outside what
+/// any sample that can meet both margins needs, and the weights are scaled back to the
+/// population at the end.
 pub fn rake(sample: &[Cell], population: &Margins) -> Vec<f64> {
     let total = population.total();
     if sample.is_empty() || total <= 0.0 {
@@ -354,7 +361,9 @@ pub fn rake(sample: &[Cell], population: &Margins) -> Vec<f64> {
     );
     let sex_at = |s: Sex| Sex::ALL.iter().position(|x| *x == s).unwrap_or(0);
     let age_at = |a: AgeBand| AgeBand::ALL.iter().position(|x| *x == a).unwrap_or(0);
-    let mut w = vec![total / sample.len() as f64; sample.len()];
+    let equal = total / sample.len() as f64;
+    let (low, high) = (equal / WEIGHT_BOUND, equal * WEIGHT_BOUND);
+    let mut w = vec![equal; sample.len()];
     for _ in 0..200 {
         let mut worst: f64 = 0.0;
         for (dim, target) in [(0, &sex_target), (1, &age_target)] {
@@ -370,7 +379,7 @@ pub fn rake(sample: &[Cell], population: &Margins) -> Vec<f64> {
             for (c, wi) in sample.iter().zip(w.iter_mut()) {
                 let k = if dim == 0 { sex_at(c.0) } else { age_at(c.1) };
                 if sums[k] > 0.0 {
-                    *wi *= target[k] / sums[k];
+                    *wi = (*wi * target[k] / sums[k]).clamp(low, high);
                 }
             }
         }
@@ -378,8 +387,15 @@ pub fn rake(sample: &[Cell], population: &Margins) -> Vec<f64> {
             break;
         }
     }
+    let sum: f64 = w.iter().sum();
+    if sum > 0.0 && sum.is_finite() {
+        w.iter_mut().for_each(|x| *x *= total / sum);
+    }
     w
 }
+
+/// How far a raked weight may move from the equal share, as a factor either way.
+pub const WEIGHT_BOUND: f64 = 1e9;
 
 /// A weighted share with its 95 % interval, in per cent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
@@ -520,6 +536,26 @@ mod tests {
         a.remove("why");
         let at: Vec<String> = check_answers(&qs, &a).unwrap_err().into_iter().map(|p| p.at).collect();
         assert_eq!(at, ["ghost", "safe", "why", "who"]);
+    }
+
+    #[test]
+    fn a_sample_that_cannot_meet_both_margins_still_counts_every_answer() {
+        // Men are nearly the whole district, but the only 45–59 respondent is a woman: plain
+        // raking sent her (or the other woman) to a weight of exactly zero.
+        let sample = [(Sex::Male, AgeBand::From30), (Sex::Female, AgeBand::From30), (Sex::Female, AgeBand::From45)];
+        let mut cells = BTreeMap::new();
+        for s in Sex::ALL {
+            for a in AgeBand::ALL {
+                cells.insert((*s, *a), 1.0);
+            }
+        }
+        cells.insert((Sex::Male, AgeBand::From45), 9_325.0);
+        cells.insert((Sex::Male, AgeBand::From60), 46_804.0);
+        let m = Margins::of_cells(&cells);
+        let w = rake(&sample, &m);
+        assert!(w.iter().all(|x| *x > 0.0 && x.is_finite()), "{w:?}");
+        let total: f64 = w.iter().sum();
+        assert!((total - m.total()).abs() / m.total() < 1e-9, "{total} vs {}", m.total());
     }
 
     #[test]
