@@ -147,7 +147,7 @@ mod tests {
     use crate::{DEFAULT_RULES, RuleSet};
 
     fn listed_call(duration_s: u32) -> Fact {
-        Fact { tag: SignalTag::Call, listed: true, confidence: 90, duration_s, amount_fen: 0 }
+        Fact::new(SignalTag::Call, true, 90, duration_s, 0)
     }
 
     fn run(draft: &str, cases: &[(PersonId, Time)]) -> Report {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Level, Logic, RuleSet};
+use crate::rules::{INFLOW_WINDOW, Level, Logic, RuleSet};
 use crate::signal::{AccountVia, Signal, SignalKind};
 use crate::watchlist::{EntryKind, Watchlist};
 use crate::{Fact, PersonId, Time, normalize};
@@ -13,6 +13,14 @@ use crate::{Fact, PersonId, Time, normalize};
 /// The most signals kept per person; older ones fall out first. Real victims produce a
 /// handful of relevant signals an hour, so this only bites on floods.
 pub const MAX_EVENTS_PER_PERSON: usize = 64;
+
+/// The most accounts remembered per person; the longest unpaid is forgotten first and would
+/// count as new again, which errs on the side of a warning.
+pub const MAX_PAYEES_PER_PERSON: usize = 32;
+
+/// The most transfers remembered per receiving account within the hour; an account past it
+/// is collecting from a crowd whatever the exact number.
+pub const MAX_INFLOWS_PER_ACCOUNT: usize = 1024;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Event {
@@ -48,6 +56,12 @@ struct PersonState {
     fired: Vec<Firing>,
     last_warning: Option<(Time, Level)>,
     last_at: Time,
+    /// Accounts paid, with when last.
+    #[serde(default)]
+    payees: Vec<(u64, Time)>,
+    /// The latest call from a listed number, and whether a transfer has followed it.
+    #[serde(default)]
+    listed_call: Option<(Time, bool)>,
 }
 
 /// A graded warning for one person, raised by one signal.
@@ -83,13 +97,34 @@ pub struct Engine {
     rules: RuleSet,
     watchlist: Watchlist,
     persons: FxHashMap<PersonId, PersonState>,
+    /// Transfer times into each account (by payee hash) within the last hour.
+    inflows: FxHashMap<u64, VecDeque<Time>>,
     seq: u64,
     scratch: String,
+    payee_key: [u8; 16],
+    /// The rules' [`RuleSet::uses`], kept because every signal asks.
+    uses: crate::Uses,
 }
 
 impl Engine {
     pub fn new(rules: RuleSet, watchlist: Watchlist) -> Engine {
-        Engine { rules, watchlist, persons: FxHashMap::default(), seq: 0, scratch: String::with_capacity(256) }
+        Engine {
+            uses: rules.uses(),
+            rules,
+            watchlist,
+            persons: FxHashMap::default(),
+            inflows: FxHashMap::default(),
+            seq: 0,
+            scratch: String::with_capacity(256),
+            payee_key: [0; 16],
+        }
+    }
+
+    /// The secret that turns a payee account into its hash. Keyed, so that the hashes in
+    /// the signal log cannot be reversed by hashing every plausible account number.
+    pub fn with_payee_key(mut self, key: [u8; 16]) -> Engine {
+        self.payee_key = key;
+        self
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -108,6 +143,7 @@ impl Engine {
     /// person stay, so a sequence half-way through is still completed under the new rules.
     /// Firings of rules the new set no longer has stop counting.
     pub fn replace_rules(&mut self, rules: RuleSet) -> RuleSet {
+        self.uses = rules.uses();
         std::mem::replace(&mut self.rules, rules)
     }
 
@@ -160,8 +196,10 @@ impl Engine {
                 None
             }
         };
-        let fact =
-            Fact { tag, listed: hit.is_some(), confidence: hit.as_ref().map_or(0, |h| h.2), duration_s, amount_fen };
+        let mut fact = Fact::new(tag, hit.is_some(), hit.as_ref().map_or(0, |h| h.2), duration_s, amount_fen);
+        if let SignalKind::Transfer { account, via, .. } = &signal.kind {
+            fact.payee = self.payee_hash(*via, account, buf);
+        }
         (fact, hit)
     }
 
@@ -175,8 +213,97 @@ impl Engine {
         Outcome { listed, fired, warning }
     }
 
+    /// The payee's keyed hash (never 0), or 0 when the account does not normalise.
+    fn payee_hash(&self, via: AccountVia, account: &str, buf: &mut String) -> u64 {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip::SipHasher13::new_with_key(&self.payee_key);
+        h.write_u8(via as u8);
+        match via {
+            AccountVia::Bank if normalize::bank_account_into(account, buf).is_ok() => h.write(buf.as_bytes()),
+            AccountVia::Pay if let Ok(n) = normalize::pay_account(account) => h.write(n.as_bytes()),
+            _ => return 0,
+        }
+        h.finish().max(1)
+    }
+
     /// Scores a fact already checked against the watchlist.
     pub fn apply(&mut self, person: PersonId, at: Time, signal: &str, fact: Fact) -> (usize, Option<Warning>) {
+        let (fired, warning, _) = self.apply_fact(person, at, signal, fact);
+        (fired, warning)
+    }
+
+    /// Fills in what the engine remembers about the person and the payee (for the memories
+    /// the rules read), and remembers this fact in turn.
+    fn observe(&mut self, person: PersonId, at: Time, mut fact: Fact) -> Fact {
+        let uses = self.uses;
+        let listed_call = fact.tag == crate::SignalTag::Call && fact.listed;
+        let transfer = fact.tag == crate::SignalTag::Transfer;
+        if !(listed_call && uses.listed_calls || transfer && (uses.payees || uses.inflows || uses.listed_calls)) {
+            return fact;
+        }
+        let mut seen = crate::Aggregates::default();
+        if transfer && fact.payee != 0 && uses.inflows {
+            let times = self.inflows.entry(fact.payee).or_default();
+            let newest = times.back().copied().unwrap_or(at).max(at);
+            while times.front().is_some_and(|t| *t <= newest - INFLOW_WINDOW) {
+                times.pop_front();
+            }
+            if times.len() >= MAX_INFLOWS_PER_ACCOUNT {
+                times.pop_front();
+            }
+            times.push_back(at);
+            seen.payee_hourly = times.iter().filter(|t| **t > at - INFLOW_WINDOW && **t <= at).count() as u32;
+        }
+        let state = self.persons.entry(person).or_default();
+        state.last_at = state.last_at.max(at);
+        if listed_call && uses.listed_calls {
+            state.listed_call = Some((at, false));
+        }
+        if transfer
+            && uses.listed_calls
+            && let Some((call_at, paid)) = &mut state.listed_call
+            && !*paid
+            && *call_at <= at
+        {
+            seen.after_listed_call = Some(at - *call_at);
+            *paid = true;
+        }
+        if transfer && fact.payee != 0 && uses.payees {
+            let memory = self.rules.payee_memory;
+            match state.payees.iter_mut().find(|(p, _)| *p == fact.payee) {
+                Some((_, last)) => {
+                    seen.new_payee = *last <= at - memory;
+                    *last = (*last).max(at);
+                }
+                None => {
+                    seen.new_payee = true;
+                    if state.payees.len() >= MAX_PAYEES_PER_PERSON
+                        && let Some(oldest) = state.payees.iter().enumerate().min_by_key(|(_, p)| p.1).map(|(i, _)| i)
+                    {
+                        state.payees.swap_remove(oldest);
+                    }
+                    state.payees.push((fact.payee, at));
+                }
+            }
+        }
+        fact.seen = seen;
+        fact
+    }
+
+    /// [`Self::apply`], also giving the fact as the rules saw it, with its aggregates.
+    pub fn apply_fact(
+        &mut self,
+        person: PersonId,
+        at: Time,
+        signal: &str,
+        fact: Fact,
+    ) -> (usize, Option<Warning>, Fact) {
+        let fact = self.observe(person, at, fact);
+        let (fired, warning) = self.score_fact(person, at, signal, fact);
+        (fired, warning, fact)
+    }
+
+    fn score_fact(&mut self, person: PersonId, at: Time, signal: &str, fact: Fact) -> (usize, Option<Warning>) {
         let rules = &self.rules;
         let keep = rules.keeps(&fact);
         // Most traffic neither stays in a window nor fires alone; a sequence's last step can
@@ -207,7 +334,7 @@ impl Engine {
                 continue;
             }
             let found = match &rule.logic {
-                Logic::Single(_) => Some((vec![signal.to_string()], "单条信号命中".to_string())),
+                Logic::Single(c) => Some((vec![signal.to_string()], single_detail(c, &fact))),
                 Logic::Count { when, count, window } => {
                     let hits: Vec<&Event> = state
                         .events
@@ -303,15 +430,20 @@ impl Engine {
 
     /// Forgets people with nothing left that could still count at `now`; returns how many.
     pub fn expire(&mut self, now: Time) -> usize {
-        let horizon = self.rules.event_horizon().max(self.rules.score_window).max(self.rules.dedup_window);
+        let horizon = self.rules.state_horizon();
         let before = self.persons.len();
         self.persons.retain(|_, p| p.last_at > now - horizon);
+        self.inflows.retain(|_, t| t.back().is_some_and(|t| *t > now - INFLOW_WINDOW));
         before - self.persons.len()
     }
 
     /// The per-person state, for restoring after a restart without replaying signals.
     pub fn snapshot(&self) -> Vec<u8> {
-        let state = Snapshot { seq: self.seq, persons: self.persons.iter().map(|(k, v)| (*k, v.clone())).collect() };
+        let state = Snapshot {
+            seq: self.seq,
+            persons: self.persons.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            inflows: self.inflows.iter().map(|(k, v)| (*k, v.clone())).collect(),
+        };
         serde_json::to_vec(&state).unwrap_or_default()
     }
 
@@ -319,8 +451,24 @@ impl Engine {
         let snap: Snapshot = serde_json::from_slice(bytes)?;
         self.seq = snap.seq;
         self.persons = snap.persons.into_iter().collect();
+        self.inflows = snap.inflows.into_iter().collect();
         Ok(())
     }
+}
+
+/// What a single signal fired on, with the remembered behaviour the condition asked for.
+fn single_detail(c: &crate::Cond, fact: &Fact) -> String {
+    let mut parts = vec!["单条信号命中".to_string()];
+    if c.new_payee == Some(true) {
+        parts.push("新收款人".into());
+    }
+    if c.min_payee_hourly > 0 {
+        parts.push(format!("该账户1小时内第{}笔转入", fact.seen.payee_hourly));
+    }
+    if let Some(d) = fact.seen.after_listed_call.filter(|_| c.after_listed_call.is_some()) {
+        parts.push(format!("涉诈来电后{}分钟首次转账", d / 60));
+    }
+    parts.join("；")
 }
 
 fn own(hit: crate::watchlist::Hit<'_>) -> (EntryKind, String, u8) {
@@ -331,4 +479,6 @@ fn own(hit: crate::watchlist::Hit<'_>) -> (EntryKind, String, u8) {
 struct Snapshot {
     seq: u64,
     persons: Vec<(PersonId, PersonState)>,
+    #[serde(default)]
+    inflows: Vec<(u64, VecDeque<Time>)>,
 }

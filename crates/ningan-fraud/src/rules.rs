@@ -33,7 +33,15 @@
 //! A condition names a `signal` (call, sms, url, app, transfer, victim_report, bank_alert)
 //! and optionally `listed` (the identifier is, or is not, on the watchlist),
 //! `min_duration` (seconds, calls), `min_amount` (yuan) and `min_confidence` (0–100 of the
-//! listing).
+//! listing). A transfer's condition may also ask for behaviour the engine remembers:
+//!
+//! ```toml
+//! when = { signal = "transfer", new_payee = true }          # not paid within payee_memory_days
+//! when = { signal = "transfer", min_payee_hourly = 5 }      # the account received ≥ 5 in the hour
+//! when = { signal = "transfer", first_after_listed_call_minutes = 30 }  # first since a listed call
+//! ```
+//!
+//! `payee_memory_days` (top level, default 7) is how long a paid account stays known.
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -88,6 +96,26 @@ pub struct Cond {
     pub min_duration: u32,
     pub min_amount_fen: i64,
     pub min_confidence: u8,
+    pub new_payee: Option<bool>,
+    pub min_payee_hourly: u32,
+    /// Seconds: the transfer is the person's first since a listed call at most this long ago.
+    pub after_listed_call: Option<Time>,
+}
+
+impl Cond {
+    /// A condition on the signal kind alone.
+    pub fn on(signal: SignalTag) -> Cond {
+        Cond {
+            signal,
+            listed: None,
+            min_duration: 0,
+            min_amount_fen: 0,
+            min_confidence: 0,
+            new_payee: None,
+            min_payee_hourly: 0,
+            after_listed_call: None,
+        }
+    }
 }
 
 impl Cond {
@@ -98,6 +126,9 @@ impl Cond {
             && f.duration_s >= self.min_duration
             && f.amount_fen >= self.min_amount_fen
             && (self.min_confidence == 0 || (f.listed && f.confidence >= self.min_confidence))
+            && self.new_payee.is_none_or(|n| n == f.seen.new_payee)
+            && f.seen.payee_hourly >= self.min_payee_hourly
+            && self.after_listed_call.is_none_or(|w| f.seen.after_listed_call.is_some_and(|d| d <= w))
     }
 }
 
@@ -114,6 +145,13 @@ impl Logic {
         match self {
             Logic::Single(c) | Logic::Count { when: c, .. } => c,
             Logic::Sequence { steps, .. } => steps.last().expect("validated: a sequence has steps"),
+        }
+    }
+
+    pub fn conds(&self) -> &[Cond] {
+        match self {
+            Logic::Single(c) | Logic::Count { when: c, .. } => std::slice::from_ref(c),
+            Logic::Sequence { steps, .. } => steps,
         }
     }
 
@@ -144,7 +182,20 @@ pub struct RuleSet {
     /// low, medium, high thresholds.
     pub levels: [u32; 3],
     pub rules: Vec<Rule>,
+    /// How long an account a person paid stays known to them, in seconds.
+    pub payee_memory: Time,
 }
+
+/// Which behavioural memories a rule set reads: the engine keeps only those.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uses {
+    pub payees: bool,
+    pub inflows: bool,
+    pub listed_calls: bool,
+}
+
+/// The hour `min_payee_hourly` counts over.
+pub const INFLOW_WINDOW: Time = 3600;
 
 impl RuleSet {
     pub fn level(&self, score: u32) -> Option<Level> {
@@ -163,6 +214,28 @@ impl RuleSet {
     /// How long a signal can still matter to a count or a sequence.
     pub fn event_horizon(&self) -> Time {
         self.rules.iter().map(|r| r.logic.reach()).max().unwrap_or(0)
+    }
+
+    /// The behavioural memories some condition reads.
+    pub fn uses(&self) -> Uses {
+        let mut u = Uses::default();
+        for c in self.rules.iter().flat_map(|r| r.logic.conds()) {
+            u.payees |= c.new_payee.is_some();
+            u.inflows |= c.min_payee_hourly > 0;
+            u.listed_calls |= c.after_listed_call.is_some();
+        }
+        u
+    }
+
+    /// How long anything about a person can still matter: windows, scores, warnings and the
+    /// memories the rules read. A rebuild replays this far back; expiry forgets past it.
+    pub fn state_horizon(&self) -> Time {
+        let uses = self.uses();
+        let after_call =
+            self.rules.iter().flat_map(|r| r.logic.conds()).filter_map(|c| c.after_listed_call).max().unwrap_or(0);
+        let payees = if uses.payees { self.payee_memory } else { 0 };
+        let inflows = if uses.inflows { INFLOW_WINDOW } else { 0 };
+        self.event_horizon().max(self.score_window).max(self.dedup_window).max(payees).max(inflows).max(after_call)
     }
 
     /// Whether a later signal could look back at this one: it meets a count's condition or
@@ -235,6 +308,7 @@ struct FileToml {
     score_window_minutes: Spanned<u32>,
     dedup_window_minutes: Spanned<u32>,
     levels: Spanned<LevelsToml>,
+    payee_memory_days: Option<Spanned<u32>>,
     #[serde(default)]
     rule: Vec<Spanned<RuleToml>>,
 }
@@ -273,6 +347,10 @@ struct CondToml {
     min_amount: f64,
     #[serde(default)]
     min_confidence: u8,
+    new_payee: Option<bool>,
+    #[serde(default)]
+    min_payee_hourly: u32,
+    first_after_listed_call_minutes: Option<u32>,
 }
 
 const MAX_MINUTES: u32 = 90 * 24 * 60;
@@ -296,6 +374,11 @@ fn compile(src: &str, file: FileToml) -> Result<RuleSet, RuleError> {
     if !(l.low > 0 && l.low <= l.medium && l.medium <= l.high) {
         return Err(at(file.levels.span().start, "levels 须满足 0 < low ≤ medium ≤ high".into()));
     }
+    let payee_memory = match &file.payee_memory_days {
+        None => 7 * 86_400,
+        Some(d) if (1..=90).contains(d.get_ref()) => Time::from(*d.get_ref()) * 86_400,
+        Some(d) => return Err(at(d.span().start, "payee_memory_days 应在1至90天之间".into())),
+    };
     let mut rules: Vec<Rule> = Vec::with_capacity(file.rule.len());
     for spanned in &file.rule {
         let line = line_of(src, spanned.span().start);
@@ -324,12 +407,32 @@ fn compile(src: &str, file: FileToml) -> Result<RuleSet, RuleError> {
             if c.min_confidence > 100 {
                 return Err(err("min_confidence 应在0至100之间".into()));
             }
+            let behaviour =
+                c.new_payee.is_some() || c.min_payee_hourly > 0 || c.first_after_listed_call_minutes.is_some();
+            if behaviour && signal != SignalTag::Transfer {
+                return Err(err(
+                    "new_payee、min_payee_hourly、first_after_listed_call_minutes 只用于 transfer / only for transfers"
+                        .into(),
+                ));
+            }
+            if c.min_payee_hourly > 10_000 {
+                return Err(err("min_payee_hourly 应在0至10000之间".into()));
+            }
+            let after_listed_call = match c.first_after_listed_call_minutes {
+                Some(m) if m == 0 || m > MAX_MINUTES => {
+                    return Err(err(format!("first_after_listed_call_minutes 应在1至{MAX_MINUTES}分钟之间")));
+                }
+                m => m.map(|m| Time::from(m) * 60),
+            };
             Ok(Cond {
                 signal,
                 listed: c.listed,
                 min_duration: c.min_duration,
                 min_amount_fen: (c.min_amount * 100.0).round() as i64,
                 min_confidence: c.min_confidence,
+                new_payee: c.new_payee,
+                min_payee_hourly: c.min_payee_hourly,
+                after_listed_call,
             })
         };
         let unused = |name: &str, present: bool| {
@@ -384,7 +487,7 @@ fn compile(src: &str, file: FileToml) -> Result<RuleSet, RuleError> {
     if rules.is_empty() {
         return Err(RuleError { line: 1, message: "规则集至少要有一条 [[rule]]".into() });
     }
-    Ok(RuleSet { version, score_window, dedup_window, levels: [l.low, l.medium, l.high], rules })
+    Ok(RuleSet { version, score_window, dedup_window, levels: [l.low, l.medium, l.high], rules, payee_memory })
 }
 
 /// The rule set the product ships with.
@@ -438,6 +541,37 @@ mod tests {
         assert!(e.message.contains("at most"), "{e}");
         let huge = format!("{head}# {}\n", "x".repeat(MAX_SOURCE_BYTES));
         assert!(RuleSet::from_toml(&huge).unwrap_err().message.contains("KB"));
+    }
+
+    #[test]
+    fn behaviour_is_asked_of_transfers_only_and_the_payee_memory_is_bounded() {
+        let head = "version = \"1\"\nscore_window_minutes = 60\ndedup_window_minutes = 60\n[levels]\nhigh = 3\nmedium = 2\nlow = 1\n";
+        let rule = |when: &str| {
+            format!(
+                "[[rule]]\nid = \"a\"\nname = \"n\"\ntypology = \"t\"\nscore = 1\nkind = \"single\"\nwhen = {when}\n"
+            )
+        };
+        let ok = RuleSet::from_toml(&format!(
+            "payee_memory_days = 30\n{head}{}",
+            rule("{ signal = \"transfer\", new_payee = true, min_payee_hourly = 4, first_after_listed_call_minutes = 30 }")
+        ))
+        .unwrap();
+        assert_eq!(ok.payee_memory, 30 * 86_400);
+        assert_eq!(ok.uses(), Uses { payees: true, inflows: true, listed_calls: true });
+        assert_eq!(ok.state_horizon(), 30 * 86_400);
+        let e = RuleSet::from_toml(&format!("{head}{}", rule("{ signal = \"call\", new_payee = true }"))).unwrap_err();
+        assert!(e.message.contains("transfer"), "{e}");
+        let e = RuleSet::from_toml(&format!(
+            "{head}{}",
+            rule("{ signal = \"transfer\", first_after_listed_call_minutes = 0 }")
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("first_after_listed_call_minutes"), "{e}");
+        let e =
+            RuleSet::from_toml(&format!("payee_memory_days = 91\n{head}{}", rule("{ signal = \"sms\" }"))).unwrap_err();
+        assert!(e.message.contains("payee_memory_days") && e.line == 1, "{e}");
+        let plain = RuleSet::from_toml(&format!("{head}{}", rule("{ signal = \"transfer\" }"))).unwrap();
+        assert_eq!((plain.uses(), plain.state_horizon()), (Uses::default(), 3600));
     }
 
     #[test]

@@ -11,6 +11,7 @@ fn engine() -> Engine {
     w.insert(EntryKind::Phone, "0574-66660001", l("冒充客服")).unwrap();
     w.insert(EntryKind::App, "com.fake.meeting", l("冒充客服")).unwrap();
     w.insert(EntryKind::Domain, "invest-scam.example", l("虚假投资理财")).unwrap();
+    w.insert(EntryKind::Domain, "task-rebate.example", l("刷单返利")).unwrap();
     Engine::new(RuleSet::from_toml(DEFAULT_RULES).unwrap(), w)
 }
 
@@ -46,18 +47,190 @@ fn call_app_transfer_within_two_hours_is_a_red_warning_with_its_trace() {
     let seq = w.trace.iter().find(|f| f.rule == "call-app-transfer").unwrap();
     assert_eq!(seq.signals, ["c", "a", "t"]);
     assert!(seq.detail.contains("用时60分钟"), "{}", seq.detail);
-    assert_eq!(w.score, 30 + 40 + 90);
-    assert_eq!(w.typology, "冒充客服");
+    // The same course is also a first payment to someone new an hour after the call (the
+    // edge counts) and a fee after a listed app: each counts once, the strongest names it.
+    assert_eq!(
+        rules_of(&w),
+        ["call-app-transfer", "first-transfer-after-listed-call", "listed-app", "listed-call", "loan-app-fee"]
+    );
+    assert_eq!(w.score, 30 + 40 + 90 + 40 + 70);
+    assert_eq!(w.typology, "冒充电商物流客服");
+}
+
+fn rules_of(w: &ningan_fraud::Warning) -> Vec<&str> {
+    let mut r: Vec<&str> = w.trace.iter().map(|f| f.rule.as_str()).collect();
+    r.sort();
+    r
 }
 
 #[test]
-fn the_same_journey_stretched_past_two_hours_is_not_a_sequence() {
+fn the_same_journey_stretched_past_two_hours_is_not_the_customer_service_course() {
     let mut e = engine();
     e.score(&call());
     e.score(&app());
-    let out = e.score(&transfer(T0 + 7201));
-    assert_eq!(out.fired, 0);
+    let w = e.score(&transfer(T0 + 7201)).warning.unwrap();
+    assert_eq!(rules_of(&w), ["listed-app", "listed-call", "loan-app-fee"]);
+    assert_eq!(w.typology, "虚假网络贷款");
+}
+
+fn of(person: u64, id: &str, at: i64, kind: SignalKind) -> Signal {
+    Signal { id: id.into(), person, at, kind }
+}
+fn sms() -> SignalKind {
+    SignalKind::Sms { from: "0574-66660001".into() }
+}
+fn url(u: &str) -> SignalKind {
+    SignalKind::Url { url: u.into() }
+}
+fn pay(account: &str, yuan: i64) -> SignalKind {
+    SignalKind::Transfer { account: account.into(), via: AccountVia::Bank, amount_fen: yuan * 100 }
+}
+const DAY: i64 = 86_400;
+
+/// Scores the steps of one person's course; the last warning raised.
+fn course(e: &mut Engine, steps: &[(i64, SignalKind)]) -> ningan_fraud::Warning {
+    let mut last = None;
+    for (i, (at, kind)) in steps.iter().enumerate() {
+        if let Some(w) = e.score(&of(7, &format!("s{i}"), *at, kind.clone())).warning {
+            last = Some(w);
+        }
+    }
+    last.expect("the course raises a warning")
+}
+
+#[test]
+fn a_long_call_from_a_police_impersonator_then_a_safe_account_is_red() {
+    let mut e = engine();
+    let w = course(
+        &mut e,
+        &[
+            (T0, SignalKind::Call { from: "0574-66660001".into(), duration_s: 900 }),
+            (T0 + 2 * 3600, pay("6222 0000 3333 4444", 20_000)),
+        ],
+    );
+    assert_eq!((w.level, w.typology.as_str()), (Level::High, "冒充公检法"));
+    assert_eq!(rules_of(&w), ["listed-call", "safe-account"]);
+}
+
+#[test]
+fn a_task_site_and_a_small_first_payment_is_the_paid_task_course() {
+    let mut e = engine();
+    let w = course(
+        &mut e,
+        &[
+            (T0, sms()),
+            (T0 + 600, url("https://task-rebate.example/join")),
+            (T0 + 1200, pay("6222 0000 5555 0001", 100)),
+        ],
+    );
+    assert_eq!(w.typology, "刷单返利");
+    assert_eq!(rules_of(&w), ["game-trade", "listed-url", "task-scam-course"]);
+    // Topping up: three fresh accounts within two hours.
+    let mut e = engine();
+    let w = course(
+        &mut e,
+        &[
+            (T0, pay("6222 0000 5555 0001", 200)),
+            (T0 + 1800, pay("6222 0000 5555 0002", 800)),
+            (T0 + 3600, pay("6222 0000 5555 0003", 3000)),
+        ],
+    );
+    assert_eq!(rules_of(&w), ["task-scam-topping-up"]);
+    assert_eq!(w.level, Level::Low);
+}
+
+#[test]
+fn a_loan_app_then_a_fee_to_a_new_account_is_a_fake_loan() {
+    let mut e = engine();
+    let w = course(&mut e, &[(T0, app().kind), (T0 + 3 * 3600, pay("6222 0000 6666 0001", 300))]);
+    assert_eq!((w.level, w.typology.as_str()), (Level::High, "虚假网络贷款"));
+}
+
+#[test]
+fn an_investment_site_its_app_and_a_deposit_within_three_days() {
+    let mut e = engine();
+    let w = course(
+        &mut e,
+        &[
+            (T0, url("https://invest-scam.example/")),
+            (T0 + 3600, app().kind),
+            (T0 + DAY, pay("6222 0000 7777 0001", 8_000)),
+        ],
+    );
+    assert_eq!(w.typology, "虚假投资理财");
+    assert!(rules_of(&w).contains(&"investment-platform-deposit"), "{:?}", rules_of(&w));
+}
+
+#[test]
+fn a_dating_site_and_a_deposit_days_later_is_romance_fraud() {
+    let mut e = engine();
+    let w = course(
+        &mut e,
+        &[
+            (T0, url("https://invest-scam.example/chat")),
+            (T0 + 3 * DAY, app().kind),
+            (T0 + 5 * DAY, pay("6222 0000 8888 0001", 20_000)),
+        ],
+    );
+    assert_eq!((w.level, w.typology.as_str()), (Level::Medium, "网络婚恋交友"));
+    assert_eq!(rules_of(&w), ["romance-platform"]);
+}
+
+#[test]
+fn a_boss_by_message_and_an_urgent_large_transfer() {
+    let mut e = engine();
+    let w = course(&mut e, &[(T0, sms()), (T0 + 1800, pay("6222 0000 9999 0001", 50_000))]);
+    assert_eq!((w.level, w.typology.as_str()), (Level::Medium, "冒充领导熟人"));
+}
+
+#[test]
+fn a_game_trading_site_and_a_small_payment_minutes_later() {
+    let mut e = engine();
+    let w =
+        course(&mut e, &[(T0, url("https://task-rebate.example/item")), (T0 + 300, pay("6222 0000 1234 0001", 200))]);
+    assert_eq!((w.level, w.typology.as_str()), (Level::Medium, "网络游戏虚假交易"));
+}
+
+#[test]
+fn the_fifth_payer_into_one_account_within_the_hour_is_warned() {
+    let mut e = engine();
+    let mut warned = vec![];
+    for p in 0..6u64 {
+        let out = e.score(&of(100 + p, &format!("m{p}"), T0 + p as i64 * 600, pay("6222 0000 4444 9999", 600)));
+        warned.push(out.warning.map(|w| rules_of(&w).join(",")));
+    }
+    assert_eq!(warned[..4], [None, None, None, None]);
+    assert_eq!(warned[4].as_deref(), Some("collecting-account"));
+    let w = e.score(&of(200, "m-last", T0 + 3000, pay("6222 0000 4444 9999", 900))).warning.unwrap();
+    assert!(w.trace[0].detail.contains("新收款人；该账户1小时内第7笔转入"), "{}", w.trace[0].detail);
+    // Any number of pay-outs of the same account but the first: a payee already known.
+    let out = e.score(&of(104, "again", T0 + 3000, pay("6222 0000 4444 9999", 600)));
     assert!(out.warning.is_none());
+}
+
+#[test]
+fn a_payee_is_new_again_once_the_memory_has_passed_and_only_the_first_transfer_follows_a_call() {
+    let rules = RuleSet::from_toml(DEFAULT_RULES).unwrap();
+    let mut e = engine();
+    let acct = "6222 0000 2468 0001";
+    let seen = |e: &mut Engine, id: &str, at: i64| {
+        let (fact, _) = e.fact(&of(9, id, at, pay(acct, 100)));
+        e.apply_fact(9, at, id, fact).2.seen
+    };
+    assert!(seen(&mut e, "p1", T0).new_payee);
+    assert!(!seen(&mut e, "p2", T0 + rules.payee_memory - 1).new_payee);
+    assert!(!seen(&mut e, "p3", T0 + 2 * rules.payee_memory - 2).new_payee, "the memory runs from the last payment");
+    assert!(seen(&mut e, "p4", T0 + 3 * rules.payee_memory - 2).new_payee, "exactly the memory later");
+
+    let call = |e: &mut Engine, at: i64| {
+        e.score(&of(9, "c", at, SignalKind::Call { from: "0574-66660001".into(), duration_s: 5 }));
+    };
+    let t = T0 + 4 * rules.payee_memory;
+    call(&mut e, t);
+    assert_eq!(seen(&mut e, "q1", t + 60).after_listed_call, Some(60));
+    assert_eq!(seen(&mut e, "q2", t + 120).after_listed_call, None, "only the first transfer after the call");
+    call(&mut e, t + 600);
+    assert_eq!(seen(&mut e, "q3", t + 600).after_listed_call, Some(0), "the same second counts");
 }
 
 #[test]
@@ -78,10 +251,10 @@ fn replacing_the_rules_mid_journey_keeps_the_windows() {
     e.score(&call());
     e.score(&app());
     let mut rules = RuleSet::from_toml(DEFAULT_RULES).unwrap();
-    rules.version = "2026.12-1".into();
+    rules.version = "2027.01-1".into();
     e.replace_rules(rules);
     let w = e.score(&transfer(T0 + 3600)).warning.unwrap();
-    assert_eq!((w.level, w.ruleset_version.as_str()), (Level::High, "2026.12-1"));
+    assert_eq!((w.level, w.ruleset_version.as_str()), (Level::High, "2027.01-1"));
 }
 
 #[test]
@@ -102,6 +275,8 @@ fn state_of_people_quiet_past_every_window_is_dropped() {
     let mut e = engine();
     e.score(&call());
     assert_eq!(e.persons(), 1);
-    assert_eq!(e.expire(T0 + 3600), 0);
-    assert_eq!(e.expire(T0 + 2 * 86_400), 1);
+    let horizon = e.rules().state_horizon();
+    assert!(horizon >= 7 * DAY, "the romance course and the payee memory reach a week");
+    assert_eq!(e.expire(T0 + horizon - 1), 0);
+    assert_eq!(e.expire(T0 + horizon), 1);
 }

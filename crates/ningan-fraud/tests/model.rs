@@ -1,9 +1,11 @@
 //! The engine against a brute-force model that keeps every signal forever and re-derives
 //! every window, count and sequence from scratch: every warning the model raises, the engine
 //! raises at the same signal with the same level, score and rules, and no other — also when
-//! the engine is snapshotted and restored half-way.
+//! the engine is snapshotted and restored half-way. The behavioural aggregates (new payee,
+//! transfers into the account in the hour, first transfer after a listed call) are derived
+//! by the model from the whole history too.
 
-use ningan_fraud::{Cond, Engine, Fact, Level, Logic, Rule, RuleSet, SignalTag, Watchlist};
+use ningan_fraud::{Aggregates, Cond, Engine, Fact, INFLOW_WINDOW, Level, Logic, Rule, RuleSet, SignalTag, Watchlist};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -22,6 +24,41 @@ struct Out {
     rules: Vec<String>,
 }
 
+/// The aggregates of signal `i`, from everything that arrived before it.
+fn aggregates(rules: &RuleSet, input: &[In], i: usize) -> Aggregates {
+    let s = &input[i];
+    let uses = rules.uses();
+    let mut seen = Aggregates::default();
+    let transfer = |e: &&In| e.fact.tag == SignalTag::Transfer;
+    if s.fact.tag != SignalTag::Transfer {
+        return seen;
+    }
+    if uses.inflows && s.fact.payee != 0 {
+        seen.payee_hourly = input[..=i]
+            .iter()
+            .filter(transfer)
+            .filter(|e| e.fact.payee == s.fact.payee && e.at > s.at - INFLOW_WINDOW && e.at <= s.at)
+            .count() as u32;
+    }
+    if uses.payees && s.fact.payee != 0 {
+        seen.new_payee = !input[..i]
+            .iter()
+            .filter(transfer)
+            .any(|e| e.person == s.person && e.fact.payee == s.fact.payee && e.at > s.at - rules.payee_memory);
+    }
+    if uses.listed_calls
+        && let Some(c) =
+            input[..i].iter().rposition(|e| e.person == s.person && e.fact.tag == SignalTag::Call && e.fact.listed)
+    {
+        let call = input[c].at;
+        let paid = input[c + 1..i].iter().filter(transfer).any(|e| e.person == s.person && e.at >= call);
+        if !paid && call <= s.at {
+            seen.after_listed_call = Some(s.at - call);
+        }
+    }
+    seen
+}
+
 /// All events of a person so far, as (at, seq, fact).
 fn model(rules: &RuleSet, input: &[In]) -> Vec<Out> {
     let mut events: Vec<(u64, i64, usize, Fact)> = Vec::new();
@@ -29,6 +66,8 @@ fn model(rules: &RuleSet, input: &[In]) -> Vec<Out> {
     let mut warnings: Vec<(u64, i64, Level)> = Vec::new();
     let mut out = Vec::new();
     for (seq, s) in input.iter().enumerate() {
+        let fact = Fact { seen: aggregates(rules, input, seq), ..s.fact };
+        let s = &In { fact, ..s.clone() };
         events.push((s.person, s.at, seq, s.fact));
         let mine: Vec<(i64, usize, Fact)> =
             events.iter().filter(|e| e.0 == s.person).map(|e| (e.1, e.2, e.3)).collect();
@@ -119,13 +158,24 @@ fn tag() -> impl Strategy<Value = SignalTag> {
 }
 
 fn cond() -> impl Strategy<Value = Cond> {
-    (tag(), prop::option::of(any::<bool>()), prop_oneof![Just(0u32), Just(60)], prop_oneof![Just(0i64), Just(10_000)])
-        .prop_map(|(signal, listed, min_duration, min_amount_fen)| Cond {
-            signal,
-            listed,
-            min_duration,
-            min_amount_fen,
-            min_confidence: 0,
+    let behaviour = (
+        prop::option::of(any::<bool>()),
+        prop_oneof![Just(0u32), Just(2), Just(3)],
+        prop::option::of((5i64..120).prop_map(|m| m * 60)),
+    );
+    (
+        tag(),
+        prop::option::of(any::<bool>()),
+        prop_oneof![Just(0u32), Just(60)],
+        prop_oneof![Just(0i64), Just(10_000)],
+        behaviour,
+    )
+        .prop_map(|(signal, listed, min_duration, min_amount_fen, (new_payee, min_payee_hourly, after))| {
+            let mut c = Cond { listed, min_duration, min_amount_fen, ..Cond::on(signal) };
+            if signal == SignalTag::Transfer {
+                (c.new_payee, c.min_payee_hourly, c.after_listed_call) = (new_payee, min_payee_hourly, after);
+            }
+            c
         })
 }
 
@@ -139,8 +189,8 @@ fn logic() -> impl Strategy<Value = Logic> {
 }
 
 fn ruleset() -> impl Strategy<Value = RuleSet> {
-    (prop::collection::vec((logic(), 5u32..60), 1..6), 10i64..240, 5i64..240, 5u32..40, 0u32..40, 0u32..60).prop_map(
-        |(rules, score_m, dedup_m, low, dm, dh)| RuleSet {
+    (prop::collection::vec((logic(), 5u32..60), 1..6), (10i64..240, 5i64..240, 5i64..600), 5u32..40, 0u32..40, 0u32..60)
+        .prop_map(|(rules, (score_m, dedup_m, payee_m), low, dm, dh)| RuleSet {
             version: "p".into(),
             score_window: score_m * 60,
             dedup_window: dedup_m * 60,
@@ -156,8 +206,8 @@ fn ruleset() -> impl Strategy<Value = RuleSet> {
                     logic,
                 })
                 .collect(),
-        },
-    )
+            payee_memory: payee_m * 60,
+        })
 }
 
 fn inputs() -> impl Strategy<Value = Vec<In>> {
@@ -169,6 +219,7 @@ fn inputs() -> impl Strategy<Value = Vec<In>> {
             any::<bool>(),
             prop_oneof![Just(0u32), Just(120)],
             prop_oneof![Just(500i64), Just(50_000)],
+            1u64..5,
         ),
         1..60,
     )
@@ -176,13 +227,13 @@ fn inputs() -> impl Strategy<Value = Vec<In>> {
     .prop_map(|raw| {
         let mut at = 1_790_000_000;
         raw.into_iter()
-            .map(|(person, step, tag, listed, duration_s, amount_fen)| {
+            .map(|(person, step, tag, listed, duration_s, amount_fen, payee)| {
                 at += step;
-                In {
-                    person,
-                    at,
-                    fact: Fact { tag, listed, confidence: if listed { 90 } else { 0 }, duration_s, amount_fen },
+                let mut fact = Fact::new(tag, listed, if listed { 90 } else { 0 }, duration_s, amount_fen);
+                if tag == SignalTag::Transfer {
+                    fact.payee = payee;
                 }
+                In { person, at, fact }
             })
             .collect()
     })
@@ -195,6 +246,20 @@ proptest! {
     fn engine_raises_exactly_the_warnings_of_the_brute_force_model(rules in ruleset(), input in inputs()) {
         let expected = model(&rules, &input);
         prop_assert_eq!(run_engine(&rules, &input, None), expected);
+    }
+
+    #[test]
+    fn every_aggregate_is_what_the_whole_history_says(rules in ruleset(), input in inputs(), cut in 0usize..60) {
+        let mut engine = Engine::new(rules.clone(), Watchlist::default());
+        for (i, s) in input.iter().enumerate() {
+            if i == cut % input.len() {
+                let snap = engine.snapshot();
+                engine = Engine::new(rules.clone(), Watchlist::default());
+                engine.restore(&snap).unwrap();
+            }
+            let (_, _, fact) = engine.apply_fact(s.person, s.at, &i.to_string(), s.fact);
+            prop_assert_eq!(fact.seen, aggregates(&rules, &input, i), "signal {}", i);
+        }
     }
 
     #[test]

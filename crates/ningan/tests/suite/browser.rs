@@ -687,7 +687,7 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     s.click("[data-testid=fraud-task-link]").await;
     s.wait_text("[data-testid=task-level]", "红色").await;
     assert!(s.text("[data-testid=task-trace]").await.contains("用时35分钟"), "the trace says why");
-    assert!(s.text("[data-testid=task-script]").await.contains("冒充客服"));
+    assert!(s.text("[data-testid=task-script]").await.contains("冒充电商物流客服"));
     assert_eq!(s.text("[data-testid=task-phone]").await, "139****0001", "masked until revealed");
     s.shot("fraud-task").await;
     // The number is revealed with a purpose, and stays shown when the outcome form is refused.
@@ -735,7 +735,7 @@ async fn an_analyst_backtests_a_draft_and_puts_an_earlier_version_back() {
     let (s, r) = analyst.post("/api/fraud/signals", json!({"signals": [call]})).await;
     assert_eq!((s, r["warnings"][0]["level"].as_str()), (200, Some("low")), "{r}");
     let version =
-        |v: &str| ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", &format!("version = \"{v}\""));
+        |v: &str| ningan_fraud::DEFAULT_RULES.replace("version = \"2026.12-1\"", &format!("version = \"{v}\""));
     for (v, reason) in [("v-a", "首版"), ("v-b", "第二版")] {
         let (s, _) = analyst.post_form("/fraud/rules", &[("rules", version(v).as_str()), ("reason", reason)]).await;
         assert_eq!(s, 303);

@@ -116,10 +116,17 @@ on_both_backends!(a_victim_journey_becomes_a_red_warning_worked_to_dissuaded, |b
     let id = task["id"].as_i64().unwrap();
     let (_, detail) = c.officer.get(&format!("/api/fraud/tasks/{id}")).await;
     let rules: Vec<&str> = detail["trace"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    assert_eq!(rules, ["call-app-transfer", "listed-app", "listed-call"], "{detail}");
+    // Strongest first: the customer-service course, then what the same signals also are (a
+    // fee after a loan app, the first payment to someone new after a listed call).
+    assert_eq!(
+        rules,
+        ["call-app-transfer", "loan-app-fee", "first-transfer-after-listed-call", "listed-app", "listed-call"],
+        "{detail}"
+    );
     assert_eq!(detail["trace"][0]["signals"], json!(["j-1", "j-2", "j-3"]));
+    assert!(detail["trace"][2]["detail"].as_str().unwrap().contains("新收款人；涉诈来电后40分钟首次转账"), "{detail}");
     assert_eq!(detail["signals"].as_array().unwrap().len(), 3);
-    assert!(detail["script"][0].as_str().unwrap().contains("冒充客服"), "{detail}");
+    assert!(detail["script"][0].as_str().unwrap().contains("冒充电商物流客服"), "{detail}");
     let (_, low) = c.officer.get("/api/fraud/tasks?level=low").await;
     assert_eq!(low["items"][0]["outcome"], "sms", "a yellow warning is answered by an automated notice");
     // Lists and details that show the person are in the person's own access record.
@@ -444,15 +451,15 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
     assert_eq!(s, 422, "{e}");
     assert!(e["detail"].as_str().unwrap_or_default().contains("第8行") || e.to_string().contains("第8行"), "{e}");
     let (_, before) = c.analyst.get("/api/fraud/rules").await;
-    assert_eq!(before["version"], "2026.11-1", "a refused set leaves the running one");
+    assert_eq!(before["version"], "2026.12-1", "a refused set leaves the running one");
 
     // Half a journey, a new rule set, then the rest: the sequence survives the swap.
     let body = journey("r", "13912340001");
     let lines: Vec<&str> = body.lines().collect();
     ndjson(&c.carrier, &lines[..2].join("\n")).await;
-    let new_rules = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"2026.12-1\"");
+    let new_rules = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.12-1\"", "version = \"2027.01-1\"");
     let (s, r) = put(new_rules).await;
-    assert_eq!((s, r["version"].as_str()), (200, Some("2026.12-1")), "{r}");
+    assert_eq!((s, r["version"].as_str()), (200, Some("2027.01-1")), "{r}");
     let (_, r) = ndjson(&c.carrier, lines[2]).await;
     assert_eq!(r["warnings"][0]["level"], "high", "{r}");
     let (s, _) = c.officer.request("PUT", "/api/fraud/rules", json!({})).await;
@@ -460,19 +467,19 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
 
     // The page keeps versions and compares each with the one before; an edit that does not
     // parse is refused beside the text, which comes back as typed.
-    let third = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"2026.12-2\"");
+    let third = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.12-1\"", "version = \"2027.01-2\"");
     let (s, _) = city_analyst.post_form("/fraud/rules", &[("rules", third.as_str())]).await;
     assert_eq!(s, 422, "putting rules in force needs a reason");
     let (s, _) =
         city_analyst.post_form("/fraud/rules", &[("rules", third.as_str()), ("reason", "新增冒充客服规则")]).await;
     assert_eq!(s, 303);
     let page = city_analyst.http.get(c.app.url("/fraud/rules")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("2026.12-1") && page.contains("2026.12-2"), "both versions are listed");
+    assert!(page.contains("2027.01-1") && page.contains("2027.01-2"), "both versions are listed");
     let id = page.split("/fraud/rules?compare=").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
     let diff = city_analyst.http.get(c.app.url(&format!("/fraud/rules?compare={id}"))).send().await.unwrap();
     let diff = diff.text().await.unwrap();
     assert!(
-        diff.contains("- version = &quot;2026.12-1&quot;") || diff.contains("- version = &#34;2026.12-1&#34;"),
+        diff.contains("- version = &quot;2027.01-1&quot;") || diff.contains("- version = &#34;2027.01-1&#34;"),
         "{}",
         &diff[diff.find("rule-diff").unwrap_or(0)..][..400.min(diff.len())]
     );
@@ -486,7 +493,7 @@ on_both_backends!(rules_are_replaced_while_running_and_bad_rules_name_their_line
         "the text comes back"
     );
     let (_, now) = c.analyst.get("/api/fraud/rules").await;
-    assert_eq!(now["version"], "2026.12-2", "a refused edit leaves the running set");
+    assert_eq!(now["version"], "2027.01-2", "a refused edit leaves the running set");
     let (s, _) = c.analyst.post_form("/fraud/rules", &[("rules", third.as_str()), ("reason", "越权")]).await;
     assert_eq!(s, 403, "a district analyst edits no city-wide rules from the page either");
 });
@@ -522,13 +529,13 @@ on_both_backends!(a_draft_is_backtested_against_the_live_rules_and_the_cases_tha
 
     // A draft whose thresholds nothing reaches would have missed the person warned, and the case.
     let blind = ningan_fraud::DEFAULT_RULES
-        .replace("version = \"2026.11-1\"", "version = \"blind\"")
+        .replace("version = \"2026.12-1\"", "version = \"blind\"")
         .replace("high = 80\nmedium = 50\nlow = 25", "high = 5000\nmedium = 4000\nlow = 3000");
     let (s, r) = city_analyst.post("/api/fraud/rules/backtest", json!({"rules": blind})).await;
     assert_eq!(s, 200, "{r}");
     assert_eq!(
         (r["days"].as_i64(), r["draft_version"].as_str(), r["live_version"].as_str()),
-        (Some(7), Some("blind"), Some("2026.11-1"))
+        (Some(7), Some("blind"), Some("2026.12-1"))
     );
     assert_eq!(r["draft"], json!({"low": 0, "medium": 0, "high": 0}), "{r}");
     assert_eq!(
@@ -538,7 +545,7 @@ on_both_backends!(a_draft_is_backtested_against_the_live_rules_and_the_cases_tha
     // Listed by the signal that first warned, at the highest level reached.
     assert_eq!(r["differences"], json!([{"signal_id": "bt-1", "draft": null, "live": "high"}]), "{r}");
     let (_, live) = c.analyst.get("/api/fraud/rules").await;
-    assert_eq!(live["version"], "2026.11-1", "a backtest puts nothing in force");
+    assert_eq!(live["version"], "2026.12-1", "a backtest puts nothing in force");
 
     // Refusals name their field; the rule set is the city's, so a district analyst may not.
     let (s, e) = city_analyst.post("/api/fraud/rules/backtest", json!({"rules": blind, "days": 31})).await;
@@ -566,8 +573,8 @@ on_both_backends!(rule_versions_keep_their_reason_compare_with_any_other_and_com
     let bureau = c.app.unit("330200").await;
     c.app.user("city_analyst", &[Role::FraudAnalyst], bureau.id).await;
     let a = c.app.login("city_analyst").await;
-    let first = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"v-a\"");
-    let second = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.11-1\"", "version = \"v-b\"").replace(
+    let first = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.12-1\"", "version = \"v-a\"");
+    let second = ningan_fraud::DEFAULT_RULES.replace("version = \"2026.12-1\"", "version = \"v-b\"").replace(
         "score = 30\nkind = \"single\"\nwhen = { signal = \"call\"",
         "score = 35\nkind = \"single\"\nwhen = { signal = \"call\"",
     );
@@ -872,7 +879,7 @@ on_both_backends!(the_task_list_searches_sorts_and_exports_what_it_filtered, |b|
     assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
     let html =
         c.officer.http.get(c.app.url(&format!("/fraud/tasks/{one}"))).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Fake customer service"), "the typology in English");
+    assert!(html.contains("Fake shop or courier service"), "the typology in English");
     assert!(html.contains("anti-fraud officer of the Ningbo Public Security Bureau"), "the script in English");
     assert!(!html.contains("反诈民警"), "and not in Chinese");
     let (_, detail) = c.officer.get(&format!("/api/fraud/tasks/{one}")).await;

@@ -1,5 +1,5 @@
 //! Anti-fraud in the demo city: watchlists, a past week of signals (mostly benign noise with
-//! victim journeys hidden in it) scored by the real engine, most resulting tasks worked by the
+//! victim courses of every shipped typology, and a few collecting accounts, hidden in it) scored by the real engine, most resulting tasks worked by the
 //! stations, a year of fraud cases and lectures — and, while the demo serves, a live signal
 //! stream in which a hidden journey raises a red warning every minute or so.
 
@@ -153,6 +153,85 @@ pub fn journey(rng: &mut impl Rng, prefix: &str, phone: &str, start: i64, gap: i
     ]
 }
 
+/// One victim's course under one of the typologies the shipped rules know (see
+/// `crates/ningan-fraud/rules/default.toml`), starting at `start`: the signals carriers, app
+/// stores and banks would report, each step a plausible while after the one before. `n`
+/// picks the typology; courses span at most five days.
+pub fn course(rng: &mut impl Rng, n: usize, prefix: &str, phone: &str, start: i64) -> Vec<Incoming> {
+    let fresh = |rng: &mut dyn rand::RngCore| format!("6217{:012}", rng.gen_range(0..1_000_000_000_000u64));
+    let call = |rng: &mut dyn rand::RngCore, min_s: u32, max_s: u32| SignalKind::Call {
+        from: listed_phone(rng.gen_range(0..LISTED_PHONES)),
+        duration_s: rng.gen_range(min_s..max_s),
+    };
+    let sms = |rng: &mut dyn rand::RngCore| SignalKind::Sms { from: listed_phone(rng.gen_range(0..LISTED_PHONES)) };
+    let url = |rng: &mut dyn rand::RngCore| SignalKind::Url {
+        url: format!("https://www.{}/login", listed_site(rng.gen_range(0..LISTED_SITES))),
+    };
+    let app = |rng: &mut dyn rand::RngCore| SignalKind::App { package: listed_app(rng.gen_range(0..LISTED_APPS)) };
+    let pay = |rng: &mut dyn rand::RngCore, lo: i64, hi: i64| SignalKind::Transfer {
+        account: fresh(rng),
+        via: AccountVia::Bank,
+        amount_fen: rng.gen_range(yuan(lo)..yuan(hi)),
+    };
+    const H: i64 = 3_600;
+    let steps: Vec<(i64, SignalKind)> = match n % 8 {
+        // 冒充电商物流客服
+        0 => {
+            let gap = rng.gen_range(300..1_800);
+            return journey(rng, prefix, phone, start, gap);
+        }
+        // 冒充公检法: a long call, then the "safe account" hours later.
+        1 => vec![(0, call(rng, 900, 3_600)), (rng.gen_range(H..5 * H), pay(rng, 20_000, 300_000))],
+        // 刷单返利: message, task site, then ever larger payments to fresh accounts.
+        2 => vec![
+            (0, sms(rng)),
+            (600, url(rng)),
+            (1_200, pay(rng, 100, 500)),
+            (H, pay(rng, 800, 3_000)),
+            (2 * H, pay(rng, 3_000, 20_000)),
+        ],
+        // 虚假投资理财: the platform's site, its app, a deposit the next day.
+        3 => vec![(0, url(rng)), (H, app(rng)), (rng.gen_range(20 * H..40 * H), pay(rng, 5_000, 100_000))],
+        // 虚假网络贷款: a loan app, then a "fee".
+        4 => vec![(0, app(rng)), (rng.gen_range(H..5 * H), pay(rng, 200, 2_000))],
+        // 网络婚恋交友: a dating site, an app days later, a deposit days after that.
+        5 => vec![(0, url(rng)), (2 * 86_400, app(rng)), (4 * 86_400, pay(rng, 10_000, 200_000))],
+        // 网络游戏虚假交易: a trading site and a small payment minutes later.
+        6 => vec![(0, url(rng)), (rng.gen_range(300..1_500), pay(rng, 50, 800))],
+        // 冒充领导熟人: a message from the "boss", an urgent large transfer.
+        _ => vec![(0, sms(rng)), (rng.gen_range(600..5_400), pay(rng, 10_000, 100_000))],
+    };
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, (offset, kind))| Incoming {
+            id: format!("{prefix}-{i}"),
+            phone: phone.into(),
+            at: start + offset,
+            kind,
+        })
+        .collect()
+}
+
+/// A collecting account: several people pay the same fresh account within the hour.
+fn collecting(rng: &mut impl Rng, prefix: &str, phones: &[&str], start: i64) -> Vec<Incoming> {
+    let account = format!("6230{:012}", rng.gen_range(0..1_000_000_000_000u64));
+    phones
+        .iter()
+        .enumerate()
+        .map(|(i, phone)| Incoming {
+            id: format!("{prefix}-{i}"),
+            phone: (*phone).into(),
+            at: start + i as i64 * rng.gen_range(60..600),
+            kind: SignalKind::Transfer {
+                account: account.clone(),
+                via: AccountVia::Bank,
+                amount_fen: rng.gen_range(yuan(600)..yuan(5_000)),
+            },
+        })
+        .collect()
+}
+
 /// This module's part of the demo city.
 pub const DEMO: crate::demo::DemoPart = crate::demo::DemoPart { name: "anti-fraud", generate: generate_part };
 
@@ -186,11 +265,16 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
         let at = start + rng.gen_range(0..6 * 86_400 - 3_600);
         stream.push(benign(&mut rng, format!("demo-n{n}"), phone, at));
     }
+    // Every typology in turn; courses (up to five days long) start early enough to finish.
     for v in 0..journeys {
         let (_, phone, _) = &people[rng.gen_range(0..people.len())];
-        let at = start + rng.gen_range(0..6 * 86_400 - 7_200);
-        let gap = rng.gen_range(300..1_800);
-        stream.extend(journey(&mut rng, &format!("demo-v{v}"), phone, at, gap));
+        let at = start + rng.gen_range(0..86_400);
+        stream.extend(course(&mut rng, v as usize, &format!("demo-v{v}"), phone, at));
+    }
+    for m in 0..(journeys / 20).max(1) {
+        let phones: Vec<&str> = (0..6).map(|_| people[rng.gen_range(0..people.len())].1.as_str()).collect();
+        let at = start + rng.gen_range(0..5 * 86_400);
+        stream.extend(collecting(&mut rng, &format!("demo-m{m}"), &phones, at));
     }
     stream.sort_by_key(|s| s.at);
     let mut warnings = 0;

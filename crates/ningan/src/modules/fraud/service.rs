@@ -189,7 +189,9 @@ impl FraudService {
         self.load_secret(db).await?;
         let entries = db.watchlist_all().await?;
         let rules = self.rules()?;
-        let horizon = rules.event_horizon().max(rules.score_window).max(rules.dedup_window);
+        // Everything that can still count: windows, scores, warnings, and the payees and
+        // listed calls the behavioural rules remember.
+        let horizon = rules.state_horizon();
         let since = now_ms() - horizon * 1000;
         let mut watch = Watchlist::default();
         for e in &entries {
@@ -199,7 +201,7 @@ impl FraudService {
                 tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
             }
         }
-        let mut engine = Engine::new(rules, watch);
+        let mut engine = Engine::new(rules, watch).with_payee_key(self.payee_key()?);
         let (mut replayed, mut after) = (0usize, 0i64);
         loop {
             let page = db.fraud_replay_page(since, after, 50_000).await?;
@@ -420,6 +422,17 @@ impl FraudService {
         hex::decode_to_slice(hex_secret.trim(), &mut secret).map_err(ApiError::internal)?;
         let _ = self.key_secret.set(secret);
         Ok(())
+    }
+
+    /// The key the engine hashes payee accounts with: derived from the person-key secret, so
+    /// one secret guards both and the log's payee hashes stay comparable across restarts.
+    fn payee_key(&self) -> Result<[u8; 16], ApiError> {
+        use sha2::{Digest, Sha256};
+        let secret = self.key_secret.get().ok_or_else(|| ApiError::internal("fraud engine not loaded"))?;
+        let digest = Sha256::new().chain_update(b"payee\0").chain_update(secret).finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        Ok(key)
     }
 
     /// The pseudonymous id of the subscriber with this (E.164) number.
