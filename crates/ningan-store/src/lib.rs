@@ -36,9 +36,10 @@ pub use changes::{Area, Changes, area_of};
 pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use fraud::{
-    CASE_STAGES, FraudCase, FraudFigures, Fresh, Lecture, LoggedSignal, MonthCount, NewFraudCase, NewLecture,
-    NewReport, NewSignal, NewTask, NewWatchEntry, Report, RuleVersion, Subject, SupervisionBoard, Task, TaskOutcome,
-    TaskQuery, TaskSort, UnitRank, WatchEntry, fraud_outcome_zh, outcome_finishes,
+    BANK_AGENCY, BankAnswer, CASE_STAGES, FraudCase, FraudFigures, Fresh, Lecture, LoggedSignal, MonthCount,
+    NewFraudCase, NewLecture, NewReport, NewSignal, NewStopPayment, NewTask, NewWatchEntry, Report, RuleVersion,
+    StopPayment, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, TaskSort, UnitRank, WatchEntry,
+    fraud_outcome_zh, outcome_finishes,
 };
 pub use grants::{GRANT_STATUSES, Grant, GrantSubject};
 pub use idempotency::{IdempotencyOutcome, StoredResponse};

@@ -3,8 +3,12 @@
 //! registry, education and social insurance would, over HTTP with the same signatures, and
 //! takes identity-change webhooks and acknowledges them. Its records are synthetic and follow
 //! from the ID number: it has none for numbers whose sequence code ends in 9, so tests can
-//! exercise the fall-back to a hand check. `POST /control/down {"seconds": n}` makes it answer
-//! 503 for a while; `GET /control/received` lists the change ids each agency has applied.
+//! exercise the fall-back to a hand check. It also plays the bank's emergency stop-payment
+//! desk (`POST /bank/stop-payments`, answers signed): a payee account whose digits add up to
+//! a multiple of five has already passed the money on (refused), one whose digits add up to a
+//! multiple of three is stopped in part, any other in full. `POST /control/down {"seconds": n}`
+//! makes it answer 503 for a while; `GET /control/received` lists the change ids each agency
+//! has applied and the stop-payment requests answered.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -29,6 +33,9 @@ pub const AGENCIES: &[(&str, &str, &[&str])] = &[
     ("hrss", "宁波市人力资源和社会保障局", &["social_insurance"]),
 ];
 
+/// The bank's stop-payment desk, registered as an agency with no evidence to give.
+pub const BANK: (&str, &str) = ("bank", "宁波市银行业紧急止付协作中心");
+
 #[derive(Default)]
 struct Sim {
     secret: String,
@@ -36,6 +43,8 @@ struct Sim {
     /// Change ids applied per agency: a redelivery must not apply twice.
     applied: Mutex<BTreeMap<String, BTreeSet<String>>>,
     deliveries: Mutex<u64>,
+    /// Stop-payment answers by request id: a retried request gets the same answer.
+    stops: Mutex<BTreeMap<String, Value>>,
 }
 
 impl Sim {
@@ -175,6 +184,51 @@ async fn identity_change(
     axum::Json(json!({"change_id": change_id, "status": status, "applied_now": first})).into_response()
 }
 
+/// The bank's answer to a stop-payment request, from the payee account's digits.
+pub fn stop_answer(request_id: &str, account: &str, amount: f64) -> Value {
+    let n = digit_sum(account);
+    if n.is_multiple_of(5) {
+        return json!({"request_id": request_id, "status": "refused", "reason": "资金已转出至下级账户，无法止付 / the money has already moved on"});
+    }
+    let stopped = if n.is_multiple_of(3) { (amount / 2.0 * 100.0).round() / 100.0 } else { amount };
+    let reference = format!(
+        "ZF{:010}",
+        request_id.bytes().fold(7u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b))) % 10_000_000_000
+    );
+    json!({"request_id": request_id, "status": "stopped", "bank_ref": reference, "stopped_amount": stopped})
+}
+
+async fn stop_payment(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refusal) = sim.refuse(&headers, &body) {
+        return refusal;
+    }
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else { return StatusCode::BAD_REQUEST.into_response() };
+    let (Some(id), Some(account), Some(amount)) =
+        (req["request_id"].as_str(), req["payee_account"].as_str(), req["amount"].as_f64())
+    else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "request_id, payee_account and amount required").into_response();
+    };
+    let answer = sim
+        .stops
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(id.to_string())
+        .or_insert_with(|| stop_answer(id, account, amount))
+        .clone();
+    let body = answer.to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let signature = crate::modules::services::exchange::sign(&sim.secret, ts, body.as_bytes());
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (axum::http::HeaderName::from_static(TIMESTAMP_HEADER), ts.to_string()),
+            (axum::http::HeaderName::from_static(SIGNATURE_HEADER), signature),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 async fn control_down(State(sim): State<Arc<Sim>>, axum::Json(req): axum::Json<Value>) -> StatusCode {
     let secs = req["seconds"].as_u64().unwrap_or(0);
     *sim.down_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + Duration::from_secs(secs));
@@ -184,12 +238,14 @@ async fn control_down(State(sim): State<Arc<Sim>>, axum::Json(req): axum::Json<V
 async fn control_received(State(sim): State<Arc<Sim>>) -> axum::Json<Value> {
     let applied = sim.applied.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let deliveries = *sim.deliveries.lock().unwrap_or_else(|e| e.into_inner());
-    axum::Json(json!({"applied": applied, "deliveries": deliveries}))
+    let stops = sim.stops.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    axum::Json(json!({"applied": applied, "deliveries": deliveries, "stops": stops}))
 }
 
 pub fn router(secret: String) -> Router {
     let sim = Arc::new(Sim { secret, ..Sim::default() });
     Router::new()
+        .route("/bank/stop-payments", post(stop_payment))
         .route("/{agency}/evidence", post(evidence))
         .route("/{agency}/identity-changes", post(identity_change))
         .route("/control/down", post(control_down))

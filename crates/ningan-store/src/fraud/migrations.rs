@@ -201,4 +201,30 @@ END $$;
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 47,
+        name: "fraud stop-payment requests to the bank, as an outbox",
+        common: "CREATE TABLE fraud_stop_payments (
+    id {id},
+    task_id BIGINT NOT NULL REFERENCES fraud_tasks(id),
+    signal_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    via TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    bank_ref TEXT,
+    answer TEXT,
+    stopped_fen BIGINT NOT NULL DEFAULT 0,
+    requested_at BIGINT NOT NULL,
+    answered_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (task_id, signal_id)
+);
+CREATE INDEX fraud_stop_payments_due ON fraud_stop_payments (status, next_attempt_at);",
+        sqlite: "",
+        postgres: "",
+    },
 ];

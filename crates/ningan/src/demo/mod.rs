@@ -316,7 +316,7 @@ pub async fn start_partner_sim(db: &Db) -> Result<tokio::process::Child> {
 }
 
 /// Registers (or re-points) the simulator's agencies at `base`, each subscribing to identity
-/// changes.
+/// changes, and the bank's stop-payment desk.
 pub(crate) async fn register_sim_agencies(
     w: &mut ningan_store::Write,
     actor: &Actor,
@@ -337,6 +337,19 @@ pub(crate) async fn register_sim_agencies(
         )
         .await?;
     }
+    let (code, name) = crate::sim::BANK;
+    w.agency_upsert(
+        actor,
+        &ningan_store::NewAgency {
+            code: code.into(),
+            name: name.into(),
+            base_url: format!("{base}/{code}"),
+            secret: secret.into(),
+            evidence: vec![],
+            webhook_url: None,
+        },
+    )
+    .await?;
     Ok(())
 }
 

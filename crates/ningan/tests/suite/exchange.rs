@@ -5,39 +5,18 @@
 
 use crate::common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use ningan_core::Role;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ningan");
 const SECRET: &str = "test-exchange-secret-0001";
 
-struct Sim(Child, u16);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+type Sim = PartnerSim;
 
 async fn partner_sim() -> Sim {
-    let port = free_port();
-    let child = Command::new(BIN)
-        .args(["partner-sim", "--listen", &format!("127.0.0.1:{port}"), "--secret", SECRET])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the partner simulator");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "simulator did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Sim(child, port)
+    common::partner_sim(SECRET).await
 }
 
 async fn register(admin: &Client, sim: &Sim) {

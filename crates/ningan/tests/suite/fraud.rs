@@ -893,3 +893,125 @@ on_both_backends!(the_task_list_searches_sorts_and_exports_what_it_filtered, |b|
     let text = far.http.get(c.app.url("/fraud/tasks.csv")).send().await.unwrap().text().await.unwrap();
     assert_eq!(text.lines().count(), 1, "only the heading: {text}");
 });
+
+/// Waits until the task's stop-payment requests have all left pending and failed.
+async fn stops_answered(officer: &Client, task: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let (_, d) = officer.get(&format!("/api/fraud/tasks/{task}")).await;
+        let stops = d["stop_payments"].as_array().cloned().unwrap_or_default();
+        if !stops.is_empty() && stops.iter().all(|s| matches!(s["status"].as_str(), Some("stopped" | "refused"))) {
+            return d;
+        }
+        assert!(std::time::Instant::now() < deadline, "stop-payment still unanswered: {d}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+async fn red_task(officer: &Client) -> i64 {
+    let (_, tasks) = officer.get("/api/fraud/tasks?status=open&level=high").await;
+    tasks["items"][0]["id"].as_i64().unwrap()
+}
+
+on_both_backends!(a_red_warning_on_a_transfer_asks_the_bank_to_stop_the_money, |b| async move {
+    const SECRET: &str = "test-bank-secret-000001";
+    let sim = partner_sim(SECRET).await;
+    let c = city(b).await;
+    let bureau = c.app.unit("330200").await;
+    c.app.user("city_admin", &[Role::Administrator], bureau.id).await;
+    c.app.user("city_analyst", &[Role::FraudAnalyst], bureau.id).await;
+    let register = |secret: &'static str| {
+        let app = &c.app;
+        let port = sim.1;
+        async move {
+            let (s, r) = app
+                .login("city_admin")
+                .await
+                .request(
+                    "PUT",
+                    "/api/services/agencies/bank",
+                    json!({"name": "止付协作银行", "base_url": format!("http://127.0.0.1:{port}/bank"), "secret": secret, "evidence": []}),
+                )
+                .await;
+            assert_eq!(s, 200, "{r}");
+        }
+    };
+    register(SECRET).await;
+
+    // The journey's transfer (payee 6217000011112222, digits adding up to 28) is stopped in full.
+    let (s, r) = ndjson(&c.carrier, &journey("sp", "13912340001")).await;
+    assert_eq!((s, r["warnings"][2]["level"].as_str()), (200, Some("high")), "{r}");
+    let task = red_task(&c.officer).await;
+    let d = stops_answered(&c.officer, task).await;
+    let stop = &d["stop_payments"][0];
+    assert_eq!((stop["status"].as_str(), stop["signal_id"].as_str()), (Some("stopped"), Some("sp-3")), "{d}");
+    assert_eq!((stop["amount"].as_f64(), stop["stopped_amount"].as_f64()), (Some(52000.0), Some(52000.0)));
+    assert!(stop["bank_ref"].as_str().unwrap().starts_with("ZF"), "{stop}");
+    assert_eq!(stop["account"], "************2222", "the payee account is masked");
+    let html =
+        c.officer.http.get(c.app.url(&format!("/fraud/tasks/{task}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"task-stops\"") && html.contains("已止付"), "the task page shows the answer");
+    let received: Value =
+        reqwest::get(format!("http://127.0.0.1:{}/control/received", sim.1)).await.unwrap().json().await.unwrap();
+    assert_eq!(received["stops"].as_object().unwrap().len(), 1, "the bank was asked once: {received}");
+
+    // A key the bank does not share: the request is refused as unsigned and retried; once the
+    // key is put right, the retry is answered — this payee has passed the money on.
+    register("a-wrong-secret-0000001").await;
+    c.app.resident("受害人乙", 330203, 2, c.station.id).await;
+    // Digits adding up to 30: the bank finds the money already passed on.
+    let refused_journey = journey("sq", "13912340002").replace("6217000011112222", "6217000011112224");
+    let (s, r) = ndjson(&c.carrier, &refused_journey).await;
+    assert_eq!((s, r["warnings"][2]["level"].as_str()), (200, Some("high")), "{r}");
+    let (_, tasks) = c.analyst.get("/api/fraud/tasks?status=open&level=high").await;
+    let second = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .find(|id| *id != task)
+        .expect("a second red task");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, d) = c.analyst.get(&format!("/api/fraud/tasks/{second}")).await;
+        let s = &d["stop_payments"][0];
+        if s["status"] == "failed" {
+            assert!(s["last_error"].as_str().unwrap().contains("401"), "{s}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no failed attempt seen: {d}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    register(SECRET).await;
+    let city_analyst = c.app.login("city_analyst").await;
+    let (_, failed) = city_analyst.get("/api/fraud/stop-payments?status=failed").await;
+    let id = failed["items"][0]["id"].as_i64().expect("the failed request is listed");
+    let (s, _) = city_analyst.post(&format!("/api/fraud/stop-payments/{id}/redrive"), json!({})).await;
+    assert!(s == 204 || s == 409, "re-sent at once (or already being answered): {s}");
+    let d = stops_answered(&c.analyst, second).await;
+    let stop = &d["stop_payments"][0];
+    assert_eq!(stop["status"], "refused", "{d}");
+    assert!(stop["refused_because"].as_str().unwrap().contains("已转出"), "{stop}");
+    assert_eq!(stop["stopped_amount"].as_f64(), Some(0.0));
+
+    // Only red warnings on transfers ask: a call alone asks nothing.
+    let (_, all) = city_analyst.get("/api/fraud/stop-payments").await;
+    assert_eq!(all["total"], 2, "{all}");
+    let (_, refused) = city_analyst.get("/api/fraud/stop-payments?status=refused").await;
+    assert_eq!(refused["total"], 1, "{refused}");
+    let (s, e) = city_analyst.get("/api/fraud/stop-payments?status=maybe").await;
+    assert_eq!((s, e["errors"][0]["field"].as_str()), (422, Some("status")), "{e}");
+    let (s, _) = city_analyst.post(&format!("/api/fraud/stop-payments/{id}/redrive"), json!({})).await;
+    assert_eq!(s, 409, "an answered request is not sent again");
+    // The cockpit counts what the bank stopped, in the officer's scope too.
+    let (_, cockpit) = c.officer.get("/api/cockpit").await;
+    let counter = |key: &str| {
+        cockpit["counters"].as_array().unwrap().iter().find(|x| x["key"] == key).and_then(|x| x["value"].as_i64())
+    };
+    assert_eq!((counter("fraud_stopped"), counter("fraud_stopped_yuan")), (Some(1), Some(52000)), "{cockpit}");
+    // The list is the city's: a station officer and a district analyst may not read it.
+    for who in [&c.officer, &c.analyst] {
+        let (s, _) = who.get("/api/fraud/stop-payments").await;
+        assert_eq!(s, 403);
+    }
+});

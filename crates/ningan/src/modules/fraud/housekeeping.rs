@@ -1,4 +1,5 @@
-//! Anti-fraud housekeeping: overdue dissuasions escalate, old windows and signals expire.
+//! Anti-fraud housekeeping: overdue dissuasions escalate, old windows and signals expire, and
+//! stop-payment requests go to the bank.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use crate::app::AppState;
 /// Escalates overdue dissuasion tasks every minute; every hour forgets windows no rule can
 /// reach and drops old benign signals.
 pub fn start(state: &AppState) {
+    super::stops::spawn_worker(state.clone());
     let state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

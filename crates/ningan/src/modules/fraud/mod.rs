@@ -14,6 +14,7 @@ pub mod panel;
 pub mod public;
 pub mod service;
 pub mod signals;
+pub mod stops;
 pub mod stream;
 pub mod tasks;
 pub mod texts;
@@ -252,6 +253,30 @@ pub fn routes(api: Api) -> Api {
             .response::<admin::CreatedId>()
             .status(201),
         post(admin::lecture_add),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/fraud/stop-payments",
+            Access::CityWide(Action::FraudManage),
+            "fraud",
+            "紧急止付请求及银行答复（含失败待重发）",
+        )
+        .query(&[("status", "pending | failed | stopped | refused | dead"), ("page", "页码")])
+        .response::<PageDto<stops::StopPaymentDto>>()
+        .query_type::<stops::StopQuery>(),
+        get(stops::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/fraud/stop-payments/{id}/redrive",
+            Access::CityWide(Action::FraudManage),
+            "fraud",
+            "重发未获银行答复的止付请求",
+        )
+        .status(204),
+        post(stops::redrive),
     )
     .add(
         Op::api(Method::GET, "/api/fraud/board", read, "fraud", "督办看板：超时、迟劝阻、劝阻后发案、劝阻率指数排名")

@@ -1,5 +1,5 @@
 //! The anti-fraud panel of the cockpit: people dissuaded (人) and dissuasions (人次), money
-//! protected, work in hand, cases by month; dissuasions, warnings and cases by district on the map.
+//! protected, transfers stopped at the bank, work in hand, cases by month; dissuasions, warnings and cases by district on the map.
 
 use ningan_store::{Db, FraudFigures, Scope, SupervisionBoard};
 use serde_json::json;
@@ -12,6 +12,17 @@ pub const PANEL: Panel = Panel { name: "fraud", compute, monthly };
 fn compute<'a>(db: &'a Db, scope: &'a Scope, tr: Tr) -> PanelFuture<'a> {
     Box::pin(async move {
         let mut data = fraud(&db.fraud_figures(scope).await?, &db.fraud_supervision(scope).await?, tr);
+        let (_, stopped, stopped_fen) = db.fraud_stop_figures(scope).await?;
+        data.counters.push(Counter {
+            key: "fraud_stopped",
+            label: tr.pick("紧急止付成功（笔）", "Transfers stopped at the bank"),
+            value: stopped,
+        });
+        data.counters.push(Counter {
+            key: "fraud_stopped_yuan",
+            label: tr.pick("止付金额（元）", "Money stopped (yuan)"),
+            value: stopped_fen / 100,
+        });
         let dissuaded = by_unit(db, scope, "fraud_tasks", "unit_path", "COUNT(*)", "outcome = 'dissuaded'").await?;
         // Per occurrence, as the report counts: a person dissuaded twice counts twice.
         data.map_figures.push(MapFigure::new("fraud_dissuaded", tr.pick("劝阻人次", "Dissuasions"), &dissuaded));

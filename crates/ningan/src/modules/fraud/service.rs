@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ningan_core::time::now_ms;
 use ningan_fraud::{
-    DEFAULT_RULES, Engine, EntryKind, Fact, Level, Listing, NormalizeError, RuleError, RuleSet, Signal, Warning,
-    Watchlist,
+    AccountVia, DEFAULT_RULES, Engine, EntryKind, Fact, Level, Listing, NormalizeError, RuleError, RuleSet, Signal,
+    SignalKind, Warning, Watchlist,
 };
 use ningan_store::{Actor, Db, NewSignal, NewTask, NewWatchEntry, OrgUnit, Scope, StoreError, UnitKind};
 
@@ -361,6 +361,11 @@ impl FraudService {
             };
             let warned_at = if group[batch].historical { p.signal.at * 1000 } else { now };
             let task = w.fraud_task_open(&subject, &new_task(&warning, subject.id, warned_at)).await?;
+            // A red warning raised by a transfer: the money may still be stopped at the bank.
+            // Asked in this transaction, so the request exists exactly when the task does.
+            if let Some(stop) = stop_request(task, &p.signal, warning.level, group[batch].historical) {
+                w.fraud_stop_request(&stop).await?;
+            }
             summaries[batch].warnings.push((task, warning.level));
         }
         // One entry per caller's batch, naming every signal it logged.
@@ -558,6 +563,26 @@ impl FraudService {
     pub fn stats(&self) -> (usize, usize, usize) {
         self.engine.lock().map(|e| (e.persons(), e.events(), e.watchlist().len())).unwrap_or_default()
     }
+}
+
+/// The stop-payment request a warning calls for: a red one on a live transfer whose payee
+/// account reads as an account. History loaded after the fact asks nothing of the bank.
+fn stop_request(task: i64, signal: &Signal, level: Level, historical: bool) -> Option<ningan_store::NewStopPayment> {
+    let SignalKind::Transfer { account, via, amount_fen } = &signal.kind else { return None };
+    if level != Level::High || historical {
+        return None;
+    }
+    let (account, via) = match via {
+        AccountVia::Bank => (ningan_fraud::normalize::bank_account(account).ok()?, "bank"),
+        AccountVia::Pay => (ningan_fraud::normalize::pay_account(account).ok()?, "pay"),
+    };
+    Some(ningan_store::NewStopPayment {
+        task_id: task,
+        signal_id: signal.id.to_string(),
+        account,
+        via: via.into(),
+        amount_fen: *amount_fen,
+    })
 }
 
 /// A stored listing as the engine holds it (expiry in seconds).

@@ -136,6 +136,9 @@ pub struct TaskDetailDto {
     pub script: Vec<String>,
     /// The same script in English, for reading.
     pub script_en: Vec<String>,
+    /// Stop-payment requests sent to the bank for the transfer that raised the warning, with
+    /// the bank's answer.
+    pub stop_payments: Vec<super::stops::StopPaymentDto>,
 }
 
 pub fn signal_summary(kind: &SignalKind) -> String {
@@ -323,7 +326,9 @@ pub async fn task_detail(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<Task
     let mut signals: Vec<SignalDto> = state.db.fraud_signals_by_ids(&ids).await?.iter().map(signal_dto).collect();
     signals.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     let now = ningan_core::time::now_ms();
+    let stop_payments = state.db.fraud_stops_of_task(task.id).await?.into_iter().map(super::stops::stop_dto).collect();
     Ok(TaskDetailDto {
+        stop_payments,
         script: script(&task.typology, false),
         script_en: script(&task.typology, true),
         ruleset_version: task.ruleset_version.clone(),

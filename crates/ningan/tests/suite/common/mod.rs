@@ -60,6 +60,35 @@ async fn start_on(config: Config, backend: Backend, dir: tempfile::TempDir, list
     TestApp { base: format!("http://{}", server.addr), db, backend, _dir: dir }
 }
 
+/// `ningan partner-sim` as its own process, killed when dropped; `.1` is its port.
+pub struct PartnerSim(std::process::Child, pub u16);
+
+impl Drop for PartnerSim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the partner-agency simulator (agencies and the bank's stop-payment desk), signing
+/// with `secret`, and waits until it answers.
+pub async fn partner_sim(secret: &str) -> PartnerSim {
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ningan"))
+        .args(["partner-sim", "--listen", &format!("127.0.0.1:{port}"), "--secret", secret])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the partner simulator");
+    let sim = PartnerSim(child, port);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "simulator did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sim
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
