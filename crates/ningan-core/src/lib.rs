@@ -38,6 +38,7 @@ pub mod idnumber;
 pub mod incident;
 pub mod labels;
 pub mod lifting;
+pub mod msglog;
 pub mod opinion;
 pub mod pass;
 pub mod phone;

@@ -163,7 +163,7 @@ impl Engine {
 
     fn fact_with(&self, signal: &Signal, buf: &mut String) -> (Fact, Option<(EntryKind, String, u8)>) {
         let at = signal.at;
-        let (tag, mut duration_s, mut amount_fen) = (signal.kind.tag(), 0, 0);
+        let (tag, mut duration_s, mut amount_fen, mut payee) = (signal.kind.tag(), 0, 0, 0);
         let hit = match &signal.kind {
             SignalKind::Call { from, duration_s: d } => {
                 duration_s = *d;
@@ -183,12 +183,14 @@ impl Engine {
             SignalKind::Transfer { account, via, amount_fen: a } => {
                 amount_fen = *a;
                 match via {
-                    AccountVia::Bank => normalize::bank_account_into(account, buf)
-                        .ok()
-                        .and_then(|()| self.watchlist.get(EntryKind::BankAccount, buf, at).map(own)),
-                    AccountVia::Pay => normalize::pay_account(account)
-                        .ok()
-                        .and_then(|n| self.watchlist.get(EntryKind::PayAccount, &n, at).map(own)),
+                    AccountVia::Bank => normalize::bank_account_into(account, buf).ok().and_then(|()| {
+                        payee = self.payee_hash(*via, buf);
+                        self.watchlist.get(EntryKind::BankAccount, buf, at).map(own)
+                    }),
+                    AccountVia::Pay => normalize::pay_account(account).ok().and_then(|n| {
+                        payee = self.payee_hash(*via, &n);
+                        self.watchlist.get(EntryKind::PayAccount, &n, at).map(own)
+                    }),
                 }
             }
             SignalKind::VictimReport { amount_fen: a } | SignalKind::BankAlert { amount_fen: a } => {
@@ -197,9 +199,7 @@ impl Engine {
             }
         };
         let mut fact = Fact::new(tag, hit.is_some(), hit.as_ref().map_or(0, |h| h.2), duration_s, amount_fen);
-        if let SignalKind::Transfer { account, via, .. } = &signal.kind {
-            fact.payee = self.payee_hash(*via, account, buf);
-        }
+        fact.payee = payee;
         (fact, hit)
     }
 
@@ -213,16 +213,12 @@ impl Engine {
         Outcome { listed, fired, warning }
     }
 
-    /// The payee's keyed hash (never 0), or 0 when the account does not normalise.
-    fn payee_hash(&self, via: AccountVia, account: &str, buf: &mut String) -> u64 {
+    /// The keyed hash (never 0) of a normalised payee account.
+    fn payee_hash(&self, via: AccountVia, normal: &str) -> u64 {
         use std::hash::Hasher;
         let mut h = siphasher::sip::SipHasher13::new_with_key(&self.payee_key);
         h.write_u8(via as u8);
-        match via {
-            AccountVia::Bank if normalize::bank_account_into(account, buf).is_ok() => h.write(buf.as_bytes()),
-            AccountVia::Pay if let Ok(n) = normalize::pay_account(account) => h.write(n.as_bytes()),
-            _ => return 0,
-        }
+        h.write(normal.as_bytes());
         h.finish().max(1)
     }
 
@@ -241,6 +237,9 @@ impl Engine {
         if !(listed_call && uses.listed_calls || transfer && (uses.payees || uses.inflows || uses.listed_calls)) {
             return fact;
         }
+        // A transfer needs a person's state only to remember its payee, or when a listed call
+        // is already on record.
+        let remember = listed_call && uses.listed_calls || transfer && fact.payee != 0 && uses.payees;
         let mut seen = crate::Aggregates::default();
         if transfer && fact.payee != 0 && uses.inflows {
             let times = self.inflows.entry(fact.payee).or_default();
@@ -254,7 +253,17 @@ impl Engine {
             times.push_back(at);
             seen.payee_hourly = times.iter().filter(|t| **t > at - INFLOW_WINDOW && **t <= at).count() as u32;
         }
-        let state = self.persons.entry(person).or_default();
+        let state = if remember {
+            self.persons.entry(person).or_default()
+        } else {
+            match self.persons.get_mut(&person) {
+                Some(state) => state,
+                None => {
+                    fact.seen = seen;
+                    return fact;
+                }
+            }
+        };
         state.last_at = state.last_at.max(at);
         if listed_call && uses.listed_calls {
             state.listed_call = Some((at, false));

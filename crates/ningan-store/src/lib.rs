@@ -58,7 +58,7 @@ pub use residents::{
 pub use scope::Scope;
 pub use services::{
     AccessEntry, AccessFlag, Agency, AppFact, Application, ApplicationEvent, ApplicationQuery, ApplicationSort,
-    Decision, Delivery, Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact,
+    Decision, Delivery, ExchangeKey, Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact,
     NewForwarded, NewServiceItem, POOR_RATING, REPLY_DAYS, ServiceFact, ServiceItem, StationRating,
     application_status_zh, delivery_status_zh, fact_status_zh,
 };

@@ -46,6 +46,8 @@ pub struct AppState {
     pub portal_limiter: Arc<crate::http::limit::ClientLimiter>,
     /// Outbound calls: the data exchange and identity-change webhooks.
     pub http: reqwest::Client,
+    /// The bureau's exchange key, for signing and sealing the message log.
+    pub trust: Arc<crate::trust::Trust>,
 }
 
 /// Opens the configured database, applies migrations and makes sure the city tree exists.
@@ -95,6 +97,7 @@ pub fn state(config: Config, db: Db, ops: &[Op]) -> Result<AppState, StartError>
         metrics: Arc::new(Metrics::default()),
         openapi: Arc::new(crate::http::openapi::document(ops)),
         cockpit: Arc::default(),
+        trust: Arc::default(),
     })
 }
 

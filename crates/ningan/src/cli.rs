@@ -102,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The data exchange's keys and signed message log.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -255,6 +260,26 @@ enum TokenCommand {
 enum AuditCommand {
     /// Recompute the hash chain; exits non-zero naming the first broken entry.
     Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExchangeCommand {
+    /// Check the message log: every entry's link, hash and the bureau's seal, and every
+    /// sender's signature against the keys registered; exits non-zero naming the first fault.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put a new bureau signing key in force; the old one is kept to verify what it signed.
+    RotateKey {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the bureau's public keys (the one in force and those retired), for partners.
+    Keys {
         #[command(flatten)]
         data: DataArgs,
     },
@@ -471,6 +496,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     ExitCode::from(2)
                 }
             });
+        }
+        Command::Exchange { command: ExchangeCommand::Verify { data } } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            return Ok(match crate::trust::verify_log(&db).await? {
+                Ok(n) => {
+                    println!("exchange message log intact: {n} messages, every signature verified");
+                    ExitCode::SUCCESS
+                }
+                Err(broken) => {
+                    eprintln!("exchange message log BROKEN: {broken}");
+                    ExitCode::from(2)
+                }
+            });
+        }
+        Command::Exchange { command: ExchangeCommand::RotateKey { data } } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            let trust = crate::trust::Trust::default();
+            trust.key(&db).await?;
+            let id = trust.rotate(&db).await?;
+            println!("new bureau exchange key in force: {id}");
+        }
+        Command::Exchange { command: ExchangeCommand::Keys { data } } => {
+            let config = load(cfg_path, &data, None)?;
+            let db = open(&config).await?;
+            for k in db.exchange_keys().await? {
+                let state = if k.retired_at.is_some() { "retired" } else { "in force" };
+                println!("{:<16} {:<14} {} {}", k.key_id, k.owner, k.public_key, state);
+            }
         }
         Command::Config { command: ConfigCommand::Check { data, listen } } => {
             let config = load(cfg_path, &data, Some(&listen))?;

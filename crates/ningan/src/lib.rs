@@ -14,4 +14,5 @@ pub mod secrets;
 pub mod server;
 pub mod sim;
 pub mod telemetry;
+pub mod trust;
 pub mod web;

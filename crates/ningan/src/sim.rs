@@ -73,6 +73,42 @@ impl Sim {
     }
 }
 
+/// The simulator's Ed25519 key for one agency, derived from the shared secret so that whoever
+/// starts the simulator can register the matching public keys without asking it.
+pub fn agency_key(secret: &str, agency: &str) -> ed25519_dalek::SigningKey {
+    use sha2::{Digest, Sha256};
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(b"ningan-sim\0")
+        .chain_update(agency)
+        .chain_update(b"\0")
+        .chain_update(secret)
+        .finalize()
+        .into();
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// An answer as the agency signs it: the shared secret's HMAC and the agency's Ed25519 key.
+fn signed_answer(sim: &Sim, agency: &str, answer: &Value) -> Response {
+    let body = answer.to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let hmac = crate::modules::services::exchange::sign(&sim.secret, ts, body.as_bytes());
+    let key = agency_key(&sim.secret, agency);
+    let ed = ningan_core::msglog::sign_message(&key, ts, &ningan_core::msglog::body_hash(body.as_bytes()));
+    let id = ningan_core::msglog::key_id(&key.verifying_key());
+    let h = axum::http::HeaderName::from_static;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (h(TIMESTAMP_HEADER), ts.to_string()),
+            (h(SIGNATURE_HEADER), hmac),
+            (h(crate::trust::KEY_HEADER), id),
+            (h(crate::trust::ED25519_HEADER), ed),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 fn digit_sum(s: &str) -> u32 {
     s.bytes().filter(u8::is_ascii_digit).map(|b| u32::from(b - b'0')).sum()
 }
@@ -133,7 +169,7 @@ async fn evidence(
         }
         None => json!({"request_id": req["request_id"], "found": false}),
     };
-    axum::Json(answer).into_response()
+    signed_answer(&sim, &agency, &answer)
 }
 
 async fn identity_change(
@@ -181,7 +217,7 @@ async fn identity_change(
             }
         });
     }
-    axum::Json(json!({"change_id": change_id, "status": status, "applied_now": first})).into_response()
+    signed_answer(&sim, &agency, &json!({"change_id": change_id, "status": status, "applied_now": first}))
 }
 
 /// The bank's answer to a stop-payment request, from the payee account's digits.
@@ -215,18 +251,7 @@ async fn stop_payment(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Byt
         .entry(id.to_string())
         .or_insert_with(|| stop_answer(id, account, amount))
         .clone();
-    let body = answer.to_string();
-    let ts = chrono::Utc::now().timestamp();
-    let signature = crate::modules::services::exchange::sign(&sim.secret, ts, body.as_bytes());
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
-            (axum::http::HeaderName::from_static(TIMESTAMP_HEADER), ts.to_string()),
-            (axum::http::HeaderName::from_static(SIGNATURE_HEADER), signature),
-        ],
-        body,
-    )
-        .into_response()
+    signed_answer(&sim, BANK.0, &answer)
 }
 
 async fn control_down(State(sim): State<Arc<Sim>>, axum::Json(req): axum::Json<Value>) -> StatusCode {

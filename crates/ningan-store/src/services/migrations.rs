@@ -221,4 +221,44 @@ CREATE INDEX applications_reply_due ON applications (reply_due);
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 48,
+        name: "exchange keys (Ed25519, the bureau's and each agency's, rotatable) and the hash-chained message log",
+        common: r#"
+CREATE TABLE exchange_keys (
+    key_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    secret_key TEXT,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT
+);
+CREATE INDEX exchange_keys_owner ON exchange_keys (owner, retired_at);
+CREATE TABLE exchange_log (
+    seq BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    direction TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    body_sha256 TEXT NOT NULL,
+    signed_ts BIGINT NOT NULL,
+    key_id TEXT,
+    signature TEXT,
+    prev_hash TEXT NOT NULL,
+    entry_hash TEXT NOT NULL,
+    seal_key_id TEXT NOT NULL,
+    seal TEXT NOT NULL
+);
+CREATE INDEX exchange_log_request ON exchange_log (request_id);
+CREATE TABLE exchange_log_head (
+    id BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

@@ -337,6 +337,12 @@ pub(crate) async fn register_sim_agencies(
         )
         .await?;
     }
+    // Each simulated agency signs its answers with its own Ed25519 key, derived from the
+    // secret; registering the public halves makes the bureau insist on those signatures.
+    for code in crate::sim::AGENCIES.iter().map(|a| a.0).chain([crate::sim::BANK.0]) {
+        let public = hex::encode(crate::sim::agency_key(secret, code).verifying_key().as_bytes());
+        crate::trust::register_partner_key(w, code, &public).await.map_err(anyhow::Error::msg)?;
+    }
     let (code, name) = crate::sim::BANK;
     w.agency_upsert(
         actor,

@@ -930,7 +930,8 @@ on_both_backends!(a_red_warning_on_a_transfer_asks_the_bank_to_stop_the_money, |
                 .request(
                     "PUT",
                     "/api/services/agencies/bank",
-                    json!({"name": "止付协作银行", "base_url": format!("http://127.0.0.1:{port}/bank"), "secret": secret, "evidence": []}),
+                    json!({"name": "止付协作银行", "base_url": format!("http://127.0.0.1:{port}/bank"), "secret": secret, "evidence": [],
+                        "public_key": hex::encode(ningan::sim::agency_key(secret, "bank").verifying_key().as_bytes())}),
                 )
                 .await;
             assert_eq!(s, 200, "{r}");
@@ -993,6 +994,22 @@ on_both_backends!(a_red_warning_on_a_transfer_asks_the_bank_to_stop_the_money, |
     assert_eq!(stop["status"], "refused", "{d}");
     assert!(stop["refused_because"].as_str().unwrap().contains("已转出"), "{stop}");
     assert_eq!(stop["stopped_amount"].as_f64(), Some(0.0));
+
+    // Every request and answer is in the message log, signed by its sender and sealed; the
+    // log checks out, and an edited entry is named.
+    assert!(ningan::trust::verify_log(&c.app.db).await.unwrap().unwrap() >= 4);
+    let mut w = c.app.db.write().await.unwrap();
+    let signed: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT direction, key_id FROM exchange_log WHERE request_id = 'stop-1' ORDER BY seq")
+            .fetch_all(w.connection())
+            .await
+            .unwrap();
+    assert_eq!(signed.len(), 2, "the request and the bank's answer: {signed:?}");
+    assert!(signed.iter().all(|(_, key)| key.is_some()), "both signed with registered keys: {signed:?}");
+    sqlx::query("UPDATE exchange_log SET request_id = 'stop-999' WHERE seq = 2").execute(w.connection()).await.unwrap();
+    w.commit().await.unwrap();
+    let broken = ningan::trust::verify_log(&c.app.db).await.unwrap().unwrap_err();
+    assert_eq!(broken, ningan_core::msglog::Broken::Hash(2));
 
     // Only red warnings on transfers ask: a call alone asks nothing.
     let (_, all) = city_analyst.get("/api/fraud/stop-payments").await;

@@ -146,6 +146,9 @@ async fn name_change_reaches_every_agency(backend: Backend) {
         )
         .await
         .unwrap();
+        // The demo registered the keys of its own simulator; this one signs with others.
+        let public = hex::encode(ningan::sim::agency_key(SECRET, code).verifying_key().as_bytes());
+        ningan::trust::register_partner_key(&mut w, code, &public).await.unwrap();
     }
     w.commit().await.unwrap();
 

@@ -2,8 +2,9 @@
 //! the same transaction as the task (see `ningan_store::StopPayment`); this worker sends each
 //! request, signed with the bank's key, retries with backoff until the bank answers, and
 //! records the answer — stopped with the bank's reference and the sum frozen, or refused with
-//! its reason — which the task then shows. The bank signs its answer too; an unsigned or
-//! badly signed answer counts as no answer.
+//! its reason — which the task then shows. The bank signs its answer too (with the shared
+//! secret, and with its own Ed25519 key once registered); an unsigned or badly signed answer
+//! counts as no answer. Request and answer go to the exchange's message log.
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::json::{Path, Query};
 use crate::http::principal::Ctx;
 use crate::modules::services::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
+use crate::trust::Message;
 
 /// Attempts before a request is given up until someone re-sends it.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -37,11 +39,27 @@ fn label(status: &str, en: bool) -> String {
     STATUSES.iter().find(|s| s.0 == status).map(|s| if en { s.2 } else { s.1 }).unwrap_or(status).to_string()
 }
 
-/// Sends one request and reads the bank's signed answer.
-async fn ask(state: &AppState, s: &StopPayment) -> Result<BankAnswer, String> {
-    let bank = state.db.agency(BANK_AGENCY).await.map_err(|_| "未登记止付银行 / no bank registered".to_string())?;
+/// What one attempt produced: the answer (or why there was none), and the messages to log.
+struct Attempt {
+    answer: Result<BankAnswer, String>,
+    request: Option<(String, crate::trust::Signed)>,
+    reply: Option<crate::trust::Signed>,
+}
+
+/// Sends one request, signed with the bank's shared secret and the bureau's key, and reads
+/// the bank's signed answer.
+async fn ask(state: &AppState, s: &StopPayment) -> Attempt {
+    let mut attempt = Attempt { answer: Err(String::new()), request: None, reply: None };
+    let bank = match state.db.agency(BANK_AGENCY).await {
+        Ok(b) => b,
+        Err(_) => {
+            attempt.answer = Err("未登记止付银行 / no bank registered".into());
+            return attempt;
+        }
+    };
+    let request_id = format!("stop-{}", s.id);
     let body = json!({
-        "request_id": format!("stop-{}", s.id),
+        "request_id": request_id,
         "signal_id": s.signal_id,
         "payee_account": s.account,
         "via": s.via,
@@ -51,32 +69,67 @@ async fn ask(state: &AppState, s: &StopPayment) -> Result<BankAnswer, String> {
     })
     .to_string();
     let now_s = ningan_core::time::now_ms() / 1000;
-    let sent = state
+    let signed = match state.trust.sign(&state.db, now_s, body.as_bytes()).await {
+        Ok(signed) => signed,
+        Err(e) => {
+            attempt.answer = Err(format!("signing: {e}"));
+            return attempt;
+        }
+    };
+    let mut req = state
         .http
         .post(format!("{}/stop-payments", bank.base_url.trim_end_matches('/')))
         .timeout(Duration::from_secs(5))
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, now_s.to_string())
-        .header(SIGNATURE_HEADER, sign(&bank.secret, now_s, body.as_bytes()))
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| if e.is_timeout() { "timed out".to_string() } else { format!("unreachable: {e}") })?;
-    if !sent.status().is_success() {
-        return Err(format!("HTTP {}", sent.status().as_u16()));
+        .header(SIGNATURE_HEADER, sign(&bank.secret, now_s, body.as_bytes()));
+    for (name, value) in signed.headers() {
+        req = req.header(name, value);
     }
-    let header = |name: &str| sent.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (answer_ts, answer_sig) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER));
-    let bytes = sent.bytes().await.map_err(|e| format!("answer unreadable: {e}"))?;
-    let signed = match (answer_ts.and_then(|t| t.parse::<i64>().ok()), answer_sig) {
+    attempt.request = Some((request_id, signed));
+    let sent = match req.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            attempt.answer = Err(if e.is_timeout() { "timed out".to_string() } else { format!("unreachable: {e}") });
+            return attempt;
+        }
+    };
+    if !sent.status().is_success() {
+        attempt.answer = Err(format!("HTTP {}", sent.status().as_u16()));
+        return attempt;
+    }
+    let headers = sent.headers().clone();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let bytes = match sent.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            attempt.answer = Err(format!("answer unreadable: {e}"));
+            return attempt;
+        }
+    };
+    let hmac_ok = match (header(TIMESTAMP_HEADER).and_then(|t| t.parse::<i64>().ok()), header(SIGNATURE_HEADER)) {
         (Some(t), Some(sig)) => verify(&bank.secret, t, &bytes, &sig, ningan_core::time::now_ms() / 1000),
         _ => false,
     };
-    if !signed {
-        return Err("银行答复未签名或签名不符 / the answer is not signed by the bank".into());
+    if !hmac_ok {
+        attempt.answer = Err("银行答复未签名或签名不符 / the answer is not signed by the bank".into());
+        return attempt;
     }
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| "answer is not JSON".to_string())?;
-    match v["status"].as_str() {
+    match crate::trust::check_answer(&state.db, BANK_AGENCY, &headers, &bytes).await {
+        Ok(reply) => attempt.reply = Some(reply),
+        Err(e) => {
+            attempt.answer = Err(e);
+            return attempt;
+        }
+    }
+    let v: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            attempt.answer = Err("answer is not JSON".into());
+            return attempt;
+        }
+    };
+    attempt.answer = match v["status"].as_str() {
         Some("stopped") => Ok(BankAnswer::Stopped {
             bank_ref: v["bank_ref"].as_str().unwrap_or_default().chars().take(64).collect(),
             stopped_fen: v["stopped_amount"].as_f64().map_or(s.amount_fen, |y| (y * 100.0).round() as i64),
@@ -85,13 +138,14 @@ async fn ask(state: &AppState, s: &StopPayment) -> Result<BankAnswer, String> {
             reason: v["reason"].as_str().unwrap_or("未说明 / not given").chars().take(200).collect(),
         }),
         _ => Err("answer names no outcome".into()),
-    }
+    };
+    attempt
 }
 
 pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
     let due = state.db.fraud_stops_due(ningan_core::time::now_ms(), 50).await?;
     for s in &due {
-        let answer = ask(state, s).await;
+        let Attempt { answer, request, reply } = ask(state, s).await;
         let outcome = match &answer {
             Ok(BankAnswer::Stopped { .. }) => "stopped",
             Ok(BankAnswer::Refused { .. }) => "refused",
@@ -99,6 +153,14 @@ pub async fn run_once(state: &AppState) -> Result<usize, ApiError> {
         };
         crate::http::events::count("ningan_fraud_stop_payments_total", &[("outcome", outcome)]);
         let mut w = state.db.write().await?;
+        if let Some((request_id, signed)) = &request {
+            let out = Message { direction: "out", peer: BANK_AGENCY, kind: "stop_payment", request_id };
+            state.trust.log(&state.db, &mut w, out, signed).await?;
+            if let Some(reply) = &reply {
+                let back = Message { direction: "in", peer: BANK_AGENCY, kind: "stop_payment", request_id };
+                state.trust.log(&state.db, &mut w, back, reply).await?;
+            }
+        }
         w.fraud_stop_result(s, answer.as_ref().map_err(String::as_str), MAX_ATTEMPTS).await?;
         w.commit().await?;
     }

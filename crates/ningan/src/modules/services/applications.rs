@@ -599,6 +599,10 @@ pub struct AgencyRequest {
     pub evidence: Vec<String>,
     /// Where identity changes are delivered, if it subscribes.
     pub webhook_url: Option<String>,
+    /// The agency's Ed25519 public key (64 hex digits). Once registered, every answer from
+    /// the agency must be signed with it; a new key retires the old one.
+    #[serde(default)]
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -634,6 +638,14 @@ pub async fn register_agency(
     if req.name.trim().is_empty() {
         return Err(refuse("name", Rule::Required));
     }
+    if let Some(k) = req.public_key.as_deref().filter(|k| !k.trim().is_empty())
+        && ningan_core::msglog::verifying_key_from_hex(k).is_none()
+    {
+        return Err(refuse(
+            "public_key",
+            Rule::other("公钥应为64位十六进制的 Ed25519 公钥", "an Ed25519 public key as 64 hex digits"),
+        ));
+    }
     let mut w = state.db.write().await?;
     w.agency_upsert(
         actor,
@@ -647,6 +659,11 @@ pub async fn register_agency(
         },
     )
     .await?;
+    if let Some(k) = req.public_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        crate::trust::register_partner_key(&mut w, code, k)
+            .await
+            .map_err(|e| refuse("public_key", Rule::other(e.clone(), e)))?;
+    }
     w.commit().await?;
     Ok(())
 }

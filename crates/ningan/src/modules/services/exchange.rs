@@ -1,8 +1,9 @@
 //! The data exchange (数据共享交换): an application's facts are checked against the bureau's
 //! own register when it is filed; the others are requested from the partner agency that holds
 //! them. Each request names the application, the purpose and the citizen's consent, carries a
-//! stable id (a retry is the same request), is signed (HMAC-SHA256 over timestamp and body),
-//! times out, and is retried with backoff; every request and answer is audited. When the
+//! stable id (a retry is the same request), is signed (HMAC-SHA256 over timestamp and body,
+//! and the bureau's Ed25519 key: `crate::trust`), times out, and is retried with backoff;
+//! every request and answer is audited and kept in the signed message log. When the
 //! exchange cannot answer, the fact goes to a hand check due within 24 hours.
 
 use std::time::Duration;
@@ -105,18 +106,33 @@ async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> 
     .to_string();
     let ts = ningan_core::time::now_ms() / 1000;
     let url = format!("{}/evidence", agency.base_url.trim_end_matches('/'));
-    let sent = state
+    let signed = state.trust.sign(&state.db, ts, body.as_bytes()).await?;
+    let mut req = state
         .http
         .post(&url)
         .timeout(REQUEST_TIMEOUT)
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, ts.to_string())
-        .header(SIGNATURE_HEADER, sign(&agency.secret, ts, body.as_bytes()))
-        .body(body)
-        .send()
-        .await;
+        .header(SIGNATURE_HEADER, sign(&agency.secret, ts, body.as_bytes()));
+    for (name, value) in signed.headers() {
+        req = req.header(name, value);
+    }
+    let sent = req.body(body).send().await;
+    let mut reply = None;
     let answer: Result<Value, String> = match sent {
-        Ok(r) if r.status().is_success() => r.json().await.map_err(|e| format!("unreadable answer: {e}")),
+        Ok(r) if r.status().is_success() => {
+            let headers = r.headers().clone();
+            match r.bytes().await {
+                Ok(bytes) => match crate::trust::check_answer(&state.db, &agency.code, &headers, &bytes).await {
+                    Ok(signed) => {
+                        reply = Some(signed);
+                        serde_json::from_slice(&bytes).map_err(|e| format!("unreadable answer: {e}"))
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(format!("unreadable answer: {e}")),
+            }
+        }
         Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
         Err(e) if e.is_timeout() => Err("timed out".into()),
         Err(e) => Err(format!("unreachable: {e}")),
@@ -128,6 +144,16 @@ async fn exchange_one(state: &AppState, agencies: &[Agency], fact: &AppFact) -> 
     };
     crate::http::events::count("ningan_exchange_requests_total", &[("agency", &agency.code), ("outcome", outcome)]);
     let mut w = state.db.write().await?;
+    let message = |direction| crate::trust::Message {
+        direction,
+        peer: &agency.code,
+        kind: "evidence",
+        request_id: &fact.request_id,
+    };
+    state.trust.log(&state.db, &mut w, message("out"), &signed).await?;
+    if let Some(reply) = &reply {
+        state.trust.log(&state.db, &mut w, message("in"), reply).await?;
+    }
     let settled = match answer {
         Ok(v) if v["found"] == true => {
             let by = v["issued_by"].as_str().unwrap_or(&agency.name).to_string();

@@ -71,20 +71,31 @@ async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ServicesError> {
     })
     .to_string();
     let ts_s = ningan_core::time::now_ms() / 1000;
-    let sent = state
+    let signed = state.trust.sign(&state.db, ts_s, body.as_bytes()).await?;
+    let mut req = state
         .http
         .post(&url)
         .timeout(Duration::from_secs(5))
         .header("content-type", "application/json")
         .header(TIMESTAMP_HEADER, ts_s.to_string())
-        .header(SIGNATURE_HEADER, sign(&d.secret, ts_s, body.as_bytes()))
-        .body(body)
-        .send()
-        .await;
+        .header(SIGNATURE_HEADER, sign(&d.secret, ts_s, body.as_bytes()));
+    for (name, value) in signed.headers() {
+        req = req.header(name, value);
+    }
+    let sent = req.body(body).send().await;
+    let mut reply = None;
     let outcome: Result<String, String> = match sent {
         Ok(r) if r.status().is_success() => {
-            let v: Value = r.json().await.unwrap_or(Value::Null);
-            Ok(v["status"].as_str().unwrap_or("delivered").to_string())
+            let headers = r.headers().clone();
+            let bytes = r.bytes().await.unwrap_or_default();
+            match crate::trust::check_answer(&state.db, &d.agency_code, &headers, &bytes).await {
+                Ok(signed) => {
+                    reply = Some(signed);
+                    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    Ok(v["status"].as_str().unwrap_or("delivered").to_string())
+                }
+                Err(e) => Err(e),
+            }
         }
         Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
         Err(e) if e.is_timeout() => Err("timed out".into()),
@@ -93,6 +104,17 @@ async fn deliver(state: &AppState, d: &Delivery) -> Result<(), ServicesError> {
     let result = if outcome.is_ok() { "delivered" } else { "failed" };
     crate::http::events::count("ningan_outbox_deliveries_total", &[("agency", &d.agency_code), ("outcome", result)]);
     let mut w = state.db.write().await?;
+    let event_id = format!("{}:{}", d.change_id, d.agency_code);
+    let message = |direction| crate::trust::Message {
+        direction,
+        peer: &d.agency_code,
+        kind: "identity_change",
+        request_id: &event_id,
+    };
+    state.trust.log(&state.db, &mut w, message("out"), &signed).await?;
+    if let Some(reply) = &reply {
+        state.trust.log(&state.db, &mut w, message("in"), reply).await?;
+    }
     w.delivery_result(d, outcome.as_deref().map_err(String::as_str), MAX_ATTEMPTS).await?;
     w.commit().await?;
     Ok(())
