@@ -18,10 +18,6 @@ pub const MAX_EVENTS_PER_PERSON: usize = 64;
 /// count as new again, which errs on the side of a warning.
 pub const MAX_PAYEES_PER_PERSON: usize = 32;
 
-/// The most transfers remembered per receiving account within the hour; an account past it
-/// is collecting from a crowd whatever the exact number.
-pub const MAX_INFLOWS_PER_ACCOUNT: usize = 1024;
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Event {
     at: Time,
@@ -97,8 +93,10 @@ pub struct Engine {
     rules: RuleSet,
     watchlist: Watchlist,
     persons: FxHashMap<PersonId, PersonState>,
-    /// Transfer times into each account (by payee hash) within the last hour.
-    inflows: FxHashMap<u64, VecDeque<Time>>,
+    /// Transfers of the last hour in the order scored, and how many of them went to each
+    /// account: one queue for all accounts instead of a list per account, so a transfer to
+    /// an account never seen before allocates nothing.
+    inflows: Inflows,
     seq: u64,
     scratch: String,
     payee_key: [u8; 16],
@@ -113,7 +111,7 @@ impl Engine {
             rules,
             watchlist,
             persons: FxHashMap::default(),
-            inflows: FxHashMap::default(),
+            inflows: Inflows::default(),
             seq: 0,
             scratch: String::with_capacity(256),
             payee_key: [0; 16],
@@ -242,16 +240,7 @@ impl Engine {
         let remember = listed_call && uses.listed_calls || transfer && fact.payee != 0 && uses.payees;
         let mut seen = crate::Aggregates::default();
         if transfer && fact.payee != 0 && uses.inflows {
-            let times = self.inflows.entry(fact.payee).or_default();
-            let newest = times.back().copied().unwrap_or(at).max(at);
-            while times.front().is_some_and(|t| *t <= newest - INFLOW_WINDOW) {
-                times.pop_front();
-            }
-            if times.len() >= MAX_INFLOWS_PER_ACCOUNT {
-                times.pop_front();
-            }
-            times.push_back(at);
-            seen.payee_hourly = times.iter().filter(|t| **t > at - INFLOW_WINDOW && **t <= at).count() as u32;
+            seen.payee_hourly = self.inflows.add(at, fact.payee);
         }
         let state = if remember {
             self.persons.entry(person).or_default()
@@ -442,7 +431,7 @@ impl Engine {
         let horizon = self.rules.state_horizon();
         let before = self.persons.len();
         self.persons.retain(|_, p| p.last_at > now - horizon);
-        self.inflows.retain(|_, t| t.back().is_some_and(|t| *t > now - INFLOW_WINDOW));
+        self.inflows.forget_before(now - INFLOW_WINDOW);
         before - self.persons.len()
     }
 
@@ -451,7 +440,7 @@ impl Engine {
         let state = Snapshot {
             seq: self.seq,
             persons: self.persons.iter().map(|(k, v)| (*k, v.clone())).collect(),
-            inflows: self.inflows.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            inflows: self.inflows.queue.iter().copied().collect(),
         };
         serde_json::to_vec(&state).unwrap_or_default()
     }
@@ -460,7 +449,10 @@ impl Engine {
         let snap: Snapshot = serde_json::from_slice(bytes)?;
         self.seq = snap.seq;
         self.persons = snap.persons.into_iter().collect();
-        self.inflows = snap.inflows.into_iter().collect();
+        self.inflows = Inflows::default();
+        for (at, payee) in snap.inflows {
+            self.inflows.add(at, payee);
+        }
         Ok(())
     }
 }
@@ -489,5 +481,42 @@ struct Snapshot {
     seq: u64,
     persons: Vec<(PersonId, PersonState)>,
     #[serde(default)]
-    inflows: Vec<(u64, VecDeque<Time>)>,
+    inflows: Vec<(Time, u64)>,
+}
+
+/// Transfers into accounts within the last hour, in the order scored. Counts follow arrival:
+/// a signal dated well before the newest one sees what arrived since too.
+#[derive(Default)]
+struct Inflows {
+    queue: VecDeque<(Time, u64)>,
+    counts: FxHashMap<u64, u32>,
+    newest: Time,
+}
+
+impl Inflows {
+    /// Adds a transfer; how many the account has received within the hour, this one included.
+    fn add(&mut self, at: Time, payee: u64) -> u32 {
+        self.newest = self.newest.max(at);
+        self.forget_before(self.newest - INFLOW_WINDOW);
+        self.queue.push_back((at, payee));
+        let n = self.counts.entry(payee).or_default();
+        *n += 1;
+        *n
+    }
+
+    /// Forgets transfers at or before `t`, from the front of the queue.
+    fn forget_before(&mut self, t: Time) {
+        while let Some(&(at, payee)) = self.queue.front() {
+            if at > t {
+                break;
+            }
+            self.queue.pop_front();
+            if let Some(n) = self.counts.get_mut(&payee) {
+                *n -= 1;
+                if *n == 0 {
+                    self.counts.remove(&payee);
+                }
+            }
+        }
+    }
 }

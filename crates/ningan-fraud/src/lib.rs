@@ -14,10 +14,7 @@ pub mod signal;
 pub mod watchlist;
 
 pub use backtest::{Backtest, Difference, Report as BacktestReport};
-pub use engine::{
-    Engine, Firing, MAX_EVENTS_PER_PERSON, MAX_INFLOWS_PER_ACCOUNT, MAX_PAYEES_PER_PERSON, Outcome, SnapshotError,
-    Warning,
-};
+pub use engine::{Engine, Firing, MAX_EVENTS_PER_PERSON, MAX_PAYEES_PER_PERSON, Outcome, SnapshotError, Warning};
 pub use normalize::NormalizeError;
 pub use rules::{Cond, DEFAULT_RULES, INFLOW_WINDOW, Level, Logic, Rule, RuleError, RuleSet, Uses};
 pub use signal::{AccountVia, Signal, SignalBody, SignalError, SignalKind, SignalRecord, SignalTag, amount_fen};

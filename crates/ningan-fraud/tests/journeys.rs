@@ -222,6 +222,23 @@ fn a_payee_is_new_again_once_the_memory_has_passed_and_only_the_first_transfer_f
     assert!(!seen(&mut e, "p3", T0 + 2 * rules.payee_memory - 2).new_payee, "the memory runs from the last payment");
     assert!(seen(&mut e, "p4", T0 + 3 * rules.payee_memory - 2).new_payee, "exactly the memory later");
 
+    // Transfers into one account count over the hour up to each: exactly an hour before is out.
+    let mut e = engine();
+    let into = |e: &mut Engine, person: u64, at: i64| {
+        let (fact, _) = e.fact(&of(person, "x", at, pay("6222 0000 1357 0001", 100)));
+        e.apply_fact(person, at, "x", fact).2.seen.payee_hourly
+    };
+    assert_eq!(into(&mut e, 1, T0), 1);
+    assert_eq!(into(&mut e, 2, T0 + 1800), 2);
+    assert_eq!(into(&mut e, 3, T0 + 3599), 3);
+    assert_eq!(into(&mut e, 4, T0 + 3600), 3, "the first has left the hour");
+    assert_eq!(into(&mut e, 5, T0 + 5400), 3, "as has the second");
+    let snapshot = e.snapshot();
+    let mut restarted = engine();
+    restarted.restore(&snapshot).unwrap();
+    assert_eq!(into(&mut restarted, 6, T0 + 5400), 4, "the hour survives a restart");
+
+    let mut e = engine();
     let call = |e: &mut Engine, at: i64| {
         e.score(&of(9, "c", at, SignalKind::Call { from: "0574-66660001".into(), duration_s: 5 }));
     };

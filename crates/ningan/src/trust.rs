@@ -201,3 +201,38 @@ pub async fn verify_log(db: &Db) -> Result<Result<u64, msglog::Broken>, StoreErr
     }
     Ok(Ok(total))
 }
+
+/// One of the bureau's public keys, as partners fetch them to check its signatures.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct KeyDto {
+    pub key_id: String,
+    /// Ed25519 public key, 64 hex digits.
+    pub public_key: String,
+    /// Whether the bureau signs with it now; retired keys verify what they signed before.
+    pub in_force: bool,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+/// `GET /api/exchange/keys`: the bureau's keys, the one in force first.
+pub async fn bureau_keys(
+    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+) -> crate::http::error::ApiResult<axum::Json<Vec<KeyDto>>> {
+    state.trust.key(&state.db).await?;
+    let mut keys: Vec<KeyDto> = state
+        .db
+        .exchange_keys()
+        .await?
+        .into_iter()
+        .filter(|k| k.owner == BUREAU)
+        .map(|k| KeyDto {
+            in_force: k.retired_at.is_none(),
+            created_at: crate::http::dto::ts(k.created_at),
+            retired_at: k.retired_at.map(crate::http::dto::ts),
+            key_id: k.key_id,
+            public_key: k.public_key,
+        })
+        .collect();
+    keys.sort_by_key(|k| !k.in_force);
+    Ok(axum::Json(keys))
+}

@@ -1011,6 +1011,12 @@ on_both_backends!(a_red_warning_on_a_transfer_asks_the_bank_to_stop_the_money, |
     let broken = ningan::trust::verify_log(&c.app.db).await.unwrap().unwrap_err();
     assert_eq!(broken, ningan_core::msglog::Broken::Hash(2));
 
+    // Partners check the bureau's signatures with its published key.
+    let (s, keys) = c.app.anonymous().get("/api/exchange/keys").await;
+    assert_eq!((s, keys[0]["in_force"].as_bool()), (200, Some(true)), "{keys}");
+    let bureau = ningan_core::msglog::verifying_key_from_hex(keys[0]["public_key"].as_str().unwrap()).unwrap();
+    assert_eq!(keys[0]["key_id"].as_str(), Some(ningan_core::msglog::key_id(&bureau).as_str()));
+
     // Only red warnings on transfers ask: a call alone asks nothing.
     let (_, all) = city_analyst.get("/api/fraud/stop-payments").await;
     assert_eq!(all["total"], 2, "{all}");

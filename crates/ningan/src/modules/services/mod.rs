@@ -134,6 +134,17 @@ pub fn routes(api: Api) -> Api {
     )
     .add(
         Op::api(
+            Method::GET,
+            "/api/exchange/keys",
+            Access::Public,
+            "services",
+            "公安局数据交换签名公钥（Ed25519，现用与已停用），供协作单位验签",
+        )
+        .response::<Vec<crate::trust::KeyDto>>(),
+        get(crate::trust::bureau_keys),
+    )
+    .add(
+        Op::api(
             Method::PUT,
             "/api/services/agencies/{code}",
             Access::CityWide(Action::ServiceManage),
