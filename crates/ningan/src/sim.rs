@@ -203,12 +203,16 @@ async fn identity_change(
             tokio::time::sleep(Duration::from_secs(2)).await;
             let body = json!({"status": "acknowledged"}).to_string();
             let ts = chrono::Utc::now().timestamp();
+            let key = agency_key(&secret, "civil_affairs");
+            let ed = ningan_core::msglog::sign_message(&key, ts, &ningan_core::msglog::body_hash(body.as_bytes()));
             let sent = reqwest::Client::new()
                 .post(&url)
                 .header("content-type", "application/json")
                 .header(crate::modules::services::outbox::AGENCY_HEADER, "civil_affairs")
                 .header(TIMESTAMP_HEADER, ts.to_string())
                 .header(SIGNATURE_HEADER, crate::modules::services::exchange::sign(&secret, ts, body.as_bytes()))
+                .header(crate::trust::KEY_HEADER, ningan_core::msglog::key_id(&key.verifying_key()))
+                .header(crate::trust::ED25519_HEADER, ed)
                 .body(body)
                 .send()
                 .await;

@@ -246,16 +246,29 @@ async fn name_change_reaches_every_agency(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "a forged confirmation is refused");
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/services/changes/{change_id}/ack"))
-        .header("x-ningan-agency", "civil_affairs")
-        .header("x-ningan-timestamp", ts.to_string())
-        .header("x-ningan-signature", ningan::modules::services::exchange::sign(SECRET, ts, body.as_bytes()))
-        .body(body)
+    let hmac_only = || {
+        reqwest::Client::new()
+            .post(format!("{base}/api/services/changes/{change_id}/ack"))
+            .header("x-ningan-agency", "civil_affairs")
+            .header("x-ningan-timestamp", ts.to_string())
+            .header("x-ningan-signature", ningan::modules::services::exchange::sign(SECRET, ts, body.as_bytes()))
+            .body(body.clone())
+    };
+    // The shared secret alone could be the bureau's own forgery: civil affairs registered its
+    // Ed25519 key, so its confirmation must carry that signature too.
+    assert_eq!(hmac_only().send().await.unwrap().status(), 401, "without the agency's own signature");
+    let key = ningan::sim::agency_key(SECRET, "civil_affairs");
+    let ed = ningan_core::msglog::sign_message(&key, ts, &ningan_core::msglog::body_hash(body.as_bytes()));
+    let r = hmac_only()
+        .header(ningan::trust::KEY_HEADER, ningan_core::msglog::key_id(&key.verifying_key()))
+        .header(ningan::trust::ED25519_HEADER, ed)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
+    // Every webhook, answer and confirmation is in the sealed message log, which checks out.
+    let logged = ningan::trust::verify_log(&db).await.unwrap().unwrap();
+    assert!(logged as usize >= 2 * ningan::sim::AGENCIES.len() + 1, "{logged} messages logged");
 
     // The register changed, and the citizen sees every agency's acknowledgement.
     let record = db.resident_record(resident.id).await.unwrap();

@@ -261,7 +261,13 @@ pub(super) async fn ack(
     if !verify(&agency.secret, ts_s, &body, sig, ningan_core::time::now_ms() / 1000) {
         return Err(refused());
     }
+    // An agency with a registered key signs its confirmation with it too; it is logged.
+    let signed = crate::trust::check_answer(&state.db, &agency.code, &headers, &body).await.map_err(|_| refused())?;
     let mut w = state.db.write().await?;
+    let event_id = format!("{change_id}:{}", agency.code);
+    let message =
+        crate::trust::Message { direction: "in", peer: &agency.code, kind: "identity_ack", request_id: &event_id };
+    state.trust.log(&state.db, &mut w, message, &signed).await?;
     w.delivery_ack(&change_id, &agency.code).await?;
     w.commit().await?;
     Ok(StatusCode::NO_CONTENT)
