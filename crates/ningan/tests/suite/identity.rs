@@ -268,7 +268,7 @@ async fn name_change_reaches_every_agency(backend: Backend) {
     assert_eq!(r.status(), 204);
     // Every webhook, answer and confirmation is in the sealed message log, which checks out.
     let logged = ningan::trust::verify_log(&db).await.unwrap().unwrap();
-    assert!(logged as usize >= 2 * ningan::sim::AGENCIES.len() + 1, "{logged} messages logged");
+    assert!(logged as usize > 2 * ningan::sim::AGENCIES.len(), "{logged} messages logged");
 
     // The register changed, and the citizen sees every agency's acknowledgement.
     let record = db.resident_record(resident.id).await.unwrap();
