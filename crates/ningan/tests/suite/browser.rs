@@ -652,6 +652,22 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     app.user("officer", &[ningan_core::Role::StationOfficer], station.id).await;
     app.user("analyst", &[ningan_core::Role::FraudAnalyst], station.id).await;
     app.resident("受害人甲", 330203, 1, station.id).await;
+    // The bank's stop-payment desk, played by the partner simulator with its own key.
+    const BANK_SECRET: &str = "browser-bank-secret-0001";
+    let sim = partner_sim(BANK_SECRET).await;
+    let mut w = app.db.write().await.unwrap();
+    let bank = ningan_store::NewAgency {
+        code: "bank".into(),
+        name: "止付协作银行".into(),
+        base_url: format!("http://127.0.0.1:{}/bank", sim.1),
+        secret: BANK_SECRET.into(),
+        evidence: vec![],
+        webhook_url: None,
+    };
+    w.agency_upsert(&actor(), &bank).await.unwrap();
+    let public = hex::encode(ningan::sim::agency_key(BANK_SECRET, "bank").verifying_key().as_bytes());
+    ningan::trust::register_partner_key(&mut w, "bank", &public).await.unwrap();
+    w.commit().await.unwrap();
     let analyst = app.login("analyst").await;
     let (s, r) = analyst
         .post(
@@ -688,6 +704,17 @@ async fn an_officer_works_a_red_warning_to_dissuaded_and_the_cockpit_counts_it()
     s.wait_text("[data-testid=task-level]", "红色").await;
     assert!(s.text("[data-testid=task-trace]").await.contains("用时35分钟"), "the trace says why");
     assert!(s.text("[data-testid=task-script]").await.contains("冒充电商物流客服"));
+    // The transfer that raised it went to the bank as a stop-payment request: once the bank
+    // answers, the task says the money was stopped.
+    let (_, tasks) = analyst.get("/api/fraud/tasks?status=open&level=high").await;
+    let task_id = tasks["items"][0]["id"].as_i64().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while analyst.get(&format!("/api/fraud/tasks/{task_id}")).await.1["stop_payments"][0]["status"] != "stopped" {
+        assert!(std::time::Instant::now() < deadline, "the bank never answered");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    s.go(&format!("/fraud/tasks/{task_id}")).await;
+    s.wait_text("[data-testid=task-stops]", "已止付").await;
     assert_eq!(s.text("[data-testid=task-phone]").await, "139****0001", "masked until revealed");
     s.shot("fraud-task").await;
     // The number is revealed with a purpose, and stays shown when the outcome form is refused.
