@@ -89,9 +89,25 @@ impl Trust {
         Ok(Signed { ts, signature: Some(msglog::sign_message(&key, ts, &body_sha256)), key_id: Some(id), body_sha256 })
     }
 
-    /// Appends one message to the log, in the caller's transaction, sealed with the bureau's key.
+    /// The bureau's key when one is stored, never making one: for callers already inside a
+    /// write transaction, where making one would wait on their own write lock.
+    async fn stored_key(&self, db: &Db) -> Result<(SigningKey, String), StoreError> {
+        if let Some(k) = self.key.read().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(k);
+        }
+        let stored = db.exchange_key_current(BUREAU).await?;
+        let key = stored
+            .and_then(|k| k.secret_key.as_deref().and_then(msglog::signing_key_from_hex))
+            .ok_or_else(|| StoreError::State("公安局交换密钥尚未生成 / the bureau has no exchange key yet".into()))?;
+        let id = msglog::key_id(&key.verifying_key());
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = Some((key.clone(), id.clone()));
+        Ok((key, id))
+    }
+
+    /// Appends one message to the log, in the caller's transaction, sealed with the bureau's
+    /// key. The key must exist already ([`Trust::key`] before opening the transaction).
     pub async fn log(&self, db: &Db, w: &mut Write, m: Message<'_>, signed: &Signed) -> Result<(), StoreError> {
-        let (key, id) = self.key(db).await?;
+        let (key, id) = self.stored_key(db).await?;
         let (seq, prev) = w.exchange_log_head().await?;
         let entry = Entry {
             seq: seq + 1,

@@ -460,6 +460,8 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
     let agency = delivery["agency"].as_str().unwrap().to_string();
     let change_id = delivery["change_id"].as_str().unwrap().to_string();
     let agency_secret = app.db.agency(&agency).await.unwrap().secret;
+    let agency_key = ningan::sim::agency_key(&agency_secret, &agency);
+    let stamp = chrono::Utc::now().timestamp();
 
     let dir = tempfile::tempdir().unwrap();
     let (_, doc) = app.anonymous().get("/api/openapi.json").await;
@@ -497,6 +499,14 @@ on_both_backends!(a_client_generated_from_the_document_runs_a_partners_journey, 
         .env("RESIDENT_ID", victim.to_string())
         .env("AGENCY", &agency)
         .env("AGENCY_SECRET", &agency_secret)
+        // The agency's own Ed25519 signature (the simulator's key the demo registered) over
+        // the empty confirmation at this second: the journey sends it beside the HMAC.
+        .env("AGENCY_STAMP", stamp.to_string())
+        .env("AGENCY_KEY_ID", ningan_core::msglog::key_id(&agency_key.verifying_key()))
+        .env(
+            "AGENCY_ED25519",
+            ningan_core::msglog::sign_message(&agency_key, stamp, &ningan_core::msglog::body_hash(b"")),
+        )
         .env("CHANGE_ID", &change_id)
         .output()
         .await

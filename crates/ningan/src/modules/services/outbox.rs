@@ -263,6 +263,8 @@ pub(super) async fn ack(
     }
     // An agency with a registered key signs its confirmation with it too; it is logged.
     let signed = crate::trust::check_answer(&state.db, &agency.code, &headers, &body).await.map_err(|_| refused())?;
+    // Made (if this is the first message ever) before the transaction that seals with it.
+    state.trust.key(&state.db).await?;
     let mut w = state.db.write().await?;
     let event_id = format!("{change_id}:{}", agency.code);
     let message =

@@ -76,11 +76,17 @@ assert isinstance(checked, CheckinReport), checked
 # An agency confirms it has verified a name change pushed to it, signing with its own key
 # as the document's header parameters describe.
 agency = os.environ["AGENCY"]
-stamp = str(int(time.time()))
+stamp = os.environ.get("AGENCY_STAMP") or str(int(time.time()))
 signature = hmac.new(os.environ["AGENCY_SECRET"].encode(), f"{stamp}.".encode(), hashlib.sha256).hexdigest()
+# An agency with a registered Ed25519 key also signs with it (computed by the test: no
+# Ed25519 library is assumed here).
+own_signature = {
+    "x-ningan-key-id": os.environ.get("AGENCY_KEY_ID", ""),
+    "x-ningan-ed25519": os.environ.get("AGENCY_ED25519", ""),
+}
 acked = post_services_changes_change_id_ack.sync_detailed(
     os.environ["CHANGE_ID"],
-    client=Client(base_url=base, raise_on_unexpected_status=True),
+    client=Client(base_url=base, raise_on_unexpected_status=True, headers=own_signature),
     x_ningan_agency=agency,
     x_ningan_timestamp=stamp,
     x_ningan_signature=signature,
