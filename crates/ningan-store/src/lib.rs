@@ -58,9 +58,9 @@ pub use residents::{
 pub use scope::Scope;
 pub use services::{
     AccessEntry, AccessFlag, Agency, AppFact, Application, ApplicationEvent, ApplicationQuery, ApplicationSort,
-    Decision, Delivery, ExchangeKey, Forwarded, IdentityChange, MANUAL_DEADLINE_MS, NewAgency, NewApplication, NewFact,
-    NewForwarded, NewServiceItem, POOR_RATING, REPLY_DAYS, ServiceFact, ServiceItem, StationRating,
-    application_status_zh, delivery_status_zh, fact_status_zh,
+    Decision, Delivery, ExchangeKey, Forwarded, IdentityChange, ItemVersion, MANUAL_DEADLINE_MS, NewAgency,
+    NewApplication, NewFact, NewForwarded, NewServiceItem, POOR_RATING, REPLY_DAYS, ServiceFact, ServiceField,
+    ServiceItem, StationRating, application_status_zh, delivery_status_zh, fact_status_zh,
 };
 pub use sessions::Session;
 pub use stats::{PopulationStats, PreciseStats, ServiceStats};

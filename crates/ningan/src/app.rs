@@ -56,8 +56,8 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     let db = Db::open(&location).await?;
     db.migrate_with(&crate::modules::migrations()).await?;
     db.ensure_city_tree().await?;
-    let (facts, items) = crate::modules::services::catalogue::shipped();
-    db.ensure_service_catalogue(&facts, &items).await?;
+    use crate::modules::services::shipped;
+    db.ensure_service_catalogue(&shipped::facts(), &shipped::items()).await?;
     Ok(db)
 }
 

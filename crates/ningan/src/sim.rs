@@ -27,10 +27,13 @@ use crate::modules::services::exchange::{SIGNATURE_HEADER, TIMESTAMP_HEADER, ver
 
 pub const AGENCIES: &[(&str, &str, &[&str])] = &[
     ("health", "宁波市卫生健康委员会", &["birth_certificate", "death_record"]),
-    ("civil_affairs", "宁波市民政局", &["marriage_record"]),
-    ("real_estate", "宁波市不动产登记中心", &["property_record"]),
-    ("education", "宁波市教育局", &["school_enrolment"]),
-    ("hrss", "宁波市人力资源和社会保障局", &["social_insurance"]),
+    ("civil_affairs", "宁波市民政局", &["marriage_record", "adoption_record"]),
+    ("real_estate", "宁波市不动产登记中心", &["property_record", "rental_record"]),
+    ("education", "宁波市教育局", &["school_enrolment", "education_record"]),
+    ("hrss", "宁波市人力资源和社会保障局", &["social_insurance", "talent_record"]),
+    ("military", "宁波市退役军人事务局", &["military_record"]),
+    ("justice", "宁波市司法局", &["release_record"]),
+    ("court", "宁波市中级人民法院", &["court_judgement"]),
 ];
 
 /// The bank's stop-payment desk, registered as an agency with no evidence to give.
@@ -136,6 +139,21 @@ pub fn record(agency: &str, fact: &str, id_number: &str, name: &str) -> Option<V
             json!({"学籍状态": "在读", "学校": format!("宁波市{district}第{}中学", n % 20 + 1)})
         }
         ("hrss", "social_insurance") => json!({"参保状态": "正常参保", "连续缴费月数": 12 + n % 60}),
+        ("civil_affairs", "adoption_record") => {
+            json!({"收养登记": "已登记", "登记机关": format!("宁波市{district}民政局"), "登记年份": year + 30})
+        }
+        ("real_estate", "rental_record") => {
+            json!({"租赁备案号": format!("NBZL{:08}", n * 7877 % 100_000_000), "坐落": format!("宁波市{district}某路{}号", n % 300 + 1)})
+        }
+        ("education", "education_record") => {
+            json!({"学历": (["大学专科", "大学本科", "研究生"][(n % 3) as usize]), "毕业年份": year + 22})
+        }
+        ("hrss", "talent_record") => json!({"人才类别": (["高校毕业生", "技能人才", "高层次人才"][(n % 3) as usize])}),
+        ("military", "military_record") => {
+            json!({"兵役状况": (["服现役", "退出现役"][(n % 2) as usize]), "批准机关": "宁波警备区"})
+        }
+        ("justice", "release_record") => json!({"释放证明": format!("SF{:08}", n * 6151 % 100_000_000)}),
+        ("court", "court_judgement") => json!({"判决书": format!("（{}）浙02民特{}号", year + 30, n % 900 + 100)}),
         _ => return None,
     })
 }

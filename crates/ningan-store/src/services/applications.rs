@@ -19,48 +19,6 @@ pub fn application_status_zh(s: &str) -> &'static str {
     ningan_core::labels::zh(ningan_core::labels::APPLICATION_STATUS, s)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceFact {
-    pub code: String,
-    pub name: String,
-    /// `bureau` (the bureau's own register) or the code of the partner agency that holds it.
-    pub source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceItem {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub category: String,
-    pub legal_basis: String,
-    pub eligibility: String,
-    pub facts: Vec<String>,
-    /// What the applicant fills in, as (key, label): e.g. ("new_name", "新姓名").
-    pub fields: Vec<(String, String)>,
-    pub time_limit_days: i64,
-    /// 全城通办: any station in the city may take and handle it.
-    pub citywide: bool,
-    /// 跨市通办.
-    pub crosscity: bool,
-    pub active: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewServiceItem {
-    pub code: String,
-    pub name: String,
-    pub category: String,
-    pub legal_basis: String,
-    pub eligibility: String,
-    pub facts: Vec<String>,
-    pub fields: Vec<(String, String)>,
-    pub time_limit_days: i64,
-    pub citywide: bool,
-    pub crosscity: bool,
-    pub active: bool,
-}
-
 #[derive(Debug, Clone)]
 pub struct Application {
     pub id: i64,
@@ -68,6 +26,8 @@ pub struct Application {
     pub item_id: i64,
     pub item_name: String,
     pub item_code: String,
+    /// The item's version the application was filed under (its fields and guide then).
+    pub item_version: i64,
     pub resident_id: i64,
     pub resident_name: String,
     pub unit_id: i64,
@@ -115,6 +75,7 @@ pub struct Decision<'a> {
 #[derive(Debug, Clone)]
 pub struct NewApplication {
     pub item_id: i64,
+    pub item_version: i64,
     pub resident_id: i64,
     pub unit_id: i64,
     pub unit_path: String,
@@ -219,7 +180,7 @@ pub struct AccessFlag {
     pub at: i64,
 }
 
-const APP_COLUMNS: &str = "a.id, a.no, a.item_id, i.name AS item_name, i.code AS item_code, a.resident_id, \
+const APP_COLUMNS: &str = "a.id, a.no, a.item_id, i.name AS item_name, i.code AS item_code, a.item_version, a.resident_id, \
     r.name AS resident_name, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, a.channel, a.status, a.details, a.deadline, \
     a.decision_note, a.decided_at, a.rating, a.rating_comment, a.reply_due, a.reply, a.replied_at, a.created_at";
 const APP_FROM: &str = "applications a JOIN service_items i ON i.id = a.item_id JOIN residents r ON r.id = a.resident_id \
@@ -233,6 +194,7 @@ impl Application {
             item_id: r.try_get("item_id")?,
             item_name: r.try_get("item_name")?,
             item_code: r.try_get("item_code")?,
+            item_version: r.try_get("item_version")?,
             resident_id: r.try_get("resident_id")?,
             resident_name: r.try_get("resident_name")?,
             unit_id: r.try_get("unit_id")?,
@@ -258,79 +220,7 @@ impl Application {
     }
 }
 
-fn item_from_row(r: &AnyRow) -> Result<ServiceItem> {
-    let facts: String = r.try_get("facts")?;
-    Ok(ServiceItem {
-        id: r.try_get("id")?,
-        code: r.try_get("code")?,
-        name: r.try_get("name")?,
-        category: r.try_get("category")?,
-        legal_basis: r.try_get("legal_basis")?,
-        eligibility: r.try_get("eligibility")?,
-        facts: serde_json::from_str(&facts).unwrap_or_default(),
-        fields: serde_json::from_str(&r.try_get::<String, _>("fields")?).unwrap_or_default(),
-        time_limit_days: r.try_get("time_limit_days")?,
-        citywide: r.try_get::<i64, _>("citywide")? != 0,
-        crosscity: r.try_get::<i64, _>("crosscity")? != 0,
-        active: r.try_get::<i64, _>("active")? != 0,
-    })
-}
-
-const ITEM_COLUMNS: &str =
-    "id, code, name, category, legal_basis, eligibility, facts, fields, time_limit_days, citywide, crosscity, active";
-
 impl Db {
-    /// Seeds the catalogue the first time; later edits are the administrators'.
-    pub async fn ensure_service_catalogue(&self, facts: &[ServiceFact], items: &[NewServiceItem]) -> Result<()> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_items").fetch_one(&self.pool).await?;
-        if n > 0 {
-            return Ok(());
-        }
-        let mut w = self.write().await?;
-        for f in facts {
-            sqlx::query("INSERT INTO service_facts (code, name, source) VALUES ($1, $2, $3)")
-                .bind(&f.code)
-                .bind(&f.name)
-                .bind(&f.source)
-                .execute(w.conn())
-                .await?;
-        }
-        for i in items {
-            w.service_item_insert(i).await?;
-        }
-        w.audit(Actor::system().audit("service.catalogue.seed", "service_item", "-", None, None, "shipped catalogue"))
-            .await?;
-        w.commit().await
-    }
-
-    pub async fn service_facts(&self) -> Result<Vec<ServiceFact>> {
-        let rows =
-            sqlx::query("SELECT code, name, source FROM service_facts ORDER BY code").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ServiceFact { code: r.try_get("code")?, name: r.try_get("name")?, source: r.try_get("source")? })
-            })
-            .collect()
-    }
-
-    pub async fn service_items(&self, active_only: bool) -> Result<Vec<ServiceItem>> {
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM service_items {} ORDER BY category, id",
-            if active_only { "WHERE active = 1" } else { "" }
-        );
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter().map(item_from_row).collect()
-    }
-
-    pub async fn service_item(&self, code: &str) -> Result<ServiceItem> {
-        let r = sqlx::query(&format!("SELECT {ITEM_COLUMNS} FROM service_items WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        item_from_row(&r)
-    }
-
     pub async fn applications(
         &self,
         scope: &Scope,
@@ -640,57 +530,6 @@ impl Db {
 }
 
 impl Write {
-    pub async fn service_item_insert(&mut self, i: &NewServiceItem) -> Result<i64> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO service_items (code, name, category, legal_basis, eligibility, facts, fields, time_limit_days, \
-             citywide, crosscity, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             RETURNING id",
-        )
-        .bind(&i.code)
-        .bind(&i.name)
-        .bind(&i.category)
-        .bind(&i.legal_basis)
-        .bind(&i.eligibility)
-        .bind(serde_json::to_string(&i.facts).unwrap_or_default())
-        .bind(serde_json::to_string(&i.fields).unwrap_or_default())
-        .bind(i.time_limit_days)
-        .bind(i64::from(i.citywide))
-        .bind(i64::from(i.crosscity))
-        .bind(i64::from(i.active))
-        .bind(now_ms())
-        .fetch_one(self.conn())
-        .await?;
-        Ok(id)
-    }
-
-    /// Replaces an item's definition (its code stays).
-    pub async fn service_item_update(&mut self, actor: &Actor, code: &str, i: &NewServiceItem) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE service_items SET name = $1, category = $2, legal_basis = $3, eligibility = $4, facts = $5, \
-             fields = $12, time_limit_days = $6, citywide = $7, crosscity = $8, active = $9, updated_at = $10 \
-             WHERE code = $11",
-        )
-        .bind(&i.name)
-        .bind(&i.category)
-        .bind(&i.legal_basis)
-        .bind(&i.eligibility)
-        .bind(serde_json::to_string(&i.facts).unwrap_or_default())
-        .bind(i.time_limit_days)
-        .bind(i64::from(i.citywide))
-        .bind(i64::from(i.crosscity))
-        .bind(i64::from(i.active))
-        .bind(now_ms())
-        .bind(code)
-        .bind(serde_json::to_string(&i.fields).unwrap_or_default())
-        .execute(self.conn())
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.audit(actor.audit("service.item.update", "service_item", code, None, None, &i.name)).await?;
-        Ok(())
-    }
-
     /// Files an application with its first timeline entry; returns (id, number).
     pub async fn application_insert(&mut self, actor: &Actor, a: &NewApplication) -> Result<(i64, String)> {
         let now = now_ms();
@@ -706,7 +545,7 @@ impl Write {
             let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
             let row: Option<(i64,)> = sqlx::query_as(
                 "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
-                 created_at, updated_at, citizen_signed) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10) \
+                 created_at, updated_at, citizen_signed, item_version) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10, $11) \
                  ON CONFLICT (no) DO NOTHING RETURNING id",
             )
             .bind(&no)
@@ -719,6 +558,7 @@ impl Write {
             .bind(a.deadline)
             .bind(now)
             .bind(i64::from(a.citizen_signed))
+            .bind(a.item_version)
             .fetch_optional(self.conn())
             .await?;
             if let Some((id,)) = row {

@@ -261,4 +261,24 @@ INSERT INTO exchange_log_head (id, seq, hash) VALUES (1, 0, '0000000000000000000
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 49,
+        name: "the catalogue keeps every version of an item (who, when, why), its fee, and applications the version they were filed under",
+        common: r#"
+ALTER TABLE service_items ADD COLUMN fee_yuan BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE service_items ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+CREATE TABLE service_item_versions (
+    item_code TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    definition TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (item_code, version)
+);
+ALTER TABLE applications ADD COLUMN item_version BIGINT NOT NULL DEFAULT 1;
+"#,
+        sqlite: "",
+        postgres: "",
+    },
 ];

@@ -149,6 +149,7 @@ pub const ALL: &[Module] = &[
         panels: &[services::panel::PANEL],
         menu: &[
             MenuItem { href: "/services/applications", key: "nav.applications", action: Some(Action::ApplicationWork) },
+            MenuItem { href: "/services/catalogue", key: "nav.catalogue", action: Some(Action::ServiceManage) },
             MenuItem { href: "/services/deliveries", key: "nav.deliveries", action: Some(Action::ServiceManage) },
             MenuItem { href: "/audit/questions", key: "nav.questions", action: Some(Action::AuditRead) },
         ],

@@ -1861,3 +1861,59 @@ async fn an_investigation_lists_a_visitor_and_companions_and_exports_them() {
     assert!(csv.contains("邻居巳") && csv.contains("时空伴随 (10 min / 30 h / 14 d)"), "{csv}");
     assert!(!csv.contains("17099990000") && !csv.contains("17011112222"), "no number in the list: {csv}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_changes_an_item_with_a_reason_and_sees_its_versions() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let bureau = app.unit("330200").await;
+    app.user("admin", &[ningan_core::Role::Administrator], bureau.id).await;
+
+    let (client, _driver, _profile) = browser().await;
+    let shots = std::env::var("NINGAN_SCREENSHOTS").ok().map(std::path::PathBuf::from);
+    let s = Session { c: &client, base: app.base.clone(), shots };
+    s.login("admin", PASSWORD).await;
+    s.go("/services/catalogue").await;
+    assert_eq!(s.text("[data-testid=count-citywide]").await, "49");
+    assert_eq!(s.text("[data-testid=count-crosscity]").await, "33");
+    s.click("[data-testid=catalogue-filters] select[name=reach] option[value=crosscity]").await;
+    s.click("[data-testid=catalogue-filters] button").await;
+    s.wait_text("[data-testid=catalogue]", "亲属关系证明").await;
+    s.shot("catalogue").await;
+    s.click("[data-testid=catalogue] tr[data-code=kinship-certificate] a").await;
+    s.wait_text("h1", "亲属关系证明").await;
+    // The typed form: the purpose is a choice with its options.
+    let kind = client.find(Locator::Css("select[name='fields.3.kind']")).await.unwrap();
+    assert_eq!(kind.prop("value").await.unwrap().as_deref(), Some("choice"));
+    // A change without a reason is refused beside the reason, and what was typed stays.
+    let limit = client.find(Locator::Css("input[name=time_limit_days]")).await.unwrap();
+    limit.clear().await.unwrap();
+    limit.send_keys("2").await.unwrap();
+    s.click("[data-testid=item-save]").await;
+    s.wait_text("[data-testid=error-reason]", "理由").await;
+    let kept = client.find(Locator::Css("input[name=time_limit_days]")).await.unwrap();
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("2"));
+    s.type_into("input[name=reason]", "窗口即时出具，时限缩短").await;
+    s.click("[data-testid=item-save]").await;
+    s.wait_text("[data-testid=saved]", "已保存").await;
+    s.wait_text("[data-testid=item-versions] tr[data-version='2']", "时限缩短").await;
+    assert!(s.text("[data-testid=item-versions] tr[data-version='2']").await.contains("办理时限"));
+    s.shot("catalogue-item-versions").await;
+
+    // In English the page says nothing in Chinese but the item's own data; on a phone
+    // neither page scrolls sideways.
+    s.click("[data-testid=lang-switch]").await;
+    s.wait_text("[data-testid=lang-switch]", "中文").await;
+    for path in ["/services/catalogue", "/services/catalogue/kinship-certificate", "/services/catalogue/new"] {
+        s.go(path).await;
+        s.text("h1").await;
+        let chrome = interface_text(&client, "").await;
+        let left = han(&chrome);
+        assert!(left.is_empty(), "{path} in English still says “{left}” in: {chrome}");
+    }
+    client.set_window_size(390, 844).await.unwrap();
+    for path in ["/services/catalogue", "/services/catalogue/kinship-certificate"] {
+        s.go(path).await;
+        s.text("h1").await;
+        assert_no_sideways_scroll(&client, path).await;
+    }
+}

@@ -8,6 +8,7 @@ mod api;
 mod authorization;
 mod browser;
 mod cap;
+mod catalogue;
 mod cli;
 mod command;
 mod contract;

@@ -47,6 +47,8 @@ pub struct ApplicationDto {
     pub status_zh: String,
     pub status_en: String,
     pub details: BTreeMap<String, String>,
+    /// The item's version it was filed under.
+    pub item_version: i64,
     pub deadline: String,
     pub overdue: bool,
     pub decision_note: Option<String>,
@@ -79,6 +81,7 @@ impl ApplicationDto {
             id: a.id,
             no: a.no,
             item_code: a.item_code,
+            item_version: a.item_version,
             item_name: a.item_name,
             resident_id: a.resident_id,
             applicant: a.resident_name,
@@ -116,23 +119,11 @@ pub fn event_dto(e: ApplicationEvent) -> EventDto {
     }
 }
 
-/// What an application says, checked against the item: every field filled, nothing else.
+/// What an application says, checked against the item's typed fields; stored as JSON.
 pub fn check_details(item: &ServiceItem, details: &BTreeMap<String, String>) -> Result<String, ApiError> {
-    for (key, label) in &item.fields {
-        let v = details.get(key).map(|v| v.trim()).unwrap_or_default();
-        if v.is_empty() || v.chars().count() > 200 {
-            let rule = Rule::other(
-                format!("请填写{label}（最多200字）"),
-                format!("{key} is required, at most 200 characters"),
-            );
-            return Err(refuse(format!("details.{key}"), rule));
-        }
-    }
-    if let Some(extra) = details.keys().find(|k| !item.fields.iter().any(|(f, _)| f == *k)) {
-        return Err(refuse(format!("details.{extra}"), Rule::other("该事项不需要此项", "this item has no such field")));
-    }
-    let trimmed: BTreeMap<&str, &str> = details.iter().map(|(k, v)| (k.as_str(), v.trim())).collect();
-    serde_json::to_string(&trimmed).map_err(ApiError::internal)
+    let today = chrono::Utc::now().with_timezone(&ningan_core::time::cst()).date_naive();
+    let answers = super::fields::check_answers(&item.fields, details, today)?;
+    serde_json::to_string(&answers).map_err(ApiError::internal)
 }
 
 /// Files an application for `resident_id`. `station` is where it is handled: for a
@@ -198,6 +189,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
             actor,
             &NewApplication {
                 item_id: item.id,
+                item_version: item.version,
                 resident_id,
                 unit_id: unit.id,
                 unit_path: unit.path.clone(),
@@ -323,6 +315,40 @@ pub struct ApplicationDetailDto {
     pub changes: Vec<super::outbox::ChangeDto>,
     /// Each fact the item needs: verified by whom and when, or waiting.
     pub facts: Vec<super::exchange::FactView>,
+    /// The answers under the labels of the form as it was when filed.
+    pub answers: Vec<AnswerDto>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AnswerDto {
+    pub key: String,
+    pub label: String,
+    pub label_en: String,
+    pub value: String,
+}
+
+/// The application's answers in the order and with the labels of the form it was filed on
+/// (the item's version then); answers the version does not name follow under their keys.
+pub async fn answers(state: &AppState, app: &ApplicationDto) -> ApiResult<Vec<AnswerDto>> {
+    let fields = match state.db.service_item_version(&app.item_code, app.item_version).await {
+        Ok(v) => v.definition.fields,
+        Err(ningan_store::StoreError::NotFound) => state.db.service_item(&app.item_code).await?.fields,
+        Err(e) => return Err(e.into()),
+    };
+    let mut out: Vec<AnswerDto> = fields
+        .iter()
+        .filter_map(|f| {
+            let value = app.details.get(&f.key)?;
+            let label_en = super::catalogue::english(&f.label).to_string();
+            Some(AnswerDto { key: f.key.clone(), label: f.label.clone(), label_en, value: value.clone() })
+        })
+        .collect();
+    for (k, v) in &app.details {
+        if !fields.iter().any(|f| &f.key == k) {
+            out.push(AnswerDto { key: k.clone(), label: k.clone(), label_en: k.clone(), value: v.clone() });
+        }
+    }
+    Ok(out)
 }
 
 pub async fn detail_in_scope(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<ApplicationDetailDto> {
@@ -330,12 +356,8 @@ pub async fn detail_in_scope(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<
     let timeline = state.db.application_events(app.id).await?.into_iter().map(event_dto).collect();
     let facts = super::exchange::fact_views(state, app.id, true).await?;
     let changes = super::outbox::changes_of(state, app.id).await?;
-    Ok(ApplicationDetailDto {
-        application: ApplicationDto::from_app(app, ningan_core::time::now_ms()),
-        timeline,
-        facts,
-        changes,
-    })
+    let application = ApplicationDto::from_app(app, ningan_core::time::now_ms());
+    Ok(ApplicationDetailDto { answers: answers(state, &application).await?, application, timeline, facts, changes })
 }
 
 pub(super) async fn show(

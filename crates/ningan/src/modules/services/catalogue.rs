@@ -1,4 +1,5 @@
-//! The shipped catalogue of household-registration items (户籍业务) and the facts they need.
+//! The catalogue's API: the items on offer with their guides and typed forms, and the
+//! administrators' additions, changes and retirements, each a version with who and why.
 //! Facts the bureau holds are checked against its own register; the rest come from the
 //! partner agency named as their source, through the data exchange, never as paper.
 
@@ -14,250 +15,11 @@ use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 
-pub const FACTS: &[(&str, &str, &str)] = &[
-    ("identity", "身份信息（姓名、公民身份号码、出生日期）", "bureau"),
-    ("household", "户籍信息（户号、户籍地址、户内成员）", "bureau"),
-    ("birth_certificate", "出生医学证明", "health"),
-    ("marriage_record", "婚姻登记信息", "civil_affairs"),
-    ("property_record", "不动产权属信息", "real_estate"),
-    ("school_enrolment", "学籍信息", "education"),
-    ("social_insurance", "社会保险参保缴费信息", "hrss"),
-    ("death_record", "死亡医学证明", "health"),
-];
+pub use super::shipped::english;
 
-/// English for the shipped catalogue's texts (item names, categories, facts, fields, basis);
-/// items a bureau adds itself show their Chinese name in both languages until it gives one.
-const ENGLISH: &[(&str, &str)] = &[
-    ("身份信息（姓名、公民身份号码、出生日期）", "Identity (name, ID number, date of birth)"),
-    ("户籍信息（户号、户籍地址、户内成员）", "Household registration (number, address, members)"),
-    ("出生医学证明", "Medical birth certificate"),
-    ("婚姻登记信息", "Marriage registration"),
-    ("不动产权属信息", "Property ownership record"),
-    ("学籍信息", "School enrolment record"),
-    ("社会保险参保缴费信息", "Social insurance contributions"),
-    ("死亡医学证明", "Medical death certificate"),
-    ("出生登记", "Birth registration"),
-    ("户口登记", "Household registration"),
-    ("新生儿姓名", "Newborn's name"),
-    ("夫妻投靠迁入", "Moving in to join a spouse"),
-    ("户口迁移", "Household moves"),
-    ("原户籍地址", "Previous registered address"),
-    ("购房迁入", "Moving in after buying a home"),
-    ("房产地址", "Property address"),
-    ("人才引进迁入", "Moving in as recruited talent"),
-    ("工作单位", "Employer"),
-    ("大中专学生迁入", "Moving in as a student"),
-    ("学校", "School"),
-    ("市内户口迁移", "Moving within the city"),
-    ("迁入地址", "New registered address"),
-    ("户口迁出", "Moving out"),
-    ("迁往城市", "Destination city"),
-    ("变更姓名", "Change of name"),
-    ("户口项目变更更正", "Changes and corrections to the register"),
-    ("新姓名", "New name"),
-    ("变更理由", "Reason for the change"),
-    ("更正出生日期", "Correction of date of birth"),
-    ("正确出生日期（YYYY-MM-DD）", "Correct date of birth (YYYY-MM-DD)"),
-    ("更正公民身份号码", "Correction of ID number"),
-    ("正确公民身份号码", "Correct ID number"),
-    ("更正原因", "Reason for the correction"),
-    ("变更户籍地址（门牌调整）", "Change of registered address (renumbering)"),
-    ("新地址", "New address"),
-    ("居民身份证首次申领", "First resident ID card"),
-    ("居民身份证", "Resident ID card"),
-    ("居民身份证有效期满换领", "ID card renewal on expiry"),
-    ("居民身份证丢失补领", "Replacement of a lost ID card"),
-    ("丢失时间地点", "When and where it was lost"),
-    ("临时居民身份证申领", "Temporary resident ID card"),
-    ("死亡注销户口", "Deregistration after a death"),
-    ("死者公民身份号码", "ID number of the deceased"),
-    ("户口簿补领", "Replacement household register booklet"),
-    ("居住证申领", "Residence permit"),
-    ("流动人口", "Non-local residents"),
-    ("居住地址", "Address of residence"),
-    (
-        "《中华人民共和国户口登记条例》《浙江省户口登记管理规定》",
-        "PRC Household Registration Regulations; Zhejiang Household Registration Rules",
-    ),
-    (
-        "本市户籍居民本人（未成年人由监护人代为申请）",
-        "Residents registered in the city, in person (a guardian applies for a minor)",
-    ),
-];
-
-/// The English of a catalogue text, or the text itself when it has none.
-pub fn english(zh: &str) -> &str {
-    ENGLISH.iter().find(|(z, _)| *z == zh).map_or(zh, |(_, e)| e)
-}
-
-type Item = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    &'static [(&'static str, &'static str)],
-    i64,
-    bool,
-    bool,
-);
-
-/// (code, name, category, facts, fields, days, citywide, crosscity).
-const ITEMS: &[Item] = &[
-    (
-        "birth-registration",
-        "出生登记",
-        "户口登记",
-        &["identity", "household", "birth_certificate", "marriage_record"],
-        &[("child_name", "新生儿姓名")],
-        5,
-        true,
-        true,
-    ),
-    (
-        "move-in-spouse",
-        "夫妻投靠迁入",
-        "户口迁移",
-        &["identity", "household", "marriage_record"],
-        &[("from_address", "原户籍地址")],
-        10,
-        true,
-        true,
-    ),
-    (
-        "move-in-property",
-        "购房迁入",
-        "户口迁移",
-        &["identity", "household", "property_record"],
-        &[("property_address", "房产地址")],
-        10,
-        true,
-        false,
-    ),
-    (
-        "move-in-talent",
-        "人才引进迁入",
-        "户口迁移",
-        &["identity", "social_insurance"],
-        &[("employer", "工作单位")],
-        10,
-        true,
-        true,
-    ),
-    (
-        "move-in-student",
-        "大中专学生迁入",
-        "户口迁移",
-        &["identity", "school_enrolment"],
-        &[("school", "学校")],
-        5,
-        true,
-        true,
-    ),
-    (
-        "move-within-city",
-        "市内户口迁移",
-        "户口迁移",
-        &["identity", "household", "property_record"],
-        &[("to_address", "迁入地址")],
-        5,
-        true,
-        false,
-    ),
-    ("move-out", "户口迁出", "户口迁移", &["identity", "household"], &[("to_city", "迁往城市")], 5, true, true),
-    (
-        "change-name",
-        "变更姓名",
-        "户口项目变更更正",
-        &["identity", "household"],
-        &[("new_name", "新姓名"), ("reason", "变更理由")],
-        20,
-        true,
-        false,
-    ),
-    (
-        "correct-birth-date",
-        "更正出生日期",
-        "户口项目变更更正",
-        &["identity", "household", "birth_certificate"],
-        &[("correct_date", "正确出生日期（YYYY-MM-DD）")],
-        20,
-        false,
-        false,
-    ),
-    (
-        "correct-id-number",
-        "更正公民身份号码",
-        "户口项目变更更正",
-        &["identity", "household"],
-        &[("correct_id_number", "正确公民身份号码"), ("reason", "更正原因")],
-        20,
-        false,
-        false,
-    ),
-    (
-        "change-address",
-        "变更户籍地址（门牌调整）",
-        "户口项目变更更正",
-        &["identity", "household", "property_record"],
-        &[("new_address", "新地址")],
-        5,
-        true,
-        false,
-    ),
-    ("id-first-issue", "居民身份证首次申领", "居民身份证", &["identity", "household"], &[], 20, true, true),
-    ("id-renewal", "居民身份证有效期满换领", "居民身份证", &["identity"], &[], 20, true, true),
-    ("id-loss", "居民身份证丢失补领", "居民身份证", &["identity"], &[("lost_at", "丢失时间地点")], 20, true, true),
-    ("id-temporary", "临时居民身份证申领", "居民身份证", &["identity"], &[], 1, true, true),
-    (
-        "death-cancellation",
-        "死亡注销户口",
-        "户口登记",
-        &["identity", "household", "death_record"],
-        &[("deceased_id", "死者公民身份号码")],
-        1,
-        true,
-        true,
-    ),
-    ("household-book-reissue", "户口簿补领", "户口登记", &["identity", "household"], &[], 3, true, false),
-    (
-        "residence-permit",
-        "居住证申领",
-        "流动人口",
-        &["identity", "property_record", "social_insurance"],
-        &[("address", "居住地址")],
-        10,
-        true,
-        false,
-    ),
-];
-
-pub fn shipped() -> (Vec<ServiceFact>, Vec<NewServiceItem>) {
-    let facts = FACTS
-        .iter()
-        .map(|(code, name, source)| ServiceFact {
-            code: (*code).into(),
-            name: (*name).into(),
-            source: (*source).into(),
-        })
-        .collect();
-    let items = ITEMS
-        .iter()
-        .map(|(code, name, category, facts, fields, days, citywide, crosscity)| NewServiceItem {
-            code: (*code).into(),
-            name: (*name).into(),
-            category: (*category).into(),
-            legal_basis: "《中华人民共和国户口登记条例》《浙江省户口登记管理规定》".into(),
-            eligibility: "本市户籍居民本人（未成年人由监护人代为申请）".into(),
-            facts: facts.iter().map(|f| (*f).into()).collect(),
-            fields: fields.iter().map(|(k, l)| ((*k).into(), (*l).into())).collect(),
-            time_limit_days: *days,
-            citywide: *citywide,
-            crosscity: *crosscity,
-            active: true,
-        })
-        .collect();
-    (facts, items)
-}
+use super::error::ServicesError;
+use super::fields::{KINDS, check_definitions};
+use crate::http::json::Query;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ItemDto {
@@ -271,9 +33,13 @@ pub struct ItemDto {
     pub facts: Vec<FactDto>,
     pub fields: Vec<FieldDto>,
     pub time_limit_days: i64,
+    /// 工本费 in whole yuan; 0 is free.
+    pub fee_yuan: i64,
     pub citywide: bool,
     pub crosscity: bool,
     pub active: bool,
+    /// The definition's version; an application keeps the one it was filed under.
+    pub version: i64,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -287,14 +53,70 @@ pub struct FactDto {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FieldDto {
+    /// Lower-case letters, digits and `_`; the answer's key in `details`.
     pub key: String,
     pub label: String,
     /// Filled in answers; ignored in requests.
     #[serde(default)]
     pub label_en: String,
+    /// text | long_text | date | id_number | phone | address | number | choice
+    #[serde(default = "text_kind")]
+    #[schemars(extend("enum" = super::fields::KIND_CODES))]
+    pub kind: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// A choice's options (2 to 20); none for any other kind.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Filled in answers; ignored in requests.
+    #[serde(default)]
+    pub options_en: Vec<String>,
+}
+
+fn text_kind() -> String {
+    "text".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl FieldDto {
+    /// The input's attributes for the field's kind: markup from this table, never data.
+    pub fn input_attrs(&self) -> &'static str {
+        match self.kind.as_str() {
+            "date" => "type=date",
+            "id_number" => "maxlength=18 autocomplete=off",
+            "phone" => "type=tel inputmode=tel maxlength=20",
+            "number" => "inputmode=numeric maxlength=7",
+            "address" => "maxlength=100",
+            _ => "maxlength=50",
+        }
+    }
+
+    pub fn kind_label<'a>(&self, tr: &crate::web::i18n::Tr) -> &'a str {
+        KINDS.iter().find(|(c, _, _)| *c == self.kind).map_or("", |(_, zh, en)| if tr.is_en() { en } else { zh })
+    }
+}
+
+pub fn field_dto(f: &ningan_store::ServiceField) -> FieldDto {
+    FieldDto {
+        key: f.key.clone(),
+        label_en: english(&f.label).to_string(),
+        label: f.label.clone(),
+        kind: f.kind.clone(),
+        required: f.required,
+        options_en: f.options.iter().map(|o| english(o).to_string()).collect(),
+        options: f.options.clone(),
+    }
 }
 
 pub fn item_dto(i: ServiceItem, facts: &[ServiceFact]) -> ItemDto {
+    let version = i.version;
+    definition_dto(i.definition(), version, facts)
+}
+
+pub fn definition_dto(i: NewServiceItem, version: i64, facts: &[ServiceFact]) -> ItemDto {
     ItemDto {
         facts: i
             .facts
@@ -310,11 +132,7 @@ pub fn item_dto(i: ServiceItem, facts: &[ServiceFact]) -> ItemDto {
                 }
             })
             .collect(),
-        fields: i
-            .fields
-            .iter()
-            .map(|(k, l)| FieldDto { key: k.clone(), label: l.clone(), label_en: english(l).to_string() })
-            .collect(),
+        fields: i.fields.iter().map(field_dto).collect(),
         code: i.code,
         name_en: english(&i.name).to_string(),
         name: i.name,
@@ -323,47 +141,129 @@ pub fn item_dto(i: ServiceItem, facts: &[ServiceFact]) -> ItemDto {
         legal_basis: i.legal_basis,
         eligibility: i.eligibility,
         time_limit_days: i.time_limit_days,
+        fee_yuan: i.fee_yuan,
         citywide: i.citywide,
         crosscity: i.crosscity,
         active: i.active,
+        version,
     }
 }
 
-pub(super) async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<ItemDto>>> {
-    let facts = state.db.service_facts().await?;
-    let items = state.db.service_items(true).await?;
-    Ok(axum::Json(items.into_iter().map(|i| item_dto(i, &facts)).collect()))
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ItemsQuery {
+    /// Part of the item's name or code.
+    pub q: Option<String>,
+    /// A category, as listed (户口登记, 户口迁移, …).
+    pub category: Option<String>,
+    /// `true`: only 全城通办 items.
+    pub citywide: Option<bool>,
+    /// `true`: only 跨市通办 items.
+    pub crosscity: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+impl ItemsQuery {
+    pub fn keeps(&self, i: &ServiceItem) -> bool {
+        let q = self.q.as_deref().map(str::trim).unwrap_or("");
+        (q.is_empty()
+            || i.name.contains(q)
+            || i.code.contains(q)
+            || english(&i.name).to_lowercase().contains(&q.to_lowercase()))
+            && self.category.as_deref().is_none_or(|c| c.is_empty() || i.category == c)
+            && (self.citywide != Some(true) || i.citywide)
+            && (self.crosscity != Some(true) || i.crosscity)
+    }
+}
+
+/// The items on offer, filtered; anyone may read the catalogue.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ItemsQuery>,
+) -> ApiResult<axum::Json<Vec<ItemDto>>> {
+    let facts = state.db.service_facts().await?;
+    let items = state.db.service_items(true).await?;
+    Ok(axum::Json(items.into_iter().filter(|i| q.keeps(i)).map(|i| item_dto(i, &facts)).collect()))
+}
+
+/// One item's guide and form; a retired item is not on offer.
+pub(super) async fn show(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<axum::Json<ItemDto>> {
+    let facts = state.db.service_facts().await?;
+    match state.db.service_item(&code).await {
+        Ok(i) if i.active => Ok(axum::Json(item_dto(i, &facts))),
+        Ok(_) | Err(ningan_store::StoreError::NotFound) => Err(ServicesError::NotFound.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ItemRequest {
+    #[schemars(length(min = 1, max = 50))]
     pub name: String,
+    #[schemars(length(min = 1, max = 30))]
     pub category: String,
+    #[schemars(length(min = 1, max = 500))]
     pub legal_basis: String,
+    #[schemars(length(min = 1, max = 500))]
     pub eligibility: String,
-    /// Fact codes from the catalogue's fact list.
+    /// Fact codes from the catalogue's fact list (at least one).
+    #[schemars(length(min = 1), extend("examples" = [["identity", "household"]]))]
     pub facts: Vec<String>,
     #[serde(default)]
-    pub fields: Vec<FieldDto>,
+    #[schemars(length(max = 12))]
+    pub fields: Vec<FieldRequest>,
+    #[schemars(range(min = 1, max = 180))]
     pub time_limit_days: i64,
+    /// 工本费 in whole yuan (0 to 1000); 0 is free.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1000))]
+    pub fee_yuan: i64,
     pub citywide: bool,
+    /// A cross-city item must be city-wide too.
     pub crosscity: bool,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Why the item is added or changed, kept with the version.
+    #[schemars(length(min = 2, max = 200))]
+    pub reason: String,
 }
 
-fn yes() -> bool {
-    true
+/// One field of an item's form as an administrator defines it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct FieldRequest {
+    /// The answer's key in `details`.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9_]{0,31}$"), extend("examples" = ["purpose"]))]
+    pub key: String,
+    #[schemars(length(min = 1, max = 30))]
+    pub label: String,
+    #[serde(default = "text_kind")]
+    #[schemars(extend("enum" = super::fields::KIND_CODES))]
+    pub kind: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// A choice's options (2 to 20 distinct, up to 20 characters each); none for any other kind.
+    #[serde(default)]
+    #[schemars(length(max = 20))]
+    pub options: Vec<String>,
 }
 
-/// Administrators edit an item; unknown facts and empty names are refused.
-pub(super) async fn update(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-    Json(req): Json<ItemRequest>,
-) -> ApiResult<axum::Json<ItemDto>> {
-    let facts = state.db.service_facts().await?;
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewItemRequest {
+    /// Lower-case letters, digits and `-`, 2 to 40, starting with a letter; never changes.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{1,39}$"), extend("examples" = ["move-in-example"]))]
+    pub code: String,
+    #[serde(flatten)]
+    pub item: ItemRequest,
+}
+
+fn is_code(code: &str) -> bool {
+    let mut chars = code.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && (2..=40).contains(&code.len())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// An item's definition from a request, every part checked; the first problem is named by
+/// its field.
+pub fn definition(code: &str, req: &ItemRequest, facts: &[ServiceFact]) -> Result<NewServiceItem, ApiError> {
     let text = |field: &'static str, v: &str, max: usize| -> Result<String, ApiError> {
         let v = v.trim();
         if v.is_empty() || v.chars().count() > max {
@@ -371,27 +271,244 @@ pub(super) async fn update(
         }
         Ok(v.to_string())
     };
+    let name = text("name", &req.name, 50)?;
+    let category = text("category", &req.category, 30)?;
+    let legal_basis = text("legal_basis", &req.legal_basis, 500)?;
+    let eligibility = text("eligibility", &req.eligibility, 500)?;
+    if req.facts.is_empty() {
+        return Err(refuse("facts", Rule::other("至少选择一项需核验的信息", "choose at least one fact")));
+    }
     if let Some(bad) = req.facts.iter().find(|f| !facts.iter().any(|x| &x.code == *f)) {
-        return Err(refuse("facts", Rule::other(format!("未知的事项要素“{bad}”"), format!("unknown fact {bad}"))));
+        let rule = Rule::Context {
+            zh: format!("未知的事项要素“{bad}”").into(),
+            en: format!("unknown fact {bad}").into(),
+        };
+        return Err(refuse("facts", rule));
     }
     if !(1..=180).contains(&req.time_limit_days) {
         return Err(refuse("time_limit_days", Rule::Range(1, 180)));
     }
-    let item = NewServiceItem {
-        code: code.clone(),
-        name: text("name", &req.name, 50)?,
-        category: text("category", &req.category, 30)?,
-        legal_basis: text("legal_basis", &req.legal_basis, 500)?,
-        eligibility: text("eligibility", &req.eligibility, 500)?,
-        facts: req.facts.clone(),
-        fields: req.fields.iter().map(|f| (f.key.clone(), f.label.clone())).collect(),
+    if !(0..=1000).contains(&req.fee_yuan) {
+        return Err(refuse("fee_yuan", Rule::Range(0, 1000)));
+    }
+    if req.crosscity && !req.citywide {
+        let rule = Rule::Context {
+            zh: "跨市通办事项须同时全城通办".into(),
+            en: "a cross-city item must be city-wide too".into(),
+        };
+        return Err(refuse("crosscity", rule));
+    }
+    let fields: Vec<ningan_store::ServiceField> = req
+        .fields
+        .iter()
+        .map(|f| ningan_store::ServiceField {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            kind: f.kind.clone(),
+            required: f.required,
+            options: f.options.clone(),
+        })
+        .collect();
+    let mut distinct_facts: Vec<String> = Vec::new();
+    for f in &req.facts {
+        if !distinct_facts.contains(f) {
+            distinct_facts.push(f.clone());
+        }
+    }
+    Ok(NewServiceItem {
+        code: code.to_string(),
+        name,
+        category,
+        legal_basis,
+        eligibility,
+        facts: distinct_facts,
+        fields: check_definitions(&fields)?,
         time_limit_days: req.time_limit_days,
+        fee_yuan: req.fee_yuan,
         citywide: req.citywide,
         crosscity: req.crosscity,
         active: req.active,
-    };
+    })
+}
+
+/// Why, kept with the version; a new item may go without (`default`), a change may not.
+fn reason(req: &ItemRequest, default: &str) -> Result<String, ApiError> {
+    let r = req.reason.trim();
+    if r.is_empty() && !default.is_empty() {
+        return Ok(default.to_string());
+    }
+    if !(2..=200).contains(&r.chars().count()) {
+        return Err(refuse("reason", Rule::Reason(2, 200)));
+    }
+    Ok(r.to_string())
+}
+
+/// Adds an item as its version 1.
+pub async fn create_item(state: &AppState, ctx: &Ctx, code: &str, req: &ItemRequest) -> ApiResult<ItemDto> {
+    let code = code.trim();
+    if !is_code(code) {
+        let rule = Rule::other(
+            "以小写字母开头，仅含小写字母、数字和连字符，2至40个字符",
+            "2 to 40 lower-case letters, digits and -, starting with a letter",
+        );
+        return Err(refuse("code", rule));
+    }
+    let facts = state.db.service_facts().await?;
+    let item = definition(code, req, &facts)?;
+    let why = reason(req, "新增事项")?;
     let mut w = state.db.write().await?;
-    w.service_item_update(&ctx.actor(), &code, &item).await?;
+    match w.service_item_insert(&ctx.actor(), &item, &why).await {
+        Ok(_) => w.commit().await?,
+        Err(ningan_store::StoreError::Conflict(_)) => return Err(ServicesError::ItemExists.into()),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(item_dto(state.db.service_item(code).await?, &facts))
+}
+
+/// Changes an item as a new version (saving it unchanged adds none); retiring is a change
+/// with `active: false`.
+pub async fn update_item(state: &AppState, ctx: &Ctx, code: &str, req: &ItemRequest) -> ApiResult<ItemDto> {
+    let facts = state.db.service_facts().await?;
+    let item = definition(code, req, &facts)?;
+    let why = reason(req, "")?;
+    let mut w = state.db.write().await?;
+    w.service_item_update(&ctx.actor(), code, &item, &why).await?;
     w.commit().await?;
-    Ok(axum::Json(item_dto(state.db.service_item(&code).await?, &facts)))
+    Ok(item_dto(state.db.service_item(code).await?, &facts))
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<NewItemRequest>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<ItemDto>)> {
+    let item = create_item(&state, &ctx, &req.code, &req.item).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(item)))
+}
+
+/// Administrators change an item; unknown facts, empty names and a missing reason are refused.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Json(req): Json<ItemRequest>,
+) -> ApiResult<axum::Json<ItemDto>> {
+    Ok(axum::Json(update_item(&state, &ctx, &code, &req).await?))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VersionDto {
+    pub version: i64,
+    /// Who saved it (`user:<name>`, or `system` for the shipped catalogue).
+    pub actor: String,
+    pub reason: String,
+    pub at: String,
+    /// What this version changed against the one before (none for the first).
+    pub changes: Vec<String>,
+    pub item: ItemDto,
+}
+
+/// The parts of a definition that differ between two versions, named as the API names them.
+pub fn changes(before: &NewServiceItem, after: &NewServiceItem) -> Vec<String> {
+    let parts: [(&str, bool); 11] = [
+        ("name", before.name != after.name),
+        ("category", before.category != after.category),
+        ("legal_basis", before.legal_basis != after.legal_basis),
+        ("eligibility", before.eligibility != after.eligibility),
+        ("facts", before.facts != after.facts),
+        ("fields", before.fields != after.fields),
+        ("time_limit_days", before.time_limit_days != after.time_limit_days),
+        ("fee_yuan", before.fee_yuan != after.fee_yuan),
+        ("citywide", before.citywide != after.citywide),
+        ("crosscity", before.crosscity != after.crosscity),
+        ("active", before.active != after.active),
+    ];
+    parts.iter().filter(|(_, changed)| *changed).map(|(p, _)| (*p).to_string()).collect()
+}
+
+pub async fn versions_of(state: &AppState, code: &str) -> ApiResult<Vec<VersionDto>> {
+    let facts = state.db.service_facts().await?;
+    state.db.service_item(code).await?;
+    let versions = state.db.service_item_versions(code).await?;
+    Ok(versions
+        .iter()
+        .enumerate()
+        .map(|(n, v)| VersionDto {
+            version: v.version,
+            actor: v.actor.clone(),
+            reason: v.reason.clone(),
+            at: crate::http::dto::ts(v.created_at),
+            changes: versions.get(n + 1).map(|prev| changes(&prev.definition, &v.definition)).unwrap_or_default(),
+            item: definition_dto(v.definition.clone(), v.version, &facts),
+        })
+        .collect())
+}
+
+/// Every version of an item, newest first, each with what it changed.
+pub(super) async fn versions(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<axum::Json<Vec<VersionDto>>> {
+    Ok(axum::Json(versions_of(&state, &code).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> ItemRequest {
+        ItemRequest {
+            name: "测试事项".into(),
+            category: "户口登记".into(),
+            legal_basis: "依据".into(),
+            eligibility: "本人".into(),
+            facts: vec!["identity".into(), "identity".into()],
+            fields: vec![],
+            time_limit_days: 5,
+            fee_yuan: 0,
+            citywide: true,
+            crosscity: false,
+            active: true,
+            reason: String::new(),
+        }
+    }
+
+    fn facts() -> Vec<ServiceFact> {
+        super::super::shipped::facts()
+    }
+
+    #[test]
+    fn a_definition_is_checked_part_by_part() {
+        let ok = definition("x-item", &request(), &facts());
+        assert_eq!(ok.map(|d| d.facts).ok(), Some(vec!["identity".to_string()]), "a fact named twice counts once");
+        let field = |req: ItemRequest| definition("x-item", &req, &facts()).err().map(|e| e.errors[0].field.clone());
+        assert_eq!(field(ItemRequest { crosscity: true, citywide: false, ..request() }).as_deref(), Some("crosscity"));
+        assert_eq!(field(ItemRequest { fee_yuan: -1, ..request() }).as_deref(), Some("fee_yuan"));
+        assert_eq!(field(ItemRequest { facts: vec![], ..request() }).as_deref(), Some("facts"));
+        assert_eq!(field(ItemRequest { facts: vec!["dna".into()], ..request() }).as_deref(), Some("facts"));
+        assert_eq!(field(ItemRequest { time_limit_days: 0, ..request() }).as_deref(), Some("time_limit_days"));
+        assert_eq!(field(ItemRequest { name: " ".into(), ..request() }).as_deref(), Some("name"));
+        let bad_field = FieldRequest {
+            key: "a".into(),
+            label: "甲".into(),
+            kind: "choice".into(),
+            required: true,
+            options: vec!["一".into()],
+        };
+        assert_eq!(field(ItemRequest { fields: vec![bad_field], ..request() }).as_deref(), Some("fields.1.options"));
+    }
+
+    #[test]
+    fn codes_are_lower_case_words_joined_by_hyphens() {
+        assert!(is_code("move-in-spouse") && is_code("id2"));
+        assert!(!is_code("Move") && !is_code("1st") && !is_code("a") && !is_code("a_b") && !is_code(&"a".repeat(41)));
+    }
+
+    #[test]
+    fn changes_name_exactly_the_parts_that_differ() {
+        let before = definition("x", &request(), &facts()).unwrap_or_else(|e| panic!("{e:?}"));
+        let after = NewServiceItem { fee_yuan: 20, active: false, ..before.clone() };
+        assert_eq!(changes(&before, &after), vec!["fee_yuan", "active"]);
+        assert!(changes(&before, &before).is_empty());
+    }
 }

@@ -45,8 +45,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     let db = ctx.db;
     let mut rng = ctx.rng("services");
     // Every server start seeds the catalogue; a city generated on a bare database needs it too.
-    let (shipped_facts, shipped_items) = crate::modules::services::catalogue::shipped();
-    db.ensure_service_catalogue(&shipped_facts, &shipped_items).await?;
+    use crate::modules::services::shipped;
+    db.ensure_service_catalogue(&shipped::facts(), &shipped::items()).await?;
     let mut w = db.write().await?;
     // The partner simulator's agencies, so the generated identity changes have someone to be
     // delivered to; `ningan demo` re-points them at the simulator it starts each time
@@ -56,12 +56,8 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
     w.commit().await?;
 
     // Items whose fields are ID numbers are left to live use: a demo value would not be one.
-    let items: Vec<_> = db
-        .service_items(true)
-        .await?
-        .into_iter()
-        .filter(|i| !i.fields.iter().any(|(k, _)| k.ends_with("id_number") || k.ends_with("_id")))
-        .collect();
+    let items: Vec<_> =
+        db.service_items(true).await?.into_iter().filter(|i| !i.fields.iter().any(|f| f.kind == "id_number")).collect();
     let facts = db.service_facts().await?;
     let people = db.residents_with_phone(20_000).await?;
     anyhow::ensure!(!items.is_empty() && !people.is_empty(), "services need the catalogue and residents");
@@ -90,7 +86,10 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
             let details: serde_json::Map<String, serde_json::Value> = item
                 .fields
                 .iter()
-                .map(|(k, _)| (k.clone(), serde_json::Value::String(detail_value(k, &mut rng))))
+                .filter_map(|f| {
+                    let answered = f.required || rng.gen_bool(0.5);
+                    answered.then(|| (f.key.clone(), serde_json::Value::String(detail_value(f, &mut rng))))
+                })
                 .collect();
             let new_name = details.get("new_name").and_then(|v| v.as_str()).map(str::to_string);
             let fate = fate(rng.r#gen::<f64>());
@@ -110,6 +109,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                     &ctx.actor,
                     &NewApplication {
                         item_id: item.id,
+                        item_version: item.version,
                         resident_id,
                         unit_id: station.id,
                         unit_path: station.path.clone(),
@@ -199,20 +199,32 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
 }
 
 /// A plausible value for an application field, by its key.
-fn detail_value(key: &str, rng: &mut impl Rng) -> String {
-    match key {
-        "child_name" | "new_name" => {
+/// A plausible answer for a demo application, of the field's kind.
+fn detail_value(f: &ningan_store::ServiceField, rng: &mut impl Rng) -> String {
+    if let Some(o) = f.options.get(rng.gen_range(0..f.options.len().max(1))) {
+        return o.clone();
+    }
+    let day = |rng: &mut dyn rand::RngCore, from: i64, to: i64| {
+        format!("{}-{:02}-{:02}", rng.gen_range(from..to), rng.gen_range(1..13), rng.gen_range(1..29))
+    };
+    match (f.kind.as_str(), f.key.as_str()) {
+        ("text", "child_name" | "new_name" | "former_name" | "relative_name") => {
             let surname = crate::demo::pick(rng, crate::demo::names::SURNAMES);
             crate::modules::residents::demo::person_name(rng, surname)
         }
-        "reason" => ["随父姓改为随母姓", "原名用字生僻", "登记时笔误"][rng.gen_range(0..3)].into(),
-        "correct_date" => {
-            format!("19{:02}-{:02}-{:02}", rng.gen_range(60..99), rng.gen_range(1..13), rng.gen_range(1..29))
-        }
-        "lost_at" => "上月在地铁站附近丢失".into(),
-        "to_city" => ["杭州", "上海", "温州"][rng.gen_range(0..3)].into(),
-        "employer" => "宁波某科技有限公司".into(),
-        "school" => "宁波某职业技术学院".into(),
+        ("long_text", _) => ["随父姓改为随母姓", "原名用字生僻", "登记时笔误"][rng.gen_range(0..3)].into(),
+        ("date", "correct_date") => day(rng, 1960, 1999),
+        ("date", _) => day(rng, 2020, 2026),
+        ("number", "height_cm") => rng.gen_range(150..190).to_string(),
+        ("number", _) => rng.gen_range(1..4).to_string(),
+        ("phone", _) => format!("13{:09}", rng.gen_range(0..1_000_000_000u64)),
+        ("text", "lost_at") => "上月在地铁站附近丢失".into(),
+        ("text", "to_city") => ["杭州", "上海", "温州"][rng.gen_range(0..3)].into(),
+        ("text", "employer") => "宁波某科技有限公司".into(),
+        ("text", "school") => "宁波某职业技术学院".into(),
+        ("text", "correct_ethnicity") => "汉族".into(),
+        ("text", "born_in" | "settled_in") => ["新加坡", "加拿大", "澳大利亚"][rng.gen_range(0..3)].into(),
+        ("text", _) => format!("演示{}", rng.gen_range(1..1000)),
         _ => format!("宁波市海曙区演示路{}号", rng.gen_range(1..400)),
     }
 }

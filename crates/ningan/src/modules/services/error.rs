@@ -15,6 +15,8 @@ pub enum ServicesError {
     Field(Cow<'static, str>, Rule),
     #[error("办事事项不存在或已停办 / no such service item, or it is no longer offered")]
     NoSuchItem,
+    #[error("已有使用此代码的事项 / an item already has this code")]
+    ItemExists,
     #[error("该事项不属于跨市通办 / this item is not handled across cities")]
     NotCrossCity,
     #[error("该事项不属于全城通办，须由户籍所在地派出所办理 / this item is handled only by the household station")]
@@ -50,6 +52,7 @@ impl Refusal for ServicesError {
         match self {
             ServicesError::Field(_, rule) => rule.code(),
             ServicesError::NoSuchItem => "no_such_item",
+            ServicesError::ItemExists => "item_exists",
             ServicesError::NotCrossCity => "not_cross_city",
             ServicesError::NotCitywide => "not_citywide",
             ServicesError::AtStation => "at_station",
@@ -70,6 +73,7 @@ impl Refusal for ServicesError {
         match self {
             ServicesError::Field(f, _) => Some(f),
             ServicesError::NoSuchItem | ServicesError::NotCrossCity => Some("item"),
+            ServicesError::ItemExists => Some("code"),
             ServicesError::NotCitywide | ServicesError::AtStation => Some("station"),
             ServicesError::Unregistered => Some("id_number"),
             ServicesError::CodeRejected | ServicesError::ConfirmationNeeded => Some("citizen_code"),
@@ -97,6 +101,9 @@ impl From<ServicesError> for ApiError {
             ServicesError::BadSignature => plain(ErrorCode::Unauthenticated, &e),
             ServicesError::TooManyAttempts => plain(ErrorCode::TooManyAttempts, &e),
             ServicesError::AlreadyFlagged => plain(ErrorCode::Conflict, &e),
+            // A state of stored records, not of the request: a conflict, still named beside
+            // the code field so a form can show it there.
+            ServicesError::ItemExists => ApiError { code: ErrorCode::Conflict, ..e.refused() },
             ServicesError::NotFound => ApiError::plain(ErrorCode::NotFound),
             other => other.refused(),
         }

@@ -5,16 +5,19 @@
 
 pub mod applications;
 pub mod catalogue;
+pub mod catalogue_pages;
 pub mod crosscity;
 pub mod demo;
 pub mod error;
 pub mod exchange;
+pub mod fields;
 pub mod flags;
 pub mod outbox;
 pub mod pages;
 pub mod panel;
 pub mod portal;
 pub mod portal_pages;
+pub mod shipped;
 pub mod texts;
 
 use axum::http::Method;
@@ -37,9 +40,45 @@ pub fn routes(api: Api) -> Api {
     let work = Access::Action(Action::ApplicationWork);
     let citizen = Access::Citizen;
     api.add(
-        Op::api(Method::GET, "/api/services/items", Access::Public, "services", "办事事项目录")
-            .response::<Vec<catalogue::ItemDto>>(),
+        Op::api(Method::GET, "/api/services/items", Access::Public, "services", "办事事项目录（办事指南与表单）")
+            .response::<Vec<catalogue::ItemDto>>()
+            .query(&[
+                ("q", "名称或代码（部分）"),
+                ("category", "类别"),
+                ("citywide", "true：仅全城通办"),
+                ("crosscity", "true：仅跨市通办"),
+            ])
+            .query_type::<catalogue::ItemsQuery>(),
         get(catalogue::list),
+    )
+    .add(
+        Op::api(
+            Method::POST,
+            "/api/services/items",
+            Access::CityWide(Action::ServiceManage),
+            "services",
+            "新增办事事项（版本1）",
+        )
+        .request::<catalogue::NewItemRequest>()
+        .response::<catalogue::ItemDto>()
+        .status(201),
+        post(catalogue::create),
+    )
+    .add(
+        Op::api(Method::GET, "/api/services/items/{code}", Access::Public, "services", "办事事项的指南与表单")
+            .response::<catalogue::ItemDto>(),
+        get(catalogue::show),
+    )
+    .add(
+        Op::api(
+            Method::GET,
+            "/api/services/items/{code}/versions",
+            Access::CityWide(Action::ServiceManage),
+            "services",
+            "办事事项的历次版本（修改人、时间、理由与改动项）",
+        )
+        .response::<Vec<catalogue::VersionDto>>(),
+        get(catalogue::versions),
     )
     .add(
         Op::api(
@@ -47,7 +86,7 @@ pub fn routes(api: Api) -> Api {
             "/api/services/items/{code}",
             Access::CityWide(Action::ServiceManage),
             "services",
-            "修改办事事项",
+            "修改或停办办事事项（新版本，须说明理由）",
         )
         .request::<catalogue::ItemRequest>()
         .response::<catalogue::ItemDto>(),
@@ -360,6 +399,40 @@ pub fn routes(api: Api) -> Api {
     .add(Op::page(Method::GET, "/services/applications", work, "办事申请"), get(pages::list))
     .add(Op::page(Method::GET, "/services/applications.csv", work, "办事申请导出（CSV）"), get(pages::export_csv))
     .add(Op::page(Method::GET, "/services/applications.xlsx", work, "办事申请导出（XLSX）"), get(pages::export_xlsx))
+    .add(
+        Op::page(Method::GET, "/services/catalogue", Access::CityWide(Action::ServiceManage), "办事事项目录"),
+        get(catalogue_pages::list),
+    )
+    .add(
+        Op::page(
+            Method::GET,
+            "/services/catalogue.csv",
+            Access::CityWide(Action::ServiceManage),
+            "办事事项目录导出（CSV）",
+        ),
+        get(catalogue_pages::export_csv),
+    )
+    .add(
+        Op::page(Method::GET, "/services/catalogue/new", Access::CityWide(Action::ServiceManage), "新增办事事项"),
+        get(catalogue_pages::new_page),
+    )
+    .add(
+        Op::page(Method::POST, "/services/catalogue", Access::CityWide(Action::ServiceManage), "新增办事事项"),
+        post(catalogue_pages::create),
+    )
+    .add(
+        Op::page(Method::GET, "/services/catalogue/{code}", Access::CityWide(Action::ServiceManage), "办事事项与版本"),
+        get(catalogue_pages::show),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/services/catalogue/{code}",
+            Access::CityWide(Action::ServiceManage),
+            "修改或停办办事事项",
+        ),
+        post(catalogue_pages::update),
+    )
     .add(
         Op::page(Method::GET, "/services/deliveries", Access::CityWide(Action::ServiceManage), "身份变更推送"),
         get(pages::deliveries),

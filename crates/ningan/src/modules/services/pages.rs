@@ -85,6 +85,8 @@ struct ListPage {
     may_work: bool,
     /// The counter, code and cross-city forms, as typed when one was refused.
     form: FormState,
+    /// The cross-city form is never refused back into the page: its fields start empty.
+    empty_form: FormState,
     /// What an action reports that is not an error (a code was sent).
     notice: Option<String>,
     filed: Option<String>,
@@ -132,6 +134,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, q: ListQuery, after: After) -> P
         ratings,
         may_work: ctx.may(Action::ApplicationWork),
         form,
+        empty_form: FormState::new(frame.tr),
         notice: after.notice,
         filed: after.filed,
         frame,
