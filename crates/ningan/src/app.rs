@@ -58,6 +58,7 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     db.ensure_city_tree().await?;
     use crate::modules::services::shipped;
     db.ensure_service_catalogue(&shipped::facts(), &shipped::items()).await?;
+    crate::modules::services::crosscity::register_peer_keys(&db, &config.crosscity.peers).await?;
     Ok(db)
 }
 

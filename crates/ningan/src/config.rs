@@ -116,6 +116,10 @@ pub struct PeerCity {
     pub url: String,
     /// Shared with that city; signs requests both ways.
     pub secret: String,
+    /// That city's Ed25519 public key (64 hex digits, from its `GET /api/exchange/keys`):
+    /// once given, its requests and answers must carry its signature.
+    #[serde(default)]
+    pub public_key: Option<String>,
 }
 
 /// `ningan backup` and `ningan restore`.

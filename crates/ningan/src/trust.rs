@@ -14,6 +14,19 @@ use ningan_store::{Db, ExchangeKey, StoreError, Write};
 pub const KEY_HEADER: &str = "x-ningan-key-id";
 /// `hex(Ed25519(key, "{timestamp}.{hex sha256(body)}"))`, the timestamp in the HMAC's header.
 pub const ED25519_HEADER: &str = "x-ningan-ed25519";
+/// How a partner's Ed25519 signature travels, for the document: required of a partner (an
+/// agency, a city) once its public key is registered, alongside the HMAC headers.
+pub const SIGNED_WITH_ED25519: &[(&str, &str)] = &[
+    (
+        "X-Ningan-Key-Id",
+        "发送方 Ed25519 密钥编号（已登记公钥的单位必填）/ the sender's Ed25519 key id (required once its key is registered)",
+    ),
+    (
+        "X-Ningan-Ed25519",
+        "Ed25519 对“时间戳.十六进制SHA-256(请求体)”的签名（十六进制）/ hex Ed25519 signature over `{timestamp}.{hex sha256(body)}`",
+    ),
+];
+
 /// The owner of the bureau's own keys.
 pub const BUREAU: &str = "bureau";
 

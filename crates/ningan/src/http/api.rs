@@ -87,6 +87,8 @@ pub struct Op {
     /// Request headers the operation requires, as (name, description): the signature
     /// scheme of calls between systems.
     pub headers: &'static [(&'static str, &'static str)],
+    /// Headers some callers must send (a partner's signature once its key is registered).
+    pub optional_headers: &'static [(&'static str, &'static str)],
 }
 
 fn schema_of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
@@ -118,6 +120,7 @@ impl Op {
             query_type: None,
             deprecated: false,
             headers: &[],
+            optional_headers: &[],
         }
     }
 
@@ -155,6 +158,12 @@ impl Op {
     /// The caller signs: these headers are required.
     pub fn headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Op {
         self.headers = headers;
+        self
+    }
+
+    /// Headers the document lists as not required of every caller.
+    pub fn optional_headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Op {
+        self.optional_headers = headers;
         self
     }
 

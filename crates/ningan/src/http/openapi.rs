@@ -40,6 +40,9 @@ pub fn document(ops: &[Op]) -> Value {
         params.extend(op.headers.iter().map(|(name, description)| {
             json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}})
         }));
+        params.extend(op.optional_headers.iter().map(|(name, description)| {
+            json!({"name": name, "in": "header", "required": false, "description": description, "schema": {"type": "string"}})
+        }));
         if op.method == axum::http::Method::POST {
             params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "重试同一请求时携带相同的键，服务器返回首次的响应 / retries with the same key get the first response",

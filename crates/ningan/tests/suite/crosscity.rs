@@ -24,7 +24,38 @@ fn city(code: &str, name: &str, peers: Vec<PeerCity>, dir: &tempfile::TempDir) -
 }
 
 fn peer(code: &str, name: &str, port: u16) -> PeerCity {
-    PeerCity { city: code.into(), name: name.into(), url: format!("http://127.0.0.1:{port}"), secret: SHARED.into() }
+    PeerCity {
+        city: code.into(),
+        name: name.into(),
+        url: format!("http://127.0.0.1:{port}"),
+        secret: SHARED.into(),
+        public_key: None,
+    }
+}
+
+/// Registers each city's published Ed25519 key with the other, as their configuration's
+/// `public_key` would: from then on both insist on each other's signatures.
+async fn link_keys(a: &TestApp, a_code: &str, b: &TestApp, b_code: &str) {
+    async fn published(app: &TestApp) -> String {
+        let (s, keys) = app.anonymous().get("/api/exchange/keys").await;
+        assert_eq!(s, 200);
+        keys[0]["public_key"].as_str().unwrap().to_string()
+    }
+    let (a_key, b_key) = (published(a).await, published(b).await);
+    let with = |code: &str, key: String| PeerCity { public_key: Some(key), ..peer(code, "", 0) };
+    ningan::modules::services::crosscity::register_peer_keys(&a.db, &[with(b_code, b_key)]).await.unwrap();
+    ningan::modules::services::crosscity::register_peer_keys(&b.db, &[with(a_code, a_key)]).await.unwrap();
+}
+
+/// How many message-log entries a city holds with a peer city, after checking the whole log.
+async fn logged_with(app: &TestApp, city: &str) -> i64 {
+    let checked = ningan::trust::verify_log(&app.db).await.unwrap();
+    assert!(checked.is_ok(), "the message log verifies: {checked:?}");
+    ningan_store::sql::query_scalar("SELECT COUNT(*) FROM exchange_log WHERE peer = $1 AND signature IS NOT NULL")
+        .bind(format!("city:{city}"))
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap()
 }
 
 on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides, |b| async move {
@@ -44,6 +75,7 @@ on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides
     }
     let ningbo = spawn_app_at(nb_cfg, b, nb_dir, nb_port).await;
     let hangzhou = spawn_app_at(hz_cfg, b, hz_dir, hz_port).await;
+    link_keys(&ningbo, "330200", &hangzhou, "330100").await;
 
     let home = ningbo.station(330203, 1).await;
     ningbo.user("nb_clerk", &[Role::ServiceClerk], home.id).await;
@@ -120,10 +152,34 @@ on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // The shared secret alone no longer does: either city could forge it.
     let sig = ningan::modules::services::exchange::sign(SHARED, ts, body.as_bytes());
-    let first: serde_json::Value = post(sig.clone(), body.clone()).await.unwrap().json().await.unwrap();
-    let again: serde_json::Value = post(sig, body).await.unwrap().json().await.unwrap();
+    assert_eq!(post(sig.clone(), body.clone()).await.unwrap().status(), 401, "no Ed25519 signature");
+    // Signed with Hangzhou's own key, as Hangzhou's server would.
+    let hz_key = hangzhou.db.exchange_key_current("bureau").await.unwrap().unwrap();
+    let secret = ningan_core::msglog::signing_key_from_hex(hz_key.secret_key.as_deref().unwrap()).unwrap();
+    let ed = ningan_core::msglog::sign_message(&secret, ts, &ningan_core::msglog::body_hash(body.as_bytes()));
+    let signed = |sig: String, body: String| {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{nb_port}/api/crosscity/applications"))
+            .header("x-ningan-city", "330100")
+            .header("x-ningan-timestamp", ts.to_string())
+            .header("x-ningan-signature", sig)
+            .header("x-ningan-key-id", hz_key.key_id.clone())
+            .header("x-ningan-ed25519", ed.clone())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let first = signed(sig.clone(), body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().contains_key("x-ningan-ed25519"), "Ningbo signs its answer");
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again: serde_json::Value = signed(sig, body).await.unwrap().json().await.unwrap();
     assert_eq!(first["no"], again["no"], "a repeated forward is the same application");
+    // Both cities kept every signed request and answer in a log that verifies.
+    assert!(logged_with(&ningbo, "330100").await >= 6);
+    assert!(logged_with(&hangzhou, "330200").await >= 4);
 });
 
 // Hand-over (协查) between two instances: a Ningbo case's close contact is a visitor whose ID
@@ -142,6 +198,7 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
     }
     let ningbo = spawn_app_at(nb_cfg, b, nb_dir, nb_port).await;
     let hangzhou = spawn_app_at(hz_cfg, b, hz_dir, hz_port).await;
+    link_keys(&ningbo, "330200", &hangzhou, "330100").await;
 
     let station = ningbo.station(330203, 1).await;
     ningbo.user("officer", &[Role::StationOfficer], station.id).await;

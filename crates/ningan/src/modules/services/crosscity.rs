@@ -46,8 +46,36 @@ pub(crate) fn peer<'a>(state: &'a AppState, city: &str) -> Option<&'a PeerCity> 
     state.config.crosscity.peers.iter().find(|p| p.city == city)
 }
 
-/// The calling city, if its signature holds.
-pub(crate) fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) -> Result<&'a PeerCity, ApiError> {
+/// The owner of a peer city's keys in the key table and the message log.
+pub fn owner(city: &str) -> String {
+    format!("city:{city}")
+}
+
+/// Registers each configured peer's Ed25519 key (retiring one it had): from then on that
+/// city's requests and answers must carry its signature.
+pub async fn register_peer_keys(db: &ningan_store::Db, peers: &[PeerCity]) -> Result<(), ningan_store::StoreError> {
+    for p in peers {
+        let Some(key) = p.public_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) else { continue };
+        let owner = owner(&p.city);
+        if db.exchange_key_current(&owner).await?.is_some_and(|c| c.public_key.eq_ignore_ascii_case(key)) {
+            continue;
+        }
+        let mut w = db.write().await?;
+        crate::trust::register_partner_key(&mut w, &owner, key)
+            .await
+            .map_err(|e| ningan_store::StoreError::State(format!("crosscity.peers {}: {e}", p.city)))?;
+        w.commit().await?;
+    }
+    Ok(())
+}
+
+/// The calling city and its request's signatures, if they hold: the shared secret's HMAC
+/// always, and the city's own Ed25519 signature once its key is registered.
+pub(crate) async fn caller<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(&'a PeerCity, crate::trust::Signed), ApiError> {
     let refused = || ApiError::from(ServicesError::BadSignature);
     let city = headers.get(CITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(refused)?;
     let p = peer(state, city).ok_or_else(refused)?;
@@ -57,9 +85,51 @@ pub(crate) fn caller<'a>(state: &'a AppState, headers: &HeaderMap, body: &[u8]) 
     if !verify(&p.secret, ts_s, body, sig, ningan_core::time::now_ms() / 1000) {
         return Err(refused());
     }
-    Ok(p)
+    let signed = crate::trust::check_answer(&state.db, &owner(&p.city), headers, body).await.map_err(|e| {
+        tracing::warn!(city = %p.city, reason = %e, "cross-city request refused");
+        refused()
+    })?;
+    Ok((p, signed))
 }
 
+/// Answers a peer city: the body signed with the bureau's Ed25519 key, and the request and
+/// the answer appended to the message log together.
+pub(crate) async fn answer<T: Serialize>(
+    state: &AppState,
+    from: &PeerCity,
+    request: &crate::trust::Signed,
+    kind: &str,
+    reference: &str,
+    status: StatusCode,
+    value: &T,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let ts_s = ningan_core::time::now_ms() / 1000;
+    let signed = state.trust.sign(&state.db, ts_s, &body).await?;
+    let peer = owner(&from.city);
+    let mut w = state.db.write().await?;
+    let m = |direction| crate::trust::Message { direction, peer: &peer, kind, request_id: reference };
+    state.trust.log(&state.db, &mut w, m("in"), request).await?;
+    state.trust.log(&state.db, &mut w, m("out"), &signed).await?;
+    w.commit().await?;
+    let mut headers = vec![
+        (axum::http::header::CONTENT_TYPE.as_str(), "application/json".to_string()),
+        (TIMESTAMP_HEADER, ts_s.to_string()),
+    ];
+    headers.extend(signed.headers());
+    let mut response = (status, body).into_response();
+    for (name, value) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(axum::http::HeaderName::from_static(name), v);
+        }
+    }
+    Ok(response)
+}
+
+/// Calls a peer city: signed with the shared secret and the bureau's Ed25519 key; a
+/// successful answer must carry the city's signature once its key is registered; request
+/// and answer are logged together.
 pub(crate) async fn call(
     state: &AppState,
     p: &PeerCity,
@@ -68,25 +138,38 @@ pub(crate) async fn call(
     body: String,
 ) -> Result<Value, String> {
     let ts_s = ningan_core::time::now_ms() / 1000;
-    let r = state
+    let signed = state.trust.sign(&state.db, ts_s, body.as_bytes()).await.map_err(|e| e.to_string())?;
+    let kind = if method == reqwest::Method::GET { "crosscity.status" } else { "crosscity.request" };
+    let mut request = state
         .http
         .request(method, format!("{}{path}", p.url.trim_end_matches('/')))
         .timeout(Duration::from_secs(5))
         .header("content-type", "application/json")
         .header(CITY_HEADER, &state.config.crosscity.city)
         .header(TIMESTAMP_HEADER, ts_s.to_string())
-        .header(SIGNATURE_HEADER, sign(&p.secret, ts_s, body.as_bytes()))
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| format!("unreachable: {e}"))?;
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(v)
-    } else {
-        Err(format!("HTTP {}: {}", status.as_u16(), v["detail"].as_str().unwrap_or("")))
+        .header(SIGNATURE_HEADER, sign(&p.secret, ts_s, body.as_bytes()));
+    for (name, value) in signed.headers() {
+        request = request.header(name, value);
     }
+    let r = request.body(body).send().await.map_err(|e| format!("unreachable: {e}"))?;
+    let status = r.status();
+    let headers = r.headers().clone();
+    let bytes = r.bytes().await.map_err(|e| format!("unreadable answer: {e}"))?;
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(format!("HTTP {}: {}", status.as_u16(), v["detail"].as_str().unwrap_or("")));
+    }
+    let peer = owner(&p.city);
+    let answered = crate::trust::check_answer(&state.db, &peer, &headers, &bytes).await?;
+    let log = async {
+        let mut w = state.db.write().await?;
+        let m = |direction| crate::trust::Message { direction, peer: &peer, kind, request_id: path };
+        state.trust.log(&state.db, &mut w, m("out"), &signed).await?;
+        state.trust.log(&state.db, &mut w, m("in"), &answered).await?;
+        w.commit().await
+    };
+    log.await.map_err(|e: ningan_store::StoreError| e.to_string())?;
+    Ok(v)
 }
 
 // ---- the receiving city ----
@@ -126,13 +209,15 @@ pub(super) async fn incoming(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, axum::Json<RemoteStatus>)> {
-    let from = caller(&state, &headers, &body)?;
+) -> ApiResult<axum::response::Response> {
+    let (from, signed) = caller(&state, &headers, &body).await?;
     let req: IncomingRequest = serde_json::from_slice(&body)
         .map_err(|e| refuse("body", Rule::other(format!("请求格式错误：{e}"), format!("malformed: {e}"))))?;
     if let Some(existing) = state.db.crosscity_in_lookup(&from.city, &req.origin_ref).await? {
         let app = state.db.application_by_id(existing).await?;
-        return Ok((StatusCode::OK, axum::Json(remote_status(app))));
+        let answered = remote_status(app);
+        return answer(&state, from, &signed, "crosscity.application", &req.origin_ref, StatusCode::OK, &answered)
+            .await;
     }
     let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     if !item.crosscity {
@@ -168,7 +253,8 @@ pub(super) async fn incoming(
     )
     .await?;
     let app = state.db.application_by_id(app_id).await?;
-    Ok((StatusCode::CREATED, axum::Json(remote_status(app))))
+    let answered = remote_status(app);
+    answer(&state, from, &signed, "crosscity.application", &req.origin_ref, StatusCode::CREATED, &answered).await
 }
 
 fn remote_status(app: ningan_store::Application) -> RemoteStatus {
@@ -188,11 +274,13 @@ pub(super) async fn incoming_status(
     Path(no): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<axum::Json<RemoteStatus>> {
-    let from = caller(&state, &headers, &body)?;
+) -> ApiResult<axum::response::Response> {
+    let (from, signed) = caller(&state, &headers, &body).await?;
     let app = state.db.application_by_no(&no).await?;
     match state.db.crosscity_origin(app.id).await? {
-        Some((origin, _)) if origin == from.city => Ok(axum::Json(remote_status(app))),
+        Some((origin, _)) if origin == from.city => {
+            answer(&state, from, &signed, "crosscity.status", &no, StatusCode::OK, &remote_status(app)).await
+        }
         _ => Err(ServicesError::NotFound.into()),
     }
 }

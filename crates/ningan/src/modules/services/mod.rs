@@ -230,6 +230,7 @@ pub fn routes(api: Api) -> Api {
             "协作单位确认已核验身份变更（以单位密钥签名）",
         )
         .headers(outbox::SIGNED_BY_AGENCY)
+        .optional_headers(crate::trust::SIGNED_WITH_ED25519)
         .status(204),
         post(outbox::ack),
     )
@@ -262,6 +263,7 @@ pub fn routes(api: Api) -> Api {
             "（城市间）接收外市转递的申请，以共享密钥签名",
         )
         .headers(crosscity::SIGNED_BY_CITY)
+        .optional_headers(crate::trust::SIGNED_WITH_ED25519)
         .request::<crosscity::IncomingRequest>()
         .response::<crosscity::RemoteStatus>()
         .status(201)
@@ -277,6 +279,7 @@ pub fn routes(api: Api) -> Api {
             "（城市间）查询转递申请的办理进度",
         )
         .headers(crosscity::SIGNED_BY_CITY)
+        .optional_headers(crate::trust::SIGNED_WITH_ED25519)
         .response::<crosscity::RemoteStatus>(),
         get(crosscity::incoming_status),
     )

@@ -25,7 +25,7 @@ use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::modules::precise::error::refuse;
-use crate::modules::services::crosscity::{call, caller, peer};
+use crate::modules::services::crosscity::{answer, call, caller, peer};
 
 pub const MIGRATION: Migration = Migration {
     version: 37,
@@ -372,8 +372,8 @@ pub(super) async fn incoming(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, axum::Json<RemoteHandover>)> {
-    let from = caller(&state, &headers, &body)?;
+) -> ApiResult<axum::response::Response> {
+    let (from, signed) = caller(&state, &headers, &body).await?;
     let req: IncomingHandover = serde_json::from_slice(&body)
         .map_err(|e| refuse("body", Rule::other(format!("请求格式错误：{e}"), format!("malformed: {e}"))))?;
     if !Tier::KEYS.contains(&req.tier.as_str()) {
@@ -386,7 +386,8 @@ pub(super) async fn incoming(
         .await
         .map_err(ningan_store::StoreError::from)?;
     if let Some(r) = held {
-        return Ok((StatusCode::OK, axum::Json(remote(&r)?)));
+        return answer(&state, from, &signed, "crosscity.handover", &req.origin_ref, StatusCode::OK, &remote(&r)?)
+            .await;
     }
     let id = IdNumber::parse(req.person.id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("person.id_number", e))?;
@@ -424,13 +425,13 @@ pub(super) async fn incoming(
     .fetch_one(w.connection())
     .await
     .map_err(ningan_store::StoreError::from)?;
-    let answer = remote(&row)?;
+    let answered = remote(&row)?;
     let actor = ningan_store::Actor { name: format!("city:{}", from.city), unit_id: None };
     let detail = format!("{} contact handed over by {} ({})", req.tier, from.city, req.origin_ref);
     w.audit(actor.audit("handover.receive", "handover", 0, Some(resident), None, &detail)).await?;
     w.commit().await?;
     state.precise.registry.refresh_person(&state.db, resident).await?;
-    Ok((StatusCode::CREATED, axum::Json(answer)))
+    answer(&state, from, &signed, "crosscity.handover", &req.origin_ref, StatusCode::CREATED, &answered).await
 }
 
 fn remote(r: &Row) -> ningan_store::Result<RemoteHandover> {
@@ -447,8 +448,8 @@ pub(super) async fn incoming_status(
     Path(reference): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<axum::Json<RemoteHandover>> {
-    let from = caller(&state, &headers, &body)?;
+) -> ApiResult<axum::response::Response> {
+    let (from, signed) = caller(&state, &headers, &body).await?;
     let id: i64 = reference.parse().map_err(|_| ApiError::from(ningan_store::StoreError::NotFound))?;
     let row = query("SELECT id, status, note FROM handovers_in WHERE id = $1 AND peer = $2")
         .bind(id)
@@ -457,7 +458,7 @@ pub(super) async fn incoming_status(
         .await
         .map_err(ningan_store::StoreError::from)?
         .ok_or(ningan_store::StoreError::NotFound)?;
-    Ok(axum::Json(remote(&row)?))
+    answer(&state, from, &signed, "crosscity.handover_status", &reference, StatusCode::OK, &remote(&row)?).await
 }
 
 /// (resident, severity) of the people with a received hand-over not yet released — 2 for a
@@ -701,6 +702,7 @@ pub fn routes(api: crate::http::api::Api) -> crate::http::api::Api {
             "（城市间）接收外市移交的接触者，以共享密钥签名",
         )
         .headers(crate::modules::services::crosscity::SIGNED_BY_CITY)
+        .optional_headers(crate::trust::SIGNED_WITH_ED25519)
         .request::<IncomingHandover>()
         .response::<RemoteHandover>()
         .status(201)
