@@ -26,6 +26,37 @@ pub const DISTRICTS: [District; 10] = [
     District { code: 330282, name: "慈溪市", name_en: "Cixi", population_share: 0.200 },
 ];
 
+/// Another city a ningan instance may serve, with its district branches: the demo's second
+/// city for 跨市通办 (the 浙东 economic zone's cities handle each other's items).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct City {
+    pub code: u32,
+    pub bureau: &'static str,
+    pub bureau_en: &'static str,
+    /// (GB/T 2260 code, 中文, English) of each district.
+    pub districts: &'static [(u32, &'static str, &'static str)],
+}
+
+pub const SHAOXING: City = City {
+    code: 330600,
+    bureau: "绍兴市公安局",
+    bureau_en: "Shaoxing Public Security Bureau",
+    districts: &[
+        (330602, "越城区", "Yuecheng"),
+        (330603, "柯桥区", "Keqiao"),
+        (330604, "上虞区", "Shangyu"),
+        (330624, "新昌县", "Xinchang"),
+        (330681, "诸暨市", "Zhuji"),
+        (330683, "嵊州市", "Shengzhou"),
+    ],
+};
+
+/// The other city an instance configured with `code` serves, if ningan knows its districts;
+/// any other code keeps Ningbo's tree.
+pub fn other_city(code: &str) -> Option<&'static City> {
+    [&SHAOXING].into_iter().find(|c| c.code.to_string() == code)
+}
+
 pub fn by_code(code: u32) -> Option<&'static District> {
     DISTRICTS.iter().find(|d| d.code == code)
 }

@@ -188,6 +188,60 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Makes another city's tree (its bureau, district branches and one station each) the
+    /// first time: for an instance serving a city other than Ningbo.
+    pub async fn ensure_other_city_tree(&self, city: &ningan_core::district::City) -> Result<()> {
+        if self.unit_by_code(&city.code.to_string()).await.is_ok() {
+            return Ok(());
+        }
+        let mut w = self.write().await?;
+        let now = now_ms();
+        let city_path = format!("/{}/", city.code);
+        let root: (i64,) = sqlx::query_as(
+            "INSERT INTO org_units (parent_id, code, name, name_en, kind, path, created_at) \
+             VALUES (NULL, $1, $2, $3, 'city', $4, $5) RETURNING id",
+        )
+        .bind(city.code.to_string())
+        .bind(city.bureau)
+        .bind(city.bureau_en)
+        .bind(&city_path)
+        .bind(now)
+        .fetch_one(w.conn())
+        .await?;
+        for (code, name, name_en) in city.districts {
+            let short = name.trim_end_matches(['区', '县', '市']);
+            let district_path = format!("{city_path}{code}/");
+            let district: (i64,) = sqlx::query_as(
+                "INSERT INTO org_units (parent_id, code, name, name_en, kind, path, created_at) \
+                 VALUES ($1, $2, $3, $4, 'district', $5, $6) RETURNING id",
+            )
+            .bind(root.0)
+            .bind(code.to_string())
+            .bind(format!("{short}分局"))
+            .bind(format!("{name_en} Branch"))
+            .bind(&district_path)
+            .bind(now)
+            .fetch_one(w.conn())
+            .await?;
+            sqlx::query(
+                "INSERT INTO org_units (parent_id, code, name, name_en, kind, path, created_at) \
+                 VALUES ($1, $2, $3, $4, 'station', $5, $6)",
+            )
+            .bind(district.0)
+            .bind(format!("{code}001"))
+            .bind(format!("{short}城区派出所"))
+            .bind(format!("{name_en} Central Station"))
+            .bind(format!("{district_path}{code}001/"))
+            .bind(now)
+            .execute(w.conn())
+            .await?;
+        }
+        w.audit(crate::NewAudit::system("org_unit.bootstrap", "org_unit", &root.0.to_string(), city.bureau)).await?;
+        w.commit().await
+    }
+}
+
 impl Write {
     /// Adds a unit under a parent in `scope`; the kind follows from the parent's level.
     pub async fn unit_insert(&mut self, actor: &crate::Actor, scope: &Scope, new: &NewOrgUnit) -> Result<OrgUnit> {

@@ -55,7 +55,10 @@ pub async fn open_db(config: &Config) -> Result<Db, ningan_store::StoreError> {
     let location = Location::resolve(&config.data_dir, config.database_url.as_deref())?;
     let db = Db::open(&location).await?;
     db.migrate_with(&crate::modules::migrations()).await?;
-    db.ensure_city_tree().await?;
+    match ningan_core::district::other_city(&config.crosscity.city) {
+        Some(city) => db.ensure_other_city_tree(city).await?,
+        None => db.ensure_city_tree().await?,
+    }
     use crate::modules::services::shipped;
     db.ensure_service_catalogue(&shipped::facts(), &shipped::items()).await?;
     crate::modules::services::crosscity::register_peer_keys(&db, &config.crosscity.peers).await?;

@@ -396,7 +396,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 // long as the demo serves.
                 let _sim = crate::demo::start_partner_sim(&db).await?;
                 crate::demo::print_citizen(&db).await;
+                // 跨市通办 needs a second city: the demo starts one beside Ningbo.
+                let here = match config.listen {
+                    std::net::SocketAddr::V4(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
+                    other => other.to_string(),
+                };
+                let seed_used = db.setting("demo.seed").await?.and_then(|s| s.parse().ok()).unwrap_or(seed);
+                let second = crate::demo::second_city::start(
+                    &config,
+                    &db,
+                    &format!("http://{here}"),
+                    seed_used,
+                    crate::app::shutdown_signal(),
+                )
+                .await
+                .context("starting the demo's second city")?;
+                config.crosscity.peers.retain(|p| p.city != second.peer.city);
+                config.crosscity.peers.push(second.peer.clone());
+                crate::demo::second_city::print(&second);
                 serve(config, db, Some(logins)).await?;
+                second.wait().await;
             }
         }
         Command::PartnerSim { listen, secret } => {

@@ -3,6 +3,7 @@
 //! role. Each module adds its own data as one [`DemoPart`]; nothing personal is real.
 
 pub(crate) mod names;
+pub mod second_city;
 
 use std::net::SocketAddr;
 
@@ -239,7 +240,7 @@ fn unit_code(u: Unit) -> String {
 }
 
 /// Demo passwords follow from the seed, so they can be printed on every start.
-fn demo_password(seed: u64, username: &str) -> String {
+pub(crate) fn demo_password(seed: u64, username: &str) -> String {
     let h = crate::secrets::sha256_hex(format!("ningan-demo:{seed}:{username}").as_bytes());
     format!("demo{}{}", &h[..8], "7x")
 }

@@ -361,3 +361,73 @@ on_both_backends!(a_contact_living_in_hangzhou_is_handed_over_and_ningbo_sees_th
         hangzhou.anonymous().http.get(hangzhou.url(&format!("/api/crosscity/handovers/{task}"))).send().await.unwrap();
     assert!(matches!(r.status().as_u16(), 401 | 403), "unsigned: {}", r.status());
 });
+
+// `ningan demo`'s second city (绍兴): its own instance with its own register and clerk, linked
+// to Ningbo by each other's keys; a Ningbo station forwards an application for a Shaoxing
+// resident, Shaoxing's clerk decides it there, Ningbo sees the decision; both logs verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_second_city_decides_what_a_ningbo_station_forwards() {
+    let nb_port = free_port();
+    let nb_dir = tempfile::tempdir().unwrap();
+    let mut nb_cfg = Config { data_dir: nb_dir.path().to_path_buf(), ..Config::default() };
+    let db = ningan::app::open_db(&nb_cfg).await.unwrap();
+    let url = format!("http://127.0.0.1:{nb_port}");
+    let second =
+        ningan::demo::second_city::start(&nb_cfg, &db, &url, 7, std::future::pending()).await.expect("second city");
+    db.close().await;
+    nb_cfg.crosscity.peers.push(second.peer.clone());
+    let ningbo = spawn_app_at(nb_cfg, Backend::Sqlite, nb_dir, nb_port).await;
+    let station = ningbo.station(330203, 1).await;
+    ningbo.user("clerk", &[Role::ServiceClerk], station.id).await;
+    let clerk = ningbo.login("clerk").await;
+
+    let (name, id_number) = second.citizen.clone();
+    assert!(id_number.starts_with("3306"), "registered in Shaoxing: {id_number}");
+    let forward = json!({"city": "330600", "id_number": id_number, "name": name, "item": "household-certificate",
+                         "details": {"purpose": "办理公证"}, "consent": true});
+    let (s, f) = clerk.post("/api/services/crosscity", forward).await;
+    assert_eq!(
+        (s, f["status"].as_str(), f["city_name"].as_str()),
+        (201, Some("submitted"), Some("绍兴市公安局")),
+        "{f}"
+    );
+
+    // Shaoxing's clerk signs in to Shaoxing's own workbench and decides it.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let sx = reqwest::Client::builder().cookie_provider(jar).build().unwrap();
+    let login: serde_json::Value = sx
+        .post(format!("{}/api/auth/login", second.url))
+        .json(&json!({"username": ningan::demo::second_city::CLERK, "password": second.clerk_password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = login["csrf_token"].as_str().expect("signed in").to_string();
+    let list: serde_json::Value =
+        sx.get(format!("{}/api/services/applications", second.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!((list["total"].as_i64(), list["items"][0]["channel"].as_str()), (Some(1), Some("crosscity")), "{list}");
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    for status in ["accepted", "approved"] {
+        let r = sx
+            .post(format!("{}/api/services/applications/{id}/decide", second.url))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"status": status, "note": "证明已出具"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, mine) = clerk.get("/api/services/crosscity").await;
+        if mine["items"][0]["status"] == "approved" {
+            assert_eq!(mine["items"][0]["note"], "证明已出具");
+            break;
+        }
+        assert!(Instant::now() < deadline, "Ningbo never saw the decision: {mine}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(logged_with(&ningbo, "330600").await >= 4, "signed both ways and logged");
+}
