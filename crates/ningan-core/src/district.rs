@@ -31,6 +31,8 @@ pub const DISTRICTS: [District; 10] = [
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct City {
     pub code: u32,
+    /// Two letters that open the numbers this city gives (applications), as `NB` for Ningbo.
+    pub prefix: &'static str,
     pub bureau: &'static str,
     pub bureau_en: &'static str,
     /// (GB/T 2260 code, 中文, English) of each district.
@@ -39,6 +41,7 @@ pub struct City {
 
 pub const SHAOXING: City = City {
     code: 330600,
+    prefix: "SX",
     bureau: "绍兴市公安局",
     bureau_en: "Shaoxing Public Security Bureau",
     districts: &[

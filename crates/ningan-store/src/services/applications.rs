@@ -74,6 +74,8 @@ pub struct Decision<'a> {
 
 #[derive(Debug, Clone)]
 pub struct NewApplication {
+    /// Two letters opening the application's number: the city's (`NB` for Ningbo).
+    pub prefix: &'static str,
     pub item_id: i64,
     pub item_version: i64,
     pub resident_id: i64,
@@ -542,7 +544,7 @@ impl Write {
         // failing the filing (a failed INSERT would abort the transaction on PostgreSQL).
         let mut filed = None;
         for _ in 0..8 {
-            let no = format!("NB{date}{:06}", rand::random::<u32>() % 1_000_000);
+            let no = format!("{}{date}{:06}", a.prefix, rand::random::<u32>() % 1_000_000);
             let row: Option<(i64,)> = sqlx::query_as(
                 "INSERT INTO applications (no, item_id, resident_id, unit_id, unit_path, channel, status, details, deadline, \
                  created_at, updated_at, citizen_signed, item_version) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $9, $9, $10, $11) \

@@ -408,6 +408,7 @@ async fn the_demos_second_city_decides_what_a_ningbo_station_forwards() {
     let list: serde_json::Value =
         sx.get(format!("{}/api/services/applications", second.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!((list["total"].as_i64(), list["items"][0]["channel"].as_str()), (Some(1), Some("crosscity")), "{list}");
+    assert!(list["items"][0]["no"].as_str().unwrap().starts_with("SX"), "Shaoxing numbers its own: {list}");
     let id = list["items"][0]["id"].as_i64().unwrap();
     for status in ["accepted", "approved"] {
         let r = sx

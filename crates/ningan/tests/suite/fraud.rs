@@ -1036,5 +1036,13 @@ on_both_backends!(a_red_warning_on_a_transfer_asks_the_bank_to_stop_the_money, |
     for who in [&c.officer, &c.analyst] {
         let (s, _) = who.get("/api/fraud/stop-payments").await;
         assert_eq!(s, 403);
+        assert_eq!(who.raw_get("/fraud/stop-payments").await.status(), 403, "nor its page");
     }
+    // The city's analysts follow the same list on a page, reached from the board.
+    let board = city_analyst.raw_get("/fraud/board").await.text().await.unwrap();
+    assert!(board.contains("data-testid=\"stops-link\""), "the board links to it");
+    let page = city_analyst.raw_get("/fraud/stop-payments?status=refused").await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"stops-stopped\">1<"), "the figures");
+    assert_eq!(page.matches("<tr data-status=\"refused\">").count(), 1, "the filter");
+    assert!(!page.contains("data-status=\"stopped\""));
 });

@@ -255,6 +255,19 @@ pub fn routes(api: Api) -> Api {
         post(admin::lecture_add),
     )
     .add(
+        Op::page(Method::GET, "/fraud/stop-payments", Access::CityWide(Action::FraudManage), "紧急止付"),
+        get(stops::page::list),
+    )
+    .add(
+        Op::page(
+            Method::POST,
+            "/fraud/stop-payments/{id}/redrive",
+            Access::CityWide(Action::FraudManage),
+            "重发止付请求",
+        ),
+        post(stops::page::redrive),
+    )
+    .add(
         Op::api(
             Method::GET,
             "/api/fraud/stop-payments",

@@ -424,6 +424,8 @@ struct BoardPage {
     b: BoardDto,
     f: FiguresDto,
     rate: String,
+    /// The city's analysts follow the bank's stop-payments from here.
+    may_stops: bool,
 }
 
 pub async fn board(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -432,7 +434,8 @@ pub async fn board(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let f = admin::figures_dto(&state.db.fraud_figures(&scope).await?);
     let rate = format!("{:.1}‰", b.fraud_rate_after_warning_permille as f64);
     let frame = Frame::for_principal(&ctx).crumb("/fraud/board", "nav.fraud_board");
-    Ok(html(StatusCode::OK, &BoardPage { frame, b, f, rate }))
+    let may_stops = ctx.may(Action::FraudManage) && ctx.unit.kind == ningan_store::UnitKind::City;
+    Ok(html(StatusCode::OK, &BoardPage { frame, b, f, rate, may_stops }))
 }
 
 #[derive(Template)]

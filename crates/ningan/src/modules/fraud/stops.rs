@@ -270,3 +270,70 @@ mod tests {
         assert_eq!(mask_account("abc"), "abc");
     }
 }
+
+/// The analysts' page of stop-payment requests: what the bank stopped, refused or has not
+/// answered yet, filtered by status, with the re-send of those given up.
+pub mod page {
+    use askama::Template;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Redirect, Response};
+    use ningan_store::{PageRequest, Scope};
+    use serde::Deserialize;
+
+    use super::{STATUSES, StopPaymentDto, stop_dto};
+    use crate::app::AppState;
+    use crate::http::json::Path;
+    use crate::http::principal::Ctx;
+    use crate::web::page::{nonempty, opt_i64};
+    use crate::web::{Frame, PageResult, Pager, html};
+
+    #[derive(Debug, Default, Deserialize)]
+    pub struct PageQuery {
+        status: Option<String>,
+        page: Option<String>,
+    }
+
+    #[derive(Template)]
+    #[template(path = "fraud/stops.html")]
+    struct StopsPage {
+        frame: Frame,
+        rows: Vec<StopPaymentDto>,
+        pager: Pager,
+        status: String,
+        statuses: Vec<(&'static str, &'static str)>,
+        asked: i64,
+        stopped: i64,
+        stopped_yuan: f64,
+    }
+
+    pub async fn list(
+        State(state): State<AppState>,
+        ctx: Ctx,
+        axum::extract::Query(q): axum::extract::Query<PageQuery>,
+    ) -> PageResult {
+        let status = nonempty(&q.status).filter(|s| STATUSES.iter().any(|x| x.0 == s));
+        let page = state.db.fraud_stops(status.as_deref(), PageRequest::new(opt_i64(&q.page), Some(50))).await?;
+        let pager = Pager::new("/fraud/stop-payments", &[("status", status.clone().unwrap_or_default())], &page);
+        let (asked, stopped, fen) = state.db.fraud_stop_figures(&Scope::everything()).await?;
+        let frame = Frame::for_principal(&ctx).crumb("/fraud/stop-payments", "nav.fraud_stops");
+        let page = StopsPage {
+            rows: page.items.into_iter().map(stop_dto).collect(),
+            pager,
+            status: status.unwrap_or_default(),
+            statuses: STATUSES.iter().map(|(c, zh, en)| (*c, frame.tr.pick(zh, en))).collect(),
+            asked,
+            stopped,
+            stopped_yuan: fen as f64 / 100.0,
+            frame,
+        };
+        Ok(html(StatusCode::OK, &page))
+    }
+
+    pub async fn redrive(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult<Response> {
+        let mut w = state.db.write().await?;
+        w.fraud_stop_redrive(&ctx.actor(), id).await?;
+        w.commit().await?;
+        Ok(Redirect::to("/fraud/stop-payments?status=pending").into_response())
+    }
+}

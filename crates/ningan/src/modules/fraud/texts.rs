@@ -6,6 +6,7 @@ pub const TEXTS: &[Text] = &[
     ("nav.fraud", "反诈劝阻", "Fraud dissuasion"),
     ("nav.fraud_board", "反诈督办", "Fraud supervision"),
     ("nav.fraud_rules", "预警规则", "Warning rules"),
+    ("nav.fraud_stops", "紧急止付", "Stop-payments"),
     ("nav.fraud_cases", "电诈案件", "Fraud cases"),
     ("nav.fraud_lectures", "反诈宣讲", "Awareness lectures"),
     ("nav.fraud_reports", "群众举报", "Citizen reports"),

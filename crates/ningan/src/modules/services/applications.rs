@@ -188,6 +188,7 @@ pub async fn file(state: &AppState, actor: &ningan_store::Actor, filing: Filing<
         .application_insert(
             actor,
             &NewApplication {
+                prefix: ningan_core::district::other_city(&state.config.crosscity.city).map_or("NB", |c| c.prefix),
                 item_id: item.id,
                 item_version: item.version,
                 resident_id,

@@ -108,6 +108,7 @@ pub async fn generate(ctx: &DemoContext<'_>) -> Result<()> {
                 .application_insert(
                     &ctx.actor,
                     &NewApplication {
+                        prefix: "NB",
                         item_id: item.id,
                         item_version: item.version,
                         resident_id,
