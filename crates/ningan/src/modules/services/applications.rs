@@ -121,8 +121,7 @@ pub fn event_dto(e: ApplicationEvent) -> EventDto {
 
 /// What an application says, checked against the item's typed fields; stored as JSON.
 pub fn check_details(item: &ServiceItem, details: &BTreeMap<String, String>) -> Result<String, ApiError> {
-    let today = chrono::Utc::now().with_timezone(&ningan_core::time::cst()).date_naive();
-    let answers = super::fields::check_answers(&item.fields, details, today)?;
+    let answers = super::fields::check_answers(&item.fields, details, ningan_core::time::today_cst())?;
     serde_json::to_string(&answers).map_err(ApiError::internal)
 }
 

@@ -18,7 +18,7 @@ use crate::http::rule::Rule;
 pub use super::shipped::english;
 
 use super::error::ServicesError;
-use super::fields::{KINDS, check_definitions};
+use super::fields::check_definitions;
 use crate::http::json::Query;
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -51,25 +51,20 @@ pub struct FactDto {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// One field of an item's form as the catalogue answers it, labels and options in both
+/// languages.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FieldDto {
-    /// Lower-case letters, digits and `_`; the answer's key in `details`.
+    /// The answer's key in `details`.
     pub key: String,
     pub label: String,
-    /// Filled in answers; ignored in requests.
-    #[serde(default)]
     pub label_en: String,
     /// text | long_text | date | id_number | phone | address | number | choice
-    #[serde(default = "text_kind")]
     #[schemars(extend("enum" = super::fields::KIND_CODES))]
     pub kind: String,
-    #[serde(default = "yes")]
     pub required: bool,
-    /// A choice's options (2 to 20); none for any other kind.
-    #[serde(default)]
+    /// A choice's options; none for any other kind.
     pub options: Vec<String>,
-    /// Filled in answers; ignored in requests.
-    #[serde(default)]
     pub options_en: Vec<String>,
 }
 
@@ -92,10 +87,6 @@ impl FieldDto {
             "address" => "maxlength=100",
             _ => "maxlength=50",
         }
-    }
-
-    pub fn kind_label<'a>(&self, tr: &crate::web::i18n::Tr) -> &'a str {
-        KINDS.iter().find(|(c, _, _)| *c == self.kind).map_or("", |(_, zh, en)| if tr.is_en() { en } else { zh })
     }
 }
 

@@ -182,6 +182,11 @@ mod tests {
     }
 
     #[test]
+    fn the_kind_codes_the_schema_lists_are_the_kinds_the_forms_offer() {
+        assert_eq!(KIND_CODES.to_vec(), KINDS.iter().map(|(c, _, _)| *c).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn each_kind_accepts_its_own_values_and_refuses_others() {
         let cases: &[(&str, &[&str], &str, bool)] = &[
             ("date", &[], "2026-02-28", true),
