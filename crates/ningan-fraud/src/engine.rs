@@ -102,6 +102,9 @@ pub struct Engine {
     payee_key: [u8; 16],
     /// The rules' [`RuleSet::uses`], kept because every signal asks.
     uses: crate::Uses,
+    /// Transfers into an account are counted outside (by whoever sees every partition) and
+    /// arrive in the fact's `seen.payee_hourly`; see [`Engine::with_shared_inflows`].
+    shared_inflows: bool,
 }
 
 impl Engine {
@@ -115,7 +118,23 @@ impl Engine {
             seq: 0,
             scratch: String::with_capacity(256),
             payee_key: [0; 16],
+            shared_inflows: false,
         }
+    }
+
+    /// An engine that scores only some people (one process of several, each owning the
+    /// people of some partitions) cannot count the transfers into an account from everyone:
+    /// the caller counts them where all processes meet and passes the count in the fact's
+    /// `seen.payee_hourly`, which the engine then takes as given.
+    pub fn with_shared_inflows(mut self) -> Engine {
+        self.shared_inflows = true;
+        self
+    }
+
+    /// Forgets every person `keep` says no to: a process that gives a partition up drops
+    /// its people, so that a later owner's replay is the only history they have.
+    pub fn retain_persons(&mut self, mut keep: impl FnMut(PersonId) -> bool) {
+        self.persons.retain(|person, _| keep(*person));
     }
 
     /// The secret that turns a payee account into its hash. Keyed, so that the hashes in
@@ -240,7 +259,8 @@ impl Engine {
         let remember = listed_call && uses.listed_calls || transfer && fact.payee != 0 && uses.payees;
         let mut seen = crate::Aggregates::default();
         if transfer && fact.payee != 0 && uses.inflows {
-            seen.payee_hourly = self.inflows.add(at, fact.payee);
+            seen.payee_hourly =
+                if self.shared_inflows { fact.seen.payee_hourly } else { self.inflows.add(at, fact.payee) };
         }
         let state = if remember {
             self.persons.entry(person).or_default()

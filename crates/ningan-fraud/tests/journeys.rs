@@ -297,3 +297,32 @@ fn state_of_people_quiet_past_every_window_is_dropped() {
     assert_eq!(e.expire(T0 + horizon - 1), 0);
     assert_eq!(e.expire(T0 + horizon), 1);
 }
+
+#[test]
+fn engines_sharing_the_people_by_partition_and_counting_inflows_together_warn_as_one_engine() {
+    // Six people paying one account, spread over three engines by person: each engine alone
+    // sees two payers, the shared count sees all six, as the single engine does.
+    let mut one = engine();
+    let mut parts: Vec<Engine> = (0..3).map(|_| engine().with_shared_inflows()).collect();
+    let mut counted: Vec<i64> = Vec::new();
+    for p in 0..6u64 {
+        let s = of(100 + p, &format!("m{p}"), T0 + p as i64 * 600, pay("6222 0000 4444 9999", 600));
+        let alone = one.score(&s).warning.map(|w| rules_of(&w).join(","));
+        let e = &mut parts[(s.person % 3) as usize];
+        let (mut fact, _) = e.fact(&s);
+        counted.push(s.at);
+        fact.seen.payee_hourly = counted.iter().filter(|&&at| at > s.at - ningan_fraud::INFLOW_WINDOW).count() as u32;
+        let shared = e.apply(s.person, s.at, &s.id, fact).1.map(|w| rules_of(&w).join(","));
+        assert_eq!(shared, alone, "payer {p}");
+    }
+    // Giving a partition up forgets its people and nobody else.
+    let e = &mut parts[0];
+    let before = e.persons();
+    assert!(before > 0);
+    e.retain_persons(|person| person % 3 != 0);
+    assert_eq!(e.persons(), 0);
+    let e = &mut parts[1];
+    let kept = e.persons();
+    e.retain_persons(|person| person % 3 != 0);
+    assert_eq!(e.persons(), kept);
+}

@@ -37,8 +37,8 @@ pub use db::{Db, Dialect, Location, Write, redact_url};
 pub use error::StoreError;
 pub use fraud::{
     BANK_AGENCY, BankAnswer, CASE_STAGES, FraudCase, FraudFigures, Fresh, Lecture, LoggedSignal, MonthCount,
-    NewFraudCase, NewLecture, NewReport, NewSignal, NewStopPayment, NewTask, NewWatchEntry, Report, RuleVersion,
-    StopPayment, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, TaskSort, UnitRank, WatchEntry,
+    NewFraudCase, NewLecture, NewReport, NewSignal, NewStopPayment, NewTask, NewWatchEntry, PartitionLease, Report,
+    RuleVersion, StopPayment, Subject, SupervisionBoard, Task, TaskOutcome, TaskQuery, TaskSort, UnitRank, WatchEntry,
     fraud_outcome_zh, outcome_finishes,
 };
 pub use grants::{GRANT_STATUSES, Grant, GrantSubject};

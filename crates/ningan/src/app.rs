@@ -169,6 +169,7 @@ pub async fn serve(
 /// Connects to NATS JetStream when configured: check-ins are then published to the stream,
 /// and this process's engine folds the whole stream in through its own durable consumer.
 pub async fn start_streams(state: &AppState) -> Result<(), StreamError> {
+    crate::modules::fraud::partitions::start(state).await?;
     crate::modules::fraud::stream::start(state).await?;
     let Some(stream) = CheckinStream::connect(&state.config.nats).await? else { return Ok(()) };
     let durable = consumer_name(&state.config.nats, &state.config.data_dir);

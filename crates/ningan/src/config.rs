@@ -154,13 +154,21 @@ pub struct FraudConfig {
     /// Public look-ups and reports per client address per minute.
     pub public_per_minute: u32,
     /// Score the NATS signal stream in this process (needs `nats.url`). One process per
-    /// city should: every window lives in the process that scores it.
+    /// city should, unless `partitions` is set: every window lives in the process that
+    /// scores it.
     pub consume_stream: bool,
+    /// Scale-out: cut the signal stream into this many partitions by person; every process
+    /// with `consume_stream` scores the partitions it holds a lease on (needs `nats.url`).
+    /// 0: one process scores every signal.
+    pub partitions: u32,
+    /// How long a partition's lease lasts without renewal: how soon the partitions of a
+    /// process that died are taken over.
+    pub lease_seconds: u32,
 }
 
 impl Default for FraudConfig {
     fn default() -> Self {
-        FraudConfig { rules_file: None, public_per_minute: 30, consume_stream: false }
+        FraudConfig { rules_file: None, public_per_minute: 30, consume_stream: false, partitions: 0, lease_seconds: 10 }
     }
 }
 
@@ -357,6 +365,15 @@ impl Config {
             && (k.len() != 64 || !k.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             return invalid("backup.key", "must be 64 hex digits (32 random bytes)");
+        }
+        if self.fraud.partitions > 1024 {
+            return invalid("fraud.partitions", "must be at most 1024");
+        }
+        if self.fraud.partitions > 0 && self.nats.url.is_none() {
+            return invalid("fraud.partitions", "needs nats.url: the partitions are subjects of a NATS stream");
+        }
+        if !(2..=600).contains(&self.fraud.lease_seconds) {
+            return invalid("fraud.lease_seconds", "must be between 2 and 600");
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");

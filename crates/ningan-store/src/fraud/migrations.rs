@@ -227,4 +227,26 @@ CREATE INDEX fraud_stop_payments_due ON fraud_stop_payments (status, next_attemp
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 50,
+        name: "fraud scale-out: scoring processes, leases on signal partitions, the shared count of transfers into an account",
+        common: "CREATE TABLE fraud_scorers (
+    id TEXT PRIMARY KEY,
+    seen_at BIGINT NOT NULL
+);
+CREATE TABLE fraud_partition_leases (
+    part BIGINT PRIMARY KEY,
+    owner TEXT,
+    expires_at BIGINT NOT NULL DEFAULT 0,
+    taken BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE fraud_inflows (
+    signal_id TEXT PRIMARY KEY,
+    payee BIGINT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE INDEX fraud_inflows_payee ON fraud_inflows (payee, at);",
+        sqlite: "",
+        postgres: "",
+    },
 ];

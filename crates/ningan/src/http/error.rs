@@ -51,6 +51,7 @@ error_codes! {
     PayloadTooLarge => PAYLOAD_TOO_LARGE, "payload-too-large", "请求内容过大", "Request body too large";
     Timeout => REQUEST_TIMEOUT, "timeout", "请求超时", "Request timed out";
     Internal => INTERNAL_SERVER_ERROR, "internal", "服务器内部错误", "Internal server error";
+    Unavailable => SERVICE_UNAVAILABLE, "unavailable", "服务暂不可用，请稍后重试", "Service unavailable; retry shortly";
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]

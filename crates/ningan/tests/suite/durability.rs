@@ -21,7 +21,7 @@ fn data_args(dir: &std::path::Path, loc: &Location) -> Vec<String> {
     args
 }
 
-fn start(args: &[String], port: u16) -> Child {
+pub(crate) fn start(args: &[String], port: u16) -> Child {
     Command::new(BIN)
         .arg("serve")
         .args(args)
@@ -52,7 +52,7 @@ fn demo_city(args: &[String], people: u32, username: &str) -> String {
         .unwrap_or_else(|| panic!("{username}'s login printed"))
 }
 
-async fn wait_healthy(port: u16) {
+pub(crate) async fn wait_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
@@ -65,7 +65,7 @@ async fn wait_healthy(port: u16) {
     panic!("server on {port} did not become healthy");
 }
 
-async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
+pub(crate) async fn login(port: u16, username: &str, password: &str) -> reqwest::Client {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
     let r = http

@@ -27,6 +27,7 @@ mod isolation;
 mod life;
 mod opinion;
 mod precise;
+mod scaleout;
 mod security;
 mod services;
 mod stream;

@@ -13,7 +13,7 @@ use ningan::config::{Config, NatsConfig};
 use ningan_core::Role;
 use serde_json::json;
 
-struct Nats(Child);
+pub(crate) struct Nats(Child);
 
 impl Drop for Nats {
     fn drop(&mut self) {
@@ -22,7 +22,7 @@ impl Drop for Nats {
     }
 }
 
-fn nats_server(store: &std::path::Path) -> (Nats, u16) {
+pub(crate) fn nats_server(store: &std::path::Path) -> (Nats, u16) {
     let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())

@@ -31,6 +31,8 @@ pub fn start(state: &AppState) {
                 let purge = async {
                     let mut w = state.db.write().await?;
                     let n = w.fraud_signals_purge(ningan_core::time::now_ms() - 30 * 86_400_000).await?;
+                    // The shared counts of transfers into accounts reach back an hour.
+                    w.fraud_inflows_purge(ningan_core::time::now_ms() / 1000 - 2 * ningan_fraud::INFLOW_WINDOW).await?;
                     w.commit().await?;
                     Ok::<u64, ningan_store::StoreError>(n)
                 };

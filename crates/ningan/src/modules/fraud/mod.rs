@@ -11,6 +11,7 @@ mod housekeeping;
 pub mod import;
 pub mod pages;
 pub mod panel;
+pub mod partitions;
 pub mod public;
 pub mod service;
 pub mod signals;
@@ -292,6 +293,17 @@ pub fn routes(api: Api) -> Api {
         post(stops::redrive),
     )
     .add(
+        Op::api(
+            Method::GET,
+            "/api/fraud/partitions",
+            Access::CityWide(Action::FraudManage),
+            "fraud",
+            "评分进程与信号分区租约（横向扩展）",
+        )
+        .response::<partitions::PartitionsDto>(),
+        get(partitions::status),
+    )
+    .add(
         Op::api(Method::GET, "/api/fraud/board", read, "fraud", "督办看板：超时、迟劝阻、劝阻后发案、劝阻率指数排名")
             .response::<admin::BoardDto>(),
         get(admin::board),
@@ -368,7 +380,10 @@ impl FraudState {
     /// Opens the engine with the configured rule set.
     pub fn open(config: &crate::config::Config) -> Result<FraudState, ningan_fraud::RuleError> {
         Ok(FraudState {
-            service: std::sync::Arc::new(FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?),
+            service: std::sync::Arc::new(
+                FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?
+                    .partitioned(config.fraud.partitions),
+            ),
             public_limiter: std::sync::Arc::new(crate::http::limit::ClientLimiter::new(config.fraud.public_per_minute)),
         })
     }

@@ -60,6 +60,8 @@ pub struct Backtested {
 #[derive(Debug, Clone, Default)]
 pub struct IngestSummary {
     pub accepted: usize,
+    /// Handed to the stream's partitions for the processes that own them to score (scale-out).
+    pub queued: usize,
     pub duplicates: usize,
     /// (task id, level) of each warning raised.
     pub warnings: Vec<(i64, Level)>,
@@ -125,6 +127,19 @@ pub struct FraudService {
     centre: tokio::sync::OnceCell<OrgUnit>,
     /// Phones revealed on task pages, so a refused form does not hide them again.
     pub reveals: crate::http::reveal::RevealWindow,
+    /// Scale-out: the stream's partitions (0: this process scores everyone), this process's
+    /// name on the leases, the partitions whose people its engine holds, and where it
+    /// publishes signals for their owners to score.
+    partitions: u32,
+    owner: String,
+    owned: Mutex<std::collections::BTreeSet<u32>>,
+    publisher: std::sync::OnceLock<super::partitions::Publisher>,
+}
+
+/// The partition of the stream a person's signals go to: a person's window lives in one
+/// process only.
+pub fn partition_of(person_key: i64, partitions: u32) -> u32 {
+    (person_key.unsigned_abs() % u64::from(partitions.max(1))) as u32
 }
 
 fn poisoned() -> ApiError {
@@ -142,7 +157,11 @@ impl FraudService {
             None => std::fs::read_to_string(&rules_path).unwrap_or_else(|_| DEFAULT_RULES.to_string()),
         };
         let rules = RuleSet::from_toml(&source)?;
-        Ok(FraudService {
+        Ok(FraudService::build(rules, rules_path))
+    }
+
+    fn build(rules: RuleSet, rules_path: PathBuf) -> FraudService {
+        FraudService {
             engine: Mutex::new(Engine::new(rules, Watchlist::default())),
             key_secret: std::sync::OnceLock::new(),
             ingest: tokio::sync::Mutex::new(()),
@@ -151,7 +170,40 @@ impl FraudService {
             rules_path,
             centre: tokio::sync::OnceCell::new(),
             reveals: Default::default(),
-        })
+            partitions: 0,
+            owner: String::new(),
+            owned: Mutex::new(Default::default()),
+            publisher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Cuts the signal stream into `partitions` by person (see [`super::partitions`]). Set
+    /// before the engine is first loaded.
+    pub fn partitioned(mut self, partitions: u32) -> FraudService {
+        if partitions == 0 {
+            return self;
+        }
+        self.partitions = partitions;
+        self.owner = format!("{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>()));
+        self
+    }
+
+    pub fn partitions(&self) -> u32 {
+        self.partitions
+    }
+
+    /// This process's name on the partition leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub(super) fn set_publisher(&self, publisher: super::partitions::Publisher) {
+        let _ = self.publisher.set(publisher);
+    }
+
+    /// The partitions whose people this process's engine holds now.
+    pub fn owned(&self) -> Vec<u32> {
+        self.owned.lock().map(|o| o.iter().copied().collect()).unwrap_or_default()
     }
 
     pub fn rules(&self) -> Result<RuleSet, ApiError> {
@@ -202,21 +254,91 @@ impl FraudService {
             }
         }
         let mut engine = Engine::new(rules, watch).with_payee_key(self.payee_key()?);
-        let (mut replayed, mut after) = (0usize, 0i64);
-        loop {
-            let page = db.fraud_replay_page(since, after, 50_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            for (_, signal_id, person_key, at, fact) in &page {
-                let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
-                engine.apply(*person_key as u64, *at, signal_id, fact);
-                replayed += 1;
+        let mut replayed = 0usize;
+        if self.partitions == 0 {
+            let mut after = 0i64;
+            loop {
+                let page = db.fraud_replay_page(since, after, 50_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.0;
+                replayed += replay(&mut engine, &page);
+            }
+        } else {
+            engine = engine.with_shared_inflows();
+            for part in self.owned() {
+                replayed += self.replay_partition(db, &mut engine, since, part).await?;
             }
         }
         *self.engine.lock().map_err(|_| poisoned())? = engine;
         self.loaded.store(true, Ordering::Release);
         tracing::info!(watchlist = entries.len(), replayed, "fraud engine loaded");
         Ok(())
+    }
+
+    /// Replays the log of one partition's people into `engine`.
+    async fn replay_partition(&self, db: &Db, engine: &mut Engine, since: i64, part: u32) -> Result<usize, ApiError> {
+        let (mut replayed, mut after) = (0usize, 0i64);
+        loop {
+            let page = db.fraud_replay_partition_page(since, after, 50_000, self.partitions, part).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            replayed += replay(engine, &page);
+        }
+        Ok(replayed)
+    }
+
+    /// Takes the people of partition `part` into this process's engine, from the log: called
+    /// once its lease is held and before any of its signals is scored here.
+    pub async fn acquire(&self, db: &Db, part: u32) -> Result<usize, ApiError> {
+        let _g = self.ingest.lock().await;
+        let fresh = self.owned.lock().map_err(|_| poisoned())?.insert(part);
+        if !self.loaded.load(Ordering::Acquire) {
+            self.rebuild_locked(db).await?;
+            return Ok(0);
+        }
+        if !fresh {
+            return Ok(0);
+        }
+        let since = now_ms() - self.rules()?.state_horizon() * 1000;
+        // The live engine, a page at a time: nothing else scores while the ingest lock is
+        // held, and the engine's own lock is not held across the database's awaits.
+        let (mut replayed, mut after) = (0usize, 0i64);
+        loop {
+            let page = db.fraud_replay_partition_page(since, after, 50_000, self.partitions, part).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            let mut engine = self.engine.lock().map_err(|_| poisoned())?;
+            replayed += replay(&mut engine, &page);
+        }
+        Ok(replayed)
+    }
+
+    /// Drops the people of partition `part` from this process's engine: another process
+    /// owns them now (or will).
+    pub async fn release(&self, part: u32) -> Result<(), ApiError> {
+        let _g = self.ingest.lock().await;
+        self.owned.lock().map_err(|_| poisoned())?.remove(&part);
+        let partitions = self.partitions;
+        self.engine
+            .lock()
+            .map_err(|_| poisoned())?
+            .retain_persons(|person| partition_of(person as i64, partitions) != part);
+        Ok(())
+    }
+
+    /// Loads the watchlist again from the database (another process changed it).
+    pub async fn reload_watchlist(&self, db: &Db) -> Result<usize, ApiError> {
+        let entries = db.watchlist_all().await?;
+        let mut watch = Watchlist::default();
+        for e in &entries {
+            let Some(kind) = EntryKind::parse(&e.kind) else { continue };
+            if let Err(err) = watch.insert(kind, &e.value, listing(&e.source, e.confidence, &e.typology, e.expires_at))
+            {
+                tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
+            }
+        }
+        *self.engine.lock().map_err(|_| poisoned())?.watchlist_mut() = watch;
+        Ok(entries.len())
     }
 
     /// Logs, scores and routes a batch of checked signals in one transaction.
@@ -238,6 +360,47 @@ impl FraudService {
     /// commit): under concurrent senders one commit serves them all, and a batch is answered
     /// only after the commit that holds it.
     pub async fn ingest_at(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        channel: &str,
+        items: Vec<Incoming>,
+        historical: bool,
+    ) -> Result<IngestSummary, ApiError> {
+        if self.partitions > 0 && !historical {
+            return self.publish(db, actor, channel, items).await;
+        }
+        self.score_here(db, actor, channel, items, historical).await
+    }
+
+    /// Hands the signals to the stream's partitions: the process that owns a person's
+    /// partition scores them (scale-out).
+    async fn publish(
+        &self,
+        db: &Db,
+        actor: &Actor,
+        channel: &str,
+        items: Vec<Incoming>,
+    ) -> Result<IngestSummary, ApiError> {
+        self.load_secret(db).await?;
+        let publisher = self.publisher.get().ok_or_else(|| {
+            ApiError::new(
+                crate::http::error::ErrorCode::Unavailable,
+                "信号流尚未连接，请稍后重试",
+                "the signal stream is not connected yet; retry shortly",
+            )
+        })?;
+        let mut keyed = Vec::with_capacity(items.len());
+        for item in items {
+            keyed.push((partition_of(self.person_key(&item.phone)?, self.partitions), item));
+        }
+        let queued = publisher.publish(&actor.name, channel, keyed).await?;
+        Ok(IngestSummary { queued, ..Default::default() })
+    }
+
+    /// Logs and scores in this process (see [`Self::ingest_at`]): every signal when the stream
+    /// is not partitioned, and a partition's signals in the process that owns it.
+    pub(super) async fn score_here(
         &self,
         db: &Db,
         actor: &Actor,
@@ -328,21 +491,28 @@ impl FraudService {
             }
         }
         let mut w = db.write().await?;
+        if self.partitions > 0 {
+            self.hold_leases(&mut w, prepared.iter().map(|(_, p)| p.signal.person)).await?;
+        }
         let rows: Vec<&NewSignal> = prepared.iter().map(|(_, p)| &p.row).collect();
         let fresh = w.fraud_signals_log(&rows).await?;
         drop(rows);
+        let mut facts: Vec<Fact> = prepared.iter().map(|(_, p)| p.fact).collect();
+        if self.partitions > 0 {
+            self.count_inflows(&mut w, &prepared, &mut facts, &fresh).await?;
+        }
         let mut logged: Vec<Vec<&str>> = vec![Vec::new(); group.len()];
         let mut warned = Vec::new();
         {
             let mut engine = self.engine.lock().map_err(|_| poisoned())?;
-            for &(batch, p) in &prepared {
+            for (&(batch, p), fact) in prepared.iter().zip(facts) {
                 if !fresh.contains(&p.signal.id) {
                     summaries[batch].duplicates += 1;
                     continue;
                 }
                 summaries[batch].accepted += 1;
                 logged[batch].push(&p.signal.id);
-                let (_, warning) = engine.apply(p.signal.person, p.signal.at, &p.signal.id, p.fact);
+                let (_, warning) = engine.apply(p.signal.person, p.signal.at, &p.signal.id, fact);
                 if let Some(warning) = warning {
                     warned.push((batch, p, warning));
                 }
@@ -387,18 +557,67 @@ impl FraudService {
         Ok(summaries)
     }
 
+    /// The fence of scale-out: this transaction writes only if this process still holds the
+    /// lease of every partition it writes for, and holds them until it commits (see
+    /// `ningan_store::fraud::partitions`). A partition whose people the engine does not hold
+    /// is refused the same way.
+    async fn hold_leases(
+        &self,
+        w: &mut ningan_store::Write,
+        people: impl Iterator<Item = u64>,
+    ) -> Result<(), ApiError> {
+        let parts: std::collections::BTreeSet<u32> =
+            people.map(|person| partition_of(person as i64, self.partitions)).collect();
+        let now = now_ms();
+        for part in parts {
+            let loaded = self.owned.lock().map_err(|_| poisoned())?.contains(&part);
+            if !loaded || !w.fraud_lease_hold(part, &self.owner, now).await? {
+                return Err(ApiError::new(
+                    crate::http::error::ErrorCode::Conflict,
+                    format!("本进程已不持有分区{part}的租约"),
+                    format!("this process no longer holds the lease of partition {part}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts each new transfer into its account where every process meets (the database),
+    /// puts the count in the fact the rules see, and logs the fact as seen, so that a replay
+    /// in any process scores it alike.
+    async fn count_inflows(
+        &self,
+        w: &mut ningan_store::Write,
+        prepared: &[(usize, &Prepared)],
+        facts: &mut [Fact],
+        fresh: &ningan_store::Fresh,
+    ) -> Result<(), ApiError> {
+        if !self.engine.lock().map_err(|_| poisoned())?.rules().uses().inflows {
+            return Ok(());
+        }
+        let counted: Vec<usize> = (0..prepared.len())
+            .filter(|&i| {
+                let p = prepared[i].1;
+                facts[i].tag == ningan_fraud::SignalTag::Transfer && facts[i].payee != 0 && fresh.contains(&p.signal.id)
+            })
+            .collect();
+        let payees: std::collections::BTreeSet<u64> = counted.iter().map(|&i| facts[i].payee).collect();
+        for payee in payees {
+            w.fraud_inflow_lock(payee).await?;
+        }
+        for i in counted {
+            let p = prepared[i].1;
+            facts[i].seen.payee_hourly =
+                w.fraud_inflow_count(&p.signal.id, facts[i].payee, p.signal.at, ningan_fraud::INFLOW_WINDOW).await?;
+            w.fraud_signal_fact_set(&p.signal.id, &serde_json::to_string(&facts[i]).map_err(ApiError::internal)?)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// An engine with a given rule set and nothing loaded yet (the demo generator's).
     pub fn with_rules(rules: RuleSet) -> FraudService {
-        FraudService {
-            engine: Mutex::new(Engine::new(rules, Watchlist::default())),
-            key_secret: std::sync::OnceLock::new(),
-            ingest: tokio::sync::Mutex::new(()),
-            queue: Mutex::new(Vec::new()),
-            loaded: AtomicBool::new(false),
-            rules_path: PathBuf::from("fraud-rules.toml"),
-            centre: tokio::sync::OnceCell::new(),
-            reveals: Default::default(),
-        }
+        FraudService::build(rules, PathBuf::from("fraud-rules.toml"))
     }
 
     async fn load_secret(&self, db: &Db) -> Result<(), ApiError> {
@@ -583,6 +802,17 @@ fn stop_request(task: i64, signal: &Signal, level: Level, historical: bool) -> O
         via: via.into(),
         amount_fen: *amount_fen,
     })
+}
+
+/// Applies logged signals (seq, id, person key, time, fact) to `engine`; answers how many.
+fn replay(engine: &mut Engine, page: &[(i64, String, i64, i64, String)]) -> usize {
+    let mut n = 0;
+    for (_, signal_id, person_key, at, fact) in page {
+        let Ok(fact) = serde_json::from_str::<Fact>(fact) else { continue };
+        engine.apply(*person_key as u64, *at, signal_id, fact);
+        n += 1;
+    }
+    n
 }
 
 /// A stored listing as the engine holds it (expiry in seconds).

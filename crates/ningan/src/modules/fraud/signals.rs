@@ -25,6 +25,10 @@ pub struct SignalBatch {
 pub struct SignalReport {
     /// New signals logged and scored.
     pub accepted: usize,
+    /// Signals handed to the stream's partitions, to be scored by the process that owns the
+    /// person's partition (when the city scores with several processes: `fraud.partitions`).
+    /// Their warnings appear as tasks; repeats are ignored there.
+    pub queued: usize,
     /// Ids seen before: ignored, so a retried batch is safe.
     pub duplicates: usize,
     pub warnings: Vec<WarningRef>,
@@ -123,6 +127,7 @@ pub async fn ingest_lines(
     };
     Ok(SignalReport {
         accepted: summary.accepted,
+        queued: summary.queued,
         duplicates: summary.duplicates,
         warnings: summary
             .warnings

@@ -16,6 +16,10 @@ use crate::modules::precise::tracing::stream::StreamError;
 pub const DEFAULT_STREAM: &str = "NINGAN_SIGNALS";
 pub const DEFAULT_SUBJECT: &str = "ningan.signals";
 const DURABLE: &str = "ningan-fraud-scoring";
+/// With `fraud.partitions`, every scoring process pulls partners' batches through this one
+/// consumer, one batch at a time across all of them, and only routes them to their
+/// partitions: a person's signals reach the partition in the order partners sent them.
+const ROUTER: &str = "ningan-fraud-router";
 
 fn nats(e: impl std::fmt::Display) -> StreamError {
     StreamError::Nats(e.to_string())
@@ -37,10 +41,16 @@ pub async fn start(state: &AppState) -> Result<(), StreamError> {
         })
         .await
         .map_err(nats)?;
-    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
-        .get_or_create_consumer(DURABLE, pull::Config { durable_name: Some(DURABLE.into()), ..Default::default() })
-        .await
-        .map_err(nats)?;
+    let config = if state.fraud.service.partitions() > 0 {
+        // A batch a dead router held comes back after this, before any later one.
+        let ack_wait = std::time::Duration::from_secs(u64::from(state.config.fraud.lease_seconds.max(2)) * 3);
+        pull::Config { durable_name: Some(ROUTER.into()), max_ack_pending: 1, ack_wait, ..Default::default() }
+    } else {
+        pull::Config { durable_name: Some(DURABLE.into()), ..Default::default() }
+    };
+    let name = config.durable_name.clone().unwrap_or_default();
+    let consumer: jetstream::consumer::Consumer<pull::Config> =
+        stream.get_or_create_consumer(&name, config).await.map_err(nats)?;
     let mut messages = consumer.messages().await.map_err(nats)?;
     let state = Arc::new(state.clone());
     tokio::spawn(async move {
