@@ -15,13 +15,17 @@ pub async fn import_signals(config: &Config, db: &Db, file: &std::path::Path, ac
     use crate::modules::fraud::FraudService;
     use crate::modules::fraud::signals::MAX_BATCH;
     use crate::modules::fraud::wire::SignalLine;
-    let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?;
+    let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?
+        .partitioned(config.fraud.partitions);
+    // Scored by several processes: the file goes to their partitions like any other batch.
+    crate::modules::fraud::partitions::connect(config, &fraud).await.context("connecting the signal stream")?;
     fraud.ensure_loaded(db).await?;
     let reader =
         std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
     let started = std::time::Instant::now();
     let now = ningan_core::time::now_ms() / 1000;
     let (mut read, mut accepted, mut duplicates, mut warnings, mut refused) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut queued = 0usize;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut seen = std::collections::HashSet::new();
     let mut lines = reader.lines().enumerate();
@@ -51,6 +55,7 @@ pub async fn import_signals(config: &Config, db: &Db, file: &std::path::Path, ac
         if batch.len() >= MAX_BATCH || (at_end && !batch.is_empty()) {
             let summary = fraud.ingest(db, actor, "import", std::mem::take(&mut batch)).await?;
             accepted += summary.accepted;
+            queued += summary.queued;
             duplicates += summary.duplicates;
             warnings += summary.warnings.len();
             eprintln!(
@@ -64,6 +69,9 @@ pub async fn import_signals(config: &Config, db: &Db, file: &std::path::Path, ac
     }
     if refused > 50 {
         eprintln!("  …另有 {} 行被拒绝 / {} more refused lines", refused - 50, refused - 50);
+    }
+    if queued > 0 {
+        println!("已交评分进程 / handed to the scoring processes: {queued} 条 / signals");
     }
     println!(
         "导入完成 / imported: {read} 行 / lines, {accepted} 条接收 / accepted, {duplicates} 条重复 / repeated, \

@@ -113,9 +113,23 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 /// Connects the partitioned stream when `fraud.partitions` is set: every such process
 /// publishes to it; those with `fraud.consume_stream` also score the partitions they lease.
 pub async fn start(state: &AppState) -> Result<(), StreamError> {
+    let Some(stream) = connect(&state.config, &state.fraud.service).await? else { return Ok(()) };
     let service = &state.fraud.service;
-    let Some(url) = state.config.nats.url.as_deref().filter(|_| service.partitions() > 0) else {
-        return Ok(());
+    if state.config.fraud.consume_stream {
+        tokio::spawn(balance(state.clone(), stream));
+        tracing::info!(partitions = service.partitions(), owner = service.owner(), "scoring partitions of the signal stream");
+    }
+    Ok(())
+}
+
+/// Makes `service` publish to the partitions (when it is partitioned and NATS configured);
+/// answers the partitions' stream.
+pub async fn connect(
+    config: &crate::config::Config,
+    service: &super::FraudService,
+) -> Result<Option<stream::Stream>, StreamError> {
+    let Some(url) = config.nats.url.as_deref().filter(|_| service.partitions() > 0) else {
+        return Ok(None);
     };
     let js = jetstream::new(async_nats::connect(url).await.map_err(nats)?);
     let stream = js
@@ -128,15 +142,7 @@ pub async fn start(state: &AppState) -> Result<(), StreamError> {
         .await
         .map_err(nats)?;
     service.set_publisher(Publisher { js });
-    if state.config.fraud.consume_stream {
-        tokio::spawn(balance(state.clone(), stream));
-        tracing::info!(
-            partitions = service.partitions(),
-            owner = service.owner(),
-            "scoring partitions of the signal stream"
-        );
-    }
-    Ok(())
+    Ok(Some(stream))
 }
 
 struct Worker {

@@ -197,7 +197,7 @@ impl FraudService {
         &self.owner
     }
 
-    pub(super) fn set_publisher(&self, publisher: super::partitions::Publisher) {
+    pub(crate) fn set_publisher(&self, publisher: super::partitions::Publisher) {
         let _ = self.publisher.set(publisher);
     }
 
