@@ -24,7 +24,10 @@ fn benign(rng: &mut ChaCha8Rng, run: i64, n: u64, now: i64) -> String {
             r#"{{"id":"{id}","phone":"{phone}","at":{now},"kind":"call","from":"15{:09}","duration":60}}"#,
             rng.gen_range(0..1_000_000_000u64)
         ),
-        1 => format!(r#"{{"id":"{id}","phone":"{phone}","at":{now},"kind":"url","url":"https://www.shop{}.com/i/{n}"}}"#, n % 500),
+        1 => format!(
+            r#"{{"id":"{id}","phone":"{phone}","at":{now},"kind":"url","url":"https://www.shop{}.com/i/{n}"}}"#,
+            n % 500
+        ),
         2 => format!(r#"{{"id":"{id}","phone":"{phone}","at":{now},"kind":"sms","from":"95588"}}"#),
         _ => format!(
             r#"{{"id":"{id}","phone":"{phone}","at":{now},"kind":"transfer","account":"6217{:012}","amount":120.5}}"#,

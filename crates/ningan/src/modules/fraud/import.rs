@@ -15,8 +15,8 @@ pub async fn import_signals(config: &Config, db: &Db, file: &std::path::Path, ac
     use crate::modules::fraud::FraudService;
     use crate::modules::fraud::signals::MAX_BATCH;
     use crate::modules::fraud::wire::SignalLine;
-    let fraud = FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?
-        .partitioned(config.fraud.partitions);
+    let fraud =
+        FraudService::open(&config.data_dir, config.fraud.rules_file.as_deref())?.partitioned(config.fraud.partitions);
     // Scored by several processes: the file goes to their partitions like any other batch.
     crate::modules::fraud::partitions::connect(config, &fraud).await.context("connecting the signal stream")?;
     fraud.ensure_loaded(db).await?;

@@ -117,7 +117,11 @@ pub async fn start(state: &AppState) -> Result<(), StreamError> {
     let service = &state.fraud.service;
     if state.config.fraud.consume_stream {
         tokio::spawn(balance(state.clone(), stream));
-        tracing::info!(partitions = service.partitions(), owner = service.owner(), "scoring partitions of the signal stream");
+        tracing::info!(
+            partitions = service.partitions(),
+            owner = service.owner(),
+            "scoring partitions of the signal stream"
+        );
     }
     Ok(())
 }

@@ -71,7 +71,14 @@ impl ApplicationDto {
             overdue: !a.is_final() && a.deadline < now,
             status_zh: application_status_zh(&a.status).into(),
             status_en: ningan_core::labels::en(ningan_core::labels::APPLICATION_STATUS, &a.status).into(),
-            details: serde_json::from_str(&a.details).unwrap_or_default(),
+            details: serde_json::from_str::<BTreeMap<String, String>>(&a.details)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = mask_answer(&v);
+                    (k, v)
+                })
+                .collect(),
             deadline: ts(a.deadline),
             decided_at: a.decided_at.map(ts),
             reply_overdue: a.reply.is_none() && a.reply_due.is_some_and(|d| d < now),
@@ -325,6 +332,20 @@ pub struct AnswerDto {
     pub label: String,
     pub label_en: String,
     pub value: String,
+}
+
+/// An answer as shown: an identity number (a deceased's, a child's, a spouse's) or a phone
+/// number is masked like the register's, whatever field it was typed into; the application
+/// is read by clerks and supervisors who do not need it whole to decide.
+pub fn mask_answer(value: &str) -> String {
+    let v = value.trim();
+    if ningan_core::IdNumber::parse(v, ningan_core::time::today_cst()).is_ok() {
+        ningan_core::idnumber::mask_id_str(v)
+    } else if ningan_core::phone::Phone::parse(v).is_ok() {
+        ningan_core::phone::mask_phone_str(v)
+    } else {
+        value.to_string()
+    }
 }
 
 /// The application's answers in the order and with the labels of the form it was filed on
@@ -746,4 +767,21 @@ pub(super) async fn reply_api(
 ) -> ApiResult<axum::http::StatusCode> {
     reply(&state, &ctx, id, &req.reply).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_answer;
+
+    #[test]
+    fn an_identity_or_phone_number_answer_is_masked_and_other_answers_are_not() {
+        let id = ningan_core::IdNumber::synthesize(330203, chrono::NaiveDate::from_ymd_opt(1950, 3, 1).unwrap(), 7);
+        let masked = mask_answer(id.as_str());
+        assert_eq!(masked, ningan_core::idnumber::mask_id_str(id.as_str()));
+        assert!(!masked.contains("1950"));
+        assert_eq!(mask_answer("13812345678"), "138****5678");
+        assert_eq!(mask_answer("海曙区中山路1号"), "海曙区中山路1号");
+        assert_eq!(mask_answer("3"), "3");
+        assert_eq!(mask_answer("2024-05-01"), "2024-05-01");
+    }
 }
