@@ -40,10 +40,16 @@ impl Db {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// How many listings there are and the newest's id: when either moves, another process
-    /// changed the watchlist and this one reloads it.
-    pub async fn fraud_watchlist_stamp(&self) -> Result<(i64, i64)> {
-        Ok(sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM fraud_watchlist").fetch_one(&self.pool).await?)
+    /// A fingerprint of the watchlist — how many listings, the newest's id, and a sum over
+    /// what an edit in place changes: when it moves, another process changed the list and
+    /// this one reloads it.
+    pub async fn fraud_watchlist_stamp(&self) -> Result<(i64, i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(confidence + COALESCE(expires_at % 1000003, 0) \
+             + LENGTH(source) * 7 + LENGTH(COALESCE(typology, '')) * 13), 0) AS BIGINT) FROM fraud_watchlist",
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Every partition's lease, in partition order.

@@ -90,6 +90,17 @@ impl Db {
     }
 
     /// One recorded version.
+    /// The rule set put in force last, if any was.
+    pub async fn fraud_rule_version_latest(&self) -> Result<Option<RuleVersion>> {
+        let row = sqlx::query(
+            "SELECT id, version, source, rules, created_by, created_at, reason FROM fraud_rule_versions \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
     pub async fn fraud_rule_version(&self, id: i64) -> Result<RuleVersion> {
         let row = sqlx::query(
             "SELECT id, version, source, rules, created_by, created_at, reason FROM fraud_rule_versions WHERE id = $1",

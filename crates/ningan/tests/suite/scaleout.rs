@@ -237,6 +237,22 @@ on_both_backends!(three_scoring_processes_lose_one_and_no_warning_is_lost_or_dou
     let taken: BTreeSet<u32> =
         app.db.fraud_leases().await.unwrap().into_iter().filter(|l| l.taken >= 2).map(|l| l.part).collect();
     assert!(taken.len() >= 4, "partitions taken over: {taken:?}");
+
+    // A listing added through another process reaches the scorers: a call from the newly
+    // listed number to someone new is warned.
+    let (s, _) = analyst
+        .post("/api/fraud/watchlist", json!({"entries": [{"kind": "phone", "value": "0574-66660099", "source": "x"}]}))
+        .await;
+    assert_eq!(s, 201);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let late = json!({"id": "late-1", "phone": "13912349999", "at": now, "kind": "call", "from": "057466660099", "duration": 200});
+    js.publish("ningan.signals", late.to_string().into()).await.unwrap().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while raised(&app).await.get("low") == expected.get("low") {
+        assert!(Instant::now() < deadline, "the listing added elsewhere never reached the scorers");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     let (s, status) = analyst.get("/api/fraud/partitions").await;
     assert_eq!(s, 200);
     assert_eq!(status["leases"].as_array().map(Vec::len), Some(PARTITIONS as usize), "{status}");

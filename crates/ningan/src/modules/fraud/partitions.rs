@@ -115,6 +115,7 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 pub async fn start(state: &AppState) -> Result<(), StreamError> {
     let Some(stream) = connect(&state.config, &state.fraud.service).await? else { return Ok(()) };
     let service = &state.fraud.service;
+    tokio::spawn(follow(state.clone()));
     if state.config.fraud.consume_stream {
         tokio::spawn(balance(state.clone(), stream));
         tracing::info!(
@@ -157,12 +158,10 @@ struct Worker {
 /// The balancer: heartbeats, renews, gives back and takes leases, and runs a worker per
 /// partition held.
 async fn balance(state: AppState, stream: stream::Stream) {
-    let service = state.fraud.service.clone();
     let lease_ms = i64::from(state.config.fraud.lease_seconds.max(2)) * 1000;
     let tick = Duration::from_millis((lease_ms / 3) as u64);
     let (lost_tx, mut lost_rx) = mpsc::channel::<u32>(64);
     let mut workers: BTreeMap<u32, Worker> = BTreeMap::new();
-    let mut stamp = None;
     let mut first = true;
     loop {
         if !first {
@@ -179,18 +178,38 @@ async fn balance(state: AppState, stream: stream::Stream) {
             Ok(()) => first = false,
             Err(e) => tracing::warn!(error = %e, "partition balancing"),
         }
-        // Listings added through another process reach this engine within a tick.
+    }
+}
+
+/// Keeps this process's watchlist and rule set those of the city: an analyst changes them
+/// through one process, and every process of a partitioned city follows within seconds.
+async fn follow(state: AppState) {
+    let service = state.fraud.service.clone();
+    let mut stamp = None;
+    let mut rules_seen = None;
+    loop {
         match state.db.fraud_watchlist_stamp().await {
-            Ok(now) if stamp.is_some_and(|s| s != now) => {
-                if let Err(e) = service.reload_watchlist(&state.db).await {
-                    tracing::warn!(error = %e, "reloading the watchlist");
-                } else {
-                    stamp = Some(now);
-                }
-            }
+            Ok(now) if stamp.is_some_and(|s| s != now) => match service.reload_watchlist(&state.db).await {
+                Ok(_) => stamp = Some(now),
+                Err(e) => tracing::warn!(error = %e, "reloading the watchlist"),
+            },
             Ok(now) => stamp = Some(now),
             Err(e) => tracing::warn!(error = %e, "watchlist stamp"),
         }
+        match state.db.fraud_rule_version_latest().await {
+            Ok(Some(latest)) if rules_seen != Some(latest.id) => {
+                if latest.source != service.rules_source() {
+                    match service.replace_rules(&latest.source) {
+                        Ok(_) => tracing::info!(version = %latest.version, "rule set followed"),
+                        Err(e) => tracing::warn!(error = %e, "following the rule set"),
+                    }
+                }
+                rules_seen = Some(latest.id);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "latest rule set"),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
