@@ -245,15 +245,7 @@ impl FraudService {
         // listed calls the behavioural rules remember.
         let horizon = rules.state_horizon();
         let since = now_ms() - horizon * 1000;
-        let mut watch = Watchlist::default();
-        for e in &entries {
-            let Some(kind) = EntryKind::parse(&e.kind) else { continue };
-            let listing = listing(&e.source, e.confidence, &e.typology, e.expires_at);
-            if let Err(err) = watch.insert(kind, &e.value, listing) {
-                tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
-            }
-        }
-        let mut engine = Engine::new(rules, watch).with_payee_key(self.payee_key()?);
+        let mut engine = Engine::new(rules, watchlist_of(&entries)).with_payee_key(self.payee_key()?);
         let mut replayed = 0usize;
         if self.partitions == 0 {
             let mut after = 0i64;
@@ -277,12 +269,24 @@ impl FraudService {
 
     /// Replays the log of one partition's people into `engine`.
     async fn replay_partition(&self, db: &Db, engine: &mut Engine, since: i64, part: u32) -> Result<usize, ApiError> {
+        self.replay_partition_into(db, since, part, |page| Ok(replay(engine, page))).await
+    }
+
+    /// Pages through the log of partition `part`'s people since `since`, handing each page
+    /// to `apply`, which answers how many signals it applied.
+    async fn replay_partition_into(
+        &self,
+        db: &Db,
+        since: i64,
+        part: u32,
+        mut apply: impl FnMut(&[(i64, String, i64, i64, String)]) -> Result<usize, ApiError>,
+    ) -> Result<usize, ApiError> {
         let (mut replayed, mut after) = (0usize, 0i64);
         loop {
             let page = db.fraud_replay_partition_page(since, after, 50_000, self.partitions, part).await?;
             let Some(last) = page.last() else { break };
             after = last.0;
-            replayed += replay(engine, &page);
+            replayed += apply(&page)?;
         }
         Ok(replayed)
     }
@@ -302,15 +306,10 @@ impl FraudService {
         let since = now_ms() - self.rules()?.state_horizon() * 1000;
         // The live engine, a page at a time: nothing else scores while the ingest lock is
         // held, and the engine's own lock is not held across the database's awaits.
-        let (mut replayed, mut after) = (0usize, 0i64);
-        loop {
-            let page = db.fraud_replay_partition_page(since, after, 50_000, self.partitions, part).await?;
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            let mut engine = self.engine.lock().map_err(|_| poisoned())?;
-            replayed += replay(&mut engine, &page);
-        }
-        Ok(replayed)
+        self.replay_partition_into(db, since, part, |page| {
+            Ok(replay(&mut *self.engine.lock().map_err(|_| poisoned())?, page))
+        })
+        .await
     }
 
     /// Drops the people of partition `part` from this process's engine: another process
@@ -329,15 +328,7 @@ impl FraudService {
     /// Loads the watchlist again from the database (another process changed it).
     pub async fn reload_watchlist(&self, db: &Db) -> Result<usize, ApiError> {
         let entries = db.watchlist_all().await?;
-        let mut watch = Watchlist::default();
-        for e in &entries {
-            let Some(kind) = EntryKind::parse(&e.kind) else { continue };
-            if let Err(err) = watch.insert(kind, &e.value, listing(&e.source, e.confidence, &e.typology, e.expires_at))
-            {
-                tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
-            }
-        }
-        *self.engine.lock().map_err(|_| poisoned())?.watchlist_mut() = watch;
+        *self.engine.lock().map_err(|_| poisoned())?.watchlist_mut() = watchlist_of(&entries);
         Ok(entries.len())
     }
 
@@ -802,6 +793,18 @@ fn stop_request(task: i64, signal: &Signal, level: Level, historical: bool) -> O
         via: via.into(),
         amount_fen: *amount_fen,
     })
+}
+
+/// The engine's watchlist from the stored entries; an entry that no longer reads is skipped.
+fn watchlist_of(entries: &[ningan_store::WatchEntry]) -> Watchlist {
+    let mut watch = Watchlist::default();
+    for e in entries {
+        let Some(kind) = EntryKind::parse(&e.kind) else { continue };
+        if let Err(err) = watch.insert(kind, &e.value, listing(&e.source, e.confidence, &e.typology, e.expires_at)) {
+            tracing::warn!(id = e.id, error = %err, "watchlist entry skipped");
+        }
+    }
+    watch
 }
 
 /// Applies logged signals (seq, id, person key, time, fact) to `engine`; answers how many.
