@@ -473,6 +473,77 @@ on_both_backends!(fraud_figures_count_people_dissuaded_once_and_dissuasions_each
     assert_eq!((f.persons_dissuaded, f.dissuasions), (2, 3), "人 and 人次");
 });
 
+on_both_backends!(a_due_fact_is_asked_for_once_and_its_answer_recorded_once, |b| async move {
+    let (db, _d) = open(b).await;
+    let s = station(&db, "330203", "330203998").await;
+    let mut w = db.write().await.unwrap();
+    let person = w.resident_insert(&actor(), &Scope::everything(), &resident("申请人", 330203, 7, s.id)).await.unwrap();
+    let item = NewServiceItem {
+        code: "test-item".into(),
+        name: "测试事项".into(),
+        category: "户籍".into(),
+        legal_basis: "-".into(),
+        eligibility: "-".into(),
+        facts: vec!["marriage_record".into()],
+        fields: vec![],
+        time_limit_days: 5,
+        fee_yuan: 0,
+        citywide: true,
+        crosscity: false,
+        active: true,
+    };
+    let item_id = w.service_item_insert(&actor(), &item, "test").await.unwrap();
+    let (application, _) = w
+        .application_insert(
+            &actor(),
+            &NewApplication {
+                prefix: "NB",
+                item_id,
+                item_version: 1,
+                resident_id: person.id,
+                unit_id: s.id,
+                unit_path: s.path.clone(),
+                channel: "portal".into(),
+                citizen_signed: false,
+                details: "{}".into(),
+                deadline: 1_790_000_000_000,
+                unit_name: s.name.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let fact = NewFact { fact_code: "marriage_record".into(), source: "civil".into(), verified: None };
+    w.application_facts_insert(application, &[fact], 1_000).await.unwrap();
+    w.commit().await.unwrap();
+
+    // The filing's own pass and the worker both read the fact due; one of them takes it.
+    let now = ningan_core::time::now_ms();
+    let due = db.facts_due(now, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let mut w = db.write().await.unwrap();
+    assert!(w.fact_claim(due[0].id, now, now + 30_000).await.unwrap(), "the first taker has it");
+    assert!(!w.fact_claim(due[0].id, now, now + 30_000).await.unwrap(), "the second does not");
+    w.commit().await.unwrap();
+    assert!(db.facts_due(now, 10).await.unwrap().is_empty(), "taken facts are not due");
+    assert_eq!(db.facts_due(now + 30_000, 10).await.unwrap().len(), 1, "a taker that died leaves it due again");
+
+    // An answer arriving for a fact already settled changes nothing and is not recorded.
+    for _ in 0..2 {
+        let mut w = db.write().await.unwrap();
+        w.fact_answered(&due[0], person.id, Ok(("{}".into(), "民政局".into()))).await.unwrap();
+        w.commit().await.unwrap();
+    }
+    let answers = db
+        .audit_search(
+            &Scope::everything(),
+            &AuditFilter { person_id: Some(person.id), action: Some("exchange.answer".into()), ..Default::default() },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answers.total, 1, "one answer applied, one recorded");
+});
+
 // Versions are global: the application's modules hold some of the numbers between the
 // store's (30–38), and `all_migrations` refuses two with one number.
 #[test]

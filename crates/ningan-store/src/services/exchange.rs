@@ -144,6 +144,22 @@ impl Db {
 }
 
 impl Write {
+    /// Takes a due fact for one request until `until`: the filing's own pass and the periodic
+    /// worker (or several processes) may read the same fact due, and only the one that moves its
+    /// next attempt on asks the agency. A taker that dies leaves it due again at `until`.
+    pub async fn fact_claim(&mut self, fact_id: i64, now: i64, until: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE application_facts SET next_attempt_at = $1 \
+             WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3",
+        )
+        .bind(until)
+        .bind(fact_id)
+        .bind(now)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn agency_upsert(&mut self, actor: &Actor, a: &NewAgency) -> Result<()> {
         sqlx::query("DELETE FROM partner_agencies WHERE code = $1").bind(&a.code).execute(self.conn()).await?;
         sqlx::query(
@@ -205,9 +221,9 @@ impl Write {
         outcome: std::result::Result<(String, String), String>,
     ) -> Result<()> {
         let now = now_ms();
-        let detail = match &outcome {
+        let (applied, detail) = match &outcome {
             Ok((_, by)) => {
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE application_facts SET status = 'verified', value = $1, verified_by = $2, verified_at = $3, \
                      attempts = attempts + 1, last_error = NULL, updated_at = $3 WHERE id = $4 AND status = 'pending'",
                 )
@@ -217,10 +233,10 @@ impl Write {
                 .bind(fact.id)
                 .execute(self.conn())
                 .await?;
-                format!("{} verified by {by}", fact.fact_code)
+                (done.rows_affected() == 1, format!("{} verified by {by}", fact.fact_code))
             }
             Err(why) => {
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE application_facts SET status = 'manual_pending', manual_deadline = $1, last_error = $2, \
                      attempts = attempts + 1, updated_at = $3 WHERE id = $4 AND status = 'pending'",
                 )
@@ -230,9 +246,17 @@ impl Write {
                 .bind(fact.id)
                 .execute(self.conn())
                 .await?;
-                format!("{}: no record ({why}); hand check due within 24 h", fact.fact_code)
+                (
+                    done.rows_affected() == 1,
+                    format!("{}: no record ({why}); hand check due within 24 h", fact.fact_code),
+                )
             }
         };
+        // An answer for a fact already settled (a clerk checked it by hand meanwhile) changes
+        // nothing, so nothing is recorded as if it had.
+        if !applied {
+            return Ok(());
+        }
         let actor = Actor { name: "system:exchange".into(), unit_id: None };
         self.audit(actor.audit(
             "exchange.answer",

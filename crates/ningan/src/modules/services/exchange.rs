@@ -19,6 +19,9 @@ pub const SIGNATURE_HEADER: &str = "x-ningan-signature";
 pub const TIMESTAMP_HEADER: &str = "x-ningan-timestamp";
 const MAX_ATTEMPTS: i64 = 5;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a fact taken for a request stays with its taker: the request's timeout with room
+/// for signing and writing the answer.
+const CLAIM: Duration = Duration::from_secs(30);
 
 /// `hex(HMAC-SHA256(secret, "<timestamp>.<body>"))`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -77,7 +80,11 @@ pub async fn run_once(state: &AppState) -> Result<usize, ServicesError> {
     let agencies = state.db.agencies().await?;
     let mut settled = 0;
     for fact in due {
-        if exchange_one(state, &agencies, &fact).await? {
+        let now = ningan_core::time::now_ms();
+        let mut w = state.db.write().await?;
+        let mine = w.fact_claim(fact.id, now, now + CLAIM.as_millis() as i64).await?;
+        w.commit().await?;
+        if mine && exchange_one(state, &agencies, &fact).await? {
             settled += 1;
         }
     }
