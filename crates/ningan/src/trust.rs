@@ -46,6 +46,11 @@ pub struct Signed {
 }
 
 impl Signed {
+    /// Whether the sender's Ed25519 signature came with it (not only the body's hash).
+    pub fn is_signed(&self) -> bool {
+        self.signature.is_some()
+    }
+
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match (&self.key_id, &self.signature) {
             (Some(k), Some(s)) => vec![(KEY_HEADER, k.clone()), (ED25519_HEADER, s.clone())],

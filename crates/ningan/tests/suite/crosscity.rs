@@ -58,6 +58,18 @@ async fn logged_with(app: &TestApp, city: &str) -> i64 {
         .unwrap()
 }
 
+/// Signed message-log entries of one kind and direction.
+async fn logged_as(app: &TestApp, kind: &str, direction: &str) -> i64 {
+    ningan_store::sql::query_scalar(
+        "SELECT COUNT(*) FROM exchange_log WHERE kind = $1 AND direction = $2 AND signature IS NOT NULL",
+    )
+    .bind(kind)
+    .bind(direction)
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap()
+}
+
 on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides, |b| async move {
     let (nb_port, hz_port, dead_port) = (free_port(), free_port(), free_port());
     let (nb_dir, hz_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -126,9 +138,14 @@ on_both_backends!(a_hangzhou_station_forwards_an_application_that_ningbo_decides
 
     // A name that does not match Ningbo's register is refused there; Hangzhou keeps retrying it
     // visibly. An unreachable city keeps the application as forwarding with the error.
+    let refusals_signed = logged_as(&ningbo, "crosscity.application", "out").await;
+    let refusals_held = logged_as(&hangzhou, "crosscity.request", "in").await;
     let (s, f) = hz_clerk.post("/api/services/crosscity", forward("id-renewal", "冒名者", "330200")).await;
     assert_eq!((s, f["status"].as_str()), (201, Some("forwarding")), "{f}");
     assert!(f["last_error"].as_str().unwrap().contains("422"), "{f}");
+    // The refusal is an answer like any other: Ningbo signed and logged it, Hangzhou kept it.
+    assert!(logged_as(&ningbo, "crosscity.application", "out").await > refusals_signed, "Ningbo signed its refusal");
+    assert!(logged_as(&hangzhou, "crosscity.request", "in").await > refusals_held, "Hangzhou holds the refusal");
     let (s, f) = hz_clerk.post("/api/services/crosscity", forward("id-renewal", "甬籍居民", "330300")).await;
     assert_eq!((s, f["status"].as_str()), (201, Some("forwarding")), "{f}");
     assert!(f["last_error"].as_str().unwrap().contains("unreachable"), "{f}");

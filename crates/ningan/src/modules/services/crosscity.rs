@@ -127,6 +127,31 @@ pub(crate) async fn answer<T: Serialize>(
     Ok(response)
 }
 
+/// A peer's request that passed the signature checks but is refused (the body, the item, the
+/// person, a record it may not see) gets its refusal signed and logged with the request like
+/// any answer, so the calling city holds proof of what was refused and why. Our own failures
+/// (5xx) go out as they are.
+pub(crate) async fn or_signed_refusal(
+    state: &AppState,
+    from: &PeerCity,
+    request: &crate::trust::Signed,
+    kind: &str,
+    reference: &str,
+    outcome: ApiResult<axum::response::Response>,
+) -> ApiResult<axum::response::Response> {
+    match outcome {
+        Err(e) if e.code.status().is_client_error() => {
+            let mut refused = answer(state, from, request, kind, reference, e.code.status(), &e.problem()).await?;
+            refused.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/problem+json"),
+            );
+            Ok(refused)
+        }
+        other => other,
+    }
+}
+
 /// Calls a peer city: signed with the shared secret and the bureau's Ed25519 key; a
 /// successful answer must carry the city's signature once its key is registered; request
 /// and answer are logged together.
@@ -156,20 +181,41 @@ pub(crate) async fn call(
     let headers = r.headers().clone();
     let bytes = r.bytes().await.map_err(|e| format!("unreadable answer: {e}"))?;
     let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if !status.is_success() {
-        return Err(format!("HTTP {}: {}", status.as_u16(), v["detail"].as_str().unwrap_or("")));
-    }
     let peer = owner(&p.city);
-    let answered = crate::trust::check_answer(&state.db, &peer, &headers, &bytes).await?;
+    let checked = crate::trust::check_answer(&state.db, &peer, &headers, &bytes).await;
+    if !status.is_success() {
+        let failed = format!("HTTP {}: {}", status.as_u16(), v["detail"].as_str().unwrap_or(""));
+        // A refusal the city signed is kept with the request; an unsigned failure proves
+        // nothing and is only reported.
+        if let Ok(answered) = &checked
+            && answered.is_signed()
+        {
+            log_exchange(state, &peer, kind, path, &signed, answered).await?;
+        }
+        return Err(failed);
+    }
+    let answered = checked?;
+    log_exchange(state, &peer, kind, path, &signed, &answered).await?;
+    Ok(v)
+}
+
+/// Appends a request and its answer to the message log together.
+async fn log_exchange(
+    state: &AppState,
+    peer: &str,
+    kind: &str,
+    path: &str,
+    signed: &crate::trust::Signed,
+    answered: &crate::trust::Signed,
+) -> Result<(), String> {
     let log = async {
         let mut w = state.db.write().await?;
-        let m = |direction| crate::trust::Message { direction, peer: &peer, kind, request_id: path };
-        state.trust.log(&state.db, &mut w, m("out"), &signed).await?;
-        state.trust.log(&state.db, &mut w, m("in"), &answered).await?;
+        let m = |direction| crate::trust::Message { direction, peer, kind, request_id: path };
+        state.trust.log(&state.db, &mut w, m("out"), signed).await?;
+        state.trust.log(&state.db, &mut w, m("in"), answered).await?;
         w.commit().await
     };
-    log.await.map_err(|e: ningan_store::StoreError| e.to_string())?;
-    Ok(v)
+    log.await.map_err(|e: ningan_store::StoreError| e.to_string())
 }
 
 // ---- the receiving city ----
@@ -211,13 +257,31 @@ pub(super) async fn incoming(
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let (from, signed) = caller(&state, &headers, &body).await?;
-    let req: IncomingRequest = serde_json::from_slice(&body)
+    let reference = reference_in(&body, "origin_ref");
+    let outcome = take_application(&state, from, &signed, &body).await;
+    or_signed_refusal(&state, from, &signed, "crosscity.application", &reference, outcome).await
+}
+
+/// The reference a peer's request body names, for the message log; `-` when it names none.
+pub(crate) fn reference_in(body: &[u8], field: &str) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v[field].as_str().map(|r| r.chars().take(100).collect()))
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn take_application(
+    state: &AppState,
+    from: &PeerCity,
+    signed: &crate::trust::Signed,
+    body: &[u8],
+) -> ApiResult<axum::response::Response> {
+    let req: IncomingRequest = serde_json::from_slice(body)
         .map_err(|e| refuse("body", Rule::other(format!("请求格式错误：{e}"), format!("malformed: {e}"))))?;
     if let Some(existing) = state.db.crosscity_in_lookup(&from.city, &req.origin_ref).await? {
         let app = state.db.application_by_id(existing).await?;
         let answered = remote_status(app);
-        return answer(&state, from, &signed, "crosscity.application", &req.origin_ref, StatusCode::OK, &answered)
-            .await;
+        return answer(state, from, signed, "crosscity.application", &req.origin_ref, StatusCode::OK, &answered).await;
     }
     let item = state.db.service_item(&req.item).await.map_err(|_| ServicesError::NoSuchItem)?;
     if !item.crosscity {
@@ -238,7 +302,7 @@ pub(super) async fn incoming(
     };
     let actor = ningan_store::Actor { name: format!("city:{}", from.city), unit_id: None };
     let (app_id, _) = applications::file(
-        &state,
+        state,
         &actor,
         Filing {
             citizen_signed: false,
@@ -254,7 +318,7 @@ pub(super) async fn incoming(
     .await?;
     let app = state.db.application_by_id(app_id).await?;
     let answered = remote_status(app);
-    answer(&state, from, &signed, "crosscity.application", &req.origin_ref, StatusCode::CREATED, &answered).await
+    answer(state, from, signed, "crosscity.application", &req.origin_ref, StatusCode::CREATED, &answered).await
 }
 
 fn remote_status(app: ningan_store::Application) -> RemoteStatus {
@@ -276,13 +340,17 @@ pub(super) async fn incoming_status(
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let (from, signed) = caller(&state, &headers, &body).await?;
-    let app = state.db.application_by_no(&no).await?;
-    match state.db.crosscity_origin(app.id).await? {
-        Some((origin, _)) if origin == from.city => {
-            answer(&state, from, &signed, "crosscity.status", &no, StatusCode::OK, &remote_status(app)).await
+    let outcome = async {
+        let app = state.db.application_by_no(&no).await?;
+        match state.db.crosscity_origin(app.id).await? {
+            Some((origin, _)) if origin == from.city => {
+                answer(&state, from, &signed, "crosscity.status", &no, StatusCode::OK, &remote_status(app)).await
+            }
+            _ => Err(ServicesError::NotFound.into()),
         }
-        _ => Err(ServicesError::NotFound.into()),
-    }
+    };
+    let outcome = outcome.await;
+    or_signed_refusal(&state, from, &signed, "crosscity.status", &no, outcome).await
 }
 
 // ---- the forwarding city ----

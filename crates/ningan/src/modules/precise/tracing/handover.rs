@@ -25,7 +25,7 @@ use crate::http::json::{Json, Path};
 use crate::http::principal::Ctx;
 use crate::http::rule::Rule;
 use crate::modules::precise::error::refuse;
-use crate::modules::services::crosscity::{answer, call, caller, peer};
+use crate::modules::services::crosscity::{answer, call, caller, or_signed_refusal, peer};
 
 pub const MIGRATION: Migration = Migration {
     version: 37,
@@ -374,7 +374,18 @@ pub(super) async fn incoming(
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let (from, signed) = caller(&state, &headers, &body).await?;
-    let req: IncomingHandover = serde_json::from_slice(&body)
+    let reference = crate::modules::services::crosscity::reference_in(&body, "origin_ref");
+    let outcome = take_handover(&state, from, &signed, &body).await;
+    or_signed_refusal(&state, from, &signed, "crosscity.handover", &reference, outcome).await
+}
+
+async fn take_handover(
+    state: &AppState,
+    from: &crate::config::PeerCity,
+    signed: &crate::trust::Signed,
+    body: &[u8],
+) -> ApiResult<axum::response::Response> {
+    let req: IncomingHandover = serde_json::from_slice(body)
         .map_err(|e| refuse("body", Rule::other(format!("请求格式错误：{e}"), format!("malformed: {e}"))))?;
     if !Tier::KEYS.contains(&req.tier.as_str()) {
         return Err(refuse("tier", Rule::one_of("close、secondary 或 companion", Tier::KEYS)));
@@ -386,8 +397,7 @@ pub(super) async fn incoming(
         .await
         .map_err(ningan_store::StoreError::from)?;
     if let Some(r) = held {
-        return answer(&state, from, &signed, "crosscity.handover", &req.origin_ref, StatusCode::OK, &remote(&r)?)
-            .await;
+        return answer(state, from, signed, "crosscity.handover", &req.origin_ref, StatusCode::OK, &remote(&r)?).await;
     }
     let id = IdNumber::parse(req.person.id_number.trim(), ningan_core::time::today_cst())
         .map_err(|e| ApiError::field_from("person.id_number", e))?;
@@ -431,7 +441,7 @@ pub(super) async fn incoming(
     w.audit(actor.audit("handover.receive", "handover", 0, Some(resident), None, &detail)).await?;
     w.commit().await?;
     state.precise.registry.refresh_person(&state.db, resident).await?;
-    answer(&state, from, &signed, "crosscity.handover", &req.origin_ref, StatusCode::CREATED, &answered).await
+    answer(state, from, signed, "crosscity.handover", &req.origin_ref, StatusCode::CREATED, &answered).await
 }
 
 fn remote(r: &Row) -> ningan_store::Result<RemoteHandover> {
@@ -450,15 +460,19 @@ pub(super) async fn incoming_status(
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
     let (from, signed) = caller(&state, &headers, &body).await?;
-    let id: i64 = reference.parse().map_err(|_| ApiError::from(ningan_store::StoreError::NotFound))?;
-    let row = query("SELECT id, status, note FROM handovers_in WHERE id = $1 AND peer = $2")
-        .bind(id)
-        .bind(&from.city)
-        .fetch_optional(state.db.reader())
-        .await
-        .map_err(ningan_store::StoreError::from)?
-        .ok_or(ningan_store::StoreError::NotFound)?;
-    answer(&state, from, &signed, "crosscity.handover_status", &reference, StatusCode::OK, &remote(&row)?).await
+    let outcome = async {
+        let id: i64 = reference.parse().map_err(|_| ApiError::from(ningan_store::StoreError::NotFound))?;
+        let row = query("SELECT id, status, note FROM handovers_in WHERE id = $1 AND peer = $2")
+            .bind(id)
+            .bind(&from.city)
+            .fetch_optional(state.db.reader())
+            .await
+            .map_err(ningan_store::StoreError::from)?
+            .ok_or(ningan_store::StoreError::NotFound)?;
+        answer(&state, from, &signed, "crosscity.handover_status", &reference, StatusCode::OK, &remote(&row)?).await
+    };
+    let outcome = outcome.await;
+    or_signed_refusal(&state, from, &signed, "crosscity.handover_status", &reference, outcome).await
 }
 
 /// (resident, severity) of the people with a received hand-over not yet released — 2 for a
