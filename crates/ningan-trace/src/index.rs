@@ -30,9 +30,6 @@ struct Partition {
     /// Where each space's run lies in `sorted`: one lookup instead of a binary search over
     /// the whole day.
     spaces: HashMap<SpaceId, SpaceRun>,
-    /// The ends of each large run's stays, sorted, one run after another: how many stays
-    /// meet a window is then two binary searches, however crowded the place.
-    ends: Vec<Time>,
     /// The latest end of any stay here: days whose stays all ended before a window are
     /// skipped.
     max_end: Time,
@@ -49,17 +46,7 @@ struct SpaceRun {
     /// The longest stay in this space this day: how far before a window a scan must start.
     /// A restaurant's is an hour or two, not the 24 h any stay may last.
     longest: Time,
-    /// Where this run's sorted ends start in [`Partition::ends`]; [`NO_ENDS`] for a run
-    /// too small to need them.
-    ends: u32,
 }
-
-const NO_ENDS: u32 = u32::MAX;
-
-/// Stays of one space in one day from which the run keeps its ends sorted for counting: a
-/// mass venue's thousands, not a flat's handful (a scan of this many costs about as much as
-/// the searches).
-const LARGE_RUN: usize = 128;
 
 /// Entries of `by_person` per fence post.
 const FENCE: usize = 64;
@@ -159,20 +146,11 @@ impl Partition {
         self.by_person = keyed.into_iter().map(|k| k.1).collect();
         self.person_fence = self.by_person.iter().step_by(FENCE).map(|&i| sorted[i as usize].person).collect();
         self.spaces.clear();
-        self.ends.clear();
         let mut lo = 0u32;
         for run in sorted.chunk_by(|a, b| a.space == b.space) {
             let longest = run.iter().map(|p| p.end - p.start).max().unwrap_or(0);
             let hi = lo + run.len() as u32;
-            let ends = if run.len() >= LARGE_RUN {
-                let at = self.ends.len();
-                self.ends.extend(run.iter().map(|p| p.end));
-                self.ends[at..].sort_unstable();
-                at as u32
-            } else {
-                NO_ENDS
-            };
-            self.spaces.insert(run[0].space, SpaceRun { lo, hi, longest, ends });
+            self.spaces.insert(run[0].space, SpaceRun { lo, hi, longest });
             lo = hi;
         }
         self.max_end = sorted.iter().map(|p| p.end).max().unwrap_or(0);
@@ -319,7 +297,6 @@ impl Index {
                     // A hash table entry and its control byte.
                     + p.spaces.capacity() * (size_of::<(SpaceId, SpaceRun)>() + 1)
                     + p.pending.capacity() * size_of::<Presence>()
-                    + p.ends.capacity() * size_of::<Time>()
             })
             .sum()
     }
@@ -358,35 +335,6 @@ impl Index {
                 f(p);
             }
         }
-    }
-
-    /// How many presences [`Index::in_space`] would give for the same arguments, counted in
-    /// a large run by searching its starts and its sorted ends rather than visiting each:
-    /// a stay meets the window when it starts before `to` and does not end by `from`, and
-    /// every stay ending by `from` (before `to`) also started before `to`.
-    pub fn count_in_space(&self, space: SpaceId, from: Time, to: Time) -> usize {
-        if from >= to || from < self.horizon {
-            // The identity needs a window with length, and the horizon to hide only stays
-            // that cannot meet it anyway.
-            let mut n = 0;
-            self.in_space(space, from, to, |_| n += 1);
-            return n;
-        }
-        let mut n = 0;
-        for part in self.days(from, to) {
-            if let Some(run) = part.spaces.get(&space) {
-                let stays = &part.sorted[run.lo as usize..run.hi as usize];
-                if run.ends == NO_ENDS {
-                    let lo = stays.partition_point(|p| p.start < from.saturating_sub(run.longest));
-                    n += stays[lo..].iter().take_while(|p| p.start < to).filter(|p| p.end > from).count();
-                } else {
-                    let ends = &part.ends[run.ends as usize..run.ends as usize + stays.len()];
-                    n += stays.partition_point(|p| p.start < to) - ends.partition_point(|&e| e <= from);
-                }
-            }
-            n += part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from).count();
-        }
-        n
     }
 
     /// Every presence of `person` meeting `[from, to]`, edges included: a stay that ends
@@ -479,32 +427,6 @@ mod tests {
             want.sort();
             got.sort();
             proptest::prop_assert_eq!(got, want);
-        }
-    }
-
-    proptest::proptest! {
-        // Few spaces, so each day's runs are large enough to be counted by search.
-        #[test]
-        fn counts_in_a_space_match_the_scan(
-            stays in proptest::collection::vec((0u32..300, 0u32..3, 0u32..(2 * DAY), 0u32..(4 * 3600)), 0..2000),
-            seal_at in 0usize..2000,
-            space in 0u32..3,
-            from in 0u32..(2 * DAY),
-            len in 0u32..20_000,
-            horizon in 0u32..DAY,
-        ) {
-            let mut ix = Index::new();
-            for (i, &(person, space, start, d)) in stays.iter().enumerate() {
-                ix.insert(p(space, start, start + d, person));
-                if i == seal_at {
-                    ix.seal();
-                }
-            }
-            ix.set_horizon(horizon);
-            let to = from + len;
-            let mut scanned = 0;
-            ix.in_space(space, from, to, |_| scanned += 1);
-            proptest::prop_assert_eq!(ix.count_in_space(space, from, to), scanned);
         }
     }
 

@@ -277,17 +277,17 @@ pub fn secondary_by_person(
     vias.sort_unstable();
     let collect = |share: &[CloseContact]| {
         let (mut pairs, mut crowded) = (Vec::new(), Vec::new());
+        let mut window_pairs = Vec::new();
         for c in share {
             let rank = vias.partition_point(|&v| v < c.person) as u32;
             for w in secondary_windows(ix, rule, c, to) {
-                // Counted before anything is collected: a crowded window is known by its
-                // count alone, without visiting the crowd.
-                let others = if cap == usize::MAX { 0 } else { others_in_window(ix, c.person, &w) };
-                if others > cap {
-                    let presences = u32::try_from(others).unwrap_or(u32::MAX);
+                window_pairs.clear();
+                collect_pairs(ix, c.person, rank, std::slice::from_ref(&w), &mut window_pairs);
+                if window_pairs.len() > cap {
+                    let presences = u32::try_from(window_pairs.len()).unwrap_or(u32::MAX);
                     crowded.push(CrowdedWindow { space: w.space, from: w.from, to: w.to, via: c.person, presences });
                 } else {
-                    collect_pairs(ix, c.person, rank, std::slice::from_ref(&w), &mut pairs);
+                    pairs.extend_from_slice(&window_pairs);
                 }
             }
         }
@@ -342,15 +342,6 @@ pub fn secondary_by_person(
         b.contact.total_overlap.cmp(&a.contact.total_overlap).then(a.contact.person.cmp(&b.contact.person))
     });
     SecondaryAnswer { people, crowded }
-}
-
-/// Presences of everyone but `owner` that meet `w`: those [`collect_pairs`] would pair with it.
-fn others_in_window(ix: &Index, owner: PersonId, w: &ExposureWindow) -> usize {
-    let mut own = 0;
-    // The owner's stays that `in_space` would give: `of_person` also gives those that only
-    // touch the window's edges.
-    ix.of_person(owner, w.from, w.to, |p| own += usize::from(p.space == w.space && p.start < w.to && p.end > w.from));
-    ix.count_in_space(w.space, w.from, w.to) - own
 }
 
 /// Spaces and intervals in `[from, to]` where at least `m` of `cases` were present at once,
