@@ -30,10 +30,22 @@ struct Args {
     import: Option<std::path::PathBuf>,
     /// The crowd cap of the per-person secondary answer (presences in a window).
     crowd_cap: usize,
+    /// With `--import`: times the per-person secondary answer case by case instead, the
+    /// 95th-percentile case repeated this many times (for a profiler to sample).
+    profile: Option<u32>,
 }
 
 fn args() -> Args {
-    let mut a = Args { people: 200_000, days: 14, cases: 100, parquet: None, dump: None, import: None, crowd_cap: 500 };
+    let mut a = Args {
+        people: 200_000,
+        days: 14,
+        cases: 100,
+        parquet: None,
+        dump: None,
+        import: None,
+        crowd_cap: 500,
+        profile: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -45,6 +57,7 @@ fn args() -> Args {
             "--dump" => a.dump = Some(value().into()),
             "--import" => a.import = Some(value().into()),
             "--crowd-cap" => a.crowd_cap = value().parse().expect("--crowd-cap N"),
+            "--profile" => a.profile = Some(value().parse().expect("--profile REPEATS")),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -125,6 +138,10 @@ fn main() {
         let spaces = std::fs::File::open(dir.join("spaces.csv")).expect("spaces.csv");
         let (spaces, bad) = ningan_trace::io::read_spaces_csv(std::io::BufReader::new(spaces)).expect("read spaces");
         assert!(bad.is_empty(), "{bad:?}");
+        if let Some(repeats) = a.profile {
+            profile(&a, &dir.join("presences.parquet"), &spaces, repeats);
+            return;
+        }
         let (secs, n) = import(&dir.join("presences.parquet"), &spaces, START + a.days * DAY);
         println!("import from parquet  {n} presences in {secs:.2} s (durable)");
         return;
@@ -177,19 +194,9 @@ fn main() {
         println!("parquet export       {n} rows in {:.2} s → {}", t.elapsed().as_secs_f64(), path.display());
     }
 
-    // Cases: people with at least one scan in the last four days.
     let rule = ExposureRule::ninth_edition();
     let from = now - 4 * DAY;
-    let mut cases = Vec::new();
-    let mut probe = ChaCha8Rng::seed_from_u64(7);
-    while cases.len() < a.cases {
-        let p = probe.gen_range(0..a.people);
-        let mut any = false;
-        engine.index().of_person(p, from, now, |_| any = true);
-        if any {
-            cases.push(p);
-        }
-    }
+    let cases = pick_cases(&engine, a.people, a.cases, from, now);
     let companion_rule = CompanionRule::standard();
     let comp_from = now - 14 * DAY;
     let mut answers = Vec::with_capacity(cases.len());
@@ -264,6 +271,84 @@ fn main() {
         println!("import from parquet  {n} presences in {secs:.2} s (durable)");
         let per = bytes as f64 / total as f64;
         std::fs::write(dir.join("ningan-load.txt"), format!("{secs:.3} {per:.1}\n")).expect("write load time");
+    }
+}
+
+/// Cases: people with at least one scan in the last four days, the same ones for the same
+/// city.
+fn pick_cases(engine: &Engine, people: u32, n: usize, from: Time, now: Time) -> Vec<u32> {
+    let mut cases = Vec::new();
+    let mut probe = ChaCha8Rng::seed_from_u64(7);
+    while cases.len() < n {
+        let p = probe.gen_range(0..people);
+        let mut any = false;
+        engine.index().of_person(p, from, now, |_| any = true);
+        if any {
+            cases.push(p);
+        }
+    }
+    cases
+}
+
+/// The per-person secondary answer timed case by case on an imported city (the first of
+/// three runs and the best), with what each
+/// case had to look at; the case at the 95th percentile is then run `repeats` more times.
+fn profile(a: &Args, parquet: &std::path::Path, spaces: &[(u32, SpaceKind)], repeats: u32) {
+    let now = START + a.days * DAY;
+    let fresh = tempfile::tempdir().expect("temp dir");
+    let mut engine = Engine::open(fresh.path(), 28, now).expect("engine");
+    engine.define_spaces(spaces).expect("spaces");
+    let report = engine.import_parquet(parquet, now).expect("import");
+    eprintln!("imported {} presences", report.accepted);
+    let bytes = engine.index().heap_bytes() as f64 / report.accepted.max(1) as f64;
+    println!("index memory {bytes:.1} bytes/presence");
+    let rule = ExposureRule::ninth_edition();
+    let from = now - 4 * DAY;
+    let mut rows = Vec::new();
+    for case in pick_cases(&engine, a.people, a.cases, from, now) {
+        let close = engine.close_contacts(&rule, case, from, now);
+        // The best of three: one run is at the mercy of whatever else the machine does.
+        let (mut ms, mut first) = (f64::INFINITY, None);
+        let mut answer = SecondaryAnswer::default();
+        for _ in 0..3 {
+            // The last answer is let go before the clock starts.
+            drop(std::mem::take(&mut answer));
+            let t = Instant::now();
+            answer = engine.secondary_by_person(&rule, case, &close, now, a.crowd_cap);
+            ms = ms.min(t.elapsed().as_secs_f64() * 1e3);
+            first.get_or_insert(ms);
+        }
+        let crowd: u64 = answer.crowded.iter().map(|w| u64::from(w.presences)).sum();
+        let links: u64 = answer.people.iter().map(|p| u64::from(p.links)).sum();
+        rows.push((
+            ms,
+            first.unwrap_or(ms),
+            case,
+            close.len(),
+            answer.people.len(),
+            links,
+            answer.crowded.len(),
+            crowd,
+        ));
+    }
+    rows.sort_by(|x, y| y.0.total_cmp(&x.0));
+    println!(
+        "{:>10} {:>10} {:>9} {:>6} {:>8} {:>9} {:>7} {:>10}",
+        "best ms", "first ms", "case", "close", "people", "links", "crowded", "crowd"
+    );
+    for r in &rows {
+        println!("{:10.3} {:10.3} {:9} {:6} {:8} {:9} {:7} {:10}", r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7);
+    }
+    if let Some(&(_, _, case, ..)) = rows.get(rows.len() / 20) {
+        let close = engine.close_contacts(&rule, case, from, now);
+        let t = Instant::now();
+        for _ in 0..repeats {
+            std::hint::black_box(engine.secondary_by_person(&rule, case, &close, now, a.crowd_cap));
+        }
+        println!(
+            "case {case} repeated {repeats}×: {:.3} ms each",
+            t.elapsed().as_secs_f64() * 1e3 / f64::from(repeats.max(1))
+        );
     }
 }
 

@@ -67,6 +67,11 @@ pub struct IngestReport {
     pub rejected: Vec<Rejection>,
 }
 
+/// Working memory kept per buffer between secondary-contact questions (a dozen buffers): enough
+/// for the per-person answer at a mass venue (under 15 MB each for 400,000 people), not for an
+/// uncapped answer's gigabytes.
+const KEEP_SCRATCH: usize = 32 << 20;
+
 pub struct Engine {
     dir: PathBuf,
     /// Generation of the log being appended to; checkpoints start a new one.
@@ -83,6 +88,8 @@ pub struct Engine {
     dirty_days: BTreeSet<u32>,
     spaces_dirty: bool,
     grid: CellGrid,
+    /// Working memory of the per-person secondary answer, kept for the next question.
+    scratch: std::sync::Mutex<query::Scratch>,
     /// Held while open: two writers on one log would corrupt it.
     _lock: std::fs::File,
 }
@@ -218,6 +225,7 @@ impl Engine {
             dirty_days: changed.days,
             spaces_dirty: changed.spaces,
             grid: CellGrid::default(),
+            scratch: Default::default(),
             _lock: lock,
         };
         engine.remove_stale_files(&manifest)?;
@@ -539,7 +547,7 @@ impl Engine {
         close: &[CloseContact],
         to: Time,
     ) -> Vec<SecondaryContact> {
-        query::secondary_contacts(&self.index, rule, case, close, to)
+        self.with_scratch(|scratch| query::secondary_contacts(&self.index, rule, case, close, to, scratch))
     }
 
     /// [`query::secondary_by_person`]: one row per person with the number of links, windows of
@@ -552,7 +560,17 @@ impl Engine {
         to: Time,
         cap: usize,
     ) -> query::SecondaryAnswer {
-        query::secondary_by_person(&self.index, rule, case, close, to, cap)
+        self.with_scratch(|scratch| query::secondary_by_person(&self.index, rule, case, close, to, cap, scratch))
+    }
+
+    /// `f` with the working memory kept from the last question, or fresh memory while another
+    /// question holds it. What an uncapped question needed beyond [`KEEP_SCRATCH`] per buffer
+    /// is then handed back.
+    fn with_scratch<T>(&self, f: impl FnOnce(&mut query::Scratch) -> T) -> T {
+        let Ok(mut scratch) = self.scratch.try_lock() else { return f(&mut Default::default()) };
+        let answer = f(&mut scratch);
+        scratch.trim(KEEP_SCRATCH);
+        answer
     }
 
     pub fn companions(&self, rule: &CompanionRule, case: PersonId, from: Time, to: Time) -> Vec<CloseContact> {

@@ -194,6 +194,66 @@ impl Model {
     }
 }
 
+type Crowded = (SpaceId, Time, Time, PersonId, u32);
+
+impl Model {
+    /// Secondary contacts per person with a crowd cap: a close contact's window that more
+    /// than `cap` presences of others met is left out as crowded; over the rest, each person
+    /// through the strongest link (the lowest id on ties), with the number of links.
+    fn secondary_by_person(
+        &self,
+        rule: &ExposureRule,
+        close: &[ningan_trace::CloseContact],
+        excluded: &BTreeSet<PersonId>,
+        to: Time,
+        cap: usize,
+    ) -> (Vec<Crowded>, Vec<(Contact, PersonId, u32)>) {
+        let mut crowded = Vec::new();
+        let mut per_person: BTreeMap<PersonId, (Contact, PersonId, u32)> = BTreeMap::new();
+        for c in close {
+            let mut kept = Vec::new();
+            for w in self.windows(rule, c.person, c.first_exposure, to, c.first_exposure) {
+                let n = self
+                    .presences
+                    .iter()
+                    .filter(|q| q.space == w.0 && q.person != c.person && q.end.min(w.2) > q.start.max(w.1))
+                    .count();
+                if n > cap {
+                    crowded.push((w.0, w.1, w.2, c.person, n as u32));
+                } else {
+                    kept.push(w);
+                }
+            }
+            for s in self.contacts(rule, &kept, excluded) {
+                match per_person.get_mut(&s.person) {
+                    None => {
+                        per_person.insert(s.person, (s, c.person, 1));
+                    }
+                    Some(e) => {
+                        e.2 += 1;
+                        if (s.total, std::cmp::Reverse(c.person)) > (e.0.total, std::cmp::Reverse(e.1)) {
+                            e.0 = s;
+                            e.1 = c.person;
+                        }
+                    }
+                }
+            }
+        }
+        crowded.sort();
+        let mut people: Vec<(Contact, PersonId, u32)> = per_person.into_values().collect();
+        people.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
+        (crowded, people)
+    }
+}
+
+fn crowded_of(answer: &ningan_trace::SecondaryAnswer) -> Vec<Crowded> {
+    answer.crowded.iter().map(|w| (w.space, w.from, w.to, w.via, w.presences)).collect()
+}
+
+fn people_of(answer: &ningan_trace::SecondaryAnswer) -> Vec<(Contact, PersonId, u32)> {
+    answer.people.iter().map(|p| (to_contact(&p.contact), p.via, p.links)).collect()
+}
+
 fn to_contact(c: &ningan_trace::CloseContact) -> Contact {
     Contact {
         person: c.person,
@@ -367,31 +427,9 @@ proptest! {
         // Per person with a cap: crowded windows left out, the strongest link and the number
         // of links over the rest; without a cap, the same people and links as above.
         let answer = engine.secondary_by_person(&rule, case, &close, to, cap);
-        let mut crowded = Vec::new();
-        let mut per_person: BTreeMap<PersonId, (Contact, PersonId, u32)> = BTreeMap::new();
-        for c in &close {
-            let mut kept = Vec::new();
-            for w in model.windows(&rule, c.person, c.first_exposure, to, c.first_exposure) {
-                let n = model.presences.iter().filter(|q| q.space == w.0 && q.person != c.person && q.end.min(w.2) > q.start.max(w.1)).count();
-                if n > cap { crowded.push((w.0, w.1, w.2, c.person, n as u32)); } else { kept.push(w); }
-            }
-            for s in model.contacts(&rule, &kept, &excluded) {
-                match per_person.get_mut(&s.person) {
-                    None => { per_person.insert(s.person, (s, c.person, 1)); }
-                    Some(e) => {
-                        e.2 += 1;
-                        if (s.total, std::cmp::Reverse(c.person)) > (e.0.total, std::cmp::Reverse(e.1)) { e.0 = s; e.1 = c.person; }
-                    }
-                }
-            }
-        }
-        crowded.sort();
-        let got_crowded: Vec<(SpaceId, Time, Time, PersonId, u32)> = answer.crowded.iter().map(|w| (w.space, w.from, w.to, w.via, w.presences)).collect();
-        prop_assert_eq!(got_crowded, crowded);
-        let mut expected: Vec<(Contact, PersonId, u32)> = per_person.into_values().collect();
-        expected.sort_by(|a, b| b.0.total.cmp(&a.0.total).then(a.0.person.cmp(&b.0.person)));
-        let got: Vec<(Contact, PersonId, u32)> = answer.people.iter().map(|p| (to_contact(&p.contact), p.via, p.links)).collect();
-        prop_assert_eq!(got, expected);
+        let (crowded, expected) = model.secondary_by_person(&rule, &close, &excluded, to, cap);
+        prop_assert_eq!(crowded_of(&answer), crowded);
+        prop_assert_eq!(people_of(&answer), expected);
         if cap == usize::MAX {
             let plain: Vec<(Contact, PersonId)> = secondary.iter().map(|s| (to_contact(&s.contact), s.via)).collect();
             let capped: Vec<(Contact, PersonId)> = answer.people.iter().map(|p| (to_contact(&p.contact), p.via)).collect();
@@ -650,4 +688,57 @@ fn exposure_edges_follow_the_documented_rule() {
         engine.secondary_contacts(&rule, case, &contacts, now).iter().map(|s| s.contact.person).collect();
     assert!(secondary.contains(&s1), "the buffer before a later visit applies: {secondary:?}");
     assert!(!secondary.contains(&s2), "no second buffer before the first exposure: {secondary:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// At the scale where the engine changes its ways — a venue's day large enough to be
+    /// counted by search rather than visited, enough close contacts to be shared out among
+    /// cores — secondary contacts per person still answer exactly what brute force does.
+    #[test]
+    fn secondary_contacts_at_crowded_venues_match_brute_force(
+        stays in prop::collection::vec((0u32..240, 0u32..3, 0u32..(DAY / STEP), 1u32..(3 * 3600 / STEP)), 1200..2400),
+        streamed in 0usize..300,
+        case in 0u32..240,
+        cap in prop_oneof![20usize..400, Just(usize::MAX)],
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let spaces = [(0, SpaceKind::Market), (1, SpaceKind::Restaurant), (2, SpaceKind::Transport)];
+        let now = T0 + 2 * DAY;
+        let mut engine = Engine::open(dir.path(), 14, now).unwrap();
+        engine.define_spaces(&spaces).unwrap();
+        let observations: Vec<Observation> = stays
+            .iter()
+            .map(|&(person, space, start, dur)| {
+                let start = T0 + start * STEP;
+                Observation { person, space, start, end: Some(start + dur * STEP) }
+            })
+            .collect();
+        // Most in bulk and sealed, the last few streamed and still pending.
+        let (bulk, late) = observations.split_at(observations.len() - streamed.min(observations.len()));
+        engine.import(bulk, now).unwrap();
+        engine.seal();
+        engine.ingest(late, now).unwrap();
+        let kinds = spaces.iter().copied().collect();
+        let mut model = Model { kinds, presences: Vec::new() };
+        for o in &observations {
+            let p = Presence { space: o.space, start: o.start, end: o.end.unwrap(), person: o.person };
+            if !model.presences.contains(&p) {
+                model.presences.push(p);
+            }
+        }
+        let rule = ExposureRule::ninth_edition();
+        let close = engine.close_contacts(&rule, case, T0, now);
+        prop_assume!(close.len() >= 64, "a case with few close contacts is the other test's");
+        let excluded: BTreeSet<PersonId> = close.iter().map(|c| c.person).chain([case]).collect();
+        // Asked again, with other caps: the memory kept from one question must not leak into
+        // the next.
+        for cap in [cap, usize::MAX, cap / 2] {
+            let answer = engine.secondary_by_person(&rule, case, &close, now, cap);
+            let (crowded, expected) = model.secondary_by_person(&rule, &close, &excluded, now, cap);
+            prop_assert_eq!(crowded_of(&answer), crowded);
+            prop_assert_eq!(people_of(&answer), expected);
+        }
+    }
 }

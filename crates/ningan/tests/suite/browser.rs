@@ -272,10 +272,12 @@ async fn officers_work_through_the_workbench() {
         s.logout().await;
     }
 
-    // Every demo officer at a desk's 1440 px: every menu entry they are shown opens, none
-    // refused, and none is wider than the window.
+    // An officer of every role at a desk's 1440 px: every menu entry they are shown opens,
+    // none refused, and none is wider than the window. The menu follows the role alone, so a
+    // second account of a role walked already would only walk the same pages again.
     client.set_window_size(1440, 900).await.unwrap();
-    for login in &logins {
+    let mut walked = std::collections::HashSet::new();
+    for login in logins.iter().filter(|l| walked.insert(l.role)) {
         s.login(&login.username, &login.password).await;
         for href in s.menu().await {
             s.go(&href).await;
