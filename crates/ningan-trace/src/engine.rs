@@ -10,6 +10,7 @@ use crate::index::Index;
 use crate::model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
 use crate::query::{self, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
 use crate::rules::{CompanionRule, ExposureRule};
+use crate::secondary;
 use crate::segment::{Manifest, read_segment, read_spaces, sync_dir, write_segments, write_spaces};
 use crate::wal::Wal;
 
@@ -89,7 +90,7 @@ pub struct Engine {
     spaces_dirty: bool,
     grid: CellGrid,
     /// Working memory of the per-person secondary answer, kept for the next question.
-    scratch: std::sync::Mutex<query::Scratch>,
+    scratch: std::sync::Mutex<secondary::Scratch>,
     /// Held while open: two writers on one log would corrupt it.
     _lock: std::fs::File,
 }
@@ -550,7 +551,7 @@ impl Engine {
         self.with_scratch(|scratch| query::secondary_contacts(&self.index, rule, case, close, to, scratch))
     }
 
-    /// [`query::secondary_by_person`]: one row per person with the number of links, windows of
+    /// [`secondary::secondary_by_person`]: one row per person with the number of links, windows of
     /// more than `cap` presences left out as crowded.
     pub fn secondary_by_person(
         &self,
@@ -559,14 +560,14 @@ impl Engine {
         close: &[CloseContact],
         to: Time,
         cap: usize,
-    ) -> query::SecondaryAnswer {
-        self.with_scratch(|scratch| query::secondary_by_person(&self.index, rule, case, close, to, cap, scratch))
+    ) -> secondary::SecondaryAnswer {
+        self.with_scratch(|scratch| secondary::secondary_by_person(&self.index, rule, case, close, to, cap, scratch))
     }
 
     /// `f` with the working memory kept from the last question, or fresh memory while another
     /// question holds it. What an uncapped question needed beyond [`KEEP_SCRATCH`] per buffer
     /// is then handed back.
-    fn with_scratch<T>(&self, f: impl FnOnce(&mut query::Scratch) -> T) -> T {
+    fn with_scratch<T>(&self, f: impl FnOnce(&mut secondary::Scratch) -> T) -> T {
         let Ok(mut scratch) = self.scratch.try_lock() else { return f(&mut Default::default()) };
         let answer = f(&mut scratch);
         scratch.trim(KEEP_SCRATCH);

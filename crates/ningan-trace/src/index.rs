@@ -395,20 +395,28 @@ impl Index {
         }
     }
 
-    /// How many presences [`Index::in_space`] would give for the same arguments, when a
-    /// large run (a mass venue's day) is among them: counted by searching its starts and its
-    /// sorted ends instead of visiting each stay. A stay meets the window when it starts
-    /// before `to` and does not end by `from`, and every stay ending by `from` also started
-    /// before `to`. `None` when no large run is involved (visiting costs no more than
-    /// counting) or the window lies at the horizon, where that identity does not hold.
-    pub fn count_in_space(&self, space: SpaceId, from: Time, to: Time) -> Option<usize> {
+    /// How many presences [`Index::in_space`] would give for the same arguments, when they
+    /// are more than `cap` and a large run (a mass venue's day) is among them: counted by
+    /// searching its starts and its sorted ends instead of visiting each stay. A stay meets
+    /// the window when it starts before `to` and does not end by `from`, and every stay
+    /// ending by `from` also started before `to`. `None` when the runs hold `cap` stays or
+    /// fewer, when no large run is involved (visiting costs no more than counting), or when
+    /// the window lies at the horizon, where that identity does not hold.
+    pub fn count_in_space(&self, space: SpaceId, from: Time, to: Time, cap: usize) -> Option<usize> {
         if from >= to || from < self.horizon {
+            return None;
+        }
+        let days = || self.days(from, to).map(|part| (part, part.spaces.get(&space)));
+        // The runs' lengths bound the count: most windows are settled by them alone.
+        let held: usize =
+            days().map(|(part, run)| run.map_or(0, |r| (r.hi - r.lo) as usize) + part.pending.len()).sum();
+        if held <= cap {
             return None;
         }
         let mut n = 0;
         let mut large = false;
-        for part in self.days(from, to) {
-            if let Some(run) = part.spaces.get(&space) {
+        for (part, run) in days() {
+            if let Some(run) = run {
                 let stays = &part.sorted[run.lo as usize..run.hi as usize];
                 if run.ends == NO_ENDS {
                     let lo = stays.partition_point(|p| p.start < from.saturating_sub(run.longest));
@@ -421,7 +429,7 @@ impl Index {
             }
             n += part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from).count();
         }
-        large.then_some(n)
+        (large && n > cap).then_some(n)
     }
 
     /// Every presence of `person` meeting `[from, to]`, edges included: a stay that ends
@@ -531,6 +539,7 @@ mod tests {
             from in 0u32..(2 * DAY),
             len in 0u32..20_000,
             horizon in 0u32..DAY,
+            cap in 0usize..300,
         ) {
             let mut ix = Index::new();
             for (i, &(person, space, start, d)) in stays.iter().enumerate() {
@@ -543,8 +552,11 @@ mod tests {
             let to = from + len;
             let mut scanned = 0;
             ix.in_space(space, from, to, |_| scanned += 1);
-            if let Some(counted) = ix.count_in_space(space, from, to) {
+            if let Some(counted) = ix.count_in_space(space, from, to, cap) {
                 proptest::prop_assert_eq!(counted, scanned);
+            }
+            if scanned <= cap {
+                proptest::prop_assert_eq!(ix.count_in_space(space, from, to, cap), None);
             }
         }
     }

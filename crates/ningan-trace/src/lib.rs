@@ -13,6 +13,7 @@ mod model;
 mod query;
 mod radix;
 mod rules;
+mod secondary;
 mod segment;
 mod wal;
 
@@ -22,8 +23,6 @@ pub use engine::{Engine, EngineError, Import, ImportError, IngestReport, Observa
 pub use grid::{CellGrid, GridError};
 pub use index::Index;
 pub use model::{MAX_DWELL, PersonId, Presence, SpaceId, SpaceKind, Time};
-pub use query::{
-    CaseTrace, CloseContact, ClusterTrace, CommonSource, CrowdedWindow, ExposureWindow, SecondaryAnswer,
-    SecondaryContact, SecondaryPerson,
-};
+pub use query::{CaseTrace, CloseContact, ClusterTrace, CommonSource, ExposureWindow, SecondaryContact};
 pub use rules::{Combine, CompanionRule, ExposureRule};
+pub use secondary::{CrowdedWindow, SecondaryAnswer, SecondaryPerson};
