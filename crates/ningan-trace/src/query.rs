@@ -266,9 +266,9 @@ pub(crate) fn exposure_qualifies(rule: &ExposureRule, best_single: Time, total: 
 
 /// Contacts of each close contact from that contact's first exposure to `to`, leaving out
 /// the case and every close contact; each through the close contact that exposed them most
-/// (the lowest id on ties). All close contacts' pairs are tallied in one sorted vector:
-/// a popular venue puts the same person in many close contacts' windows, and a contact
-/// record is built only for the close contact that wins.
+/// (the lowest id on ties): [`crate::secondary::secondary_by_person`] without a cap. All
+/// close contacts' pairs are sorted by person together: a popular venue puts the same person
+/// in many close contacts' windows, and a contact is built only for the link that wins.
 pub fn secondary_contacts(
     ix: &Index,
     rule: &ExposureRule,
