@@ -551,7 +551,7 @@ impl Engine {
         self.with_scratch(|scratch| query::secondary_contacts(&self.index, rule, case, close, to, scratch))
     }
 
-    /// [`secondary::secondary_by_person`]: one row per person with the number of links, windows of
+    /// `secondary::secondary_by_person`: one row per person with the number of links, windows of
     /// more than `cap` presences left out as crowded.
     pub fn secondary_by_person(
         &self,

@@ -32,7 +32,7 @@ pub struct CrowdedWindow {
 }
 
 /// One secondary contact per person: the contact through the strongest link (as
-/// [`crate::query::secondary_contacts`] gives it) and how many close contacts link them.
+/// [`crate::Engine::secondary_contacts`] gives it) and how many close contacts link them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecondaryPerson {
     pub contact: CloseContact,
@@ -104,7 +104,7 @@ const CLOSE_PER_TAKE: usize = 16;
 
 /// Secondary contacts answered per person with a cap for mass venues: a close contact's window
 /// that more than `cap` presences of others met is not traced person by person but returned
-/// as a [`CrowdedWindow`]; everyone else is traced as in [`crate::query::secondary_contacts`],
+/// as a [`CrowdedWindow`]; everyone else is traced as in [`crate::Engine::secondary_contacts`],
 /// each person once, through the strongest link (the lowest close-contact id on ties), with
 /// the number of links. With `cap` at `usize::MAX` the people are exactly those.
 pub fn secondary_by_person(
