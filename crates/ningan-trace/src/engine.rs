@@ -568,7 +568,13 @@ impl Engine {
     /// question holds it. What an uncapped question needed beyond [`KEEP_SCRATCH`] per buffer
     /// is then handed back.
     fn with_scratch<T>(&self, f: impl FnOnce(&mut secondary::Scratch) -> T) -> T {
-        let Ok(mut scratch) = self.scratch.try_lock() else { return f(&mut Default::default()) };
+        let mut scratch = match self.scratch.try_lock() {
+            Ok(scratch) => scratch,
+            // A question that panicked left only memory behind: every question clears what
+            // it uses before using it.
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return f(&mut Default::default()),
+        };
         let answer = f(&mut scratch);
         scratch.trim(KEEP_SCRATCH);
         answer

@@ -396,12 +396,12 @@ impl Index {
     }
 
     /// How many presences [`Index::in_space`] would give for the same arguments, when they
-    /// are more than `cap` and a large run (a mass venue's day) is among them: counted by
-    /// searching its starts and its sorted ends instead of visiting each stay. A stay meets
-    /// the window when it starts before `to` and does not end by `from`, and every stay
-    /// ending by `from` also started before `to`. `None` when the runs hold `cap` stays or
-    /// fewer, when no large run is involved (visiting costs no more than counting), or when
-    /// the window lies at the horizon, where that identity does not hold.
+    /// are more than `cap`: a large run (a mass venue's day) is counted by searching its
+    /// starts and its sorted ends instead of visiting each stay (a stay meets the window when
+    /// it starts before `to` and does not end by `from`, and every stay ending by `from` also
+    /// started before `to`), a small one by visiting. `None` when there are `cap` or fewer
+    /// (the runs' lengths often tell without counting), or when the window lies at the
+    /// horizon, where that identity does not hold.
     pub fn count_in_space(&self, space: SpaceId, from: Time, to: Time, cap: usize) -> Option<usize> {
         if from >= to || from < self.horizon {
             return None;
@@ -414,7 +414,6 @@ impl Index {
             return None;
         }
         let mut n = 0;
-        let mut large = false;
         for (part, run) in days() {
             if let Some(run) = run {
                 let stays = &part.sorted[run.lo as usize..run.hi as usize];
@@ -422,14 +421,13 @@ impl Index {
                     let lo = stays.partition_point(|p| p.start < from.saturating_sub(run.longest));
                     n += stays[lo..].iter().take_while(|p| p.start < to).filter(|p| p.end > from).count();
                 } else {
-                    large = true;
                     let ends = &part.ends[run.ends as usize..run.ends as usize + stays.len()];
                     n += stays.partition_point(|p| p.start < to) - ends.partition_point(|&e| e <= from);
                 }
             }
             n += part.pending.iter().filter(|p| p.space == space && p.start < to && p.end > from).count();
         }
-        (large && n > cap).then_some(n)
+        (n > cap).then_some(n)
     }
 
     /// Every presence of `person` meeting `[from, to]`, edges included: a stay that ends

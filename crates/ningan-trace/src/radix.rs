@@ -7,25 +7,19 @@
 const MAX_DIGIT_BITS: u32 = 12;
 
 /// Sorts `v` by `key`, keeping equal keys in their input order. Only the low `bits` bits of
-/// the keys take part; digits where every key agrees are skipped.
+/// the keys take part; digits where every key agrees are skipped. `v`'s own buffer is one of
+/// the two the passes go between.
 pub fn sort_by_key<T: Copy>(v: &mut Vec<T>, bits: u32, key: impl Fn(&T) -> u64) {
     if v.len() < 256 {
         v.sort_by_key(|x| key(x) & mask(bits));
         return;
     }
-    *v = sort_parts_by_key(&[v.as_slice()], bits, key);
+    passes(None, v, &mut Vec::new(), bits, key);
 }
 
-/// The elements of all `parts`, in order, sorted by `key` as [`sort_by_key`] does: the
-/// first pass reads them where they lie, so they need not be gathered first.
-pub fn sort_parts_by_key<T: Copy>(parts: &[&[T]], bits: u32, key: impl Fn(&T) -> u64) -> Vec<T> {
-    let (mut out, mut spare) = (Vec::new(), Vec::new());
-    sort_parts_into(parts, bits, key, &mut out, &mut spare);
-    out
-}
-
-/// [`sort_parts_by_key`] into `out`, with `spare` for the passes between: both keep their
-/// memory for the next sort.
+/// The elements of all `parts`, in order, sorted by `key` as [`sort_by_key`] does, into
+/// `out`: the first pass reads them where they lie, so they need not be gathered first.
+/// `spare` holds the passes between; both keep their memory for the next sort.
 pub fn sort_parts_into<T: Copy>(
     parts: &[&[T]],
     bits: u32,
@@ -34,23 +28,38 @@ pub fn sort_parts_into<T: Copy>(
     spare: &mut Vec<T>,
 ) {
     out.clear();
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let Some(&filler) = parts.iter().find_map(|p| p.first()) else { return };
+    passes(Some(parts), out, spare, bits, key);
+}
+
+/// The counting and scattering passes, between `out` and `spare`; the elements come from
+/// `parts` until a pass has moved them into `out` (`None`: `out` holds them already).
+fn passes<T: Copy>(
+    mut parts: Option<&[&[T]]>,
+    out: &mut Vec<T>,
+    spare: &mut Vec<T>,
+    bits: u32,
+    key: impl Fn(&T) -> u64,
+) {
+    let len: usize = parts.map_or(out.len(), |parts| parts.iter().map(|p| p.len()).sum());
+    let first = match parts {
+        Some(parts) => parts.iter().find_map(|p| p.first()),
+        None => out.first(),
+    };
+    let Some(&filler) = first else { return };
     let passes = bits.div_ceil(MAX_DIGIT_BITS).max(1);
     let digit_bits = bits.div_ceil(passes).max(1);
     let buckets = 1usize << digit_bits;
     let mut counts = vec![0usize; buckets];
-    // Whether `out` holds the elements yet: until a pass moves them, they lie in the parts.
-    let mut gathered = false;
     for pass in 0..passes {
         let shift = pass * digit_bits;
         let digit = |x: &T| (((key(x) & mask(bits)) >> shift) as usize) & (buckets - 1);
         let held;
-        let sources: &[&[T]] = if gathered {
-            held = [out.as_slice()];
-            &held
-        } else {
-            parts
+        let sources: &[&[T]] = match parts {
+            Some(parts) => parts,
+            None => {
+                held = [out.as_slice()];
+                &held
+            }
         };
         counts.fill(0);
         for x in sources.iter().flat_map(|p| p.iter()) {
@@ -63,18 +72,21 @@ pub fn sort_parts_into<T: Copy>(
         for c in counts.iter_mut() {
             sum += std::mem::replace(c, sum);
         }
-        // Every slot is written exactly once: the offsets partition 0..len.
-        spare.clear();
-        spare.resize(len, filler);
+        // Every slot is written exactly once: the offsets partition 0..len. Only a buffer of
+        // another length is filled first.
+        if spare.len() != len {
+            spare.clear();
+            spare.resize(len, filler);
+        }
         for x in sources.iter().flat_map(|p| p.iter()) {
             let d = digit(x);
             spare[counts[d]] = *x;
             counts[d] += 1;
         }
         std::mem::swap(out, spare);
-        gathered = true;
+        parts = None;
     }
-    if !gathered {
+    if let Some(parts) = parts {
         for p in parts {
             out.extend_from_slice(p);
         }
@@ -116,7 +128,9 @@ mod tests {
             let m = super::mask(bits);
             expected.sort_by_key(|x| x.0 & m);
             let slices: Vec<&[(u64, u32)]> = parts.iter().map(|p| p.as_slice()).collect();
-            prop_assert_eq!(super::sort_parts_by_key(&slices, bits, |x| x.0), expected);
+            let (mut out, mut spare) = (vec![(7, 7)], Vec::new());
+            super::sort_parts_into(&slices, bits, |x| x.0, &mut out, &mut spare);
+            prop_assert_eq!(out, expected);
         }
     }
 
